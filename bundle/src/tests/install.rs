@@ -1,0 +1,141 @@
+//! Atomic install, crash safety, the last good version, and rollback.
+
+use super::{snapshot, store_with_v1, Fixture, APP};
+use crate::install::Step;
+use crate::{AppId, Caps, Error, Expected, Store};
+use semver::Version;
+
+fn app() -> AppId {
+    AppId::new(APP).expect("app")
+}
+
+#[test]
+fn install_writes_files_manifest_and_pointer() {
+    let fx = Fixture::new();
+    let (_d, store) = store_with_v1(&fx);
+    let dir = store.path_of(&app(), &Version::new(1, 0, 0));
+    for (p, d) in &fx.files {
+        assert_eq!(&std::fs::read(dir.join(p)).expect("file"), d);
+    }
+    assert!(dir.join(crate::MANIFEST_PATH).is_file());
+    assert!(dir.join(crate::SIGNATURES_PATH).is_file());
+    assert_eq!(store.current(&app()).expect("current"), Some(Version::new(1, 0, 0)));
+    store
+        .check_installed(&app(), &Version::new(1, 0, 0), &fx.trust())
+        .expect("installed tree verifies");
+}
+
+#[test]
+fn crash_at_every_step_keeps_the_previous_version_runnable() {
+    for step in [Step::Verified, Step::Extracting, Step::Staged, Step::Renamed] {
+        let fx = Fixture::new();
+        let (_d, store) = store_with_v1(&fx);
+        let v2 = fx.bundle("2.0.0");
+        let err = store
+            .install_with(&v2, &fx.trust(), &Expected::any(), &Caps::default(), &mut |s| {
+                if s == step {
+                    Err(Error::SimulatedCrash(s))
+                } else {
+                    Ok(())
+                }
+            })
+            .expect_err("crashed");
+        assert!(matches!(err, Error::SimulatedCrash(s) if s == step));
+        // What a launch would see after the crash: v1, intact.
+        assert_eq!(store.current(&app()).expect("pointer"), Some(Version::new(1, 0, 0)), "{step:?}");
+        store
+            .check_installed(&app(), &Version::new(1, 0, 0), &fx.trust())
+            .expect("v1 intact");
+        // The next install cleans up and succeeds.
+        let done = store
+            .install(&v2, &fx.trust(), &Expected::any(), &Caps::default())
+            .expect("retry installs");
+        assert_eq!(done.previous, Some(Version::new(1, 0, 0)));
+        assert_eq!(store.current(&app()).expect("pointer"), Some(Version::new(2, 0, 0)));
+        let staging: Vec<_> = std::fs::read_dir(store.root().join(".staging")).expect("staging").collect();
+        assert!(staging.is_empty(), "{step:?}: staging left behind");
+    }
+}
+
+#[test]
+fn failed_extraction_removes_staging() {
+    let fx = Fixture::new();
+    let (_d, store) = store_with_v1(&fx);
+    let mut b = fx.bundle("2.0.0");
+    let cd = u32::from_le_bytes(b[b.len() - 6..b.len() - 2].try_into().expect("4")) as usize;
+    b[cd - 2] ^= 0x55;
+    let before = snapshot(store.root());
+    store
+        .install(&b, &fx.trust(), &Expected::any(), &Caps::default())
+        .expect_err("damaged");
+    assert_eq!(snapshot(store.root()), before);
+}
+
+#[test]
+fn reinstalling_the_same_bundle_is_a_no_op() {
+    let fx = Fixture::new();
+    let (_d, store) = store_with_v1(&fx);
+    let again = store
+        .install(&fx.bundle("1.0.0"), &fx.trust(), &Expected::any(), &Caps::default())
+        .expect("same bundle");
+    assert!(again.already_present);
+}
+
+#[test]
+fn same_version_with_other_content_is_refused() {
+    let mut fx = Fixture::new();
+    let (_d, store) = store_with_v1(&fx);
+    fx.files[0].1 = b"App({});".to_vec();
+    let before = snapshot(store.root());
+    let err = store
+        .install(&fx.bundle("1.0.0"), &fx.trust(), &Expected::any(), &Caps::default())
+        .expect_err("conflict");
+    assert!(matches!(err, Error::VersionConflict { ref version, .. } if version == "1.0.0"));
+    assert_eq!(snapshot(store.root()), before);
+}
+
+#[test]
+fn last_good_version_is_kept_and_older_ones_pruned() {
+    let fx = Fixture::new();
+    let (_d, store) = store_with_v1(&fx);
+    for v in ["1.1.0", "1.2.0"] {
+        store
+            .install(&fx.bundle(v), &fx.trust(), &Expected::any(), &Caps::default())
+            .expect("install");
+    }
+    assert_eq!(store.versions(&app()).expect("list"), vec![Version::new(1, 1, 0), Version::new(1, 2, 0)]);
+    assert_eq!(store.rollback(&app()).expect("rollback"), Version::new(1, 1, 0));
+    assert_eq!(store.current(&app()).expect("current"), Some(Version::new(1, 1, 0)));
+    store
+        .check_installed(&app(), &Version::new(1, 1, 0), &fx.trust())
+        .expect("rolled back tree verifies");
+}
+
+#[test]
+fn tampering_after_install_is_detected() {
+    let fx = Fixture::new();
+    let (_d, store) = store_with_v1(&fx);
+    let v1 = Version::new(1, 0, 0);
+    let dir = store.path_of(&app(), &v1);
+    std::fs::write(dir.join("app.js"), b"steal()").expect("tamper");
+    let err = store.check_installed(&app(), &v1, &fx.trust()).expect_err("tampered");
+    assert!(matches!(err, Error::HashMismatch(ref p) if p == "app.js"));
+    std::fs::write(dir.join("extra.js"), b"x").expect("add");
+    std::fs::remove_file(dir.join("app.js")).expect("rm");
+    let err = store.check_installed(&app(), &v1, &fx.trust()).expect_err("extra");
+    assert!(matches!(err, Error::UnlistedEntry(ref p) if p == "extra.js"));
+}
+
+#[test]
+fn oversized_file_is_refused_before_reading() {
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("big.mpk");
+    let f = std::fs::File::create(&path).expect("create");
+    f.set_len(64 * 1024 * 1024).expect("sparse");
+    let store = Store::open(dir.path().join("store")).expect("store");
+    let fx = Fixture::new();
+    let err = store
+        .install_file(&path, &fx.trust(), &Expected::any(), &Caps::default())
+        .expect_err("too big");
+    assert!(matches!(err, Error::ArchiveTooLarge { size, .. } if size == 64 * 1024 * 1024));
+}

@@ -1,0 +1,10 @@
+//! # mpkit-host
+//!
+//! The embeddable mini program host: loads verified bundles from an
+//! `mpkit_bundle::Store`, runs their logic in boa_engine on an isolated logic layer,
+//! and renders pages to a surface (a wry/tao webview, or a headless DOM).
+//!
+//! **Invariant**: only `host` spawns threads and processes; JS values never leave
+//! their logic thread; a hostile mini program can only ever kill itself; a host
+//! never runs a bundle that did not verify against its trust anchor. The runtime
+//! arrives with the runtime issue.

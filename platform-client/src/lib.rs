@@ -1,0 +1,7 @@
+//! # mpkit-platform-client
+//!
+//! The typed client of the mpkit management platform, and the wire types and
+//! rollout function it shares with the server.
+//!
+//! **Invariant**: never depends on `host`, `jsapi`, boa or wry, so a CI job or a
+//! server can use it without a runtime. It arrives with the platform client issue.
