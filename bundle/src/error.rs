@@ -367,3 +367,40 @@ impl Error {
         }
     }
 }
+
+impl Error {
+    /// A stable, machine-readable code for this error (used in `--json` output).
+    pub fn code(&self) -> &'static str {
+        match self {
+            Error::Io { .. } => "io",
+            Error::ArchiveTooLarge { .. } => "archive_too_large",
+            Error::TooManyEntries { .. } => "too_many_entries",
+            Error::UnpackedTooLarge { .. } => "unpacked_too_large",
+            Error::RatioTooHigh { .. } => "ratio_too_high",
+            Error::Damaged(_) => "damaged_archive",
+            Error::Unsupported { .. } => "unsupported_zip_feature",
+            Error::UnsafePath { .. } => "unsafe_path",
+            Error::EntryType { .. } => "entry_type",
+            Error::DuplicateEntry { .. } => "duplicate_entry",
+            Error::NameCollision { .. } => "name_collision",
+            Error::InflatedPastDeclared { .. } => "inflated_past_declared",
+            Error::InflatedShort { .. } => "inflated_short",
+            Error::MissingMetadata(_) => "missing_metadata",
+            Error::Json { .. } => "invalid_json",
+            Error::Manifest(_) => "invalid_manifest",
+            Error::Signature(_) => "signature",
+            Error::Key(_) => "key",
+            Error::Root(_) => "trust_root",
+            Error::AppIdMismatch { .. } => "app_id_mismatch",
+            Error::VersionMismatch { .. } => "version_mismatch",
+            Error::UnlistedEntry(_) => "unlisted_entry",
+            Error::MissingEntry(_) => "missing_entry",
+            Error::SizeMismatch { .. } => "size_mismatch",
+            Error::HashMismatch(_) => "hash_mismatch",
+            Error::VersionConflict { .. } => "version_conflict",
+            Error::NotInstalled(_) => "not_installed",
+            Error::Pack { .. } => "pack",
+            Error::SimulatedCrash(_) => "simulated_crash",
+        }
+    }
+}

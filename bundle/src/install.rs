@@ -88,13 +88,25 @@ impl Store {
     }
 
     /// Reads a bundle file (refusing it past the archive cap before reading) and installs it.
-    pub fn install_file(&self, path: &Path, trust: &Trust, expected: &Expected, caps: &Caps) -> Result<Installed> {
+    pub fn install_file(
+        &self,
+        path: &Path,
+        trust: &Trust,
+        expected: &Expected,
+        caps: &Caps,
+    ) -> Result<Installed> {
         let bytes = read_capped(path, caps.max_archive_bytes)?;
         self.install(&bytes, trust, expected, caps)
     }
 
     /// Verifies and installs bundle bytes.
-    pub fn install(&self, bytes: &[u8], trust: &Trust, expected: &Expected, caps: &Caps) -> Result<Installed> {
+    pub fn install(
+        &self,
+        bytes: &[u8],
+        trust: &Trust,
+        expected: &Expected,
+        caps: &Caps,
+    ) -> Result<Installed> {
         self.install_with(bytes, trust, expected, caps, &mut |_| Ok(()))
     }
 
@@ -118,7 +130,8 @@ impl Store {
         let target = app_dir.join(m.version.to_string());
         let pointer = self.read_pointer(&m.app_id)?;
         if target.exists() {
-            let existing = fs::read(target.join(MANIFEST_PATH)).map_err(|e| Error::io("read", &target, e))?;
+            let existing =
+                fs::read(target.join(MANIFEST_PATH)).map_err(|e| Error::io("read", &target, e))?;
             if existing != bundle.manifest_bytes() {
                 return Err(Error::VersionConflict {
                     app_id: m.app_id.to_string(),
@@ -179,7 +192,11 @@ impl Store {
         let mut out: Vec<semver::Version> = rd
             .filter_map(|e| e.ok())
             .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
-            .filter_map(|e| e.file_name().to_str().and_then(|s| semver::Version::parse(s).ok()))
+            .filter_map(|e| {
+                e.file_name()
+                    .to_str()
+                    .and_then(|s| semver::Version::parse(s).ok())
+            })
             .collect();
         out.sort();
         Ok(out)
@@ -192,20 +209,33 @@ impl Store {
 
     /// Re-checks an installed tree against its stored manifest and signatures:
     /// the signature under `trust`, and every file's size and sha256, with no extra files.
-    pub fn check_installed(&self, app: &AppId, version: &semver::Version, trust: &Trust) -> Result<Manifest> {
+    pub fn check_installed(
+        &self,
+        app: &AppId,
+        version: &semver::Version,
+        trust: &Trust,
+    ) -> Result<Manifest> {
         let dir = self.path_of(app, version);
-        let manifest_bytes = fs::read(dir.join(MANIFEST_PATH)).map_err(|e| Error::io("read", &dir, e))?;
-        let sig_bytes = fs::read(dir.join(SIGNATURES_PATH)).map_err(|e| Error::io("read", &dir, e))?;
+        let manifest_bytes =
+            fs::read(dir.join(MANIFEST_PATH)).map_err(|e| Error::io("read", &dir, e))?;
+        let sig_bytes =
+            fs::read(dir.join(SIGNATURES_PATH)).map_err(|e| Error::io("read", &dir, e))?;
         let m = crate::verify::check_detached(&manifest_bytes, &sig_bytes, trust)?;
-        Expected::app(app.clone()).version(version.clone()).check(&m)?;
+        Expected::app(app.clone())
+            .version(version.clone())
+            .check(&m)?;
         let mut seen = 0usize;
         walk(&dir, &dir, &mut |rel, path| {
             if rel == MANIFEST_PATH || rel == SIGNATURES_PATH {
                 return Ok(());
             }
-            let f = m.file(rel).ok_or_else(|| Error::UnlistedEntry(rel.to_owned()))?;
+            let f = m
+                .file(rel)
+                .ok_or_else(|| Error::UnlistedEntry(rel.to_owned()))?;
             let data = fs::read(path).map_err(|e| Error::io("read", path, e))?;
-            if data.len() as u64 != f.size || hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&data)) != f.sha256 {
+            if data.len() as u64 != f.size
+                || hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&data)) != f.sha256
+            {
                 return Err(Error::HashMismatch(rel.to_owned()));
             }
             seen += 1;
@@ -227,7 +257,10 @@ impl Store {
     pub fn rollback(&self, app: &AppId) -> Result<semver::Version> {
         let _lock = self.lock()?;
         let p = self.read_pointer(app)?;
-        let prev = p.previous.clone().ok_or_else(|| Error::NotInstalled(format!("a previous version of {app}")))?;
+        let prev = p
+            .previous
+            .clone()
+            .ok_or_else(|| Error::NotInstalled(format!("a previous version of {app}")))?;
         if !self.path_of(app, &prev).is_dir() {
             return Err(Error::NotInstalled(format!("{app} {prev}")));
         }
@@ -241,7 +274,12 @@ impl Store {
         Ok(prev)
     }
 
-    fn commit(&self, app: &AppId, old: &Pointer, version: &semver::Version) -> Result<Option<semver::Version>> {
+    fn commit(
+        &self,
+        app: &AppId,
+        old: &Pointer,
+        version: &semver::Version,
+    ) -> Result<Option<semver::Version>> {
         if old.current.as_ref() == Some(version) {
             return Ok(old.previous.clone());
         }
@@ -269,7 +307,8 @@ impl Store {
         let tmp = dir.join("current.json.tmp");
         let bytes = serde_json::to_vec(p).map_err(|e| Error::Manifest(e.to_string()))?;
         let mut f = File::create(&tmp).map_err(|e| Error::io("create", &tmp, e))?;
-        f.write_all(&bytes).map_err(|e| Error::io("write", &tmp, e))?;
+        f.write_all(&bytes)
+            .map_err(|e| Error::io("write", &tmp, e))?;
         f.sync_all().map_err(|e| Error::io("sync", &tmp, e))?;
         fs::rename(&tmp, dir.join(POINTER)).map_err(|e| Error::io("rename", &tmp, e))?;
         sync_dir(&dir)
@@ -305,7 +344,10 @@ impl Store {
     fn clean_staging(&self) -> Result<()> {
         let dir = self.root.join(STAGING);
         fs::create_dir_all(&dir).map_err(|e| Error::io("create", &dir, e))?;
-        for e in fs::read_dir(&dir).map_err(|e| Error::io("list", &dir, e))?.flatten() {
+        for e in fs::read_dir(&dir)
+            .map_err(|e| Error::io("list", &dir, e))?
+            .flatten()
+        {
             let _ = fs::remove_dir_all(e.path());
         }
         Ok(())
@@ -314,10 +356,12 @@ impl Store {
     fn new_staging(&self, m: &Manifest) -> Result<PathBuf> {
         let mut rnd = [0u8; 8];
         getrandom::getrandom(&mut rnd).map_err(|e| Error::Key(format!("no randomness: {e}")))?;
-        let path = self
-            .root
-            .join(STAGING)
-            .join(format!("{}-{}-{}", m.app_id, m.version, hex::encode(rnd)));
+        let path = self.root.join(STAGING).join(format!(
+            "{}-{}-{}",
+            m.app_id,
+            m.version,
+            hex::encode(rnd)
+        ));
         fs::create_dir(&path).map_err(|e| Error::io("create", &path, e))?;
         Ok(path)
     }
@@ -375,8 +419,12 @@ fn extract(bundle: &Verified<'_>, staging: &Path, checkpoint: Checkpoint<'_>) ->
             .open(&path)
             .map_err(|e| Error::io("create", &path, e))?;
         let mut w = std::io::BufWriter::with_capacity(64 * 1024, file);
-        bundle.stream_file(f, &mut |chunk| w.write_all(chunk).map_err(|e| Error::io("write", &path, e)))?;
-        let file = w.into_inner().map_err(|e| Error::io("write", &path, e.into_error()))?;
+        bundle.stream_file(f, &mut |chunk| {
+            w.write_all(chunk).map_err(|e| Error::io("write", &path, e))
+        })?;
+        let file = w
+            .into_inner()
+            .map_err(|e| Error::io("write", &path, e.into_error()))?;
         open_files.push(file);
         if i == 0 {
             checkpoint(Step::Extracting)?;
@@ -393,7 +441,8 @@ fn extract(bundle: &Verified<'_>, staging: &Path, checkpoint: Checkpoint<'_>) ->
             .create_new(true)
             .open(&path)
             .map_err(|e| Error::io("create", &path, e))?;
-        file.write_all(bytes).map_err(|e| Error::io("write", &path, e))?;
+        file.write_all(bytes)
+            .map_err(|e| Error::io("write", &path, e))?;
         open_files.push(file);
     }
     // Sync after all writes: the first fsync commits the journal for every file,

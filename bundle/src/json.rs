@@ -17,7 +17,9 @@ pub(crate) fn parse<T: DeserializeOwned>(doc: &'static str, bytes: &[u8]) -> Res
         return Err(err("top level must be an object".into()));
     }
     if bytes.last() != Some(&b'}') {
-        return Err(err("the document must end with its top-level closing brace".into()));
+        return Err(err(
+            "the document must end with its top-level closing brace".into(),
+        ));
     }
     let mut de = serde_json::Deserializer::from_slice(bytes);
     <NoDuplicates as de::Deserialize<'_>>::deserialize(&mut de).map_err(|e| err(e.to_string()))?;
@@ -60,11 +62,17 @@ impl<'de> Visitor<'de> for NoDuplicatesVisitor {
     fn visit_unit<E>(self) -> std::result::Result<NoDuplicates, E> {
         Ok(NoDuplicates)
     }
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> std::result::Result<NoDuplicates, A::Error> {
+    fn visit_seq<A: SeqAccess<'de>>(
+        self,
+        mut seq: A,
+    ) -> std::result::Result<NoDuplicates, A::Error> {
         while seq.next_element::<NoDuplicates>()?.is_some() {}
         Ok(NoDuplicates)
     }
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<NoDuplicates, A::Error> {
+    fn visit_map<A: MapAccess<'de>>(
+        self,
+        mut map: A,
+    ) -> std::result::Result<NoDuplicates, A::Error> {
         let mut seen = BTreeSet::new();
         while let Some(key) = map.next_key::<String>()? {
             if !seen.insert(key.clone()) {
@@ -86,7 +94,10 @@ mod tests {
         match (got, expected) {
             (Ok(_), Ok(())) => {}
             (Err(Error::Json { reason, .. }), Err(want)) => {
-                assert!(reason.contains(want), "{input:?}: {reason:?} lacks {want:?}")
+                assert!(
+                    reason.contains(want),
+                    "{input:?}: {reason:?} lacks {want:?}"
+                )
             }
             (got, want) => panic!("{input:?}: got {got:?}, want {want:?}"),
         }

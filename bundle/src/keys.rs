@@ -149,7 +149,12 @@ impl PublicKey {
 
     /// Checks `sig` over `bytes` in `context` with `verify_strict`: non-canonical
     /// S, small-order R and small-order keys all fail.
-    pub fn verify(&self, context: Context, bytes: &[u8], sig: &[u8]) -> Result<(), SignatureFailure> {
+    pub fn verify(
+        &self,
+        context: Context,
+        bytes: &[u8],
+        sig: &[u8],
+    ) -> Result<(), SignatureFailure> {
         let invalid = || SignatureFailure::Invalid {
             key_id: self.id.to_string(),
         };
@@ -191,8 +196,12 @@ impl SecretKey {
     /// Reads a PKCS#8 PEM private key file.
     pub fn read(path: &Path) -> Result<SecretKey> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io("read", path, e))?;
-        let key = SigningKey::from_pkcs8_pem(text.trim())
-            .map_err(|e| Error::Key(format!("{}: not an ed25519 private key PEM: {e}", path.display())))?;
+        let key = SigningKey::from_pkcs8_pem(text.trim()).map_err(|e| {
+            Error::Key(format!(
+                "{}: not an ed25519 private key PEM: {e}",
+                path.display()
+            ))
+        })?;
         SecretKey::from_seed(&key.to_bytes())
     }
 
@@ -239,7 +248,8 @@ fn write_new(path: &Path, bytes: &[u8], mode: u32) -> Result<()> {
     #[cfg(not(unix))]
     let _ = mode;
     let mut f = opts.open(path).map_err(|e| Error::io("create", path, e))?;
-    f.write_all(bytes).map_err(|e| Error::io("write", path, e))?;
+    f.write_all(bytes)
+        .map_err(|e| Error::io("write", path, e))?;
     f.sync_all().map_err(|e| Error::io("sync", path, e))
 }
 
@@ -269,7 +279,10 @@ mod tests {
             key_id: k.public().id().to_string(),
         });
         assert_eq!(k.public().verify(Context::Policy, b"hello", &sig), invalid);
-        assert_eq!(k.public().verify(Context::Manifest, b"hellO", &sig), invalid);
+        assert_eq!(
+            k.public().verify(Context::Manifest, b"hellO", &sig),
+            invalid
+        );
     }
 
     #[test]
@@ -297,7 +310,9 @@ mod tests {
         // accepts this "signature" for every message.
         let mut identity = [0u8; 32];
         identity[0] = 1;
-        assert!(matches!(PublicKey::from_bytes(&identity), Err(Error::Key(m)) if m.contains("small order")));
+        assert!(
+            matches!(PublicKey::from_bytes(&identity), Err(Error::Key(m)) if m.contains("small order"))
+        );
 
         let weak = VerifyingKey::from_bytes(&identity).expect("decodes");
         let forged = Signature::from_bytes(&{
@@ -333,7 +348,10 @@ mod tests {
             assert_eq!(mode & 0o777, 0o600);
         }
         // Never overwrite a key.
-        assert!(matches!(k.write_pair(&path), Err(Error::Io { op: "create", .. })));
+        assert!(matches!(
+            k.write_pair(&path),
+            Err(Error::Io { op: "create", .. })
+        ));
         assert_eq!(SecretKey::read(&path).expect("read").public(), k.public());
     }
 }

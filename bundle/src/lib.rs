@@ -43,11 +43,12 @@ pub use error::{Damage, Error, PathIssue, Result, RootFailure, SignatureFailure}
 pub use install::{read_capped, Checkpoint, Installed, Step, Store};
 pub use keys::{Context, KeyId, PublicKey, SecretKey};
 pub use manifest::{
-    AppId, Expected, FileEntry, Limits, Manifest, Permissions, FORMAT_VERSION, MANIFEST_PATH, SIGNATURES_PATH,
+    AppId, Expected, FileEntry, Limits, Manifest, Permissions, FORMAT_VERSION, MANIFEST_PATH,
+    SIGNATURES_PATH,
 };
 pub use pack::{build_bundle, default_build, pack_dir, PackOptions};
 pub use trust::{Role, RoleKeys, RootSpec, SignatureFile, SignatureRecord, TrustedRoot};
-pub use verify::{check_detached, open, Caps, Trust, Verified};
+pub use verify::{check_detached, inspect, open, Caps, Inspection, Trust, Verified};
 
 /// Fuzzing entry points: parse hostile bytes, never panic.
 #[doc(hidden)]
@@ -56,7 +57,12 @@ pub mod fuzz {
     pub fn bundle_reader(data: &[u8]) {
         if let Ok(key) = crate::SecretKey::from_seed(&[9; 32]) {
             let trust = crate::Trust::Developer(vec![key.public().clone()]);
-            if let Ok(v) = crate::open(data, &trust, &crate::Expected::any(), &crate::Caps::default()) {
+            if let Ok(v) = crate::open(
+                data,
+                &trust,
+                &crate::Expected::any(),
+                &crate::Caps::default(),
+            ) {
                 let _ = v.check_contents();
             }
         }

@@ -31,7 +31,8 @@ impl AppId {
         let ok = !s.is_empty()
             && s.len() <= 64
             && s.as_bytes()[0].is_ascii_alphanumeric()
-            && s.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'));
         if ok {
             Ok(AppId(s))
         } else {
@@ -200,7 +201,10 @@ impl Manifest {
                 self.format_version
             ));
         }
-        if self.name.trim().is_empty() || self.name.chars().count() > 64 || self.name.chars().any(char::is_control) {
+        if self.name.trim().is_empty()
+            || self.name.chars().count() > 64
+            || self.name.chars().any(char::is_control)
+        {
             return bad("name must be 1-64 printable characters".into());
         }
         let mut folded = BTreeSet::new();
@@ -217,18 +221,33 @@ impl Manifest {
                 });
             }
             if prev.is_some_and(|p| p >= f.path.as_str()) {
-                return bad(format!("files must be sorted and unique; {:?} is out of order", f.path));
+                return bad(format!(
+                    "files must be sorted and unique; {:?} is out of order",
+                    f.path
+                ));
             }
             prev = Some(&f.path);
             if !folded.insert(path::fold(&f.path)) {
-                return bad(format!("{:?} collides with another file after case folding", f.path));
+                return bad(format!(
+                    "{:?} collides with another file after case folding",
+                    f.path
+                ));
             }
-            if f.sha256.len() != 64 || !f.sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
-                return bad(format!("sha256 of {:?} must be 64 lowercase hex digits", f.path));
+            if f.sha256.len() != 64
+                || !f
+                    .sha256
+                    .bytes()
+                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+            {
+                return bad(format!(
+                    "sha256 of {:?} must be 64 lowercase hex digits",
+                    f.path
+                ));
             }
         }
         let total: u64 = self.files.iter().map(|f| f.size).sum();
-        if self.limits.file_count != self.files.len() as u64 || self.limits.unpacked_bytes != total {
+        if self.limits.file_count != self.files.len() as u64 || self.limits.unpacked_bytes != total
+        {
             return bad(format!(
                 "limits say {} files and {} bytes, the file list has {} and {}",
                 self.limits.file_count,
@@ -242,7 +261,10 @@ impl Manifest {
         }
         let mut seen = BTreeSet::new();
         for p in &self.pages {
-            path::check(p).map_err(|reason| Error::UnsafePath { name: p.clone(), reason })?;
+            path::check(p).map_err(|reason| Error::UnsafePath {
+                name: p.clone(),
+                reason,
+            })?;
             if !seen.insert(p) {
                 return bad(format!("page {p:?} is listed twice"));
             }
@@ -251,7 +273,11 @@ impl Manifest {
             }
         }
         for key in &self.permissions.jsapi {
-            if key.is_empty() || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_') {
+            if key.is_empty()
+                || !key
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'_')
+            {
                 return bad(format!("JSAPI permission key {key:?} is malformed"));
             }
         }
@@ -268,7 +294,10 @@ impl Manifest {
                 return bad(format!("domain list kind {kind:?} is malformed"));
             }
             for d in list {
-                if d.is_empty() || d.len() > 253 || d.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                if d.is_empty()
+                    || d.len() > 253
+                    || d.chars().any(|c| c.is_whitespace() || c.is_control())
+                {
                     return bad(format!("domain {d:?} in {kind} is malformed"));
                 }
             }

@@ -67,7 +67,10 @@ pub fn pack_dir(dir: &Path, key: &SecretKey, opts: &PackOptions) -> Result<(Mani
         .clone()
         .or(app.version)
         .unwrap_or_else(|| semver::Version::new(0, 1, 0));
-    let build = opts.build.or(app.build).unwrap_or_else(|| default_build(&version));
+    let build = opts
+        .build
+        .or(app.build)
+        .unwrap_or_else(|| default_build(&version));
 
     let mut files = Vec::new();
     collect(dir, dir, &mut files, &opts.caps)?;
@@ -87,7 +90,8 @@ pub fn pack_dir(dir: &Path, key: &SecretKey, opts: &PackOptions) -> Result<(Mani
         version,
         build,
         app.name,
-        app.min_host_version.unwrap_or_else(|| semver::Version::new(0, 1, 0)),
+        app.min_host_version
+            .unwrap_or_else(|| semver::Version::new(0, 1, 0)),
         app.pages,
         app.permissions,
         entries,
@@ -142,7 +146,10 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>, caps: &Cap
         } else if ft.is_dir() {
             collect(root, &abs, out, caps)?;
         } else if ft.is_file() {
-            crate::path::check(&rel).map_err(|reason| Error::UnsafePath { name: rel.clone(), reason })?;
+            crate::path::check(&rel).map_err(|reason| Error::UnsafePath {
+                name: rel.clone(),
+                reason,
+            })?;
             out.push((rel, abs));
             if out.len() as u64 + 2 > caps.max_entries {
                 return Err(Error::TooManyEntries {
@@ -163,7 +170,11 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>, caps: &Cap
 /// Writes a bundle: the manifest and signatures first (stored, so they can be
 /// checked without inflating anything), then the files in manifest order.
 /// `contents` must hold exactly the manifest's files.
-pub fn build_bundle(manifest: &Manifest, contents: &[(String, Vec<u8>)], signers: &[(&SecretKey, Role)]) -> Result<Vec<u8>> {
+pub fn build_bundle(
+    manifest: &Manifest,
+    contents: &[(String, Vec<u8>)],
+    signers: &[(&SecretKey, Role)],
+) -> Result<Vec<u8>> {
     let manifest_bytes = manifest.to_bytes()?;
     let sigs = SignatureFile {
         signatures: signers
@@ -173,19 +184,27 @@ pub fn build_bundle(manifest: &Manifest, contents: &[(String, Vec<u8>)], signers
     };
     let sig_bytes = serde_json::to_vec_pretty(&sigs).map_err(|e| Error::Manifest(e.to_string()))?;
     let mut w = Writer::new();
-    w.add(&RawEntry::file(MANIFEST_PATH, &manifest_bytes, Method::Stored));
+    w.add(&RawEntry::file(
+        MANIFEST_PATH,
+        &manifest_bytes,
+        Method::Stored,
+    ));
     w.add(&RawEntry::file(SIGNATURES_PATH, &sig_bytes, Method::Stored));
     let mut sorted: Vec<&(String, Vec<u8>)> = contents.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
     for (path, data) in sorted {
-        let listed = manifest.file(path).ok_or_else(|| Error::UnlistedEntry(path.clone()))?;
+        let listed = manifest
+            .file(path)
+            .ok_or_else(|| Error::UnlistedEntry(path.clone()))?;
         if listed.size != data.len() as u64 || listed.sha256 != hex::encode(Sha256::digest(data)) {
             return Err(Error::HashMismatch(path.clone()));
         }
         w.add(&RawEntry::file(path, data, Method::Deflated));
     }
     if manifest.files.len() != contents.len() {
-        return Err(Error::Manifest("contents do not match the manifest's file list".into()));
+        return Err(Error::Manifest(
+            "contents do not match the manifest's file list".into(),
+        ));
     }
     Ok(w.finish())
 }

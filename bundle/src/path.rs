@@ -85,7 +85,13 @@ mod tests {
 
     #[test]
     fn accepts_ordinary_names() {
-        for name in ["app.js", "pages/index/index.axml", "assets/é.png", "a/b.c.d", "..a/b"] {
+        for name in [
+            "app.js",
+            "pages/index/index.axml",
+            "assets/é.png",
+            "a/b.c.d",
+            "..a/b",
+        ] {
             check_name(name, Ok(()));
         }
     }
@@ -108,7 +114,10 @@ mod tests {
         check_name("a/b.", Err(PathIssue::Reserved));
         check_name("ab:stream", Err(PathIssue::Reserved));
         check_name(&"a/".repeat(32).trim_end_matches('/').to_string(), Ok(()));
-        check_name(&"a/".repeat(33).trim_end_matches('/').to_string(), Err(PathIssue::TooDeep));
+        check_name(
+            &"a/".repeat(33).trim_end_matches('/').to_string(),
+            Err(PathIssue::TooDeep),
+        );
         check_name(&"a".repeat(513), Err(PathIssue::TooLong));
     }
 

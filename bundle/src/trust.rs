@@ -150,11 +150,15 @@ pub(crate) fn check_threshold(
         let key = match allowed.get(c.key_id) {
             Some(k) if c.role.is_none_or(|r| r == role) => k,
             _ => {
-                untrusted.get_or_insert_with(|| (c.key_id.to_string(), c.role.unwrap_or(role).to_string()));
+                untrusted.get_or_insert_with(|| {
+                    (c.key_id.to_string(), c.role.unwrap_or(role).to_string())
+                });
                 continue;
             }
         };
-        let sig = hex::decode(c.sig_hex).map_err(|_| SignatureFailure::Malformed(format!("signature by {} is not hex", c.key_id)))?;
+        let sig = hex::decode(c.sig_hex).map_err(|_| {
+            SignatureFailure::Malformed(format!("signature by {} is not hex", c.key_id))
+        })?;
         key.verify(context, bytes, &sig)?;
         good.insert(c.key_id.clone());
     }
@@ -162,7 +166,9 @@ pub(crate) fn check_threshold(
         return Ok(good.len());
     }
     match untrusted {
-        Some((key_id, role)) if good.is_empty() => Err(SignatureFailure::UntrustedKey { key_id, role }),
+        Some((key_id, role)) if good.is_empty() => {
+            Err(SignatureFailure::UntrustedKey { key_id, role })
+        }
         _ => Err(SignatureFailure::ThresholdNotMet {
             role: role.to_string(),
             have: good.len(),
@@ -183,6 +189,19 @@ impl TrustedRoot {
                 failure,
             })?;
         root.check_fresh(now)?;
+        Ok(root)
+    }
+
+    /// Loads a root checking its own signatures but not its expiry: only for
+    /// signing its successor, never for trusting bundles.
+    pub fn load_for_rotation(bytes: &[u8]) -> Result<TrustedRoot> {
+        let (root, raw, sigs) = parse_root(bytes)?;
+        root.check_role_sigs(Role::Root, &raw, &sigs)
+            .map_err(|failure| RootFailure::RotationNotSigned {
+                version: root.body.version,
+                which: "its own",
+                failure,
+            })?;
         Ok(root)
     }
 
@@ -221,9 +240,17 @@ impl TrustedRoot {
             return Err(RootFailure::VersionGap { from, to }.into());
         }
         self.check_role_sigs(Role::Root, &raw, &sigs)
-            .map_err(|failure| RootFailure::RotationNotSigned { version: to, which: "old", failure })?;
+            .map_err(|failure| RootFailure::RotationNotSigned {
+                version: to,
+                which: "old",
+                failure,
+            })?;
         new.check_role_sigs(Role::Root, &raw, &sigs)
-            .map_err(|failure| RootFailure::RotationNotSigned { version: to, which: "new", failure })?;
+            .map_err(|failure| RootFailure::RotationNotSigned {
+                version: to,
+                which: "new",
+                failure,
+            })?;
         Ok(new)
     }
 
@@ -255,7 +282,12 @@ impl TrustedRoot {
         (keys, r.threshold as usize)
     }
 
-    fn check_role_sigs(&self, role: Role, raw: &[u8], sigs: &[RootSignature]) -> Result<usize, SignatureFailure> {
+    fn check_role_sigs(
+        &self,
+        role: Role,
+        raw: &[u8],
+        sigs: &[RootSignature],
+    ) -> Result<usize, SignatureFailure> {
         let (keys, threshold) = self.role_keys(role);
         let claims: Vec<Claim<'_>> = sigs
             .iter()
@@ -269,7 +301,13 @@ impl TrustedRoot {
     }
 
     /// Checks a document signed by `role` under `context` with this root's keys for it.
-    pub fn check_signed(&self, role: Role, context: Context, bytes: &[u8], sigs: &[SignatureRecord]) -> Result<()> {
+    pub fn check_signed(
+        &self,
+        role: Role,
+        context: Context,
+        bytes: &[u8],
+        sigs: &[SignatureRecord],
+    ) -> Result<()> {
         let (keys, threshold) = self.role_keys(role);
         let claims: Vec<Claim<'_>> = sigs
             .iter()
@@ -296,7 +334,13 @@ impl TrustedRoot {
     /// The public keys and threshold of `role`.
     pub fn role(&self, role: Role) -> Option<(Vec<PublicKey>, u32)> {
         let r = self.body.roles.get(&role)?;
-        Some((r.key_ids.iter().filter_map(|id| self.keys.get(id).cloned()).collect(), r.threshold))
+        Some((
+            r.key_ids
+                .iter()
+                .filter_map(|id| self.keys.get(id).cloned())
+                .collect(),
+            r.threshold,
+        ))
     }
 }
 
@@ -318,7 +362,10 @@ fn parse_root(bytes: &[u8]) -> Result<(TrustedRoot, Vec<u8>, Vec<RootSignature>)
         }
         let key = PublicKey::from_hex(&entry.public)?;
         if key.id() != id {
-            return Err(invalid(format!("key {id} is listed under the wrong id (it is {})", key.id())));
+            return Err(invalid(format!(
+                "key {id} is listed under the wrong id (it is {})",
+                key.id()
+            )));
         }
         keys.insert(id.clone(), key);
     }
@@ -343,7 +390,9 @@ fn parse_root(bytes: &[u8]) -> Result<(TrustedRoot, Vec<u8>, Vec<RootSignature>)
         }
     }
     if body.roles.contains_key(&Role::Developer) {
-        return Err(invalid("a root has no developer role; developer keys are trusted only explicitly".into()));
+        return Err(invalid(
+            "a root has no developer role; developer keys are trusted only explicitly".into(),
+        ));
     }
     Ok((TrustedRoot { body, keys }, raw, file.signatures))
 }
@@ -403,7 +452,8 @@ impl RootSpec {
             keys,
             roles,
         };
-        let signed = serde_json::to_string_pretty(&body).map_err(|e| RootFailure::Invalid(e.to_string()))?;
+        let signed =
+            serde_json::to_string_pretty(&body).map_err(|e| RootFailure::Invalid(e.to_string()))?;
         let sigs: Vec<RootSignature> = signers
             .iter()
             .map(|k| RootSignature {
@@ -411,7 +461,8 @@ impl RootSpec {
                 sig: hex::encode(k.sign(Context::Root, signed.as_bytes())),
             })
             .collect();
-        let sigs = serde_json::to_string_pretty(&sigs).map_err(|e| RootFailure::Invalid(e.to_string()))?;
+        let sigs =
+            serde_json::to_string_pretty(&sigs).map_err(|e| RootFailure::Invalid(e.to_string()))?;
         let out = format!("{{\n\"signed\": {signed},\n\"signatures\": {sigs}\n}}");
         parse_root(out.as_bytes())?;
         Ok(out.into_bytes())

@@ -60,7 +60,12 @@ pub struct Verified<'a> {
 }
 
 /// Checks `bytes` up to the point where files can be extracted.
-pub fn open<'a>(bytes: &'a [u8], trust: &Trust, expected: &Expected, caps: &Caps) -> Result<Verified<'a>> {
+pub fn open<'a>(
+    bytes: &'a [u8],
+    trust: &Trust,
+    expected: &Expected,
+    caps: &Caps,
+) -> Result<Verified<'a>> {
     // 1. Size caps.
     let size = bytes.len() as u64;
     if size > caps.max_archive_bytes {
@@ -132,16 +137,34 @@ pub fn open<'a>(bytes: &'a [u8], trust: &Trust, expected: &Expected, caps: &Caps
     })
 }
 
-fn check_manifest_signatures(trust: &Trust, manifest: &[u8], sigs: &SignatureFile) -> Result<Vec<KeyId>> {
-    let ids = |s: &SignatureFile| s.signatures.iter().map(|r| r.key_id.clone()).collect::<Vec<_>>();
+fn check_manifest_signatures(
+    trust: &Trust,
+    manifest: &[u8],
+    sigs: &SignatureFile,
+) -> Result<Vec<KeyId>> {
+    let ids = |s: &SignatureFile| {
+        s.signatures
+            .iter()
+            .map(|r| r.key_id.clone())
+            .collect::<Vec<_>>()
+    };
     match trust {
         Trust::Root(root) => {
-            root.check_signed(Role::Publisher, Context::Manifest, manifest, &sigs.signatures)?;
+            root.check_signed(
+                Role::Publisher,
+                Context::Manifest,
+                manifest,
+                &sigs.signatures,
+            )?;
             let (keys, _) = root.role_keys(Role::Publisher);
-            Ok(ids(sigs).into_iter().filter(|id| keys.contains_key(id)).collect())
+            Ok(ids(sigs)
+                .into_iter()
+                .filter(|id| keys.contains_key(id))
+                .collect())
         }
         Trust::Developer(keys) => {
-            let allowed: BTreeMap<KeyId, PublicKey> = keys.iter().map(|k| (k.id().clone(), k.clone())).collect();
+            let allowed: BTreeMap<KeyId, PublicKey> =
+                keys.iter().map(|k| (k.id().clone(), k.clone())).collect();
             if allowed.is_empty() {
                 return Err(SignatureFailure::ThresholdNotMet {
                     role: Role::Developer.to_string(),
@@ -160,8 +183,18 @@ fn check_manifest_signatures(trust: &Trust, manifest: &[u8], sigs: &SignatureFil
                     sig_hex: &s.sig,
                 })
                 .collect();
-            check_threshold(Role::Developer, &allowed, 1, &claims, Context::Manifest, manifest)?;
-            Ok(ids(sigs).into_iter().filter(|id| allowed.contains_key(id)).collect())
+            check_threshold(
+                Role::Developer,
+                &allowed,
+                1,
+                &claims,
+                Context::Manifest,
+                manifest,
+            )?;
+            Ok(ids(sigs)
+                .into_iter()
+                .filter(|id| allowed.contains_key(id))
+                .collect())
         }
     }
 }
@@ -197,7 +230,11 @@ impl Verified<'_> {
 
     /// Streams one listed file to `sink`, then checks its sha256. On error the
     /// caller must discard what the sink received.
-    pub(crate) fn stream_file(&self, file: &FileEntry, sink: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
+    pub(crate) fn stream_file(
+        &self,
+        file: &FileEntry,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
         let entry = self
             .archive
             .find(&file.path)
@@ -216,8 +253,55 @@ impl Verified<'_> {
 
 /// Checks a manifest and its signatures held outside an archive (an installed
 /// tree), and parses the manifest.
-pub fn check_detached(manifest_bytes: &[u8], signatures_bytes: &[u8], trust: &Trust) -> Result<Manifest> {
+pub fn check_detached(
+    manifest_bytes: &[u8],
+    signatures_bytes: &[u8],
+    trust: &Trust,
+) -> Result<Manifest> {
     let sigs = SignatureFile::parse(signatures_bytes)?;
     check_manifest_signatures(trust, manifest_bytes, &sigs)?;
     Manifest::parse(manifest_bytes)
+}
+
+/// What `mpkit inspect` shows: the archive's structure and its claims, checked
+/// for structure but **not** for trust.
+#[derive(Debug, Clone)]
+pub struct Inspection {
+    /// The manifest as claimed (parsed strictly, signature not checked).
+    pub manifest: Manifest,
+    /// The signature records as claimed.
+    pub signatures: SignatureFile,
+    /// Archive size in bytes.
+    pub archive_bytes: u64,
+    /// Number of zip entries, metadata included.
+    pub entries: usize,
+}
+
+/// Reads a bundle's structure and claims without a trust anchor. Nothing here
+/// says the bundle is genuine; use [`open`] for that.
+pub fn inspect(bytes: &[u8], caps: &Caps) -> Result<Inspection> {
+    if bytes.len() as u64 > caps.max_archive_bytes {
+        return Err(Error::ArchiveTooLarge {
+            size: bytes.len() as u64,
+            cap: caps.max_archive_bytes,
+        });
+    }
+    let archive = Archive::parse(
+        bytes,
+        &Limits {
+            max_entries: caps.max_entries,
+            max_unpacked_bytes: caps.max_unpacked_bytes,
+            max_ratio: caps.max_ratio,
+        },
+    )?;
+    let read = |name: &'static str| -> Result<Vec<u8>> {
+        let e = archive.find(name).ok_or(Error::MissingMetadata(name))?;
+        archive.read_small(e, caps.max_metadata_bytes)
+    };
+    Ok(Inspection {
+        manifest: Manifest::parse(&read(MANIFEST_PATH)?)?,
+        signatures: SignatureFile::parse(&read(SIGNATURES_PATH)?)?,
+        archive_bytes: bytes.len() as u64,
+        entries: archive.entries().len(),
+    })
 }

@@ -91,7 +91,11 @@ fn symlink_entry() {
 fn hardlink_entry() {
     // PKWARE Unix extra field: atime, mtime, uid, gid, then the link target.
     let mut extra = vec![0x0d, 0x00];
-    let body: Vec<u8> = [0u8; 12].iter().copied().chain(b"app.js".iter().copied()).collect();
+    let body: Vec<u8> = [0u8; 12]
+        .iter()
+        .copied()
+        .chain(b"app.js".iter().copied())
+        .collect();
     extra.extend_from_slice(&(body.len() as u16).to_le_bytes());
     extra.extend_from_slice(&body);
     let mut e = RawEntry::file("copy.js", b"", Method::Stored);
@@ -124,15 +128,19 @@ fn directory_entry() {
 #[test]
 fn duplicate_names() {
     let e = RawEntry::file("app.js", b"evil()", Method::Stored);
-    refuse(&with_entry(e), |e| matches!(e, Error::DuplicateEntry { name } if name == "app.js"));
+    refuse(
+        &with_entry(e),
+        |e| matches!(e, Error::DuplicateEntry { name } if name == "app.js"),
+    );
 }
 
 #[test]
 fn case_collision() {
     let e = RawEntry::file("APP.js", b"evil()", Method::Stored);
-    refuse(&with_entry(e), |e| {
-        matches!(e, Error::NameCollision { first, second } if first == "app.js" && second == "APP.js")
-    });
+    refuse(
+        &with_entry(e),
+        |e| matches!(e, Error::NameCollision { first, second } if first == "app.js" && second == "APP.js"),
+    );
 }
 
 #[test]
@@ -146,15 +154,17 @@ fn unicode_normalisation_collision() {
     }
     w.add(&RawEntry::file(nfc, b"a", Method::Stored));
     w.add(&RawEntry::file(nfd, b"b", Method::Stored));
-    refuse(&w.finish(), |e| {
-        matches!(e, Error::NameCollision { first, second } if first == nfc && second == nfd)
-    });
+    refuse(
+        &w.finish(),
+        |e| matches!(e, Error::NameCollision { first, second } if first == nfc && second == nfd),
+    );
 }
 
 #[test]
 fn reserved_metadata_folder() {
     // An extra file under mpkit/ is not listed (the manifest cannot list it).
-    refuse(&with_entry(RawEntry::file("mpkit/extra.json", b"{}", Method::Stored)), |e| {
-        matches!(e, Error::UnlistedEntry(n) if n == "mpkit/extra.json")
-    });
+    refuse(
+        &with_entry(RawEntry::file("mpkit/extra.json", b"{}", Method::Stored)),
+        |e| matches!(e, Error::UnlistedEntry(n) if n == "mpkit/extra.json"),
+    );
 }

@@ -15,7 +15,10 @@ fn refuse_with_caps(caps: Caps, check: impl Fn(&Error) -> bool) {
     assert!(check(&err), "unexpected error: {err:?}");
     assert_eq!(snapshot(store.root()), before);
     let app = AppId::new(APP).expect("app");
-    assert_eq!(store.current(&app).expect("current"), Some(semver::Version::new(1, 0, 0)));
+    assert_eq!(
+        store.current(&app).expect("current"),
+        Some(semver::Version::new(1, 0, 0))
+    );
 }
 
 fn damaged(want: Damage) -> impl Fn(&Error) -> bool {
@@ -35,7 +38,9 @@ fn overlapping_entries_bomb() {
         alias.name = format!("alias{i}.js").into_bytes();
         w.add_central_only(&alias, shared_at);
     }
-    refuse(&w.finish(), |e| matches!(e, Error::Damaged(Damage::Overlap(_))));
+    refuse(&w.finish(), |e| {
+        matches!(e, Error::Damaged(Damage::Overlap(_)))
+    });
 }
 
 #[test]
@@ -57,9 +62,10 @@ fn entry_inflates_past_declared_size() {
         }
         w.add(&e);
     }
-    refuse(&w.finish(), |e| {
-        matches!(e, Error::InflatedPastDeclared { name, declared: 100 } if name == "pages/index/index.axml")
-    });
+    refuse(
+        &w.finish(),
+        |e| matches!(e, Error::InflatedPastDeclared { name, declared: 100 } if name == "pages/index/index.axml"),
+    );
 }
 
 #[test]
@@ -68,8 +74,12 @@ fn compression_ratio_bomb() {
     let mut files = fx.files.clone();
     files.push(("assets/zeros.bin".into(), vec![0u8; 4 * 1024 * 1024]));
     let m = fx.manifest_for("1.1.0", &files);
-    let bytes = crate::build_bundle(&m, &files, &[(&fx.publisher, crate::Role::Publisher)]).expect("bundle");
-    refuse(&bytes, |e| matches!(e, Error::RatioTooHigh { name, cap: 100, .. } if name == "assets/zeros.bin"));
+    let bytes = crate::build_bundle(&m, &files, &[(&fx.publisher, crate::Role::Publisher)])
+        .expect("bundle");
+    refuse(
+        &bytes,
+        |e| matches!(e, Error::RatioTooHigh { name, cap: 100, .. } if name == "assets/zeros.bin"),
+    );
 }
 
 #[test]
@@ -130,7 +140,9 @@ fn bad_crc() {
 fn prepended_bytes_without_shifted_offsets() {
     let mut b = b"#!/bin/sh\nexec evil\n".to_vec();
     b.extend_from_slice(&Fixture::new().bundle("1.1.0"));
-    refuse(&b, |e| matches!(e, Error::Damaged(Damage::UnaccountedBytes(_))));
+    refuse(&b, |e| {
+        matches!(e, Error::Damaged(Damage::UnaccountedBytes(_)))
+    });
 }
 
 #[test]
@@ -153,7 +165,9 @@ fn two_end_records() {
     let mut b = Fixture::new().bundle("1.1.0");
     let end = b[b.len() - 22..].to_vec();
     b.extend_from_slice(&end);
-    refuse(&b, |e| matches!(e, Error::Damaged(Damage::UnaccountedBytes(_))));
+    refuse(&b, |e| {
+        matches!(e, Error::Damaged(Damage::UnaccountedBytes(_)))
+    });
 }
 
 #[test]
@@ -161,7 +175,9 @@ fn two_archives_concatenated() {
     let fx = Fixture::new();
     let mut b = fx.bundle("1.0.0");
     b.extend_from_slice(&fx.bundle("1.1.0"));
-    refuse(&b, |e| matches!(e, Error::Damaged(Damage::UnaccountedBytes(_))));
+    refuse(&b, |e| {
+        matches!(e, Error::Damaged(Damage::UnaccountedBytes(_)))
+    });
 }
 
 #[test]
@@ -179,7 +195,10 @@ fn local_header_disagrees_with_central_directory() {
         }
     }
     refuse(&w.finish(), |e| {
-        matches!(e, Error::Damaged(Damage::LocalHeaderMismatch { field: "name", .. }))
+        matches!(
+            e,
+            Error::Damaged(Damage::LocalHeaderMismatch { field: "name", .. })
+        )
     });
 }
 
@@ -196,7 +215,13 @@ fn local_header_size_disagrees() {
         w.add_with_local(&e, &local);
     }
     refuse(&w.finish(), |e| {
-        matches!(e, Error::Damaged(Damage::LocalHeaderMismatch { field: "uncompressed size", .. }))
+        matches!(
+            e,
+            Error::Damaged(Damage::LocalHeaderMismatch {
+                field: "uncompressed size",
+                ..
+            })
+        )
     });
 }
 
@@ -211,7 +236,15 @@ fn encrypted_entry() {
         }
         w.add(&e);
     }
-    refuse(&w.finish(), |e| matches!(e, Error::Unsupported { feature: "encryption", .. }));
+    refuse(&w.finish(), |e| {
+        matches!(
+            e,
+            Error::Unsupported {
+                feature: "encryption",
+                ..
+            }
+        )
+    });
 }
 
 #[test]

@@ -22,7 +22,11 @@ fn every_single_flipped_byte_is_refused() {
         let mut bad = good.clone();
         bad[i] ^= 0xff;
         let result = open(&bad, &trust, &Expected::any(), &caps).and_then(|v| v.check_contents());
-        assert!(result.is_err(), "flipping byte {i} of {} went unnoticed", good.len());
+        assert!(
+            result.is_err(),
+            "flipping byte {i} of {} went unnoticed",
+            good.len()
+        );
     }
 }
 
@@ -31,7 +35,8 @@ fn flipped_byte_in_file_data_is_refused_at_install() {
     let fx = Fixture::new();
     let mut b = fx.bundle("1.1.0");
     // The last file's data sits right before the central directory; flip inside it.
-    let cd_offset = u32::from_le_bytes(b[b.len() - 6..b.len() - 2].try_into().expect("4 bytes")) as usize;
+    let cd_offset =
+        u32::from_le_bytes(b[b.len() - 6..b.len() - 2].try_into().expect("4 bytes")) as usize;
     b[cd_offset - 3] ^= 0xff;
     refuse(&b, |e| {
         matches!(
@@ -85,9 +90,10 @@ fn developer_key_is_not_trusted_in_production() {
     let dev = SecretKey::from_seed(&[44; 32]).expect("key");
     let m = fx.manifest_for("1.1.0", &fx.files);
     let (mb, sb) = fx.signed_metadata(&m, &dev, Role::Developer);
-    refuse(&archive(&fx, &mb, &sb, &fx.files), |e| {
-        matches!(e, Error::Signature(SignatureFailure::UntrustedKey { role, .. }) if role == "developer")
-    });
+    refuse(
+        &archive(&fx, &mb, &sb, &fx.files),
+        |e| matches!(e, Error::Signature(SignatureFailure::UntrustedKey { role, .. }) if role == "developer"),
+    );
 }
 
 #[test]
@@ -95,9 +101,10 @@ fn unsigned_bundle() {
     let fx = Fixture::new();
     let m = fx.manifest_for("1.1.0", &fx.files);
     let mb = m.to_bytes().expect("bytes");
-    refuse(&archive(&fx, &mb, br#"{"signatures":[]}"#, &fx.files), |e| {
-        matches!(e, Error::Signature(SignatureFailure::Unsigned))
-    });
+    refuse(
+        &archive(&fx, &mb, br#"{"signatures":[]}"#, &fx.files),
+        |e| matches!(e, Error::Signature(SignatureFailure::Unsigned)),
+    );
 }
 
 #[test]
@@ -106,7 +113,9 @@ fn small_order_key_with_universal_forgery() {
     // and the forgery that key would admit fails verify_strict all the same.
     let mut identity = [0u8; 32];
     identity[0] = 1;
-    assert!(matches!(PublicKey::from_bytes(&identity), Err(Error::Key(m)) if m.contains("small order")));
+    assert!(
+        matches!(PublicKey::from_bytes(&identity), Err(Error::Key(m)) if m.contains("small order"))
+    );
     let fx = Fixture::new();
     let m = fx.manifest_for("1.1.0", &fx.files);
     let mb = m.to_bytes().expect("bytes");
@@ -149,9 +158,10 @@ fn non_canonical_signature() {
         }],
     };
     let sb = serde_json::to_vec(&sigs).expect("json");
-    refuse(&archive(&fx, &mb, &sb, &fx.files), |e| {
-        matches!(e, Error::Signature(SignatureFailure::Invalid { key_id }) if key_id == fx.publisher.public().id().as_str())
-    });
+    refuse(
+        &archive(&fx, &mb, &sb, &fx.files),
+        |e| matches!(e, Error::Signature(SignatureFailure::Invalid { key_id }) if key_id == fx.publisher.public().id().as_str()),
+    );
 }
 
 #[test]
@@ -159,15 +169,25 @@ fn manifest_with_duplicate_keys_even_when_signed() {
     let fx = Fixture::new();
     let m = fx.manifest_for("1.1.0", &fx.files);
     let text = String::from_utf8(m.to_bytes().expect("bytes")).expect("utf8");
-    let dup = text.replacen("\"name\": \"Coffee Club\",", "\"name\": \"Coffee Club\",\n  \"name\": \"Evil\",", 1);
+    let dup = text.replacen(
+        "\"name\": \"Coffee Club\",",
+        "\"name\": \"Coffee Club\",\n  \"name\": \"Evil\",",
+        1,
+    );
     assert_ne!(dup, text);
     let sigs = SignatureFile {
-        signatures: vec![SignatureRecord::make(&fx.publisher, Role::Publisher, Context::Manifest, dup.as_bytes())],
+        signatures: vec![SignatureRecord::make(
+            &fx.publisher,
+            Role::Publisher,
+            Context::Manifest,
+            dup.as_bytes(),
+        )],
     };
     let sb = serde_json::to_vec(&sigs).expect("json");
-    refuse(&archive(&fx, dup.as_bytes(), &sb, &fx.files), |e| {
-        matches!(e, Error::Json { doc: "manifest", reason } if reason.contains("duplicate key \"name\""))
-    });
+    refuse(
+        &archive(&fx, dup.as_bytes(), &sb, &fx.files),
+        |e| matches!(e, Error::Json { doc: "manifest", reason } if reason.contains("duplicate key \"name\"")),
+    );
 }
 
 #[test]
@@ -177,9 +197,16 @@ fn app_id_mismatch() {
     let other = AppId::new("2021000000000002").expect("app");
     let before = super::snapshot(store.root());
     let err = store
-        .install(&fx.bundle("1.1.0"), &fx.trust(), &Expected::app(other), &Caps::default())
+        .install(
+            &fx.bundle("1.1.0"),
+            &fx.trust(),
+            &Expected::app(other),
+            &Caps::default(),
+        )
         .expect_err("wrong app");
-    assert!(matches!(&err, Error::AppIdMismatch { expected, actual } if expected == "2021000000000002" && actual == APP));
+    assert!(
+        matches!(&err, Error::AppIdMismatch { expected, actual } if expected == "2021000000000002" && actual == APP)
+    );
     assert_eq!(super::snapshot(store.root()), before);
 }
 
@@ -192,7 +219,9 @@ fn version_mismatch() {
     let err = store
         .install(&fx.bundle("1.1.0"), &fx.trust(), &want, &Caps::default())
         .expect_err("wrong version");
-    assert!(matches!(&err, Error::VersionMismatch { expected, actual } if expected == "1.2.0" && actual == "1.1.0"));
+    assert!(
+        matches!(&err, Error::VersionMismatch { expected, actual } if expected == "1.2.0" && actual == "1.1.0")
+    );
     assert_eq!(super::snapshot(store.root()), before);
 }
 
@@ -203,7 +232,10 @@ fn file_not_in_manifest() {
     let (mb, sb) = fx.signed_metadata(&m, &fx.publisher, Role::Publisher);
     let mut files = fx.files.clone();
     files.push(("evil.js".into(), b"steal()".to_vec()));
-    refuse(&archive(&fx, &mb, &sb, &files), |e| matches!(e, Error::UnlistedEntry(n) if n == "evil.js"));
+    refuse(
+        &archive(&fx, &mb, &sb, &files),
+        |e| matches!(e, Error::UnlistedEntry(n) if n == "evil.js"),
+    );
 }
 
 #[test]
@@ -211,8 +243,16 @@ fn manifest_file_missing_from_zip() {
     let fx = Fixture::new();
     let m = fx.manifest_for("1.1.0", &fx.files);
     let (mb, sb) = fx.signed_metadata(&m, &fx.publisher, Role::Publisher);
-    let files: Vec<_> = fx.files.iter().filter(|(p, _)| p != "app.js").cloned().collect();
-    refuse(&archive(&fx, &mb, &sb, &files), |e| matches!(e, Error::MissingEntry(n) if n == "app.js"));
+    let files: Vec<_> = fx
+        .files
+        .iter()
+        .filter(|(p, _)| p != "app.js")
+        .cloned()
+        .collect();
+    refuse(
+        &archive(&fx, &mb, &sb, &files),
+        |e| matches!(e, Error::MissingEntry(n) if n == "app.js"),
+    );
 }
 
 #[test]
@@ -223,7 +263,10 @@ fn file_swapped_for_another_with_same_size() {
     let mut files = fx.files.clone();
     let evil = vec![b'!'; files[0].1.len()];
     files[0].1 = evil;
-    refuse(&archive(&fx, &mb, &sb, &files), |e| matches!(e, Error::HashMismatch(n) if n == "app.js"));
+    refuse(
+        &archive(&fx, &mb, &sb, &files),
+        |e| matches!(e, Error::HashMismatch(n) if n == "app.js"),
+    );
 }
 
 #[test]
@@ -244,7 +287,10 @@ fn expired_root_is_refused() {
     let fx = Fixture::new();
     let later = now() + time::Duration::days(400);
     let err = TrustedRoot::load(&fx.root_bytes, later).expect_err("expired");
-    assert!(matches!(err, Error::Root(RootFailure::Expired { version: 1, .. })), "{err:?}");
+    assert!(
+        matches!(err, Error::Root(RootFailure::Expired { version: 1, .. })),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -260,8 +306,18 @@ fn developer_trust_accepts_its_own_key_only() {
         .expect("dev key verifies");
     let other = Trust::Developer(vec![fx.publisher.public().clone()]);
     let err = open(&b, &other, &Expected::any(), &Caps::default()).expect_err("other key");
-    assert!(matches!(err, Error::Signature(SignatureFailure::UntrustedKey { .. })));
+    assert!(matches!(
+        err,
+        Error::Signature(SignatureFailure::UntrustedKey { .. })
+    ));
     let none = Trust::Developer(vec![]);
     let err = open(&b, &none, &Expected::any(), &Caps::default()).expect_err("no key");
-    assert!(matches!(err, Error::Signature(SignatureFailure::ThresholdNotMet { need: 1, have: 0, .. })));
+    assert!(matches!(
+        err,
+        Error::Signature(SignatureFailure::ThresholdNotMet {
+            need: 1,
+            have: 0,
+            ..
+        })
+    ));
 }

@@ -19,7 +19,10 @@ fn install_writes_files_manifest_and_pointer() {
     }
     assert!(dir.join(crate::MANIFEST_PATH).is_file());
     assert!(dir.join(crate::SIGNATURES_PATH).is_file());
-    assert_eq!(store.current(&app()).expect("current"), Some(Version::new(1, 0, 0)));
+    assert_eq!(
+        store.current(&app()).expect("current"),
+        Some(Version::new(1, 0, 0))
+    );
     store
         .check_installed(&app(), &Version::new(1, 0, 0), &fx.trust())
         .expect("installed tree verifies");
@@ -27,22 +30,37 @@ fn install_writes_files_manifest_and_pointer() {
 
 #[test]
 fn crash_at_every_step_keeps_the_previous_version_runnable() {
-    for step in [Step::Verified, Step::Extracting, Step::Staged, Step::Renamed] {
+    for step in [
+        Step::Verified,
+        Step::Extracting,
+        Step::Staged,
+        Step::Renamed,
+    ] {
         let fx = Fixture::new();
         let (_d, store) = store_with_v1(&fx);
         let v2 = fx.bundle("2.0.0");
         let err = store
-            .install_with(&v2, &fx.trust(), &Expected::any(), &Caps::default(), &mut |s| {
-                if s == step {
-                    Err(Error::SimulatedCrash(s))
-                } else {
-                    Ok(())
-                }
-            })
+            .install_with(
+                &v2,
+                &fx.trust(),
+                &Expected::any(),
+                &Caps::default(),
+                &mut |s| {
+                    if s == step {
+                        Err(Error::SimulatedCrash(s))
+                    } else {
+                        Ok(())
+                    }
+                },
+            )
             .expect_err("crashed");
         assert!(matches!(err, Error::SimulatedCrash(s) if s == step));
         // What a launch would see after the crash: v1, intact.
-        assert_eq!(store.current(&app()).expect("pointer"), Some(Version::new(1, 0, 0)), "{step:?}");
+        assert_eq!(
+            store.current(&app()).expect("pointer"),
+            Some(Version::new(1, 0, 0)),
+            "{step:?}"
+        );
         store
             .check_installed(&app(), &Version::new(1, 0, 0), &fx.trust())
             .expect("v1 intact");
@@ -51,8 +69,13 @@ fn crash_at_every_step_keeps_the_previous_version_runnable() {
             .install(&v2, &fx.trust(), &Expected::any(), &Caps::default())
             .expect("retry installs");
         assert_eq!(done.previous, Some(Version::new(1, 0, 0)));
-        assert_eq!(store.current(&app()).expect("pointer"), Some(Version::new(2, 0, 0)));
-        let staging: Vec<_> = std::fs::read_dir(store.root().join(".staging")).expect("staging").collect();
+        assert_eq!(
+            store.current(&app()).expect("pointer"),
+            Some(Version::new(2, 0, 0))
+        );
+        let staging: Vec<_> = std::fs::read_dir(store.root().join(".staging"))
+            .expect("staging")
+            .collect();
         assert!(staging.is_empty(), "{step:?}: staging left behind");
     }
 }
@@ -76,7 +99,12 @@ fn reinstalling_the_same_bundle_is_a_no_op() {
     let fx = Fixture::new();
     let (_d, store) = store_with_v1(&fx);
     let again = store
-        .install(&fx.bundle("1.0.0"), &fx.trust(), &Expected::any(), &Caps::default())
+        .install(
+            &fx.bundle("1.0.0"),
+            &fx.trust(),
+            &Expected::any(),
+            &Caps::default(),
+        )
         .expect("same bundle");
     assert!(again.already_present);
 }
@@ -88,7 +116,12 @@ fn same_version_with_other_content_is_refused() {
     fx.files[0].1 = b"App({});".to_vec();
     let before = snapshot(store.root());
     let err = store
-        .install(&fx.bundle("1.0.0"), &fx.trust(), &Expected::any(), &Caps::default())
+        .install(
+            &fx.bundle("1.0.0"),
+            &fx.trust(),
+            &Expected::any(),
+            &Caps::default(),
+        )
         .expect_err("conflict");
     assert!(matches!(err, Error::VersionConflict { ref version, .. } if version == "1.0.0"));
     assert_eq!(snapshot(store.root()), before);
@@ -100,12 +133,26 @@ fn last_good_version_is_kept_and_older_ones_pruned() {
     let (_d, store) = store_with_v1(&fx);
     for v in ["1.1.0", "1.2.0"] {
         store
-            .install(&fx.bundle(v), &fx.trust(), &Expected::any(), &Caps::default())
+            .install(
+                &fx.bundle(v),
+                &fx.trust(),
+                &Expected::any(),
+                &Caps::default(),
+            )
             .expect("install");
     }
-    assert_eq!(store.versions(&app()).expect("list"), vec![Version::new(1, 1, 0), Version::new(1, 2, 0)]);
-    assert_eq!(store.rollback(&app()).expect("rollback"), Version::new(1, 1, 0));
-    assert_eq!(store.current(&app()).expect("current"), Some(Version::new(1, 1, 0)));
+    assert_eq!(
+        store.versions(&app()).expect("list"),
+        vec![Version::new(1, 1, 0), Version::new(1, 2, 0)]
+    );
+    assert_eq!(
+        store.rollback(&app()).expect("rollback"),
+        Version::new(1, 1, 0)
+    );
+    assert_eq!(
+        store.current(&app()).expect("current"),
+        Some(Version::new(1, 1, 0))
+    );
     store
         .check_installed(&app(), &Version::new(1, 1, 0), &fx.trust())
         .expect("rolled back tree verifies");
@@ -118,11 +165,15 @@ fn tampering_after_install_is_detected() {
     let v1 = Version::new(1, 0, 0);
     let dir = store.path_of(&app(), &v1);
     std::fs::write(dir.join("app.js"), b"steal()").expect("tamper");
-    let err = store.check_installed(&app(), &v1, &fx.trust()).expect_err("tampered");
+    let err = store
+        .check_installed(&app(), &v1, &fx.trust())
+        .expect_err("tampered");
     assert!(matches!(err, Error::HashMismatch(ref p) if p == "app.js"));
     std::fs::write(dir.join("extra.js"), b"x").expect("add");
     std::fs::remove_file(dir.join("app.js")).expect("rm");
-    let err = store.check_installed(&app(), &v1, &fx.trust()).expect_err("extra");
+    let err = store
+        .check_installed(&app(), &v1, &fx.trust())
+        .expect_err("extra");
     assert!(matches!(err, Error::UnlistedEntry(ref p) if p == "extra.js"));
 }
 

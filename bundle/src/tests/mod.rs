@@ -47,10 +47,22 @@ impl Fixture {
         };
         let root_bytes = spec.sign(&[&root_key]).expect("root");
         let files = vec![
-            ("app.js".to_string(), b"App({ onLaunch() { console.log('hi'); } });".repeat(20)),
-            ("app.json".to_string(), br#"{"pages":["pages/index/index"]}"#.to_vec()),
-            ("pages/index/index.axml".to_string(), b"<view>{{title}}</view>".to_vec()),
-            ("pages/index/index.js".to_string(), b"Page({ data: { title: 'Coffee' } });".to_vec()),
+            (
+                "app.js".to_string(),
+                b"App({ onLaunch() { console.log('hi'); } });".repeat(20),
+            ),
+            (
+                "app.json".to_string(),
+                br#"{"pages":["pages/index/index"]}"#.to_vec(),
+            ),
+            (
+                "pages/index/index.axml".to_string(),
+                b"<view>{{title}}</view>".to_vec(),
+            ),
+            (
+                "pages/index/index.js".to_string(),
+                b"Page({ data: { title: 'Coffee' } });".to_vec(),
+            ),
         ];
         Fixture {
             root_key,
@@ -97,10 +109,20 @@ impl Fixture {
     }
 
     /// A signed manifest with its signature file, for hand-built archives.
-    pub(crate) fn signed_metadata(&self, m: &Manifest, key: &SecretKey, role: Role) -> (Vec<u8>, Vec<u8>) {
+    pub(crate) fn signed_metadata(
+        &self,
+        m: &Manifest,
+        key: &SecretKey,
+        role: Role,
+    ) -> (Vec<u8>, Vec<u8>) {
         let mb = m.to_bytes().expect("manifest bytes");
         let sigs = crate::SignatureFile {
-            signatures: vec![crate::SignatureRecord::make(key, role, crate::Context::Manifest, &mb)],
+            signatures: vec![crate::SignatureRecord::make(
+                key,
+                role,
+                crate::Context::Manifest,
+                &mb,
+            )],
         };
         (mb, serde_json::to_vec(&sigs).expect("sigs"))
     }
@@ -122,7 +144,11 @@ pub(crate) fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     fn go(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
         for e in std::fs::read_dir(dir).expect("list").flatten() {
             let p = e.path();
-            let rel = p.strip_prefix(root).expect("prefix").to_string_lossy().into_owned();
+            let rel = p
+                .strip_prefix(root)
+                .expect("prefix")
+                .to_string_lossy()
+                .into_owned();
             if rel == ".lock" {
                 continue;
             }
@@ -143,7 +169,12 @@ pub(crate) fn store_with_v1(fx: &Fixture) -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().expect("tempdir");
     let store = Store::open(dir.path().join("store")).expect("store");
     store
-        .install(&fx.bundle("1.0.0"), &fx.trust(), &Expected::any(), &Caps::default())
+        .install(
+            &fx.bundle("1.0.0"),
+            &fx.trust(),
+            &Expected::any(),
+            &Caps::default(),
+        )
         .expect("v1 installs");
     (dir, store)
 }
@@ -160,10 +191,16 @@ pub(crate) fn refuse(bytes: &[u8], check: impl Fn(&Error) -> bool) -> Error {
         .install(bytes, &fx.trust(), &Expected::any(), &Caps::default())
         .expect_err("hostile bundle must be refused");
     assert!(check(&err), "unexpected error: {err:?}");
-    assert_eq!(snapshot(store.root()), before, "the store changed after {err:?}");
+    assert_eq!(
+        snapshot(store.root()),
+        before,
+        "the store changed after {err:?}"
+    );
     let app = AppId::new(APP).expect("app");
     let v1 = semver::Version::new(1, 0, 0);
     assert_eq!(store.current(&app).expect("pointer"), Some(v1.clone()));
-    store.check_installed(&app, &v1, &fx.trust()).expect("v1 intact");
+    store
+        .check_installed(&app, &v1, &fx.trust())
+        .expect("v1 intact");
     err
 }

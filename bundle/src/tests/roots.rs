@@ -15,7 +15,13 @@ fn spec(version: u64, root_keys: &[&SecretKey], threshold: u32, fx: &Fixture) ->
         version,
         expires: now() + time::Duration::days(30),
         roles: BTreeMap::from([
-            (Role::Root, (root_keys.iter().map(|k| k.public().clone()).collect(), threshold)),
+            (
+                Role::Root,
+                (
+                    root_keys.iter().map(|k| k.public().clone()).collect(),
+                    threshold,
+                ),
+            ),
             (Role::Publisher, (vec![fx.publisher.public().clone()], 1)),
             (Role::Policy, (vec![fx.policy.public().clone()], 1)),
         ]),
@@ -27,7 +33,9 @@ fn rotation_signed_by_old_and_new_keys_is_accepted() {
     let fx = Fixture::new();
     let v1 = fx.root();
     let new_root = key(20);
-    let v2 = spec(2, &[&new_root], 1, &fx).sign(&[&fx.root_key, &new_root]).expect("v2");
+    let v2 = spec(2, &[&new_root], 1, &fx)
+        .sign(&[&fx.root_key, &new_root])
+        .expect("v2");
     let r2 = v1.rotate(&v2, now()).expect("rotation accepted");
     assert_eq!(r2.version(), 2);
     let chain = TrustedRoot::load_chain(&[fx.root_bytes.clone(), v2], now()).expect("chain");
@@ -38,7 +46,9 @@ fn rotation_signed_by_old_and_new_keys_is_accepted() {
 fn rotation_not_signed_by_old_keys_is_refused() {
     let fx = Fixture::new();
     let attacker = key(66);
-    let v2 = spec(2, &[&attacker], 1, &fx).sign(&[&attacker]).expect("v2");
+    let v2 = spec(2, &[&attacker], 1, &fx)
+        .sign(&[&attacker])
+        .expect("v2");
     let err = fx.root().rotate(&v2, now()).expect_err("refused");
     assert!(
         matches!(
@@ -57,10 +67,15 @@ fn rotation_not_signed_by_old_keys_is_refused() {
 fn rotation_not_signed_by_new_keys_is_refused() {
     let fx = Fixture::new();
     let new_root = key(20);
-    let v2 = spec(2, &[&new_root], 1, &fx).sign(&[&fx.root_key]).expect("v2");
+    let v2 = spec(2, &[&new_root], 1, &fx)
+        .sign(&[&fx.root_key])
+        .expect("v2");
     let err = fx.root().rotate(&v2, now()).expect_err("refused");
     assert!(
-        matches!(&err, Error::Root(RootFailure::RotationNotSigned { which: "new", .. })),
+        matches!(
+            &err,
+            Error::Root(RootFailure::RotationNotSigned { which: "new", .. })
+        ),
         "{err:?}"
     );
 }
@@ -69,7 +84,9 @@ fn rotation_not_signed_by_new_keys_is_refused() {
 fn rotation_must_meet_the_old_threshold() {
     let fx = Fixture::new();
     let (a, b, c) = (key(30), key(31), key(32));
-    let v2 = spec(2, &[&a, &b, &c], 2, &fx).sign(&[&fx.root_key, &a, &b]).expect("v2");
+    let v2 = spec(2, &[&a, &b, &c], 2, &fx)
+        .sign(&[&fx.root_key, &a, &b])
+        .expect("v2");
     let r2 = fx.root().rotate(&v2, now()).expect("v2");
     // v3 signed by only one of the three v2 root keys.
     let v3 = spec(3, &[&a, &b, &c], 2, &fx).sign(&[&a]).expect("v3");
@@ -79,7 +96,11 @@ fn rotation_must_meet_the_old_threshold() {
             &err,
             Error::Root(RootFailure::RotationNotSigned {
                 which: "old",
-                failure: SignatureFailure::ThresholdNotMet { have: 1, need: 2, .. },
+                failure: SignatureFailure::ThresholdNotMet {
+                    have: 1,
+                    need: 2,
+                    ..
+                },
                 ..
             })
         ),
@@ -92,11 +113,19 @@ fn rotation_must_meet_the_old_threshold() {
 #[test]
 fn rotation_cannot_skip_or_replay_versions() {
     let fx = Fixture::new();
-    let v3 = spec(3, &[&fx.root_key], 1, &fx).sign(&[&fx.root_key]).expect("v3");
+    let v3 = spec(3, &[&fx.root_key], 1, &fx)
+        .sign(&[&fx.root_key])
+        .expect("v3");
     let err = fx.root().rotate(&v3, now()).expect_err("gap");
-    assert!(matches!(err, Error::Root(RootFailure::VersionGap { from: 1, to: 3 })));
+    assert!(matches!(
+        err,
+        Error::Root(RootFailure::VersionGap { from: 1, to: 3 })
+    ));
     let err = fx.root().rotate(&fx.root_bytes, now()).expect_err("replay");
-    assert!(matches!(err, Error::Root(RootFailure::VersionGap { from: 1, to: 1 })));
+    assert!(matches!(
+        err,
+        Error::Root(RootFailure::VersionGap { from: 1, to: 1 })
+    ));
 }
 
 #[test]
@@ -106,8 +135,13 @@ fn expired_rotation_is_refused_but_can_be_passed_through_in_a_chain() {
     s2.expires = now() - time::Duration::days(1);
     let v2 = s2.sign(&[&fx.root_key]).expect("v2");
     let err = fx.root().rotate(&v2, now()).expect_err("expired");
-    assert!(matches!(err, Error::Root(RootFailure::Expired { version: 2, .. })));
-    let v3 = spec(3, &[&fx.root_key], 1, &fx).sign(&[&fx.root_key]).expect("v3");
+    assert!(matches!(
+        err,
+        Error::Root(RootFailure::Expired { version: 2, .. })
+    ));
+    let v3 = spec(3, &[&fx.root_key], 1, &fx)
+        .sign(&[&fx.root_key])
+        .expect("v3");
     let r = TrustedRoot::load_chain(&[fx.root_bytes.clone(), v2, v3], now()).expect("chain");
     assert_eq!(r.version(), 3);
 }
@@ -120,7 +154,13 @@ fn tampered_root_is_refused() {
     assert_ne!(tampered, text);
     let err = TrustedRoot::load(tampered.as_bytes(), now()).expect_err("tampered");
     assert!(
-        matches!(&err, Error::Root(RootFailure::RotationNotSigned { failure: SignatureFailure::Invalid { .. }, .. })),
+        matches!(
+            &err,
+            Error::Root(RootFailure::RotationNotSigned {
+                failure: SignatureFailure::Invalid { .. },
+                ..
+            })
+        ),
         "{err:?}"
     );
 }
@@ -129,14 +169,23 @@ fn tampered_root_is_refused() {
 fn structural_rules() {
     let fx = Fixture::new();
     let mut s = spec(1, &[&fx.root_key], 2, &fx);
-    let err = s.sign(&[&fx.root_key]).expect_err("threshold above key count");
-    assert!(matches!(&err, Error::Root(RootFailure::Invalid(m)) if m.contains("threshold 2 with 1 keys")));
+    let err = s
+        .sign(&[&fx.root_key])
+        .expect_err("threshold above key count");
+    assert!(
+        matches!(&err, Error::Root(RootFailure::Invalid(m)) if m.contains("threshold 2 with 1 keys"))
+    );
     s.roles.get_mut(&Role::Root).expect("root").1 = 1;
     s.roles.remove(&Role::Policy);
     let err = s.sign(&[&fx.root_key]).expect_err("missing role");
-    assert!(matches!(&err, Error::Root(RootFailure::Invalid(m)) if m.contains("role policy is missing")));
+    assert!(
+        matches!(&err, Error::Root(RootFailure::Invalid(m)) if m.contains("role policy is missing"))
+    );
     let mut s = spec(1, &[&fx.root_key], 1, &fx);
-    s.roles.insert(Role::Developer, (vec![fx.policy.public().clone()], 1));
+    s.roles
+        .insert(Role::Developer, (vec![fx.policy.public().clone()], 1));
     let err = s.sign(&[&fx.root_key]).expect_err("developer role");
-    assert!(matches!(&err, Error::Root(RootFailure::Invalid(m)) if m.contains("no developer role")));
+    assert!(
+        matches!(&err, Error::Root(RootFailure::Invalid(m)) if m.contains("no developer role"))
+    );
 }

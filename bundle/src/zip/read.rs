@@ -1,6 +1,9 @@
 //! The strict zip reader.
 
-use super::{Method, DOS_DATE, FLAGS_UTF8, MADE_BY_UNIX, REGULAR_FILE, VERSION_NEEDED, CENTRAL_LEN, CENTRAL_SIG, END_LEN, END_SIG, LOCAL_LEN, LOCAL_SIG};
+use super::{
+    Method, CENTRAL_LEN, CENTRAL_SIG, DOS_DATE, END_LEN, END_SIG, FLAGS_UTF8, LOCAL_LEN, LOCAL_SIG,
+    MADE_BY_UNIX, REGULAR_FILE, VERSION_NEEDED,
+};
 use crate::error::{Damage, Error, Result};
 use crate::path;
 use std::collections::{BTreeMap, HashSet};
@@ -137,7 +140,12 @@ impl<'a> Archive<'a> {
             let method = match c.method {
                 0 => Method::Stored,
                 8 => Method::Deflated,
-                _ => return Err(unsupported(&name, "compression method other than stored or deflate")),
+                _ => {
+                    return Err(unsupported(
+                        &name,
+                        "compression method other than stored or deflate",
+                    ))
+                }
             };
             if method == Method::Stored && c.compressed != c.size {
                 return Err(Damage::CentralDirectory("stored entry with differing sizes").into());
@@ -163,7 +171,8 @@ impl<'a> Archive<'a> {
                     cap: limits.max_unpacked_bytes,
                 });
             }
-            if size >= RATIO_MIN_ENTRY && (compressed == 0 || size / compressed > limits.max_ratio) {
+            if size >= RATIO_MIN_ENTRY && (compressed == 0 || size / compressed > limits.max_ratio)
+            {
                 return Err(Error::RatioTooHigh {
                     ratio: size.checked_div(compressed).unwrap_or(u64::MAX),
                     name,
@@ -229,7 +238,11 @@ impl<'a> Archive<'a> {
     /// Inflates `entry`, handing at most its declared size to `sink`, and checks
     /// its length and CRC-32. The sink sees data before the CRC is known: callers
     /// write only into staging and discard it on error.
-    pub(crate) fn inflate(&self, entry: &Entry, sink: &mut dyn FnMut(&[u8]) -> Result<()>) -> Result<()> {
+    pub(crate) fn inflate(
+        &self,
+        entry: &Entry,
+        sink: &mut dyn FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
         let raw = &self.data[entry.data_start..entry.data_start + entry.compressed as usize];
         let mut crc = crc32fast::Hasher::new();
         match entry.method {
@@ -370,7 +383,10 @@ fn read_central<'a>(cd: &mut Cursor<'a>) -> Result<Central<'a>> {
         (flags == FLAGS_UTF8, "flags"),
         (mtime == 0 && mdate == DOS_DATE, "timestamp"),
         (comment_len == 0, "entry comment"),
-        (disk_start == 0 && internal == 0, "disk or internal attributes"),
+        (
+            disk_start == 0 && internal == 0,
+            "disk or internal attributes",
+        ),
         (external == REGULAR_FILE, "file mode"),
         (extra.is_empty(), "extra field"),
     ];

@@ -1,9 +1,11 @@
 //! A small zip writer: deterministic output for the packer, and raw control
 //! over every field so tests can build hostile archives.
 
-use super::{Method, CENTRAL_SIG, DOS_DATE, END_SIG, FLAGS_UTF8, LOCAL_SIG, MADE_BY_UNIX, REGULAR_FILE, VERSION_NEEDED};
+use super::{
+    Method, CENTRAL_SIG, DOS_DATE, END_SIG, FLAGS_UTF8, LOCAL_SIG, MADE_BY_UNIX, REGULAR_FILE,
+    VERSION_NEEDED,
+};
 use std::io::Write;
-
 
 /// One entry with every field under the caller's control.
 #[derive(Debug, Clone)]

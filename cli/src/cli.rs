@@ -1,0 +1,227 @@
+//! The command-line grammar.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// mpkit: sign, verify and install mini program bundles, and run the whole product.
+#[derive(Debug, Parser)]
+#[command(name = "mpkit", version, about)]
+pub(crate) struct Cli {
+    /// More log output on stderr (-v info, -vv debug); MPKIT_LOG overrides.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Generate an ed25519 key: KEY (private, mode 0600) and KEY.pub.
+    Keygen {
+        /// Where to write the private key; the public key goes to KEY.pub.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
+    /// Pack a mini program directory into a signed bundle.
+    Pack {
+        /// The directory holding app.json.
+        dir: PathBuf,
+        /// The signing key.
+        #[arg(long)]
+        key: PathBuf,
+        /// The bundle to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Version to stamp instead of app.json's.
+        #[arg(long)]
+        version: Option<semver::Version>,
+        /// Build number instead of app.json's or the one derived from the version.
+        #[arg(long)]
+        build: Option<u64>,
+        /// The role the signature claims.
+        #[arg(long, value_enum, default_value_t = SignRole::Developer)]
+        role: SignRole,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
+    /// Verify a bundle completely: structure, signature, identity, every file.
+    Verify {
+        /// The bundle.
+        bundle: PathBuf,
+        #[command(flatten)]
+        trust: TrustArgs,
+        /// Require this appId.
+        #[arg(long)]
+        app_id: Option<String>,
+        /// Require this version.
+        #[arg(long)]
+        version: Option<semver::Version>,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
+    /// Show a bundle's manifest and signatures (structure checked, trust NOT checked).
+    Inspect {
+        /// The bundle.
+        bundle: PathBuf,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
+    /// Verify and install a bundle into a store, keeping the last good version.
+    Install {
+        /// The bundle.
+        bundle: PathBuf,
+        /// The store directory.
+        #[arg(long)]
+        store: PathBuf,
+        #[command(flatten)]
+        trust: TrustArgs,
+        /// Require this appId.
+        #[arg(long)]
+        app_id: Option<String>,
+        /// Require this version.
+        #[arg(long)]
+        version: Option<semver::Version>,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
+    /// Create and rotate trust roots.
+    Root {
+        #[command(subcommand)]
+        command: RootCommand,
+    },
+    /// Run the whole product end to end on embedded defaults.
+    Demo {
+        /// Keep the demo's working directory here instead of a temporary one.
+        #[arg(long)]
+        workdir: Option<PathBuf>,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
+    /// Benchmarks, measured against a peer in the same run.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RootCommand {
+    /// Create root.json and fresh keys for the root, publisher and policy roles.
+    Init {
+        /// Directory for root.json and keys/ (must not hold a root.json yet).
+        #[arg(long)]
+        out_dir: PathBuf,
+        /// Days until the root expires.
+        #[arg(long, default_value_t = 365)]
+        expires_days: i64,
+        /// Number of root keys.
+        #[arg(long, default_value_t = 1)]
+        root_keys: u32,
+        /// Root signatures required.
+        #[arg(long, default_value_t = 1)]
+        root_threshold: u32,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
+    /// Write root N+1, signed by a threshold of root N's keys and of its own.
+    Rotate {
+        /// The current root.json.
+        #[arg(long)]
+        root: PathBuf,
+        /// Private keys of the current root role (repeat for a threshold).
+        #[arg(long = "sign-key", required = true)]
+        sign_keys: Vec<PathBuf>,
+        /// Private keys that become the new root role (repeat); default: unchanged.
+        #[arg(long = "new-root-key")]
+        new_root_keys: Vec<PathBuf>,
+        /// Root threshold of the new root; default: unchanged, or 1 with new keys.
+        #[arg(long)]
+        root_threshold: Option<u32>,
+        /// Public keys that become the publisher role (repeat); default: unchanged.
+        #[arg(long = "publisher-key")]
+        publisher_keys: Vec<PathBuf>,
+        /// Public keys that become the policy role (repeat); default: unchanged.
+        #[arg(long = "policy-key")]
+        policy_keys: Vec<PathBuf>,
+        /// Days until the new root expires.
+        #[arg(long, default_value_t = 365)]
+        expires_days: i64,
+        /// Where to write the new root.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BenchCommand {
+    /// verify + install of a 2 MB, 300-file bundle against `unzip -q` and `sha256sum`.
+    Install {
+        /// Measured runs of each contender (the median is reported).
+        #[arg(long, default_value_t = 15)]
+        runs: u32,
+        /// Number of files in the generated bundle.
+        #[arg(long, default_value_t = 300)]
+        files: u32,
+        /// Total unpacked size of the generated bundle, in bytes.
+        #[arg(long, default_value_t = 2 * 1024 * 1024)]
+        bytes: u64,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum SignRole {
+    Developer,
+    Publisher,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct Fmt {
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct TrustArgs {
+    /// Trust these developer public keys (preview and dev mode).
+    #[arg(long = "trust", value_name = "KEY.pub", num_args = 1..)]
+    pub(crate) trust: Vec<PathBuf>,
+    /// Trust this root; further roots are rotations applied in order.
+    #[arg(long = "root", value_name = "root.json", num_args = 1..)]
+    pub(crate) root: Vec<PathBuf>,
+}
+
+impl Command {
+    pub(crate) fn json(&self) -> bool {
+        match self {
+            Command::Keygen { fmt, .. }
+            | Command::Pack { fmt, .. }
+            | Command::Verify { fmt, .. }
+            | Command::Inspect { fmt, .. }
+            | Command::Install { fmt, .. }
+            | Command::Demo { fmt, .. } => fmt.json,
+            Command::Root { command } => match command {
+                RootCommand::Init { fmt, .. } | RootCommand::Rotate { fmt, .. } => fmt.json,
+            },
+            Command::Bench { command } => match command {
+                BenchCommand::Install { fmt, .. } => fmt.json,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn grammar_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -1,0 +1,99 @@
+//! One module per command family.
+
+mod bench;
+mod bundle;
+mod demo;
+mod root;
+
+use crate::cli::{BenchCommand, Command, RootCommand, TrustArgs};
+use crate::Output;
+use anyhow::{Context as _, Result};
+use mpkit_bundle::{PublicKey, Trust, TrustedRoot};
+
+pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
+    match cmd {
+        Command::Keygen { out, .. } => bundle::keygen(&out, o),
+        Command::Pack {
+            dir,
+            key,
+            out,
+            version,
+            build,
+            role,
+            ..
+        } => bundle::pack(&dir, &key, &out, version, build, role, o),
+        Command::Verify {
+            bundle: path,
+            trust,
+            app_id,
+            version,
+            ..
+        } => bundle::verify(&path, &trust, app_id, version, o),
+        Command::Inspect { bundle: path, .. } => bundle::inspect(&path, o),
+        Command::Install {
+            bundle: path,
+            store,
+            trust,
+            app_id,
+            version,
+            ..
+        } => bundle::install(&path, &store, &trust, app_id, version, o),
+        Command::Root { command } => match command {
+            RootCommand::Init {
+                out_dir,
+                expires_days,
+                root_keys,
+                root_threshold,
+                ..
+            } => root::init(&out_dir, expires_days, root_keys, root_threshold, o),
+            RootCommand::Rotate {
+                root,
+                sign_keys,
+                new_root_keys,
+                root_threshold,
+                publisher_keys,
+                policy_keys,
+                expires_days,
+                out,
+                ..
+            } => root::rotate(
+                &root::Rotation {
+                    root,
+                    sign_keys,
+                    new_root_keys,
+                    root_threshold,
+                    publisher_keys,
+                    policy_keys,
+                    expires_days,
+                    out,
+                },
+                o,
+            ),
+        },
+        Command::Demo { workdir, .. } => demo::run(workdir, o),
+        Command::Bench { command } => match command {
+            BenchCommand::Install {
+                runs, files, bytes, ..
+            } => bench::install(runs, files, bytes, o),
+        },
+    }
+}
+
+/// Builds the trust anchor from `--trust` keys or a `--root` chain.
+pub(crate) fn load_trust(t: &TrustArgs) -> Result<Trust> {
+    if !t.root.is_empty() {
+        let roots = t
+            .root
+            .iter()
+            .map(|p| std::fs::read(p).with_context(|| format!("reading {}", p.display())))
+            .collect::<Result<Vec<_>>>()?;
+        let root = TrustedRoot::load_chain(&roots, time::OffsetDateTime::now_utc())?;
+        return Ok(Trust::Root(root));
+    }
+    let keys = t
+        .trust
+        .iter()
+        .map(|p| PublicKey::read(p).with_context(|| format!("trusted key {}", p.display())))
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Trust::Developer(keys))
+}

@@ -1,0 +1,164 @@
+//! root init, root rotate.
+
+use crate::Output;
+use anyhow::{bail, Context as _, Result};
+use mpkit_bundle::{PublicKey, Role, RootSpec, SecretKey, TrustedRoot};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use time::{Duration, OffsetDateTime};
+
+pub(crate) fn init(
+    out_dir: &Path,
+    expires_days: i64,
+    root_keys: u32,
+    root_threshold: u32,
+    o: &mut Output<'_>,
+) -> Result<()> {
+    if root_keys == 0 || root_threshold == 0 || root_threshold > root_keys {
+        bail!("--root-threshold must be between 1 and --root-keys ({root_keys})");
+    }
+    if expires_days <= 0 {
+        bail!("--expires-days must be positive");
+    }
+    let root_path = out_dir.join("root.json");
+    if root_path.exists() {
+        bail!(
+            "{} already exists; use `mpkit root rotate` to change a root",
+            root_path.display()
+        );
+    }
+    let keys_dir = out_dir.join("keys");
+    std::fs::create_dir_all(&keys_dir)
+        .with_context(|| format!("creating {}", keys_dir.display()))?;
+    let mut made: Vec<(String, SecretKey)> = Vec::new();
+    for i in 1..=root_keys {
+        made.push((format!("root-{i}"), SecretKey::generate()?));
+    }
+    made.push(("publisher-1".into(), SecretKey::generate()?));
+    made.push(("policy-1".into(), SecretKey::generate()?));
+    for (name, k) in &made {
+        k.write_pair(&keys_dir.join(format!("{name}.key")))?;
+    }
+    let pubs = |prefix: &str| -> Vec<PublicKey> {
+        made.iter()
+            .filter(|(n, _)| n.starts_with(prefix))
+            .map(|(_, k)| k.public().clone())
+            .collect()
+    };
+    let spec = RootSpec {
+        version: 1,
+        expires: OffsetDateTime::now_utc() + Duration::days(expires_days),
+        roles: BTreeMap::from([
+            (Role::Root, (pubs("root-"), root_threshold)),
+            (Role::Publisher, (pubs("publisher-"), 1)),
+            (Role::Policy, (pubs("policy-"), 1)),
+        ]),
+    };
+    let signers: Vec<&SecretKey> = made
+        .iter()
+        .filter(|(n, _)| n.starts_with("root-"))
+        .map(|(_, k)| k)
+        .collect();
+    let bytes = spec.sign(&signers)?;
+    super::bundle::write_atomic(&root_path, &bytes)?;
+    let keys: Vec<_> = made
+        .iter()
+        .map(|(n, k)| json!({"name": n, "keyId": k.public().id(), "private": keys_dir.join(format!("{n}.key"))}))
+        .collect();
+    o.emit(
+        &json!({"root": root_path, "version": 1, "keys": keys}),
+        || {
+            let mut s = format!(
+                "wrote {} (version 1, expires in {expires_days} days)\n",
+                root_path.display()
+            );
+            for (n, k) in &made {
+                s.push_str(&format!(
+                    "  {n:<12} {}  {}\n",
+                    k.public().id(),
+                    keys_dir.join(format!("{n}.key")).display()
+                ));
+            }
+            s.push_str("Keep the root keys offline; the host ships root.json.\n");
+            s
+        },
+    )?;
+    Ok(())
+}
+
+pub(crate) struct Rotation {
+    pub(crate) root: PathBuf,
+    pub(crate) sign_keys: Vec<PathBuf>,
+    pub(crate) new_root_keys: Vec<PathBuf>,
+    pub(crate) root_threshold: Option<u32>,
+    pub(crate) publisher_keys: Vec<PathBuf>,
+    pub(crate) policy_keys: Vec<PathBuf>,
+    pub(crate) expires_days: i64,
+    pub(crate) out: PathBuf,
+}
+
+pub(crate) fn rotate(r: &Rotation, o: &mut Output<'_>) -> Result<()> {
+    let current_bytes =
+        std::fs::read(&r.root).with_context(|| format!("reading {}", r.root.display()))?;
+    let current = TrustedRoot::load_for_rotation(&current_bytes)?;
+    let old: Vec<SecretKey> = r
+        .sign_keys
+        .iter()
+        .map(|p| SecretKey::read(p))
+        .collect::<Result<_, _>>()?;
+    let new_root: Vec<SecretKey> = r
+        .new_root_keys
+        .iter()
+        .map(|p| SecretKey::read(p))
+        .collect::<Result<_, _>>()?;
+    let read_pubs = |paths: &[PathBuf]| -> Result<Vec<PublicKey>> {
+        paths
+            .iter()
+            .map(|p| PublicKey::read(p).map_err(Into::into))
+            .collect()
+    };
+    let mut spec = RootSpec::from_trusted(&current);
+    spec.version = current.version() + 1;
+    spec.expires = OffsetDateTime::now_utc() + Duration::days(r.expires_days);
+    if !new_root.is_empty() {
+        let threshold = r.root_threshold.unwrap_or(1);
+        spec.roles.insert(
+            Role::Root,
+            (
+                new_root.iter().map(|k| k.public().clone()).collect(),
+                threshold,
+            ),
+        );
+    } else if let Some(t) = r.root_threshold {
+        if let Some(entry) = spec.roles.get_mut(&Role::Root) {
+            entry.1 = t;
+        }
+    }
+    if !r.publisher_keys.is_empty() {
+        spec.roles
+            .insert(Role::Publisher, (read_pubs(&r.publisher_keys)?, 1));
+    }
+    if !r.policy_keys.is_empty() {
+        spec.roles
+            .insert(Role::Policy, (read_pubs(&r.policy_keys)?, 1));
+    }
+    let mut signers: Vec<&SecretKey> = old.iter().collect();
+    signers.extend(new_root.iter());
+    let bytes = spec.sign(&signers)?;
+    // Refuse to write a rotation that hosts would refuse.
+    current
+        .rotate(&bytes, OffsetDateTime::now_utc())
+        .context("the new root would not be accepted by hosts trusting the current one")?;
+    super::bundle::write_atomic(&r.out, &bytes)?;
+    let v = spec.version;
+    o.emit(&json!({"root": r.out, "version": v}), || {
+        format!(
+            "wrote {} (version {v}), signed by {} old and {} new root keys",
+            r.out.display(),
+            old.len(),
+            new_root.len()
+        )
+    })?;
+    Ok(())
+}

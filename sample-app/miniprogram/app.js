@@ -1,0 +1,127 @@
+// Coffee Club - app entry.
+//
+// Shared state lives in globalData; the cart is persisted under the storage
+// key "cart" as an array of { id, name, price, image, qty } (price in cents).
+
+const API_BASE = 'https://api.coffeeclub.example';
+
+// Shown when the menu endpoint is unreachable. Prices are in cents.
+const FALLBACK_MENU = [
+  { id: 'espresso', name: 'Espresso', price: 300, image: '/assets/espresso.svg', desc: 'A double shot of our house blend.' },
+  { id: 'latte', name: 'Caffe Latte', price: 450, image: '/assets/latte.svg', desc: 'Espresso with steamed milk and a thin layer of foam.' },
+  { id: 'cappuccino', name: 'Cappuccino', price: 420, image: '/assets/cappuccino.svg', desc: 'Equal parts espresso, steamed milk and foam.' },
+  { id: 'mocha', name: 'Mocha', price: 480, image: '/assets/mocha.svg', desc: 'Espresso, dark chocolate and steamed milk.' },
+  { id: 'cold-brew', name: 'Cold Brew', price: 400, image: '/assets/cold-brew.svg', desc: 'Steeped for 18 hours, served over ice.' },
+  { id: 'croissant', name: 'Butter Croissant', price: 350, image: '/assets/croissant.svg', desc: 'Baked every morning.' }
+];
+
+const ID_PATTERN = /^[a-z0-9-]{1,32}$/;
+const IMAGE_PATTERN = /^\/assets\/[a-z0-9-]{1,32}\.svg$/;
+
+function formatPrice(cents) {
+  const n = Math.max(0, Math.round(Number(cents) || 0));
+  const frac = n % 100;
+  return '$' + Math.floor(n / 100) + '.' + (frac < 10 ? '0' : '') + frac;
+}
+
+// Keeps only well-formed items; anything else from the network or storage is dropped.
+function cleanItem(raw) {
+  if (!raw || typeof raw !== 'object') return null;
+  const id = String(raw.id || '');
+  const price = Number(raw.price);
+  if (!ID_PATTERN.test(id) || !Number.isInteger(price) || price < 0 || price > 100000) return null;
+  const name = String(raw.name || '').slice(0, 40);
+  if (!name) return null;
+  return {
+    id,
+    name,
+    price,
+    image: IMAGE_PATTERN.test(String(raw.image || '')) ? raw.image : '/assets/placeholder.svg',
+    desc: String(raw.desc || '').slice(0, 200)
+  };
+}
+
+App({
+  globalData: {
+    apiBase: API_BASE,
+    menu: FALLBACK_MENU,
+    menuSource: 'builtin', // 'builtin' | 'server'
+    cart: [],
+    user: null // filled by the profile page after the user consents
+  },
+
+  onLaunch(options) {
+    // getStorageSync returns { data }; data is undefined when the key is missing.
+    const res = my.getStorageSync({ key: 'cart' });
+    this.globalData.cart = this.cleanCart(res && res.data);
+    console.info('Coffee Club launched', options && options.query, 'cart lines:', this.globalData.cart.length);
+  },
+
+  onError(msg) {
+    console.error('Coffee Club error:', msg);
+  },
+
+  // ---- helpers shared by pages (reached through getApp()) ----
+
+  fallbackMenu() {
+    return FALLBACK_MENU.slice();
+  },
+
+  cleanMenu(list) {
+    if (!Array.isArray(list)) return [];
+    const seen = {};
+    const out = [];
+    for (let i = 0; i < list.length && out.length < 50; i++) {
+      const item = cleanItem(list[i]);
+      if (item && !seen[item.id]) {
+        seen[item.id] = true;
+        out.push(item);
+      }
+    }
+    return out;
+  },
+
+  cleanCart(list) {
+    if (!Array.isArray(list)) return [];
+    const out = [];
+    for (let i = 0; i < list.length; i++) {
+      const item = cleanItem(list[i]);
+      const qty = Number(list[i] && list[i].qty);
+      if (item && Number.isInteger(qty) && qty > 0 && qty <= 20) {
+        item.qty = qty;
+        out.push(item);
+      }
+    }
+    return out;
+  },
+
+  findItem(id) {
+    const menu = this.globalData.menu || [];
+    for (let i = 0; i < menu.length; i++) {
+      if (menu[i].id === id) return menu[i];
+    }
+    return null;
+  },
+
+  cartCount() {
+    return this.globalData.cart.reduce((n, line) => n + line.qty, 0);
+  },
+
+  cartTotal() {
+    return this.globalData.cart.reduce((sum, line) => sum + line.price * line.qty, 0);
+  },
+
+  // Persists the cart; callers get success/fail like any my.* API.
+  saveCart(cart, callbacks) {
+    const cbs = callbacks || {};
+    this.globalData.cart = cart;
+    my.setStorage({
+      key: 'cart',
+      data: cart,
+      success: () => cbs.success && cbs.success(),
+      fail: (err) => cbs.fail && cbs.fail(err)
+    });
+  },
+
+  formatPrice
+});

@@ -1,0 +1,65 @@
+// Profile: user info only after explicit consent (getAuthorize button, scope userInfo),
+// and a way to review or revoke it with my.openSetting.
+const app = getApp();
+
+Page({
+  data: {
+    user: null,
+    authSetting: null,
+    cartCount: 0
+  },
+
+  onShow() {
+    this.setData({ user: app.globalData.user, cartCount: app.cartCount() });
+  },
+
+  // Fired by <button open-type="getAuthorize" scope="userInfo"> once the user agrees.
+  onGetAuthorize() {
+    my.getOpenUserInfo({
+      success: (res) => {
+        let info = null;
+        try {
+          info = JSON.parse(res.response).response;
+        } catch (e) {
+          info = null;
+        }
+        if (!info || info.code !== '10000') {
+          my.showToast({ content: 'Could not read your profile', type: 'fail', duration: 2000 });
+          return;
+        }
+        const user = {
+          nickName: String(info.nickName || 'Coffee lover').slice(0, 32),
+          avatar: typeof info.avatar === 'string' && info.avatar.indexOf('https://') === 0 ? info.avatar : ''
+        };
+        app.globalData.user = user;
+        this.setData({ user });
+      },
+      fail: (err) => {
+        my.alert({
+          title: 'Profile unavailable',
+          content: (err && err.errorMessage) || 'Please try again later.',
+          buttonText: 'OK'
+        });
+      }
+    });
+  },
+
+  // The user declined, or the host refused the scope.
+  onAuthError() {
+    my.showToast({ content: 'No problem, you can still order as a guest', type: 'none', duration: 2000 });
+  },
+
+  onOpenSetting() {
+    my.openSetting({
+      success: (res) => {
+        const authSetting = res.authSetting || {};
+        this.setData({ authSetting: JSON.stringify(authSetting) });
+        if (authSetting.userInfo === false) {
+          // Consent was withdrawn: forget what we had.
+          app.globalData.user = null;
+          this.setData({ user: null });
+        }
+      }
+    });
+  }
+});
