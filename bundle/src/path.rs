@@ -113,9 +113,9 @@ mod tests {
         check_name("aux.js", Err(PathIssue::Reserved));
         check_name("a/b.", Err(PathIssue::Reserved));
         check_name("ab:stream", Err(PathIssue::Reserved));
-        check_name(&"a/".repeat(32).trim_end_matches('/').to_string(), Ok(()));
+        check_name("a/".repeat(32).trim_end_matches('/'), Ok(()));
         check_name(
-            &"a/".repeat(33).trim_end_matches('/').to_string(),
+            "a/".repeat(33).trim_end_matches('/'),
             Err(PathIssue::TooDeep),
         );
         check_name(&"a".repeat(513), Err(PathIssue::TooLong));

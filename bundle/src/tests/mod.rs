@@ -1,9 +1,11 @@
 //! Crate-level tests: fixtures, every hostile input, roots, and install crashes.
 
+mod error_codes;
 mod hostile_names;
 mod hostile_structure;
 mod hostile_trust;
 mod install;
+mod properties;
 mod roots;
 
 use crate::keys::SecretKey;

@@ -21,7 +21,6 @@ pub(crate) const CENTRAL_SIG: u32 = 0x0201_4b50;
 pub(crate) const END_SIG: u32 = 0x0605_4b50;
 pub(crate) const END_LEN: usize = 22;
 pub(crate) const LOCAL_LEN: usize = 30;
-pub(crate) const CENTRAL_LEN: usize = 46;
 
 // Canonical framing: the only values a bundle's headers may hold.
 /// MS-DOS date for 1980-01-01 (time 0): bundles carry no timestamps.

@@ -1,7 +1,7 @@
 //! The strict zip reader.
 
 use super::{
-    Method, CENTRAL_LEN, CENTRAL_SIG, DOS_DATE, END_LEN, END_SIG, FLAGS_UTF8, LOCAL_LEN, LOCAL_SIG,
+    Method, CENTRAL_SIG, DOS_DATE, END_LEN, END_SIG, FLAGS_UTF8, LOCAL_LEN, LOCAL_SIG,
     MADE_BY_UNIX, REGULAR_FILE, VERSION_NEEDED,
 };
 use crate::error::{Damage, Error, Result};
@@ -357,7 +357,6 @@ fn read_central<'a>(cd: &mut Cursor<'a>) -> Result<Central<'a>> {
     let name_raw = cd.take(name_len)?;
     let extra = cd.take(extra_len)?;
     cd.take(comment_len)?;
-    debug_assert!(CENTRAL_LEN == 46);
 
     let lossy = String::from_utf8_lossy(name_raw).into_owned();
     if compressed == u32::MAX || size == u32::MAX || local_offset == u32::MAX {

@@ -11,7 +11,7 @@ use mpkit_bundle::{
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
-use std::path::Path;
+
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -47,11 +47,11 @@ fn content(seed: u64, len: usize) -> Vec<u8> {
         x ^= x << 13;
         x ^= x >> 7;
         x ^= x << 17;
-        if x % 5 == 0 {
+        if x.is_multiple_of(5) {
             out.extend_from_slice(format!("v{:x} ", x % 4096).as_bytes());
         } else {
             out.extend_from_slice(WORDS[(x % WORDS.len() as u64) as usize].as_bytes());
-            out.push(if x % 11 == 0 { b'\n' } else { b' ' });
+            out.push(if x.is_multiple_of(11) { b'\n' } else { b' ' });
         }
     }
     out.truncate(len);
@@ -214,6 +214,5 @@ pub(crate) fn install(runs: u32, files: u32, bytes: u64, o: &mut Output<'_>) -> 
             if ratio <= 1.5 { "met" } else { "NOT met" }
         )
     })?;
-    let _ = Path::new("");
     Ok(())
 }
