@@ -181,13 +181,7 @@ impl TrustedRoot {
     /// Loads the root a host ships with or is configured with. It must be signed by a
     /// threshold of its own root keys and not be expired at `now`.
     pub fn load(bytes: &[u8], now: OffsetDateTime) -> Result<TrustedRoot> {
-        let (root, raw, sigs) = parse_root(bytes)?;
-        root.check_role_sigs(Role::Root, &raw, &sigs)
-            .map_err(|failure| RootFailure::RotationNotSigned {
-                version: root.body.version,
-                which: "its own",
-                failure,
-            })?;
+        let root = TrustedRoot::load_self_signed(bytes)?;
         root.check_fresh(now)?;
         Ok(root)
     }
@@ -195,6 +189,11 @@ impl TrustedRoot {
     /// Loads a root checking its own signatures but not its expiry: only for
     /// signing its successor, never for trusting bundles.
     pub fn load_for_rotation(bytes: &[u8]) -> Result<TrustedRoot> {
+        TrustedRoot::load_self_signed(bytes)
+    }
+
+    /// Parses a root and checks it is signed by a threshold of its own root keys.
+    fn load_self_signed(bytes: &[u8]) -> Result<TrustedRoot> {
         let (root, raw, sigs) = parse_root(bytes)?;
         root.check_role_sigs(Role::Root, &raw, &sigs)
             .map_err(|failure| RootFailure::RotationNotSigned {
@@ -211,13 +210,7 @@ impl TrustedRoot {
         let (first, rest) = roots
             .split_first()
             .ok_or_else(|| RootFailure::Invalid("no root given".into()))?;
-        let (mut root, raw, sigs) = parse_root(first)?;
-        root.check_role_sigs(Role::Root, &raw, &sigs)
-            .map_err(|failure| RootFailure::RotationNotSigned {
-                version: root.body.version,
-                which: "its own",
-                failure,
-            })?;
+        let mut root = TrustedRoot::load_self_signed(first)?;
         for next in rest {
             root = root.rotate_unchecked_expiry(next)?;
         }

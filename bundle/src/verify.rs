@@ -67,21 +67,7 @@ pub fn open<'a>(
     caps: &Caps,
 ) -> Result<Verified<'a>> {
     // 1. Size caps.
-    let size = bytes.len() as u64;
-    if size > caps.max_archive_bytes {
-        return Err(Error::ArchiveTooLarge {
-            size,
-            cap: caps.max_archive_bytes,
-        });
-    }
-    let archive = Archive::parse(
-        bytes,
-        &Limits {
-            max_entries: caps.max_entries,
-            max_unpacked_bytes: caps.max_unpacked_bytes,
-            max_ratio: caps.max_ratio,
-        },
-    )?;
+    let archive = parse_capped(bytes, caps)?;
 
     // 2. The signature over the exact manifest bytes; nothing else is inflated yet.
     let manifest_entry = archive
@@ -135,6 +121,25 @@ pub fn open<'a>(
         signatures_bytes,
         signers,
     })
+}
+
+/// Applies the size caps and parses the zip structure; nothing is inflated.
+fn parse_capped<'a>(bytes: &'a [u8], caps: &Caps) -> Result<Archive<'a>> {
+    let size = bytes.len() as u64;
+    if size > caps.max_archive_bytes {
+        return Err(Error::ArchiveTooLarge {
+            size,
+            cap: caps.max_archive_bytes,
+        });
+    }
+    Archive::parse(
+        bytes,
+        &Limits {
+            max_entries: caps.max_entries,
+            max_unpacked_bytes: caps.max_unpacked_bytes,
+            max_ratio: caps.max_ratio,
+        },
+    )
 }
 
 fn check_manifest_signatures(
@@ -280,20 +285,7 @@ pub struct Inspection {
 /// Reads a bundle's structure and claims without a trust anchor. Nothing here
 /// says the bundle is genuine; use [`open`] for that.
 pub fn inspect(bytes: &[u8], caps: &Caps) -> Result<Inspection> {
-    if bytes.len() as u64 > caps.max_archive_bytes {
-        return Err(Error::ArchiveTooLarge {
-            size: bytes.len() as u64,
-            cap: caps.max_archive_bytes,
-        });
-    }
-    let archive = Archive::parse(
-        bytes,
-        &Limits {
-            max_entries: caps.max_entries,
-            max_unpacked_bytes: caps.max_unpacked_bytes,
-            max_ratio: caps.max_ratio,
-        },
-    )?;
+    let archive = parse_capped(bytes, caps)?;
     let read = |name: &'static str| -> Result<Vec<u8>> {
         let e = archive.find(name).ok_or(Error::MissingMetadata(name))?;
         archive.read_small(e, caps.max_metadata_bytes)
