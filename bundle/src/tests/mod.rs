@@ -151,7 +151,7 @@ pub(crate) fn snapshot(dir: &Path) -> BTreeMap<String, Vec<u8>> {
                 .expect("prefix")
                 .to_string_lossy()
                 .into_owned();
-            if rel == ".lock" {
+            if rel.ends_with(".lock") {
                 continue;
             }
             if p.is_dir() {
