@@ -6,5 +6,7 @@
 //!
 //! **Invariant**: only `host` spawns threads and processes; JS values never leave
 //! their logic thread; a hostile mini program can only ever kill itself; a host
-//! never runs a bundle that did not verify against its trust anchor. The runtime
-//! arrives with the runtime issue.
+//! never runs a bundle that did not verify against its trust anchor.
+#![warn(missing_docs)]
+
+pub mod render;

@@ -1,0 +1,485 @@
+//! Diffing a page's mounted tree against a new render into a minimal list of
+//! serializable patch ops, keyed by `a:key` where every sibling has one.
+
+use super::vdom::{DomNode, NodeId, VNode, TEXT_TAG};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+
+/// One change a surface applies, addressed by node id.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "op", rename_all = "camelCase")]
+pub enum PatchOp {
+    /// Insert a new subtree as child `index` of `parent`.
+    Insert {
+        /// Parent node.
+        parent: NodeId,
+        /// Position among the parent's children after the insert.
+        index: usize,
+        /// The subtree, with fresh ids.
+        node: DomNode,
+    },
+    /// Remove a node and its subtree.
+    Remove {
+        /// The node.
+        id: NodeId,
+    },
+    /// Move an existing node to child `index` of `parent` (its current parent).
+    Move {
+        /// The node.
+        id: NodeId,
+        /// Its parent.
+        parent: NodeId,
+        /// Position after the move.
+        index: usize,
+    },
+    /// Set an attribute.
+    SetAttr {
+        /// The node.
+        id: NodeId,
+        /// Attribute name.
+        name: String,
+        /// New value.
+        value: String,
+    },
+    /// Remove an attribute.
+    RemoveAttr {
+        /// The node.
+        id: NodeId,
+        /// Attribute name.
+        name: String,
+    },
+    /// Replace a text node's text.
+    SetText {
+        /// The node.
+        id: NodeId,
+        /// New text.
+        text: String,
+    },
+}
+
+/// Allocates node ids for one page.
+#[derive(Debug, Default)]
+pub struct Ids {
+    next: NodeId,
+}
+
+impl Ids {
+    fn take(&mut self) -> NodeId {
+        self.next += 1;
+        self.next
+    }
+}
+
+/// Mounts a fresh subtree, assigning ids.
+pub fn mount(v: VNode, ids: &mut Ids) -> DomNode {
+    match v {
+        VNode::Text { text } => DomNode {
+            id: ids.take(),
+            tag: TEXT_TAG.into(),
+            text,
+            attrs: BTreeMap::new(),
+            key: None,
+            children: Vec::new(),
+        },
+        VNode::Element {
+            tag,
+            attrs,
+            key,
+            children,
+        } => {
+            let id = ids.take();
+            DomNode {
+                id,
+                tag,
+                text: String::new(),
+                attrs,
+                key,
+                children: children.into_iter().map(|c| mount(c, ids)).collect(),
+            }
+        }
+    }
+}
+
+/// Updates `root`'s children to `new`, returning the ops that do the same on a surface.
+pub fn diff_root(root: &mut DomNode, new: Vec<VNode>, ids: &mut Ids) -> Vec<PatchOp> {
+    let mut ops = Vec::new();
+    let old = std::mem::take(&mut root.children);
+    root.children = diff_children(root.id, old, new, ids, &mut ops);
+    ops
+}
+
+fn same_kind(old: &DomNode, new: &VNode) -> bool {
+    match new {
+        VNode::Text { .. } => old.is_text(),
+        VNode::Element { tag, key, .. } => &old.tag == tag && &old.key == key,
+    }
+}
+
+fn patch(mut old: DomNode, new: VNode, ids: &mut Ids, ops: &mut Vec<PatchOp>) -> DomNode {
+    match new {
+        VNode::Text { text } => {
+            if old.text != text {
+                ops.push(PatchOp::SetText {
+                    id: old.id,
+                    text: text.clone(),
+                });
+                old.text = text;
+            }
+            old
+        }
+        VNode::Element {
+            attrs, children, ..
+        } => {
+            for name in old.attrs.keys() {
+                if !attrs.contains_key(name) {
+                    ops.push(PatchOp::RemoveAttr {
+                        id: old.id,
+                        name: name.clone(),
+                    });
+                }
+            }
+            for (name, value) in &attrs {
+                if old.attrs.get(name) != Some(value) {
+                    ops.push(PatchOp::SetAttr {
+                        id: old.id,
+                        name: name.clone(),
+                        value: value.clone(),
+                    });
+                }
+            }
+            old.attrs = attrs;
+            let old_children = std::mem::take(&mut old.children);
+            old.children = diff_children(old.id, old_children, children, ids, ops);
+            old
+        }
+    }
+}
+
+fn key_of(v: &VNode) -> Option<&str> {
+    match v {
+        VNode::Element { key: Some(k), .. } => Some(k),
+        _ => None,
+    }
+}
+
+fn diff_children(
+    parent: NodeId,
+    old: Vec<DomNode>,
+    new: Vec<VNode>,
+    ids: &mut Ids,
+    ops: &mut Vec<PatchOp>,
+) -> Vec<DomNode> {
+    let keyed = !new.is_empty()
+        && new.iter().all(|v| key_of(v).is_some())
+        && old.iter().all(|o| o.key.is_some())
+        && {
+            let mut seen = std::collections::HashSet::new();
+            new.iter().all(|v| seen.insert(key_of(v)))
+        };
+    if keyed {
+        diff_keyed(parent, old, new, ids, ops)
+    } else {
+        diff_indexed(parent, old, new, ids, ops)
+    }
+}
+
+fn diff_indexed(
+    parent: NodeId,
+    old: Vec<DomNode>,
+    new: Vec<VNode>,
+    ids: &mut Ids,
+    ops: &mut Vec<PatchOp>,
+) -> Vec<DomNode> {
+    let mut out = Vec::with_capacity(new.len());
+    let mut old = old.into_iter();
+    let mut pending = Vec::new();
+    for (index, v) in new.into_iter().enumerate() {
+        match old.next() {
+            Some(o) if same_kind(&o, &v) => out.push(patch(o, v, ids, ops)),
+            Some(o) => {
+                ops.push(PatchOp::Remove { id: o.id });
+                pending.push((index, mount(v, ids)));
+                out.push(DomNode::root());
+            }
+            None => {
+                pending.push((index, mount(v, ids)));
+                out.push(DomNode::root());
+            }
+        }
+    }
+    for o in old {
+        ops.push(PatchOp::Remove { id: o.id });
+    }
+    for (index, node) in pending {
+        ops.push(PatchOp::Insert {
+            parent,
+            index,
+            node: node.clone(),
+        });
+        out[index] = node;
+    }
+    out
+}
+
+fn diff_keyed(
+    parent: NodeId,
+    old: Vec<DomNode>,
+    new: Vec<VNode>,
+    ids: &mut Ids,
+    ops: &mut Vec<PatchOp>,
+) -> Vec<DomNode> {
+    let new_keys: HashMap<&str, usize> = new
+        .iter()
+        .enumerate()
+        .filter_map(|(i, v)| key_of(v).map(|k| (k, i)))
+        .collect();
+    // Old nodes whose key survives with the same tag are reused; the rest go.
+    let mut reusable: HashMap<String, (usize, DomNode)> = HashMap::new();
+    for (i, o) in old.into_iter().enumerate() {
+        let k = o.key.clone().unwrap_or_default();
+        let keep = new_keys
+            .get(k.as_str())
+            .is_some_and(|&j| same_kind(&o, &new[j]));
+        if keep {
+            reusable.insert(k, (i, o));
+        } else {
+            ops.push(PatchOp::Remove { id: o.id });
+        }
+    }
+    // Old positions of reused nodes in new order; the longest increasing run stays put.
+    let plan: Vec<Option<usize>> = new
+        .iter()
+        .map(|v| key_of(v).and_then(|k| reusable.get(k)).map(|(i, _)| *i))
+        .collect();
+    let stay = lis(&plan);
+    // Patch every reused node and mount the new ones, in order.
+    let mut out = Vec::with_capacity(new.len());
+    let mut fresh = vec![false; new.len()];
+    for (index, v) in new.into_iter().enumerate() {
+        let k = key_of(&v).unwrap_or_default().to_owned();
+        match reusable.remove(&k) {
+            Some((_, o)) => out.push(patch(o, v, ids, ops)),
+            None => {
+                fresh[index] = true;
+                out.push(mount(v, ids));
+            }
+        }
+    }
+    // Place nodes from the end: each one that is new or not in the stable run goes
+    // right before its final successor. The surface's order is simulated so that
+    // indices in the ops are exact when applied in sequence.
+    let mut current: Vec<NodeId> = plan
+        .iter()
+        .zip(&out)
+        .filter_map(|(old_pos, n)| old_pos.map(|p| (p, n.id)))
+        .collect::<std::collections::BTreeMap<usize, NodeId>>()
+        .into_values()
+        .collect();
+    for index in (0..out.len()).rev() {
+        if stay[index] && !fresh[index] {
+            continue;
+        }
+        let id = out[index].id;
+        if let Some(at) = current.iter().position(|&c| c == id) {
+            current.remove(at);
+        }
+        let to = match out.get(index + 1) {
+            Some(next) => current
+                .iter()
+                .position(|&c| c == next.id)
+                .unwrap_or(current.len()),
+            None => current.len(),
+        };
+        current.insert(to, id);
+        if fresh[index] {
+            ops.push(PatchOp::Insert {
+                parent,
+                index: to,
+                node: out[index].clone(),
+            });
+        } else {
+            ops.push(PatchOp::Move {
+                id,
+                parent,
+                index: to,
+            });
+        }
+    }
+    out
+}
+
+/// Marks the entries of the longest strictly increasing subsequence of old positions.
+fn lis(seq: &[Option<usize>]) -> Vec<bool> {
+    let mut tails: Vec<usize> = Vec::new(); // indices into seq
+    let mut prev: Vec<Option<usize>> = vec![None; seq.len()];
+    for (i, v) in seq.iter().enumerate() {
+        let Some(v) = *v else { continue };
+        let pos = tails.partition_point(|&t| seq[t].unwrap_or(0) < v);
+        if pos > 0 {
+            prev[i] = Some(tails[pos - 1]);
+        }
+        if pos == tails.len() {
+            tails.push(i);
+        } else {
+            tails[pos] = i;
+        }
+    }
+    let mut keep = vec![false; seq.len()];
+    let mut cur = tails.last().copied();
+    while let Some(i) = cur {
+        keep[i] = true;
+        cur = prev[i];
+    }
+    keep
+}
+
+/// Applies ops to a mounted tree: what every surface does. Unknown ids are
+/// errors, so a confused surface is noticed rather than silently diverging.
+pub fn apply(root: &mut DomNode, ops: &[PatchOp]) -> Result<(), String> {
+    for op in ops {
+        match op {
+            PatchOp::Insert {
+                parent,
+                index,
+                node,
+            } => {
+                let p = root
+                    .find_mut(*parent)
+                    .ok_or_else(|| format!("insert into unknown node {parent}"))?;
+                let at = (*index).min(p.children.len());
+                p.children.insert(at, node.clone());
+            }
+            PatchOp::Remove { id } => {
+                detach(root, *id).ok_or_else(|| format!("remove of unknown node {id}"))?;
+            }
+            PatchOp::Move { id, parent, index } => {
+                let node = detach(root, *id).ok_or_else(|| format!("move of unknown node {id}"))?;
+                let p = root
+                    .find_mut(*parent)
+                    .ok_or_else(|| format!("move into unknown node {parent}"))?;
+                let at = (*index).min(p.children.len());
+                p.children.insert(at, node);
+            }
+            PatchOp::SetAttr { id, name, value } => {
+                let n = root
+                    .find_mut(*id)
+                    .ok_or_else(|| format!("attribute on unknown node {id}"))?;
+                n.attrs.insert(name.clone(), value.clone());
+            }
+            PatchOp::RemoveAttr { id, name } => {
+                let n = root
+                    .find_mut(*id)
+                    .ok_or_else(|| format!("attribute on unknown node {id}"))?;
+                n.attrs.remove(name);
+            }
+            PatchOp::SetText { id, text } => {
+                let n = root
+                    .find_mut(*id)
+                    .ok_or_else(|| format!("text on unknown node {id}"))?;
+                n.text = text.clone();
+            }
+        }
+    }
+    Ok(())
+}
+
+fn detach(node: &mut DomNode, id: NodeId) -> Option<DomNode> {
+    if let Some(i) = node.children.iter().position(|c| c.id == id) {
+        return Some(node.children.remove(i));
+    }
+    node.children.iter_mut().find_map(|c| detach(c, id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn row(key: &str, text: &str) -> VNode {
+        VNode::Element {
+            tag: "view".into(),
+            attrs: BTreeMap::from([("class".into(), "row".into())]),
+            key: Some(key.into()),
+            children: vec![VNode::Text { text: text.into() }],
+        }
+    }
+
+    /// Structure without ids, to compare trees.
+    fn shape(n: &DomNode) -> serde_json::Value {
+        serde_json::json!({
+            "tag": n.tag, "text": n.text, "attrs": n.attrs, "key": n.key,
+            "children": n.children.iter().map(shape).collect::<Vec<_>>(),
+        })
+    }
+
+    fn check_roundtrip(before: Vec<VNode>, after: Vec<VNode>) -> Vec<PatchOp> {
+        let mut ids = Ids::default();
+        let mut page = DomNode::root();
+        let first = diff_root(&mut page, before, &mut ids);
+        let mut surface = DomNode::root();
+        apply(&mut surface, &first).expect("apply first");
+        let ops = diff_root(&mut page, after.clone(), &mut ids);
+        apply(&mut surface, &ops).expect("apply diff");
+        let mut fresh = DomNode::root();
+        diff_root(&mut fresh, after, &mut Ids::default());
+        assert_eq!(
+            shape(&surface),
+            shape(&fresh),
+            "surface diverged with ops {ops:?}"
+        );
+        assert_eq!(shape(&page), shape(&fresh));
+        ops
+    }
+
+    #[test]
+    fn one_changed_row_is_one_text_op() {
+        let before: Vec<VNode> = (0..1000)
+            .map(|i| row(&i.to_string(), &format!("row {i}")))
+            .collect();
+        let mut after = before.clone();
+        after[500] = row("500", "changed");
+        let ops = check_roundtrip(before, after);
+        assert_eq!(ops.len(), 1);
+        assert!(matches!(&ops[0], PatchOp::SetText { text, .. } if text == "changed"));
+    }
+
+    #[test]
+    fn snapshot_of_ops() {
+        let before = vec![row("a", "A"), row("b", "B"), row("c", "C")];
+        let after = vec![row("c", "C"), row("a", "A!"), row("d", "D")];
+        let ops = check_roundtrip(before, after);
+        insta::assert_json_snapshot!(ops);
+    }
+
+    fn arb_list() -> impl Strategy<Value = Vec<(u8, u8)>> {
+        proptest::collection::vec((0u8..12, 0u8..3), 0..10)
+    }
+
+    fn to_rows(list: &[(u8, u8)], keyed: bool) -> Vec<VNode> {
+        let mut seen = std::collections::HashSet::new();
+        list.iter()
+            .filter(|(k, _)| !keyed || seen.insert(*k))
+            .map(|(k, t)| {
+                let mut r = row(&k.to_string(), &format!("t{t}"));
+                if let VNode::Element { key, .. } = &mut r {
+                    if !keyed {
+                        *key = None;
+                    }
+                }
+                r
+            })
+            .collect()
+    }
+
+    proptest! {
+        #[test]
+        fn keyed_diffs_reproduce_the_new_tree(a in arb_list(), b in arb_list()) {
+            check_roundtrip(to_rows(&a, true), to_rows(&b, true));
+        }
+
+        #[test]
+        fn unkeyed_diffs_reproduce_the_new_tree(a in arb_list(), b in arb_list()) {
+            check_roundtrip(to_rows(&a, false), to_rows(&b, false));
+        }
+    }
+}

@@ -1,0 +1,707 @@
+//! The expression language inside `{{ }}`: paths, literals, arithmetic,
+//! comparison, logic, ternaries, string concatenation, array and object
+//! literals, member and index access. Evaluated over page data with JS semantics.
+
+use serde_json::{Map, Number, Value};
+use std::fmt;
+
+/// A parsed expression.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// A literal value.
+    Lit(Value),
+    /// `undefined`.
+    Undefined,
+    /// A top-level name.
+    Ident(String),
+    /// `a.b`.
+    Member(Box<Expr>, String),
+    /// `a[b]`.
+    Index(Box<Expr>, Box<Expr>),
+    /// `[a, b]`.
+    Array(Vec<Expr>),
+    /// `{a: 1, ...b}`.
+    Object(Vec<ObjectPart>),
+    /// `!a`, `-a`, `+a`.
+    Unary(UnaryOp, Box<Expr>),
+    /// `a + b` and the like.
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `a ? b : c`.
+    Cond(Box<Expr>, Box<Expr>, Box<Expr>),
+}
+
+/// One part of an object literal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ObjectPart {
+    /// `key: value` (or shorthand `key`).
+    Field(String, Expr),
+    /// `...expr`.
+    Spread(Expr),
+}
+
+/// Unary operators.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UnaryOp {
+    /// `!`
+    Not,
+    /// `-`
+    Neg,
+    /// `+`
+    Plus,
+}
+
+/// Binary operators, lowest precedence first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    /// `||`
+    Or,
+    /// `&&`
+    And,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `===`
+    StrictEq,
+    /// `!==`
+    StrictNe,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `%`
+    Rem,
+}
+
+/// A syntax error at a byte offset inside the expression.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExprError {
+    /// Byte offset in the expression text.
+    pub offset: usize,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for ExprError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} (at offset {})", self.message, self.offset)
+    }
+}
+
+/// Deepest nesting accepted, so hostile templates cannot overflow the stack.
+const MAX_DEPTH: usize = 64;
+
+struct Parser<'a> {
+    src: &'a str,
+    pos: usize,
+    depth: usize,
+}
+
+/// Parses a whole expression.
+pub fn parse(src: &str) -> Result<Expr, ExprError> {
+    let mut p = Parser {
+        src,
+        pos: 0,
+        depth: 0,
+    };
+    let e = p.expr()?;
+    p.ws();
+    if p.pos != src.len() {
+        return Err(p.err("unexpected text after the expression"));
+    }
+    Ok(e)
+}
+
+/// Parses the body of an object literal without braces (`a: 1, ...b`), as
+/// `<template is data="{{...}}">` allows.
+pub fn parse_object_body(src: &str) -> Result<Expr, ExprError> {
+    let mut p = Parser {
+        src,
+        pos: 0,
+        depth: 0,
+    };
+    let parts = p.object_parts(None)?;
+    p.ws();
+    if p.pos != src.len() {
+        return Err(p.err("unexpected text after the object"));
+    }
+    Ok(Expr::Object(parts))
+}
+
+impl<'a> Parser<'a> {
+    fn err(&self, m: impl Into<String>) -> ExprError {
+        ExprError {
+            offset: self.pos,
+            message: m.into(),
+        }
+    }
+    fn rest(&self) -> &'a str {
+        &self.src[self.pos..]
+    }
+    fn ws(&mut self) {
+        let trimmed = self.rest().trim_start();
+        self.pos = self.src.len() - trimmed.len();
+    }
+    fn eat(&mut self, s: &str) -> bool {
+        self.ws();
+        if self.rest().starts_with(s) {
+            self.pos += s.len();
+            true
+        } else {
+            false
+        }
+    }
+    fn expect(&mut self, s: &str) -> Result<(), ExprError> {
+        if self.eat(s) {
+            Ok(())
+        } else {
+            Err(self.err(format!("expected `{s}`")))
+        }
+    }
+    fn enter(&mut self) -> Result<(), ExprError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err("expression nested too deeply"));
+        }
+        Ok(())
+    }
+
+    fn expr(&mut self) -> Result<Expr, ExprError> {
+        self.enter()?;
+        let cond = self.binary(0)?;
+        let out = if self.eat("?") {
+            let a = self.expr()?;
+            self.expect(":")?;
+            let b = self.expr()?;
+            Expr::Cond(Box::new(cond), Box::new(a), Box::new(b))
+        } else {
+            cond
+        };
+        self.depth -= 1;
+        Ok(out)
+    }
+
+    fn binop(&mut self, level: usize) -> Option<BinOp> {
+        self.ws();
+        let r = self.rest();
+        let table: &[(&str, BinOp)] = match level {
+            0 => &[("||", BinOp::Or)],
+            1 => &[("&&", BinOp::And)],
+            2 => &[
+                ("===", BinOp::StrictEq),
+                ("!==", BinOp::StrictNe),
+                ("==", BinOp::Eq),
+                ("!=", BinOp::Ne),
+            ],
+            3 => &[
+                ("<=", BinOp::Le),
+                (">=", BinOp::Ge),
+                ("<", BinOp::Lt),
+                (">", BinOp::Gt),
+            ],
+            4 => &[("+", BinOp::Add), ("-", BinOp::Sub)],
+            5 => &[("*", BinOp::Mul), ("/", BinOp::Div), ("%", BinOp::Rem)],
+            _ => &[],
+        };
+        for (s, op) in table {
+            if r.starts_with(s) {
+                self.pos += s.len();
+                return Some(*op);
+            }
+        }
+        None
+    }
+
+    fn binary(&mut self, level: usize) -> Result<Expr, ExprError> {
+        if level > 5 {
+            return self.unary();
+        }
+        let mut left = self.binary(level + 1)?;
+        while let Some(op) = self.binop(level) {
+            let right = self.binary(level + 1)?;
+            left = Expr::Binary(op, Box::new(left), Box::new(right));
+        }
+        Ok(left)
+    }
+
+    fn unary(&mut self) -> Result<Expr, ExprError> {
+        self.ws();
+        let op = match self.rest().as_bytes().first() {
+            Some(b'!') => UnaryOp::Not,
+            Some(b'-') => UnaryOp::Neg,
+            Some(b'+') => UnaryOp::Plus,
+            _ => return self.postfix(),
+        };
+        self.pos += 1;
+        self.enter()?;
+        let e = self.unary()?;
+        self.depth -= 1;
+        Ok(Expr::Unary(op, Box::new(e)))
+    }
+
+    fn postfix(&mut self) -> Result<Expr, ExprError> {
+        let mut e = self.primary()?;
+        loop {
+            self.ws();
+            if self.rest().starts_with('.') && !self.rest().starts_with("...") {
+                self.pos += 1;
+                self.ws();
+                let name = self
+                    .ident()
+                    .ok_or_else(|| self.err("expected a property name after `.`"))?;
+                e = Expr::Member(Box::new(e), name);
+            } else if self.eat("[") {
+                let idx = self.expr()?;
+                self.expect("]")?;
+                e = Expr::Index(Box::new(e), Box::new(idx));
+            } else {
+                return Ok(e);
+            }
+        }
+    }
+
+    fn ident(&mut self) -> Option<String> {
+        let r = self.rest();
+        let mut end = 0;
+        for (i, c) in r.char_indices() {
+            let ok = if i == 0 {
+                c.is_alphabetic() || c == '_' || c == '$'
+            } else {
+                c.is_alphanumeric() || c == '_' || c == '$'
+            };
+            if !ok {
+                break;
+            }
+            end = i + c.len_utf8();
+        }
+        if end == 0 {
+            return None;
+        }
+        self.pos += end;
+        Some(r[..end].to_owned())
+    }
+
+    fn primary(&mut self) -> Result<Expr, ExprError> {
+        self.ws();
+        let r = self.rest();
+        let Some(c) = r.chars().next() else {
+            return Err(self.err("expected an expression"));
+        };
+        match c {
+            '(' => {
+                self.pos += 1;
+                let e = self.expr()?;
+                self.expect(")")?;
+                Ok(e)
+            }
+            '[' => {
+                self.pos += 1;
+                self.enter()?;
+                let mut items = Vec::new();
+                if !self.eat("]") {
+                    loop {
+                        items.push(self.expr()?);
+                        if self.eat("]") {
+                            break;
+                        }
+                        self.expect(",")?;
+                    }
+                }
+                self.depth -= 1;
+                Ok(Expr::Array(items))
+            }
+            '{' => {
+                self.pos += 1;
+                self.enter()?;
+                let parts = self.object_parts(Some('}'))?;
+                self.depth -= 1;
+                Ok(Expr::Object(parts))
+            }
+            '\'' | '"' => self.string(c).map(|s| Expr::Lit(Value::String(s))),
+            '0'..='9' | '.' => self.number(),
+            _ => {
+                let name = self
+                    .ident()
+                    .ok_or_else(|| self.err(format!("unexpected `{c}`")))?;
+                Ok(match name.as_str() {
+                    "true" => Expr::Lit(Value::Bool(true)),
+                    "false" => Expr::Lit(Value::Bool(false)),
+                    "null" => Expr::Lit(Value::Null),
+                    "undefined" => Expr::Undefined,
+                    _ => Expr::Ident(name),
+                })
+            }
+        }
+    }
+
+    fn object_parts(&mut self, close: Option<char>) -> Result<Vec<ObjectPart>, ExprError> {
+        let mut parts = Vec::new();
+        let closes = |p: &mut Self| match close {
+            Some(c) => p.eat(&c.to_string()),
+            None => {
+                p.ws();
+                p.pos == p.src.len()
+            }
+        };
+        if closes(self) {
+            return Ok(parts);
+        }
+        loop {
+            if self.eat("...") {
+                parts.push(ObjectPart::Spread(self.expr()?));
+            } else {
+                self.ws();
+                let key = match self.rest().chars().next() {
+                    Some(q @ ('\'' | '"')) => self.string(q)?,
+                    _ => self
+                        .ident()
+                        .ok_or_else(|| self.err("expected a property name"))?,
+                };
+                if self.eat(":") {
+                    parts.push(ObjectPart::Field(key, self.expr()?));
+                } else {
+                    parts.push(ObjectPart::Field(key.clone(), Expr::Ident(key)));
+                }
+            }
+            if closes(self) {
+                return Ok(parts);
+            }
+            self.expect(",")?;
+        }
+    }
+
+    fn string(&mut self, quote: char) -> Result<String, ExprError> {
+        let start = self.pos;
+        self.pos += 1;
+        let mut out = String::new();
+        let mut chars = self.src[self.pos..].char_indices();
+        while let Some((i, c)) = chars.next() {
+            if c == quote {
+                self.pos += i + 1;
+                return Ok(out);
+            }
+            if c == '\\' {
+                match chars.next() {
+                    Some((_, 'n')) => out.push('\n'),
+                    Some((_, 't')) => out.push('\t'),
+                    Some((_, e)) => out.push(e),
+                    None => break,
+                }
+            } else {
+                out.push(c);
+            }
+        }
+        self.pos = start;
+        Err(self.err("unterminated string"))
+    }
+
+    fn number(&mut self) -> Result<Expr, ExprError> {
+        let r = self.rest();
+        let end = r
+            .char_indices()
+            .find(|(_, c)| !(c.is_ascii_digit() || *c == '.' || *c == 'e' || *c == 'E'))
+            .map_or(r.len(), |(i, _)| i);
+        let text = &r[..end];
+        let n: f64 = text
+            .parse()
+            .map_err(|_| self.err(format!("bad number `{text}`")))?;
+        self.pos += end;
+        Ok(Expr::Lit(num(n)))
+    }
+}
+
+/// A JSON number for `n`, integral when it is one.
+pub(crate) fn num(n: f64) -> Value {
+    if n.fract() == 0.0 && n.abs() < 9.007_199_254_740_992e15 {
+        Value::Number(Number::from(n as i64))
+    } else {
+        Number::from_f64(n).map_or(Value::Null, Value::Number)
+    }
+}
+
+/// Where names are looked up: innermost scope first (a:for items), then page data.
+pub trait Scope {
+    /// The value bound to `name`, if any.
+    fn get(&self, name: &str) -> Option<&Value>;
+}
+
+impl Scope for Value {
+    fn get(&self, name: &str) -> Option<&Value> {
+        self.as_object().and_then(|o| o.get(name))
+    }
+}
+
+/// JS truthiness.
+pub fn truthy(v: &Value) -> bool {
+    match v {
+        Value::Null => false,
+        Value::Bool(b) => *b,
+        Value::Number(n) => n.as_f64().is_some_and(|f| f != 0.0 && !f.is_nan()),
+        Value::String(s) => !s.is_empty(),
+        Value::Array(_) | Value::Object(_) => true,
+    }
+}
+
+/// JS `ToNumber`, roughly.
+fn to_num(v: &Value) -> f64 {
+    match v {
+        Value::Null => 0.0,
+        Value::Bool(b) => f64::from(u8::from(*b)),
+        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+        Value::String(s) if s.trim().is_empty() => 0.0,
+        Value::String(s) => s.trim().parse().unwrap_or(f64::NAN),
+        Value::Array(_) | Value::Object(_) => f64::NAN,
+    }
+}
+
+/// JS `ToString` as templates show values: null and undefined render empty.
+pub fn to_text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => i.to_string(),
+            (None, Some(f)) if f.is_finite() => f.to_string(),
+            _ => "NaN".into(),
+        },
+        Value::String(s) => s.clone(),
+        Value::Array(a) => a.iter().map(to_text).collect::<Vec<_>>().join(","),
+        Value::Object(_) => "[object Object]".into(),
+    }
+}
+
+fn loose_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Null, _) | (_, Value::Null) => false,
+        (Value::String(x), Value::String(y)) => x == y,
+        (Value::Array(_) | Value::Object(_), _) | (_, Value::Array(_) | Value::Object(_)) => a == b,
+        _ => to_num(a) == to_num(b),
+    }
+}
+
+fn strict_eq(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
+        _ => a == b,
+    }
+}
+
+/// Evaluates `e`; a missing name or property is `null` (rendered empty).
+pub fn eval(e: &Expr, scope: &dyn Scope) -> Value {
+    match e {
+        Expr::Lit(v) => v.clone(),
+        Expr::Undefined => Value::Null,
+        Expr::Ident(n) => scope.get(n).cloned().unwrap_or(Value::Null),
+        Expr::Member(o, name) => member(&eval(o, scope), name),
+        Expr::Index(o, i) => {
+            let o = eval(o, scope);
+            match eval(i, scope) {
+                Value::Number(n) => match (&o, n.as_f64()) {
+                    (Value::Array(a), Some(f)) if f >= 0.0 && f.fract() == 0.0 => {
+                        a.get(f as usize).cloned().unwrap_or(Value::Null)
+                    }
+                    _ => member(&o, &to_text(&Value::Number(n))),
+                },
+                k => member(&o, &to_text(&k)),
+            }
+        }
+        Expr::Array(items) => Value::Array(items.iter().map(|x| eval(x, scope)).collect()),
+        Expr::Object(parts) => {
+            let mut m = Map::new();
+            for p in parts {
+                match p {
+                    ObjectPart::Field(k, v) => {
+                        m.insert(k.clone(), eval(v, scope));
+                    }
+                    ObjectPart::Spread(x) => {
+                        if let Value::Object(o) = eval(x, scope) {
+                            m.extend(o);
+                        }
+                    }
+                }
+            }
+            Value::Object(m)
+        }
+        Expr::Unary(op, x) => {
+            let v = eval(x, scope);
+            match op {
+                UnaryOp::Not => Value::Bool(!truthy(&v)),
+                UnaryOp::Neg => num(-to_num(&v)),
+                UnaryOp::Plus => num(to_num(&v)),
+            }
+        }
+        Expr::Binary(op, a, b) => {
+            let a = eval(a, scope);
+            match op {
+                BinOp::Or => return if truthy(&a) { a } else { eval(b, scope) },
+                BinOp::And => return if truthy(&a) { eval(b, scope) } else { a },
+                _ => {}
+            }
+            let b = eval(b, scope);
+            match op {
+                BinOp::Add => {
+                    if a.is_string()
+                        || b.is_string()
+                        || a.is_array()
+                        || b.is_array()
+                        || a.is_object()
+                        || b.is_object()
+                    {
+                        Value::String(to_text(&a) + &to_text(&b))
+                    } else {
+                        num(to_num(&a) + to_num(&b))
+                    }
+                }
+                BinOp::Sub => num(to_num(&a) - to_num(&b)),
+                BinOp::Mul => num(to_num(&a) * to_num(&b)),
+                BinOp::Div => num(to_num(&a) / to_num(&b)),
+                BinOp::Rem => num(to_num(&a) % to_num(&b)),
+                BinOp::Eq => Value::Bool(loose_eq(&a, &b)),
+                BinOp::Ne => Value::Bool(!loose_eq(&a, &b)),
+                BinOp::StrictEq => Value::Bool(strict_eq(&a, &b)),
+                BinOp::StrictNe => Value::Bool(!strict_eq(&a, &b)),
+                BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
+                    let ord = match (&a, &b) {
+                        (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
+                        _ => to_num(&a).partial_cmp(&to_num(&b)),
+                    };
+                    Value::Bool(match (op, ord) {
+                        (_, None) => false,
+                        (BinOp::Lt, Some(o)) => o.is_lt(),
+                        (BinOp::Le, Some(o)) => o.is_le(),
+                        (BinOp::Gt, Some(o)) => o.is_gt(),
+                        (_, Some(o)) => o.is_ge(),
+                    })
+                }
+                BinOp::Or | BinOp::And => Value::Null,
+            }
+        }
+        Expr::Cond(c, a, b) => {
+            if truthy(&eval(c, scope)) {
+                eval(a, scope)
+            } else {
+                eval(b, scope)
+            }
+        }
+    }
+}
+
+fn member(o: &Value, name: &str) -> Value {
+    match o {
+        Value::Object(m) => m.get(name).cloned().unwrap_or(Value::Null),
+        Value::Array(a) if name == "length" => Value::from(a.len()),
+        Value::Array(a) => name
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| a.get(i).cloned())
+            .unwrap_or(Value::Null),
+        Value::String(s) if name == "length" => Value::from(s.encode_utf16().count()),
+        _ => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn check(src: &str, expected: Value) {
+        let data = json!({
+            "a": 1, "b": 2, "s": "hi", "list": [{"name": "x"}, {"name": "y"}],
+            "user": {"name": "Ann", "tags": ["vip"]}, "zero": 0, "empty": "",
+        });
+        let e = parse(src).unwrap_or_else(|err| panic!("{src}: {err}"));
+        assert_eq!(eval(&e, &data), expected, "{src}");
+    }
+
+    #[test]
+    fn evaluates_like_js() {
+        check("a + b", json!(3));
+        check("a + b * 2", json!(5));
+        check("(a + b) * 2", json!(6));
+        check("s + a", json!("hi1"));
+        check("'x' + list[1].name", json!("xy"));
+        check("list.length", json!(2));
+        check("user.tags[0]", json!("vip"));
+        check("user['name']", json!("Ann"));
+        check("missing.deep.path", Value::Null);
+        check("a > 0 ? 'pos' : 'neg'", json!("pos"));
+        check("zero || 'fallback'", json!("fallback"));
+        check("a && s", json!("hi"));
+        check("!empty", json!(true));
+        check("a == '1'", json!(true));
+        check("a === '1'", json!(false));
+        check("a !== b", json!(true));
+        check("b / 4", json!(0.5));
+        check("7 % 3", json!(1));
+        check("-a", json!(-1));
+        check("[a, s]", json!([1, "hi"]));
+        check(
+            "{x: a, 'y': b, ...user}",
+            json!({"x": 1, "y": 2, "name": "Ann", "tags": ["vip"]}),
+        );
+        check("{a}", json!({"a": 1}));
+        check("'a' < 'b'", json!(true));
+        check("null", Value::Null);
+        check("\"q\\\"uote\"", json!("q\"uote"));
+    }
+
+    #[test]
+    fn object_body_without_braces() {
+        let e = parse_object_body("...user, extra: a").expect("parses");
+        let data = json!({"a": 1, "user": {"name": "Ann"}});
+        assert_eq!(eval(&e, &data), json!({"name": "Ann", "extra": 1}));
+    }
+
+    #[test]
+    fn syntax_errors_have_offsets() {
+        let e = parse("a + ").expect_err("incomplete");
+        assert_eq!(e.offset, 4);
+        assert_eq!(
+            parse("a b").expect_err("junk").message,
+            "unexpected text after the expression"
+        );
+        assert_eq!(
+            parse("'open").expect_err("string").message,
+            "unterminated string"
+        );
+        assert!(parse(&"(".repeat(500))
+            .expect_err("deep")
+            .message
+            .contains("nested too deeply"));
+        assert!(parse(&"!".repeat(500))
+            .expect_err("deep")
+            .message
+            .contains("nested too deeply"));
+    }
+
+    #[test]
+    fn rendering_text() {
+        assert_eq!(to_text(&json!(1.5)), "1.5");
+        assert_eq!(to_text(&json!(2)), "2");
+        assert_eq!(to_text(&Value::Null), "");
+        assert_eq!(to_text(&json!([1, "a"])), "1,a");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn parser_never_panics(src in "[a-z0-9 +*/%<>=!&|?:.,'\"\\[\\](){}-]{0,40}") {
+            if let Ok(e) = parse(&src) {
+                let _ = eval(&e, &json!({"a": 1}));
+            }
+        }
+    }
+}

@@ -1,0 +1,9 @@
+//! The render core, shared by every surface: AXML parsing, expressions,
+//! rendering to a virtual DOM, ACSS, and diffing into patch ops.
+
+pub mod acss;
+pub mod axml;
+pub mod diff;
+pub mod expr;
+pub mod template;
+pub mod vdom;
