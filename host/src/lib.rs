@@ -10,3 +10,4 @@
 #![warn(missing_docs)]
 
 pub mod render;
+pub mod surface;

@@ -4,6 +4,7 @@
 pub mod acss;
 pub mod axml;
 pub mod diff;
+pub mod events;
 pub mod expr;
 pub mod template;
 pub mod vdom;

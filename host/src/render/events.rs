@@ -1,0 +1,221 @@
+//! From "this kind of event happened at this node" to the handler calls the
+//! logic layer makes: bubbling through `on*`, stopping at `catch*`.
+
+use super::vdom::{DomNode, NodeId};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Map, Value};
+
+/// Events surfaces report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum EventKind {
+    /// A tap.
+    Tap,
+    /// A long press.
+    LongTap,
+    /// Text input.
+    Input,
+    /// A value change (switch, slider, picker, checkbox).
+    Change,
+    /// A form submission.
+    Submit,
+}
+
+impl EventKind {
+    fn suffix(self) -> &'static str {
+        match self {
+            EventKind::Tap => "Tap",
+            EventKind::LongTap => "LongTap",
+            EventKind::Input => "Input",
+            EventKind::Change => "Change",
+            EventKind::Submit => "Submit",
+        }
+    }
+
+    fn js_type(self) -> &'static str {
+        match self {
+            EventKind::Tap => "tap",
+            EventKind::LongTap => "longTap",
+            EventKind::Input => "input",
+            EventKind::Change => "change",
+            EventKind::Submit => "submit",
+        }
+    }
+
+    fn bubbles(self) -> bool {
+        matches!(self, EventKind::Tap | EventKind::LongTap)
+    }
+}
+
+/// One call into the page's JS.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HandlerCall {
+    /// The method name on the page.
+    pub handler: String,
+    /// `{type, timeStamp, target, currentTarget, detail}`.
+    pub event: Value,
+}
+
+/// `data-item-id="3"` → `{"itemId": "3"}`.
+pub fn dataset(n: &DomNode) -> Value {
+    let mut m = Map::new();
+    for (k, v) in &n.attrs {
+        if let Some(name) = k.strip_prefix("data-") {
+            let mut key = String::new();
+            let mut up = false;
+            for c in name.chars() {
+                if c == '-' {
+                    up = true;
+                } else if up {
+                    key.extend(c.to_uppercase());
+                    up = false;
+                } else {
+                    key.push(c);
+                }
+            }
+            m.insert(key, Value::String(v.clone()));
+        }
+    }
+    Value::Object(m)
+}
+
+fn describe(n: &DomNode) -> Value {
+    json!({"id": n.attrs.get("id").cloned().unwrap_or_default(), "dataset": dataset(n), "tagName": n.tag})
+}
+
+/// The path of nodes from the root to `id`, root first.
+pub fn path_to(root: &DomNode, id: NodeId) -> Option<Vec<&DomNode>> {
+    if root.id == id {
+        return Some(vec![root]);
+    }
+    for c in &root.children {
+        if let Some(mut p) = path_to(c, id) {
+            p.insert(0, root);
+            return Some(p);
+        }
+    }
+    None
+}
+
+/// Resolves an event at `target` into handler calls, innermost first.
+pub fn resolve(
+    root: &DomNode,
+    target: NodeId,
+    kind: EventKind,
+    detail: Value,
+    time_stamp: u64,
+) -> Vec<HandlerCall> {
+    let Some(path) = path_to(root, target) else {
+        return Vec::new();
+    };
+    let Some(target_node) = path.last() else {
+        return Vec::new();
+    };
+    let target_desc = describe(target_node);
+    let mut calls = Vec::new();
+    for node in path.iter().rev() {
+        let catch = node.attrs.get(&format!("catch{}", kind.suffix()));
+        let on = node.attrs.get(&format!("on{}", kind.suffix()));
+        for handler in [on, catch].into_iter().flatten() {
+            if !handler.is_empty() {
+                calls.push(HandlerCall {
+                    handler: handler.clone(),
+                    event: json!({
+                        "type": kind.js_type(),
+                        "timeStamp": time_stamp,
+                        "target": target_desc,
+                        "currentTarget": describe(node),
+                        "detail": detail,
+                    }),
+                });
+            }
+        }
+        if catch.is_some() || !kind.bubbles() {
+            break;
+        }
+    }
+    calls
+}
+
+/// The values of named form fields under `form`, for a submit event's detail.
+pub fn form_values(form: &DomNode) -> Value {
+    let mut m = Map::new();
+    fn walk(n: &DomNode, m: &mut Map<String, Value>) {
+        if let Some(name) = n.attrs.get("name") {
+            let v = match n.tag.as_str() {
+                "switch" | "checkbox" => {
+                    Value::Bool(n.attrs.get("checked").is_some_and(|c| c != "false"))
+                }
+                _ => Value::String(n.attrs.get("value").cloned().unwrap_or_default()),
+            };
+            m.insert(name.clone(), v);
+        }
+        for c in &n.children {
+            walk(c, m);
+        }
+    }
+    walk(form, &mut m);
+    json!({ "value": m })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::diff::{diff_root, Ids};
+    use crate::render::template::{Loader, Renderer};
+    use crate::surface::selector::Selector;
+    use std::sync::Arc;
+
+    struct NoFiles;
+    impl Loader for NoFiles {
+        fn load(&self, p: &str) -> Result<Arc<crate::render::axml::Document>, String> {
+            Err(format!("no {p}"))
+        }
+    }
+
+    fn dom(src: &str) -> DomNode {
+        let doc = crate::render::axml::parse(src).expect("parses");
+        let v = Renderer::new(&NoFiles, 375.0)
+            .render(&doc, "p.axml", &json!({}))
+            .expect("renders");
+        let mut root = DomNode::root();
+        diff_root(&mut root, v, &mut Ids::default());
+        root
+    }
+
+    #[test]
+    fn tap_bubbles_until_catch() {
+        let root = dom(
+            r#"<view onTap="outer"><view catchTap="middle" data-row-id="7"><view onTap="inner"><text id="t">x</text></view></view></view>"#,
+        );
+        let target = Selector::parse("#t").expect("sel").select(&root)[0].id;
+        let calls = resolve(&root, target, EventKind::Tap, json!({}), 5);
+        let names: Vec<&str> = calls.iter().map(|c| c.handler.as_str()).collect();
+        assert_eq!(names, ["inner", "middle"]);
+        assert_eq!(
+            calls[1].event["currentTarget"]["dataset"],
+            json!({"rowId": "7"})
+        );
+        assert_eq!(calls[1].event["target"]["id"], "t");
+        assert_eq!(calls[1].event["timeStamp"], 5);
+    }
+
+    #[test]
+    fn input_does_not_bubble() {
+        let root = dom(r#"<view onInput="outer"><input id="i" onInput="typed"/></view>"#);
+        let target = Selector::parse("#i").expect("sel").select(&root)[0].id;
+        let calls = resolve(&root, target, EventKind::Input, json!({"value": "hi"}), 0);
+        assert_eq!(calls.len(), 1);
+        assert_eq!(calls[0].event["detail"]["value"], "hi");
+    }
+
+    #[test]
+    fn form_values_collects_named_fields() {
+        let root =
+            dom(r#"<form><input name="qty" value="2"/><switch name="gift" checked/></form>"#);
+        assert_eq!(
+            form_values(&root),
+            json!({"value": {"qty": "2", "gift": true}})
+        );
+    }
+}

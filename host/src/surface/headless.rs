@@ -1,0 +1,132 @@
+//! The headless surface: an in-memory DOM per page that tests, compatibility
+//! runs and CI can query, serialize to HTML and point events at.
+
+use super::selector::{Selector, SelectorError};
+use super::{ErrorView, PageChrome, PageId, Surface};
+use crate::render::diff::{apply, PatchOp};
+use crate::render::vdom::{DomNode, NodeId};
+
+#[derive(Debug)]
+struct Page {
+    id: PageId,
+    chrome: PageChrome,
+    css: String,
+    dom: DomNode,
+    error: Option<ErrorView>,
+}
+
+/// An in-memory surface. Pages are kept in stack order, the top last.
+#[derive(Debug, Default)]
+pub struct HeadlessSurface {
+    pages: Vec<Page>,
+}
+
+impl HeadlessSurface {
+    /// An empty surface.
+    pub fn new() -> HeadlessSurface {
+        HeadlessSurface::default()
+    }
+
+    fn top(&self) -> Option<&Page> {
+        self.pages.last()
+    }
+
+    /// The top page's id.
+    pub fn current_page(&self) -> Option<PageId> {
+        self.top().map(|p| p.id)
+    }
+
+    /// The top page's chrome.
+    pub fn chrome(&self) -> Option<&PageChrome> {
+        self.top().map(|p| &p.chrome)
+    }
+
+    /// The top page's stylesheet (ACSS after rpx conversion).
+    pub fn css(&self) -> Option<&str> {
+        self.top().map(|p| p.css.as_str())
+    }
+
+    /// The error shown on the top page, if any.
+    pub fn error(&self) -> Option<&ErrorView> {
+        self.top().and_then(|p| p.error.as_ref())
+    }
+
+    /// The top page's tree.
+    pub fn dom(&self) -> Option<&DomNode> {
+        self.top().map(|p| &p.dom)
+    }
+
+    /// The top page as HTML.
+    pub fn html(&self) -> String {
+        match self.top() {
+            None => String::new(),
+            Some(p) => {
+                let body: String = p.dom.children.iter().map(DomNode::to_html).collect();
+                match &p.error {
+                    Some(e) => format!(
+                        "<page route=\"{}\"><error file=\"{}\" line=\"{}\" column=\"{}\">{}</error>{body}</page>",
+                        p.chrome.route, e.file, e.line, e.column, e.message
+                    ),
+                    None => format!("<page route=\"{}\">{body}</page>", p.chrome.route),
+                }
+            }
+        }
+    }
+
+    /// Ids of elements on the top page matching `selector`, in document order.
+    pub fn query(&self, selector: &str) -> Result<Vec<NodeId>, SelectorError> {
+        let sel = Selector::parse(selector)?;
+        Ok(self
+            .top()
+            .map(|p| sel.select(&p.dom).iter().map(|n| n.id).collect())
+            .unwrap_or_default())
+    }
+
+    /// The text of the first element matching `selector`.
+    pub fn text(&self, selector: &str) -> Result<Option<String>, SelectorError> {
+        let sel = Selector::parse(selector)?;
+        Ok(self
+            .top()
+            .and_then(|p| sel.select(&p.dom).first().map(|n| n.text_content())))
+    }
+
+    /// A node of the top page by id.
+    pub fn node(&self, id: NodeId) -> Option<&DomNode> {
+        self.top().and_then(|p| p.dom.find(id))
+    }
+}
+
+impl Surface for HeadlessSurface {
+    fn page_shown(&mut self, page: PageId, chrome: &PageChrome, css: &str) {
+        if let Some(p) = self.pages.iter_mut().find(|p| p.id == page) {
+            p.chrome = chrome.clone();
+            return;
+        }
+        self.pages.push(Page {
+            id: page,
+            chrome: chrome.clone(),
+            css: css.to_owned(),
+            dom: DomNode::root(),
+            error: None,
+        });
+    }
+
+    fn page_closed(&mut self, page: PageId) {
+        self.pages.retain(|p| p.id != page);
+    }
+
+    fn apply(&mut self, page: PageId, ops: &[PatchOp]) -> Result<(), String> {
+        let p = self
+            .pages
+            .iter_mut()
+            .find(|p| p.id == page)
+            .ok_or_else(|| format!("patch for unknown page {page}"))?;
+        apply(&mut p.dom, ops)
+    }
+
+    fn show_error(&mut self, page: PageId, error: &ErrorView) {
+        if let Some(p) = self.pages.iter_mut().find(|p| p.id == page) {
+            p.error = Some(error.clone());
+        }
+    }
+}
