@@ -9,5 +9,6 @@
 //! never runs a bundle that did not verify against its trust anchor.
 #![warn(missing_docs)]
 
+pub mod logic;
 pub mod render;
 pub mod surface;

@@ -1,0 +1,404 @@
+//! The logic layer: one boa `Context` running one mini program's JS.
+//!
+//! It is `!Send` by construction (boa values are), so it lives and dies on the
+//! thread that created it; only [`ToLogic`] and [`FromLogic`] messages cross.
+
+use super::protocol::{FromLogic, ScriptError, ToLogic};
+use boa_engine::object::ObjectInitializer;
+use boa_engine::property::Attribute;
+use boa_engine::{
+    js_string, Context, JsError, JsNativeError, JsObject, JsResult, JsValue, NativeFunction, Source,
+};
+use serde_json::Value;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// The largest setData payload accepted, serialized (1 MB, WeChat's contract).
+pub const MAX_SET_DATA_BYTES: usize = 1024 * 1024;
+
+/// Limits for code running in a thread (the process mode adds a memory cap and a watchdog).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JsLimits {
+    /// Iterations one loop may run before it is stopped.
+    pub loop_iterations: u64,
+    /// Deepest JS call recursion.
+    pub recursion: usize,
+    /// VM stack slots.
+    pub stack_size: usize,
+}
+
+impl Default for JsLimits {
+    fn default() -> JsLimits {
+        JsLimits {
+            loop_iterations: 50_000_000,
+            recursion: 400,
+            stack_size: 64 * 1024,
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct State {
+    out: Vec<FromLogic>,
+    current_route: Option<String>,
+    apis: Vec<String>,
+}
+
+type Shared = Rc<RefCell<State>>;
+
+/// A running mini program's JS.
+pub struct LogicLayer {
+    ctx: Context,
+    state: Shared,
+    dispatch: JsObject,
+    reply: JsObject,
+}
+
+impl std::fmt::Debug for LogicLayer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LogicLayer").finish_non_exhaustive()
+    }
+}
+
+fn state(ctx: &Context) -> JsResult<Shared> {
+    ctx.get_data::<Shared>().cloned().ok_or_else(|| {
+        JsNativeError::error()
+            .with_message("logic layer state missing")
+            .into()
+    })
+}
+
+fn arg(args: &[JsValue], i: usize) -> JsValue {
+    args.get(i).cloned().unwrap_or_default()
+}
+
+fn arg_string(args: &[JsValue], i: usize, ctx: &mut Context) -> JsResult<String> {
+    Ok(arg(args, i).to_string(ctx)?.to_std_string_escaped())
+}
+
+fn arg_u64(args: &[JsValue], i: usize, ctx: &mut Context) -> JsResult<u64> {
+    let n = arg(args, i).to_number(ctx)?;
+    Ok(if n.is_finite() && n > 0.0 {
+        n as u64
+    } else {
+        0
+    })
+}
+
+fn to_json(v: &JsValue, ctx: &mut Context) -> JsResult<Value> {
+    Ok(v.to_json(ctx)?.unwrap_or(Value::Null))
+}
+
+fn push(ctx: &Context, msg: FromLogic) -> JsResult<JsValue> {
+    state(ctx)?.borrow_mut().out.push(msg);
+    Ok(JsValue::undefined())
+}
+
+fn native_log(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let level = arg_string(args, 0, ctx)?;
+    let text = arg_string(args, 1, ctx)?;
+    push(ctx, FromLogic::Console { level, text })
+}
+
+fn native_error(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let kind = arg_string(args, 0, ctx)?;
+    let message = arg_string(args, 1, ctx)?;
+    let stack = arg_string(args, 2, ctx)?;
+    let (file, line, column) = locate(&stack)
+        .or_else(|| locate(&message))
+        .unwrap_or_default();
+    push(
+        ctx,
+        FromLogic::Error {
+            error: ScriptError {
+                kind,
+                message,
+                file,
+                line,
+                column,
+            },
+        },
+    )
+}
+
+fn native_set_data(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let page = arg_u64(args, 0, ctx)?;
+    let patch = match to_json(&arg(args, 1), ctx)? {
+        Value::Object(m) => m,
+        _ => {
+            return Err(JsNativeError::typ()
+                .with_message("setData expects an object")
+                .into())
+        }
+    };
+    let size = serde_json::to_vec(&patch)
+        .map(|v| v.len())
+        .unwrap_or(usize::MAX);
+    if size > MAX_SET_DATA_BYTES {
+        return Err(JsNativeError::range()
+            .with_message(format!(
+                "setData payload is {size} bytes, over the 1 MB limit; send less data per call"
+            ))
+            .into());
+    }
+    let callback = arg_u64(args, 2, ctx)?;
+    push(
+        ctx,
+        FromLogic::SetData {
+            page,
+            patch,
+            callback,
+        },
+    )
+}
+
+fn native_initial_data(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let page = arg_u64(args, 0, ctx)?;
+    let data = to_json(&arg(args, 1), ctx)?;
+    push(ctx, FromLogic::InitialData { page, data })
+}
+
+fn native_current_route(_: &JsValue, _: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    Ok(match &state(ctx)?.borrow().current_route {
+        Some(r) => JsValue::from(js_string!(r.as_str())),
+        None => JsValue::undefined(),
+    })
+}
+
+fn native_set_timer(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let id = arg_u64(args, 0, ctx)?;
+    let delay_ms = arg_u64(args, 1, ctx)?;
+    let repeat = arg(args, 2).to_boolean();
+    push(
+        ctx,
+        FromLogic::SetTimer {
+            id,
+            delay_ms,
+            repeat,
+        },
+    )
+}
+
+fn native_clear_timer(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let id = arg_u64(args, 0, ctx)?;
+    push(ctx, FromLogic::ClearTimer { id })
+}
+
+fn native_call(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let kind = arg_string(args, 0, ctx)?;
+    let name = arg_string(args, 1, ctx)?;
+    let params = to_json(&arg(args, 2), ctx)?;
+    let id = arg_u64(args, 3, ctx)?;
+    push(
+        ctx,
+        FromLogic::Call {
+            kind,
+            name,
+            params,
+            id,
+        },
+    )
+}
+
+fn native_stringify(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let v = to_json(&arg(args, 0), ctx)?;
+    Ok(JsValue::from(js_string!(v.to_string().as_str())))
+}
+
+fn native_clone(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let v = to_json(&arg(args, 0), ctx)?;
+    JsValue::from_json(&v, ctx)
+}
+
+fn native_can_i_use(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let name = arg_string(args, 0, ctx)?;
+    let base = name.split('.').next().unwrap_or_default().to_owned();
+    Ok(JsValue::from(state(ctx)?.borrow().apis.contains(&base)))
+}
+
+/// Finds `file:line:col` (a stack frame) or `line N, col M` (a parse error) in `text`.
+pub(crate) fn locate(text: &str) -> Option<(String, u32, u32)> {
+    for token in text.split(|c: char| c.is_whitespace() || c == '(' || c == ')') {
+        let mut parts = token.rsplitn(3, ':');
+        let (Some(col), Some(line), Some(file)) = (parts.next(), parts.next(), parts.next()) else {
+            continue;
+        };
+        if let (Ok(l), Ok(c)) = (line.parse::<u32>(), col.parse::<u32>()) {
+            if !file.is_empty() && file != "native" {
+                return Some((file.to_owned(), l, c));
+            }
+        }
+    }
+    let at = text.find("line ")?;
+    let rest = &text[at + 5..];
+    let line: u32 = rest
+        .split(|c: char| !c.is_ascii_digit())
+        .next()?
+        .parse()
+        .ok()?;
+    let col = rest
+        .find("col")
+        .and_then(|i| {
+            rest[i..]
+                .trim_start_matches(|c: char| !c.is_ascii_digit())
+                .split(|c: char| !c.is_ascii_digit())
+                .next()
+        })
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    Some((String::new(), line, col))
+}
+
+impl LogicLayer {
+    /// Creates a context with the runtime prelude and `limits`. `apis` are the
+    /// `my.*` names this host offers, for `my.canIUse`.
+    pub fn new(limits: JsLimits, apis: Vec<String>) -> Result<LogicLayer, ScriptError> {
+        let mut ctx = Context::default();
+        let rl = ctx.runtime_limits_mut();
+        rl.set_loop_iteration_limit(limits.loop_iterations);
+        rl.set_recursion_limit(limits.recursion);
+        rl.set_stack_size_limit(limits.stack_size);
+        let state: Shared = Rc::new(RefCell::new(State {
+            apis,
+            ..State::default()
+        }));
+        ctx.insert_data(state.clone());
+        let natives: [(&str, NativeFunction, usize); 11] = [
+            ("log", NativeFunction::from_fn_ptr(native_log), 2),
+            ("error", NativeFunction::from_fn_ptr(native_error), 3),
+            ("setData", NativeFunction::from_fn_ptr(native_set_data), 3),
+            (
+                "initialData",
+                NativeFunction::from_fn_ptr(native_initial_data),
+                2,
+            ),
+            (
+                "currentRoute",
+                NativeFunction::from_fn_ptr(native_current_route),
+                0,
+            ),
+            ("setTimer", NativeFunction::from_fn_ptr(native_set_timer), 3),
+            (
+                "clearTimer",
+                NativeFunction::from_fn_ptr(native_clear_timer),
+                1,
+            ),
+            ("call", NativeFunction::from_fn_ptr(native_call), 4),
+            (
+                "stringify",
+                NativeFunction::from_fn_ptr(native_stringify),
+                1,
+            ),
+            ("clone", NativeFunction::from_fn_ptr(native_clone), 1),
+            ("canIUse", NativeFunction::from_fn_ptr(native_can_i_use), 1),
+        ];
+        let mut init = ObjectInitializer::new(&mut ctx);
+        for (name, f, arity) in natives {
+            init.function(f, js_string!(name), arity);
+        }
+        let mp = init.build();
+        ctx.register_global_property(js_string!("__mp"), mp, Attribute::all())
+            .map_err(|e| internal(&e))?;
+        ctx.eval(Source::from_bytes(include_str!("prelude.js")))
+            .map_err(|e| internal(&e))?;
+        let get = |ctx: &mut Context, name: &str| -> Result<JsObject, ScriptError> {
+            ctx.global_object()
+                .get(js_string!(name), ctx)
+                .ok()
+                .and_then(|v| v.as_object())
+                .ok_or_else(|| internal_msg(&format!("prelude did not define {name}")))
+        };
+        let dispatch = get(&mut ctx, "__mp_dispatch")?;
+        let reply = get(&mut ctx, "__mp_reply")?;
+        Ok(LogicLayer {
+            ctx,
+            state,
+            dispatch,
+            reply,
+        })
+    }
+
+    /// Evaluates one of the bundle's scripts. Page files pass their route so
+    /// their `Page()` call registers under it.
+    pub fn load_script(
+        &mut self,
+        file: &str,
+        source: &str,
+        route: Option<&str>,
+    ) -> Result<(), ScriptError> {
+        self.state.borrow_mut().current_route = route.map(str::to_owned);
+        let result = self
+            .ctx
+            .eval(Source::from_bytes(source).with_path(std::path::Path::new(file)));
+        self.state.borrow_mut().current_route = None;
+        let result = result.and_then(|_| self.ctx.run_jobs());
+        result.map_err(|e| self.script_error(&e, file))
+    }
+
+    /// Handles one message and returns what the mini program did in response,
+    /// after its promise jobs have run.
+    pub fn handle(&mut self, msg: &ToLogic) -> Vec<FromLogic> {
+        let result = match msg {
+            ToLogic::Reply { id, ok, result } => JsValue::from_json(result, &mut self.ctx)
+                .and_then(|r| {
+                    self.reply.call(
+                        &JsValue::undefined(),
+                        &[JsValue::from(*id as f64), JsValue::from(*ok), r],
+                        &mut self.ctx,
+                    )
+                }),
+            _ => serde_json::to_value(msg)
+                .map_err(JsError::from_rust)
+                .and_then(|v| JsValue::from_json(&v, &mut self.ctx))
+                .and_then(|v| {
+                    self.dispatch
+                        .call(&JsValue::undefined(), &[v], &mut self.ctx)
+                }),
+        };
+        let result = result.and_then(|_| self.ctx.run_jobs());
+        if let Err(e) = result {
+            // Errors the prelude could not catch: runtime limits, stack overflow.
+            let err = self.script_error(&e, "");
+            self.state
+                .borrow_mut()
+                .out
+                .push(FromLogic::Error { error: err });
+        }
+        std::mem::take(&mut self.state.borrow_mut().out)
+    }
+
+    fn script_error(&mut self, e: &JsError, file: &str) -> ScriptError {
+        let text = e.to_string();
+        let (kind, message) = if text.contains("RuntimeLimitError") {
+            ("limit", text)
+        } else {
+            match e.try_native(&mut self.ctx) {
+                Ok(n) if n.is_syntax() => ("syntax", n.to_string()),
+                Ok(n) => ("uncaught", n.to_string()),
+                Err(_) => ("uncaught", text),
+            }
+        };
+        let (f, line, column) = locate(&message).unwrap_or_default();
+        ScriptError {
+            kind: kind.into(),
+            file: if f.is_empty() { file.to_owned() } else { f },
+            line,
+            column,
+            message,
+        }
+    }
+}
+
+fn internal(e: &JsError) -> ScriptError {
+    internal_msg(&e.to_string())
+}
+
+fn internal_msg(m: &str) -> ScriptError {
+    ScriptError {
+        kind: "internal".into(),
+        message: m.to_owned(),
+        file: String::new(),
+        line: 0,
+        column: 0,
+    }
+}

@@ -1,0 +1,214 @@
+// The mini program runtime inside the logic layer. Natives live on __mp; only
+// ids and plain data cross to Rust. Identity (appId, user) is never read from here.
+(function (global) {
+  'use strict';
+  var native = global.__mp;
+  delete global.__mp;
+  var appOptions = null;
+  var appInstance = null;
+  var pageDefs = {};            // route -> options object
+  var pages = {};               // page id -> instance
+  var stack = [];               // page ids, bottom first
+  var callbacks = {};           // setData callback id -> function
+  var nextCallback = 1;
+  var timers = {};              // timer id -> {fn, args}
+  var nextTimer = 1;
+
+  function fmt(args) {
+    var out = [];
+    for (var i = 0; i < args.length; i++) {
+      var a = args[i];
+      if (typeof a === 'string') out.push(a);
+      else if (a instanceof Error) out.push(String(a));
+      else { try { out.push(native.stringify(a)); } catch (e) { out.push(String(a)); } }
+    }
+    return out.join(' ');
+  }
+  global.console = {
+    log: function () { native.log('info', fmt(arguments)); },
+    info: function () { native.log('info', fmt(arguments)); },
+    debug: function () { native.log('debug', fmt(arguments)); },
+    warn: function () { native.log('warn', fmt(arguments)); },
+    error: function () { native.log('error', fmt(arguments)); }
+  };
+
+  function report(kind, err) {
+    var message = (err && err.message !== undefined) ? String(err.name ? err.name + ': ' + err.message : err.message) : String(err);
+    var stack = (err && typeof err.stack === 'string') ? err.stack : '';
+    native.error(kind, message, stack);
+    var hook = kind === 'rejection' ? 'onUnhandledRejection' : 'onError';
+    if (appInstance && typeof appInstance[hook] === 'function') {
+      try {
+        if (hook === 'onError') appInstance.onError(message);
+        else appInstance.onUnhandledRejection({ reason: err });
+      } catch (e) { native.error('uncaught', 'in ' + hook + ': ' + String(e), ''); }
+    }
+  }
+
+  function guard(fn, self, args) {
+    try { return fn.apply(self, args || []); } catch (e) { report('uncaught', e); }
+  }
+
+  // Path keys: 'a.b', 'list[3].name'.
+  function parsePath(path) {
+    var out = [], re = /([^.[\]]+)|\[(\d+)\]/g, m;
+    while ((m = re.exec(path)) !== null) out.push(m[1] !== undefined ? m[1] : Number(m[2]));
+    return out;
+  }
+  function setPath(obj, path, value) {
+    var keys = parsePath(path), cur = obj;
+    for (var i = 0; i < keys.length - 1; i++) {
+      var k = keys[i];
+      if (cur[k] === null || typeof cur[k] !== 'object') cur[k] = (typeof keys[i + 1] === 'number') ? [] : {};
+      cur = cur[k];
+    }
+    if (keys.length) cur[keys[keys.length - 1]] = value;
+  }
+
+  global.App = function (options) {
+    if (appOptions) throw new Error('App() may be called only once');
+    appOptions = options || {};
+    appInstance = Object.create(appOptions);
+    appInstance.globalData = appOptions.globalData || {};
+  };
+  global.getApp = function () { return appInstance; };
+  global.Page = function (options) {
+    var route = native.currentRoute();
+    if (!route) throw new Error('Page() must be called from a page file');
+    pageDefs[route] = options || {};
+  };
+  global.getCurrentPages = function () {
+    return stack.map(function (id) { return pages[id]; });
+  };
+
+  function makePage(id, route, query) {
+    var def = pageDefs[route];
+    if (!def) throw new Error('no Page() registered for ' + route);
+    var page = Object.create(def);
+    var initial = def.data;
+    page.data = (initial && typeof initial === 'object') ? JSON_clone(initial) : {};
+    page.route = route;
+    page.options = query;
+    page.setData = function (obj, cb) {
+      if (obj === null || typeof obj !== 'object') throw new TypeError('setData expects an object');
+      var cbId = 0;
+      if (typeof cb === 'function') { cbId = nextCallback++; callbacks[cbId] = cb; }
+      native.setData(id, obj, cbId);
+      for (var k in obj) if (Object.prototype.hasOwnProperty.call(obj, k)) setPath(page.data, k, obj[k]);
+    };
+    page.$id = id;
+    return page;
+  }
+  function JSON_clone(v) { return native.clone(v); }
+
+  function callHook(target, name, args) {
+    if (target && typeof target[name] === 'function') return guard(target[name], target, args);
+  }
+
+  global.__mp_dispatch = function (msg) {
+    switch (msg.kind) {
+      case 'appLaunch':
+        if (!appInstance) { appOptions = {}; appInstance = { globalData: {} }; }
+        callHook(appInstance, 'onLaunch', [msg.options]);
+        callHook(appInstance, 'onShow', [msg.options]);
+        return;
+      case 'appShow': callHook(appInstance, 'onShow', [msg.options || {}]); return;
+      case 'appHide': callHook(appInstance, 'onHide', []); return;
+      case 'pageCreate': {
+        var page;
+        try { page = makePage(msg.page, msg.route, msg.query || {}); }
+        catch (e) { report('uncaught', e); return false; }
+        pages[msg.page] = page;
+        native.initialData(msg.page, page.data);
+        return true;
+      }
+      case 'stack': stack = msg.pages; return;
+      case 'pageHook': {
+        var p = pages[msg.page];
+        if (!p) return;
+        callHook(p, msg.hook, msg.args || []);
+        if (msg.hook === 'onUnload') delete pages[msg.page];
+        return;
+      }
+      case 'event': {
+        var pg = pages[msg.page];
+        if (!pg) return;
+        var h = pg[msg.handler];
+        if (typeof h !== 'function') {
+          report('uncaught', new Error('handler "' + msg.handler + '" is not a function on ' + pg.route));
+          return;
+        }
+        guard(h, pg, [msg.event]);
+        return;
+      }
+      case 'timer': {
+        var t = timers[msg.id];
+        if (!t) return;
+        if (!msg.repeat) delete timers[msg.id];
+        guard(t.fn, global, t.args);
+        return;
+      }
+      case 'flushed': {
+        for (var i = 0; i < msg.callbacks.length; i++) {
+          var cb = callbacks[msg.callbacks[i]];
+          delete callbacks[msg.callbacks[i]];
+          if (cb) guard(cb, global, []);
+        }
+        return;
+      }
+    }
+  };
+
+  function addTimer(fn, delay, args, repeat) {
+    if (typeof fn !== 'function') throw new TypeError('timer callback must be a function');
+    var id = nextTimer++;
+    timers[id] = { fn: fn, args: args };
+    native.setTimer(id, Math.max(0, Number(delay) || 0), repeat);
+    return id;
+  }
+  global.setTimeout = function (fn, delay) { return addTimer(fn, delay, Array.prototype.slice.call(arguments, 2), false); };
+  global.setInterval = function (fn, delay) { return addTimer(fn, delay, Array.prototype.slice.call(arguments, 2), true); };
+  global.clearTimeout = global.clearInterval = function (id) {
+    if (timers[id]) { delete timers[id]; native.clearTimer(id); }
+  };
+
+  global.__mp_rejection = function (reason) { report('rejection', reason); };
+
+  // Async host calls: success/fail/complete callbacks, or a Promise when none is given.
+  var pending = {};
+  var nextCall = 1;
+  function hostCall(kind, name, args) {
+    args = args || {};
+    var id = nextCall++;
+    var wantsCallbacks = typeof args.success === 'function' || typeof args.fail === 'function' || typeof args.complete === 'function';
+    var params = {};
+    for (var k in args) if (typeof args[k] !== 'function') params[k] = args[k];
+    if (wantsCallbacks) {
+      pending[id] = { success: args.success, fail: args.fail, complete: args.complete };
+      native.call(kind, name, params, id);
+      return undefined;
+    }
+    return new Promise(function (resolve, reject) {
+      pending[id] = { resolve: resolve, reject: reject };
+      native.call(kind, name, params, id);
+    });
+  }
+  global.__mp_reply = function (id, ok, result) {
+    var p = pending[id];
+    if (!p) return;
+    delete pending[id];
+    if (p.resolve) { if (ok) p.resolve(result); else p.reject(result); return; }
+    if (ok && typeof p.success === 'function') guard(p.success, global, [result]);
+    if (!ok && typeof p.fail === 'function') guard(p.fail, global, [result]);
+    if (typeof p.complete === 'function') guard(p.complete, global, [result]);
+  };
+  function nav(kind) { return function (opts) { return hostCall('navigate', kind, opts); }; }
+  global.my = {
+    navigateTo: nav('navigateTo'),
+    redirectTo: nav('redirectTo'),
+    navigateBack: nav('navigateBack'),
+    reLaunch: nav('reLaunch'),
+    switchTab: nav('switchTab'),
+    canIUse: function (name) { return native.canIUse(String(name)); }
+  };
+})(this);

@@ -1,0 +1,151 @@
+//! Messages between the host and a logic layer. Only plain data crosses:
+//! ids and JSON, so the same messages work across a thread or a process.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// A page instance id.
+pub type PageId = u64;
+
+/// Host → logic layer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum ToLogic {
+    /// Run `onLaunch` then `onShow`.
+    AppLaunch {
+        /// `{path, query}`.
+        options: Value,
+    },
+    /// The embedding app showed the mini program.
+    AppShow,
+    /// The embedding app hid the mini program.
+    AppHide,
+    /// Create a page instance from its `Page()` options.
+    PageCreate {
+        /// New page id.
+        page: PageId,
+        /// Its route.
+        route: String,
+        /// Its query.
+        query: Map<String, Value>,
+    },
+    /// The page stack changed (bottom first), for `getCurrentPages()`.
+    Stack {
+        /// Page ids.
+        pages: Vec<PageId>,
+    },
+    /// Call a page lifecycle hook.
+    PageHook {
+        /// The page.
+        page: PageId,
+        /// `onLoad`, `onShow`, `onReady`, `onHide`, `onUnload`, `onPullDownRefresh`, `onReachBottom`.
+        hook: String,
+        /// Arguments.
+        args: Vec<Value>,
+    },
+    /// Call an event handler.
+    Event {
+        /// The page.
+        page: PageId,
+        /// Method name.
+        handler: String,
+        /// The event object.
+        event: Value,
+    },
+    /// A timer fired.
+    Timer {
+        /// Timer id.
+        id: u64,
+        /// Whether it repeats.
+        repeat: bool,
+    },
+    /// setData changes reached the surface; run these callbacks.
+    Flushed {
+        /// Callback ids.
+        callbacks: Vec<u64>,
+    },
+    /// The answer to a host call.
+    Reply {
+        /// Call id.
+        id: u64,
+        /// Success or failure.
+        ok: bool,
+        /// The result or `{error, errorMessage}`.
+        result: Value,
+    },
+}
+
+/// Logic layer → host.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "camelCase")]
+pub enum FromLogic {
+    /// A page's data right after creation.
+    InitialData {
+        /// The page.
+        page: PageId,
+        /// `this.data`.
+        data: Value,
+    },
+    /// `this.setData(patch)`.
+    SetData {
+        /// The page.
+        page: PageId,
+        /// Path keys and values.
+        patch: Map<String, Value>,
+        /// Callback id, 0 for none.
+        callback: u64,
+    },
+    /// A call to the host: navigation or a JSAPI.
+    Call {
+        /// `navigate` or `jsapi`.
+        kind: String,
+        /// The API name.
+        name: String,
+        /// Parameters.
+        params: Value,
+        /// Call id for the reply.
+        id: u64,
+    },
+    /// Start a timer.
+    SetTimer {
+        /// Timer id.
+        id: u64,
+        /// Delay in milliseconds.
+        delay_ms: u64,
+        /// Interval instead of timeout.
+        repeat: bool,
+    },
+    /// Cancel a timer.
+    ClearTimer {
+        /// Timer id.
+        id: u64,
+    },
+    /// `console.*`.
+    Console {
+        /// `debug`, `info`, `warn` or `error`.
+        level: String,
+        /// The formatted text.
+        text: String,
+    },
+    /// An uncaught error or unhandled rejection.
+    Error {
+        /// What and where.
+        error: ScriptError,
+    },
+}
+
+/// An error in the mini program's code, with where it happened when known.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ScriptError {
+    /// `uncaught`, `rejection`, `syntax` or `limit`.
+    pub kind: String,
+    /// The message.
+    pub message: String,
+    /// The file, relative to the bundle root.
+    pub file: String,
+    /// Line from 1, 0 when unknown.
+    pub line: u32,
+    /// Column from 1, 0 when unknown.
+    pub column: u32,
+}

@@ -1,0 +1,239 @@
+//! The logic layer on its own: lifecycle, setData, timers, host calls, errors and limits.
+
+use super::engine::{JsLimits, LogicLayer};
+use super::protocol::{FromLogic, ScriptError, ToLogic};
+use serde_json::{json, Map, Value};
+
+fn layer(app: &str, page: &str) -> LogicLayer {
+    let mut l = LogicLayer::new(JsLimits::default(), vec!["navigateTo".into()]).expect("layer");
+    l.load_script("app.js", app, None).expect("app.js");
+    l.load_script("pages/index/index.js", page, Some("pages/index/index"))
+        .expect("page js");
+    l
+}
+
+fn create(l: &mut LogicLayer, query: Value) -> Vec<FromLogic> {
+    let query: Map<String, Value> = serde_json::from_value(query).expect("map");
+    let mut out = l.handle(&ToLogic::PageCreate {
+        page: 1,
+        route: "pages/index/index".into(),
+        query: query.clone(),
+    });
+    out.extend(l.handle(&ToLogic::PageHook {
+        page: 1,
+        hook: "onLoad".into(),
+        args: vec![Value::Object(query)],
+    }));
+    out
+}
+
+fn errors(out: &[FromLogic]) -> Vec<ScriptError> {
+    out.iter()
+        .filter_map(|m| match m {
+            FromLogic::Error { error } => Some(error.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn logs(out: &[FromLogic]) -> Vec<String> {
+    out.iter()
+        .filter_map(|m| match m {
+            FromLogic::Console { text, .. } => Some(text.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn lifecycle_and_set_data_with_paths() {
+    let mut l = layer(
+        "App({ onLaunch(o) { console.log('launch', o.query.x); }, onShow() { console.log('show'); } });",
+        r#"Page({
+            data: { list: [{ name: 'a' }, { name: 'b' }], n: 1 },
+            onLoad(q) {
+                this.setData({ 'list[1].name': 'B', 'deep.x.y': q.id }, () => console.log('flushed', this.data.list[1].name));
+                console.log(this.route, JSON.stringify(this.options), this.data.deep.x.y, getCurrentPages().length);
+            }
+        });"#,
+    );
+    let out = l.handle(&ToLogic::AppLaunch {
+        options: json!({"path": "pages/index/index", "query": {"x": "1"}}),
+    });
+    assert_eq!(logs(&out), ["launch 1", "show"]);
+    l.handle(&ToLogic::Stack { pages: vec![1] });
+    let out = create(&mut l, json!({"id": "42"}));
+    assert!(errors(&out).is_empty(), "{out:?}");
+    assert!(matches!(&out[0], FromLogic::InitialData { page: 1, data } if data["n"] == 1));
+    let FromLogic::SetData {
+        patch, callback, ..
+    } = &out[1]
+    else {
+        panic!("{out:?}")
+    };
+    assert_eq!(
+        Value::Object(patch.clone()),
+        json!({"list[1].name": "B", "deep.x.y": "42"})
+    );
+    assert_eq!(logs(&out), ["pages/index/index {\"id\":\"42\"} 42 1"]);
+    let out = l.handle(&ToLogic::Flushed {
+        callbacks: vec![*callback],
+    });
+    assert_eq!(logs(&out), ["flushed B"]);
+}
+
+#[test]
+fn infinite_loop_is_stopped_and_the_layer_survives() {
+    let mut l = layer(
+        "App({});",
+        "Page({ spin() { while (true) {} }, ok() { console.log('still alive'); } });",
+    );
+    create(&mut l, json!({}));
+    let out = l.handle(&ToLogic::Event {
+        page: 1,
+        handler: "spin".into(),
+        event: json!({}),
+    });
+    let errs = errors(&out);
+    assert_eq!(errs.len(), 1, "{out:?}");
+    assert_eq!(errs[0].kind, "limit", "{errs:?}");
+    let out = l.handle(&ToLogic::Event {
+        page: 1,
+        handler: "ok".into(),
+        event: json!({}),
+    });
+    assert_eq!(logs(&out), ["still alive"]);
+}
+
+#[test]
+fn unbounded_recursion_is_stopped() {
+    let mut l = layer(
+        "App({});",
+        "function f(n) { return f(n + 1) + 1; } Page({ go() { f(0); } });",
+    );
+    create(&mut l, json!({}));
+    let out = l.handle(&ToLogic::Event {
+        page: 1,
+        handler: "go".into(),
+        event: json!({}),
+    });
+    let errs = errors(&out);
+    assert_eq!(errs.len(), 1, "{out:?}");
+    assert!(
+        errs[0].kind == "limit"
+            || errs[0].message.contains("recursi")
+            || errs[0].message.contains("stack"),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn syntax_error_has_file_line_and_column() {
+    let mut l = LogicLayer::new(JsLimits::default(), vec![]).expect("layer");
+    let e = l
+        .load_script(
+            "pages/bad/bad.js",
+            "Page({\n  data: {,\n});",
+            Some("pages/bad/bad"),
+        )
+        .expect_err("syntax");
+    assert_eq!(e.kind, "syntax");
+    assert_eq!(e.file, "pages/bad/bad.js");
+    assert_eq!(e.line, 2, "{e:?}");
+    assert!(e.column > 0, "{e:?}");
+}
+
+#[test]
+fn throw_in_on_load_reaches_on_error_with_location() {
+    let mut l = layer(
+        "App({ onError(m) { console.log('onError:', m); } });",
+        "Page({\n  onLoad() {\n    throw new Error('boom');\n  }\n});",
+    );
+    let out = create(&mut l, json!({}));
+    let errs = errors(&out);
+    assert_eq!(errs.len(), 1, "{out:?}");
+    assert_eq!(errs[0].message, "Error: boom");
+    assert_eq!(
+        (errs[0].file.as_str(), errs[0].line),
+        ("pages/index/index.js", 3),
+        "{errs:?}"
+    );
+    assert_eq!(logs(&out), ["onError: Error: boom"]);
+}
+
+#[test]
+fn oversized_set_data_is_refused() {
+    let mut l = layer(
+        "App({});",
+        "Page({ big() { this.setData({ blob: 'x'.repeat(1100000) }); } });",
+    );
+    create(&mut l, json!({}));
+    let out = l.handle(&ToLogic::Event {
+        page: 1,
+        handler: "big".into(),
+        event: json!({}),
+    });
+    let errs = errors(&out);
+    assert_eq!(errs.len(), 1);
+    assert!(errs[0].message.contains("over the 1 MB limit"), "{errs:?}");
+    assert!(!out.iter().any(|m| matches!(m, FromLogic::SetData { .. })));
+}
+
+#[test]
+fn missing_handler_is_reported() {
+    let mut l = layer("App({});", "Page({});");
+    create(&mut l, json!({}));
+    let out = l.handle(&ToLogic::Event {
+        page: 1,
+        handler: "nope".into(),
+        event: json!({}),
+    });
+    assert!(errors(&out)[0]
+        .message
+        .contains("handler \"nope\" is not a function"));
+}
+
+#[test]
+fn timers_and_promised_host_calls() {
+    let mut l = layer(
+        "App({});",
+        r#"Page({ onLoad() {
+            setTimeout((a) => console.log('timer', a), 10, 'x');
+            my.navigateTo({ url: '/pages/b/b' }).then(() => console.log('navigated'), (e) => console.log('failed', e.error));
+        } });"#,
+    );
+    let out = create(&mut l, json!({}));
+    let (timer, call) = (
+        out.iter().find_map(|m| match m {
+            FromLogic::SetTimer {
+                id,
+                delay_ms: 10,
+                repeat: false,
+            } => Some(*id),
+            _ => None,
+        }),
+        out.iter().find_map(|m| match m {
+            FromLogic::Call {
+                kind,
+                name,
+                id,
+                params,
+            } if kind == "navigate" && name == "navigateTo" => {
+                assert_eq!(params["url"], "/pages/b/b");
+                Some(*id)
+            }
+            _ => None,
+        }),
+    );
+    let out = l.handle(&ToLogic::Timer {
+        id: timer.expect("timer"),
+        repeat: false,
+    });
+    assert_eq!(logs(&out), ["timer x"]);
+    let out = l.handle(&ToLogic::Reply {
+        id: call.expect("call"),
+        ok: false,
+        result: json!({"error": 4, "errorMessage": "no"}),
+    });
+    assert_eq!(logs(&out), ["failed 4"]);
+}
