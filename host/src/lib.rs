@@ -11,4 +11,5 @@
 
 pub mod logic;
 pub mod render;
+pub mod runtime;
 pub mod surface;

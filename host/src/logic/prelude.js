@@ -82,8 +82,8 @@
   };
 
   function makePage(id, route, query) {
-    var def = pageDefs[route];
-    if (!def) throw new Error('no Page() registered for ' + route);
+    // A page without a script (or whose script never called Page()) still renders.
+    var def = pageDefs[route] || {};
     var page = Object.create(def);
     var initial = def.data;
     page.data = (initial && typeof initial === 'object') ? JSON_clone(initial) : {};
@@ -114,6 +114,7 @@
         return;
       case 'appShow': callHook(appInstance, 'onShow', [msg.options || {}]); return;
       case 'appHide': callHook(appInstance, 'onHide', []); return;
+      case 'appError': callHook(appInstance, 'onError', [msg.message]); return;
       case 'pageCreate': {
         var page;
         try { page = makePage(msg.page, msg.route, msg.query || {}); }

@@ -20,6 +20,11 @@ pub enum ToLogic {
     AppShow,
     /// The embedding app hid the mini program.
     AppHide,
+    /// An error outside JS (a template, a missing page): run the app's `onError`.
+    AppError {
+        /// The message.
+        message: String,
+    },
     /// Create a page instance from its `Page()` options.
     PageCreate {
         /// New page id.

@@ -1,0 +1,903 @@
+//! One running mini program: its logic layer, its page stack, the render core
+//! and a surface, driven on the caller's thread.
+
+pub mod config;
+pub mod data;
+pub mod files;
+
+use crate::logic::engine::{JsLimits, LogicLayer};
+use crate::logic::protocol::{FromLogic, PageId, ScriptError, ToLogic};
+use crate::render::acss;
+use crate::render::axml::{self, Document};
+use crate::render::diff::{diff_root, Ids, PatchOp};
+use crate::render::events::{self, EventKind};
+use crate::render::template::{Loader, Renderer};
+use crate::render::vdom::{DomNode, NodeId};
+use crate::surface::selector::Selector;
+use crate::surface::{ErrorView, PageChrome, Surface};
+use config::{parse_url, AppConfig};
+use files::AppFiles;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The page stack limit (WeChat's and Alipay's).
+pub const MAX_PAGES: usize = 10;
+
+/// How a mini program is launched.
+#[derive(Debug, Clone)]
+pub struct LaunchOptions {
+    /// The first page's route, default the first page of app.json.
+    pub path: Option<String>,
+    /// Its query.
+    pub query: Map<String, Value>,
+    /// Screen width in px (750rpx).
+    pub screen_width: f64,
+    /// JS limits.
+    pub limits: JsLimits,
+    /// `my.*` names this host offers (for `my.canIUse`).
+    pub apis: Vec<String>,
+}
+
+impl Default for LaunchOptions {
+    fn default() -> LaunchOptions {
+        LaunchOptions {
+            path: None,
+            query: Map::new(),
+            screen_width: 375.0,
+            limits: JsLimits::default(),
+            apis: vec![
+                "navigateTo".into(),
+                "redirectTo".into(),
+                "navigateBack".into(),
+                "reLaunch".into(),
+                "switchTab".into(),
+            ],
+        }
+    }
+}
+
+/// A host call the mini program made, and how it ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CallRecord {
+    /// The API.
+    pub api: String,
+    /// Whether it succeeded.
+    pub ok: bool,
+    /// The error code when it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<i64>,
+}
+
+/// Why a launch failed outright (a broken page is not this: it shows an error state).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LaunchError {
+    /// `app.json` is missing or malformed.
+    #[error("{0}")]
+    AppJson(String),
+    /// The JS engine could not start.
+    #[error("the logic layer could not start: {0}")]
+    Engine(String),
+}
+
+struct PageState {
+    id: PageId,
+    route: String,
+    doc: Option<Arc<Document>>,
+    data: Value,
+    dom: DomNode,
+    ids: Ids,
+    dirty: bool,
+    callbacks: Vec<u64>,
+    error: Option<ErrorView>,
+}
+
+struct Timer {
+    due: Instant,
+    every: Option<Duration>,
+}
+
+struct FileLoader<'a> {
+    files: &'a dyn AppFiles,
+    cache: &'a RefCell<HashMap<String, Result<Arc<Document>, String>>>,
+}
+
+impl Loader for FileLoader<'_> {
+    fn load(&self, path: &str) -> Result<Arc<Document>, String> {
+        if let Some(r) = self.cache.borrow().get(path) {
+            return r.clone();
+        }
+        let r = match self.files.read(path) {
+            None => Err("no such file".to_string()),
+            Some(bytes) => match String::from_utf8(bytes) {
+                Err(_) => Err("not UTF-8".to_string()),
+                Ok(text) => axml::parse(&text)
+                    .map(Arc::new)
+                    .map_err(|e| format!("{path}:{e}")),
+            },
+        };
+        self.cache.borrow_mut().insert(path.to_owned(), r.clone());
+        r
+    }
+}
+
+/// A running mini program. `!Send`: it owns a JS engine.
+pub struct Runtime<S: Surface> {
+    files: Box<dyn AppFiles>,
+    config: AppConfig,
+    logic: LogicLayer,
+    surface: S,
+    stack: Vec<PageState>,
+    next_page: PageId,
+    timers: BTreeMap<u64, Timer>,
+    docs: RefCell<HashMap<String, Result<Arc<Document>, String>>>,
+    broken: HashMap<String, ScriptError>,
+    errors: Vec<ScriptError>,
+    calls: Vec<CallRecord>,
+    console: Vec<(String, String)>,
+    nav: VecDeque<(u64, String, Value)>,
+    started: Instant,
+    screen_width: f64,
+}
+
+impl<S: Surface> std::fmt::Debug for Runtime<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runtime")
+            .field("stack", &self.routes())
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S: Surface> Runtime<S> {
+    /// Loads app.json and every script, runs `App.onLaunch`/`onShow`, and opens the first page.
+    pub fn launch(
+        files: Box<dyn AppFiles>,
+        surface: S,
+        opts: LaunchOptions,
+    ) -> Result<Runtime<S>, LaunchError> {
+        let app_json = files
+            .read("app.json")
+            .ok_or_else(|| LaunchError::AppJson("app.json is missing".into()))?;
+        let config = AppConfig::parse(&app_json).map_err(LaunchError::AppJson)?;
+        let logic = LogicLayer::new(opts.limits, opts.apis.clone())
+            .map_err(|e| LaunchError::Engine(e.message))?;
+        let mut rt = Runtime {
+            files,
+            config,
+            logic,
+            surface,
+            stack: Vec::new(),
+            next_page: 1,
+            timers: BTreeMap::new(),
+            docs: RefCell::new(HashMap::new()),
+            broken: HashMap::new(),
+            errors: Vec::new(),
+            calls: Vec::new(),
+            console: Vec::new(),
+            nav: VecDeque::new(),
+            started: Instant::now(),
+            screen_width: opts.screen_width,
+        };
+        rt.load_scripts();
+        let first = opts
+            .path
+            .clone()
+            .unwrap_or_else(|| rt.config.pages[0].clone());
+        rt.send(ToLogic::AppLaunch {
+            options: json!({"path": first, "query": opts.query}),
+        });
+        rt.open(&first, opts.query, None);
+        Ok(rt)
+    }
+
+    fn load_scripts(&mut self) {
+        let mut scripts = vec![("app.js".to_string(), None)];
+        for p in self.config.pages.clone() {
+            scripts.push((format!("{p}.js"), Some(p)));
+        }
+        for (file, route) in scripts {
+            let Some(bytes) = self.files.read(&file) else {
+                continue;
+            };
+            let source = String::from_utf8_lossy(&bytes).into_owned();
+            if let Err(e) = self.logic.load_script(&file, &source, route.as_deref()) {
+                tracing::warn!(file, error = %e.message, "script failed to load");
+                self.errors.push(e.clone());
+                if let Some(r) = route {
+                    self.broken.insert(r, e);
+                }
+            }
+        }
+    }
+
+    /// Sends one message to the logic layer and carries out everything it caused:
+    /// data changes rendered, callbacks run, navigation done.
+    fn send(&mut self, msg: ToLogic) {
+        let out = self.logic.handle(&msg);
+        self.absorb(out);
+        self.settle();
+    }
+
+    fn settle(&mut self) {
+        // Bounded: a page whose setData callbacks keep calling setData cannot spin forever here.
+        for _ in 0..64 {
+            let callbacks = self.flush();
+            if !callbacks.is_empty() {
+                let out = self.logic.handle(&ToLogic::Flushed { callbacks });
+                self.absorb(out);
+                continue;
+            }
+            match self.nav.pop_front() {
+                Some((id, name, params)) => self.navigate(id, &name, &params),
+                None => return,
+            }
+        }
+    }
+
+    fn absorb(&mut self, out: Vec<FromLogic>) {
+        for m in out {
+            match m {
+                FromLogic::InitialData { page, data } => {
+                    if let Some(p) = self.page_mut(page) {
+                        p.data = data;
+                        p.dirty = true;
+                    }
+                }
+                FromLogic::SetData {
+                    page,
+                    patch,
+                    callback,
+                } => {
+                    let mut failed = None;
+                    if let Some(p) = self.page_mut(page) {
+                        for (k, v) in patch {
+                            if let Err(e) = data::set_path(&mut p.data, &k, v) {
+                                failed = Some(e);
+                            }
+                        }
+                        p.dirty = true;
+                        if callback > 0 {
+                            p.callbacks.push(callback);
+                        }
+                    }
+                    if let Some(e) = failed {
+                        self.record(ScriptError {
+                            kind: "uncaught".into(),
+                            message: e,
+                            file: String::new(),
+                            line: 0,
+                            column: 0,
+                        });
+                    }
+                }
+                FromLogic::Call {
+                    kind,
+                    name,
+                    params,
+                    id,
+                } => {
+                    if kind == "navigate" {
+                        self.nav.push_back((id, name, params));
+                    } else {
+                        // The JSAPI registry arrives with its own issue; until then every
+                        // API outside navigation is denied, never silently allowed.
+                        self.calls.push(CallRecord {
+                            api: name.clone(),
+                            ok: false,
+                            error: Some(1),
+                        });
+                        let out = self.logic.handle(&ToLogic::Reply {
+                            id,
+                            ok: false,
+                            result: json!({"error": 1, "errorMessage": format!("my.{name} is not available in this host")}),
+                        });
+                        self.absorb(out);
+                    }
+                }
+                FromLogic::SetTimer {
+                    id,
+                    delay_ms,
+                    repeat,
+                } => {
+                    let d = Duration::from_millis(delay_ms);
+                    self.timers.insert(
+                        id,
+                        Timer {
+                            due: Instant::now() + d,
+                            every: repeat.then_some(d.max(Duration::from_millis(1))),
+                        },
+                    );
+                }
+                FromLogic::ClearTimer { id } => {
+                    self.timers.remove(&id);
+                }
+                FromLogic::Console { level, text } => {
+                    match level.as_str() {
+                        "error" => tracing::error!(target: "miniprogram", "{text}"),
+                        "warn" => tracing::warn!(target: "miniprogram", "{text}"),
+                        "debug" => tracing::debug!(target: "miniprogram", "{text}"),
+                        _ => tracing::info!(target: "miniprogram", "{text}"),
+                    }
+                    if self.console.len() < 10_000 {
+                        self.console.push((level, text));
+                    }
+                }
+                FromLogic::Error { error } => self.record(error),
+            }
+        }
+    }
+
+    fn record(&mut self, e: ScriptError) {
+        tracing::warn!(file = %e.file, line = e.line, column = e.column, "mini program error: {}", e.message);
+        self.errors.push(e);
+    }
+
+    /// Renders dirty pages and applies the patches to the surface; returns the
+    /// setData callbacks that may now run.
+    fn flush(&mut self) -> Vec<u64> {
+        let mut callbacks = Vec::new();
+        let files = &*self.files;
+        let loader = FileLoader {
+            files,
+            cache: &self.docs,
+        };
+        let mut renderer = Renderer::new(&loader, self.screen_width);
+        let mut failures = Vec::new();
+        for p in self.stack.iter_mut().filter(|p| p.dirty) {
+            p.dirty = false;
+            callbacks.append(&mut p.callbacks);
+            let Some(doc) = p.doc.clone() else { continue };
+            let file = format!("{}.axml", p.route);
+            match renderer.render(&doc, &file, &p.data) {
+                Ok(nodes) => {
+                    let ops = diff_root(&mut p.dom, nodes, &mut p.ids);
+                    if !ops.is_empty() {
+                        if let Err(e) = self.surface.apply(p.id, &ops) {
+                            tracing::error!(page = p.id, "surface refused patches: {e}");
+                        }
+                    }
+                }
+                Err(e) => {
+                    let view = ErrorView {
+                        file: e.file.clone(),
+                        line: e.pos.line,
+                        column: e.pos.col,
+                        message: e.message.clone(),
+                    };
+                    self.surface.show_error(p.id, &view);
+                    p.error = Some(view.clone());
+                    failures.push(view);
+                }
+            }
+        }
+        for v in failures {
+            self.fail_outside_js("render", v);
+        }
+        callbacks
+    }
+
+    /// A template or file problem: recorded, shown, and reported to the app's `onError`.
+    fn fail_outside_js(&mut self, kind: &str, v: ErrorView) {
+        let message = format!("{}:{}:{}: {}", v.file, v.line, v.column, v.message);
+        self.record(ScriptError {
+            kind: kind.into(),
+            message: v.message.clone(),
+            file: v.file,
+            line: v.line,
+            column: v.column,
+        });
+        let out = self.logic.handle(&ToLogic::AppError { message });
+        self.absorb(out);
+    }
+
+    fn page_mut(&mut self, id: PageId) -> Option<&mut PageState> {
+        self.stack.iter_mut().find(|p| p.id == id)
+    }
+
+    fn chrome(&self, route: &str, depth: usize) -> PageChrome {
+        let page_json: Value = self
+            .files
+            .read(&format!("{route}.json"))
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or(Value::Null);
+        let title = page_json["defaultTitle"]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| self.config.window.default_title.clone())
+            .unwrap_or_default();
+        PageChrome {
+            route: route.to_owned(),
+            title,
+            title_bar_color: self.config.window.title_bar_color.clone(),
+            can_go_back: depth > 0,
+        }
+    }
+
+    fn css(&self, route: &str) -> String {
+        let ratio = self.screen_width / 750.0;
+        let files = &*self.files;
+        let load = |p: &str| {
+            files
+                .read(p)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+        };
+        let mut out = String::new();
+        for file in ["app.acss".to_string(), format!("{route}.acss")] {
+            if let Some(text) = load(&file) {
+                match acss::expand(&file, &text, ratio, &load) {
+                    Ok(css) => out.push_str(&css),
+                    Err(e) => tracing::warn!("{e}"),
+                }
+            }
+        }
+        out
+    }
+
+    /// Opens `route` on top of the stack (the caller has made room).
+    fn open(&mut self, route: &str, query: Map<String, Value>, reply: Option<u64>) {
+        let id = self.next_page;
+        self.next_page += 1;
+        let chrome = self.chrome(route, self.stack.len());
+        let css = self.css(route);
+        self.surface.page_shown(id, &chrome, &css);
+        let file = format!("{route}.axml");
+        let loader = FileLoader {
+            files: &*self.files,
+            cache: &self.docs,
+        };
+        let (doc, problem) = if !self.config.pages.iter().any(|p| p == route) {
+            (
+                None,
+                Some((
+                    format!("page {route:?} is not in app.json"),
+                    0,
+                    0,
+                    file.clone(),
+                )),
+            )
+        } else if let Some(e) = self.broken.get(route) {
+            (
+                None,
+                Some((e.message.clone(), e.line, e.column, e.file.clone())),
+            )
+        } else {
+            match loader.load(&file) {
+                Ok(d) => (Some(d), None),
+                Err(m) if m == "no such file" => (
+                    None,
+                    Some((format!("{file} is missing"), 0, 0, file.clone())),
+                ),
+                Err(m) => {
+                    // `path:line:col: message` from the parser.
+                    let (line, column) = parse_pos(&m);
+                    let message = m
+                        .splitn(4, ':')
+                        .nth(3)
+                        .map_or(m.clone(), |s| s.trim().to_owned());
+                    (None, Some((message, line, column, file.clone())))
+                }
+            }
+        };
+        self.stack.push(PageState {
+            id,
+            route: route.to_owned(),
+            doc,
+            data: Value::Object(Map::new()),
+            dom: DomNode::root(),
+            ids: Ids::default(),
+            dirty: false,
+            callbacks: Vec::new(),
+            error: None,
+        });
+        self.sync_stack();
+        if let Some((message, line, column, file)) = problem {
+            let view = ErrorView {
+                file,
+                line,
+                column,
+                message,
+            };
+            self.surface.show_error(id, &view);
+            if let Some(p) = self.page_mut(id) {
+                p.error = Some(view.clone());
+            }
+            // The page script's own syntax error was recorded at load; report the rest.
+            if !self.broken.contains_key(route) {
+                self.fail_outside_js("page", view);
+            } else {
+                let out = self.logic.handle(&ToLogic::AppError {
+                    message: view.message,
+                });
+                self.absorb(out);
+            }
+        }
+        if let Some(r) = reply {
+            let out = self.logic.handle(&ToLogic::Reply {
+                id: r,
+                ok: true,
+                result: json!({}),
+            });
+            self.absorb(out);
+        }
+        self.send(ToLogic::PageCreate {
+            page: id,
+            route: route.to_owned(),
+            query: query.clone(),
+        });
+        self.send(ToLogic::PageHook {
+            page: id,
+            hook: "onLoad".into(),
+            args: vec![Value::Object(query)],
+        });
+        self.send(ToLogic::PageHook {
+            page: id,
+            hook: "onShow".into(),
+            args: vec![],
+        });
+        self.send(ToLogic::PageHook {
+            page: id,
+            hook: "onReady".into(),
+            args: vec![],
+        });
+    }
+
+    fn sync_stack(&mut self) {
+        let pages = self.stack.iter().map(|p| p.id).collect();
+        let out = self.logic.handle(&ToLogic::Stack { pages });
+        self.absorb(out);
+    }
+
+    fn close_top(&mut self) {
+        if let Some(p) = self.stack.pop() {
+            let out = self.logic.handle(&ToLogic::PageHook {
+                page: p.id,
+                hook: "onUnload".into(),
+                args: vec![],
+            });
+            self.absorb(out);
+            self.surface.page_closed(p.id);
+        }
+    }
+
+    fn hook_top(&mut self, hook: &str) {
+        if let Some(id) = self.stack.last().map(|p| p.id) {
+            let out = self.logic.handle(&ToLogic::PageHook {
+                page: id,
+                hook: hook.into(),
+                args: vec![],
+            });
+            self.absorb(out);
+        }
+    }
+
+    fn reply_err(&mut self, id: u64, api: &str, code: i64, message: String) {
+        self.calls.push(CallRecord {
+            api: api.into(),
+            ok: false,
+            error: Some(code),
+        });
+        let out = self.logic.handle(&ToLogic::Reply {
+            id,
+            ok: false,
+            result: json!({"error": code, "errorMessage": message}),
+        });
+        self.absorb(out);
+    }
+
+    fn navigate(&mut self, id: u64, name: &str, params: &Value) {
+        let url = params["url"].as_str().unwrap_or_default();
+        let (route, query) = parse_url(url);
+        let known = self.config.pages.contains(&route);
+        let needs_route = name != "navigateBack";
+        if needs_route && !known {
+            let message = format!("page {route:?} is not in app.json");
+            self.reply_err(id, name, 4, message.clone());
+            let file = self
+                .stack
+                .last()
+                .map(|p| format!("{}.js", p.route))
+                .unwrap_or_default();
+            let view = ErrorView {
+                file,
+                line: 0,
+                column: 0,
+                message,
+            };
+            if let Some(top) = self.stack.last().map(|p| p.id) {
+                self.surface.show_error(top, &view);
+            }
+            self.fail_outside_js("navigation", view);
+            return;
+        }
+        match name {
+            "navigateTo" => {
+                if self.config.is_tab(&route) {
+                    return self.reply_err(
+                        id,
+                        name,
+                        4,
+                        format!("{route} is a tab page; use switchTab"),
+                    );
+                }
+                if self.stack.len() >= MAX_PAGES {
+                    return self.reply_err(
+                        id,
+                        name,
+                        4,
+                        format!("the page stack is full ({MAX_PAGES} pages)"),
+                    );
+                }
+                self.hook_top("onHide");
+                self.ok_call(name);
+                self.open(&route, query, Some(id));
+            }
+            "redirectTo" => {
+                self.close_top();
+                self.ok_call(name);
+                self.open(&route, query, Some(id));
+            }
+            "reLaunch" => {
+                while !self.stack.is_empty() {
+                    self.close_top();
+                }
+                self.ok_call(name);
+                self.open(&route, query, Some(id));
+            }
+            "switchTab" => {
+                if !self.config.is_tab(&route) {
+                    return self.reply_err(id, name, 4, format!("{route} is not a tab page"));
+                }
+                while !self.stack.is_empty() {
+                    self.close_top();
+                }
+                self.ok_call(name);
+                self.open(&route, Map::new(), Some(id));
+            }
+            "navigateBack" => {
+                let delta = params["delta"].as_u64().unwrap_or(1).max(1) as usize;
+                self.back(delta);
+                self.ok_call(name);
+                let out = self.logic.handle(&ToLogic::Reply {
+                    id,
+                    ok: true,
+                    result: json!({}),
+                });
+                self.absorb(out);
+            }
+            _ => self.reply_err(id, name, 1, format!("unknown navigation {name}")),
+        }
+    }
+
+    fn ok_call(&mut self, api: &str) {
+        self.calls.push(CallRecord {
+            api: api.into(),
+            ok: true,
+            error: None,
+        });
+    }
+
+    /// Pops `delta` pages (never the last one) and shows the new top.
+    pub fn back(&mut self, delta: usize) {
+        let n = delta.min(self.stack.len().saturating_sub(1));
+        if n == 0 {
+            return;
+        }
+        for _ in 0..n {
+            self.close_top();
+        }
+        self.sync_stack();
+        self.hook_top("onShow");
+        self.settle();
+    }
+
+    /// Dispatches an event at a node of the top page.
+    pub fn dispatch(&mut self, target: NodeId, kind: EventKind, detail: Value) {
+        let Some(top) = self.stack.last() else { return };
+        let page = top.id;
+        let ts = self.started.elapsed().as_millis() as u64;
+        let calls = events::resolve(&top.dom, target, kind, detail, ts);
+        for c in calls {
+            self.send(ToLogic::Event {
+                page,
+                handler: c.handler,
+                event: c.event,
+            });
+        }
+    }
+
+    /// Taps the first element matching `selector` on the top page; a submit button
+    /// also submits its form.
+    pub fn tap(&mut self, selector: &str) -> Result<(), String> {
+        let id = self.first(selector)?;
+        self.dispatch(id, EventKind::Tap, json!({}));
+        let submit = self.stack.last().and_then(|p| {
+            let path = events::path_to(&p.dom, id)?;
+            let is_submit = path
+                .last()?
+                .attrs
+                .get("form-type")
+                .is_some_and(|t| t == "submit");
+            let form = path.iter().rev().find(|n| n.tag == "form")?;
+            is_submit.then(|| (form.id, events::form_values(form)))
+        });
+        if let Some((form, detail)) = submit {
+            self.dispatch(form, EventKind::Submit, detail);
+        }
+        Ok(())
+    }
+
+    /// Types `value` into the first element matching `selector`.
+    pub fn input(&mut self, selector: &str, value: &str) -> Result<(), String> {
+        let id = self.first(selector)?;
+        if let Some(top) = self.stack.last_mut() {
+            let op = PatchOp::SetAttr {
+                id,
+                name: "value".into(),
+                value: value.into(),
+            };
+            let _ = crate::render::diff::apply(&mut top.dom, std::slice::from_ref(&op));
+            let _ = self.surface.apply(top.id, &[op]);
+        }
+        self.dispatch(id, EventKind::Input, json!({ "value": value }));
+        Ok(())
+    }
+
+    fn first(&self, selector: &str) -> Result<NodeId, String> {
+        let sel = Selector::parse(selector).map_err(|e| e.to_string())?;
+        let top = self.stack.last().ok_or("no page is open")?;
+        sel.select(&top.dom)
+            .first()
+            .map(|n| n.id)
+            .ok_or_else(|| format!("no element matches {selector:?} on {}", top.route))
+    }
+
+    /// The text of the first element matching `selector` on the top page.
+    pub fn text(&self, selector: &str) -> Result<String, String> {
+        let id = self.first(selector)?;
+        Ok(self
+            .stack
+            .last()
+            .and_then(|p| p.dom.find(id))
+            .map(DomNode::text_content)
+            .unwrap_or_default())
+    }
+
+    /// Fires every timer that is due; returns when the next one is due, if any.
+    pub fn pump(&mut self) -> Option<Instant> {
+        let now = Instant::now();
+        let due: Vec<u64> = self
+            .timers
+            .iter()
+            .filter(|(_, t)| t.due <= now)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in due {
+            let repeat = match self.timers.get_mut(&id) {
+                Some(t) => match t.every {
+                    Some(every) => {
+                        t.due = now + every;
+                        true
+                    }
+                    None => false,
+                },
+                None => continue,
+            };
+            if !repeat {
+                self.timers.remove(&id);
+            }
+            self.send(ToLogic::Timer { id, repeat });
+        }
+        self.timers.values().map(|t| t.due).min()
+    }
+
+    /// Runs timers until an element matches `selector` or `timeout` passes.
+    pub fn wait_for(&mut self, selector: &str, timeout: Duration) -> Result<(), String> {
+        Selector::parse(selector).map_err(|e| e.to_string())?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.first(selector).is_ok() {
+                return Ok(());
+            }
+            let next = self.pump();
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(format!("timed out waiting for {selector:?}"));
+            }
+            let wake = next
+                .unwrap_or(deadline)
+                .min(deadline)
+                .min(now + Duration::from_millis(50));
+            std::thread::sleep(wake.saturating_duration_since(now));
+        }
+    }
+
+    /// The embedding app shows the mini program again.
+    pub fn show(&mut self) {
+        self.send(ToLogic::AppShow);
+        self.hook_top("onShow");
+        self.settle();
+    }
+
+    /// The embedding app hides the mini program.
+    pub fn hide(&mut self) {
+        self.hook_top("onHide");
+        self.send(ToLogic::AppHide);
+    }
+
+    /// Unloads every page.
+    pub fn close(&mut self) {
+        while !self.stack.is_empty() {
+            self.close_top();
+        }
+        self.timers.clear();
+    }
+
+    /// The surface.
+    pub fn surface(&self) -> &S {
+        &self.surface
+    }
+
+    /// The top page's route.
+    pub fn route(&self) -> Option<&str> {
+        self.stack.last().map(|p| p.route.as_str())
+    }
+
+    /// Routes on the stack, bottom first.
+    pub fn routes(&self) -> Vec<String> {
+        self.stack.iter().map(|p| p.route.clone()).collect()
+    }
+
+    /// The top page's data as the render core sees it.
+    pub fn data(&self) -> Option<&Value> {
+        self.stack.last().map(|p| &p.data)
+    }
+
+    /// The top page as HTML, with its error state if any.
+    pub fn html(&self) -> String {
+        let Some(p) = self.stack.last() else {
+            return String::new();
+        };
+        let body: String = p.dom.children.iter().map(DomNode::to_html).collect();
+        match &p.error {
+            Some(e) => format!(
+                "<page route=\"{}\"><error file=\"{}\" line=\"{}\" column=\"{}\">{}</error>{body}</page>",
+                p.route, e.file, e.line, e.column, e.message
+            ),
+            None => format!("<page route=\"{}\">{body}</page>", p.route),
+        }
+    }
+
+    /// The error state of the top page, if any.
+    pub fn page_error(&self) -> Option<&ErrorView> {
+        self.stack.last().and_then(|p| p.error.as_ref())
+    }
+
+    /// Every uncaught error so far.
+    pub fn errors(&self) -> &[ScriptError] {
+        &self.errors
+    }
+
+    /// Console output so far, as (level, text); the first 10,000 lines.
+    pub fn console(&self) -> &[(String, String)] {
+        &self.console
+    }
+
+    /// Every host call so far.
+    pub fn calls(&self) -> &[CallRecord] {
+        &self.calls
+    }
+}
+
+fn parse_pos(m: &str) -> (u32, u32) {
+    let mut it = m.split(':').skip(1);
+    let line = it.next().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+    let col = it.next().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,255 @@
+//! The runtime end to end on the headless surface: lifecycle, setData, events,
+//! the page stack, timers, and every bad input the runtime issue names.
+
+use super::files::MemFiles;
+use super::{LaunchOptions, Runtime, MAX_PAGES};
+use crate::surface::headless::HeadlessSurface;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+fn app(extra: &[(&str, &str)]) -> MemFiles {
+    let mut files: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let base: &[(&str, &str)] = &[
+        (
+            "app.json",
+            r#"{"pages": ["pages/index/index", "pages/item/item", "pages/cart/cart", "pages/bad/bad", "pages/nofile/nofile"],
+                "window": {"defaultTitle": "Shop"},
+                "tabBar": {"items": [{"pagePath": "pages/index/index", "name": "Home"}, {"pagePath": "pages/cart/cart", "name": "Cart"}]}}"#,
+        ),
+        ("app.js", "App({ onLaunch() { this.globalData.n = 0; }, onError(m) { this.globalData.errors = (this.globalData.errors || 0) + 1; console.log('onError', m); } });"),
+        ("app.acss", ".title { font-size: 36rpx }"),
+        (
+            "pages/index/index.axml",
+            r#"<view class="title">{{title}}</view>
+<view a:for="{{items}}" a:key="id" class="row" data-id="{{item.id}}" onTap="open"><text>{{item.name}}</text></view>
+<text id="count">{{count}}</text>
+<button id="inc" onTap="inc">+</button>
+<button id="later" onTap="later">later</button>
+<text id="done" a:if="{{done}}">done</text>
+<button id="missing" onTap="noSuchHandler">x</button>
+<button id="nowhere" onTap="nowhere">x</button>"#,
+        ),
+        (
+            "pages/index/index.js",
+            r#"Page({
+  data: { title: 'Menu', count: 0, items: [{ id: 'latte', name: 'Latte' }, { id: 'mocha', name: 'Mocha' }] },
+  inc() { this.setData({ count: this.data.count + 1 }); },
+  open(e) { my.navigateTo({ url: '/pages/item/item?id=' + e.currentTarget.dataset.id }); },
+  later() { setTimeout(() => this.setData({ done: true }), 20); },
+  nowhere() { my.navigateTo({ url: '/pages/ghost/ghost', fail: (e) => this.setData({ navError: e.error }) }); }
+});"#,
+        ),
+        ("pages/item/item.axml", r#"<view id="name">{{id}}</view><button id="back" onTap="back">back</button><button id="deeper" onTap="deeper">more</button>"#),
+        (
+            "pages/item/item.js",
+            r#"Page({ onLoad(q) { this.setData({ id: q.id }); }, back() { my.navigateBack(); }, deeper() { my.navigateTo({ url: '/pages/item/item?id=again' }); } });"#,
+        ),
+        ("pages/cart/cart.axml", "<text id=\"cart\">cart</text>"),
+        ("pages/bad/bad.axml", "<view>\n  <text>{{ oops }</text>\n</view>"),
+    ];
+    for (k, v) in base.iter().chain(extra) {
+        files.insert((*k).to_string(), v.as_bytes().to_vec());
+    }
+    MemFiles(files)
+}
+
+fn on_error_ran(rt: &Runtime<HeadlessSurface>) -> bool {
+    rt.console().iter().any(|(_, t)| t.starts_with("onError"))
+}
+
+fn launch(files: MemFiles) -> Runtime<HeadlessSurface> {
+    Runtime::launch(
+        Box::new(files),
+        HeadlessSurface::new(),
+        LaunchOptions::default(),
+    )
+    .expect("launches")
+}
+
+#[test]
+fn renders_taps_and_navigates() {
+    let mut rt = launch(app(&[]));
+    assert_eq!(rt.route(), Some("pages/index/index"));
+    assert_eq!(rt.text(".title").expect("title"), "Menu");
+    assert_eq!(rt.surface().chrome().expect("chrome").title, "Shop");
+    assert!(rt.surface().css().expect("css").contains("font-size: 18px"));
+    rt.tap("#inc").expect("tap");
+    rt.tap("#inc").expect("tap");
+    assert_eq!(rt.text("#count").expect("count"), "2");
+    // The surface got the same DOM through patch ops.
+    assert_eq!(rt.surface().text("#count").expect("sel"), Some("2".into()));
+    rt.tap(".row[data-id=mocha]").expect("tap row");
+    assert_eq!(rt.routes(), ["pages/index/index", "pages/item/item"]);
+    assert_eq!(rt.text("#name").expect("name"), "mocha");
+    rt.tap("#back").expect("back");
+    assert_eq!(rt.routes(), ["pages/index/index"]);
+    assert_eq!(
+        rt.text("#count").expect("count"),
+        "2",
+        "the page kept its state"
+    );
+    assert!(rt.errors().is_empty(), "{:?}", rt.errors());
+}
+
+#[test]
+fn timers_fire_and_wait_for_sees_the_result() {
+    let mut rt = launch(app(&[]));
+    rt.tap("#later").expect("tap");
+    assert!(rt.text("#done").is_err());
+    rt.wait_for("#done", Duration::from_secs(5))
+        .expect("timer fired");
+}
+
+#[test]
+fn page_stack_is_capped_at_ten() {
+    let mut rt = launch(app(&[]));
+    rt.tap(".row").expect("open item");
+    for _ in 0..20 {
+        rt.tap("#deeper").expect("deeper");
+    }
+    assert_eq!(rt.routes().len(), MAX_PAGES);
+    let refused = rt
+        .calls()
+        .iter()
+        .filter(|c| c.api == "navigateTo" && !c.ok)
+        .count();
+    assert_eq!(refused, 20 - (MAX_PAGES - 2));
+    rt.back(100);
+    assert_eq!(rt.routes(), ["pages/index/index"]);
+}
+
+#[test]
+fn axml_syntax_error_shows_an_error_state_with_position() {
+    let mut rt = launch(app(&[
+        (
+            "pages/index/index.js",
+            "Page({ go() { my.redirectTo({ url: '/pages/bad/bad' }); } });",
+        ),
+        (
+            "pages/index/index.axml",
+            "<button id=\"go\" onTap=\"go\">go</button>",
+        ),
+    ]));
+    rt.tap("#go").expect("tap");
+    assert_eq!(rt.route(), Some("pages/bad/bad"));
+    let e = rt.page_error().expect("error state");
+    assert_eq!((e.file.as_str(), e.line), ("pages/bad/bad.axml", 2));
+    assert!(e.column > 0);
+    assert!(
+        rt.html()
+            .contains("<error file=\"pages/bad/bad.axml\" line=\"2\""),
+        "{}",
+        rt.html()
+    );
+    assert_eq!(
+        rt.errors().last().expect("recorded").file,
+        "pages/bad/bad.axml"
+    );
+    assert!(on_error_ran(&rt));
+}
+
+#[test]
+fn unknown_component_is_an_error_state() {
+    let rt = launch(app(&[(
+        "pages/index/index.axml",
+        "<view>\n  <marquee>hi</marquee>\n</view>",
+    )]));
+    let e = rt.page_error().expect("error state");
+    assert_eq!((e.line, e.column), (2, 3));
+    assert!(e.message.contains("unknown component <marquee>"));
+    assert!(on_error_ran(&rt));
+}
+
+#[test]
+fn missing_page_file_is_an_error_state() {
+    let mut rt = launch(app(&[
+        (
+            "pages/index/index.js",
+            "Page({ go() { my.navigateTo({ url: '/pages/nofile/nofile' }); } });",
+        ),
+        (
+            "pages/index/index.axml",
+            "<button id=\"go\" onTap=\"go\">go</button>",
+        ),
+    ]));
+    rt.tap("#go").expect("tap");
+    assert_eq!(rt.route(), Some("pages/nofile/nofile"));
+    assert!(rt
+        .page_error()
+        .expect("error")
+        .message
+        .contains("pages/nofile/nofile.axml is missing"));
+    assert!(on_error_ran(&rt));
+}
+
+#[test]
+fn js_syntax_error_is_reported_with_position_and_the_host_survives() {
+    let mut rt = launch(app(&[(
+        "pages/index/index.js",
+        "Page({\n  data: { a: 1 },\n  oops() { return ; ; }}\n  broken(\n});",
+    )]));
+    let e = rt.errors().first().expect("syntax error");
+    assert_eq!(
+        (e.kind.as_str(), e.file.as_str()),
+        ("syntax", "pages/index/index.js")
+    );
+    assert!(e.line >= 3, "{e:?}");
+    assert!(rt.page_error().is_some());
+    // The page has no usable script, so it shows its error instead of a half-working UI.
+    let err = rt.tap("#inc").expect_err("no DOM");
+    assert!(err.contains("no element matches"), "{err}");
+    assert!(on_error_ran(&rt));
+}
+
+#[test]
+fn throw_in_on_load_is_reported_and_on_error_runs() {
+    let rt = launch(app(&[("pages/index/index.js", "Page({\n  data: { title: 'still renders' },\n  onLoad() {\n    throw new Error('load failed');\n  }\n});")]));
+    let e = rt.errors().first().expect("error");
+    assert_eq!(
+        (e.file.as_str(), e.line),
+        ("pages/index/index.js", 4),
+        "{e:?}"
+    );
+    assert!(e.message.contains("load failed"));
+    assert_eq!(rt.text(".title").expect("title"), "still renders");
+    assert!(on_error_ran(&rt));
+}
+
+#[test]
+fn missing_handler_is_reported_not_fatal() {
+    let mut rt = launch(app(&[]));
+    rt.tap("#missing").expect("tap");
+    assert!(rt.errors()[0]
+        .message
+        .contains("handler \"noSuchHandler\" is not a function"));
+    rt.tap("#inc").expect("still works");
+    assert_eq!(rt.text("#count").expect("count"), "1");
+}
+
+#[test]
+fn navigating_outside_app_json_fails_cleanly() {
+    let mut rt = launch(app(&[]));
+    rt.tap("#nowhere").expect("tap");
+    assert_eq!(rt.routes(), ["pages/index/index"]);
+    assert_eq!(rt.data().expect("data")["navError"], 4);
+    let e = rt.errors().last().expect("recorded");
+    assert!(
+        e.message
+            .contains("\"pages/ghost/ghost\" is not in app.json"),
+        "{e:?}"
+    );
+    assert_eq!(e.file, "pages/index/index.js");
+    assert!(on_error_ran(&rt));
+}
+
+#[test]
+fn runaway_handler_is_stopped_and_the_app_keeps_working() {
+    let mut rt = launch(app(&[(
+        "pages/index/index.js",
+        "Page({ data: { count: 0 }, inc() { while (true) {} }, later() { this.setData({ count: 5 }); } });",
+    )]));
+    rt.tap("#inc").expect("tap");
+    assert_eq!(rt.errors()[0].kind, "limit");
+    rt.tap("#later").expect("tap");
+    assert_eq!(rt.text("#count").expect("count"), "5");
+}
