@@ -86,6 +86,26 @@ pub(crate) enum Command {
         #[command(flatten)]
         fmt: Fmt,
     },
+    /// Run a mini program (a directory or a bundle) and optionally script it.
+    Run {
+        /// A mini program directory (packed on the fly with a throwaway dev key) or an .mpk.
+        app: PathBuf,
+        /// Render into the headless DOM (the window mode arrives with the webview surface).
+        #[arg(long)]
+        headless: bool,
+        /// A JSON array of steps: {"tap": SEL}, {"input": {"selector", "value"}}, {"back": N},
+        /// {"wait_for": SEL}, {"expect_text": {"selector", "text"}}.
+        #[arg(long)]
+        script: Option<PathBuf>,
+        /// Trust for an .mpk (a directory is signed with a throwaway key and trusted for this run).
+        #[command(flatten)]
+        trust: OptionalTrust,
+        /// Screen width in px (750rpx).
+        #[arg(long, default_value_t = 375.0)]
+        width: f64,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
     /// Create and rotate trust roots.
     Root {
         #[command(subcommand)]
@@ -198,6 +218,17 @@ pub(crate) struct TrustArgs {
     pub(crate) root: Vec<PathBuf>,
 }
 
+#[derive(Debug, Args)]
+#[group(required = false, multiple = false)]
+pub(crate) struct OptionalTrust {
+    /// Trust these developer public keys.
+    #[arg(long = "trust", value_name = "KEY.pub", num_args = 1..)]
+    pub(crate) trust: Vec<PathBuf>,
+    /// Trust this root; further roots are rotations applied in order.
+    #[arg(long = "root", value_name = "root.json", num_args = 1..)]
+    pub(crate) root: Vec<PathBuf>,
+}
+
 impl Command {
     pub(crate) fn json(&self) -> bool {
         match self {
@@ -206,6 +237,7 @@ impl Command {
             | Command::Verify { fmt, .. }
             | Command::Inspect { fmt, .. }
             | Command::Install { fmt, .. }
+            | Command::Run { fmt, .. }
             | Command::Demo { fmt, .. } => fmt.json,
             Command::Root { command } => match command {
                 RootCommand::Init { fmt, .. } | RootCommand::Rotate { fmt, .. } => fmt.json,

@@ -56,7 +56,8 @@ where
                 .map(mpkit_bundle::Error::code)
                 .unwrap_or("failed");
             let reason = format!("{e:#}");
-            if json {
+            let reported = e.downcast_ref::<Reported>().is_some();
+            if json && !reported {
                 let v =
                     serde_json::json!({"ok": false, "error": {"code": code, "message": reason}});
                 let _ = writeln!(o.raw(), "{v}");
@@ -66,6 +67,19 @@ where
         }
     }
 }
+
+/// A failure whose details the command already printed (e.g. `mpkit run --json`),
+/// so only the exit code and a stderr line remain to be given.
+#[derive(Debug)]
+pub(crate) struct Reported(pub(crate) String);
+
+impl std::fmt::Display for Reported {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Reported {}
 
 fn init_tracing(verbose: u8) {
     let level = match verbose {

@@ -4,6 +4,7 @@ mod bench;
 mod bundle;
 mod demo;
 mod root;
+mod run;
 
 use crate::cli::{BenchCommand, Command, RootCommand, TrustArgs};
 use crate::Output;
@@ -38,6 +39,14 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
             version,
             ..
         } => bundle::install(&path, &store, &trust, app_id, version, o),
+        Command::Run {
+            app,
+            headless,
+            script,
+            trust,
+            width,
+            ..
+        } => run::run(&app, headless, script.as_deref(), &trust, width, o),
         Command::Root { command } => match command {
             RootCommand::Init {
                 out_dir,

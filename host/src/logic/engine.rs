@@ -13,6 +13,10 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
 
+/// Opens the function scope each script runs in (on the script's first line, so
+/// line numbers stay true).
+const SCRIPT_PREFIX: &str = "(function () {";
+
 /// The largest setData payload accepted, serialized (1 MB, WeChat's contract).
 pub const MAX_SET_DATA_BYTES: usize = 1024 * 1024;
 
@@ -37,11 +41,21 @@ impl Default for JsLimits {
     }
 }
 
-#[derive(Debug, Default)]
+/// Answers a synchronous `my.*Sync` call: the result, or `{error, errorMessage}`.
+pub type SyncHandler = Box<dyn FnMut(&str, &Value) -> Result<Value, Value>>;
+
 struct State {
     out: Vec<FromLogic>,
     current_route: Option<String>,
     apis: Vec<String>,
+    sync: SyncHandler,
+}
+
+/// Until a JSAPI registry is attached, every sync call is refused.
+fn no_sync(name: &str, _: &Value) -> Result<Value, Value> {
+    Err(
+        serde_json::json!({"error": 1, "errorMessage": format!("my.{name} is not available in this host")}),
+    )
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -200,6 +214,27 @@ fn native_call(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsV
     )
 }
 
+fn native_call_sync(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let name = arg_string(args, 0, ctx)?;
+    let params = to_json(&arg(args, 1), ctx)?;
+    let answer = {
+        let st = state(ctx)?;
+        let mut st = st.borrow_mut();
+        let answer = (st.sync)(&name, &params);
+        st.out.push(FromLogic::CallSync {
+            name,
+            ok: answer.is_ok(),
+            error: answer.as_ref().err().and_then(|e| e["error"].as_i64()),
+        });
+        answer
+    };
+    let v = match answer {
+        Ok(result) => serde_json::json!({"ok": true, "result": result}),
+        Err(result) => serde_json::json!({"ok": false, "result": result}),
+    };
+    JsValue::from_json(&v, ctx)
+}
+
 fn native_stringify(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let v = to_json(&arg(args, 0), ctx)?;
     Ok(JsValue::from(js_string!(v.to_string().as_str())))
@@ -259,11 +294,14 @@ impl LogicLayer {
         rl.set_recursion_limit(limits.recursion);
         rl.set_stack_size_limit(limits.stack_size);
         let state: Shared = Rc::new(RefCell::new(State {
+            out: Vec::new(),
+            current_route: None,
             apis,
-            ..State::default()
+            sync: Box::new(no_sync),
         }));
         ctx.insert_data(state.clone());
-        let natives: [(&str, NativeFunction, usize); 11] = [
+        let natives: [(&str, NativeFunction, usize); 12] = [
+            ("callSync", NativeFunction::from_fn_ptr(native_call_sync), 2),
             ("log", NativeFunction::from_fn_ptr(native_log), 2),
             ("error", NativeFunction::from_fn_ptr(native_error), 3),
             ("setData", NativeFunction::from_fn_ptr(native_set_data), 3),
@@ -327,9 +365,12 @@ impl LogicLayer {
         route: Option<&str>,
     ) -> Result<(), ScriptError> {
         self.state.borrow_mut().current_route = route.map(str::to_owned);
+        // Each file gets its own scope, as in every mini program runtime: two pages
+        // may both declare `const app = getApp()`.
+        let wrapped = format!("{SCRIPT_PREFIX}{source}\n}}).call(this);");
         let result = self
             .ctx
-            .eval(Source::from_bytes(source).with_path(std::path::Path::new(file)));
+            .eval(Source::from_bytes(&wrapped).with_path(std::path::Path::new(file)));
         self.state.borrow_mut().current_route = None;
         let result = result.and_then(|_| self.ctx.run_jobs());
         result.map_err(|e| self.script_error(&e, file))
@@ -367,6 +408,11 @@ impl LogicLayer {
         std::mem::take(&mut self.state.borrow_mut().out)
     }
 
+    /// Replaces the `sync` answerer (the JSAPI registry plugs in here).
+    pub fn set_sync_handler(&mut self, handler: SyncHandler) {
+        self.state.borrow_mut().sync = handler;
+    }
+
     fn script_error(&mut self, e: &JsError, file: &str) -> ScriptError {
         let text = e.to_string();
         let (kind, message) = if text.contains("RuntimeLimitError") {
@@ -378,7 +424,10 @@ impl LogicLayer {
                 Err(_) => ("uncaught", text),
             }
         };
-        let (f, line, column) = locate(&message).unwrap_or_default();
+        let (f, line, mut column) = locate(&message).unwrap_or_default();
+        if line == 1 && column as usize > SCRIPT_PREFIX.len() {
+            column -= SCRIPT_PREFIX.len() as u32;
+        }
         ScriptError {
             kind: kind.into(),
             file: if f.is_empty() { file.to_owned() } else { f },

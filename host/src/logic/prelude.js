@@ -204,7 +204,7 @@
     if (typeof p.complete === 'function') guard(p.complete, global, [result]);
   };
   function nav(kind) { return function (opts) { return hostCall('navigate', kind, opts); }; }
-  global.my = {
+  var builtins = {
     navigateTo: nav('navigateTo'),
     redirectTo: nav('redirectTo'),
     navigateBack: nav('navigateBack'),
@@ -212,4 +212,24 @@
     switchTab: nav('switchTab'),
     canIUse: function (name) { return native.canIUse(String(name)); }
   };
+  // Every other my.* name goes to the host's dispatcher, which decides; nothing is
+  // answered here. Sync variants return or throw.
+  global.my = new Proxy(builtins, {
+    get: function (target, name) {
+      if (typeof name !== 'string') return undefined;
+      if (Object.prototype.hasOwnProperty.call(target, name)) return target[name];
+      if (/Sync$/.test(name)) {
+        return function (params) {
+          var r = native.callSync(name, params === undefined ? {} : params);
+          if (r && r.ok) return r.result;
+          var err = new Error(r && r.result ? r.result.errorMessage : 'my.' + name + ' failed');
+          err.error = r && r.result ? r.result.error : 1;
+          err.errorMessage = err.message;
+          throw err;
+        };
+      }
+      return function (opts) { return hostCall('jsapi', name, opts); };
+    },
+    set: function () { return false; }
+  });
 })(this);

@@ -111,6 +111,15 @@ pub enum FromLogic {
         /// Call id for the reply.
         id: u64,
     },
+    /// A synchronous `my.*Sync` call was answered (for the call log).
+    CallSync {
+        /// The API name.
+        name: String,
+        /// Whether it succeeded.
+        ok: bool,
+        /// The error code when it failed.
+        error: Option<i64>,
+    },
     /// Start a timer.
     SetTimer {
         /// Timer id.

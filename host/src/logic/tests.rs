@@ -237,3 +237,22 @@ fn timers_and_promised_host_calls() {
     });
     assert_eq!(logs(&out), ["failed 4"]);
 }
+
+#[test]
+fn each_script_has_its_own_scope() {
+    let mut l = LogicLayer::new(JsLimits::default(), vec![]).expect("layer");
+    l.load_script("app.js", "const app = 1; App({});", None)
+        .expect("app");
+    l.load_script(
+        "pages/a/a.js",
+        "const app = getApp();\nconst MIN = 1;\nPage({});",
+        Some("pages/a/a"),
+    )
+    .expect("a");
+    l.load_script(
+        "pages/b/b.js",
+        "const app = getApp();\nconst MIN = 2;\nPage({});",
+        Some("pages/b/b"),
+    )
+    .expect("b");
+}

@@ -298,6 +298,11 @@ impl<S: Surface> Runtime<S> {
                         self.absorb(out);
                     }
                 }
+                FromLogic::CallSync { name, ok, error } => self.calls.push(CallRecord {
+                    api: name,
+                    ok,
+                    error,
+                }),
                 FromLogic::SetTimer {
                     id,
                     delay_ms,

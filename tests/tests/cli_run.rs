@@ -1,0 +1,150 @@
+//! `mpkit run`: a mini program driven headless by a script, as a developer or CI runs it.
+
+use mpkit_tests::mpkit;
+use std::path::PathBuf;
+
+fn fixture(name: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+        .to_string_lossy()
+        .into_owned()
+}
+
+fn steps(dir: &tempfile::TempDir, json: &str) -> String {
+    let p = dir.path().join("steps.json");
+    std::fs::write(&p, json).expect("write steps");
+    p.to_string_lossy().into_owned()
+}
+
+#[test]
+fn scripted_run_reports_route_stack_html_and_steps() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = steps(
+        &dir,
+        r##"[{"tap": "#inc"}, {"tap": "#inc"}, {"expect_text": {"selector": "#count", "text": "2"}},
+            {"input": {"selector": "#name", "value": "Ann"}}, {"expect_text": {"selector": "#greeting", "text": "Hello, Ann!"}},
+            {"tap": "#later"}, {"wait_for": "#ready"},
+            {"tap": ".row[data-id=b]"}, {"expect_text": {"selector": "#which", "text": "Detail b"}},
+            {"expect_text": {"selector": "#launches", "text": "1"}}]"##,
+    );
+    let r = mpkit([
+        "run",
+        &fixture("counter"),
+        "--headless",
+        "--script",
+        &script,
+        "--json",
+    ]);
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let v = r.json();
+    assert_eq!(v["route"], "pages/detail/detail");
+    assert_eq!(
+        v["stack"],
+        serde_json::json!(["pages/index/index", "pages/detail/detail"])
+    );
+    assert!(v["html"].as_str().expect("html").contains("Detail b"));
+    assert_eq!(v["steps"].as_array().expect("steps").len(), 10);
+    assert!(v["steps"]
+        .as_array()
+        .expect("steps")
+        .iter()
+        .all(|s| s["ok"] == true));
+    assert_eq!(v["jsapi_calls"][0]["api"], "navigateTo");
+    assert_eq!(v["errors"], serde_json::json!([]));
+}
+
+#[test]
+fn failing_step_exits_1_with_one_json_object() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = steps(
+        &dir,
+        r##"[{"expect_text": {"selector": "#count", "text": "99"}}, {"tap": "#inc"}]"##,
+    );
+    let r = mpkit([
+        "run",
+        &fixture("counter"),
+        "--headless",
+        "--script",
+        &script,
+        "--json",
+    ]);
+    assert_eq!(r.code, 1);
+    let v = r.json();
+    let steps = v["steps"].as_array().expect("steps");
+    assert_eq!(steps.len(), 1, "the run stops at the failing step");
+    assert_eq!(steps[0]["ok"], false);
+    assert!(steps[0]["message"]
+        .as_str()
+        .expect("msg")
+        .contains("expected it to contain \"99\""));
+}
+
+#[test]
+fn script_errors_are_reported_with_file_line_and_column() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = dir.path().join("app");
+    for entry in [
+        "app.json",
+        "app.js",
+        "pages/index/index.axml",
+        "pages/detail/detail.axml",
+        "pages/detail/detail.js",
+    ] {
+        let to = app.join(entry);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(PathBuf::from(fixture("counter")).join(entry), &to).expect("copy");
+    }
+    std::fs::write(app.join("pages/index/index.js"), "Page({\n  inc() {\n    const o = null;\n    if (!o) throw new TypeError('no order');\n  }\n});").expect("write");
+    let script = steps(&dir, r##"[{"tap": "#inc"}]"##);
+    let r = mpkit([
+        "run",
+        app.to_str().expect("utf8"),
+        "--headless",
+        "--script",
+        &script,
+        "--json",
+    ]);
+    assert_eq!(r.code, 1);
+    let v = r.json();
+    let e = &v["errors"][0];
+    assert_eq!(e["file"], "pages/index/index.js");
+    assert_eq!(e["line"], 4);
+    assert!(e["column"].as_u64().expect("col") > 0);
+    assert!(
+        e["message"].as_str().expect("msg").contains("TypeError"),
+        "{e}"
+    );
+}
+
+#[test]
+fn run_needs_headless_and_trust_for_bundles() {
+    let r = mpkit(["run", &fixture("counter")]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("--headless"));
+    let dir = tempfile::tempdir().expect("tempdir");
+    let bundle = dir.path().join("x.mpk");
+    std::fs::write(&bundle, b"not a bundle").expect("write");
+    let r = mpkit(["run", bundle.to_str().expect("utf8"), "--headless"]);
+    assert_eq!(r.code, 1);
+    assert!(r.stderr.contains("--trust"), "{}", r.stderr);
+}
+
+#[test]
+fn bad_script_file_is_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let script = steps(&dir, r##"[{"fly": "#inc"}]"##);
+    let r = mpkit([
+        "run",
+        &fixture("counter"),
+        "--headless",
+        "--script",
+        &script,
+    ]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("steps must be a JSON array"),
+        "{}",
+        r.stderr
+    );
+}
