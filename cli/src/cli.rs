@@ -192,6 +192,18 @@ pub(crate) enum BenchCommand {
         #[command(flatten)]
         fmt: Fmt,
     },
+    /// setData of one changed row in a 1,000-row list against a full re-render,
+    /// and the logic layer's context creation and native-call cost.
+    Render {
+        /// Measured runs (the median is reported).
+        #[arg(long, default_value_t = 30)]
+        runs: u32,
+        /// Rows in the list.
+        #[arg(long, default_value_t = 1000)]
+        rows: u32,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -243,7 +255,7 @@ impl Command {
                 RootCommand::Init { fmt, .. } | RootCommand::Rotate { fmt, .. } => fmt.json,
             },
             Command::Bench { command } => match command {
-                BenchCommand::Install { fmt, .. } => fmt.json,
+                BenchCommand::Install { fmt, .. } | BenchCommand::Render { fmt, .. } => fmt.json,
             },
         }
     }

@@ -1,6 +1,7 @@
 //! One module per command family.
 
 mod bench;
+mod bench_render;
 mod bundle;
 mod demo;
 mod root;
@@ -84,6 +85,7 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
             BenchCommand::Install {
                 runs, files, bytes, ..
             } => bench::install(runs, files, bytes, o),
+            BenchCommand::Render { runs, rows, .. } => bench_render::render(runs, rows, o),
         },
     }
 }
