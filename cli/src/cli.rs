@@ -103,6 +103,15 @@ pub(crate) enum Command {
         /// Screen width in px (750rpx).
         #[arg(long, default_value_t = 375.0)]
         width: f64,
+        /// Where the JS runs: a worker process (memory cap and watchdog) or this thread.
+        #[arg(long, value_enum, default_value_t = IsolationArg::Process)]
+        isolation: IsolationArg,
+        /// Watchdog: how long one handler may run, in milliseconds (process mode).
+        #[arg(long, default_value_t = 5000)]
+        timeout_ms: u64,
+        /// Memory cap of the worker, in MiB (process mode).
+        #[arg(long, default_value_t = 1024)]
+        memory_mb: u64,
         #[command(flatten)]
         fmt: Fmt,
     },
@@ -204,6 +213,12 @@ pub(crate) enum BenchCommand {
         #[command(flatten)]
         fmt: Fmt,
     },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum IsolationArg {
+    Process,
+    Thread,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]

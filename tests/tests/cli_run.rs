@@ -1,4 +1,6 @@
 //! `mpkit run`: a mini program driven headless by a script, as a developer or CI runs it.
+//! These run in-process, so the logic layer runs on a thread; cli/tests/isolation.rs
+//! drives the real binary with worker processes.
 
 use mpkit_tests::mpkit;
 use std::path::PathBuf;
@@ -32,6 +34,8 @@ fn scripted_run_reports_route_stack_html_and_steps() {
         "run",
         &fixture("counter"),
         "--headless",
+        "--isolation",
+        "thread",
         "--script",
         &script,
         "--json",
@@ -65,6 +69,8 @@ fn failing_step_exits_1_with_one_json_object() {
         "run",
         &fixture("counter"),
         "--headless",
+        "--isolation",
+        "thread",
         "--script",
         &script,
         "--json",
@@ -101,6 +107,8 @@ fn script_errors_are_reported_with_file_line_and_column() {
         "run",
         app.to_str().expect("utf8"),
         "--headless",
+        "--isolation",
+        "thread",
         "--script",
         &script,
         "--json",
@@ -138,6 +146,8 @@ fn bad_script_file_is_a_clear_error() {
         "run",
         &fixture("counter"),
         "--headless",
+        "--isolation",
+        "thread",
         "--script",
         &script,
     ]);

@@ -46,8 +46,23 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
             script,
             trust,
             width,
+            isolation,
+            timeout_ms,
+            memory_mb,
             ..
-        } => run::run(&app, headless, script.as_deref(), &trust, width, o),
+        } => run::run(
+            &app,
+            &run::RunOptions {
+                headless,
+                script,
+                width,
+                isolation,
+                timeout_ms,
+                memory_mb,
+            },
+            &trust,
+            o,
+        ),
         Command::Root { command } => match command {
             RootCommand::Init {
                 out_dir,

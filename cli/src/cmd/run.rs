@@ -1,11 +1,12 @@
 //! `mpkit run`: launch a mini program headless and drive it with steps.
 
-use crate::cli::{OptionalTrust, TrustArgs};
+use crate::cli::{IsolationArg, OptionalTrust, TrustArgs};
 use crate::Output;
 use anyhow::{bail, Context as _, Result};
 use mpkit_bundle::{Caps, Expected, PackOptions, SecretKey, Store, Trust};
+use mpkit_host::logic::worker::WorkerConfig;
 use mpkit_host::runtime::files::DirFiles;
-use mpkit_host::runtime::{LaunchOptions, Runtime};
+use mpkit_host::runtime::{Isolation, LaunchOptions, Runtime};
 use mpkit_host::surface::headless::HeadlessSurface;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -23,15 +24,23 @@ enum Step {
     ExpectText { selector: String, text: String },
 }
 
+pub(crate) struct RunOptions {
+    pub(crate) headless: bool,
+    pub(crate) script: Option<std::path::PathBuf>,
+    pub(crate) width: f64,
+    pub(crate) isolation: IsolationArg,
+    pub(crate) timeout_ms: u64,
+    pub(crate) memory_mb: u64,
+}
+
 pub(crate) fn run(
     app: &Path,
-    headless: bool,
-    script: Option<&Path>,
+    ro: &RunOptions,
     trust: &OptionalTrust,
-    width: f64,
     o: &mut Output<'_>,
 ) -> Result<()> {
-    if !headless {
+    let script = ro.script.as_deref();
+    if !ro.headless {
         bail!("only --headless is available until the webview surface lands; pass --headless");
     }
     let steps: Vec<Step> = match script {
@@ -68,8 +77,17 @@ pub(crate) fn run(
         })?;
         store.install_file(app, &t, &Expected::any(), &Caps::default())?
     };
+    let isolation = match ro.isolation {
+        IsolationArg::Thread => Isolation::Thread,
+        IsolationArg::Process => Isolation::Process(WorkerConfig {
+            exe: None,
+            memory_bytes: ro.memory_mb.saturating_mul(1024 * 1024),
+            timeout: Duration::from_millis(ro.timeout_ms.max(1)),
+        }),
+    };
     let opts = LaunchOptions {
-        screen_width: width,
+        screen_width: ro.width,
+        isolation,
         ..LaunchOptions::default()
     };
     let mut rt = Runtime::launch(
@@ -111,6 +129,7 @@ pub(crate) fn run(
             break;
         }
     }
+    let stopped = rt.stopped().map(ToString::to_string);
     let errors: Vec<Value> = rt
         .errors()
         .iter()
@@ -128,6 +147,7 @@ pub(crate) fn run(
         "steps": results,
         "jsapi_calls": calls,
         "errors": errors,
+        "stopped": stopped,
     });
     o.emit(&value, || {
         let mut s = String::new();

@@ -1,7 +1,66 @@
 //! The logic layer: a mini program's JS in boa, isolated from the host and from
-//! every other mini program.
+//! every other mini program, in a worker process (default) or on a thread.
 
 pub mod engine;
 pub mod protocol;
+pub mod worker;
+
+pub use engine::SyncHandler;
+use protocol::{FromLogic, ScriptError, ToLogic};
+use std::time::Duration;
+
+/// Why a logic layer stopped for good. Reported to the embedding app; the host
+/// and every other mini program keep running.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Stopped {
+    /// One message ran longer than the watchdog allows.
+    #[error("the mini program ran for more than {after:?} without yielding and was stopped")]
+    Timeout {
+        /// The limit.
+        after: Duration,
+    },
+    /// The worker ran out of its memory cap.
+    #[error("the mini program exceeded its memory cap and was stopped")]
+    OutOfMemory,
+    /// The worker died or misbehaved.
+    #[error("the mini program's worker stopped: {0}")]
+    Crashed(String),
+}
+
+/// A logic layer, wherever it runs.
+pub trait Logic {
+    /// Evaluates one script; the outer error means the layer is gone.
+    fn load_script(
+        &mut self,
+        file: &str,
+        source: &str,
+        route: Option<&str>,
+    ) -> Result<Result<(), ScriptError>, Stopped>;
+    /// Handles one message.
+    fn handle(&mut self, msg: &ToLogic) -> Result<Vec<FromLogic>, Stopped>;
+    /// Sets who answers `my.*Sync` calls.
+    fn set_sync_handler(&mut self, handler: SyncHandler);
+}
+
+impl Logic for engine::LogicLayer {
+    fn load_script(
+        &mut self,
+        file: &str,
+        source: &str,
+        route: Option<&str>,
+    ) -> Result<Result<(), ScriptError>, Stopped> {
+        Ok(engine::LogicLayer::load_script(self, file, source, route))
+    }
+
+    fn handle(&mut self, msg: &ToLogic) -> Result<Vec<FromLogic>, Stopped> {
+        Ok(engine::LogicLayer::handle(self, msg))
+    }
+
+    fn set_sync_handler(&mut self, handler: SyncHandler) {
+        engine::LogicLayer::set_sync_handler(self, handler);
+    }
+}
+
 #[cfg(test)]
 mod tests;

@@ -7,6 +7,8 @@ pub mod files;
 
 use crate::logic::engine::{JsLimits, LogicLayer};
 use crate::logic::protocol::{FromLogic, PageId, ScriptError, ToLogic};
+use crate::logic::worker::{LogicProcess, WorkerConfig};
+use crate::logic::{Logic, Stopped};
 use crate::render::acss;
 use crate::render::axml::{self, Document};
 use crate::render::diff::{diff_root, Ids, PatchOp};
@@ -40,6 +42,20 @@ pub struct LaunchOptions {
     pub limits: JsLimits,
     /// `my.*` names this host offers (for `my.canIUse`).
     pub apis: Vec<String>,
+    /// Where the logic layer runs.
+    pub isolation: Isolation,
+}
+
+/// Where a mini program's JS runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Isolation {
+    /// In a worker process with a memory cap and a watchdog (desktop default). The
+    /// executable must call `mpkit_host::logic::worker::enter_if_worker()` first in `main`.
+    Process(WorkerConfig),
+    /// On the caller's thread, stopped by boa's loop and recursion limits, for
+    /// targets that cannot spawn processes. Unbounded allocation is not contained.
+    Thread,
 }
 
 impl Default for LaunchOptions {
@@ -56,6 +72,7 @@ impl Default for LaunchOptions {
                 "reLaunch".into(),
                 "switchTab".into(),
             ],
+            isolation: Isolation::Process(WorkerConfig::default()),
         }
     }
 }
@@ -129,7 +146,8 @@ impl Loader for FileLoader<'_> {
 pub struct Runtime<S: Surface> {
     files: Box<dyn AppFiles>,
     config: AppConfig,
-    logic: LogicLayer,
+    logic: Box<dyn Logic>,
+    stopped: Option<Stopped>,
     surface: S,
     stack: Vec<PageState>,
     next_page: PageId,
@@ -163,12 +181,21 @@ impl<S: Surface> Runtime<S> {
             .read("app.json")
             .ok_or_else(|| LaunchError::AppJson("app.json is missing".into()))?;
         let config = AppConfig::parse(&app_json).map_err(LaunchError::AppJson)?;
-        let logic = LogicLayer::new(opts.limits, opts.apis.clone())
-            .map_err(|e| LaunchError::Engine(e.message))?;
+        let logic: Box<dyn Logic> = match &opts.isolation {
+            Isolation::Thread => Box::new(
+                LogicLayer::new(opts.limits, opts.apis.clone())
+                    .map_err(|e| LaunchError::Engine(e.message))?,
+            ),
+            Isolation::Process(cfg) => Box::new(
+                LogicProcess::spawn(cfg, opts.limits, opts.apis.clone())
+                    .map_err(|e| LaunchError::Engine(e.to_string()))?,
+            ),
+        };
         let mut rt = Runtime {
             files,
             config,
             logic,
+            stopped: None,
             surface,
             stack: Vec::new(),
             next_page: 1,
@@ -204,7 +231,14 @@ impl<S: Surface> Runtime<S> {
                 continue;
             };
             let source = String::from_utf8_lossy(&bytes).into_owned();
-            if let Err(e) = self.logic.load_script(&file, &source, route.as_deref()) {
+            let loaded = match self.logic.load_script(&file, &source, route.as_deref()) {
+                Ok(r) => r,
+                Err(stopped) => {
+                    self.halt(stopped);
+                    return;
+                }
+            };
+            if let Err(e) = loaded {
                 tracing::warn!(file, error = %e.message, "script failed to load");
                 self.errors.push(e.clone());
                 if let Some(r) = route {
@@ -217,7 +251,7 @@ impl<S: Surface> Runtime<S> {
     /// Sends one message to the logic layer and carries out everything it caused:
     /// data changes rendered, callbacks run, navigation done.
     fn send(&mut self, msg: ToLogic) {
-        let out = self.logic.handle(&msg);
+        let out = self.call(&msg);
         self.absorb(out);
         self.settle();
     }
@@ -227,7 +261,7 @@ impl<S: Surface> Runtime<S> {
         for _ in 0..64 {
             let callbacks = self.flush();
             if !callbacks.is_empty() {
-                let out = self.logic.handle(&ToLogic::Flushed { callbacks });
+                let out = self.call(&ToLogic::Flushed { callbacks });
                 self.absorb(out);
                 continue;
             }
@@ -290,7 +324,7 @@ impl<S: Surface> Runtime<S> {
                             ok: false,
                             error: Some(1),
                         });
-                        let out = self.logic.handle(&ToLogic::Reply {
+                        let out = self.call(&ToLogic::Reply {
                             id,
                             ok: false,
                             result: json!({"error": 1, "errorMessage": format!("my.{name} is not available in this host")}),
@@ -334,6 +368,51 @@ impl<S: Surface> Runtime<S> {
                 FromLogic::Error { error } => self.record(error),
             }
         }
+    }
+
+    /// One message to the logic layer. If the layer is gone, nothing happens;
+    /// if it dies now, the app is halted and the reason recorded.
+    fn call(&mut self, msg: &ToLogic) -> Vec<FromLogic> {
+        if self.stopped.is_some() {
+            return Vec::new();
+        }
+        match self.logic.handle(msg) {
+            Ok(out) => out,
+            Err(stopped) => {
+                self.halt(stopped);
+                Vec::new()
+            }
+        }
+    }
+
+    fn halt(&mut self, why: Stopped) {
+        tracing::error!("mini program stopped: {why}");
+        let view = ErrorView {
+            file: String::new(),
+            line: 0,
+            column: 0,
+            message: why.to_string(),
+        };
+        for p in &mut self.stack {
+            p.error = Some(view.clone());
+            self.surface.show_error(p.id, &view);
+        }
+        self.errors.push(ScriptError {
+            kind: "stopped".into(),
+            message: why.to_string(),
+            file: String::new(),
+            line: 0,
+            column: 0,
+        });
+        self.timers.clear();
+        self.nav.clear();
+        self.stopped = Some(why);
+    }
+
+    /// Why the mini program was stopped, if it was. The host and other mini
+    /// programs are unaffected.
+    pub fn stopped(&self) -> Option<&Stopped> {
+        self.stopped.as_ref()
     }
 
     fn record(&mut self, e: ScriptError) {
@@ -395,7 +474,7 @@ impl<S: Surface> Runtime<S> {
             line: v.line,
             column: v.column,
         });
-        let out = self.logic.handle(&ToLogic::AppError { message });
+        let out = self.call(&ToLogic::AppError { message });
         self.absorb(out);
     }
 
@@ -514,14 +593,14 @@ impl<S: Surface> Runtime<S> {
             if !self.broken.contains_key(route) {
                 self.fail_outside_js("page", view);
             } else {
-                let out = self.logic.handle(&ToLogic::AppError {
+                let out = self.call(&ToLogic::AppError {
                     message: view.message,
                 });
                 self.absorb(out);
             }
         }
         if let Some(r) = reply {
-            let out = self.logic.handle(&ToLogic::Reply {
+            let out = self.call(&ToLogic::Reply {
                 id: r,
                 ok: true,
                 result: json!({}),
@@ -552,13 +631,13 @@ impl<S: Surface> Runtime<S> {
 
     fn sync_stack(&mut self) {
         let pages = self.stack.iter().map(|p| p.id).collect();
-        let out = self.logic.handle(&ToLogic::Stack { pages });
+        let out = self.call(&ToLogic::Stack { pages });
         self.absorb(out);
     }
 
     fn close_top(&mut self) {
         if let Some(p) = self.stack.pop() {
-            let out = self.logic.handle(&ToLogic::PageHook {
+            let out = self.call(&ToLogic::PageHook {
                 page: p.id,
                 hook: "onUnload".into(),
                 args: vec![],
@@ -570,7 +649,7 @@ impl<S: Surface> Runtime<S> {
 
     fn hook_top(&mut self, hook: &str) {
         if let Some(id) = self.stack.last().map(|p| p.id) {
-            let out = self.logic.handle(&ToLogic::PageHook {
+            let out = self.call(&ToLogic::PageHook {
                 page: id,
                 hook: hook.into(),
                 args: vec![],
@@ -585,7 +664,7 @@ impl<S: Surface> Runtime<S> {
             ok: false,
             error: Some(code),
         });
-        let out = self.logic.handle(&ToLogic::Reply {
+        let out = self.call(&ToLogic::Reply {
             id,
             ok: false,
             result: json!({"error": code, "errorMessage": message}),
@@ -666,7 +745,7 @@ impl<S: Surface> Runtime<S> {
                 let delta = params["delta"].as_u64().unwrap_or(1).max(1) as usize;
                 self.back(delta);
                 self.ok_call(name);
-                let out = self.logic.handle(&ToLogic::Reply {
+                let out = self.call(&ToLogic::Reply {
                     id,
                     ok: true,
                     result: json!({}),

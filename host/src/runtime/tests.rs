@@ -58,12 +58,12 @@ fn on_error_ran(rt: &Runtime<HeadlessSurface>) -> bool {
 }
 
 fn launch(files: MemFiles) -> Runtime<HeadlessSurface> {
-    Runtime::launch(
-        Box::new(files),
-        HeadlessSurface::new(),
-        LaunchOptions::default(),
-    )
-    .expect("launches")
+    // Unit tests run the logic layer on this thread; tests/isolation.rs covers workers.
+    let opts = LaunchOptions {
+        isolation: super::Isolation::Thread,
+        ..LaunchOptions::default()
+    };
+    Runtime::launch(Box::new(files), HeadlessSurface::new(), opts).expect("launches")
 }
 
 #[test]
