@@ -9,6 +9,7 @@
 //! never runs a bundle that did not verify against its trust anchor.
 #![warn(missing_docs)]
 
+pub mod host;
 pub mod logic;
 pub mod render;
 pub mod runtime;
