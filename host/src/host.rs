@@ -350,6 +350,18 @@ impl<S: Surface> AppHandle<S> {
         self.report();
     }
 
+    /// The surface reports a pull-down on the top page.
+    pub fn pull_down_refresh(&mut self) {
+        self.runtime.pull_down_refresh();
+        self.report();
+    }
+
+    /// The surface reports that the top page reached its bottom.
+    pub fn reach_bottom(&mut self) {
+        self.runtime.reach_bottom();
+        self.report();
+    }
+
     /// The embedding app shows the mini program.
     pub fn show(&mut self) {
         self.runtime.show();

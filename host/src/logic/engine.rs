@@ -60,12 +60,37 @@ fn no_sync(name: &str, _: &Value) -> Result<Value, Value> {
 
 type Shared = Rc<RefCell<State>>;
 
+/// Tracks promises rejected with no handler, as HostPromiseRejectionTracker.
+#[derive(Default)]
+struct Rejections {
+    pending: RefCell<Vec<JsObject<boa_engine::builtins::promise::Promise>>>,
+}
+
+impl boa_engine::context::HostHooks for Rejections {
+    fn promise_rejection_tracker(
+        &self,
+        promise: &JsObject<boa_engine::builtins::promise::Promise>,
+        operation: boa_engine::builtins::promise::OperationType,
+        _context: &mut Context,
+    ) {
+        let mut pending = self.pending.borrow_mut();
+        match operation {
+            boa_engine::builtins::promise::OperationType::Reject => pending.push(promise.clone()),
+            boa_engine::builtins::promise::OperationType::Handle => {
+                pending.retain(|p| !JsObject::equals(p, promise))
+            }
+        }
+    }
+}
+
 /// A running mini program's JS.
 pub struct LogicLayer {
     ctx: Context,
     state: Shared,
     dispatch: JsObject,
     reply: JsObject,
+    rejections: Rc<Rejections>,
+    report_rejection: JsObject,
 }
 
 impl std::fmt::Debug for LogicLayer {
@@ -288,7 +313,11 @@ impl LogicLayer {
     /// Creates a context with the runtime prelude and `limits`. `apis` are the
     /// `my.*` names this host offers, for `my.canIUse`.
     pub fn new(limits: JsLimits, apis: Vec<String>) -> Result<LogicLayer, ScriptError> {
-        let mut ctx = Context::default();
+        let rejections = Rc::new(Rejections::default());
+        let mut ctx = Context::builder()
+            .host_hooks(rejections.clone())
+            .build()
+            .map_err(|e| internal(&e))?;
         let rl = ctx.runtime_limits_mut();
         rl.set_loop_iteration_limit(limits.loop_iterations);
         rl.set_recursion_limit(limits.recursion);
@@ -348,11 +377,14 @@ impl LogicLayer {
         };
         let dispatch = get(&mut ctx, "__mp_dispatch")?;
         let reply = get(&mut ctx, "__mp_reply")?;
+        let report_rejection = get(&mut ctx, "__mp_rejection")?;
         Ok(LogicLayer {
             ctx,
             state,
             dispatch,
             reply,
+            rejections,
+            report_rejection,
         })
     }
 
@@ -396,7 +428,9 @@ impl LogicLayer {
                         .call(&JsValue::undefined(), &[v], &mut self.ctx)
                 }),
         };
-        let result = result.and_then(|_| self.ctx.run_jobs());
+        let result = result
+            .and_then(|_| self.ctx.run_jobs())
+            .and_then(|()| self.report_rejections());
         if let Err(e) = result {
             // Errors the prelude could not catch: runtime limits, stack overflow.
             let err = self.script_error(&e, "");
@@ -406,6 +440,24 @@ impl LogicLayer {
                 .push(FromLogic::Error { error: err });
         }
         std::mem::take(&mut self.state.borrow_mut().out)
+    }
+
+    /// Reports promises still rejected with no handler once the jobs have run.
+    fn report_rejections(&mut self) -> JsResult<()> {
+        let pending = std::mem::take(&mut *self.rejections.pending.borrow_mut());
+        for p in pending {
+            let reason = match boa_engine::object::builtins::JsPromise::from_object(p.upcast()) {
+                Ok(js) => match js.state() {
+                    boa_engine::builtins::promise::PromiseState::Rejected(v) => v,
+                    _ => continue,
+                },
+                Err(_) => continue,
+            };
+            self.report_rejection
+                .call(&JsValue::undefined(), &[reason], &mut self.ctx)?;
+            self.ctx.run_jobs()?;
+        }
+        Ok(())
     }
 
     /// Replaces the `sync` answerer (the JSAPI registry plugs in here).

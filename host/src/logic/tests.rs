@@ -256,3 +256,34 @@ fn each_script_has_its_own_scope() {
     )
     .expect("b");
 }
+
+#[test]
+fn unhandled_rejections_are_reported_and_handled_ones_are_not() {
+    let mut l = layer(
+        "App({ onUnhandledRejection(r) { console.log('unhandled', r.reason.message); } });",
+        r#"Page({
+            bad() { Promise.reject(new Error('lost')); },
+            good() { Promise.reject(new Error('caught')).catch(() => console.log('handled')); }
+        });"#,
+    );
+    create(&mut l, json!({}));
+    let out = l.handle(&ToLogic::Event {
+        page: 1,
+        handler: "bad".into(),
+        event: json!({}),
+    });
+    let errs = errors(&out);
+    assert_eq!(errs.len(), 1, "{out:?}");
+    assert_eq!(
+        (errs[0].kind.as_str(), errs[0].message.as_str()),
+        ("rejection", "Error: lost")
+    );
+    assert_eq!(logs(&out), ["unhandled lost"]);
+    let out = l.handle(&ToLogic::Event {
+        page: 1,
+        handler: "good".into(),
+        event: json!({}),
+    });
+    assert!(errors(&out).is_empty(), "{out:?}");
+    assert_eq!(logs(&out), ["handled"]);
+}

@@ -899,6 +899,18 @@ impl<S: Surface> Runtime<S> {
         }
     }
 
+    /// The surface reports a pull-down on the top page.
+    pub fn pull_down_refresh(&mut self) {
+        self.hook_top("onPullDownRefresh");
+        self.settle();
+    }
+
+    /// The surface reports that the top page was scrolled to its bottom.
+    pub fn reach_bottom(&mut self) {
+        self.hook_top("onReachBottom");
+        self.settle();
+    }
+
     /// The embedding app shows the mini program again.
     pub fn show(&mut self) {
         self.send(ToLogic::AppShow);

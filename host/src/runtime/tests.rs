@@ -253,3 +253,15 @@ fn runaway_handler_is_stopped_and_the_app_keeps_working() {
     rt.tap("#later").expect("tap");
     assert_eq!(rt.text("#count").expect("count"), "5");
 }
+
+#[test]
+fn pull_down_and_reach_bottom_reach_the_page() {
+    let mut rt = launch(app(&[(
+        "pages/index/index.js",
+        "Page({ data: { count: 0 }, onPullDownRefresh() { this.setData({ count: 10 }); }, onReachBottom() { this.setData({ count: this.data.count + 1 }); } });",
+    )]));
+    rt.pull_down_refresh();
+    assert_eq!(rt.text("#count").expect("count"), "10");
+    rt.reach_bottom();
+    assert_eq!(rt.text("#count").expect("count"), "11");
+}
