@@ -8,7 +8,7 @@ use mpkit_host::logic::engine::{JsLimits, LogicLayer};
 use mpkit_host::logic::protocol::ToLogic;
 use mpkit_host::render::axml;
 use mpkit_host::render::diff::{diff_root, Ids};
-use mpkit_host::render::template::{Loader, Renderer};
+use mpkit_host::render::template::{Loader, RenderCache, Renderer};
 use mpkit_host::render::vdom::DomNode;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -53,23 +53,25 @@ pub(crate) fn render(runs: u32, rows: u32, o: &mut Output<'_>) -> Result<()> {
         let bytes = serde_json::to_vec(&ops)?.len();
         let d_full = t.elapsed();
 
-        // Incremental: one row changes (setData {'rows[i].name': ...}), re-render and diff.
-        let mut page = fresh;
+        // Incremental: the page rendered once with its render cache, then one row
+        // changes (setData {'rows[i].name': ...}): re-render, diff, serialize.
+        let mut page = DomNode::root();
         let mut ids = Ids::default();
+        let mut cache = RenderCache::default();
         let base = renderer
-            .render(&doc, "bench.axml", &data)
+            .render_cached(&doc, "bench.axml", &data, &mut cache)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-        page.children.clear();
         diff_root(&mut page, base, &mut ids);
         let i = (run as usize * 7919) % rows as usize;
         data["rows"][i]["name"] = Value::String(format!("Changed {run}"));
         let t = Instant::now();
         let nodes = renderer
-            .render(&doc, "bench.axml", &data)
+            .render_cached(&doc, "bench.axml", &data, &mut cache)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let ops = diff_root(&mut page, nodes, &mut ids);
         let pbytes = serde_json::to_vec(&ops)?.len();
         let d_incr = t.elapsed();
+        drop(fresh);
         if run > 0 {
             full.push(d_full);
             incr.push(d_incr);

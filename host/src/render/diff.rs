@@ -73,6 +73,11 @@ impl Ids {
 /// Mounts a fresh subtree, assigning ids.
 pub fn mount(v: VNode, ids: &mut Ids) -> DomNode {
     match v {
+        VNode::Memo { fp, node, .. } => {
+            let mut n = mount((*node).clone(), ids);
+            n.memo = fp;
+            n
+        }
         VNode::Text { text } => DomNode {
             id: ids.take(),
             tag: TEXT_TAG.into(),
@@ -80,6 +85,7 @@ pub fn mount(v: VNode, ids: &mut Ids) -> DomNode {
             attrs: BTreeMap::new(),
             key: None,
             children: Vec::new(),
+            memo: 0,
         },
         VNode::Element {
             tag,
@@ -95,6 +101,7 @@ pub fn mount(v: VNode, ids: &mut Ids) -> DomNode {
                 attrs,
                 key,
                 children: children.into_iter().map(|c| mount(c, ids)).collect(),
+                memo: 0,
             }
         }
     }
@@ -110,6 +117,12 @@ pub fn diff_root(root: &mut DomNode, new: Vec<VNode>, ids: &mut Ids) -> Vec<Patc
 
 fn same_kind(old: &DomNode, new: &VNode) -> bool {
     match new {
+        VNode::Memo {
+            fp,
+            unchanged: true,
+            ..
+        } => old.memo == *fp,
+        VNode::Memo { node, .. } => same_kind(old, node),
         VNode::Text { .. } => old.is_text(),
         VNode::Element { tag, key, .. } => &old.tag == tag && &old.key == key,
     }
@@ -117,6 +130,18 @@ fn same_kind(old: &DomNode, new: &VNode) -> bool {
 
 fn patch(mut old: DomNode, new: VNode, ids: &mut Ids, ops: &mut Vec<PatchOp>) -> DomNode {
     match new {
+        VNode::Memo {
+            fp,
+            unchanged,
+            node,
+        } => {
+            if unchanged && old.memo == fp {
+                return old;
+            }
+            let mut n = patch(old, (*node).clone(), ids, ops);
+            n.memo = fp;
+            n
+        }
         VNode::Text { text } => {
             if old.text != text {
                 ops.push(PatchOp::SetText {
@@ -158,6 +183,7 @@ fn patch(mut old: DomNode, new: VNode, ids: &mut Ids, ops: &mut Vec<PatchOp>) ->
 fn key_of(v: &VNode) -> Option<&str> {
     match v {
         VNode::Element { key: Some(k), .. } => Some(k),
+        VNode::Memo { node, .. } => key_of(node),
         _ => None,
     }
 }
@@ -228,6 +254,19 @@ fn diff_keyed(
     ids: &mut Ids,
     ops: &mut Vec<PatchOp>,
 ) -> Vec<DomNode> {
+    // The common case after setData: same keys in the same order. Patch pairwise.
+    let same_order = old.len() == new.len()
+        && old
+            .iter()
+            .zip(&new)
+            .all(|(o, v)| o.key.as_deref() == key_of(v) && same_kind(o, v));
+    if same_order {
+        return old
+            .into_iter()
+            .zip(new)
+            .map(|(o, v)| patch(o, v, ids, ops))
+            .collect();
+    }
     let new_keys: HashMap<&str, usize> = new
         .iter()
         .enumerate()

@@ -431,6 +431,39 @@ pub(crate) fn num(n: f64) -> Value {
     }
 }
 
+impl Expr {
+    /// The top-level names this expression reads.
+    pub fn names(&self, out: &mut Vec<String>) {
+        match self {
+            Expr::Lit(_) | Expr::Undefined => {}
+            Expr::Ident(n) => out.push(n.clone()),
+            Expr::Member(o, _) => o.names(out),
+            Expr::Index(o, i) => {
+                o.names(out);
+                i.names(out);
+            }
+            Expr::Array(items) => items.iter().for_each(|x| x.names(out)),
+            Expr::Object(parts) => {
+                for p in parts {
+                    match p {
+                        ObjectPart::Field(_, v) | ObjectPart::Spread(v) => v.names(out),
+                    }
+                }
+            }
+            Expr::Unary(_, x) => x.names(out),
+            Expr::Binary(_, a, b) => {
+                a.names(out);
+                b.names(out);
+            }
+            Expr::Cond(c, a, b) => {
+                c.names(out);
+                a.names(out);
+                b.names(out);
+            }
+        }
+    }
+}
+
 /// Where names are looked up: innermost scope first (a:for items), then page data.
 pub trait Scope {
     /// The value bound to `name`, if any.
@@ -496,6 +529,29 @@ fn strict_eq(a: &Value, b: &Value) -> bool {
     match (a, b) {
         (Value::Number(x), Value::Number(y)) => x.as_f64() == y.as_f64(),
         _ => a == b,
+    }
+}
+
+/// Evaluates a path (`a`, `a.b`, `a[0]`, `a['b']` with literal indices) to a
+/// reference into the scope, without copying; `None` for anything else.
+pub fn eval_ref<'a>(e: &Expr, scope: &'a dyn Scope) -> Option<&'a Value> {
+    match e {
+        Expr::Ident(n) => scope.get(n),
+        Expr::Member(o, name) => match eval_ref(o, scope)? {
+            Value::Object(m) => m.get(name),
+            _ => None,
+        },
+        Expr::Index(o, i) => {
+            let base = eval_ref(o, scope)?;
+            match (base, i.as_ref()) {
+                (Value::Array(a), Expr::Lit(Value::Number(n))) => {
+                    a.get(usize::try_from(n.as_u64()?).ok()?)
+                }
+                (Value::Object(m), Expr::Lit(Value::String(k))) => m.get(k),
+                _ => None,
+            }
+        }
+        _ => None,
     }
 }
 

@@ -4,8 +4,9 @@ use super::axml::{Cond, Document, Element, Node, Part, Pos};
 use super::expr::{eval, to_text, truthy, Scope};
 use super::vdom::VNode;
 use serde_json::Value;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// Most elements one page may render; a hostile template cannot exhaust memory.
@@ -79,6 +80,33 @@ impl Scope for Vars<'_> {
     }
 }
 
+/// What a page's previous render produced for each keyed `a:for` item, so an
+/// item whose inputs (itself, its index and the loop body's free names) did not
+/// change is neither rendered nor diffed again. One cache per page.
+#[derive(Debug, Default)]
+pub struct RenderCache {
+    items: HashMap<(usize, String), Memo>,
+    free: HashMap<usize, Option<Rc<Vec<String>>>>,
+    next_fp: u64,
+}
+
+#[derive(Debug, Clone)]
+struct Memo {
+    index: Value,
+    item: Value,
+    free: Rc<Vec<Value>>,
+    node: Rc<VNode>,
+    fp: u64,
+}
+
+impl Memo {
+    fn same_inputs(&self, index: &Value, item: &Value, free: &Rc<Vec<Value>>) -> bool {
+        &self.index == index
+            && &self.item == item
+            && (Rc::ptr_eq(&self.free, free) || self.free == *free)
+    }
+}
+
 /// Renders one page.
 #[allow(missing_debug_implementations)]
 pub struct Renderer<'a> {
@@ -86,6 +114,11 @@ pub struct Renderer<'a> {
     /// px per rpx: screen width / 750.
     rpx: f64,
     nodes: usize,
+    cache: Option<RenderCache>,
+    next: HashMap<(usize, String), Memo>,
+    /// Non-zero inside loop items, templates and includes, where one element can
+    /// render more than once per page and so cannot be memoised by its identity.
+    memo_off: usize,
 }
 
 impl<'a> Renderer<'a> {
@@ -95,7 +128,33 @@ impl<'a> Renderer<'a> {
             loader,
             rpx: screen_width / 750.0,
             nodes: 0,
+            cache: None,
+            next: HashMap::new(),
+            memo_off: 0,
         }
+    }
+
+    /// Renders with `cache`, the page's memory of its last render, and updates it.
+    /// The result may hold [`VNode::Keep`] nodes, which only a diff against the
+    /// tree mounted from that last render understands.
+    pub fn render_cached(
+        &mut self,
+        doc: &Document,
+        file: &str,
+        data: &Value,
+        cache: &mut RenderCache,
+    ) -> Result<Vec<VNode>, RenderError> {
+        self.cache = Some(std::mem::take(cache));
+        self.next.clear();
+        let result = self.render(doc, file, data);
+        let mut used = self.cache.take().unwrap_or_default();
+        match &result {
+            // The cache describes exactly what was last rendered (and so mounted).
+            Ok(_) => used.items = std::mem::take(&mut self.next),
+            Err(_) => used.items.clear(),
+        }
+        *cache = used;
+        result
     }
 
     /// Renders `doc` (read from `file`) with `data`.
@@ -208,32 +267,158 @@ impl<'a> Renderer<'a> {
         out: &mut Vec<VNode>,
     ) -> Result<(), RenderError> {
         let Some(f) = &el.for_loop else { return Ok(()) };
-        let items: Vec<(Value, Value)> = match self.value(&f.list, scope) {
+        let list_ref = match f.list.as_slice() {
+            [Part::Expr(e, _)] => super::expr::eval_ref(e, scope),
+            _ => None,
+        };
+        let owned;
+        let counted;
+        let list: &Value = match list_ref {
+            Some(v) => v,
+            None => {
+                owned = self.value(&f.list, scope);
+                &owned
+            }
+        };
+        let items: Vec<(Value, &Value)> = match list {
             Value::Array(a) => a
-                .into_iter()
+                .iter()
                 .enumerate()
                 .map(|(i, v)| (Value::from(i), v))
                 .collect(),
-            Value::Object(o) => o.into_iter().map(|(k, v)| (Value::String(k), v)).collect(),
-            Value::Number(n) => (0..n.as_u64().unwrap_or(0).min(MAX_NODES as u64))
-                .map(|i| (Value::from(i), Value::from(i)))
+            Value::Object(o) => o
+                .iter()
+                .map(|(k, v)| (Value::String(k.clone()), v))
                 .collect(),
+            Value::Number(n) => {
+                let count = n.as_u64().unwrap_or(0).min(MAX_NODES as u64);
+                counted = (0..count).map(Value::from).collect::<Vec<_>>();
+                counted
+                    .iter()
+                    .enumerate()
+                    .map(|(i, v)| (Value::from(i), v))
+                    .collect()
+            }
             _ => Vec::new(),
         };
+        let memo = if el.key.is_some() && self.memo_off == 0 {
+            self.free_names(el)
+        } else {
+            None
+        };
+        let Some(names) = memo else {
+            for (index, item) in items {
+                let vars = Vars {
+                    vars: vec![(f.index.clone(), index), (f.item.clone(), item.clone())],
+                    parent: Some(scope),
+                };
+                let show = match &el.cond {
+                    Some(Cond::If(p)) => truthy(&self.value(p, &vars)),
+                    _ => true,
+                };
+                if show {
+                    self.memo_off += 1;
+                    let r = self.element_into(el, &vars, cx, out);
+                    self.memo_off -= 1;
+                    r?;
+                }
+            }
+            return Ok(());
+        };
+        let free = Rc::new(
+            names
+                .iter()
+                .map(|n| scope.get(n).cloned().unwrap_or(Value::Null))
+                .collect::<Vec<_>>(),
+        );
+        let el_id = el as *const Element as usize;
+        let mut seen = HashSet::new();
         for (index, item) in items {
+            let key = item_key(el, item);
+            // A repeated key makes "the node with this key" ambiguous: render it plainly.
+            let unique = seen.insert(key.clone());
+            let id = (el_id, key);
+            if unique {
+                let hit = self.cache.as_mut().and_then(|c| match c.items.remove(&id) {
+                    Some(m) if m.same_inputs(&index, item, &free) => Some(m),
+                    _ => None,
+                });
+                if let Some(m) = hit {
+                    out.push(VNode::Memo {
+                        fp: m.fp,
+                        unchanged: true,
+                        node: m.node.clone(),
+                    });
+                    self.next.insert(id, m);
+                    continue;
+                }
+            }
             let vars = Vars {
-                vars: vec![(f.index.clone(), index), (f.item.clone(), item)],
+                vars: vec![
+                    (f.index.clone(), index.clone()),
+                    (f.item.clone(), item.clone()),
+                ],
                 parent: Some(scope),
             };
             let show = match &el.cond {
                 Some(Cond::If(p)) => truthy(&self.value(p, &vars)),
                 _ => true,
             };
-            if show {
-                self.element_into(el, &vars, cx, out)?;
+            if !show {
+                continue;
+            }
+            let mut one = Vec::with_capacity(1);
+            self.memo_off += 1;
+            let r = self.element_into(el, &vars, cx, &mut one);
+            self.memo_off -= 1;
+            r?;
+            for node in one {
+                if unique {
+                    let fp = self.cache.as_mut().map_or(0, |c| {
+                        c.next_fp += 1;
+                        c.next_fp
+                    });
+                    let node = Rc::new(node);
+                    self.next.insert(
+                        id.clone(),
+                        Memo {
+                            index: index.clone(),
+                            item: item.clone(),
+                            free: free.clone(),
+                            node: node.clone(),
+                            fp,
+                        },
+                    );
+                    out.push(VNode::Memo {
+                        fp,
+                        unchanged: false,
+                        node,
+                    });
+                } else {
+                    out.push(node);
+                }
             }
         }
         Ok(())
+    }
+
+    /// The names a keyed loop's body reads from outside the loop, or `None`
+    /// when the body cannot be memoised (it includes another file).
+    fn free_names(&mut self, el: &Element) -> Option<Rc<Vec<String>>> {
+        let cache = self.cache.as_mut()?;
+        let id = el as *const Element as usize;
+        if let Some(v) = cache.free.get(&id) {
+            return v.clone();
+        }
+        let mut names = Vec::new();
+        let f = el.for_loop.as_ref()?;
+        let bound = vec![f.item.clone(), f.index.clone()];
+        let ok = collect_free(el, &bound, &mut names, true);
+        names.sort();
+        names.dedup();
+        let v = ok.then(|| Rc::new(names));
+        cache.free.insert(id, v.clone());
+        v
     }
 
     fn element_into(
@@ -277,7 +462,10 @@ impl<'a> Renderer<'a> {
                     templates: cx.templates,
                     depth: cx.depth + 1,
                 };
-                return self.nodes_into(&doc.nodes, scope, &inner, out);
+                self.memo_off += 1;
+                let r = self.nodes_into(&doc.nodes, scope, &inner, out);
+                self.memo_off -= 1;
+                return r;
             }
             _ => {}
         }
@@ -294,14 +482,10 @@ impl<'a> Renderer<'a> {
             }
             attrs.insert(a.name.clone(), v);
         }
-        let key = el.key.as_ref().map(|k| {
-            if k == "*this" {
-                to_text(scope.get(item_name(el)).unwrap_or(&Value::Null))
-            } else {
-                let item = scope.get(item_name(el)).cloned().unwrap_or(Value::Null);
-                to_text(item.get(k).unwrap_or(&Value::Null))
-            }
-        });
+        let key = el
+            .key
+            .as_ref()
+            .map(|_| item_key(el, scope.get(item_name(el)).unwrap_or(&Value::Null)));
         let mut children = Vec::new();
         self.nodes_into(&el.children, scope, cx, &mut children)?;
         out.push(VNode::Element {
@@ -344,7 +528,10 @@ impl<'a> Renderer<'a> {
             templates: cx.templates,
             depth: cx.depth + 1,
         };
-        self.nodes_into(nodes, &data, &inner, out)
+        self.memo_off += 1;
+        let r = self.nodes_into(nodes, &data, &inner, out);
+        self.memo_off -= 1;
+        r
     }
 
     /// A single `{{expr}}` keeps its value; anything else is text.
@@ -365,6 +552,60 @@ impl<'a> Renderer<'a> {
         }
         s
     }
+}
+
+/// The `a:key` string of one item.
+fn item_key(el: &Element, item: &Value) -> String {
+    match el.key.as_deref() {
+        Some("*this") | None => to_text(item),
+        Some(k) => to_text(item.get(k).unwrap_or(&Value::Null)),
+    }
+}
+
+fn parts_names(parts: &[Part], bound: &[String], out: &mut Vec<String>) {
+    for p in parts {
+        if let Part::Expr(e, _) = p {
+            let mut n = Vec::new();
+            e.names(&mut n);
+            out.extend(n.into_iter().filter(|x| !bound.contains(x)));
+        }
+    }
+}
+
+/// Collects the names `el` reads that `bound` does not bind. `is_loop_root` is
+/// true for the a:for element itself, whose list expression is evaluated
+/// outside its own bindings. Returns false when the subtree includes a file.
+fn collect_free(el: &Element, bound: &[String], out: &mut Vec<String>, is_loop_root: bool) -> bool {
+    if el.tag == "include" {
+        return false;
+    }
+    let mut inner = bound.to_vec();
+    if let Some(f) = &el.for_loop {
+        if !is_loop_root {
+            parts_names(&f.list, bound, out);
+            inner.push(f.item.clone());
+            inner.push(f.index.clone());
+        }
+    }
+    if let Some(Cond::If(p) | Cond::Elif(p)) = &el.cond {
+        parts_names(p, &inner, out);
+    }
+    for a in &el.attrs {
+        if let Some(v) = &a.value {
+            parts_names(v, &inner, out);
+        }
+    }
+    for c in &el.children {
+        match c {
+            Node::Text(parts, _) => parts_names(parts, &inner, out),
+            Node::Element(e) => {
+                if !collect_free(e, &inner, out, false) {
+                    return false;
+                }
+            }
+        }
+    }
+    true
 }
 
 fn item_name(el: &Element) -> &str {
@@ -512,5 +753,117 @@ mod tests {
             Some("common/x.axml".into())
         );
         assert_eq!(resolve("pages/a/a.axml", "../../../x"), None);
+    }
+}
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+    use crate::render::axml::parse;
+    use crate::render::diff::{diff_root, Ids, PatchOp};
+    use crate::render::vdom::DomNode;
+    use proptest::prelude::*;
+    use serde_json::json;
+
+    struct NoFiles;
+    impl Loader for NoFiles {
+        fn load(&self, p: &str) -> Result<Arc<Document>, String> {
+            Err(format!("no {p}"))
+        }
+    }
+
+    const SRC: &str = r#"<view a:for="{{rows}}" a:key="id" class="row {{item.id == selected ? 'on' : ''}}">
+  <text>{{index}}. {{item.name}} {{currency}}</text>
+  <view a:for="{{item.tags}}" a:for-item="t" a:key="*this">{{t}}</view>
+</view>"#;
+
+    fn shape(n: &DomNode) -> serde_json::Value {
+        json!({"tag": n.tag, "text": n.text, "attrs": n.attrs, "key": n.key,
+               "children": n.children.iter().map(shape).collect::<Vec<_>>()})
+    }
+
+    /// Renders `steps` in sequence with a cache, and each step fresh without one:
+    /// the mounted trees must always agree.
+    const SRC2: &str = r#"<template name="list"><view a:for="{{rows}}" a:key="id">{{item.name}}</view></template>
+<template is="list" data="{{rows: rows}}"/>
+<template is="list" data="{{rows: rows}}"/>
+<view a:if="{{currency == 'USD'}}"><view a:for="{{rows}}" a:key="id">{{item.name}}</view></view>"#;
+
+    fn check(steps: &[serde_json::Value]) -> Vec<Vec<PatchOp>> {
+        check_src(SRC, steps)
+    }
+
+    fn check_src(src: &str, steps: &[serde_json::Value]) -> Vec<Vec<PatchOp>> {
+        let doc = parse(src).expect("parses");
+        let (mut page, mut ids, mut cache) =
+            (DomNode::root(), Ids::default(), RenderCache::default());
+        let mut all_ops = Vec::new();
+        for data in steps {
+            let v = Renderer::new(&NoFiles, 375.0)
+                .render_cached(&doc, "p.axml", data, &mut cache)
+                .expect("renders");
+            all_ops.push(diff_root(&mut page, v, &mut ids));
+            let mut fresh = DomNode::root();
+            let v = Renderer::new(&NoFiles, 375.0)
+                .render(&doc, "p.axml", data)
+                .expect("renders");
+            diff_root(&mut fresh, v, &mut Ids::default());
+            assert_eq!(
+                shape(&page),
+                shape(&fresh),
+                "cached render diverged at {data}"
+            );
+        }
+        all_ops
+    }
+
+    fn rows(names: &[&str]) -> serde_json::Value {
+        json!(names
+            .iter()
+            .map(|n| json!({"id": n, "name": n.to_uppercase(), "tags": [format!("{n}-t")]}))
+            .collect::<Vec<_>>())
+    }
+
+    #[test]
+    fn unchanged_items_produce_no_ops_and_free_names_invalidate() {
+        let base = json!({"rows": rows(&["a", "b", "c"]), "currency": "USD", "selected": "a"});
+        let mut one = base.clone();
+        one["rows"][1]["name"] = json!("Bee");
+        let mut cur = one.clone();
+        cur["currency"] = json!("EUR");
+        let mut shifted = cur.clone();
+        shifted["rows"] = json!([{"id": "z", "name": "Z", "tags": []}])
+            .as_array()
+            .expect("a")
+            .iter()
+            .cloned()
+            .chain(cur["rows"].as_array().expect("a").iter().cloned())
+            .collect();
+        let ops = check(&[base, one, cur, shifted]);
+        assert_eq!(ops[1].len(), 1, "one changed row is one op: {:?}", ops[1]);
+        assert!(
+            ops[2].len() >= 3,
+            "a changed free name re-renders every row: {:?}",
+            ops[2]
+        );
+        assert!(!ops[3].is_empty());
+    }
+
+    proptest! {
+        #[test]
+        fn cached_renders_always_match_fresh_ones(
+            steps in proptest::collection::vec(
+                (proptest::collection::vec((0u8..6, 0u8..3), 0..6), 0u8..2, 0u8..4), 1..6)
+        ) {
+            let datas: Vec<serde_json::Value> = steps.iter().map(|(rs, cur, sel)| {
+                let mut seen = std::collections::HashSet::new();
+                let list: Vec<serde_json::Value> = rs.iter().filter(|(k, _)| seen.insert(*k)).map(|(k, n)| {
+                    json!({"id": format!("k{k}"), "name": format!("n{n}"), "tags": (0..*n).map(|t| format!("t{t}")).collect::<Vec<_>>()})
+                }).collect();
+                json!({"rows": list, "currency": if *cur == 0 { "USD" } else { "EUR" }, "selected": format!("k{sel}")})
+            }).collect();
+            check(&datas);
+            check_src(SRC2, &datas);
+        }
     }
 }

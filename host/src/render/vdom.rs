@@ -27,6 +27,19 @@ pub enum VNode {
         /// The text.
         text: String,
     },
+    /// A keyed `a:for` item rendered with the page's render cache. When
+    /// `unchanged`, the node mounted from the last render of the same item
+    /// (marked with `fp`) is kept as it is, without a diff; any other node is
+    /// patched or mounted from `node`.
+    #[serde(skip)]
+    Memo {
+        /// Identifies the item (its loop and key) within the page.
+        fp: u64,
+        /// Whether its inputs are the same as at the last render.
+        unchanged: bool,
+        /// The rendered item.
+        node: std::rc::Rc<VNode>,
+    },
 }
 
 /// A node id, unique within a page; the page root is 0.
@@ -55,6 +68,9 @@ pub struct DomNode {
     /// Children.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<DomNode>,
+    /// The render-cache item this node was last rendered from (0: none).
+    #[serde(skip)]
+    pub memo: u64,
 }
 
 impl DomNode {
@@ -67,6 +83,7 @@ impl DomNode {
             attrs: BTreeMap::new(),
             key: None,
             children: Vec::new(),
+            memo: 0,
         }
     }
 

@@ -13,7 +13,7 @@ use crate::render::acss;
 use crate::render::axml::{self, Document};
 use crate::render::diff::{diff_root, Ids, PatchOp};
 use crate::render::events::{self, EventKind};
-use crate::render::template::{Loader, Renderer};
+use crate::render::template::{Loader, RenderCache, Renderer};
 use crate::render::vdom::{DomNode, NodeId};
 use crate::surface::selector::Selector;
 use crate::surface::{ErrorView, PageChrome, Surface};
@@ -108,6 +108,7 @@ struct PageState {
     data: Value,
     dom: DomNode,
     ids: Ids,
+    cache: RenderCache,
     dirty: bool,
     callbacks: Vec<u64>,
     error: Option<ErrorView>,
@@ -436,7 +437,7 @@ impl<S: Surface> Runtime<S> {
             callbacks.append(&mut p.callbacks);
             let Some(doc) = p.doc.clone() else { continue };
             let file = format!("{}.axml", p.route);
-            match renderer.render(&doc, &file, &p.data) {
+            match renderer.render_cached(&doc, &file, &p.data, &mut p.cache) {
                 Ok(nodes) => {
                     let ops = diff_root(&mut p.dom, nodes, &mut p.ids);
                     if !ops.is_empty() {
@@ -573,6 +574,7 @@ impl<S: Surface> Runtime<S> {
             data: Value::Object(Map::new()),
             dom: DomNode::root(),
             ids: Ids::default(),
+            cache: RenderCache::default(),
             dirty: false,
             callbacks: Vec::new(),
             error: None,
