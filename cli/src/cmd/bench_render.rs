@@ -8,7 +8,7 @@ use mpkit_host::logic::engine::{JsLimits, LogicLayer};
 use mpkit_host::logic::protocol::ToLogic;
 use mpkit_host::render::axml;
 use mpkit_host::render::diff::{diff_root, Ids};
-use mpkit_host::render::template::{Loader, RenderCache, Renderer};
+use mpkit_host::render::template::{Changes, Loader, RenderCache, Renderer};
 use mpkit_host::render::vdom::DomNode;
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -59,14 +59,22 @@ pub(crate) fn render(runs: u32, rows: u32, o: &mut Output<'_>) -> Result<()> {
         let mut ids = Ids::default();
         let mut cache = RenderCache::default();
         let base = renderer
-            .render_cached(&doc, "bench.axml", &data, &mut cache)
+            .render_cached(
+                &doc,
+                "bench.axml",
+                &data,
+                &mut cache,
+                &Changes::everything(),
+            )
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         diff_root(&mut page, base, &mut ids);
         let i = (run as usize * 7919) % rows as usize;
         data["rows"][i]["name"] = Value::String(format!("Changed {run}"));
+        let mut changes = Changes::default();
+        changes.record(&format!("rows[{i}].name"));
         let t = Instant::now();
         let nodes = renderer
-            .render_cached(&doc, "bench.axml", &data, &mut cache)
+            .render_cached(&doc, "bench.axml", &data, &mut cache, &changes)
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         let ops = diff_root(&mut page, nodes, &mut ids);
         let pbytes = serde_json::to_vec(&ops)?.len();

@@ -195,6 +195,19 @@ fn diff_children(
     ids: &mut Ids,
     ops: &mut Vec<PatchOp>,
 ) -> Vec<DomNode> {
+    // The common case after setData: the same children, by key, in the same order.
+    let same_shape = old.len() == new.len()
+        && old
+            .iter()
+            .zip(&new)
+            .all(|(o, v)| o.key.as_deref() == key_of(v) && same_kind(o, v));
+    if same_shape {
+        return old
+            .into_iter()
+            .zip(new)
+            .map(|(o, v)| patch(o, v, ids, ops))
+            .collect();
+    }
     let keyed = !new.is_empty()
         && new.iter().all(|v| key_of(v).is_some())
         && old.iter().all(|o| o.key.is_some())

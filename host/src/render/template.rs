@@ -1,7 +1,7 @@
 //! Rendering a parsed document with page data into virtual DOM nodes.
 
 use super::axml::{Cond, Document, Element, Node, Part, Pos};
-use super::expr::{eval, to_text, truthy, Scope};
+use super::expr::{eval, to_text, truthy, Expr, Scope};
 use super::vdom::VNode;
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -85,9 +85,54 @@ impl Scope for Vars<'_> {
 /// change is neither rendered nor diffed again. One cache per page.
 #[derive(Debug, Default)]
 pub struct RenderCache {
-    items: HashMap<(usize, String), Memo>,
+    /// Per memoised loop element, its items in order (key and memo; `None` for
+    /// items that were not memoised).
+    loops: HashMap<usize, Vec<Option<(String, Memo)>>>,
     free: HashMap<usize, Option<Rc<Vec<String>>>>,
     next_fp: u64,
+}
+
+/// Which data paths setData changed since the last render; lets the renderer
+/// skip even the comparison of loop items nobody touched.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    all: bool,
+    roots: HashSet<String>,
+    indexed: HashMap<String, HashSet<usize>>,
+}
+
+impl Changes {
+    /// Everything may have changed (a first render, or a data reset).
+    pub fn everything() -> Changes {
+        Changes {
+            all: true,
+            ..Changes::default()
+        }
+    }
+
+    /// Records a setData key such as `count`, `a.b` or `list[3].name`.
+    pub fn record(&mut self, path: &str) {
+        let root_end = path.find(['.', '[']).unwrap_or(path.len());
+        let root = &path[..root_end];
+        let rest = &path[root_end..];
+        let index = rest
+            .strip_prefix('[')
+            .and_then(|r| r.split(']').next())
+            .and_then(|n| n.parse::<usize>().ok());
+        match index {
+            Some(i) if !self.roots.contains(root) => {
+                self.indexed.entry(root.to_owned()).or_default().insert(i);
+            }
+            _ => {
+                self.indexed.remove(root);
+                self.roots.insert(root.to_owned());
+            }
+        }
+    }
+
+    fn touches(&self, name: &str) -> bool {
+        self.all || self.roots.contains(name) || self.indexed.contains_key(name)
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -115,7 +160,8 @@ pub struct Renderer<'a> {
     rpx: f64,
     nodes: usize,
     cache: Option<RenderCache>,
-    next: HashMap<(usize, String), Memo>,
+    next: HashMap<usize, Vec<Option<(String, Memo)>>>,
+    changes: Option<Changes>,
     /// Non-zero inside loop items, templates and includes, where one element can
     /// render more than once per page and so cannot be memoised by its identity.
     memo_off: usize,
@@ -130,6 +176,7 @@ impl<'a> Renderer<'a> {
             nodes: 0,
             cache: None,
             next: HashMap::new(),
+            changes: None,
             memo_off: 0,
         }
     }
@@ -143,15 +190,18 @@ impl<'a> Renderer<'a> {
         file: &str,
         data: &Value,
         cache: &mut RenderCache,
+        changes: &Changes,
     ) -> Result<Vec<VNode>, RenderError> {
         self.cache = Some(std::mem::take(cache));
+        self.changes = Some(changes.clone());
         self.next.clear();
         let result = self.render(doc, file, data);
+        self.changes = None;
         let mut used = self.cache.take().unwrap_or_default();
         match &result {
             // The cache describes exactly what was last rendered (and so mounted).
-            Ok(_) => used.items = std::mem::take(&mut self.next),
-            Err(_) => used.items.clear(),
+            Ok(_) => used.loops = std::mem::take(&mut self.next),
+            Err(_) => used.loops.clear(),
         }
         *cache = used;
         result
@@ -325,81 +375,143 @@ impl<'a> Renderer<'a> {
             }
             return Ok(());
         };
+        let el_id = el as *const Element as usize;
+        let prev = self
+            .cache
+            .as_mut()
+            .and_then(|c| c.loops.remove(&el_id))
+            .unwrap_or_default();
+        // Fast path: setData touched only some indices of this loop's list and none
+        // of the names its body reads; every other item is kept by position.
+        let dirty: Option<HashSet<usize>> = match (&self.changes, f.list.as_slice()) {
+            (Some(ch), [Part::Expr(Expr::Ident(root), _)])
+                if !ch.all
+                    && !ch.roots.contains(root)
+                    && !names.iter().any(|n| ch.touches(n))
+                    && prev.len() == items.len()
+                    && list.is_array() =>
+            {
+                let d = ch.indexed.get(root).cloned().unwrap_or_default();
+                (d.len() <= items.len() / 8 + 1).then_some(d)
+            }
+            _ => None,
+        };
         let free = Rc::new(
             names
                 .iter()
                 .map(|n| scope.get(n).cloned().unwrap_or(Value::Null))
                 .collect::<Vec<_>>(),
         );
-        let el_id = el as *const Element as usize;
-        let mut seen = HashSet::new();
-        for (index, item) in items {
-            let key = item_key(el, item);
-            // A repeated key makes "the node with this key" ambiguous: render it plainly.
-            let unique = seen.insert(key.clone());
-            let id = (el_id, key);
-            if unique {
-                let hit = self.cache.as_mut().and_then(|c| match c.items.remove(&id) {
-                    Some(m) if m.same_inputs(&index, item, &free) => Some(m),
-                    _ => None,
-                });
-                if let Some(m) = hit {
-                    out.push(VNode::Memo {
-                        fp: m.fp,
-                        unchanged: true,
-                        node: m.node.clone(),
-                    });
-                    self.next.insert(id, m);
-                    continue;
+        let mut next: Vec<Option<(String, Memo)>> = Vec::with_capacity(items.len());
+        if let Some(dirty) = dirty {
+            let mut prev = prev;
+            for (i, (index, item)) in items.into_iter().enumerate() {
+                if !dirty.contains(&i) {
+                    if let Some((key, m)) = prev.get_mut(i).and_then(Option::take) {
+                        out.push(VNode::Memo {
+                            fp: m.fp,
+                            unchanged: true,
+                            node: m.node.clone(),
+                        });
+                        next.push(Some((key, m)));
+                        continue;
+                    }
                 }
+                let key = item_key(el, item);
+                let clash = prev.iter().flatten().any(|(k, _)| *k == key)
+                    || next.iter().flatten().any(|(k, _)| *k == key);
+                next.push(self.memo_item(el, f, scope, cx, out, index, item, key, !clash, &free)?);
             }
-            let vars = Vars {
-                vars: vec![
-                    (f.index.clone(), index.clone()),
-                    (f.item.clone(), item.clone()),
-                ],
-                parent: Some(scope),
-            };
-            let show = match &el.cond {
-                Some(Cond::If(p)) => truthy(&self.value(p, &vars)),
-                _ => true,
-            };
-            if !show {
-                continue;
-            }
-            let mut one = Vec::with_capacity(1);
-            self.memo_off += 1;
-            let r = self.element_into(el, &vars, cx, &mut one);
-            self.memo_off -= 1;
-            r?;
-            for node in one {
+        } else {
+            // Slow path: match items to the last render by key and compare their inputs.
+            let mut by_key: HashMap<String, Memo> = prev.into_iter().flatten().collect();
+            let mut seen = HashSet::new();
+            for (index, item) in items {
+                let key = item_key(el, item);
+                // A repeated key makes "the node with this key" ambiguous: render it plainly.
+                let unique = seen.insert(key.clone());
                 if unique {
-                    let fp = self.cache.as_mut().map_or(0, |c| {
-                        c.next_fp += 1;
-                        c.next_fp
-                    });
-                    let node = Rc::new(node);
-                    self.next.insert(
-                        id.clone(),
-                        Memo {
-                            index: index.clone(),
-                            item: item.clone(),
-                            free: free.clone(),
-                            node: node.clone(),
-                            fp,
-                        },
-                    );
-                    out.push(VNode::Memo {
-                        fp,
-                        unchanged: false,
-                        node,
-                    });
-                } else {
-                    out.push(node);
+                    if let Some(m) = by_key
+                        .remove(&key)
+                        .filter(|m| m.same_inputs(&index, item, &free))
+                    {
+                        out.push(VNode::Memo {
+                            fp: m.fp,
+                            unchanged: true,
+                            node: m.node.clone(),
+                        });
+                        next.push(Some((key, m)));
+                        continue;
+                    }
                 }
+                next.push(self.memo_item(el, f, scope, cx, out, index, item, key, unique, &free)?);
             }
         }
+        self.next.insert(el_id, next);
         Ok(())
+    }
+
+    /// Renders one loop item; when `memoise`, wraps it for the cache.
+    #[allow(clippy::too_many_arguments)]
+    fn memo_item(
+        &mut self,
+        el: &Element,
+        f: &super::axml::ForLoop,
+        scope: &dyn Scope,
+        cx: &Cx<'_>,
+        out: &mut Vec<VNode>,
+        index: Value,
+        item: &Value,
+        key: String,
+        memoise: bool,
+        free: &Rc<Vec<Value>>,
+    ) -> Result<Option<(String, Memo)>, RenderError> {
+        let vars = Vars {
+            vars: vec![
+                (f.index.clone(), index.clone()),
+                (f.item.clone(), item.clone()),
+            ],
+            parent: Some(scope),
+        };
+        let show = match &el.cond {
+            Some(Cond::If(p)) => truthy(&self.value(p, &vars)),
+            _ => true,
+        };
+        if !show {
+            return Ok(None);
+        }
+        let mut one = Vec::with_capacity(1);
+        self.memo_off += 1;
+        let r = self.element_into(el, &vars, cx, &mut one);
+        self.memo_off -= 1;
+        r?;
+        let Some(node) = one.pop() else {
+            return Ok(None);
+        };
+        if !memoise {
+            out.push(node);
+            return Ok(None);
+        }
+        let fp = self.cache.as_mut().map_or(0, |c| {
+            c.next_fp += 1;
+            c.next_fp
+        });
+        let node = Rc::new(node);
+        out.push(VNode::Memo {
+            fp,
+            unchanged: false,
+            node: node.clone(),
+        });
+        Ok(Some((
+            key,
+            Memo {
+                index,
+                item: item.clone(),
+                free: free.clone(),
+                node,
+                fp,
+            },
+        )))
     }
 
     /// The names a keyed loop's body reads from outside the loop, or `None`
@@ -798,9 +910,16 @@ mod cache_tests {
         let (mut page, mut ids, mut cache) =
             (DomNode::root(), Ids::default(), RenderCache::default());
         let mut all_ops = Vec::new();
+        let mut prev: Option<&serde_json::Value> = None;
         for data in steps {
+            // Alternate between the precise changes setData would report and "everything".
+            let changes = match prev {
+                Some(p) if all_ops.len() % 2 == 1 => changes_between(p, data),
+                _ => Changes::everything(),
+            };
+            prev = Some(data);
             let v = Renderer::new(&NoFiles, 375.0)
-                .render_cached(&doc, "p.axml", data, &mut cache)
+                .render_cached(&doc, "p.axml", data, &mut cache, &changes)
                 .expect("renders");
             all_ops.push(diff_root(&mut page, v, &mut ids));
             let mut fresh = DomNode::root();
@@ -815,6 +934,50 @@ mod cache_tests {
             );
         }
         all_ops
+    }
+
+    /// The setData keys that would turn `old` into `new`: `rows[i]` for changed
+    /// items of an equal-length list, the root name otherwise.
+    fn changes_between(old: &serde_json::Value, new: &serde_json::Value) -> Changes {
+        let mut c = Changes::default();
+        let empty = serde_json::Map::new();
+        let (o, n) = (
+            old.as_object().unwrap_or(&empty),
+            new.as_object().unwrap_or(&empty),
+        );
+        for k in o.keys().chain(n.keys()) {
+            match (o.get(k), n.get(k)) {
+                (Some(serde_json::Value::Array(a)), Some(serde_json::Value::Array(b)))
+                    if a.len() == b.len() =>
+                {
+                    for (i, (x, y)) in a.iter().zip(b).enumerate() {
+                        if x != y {
+                            c.record(&format!("{k}[{i}]"));
+                        }
+                    }
+                }
+                (x, y) if x != y => c.record(k),
+                _ => {}
+            }
+        }
+        c
+    }
+
+    #[test]
+    fn changes_parse_set_data_keys() {
+        let mut c = Changes::default();
+        c.record("rows[3].name");
+        c.record("rows[5]");
+        c.record("count");
+        assert_eq!(c.indexed["rows"], HashSet::from([3, 5]));
+        assert!(c.roots.contains("count"));
+        c.record("rows");
+        assert!(!c.indexed.contains_key("rows") && c.roots.contains("rows"));
+        c.record("rows[1]");
+        assert!(
+            !c.indexed.contains_key("rows"),
+            "a replaced root stays fully changed"
+        );
     }
 
     fn rows(names: &[&str]) -> serde_json::Value {

@@ -13,7 +13,7 @@ use crate::render::acss;
 use crate::render::axml::{self, Document};
 use crate::render::diff::{diff_root, Ids, PatchOp};
 use crate::render::events::{self, EventKind};
-use crate::render::template::{Loader, RenderCache, Renderer};
+use crate::render::template::{Changes, Loader, RenderCache, Renderer};
 use crate::render::vdom::{DomNode, NodeId};
 use crate::surface::selector::Selector;
 use crate::surface::{ErrorView, PageChrome, Surface};
@@ -109,6 +109,7 @@ struct PageState {
     dom: DomNode,
     ids: Ids,
     cache: RenderCache,
+    changes: Changes,
     dirty: bool,
     callbacks: Vec<u64>,
     error: Option<ErrorView>,
@@ -279,6 +280,7 @@ impl<S: Surface> Runtime<S> {
                 FromLogic::InitialData { page, data } => {
                     if let Some(p) = self.page_mut(page) {
                         p.data = data;
+                        p.changes = Changes::everything();
                         p.dirty = true;
                     }
                 }
@@ -290,6 +292,7 @@ impl<S: Surface> Runtime<S> {
                     let mut failed = None;
                     if let Some(p) = self.page_mut(page) {
                         for (k, v) in patch {
+                            p.changes.record(&k);
                             if let Err(e) = data::set_path(&mut p.data, &k, v) {
                                 failed = Some(e);
                             }
@@ -437,7 +440,8 @@ impl<S: Surface> Runtime<S> {
             callbacks.append(&mut p.callbacks);
             let Some(doc) = p.doc.clone() else { continue };
             let file = format!("{}.axml", p.route);
-            match renderer.render_cached(&doc, &file, &p.data, &mut p.cache) {
+            let changes = std::mem::take(&mut p.changes);
+            match renderer.render_cached(&doc, &file, &p.data, &mut p.cache, &changes) {
                 Ok(nodes) => {
                     let ops = diff_root(&mut p.dom, nodes, &mut p.ids);
                     if !ops.is_empty() {
@@ -575,6 +579,7 @@ impl<S: Surface> Runtime<S> {
             dom: DomNode::root(),
             ids: Ids::default(),
             cache: RenderCache::default(),
+            changes: Changes::everything(),
             dirty: false,
             callbacks: Vec::new(),
             error: None,
