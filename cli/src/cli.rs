@@ -213,6 +213,17 @@ pub(crate) enum BenchCommand {
         #[command(flatten)]
         fmt: Fmt,
     },
+    /// Cold start of the sample app, setData at 16 KB, and memory per running app.
+    Runtime {
+        /// Measured runs (the median is reported).
+        #[arg(long, default_value_t = 15)]
+        runs: u32,
+        /// Mini programs running at once for the memory figure.
+        #[arg(long, default_value_t = 20)]
+        apps: u32,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -270,7 +281,9 @@ impl Command {
                 RootCommand::Init { fmt, .. } | RootCommand::Rotate { fmt, .. } => fmt.json,
             },
             Command::Bench { command } => match command {
-                BenchCommand::Install { fmt, .. } | BenchCommand::Render { fmt, .. } => fmt.json,
+                BenchCommand::Install { fmt, .. }
+                | BenchCommand::Render { fmt, .. }
+                | BenchCommand::Runtime { fmt, .. } => fmt.json,
             },
         }
     }

@@ -2,6 +2,7 @@
 
 mod bench;
 mod bench_render;
+mod bench_runtime;
 mod bundle;
 mod demo;
 mod root;
@@ -101,6 +102,7 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
                 runs, files, bytes, ..
             } => bench::install(runs, files, bytes, o),
             BenchCommand::Render { runs, rows, .. } => bench_render::render(runs, rows, o),
+            BenchCommand::Runtime { runs, apps, .. } => bench_runtime::runtime(runs, apps, o),
         },
     }
 }

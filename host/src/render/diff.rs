@@ -388,51 +388,85 @@ fn lis(seq: &[Option<usize>]) -> Vec<bool> {
 /// Applies ops to a mounted tree: what every surface does. Unknown ids are
 /// errors, so a confused surface is noticed rather than silently diverging.
 pub fn apply(root: &mut DomNode, ops: &[PatchOp]) -> Result<(), String> {
+    // Attribute and text ops are looked up through an index of child paths,
+    // built once and rebuilt only after a structural op, so a batch of 1,000
+    // text changes is linear rather than quadratic.
+    let mut index: Option<HashMap<NodeId, Vec<usize>>> = None;
     for op in ops {
         match op {
             PatchOp::Insert {
                 parent,
-                index,
+                index: at,
                 node,
             } => {
+                index = None;
                 let p = root
                     .find_mut(*parent)
                     .ok_or_else(|| format!("insert into unknown node {parent}"))?;
-                let at = (*index).min(p.children.len());
+                let at = (*at).min(p.children.len());
                 p.children.insert(at, node.clone());
             }
             PatchOp::Remove { id } => {
+                index = None;
                 detach(root, *id).ok_or_else(|| format!("remove of unknown node {id}"))?;
             }
-            PatchOp::Move { id, parent, index } => {
+            PatchOp::Move {
+                id,
+                parent,
+                index: at,
+            } => {
+                index = None;
                 let node = detach(root, *id).ok_or_else(|| format!("move of unknown node {id}"))?;
                 let p = root
                     .find_mut(*parent)
                     .ok_or_else(|| format!("move into unknown node {parent}"))?;
-                let at = (*index).min(p.children.len());
+                let at = (*at).min(p.children.len());
                 p.children.insert(at, node);
             }
             PatchOp::SetAttr { id, name, value } => {
-                let n = root
-                    .find_mut(*id)
+                let n = lookup(root, &mut index, *id)
                     .ok_or_else(|| format!("attribute on unknown node {id}"))?;
                 n.attrs.insert(name.clone(), value.clone());
             }
             PatchOp::RemoveAttr { id, name } => {
-                let n = root
-                    .find_mut(*id)
+                let n = lookup(root, &mut index, *id)
                     .ok_or_else(|| format!("attribute on unknown node {id}"))?;
                 n.attrs.remove(name);
             }
             PatchOp::SetText { id, text } => {
-                let n = root
-                    .find_mut(*id)
+                let n = lookup(root, &mut index, *id)
                     .ok_or_else(|| format!("text on unknown node {id}"))?;
                 n.text = text.clone();
             }
         }
     }
     Ok(())
+}
+
+fn lookup<'a>(
+    root: &'a mut DomNode,
+    index: &mut Option<HashMap<NodeId, Vec<usize>>>,
+    id: NodeId,
+) -> Option<&'a mut DomNode> {
+    let index = index.get_or_insert_with(|| {
+        let mut m = HashMap::new();
+        let mut path = Vec::new();
+        fn walk(n: &DomNode, path: &mut Vec<usize>, m: &mut HashMap<NodeId, Vec<usize>>) {
+            m.insert(n.id, path.clone());
+            for (i, c) in n.children.iter().enumerate() {
+                path.push(i);
+                walk(c, path, m);
+                path.pop();
+            }
+        }
+        walk(root, &mut path, &mut m);
+        m
+    });
+    let mut n = root;
+    for &i in index.get(&id)? {
+        n = n.children.get_mut(i)?;
+    }
+    Some(n)
 }
 
 fn detach(node: &mut DomNode, id: NodeId) -> Option<DomNode> {
