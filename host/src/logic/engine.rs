@@ -170,9 +170,7 @@ fn native_set_data(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult
                 .into())
         }
     };
-    let size = serde_json::to_vec(&patch)
-        .map(|v| v.len())
-        .unwrap_or(usize::MAX);
+    let size = json_len(&patch);
     if size > MAX_SET_DATA_BYTES {
         return Err(JsNativeError::range()
             .with_message(format!(
@@ -189,6 +187,25 @@ fn native_set_data(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult
             callback,
         },
     )
+}
+
+/// The serialized length of `v`, counted without building the string.
+fn json_len(v: &impl serde::Serialize) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    match serde_json::to_writer(&mut c, v) {
+        Ok(()) => c.0,
+        Err(_) => usize::MAX,
+    }
 }
 
 fn native_initial_data(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
