@@ -2,7 +2,14 @@
 //!
 //! Per-app storage, file and network policy for mini programs, as pure policy.
 //!
-//! **Invariant**: this crate does no I/O. It decides (storage quotas, file paths
-//! inside an app's own space, network allowlists where deny wins and an empty list
-//! denies); callers in `host` carry the decisions out. The policy itself arrives
-//! with the JSAPI and sandbox issue.
+//! **Invariant**: this crate does no I/O (clippy's `disallowed-methods` in
+//! `sandbox/clippy.toml` enforces it). It decides, `host` carries the decisions out.
+//! Deny wins, and an empty list denies.
+#![warn(missing_docs)]
+
+mod error;
+pub mod net;
+
+pub use error::Denied;
+pub mod acl;
+pub mod storage;
