@@ -128,6 +128,7 @@ pub(crate) fn render(runs: u32, rows: u32, o: &mut Output<'_>) -> Result<()> {
         per_call.push(many.saturating_sub(none) / 10_000);
     }
 
+    let gate = gate_cost()?;
     let ms = |d: Duration| d.as_secs_f64() * 1000.0;
     let (m_full, m_incr) = (median(full), median(incr));
     let speedup = ms(m_full) / ms(m_incr).max(1e-9);
@@ -138,6 +139,7 @@ pub(crate) fn render(runs: u32, rows: u32, o: &mut Output<'_>) -> Result<()> {
         "fullRenderMs": ms(m_full), "incrementalMs": ms(m_incr), "speedup": speedup,
         "fullRenderBytes": full_bytes, "patchBytes": patch_bytes, "patchToFullBytes": byte_ratio,
         "contextCreateMs": ms(m_create), "nativeCallUs": m_call.as_secs_f64() * 1e6,
+        "gateCheckUs": gate.as_secs_f64() * 1e6,
         "goals": {"patchUnder1PercentOfFull": byte_ratio < 0.01, "atLeast20xFaster": speedup >= 20.0},
     });
     o.emit(&value, || {
@@ -146,6 +148,7 @@ pub(crate) fn render(runs: u32, rows: u32, o: &mut Output<'_>) -> Result<()> {
             vec!["one changed row (render + diff + serialize)".into(), format!("{:.3} ms", ms(m_incr)), format!("{patch_bytes} B")],
             vec!["boa context + prelude".into(), format!("{:.3} ms", ms(m_create)), String::new()],
             vec!["one native call from JS".into(), format!("{:.2} us", m_call.as_secs_f64() * 1e6), String::new()],
+            vec!["one JSAPI gate check (request, URL on the list)".into(), format!("{:.3} us", gate.as_secs_f64() * 1e6), String::new()],
         ];
         format!(
             "{} rows, median of {runs} runs\n{}patch/full bytes: {:.4}% (goal < 1%: {}); speedup: {speedup:.1}x (goal >= 20x: {})",
@@ -157,4 +160,48 @@ pub(crate) fn render(runs: u32, rows: u32, o: &mut Output<'_>) -> Result<()> {
         )
     })?;
     Ok(())
+}
+
+/// The cost of the dispatcher's four gates for `my.request` with an allowed URL.
+fn gate_cost() -> Result<Duration> {
+    use mpkit_jsapi::registry::builtin_decls;
+    use mpkit_jsapi::{AppContext, Call, ConsentStore, Dispatcher, Prompter};
+    use mpkit_sandbox::acl::ScopeDecision;
+    struct NoConsent;
+    impl ConsentStore for NoConsent {
+        fn decision(&self, _: &str, _: &str, _: &str) -> Option<ScopeDecision> {
+            None
+        }
+        fn record(&self, _: &str, _: &str, _: &str, _: ScopeDecision) {}
+    }
+    impl Prompter for NoConsent {
+        fn ask(&self, _: &str, _: &str) -> bool {
+            false
+        }
+    }
+    let mut d = Dispatcher::new();
+    for decl in builtin_decls() {
+        d.register(decl, Box::new(|_: &Call<'_>| Ok(Value::Null)));
+    }
+    let keys = ["request".to_string()].into_iter().collect();
+    let lists = [(
+        "request".to_string(),
+        vec!["api.coffee.example".to_string()],
+    )]
+    .into_iter()
+    .collect();
+    let ctx = AppContext {
+        app_id: "bench".into(),
+        user: "u".into(),
+        acl: d.resolve(&keys, &Default::default()),
+        net: mpkit_sandbox::net::NetPolicy::from_lists(&lists).map_err(|e| anyhow::anyhow!(e))?,
+    };
+    let params = json!({"url": "https://api.coffee.example/menu?page=2", "method": "GET"});
+    let n = 20_000u32;
+    let t = Instant::now();
+    for _ in 0..n {
+        d.gate(&ctx, "request", &params, &NoConsent, &NoConsent, 0)
+            .map_err(|e| anyhow::anyhow!(e))?;
+    }
+    Ok(t.elapsed() / n)
 }

@@ -1,0 +1,356 @@
+//! The dispatcher's gates, in order, with a fake host.
+
+use crate::dispatch::{AppContext, Call, ConsentStore, Dispatcher, Prompter};
+use crate::error::ApiError;
+use crate::registry::{builtin_decls, ApiDecl, Kind, ParamType};
+use mpkit_sandbox::acl::ScopeDecision;
+use mpkit_sandbox::net::NetPolicy;
+use serde_json::{json, Value};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+#[derive(Default)]
+struct Consents(RefCell<HashMap<(String, String, String), ScopeDecision>>);
+impl ConsentStore for Consents {
+    fn decision(&self, user: &str, app: &str, scope: &str) -> Option<ScopeDecision> {
+        self.0
+            .borrow()
+            .get(&(user.into(), app.into(), scope.into()))
+            .cloned()
+    }
+    fn record(&self, user: &str, app: &str, scope: &str, d: ScopeDecision) {
+        self.0
+            .borrow_mut()
+            .insert((user.into(), app.into(), scope.into()), d);
+    }
+}
+
+struct Asker {
+    answer: bool,
+    asked: Cell<u32>,
+}
+impl Prompter for Asker {
+    fn ask(&self, _: &str, _: &str) -> bool {
+        self.asked.set(self.asked.get() + 1);
+        self.answer
+    }
+}
+
+fn echo(call: &Call<'_>) -> Result<Value, ApiError> {
+    Ok(
+        json!({"app": call.app_id, "user": call.user, "params": call.params, "url": call.url.map(|u| u.url.to_string())}),
+    )
+}
+
+fn host() -> Dispatcher {
+    let mut d = Dispatcher::new();
+    for decl in builtin_decls() {
+        d.register(decl, Box::new(echo));
+    }
+    d.register(
+        ApiDecl::new(
+            "getWalletBalance",
+            Kind::Async,
+            "The wallet's balance, with consent.",
+        )
+        .permission("getWalletBalance")
+        .scope("scope.walletBalance")
+        .param("currency", ParamType::String, false),
+        Box::new(|c: &Call<'_>| Ok(json!({"balance": 1200, "user": c.user}))),
+    );
+    d
+}
+
+fn ctx(d: &Dispatcher, keys: &[&str], scopes: &[&str]) -> AppContext {
+    let keys: BTreeSet<String> = keys.iter().map(|s| s.to_string()).collect();
+    let scopes: BTreeSet<String> = scopes.iter().map(|s| s.to_string()).collect();
+    let lists = BTreeMap::from([(
+        "request".to_string(),
+        vec!["api.coffee.example".to_string()],
+    )]);
+    AppContext {
+        app_id: "2021000000000001".into(),
+        user: "u-1".into(),
+        acl: d.resolve(&keys, &scopes),
+        net: NetPolicy::from_lists(&lists).expect("lists"),
+    }
+}
+
+fn asker(answer: bool) -> Asker {
+    Asker {
+        answer,
+        asked: Cell::new(0),
+    }
+}
+
+#[test]
+fn unknown_api_is_not_available() {
+    let d = host();
+    let c = ctx(&d, &[], &[]);
+    let e = d
+        .dispatch(
+            &c,
+            "formatDisk",
+            &json!({}),
+            &Consents::default(),
+            &asker(true),
+            0,
+        )
+        .expect_err("unknown");
+    assert_eq!(
+        (e.code(), e.clone()),
+        (1, ApiError::NotAvailable("formatDisk".into()))
+    );
+}
+
+#[test]
+fn unapproved_api_fails_without_a_prompt() {
+    let d = host();
+    let c = ctx(&d, &[], &[]);
+    let a = asker(true);
+    let e = d
+        .dispatch(&c, "getLocation", &json!({}), &Consents::default(), &a, 0)
+        .expect_err("not approved");
+    assert_eq!(
+        e,
+        ApiError::NotApproved {
+            api: "getLocation".into(),
+            permission: "getLocation".into()
+        }
+    );
+    assert_eq!(e.code(), 4);
+    assert_eq!(
+        a.asked.get(),
+        0,
+        "no prompt for what the platform did not approve"
+    );
+}
+
+#[test]
+fn scope_prompts_once_then_remembers() {
+    let d = host();
+    let c = ctx(&d, &["getOpenUserInfo"], &["scope.userInfo"]);
+    let store = Consents::default();
+    let yes = asker(true);
+    d.dispatch(&c, "getOpenUserInfo", &json!({}), &store, &yes, 100)
+        .expect("granted");
+    d.dispatch(&c, "getOpenUserInfo", &json!({}), &store, &yes, 101)
+        .expect("still granted");
+    assert_eq!(yes.asked.get(), 1);
+    let Some(ScopeDecision::Granted {
+        receipt, at: 100, ..
+    }) = store.decision("u-1", "2021000000000001", "scope.userInfo")
+    else {
+        panic!("no receipt")
+    };
+    assert!(receipt.contains("scope.userInfo"));
+}
+
+#[test]
+fn a_denial_stays_until_the_user_changes_it() {
+    let d = host();
+    let c = ctx(&d, &["getOpenUserInfo"], &["scope.userInfo"]);
+    let store = Consents::default();
+    let no = asker(false);
+    let e = d
+        .dispatch(&c, "getOpenUserInfo", &json!({}), &store, &no, 0)
+        .expect_err("denied");
+    assert_eq!(
+        (e.code(), e.clone()),
+        (11, ApiError::UserDenied("scope.userInfo".into()))
+    );
+    let e = d
+        .dispatch(&c, "getOpenUserInfo", &json!({}), &store, &asker(true), 1)
+        .expect_err("still denied");
+    assert_eq!(e.code(), 11);
+}
+
+#[test]
+fn bad_parameters_fail_before_any_prompt() {
+    let d = host();
+    let c = ctx(&d, &["setClipboard"], &["scope.clipboard"]);
+    let a = asker(true);
+    let e = d
+        .dispatch(
+            &c,
+            "setClipboard",
+            &json!({"text": 42}),
+            &Consents::default(),
+            &a,
+            0,
+        )
+        .expect_err("type");
+    assert_eq!(
+        e,
+        ApiError::InvalidParam {
+            param: "text".into(),
+            reason: "must be a string".into()
+        }
+    );
+    let e = d
+        .dispatch(&c, "setClipboard", &json!({}), &Consents::default(), &a, 0)
+        .expect_err("missing");
+    assert_eq!(
+        e,
+        ApiError::InvalidParam {
+            param: "text".into(),
+            reason: "is required".into()
+        }
+    );
+    let e = d
+        .dispatch(
+            &c,
+            "setClipboard",
+            &json!("text"),
+            &Consents::default(),
+            &a,
+            0,
+        )
+        .expect_err("not an object");
+    assert_eq!(e.code(), 2);
+    assert_eq!(a.asked.get(), 0);
+}
+
+#[test]
+fn network_arguments_are_checked_against_the_list() {
+    let d = host();
+    let c = ctx(&d, &["request"], &[]);
+    let ok = d
+        .dispatch(
+            &c,
+            "request",
+            &json!({"url": "https://api.coffee.example/menu"}),
+            &Consents::default(),
+            &asker(true),
+            0,
+        )
+        .expect("allowed");
+    assert_eq!(ok["url"], "https://api.coffee.example/menu");
+    for (url, want) in [
+        ("https://evil.example/", 4),
+        ("http://api.coffee.example/", 4),
+        ("https://user@api.coffee.example/", 4),
+        ("https://2130706433/", 4),
+        ("::not a url::", 2),
+    ] {
+        let e = d
+            .dispatch(
+                &c,
+                "request",
+                &json!({"url": url}),
+                &Consents::default(),
+                &asker(true),
+                0,
+            )
+            .expect_err(url);
+        assert_eq!(e.code(), want, "{url}: {e}");
+    }
+}
+
+#[test]
+fn identity_in_the_payload_is_ignored() {
+    let d = host();
+    let c = ctx(&d, &[], &[]);
+    let out = d
+        .dispatch(
+            &c,
+            "showToast",
+            &json!({"content": "hi", "appId": "other.app", "userId": "admin"}),
+            &Consents::default(),
+            &asker(true),
+            0,
+        )
+        .expect("toast");
+    assert_eq!(out["app"], "2021000000000001");
+    assert_eq!(out["user"], "u-1");
+    assert_eq!(out["params"], json!({"content": "hi"}));
+}
+
+#[test]
+fn custom_apis_pass_the_same_gates() {
+    let d = host();
+    let not_approved = ctx(&d, &[], &[]);
+    let e = d
+        .dispatch(
+            &not_approved,
+            "getWalletBalance",
+            &json!({}),
+            &Consents::default(),
+            &asker(true),
+            0,
+        )
+        .expect_err("gated");
+    assert_eq!(e.code(), 4);
+    let approved = ctx(&d, &["getWalletBalance"], &["scope.walletBalance"]);
+    let a = asker(true);
+    let out = d
+        .dispatch(
+            &approved,
+            "getWalletBalance",
+            &json!({}),
+            &Consents::default(),
+            &a,
+            0,
+        )
+        .expect("balance");
+    assert_eq!((out["balance"].as_i64(), a.asked.get()), (Some(1200), 1));
+}
+
+#[test]
+fn can_i_use_answers_from_the_table() {
+    let d = host();
+    assert!(d.can_i_use("request"));
+    assert!(d.can_i_use("request.timeout"));
+    assert!(d.can_i_use("request.success"));
+    assert!(!d.can_i_use("request.nope"));
+    assert!(!d.can_i_use("formatDisk"));
+    assert!(d.can_i_use("getStorageSync"));
+    assert!(
+        !d.can_i_use("getStorageSync.success"),
+        "sync APIs have no callbacks"
+    );
+}
+
+#[test]
+fn error_mapping_snapshot() {
+    let all = [
+        ApiError::NotAvailable("x".into()),
+        ApiError::InvalidParam {
+            param: "key".into(),
+            reason: "is required".into(),
+        },
+        ApiError::Internal("db".into()),
+        ApiError::NotApproved {
+            api: "getLocation".into(),
+            permission: "getLocation".into(),
+        },
+        ApiError::Forbidden(
+            "evil.example is not on this mini program's request domain list".into(),
+        ),
+        ApiError::UserDenied("scope.location".into()),
+        ApiError::Network("connection refused".into()),
+        ApiError::Timeout(60000),
+        ApiError::Decode("expected JSON".into()),
+        ApiError::Http(502),
+        ApiError::TooMany {
+            api: "request".into(),
+            limit: 10,
+        },
+    ];
+    let table: Vec<Value> = all.iter().map(ApiError::to_js).collect();
+    insta::assert_json_snapshot!(table);
+}
+
+#[test]
+fn generated_reference_is_current() {
+    let want = Dispatcher::reference_markdown(&builtin_decls());
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/jsapi.md");
+    if std::env::var_os("MPKIT_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &want).expect("write docs/jsapi.md");
+    }
+    let have = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        have == want,
+        "docs/jsapi.md is stale: run MPKIT_UPDATE_DOCS=1 cargo test -p mpkit-jsapi"
+    );
+}
