@@ -44,6 +44,49 @@ pub struct LaunchOptions {
     pub apis: Vec<String>,
     /// Where the logic layer runs.
     pub isolation: Isolation,
+    /// The JSAPI dispatcher and this app's context; without it every API other
+    /// than navigation is refused (error 1).
+    pub jsapi: Option<JsapiSetup>,
+}
+
+/// What the runtime needs to dispatch `my.*` calls.
+#[derive(Clone)]
+pub struct JsapiSetup {
+    /// The registry with its handlers.
+    pub dispatcher: std::rc::Rc<mpkit_jsapi::Dispatcher>,
+    /// Identity and resolved policy, from the host.
+    pub context: mpkit_jsapi::AppContext,
+    /// Where consent decisions live.
+    pub consents: std::rc::Rc<dyn mpkit_jsapi::ConsentStore>,
+    /// Who asks the user.
+    pub prompter: std::rc::Rc<dyn mpkit_jsapi::Prompter>,
+}
+
+impl std::fmt::Debug for JsapiSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("JsapiSetup")
+            .field("app", &self.context.app_id)
+            .field("user", &self.context.user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl JsapiSetup {
+    fn dispatch(&self, api: &str, params: &Value) -> Result<Value, Value> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        self.dispatcher
+            .dispatch(
+                &self.context,
+                api,
+                params,
+                &*self.consents,
+                &*self.prompter,
+                now,
+            )
+            .map_err(|e| e.to_js())
+    }
 }
 
 /// Where a mini program's JS runs.
@@ -73,6 +116,7 @@ impl Default for LaunchOptions {
                 "switchTab".into(),
             ],
             isolation: Isolation::Process(WorkerConfig::default()),
+            jsapi: None,
         }
     }
 }
@@ -160,6 +204,7 @@ pub struct Runtime<S: Surface> {
     calls: Vec<CallRecord>,
     console: Vec<(String, String)>,
     nav: VecDeque<(u64, String, Value)>,
+    jsapi: Option<JsapiSetup>,
     started: Instant,
     screen_width: f64,
 }
@@ -208,9 +253,16 @@ impl<S: Surface> Runtime<S> {
             calls: Vec::new(),
             console: Vec::new(),
             nav: VecDeque::new(),
+            jsapi: opts.jsapi.clone(),
             started: Instant::now(),
             screen_width: opts.screen_width,
         };
+        if let Some(setup) = opts.jsapi.clone() {
+            rt.logic
+                .set_sync_handler(Box::new(move |name: &str, params: &Value| {
+                    setup.dispatch(name, params)
+                }));
+        }
         rt.load_scripts();
         let first = opts
             .path
@@ -321,18 +373,24 @@ impl<S: Surface> Runtime<S> {
                     if kind == "navigate" {
                         self.nav.push_back((id, name, params));
                     } else {
-                        // The JSAPI registry arrives with its own issue; until then every
-                        // API outside navigation is denied, never silently allowed.
+                        // Every other API goes through the one dispatcher; with none
+                        // configured, it is refused, never silently allowed.
+                        let result = match &self.jsapi {
+                            Some(setup) => setup.dispatch(&name, &params),
+                            None => Err(
+                                json!({"error": 1, "errorMessage": format!("my.{name} is not available in this host")}),
+                            ),
+                        };
+                        let (ok, result) = match result {
+                            Ok(v) => (true, v),
+                            Err(e) => (false, e),
+                        };
                         self.calls.push(CallRecord {
                             api: name.clone(),
-                            ok: false,
-                            error: Some(1),
+                            ok,
+                            error: if ok { None } else { result["error"].as_i64() },
                         });
-                        let out = self.call(&ToLogic::Reply {
-                            id,
-                            ok: false,
-                            result: json!({"error": 1, "errorMessage": format!("my.{name} is not available in this host")}),
-                        });
+                        let out = self.call(&ToLogic::Reply { id, ok, result });
                         self.absorb(out);
                     }
                 }

@@ -265,3 +265,135 @@ fn pull_down_and_reach_bottom_reach_the_page() {
     rt.reach_bottom();
     assert_eq!(rt.text("#count").expect("count"), "11");
 }
+
+mod jsapi {
+    use super::super::files::MemFiles;
+    use super::super::{Isolation, JsapiSetup, LaunchOptions, Runtime};
+    use crate::surface::headless::HeadlessSurface;
+    use mpkit_jsapi::registry::{builtin_decls, ApiDecl, Kind};
+    use mpkit_jsapi::{AppContext, Call, ConsentStore, Dispatcher, Prompter};
+    use mpkit_sandbox::acl::ScopeDecision;
+    use mpkit_sandbox::net::NetPolicy;
+    use serde_json::{json, Value};
+    use std::cell::RefCell;
+    use std::collections::{BTreeMap, HashMap};
+    use std::rc::Rc;
+
+    #[derive(Default)]
+    struct Store(RefCell<HashMap<String, ScopeDecision>>);
+    impl ConsentStore for Store {
+        fn decision(&self, _: &str, _: &str, scope: &str) -> Option<ScopeDecision> {
+            self.0.borrow().get(scope).cloned()
+        }
+        fn record(&self, _: &str, _: &str, scope: &str, d: ScopeDecision) {
+            self.0.borrow_mut().insert(scope.into(), d);
+        }
+    }
+    struct Yes;
+    impl Prompter for Yes {
+        fn ask(&self, _: &str, _: &str) -> bool {
+            true
+        }
+    }
+
+    fn setup(toasts: Rc<RefCell<Vec<String>>>) -> JsapiSetup {
+        let mut d = Dispatcher::new();
+        for decl in builtin_decls() {
+            let name = decl.name.clone();
+            let toasts = toasts.clone();
+            d.register(
+                decl,
+                Box::new(
+                    move |c: &Call<'_>| -> Result<Value, mpkit_jsapi::ApiError> {
+                        match name.as_str() {
+                            "showToast" => {
+                                toasts.borrow_mut().push(
+                                    c.params["content"].as_str().unwrap_or_default().to_owned(),
+                                );
+                                Ok(json!({}))
+                            }
+                            "getStorageSync" => {
+                                Ok(json!({"data": format!("stored for {}", c.user)}))
+                            }
+                            _ => Err(mpkit_jsapi::ApiError::Internal("not in this test".into())),
+                        }
+                    },
+                ),
+            );
+        }
+        d.register(
+            ApiDecl::new("getWalletBalance", Kind::Async, "balance")
+                .permission("getWalletBalance")
+                .scope("scope.walletBalance"),
+            Box::new(|_: &Call<'_>| Ok(json!({"balance": 42}))),
+        );
+        let approved = ["getWalletBalance".to_string()].into_iter().collect();
+        let scopes = ["scope.walletBalance".to_string()].into_iter().collect();
+        JsapiSetup {
+            context: AppContext {
+                app_id: "test.app".into(),
+                user: "alice".into(),
+                acl: d.resolve(&approved, &scopes),
+                net: NetPolicy::from_lists(&BTreeMap::new()).expect("net"),
+            },
+            dispatcher: Rc::new(d),
+            consents: Rc::new(Store::default()),
+            prompter: Rc::new(Yes),
+        }
+    }
+
+    #[test]
+    fn my_calls_go_through_the_dispatcher() {
+        let mut m = BTreeMap::new();
+        m.insert(
+            "app.json".to_string(),
+            br#"{"pages": ["pages/index/index"]}"#.to_vec(),
+        );
+        m.insert("app.js".to_string(), b"App({});".to_vec());
+        m.insert(
+            "pages/index/index.axml".to_string(),
+            br#"<text id="out">{{out}}</text><button id="go" onTap="go">go</button>"#.to_vec(),
+        );
+        m.insert(
+            "pages/index/index.js".to_string(),
+            br#"Page({ data: { out: '' }, async go() {
+                my.showToast({ content: 'hello', appId: 'spoofed' });
+                const s = my.getStorageSync({ key: 'k' });
+                const b = await my.getWalletBalance();
+                let loc = 'none';
+                try { await my.getLocation(); } catch (e) { loc = 'error ' + e.error; }
+                this.setData({ out: s.data + ' / ' + b.balance + ' / ' + loc });
+            } });"#
+                .to_vec(),
+        );
+        let toasts = Rc::new(RefCell::new(Vec::new()));
+        let opts = LaunchOptions {
+            isolation: Isolation::Thread,
+            jsapi: Some(setup(toasts.clone())),
+            ..LaunchOptions::default()
+        };
+        let mut rt =
+            Runtime::launch(Box::new(MemFiles(m)), HeadlessSurface::new(), opts).expect("launch");
+        rt.tap("#go").expect("tap");
+        assert_eq!(
+            rt.text("#out").expect("out"),
+            "stored for alice / 42 / error 4"
+        );
+        assert_eq!(toasts.borrow().as_slice(), ["hello"]);
+        let calls: Vec<(String, bool, Option<i64>)> = rt
+            .calls()
+            .iter()
+            .map(|c| (c.api.clone(), c.ok, c.error))
+            .collect();
+        assert_eq!(
+            calls,
+            [
+                ("showToast".to_string(), true, None),
+                ("getStorageSync".to_string(), true, None),
+                ("getWalletBalance".to_string(), true, None),
+                ("getLocation".to_string(), false, Some(4)),
+            ]
+        );
+        assert!(rt.errors().is_empty(), "{:?}", rt.errors());
+    }
+}
