@@ -202,26 +202,24 @@ fn storage() -> Vec<ApiDecl> {
 pub fn builtin_decls() -> Vec<ApiDecl> {
     use Kind::*;
     use ParamType as T;
+    let request = ApiDecl::new("request", Async, "HTTPS request to an allowed domain.")
+        .permission("request")
+        .net(NetKind::Request)
+        .param("url", T::String, true)
+        .param("method", T::String, false)
+        .param("headers", T::Object, false)
+        .param("data", T::Any, false)
+        .param("dataType", T::String, false)
+        .param("timeout", T::Number, false);
+    let http_request = ApiDecl {
+        name: "httpRequest".into(),
+        summary: "The earlier name of request.".into(),
+        ..request.clone()
+    };
     let mut v = storage();
     v.extend([
-        ApiDecl::new("request", Async, "HTTPS request to an allowed domain.")
-            .permission("request")
-            .net(NetKind::Request)
-            .param("url", T::String, true)
-            .param("method", T::String, false)
-            .param("headers", T::Object, false)
-            .param("data", T::Any, false)
-            .param("dataType", T::String, false)
-            .param("timeout", T::Number, false),
-        ApiDecl::new("httpRequest", Async, "The earlier name of request.")
-            .permission("request")
-            .net(NetKind::Request)
-            .param("url", T::String, true)
-            .param("method", T::String, false)
-            .param("headers", T::Object, false)
-            .param("data", T::Any, false)
-            .param("dataType", T::String, false)
-            .param("timeout", T::Number, false),
+        request,
+        http_request,
         ApiDecl::new(
             "downloadFile",
             Async,

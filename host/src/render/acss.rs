@@ -72,7 +72,7 @@ fn expand_into(
                 .trim_end_matches(';')
                 .trim()
                 .trim_matches(|c| c == '"' || c == '\'');
-            let path = resolve_css(file, target)
+            let path = super::resolve_in_bundle(file, target)
                 .ok_or_else(|| format!("{file}: @import {target:?} leaves the bundle"))?;
             if seen.insert(path.clone()) {
                 let text = load(&path)
@@ -85,28 +85,6 @@ fn expand_into(
         }
     }
     Ok(())
-}
-
-fn resolve_css(current: &str, src: &str) -> Option<String> {
-    let mut parts: Vec<&str> = if src.starts_with('/') {
-        Vec::new()
-    } else {
-        let mut p: Vec<&str> = current.split('/').collect();
-        p.pop();
-        p
-    };
-    for seg in src.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    let out = parts.join("/");
-    mpkit_bundle::path::check(&out).ok()?;
-    Some(out)
 }
 
 #[cfg(test)]

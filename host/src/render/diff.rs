@@ -267,19 +267,6 @@ fn diff_keyed(
     ids: &mut Ids,
     ops: &mut Vec<PatchOp>,
 ) -> Vec<DomNode> {
-    // The common case after setData: same keys in the same order. Patch pairwise.
-    let same_order = old.len() == new.len()
-        && old
-            .iter()
-            .zip(&new)
-            .all(|(o, v)| o.key.as_deref() == key_of(v) && same_kind(o, v));
-    if same_order {
-        return old
-            .into_iter()
-            .zip(new)
-            .map(|(o, v)| patch(o, v, ids, ops))
-            .collect();
-    }
     let new_keys: HashMap<&str, usize> = new
         .iter()
         .enumerate()

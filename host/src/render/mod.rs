@@ -8,3 +8,28 @@ pub mod events;
 pub mod expr;
 pub mod template;
 pub mod vdom;
+
+/// Resolves `src` against the bundle file that names it (`/x` is from the bundle
+/// root, anything else relative to the file's folder). `None` when the result
+/// leaves the bundle or breaks the bundle's path rules.
+pub fn resolve_in_bundle(current: &str, src: &str) -> Option<String> {
+    let mut parts: Vec<&str> = if src.starts_with('/') {
+        Vec::new()
+    } else {
+        let mut p: Vec<&str> = current.split('/').collect();
+        p.pop();
+        p
+    };
+    for seg in src.split('/') {
+        match seg {
+            "" | "." => {}
+            ".." => {
+                parts.pop()?;
+            }
+            s => parts.push(s),
+        }
+    }
+    let out = parts.join("/");
+    mpkit_bundle::path::check(&out).ok()?;
+    Some(out)
+}

@@ -37,30 +37,15 @@ impl fmt::Display for RenderError {
     }
 }
 
-/// Resolves `src` against the file that names it; `None` when it leaves the bundle.
+/// Resolves an `.axml` reference against the file that names it; `None` when it
+/// leaves the bundle.
 pub fn resolve(current: &str, src: &str) -> Option<String> {
-    let mut parts: Vec<&str> = if src.starts_with('/') {
-        Vec::new()
+    let with_ext = if src.ends_with(".axml") {
+        src.to_owned()
     } else {
-        let mut p: Vec<&str> = current.split('/').collect();
-        p.pop();
-        p
+        format!("{src}.axml")
     };
-    for seg in src.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    let mut out = parts.join("/");
-    if !out.ends_with(".axml") {
-        out.push_str(".axml");
-    }
-    mpkit_bundle::path::check(&out).ok()?;
-    Some(out)
+    super::resolve_in_bundle(current, &with_ext)
 }
 
 /// Names bound on top of another scope (a:for items, template data).
@@ -357,21 +342,20 @@ impl<'a> Renderer<'a> {
             None
         };
         let Some(names) = memo else {
+            let no_free = Rc::new(Vec::new());
             for (index, item) in items {
-                let vars = Vars {
-                    vars: vec![(f.index.clone(), index), (f.item.clone(), item.clone())],
-                    parent: Some(scope),
-                };
-                let show = match &el.cond {
-                    Some(Cond::If(p)) => truthy(&self.value(p, &vars)),
-                    _ => true,
-                };
-                if show {
-                    self.memo_off += 1;
-                    let r = self.element_into(el, &vars, cx, out);
-                    self.memo_off -= 1;
-                    r?;
-                }
+                self.memo_item(
+                    el,
+                    f,
+                    scope,
+                    cx,
+                    out,
+                    index,
+                    item,
+                    String::new(),
+                    false,
+                    &no_free,
+                )?;
             }
             return Ok(());
         };
@@ -485,13 +469,15 @@ impl<'a> Renderer<'a> {
         let r = self.element_into(el, &vars, cx, &mut one);
         self.memo_off -= 1;
         r?;
+        // Only a single element per item can be kept by key; a `<block>` item
+        // renders zero or several nodes and is passed through as it is.
+        if !memoise || one.len() != 1 {
+            out.append(&mut one);
+            return Ok(None);
+        }
         let Some(node) = one.pop() else {
             return Ok(None);
         };
-        if !memoise {
-            out.push(node);
-            return Ok(None);
-        }
         let fp = self.cache.as_mut().map_or(0, |c| {
             c.next_fp += 1;
             c.next_fp
@@ -808,6 +794,15 @@ mod tests {
     }
 
     #[test]
+    fn block_loops_keep_every_child() {
+        let out = render(
+            r#"<block a:for="{{list}}"><text>{{item}}</text><text>!</text></block><block a:for="{{list}}" a:key="*this"><view>{{item}}</view><view>?</view></block>"#,
+            json!({"list": ["a", "b"]}),
+        );
+        assert_eq!(out.len(), 8, "{}", html(&out));
+    }
+
+    #[test]
     fn keys_come_from_items() {
         let out = render(
             r#"<view a:for="{{list}}" a:key="id">{{item.id}}</view><view a:for="{{tags}}" a:key="*this">{{item}}</view>"#,
@@ -899,7 +894,8 @@ mod cache_tests {
     const SRC2: &str = r#"<template name="list"><view a:for="{{rows}}" a:key="id">{{item.name}}</view></template>
 <template is="list" data="{{rows: rows}}"/>
 <template is="list" data="{{rows: rows}}"/>
-<view a:if="{{currency == 'USD'}}"><view a:for="{{rows}}" a:key="id">{{item.name}}</view></view>"#;
+<view a:if="{{currency == 'USD'}}"><view a:for="{{rows}}" a:key="id">{{item.name}}</view></view>
+<block a:for="{{rows}}" a:key="id"><text>{{item.name}}</text><text>{{currency}}</text></block>"#;
 
     fn check(steps: &[serde_json::Value]) -> Vec<Vec<PatchOp>> {
         check_src(SRC, steps)
