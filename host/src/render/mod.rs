@@ -33,3 +33,32 @@ pub fn resolve_in_bundle(current: &str, src: &str) -> Option<String> {
     mpkit_bundle::path::check(&out).ok()?;
     Some(out)
 }
+
+/// Test helpers shared by the render and surface tests.
+#[cfg(test)]
+pub(crate) mod testkit {
+    use super::axml::Document;
+    use super::diff::{diff_root, Ids};
+    use super::template::{Loader, Renderer};
+    use super::vdom::DomNode;
+    use std::sync::Arc;
+
+    /// A loader with no files.
+    pub(crate) struct NoFiles;
+    impl Loader for NoFiles {
+        fn load(&self, p: &str) -> Result<Arc<Document>, String> {
+            Err(format!("no {p}"))
+        }
+    }
+
+    /// Parses and renders `src` with empty data, mounted on a fresh page root.
+    pub(crate) fn dom(src: &str) -> DomNode {
+        let doc = super::axml::parse(src).expect("parses");
+        let v = Renderer::new(&NoFiles, 375.0)
+            .render(&doc, "p.axml", &serde_json::json!({}))
+            .expect("renders");
+        let mut root = DomNode::root();
+        diff_root(&mut root, v, &mut Ids::default());
+        root
+    }
+}

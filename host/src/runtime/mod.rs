@@ -1022,14 +1022,7 @@ impl<S: Surface> Runtime<S> {
         let Some(p) = self.stack.last() else {
             return String::new();
         };
-        let body: String = p.dom.children.iter().map(DomNode::to_html).collect();
-        match &p.error {
-            Some(e) => format!(
-                "<page route=\"{}\"><error file=\"{}\" line=\"{}\" column=\"{}\">{}</error>{body}</page>",
-                p.route, e.file, e.line, e.column, e.message
-            ),
-            None => format!("<page route=\"{}\">{body}</page>", p.route),
-        }
+        crate::surface::page_html(&p.route, &p.dom, p.error.as_ref())
     }
 
     /// The error state of the top page, if any.

@@ -58,19 +58,9 @@ impl HeadlessSurface {
 
     /// The top page as HTML.
     pub fn html(&self) -> String {
-        match self.top() {
-            None => String::new(),
-            Some(p) => {
-                let body: String = p.dom.children.iter().map(DomNode::to_html).collect();
-                match &p.error {
-                    Some(e) => format!(
-                        "<page route=\"{}\"><error file=\"{}\" line=\"{}\" column=\"{}\">{}</error>{body}</page>",
-                        p.chrome.route, e.file, e.line, e.column, e.message
-                    ),
-                    None => format!("<page route=\"{}\">{body}</page>", p.chrome.route),
-                }
-            }
-        }
+        self.top()
+            .map(|p| super::page_html(&p.chrome.route, &p.dom, p.error.as_ref()))
+            .unwrap_or_default()
     }
 
     /// Ids of elements on the top page matching `selector`, in document order.

@@ -48,3 +48,52 @@ pub trait Surface {
     /// Shows an error state on a page.
     fn show_error(&mut self, page: PageId, error: &ErrorView);
 }
+
+/// A page as HTML: its error state (if any) first, then its tree. Every value
+/// is escaped, since error messages quote mini program code.
+pub fn page_html(
+    route: &str,
+    dom: &crate::render::vdom::DomNode,
+    error: Option<&ErrorView>,
+) -> String {
+    use crate::render::vdom::escape;
+    let mut out = String::from("<page route=\"");
+    escape(route, &mut out);
+    out.push_str("\">");
+    if let Some(e) = error {
+        out.push_str("<error file=\"");
+        escape(&e.file, &mut out);
+        out.push_str(&format!("\" line=\"{}\" column=\"{}\">", e.line, e.column));
+        escape(&e.message, &mut out);
+        out.push_str("</error>");
+    }
+    for c in &dom.children {
+        out.push_str(&c.to_html());
+    }
+    out.push_str("</page>");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_html_escapes_error_text() {
+        let dom = crate::render::testkit::dom("<text>hi</text>");
+        let e = ErrorView {
+            file: "pages/a\"b.axml".into(),
+            line: 2,
+            column: 3,
+            message: "unknown component <marquee> & co".into(),
+        };
+        assert_eq!(
+            page_html("pages/a/a", &dom, Some(&e)),
+            "<page route=\"pages/a/a\"><error file=\"pages/a&quot;b.axml\" line=\"2\" column=\"3\">unknown component &lt;marquee&gt; &amp; co</error><text>hi</text></page>"
+        );
+        assert_eq!(
+            page_html("p", &dom, None),
+            "<page route=\"p\"><text>hi</text></page>"
+        );
+    }
+}

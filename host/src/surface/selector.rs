@@ -164,26 +164,8 @@ fn walk<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::diff::{diff_root, Ids};
-    use crate::render::template::{Loader, Renderer};
-    use std::sync::Arc;
 
-    struct NoFiles;
-    impl Loader for NoFiles {
-        fn load(&self, p: &str) -> Result<Arc<crate::render::axml::Document>, String> {
-            Err(format!("no {p}"))
-        }
-    }
-
-    fn dom(src: &str) -> DomNode {
-        let doc = crate::render::axml::parse(src).expect("parses");
-        let v = Renderer::new(&NoFiles, 375.0)
-            .render(&doc, "p.axml", &serde_json::json!({}))
-            .expect("renders");
-        let mut root = DomNode::root();
-        diff_root(&mut root, v, &mut Ids::default());
-        root
-    }
+    use crate::render::testkit::dom;
 
     fn check(sel: &str, expected: &[&str]) {
         let root = dom(
