@@ -94,7 +94,7 @@ pub(crate) enum Command {
         #[arg(long)]
         headless: bool,
         /// A JSON array of steps: {"tap": SEL}, {"input": {"selector", "value"}}, {"back": N},
-        /// {"wait_for": SEL}, {"expect_text": {"selector", "text"}}.
+        /// {"wait_for": SEL}, {"expect_text": {"selector", "text"}}, {"idle": MS}.
         #[arg(long)]
         script: Option<PathBuf>,
         /// Trust for an .mpk (a directory is signed with a throwaway key and trusted for this run).
@@ -112,6 +112,24 @@ pub(crate) enum Command {
         /// Memory cap of the worker, in MiB (process mode).
         #[arg(long, default_value_t = 1024)]
         memory_mb: u64,
+        /// The host user the mini program runs for (identity comes from the host).
+        #[arg(long, default_value = "dev-user")]
+        user: String,
+        /// Answer yes when the mini program asks for this scope (e.g. scope.location).
+        #[arg(long = "grant", value_name = "SCOPE")]
+        grant: Vec<String>,
+        /// Answer no when the mini program asks for this scope (the default answer).
+        #[arg(long = "deny", value_name = "SCOPE")]
+        deny: Vec<String>,
+        /// Confirm payment sheets (tradePay); without it every payment is cancelled.
+        #[arg(long)]
+        confirm_payments: bool,
+        /// A loopback origin the mini program may reach in development, e.g. http://127.0.0.1:8080.
+        #[arg(long = "dev-origin", value_name = "URL")]
+        dev_origin: Vec<String>,
+        /// Keep user data (storage, files, consent) here across runs instead of a temporary directory.
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
         #[command(flatten)]
         fmt: Fmt,
     },

@@ -1,7 +1,10 @@
 //! The embedding API: a [`Host`] built from a config, and an [`AppHandle`] per
 //! running mini program.
 
-use crate::logic::protocol::ScriptError;
+use crate::apis::files::{Files, DEFAULT_FILE_QUOTA};
+use crate::apis::net::NetConfig;
+use crate::apis::store::{Grant, UserData};
+use crate::apis::{ApiEnv, CustomApi, SystemInfo};
 use crate::logic::worker::WorkerConfig;
 use crate::logic::Stopped;
 use crate::render::events::EventKind;
@@ -10,6 +13,11 @@ use crate::runtime::files::DirFiles;
 use crate::runtime::{Isolation, LaunchError, LaunchOptions, Runtime};
 use crate::surface::Surface;
 use mpkit_bundle::{AppId, Caps, Expected, PackOptions, SecretKey, Store, Trust};
+use mpkit_jsapi::registry::ApiDecl;
+use mpkit_jsapi::{ApiError, Handler};
+use mpkit_sandbox::acl::ScopeDecision;
+use mpkit_sandbox::net::DevOrigin;
+use mpkit_sandbox::storage::StorageQuota;
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -33,26 +41,15 @@ pub enum HostError {
     /// Dev directories need `dev_mode(true)`.
     #[error("launching a directory needs dev mode; production hosts run verified bundles only")]
     DevModeOff,
+    /// The user-data database could not be opened or used.
+    #[error("user data: {0}")]
+    UserData(String),
+    /// The app's approved permissions could not be applied (a malformed domain list).
+    #[error("permissions: {0}")]
+    Permissions(#[from] ApiError),
 }
 
-/// How the embedding app hears about its mini programs. Every method has a
-/// default, so later issues can add methods (consent prompts, payment sheets)
-/// without breaking integrators.
-pub trait HostDelegate {
-    /// A mini program was stopped for good (watchdog, memory cap, crash).
-    fn app_stopped(&self, app: &AppId, reason: &Stopped) {
-        let _ = (app, reason);
-    }
-    /// A mini program hit an uncaught error, a template error or a bad navigation.
-    fn app_error(&self, app: &AppId, error: &ScriptError) {
-        let _ = (app, error);
-    }
-}
-
-/// A delegate that ignores everything (tests, tools).
-#[derive(Debug, Default, Clone, Copy)]
-pub struct NoDelegate;
-impl HostDelegate for NoDelegate {}
+pub use crate::delegate::{HostDelegate, NoDelegate};
 
 /// What to launch.
 #[derive(Debug, Clone)]
@@ -67,7 +64,6 @@ pub enum LaunchSource {
 }
 
 /// Builds a [`Host`]; errors are collected and returned by [`HostBuilder::build`].
-#[derive(Default)]
 pub struct HostBuilder {
     trust: Option<Trust>,
     store: Option<PathBuf>,
@@ -75,7 +71,33 @@ pub struct HostBuilder {
     isolation: Option<Isolation>,
     screen_width: Option<f64>,
     dev_mode: bool,
+    storage_quota: StorageQuota,
+    file_quota: u64,
+    net: NetConfig,
+    dev_origins: Vec<DevOrigin>,
+    system: Option<SystemInfo>,
+    custom: Vec<CustomApi>,
     errors: Vec<String>,
+}
+
+impl Default for HostBuilder {
+    fn default() -> HostBuilder {
+        HostBuilder {
+            trust: None,
+            store: None,
+            delegate: None,
+            isolation: None,
+            screen_width: None,
+            dev_mode: false,
+            storage_quota: StorageQuota::default(),
+            file_quota: DEFAULT_FILE_QUOTA,
+            net: NetConfig::default(),
+            dev_origins: Vec::new(),
+            system: None,
+            custom: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
 }
 
 impl std::fmt::Debug for HostBuilder {
@@ -128,6 +150,66 @@ impl HostBuilder {
         self
     }
 
+    /// Storage quota per (user, app): default 10 MB in all, 200 KB per value.
+    pub fn storage_quota(mut self, quota: StorageQuota) -> HostBuilder {
+        self.storage_quota = quota;
+        self
+    }
+
+    /// File quota per (user, app) in bytes, default 50 MB.
+    pub fn file_quota(mut self, bytes: u64) -> HostBuilder {
+        self.file_quota = bytes;
+        self
+    }
+
+    /// Network limits (concurrency, timeout, response cap, name lookup).
+    pub fn network(mut self, net: NetConfig) -> HostBuilder {
+        if net.max_concurrent == 0 {
+            self.errors
+                .push("network max_concurrent must be at least 1".into());
+        }
+        self.net = net;
+        self
+    }
+
+    /// Loopback origins (`http://127.0.0.1:8080`) mini programs may reach in
+    /// development. Set by the embedding app only, never by a bundle; anything
+    /// that is not a loopback IP origin is refused.
+    pub fn dev_origins<I: IntoIterator<Item = S>, S: AsRef<str>>(
+        mut self,
+        origins: I,
+    ) -> HostBuilder {
+        for o in origins {
+            match parse_dev_origin(o.as_ref()) {
+                Ok(d) => self.dev_origins.push(d),
+                Err(e) => self.errors.push(e),
+            }
+        }
+        self
+    }
+
+    /// What `my.getSystemInfo` reports.
+    pub fn system_info(mut self, info: SystemInfo) -> HostBuilder {
+        self.system = Some(info);
+        self
+    }
+
+    /// Registers one of the embedding app's own JSAPIs. It is declared like a
+    /// built-in (permission key, scope, parameters) and passes the same gates.
+    pub fn register_api(mut self, decl: ApiDecl, handler: impl Handler + 'static) -> HostBuilder {
+        if decl.name.is_empty()
+            || !decl.name.chars().all(|c| c.is_ascii_alphanumeric())
+            || !decl.name.starts_with(|c: char| c.is_ascii_lowercase())
+        {
+            self.errors.push(format!(
+                "custom API name {:?} must be lowerCamelCase letters and digits",
+                decl.name
+            ));
+        }
+        self.custom.push((decl, Rc::new(handler)));
+        self
+    }
+
     /// Builds the host, or reports everything that was wrong.
     pub fn build(self) -> Result<Host, HostError> {
         let mut errors = self.errors;
@@ -143,8 +225,20 @@ impl HostBuilder {
         let (Some(trust), Some(dir)) = (self.trust, self.store) else {
             return Err(HostError::Config("unreachable".into()));
         };
+        let store = Store::open(&dir)?;
+        let data_dir = dir.join("userdata");
+        std::fs::create_dir_all(&data_dir)
+            .map_err(|e| HostError::UserData(format!("{}: {e}", data_dir.display())))?;
+        let data = UserData::open(&data_dir.join("kv.sqlite"), self.storage_quota)
+            .map_err(|e| HostError::UserData(e.to_string()))?;
         Ok(Host {
-            store: Store::open(dir)?,
+            store,
+            data: Rc::new(data),
+            files: Files::new(data_dir.join("files"), self.file_quota),
+            net: self.net,
+            dev_origins: self.dev_origins,
+            system: self.system.unwrap_or_default(),
+            custom: self.custom,
             trust,
             delegate: self.delegate.unwrap_or_else(|| Rc::new(NoDelegate)),
             isolation: self
@@ -174,6 +268,12 @@ impl HostBuilder {
 /// ```
 pub struct Host {
     store: Store,
+    data: Rc<UserData>,
+    files: Files,
+    net: NetConfig,
+    dev_origins: Vec<DevOrigin>,
+    system: SystemInfo,
+    custom: Vec<CustomApi>,
     trust: Trust,
     delegate: Rc<dyn HostDelegate>,
     isolation: Isolation,
@@ -221,20 +321,24 @@ impl Host {
         query: Map<String, Value>,
         surface: S,
     ) -> Result<AppHandle<S>, HostError> {
-        let (app, dir) = match source {
+        let (app, dir, permissions) = match source {
             LaunchSource::Installed(app) => {
                 let version = self
                     .store
                     .current(&app)?
                     .ok_or_else(|| HostError::NotInstalled(app.to_string()))?;
                 // Re-verified at every launch: a tree changed on disk never runs.
-                self.store.check_installed(&app, &version, &self.trust)?;
+                let manifest = self.store.check_installed(&app, &version, &self.trust)?;
                 let dir = self.store.path_of(&app, &version);
-                (app, dir)
+                (app, dir, manifest.permissions)
             }
             LaunchSource::Bundle(path) => {
                 let done = self.install(&path, &Expected::any())?;
-                (done.manifest.app_id.clone(), done.path)
+                (
+                    done.manifest.app_id.clone(),
+                    done.path,
+                    done.manifest.permissions,
+                )
             }
             LaunchSource::DevDir(path) => {
                 if !self.dev_mode {
@@ -248,13 +352,34 @@ impl Host {
                     &Expected::any(),
                     &Caps::default(),
                 )?;
-                (done.manifest.app_id.clone(), done.path)
+                // Dev mode: the requested permissions count as approved.
+                (
+                    done.manifest.app_id.clone(),
+                    done.path,
+                    done.manifest.permissions,
+                )
             }
         };
+        let jsapi = crate::apis::setup(&ApiEnv {
+            app: app.clone(),
+            user: user.to_owned(),
+            permissions,
+            data: self.data.clone(),
+            files: self.files.clone(),
+            net: self.net.clone(),
+            dev_origins: self.dev_origins.clone(),
+            delegate: self.delegate.clone(),
+            system: self.system.clone(),
+            custom: self.custom.clone(),
+        })?;
+        let mut apis = jsapi.dispatcher.can_i_use_table();
+        apis.push("canIUse".into());
         let opts = LaunchOptions {
             query,
             screen_width: self.screen_width,
             isolation: self.isolation.clone(),
+            apis,
+            jsapi: Some(jsapi),
             ..LaunchOptions::default()
         };
         let runtime = Runtime::launch(Box::new(DirFiles::new(dir)), surface, opts)?;
@@ -269,6 +394,91 @@ impl Host {
         handle.report();
         Ok(handle)
     }
+}
+
+/// Consent management for the embedding app (its settings screen, support tools).
+impl Host {
+    /// The stored decisions of `user` for `app`.
+    pub fn grants(&self, user: &str, app: &AppId) -> Result<Vec<Grant>, HostError> {
+        self.data
+            .grants(user, app.as_str())
+            .map_err(|e| HostError::UserData(e.to_string()))
+    }
+
+    /// Revokes one scope (or, with `None`, every grant and denial) of `user`
+    /// for `app`; the next use asks again. Returns how many were removed.
+    pub fn revoke(&self, user: &str, app: &AppId, scope: Option<&str>) -> Result<usize, HostError> {
+        self.data
+            .revoke(user, app.as_str(), scope, crate::apis::now_secs())
+            .map_err(|e| HostError::UserData(e.to_string()))
+    }
+
+    /// Grants `scope` to `app` for `user` for `ttl` only; afterwards the next
+    /// use asks again. Returns the consent receipt's id.
+    pub fn grant_for(
+        &self,
+        user: &str,
+        app: &AppId,
+        scope: &str,
+        ttl: std::time::Duration,
+    ) -> Result<String, HostError> {
+        let now = crate::apis::now_secs();
+        let receipt = mpkit_jsapi::dispatch::receipt_id(user, app.as_str(), scope, now);
+        let decision = ScopeDecision::Granted {
+            at: now,
+            receipt: receipt.clone(),
+            until: Some(now.saturating_add(ttl.as_secs().max(1))),
+        };
+        self.data
+            .put_decision(user, app.as_str(), scope, &decision)
+            .map_err(|e| HostError::UserData(e.to_string()))?;
+        Ok(receipt)
+    }
+
+    /// Every consent decision ever made by `user` for `app`, oldest first:
+    /// (scope, state, unix time, receipt).
+    pub fn consent_receipts(
+        &self,
+        user: &str,
+        app: &AppId,
+    ) -> Result<Vec<(String, String, u64, String)>, HostError> {
+        self.data
+            .receipts(user, app.as_str())
+            .map_err(|e| HostError::UserData(e.to_string()))
+    }
+}
+
+/// Parses `http://127.0.0.1:8080` into a dev origin; only loopback IP origins pass.
+pub fn parse_dev_origin(s: &str) -> Result<DevOrigin, String> {
+    let u = url::Url::parse(s).map_err(|e| format!("dev origin {s:?}: {e}"))?;
+    let ip: std::net::IpAddr = match u.host() {
+        Some(url::Host::Ipv4(v4)) => v4.into(),
+        Some(url::Host::Ipv6(v6)) => v6.into(),
+        _ => {
+            return Err(format!(
+                "dev origin {s:?} must be a loopback IP address, not a name"
+            ))
+        }
+    };
+    if !ip.is_loopback() {
+        return Err(format!("dev origin {s:?} is not a loopback address"));
+    }
+    if !matches!(u.scheme(), "http" | "https" | "ws" | "wss")
+        || u.path() != "/"
+        || u.query().is_some()
+    {
+        return Err(format!(
+            "dev origin {s:?} must be scheme://ip:port and nothing more"
+        ));
+    }
+    let port = u
+        .port_or_known_default()
+        .ok_or_else(|| format!("dev origin {s:?} has no port"))?;
+    Ok(DevOrigin {
+        scheme: u.scheme().to_owned(),
+        ip,
+        port,
+    })
 }
 
 /// One running mini program.
@@ -344,7 +554,38 @@ impl<S: Surface> AppHandle<S> {
         r
     }
 
-    /// Fires due timers.
+    /// Pumps timers and network results until an element matches `selector`.
+    pub fn wait_for(&mut self, selector: &str, timeout: std::time::Duration) -> Result<(), String> {
+        let r = self.runtime.wait_for(selector, timeout);
+        self.report();
+        r
+    }
+
+    /// Pumps until nothing is due within `horizon` and no call is in flight.
+    pub fn run_until_idle(
+        &mut self,
+        horizon: std::time::Duration,
+        timeout: std::time::Duration,
+    ) -> bool {
+        let r = self.runtime.run_until_idle(horizon, timeout);
+        self.report();
+        r
+    }
+
+    /// Types into the first element matching a selector (tests, tools).
+    pub fn input(&mut self, selector: &str, value: &str) -> Result<(), String> {
+        let r = self.runtime.input(selector, value);
+        self.report();
+        r
+    }
+
+    /// Pops `delta` pages.
+    pub fn back(&mut self, delta: usize) {
+        self.runtime.back(delta);
+        self.report();
+    }
+
+    /// Fires due timers and delivers finished network calls.
     pub fn pump(&mut self) {
         self.runtime.pump();
         self.report();

@@ -9,6 +9,8 @@
 //! never runs a bundle that did not verify against its trust anchor.
 #![warn(missing_docs)]
 
+pub mod apis;
+pub mod delegate;
 pub mod host;
 pub mod logic;
 pub mod render;

@@ -5,6 +5,7 @@
 
 use crate::error::ApiError;
 use crate::registry::{ApiDecl, Kind};
+
 use mpkit_sandbox::acl::{consent, Access, ApiNeeds, Consent, ResolvedAcl, ScopeDecision};
 use mpkit_sandbox::net::{AllowedUrl, NetKind, NetPolicy};
 use serde_json::{Map, Value};
@@ -38,10 +39,38 @@ pub struct Call<'a> {
     pub url: Option<&'a AllowedUrl>,
 }
 
+/// How a handler answers: now, or later from another thread (network calls).
+#[derive(Debug)]
+pub enum Outcome {
+    /// The result is ready.
+    Ready(Result<Value, ApiError>),
+    /// The result arrives on this channel; the host keeps pumping meanwhile.
+    Pending(std::sync::mpsc::Receiver<Result<Value, ApiError>>),
+}
+
+impl Outcome {
+    /// Waits for the result (Sync APIs, tools). A handler that drops its sender
+    /// without answering is an internal error, never a hang.
+    pub fn wait(self) -> Result<Value, ApiError> {
+        match self {
+            Outcome::Ready(r) => r,
+            Outcome::Pending(rx) => rx
+                .recv()
+                .unwrap_or_else(|_| Err(ApiError::Internal("the handler went away".into()))),
+        }
+    }
+}
+
 /// Carries out one API.
 pub trait Handler {
     /// Runs the call; the gates have already passed.
     fn call(&self, call: &Call<'_>) -> Result<Value, ApiError>;
+
+    /// Starts the call. Handlers that finish later (on another thread) override
+    /// this and return [`Outcome::Pending`]; the default answers at once.
+    fn start(&self, call: &Call<'_>) -> Outcome {
+        Outcome::Ready(self.call(call))
+    }
 }
 
 impl<F: Fn(&Call<'_>) -> Result<Value, ApiError>> Handler for F {
@@ -63,6 +92,89 @@ pub trait ConsentStore {
 pub trait Prompter {
     /// Asks for `scope` on behalf of `app`.
     fn ask(&self, app: &str, scope: &str) -> bool;
+}
+
+const CUSTOM_APIS: &str = r#"
+## Custom APIs
+
+An embedding app adds its own `my.*` APIs with the same declaration as the
+built-ins. They pass the same four gates: the permission key must be approved
+for the mini program in its signed manifest, the scope (if any) asks the user
+once, and parameters are type-checked before the handler runs. The handler
+gets the host's identity (`call.user`, `call.app_id`), never the payload's.
+
+```rust
+use mpkit_host::host::Host;
+use mpkit_jsapi::registry::{ApiDecl, Kind, ParamType};
+use mpkit_jsapi::{ApiError, Call};
+use serde_json::{json, Value};
+
+let host = Host::builder()
+    // .trust(..).storage_dir(..).delegate(..)
+    .register_api(
+        ApiDecl::new("getBalance", Kind::Async, "The wallet balance of the current user.")
+            .permission("getBalance")            // approved per mini program by the platform
+            .param("currency", ParamType::String, true),
+        |c: &Call<'_>| -> Result<Value, ApiError> {
+            Ok(json!({"currency": c.params["currency"], "amount": wallet_balance(c.user)}))
+        },
+    )
+    .build()?;
+```
+
+In the mini program: `const r = await my.getBalance({currency: 'SGD'})`, and
+`my.canIUse('getBalance.currency')` is `true`. Without `getBalance` among its
+approved permissions the call fails with error 4 and nobody is asked.
+"#;
+
+/// The user gate for one scope: the stored decision, or (on first use, or
+/// after a time-limited grant expired) the user's answer, which is stored with
+/// its time and a receipt. A denial stays until the user changes it in
+/// `my.openSetting`. `auth_base` is silent.
+pub fn user_gate(
+    user: &str,
+    app: &str,
+    scope: &str,
+    consents: &dyn ConsentStore,
+    prompter: &dyn Prompter,
+    now: u64,
+) -> Result<(), ApiError> {
+    match consent(scope, consents.decision(user, app, scope).as_ref(), now) {
+        Consent::Allow => Ok(()),
+        Consent::Deny => Err(ApiError::UserDenied(scope.to_owned())),
+        Consent::Prompt => {
+            let granted = prompter.ask(app, scope);
+            let decision = if granted {
+                ScopeDecision::Granted {
+                    at: now,
+                    receipt: receipt_id(user, app, scope, now),
+                    until: None,
+                }
+            } else {
+                ScopeDecision::Denied { at: now }
+            };
+            consents.record(user, app, scope, decision);
+            if granted {
+                Ok(())
+            } else {
+                Err(ApiError::UserDenied(scope.to_owned()))
+            }
+        }
+    }
+}
+
+/// A consent receipt's id: stable for (user, app, scope, time), and not the
+/// user id itself (FNV-1a, 64 bits, hex).
+pub fn receipt_id(user: &str, app: &str, scope: &str, at: u64) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in [user, "\0", app, "\0", scope, "\0", &at.to_string()]
+        .iter()
+        .flat_map(|s| s.bytes())
+    {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    format!("rcpt-{at}-{h:016x}")
 }
 
 /// The registry: declarations with their handlers.
@@ -93,9 +205,15 @@ impl Dispatcher {
     }
 
     /// Registers an API (built-in or the embedding app's own) with its handler.
-    /// Custom APIs pass exactly the same gates.
+    /// Custom APIs pass exactly the same gates. A later registration of the
+    /// same name replaces the earlier one.
     pub fn register(&mut self, decl: ApiDecl, handler: Box<dyn Handler>) {
         self.apis.insert(decl.name.clone(), (decl, handler));
+    }
+
+    /// Whether the host has this API.
+    pub fn has(&self, api: &str) -> bool {
+        self.apis.contains_key(api)
     }
 
     /// The declarations, by name.
@@ -191,32 +309,19 @@ impl Dispatcher {
         params.remove("appId");
         params.remove("userId");
         decl.validate(&params)?;
-        // 3. User.
-        if let Some(scope) = &decl.scope {
-            match consent(
-                scope,
-                consents.decision(&ctx.user, &ctx.app_id, scope).as_ref(),
-                now,
-            ) {
-                Consent::Allow => {}
-                Consent::Deny => return Err(ApiError::UserDenied(scope.clone())),
-                Consent::Prompt => {
-                    let granted = prompter.ask(&ctx.app_id, scope);
-                    let decision = if granted {
-                        ScopeDecision::Granted {
-                            at: now,
-                            receipt: format!("{}:{}:{}:{now}", ctx.user, ctx.app_id, scope),
-                            until: None,
-                        }
-                    } else {
-                        ScopeDecision::Denied { at: now }
-                    };
-                    consents.record(&ctx.user, &ctx.app_id, scope, decision);
-                    if !granted {
-                        return Err(ApiError::UserDenied(scope.clone()));
-                    }
-                }
+        // 3. User. A scope may be static, or named by an argument
+        // (`getAuthCode({scopes: 'auth_user'})` needs `scope.userInfo`).
+        let dynamic = decl.scope_for(&params);
+        if let Some(scope) = dynamic.as_ref().filter(|s| decl.scope.as_ref() != Some(*s)) {
+            if !ctx.acl.scope_approved(scope) {
+                return Err(ApiError::NotApproved {
+                    api: api.to_owned(),
+                    permission: scope.clone(),
+                });
             }
+        }
+        if let Some(scope) = &dynamic {
+            user_gate(&ctx.user, &ctx.app_id, scope, consents, prompter, now)?;
         }
         // 4b. URLs against the app's list for this API.
         let url = match decl.net {
@@ -238,7 +343,7 @@ impl Dispatcher {
         Ok(Cleared { params, url })
     }
 
-    /// Gates a call and runs it.
+    /// Gates a call and runs it to the end (Sync APIs, tools).
     pub fn dispatch(
         &self,
         ctx: &AppContext,
@@ -248,18 +353,51 @@ impl Dispatcher {
         prompter: &dyn Prompter,
         now: u64,
     ) -> Result<Value, ApiError> {
-        let cleared = self.gate(ctx, api, params, consents, prompter, now)?;
-        let (_, handler) = self
-            .apis
-            .get(api)
-            .ok_or_else(|| ApiError::NotAvailable(api.to_owned()))?;
-        handler.call(&Call {
+        self.start(ctx, api, params, consents, prompter, now).wait()
+    }
+
+    /// Gates a call and starts it; the result may arrive later.
+    pub fn start(
+        &self,
+        ctx: &AppContext,
+        api: &str,
+        params: &Value,
+        consents: &dyn ConsentStore,
+        prompter: &dyn Prompter,
+        now: u64,
+    ) -> Outcome {
+        let cleared = match self.gate(ctx, api, params, consents, prompter, now) {
+            Ok(c) => c,
+            Err(e) => return Outcome::Ready(Err(e)),
+        };
+        let Some((_, handler)) = self.apis.get(api) else {
+            return Outcome::Ready(Err(ApiError::NotAvailable(api.to_owned())));
+        };
+        handler.start(&Call {
             api,
             app_id: &ctx.app_id,
             user: &ctx.user,
             params: &cleared.params,
             url: cleared.url.as_ref(),
         })
+    }
+
+    /// Every name `my.canIUse` answers true for: each API, and each
+    /// `api.param` (with `success`/`fail`/`complete` for async APIs).
+    pub fn can_i_use_table(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        for d in self.decls() {
+            out.push(d.name.clone());
+            for p in &d.params {
+                out.push(format!("{}.{}", d.name, p.name));
+            }
+            if d.kind == Kind::Async {
+                for cb in ["success", "fail", "complete"] {
+                    out.push(format!("{}.{cb}", d.name));
+                }
+            }
+        }
+        out
     }
 
     /// docs/jsapi.md, generated from the declarations.
@@ -292,10 +430,13 @@ impl Dispatcher {
                     .as_deref()
                     .map(|p| format!("`{p}`"))
                     .unwrap_or_else(|| "—".into()),
-                d.scope
-                    .as_deref()
-                    .map(|p| format!("`{p}`"))
-                    .unwrap_or_else(|| "—".into()),
+                match (&d.scope, d.scope_if) {
+                    (Some(p), _) => format!("`{p}`"),
+                    (None, Some((param, value, scope))) => {
+                        format!("`{scope}` when `{param}` has `{value}`")
+                    }
+                    (None, None) => "—".into(),
+                },
                 d.net
                     .map(|p| format!("`{p}`"))
                     .unwrap_or_else(|| "—".into()),
@@ -319,9 +460,11 @@ impl Dispatcher {
             (14, "the response could not be decoded"),
             (19, "HTTP error"),
             (20, "too many concurrent calls"),
+            (1001, "the device's storage is full; the old value is kept (mpkit)"),
         ] {
             s.push_str(&format!("| {code} | {meaning} |\n"));
         }
+        s.push_str(CUSTOM_APIS);
         s
     }
 }

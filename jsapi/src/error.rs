@@ -47,6 +47,9 @@ pub enum ApiError {
     /// The server answered with an HTTP error.
     #[error("HTTP {0}")]
     Http(u16),
+    /// The device ran out of space; nothing was changed.
+    #[error("the device's storage is full; nothing was written")]
+    NoSpace,
     /// Too many calls of this API are in flight.
     #[error("too many concurrent {api} calls (at most {limit})")]
     TooMany {
@@ -71,6 +74,7 @@ impl ApiError {
             ApiError::Decode(_) => 14,
             ApiError::Http(_) => 19,
             ApiError::TooMany { .. } => 20,
+            ApiError::NoSpace => 1001,
         }
     }
 

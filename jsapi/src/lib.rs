@@ -14,7 +14,7 @@ pub mod dispatch;
 mod error;
 pub mod registry;
 
-pub use dispatch::{AppContext, Call, ConsentStore, Dispatcher, Handler, Prompter};
+pub use dispatch::{AppContext, Call, ConsentStore, Dispatcher, Handler, Outcome, Prompter};
 pub use error::ApiError;
 
 #[cfg(test)]

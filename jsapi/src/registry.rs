@@ -81,6 +81,10 @@ pub struct ApiDecl {
     pub permission: Option<String>,
     /// The user scope, if consent is needed.
     pub scope: Option<String>,
+    /// A scope named by an argument: when parameter `.0` is (or contains) the
+    /// string `.1`, the call needs scope `.2`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scope_if: Option<(&'static str, &'static str, &'static str)>,
     /// The network list its `url` is checked against.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub net: Option<&'static str>,
@@ -97,6 +101,7 @@ impl ApiDecl {
             params: Vec::new(),
             permission: None,
             scope: None,
+            scope_if: None,
             net: None,
             summary: summary.to_owned(),
         }
@@ -122,6 +127,31 @@ impl ApiDecl {
     pub fn scope(mut self, scope: &str) -> ApiDecl {
         self.scope = Some(scope.to_owned());
         self
+    }
+
+    /// Needs `scope` when parameter `param` is, or contains, `value`.
+    pub fn scope_if(
+        mut self,
+        param: &'static str,
+        value: &'static str,
+        scope: &'static str,
+    ) -> ApiDecl {
+        self.scope_if = Some((param, value, scope));
+        self
+    }
+
+    /// The user scope this call needs: the static one, else one its arguments name.
+    pub fn scope_for(&self, params: &Map<String, Value>) -> Option<String> {
+        if let Some(s) = &self.scope {
+            return Some(s.clone());
+        }
+        let (param, value, scope) = self.scope_if?;
+        let hit = match params.get(param) {
+            Some(Value::String(s)) => s == value,
+            Some(Value::Array(a)) => a.iter().any(|v| v.as_str() == Some(value)),
+            _ => false,
+        };
+        hit.then(|| scope.to_owned())
     }
 
     /// Its `url` parameter is checked against this network list.
@@ -241,6 +271,38 @@ pub fn builtin_decls() -> Vec<ApiDecl> {
         .param("fileName", T::String, true)
         .param("fileType", T::String, false)
         .param("formData", T::Object, false),
+        ApiDecl::new(
+            "writeFile",
+            Async,
+            "Writes a file in the app's file space (utf8 or base64).",
+        )
+        .param("filePath", T::String, true)
+        .param("data", T::String, true)
+        .param("encoding", T::String, false),
+        ApiDecl::new(
+            "readFile",
+            Async,
+            "Reads a file from the app's file space (utf8 or base64).",
+        )
+        .param("filePath", T::String, true)
+        .param("encoding", T::String, false),
+        ApiDecl::new("unlink", Async, "Removes a file from the app's file space.").param(
+            "filePath",
+            T::String,
+            true,
+        ),
+        ApiDecl::new(
+            "readdir",
+            Async,
+            "Lists a directory of the app's file space.",
+        )
+        .param("dirPath", T::String, true),
+        ApiDecl::new(
+            "getFileInfo",
+            Async,
+            "The size of a file in the app's file space.",
+        )
+        .param("filePath", T::String, true),
         ApiDecl::new("showToast", Async, "Shows a toast.")
             .param("content", T::String, false)
             .param("type", T::String, false)
@@ -309,6 +371,7 @@ pub fn builtin_decls() -> Vec<ApiDecl> {
             "A single-use, expiring code bound to appId and user.",
         )
         .permission("getAuthCode")
+        .scope_if("scopes", "auth_user", "scope.userInfo")
         .param("scopes", T::Any, false),
         ApiDecl::new(
             "getOpenUserInfo",

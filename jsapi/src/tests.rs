@@ -143,7 +143,16 @@ fn scope_prompts_once_then_remembers() {
     else {
         panic!("no receipt")
     };
-    assert!(receipt.contains("scope.userInfo"));
+    assert_eq!(
+        receipt,
+        crate::dispatch::receipt_id("u-1", "2021000000000001", "scope.userInfo", 100)
+    );
+    assert!(receipt.starts_with("rcpt-100-"), "{receipt}");
+    assert_ne!(
+        receipt,
+        crate::dispatch::receipt_id("u-2", "2021000000000001", "scope.userInfo", 100),
+        "receipts differ per user"
+    );
 }
 
 #[test]

@@ -46,6 +46,7 @@ pub enum Access {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ResolvedAcl {
     apis: BTreeMap<String, Access>,
+    scopes: BTreeSet<String>,
 }
 
 impl ResolvedAcl {
@@ -78,7 +79,16 @@ impl ResolvedAcl {
                 (name.clone(), access)
             })
             .collect();
-        ResolvedAcl { apis }
+        ResolvedAcl {
+            apis,
+            scopes: approved_scopes.clone(),
+        }
+    }
+
+    /// Whether the platform approved `scope` for this mini program (`auth_base`
+    /// needs no approval).
+    pub fn scope_approved(&self, scope: &str) -> bool {
+        scope == "auth_base" || self.scopes.contains(scope)
     }
 
     /// The access of `api`; `None` means the host has no such API (denied).

@@ -3,14 +3,16 @@
 use crate::cli::{IsolationArg, OptionalTrust, TrustArgs};
 use crate::Output;
 use anyhow::{bail, Context as _, Result};
-use mpkit_bundle::{Caps, Expected, PackOptions, SecretKey, Store, Trust};
+use mpkit_bundle::{SecretKey, Trust};
+use mpkit_host::delegate::{Answers, RecordingDelegate};
+use mpkit_host::host::{Host, LaunchSource};
 use mpkit_host::logic::worker::WorkerConfig;
-use mpkit_host::runtime::files::DirFiles;
-use mpkit_host::runtime::{Isolation, LaunchOptions, Runtime};
+use mpkit_host::runtime::Isolation;
 use mpkit_host::surface::headless::HeadlessSurface;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::Path;
+use std::rc::Rc;
 use std::time::Duration;
 
 /// One step of a script.
@@ -22,6 +24,7 @@ enum Step {
     Back(usize),
     WaitFor(String),
     ExpectText { selector: String, text: String },
+    Idle(u64),
 }
 
 pub(crate) struct RunOptions {
@@ -31,6 +34,12 @@ pub(crate) struct RunOptions {
     pub(crate) isolation: IsolationArg,
     pub(crate) timeout_ms: u64,
     pub(crate) memory_mb: u64,
+    pub(crate) user: String,
+    pub(crate) grant: Vec<String>,
+    pub(crate) deny: Vec<String>,
+    pub(crate) confirm_payments: bool,
+    pub(crate) dev_origins: Vec<String>,
+    pub(crate) data_dir: Option<std::path::PathBuf>,
 }
 
 pub(crate) fn run(
@@ -55,28 +64,10 @@ pub(crate) fn run(
         }
         None => Vec::new(),
     };
+    if let Some(both) = ro.grant.iter().find(|g| ro.deny.contains(g)) {
+        bail!("{both} is both granted and denied");
+    }
     let work = tempfile::tempdir()?;
-    let store = Store::open(work.path().join("store"))?;
-    let installed = if app.is_dir() {
-        // A throwaway key signs the directory and is trusted for this run only.
-        let key = SecretKey::generate()?;
-        let (_, bytes) = mpkit_bundle::pack_dir(app, &key, &PackOptions::default())?;
-        store.install(
-            &bytes,
-            &Trust::Developer(vec![key.public().clone()]),
-            &Expected::any(),
-            &Caps::default(),
-        )?
-    } else {
-        if trust.trust.is_empty() && trust.root.is_empty() {
-            bail!("running a bundle needs --trust KEY.pub or --root root.json");
-        }
-        let t = super::load_trust(&TrustArgs {
-            trust: trust.trust.clone(),
-            root: trust.root.clone(),
-        })?;
-        store.install_file(app, &t, &Expected::any(), &Caps::default())?
-    };
     let isolation = match ro.isolation {
         IsolationArg::Thread => Isolation::Thread,
         IsolationArg::Process => Isolation::Process(WorkerConfig {
@@ -85,16 +76,48 @@ pub(crate) fn run(
             timeout: Duration::from_millis(ro.timeout_ms.max(1)),
         }),
     };
-    let opts = LaunchOptions {
-        screen_width: ro.width,
-        isolation,
-        ..LaunchOptions::default()
+    let mut answers = Answers {
+        pay_confirm: ro.confirm_payments,
+        ..Answers::default()
     };
-    let mut rt = Runtime::launch(
-        Box::new(DirFiles::new(&installed.path)),
-        HeadlessSurface::new(),
-        opts,
-    )?;
+    for s in &ro.grant {
+        answers.consent.insert(s.clone(), true);
+    }
+    for s in &ro.deny {
+        answers.consent.insert(s.clone(), false);
+    }
+    let delegate = Rc::new(RecordingDelegate::new(answers));
+    let (trust, source) = if app.is_dir() {
+        // Dev mode: a throwaway key signs the directory for this run only.
+        let unused = SecretKey::generate()?;
+        (
+            Trust::Developer(vec![unused.public().clone()]),
+            LaunchSource::DevDir(app.to_path_buf()),
+        )
+    } else {
+        if trust.trust.is_empty() && trust.root.is_empty() {
+            bail!("running a bundle needs --trust KEY.pub or --root root.json");
+        }
+        let t = super::load_trust(&TrustArgs {
+            trust: trust.trust.clone(),
+            root: trust.root.clone(),
+        })?;
+        (t, LaunchSource::Bundle(app.to_path_buf()))
+    };
+    let store = match &ro.data_dir {
+        Some(d) => d.clone(),
+        None => work.path().join("store"),
+    };
+    let host = Host::builder()
+        .trust(trust)
+        .storage_dir(store)
+        .delegate(delegate.clone())
+        .isolation(isolation)
+        .screen_width(ro.width)
+        .dev_mode(app.is_dir())
+        .dev_origins(&ro.dev_origins)
+        .build()?;
+    let mut rt = host.launch(source, &ro.user, Default::default(), HeadlessSurface::new())?;
 
     let mut results = Vec::new();
     let mut failed = false;
@@ -111,7 +134,14 @@ pub(crate) fn run(
             Step::WaitFor(sel) => rt
                 .wait_for(sel, Duration::from_secs(5))
                 .map(|()| format!("found {sel}")),
-            Step::ExpectText { selector, text } => match rt.text(selector) {
+            Step::Idle(ms) => {
+                if rt.run_until_idle(Duration::from_millis(50), Duration::from_millis(*ms)) {
+                    Ok("idle".to_string())
+                } else {
+                    Err(format!("still busy after {ms} ms"))
+                }
+            }
+            Step::ExpectText { selector, text } => match rt.runtime().text(selector) {
                 Ok(t) if t.contains(text.as_str()) => Ok(format!("{selector} contains {text:?}")),
                 Ok(t) => Err(format!(
                     "{selector} has {t:?}, expected it to contain {text:?}"
@@ -131,21 +161,24 @@ pub(crate) fn run(
     }
     let stopped = rt.stopped().map(ToString::to_string);
     let errors: Vec<Value> = rt
+        .runtime()
         .errors()
         .iter()
         .map(|e| json!({"kind": e.kind, "file": e.file, "line": e.line, "column": e.column, "message": e.message}))
         .collect();
     let calls: Vec<Value> = rt
+        .runtime()
         .calls()
         .iter()
         .map(|c| json!({"api": c.api, "ok": c.ok, "error": c.error}))
         .collect();
     let value = json!({
-        "route": rt.route(),
-        "stack": rt.routes(),
-        "html": rt.html(),
+        "route": rt.current_page(),
+        "stack": rt.runtime().routes(),
+        "html": rt.runtime().html(),
         "steps": results,
         "jsapi_calls": calls,
+        "host_events": delegate.events(),
         "errors": errors,
         "stopped": stopped,
     });
@@ -161,10 +194,16 @@ pub(crate) fn run(
         }
         s.push_str(&format!(
             "route: {}\nstack: {}\n",
-            rt.route().unwrap_or("-"),
-            rt.routes().join(" > ")
+            rt.current_page().unwrap_or("-"),
+            rt.runtime().routes().join(" > ")
         ));
-        for e in rt.errors() {
+        for c in rt.runtime().calls() {
+            match c.error {
+                None => s.push_str(&format!("my.{}: ok\n", c.api)),
+                Some(code) => s.push_str(&format!("my.{}: error {code}\n", c.api)),
+            }
+        }
+        for e in rt.runtime().errors() {
             s.push_str(&format!(
                 "error: {}:{}:{}: {}\n",
                 e.file, e.line, e.column, e.message
@@ -172,16 +211,15 @@ pub(crate) fn run(
         }
         s
     })?;
+    let uncaught = rt.runtime().errors().len();
     rt.close();
     if failed {
         return Err(crate::Reported("a step failed".into()).into());
     }
-    if !rt.errors().is_empty() {
-        return Err(crate::Reported(format!(
-            "the mini program hit {} uncaught error(s)",
-            rt.errors().len()
-        ))
-        .into());
+    if uncaught > 0 {
+        return Err(
+            crate::Reported(format!("the mini program hit {uncaught} uncaught error(s)")).into(),
+        );
     }
     Ok(())
 }

@@ -289,8 +289,9 @@ fn native_clone(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<Js
 
 fn native_can_i_use(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let name = arg_string(args, 0, ctx)?;
-    let base = name.split('.').next().unwrap_or_default().to_owned();
-    Ok(JsValue::from(state(ctx)?.borrow().apis.contains(&base)))
+    // `api` or `api.param`; deeper paths (`api.param.field`) answer for `api.param`.
+    let key: String = name.splitn(3, '.').take(2).collect::<Vec<_>>().join(".");
+    Ok(JsValue::from(state(ctx)?.borrow().apis.contains(&key)))
 }
 
 /// Finds `file:line:col` (a stack frame) or `line N, col M` (a parse error) in `text`.

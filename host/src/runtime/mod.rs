@@ -72,10 +72,14 @@ impl std::fmt::Debug for JsapiSetup {
 }
 
 impl JsapiSetup {
-    fn dispatch(&self, api: &str, params: &Value) -> Result<Value, Value> {
-        let now = std::time::SystemTime::now()
+    fn now() -> u64 {
+        std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+            .map_or(0, |d| d.as_secs())
+    }
+
+    /// A Sync call: gated, run to the end, errors as JS sees them.
+    fn dispatch(&self, api: &str, params: &Value) -> Result<Value, Value> {
         self.dispatcher
             .dispatch(
                 &self.context,
@@ -83,10 +87,29 @@ impl JsapiSetup {
                 params,
                 &*self.consents,
                 &*self.prompter,
-                now,
+                Self::now(),
             )
             .map_err(|e| e.to_js())
     }
+
+    /// An async call: gated and started; network calls finish later.
+    fn start(&self, api: &str, params: &Value) -> mpkit_jsapi::Outcome {
+        self.dispatcher.start(
+            &self.context,
+            api,
+            params,
+            &*self.consents,
+            &*self.prompter,
+            Self::now(),
+        )
+    }
+}
+
+/// An async call whose result arrives later (network).
+struct PendingCall {
+    id: u64,
+    api: String,
+    rx: std::sync::mpsc::Receiver<Result<Value, mpkit_jsapi::ApiError>>,
 }
 
 /// Where a mini program's JS runs.
@@ -205,6 +228,8 @@ pub struct Runtime<S: Surface> {
     console: Vec<(String, String)>,
     nav: VecDeque<(u64, String, Value)>,
     jsapi: Option<JsapiSetup>,
+    pending: Vec<PendingCall>,
+    ready: VecDeque<(u64, String, Result<Value, mpkit_jsapi::ApiError>)>,
     started: Instant,
     screen_width: f64,
 }
@@ -254,6 +279,8 @@ impl<S: Surface> Runtime<S> {
             console: Vec::new(),
             nav: VecDeque::new(),
             jsapi: opts.jsapi.clone(),
+            pending: Vec::new(),
+            ready: VecDeque::new(),
             started: Instant::now(),
             screen_width: opts.screen_width,
         };
@@ -319,11 +346,17 @@ impl<S: Surface> Runtime<S> {
                 self.absorb(out);
                 continue;
             }
-            match self.nav.pop_front() {
-                Some((id, name, params)) => self.navigate(id, &name, &params),
+            if let Some((id, name, params)) = self.nav.pop_front() {
+                self.navigate(id, &name, &params);
+                continue;
+            }
+            match self.ready.pop_front() {
+                Some((id, api, r)) => self.reply(id, api, r),
                 None => return,
             }
         }
+        // Still busy after the bound: the rest runs on the next pump, so a
+        // mini program awaiting in an endless loop cannot hold the host's thread.
     }
 
     fn absorb(&mut self, out: Vec<FromLogic>) {
@@ -375,23 +408,20 @@ impl<S: Surface> Runtime<S> {
                     } else {
                         // Every other API goes through the one dispatcher; with none
                         // configured, it is refused, never silently allowed.
-                        let result = match &self.jsapi {
-                            Some(setup) => setup.dispatch(&name, &params),
-                            None => Err(
-                                json!({"error": 1, "errorMessage": format!("my.{name} is not available in this host")}),
-                            ),
+                        let outcome = match &self.jsapi {
+                            Some(setup) => setup.start(&name, &params),
+                            None => mpkit_jsapi::Outcome::Ready(Err(
+                                mpkit_jsapi::ApiError::NotAvailable(name.clone()),
+                            )),
                         };
-                        let (ok, result) = match result {
-                            Ok(v) => (true, v),
-                            Err(e) => (false, e),
-                        };
-                        self.calls.push(CallRecord {
-                            api: name.clone(),
-                            ok,
-                            error: if ok { None } else { result["error"].as_i64() },
-                        });
-                        let out = self.call(&ToLogic::Reply { id, ok, result });
-                        self.absorb(out);
+                        match outcome {
+                            // Queued, not answered here: answering re-enters JS, and a
+                            // chain of awaits must not become a chain of Rust frames.
+                            mpkit_jsapi::Outcome::Ready(r) => self.ready.push_back((id, name, r)),
+                            mpkit_jsapi::Outcome::Pending(rx) => {
+                                self.pending.push(PendingCall { id, api: name, rx })
+                            }
+                        }
                     }
                 }
                 FromLogic::CallSync { name, ok, error } => self.calls.push(CallRecord {
@@ -430,6 +460,51 @@ impl<S: Surface> Runtime<S> {
                 FromLogic::Error { error } => self.record(error),
             }
         }
+    }
+
+    /// Answers an async call and carries out what the callbacks did.
+    fn reply(&mut self, id: u64, api: String, r: Result<Value, mpkit_jsapi::ApiError>) {
+        let (ok, result) = match r {
+            Ok(v) => (true, v),
+            Err(e) => (false, e.to_js()),
+        };
+        self.calls.push(CallRecord {
+            api,
+            ok,
+            error: if ok { None } else { result["error"].as_i64() },
+        });
+        let out = self.call(&ToLogic::Reply { id, ok, result });
+        self.absorb(out);
+    }
+
+    /// Delivers finished async calls. Returns how many are still in flight.
+    fn poll_pending(&mut self) -> usize {
+        let mut done = Vec::new();
+        self.pending.retain(|p| match p.rx.try_recv() {
+            Ok(r) => {
+                done.push((p.id, p.api.clone(), r));
+                false
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => true,
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => {
+                done.push((
+                    p.id,
+                    p.api.clone(),
+                    Err(mpkit_jsapi::ApiError::Internal("the call was lost".into())),
+                ));
+                false
+            }
+        });
+        for (id, api, r) in done {
+            self.reply(id, api, r);
+            self.settle();
+        }
+        self.pending.len()
+    }
+
+    /// Async calls still in flight (network).
+    pub fn in_flight(&self) -> usize {
+        self.pending.len()
     }
 
     /// One message to the logic layer. If the layer is gone, nothing happens;
@@ -917,6 +992,10 @@ impl<S: Surface> Runtime<S> {
 
     /// Fires every timer that is due; returns when the next one is due, if any.
     pub fn pump(&mut self) -> Option<Instant> {
+        if !self.ready.is_empty() || !self.nav.is_empty() {
+            self.settle();
+        }
+        let in_flight = self.poll_pending() + self.ready.len() + self.nav.len();
         let now = Instant::now();
         let due: Vec<u64> = self
             .timers
@@ -940,7 +1019,37 @@ impl<S: Surface> Runtime<S> {
             }
             self.send(ToLogic::Timer { id, repeat });
         }
-        self.timers.values().map(|t| t.due).min()
+        let next = self.timers.values().map(|t| t.due).min();
+        if in_flight > 0 {
+            // Network results are polled; look again soon.
+            let soon = Instant::now() + Duration::from_millis(2);
+            return Some(next.map_or(soon, |n| n.min(soon)));
+        }
+        next
+    }
+
+    /// Pumps until no timer is due within `horizon` and no call is in flight,
+    /// or `timeout` passes. Returns whether it went quiet.
+    pub fn run_until_idle(&mut self, horizon: Duration, timeout: Duration) -> bool {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let next = self.pump();
+            let now = Instant::now();
+            let quiet = self.pending.is_empty()
+                && self.ready.is_empty()
+                && next.is_none_or(|n| n > now + horizon);
+            if quiet || self.stopped.is_some() {
+                return true;
+            }
+            if now >= deadline {
+                return false;
+            }
+            let wake = next
+                .unwrap_or(deadline)
+                .min(deadline)
+                .min(now + Duration::from_millis(50));
+            std::thread::sleep(wake.saturating_duration_since(now));
+        }
     }
 
     /// Runs timers until an element matches `selector` or `timeout` passes.
@@ -995,6 +1104,9 @@ impl<S: Surface> Runtime<S> {
             self.close_top();
         }
         self.timers.clear();
+        // In-flight calls finish on their threads; their answers are dropped.
+        self.pending.clear();
+        self.ready.clear();
     }
 
     /// The surface.

@@ -387,9 +387,10 @@ mod jsapi {
             .collect();
         assert_eq!(
             calls,
+            // Recorded as they end: the async toast is answered after the Sync read.
             [
-                ("showToast".to_string(), true, None),
                 ("getStorageSync".to_string(), true, None),
+                ("showToast".to_string(), true, None),
                 ("getWalletBalance".to_string(), true, None),
                 ("getLocation".to_string(), false, Some(4)),
             ]
