@@ -232,6 +232,17 @@ pub(crate) enum BenchCommand {
         fmt: Fmt,
     },
     /// Cold start of the sample app, setData at 16 KB, and memory per running app.
+    /// A Sync JSAPI round trip against a no-op native call; setStorage throughput against fsync.
+    Jsapi {
+        /// Measured runs (the median is reported).
+        #[arg(long, default_value_t = 15)]
+        runs: u32,
+        /// setStorage writes (and fsyncs) to time.
+        #[arg(long, default_value_t = 300)]
+        writes: u32,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
     Runtime {
         /// Measured runs (the median is reported).
         #[arg(long, default_value_t = 15)]
@@ -301,7 +312,8 @@ impl Command {
             Command::Bench { command } => match command {
                 BenchCommand::Install { fmt, .. }
                 | BenchCommand::Render { fmt, .. }
-                | BenchCommand::Runtime { fmt, .. } => fmt.json,
+                | BenchCommand::Runtime { fmt, .. }
+                | BenchCommand::Jsapi { fmt, .. } => fmt.json,
             },
         }
     }

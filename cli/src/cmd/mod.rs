@@ -1,6 +1,7 @@
 //! One module per command family.
 
 mod bench;
+mod bench_jsapi;
 mod bench_render;
 mod bench_runtime;
 mod bundle;
@@ -115,6 +116,7 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
             } => bench::install(runs, files, bytes, o),
             BenchCommand::Render { runs, rows, .. } => bench_render::render(runs, rows, o),
             BenchCommand::Runtime { runs, apps, .. } => bench_runtime::runtime(runs, apps, o),
+            BenchCommand::Jsapi { runs, writes, .. } => bench_jsapi::jsapi(runs, writes, o),
         },
     }
 }

@@ -79,6 +79,12 @@ impl Files {
         vpath: &str,
     ) -> Result<(PathBuf, Vec<String>), ApiError> {
         let parts = normalize_user_path(vpath).map_err(|d| bad_path(&d))?;
+        if parts.iter().any(|p| p.ends_with(".mpkit-tmp")) {
+            return Err(ApiError::InvalidParam {
+                param: "filePath".into(),
+                reason: "names ending in .mpkit-tmp are reserved".into(),
+            });
+        }
         let mut p = self.space(user, app);
         for c in &parts {
             p.push(c);

@@ -64,7 +64,8 @@ impl UserData {
             )));
         }
         conn.execute_batch(
-            "PRAGMA synchronous=FULL;
+            "PRAGMA locking_mode=EXCLUSIVE;
+             PRAGMA synchronous=FULL;
              PRAGMA foreign_keys=ON;
              CREATE TABLE IF NOT EXISTS kv(
                user TEXT NOT NULL, app TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
@@ -320,5 +321,28 @@ impl ConsentStore for UserData {
             // The call itself still follows the user's answer; only persistence failed.
             tracing::error!(app, scope, error = %e, "could not store a consent decision");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_database_is_wal_with_full_sync_and_exclusive() {
+        let tmp = tempfile::tempdir().expect("tmp");
+        let db =
+            UserData::open(&tmp.path().join("kv.sqlite"), StorageQuota::default()).expect("open");
+        let conn = db.conn.borrow();
+        let get = |p: &str| -> String {
+            conn.query_row(&format!("PRAGMA {p}"), [], |r| {
+                r.get::<_, rusqlite::types::Value>(0)
+            })
+            .map(|v| format!("{v:?}"))
+            .expect("pragma")
+        };
+        assert_eq!(get("journal_mode"), "Text(\"wal\")");
+        assert_eq!(get("synchronous"), "Integer(2)", "FULL");
+        assert_eq!(get("locking_mode"), "Text(\"exclusive\")");
     }
 }

@@ -49,6 +49,8 @@ struct State {
     current_route: Option<String>,
     apis: Vec<String>,
     sync: SyncHandler,
+    /// The error of the last failed Sync call, until JS reads it.
+    sync_error: Option<Value>,
 }
 
 /// Until a JSAPI registry is attached, every sync call is refused.
@@ -270,11 +272,23 @@ fn native_call_sync(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResul
         });
         answer
     };
-    let v = match answer {
-        Ok(result) => serde_json::json!({"ok": true, "result": result}),
-        Err(result) => serde_json::json!({"ok": false, "result": result}),
-    };
-    JsValue::from_json(&v, ctx)
+    // Success returns the result itself (never `undefined`: JSON has none);
+    // failure returns `undefined` and leaves the error for `native.syncError()`.
+    match answer {
+        Ok(result) => JsValue::from_json(&result, ctx),
+        Err(error) => {
+            state(ctx)?.borrow_mut().sync_error = Some(error);
+            Ok(JsValue::undefined())
+        }
+    }
+}
+
+fn native_sync_error(_: &JsValue, _: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let e = state(ctx)?.borrow_mut().sync_error.take();
+    match e {
+        Some(v) => JsValue::from_json(&v, ctx),
+        None => Ok(JsValue::undefined()),
+    }
 }
 
 fn native_stringify(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
@@ -345,10 +359,16 @@ impl LogicLayer {
             current_route: None,
             apis,
             sync: Box::new(no_sync),
+            sync_error: None,
         }));
         ctx.insert_data(state.clone());
-        let natives: [(&str, NativeFunction, usize); 12] = [
+        let natives: [(&str, NativeFunction, usize); 13] = [
             ("callSync", NativeFunction::from_fn_ptr(native_call_sync), 2),
+            (
+                "syncError",
+                NativeFunction::from_fn_ptr(native_sync_error),
+                0,
+            ),
             ("log", NativeFunction::from_fn_ptr(native_log), 2),
             ("error", NativeFunction::from_fn_ptr(native_error), 3),
             ("setData", NativeFunction::from_fn_ptr(native_set_data), 3),
