@@ -233,6 +233,22 @@ impl Verified<'_> {
         Ok(())
     }
 
+    /// Every listed file's bytes, each checked against its sha256 (the
+    /// platform re-packages verified uploads with them). Memory is bounded by
+    /// the caps the bundle was opened with.
+    pub fn read_files(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let mut out = Vec::with_capacity(self.manifest.files.len());
+        for f in &self.manifest.files {
+            let mut buf = Vec::with_capacity(f.size as usize);
+            self.stream_file(f, &mut |chunk| {
+                buf.extend_from_slice(chunk);
+                Ok(())
+            })?;
+            out.push((f.path.clone(), buf));
+        }
+        Ok(out)
+    }
+
     /// Streams one listed file to `sink`, then checks its sha256. On error the
     /// caller must discard what the sink received.
     pub(crate) fn stream_file(

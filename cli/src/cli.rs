@@ -151,6 +151,53 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// The management platform server.
+    Platform {
+        #[command(subcommand)]
+        command: PlatformCommand,
+    },
+    /// Grayscale rollout tools.
+    Rollout {
+        #[command(subcommand)]
+        command: RolloutCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PlatformCommand {
+    /// Serve the platform's HTTP API (SQLite by default, PostgreSQL with --db postgres://...).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8470")]
+        listen: String,
+        /// sqlite://PATH (created when missing) or postgres://USER@HOST/DB.
+        #[arg(long)]
+        db: Option<String>,
+        /// Bundles, packages and the platform's keys.
+        #[arg(long, default_value = "platform-data")]
+        storage: PathBuf,
+        /// On first start, also write the bootstrap admin token here (mode 0600).
+        #[arg(long)]
+        admin_token_file: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum RolloutCommand {
+    /// Print a user's grayscale bucket (0..9999 basis points) for a salt.
+    Bucket {
+        /// The grayscale's salt.
+        #[arg(long)]
+        salt: String,
+        /// The user id.
+        #[arg(long)]
+        user: String,
+        /// Also say whether the user is inside this percentage (e.g. 12.5).
+        #[arg(long)]
+        percent: Option<String>,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -314,6 +361,10 @@ impl Command {
                 | BenchCommand::Render { fmt, .. }
                 | BenchCommand::Runtime { fmt, .. }
                 | BenchCommand::Jsapi { fmt, .. } => fmt.json,
+            },
+            Command::Platform { .. } => false,
+            Command::Rollout { command } => match command {
+                RolloutCommand::Bucket { fmt, .. } => fmt.json,
             },
         }
     }

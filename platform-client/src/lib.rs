@@ -4,4 +4,9 @@
 //! rollout function it shares with the server.
 //!
 //! **Invariant**: never depends on `host`, `jsapi`, boa or wry, so a CI job or a
-//! server can use it without a runtime. It arrives with the platform client issue.
+//! server can use it without a runtime. The grayscale bucket is computed in
+//! exactly one function, [`rollout::bucket`], used by the server and by hosts.
+#![warn(missing_docs)]
+
+pub mod rollout;
+pub mod wire;

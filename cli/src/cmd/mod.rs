@@ -6,10 +6,11 @@ mod bench_render;
 mod bench_runtime;
 mod bundle;
 mod demo;
+mod platform;
 mod root;
 mod run;
 
-use crate::cli::{BenchCommand, Command, RootCommand, TrustArgs};
+use crate::cli::{BenchCommand, Command, PlatformCommand, RolloutCommand, RootCommand, TrustArgs};
 use crate::Output;
 use anyhow::{Context as _, Result};
 use mpkit_bundle::{PublicKey, Trust, TrustedRoot};
@@ -110,6 +111,22 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
             ),
         },
         Command::Demo { workdir, .. } => demo::run(workdir, o),
+        Command::Platform { command } => match command {
+            PlatformCommand::Serve {
+                listen,
+                db,
+                storage,
+                admin_token_file,
+            } => platform::serve(&listen, db, storage, admin_token_file, o),
+        },
+        Command::Rollout { command } => match command {
+            RolloutCommand::Bucket {
+                salt,
+                user,
+                percent,
+                ..
+            } => platform::bucket(&salt, &user, percent.as_deref(), o),
+        },
         Command::Bench { command } => match command {
             BenchCommand::Install {
                 runs, files, bytes, ..

@@ -1,0 +1,1893 @@
+//! The HTTP API under `/v1`. Every handler authenticates the caller, checks
+//! its rights on the object itself, validates input (unknown fields are
+//! refused, so a body can never set a state or an owner), and audits what it
+//! changed in the same transaction as the change.
+
+use crate::authz::{app_access, is_reviewer, role_in, token_hash, AppAction, Caller, Role};
+use crate::db;
+use crate::error::Error;
+use crate::policy;
+use crate::workflow::{transition, Action, State};
+use crate::{new_id, now, Bootstrap, Platform};
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, State as AxState};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, patch, post, put};
+use axum::{Json, Router};
+use mpkit_bundle::{AppId, Caps, Expected, Manifest, PublicKey, Role as KeyRole, Trust};
+use mpkit_platform_client::rollout;
+use object_store::path::Path as ObjPath;
+use object_store::ObjectStore;
+use serde::de::DeserializeOwned;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use sqlx::{Any, Transaction};
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+type P = AxState<Arc<Platform>>;
+type R = Result<Response, Error>;
+
+fn ok(v: Value) -> R {
+    Ok(Json(v).into_response())
+}
+
+fn created(v: Value) -> R {
+    Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// Parses a JSON body strictly: malformed JSON and unknown fields are 400.
+fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, Error> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| Error::BadRequest(format!("malformed request body: {e}")))
+}
+
+/// A request body; an over-limit or unreadable body becomes a `{code, message}` error.
+pub(crate) struct Body(pub(crate) Bytes);
+
+impl axum::extract::FromRequest<Arc<Platform>> for Body {
+    type Rejection = Error;
+
+    async fn from_request(req: axum::extract::Request, p: &Arc<Platform>) -> Result<Body, Error> {
+        Bytes::from_request(req, p).await.map(Body).map_err(|r| {
+            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Error::TooLarge(p.config.max_upload)
+            } else {
+                Error::BadRequest(r.body_text())
+            }
+        })
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Empty {}
+
+/// Actions take no fields: `{}` or nothing. Anything else (a `state`, say) is refused.
+fn no_body(bytes: &Bytes) -> Result<(), Error> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(());
+    }
+    body::<Empty>(bytes).map(|_| ())
+}
+
+fn new_token() -> String {
+    format!("mpk_{}{}", new_id(), new_id())
+}
+
+/// An id that sorts in creation order (nanoseconds, strictly increasing in
+/// this process), then random bits.
+fn ordered_id() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static LAST: AtomicU64 = AtomicU64::new(0);
+    let t = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
+    let n = LAST.fetch_max(t, Ordering::SeqCst).max(t);
+    let n = if n == t {
+        t
+    } else {
+        LAST.fetch_add(1, Ordering::SeqCst) + 1
+    };
+    format!("{n:020}-{}", &new_id()[..8])
+}
+
+/// Records one mutation: who, what, when, and the state before and after.
+async fn audit(
+    tx: &mut Transaction<'_, Any>,
+    actor: &str,
+    action: &str,
+    object: &str,
+    before: Option<Value>,
+    after: Option<Value>,
+) -> Result<(), Error> {
+    sqlx::query("INSERT INTO audit (id, at, actor, action, object, before_state, after_state) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(ordered_id())
+        .bind(now())
+        .bind(actor)
+        .bind(action)
+        .bind(object)
+        .bind(before.map(|v| v.to_string()))
+        .bind(after.map(|v| v.to_string()))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+async fn notify(
+    tx: &mut Transaction<'_, Any>,
+    account: &str,
+    text: &str,
+    release: Option<&str>,
+) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO inbox (id, account_id, at, text, release_id) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(ordered_id())
+    .bind(account)
+    .bind(now())
+    .bind(text)
+    .bind(release)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Bumps the policy sequence of (app, target) inside the mutation's transaction.
+async fn bump(tx: &mut Transaction<'_, Any>, app: &str, target: &str) -> Result<i64, Error> {
+    let cur = sqlx::query("SELECT seq FROM policy_seq WHERE app_id = $1 AND target_app = $2")
+        .bind(app)
+        .bind(target)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| db::i(&r, "seq"));
+    let next = cur.unwrap_or(0) + 1;
+    if cur.is_some() {
+        sqlx::query("UPDATE policy_seq SET seq = $1 WHERE app_id = $2 AND target_app = $3")
+            .bind(next)
+            .bind(app)
+            .bind(target)
+            .execute(&mut **tx)
+            .await?;
+    } else {
+        sqlx::query("INSERT INTO policy_seq (app_id, target_app, seq) VALUES ($1, $2, $3)")
+            .bind(app)
+            .bind(target)
+            .bind(next)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(next)
+}
+
+/// Creates the bootstrap admin on first start.
+pub(crate) async fn bootstrap(p: &Platform) -> Result<Option<Bootstrap>, Error> {
+    let any = sqlx::query("SELECT id FROM accounts WHERE admin = 1 LIMIT 1")
+        .fetch_optional(&p.db)
+        .await?;
+    if any.is_some() {
+        return Ok(None);
+    }
+    let (id, token) = (new_id(), new_token());
+    let mut tx = p.db.begin().await?;
+    sqlx::query("INSERT INTO accounts (id, name, admin, created_at) VALUES ($1, $2, 1, $3)")
+        .bind(&id)
+        .bind("admin")
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO tokens (hash, account_id, created_at) VALUES ($1, $2, $3)")
+        .bind(token_hash(&token))
+        .bind(&id)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        "platform",
+        "bootstrap",
+        &format!("account:{id}"),
+        None,
+        Some(json!({"admin": true})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Some(Bootstrap { admin: id, token }))
+}
+
+pub(crate) fn router(p: Arc<Platform>) -> Router {
+    let limit = p.config.max_upload;
+    Router::new()
+        .route("/v1/accounts", post(create_account))
+        .route("/v1/me", get(me))
+        .route("/v1/workspaces", post(create_workspace))
+        .route("/v1/workspaces/{ws}/members", post(add_member))
+        .route("/v1/workspaces/{ws}/members/{account}", patch(set_role))
+        .route("/v1/workspaces/{ws}/keys", post(add_key))
+        .route("/v1/workspaces/{ws}/apps", post(create_app))
+        .route(
+            "/v1/workspaces/{ws}/isv-authorizations",
+            post(authorize_isv),
+        )
+        .route("/v1/isv-authorizations/{id}", delete(revoke_isv))
+        .route("/v1/target-apps", post(create_target))
+        .route("/v1/target-apps/{t}/reviewers", post(add_reviewer))
+        .route("/v1/apps/{app}", get(get_app))
+        .route("/v1/apps/{app}/assignments", post(assign))
+        .route("/v1/apps/{app}/versions", post(upload).get(list_versions))
+        .route("/v1/apps/{app}/releases", post(start_release))
+        .route("/v1/releases/{id}", get(get_release))
+        .route("/v1/releases/{id}/compat-report", post(attach_report))
+        .route("/v1/releases/{id}/basic-info", patch(edit_basic_info))
+        .route("/v1/releases/{id}/apply", post(apply))
+        .route("/v1/releases/{id}/review", post(review))
+        .route("/v1/releases/{id}/pilot", post(start_pilot))
+        .route("/v1/releases/{id}/testers", put(put_testers))
+        .route("/v1/releases/{id}/complete-pilot", post(complete_pilot))
+        .route("/v1/releases/{id}/grayscale", post(grayscale))
+        .route("/v1/releases/{id}/full", post(full))
+        .route("/v1/releases/{id}/cancel", post(cancel))
+        .route("/v1/apps/{app}/targets/{t}/rollback", post(rollback))
+        .route("/v1/apps/{app}/targets/{t}/takedown", post(takedown))
+        .route("/v1/apps/{app}/targets/{t}/policy", get(get_policy))
+        .route("/v1/apps/{app}/targets/{t}/explain", get(explain))
+        .route("/v1/apps/{app}/targets/{t}/dry-run", post(dry_run))
+        .route("/v1/resolve", get(resolve))
+        .route("/v1/packages/{app}/{t}/{version}", get(package))
+        .route("/v1/trust/root.json", get(root_json))
+        .route("/v1/audit", get(audit_log))
+        .route("/v1/inbox", get(inbox))
+        .fallback(|| async { Error::NotFound("no such endpoint".into()) })
+        .layer(DefaultBodyLimit::max(limit))
+        .with_state(p)
+}
+
+// ------------------------------------------------------------ accounts
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewAccount {
+    name: String,
+}
+
+async fn create_account(AxState(p): P, c: Caller, Body(b): Body) -> R {
+    if !c.admin {
+        return Err(Error::Forbidden(
+            "only a platform admin creates accounts".into(),
+        ));
+    }
+    let req: NewAccount = body(&b)?;
+    let name = req.name.trim();
+    if name.is_empty() || name.len() > 100 {
+        return Err(Error::BadRequest("name must be 1 to 100 characters".into()));
+    }
+    let (id, token) = (new_id(), new_token());
+    let mut tx = p.db.begin().await?;
+    sqlx::query("INSERT INTO accounts (id, name, admin, created_at) VALUES ($1, $2, 0, $3)")
+        .bind(&id)
+        .bind(name)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO tokens (hash, account_id, created_at) VALUES ($1, $2, $3)")
+        .bind(token_hash(&token))
+        .bind(&id)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &c.account,
+        "account.create",
+        &format!("account:{id}"),
+        None,
+        Some(json!({"name": name})),
+    )
+    .await?;
+    tx.commit().await?;
+    // The token is shown once; only its hash is stored.
+    created(json!({"id": id, "name": name, "token": token}))
+}
+
+async fn me(AxState(p): P, c: Caller) -> R {
+    let rows = sqlx::query(
+        "SELECT workspace_id, role FROM members WHERE account_id = $1 ORDER BY workspace_id",
+    )
+    .bind(&c.account)
+    .fetch_all(&p.db)
+    .await?;
+    let ws: Vec<Value> = rows
+        .iter()
+        .map(|r| json!({"workspace": db::s(r, "workspace_id"), "role": db::s(r, "role")}))
+        .collect();
+    ok(json!({"id": c.account, "admin": c.admin, "workspaces": ws}))
+}
+
+// ------------------------------------------------------------ workspaces
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewWorkspace {
+    name: String,
+    kind: String,
+}
+
+async fn create_workspace(AxState(p): P, c: Caller, Body(b): Body) -> R {
+    let req: NewWorkspace = body(&b)?;
+    if !matches!(req.kind.as_str(), "merchant" | "isv") {
+        return Err(Error::BadRequest("kind must be merchant or isv".into()));
+    }
+    if req.name.trim().is_empty() || req.name.len() > 100 {
+        return Err(Error::BadRequest("name must be 1 to 100 characters".into()));
+    }
+    let id = new_id();
+    let mut tx = p.db.begin().await?;
+    sqlx::query("INSERT INTO workspaces (id, name, kind, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&id)
+        .bind(req.name.trim())
+        .bind(&req.kind)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("INSERT INTO members (workspace_id, account_id, role) VALUES ($1, $2, 'master')")
+        .bind(&id)
+        .bind(&c.account)
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &c.account,
+        "workspace.create",
+        &format!("workspace:{id}"),
+        None,
+        Some(json!({"name": req.name, "kind": req.kind})),
+    )
+    .await?;
+    tx.commit().await?;
+    created(json!({"id": id, "name": req.name.trim(), "kind": req.kind, "role": "master"}))
+}
+
+async fn require_ws_role(p: &Platform, c: &Caller, ws: &str, min: Role) -> Result<Role, Error> {
+    match role_in(&p.db, ws, &c.account).await? {
+        Some(r) if r >= min => Ok(r),
+        Some(_) => Err(Error::Forbidden(format!(
+            "this needs the {} role in the workspace",
+            min.as_str()
+        ))),
+        None => Err(Error::NotFound(format!("no workspace {ws}"))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct NewMember {
+    account_id: String,
+    role: String,
+}
+
+async fn add_member(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): Body) -> R {
+    require_ws_role(&p, &c, &ws, Role::Master).await?;
+    let req: NewMember = body(&b)?;
+    let role = Role::parse(&req.role)
+        .ok_or_else(|| Error::BadRequest("role must be master, owner or developer".into()))?;
+    let exists = sqlx::query("SELECT id FROM accounts WHERE id = $1")
+        .bind(&req.account_id)
+        .fetch_optional(&p.db)
+        .await?;
+    if exists.is_none() {
+        return Err(Error::NotFound(format!("no account {}", req.account_id)));
+    }
+    if role_in(&p.db, &ws, &req.account_id).await?.is_some() {
+        return Err(Error::Conflict(
+            "already a member; change the role instead".into(),
+        ));
+    }
+    let mut tx = p.db.begin().await?;
+    sqlx::query("INSERT INTO members (workspace_id, account_id, role) VALUES ($1, $2, $3)")
+        .bind(&ws)
+        .bind(&req.account_id)
+        .bind(role.as_str())
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &c.account,
+        "member.add",
+        &format!("workspace:{ws}/member:{}", req.account_id),
+        None,
+        Some(json!({"role": role.as_str()})),
+    )
+    .await?;
+    tx.commit().await?;
+    created(json!({"workspace": ws, "accountId": req.account_id, "role": role.as_str()}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SetRole {
+    role: String,
+}
+
+async fn set_role(
+    AxState(p): P,
+    c: Caller,
+    Path((ws, account)): Path<(String, String)>,
+    Body(b): Body,
+) -> R {
+    let mine = role_in(&p.db, &ws, &c.account)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no workspace {ws}")))?;
+    let req: SetRole = body(&b)?;
+    let role = Role::parse(&req.role)
+        .ok_or_else(|| Error::BadRequest("role must be master, owner or developer".into()))?;
+    // Only a Master changes roles, and nobody raises their own.
+    if mine != Role::Master {
+        return Err(Error::Forbidden("only a Master changes roles".into()));
+    }
+    let before = role_in(&p.db, &ws, &account)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("{account} is not a member")))?;
+    if account == c.account && role > before {
+        return Err(Error::Forbidden("nobody raises their own role".into()));
+    }
+    let mut tx = p.db.begin().await?;
+    sqlx::query("UPDATE members SET role = $1 WHERE workspace_id = $2 AND account_id = $3")
+        .bind(role.as_str())
+        .bind(&ws)
+        .bind(&account)
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &c.account,
+        "member.role",
+        &format!("workspace:{ws}/member:{account}"),
+        Some(json!({"role": before.as_str()})),
+        Some(json!({"role": role.as_str()})),
+    )
+    .await?;
+    tx.commit().await?;
+    ok(json!({"workspace": ws, "accountId": account, "role": role.as_str()}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct NewKey {
+    public_key_hex: String,
+}
+
+async fn add_key(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): Body) -> R {
+    require_ws_role(&p, &c, &ws, Role::Owner).await?;
+    let req: NewKey = body(&b)?;
+    let key = PublicKey::from_hex(req.public_key_hex.trim())
+        .map_err(|e| Error::BadRequest(format!("public key: {e}")))?;
+    let mut tx = p.db.begin().await?;
+    let dup = sqlx::query("SELECT key_id FROM dev_keys WHERE workspace_id = $1 AND key_id = $2")
+        .bind(&ws)
+        .bind(key.id().as_str())
+        .fetch_optional(&mut *tx)
+        .await?;
+    if dup.is_some() {
+        return Err(Error::Conflict(format!(
+            "key {} is already registered",
+            key.id()
+        )));
+    }
+    sqlx::query("INSERT INTO dev_keys (workspace_id, key_id, public_hex, added_by, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&ws)
+        .bind(key.id().as_str())
+        .bind(key.to_hex())
+        .bind(&c.account)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &c.account,
+        "key.add",
+        &format!("workspace:{ws}/key:{}", key.id()),
+        None,
+        Some(json!({"keyId": key.id().as_str()})),
+    )
+    .await?;
+    tx.commit().await?;
+    created(json!({"workspace": ws, "keyId": key.id().as_str()}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct NewApp {
+    app_id: String,
+    name: String,
+    developer_workspace: Option<String>,
+}
+
+async fn create_app(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): Body) -> R {
+    require_ws_role(&p, &c, &ws, Role::Owner).await?;
+    let req: NewApp = body(&b)?;
+    let app = AppId::new(req.app_id.clone()).map_err(|e| Error::BadRequest(e.to_string()))?;
+    let kind = sqlx::query("SELECT kind FROM workspaces WHERE id = $1")
+        .bind(&ws)
+        .fetch_one(&p.db)
+        .await?;
+    if db::s(&kind, "kind") != "merchant" {
+        return Err(Error::BadRequest(
+            "mini programs are owned by merchant workspaces".into(),
+        ));
+    }
+    if let Some(dev) = &req.developer_workspace {
+        let k = sqlx::query("SELECT kind FROM workspaces WHERE id = $1")
+            .bind(dev)
+            .fetch_optional(&p.db)
+            .await?;
+        if k.map(|r| db::s(&r, "kind")).as_deref() != Some("isv") {
+            return Err(Error::BadRequest(
+                "developerWorkspace must be an ISV workspace".into(),
+            ));
+        }
+    }
+    let mut tx = p.db.begin().await?;
+    if sqlx::query("SELECT app_id FROM apps WHERE app_id = $1")
+        .bind(app.as_str())
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict(format!("{app} exists")));
+    }
+    sqlx::query("INSERT INTO apps (app_id, name, owner_ws, developer_ws, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(app.as_str())
+        .bind(req.name.trim())
+        .bind(&ws)
+        .bind(&req.developer_workspace)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &c.account,
+        "app.create",
+        &format!("app:{app}"),
+        None,
+        Some(json!({"owner": ws, "developer": req.developer_workspace})),
+    )
+    .await?;
+    tx.commit().await?;
+    let kind = if req.developer_workspace.is_some() {
+        "third_party"
+    } else {
+        "self_developed"
+    };
+    created(
+        json!({"appId": app.as_str(), "name": req.name.trim(), "owner": ws, "developer": req.developer_workspace, "kind": kind}),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct NewAuth {
+    isv_workspace: String,
+    app_id: Option<String>,
+    actions: Vec<String>,
+}
+
+async fn authorize_isv(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): Body) -> R {
+    require_ws_role(&p, &c, &ws, Role::Master).await?;
+    let req: NewAuth = body(&b)?;
+    if req.actions.is_empty() || req.actions.iter().any(|a| AppAction::parse(a).is_none()) {
+        return Err(Error::BadRequest(
+            "actions must be a non-empty list of read, upload, release, manage".into(),
+        ));
+    }
+    if let Some(app) = &req.app_id {
+        let r = sqlx::query("SELECT owner_ws FROM apps WHERE app_id = $1")
+            .bind(app)
+            .fetch_optional(&p.db)
+            .await?;
+        if r.map(|r| db::s(&r, "owner_ws")).as_deref() != Some(ws.as_str()) {
+            return Err(Error::NotFound(format!(
+                "no mini program {app} in this workspace"
+            )));
+        }
+    }
+    let k = sqlx::query("SELECT kind FROM workspaces WHERE id = $1")
+        .bind(&req.isv_workspace)
+        .fetch_optional(&p.db)
+        .await?;
+    if k.map(|r| db::s(&r, "kind")).as_deref() != Some("isv") {
+        return Err(Error::BadRequest(
+            "isvWorkspace must be an ISV workspace".into(),
+        ));
+    }
+    let id = new_id();
+    let actions: BTreeSet<&str> = req.actions.iter().map(String::as_str).collect();
+    let actions = actions.into_iter().collect::<Vec<_>>().join(",");
+    let mut tx = p.db.begin().await?;
+    sqlx::query("INSERT INTO isv_auths (id, merchant_ws, isv_ws, app_id, actions, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(&id)
+        .bind(&ws)
+        .bind(&req.isv_workspace)
+        .bind(&req.app_id)
+        .bind(&actions)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &c.account,
+        "isv.authorize",
+        &format!("isv-auth:{id}"),
+        None,
+        Some(json!({"isv": req.isv_workspace, "app": req.app_id, "actions": actions})),
+    )
+    .await?;
+    tx.commit().await?;
+    created(
+        json!({"id": id, "merchant": ws, "isv": req.isv_workspace, "appId": req.app_id, "actions": actions.split(',').collect::<Vec<_>>()}),
+    )
+}
+
+async fn revoke_isv(AxState(p): P, c: Caller, Path(id): Path<String>) -> R {
+    let row = sqlx::query("SELECT merchant_ws, revoked_at FROM isv_auths WHERE id = $1")
+        .bind(&id)
+        .fetch_optional(&p.db)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no authorization {id}")))?;
+    require_ws_role(&p, &c, &db::s(&row, "merchant_ws"), Role::Master).await?;
+    if db::oi(&row, "revoked_at").is_some() {
+        return Err(Error::Conflict("already revoked".into()));
+    }
+    let mut tx = p.db.begin().await?;
+    sqlx::query("UPDATE isv_auths SET revoked_at = $1 WHERE id = $2")
+        .bind(now())
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &c.account,
+        "isv.revoke",
+        &format!("isv-auth:{id}"),
+        Some(json!({"revoked": false})),
+        Some(json!({"revoked": true})),
+    )
+    .await?;
+    tx.commit().await?;
+    ok(json!({"id": id, "revoked": true}))
+}
+
+// ------------------------------------------------------------ target apps
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct NewTarget {
+    id: String,
+    name: String,
+    allowed_permissions: Vec<String>,
+}
+
+async fn create_target(AxState(p): P, c: Caller, Body(b): Body) -> R {
+    if !c.admin {
+        return Err(Error::Forbidden(
+            "only a platform admin adds target apps".into(),
+        ));
+    }
+    let req: NewTarget = body(&b)?;
+    if req.id.is_empty()
+        || req.id.len() > 64
+        || !req
+            .id
+            .chars()
+            .all(|ch| ch.is_ascii_alphanumeric() || "._-".contains(ch))
+    {
+        return Err(Error::BadRequest(
+            "id must be 1 to 64 of [A-Za-z0-9._-]".into(),
+        ));
+    }
+    let mut tx = p.db.begin().await?;
+    if sqlx::query("SELECT id FROM target_apps WHERE id = $1")
+        .bind(&req.id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict(format!("target app {} exists", req.id)));
+    }
+    let allowed = serde_json::to_string(&req.allowed_permissions)
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    sqlx::query("INSERT INTO target_apps (id, name, allowed, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&req.id)
+        .bind(&req.name)
+        .bind(&allowed)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &c.account,
+        "target.create",
+        &format!("target:{}", req.id),
+        None,
+        Some(json!({"allowed": req.allowed_permissions})),
+    )
+    .await?;
+    tx.commit().await?;
+    created(json!({"id": req.id, "name": req.name, "allowedPermissions": req.allowed_permissions}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AccountRef {
+    account_id: String,
+}
+
+async fn add_reviewer(AxState(p): P, c: Caller, Path(t): Path<String>, Body(b): Body) -> R {
+    if !c.admin {
+        return Err(Error::Forbidden(
+            "only a platform admin names reviewers".into(),
+        ));
+    }
+    let req: AccountRef = body(&b)?;
+    if sqlx::query("SELECT id FROM target_apps WHERE id = $1")
+        .bind(&t)
+        .fetch_optional(&p.db)
+        .await?
+        .is_none()
+    {
+        return Err(Error::NotFound(format!("no target app {t}")));
+    }
+    if sqlx::query("SELECT id FROM accounts WHERE id = $1")
+        .bind(&req.account_id)
+        .fetch_optional(&p.db)
+        .await?
+        .is_none()
+    {
+        return Err(Error::NotFound(format!("no account {}", req.account_id)));
+    }
+    if is_reviewer(&p.db, &t, &req.account_id).await? {
+        return Err(Error::Conflict("already a reviewer".into()));
+    }
+    let mut tx = p.db.begin().await?;
+    sqlx::query("INSERT INTO reviewers (target_app, account_id) VALUES ($1, $2)")
+        .bind(&t)
+        .bind(&req.account_id)
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &c.account,
+        "target.reviewer",
+        &format!("target:{t}/reviewer:{}", req.account_id),
+        None,
+        Some(json!({})),
+    )
+    .await?;
+    tx.commit().await?;
+    created(json!({"targetApp": t, "accountId": req.account_id}))
+}
+
+// ------------------------------------------------------------ apps and versions
+
+async fn get_app(AxState(p): P, c: Caller, Path(app): Path<String>) -> R {
+    let a = app_access(&p.db, &c, &app, AppAction::Read).await?;
+    let rels = sqlx::query(
+        "SELECT id, target_app, version, state FROM releases WHERE app_id = $1 ORDER BY created_at",
+    )
+    .bind(&app)
+    .fetch_all(&p.db)
+    .await?;
+    let rels: Vec<Value> = rels
+        .iter()
+        .map(|r| json!({"id": db::s(r, "id"), "targetApp": db::s(r, "target_app"), "version": db::s(r, "version"), "state": db::s(r, "state")}))
+        .collect();
+    ok(
+        json!({"appId": a.app_id, "name": a.name, "owner": a.owner_ws, "developer": a.developer_ws, "releases": rels}),
+    )
+}
+
+async fn assign(AxState(p): P, c: Caller, Path(app): Path<String>, Body(b): Body) -> R {
+    let a = app_access(&p.db, &c, &app, AppAction::Manage).await?;
+    let req: AccountRef = body(&b)?;
+    // The assignee must be a member of the owning or the developing workspace.
+    let member = role_in(&p.db, &a.owner_ws, &req.account_id)
+        .await?
+        .is_some()
+        || match &a.developer_ws {
+            Some(d) => role_in(&p.db, d, &req.account_id).await?.is_some(),
+            None => false,
+        };
+    if !member {
+        return Err(Error::BadRequest(
+            "the account is not a member of this mini program's workspaces".into(),
+        ));
+    }
+    let mut tx = p.db.begin().await?;
+    if sqlx::query("SELECT app_id FROM assignments WHERE app_id = $1 AND account_id = $2")
+        .bind(&app)
+        .bind(&req.account_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict("already assigned".into()));
+    }
+    sqlx::query("INSERT INTO assignments (app_id, account_id) VALUES ($1, $2)")
+        .bind(&app)
+        .bind(&req.account_id)
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &c.account,
+        "app.assign",
+        &format!("app:{app}/developer:{}", req.account_id),
+        None,
+        Some(json!({})),
+    )
+    .await?;
+    tx.commit().await?;
+    created(json!({"appId": app, "accountId": req.account_id}))
+}
+
+async fn dev_keys(p: &Platform, ws: &str) -> Result<Vec<PublicKey>, Error> {
+    let rows = sqlx::query("SELECT public_hex FROM dev_keys WHERE workspace_id = $1")
+        .bind(ws)
+        .fetch_all(&p.db)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            PublicKey::from_hex(&db::s(r, "public_hex")).map_err(|e| Error::Internal(e.to_string()))
+        })
+        .collect()
+}
+
+fn upload_path(app: &str, version: &str) -> ObjPath {
+    ObjPath::from(format!("uploads/{app}/{version}.mpk"))
+}
+
+fn package_path(app: &str, target: &str, version: &str) -> ObjPath {
+    ObjPath::from(format!("packages/{app}/{target}/{version}.mpk"))
+}
+
+async fn upload(AxState(p): P, c: Caller, Path(app): Path<String>, Body(b): Body) -> R {
+    let a = app_access(&p.db, &c, &app, AppAction::Upload).await?;
+    if b.len() > p.config.max_upload {
+        return Err(Error::TooLarge(p.config.max_upload));
+    }
+    // Signed by a developer key registered to the workspace that develops it.
+    let ws = a.developer_ws.clone().unwrap_or_else(|| a.owner_ws.clone());
+    let keys = dev_keys(&p, &ws).await?;
+    if keys.is_empty() {
+        return Err(Error::Invalid(
+            "the workspace has no registered developer keys".into(),
+        ));
+    }
+    let app_id = AppId::new(app.clone()).map_err(|e| Error::BadRequest(e.to_string()))?;
+    let verified = mpkit_bundle::open(
+        &b,
+        &Trust::Developer(keys),
+        &Expected::app(app_id),
+        &Caps::default(),
+    )?;
+    verified.check_contents()?;
+    let m = verified.manifest().clone();
+    let version = m.version.to_string();
+    let sha = hex::encode(Sha256::digest(&b));
+    let mut tx = p.db.begin().await?;
+    if sqlx::query("SELECT version FROM versions WHERE app_id = $1 AND version = $2")
+        .bind(&app)
+        .bind(&version)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict(format!(
+            "version {version} of {app} exists"
+        )));
+    }
+    if sqlx::query("SELECT version FROM versions WHERE app_id = $1 AND build = $2")
+        .bind(&app)
+        .bind(m.build as i64)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict(format!(
+            "build {} of {app} exists",
+            m.build
+        )));
+    }
+    let manifest = serde_json::to_string(&m).map_err(|e| Error::Internal(e.to_string()))?;
+    p.objects
+        .put(&upload_path(&app, &version), b.to_vec().into())
+        .await
+        .map_err(|e| Error::Internal(format!("storing the upload: {e}")))?;
+    sqlx::query("INSERT INTO versions (app_id, version, build, sha256, length, manifest, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(&app)
+        .bind(&version)
+        .bind(m.build as i64)
+        .bind(&sha)
+        .bind(b.len() as i64)
+        .bind(&manifest)
+        .bind(&c.account)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &c.account,
+        "version.upload",
+        &format!("app:{app}/version:{version}"),
+        None,
+        Some(json!({"build": m.build, "sha256": sha})),
+    )
+    .await?;
+    tx.commit().await?;
+    created(
+        json!({"appId": app, "version": version, "build": m.build, "sha256": sha, "length": b.len(), "requestedPermissions": m.permissions}),
+    )
+}
+
+async fn list_versions(AxState(p): P, c: Caller, Path(app): Path<String>) -> R {
+    app_access(&p.db, &c, &app, AppAction::Read).await?;
+    let rows = sqlx::query("SELECT version, build, sha256, length, created_at FROM versions WHERE app_id = $1 ORDER BY build")
+        .bind(&app)
+        .fetch_all(&p.db)
+        .await?;
+    ok(Value::Array(
+        rows.iter()
+            .map(|r| json!({"version": db::s(r, "version"), "build": db::i(r, "build"), "sha256": db::s(r, "sha256"), "length": db::i(r, "length"), "createdAt": db::i(r, "created_at")}))
+            .collect(),
+    ))
+}
+
+// ------------------------------------------------------------ releases
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct NewRelease {
+    target_app: String,
+    version: String,
+    #[serde(default)]
+    basic_info: Option<Value>,
+}
+
+/// Builds the target app's package: the same files, the manifest re-signed
+/// by the publisher key with the permissions this target app allows.
+async fn build_package(
+    p: &Platform,
+    ws: &str,
+    app: &str,
+    version: &str,
+    allowed: &BTreeSet<String>,
+) -> Result<(Vec<u8>, Value), Error> {
+    let upload = p
+        .objects
+        .get(&upload_path(app, version))
+        .await
+        .map_err(|e| Error::Internal(format!("reading the upload: {e}")))?
+        .bytes()
+        .await
+        .map_err(|e| Error::Internal(format!("reading the upload: {e}")))?;
+    let keys = dev_keys(p, ws).await?;
+    let app_id = AppId::new(app.to_owned()).map_err(|e| Error::BadRequest(e.to_string()))?;
+    let v = mpkit_bundle::open(
+        &upload,
+        &Trust::Developer(keys),
+        &Expected::app(app_id),
+        &Caps::default(),
+    )?;
+    let files = v.read_files()?;
+    let m = v.manifest().clone();
+    let mut perms = m.permissions.clone();
+    let requested = perms.clone();
+    perms.jsapi.retain(|k| allowed.contains(k));
+    perms.scopes.retain(|s| allowed.contains(s));
+    let refused: Vec<String> = requested
+        .jsapi
+        .iter()
+        .chain(requested.scopes.iter())
+        .filter(|k| !allowed.contains(*k))
+        .cloned()
+        .collect();
+    let mut entries = m.files.clone();
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = Manifest::new(
+        m.app_id.clone(),
+        m.version.clone(),
+        m.build,
+        m.name.clone(),
+        m.min_host_version.clone(),
+        m.pages.clone(),
+        perms.clone(),
+        entries,
+    )?;
+    let bytes = mpkit_bundle::build_bundle(
+        &manifest,
+        &files,
+        &[(&p.keys.publisher, KeyRole::Publisher)],
+    )?;
+    Ok((
+        bytes,
+        json!({"approved": perms, "notAllowedByTargetApp": refused}),
+    ))
+}
+
+async fn start_release(AxState(p): P, c: Caller, Path(app): Path<String>, Body(b): Body) -> R {
+    let a = app_access(&p.db, &c, &app, AppAction::Release).await?;
+    let req: NewRelease = body(&b)?;
+    let target = sqlx::query("SELECT allowed FROM target_apps WHERE id = $1")
+        .bind(&req.target_app)
+        .fetch_optional(&p.db)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no target app {}", req.target_app)))?;
+    let allowed: BTreeSet<String> =
+        serde_json::from_str(&db::s(&target, "allowed")).unwrap_or_default();
+    if sqlx::query("SELECT version FROM versions WHERE app_id = $1 AND version = $2")
+        .bind(&app)
+        .bind(&req.version)
+        .fetch_optional(&p.db)
+        .await?
+        .is_none()
+    {
+        return Err(Error::NotFound(format!(
+            "no version {} of {app}",
+            req.version
+        )));
+    }
+    let active = sqlx::query(
+        "SELECT id, state FROM releases WHERE app_id = $1 AND target_app = $2 AND active = 1",
+    )
+    .bind(&app)
+    .bind(&req.target_app)
+    .fetch_optional(&p.db)
+    .await?;
+    let ws = a.developer_ws.clone().unwrap_or_else(|| a.owner_ws.clone());
+    let (bytes, perms) = build_package(&p, &ws, &app, &req.version, &allowed).await?;
+    let sha = hex::encode(Sha256::digest(&bytes));
+    p.objects
+        .put(
+            &package_path(&app, &req.target_app, &req.version),
+            bytes.clone().into(),
+        )
+        .await
+        .map_err(|e| Error::Internal(format!("storing the package: {e}")))?;
+    let id = new_id();
+    let info = req.basic_info.unwrap_or_else(|| json!({}));
+    let mut tx = p.db.begin().await?;
+    if let Some(r) = active {
+        // One active release per (app, target app). A rejected one is replaced
+        // by starting over with a new version; anything else must end first.
+        if db::s(&r, "state") != "rejected" {
+            return Err(Error::Conflict(format!(
+                "release {} is still active ({})",
+                db::s(&r, "id"),
+                db::s(&r, "state")
+            )));
+        }
+        sqlx::query(
+            "UPDATE releases SET state = 'cancelled', active = 0, updated_at = $1 WHERE id = $2",
+        )
+        .bind(now())
+        .bind(db::s(&r, "id"))
+        .execute(&mut *tx)
+        .await?;
+        audit(
+            &mut tx,
+            &c.account,
+            "release.superseded",
+            &format!("release:{}", db::s(&r, "id")),
+            Some(json!({"state": "rejected"})),
+            Some(json!({"state": "cancelled"})),
+        )
+        .await?;
+    }
+    sqlx::query("INSERT INTO releases (id, app_id, target_app, version, state, active, package_sha256, package_length, basic_info, created_by, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, 'built', 1, $5, $6, $7, $8, $9, $10)")
+        .bind(&id)
+        .bind(&app)
+        .bind(&req.target_app)
+        .bind(&req.version)
+        .bind(&sha)
+        .bind(bytes.len() as i64)
+        .bind(info.to_string())
+        .bind(&c.account)
+        .bind(now())
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit(&mut tx, &c.account, "release.start", &format!("release:{id}"), None, Some(json!({"state": "built", "version": req.version, "targetApp": req.target_app, "package": sha}))).await?;
+    tx.commit().await?;
+    created(
+        json!({"id": id, "appId": app, "targetApp": req.target_app, "version": req.version, "state": "built", "package": {"sha256": sha, "length": bytes.len()}, "permissions": perms}),
+    )
+}
+
+struct Rel {
+    id: String,
+    app: String,
+    target: String,
+    version: String,
+    state: State,
+    created_by: String,
+    gray_bp: Option<i64>,
+    gray_salt: Option<String>,
+    row: Value,
+}
+
+async fn load_release(p: &Platform, id: &str) -> Result<Rel, Error> {
+    let r = sqlx::query("SELECT * FROM releases WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&p.db)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no release {id}")))?;
+    let state =
+        State::parse(&db::s(&r, "state")).ok_or_else(|| Error::Internal("unknown state".into()))?;
+    let row = json!({
+        "id": db::s(&r, "id"), "appId": db::s(&r, "app_id"), "targetApp": db::s(&r, "target_app"),
+        "version": db::s(&r, "version"), "state": state.as_str(),
+        "package": {"sha256": db::s(&r, "package_sha256"), "length": db::i(&r, "package_length")},
+        "compatReport": db::os(&r, "compat_report").and_then(|t| serde_json::from_str::<Value>(&t).ok()),
+        "basicInfo": serde_json::from_str::<Value>(&db::s(&r, "basic_info")).unwrap_or(Value::Null),
+        "rejectReason": db::os(&r, "reject_reason"),
+        "grayscale": db::oi(&r, "gray_bp").map(|bp| json!({"percentBp": bp, "salt": db::os(&r, "gray_salt")})),
+        "createdAt": db::i(&r, "created_at"), "updatedAt": db::i(&r, "updated_at"),
+    });
+    Ok(Rel {
+        id: db::s(&r, "id"),
+        app: db::s(&r, "app_id"),
+        target: db::s(&r, "target_app"),
+        version: db::s(&r, "version"),
+        state,
+        created_by: db::s(&r, "created_by"),
+        gray_bp: db::oi(&r, "gray_bp"),
+        gray_salt: db::os(&r, "gray_salt"),
+        row,
+    })
+}
+
+/// Loads a release the caller may act on with `action`.
+async fn release_for(p: &Platform, c: &Caller, id: &str, action: AppAction) -> Result<Rel, Error> {
+    let r = load_release(p, id).await?;
+    app_access(&p.db, c, &r.app, action)
+        .await
+        .map_err(|e| match e {
+            // A release of an app the caller cannot see does not exist for them.
+            Error::NotFound(_) => Error::NotFound(format!("no release {id}")),
+            other => other,
+        })?;
+    Ok(r)
+}
+
+fn step(r: &Rel, action: Action) -> Result<State, Error> {
+    transition(r.state, action).ok_or_else(|| {
+        Error::Conflict(format!(
+            "a release in state {} cannot {:?}",
+            r.state.as_str(),
+            action
+        ))
+    })
+}
+
+/// Moves a release to `next` (checked), with extra column updates, audited,
+/// bumping the policy when what devices see changes.
+async fn set_state(
+    p: &Platform,
+    c: &Caller,
+    r: &Rel,
+    next: State,
+    action: &str,
+    extra: Option<(&str, Value)>,
+    affects_policy: bool,
+) -> Result<Transaction<'static, Any>, Error> {
+    let mut tx = p.db.begin().await?;
+    // Compare-and-set on the state: two racing transitions cannot both win.
+    let n = sqlx::query(
+        "UPDATE releases SET state = $1, active = $2, updated_at = $3 WHERE id = $4 AND state = $5",
+    )
+    .bind(next.as_str())
+    .bind(i64::from(next.active()))
+    .bind(now())
+    .bind(&r.id)
+    .bind(r.state.as_str())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(Error::Conflict(
+            "the release changed meanwhile; reload it".into(),
+        ));
+    }
+    let mut after = json!({"state": next.as_str()});
+    if let Some((k, v)) = extra {
+        after[k] = v;
+    }
+    audit(
+        &mut tx,
+        &c.account,
+        action,
+        &format!("release:{}", r.id),
+        Some(json!({"state": r.state.as_str()})),
+        Some(after),
+    )
+    .await?;
+    if affects_policy {
+        bump(&mut tx, &r.app, &r.target).await?;
+    }
+    Ok(tx)
+}
+
+async fn get_release(AxState(p): P, c: Caller, Path(id): Path<String>) -> R {
+    let r = release_for(&p, &c, &id, AppAction::Read).await?;
+    ok(r.row)
+}
+
+async fn attach_report(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
+    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let report: Value = body(&b)?;
+    if !report.is_object() {
+        return Err(Error::BadRequest("the report must be a JSON object".into()));
+    }
+    let next = step(&r, Action::AttachReport)?;
+    let mut tx = set_state(&p, &c, &r, next, "release.report", None, false).await?;
+    sqlx::query("UPDATE releases SET compat_report = $1 WHERE id = $2")
+        .bind(report.to_string())
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    ok(json!({"id": id, "state": next.as_str()}))
+}
+
+async fn edit_basic_info(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
+    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let info: Value = body(&b)?;
+    let Value::Object(m) = &info else {
+        return Err(Error::BadRequest("basic info must be a JSON object".into()));
+    };
+    for k in m.keys() {
+        if !matches!(
+            k.as_str(),
+            "description" | "releaseNotes" | "iconUrl" | "category" | "contact"
+        ) {
+            return Err(Error::BadRequest(format!(
+                "{k:?} is not basic info (description, releaseNotes, iconUrl, category, contact)"
+            )));
+        }
+    }
+    let next = step(&r, Action::EditBasicInfo)?;
+    let mut tx = p.db.begin().await?;
+    sqlx::query(
+        "UPDATE releases SET basic_info = $1, updated_at = $2 WHERE id = $3 AND state = $4",
+    )
+    .bind(info.to_string())
+    .bind(now())
+    .bind(&id)
+    .bind(next.as_str())
+    .execute(&mut *tx)
+    .await?;
+    audit(
+        &mut tx,
+        &c.account,
+        "release.basic_info",
+        &format!("release:{id}"),
+        r.row.get("basicInfo").cloned(),
+        Some(info.clone()),
+    )
+    .await?;
+    tx.commit().await?;
+    ok(json!({"id": id, "state": next.as_str(), "basicInfo": info}))
+}
+
+async fn apply(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
+    no_body(&b)?;
+    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let next = step(&r, Action::Apply)?;
+    let tx = set_state(&p, &c, &r, next, "release.apply", None, false).await?;
+    tx.commit().await?;
+    ok(json!({"id": id, "state": next.as_str()}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Review {
+    decision: String,
+    reason: Option<String>,
+}
+
+async fn review(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
+    let r = load_release(&p, &id).await?;
+    // Only the target app's reviewers decide, whatever their workspaces.
+    if !is_reviewer(&p.db, &r.target, &c.account).await? {
+        return Err(Error::Forbidden(format!(
+            "you are not a reviewer of {}",
+            r.target
+        )));
+    }
+    let req: Review = body(&b)?;
+    let (action, reason) = match req.decision.as_str() {
+        "approve" => (Action::Approve, None),
+        "reject" => {
+            let reason = req
+                .reason
+                .filter(|s| !s.trim().is_empty())
+                .ok_or_else(|| Error::BadRequest("a rejection needs a reason".into()))?;
+            (Action::Reject, Some(reason))
+        }
+        _ => {
+            return Err(Error::BadRequest(
+                "decision must be approve or reject".into(),
+            ))
+        }
+    };
+    let next = step(&r, action)?;
+    let mut tx = set_state(
+        &p,
+        &c,
+        &r,
+        next,
+        "release.review",
+        Some(("reason", json!(reason))),
+        false,
+    )
+    .await?;
+    sqlx::query("UPDATE releases SET reject_reason = $1 WHERE id = $2")
+        .bind(&reason)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    let text = match &reason {
+        None => format!("{} {} for {} was approved", r.app, r.version, r.target),
+        Some(why) => format!(
+            "{} {} for {} was rejected: {why}",
+            r.app, r.version, r.target
+        ),
+    };
+    notify(&mut tx, &r.created_by, &text, Some(&id)).await?;
+    tx.commit().await?;
+    ok(json!({"id": id, "state": next.as_str(), "reason": reason}))
+}
+
+/// A tester id: 1 to 64 of `[A-Za-z0-9_.@+-]`.
+fn tester_ok(s: &str) -> Result<(), &'static str> {
+    if s.is_empty() {
+        return Err("empty");
+    }
+    if s.len() > 64 {
+        return Err("longer than 64 characters");
+    }
+    if !s
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_.@+-".contains(c))
+    {
+        return Err("characters outside [A-Za-z0-9_.@+-]");
+    }
+    Ok(())
+}
+
+const MAX_TESTERS: usize = 100_000;
+
+/// Parses a CSV or TXT tester file: one user id per line (the first CSV
+/// column); blank lines and `#` comments are skipped. Returns the ids and the
+/// rejected lines with reasons.
+fn parse_testers(text: &str) -> (Vec<String>, Vec<Value>) {
+    let mut ok = BTreeSet::new();
+    let mut rejected = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let raw = line.trim_start_matches('\u{feff}').trim();
+        if raw.is_empty() || raw.starts_with('#') {
+            continue;
+        }
+        let id = raw.split(',').next().unwrap_or("").trim().trim_matches('"');
+        if i == 0 && id.eq_ignore_ascii_case("user_id") || id.eq_ignore_ascii_case("userid") {
+            continue;
+        }
+        match tester_ok(id) {
+            Ok(()) if ok.contains(id) => rejected.push(json!({"line": i + 1, "text": raw, "reason": "duplicate"})),
+            Ok(()) => {
+                ok.insert(id.to_owned());
+            }
+            Err(why) => rejected.push(json!({"line": i + 1, "text": raw.chars().take(80).collect::<String>(), "reason": why})),
+        }
+    }
+    (ok.into_iter().collect(), rejected)
+}
+
+async fn replace_testers(
+    tx: &mut Transaction<'_, Any>,
+    id: &str,
+    testers: &[String],
+) -> Result<(), Error> {
+    sqlx::query("DELETE FROM testers WHERE release_id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    for t in testers {
+        sqlx::query("INSERT INTO testers (release_id, user_id) VALUES ($1, $2)")
+            .bind(id)
+            .bind(t)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Pilot {
+    testers: Vec<String>,
+}
+
+async fn start_pilot(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
+    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let req: Pilot = body(&b)?;
+    let (ids, rejected) = parse_testers(&req.testers.join("\n"));
+    if !rejected.is_empty() {
+        return Err(Error::BadRequest(format!(
+            "bad tester ids: {}",
+            Value::Array(rejected)
+        )));
+    }
+    if ids.is_empty() || ids.len() > MAX_TESTERS {
+        return Err(Error::BadRequest(format!(
+            "a pilot needs 1 to {MAX_TESTERS} testers"
+        )));
+    }
+    let next = step(&r, Action::StartPilot)?;
+    let mut tx = set_state(
+        &p,
+        &c,
+        &r,
+        next,
+        "release.pilot",
+        Some(("testers", json!(ids.len()))),
+        true,
+    )
+    .await?;
+    replace_testers(&mut tx, &id, &ids).await?;
+    tx.commit().await?;
+    p.policies.invalidate(&r.app, &r.target);
+    ok(json!({"id": id, "state": next.as_str(), "testers": ids.len()}))
+}
+
+async fn put_testers(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
+    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let text = std::str::from_utf8(&b)
+        .map_err(|_| Error::BadRequest("the tester file must be UTF-8 text".into()))?;
+    let (ids, rejected) = parse_testers(text);
+    if ids.len() > MAX_TESTERS {
+        return Err(Error::BadRequest(format!("at most {MAX_TESTERS} testers")));
+    }
+    let next = step(&r, Action::UpdateTesters)?;
+    if ids.is_empty() {
+        return Err(Error::BadRequest(format!(
+            "no valid tester ids; rejected lines: {}",
+            Value::Array(rejected)
+        )));
+    }
+    let mut tx = set_state(
+        &p,
+        &c,
+        &r,
+        next,
+        "release.testers",
+        Some(("testers", json!(ids.len()))),
+        true,
+    )
+    .await?;
+    replace_testers(&mut tx, &id, &ids).await?;
+    tx.commit().await?;
+    p.policies.invalidate(&r.app, &r.target);
+    ok(json!({"id": id, "accepted": ids.len(), "rejected": rejected}))
+}
+
+async fn complete_pilot(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
+    no_body(&b)?;
+    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let next = step(&r, Action::CompletePilot)?;
+    let tx = set_state(&p, &c, &r, next, "release.pilot_complete", None, true).await?;
+    tx.commit().await?;
+    p.policies.invalidate(&r.app, &r.target);
+    ok(json!({"id": id, "state": next.as_str()}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Gray {
+    percent: String,
+}
+
+async fn grayscale(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
+    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let req: Gray = body(&b)?;
+    let bp = rollout::percent_to_bp(&req.percent).map_err(Error::BadRequest)?;
+    if bp == 0 {
+        return Err(Error::BadRequest("a grayscale starts above 0%".into()));
+    }
+    let next = step(&r, Action::Grayscale)?;
+    if let Some(cur) = r.gray_bp.filter(|_| r.state == State::Grayscale) {
+        if i64::from(bp) <= cur {
+            return Err(Error::Conflict(format!(
+                "the percentage only goes up (now {:.2}%)",
+                cur as f64 / 100.0
+            )));
+        }
+    }
+    // The salt is minted when the grayscale starts; raising keeps it, so
+    // every user already in stays in.
+    let salt = match (&r.gray_salt, r.state) {
+        (Some(s), State::Grayscale) => s.clone(),
+        _ => format!("{}:{}", r.app, &new_id()[..12]),
+    };
+    let mut tx = set_state(
+        &p,
+        &c,
+        &r,
+        next,
+        "release.grayscale",
+        Some(("percentBp", json!(bp))),
+        true,
+    )
+    .await?;
+    sqlx::query("UPDATE releases SET gray_bp = $1, gray_salt = $2 WHERE id = $3")
+        .bind(i64::from(bp))
+        .bind(&salt)
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    p.policies.invalidate(&r.app, &r.target);
+    ok(json!({"id": id, "state": next.as_str(), "percentBp": bp, "salt": salt}))
+}
+
+async fn publish(
+    tx: &mut Transaction<'_, Any>,
+    app: &str,
+    target: &str,
+    v: Option<(&str, &str, i64)>,
+    reason: &str,
+) -> Result<i64, Error> {
+    let seq = bump(tx, app, target).await?;
+    sqlx::query("INSERT INTO published (app_id, target_app, seq, version, sha256, length, reason, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(app)
+        .bind(target)
+        .bind(seq)
+        .bind(v.map(|x| x.0))
+        .bind(v.map(|x| x.1))
+        .bind(v.map(|x| x.2))
+        .bind(reason)
+        .bind(now())
+        .execute(&mut **tx)
+        .await?;
+    Ok(seq)
+}
+
+async fn full(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
+    no_body(&b)?;
+    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let next = step(&r, Action::Full)?;
+    let pkg = r.row["package"].clone();
+    let sha = pkg["sha256"].as_str().unwrap_or_default().to_owned();
+    let len = pkg["length"].as_i64().unwrap_or_default();
+    let mut tx = set_state(&p, &c, &r, next, "release.full", None, false).await?;
+    publish(
+        &mut tx,
+        &r.app,
+        &r.target,
+        Some((&r.version, &sha, len)),
+        "full release",
+    )
+    .await?;
+    notify(
+        &mut tx,
+        &r.created_by,
+        &format!(
+            "{} {} is released to everyone in {}",
+            r.app, r.version, r.target
+        ),
+        Some(&id),
+    )
+    .await?;
+    tx.commit().await?;
+    p.policies.invalidate(&r.app, &r.target);
+    ok(json!({"id": id, "state": next.as_str()}))
+}
+
+async fn cancel(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
+    no_body(&b)?;
+    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let next = step(&r, Action::Cancel)?;
+    let affects = matches!(r.state, State::Pilot | State::Grayscale);
+    let mut tx = set_state(&p, &c, &r, next, "release.cancel", None, affects).await?;
+    notify(
+        &mut tx,
+        &r.created_by,
+        &format!("{} {} for {} was cancelled", r.app, r.version, r.target),
+        Some(&id),
+    )
+    .await?;
+    tx.commit().await?;
+    p.policies.invalidate(&r.app, &r.target);
+    ok(json!({"id": id, "state": next.as_str()}))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Rollback {
+    version: String,
+}
+
+async fn rollback(
+    AxState(p): P,
+    c: Caller,
+    Path((app, t)): Path<(String, String)>,
+    Body(b): Body,
+) -> R {
+    app_access(&p.db, &c, &app, AppAction::Manage).await?;
+    let req: Rollback = body(&b)?;
+    // Only to a version that was fully released in this target app before.
+    let prev = sqlx::query("SELECT sha256, length FROM published WHERE app_id = $1 AND target_app = $2 AND version = $3 AND reason = 'full release' ORDER BY seq DESC LIMIT 1")
+        .bind(&app)
+        .bind(&t)
+        .bind(&req.version)
+        .fetch_optional(&p.db)
+        .await?
+        .ok_or_else(|| Error::Conflict(format!("{} was never fully released in {t}", req.version)))?;
+    let mut tx = p.db.begin().await?;
+    let seq = publish(
+        &mut tx,
+        &app,
+        &t,
+        Some((
+            &req.version,
+            &db::s(&prev, "sha256"),
+            db::i(&prev, "length"),
+        )),
+        "rollback",
+    )
+    .await?;
+    audit(
+        &mut tx,
+        &c.account,
+        "app.rollback",
+        &format!("app:{app}/target:{t}"),
+        None,
+        Some(json!({"stable": req.version, "seq": seq})),
+    )
+    .await?;
+    tx.commit().await?;
+    p.policies.invalidate(&app, &t);
+    ok(json!({"appId": app, "targetApp": t, "stable": req.version, "seq": seq}))
+}
+
+async fn takedown(
+    AxState(p): P,
+    c: Caller,
+    Path((app, t)): Path<(String, String)>,
+    Body(b): Body,
+) -> R {
+    no_body(&b)?;
+    app_access(&p.db, &c, &app, AppAction::Manage).await?;
+    let mut tx = p.db.begin().await?;
+    // Any active pilot or grayscale ends too.
+    sqlx::query("UPDATE releases SET state = 'cancelled', active = 0, updated_at = $1 WHERE app_id = $2 AND target_app = $3 AND active = 1")
+        .bind(now())
+        .bind(&app)
+        .bind(&t)
+        .execute(&mut *tx)
+        .await?;
+    let seq = publish(&mut tx, &app, &t, None, "takedown").await?;
+    audit(
+        &mut tx,
+        &c.account,
+        "app.takedown",
+        &format!("app:{app}/target:{t}"),
+        None,
+        Some(json!({"stable": null, "seq": seq})),
+    )
+    .await?;
+    tx.commit().await?;
+    p.policies.invalidate(&app, &t);
+    ok(json!({"appId": app, "targetApp": t, "stable": null, "seq": seq}))
+}
+
+// ------------------------------------------------------------ policy and eligibility
+
+async fn get_policy(AxState(p): P, Path((app, t)): Path<(String, String)>) -> R {
+    let e = policy::current(&p, &app, &t).await?;
+    ok(serde_json::to_value(&e.signed).map_err(|e| Error::Internal(e.to_string()))?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ResolveQ {
+    app: String,
+    target_app: String,
+    user: String,
+}
+
+async fn resolve(AxState(p): P, Query(q): Query<ResolveQ>) -> R {
+    if q.user.len() > 128 {
+        return Err(Error::BadRequest(
+            "user is longer than 128 characters".into(),
+        ));
+    }
+    let e = policy::current(&p, &q.app, &q.target_app).await?;
+    let signed = policy::answer(&p, &e, &q.user)?;
+    ok(serde_json::to_value(&signed).map_err(|e| Error::Internal(e.to_string()))?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ExplainQ {
+    user: String,
+}
+
+async fn explain(
+    AxState(p): P,
+    c: Caller,
+    Path((app, t)): Path<(String, String)>,
+    Query(q): Query<ExplainQ>,
+) -> R {
+    app_access(&p.db, &c, &app, AppAction::Read).await?;
+    let e = policy::current(&p, &app, &t).await?;
+    let (version, rule, bucket) = policy::decide(&e, &q.user);
+    let why = match rule {
+        mpkit_platform_client::wire::Rule::Pilot => {
+            "the user is on the pilot tester list".to_string()
+        }
+        mpkit_platform_client::wire::Rule::Grayscale => format!(
+            "bucket {} is below the grayscale's {} basis points",
+            bucket.unwrap_or_default(),
+            e.policy.grayscale.as_ref().map_or(0, |g| g.percent_bp)
+        ),
+        mpkit_platform_client::wire::Rule::Stable => match (&e.policy.grayscale, bucket) {
+            (Some(g), Some(b)) => format!(
+                "bucket {b} is not below the grayscale's {} basis points; the stable version",
+                g.percent_bp
+            ),
+            _ => "no pilot or grayscale applies; the stable version".into(),
+        },
+        mpkit_platform_client::wire::Rule::None => "nothing is released in this target app".into(),
+    };
+    ok(
+        json!({"user": q.user, "version": version, "rule": rule, "bucket": bucket, "why": why, "seq": e.policy.seq}),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DryRun {
+    percent: String,
+    users: Vec<String>,
+    salt: Option<String>,
+}
+
+async fn dry_run(
+    AxState(p): P,
+    c: Caller,
+    Path((app, t)): Path<(String, String)>,
+    Body(b): Body,
+) -> R {
+    app_access(&p.db, &c, &app, AppAction::Read).await?;
+    let req: DryRun = body(&b)?;
+    let bp = rollout::percent_to_bp(&req.percent).map_err(Error::BadRequest)?;
+    let e = policy::current(&p, &app, &t).await?;
+    // The active grayscale's salt, or the one given, or a sample salt (a real
+    // start mints a new one, so the count is an estimate then).
+    let (salt, exact) = match (&req.salt, &e.policy.grayscale) {
+        (Some(s), _) => (s.clone(), true),
+        (None, Some(g)) => (g.salt.clone(), true),
+        (None, None) => (format!("{app}:dry-run"), false),
+    };
+    let users: BTreeSet<&str> = req
+        .users
+        .iter()
+        .map(String::as_str)
+        .filter(|u| !u.is_empty())
+        .collect();
+    let reached = users
+        .iter()
+        .filter(|u| rollout::in_grayscale(&salt, u, bp))
+        .count();
+    ok(
+        json!({"percentBp": bp, "users": users.len(), "reached": reached, "salt": salt, "exact": exact}),
+    )
+}
+
+async fn package(AxState(p): P, Path((app, t, version)): Path<(String, String, String)>) -> R {
+    // Packages are public by design: hosts fetch what a signed policy pinned,
+    // and verify the bytes against that pin and the publisher signature.
+    let ok_name = |s: &str| {
+        !s.is_empty()
+            && s.len() <= 64
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "._-+".contains(c))
+    };
+    if !(ok_name(&app) && ok_name(&t) && ok_name(&version)) {
+        return Err(Error::NotFound("no such package".into()));
+    }
+    let got = p
+        .objects
+        .get(&package_path(&app, &t, &version))
+        .await
+        .map_err(|_| Error::NotFound("no such package".into()))?;
+    let bytes = got
+        .bytes()
+        .await
+        .map_err(|e| Error::Internal(e.to_string()))?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/vnd.mpkit.bundle")],
+        bytes,
+    )
+        .into_response())
+}
+
+async fn root_json(AxState(p): P) -> R {
+    Ok((
+        [(header::CONTENT_TYPE, "application/json")],
+        p.keys.root_json.clone(),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AuditQ {
+    object: Option<String>,
+}
+
+async fn audit_log(AxState(p): P, c: Caller, Query(q): Query<AuditQ>) -> R {
+    if !c.admin {
+        return Err(Error::Forbidden(
+            "the full audit log is for platform admins".into(),
+        ));
+    }
+    let rows = match &q.object {
+        Some(o) => {
+            sqlx::query("SELECT * FROM audit WHERE object = $1 ORDER BY id")
+                .bind(o)
+                .fetch_all(&p.db)
+                .await?
+        }
+        None => {
+            sqlx::query("SELECT * FROM audit ORDER BY id")
+                .fetch_all(&p.db)
+                .await?
+        }
+    };
+    let parse = |t: Option<String>| t.and_then(|t| serde_json::from_str::<Value>(&t).ok());
+    ok(Value::Array(
+        rows.iter()
+            .map(|r| json!({"at": db::i(r, "at"), "actor": db::s(r, "actor"), "action": db::s(r, "action"), "object": db::s(r, "object"), "before": parse(db::os(r, "before_state")), "after": parse(db::os(r, "after_state"))}))
+            .collect(),
+    ))
+}
+
+async fn inbox(AxState(p): P, c: Caller) -> R {
+    let rows =
+        sqlx::query("SELECT at, text, release_id FROM inbox WHERE account_id = $1 ORDER BY id")
+            .bind(&c.account)
+            .fetch_all(&p.db)
+            .await?;
+    ok(Value::Array(
+        rows.iter()
+            .map(|r| json!({"at": db::i(r, "at"), "text": db::s(r, "text"), "release": db::os(r, "release_id")}))
+            .collect(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tester_files_report_bad_lines() {
+        let (ok, bad) = parse_testers("user_id\nu-1\n\n# comment\nu-2,extra\nu 3\nu-1\n\"u-4\"\n");
+        assert_eq!(ok, ["u-1", "u-2", "u-4"]);
+        assert_eq!(bad.len(), 2);
+        assert_eq!(bad[0]["line"], 6);
+        assert_eq!(bad[0]["reason"], "characters outside [A-Za-z0-9_.@+-]");
+        assert_eq!(bad[1]["reason"], "duplicate");
+    }
+}

@@ -1,0 +1,222 @@
+//! Who the caller is, and what they may do to one object. Every handler goes
+//! through these checks on the object itself (no list-level or id-wildcard
+//! shortcuts). Objects a caller has no relation to answer 404, so their
+//! existence does not leak.
+
+use crate::db;
+use crate::error::Error;
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use sha2::{Digest, Sha256};
+use sqlx::AnyPool;
+use std::sync::Arc;
+
+/// The authenticated caller.
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    /// The account id.
+    pub(crate) account: String,
+    /// Platform administrator (target apps, reviewers, accounts).
+    pub(crate) admin: bool,
+}
+
+/// A member's role in a workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Role {
+    /// Only the mini programs assigned to them.
+    Developer,
+    /// Every mini program of the workspace.
+    Owner,
+    /// Everything, including members.
+    Master,
+}
+
+impl Role {
+    pub(crate) fn parse(s: &str) -> Option<Role> {
+        match s {
+            "master" => Some(Role::Master),
+            "owner" => Some(Role::Owner),
+            "developer" => Some(Role::Developer),
+            _ => None,
+        }
+    }
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Role::Master => "master",
+            Role::Owner => "owner",
+            Role::Developer => "developer",
+        }
+    }
+}
+
+/// What a caller does to a mini program (ISV authorizations list these).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum AppAction {
+    /// See it, its versions and releases.
+    Read,
+    /// Upload versions.
+    Upload,
+    /// Run the release workflow.
+    Release,
+    /// Assign developers, roll back, take down.
+    Manage,
+}
+
+impl AppAction {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            AppAction::Read => "read",
+            AppAction::Upload => "upload",
+            AppAction::Release => "release",
+            AppAction::Manage => "manage",
+        }
+    }
+    pub(crate) fn parse(s: &str) -> Option<AppAction> {
+        [
+            AppAction::Read,
+            AppAction::Upload,
+            AppAction::Release,
+            AppAction::Manage,
+        ]
+        .into_iter()
+        .find(|a| a.as_str() == s)
+    }
+}
+
+/// The hash under which a token is stored.
+pub(crate) fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+impl FromRequestParts<Arc<crate::Platform>> for Caller {
+    type Rejection = Error;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        p: &Arc<crate::Platform>,
+    ) -> Result<Caller, Error> {
+        let token = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or(Error::Unauthorized)?;
+        let row = sqlx::query(
+            "SELECT a.id AS id, a.admin AS admin FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = $1",
+        )
+        .bind(token_hash(token.trim()))
+        .fetch_optional(&p.db)
+        .await?
+        .ok_or(Error::Unauthorized)?;
+        Ok(Caller {
+            account: db::s(&row, "id"),
+            admin: db::i(&row, "admin") != 0,
+        })
+    }
+}
+
+/// The caller's role in a workspace.
+pub(crate) async fn role_in(db: &AnyPool, ws: &str, account: &str) -> Result<Option<Role>, Error> {
+    let row = sqlx::query("SELECT role FROM members WHERE workspace_id = $1 AND account_id = $2")
+        .bind(ws)
+        .bind(account)
+        .fetch_optional(db)
+        .await?;
+    Ok(row.and_then(|r| Role::parse(&db::s(&r, "role"))))
+}
+
+/// A mini program as the checks need it.
+#[derive(Debug, Clone)]
+pub(crate) struct AppRow {
+    pub(crate) app_id: String,
+    pub(crate) name: String,
+    pub(crate) owner_ws: String,
+    pub(crate) developer_ws: Option<String>,
+}
+
+/// Loads a mini program and checks that `caller` may do `action` to it.
+pub(crate) async fn app_access(
+    db: &AnyPool,
+    caller: &Caller,
+    app_id: &str,
+    action: AppAction,
+) -> Result<AppRow, Error> {
+    let not_found = || Error::NotFound(format!("no mini program {app_id}"));
+    let row =
+        sqlx::query("SELECT app_id, name, owner_ws, developer_ws FROM apps WHERE app_id = $1")
+            .bind(app_id)
+            .fetch_optional(db)
+            .await?
+            .ok_or_else(not_found)?;
+    let app = AppRow {
+        app_id: db::s(&row, "app_id"),
+        name: db::s(&row, "name"),
+        owner_ws: db::s(&row, "owner_ws"),
+        developer_ws: db::os(&row, "developer_ws"),
+    };
+    if caller.admin {
+        return Ok(app);
+    }
+    let assigned = || async {
+        Ok::<bool, Error>(
+            sqlx::query("SELECT app_id FROM assignments WHERE app_id = $1 AND account_id = $2")
+                .bind(app_id)
+                .bind(&caller.account)
+                .fetch_optional(db)
+                .await?
+                .is_some(),
+        )
+    };
+    // The owning merchant's members.
+    if let Some(role) = role_in(db, &app.owner_ws, &caller.account).await? {
+        return match role {
+            Role::Master | Role::Owner => Ok(app),
+            Role::Developer if assigned().await? => Ok(app),
+            Role::Developer => Err(Error::Forbidden(format!("{app_id} is not assigned to you"))),
+        };
+    }
+    // The developing ISV's members: only under a live authorization, checked
+    // on every call, so a revocation applies to tokens issued before it.
+    if let Some(dev_ws) = &app.developer_ws {
+        if let Some(role) = role_in(db, dev_ws, &caller.account).await? {
+            let auths = sqlx::query(
+                "SELECT actions FROM isv_auths WHERE merchant_ws = $1 AND isv_ws = $2 AND revoked_at IS NULL \
+                 AND (app_id IS NULL OR app_id = $3)",
+            )
+            .bind(&app.owner_ws)
+            .bind(dev_ws)
+            .bind(app_id)
+            .fetch_all(db)
+            .await?;
+            let allowed = auths
+                .iter()
+                .any(|r| db::s(r, "actions").split(',').any(|a| a == action.as_str()));
+            if !allowed {
+                return Err(Error::Forbidden(format!(
+                    "the merchant has not authorized your workspace to {} {app_id}",
+                    action.as_str()
+                )));
+            }
+            return match role {
+                Role::Master | Role::Owner => Ok(app),
+                Role::Developer if assigned().await? => Ok(app),
+                Role::Developer => {
+                    Err(Error::Forbidden(format!("{app_id} is not assigned to you")))
+                }
+            };
+        }
+    }
+    Err(not_found())
+}
+
+/// Whether the caller reviews releases for `target`.
+pub(crate) async fn is_reviewer(db: &AnyPool, target: &str, account: &str) -> Result<bool, Error> {
+    Ok(
+        sqlx::query("SELECT account_id FROM reviewers WHERE target_app = $1 AND account_id = $2")
+            .bind(target)
+            .bind(account)
+            .fetch_optional(db)
+            .await?
+            .is_some(),
+    )
+}

@@ -1,0 +1,324 @@
+//! A real platform on 127.0.0.1 over real HTTP, against SQLite or (when
+//! `MPKIT_TEST_POSTGRES` names a server, as `scripts/test` does) PostgreSQL.
+
+#![allow(dead_code, unreachable_pub)]
+
+use mpkit_bundle::{PackOptions, SecretKey};
+use mpkit_platform::{Config, Platform};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+
+pub struct Srv {
+    pub base: String,
+    pub admin: String,
+    pub http: reqwest::Client,
+    pub platform: Arc<Platform>,
+    pub tmp: tempfile::TempDir,
+}
+
+/// Which databases to run against: SQLite always, PostgreSQL when configured.
+pub fn databases() -> Vec<&'static str> {
+    let mut v = vec!["sqlite"];
+    if std::env::var("MPKIT_TEST_POSTGRES").is_ok() {
+        v.push("postgres");
+    } else {
+        eprintln!(
+            "MPKIT_TEST_POSTGRES is not set: PostgreSQL runs are skipped (scripts/test sets it)"
+        );
+    }
+    v
+}
+
+static N: AtomicUsize = AtomicUsize::new(0);
+
+async fn fresh_postgres() -> String {
+    let base = std::env::var("MPKIT_TEST_POSTGRES").expect("MPKIT_TEST_POSTGRES");
+    let name = format!(
+        "mpkit_test_{}_{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::SeqCst)
+    );
+    sqlx::any::install_default_drivers();
+    let admin = sqlx::AnyPool::connect(&base)
+        .await
+        .expect("connect to postgres");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&admin)
+        .await
+        .expect("create database");
+    admin.close().await;
+    let (head, _) = base.rsplit_once('/').expect("postgres url with a database");
+    format!("{head}/{name}")
+}
+
+pub async fn start(db: &str) -> Srv {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let mut config = Config::new(tmp.path());
+    if db == "postgres" {
+        config.db = fresh_postgres().await;
+    }
+    config.max_upload = 4 * 1024 * 1024;
+    let (platform, boot) = Platform::open(config).await.expect("platform");
+    let boot = boot.expect("first start creates the admin");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let router = platform.router();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Srv {
+        base: format!("http://{addr}"),
+        admin: boot.token,
+        http: reqwest::Client::new(),
+        platform,
+        tmp,
+    }
+}
+
+impl Srv {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut r = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            r = r.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            r = r
+                .header("content-type", "application/json")
+                .body(b.to_string());
+        }
+        let resp = r.send().await.expect("send");
+        let status = resp.status();
+        let bytes = resp.bytes().await.expect("body");
+        let v = serde_json::from_slice(&bytes)
+            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        (status, v)
+    }
+
+    pub async fn raw(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        body: Vec<u8>,
+    ) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .body(body)
+            .send()
+            .await
+            .expect("send");
+        let status = resp.status();
+        let bytes = resp.bytes().await.expect("body");
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> (StatusCode, Value) {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Creates an account; returns (id, token).
+    pub async fn account(&self, name: &str) -> (String, String) {
+        let (s, v) = self
+            .post("/v1/accounts", &self.admin, json!({"name": name}))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        (
+            v["id"].as_str().expect("id").into(),
+            v["token"].as_str().expect("token").into(),
+        )
+    }
+
+    pub async fn audit_count(&self) -> usize {
+        let (_, v) = self.get("/v1/audit", &self.admin).await;
+        v.as_array().map_or(0, Vec::len)
+    }
+}
+
+/// Writes a one-page mini program and packs it with `key` as `version`/`build`.
+pub fn bundle(
+    dir: &Path,
+    app_id: &str,
+    version: &str,
+    build: u64,
+    key: &SecretKey,
+    permissions: Value,
+) -> Vec<u8> {
+    let d = dir.join(format!(
+        "src-{app_id}-{version}-{}",
+        N.fetch_add(1, Ordering::SeqCst)
+    ));
+    std::fs::create_dir_all(d.join("pages/index")).expect("mkdir");
+    let app = json!({"appId": app_id, "name": "Test", "version": version, "pages": ["pages/index/index"], "permissions": permissions});
+    std::fs::write(d.join("app.json"), app.to_string()).expect("app.json");
+    std::fs::write(d.join("app.js"), "App({});").expect("app.js");
+    std::fs::write(
+        d.join("pages/index/index.axml"),
+        format!("<view>{version}</view>"),
+    )
+    .expect("axml");
+    std::fs::write(d.join("pages/index/index.js"), "Page({});").expect("js");
+    let opts = PackOptions {
+        version: Some(version.parse().expect("semver")),
+        build: Some(build),
+        ..PackOptions::default()
+    };
+    mpkit_bundle::pack_dir(&d, key, &opts).expect("pack").1
+}
+
+/// The cast of a typical setup.
+pub struct World {
+    pub merchant: String,
+    pub isv: String,
+    pub other_merchant: String,
+    pub master: (String, String),
+    pub owner: (String, String),
+    pub dev: (String, String),
+    pub dev2: (String, String),
+    pub isv_master: (String, String),
+    pub other: (String, String),
+    pub reviewer: (String, String),
+    pub key: SecretKey,
+    pub isv_key: SecretKey,
+    pub isv_auth: String,
+}
+
+pub const APP: &str = "2021000000000001";
+pub const ISV_APP: &str = "2021000000000002";
+pub const OTHER_APP: &str = "2021000000000003";
+pub const TARGET: &str = "wallet.sg";
+
+pub async fn world(s: &Srv) -> World {
+    let master = s.account("merchant master").await;
+    let owner = s.account("merchant owner").await;
+    let dev = s.account("dev assigned").await;
+    let dev2 = s.account("dev unassigned").await;
+    let isv_master = s.account("isv master").await;
+    let other = s.account("other merchant").await;
+    let reviewer = s.account("reviewer").await;
+    let ws = |name: &str, kind: &str| json!({"name": name, "kind": kind});
+    let (_, m) = s
+        .post("/v1/workspaces", &master.1, ws("Coffee Co", "merchant"))
+        .await;
+    let merchant = m["id"].as_str().expect("ws").to_owned();
+    let (_, i) = s
+        .post("/v1/workspaces", &isv_master.1, ws("Apps Ltd", "isv"))
+        .await;
+    let isv = i["id"].as_str().expect("ws").to_owned();
+    let (_, o) = s
+        .post("/v1/workspaces", &other.1, ws("Tea Co", "merchant"))
+        .await;
+    let other_merchant = o["id"].as_str().expect("ws").to_owned();
+    for (acct, role) in [
+        (&owner.0, "owner"),
+        (&dev.0, "developer"),
+        (&dev2.0, "developer"),
+    ] {
+        let (st, v) = s
+            .post(
+                &format!("/v1/workspaces/{merchant}/members"),
+                &master.1,
+                json!({"accountId": acct, "role": role}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+    }
+    let key = SecretKey::from_seed(&[7; 32]).expect("key");
+    let isv_key = SecretKey::from_seed(&[8; 32]).expect("key");
+    let (st, v) = s
+        .post(
+            &format!("/v1/workspaces/{merchant}/keys"),
+            &owner.1,
+            json!({"publicKeyHex": key.public().to_hex()}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, v) = s
+        .post(
+            &format!("/v1/workspaces/{isv}/keys"),
+            &isv_master.1,
+            json!({"publicKeyHex": isv_key.public().to_hex()}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, v) = s
+        .post(
+            &format!("/v1/workspaces/{merchant}/apps"),
+            &master.1,
+            json!({"appId": APP, "name": "Coffee Club"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, v) = s
+        .post(
+            &format!("/v1/workspaces/{merchant}/apps"),
+            &master.1,
+            json!({"appId": ISV_APP, "name": "Loyalty", "developerWorkspace": isv}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    assert_eq!(v["kind"], "third_party");
+    let (st, v) = s
+        .post(
+            &format!("/v1/workspaces/{other_merchant}/apps"),
+            &other.1,
+            json!({"appId": OTHER_APP, "name": "Tea"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, v) = s
+        .post(
+            &format!("/v1/apps/{APP}/assignments"),
+            &owner.1,
+            json!({"accountId": dev.0}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, v) = s.post(&format!("/v1/workspaces/{merchant}/isv-authorizations"), &master.1, json!({"isvWorkspace": isv, "appId": ISV_APP, "actions": ["read", "upload", "release"]})).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let isv_auth = v["id"].as_str().expect("id").to_owned();
+    let (st, v) = s.post("/v1/target-apps", &s.admin, json!({"id": TARGET, "name": "Wallet SG", "allowedPermissions": ["getLocation", "scope.location", "request"]})).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let (st, v) = s
+        .post(
+            &format!("/v1/target-apps/{TARGET}/reviewers"),
+            &s.admin,
+            json!({"accountId": reviewer.0}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    World {
+        merchant,
+        isv,
+        other_merchant,
+        master,
+        owner,
+        dev,
+        dev2,
+        isv_master,
+        other,
+        reviewer,
+        key,
+        isv_key,
+        isv_auth,
+    }
+}
