@@ -279,6 +279,20 @@ pub(crate) enum BenchCommand {
         fmt: Fmt,
     },
     /// Cold start of the sample app, setData at 16 KB, and memory per running app.
+    /// /v1/resolve under wrk load against nginx serving the same bytes; the in-process decision.
+    Resolve {
+        /// Seconds of load per server (the figure holds it for 60).
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Concurrent connections.
+        #[arg(long, default_value_t = 64)]
+        connections: u32,
+        /// Pilot testers in the policy.
+        #[arg(long, default_value_t = 10_000)]
+        testers: usize,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
     /// A Sync JSAPI round trip against a no-op native call; setStorage throughput against fsync.
     Jsapi {
         /// Measured runs (the median is reported).
@@ -360,7 +374,8 @@ impl Command {
                 BenchCommand::Install { fmt, .. }
                 | BenchCommand::Render { fmt, .. }
                 | BenchCommand::Runtime { fmt, .. }
-                | BenchCommand::Jsapi { fmt, .. } => fmt.json,
+                | BenchCommand::Jsapi { fmt, .. }
+                | BenchCommand::Resolve { fmt, .. } => fmt.json,
             },
             Command::Platform { .. } => false,
             Command::Rollout { command } => match command {

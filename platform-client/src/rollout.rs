@@ -72,7 +72,19 @@ pub fn bucket_key(salt: &str, user_id: &str) -> Vec<u8> {
 
 /// The user's bucket in basis points, 0..=9999.
 pub fn bucket(salt: &str, user_id: &str) -> u16 {
-    let h = murmur3_x86_32(&bucket_key(salt, user_id), 0);
+    // Short keys (the usual case) are framed on the stack: no allocation.
+    let n = salt.len() + user_id.len();
+    let h = if salt.len() < 24 && user_id.len() < 24 {
+        let mut k = [0u8; 64];
+        k[0] = 0x82;
+        k[1] = 0x60 | salt.len() as u8;
+        k[2..2 + salt.len()].copy_from_slice(salt.as_bytes());
+        k[2 + salt.len()] = 0x60 | user_id.len() as u8;
+        k[3 + salt.len()..3 + n].copy_from_slice(user_id.as_bytes());
+        murmur3_x86_32(&k[..3 + n], 0)
+    } else {
+        murmur3_x86_32(&bucket_key(salt, user_id), 0)
+    };
     ((u64::from(h) * 10_000) >> 32) as u16
 }
 
@@ -80,6 +92,41 @@ pub fn bucket(salt: &str, user_id: &str) -> u16 {
 /// (12.5% = 1250). An empty user id never is.
 pub fn in_grayscale(salt: &str, user_id: &str, percent_bp: u16) -> bool {
     !user_id.is_empty() && bucket(salt, user_id) < percent_bp
+}
+
+/// Which version `user` gets under `policy`, and why: the pilot list first
+/// (`is_tester` says whether the user is on it), then the grayscale bucket,
+/// then stable. The server answers resolve with it, and a host checks a signed
+/// answer against the signed policy with it.
+pub fn decide<'a>(
+    policy: &'a crate::wire::ReleasePolicy,
+    is_tester: bool,
+    user: &str,
+) -> (
+    Option<&'a crate::wire::PinnedVersion>,
+    crate::wire::Rule,
+    Option<u16>,
+) {
+    use crate::wire::Rule;
+    let bucket = policy
+        .grayscale
+        .as_ref()
+        .filter(|_| !user.is_empty())
+        .map(|g| bucket(&g.salt, user));
+    if !user.is_empty() {
+        if let (Some(v), true) = (&policy.pilot, is_tester) {
+            return (Some(v), Rule::Pilot, bucket);
+        }
+        if let (Some(g), Some(b)) = (&policy.grayscale, bucket) {
+            if b < g.percent_bp {
+                return (Some(&g.version), Rule::Grayscale, bucket);
+            }
+        }
+    }
+    match &policy.stable {
+        Some(v) => (Some(v), Rule::Stable, bucket),
+        None => (None, Rule::None, bucket),
+    }
 }
 
 /// A percentage such as `12.5` or `"0.01"` to basis points, refusing
@@ -180,6 +227,15 @@ mod tests {
         let long = "x".repeat(300);
         let k = bucket_key(&long, "u");
         assert_eq!(&k[..4], &[0x82, 0x79, 0x01, 0x2c]);
+    }
+
+    proptest::proptest! {
+        /// The stack-framed fast path equals the general CBOR framing.
+        #[test]
+        fn fast_bucket_matches_the_framed_key(salt in "\\PC{0,30}", user in "\\PC{0,30}") {
+            let h = murmur3_x86_32(&bucket_key(&salt, &user), 0);
+            proptest::prop_assert_eq!(bucket(&salt, &user), ((u64::from(h) * 10_000) >> 32) as u16);
+        }
     }
 
     #[test]

@@ -1713,8 +1713,8 @@ async fn resolve(AxState(p): P, Query(q): Query<ResolveQ>) -> R {
         ));
     }
     let e = policy::current(&p, &q.app, &q.target_app).await?;
-    let signed = policy::answer(&p, &e, &q.user)?;
-    ok(serde_json::to_value(&signed).map_err(|e| Error::Internal(e.to_string()))?)
+    let body = policy::answer(&p, &e, &q.user)?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 #[derive(Deserialize)]

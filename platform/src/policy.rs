@@ -14,13 +14,20 @@ use mpkit_platform_client::wire::{
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, RwLock};
 
-/// One cached, signed policy with its pilot testers.
+/// One cached, signed policy with its pilot testers, and the signed resolve
+/// answers already given under it (an answer only changes with the policy, so
+/// it is signed once per user per policy; the entry, and with it every cached
+/// answer, is dropped when the policy changes or is re-signed).
 #[derive(Debug)]
 pub(crate) struct Entry {
     pub(crate) policy: ReleasePolicy,
     pub(crate) signed: Signed,
     pub(crate) testers: HashSet<String>,
+    answers: std::sync::Mutex<HashMap<String, axum::body::Bytes>>,
 }
+
+/// Cached answers per policy, at most (then the cache starts over).
+const MAX_CACHED_ANSWERS: usize = 100_000;
 
 /// The in-memory cache.
 #[derive(Debug, Default)]
@@ -117,6 +124,7 @@ async fn build(p: &Platform, app: &str, target: &str) -> Result<Entry, Error> {
         signed: sign(p, payload),
         policy,
         testers,
+        answers: std::sync::Mutex::new(HashMap::new()),
     })
 }
 
@@ -154,34 +162,21 @@ pub(crate) async fn current(p: &Platform, app: &str, target: &str) -> Result<Arc
     Ok(e)
 }
 
-/// Which version `user` gets, and why: pilot list, then grayscale bucket, then stable.
+/// Which version `user` gets, and why (the one shared decision function).
 pub(crate) fn decide(e: &Entry, user: &str) -> (Option<PinnedVersion>, Rule, Option<u16>) {
-    let bucket = e
-        .policy
-        .grayscale
-        .as_ref()
-        .filter(|_| !user.is_empty())
-        .map(|g| rollout::bucket(&g.salt, user));
-    if !user.is_empty() {
-        if let Some(v) = &e.policy.pilot {
-            if e.testers.contains(user) {
-                return (Some(v.clone()), Rule::Pilot, bucket);
-            }
-        }
-        if let (Some(g), Some(b)) = (&e.policy.grayscale, bucket) {
-            if b < g.percent_bp {
-                return (Some(g.version.clone()), Rule::Grayscale, bucket);
-            }
-        }
-    }
-    match &e.policy.stable {
-        Some(v) => (Some(v.clone()), Rule::Stable, bucket),
-        None => (None, Rule::None, bucket),
-    }
+    let (v, rule, bucket) = rollout::decide(
+        &e.policy,
+        !user.is_empty() && e.testers.contains(user),
+        user,
+    );
+    (v.cloned(), rule, bucket)
 }
 
-/// The signed resolve answer for `user`.
-pub(crate) fn answer(p: &Platform, e: &Entry, user: &str) -> Result<Signed, Error> {
+/// The signed resolve answer for `user`, as the response body.
+pub(crate) fn answer(p: &Platform, e: &Entry, user: &str) -> Result<axum::body::Bytes, Error> {
+    if let Some(b) = e.answers.lock().ok().and_then(|m| m.get(user).cloned()) {
+        return Ok(b);
+    }
     let (version, rule, bucket) = decide(e, user);
     let a = ResolveAnswer {
         kind: "resolve".into(),
@@ -195,5 +190,13 @@ pub(crate) fn answer(p: &Platform, e: &Entry, user: &str) -> Result<Signed, Erro
         expires: e.policy.expires,
     };
     let payload = serde_json::to_string(&a).map_err(|e| Error::Internal(e.to_string()))?;
-    Ok(sign(p, payload))
+    let body = serde_json::to_vec(&sign(p, payload)).map_err(|e| Error::Internal(e.to_string()))?;
+    let body = axum::body::Bytes::from(body);
+    if let Ok(mut m) = e.answers.lock() {
+        if m.len() >= MAX_CACHED_ANSWERS {
+            m.clear();
+        }
+        m.insert(user.to_owned(), body.clone());
+    }
+    Ok(body)
 }

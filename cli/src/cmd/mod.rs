@@ -3,6 +3,7 @@
 mod bench;
 mod bench_jsapi;
 mod bench_render;
+mod bench_resolve;
 mod bench_runtime;
 mod bundle;
 mod demo;
@@ -134,6 +135,12 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
             BenchCommand::Render { runs, rows, .. } => bench_render::render(runs, rows, o),
             BenchCommand::Runtime { runs, apps, .. } => bench_runtime::runtime(runs, apps, o),
             BenchCommand::Jsapi { runs, writes, .. } => bench_jsapi::jsapi(runs, writes, o),
+            BenchCommand::Resolve {
+                seconds,
+                connections,
+                testers,
+                ..
+            } => bench_resolve::resolve(seconds, connections, testers, o),
         },
     }
 }

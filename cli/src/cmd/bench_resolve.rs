@@ -1,0 +1,434 @@
+//! `mpkit bench resolve`: `/v1/resolve` under load from wrk in a second
+//! process, against nginx serving a static file of the same size in the same
+//! run; and the in-process decision against a plain hash-set lookup.
+
+use crate::output::table;
+use crate::Output;
+use anyhow::{anyhow, bail, Context as _, Result};
+use mpkit_bundle::{PackOptions, SecretKey};
+use mpkit_platform::{Config, Platform};
+use mpkit_platform_client::rollout;
+use mpkit_platform_client::wire::{Grayscale, PinnedVersion, ReleasePolicy};
+use serde_json::{json, Value};
+use std::collections::HashSet;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const APP: &str = "2021000000000001";
+const TARGET: &str = "bench.wallet";
+
+struct Api {
+    base: String,
+    http: reqwest::blocking::Client,
+}
+
+impl Api {
+    fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+        raw: Option<Vec<u8>>,
+    ) -> Result<Value> {
+        let mut r = self
+            .http
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(token);
+        if let Some(b) = body {
+            r = r
+                .header("content-type", "application/json")
+                .body(b.to_string());
+        }
+        if let Some(b) = raw {
+            r = r.body(b);
+        }
+        let resp = r.send()?;
+        let status = resp.status();
+        let v: Value = serde_json::from_slice(&resp.bytes()?).unwrap_or(Value::Null);
+        if !status.is_success() {
+            bail!("{path}: {status} {v}");
+        }
+        Ok(v)
+    }
+    fn post(&self, path: &str, token: &str, body: Value) -> Result<Value> {
+        self.call(reqwest::Method::POST, path, token, Some(body), None)
+    }
+}
+
+/// Sets up Coffee Club in a target app: 1.0.0 fully released, 1.1.0 in pilot
+/// with `testers` tester ids (`u-0` .. `u-{testers-1}`).
+fn setup(api: &Api, admin: &str, tmp: &Path, testers: usize) -> Result<()> {
+    let master = api.post("/v1/accounts", admin, json!({"name": "bench master"}))?;
+    let reviewer = api.post("/v1/accounts", admin, json!({"name": "bench reviewer"}))?;
+    let (mt, rt) = (
+        master["token"].as_str().unwrap_or_default().to_owned(),
+        reviewer["token"].as_str().unwrap_or_default().to_owned(),
+    );
+    let ws = api.post(
+        "/v1/workspaces",
+        &mt,
+        json!({"name": "Bench", "kind": "merchant"}),
+    )?;
+    let ws = ws["id"].as_str().unwrap_or_default().to_owned();
+    let key = SecretKey::generate()?;
+    api.post(
+        &format!("/v1/workspaces/{ws}/keys"),
+        &mt,
+        json!({"publicKeyHex": key.public().to_hex()}),
+    )?;
+    api.post(
+        &format!("/v1/workspaces/{ws}/apps"),
+        &mt,
+        json!({"appId": APP, "name": "Coffee Club"}),
+    )?;
+    api.post("/v1/target-apps", admin, json!({"id": TARGET, "name": "Bench wallet", "allowedPermissions": ["request", "getAuthCode", "tradePay"]}))?;
+    api.post(
+        &format!("/v1/target-apps/{TARGET}/reviewers"),
+        admin,
+        json!({"accountId": reviewer["id"]}),
+    )?;
+    let src = mpkit_sample_app::miniprogram_dir();
+    let release = |version: &str, build: u64| -> Result<String> {
+        let opts = PackOptions {
+            version: Some(version.parse()?),
+            build: Some(build),
+            ..PackOptions::default()
+        };
+        let (_, bytes) = mpkit_bundle::pack_dir(&src, &key, &opts)?;
+        api.call(
+            reqwest::Method::POST,
+            &format!("/v1/apps/{APP}/versions"),
+            &mt,
+            None,
+            Some(bytes),
+        )?;
+        let r = api.post(
+            &format!("/v1/apps/{APP}/releases"),
+            &mt,
+            json!({"targetApp": TARGET, "version": version}),
+        )?;
+        let id = r["id"].as_str().unwrap_or_default().to_owned();
+        api.post(
+            &format!("/v1/releases/{id}/compat-report"),
+            &mt,
+            json!({"bench": true}),
+        )?;
+        api.post(&format!("/v1/releases/{id}/apply"), &mt, json!({}))?;
+        api.post(
+            &format!("/v1/releases/{id}/review"),
+            &rt,
+            json!({"decision": "approve"}),
+        )?;
+        Ok(id)
+    };
+    let first = release("1.0.0", 1)?;
+    api.post(&format!("/v1/releases/{first}/full"), &mt, json!({}))?;
+    let second = release("1.1.0", 2)?;
+    let list: Vec<String> = (0..testers).map(|i| format!("u-{i}")).collect();
+    api.post(
+        &format!("/v1/releases/{second}/pilot"),
+        &mt,
+        json!({"testers": list}),
+    )?;
+    let _ = tmp;
+    Ok(())
+}
+
+struct WrkResult {
+    rps: f64,
+    p99_ms: f64,
+    errors: u64,
+    requests: u64,
+}
+
+fn parse_ms(s: &str) -> Option<f64> {
+    let s = s.trim();
+    if let Some(v) = s.strip_suffix("us") {
+        return v.parse::<f64>().ok().map(|x| x / 1000.0);
+    }
+    if let Some(v) = s.strip_suffix("ms") {
+        return v.parse().ok();
+    }
+    if let Some(v) = s.strip_suffix('s') {
+        return v.parse::<f64>().ok().map(|x| x * 1000.0);
+    }
+    None
+}
+
+fn wrk(url: &str, script: Option<&Path>, secs: u64, conns: u32) -> Result<WrkResult> {
+    let mut cmd = Command::new("wrk");
+    cmd.args([
+        "-t2",
+        &format!("-c{conns}"),
+        &format!("-d{secs}s"),
+        "--latency",
+    ]);
+    if let Some(s) = script {
+        cmd.arg("-s").arg(s);
+    }
+    let out = cmd
+        .arg(url)
+        .stderr(Stdio::inherit())
+        .output()
+        .context("running wrk (apt install wrk)")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut r = WrkResult {
+        rps: 0.0,
+        p99_ms: f64::NAN,
+        errors: 0,
+        requests: 0,
+    };
+    for line in text.lines() {
+        let t = line.trim();
+        if let Some(v) = t.strip_prefix("Requests/sec:") {
+            r.rps = v.trim().parse().unwrap_or(0.0);
+        } else if let Some(v) = t.strip_prefix("99%") {
+            r.p99_ms = parse_ms(v).unwrap_or(f64::NAN);
+        } else if let Some(v) = t.strip_prefix("Non-2xx or 3xx responses:") {
+            r.errors += v.trim().parse::<u64>().unwrap_or(0);
+        } else if let Some(v) = t.strip_prefix("Socket errors:") {
+            r.errors += v
+                .split(',')
+                .filter_map(|p| p.split_whitespace().last()?.parse::<u64>().ok())
+                .sum::<u64>();
+        } else if t.contains("requests in") {
+            r.requests = t
+                .split_whitespace()
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+        }
+    }
+    if r.rps == 0.0 {
+        bail!("could not read wrk's output:\n{text}");
+    }
+    Ok(r)
+}
+
+fn free_port() -> Result<u16> {
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
+}
+
+struct Nginx(std::process::Child);
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn nginx(dir: &Path, body: &[u8]) -> Result<(Nginx, u16)> {
+    use std::os::unix::fs::PermissionsExt;
+    let www = dir.join("www");
+    std::fs::create_dir_all(&www)?;
+    std::fs::write(www.join("resolve.json"), body)?;
+    for p in [dir, &www] {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(0o755))?;
+    }
+    std::fs::set_permissions(
+        www.join("resolve.json"),
+        std::fs::Permissions::from_mode(0o644),
+    )?;
+    let port = free_port()?;
+    let user = if rustix_uid_is_root() {
+        "user root;\n"
+    } else {
+        ""
+    };
+    let conf = format!(
+        "{user}daemon off;\nworker_processes 2;\npid {d}/nginx.pid;\nerror_log {d}/error.log;\nevents {{ worker_connections 1024; }}\n\
+         http {{\n access_log off;\n default_type application/json;\n client_body_temp_path {d}/body;\n proxy_temp_path {d}/proxy;\n fastcgi_temp_path {d}/fcgi;\n uwsgi_temp_path {d}/uwsgi;\n scgi_temp_path {d}/scgi;\n\
+         server {{ listen 127.0.0.1:{port}; location / {{ root {w}; }} }}\n}}\n",
+        d = dir.display(),
+        w = www.display()
+    );
+    std::fs::write(dir.join("nginx.conf"), conf)?;
+    let child = Command::new("nginx")
+        .arg("-c")
+        .arg(dir.join("nginx.conf"))
+        .arg("-p")
+        .arg(dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .context("starting nginx (apt install nginx)")?;
+    let n = Nginx(child);
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok((n, port));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    bail!("nginx did not start; see {}/error.log", dir.display())
+}
+
+fn rustix_uid_is_root() -> bool {
+    std::env::var("USER").map(|u| u == "root").unwrap_or(false)
+        || std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("Uid:"))
+                    .map(|l| l.split_whitespace().nth(1) == Some("0"))
+            })
+            .unwrap_or(false)
+}
+
+/// The in-process decision: the shared `rollout::decide` over a policy with a
+/// 10,000-user pilot list and a grayscale, against a bare `HashSet` lookup.
+fn decision_ns(testers: usize) -> (f64, f64, f64) {
+    let pinned = |v: &str| PinnedVersion {
+        version: v.into(),
+        sha256: "00".repeat(32),
+        length: 1,
+    };
+    let policy = ReleasePolicy {
+        kind: "policy".into(),
+        app_id: APP.into(),
+        target_app: TARGET.into(),
+        seq: 1,
+        expires: i64::MAX,
+        stable: Some(pinned("1.0.0")),
+        grayscale: Some(Grayscale {
+            version: pinned("1.2.0"),
+            percent_bp: 1250,
+            salt: format!("{APP}:bench"),
+        }),
+        pilot: Some(pinned("1.1.0")),
+    };
+    let list: HashSet<String> = (0..testers).map(|i| format!("u-{i}")).collect();
+    let users: Vec<String> = (0..4096).map(|i| format!("u-{}", i * 7)).collect();
+    let n = 2_000_000usize;
+    let t = Instant::now();
+    let mut hits = 0usize;
+    for i in 0..n {
+        let u = &users[i & 4095];
+        let d = rollout::decide(&policy, list.contains(u.as_str()), u);
+        hits += d.2.map_or(0, usize::from) & 1;
+    }
+    let decide = t.elapsed().as_nanos() as f64 / n as f64;
+    let t = Instant::now();
+    for i in 0..n {
+        hits += usize::from(list.contains(users[i & 4095].as_str()));
+    }
+    let lookup = t.elapsed().as_nanos() as f64 / n as f64;
+    // The peer: Unleash's engine (unleash-yggdrasil) evaluating the same
+    // rollout — a userWithId strategy with the pilot list, then a 12%
+    // flexibleRollout on userId.
+    let ids: Vec<String> = (0..testers).map(|i| format!("u-{i}")).collect();
+    let features = json!({"version": 2, "features": [{
+    "name": "coffee-club", "type": "release", "enabled": true, "strategies": [
+        {"name": "userWithId", "parameters": {"userIds": ids.join(",")}},
+        {"name": "flexibleRollout", "parameters": {"rollout": "12", "stickiness": "userId", "groupId": "coffee-club"}}
+    ]}]});
+    let engine = unleash_yggdrasil::EngineState::default();
+    let peer = serde_json::from_value::<unleash_yggdrasil::ClientFeatures>(features)
+        .ok()
+        .map(|f| {
+            let _ = engine.take_state(unleash_yggdrasil::UpdateMessage::FullResponse(f));
+            let contexts: Vec<unleash_yggdrasil::Context> = users
+                .iter()
+                .map(|u| unleash_yggdrasil::Context { user_id: Some(u.clone()), ..Default::default() })
+                .collect();
+            let enabled = contexts.iter().filter(|c| engine.is_enabled("coffee-club", c, &None)).count();
+            // Sanity: the pilot ids (about 1,430 of these users) plus about 12% of the rest.
+            if !(1430..=2200).contains(&enabled) {
+                eprintln!("warning: unleash-yggdrasil enabled {enabled} of 4096 users; the comparison may not be equivalent");
+            }
+            let m = n / 10;
+            let t = Instant::now();
+            for i in 0..m {
+                hits += usize::from(engine.is_enabled("coffee-club", &contexts[i & 4095], &None));
+            }
+            t.elapsed().as_nanos() as f64 / m as f64
+        });
+    std::hint::black_box(hits);
+    (decide, lookup, peer.unwrap_or(f64::NAN))
+}
+
+pub(crate) fn resolve(secs: u64, conns: u32, testers: usize, o: &mut Output<'_>) -> Result<()> {
+    if secs == 0 || conns == 0 {
+        bail!("--seconds and --connections must be at least 1");
+    }
+    let tmp = tempfile::tempdir()?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let (platform, boot) = rt.block_on(Platform::open(Config::new(tmp.path().join("platform"))))?;
+    let admin = boot.ok_or_else(|| anyhow!("no bootstrap token"))?.token;
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let addr = listener.local_addr()?;
+    let router = platform.router();
+    rt.spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    let api = Api {
+        base: format!("http://{addr}"),
+        http: reqwest::blocking::Client::new(),
+    };
+    setup(&api, &admin, tmp.path(), testers)?;
+    // One answer, to size nginx's file the same.
+    let sample = api
+        .http
+        .get(format!(
+            "{}/v1/resolve?app={APP}&targetApp={TARGET}&user=u-123456",
+            api.base
+        ))
+        .send()?
+        .bytes()?;
+    let script = tmp.path().join("users.lua");
+    std::fs::write(
+        &script,
+        format!(
+            "local n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format(\"GET\", \"/v1/resolve?app={APP}&targetApp={TARGET}&user=u-\" .. (n % {}))\nend\n",
+            testers * 2
+        ),
+    )?;
+    // Warm up, then measure.
+    wrk(&format!("http://{addr}/"), Some(&script), 2, conns)?;
+    let ours = wrk(&format!("http://{addr}/"), Some(&script), secs, conns)?;
+    drop(rt);
+    let ng_dir = tmp.path().join("nginx");
+    std::fs::create_dir_all(&ng_dir)?;
+    let (_ng, port) = nginx(&ng_dir, &sample)?;
+    wrk(
+        &format!("http://127.0.0.1:{port}/resolve.json"),
+        None,
+        2,
+        conns,
+    )?;
+    let peer = wrk(
+        &format!("http://127.0.0.1:{port}/resolve.json"),
+        None,
+        secs,
+        conns,
+    )?;
+    let (decide, lookup, ygg) = decision_ns(testers);
+    let ratio = ours.rps / peer.rps.max(1.0);
+    let v = json!({
+        "seconds": secs, "connections": conns, "testers": testers, "answerBytes": sample.len(),
+        "resolve": {"rps": ours.rps, "p99Ms": ours.p99_ms, "errors": ours.errors, "requests": ours.requests},
+        "nginxStatic": {"rps": peer.rps, "p99Ms": peer.p99_ms, "errors": peer.errors},
+        "resolveToNginx": ratio,
+        "decisionNs": decide, "hashSetLookupNs": lookup, "yggdrasilNs": ygg, "decisionToYggdrasil": decide / ygg,
+        "goals": {"atLeast40kRps": ours.rps >= 40_000.0, "p99AtMost10ms": ours.p99_ms <= 10.0, "zeroErrors": ours.errors == 0, "decisionAtMost100ns": decide <= 100.0},
+    });
+    o.emit(&v, || {
+        let rows = vec![
+            vec!["/v1/resolve (signed, per user)".into(), format!("{:.0}", ours.rps), format!("{:.2} ms", ours.p99_ms), ours.errors.to_string()],
+            vec!["nginx, static file of the same size".into(), format!("{:.0}", peer.rps), format!("{:.2} ms", peer.p99_ms), peer.errors.to_string()],
+        ];
+        format!(
+            "{secs} s, {conns} connections, {testers} pilot testers, {} B answers\n{}resolve / nginx: {ratio:.2}\nin-process decision: {decide:.1} ns; unleash-yggdrasil on the same rollout: {ygg:.1} ns ({:.2}x); a HashSet lookup alone: {lookup:.1} ns\n",
+            sample.len(),
+            table(&["what", "requests/s", "p99", "errors"], &rows),
+            decide / ygg
+        )
+    })?;
+    Ok(())
+}
