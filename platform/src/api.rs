@@ -7,6 +7,7 @@ use crate::authz::{app_access, is_reviewer, role_in, token_hash, AppAction, Call
 use crate::db;
 use crate::error::Error;
 use crate::policy;
+use crate::qr;
 use crate::workflow::{transition, Action, State};
 use crate::{new_id, now, Bootstrap, Platform};
 use axum::body::Bytes;
@@ -195,9 +196,47 @@ pub(crate) async fn bootstrap(p: &Platform) -> Result<Option<Bootstrap>, Error> 
     Ok(Some(Bootstrap { admin: id, token }))
 }
 
+/// The OpenAPI document, generated from the handlers' annotations.
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "mpkit platform", description = "Workspaces, versions, the release workflow and signed eligibility. Authenticate with `Authorization: Bearer <token>`."),
+    paths(create_account, me, create_workspace, add_member, set_role, add_key, create_app, revoke_isv, create_target, add_reviewer, get_app, assign, upload, list_versions, start_release, get_release, attach_report, edit_basic_info, apply, review, start_pilot, put_testers, complete_pilot, grayscale, full, cancel, rollback, takedown, get_policy, explain, dry_run, qr_code, resolve, package, root_json, audit_log, inbox, authorize_isv),
+    components(schemas(AccountRef, DryRun, Gray, NewAccount, NewApp, NewAuth, NewKey, NewMember, NewRelease, NewTarget, NewWorkspace, Pilot, Review, Rollback, SetRole, ErrorBody)),
+    modifiers(&Bearer)
+)]
+pub(crate) struct ApiDoc;
+
+/// Every error: the same shape as `mpkit_platform_client::wire::ApiErrorBody`.
+#[derive(utoipa::ToSchema)]
+#[allow(dead_code)]
+struct ErrorBody {
+    /// Stable code: bad_request, unauthorized, forbidden, not_found, conflict, too_large, invalid_bundle, internal.
+    code: String,
+    /// What went wrong.
+    message: String,
+}
+
+struct Bearer;
+impl utoipa::Modify for Bearer {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+async fn openapi() -> R {
+    use utoipa::OpenApi;
+    ok(serde_json::to_value(ApiDoc::openapi()).map_err(|e| Error::Internal(e.to_string()))?)
+}
+
 pub(crate) fn router(p: Arc<Platform>) -> Router {
     let limit = p.config.max_upload;
     Router::new()
+        .route("/openapi.json", get(openapi))
         .route("/v1/accounts", post(create_account))
         .route("/v1/me", get(me))
         .route("/v1/workspaces", post(create_workspace))
@@ -232,6 +271,7 @@ pub(crate) fn router(p: Arc<Platform>) -> Router {
         .route("/v1/apps/{app}/targets/{t}/policy", get(get_policy))
         .route("/v1/apps/{app}/targets/{t}/explain", get(explain))
         .route("/v1/apps/{app}/targets/{t}/dry-run", post(dry_run))
+        .route("/v1/apps/{app}/targets/{t}/qr", get(qr_code))
         .route("/v1/resolve", get(resolve))
         .route("/v1/packages/{app}/{t}/{version}", get(package))
         .route("/v1/trust/root.json", get(root_json))
@@ -244,12 +284,13 @@ pub(crate) fn router(p: Arc<Platform>) -> Router {
 
 // ------------------------------------------------------------ accounts
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewAccount {
     name: String,
 }
 
+#[utoipa::path(post, path = "/v1/accounts", tag = "accounts", summary = "Create an account (admin); its token is shown once", request_body = NewAccount, responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn create_account(AxState(p): P, c: Caller, Body(b): Body) -> R {
     if !c.admin {
         return Err(Error::Forbidden(
@@ -289,6 +330,7 @@ async fn create_account(AxState(p): P, c: Caller, Body(b): Body) -> R {
     created(json!({"id": id, "name": name, "token": token}))
 }
 
+#[utoipa::path(get, path = "/v1/me", tag = "me", summary = "The caller and their workspaces", responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn me(AxState(p): P, c: Caller) -> R {
     let rows = sqlx::query(
         "SELECT workspace_id, role FROM members WHERE account_id = $1 ORDER BY workspace_id",
@@ -305,13 +347,14 @@ async fn me(AxState(p): P, c: Caller) -> R {
 
 // ------------------------------------------------------------ workspaces
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct NewWorkspace {
     name: String,
     kind: String,
 }
 
+#[utoipa::path(post, path = "/v1/workspaces", tag = "workspaces", summary = "Create a merchant or ISV workspace; the creator is its Master", request_body = NewWorkspace, responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn create_workspace(AxState(p): P, c: Caller, Body(b): Body) -> R {
     let req: NewWorkspace = body(&b)?;
     if !matches!(req.kind.as_str(), "merchant" | "isv") {
@@ -358,13 +401,14 @@ async fn require_ws_role(p: &Platform, c: &Caller, ws: &str, min: Role) -> Resul
     }
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewMember {
     account_id: String,
     role: String,
 }
 
+#[utoipa::path(post, path = "/v1/workspaces/{ws}/members", tag = "workspaces", summary = "Add a member with a role (Master)", request_body = NewMember, params(("ws" = String, Path)), responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn add_member(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): Body) -> R {
     require_ws_role(&p, &c, &ws, Role::Master).await?;
     let req: NewMember = body(&b)?;
@@ -402,12 +446,13 @@ async fn add_member(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): B
     created(json!({"workspace": ws, "accountId": req.account_id, "role": role.as_str()}))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct SetRole {
     role: String,
 }
 
+#[utoipa::path(patch, path = "/v1/workspaces/{ws}/members/{account}", tag = "workspaces", summary = "Change a member's role (Master; nobody raises their own)", request_body = SetRole, params(("ws" = String, Path), ("account" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn set_role(
     AxState(p): P,
     c: Caller,
@@ -450,12 +495,13 @@ async fn set_role(
     ok(json!({"workspace": ws, "accountId": account, "role": role.as_str()}))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewKey {
     public_key_hex: String,
 }
 
+#[utoipa::path(post, path = "/v1/workspaces/{ws}/keys", tag = "workspaces", summary = "Register a developer public key (Owner)", request_body = NewKey, params(("ws" = String, Path)), responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn add_key(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): Body) -> R {
     require_ws_role(&p, &c, &ws, Role::Owner).await?;
     let req: NewKey = body(&b)?;
@@ -494,7 +540,7 @@ async fn add_key(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): Body
     created(json!({"workspace": ws, "keyId": key.id().as_str()}))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewApp {
     app_id: String,
@@ -502,6 +548,7 @@ struct NewApp {
     developer_workspace: Option<String>,
 }
 
+#[utoipa::path(post, path = "/v1/workspaces/{ws}/apps", tag = "workspaces", summary = "Create a mini program (self-developed, or third-party with an ISV)", request_body = NewApp, params(("ws" = String, Path)), responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn create_app(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): Body) -> R {
     require_ws_role(&p, &c, &ws, Role::Owner).await?;
     let req: NewApp = body(&b)?;
@@ -563,7 +610,7 @@ async fn create_app(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): B
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewAuth {
     isv_workspace: String,
@@ -571,6 +618,7 @@ struct NewAuth {
     actions: Vec<String>,
 }
 
+#[utoipa::path(post, path = "/v1/workspaces/{ws}/isv-authorizations", tag = "workspaces", summary = "Authorize an ISV over one or all mini programs (Master)", request_body = NewAuth, params(("ws" = String, Path)), responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn authorize_isv(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): Body) -> R {
     require_ws_role(&p, &c, &ws, Role::Master).await?;
     let req: NewAuth = body(&b)?;
@@ -627,6 +675,7 @@ async fn authorize_isv(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b)
     )
 }
 
+#[utoipa::path(delete, path = "/v1/isv-authorizations/{id}", tag = "isv-authorizations", summary = "Revoke an ISV authorization (applies on the ISV's next call)", params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn revoke_isv(AxState(p): P, c: Caller, Path(id): Path<String>) -> R {
     let row = sqlx::query("SELECT merchant_ws, revoked_at FROM isv_auths WHERE id = $1")
         .bind(&id)
@@ -658,7 +707,7 @@ async fn revoke_isv(AxState(p): P, c: Caller, Path(id): Path<String>) -> R {
 
 // ------------------------------------------------------------ target apps
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewTarget {
     id: String,
@@ -666,6 +715,7 @@ struct NewTarget {
     allowed_permissions: Vec<String>,
 }
 
+#[utoipa::path(post, path = "/v1/target-apps", tag = "target-apps", summary = "Add a target app with the JSAPI permissions it allows (admin)", request_body = NewTarget, responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn create_target(AxState(p): P, c: Caller, Body(b): Body) -> R {
     if !c.admin {
         return Err(Error::Forbidden(
@@ -715,12 +765,13 @@ async fn create_target(AxState(p): P, c: Caller, Body(b): Body) -> R {
     created(json!({"id": req.id, "name": req.name, "allowedPermissions": req.allowed_permissions}))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct AccountRef {
     account_id: String,
 }
 
+#[utoipa::path(post, path = "/v1/target-apps/{t}/reviewers", tag = "target-apps", summary = "Name a reviewer of a target app (admin)", request_body = AccountRef, params(("t" = String, Path)), responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn add_reviewer(AxState(p): P, c: Caller, Path(t): Path<String>, Body(b): Body) -> R {
     if !c.admin {
         return Err(Error::Forbidden(
@@ -768,6 +819,7 @@ async fn add_reviewer(AxState(p): P, c: Caller, Path(t): Path<String>, Body(b): 
 
 // ------------------------------------------------------------ apps and versions
 
+#[utoipa::path(get, path = "/v1/apps/{app}", tag = "apps", summary = "A mini program and its releases", params(("app" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn get_app(AxState(p): P, c: Caller, Path(app): Path<String>) -> R {
     let a = app_access(&p.db, &c, &app, AppAction::Read).await?;
     let rels = sqlx::query(
@@ -785,6 +837,7 @@ async fn get_app(AxState(p): P, c: Caller, Path(app): Path<String>) -> R {
     )
 }
 
+#[utoipa::path(post, path = "/v1/apps/{app}/assignments", tag = "apps", summary = "Assign a mini program to a developer", request_body = AccountRef, params(("app" = String, Path)), responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn assign(AxState(p): P, c: Caller, Path(app): Path<String>, Body(b): Body) -> R {
     let a = app_access(&p.db, &c, &app, AppAction::Manage).await?;
     let req: AccountRef = body(&b)?;
@@ -849,6 +902,7 @@ fn package_path(app: &str, target: &str, version: &str) -> ObjPath {
     ObjPath::from(format!("packages/{app}/{target}/{version}.mpk"))
 }
 
+#[utoipa::path(post, path = "/v1/apps/{app}/versions", tag = "apps", summary = "Upload a version (a bundle signed with a registered developer key)", request_body(content = Vec<u8>, content_type = "application/octet-stream"), params(("app" = String, Path)), responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn upload(AxState(p): P, c: Caller, Path(app): Path<String>, Body(b): Body) -> R {
     let a = app_access(&p.db, &c, &app, AppAction::Upload).await?;
     if b.len() > p.config.max_upload {
@@ -928,6 +982,7 @@ async fn upload(AxState(p): P, c: Caller, Path(app): Path<String>, Body(b): Body
     )
 }
 
+#[utoipa::path(get, path = "/v1/apps/{app}/versions", tag = "apps", summary = "Versions of a mini program", params(("app" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn list_versions(AxState(p): P, c: Caller, Path(app): Path<String>) -> R {
     app_access(&p.db, &c, &app, AppAction::Read).await?;
     let rows = sqlx::query("SELECT version, build, sha256, length, created_at FROM versions WHERE app_id = $1 ORDER BY build")
@@ -943,12 +998,13 @@ async fn list_versions(AxState(p): P, c: Caller, Path(app): Path<String>) -> R {
 
 // ------------------------------------------------------------ releases
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct NewRelease {
     target_app: String,
     version: String,
     #[serde(default)]
+    #[schema(value_type = Option<Object>)]
     basic_info: Option<Value>,
 }
 
@@ -1013,6 +1069,7 @@ async fn build_package(
     ))
 }
 
+#[utoipa::path(post, path = "/v1/apps/{app}/releases", tag = "apps", summary = "Start a release in a target app; the package is built and re-signed", request_body = NewRelease, params(("app" = String, Path)), responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn start_release(AxState(p): P, c: Caller, Path(app): Path<String>, Body(b): Body) -> R {
     let a = app_access(&p.db, &c, &app, AppAction::Release).await?;
     let req: NewRelease = body(&b)?;
@@ -1217,11 +1274,13 @@ async fn set_state(
     Ok(tx)
 }
 
+#[utoipa::path(get, path = "/v1/releases/{id}", tag = "releases", summary = "A release", params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn get_release(AxState(p): P, c: Caller, Path(id): Path<String>) -> R {
     let r = release_for(&p, &c, &id, AppAction::Read).await?;
     ok(r.row)
 }
 
+#[utoipa::path(post, path = "/v1/releases/{id}/compat-report", tag = "releases", summary = "Attach a compatibility test report", request_body = Object, params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn attach_report(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let report: Value = body(&b)?;
@@ -1239,6 +1298,7 @@ async fn attach_report(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b)
     ok(json!({"id": id, "state": next.as_str()}))
 }
 
+#[utoipa::path(patch, path = "/v1/releases/{id}/basic-info", tag = "releases", summary = "Edit basic info (the only edit allowed once applied)", request_body = Object, params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn edit_basic_info(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let info: Value = body(&b)?;
@@ -1279,6 +1339,7 @@ async fn edit_basic_info(AxState(p): P, c: Caller, Path(id): Path<String>, Body(
     ok(json!({"id": id, "state": next.as_str(), "basicInfo": info}))
 }
 
+#[utoipa::path(post, path = "/v1/releases/{id}/apply", tag = "releases", summary = "Apply to release", params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn apply(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     no_body(&b)?;
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
@@ -1288,13 +1349,14 @@ async fn apply(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) 
     ok(json!({"id": id, "state": next.as_str()}))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Review {
     decision: String,
     reason: Option<String>,
 }
 
+#[utoipa::path(post, path = "/v1/releases/{id}/review", tag = "releases", summary = "Approve or reject (target app reviewers only)", request_body = Review, params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn review(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     let r = load_release(&p, &id).await?;
     // Only the target app's reviewers decide, whatever their workspaces.
@@ -1412,12 +1474,13 @@ async fn replace_testers(
     Ok(())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Pilot {
     testers: Vec<String>,
 }
 
+#[utoipa::path(post, path = "/v1/releases/{id}/pilot", tag = "releases", summary = "Start pilot testing with tester user ids", request_body = Pilot, params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn start_pilot(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let req: Pilot = body(&b)?;
@@ -1450,6 +1513,7 @@ async fn start_pilot(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): 
     ok(json!({"id": id, "state": next.as_str(), "testers": ids.len()}))
 }
 
+#[utoipa::path(put, path = "/v1/releases/{id}/testers", tag = "releases", summary = "Replace the tester list from a CSV or TXT file; rejected lines are reported", request_body(content = String, content_type = "text/plain"), params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn put_testers(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let text = std::str::from_utf8(&b)
@@ -1481,6 +1545,7 @@ async fn put_testers(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): 
     ok(json!({"id": id, "accepted": ids.len(), "rejected": rejected}))
 }
 
+#[utoipa::path(post, path = "/v1/releases/{id}/complete-pilot", tag = "releases", summary = "Complete pilot testing", params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn complete_pilot(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     no_body(&b)?;
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
@@ -1491,12 +1556,13 @@ async fn complete_pilot(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b
     ok(json!({"id": id, "state": next.as_str()}))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Gray {
     percent: String,
 }
 
+#[utoipa::path(post, path = "/v1/releases/{id}/grayscale", tag = "releases", summary = "Start or raise the grayscale percentage (0.01% steps, only up)", request_body = Gray, params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn grayscale(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let req: Gray = body(&b)?;
@@ -1562,6 +1628,7 @@ async fn publish(
     Ok(seq)
 }
 
+#[utoipa::path(post, path = "/v1/releases/{id}/full", tag = "releases", summary = "Release to everyone", params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn full(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     no_body(&b)?;
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
@@ -1593,6 +1660,7 @@ async fn full(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -
     ok(json!({"id": id, "state": next.as_str()}))
 }
 
+#[utoipa::path(post, path = "/v1/releases/{id}/cancel", tag = "releases", summary = "Cancel the release", params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn cancel(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     no_body(&b)?;
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
@@ -1611,12 +1679,13 @@ async fn cancel(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body)
     ok(json!({"id": id, "state": next.as_str()}))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct Rollback {
     version: String,
 }
 
+#[utoipa::path(post, path = "/v1/apps/{app}/targets/{t}/rollback", tag = "apps", summary = "Roll back to a version released before", request_body = Rollback, params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn rollback(
     AxState(p): P,
     c: Caller,
@@ -1660,6 +1729,7 @@ async fn rollback(
     ok(json!({"appId": app, "targetApp": t, "stable": req.version, "seq": seq}))
 }
 
+#[utoipa::path(post, path = "/v1/apps/{app}/targets/{t}/takedown", tag = "apps", summary = "Take the mini program down from the target app", params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn takedown(
     AxState(p): P,
     c: Caller,
@@ -1693,6 +1763,7 @@ async fn takedown(
 
 // ------------------------------------------------------------ policy and eligibility
 
+#[utoipa::path(get, path = "/v1/apps/{app}/targets/{t}/policy", tag = "apps", summary = "The signed release policy", params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)))]
 async fn get_policy(AxState(p): P, Path((app, t)): Path<(String, String)>) -> R {
     let e = policy::current(&p, &app, &t).await?;
     ok(serde_json::to_value(&e.signed).map_err(|e| Error::Internal(e.to_string()))?)
@@ -1706,6 +1777,7 @@ struct ResolveQ {
     user: String,
 }
 
+#[utoipa::path(get, path = "/v1/resolve", tag = "resolve", summary = "Which version this user gets (signed)", params(("app" = String, Query, description = "the mini program"), ("targetApp" = String, Query, description = "the target app"), ("user" = String, Query, description = "the super app user id")), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)))]
 async fn resolve(AxState(p): P, Query(q): Query<ResolveQ>) -> R {
     if q.user.len() > 128 {
         return Err(Error::BadRequest(
@@ -1723,6 +1795,7 @@ struct ExplainQ {
     user: String,
 }
 
+#[utoipa::path(get, path = "/v1/apps/{app}/targets/{t}/explain", tag = "apps", summary = "Which version a user would get, and which rule decided", params(("app" = String, Path), ("t" = String, Path), ("user" = String, Query, description = "the user id")), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn explain(
     AxState(p): P,
     c: Caller,
@@ -1755,7 +1828,7 @@ async fn explain(
     )
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 struct DryRun {
     percent: String,
@@ -1763,6 +1836,7 @@ struct DryRun {
     salt: Option<String>,
 }
 
+#[utoipa::path(post, path = "/v1/apps/{app}/targets/{t}/dry-run", tag = "apps", summary = "How many of a user list a percentage would reach", request_body = DryRun, params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn dry_run(
     AxState(p): P,
     c: Caller,
@@ -1795,6 +1869,7 @@ async fn dry_run(
     )
 }
 
+#[utoipa::path(get, path = "/v1/packages/{app}/{t}/{version}", tag = "packages", summary = "A release package (public; hosts verify it against the signed pin)", params(("app" = String, Path), ("t" = String, Path), ("version" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)))]
 async fn package(AxState(p): P, Path((app, t, version)): Path<(String, String, String)>) -> R {
     // Packages are public by design: hosts fetch what a signed policy pinned,
     // and verify the bytes against that pin and the publisher signature.
@@ -1823,6 +1898,7 @@ async fn package(AxState(p): P, Path((app, t, version)): Path<(String, String, S
         .into_response())
 }
 
+#[utoipa::path(get, path = "/v1/trust/root.json", tag = "trust", summary = "The trust root hosts configure", responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)))]
 async fn root_json(AxState(p): P) -> R {
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
@@ -1833,10 +1909,72 @@ async fn root_json(AxState(p): P) -> R {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct QrQ {
+    format: Option<String>,
+    release: Option<String>,
+}
+
+/// A QR code that launches the mini program in the target app, or (with
+/// `release`) the trial QR code of a release in pilot testing.
+#[utoipa::path(get, path = "/v1/apps/{app}/targets/{t}/qr", tag = "apps", summary = "A launch QR code, or the trial QR code of a pilot (SVG or PNG)", params(("app" = String, Path), ("t" = String, Path), ("format" = Option<String>, Query, description = "svg (default) or png"), ("release" = Option<String>, Query, description = "a release in pilot testing, for its trial code")), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+async fn qr_code(
+    AxState(p): P,
+    c: Caller,
+    Path((app, t)): Path<(String, String)>,
+    Query(q): Query<QrQ>,
+) -> R {
+    app_access(&p.db, &c, &app, AppAction::Read).await?;
+    if sqlx::query("SELECT id FROM target_apps WHERE id = $1")
+        .bind(&t)
+        .fetch_optional(&p.db)
+        .await?
+        .is_none()
+    {
+        return Err(Error::NotFound(format!("no target app {t}")));
+    }
+    let text = match &q.release {
+        None => format!("mpkit://launch?app={app}&target={t}"),
+        Some(id) => {
+            let r = load_release(&p, id).await?;
+            if r.app != app || r.target != t {
+                return Err(Error::NotFound(format!("no release {id} of {app} in {t}")));
+            }
+            if r.state != State::Pilot {
+                return Err(Error::Conflict(format!(
+                    "trial QR codes are for releases in pilot testing; this one is {}",
+                    r.state.as_str()
+                )));
+            }
+            format!(
+                "mpkit://launch?app={app}&target={t}&version={}&trial={id}",
+                r.version
+            )
+        }
+    };
+    match q.format.as_deref().unwrap_or("svg") {
+        "svg" => Ok((
+            [(header::CONTENT_TYPE, "image/svg+xml")],
+            qr::svg(&text).map_err(Error::Internal)?,
+        )
+            .into_response()),
+        "png" => Ok((
+            [(header::CONTENT_TYPE, "image/png")],
+            qr::png(&text).map_err(Error::Internal)?,
+        )
+            .into_response()),
+        other => Err(Error::BadRequest(format!(
+            "format {other:?} is not svg or png"
+        ))),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct AuditQ {
     object: Option<String>,
 }
 
+#[utoipa::path(get, path = "/v1/audit", tag = "audit", summary = "The audit log (admin)", params(("object" = Option<String>, Query, description = "only entries about this object, e.g. release:ID")), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn audit_log(AxState(p): P, c: Caller, Query(q): Query<AuditQ>) -> R {
     if !c.admin {
         return Err(Error::Forbidden(
@@ -1864,6 +2002,7 @@ async fn audit_log(AxState(p): P, c: Caller, Query(q): Query<AuditQ>) -> R {
     ))
 }
 
+#[utoipa::path(get, path = "/v1/inbox", tag = "inbox", summary = "The caller's notifications", responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
 async fn inbox(AxState(p): P, c: Caller) -> R {
     let rows =
         sqlx::query("SELECT at, text, release_id FROM inbox WHERE account_id = $1 ORDER BY id")

@@ -16,6 +16,7 @@ pub mod db;
 mod error;
 mod keys;
 mod policy;
+mod qr;
 mod workflow;
 
 pub use error::Error;

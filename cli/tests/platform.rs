@@ -1,0 +1,113 @@
+//! `mpkit platform serve` as an operator starts it, and `mpkit rollout bucket`.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[test]
+fn serve_prints_the_bootstrap_token_once_and_answers() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let token_file = dir.path().join("admin.token");
+    let start = || {
+        Command::new(env!("CARGO_BIN_EXE_mpkit"))
+            .args(["platform", "serve", "--listen", "127.0.0.1:0", "--storage"])
+            .arg(dir.path().join("data"))
+            .arg("--admin-token-file")
+            .arg(&token_file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("spawn")
+    };
+    let read_until_listening = |child: &mut std::process::Child| -> (Vec<String>, String) {
+        let out = child.stdout.take().expect("stdout");
+        let mut lines = Vec::new();
+        for line in BufReader::new(out).lines() {
+            let line = line.expect("line");
+            let done = line.contains("listening on");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        let url = lines
+            .last()
+            .and_then(|l| l.split_whitespace().last())
+            .expect("url")
+            .to_owned();
+        (lines, url)
+    };
+    let mut child = start();
+    let (lines, url) = read_until_listening(&mut child);
+    let token = std::fs::read_to_string(&token_file).expect("token file");
+    assert!(lines[0].contains(&token), "{lines:?}");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(&token_file)
+        .expect("meta")
+        .permissions()
+        .mode()
+        & 0o777;
+    assert_eq!(mode, 0o600);
+    let http = reqwest::blocking::Client::new();
+    let me: serde_json::Value = serde_json::from_slice(
+        &http
+            .get(format!("{url}/v1/me"))
+            .bearer_auth(&token)
+            .send()
+            .expect("me")
+            .bytes()
+            .expect("body"),
+    )
+    .expect("json");
+    assert_eq!(me["admin"], true);
+    let root = http
+        .get(format!("{url}/v1/trust/root.json"))
+        .send()
+        .expect("root");
+    assert!(root.status().is_success());
+    child.kill().expect("kill");
+    let _ = child.wait();
+    // Second start: no new token, and the file is not touched.
+    let mut child = start();
+    let (lines, _) = read_until_listening(&mut child);
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(std::fs::read_to_string(&token_file).expect("token"), token);
+    child.kill().expect("kill");
+    let _ = child.wait();
+}
+
+#[test]
+fn rollout_bucket_matches_the_vectors() {
+    let out = Command::new(env!("CARGO_BIN_EXE_mpkit"))
+        .args([
+            "rollout",
+            "bucket",
+            "--salt",
+            "wallet.pay:01J9ZQ7Y3M5K",
+            "--user",
+            "u-1001",
+            "--percent",
+            "50",
+            "--json",
+        ])
+        .output()
+        .expect("run");
+    assert!(out.status.success());
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["bucketBp"], 1412);
+    assert_eq!(v["inside"], true);
+    let out = Command::new(env!("CARGO_BIN_EXE_mpkit"))
+        .args([
+            "rollout",
+            "bucket",
+            "--salt",
+            "s",
+            "--user",
+            "u",
+            "--percent",
+            "0.001",
+        ])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("finer than 0.01%"));
+}
