@@ -138,6 +138,9 @@ impl Store {
                     version: m.version.to_string(),
                 });
             }
+            // The same manifest is not the same bundle: a re-delivered copy
+            // must verify to its last byte before it is reported installed.
+            bundle.check_contents()?;
             let previous = self.commit(&m.app_id, &pointer, &m.version)?;
             return Ok(Installed {
                 manifest: m,

@@ -143,6 +143,9 @@ pub(crate) enum Command {
         /// Keep the demo's working directory here instead of a temporary one.
         #[arg(long)]
         workdir: Option<PathBuf>,
+        /// Where the mini program's JS runs.
+        #[arg(long, value_enum, default_value_t = IsolationArg::Process)]
+        isolation: IsolationArg,
         #[command(flatten)]
         fmt: Fmt,
     },

@@ -344,11 +344,37 @@ fn root_init_refuses_to_overwrite_a_root() {
 
 #[test]
 fn demo_runs_end_to_end() {
-    let r = mpkit(["demo", "--json"]);
+    // In-process, the logic layer runs on a thread (the real binary uses worker
+    // processes); boa's parser needs more than the harness's 2 MiB stack in debug.
+    let r = std::thread::Builder::new()
+        .stack_size(64 * 1024 * 1024)
+        .spawn(|| mpkit(["demo", "--json", "--isolation", "thread"]))
+        .expect("spawn")
+        .join()
+        .expect("demo thread");
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = r.json();
     assert_eq!(v["ok"], true);
     assert_eq!(v["current"], "1.0.1");
     assert_eq!(v["versions"], serde_json::json!(["1.0.0", "1.0.1"]));
+    assert_eq!(v["ranTitle"], "Caffe Latte");
+    assert_eq!(
+        (v["pilotRule"].as_str(), v["bobRule"].as_str()),
+        (Some("pilot"), Some("stable"))
+    );
+    let calls: Vec<&str> = v["jsapiCalls"]
+        .as_array()
+        .expect("calls")
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    assert!(
+        calls.contains(&"request error 12"),
+        "the menu request fails offline: {calls:?}"
+    );
+    assert!(
+        calls.contains(&"setStorage ok"),
+        "the cart is stored: {calls:?}"
+    );
     assert!(v["tamperedUpdateRefused"].as_str().expect("reason").len() > 10);
 }

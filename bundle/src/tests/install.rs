@@ -110,6 +110,36 @@ fn reinstalling_the_same_bundle_is_a_no_op() {
 }
 
 #[test]
+fn a_damaged_copy_of_an_installed_version_is_refused() {
+    let fx = Fixture::new();
+    let (_d, store) = store_with_v1(&fx);
+    let good = fx.bundle("1.0.0");
+    // Flip one byte inside every stored entry's data in turn: the manifest is
+    // the same, so only checking every file's bytes can catch it.
+    let mut refused = 0;
+    for at in 0..good.len() {
+        let mut bad = good.clone();
+        bad[at] ^= 0x01;
+        match store.install(&bad, &fx.trust(), &Expected::any(), &Caps::default()) {
+            Err(_) => refused += 1,
+            Ok(i) => panic!(
+                "byte {at}: a damaged copy was reported installed (already_present {})",
+                i.already_present
+            ),
+        }
+    }
+    assert!(refused > 0);
+    assert_eq!(
+        store
+            .current(&app())
+            .expect("current")
+            .map(|v| v.to_string())
+            .as_deref(),
+        Some("1.0.0")
+    );
+}
+
+#[test]
 fn same_version_with_other_content_is_refused() {
     let mut fx = Fixture::new();
     let (_d, store) = store_with_v1(&fx);

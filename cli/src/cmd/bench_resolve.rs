@@ -2,6 +2,7 @@
 //! process, against nginx serving a static file of the same size in the same
 //! run; and the in-process decision against a plain hash-set lookup.
 
+use super::platform_api::Api;
 use crate::output::table;
 use crate::Output;
 use anyhow::{anyhow, bail, Context as _, Result};
@@ -9,7 +10,7 @@ use mpkit_bundle::{PackOptions, SecretKey};
 use mpkit_platform::{Config, Platform};
 use mpkit_platform_client::rollout;
 use mpkit_platform_client::wire::{Grayscale, PinnedVersion, ReleasePolicy};
-use serde_json::{json, Value};
+use serde_json::json;
 use std::collections::HashSet;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -17,45 +18,6 @@ use std::time::{Duration, Instant};
 
 const APP: &str = "2021000000000001";
 const TARGET: &str = "bench.wallet";
-
-struct Api {
-    base: String,
-    http: reqwest::blocking::Client,
-}
-
-impl Api {
-    fn call(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        token: &str,
-        body: Option<Value>,
-        raw: Option<Vec<u8>>,
-    ) -> Result<Value> {
-        let mut r = self
-            .http
-            .request(method, format!("{}{path}", self.base))
-            .bearer_auth(token);
-        if let Some(b) = body {
-            r = r
-                .header("content-type", "application/json")
-                .body(b.to_string());
-        }
-        if let Some(b) = raw {
-            r = r.body(b);
-        }
-        let resp = r.send()?;
-        let status = resp.status();
-        let v: Value = serde_json::from_slice(&resp.bytes()?).unwrap_or(Value::Null);
-        if !status.is_success() {
-            bail!("{path}: {status} {v}");
-        }
-        Ok(v)
-    }
-    fn post(&self, path: &str, token: &str, body: Value) -> Result<Value> {
-        self.call(reqwest::Method::POST, path, token, Some(body), None)
-    }
-}
 
 /// Sets up Coffee Club in a target app: 1.0.0 fully released, 1.1.0 in pilot
 /// with `testers` tester ids (`u-0` .. `u-{testers-1}`).

@@ -8,6 +8,7 @@ mod bench_runtime;
 mod bundle;
 mod demo;
 mod platform;
+mod platform_api;
 mod root;
 mod run;
 
@@ -111,7 +112,9 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
                 o,
             ),
         },
-        Command::Demo { workdir, .. } => demo::run(workdir, o),
+        Command::Demo {
+            workdir, isolation, ..
+        } => demo::run(workdir, isolation, o),
         Command::Platform { command } => match command {
             PlatformCommand::Serve {
                 listen,
