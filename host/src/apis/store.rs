@@ -41,6 +41,43 @@ pub struct StorageInfo {
 pub struct UserData {
     conn: RefCell<Connection>,
     quota: StorageQuota,
+    /// Recently read or written small values, by (user, app, key). This host
+    /// owns the database (exclusive locking), and every write goes through
+    /// here, so the cache cannot go stale.
+    cache: RefCell<ReadCache>,
+}
+
+/// A bounded cache of small values' JSON text.
+#[derive(Debug, Default)]
+struct ReadCache {
+    map: std::collections::HashMap<(String, String, String), std::rc::Rc<str>>,
+    bytes: usize,
+}
+
+impl ReadCache {
+    const MAX_VALUE: usize = 4 * 1024;
+    const MAX_BYTES: usize = 4 * 1024 * 1024;
+
+    fn put(&mut self, user: &str, app: &str, key: &str, json: Option<&str>) {
+        let k = (user.to_owned(), app.to_owned(), key.to_owned());
+        if let Some(old) = self.map.remove(&k) {
+            self.bytes -= old.len();
+        }
+        let Some(json) = json.filter(|j| j.len() <= Self::MAX_VALUE) else {
+            return;
+        };
+        if self.bytes + json.len() > Self::MAX_BYTES {
+            self.map.clear();
+            self.bytes = 0;
+        }
+        self.bytes += json.len();
+        self.map.insert(k, std::rc::Rc::from(json));
+    }
+
+    fn clear(&mut self) {
+        self.map.clear();
+        self.bytes = 0;
+    }
 }
 
 fn internal(e: rusqlite::Error) -> ApiError {
@@ -83,6 +120,7 @@ impl UserData {
         Ok(UserData {
             conn: RefCell::new(conn),
             quota,
+            cache: RefCell::new(ReadCache::default()),
         })
     }
 
@@ -129,12 +167,27 @@ impl UserData {
             params![user, app, key, json],
         )
         .map_err(internal)?;
-        tx.commit().map_err(internal)
+        // Forget the old value before committing: if the commit fails, the
+        // next read goes to the database, which holds whatever survived.
+        self.cache.borrow_mut().put(user, app, key, None);
+        tx.commit().map_err(internal)?;
+        self.cache.borrow_mut().put(user, app, key, Some(json));
+        Ok(())
     }
 
     /// The JSON text stored under `key`.
     pub fn get(&self, user: &str, app: &str, key: &str) -> Result<Option<String>, ApiError> {
         check_key(key)?;
+        let k = (user.to_owned(), app.to_owned(), key.to_owned());
+        if let Some(v) = self.cache.borrow().map.get(&k) {
+            return Ok(Some(v.to_string()));
+        }
+        let v = self.get_uncached(user, app, key)?;
+        self.cache.borrow_mut().put(user, app, key, v.as_deref());
+        Ok(v)
+    }
+
+    fn get_uncached(&self, user: &str, app: &str, key: &str) -> Result<Option<String>, ApiError> {
         let conn = self.conn.borrow();
         let mut stmt = conn
             .prepare_cached("SELECT value FROM kv WHERE user=?1 AND app=?2 AND key=?3")
@@ -147,6 +200,7 @@ impl UserData {
     /// Removes `key`.
     pub fn remove(&self, user: &str, app: &str, key: &str) -> Result<(), ApiError> {
         check_key(key)?;
+        self.cache.borrow_mut().put(user, app, key, None);
         self.conn
             .borrow()
             .execute(
@@ -159,6 +213,7 @@ impl UserData {
 
     /// Removes every key of (`user`, `app`).
     pub fn clear(&self, user: &str, app: &str) -> Result<(), ApiError> {
+        self.cache.borrow_mut().clear();
         self.conn
             .borrow()
             .execute(

@@ -7,7 +7,8 @@ use super::protocol::{FromLogic, ScriptError, ToLogic};
 use boa_engine::object::ObjectInitializer;
 use boa_engine::property::Attribute;
 use boa_engine::{
-    js_string, Context, JsError, JsNativeError, JsObject, JsResult, JsValue, NativeFunction, Source,
+    js_string, Context, JsError, JsNativeError, JsObject, JsResult, JsString, JsValue,
+    NativeFunction, Source,
 };
 use serde_json::Value;
 use std::cell::RefCell;
@@ -49,8 +50,6 @@ struct State {
     current_route: Option<String>,
     apis: Vec<String>,
     sync: SyncHandler,
-    /// The error of the last failed Sync call, until JS reads it.
-    sync_error: Option<Value>,
 }
 
 /// Until a JSAPI registry is attached, every sync call is refused.
@@ -258,36 +257,62 @@ fn native_call(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsV
     )
 }
 
-fn native_call_sync(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
-    let name = arg_string(args, 0, ctx)?;
-    let params = to_json(&arg(args, 1), ctx)?;
+/// Makes the function behind `my.<name>Sync`: a native closure, so a Sync
+/// call is one native call from JS with no script wrapper around it.
+fn native_sync_fn(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let name = arg(args, 0).to_string(ctx)?;
+    let f = NativeFunction::from_copy_closure_with_captures(
+        |_this: &JsValue, args: &[JsValue], name: &JsString, ctx: &mut Context| {
+            sync_call(&name.to_std_string_escaped(), args, ctx)
+        },
+        name.clone(),
+    );
+    Ok(
+        boa_engine::object::FunctionObjectBuilder::new(ctx.realm(), f)
+            .name(name)
+            .length(1)
+            .build()
+            .into(),
+    )
+}
+
+/// One Sync call: the result, or a thrown `Error` carrying `error` and `errorMessage`.
+fn sync_call(name: &str, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let params = match args.first() {
+        None => Value::Object(serde_json::Map::new()),
+        Some(v) if v.is_undefined() => Value::Object(serde_json::Map::new()),
+        Some(v) => to_json(v, ctx)?,
+    };
     let answer = {
         let st = state(ctx)?;
         let mut st = st.borrow_mut();
-        let answer = (st.sync)(&name, &params);
+        let answer = (st.sync)(name, &params);
         st.out.push(FromLogic::CallSync {
-            name,
+            name: name.to_owned(),
             ok: answer.is_ok(),
             error: answer.as_ref().err().and_then(|e| e["error"].as_i64()),
         });
         answer
     };
-    // Success returns the result itself (never `undefined`: JSON has none);
-    // failure returns `undefined` and leaves the error for `native.syncError()`.
     match answer {
         Ok(result) => JsValue::from_json(&result, ctx),
         Err(error) => {
-            state(ctx)?.borrow_mut().sync_error = Some(error);
-            Ok(JsValue::undefined())
+            let msg = error["errorMessage"]
+                .as_str()
+                .map_or_else(|| format!("my.{name} failed"), str::to_owned);
+            let code = error["error"].as_i64().unwrap_or(1);
+            let obj = JsNativeError::error()
+                .with_message(msg.clone())
+                .into_opaque(ctx);
+            obj.set(js_string!("error"), JsValue::from(code as f64), false, ctx)?;
+            obj.set(
+                js_string!("errorMessage"),
+                JsValue::from(js_string!(msg.as_str())),
+                false,
+                ctx,
+            )?;
+            Err(JsError::from_opaque(obj.into()))
         }
-    }
-}
-
-fn native_sync_error(_: &JsValue, _: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
-    let e = state(ctx)?.borrow_mut().sync_error.take();
-    match e {
-        Some(v) => JsValue::from_json(&v, ctx),
-        None => Ok(JsValue::undefined()),
     }
 }
 
@@ -359,16 +384,10 @@ impl LogicLayer {
             current_route: None,
             apis,
             sync: Box::new(no_sync),
-            sync_error: None,
         }));
         ctx.insert_data(state.clone());
-        let natives: [(&str, NativeFunction, usize); 13] = [
-            ("callSync", NativeFunction::from_fn_ptr(native_call_sync), 2),
-            (
-                "syncError",
-                NativeFunction::from_fn_ptr(native_sync_error),
-                0,
-            ),
+        let natives: [(&str, NativeFunction, usize); 12] = [
+            ("syncFn", NativeFunction::from_fn_ptr(native_sync_fn), 1),
             ("log", NativeFunction::from_fn_ptr(native_log), 2),
             ("error", NativeFunction::from_fn_ptr(native_error), 3),
             ("setData", NativeFunction::from_fn_ptr(native_set_data), 3),

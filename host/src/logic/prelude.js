@@ -216,24 +216,13 @@
   // answered here. Sync variants return or throw.
   // Functions are made once per name, not on every property read.
   var made = {};
-  function syncApi(name) {
-    return function (params) {
-      var r = native.callSync(name, params === undefined ? {} : params);
-      if (r !== undefined) return r;
-      var e = native.syncError() || {};
-      var err = new Error(e.errorMessage || 'my.' + name + ' failed');
-      err.error = e.error === undefined ? 1 : e.error;
-      err.errorMessage = err.message;
-      throw err;
-    };
-  }
   global.my = new Proxy(builtins, {
     get: function (target, name) {
       if (typeof name !== 'string') return undefined;
       if (Object.prototype.hasOwnProperty.call(target, name)) return target[name];
       var f = made[name];
       if (f) return f;
-      if (/Sync$/.test(name)) f = syncApi(name);
+      if (/Sync$/.test(name)) f = native.syncFn(name);
       else f = (function (n) { return function (opts) { return hostCall('jsapi', n, opts); }; })(name);
       // Bounded: a mini program probing endless names cannot grow this forever.
       if (Object.keys(made).length < 512) made[name] = f;
