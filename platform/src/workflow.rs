@@ -47,22 +47,23 @@ impl State {
         }
     }
 
+    /// Every state, in workflow order.
+    pub const ALL: [State; 10] = [
+        State::Built,
+        State::Tested,
+        State::InReview,
+        State::Rejected,
+        State::Approved,
+        State::Pilot,
+        State::Piloted,
+        State::Grayscale,
+        State::Released,
+        State::Cancelled,
+    ];
+
     /// Parses a stored name.
     pub fn parse(s: &str) -> Option<State> {
-        [
-            State::Built,
-            State::Tested,
-            State::InReview,
-            State::Rejected,
-            State::Approved,
-            State::Pilot,
-            State::Piloted,
-            State::Grayscale,
-            State::Released,
-            State::Cancelled,
-        ]
-        .into_iter()
-        .find(|st| st.as_str() == s)
+        State::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
     /// Whether the release is still the active one of its (app, target app).
@@ -125,18 +126,7 @@ mod tests {
 
     #[test]
     fn the_whole_table_is_a_snapshot() {
-        let states = [
-            State::Built,
-            State::Tested,
-            State::InReview,
-            State::Rejected,
-            State::Approved,
-            State::Pilot,
-            State::Piloted,
-            State::Grayscale,
-            State::Released,
-            State::Cancelled,
-        ];
+        let states = State::ALL;
         let actions = [
             Action::AttachReport,
             Action::Apply,

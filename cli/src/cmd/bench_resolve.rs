@@ -6,7 +6,7 @@ use super::platform_api::Api;
 use crate::output::table;
 use crate::Output;
 use anyhow::{anyhow, bail, Context as _, Result};
-use mpkit_bundle::{PackOptions, SecretKey};
+use mpkit_bundle::SecretKey;
 use mpkit_platform::{Config, Platform};
 use mpkit_platform_client::rollout;
 use mpkit_platform_client::wire::{Grayscale, PinnedVersion, ReleasePolicy};
@@ -53,37 +53,8 @@ fn setup(api: &Api, admin: &str, tmp: &Path, testers: usize) -> Result<()> {
     )?;
     let src = mpkit_sample_app::miniprogram_dir();
     let release = |version: &str, build: u64| -> Result<String> {
-        let opts = PackOptions {
-            version: Some(version.parse()?),
-            build: Some(build),
-            ..PackOptions::default()
-        };
-        let (_, bytes) = mpkit_bundle::pack_dir(&src, &key, &opts)?;
-        api.call(
-            reqwest::Method::POST,
-            &format!("/v1/apps/{APP}/versions"),
-            &mt,
-            None,
-            Some(bytes),
-        )?;
-        let r = api.post(
-            &format!("/v1/apps/{APP}/releases"),
-            &mt,
-            json!({"targetApp": TARGET, "version": version}),
-        )?;
-        let id = r["id"].as_str().unwrap_or_default().to_owned();
-        api.post(
-            &format!("/v1/releases/{id}/compat-report"),
-            &mt,
-            json!({"bench": true}),
-        )?;
-        api.post(&format!("/v1/releases/{id}/apply"), &mt, json!({}))?;
-        api.post(
-            &format!("/v1/releases/{id}/review"),
-            &rt,
-            json!({"decision": "approve"}),
-        )?;
-        Ok(id)
+        api.upload(&src, &key, APP, version, build, &mt)?;
+        Ok(api.approved_release(APP, TARGET, version, &mt, &rt)?.0)
     };
     let first = release("1.0.0", 1)?;
     api.post(&format!("/v1/releases/{first}/full"), &mt, json!({}))?;

@@ -186,22 +186,7 @@ pub(crate) fn run(
     ))?;
 
     // 3. Upload: developer-signed, verified by the platform; hosts in production refuse it.
-    let upload = |version: &str, build: u64| -> Result<Vec<u8>> {
-        let opts = PackOptions {
-            version: Some(version.parse()?),
-            build: Some(build),
-            ..PackOptions::default()
-        };
-        let (_, bytes) = mpkit_bundle::pack_dir(&src, &dev_key, &opts)?;
-        api.call(
-            reqwest::Method::POST,
-            &format!("/v1/apps/{app}/versions"),
-            &mt,
-            None,
-            Some(bytes.clone()),
-        )?;
-        Ok(bytes)
-    };
+    let upload = |version: &str, build: u64| api.upload(&src, &dev_key, &app, version, build, &mt);
     let dev_bundle = upload("1.0.0", 1)?;
     let refused = mpkit_bundle::open(
         &dev_bundle,
@@ -215,23 +200,7 @@ pub(crate) fn run(
 
     // 4. The release workflow, to full release.
     let to_approved = |version: &str| -> Result<(String, Value)> {
-        let r = api.post(
-            &format!("/v1/apps/{app}/releases"),
-            &mt,
-            json!({"targetApp": TARGET, "version": version}),
-        )?;
-        let id = r["id"].as_str().unwrap_or_default().to_owned();
-        api.post(
-            &format!("/v1/releases/{id}/compat-report"),
-            &mt,
-            json!({"suite": "demo", "passed": 1, "failed": 0}),
-        )?;
-        api.post(&format!("/v1/releases/{id}/apply"), &mt, json!({}))?;
-        api.post(
-            &format!("/v1/releases/{id}/review"),
-            &rt_token,
-            json!({"decision": "approve"}),
-        )?;
+        let (id, r) = api.approved_release(&app, TARGET, version, &mt, &rt_token)?;
         Ok((id, r["permissions"].clone()))
     };
     let (first, perms) = to_approved("1.0.0")?;

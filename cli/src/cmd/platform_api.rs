@@ -45,6 +45,67 @@ impl Api {
 }
 
 impl Api {
+    /// Packs `src` as `version`/`build` with `key` and uploads it; returns the bytes.
+    pub(crate) fn upload(
+        &self,
+        src: &std::path::Path,
+        key: &mpkit_bundle::SecretKey,
+        app: &str,
+        version: &str,
+        build: u64,
+        token: &str,
+    ) -> Result<Vec<u8>> {
+        let opts = mpkit_bundle::PackOptions {
+            version: Some(version.parse()?),
+            build: Some(build),
+            ..mpkit_bundle::PackOptions::default()
+        };
+        let (_, bytes) = mpkit_bundle::pack_dir(src, key, &opts)?;
+        self.call(
+            reqwest::Method::POST,
+            &format!("/v1/apps/{app}/versions"),
+            token,
+            None,
+            Some(bytes.clone()),
+        )?;
+        Ok(bytes)
+    }
+
+    /// Starts a release of `version` in `target` and walks it to approved:
+    /// compatibility report, apply, the reviewer's approval. Returns the
+    /// release id and the start answer (with the approved permissions).
+    pub(crate) fn approved_release(
+        &self,
+        app: &str,
+        target: &str,
+        version: &str,
+        owner: &str,
+        reviewer: &str,
+    ) -> Result<(String, Value)> {
+        let r = self.post(
+            &format!("/v1/apps/{app}/releases"),
+            owner,
+            serde_json::json!({"targetApp": target, "version": version}),
+        )?;
+        let id = r["id"].as_str().unwrap_or_default().to_owned();
+        self.post(
+            &format!("/v1/releases/{id}/compat-report"),
+            owner,
+            serde_json::json!({"suite": "mpkit", "passed": 1, "failed": 0}),
+        )?;
+        self.post(
+            &format!("/v1/releases/{id}/apply"),
+            owner,
+            serde_json::json!({}),
+        )?;
+        self.post(
+            &format!("/v1/releases/{id}/review"),
+            reviewer,
+            serde_json::json!({"decision": "approve"}),
+        )?;
+        Ok((id, r))
+    }
+
     pub(crate) fn get(&self, path: &str, token: &str) -> Result<Value> {
         self.call(reqwest::Method::GET, path, token, None, None)
     }
