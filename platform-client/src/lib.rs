@@ -9,4 +9,5 @@
 #![warn(missing_docs)]
 
 pub mod rollout;
+pub mod testers;
 pub mod wire;

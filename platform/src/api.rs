@@ -1410,49 +1410,16 @@ async fn review(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body)
     ok(json!({"id": id, "state": next.as_str(), "reason": reason}))
 }
 
-/// A tester id: 1 to 64 of `[A-Za-z0-9_.@+-]`.
-fn tester_ok(s: &str) -> Result<(), &'static str> {
-    if s.is_empty() {
-        return Err("empty");
-    }
-    if s.len() > 64 {
-        return Err("longer than 64 characters");
-    }
-    if !s
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_.@+-".contains(c))
-    {
-        return Err("characters outside [A-Za-z0-9_.@+-]");
-    }
-    Ok(())
-}
-
 const MAX_TESTERS: usize = 100_000;
 
-/// Parses a CSV or TXT tester file: one user id per line (the first CSV
-/// column); blank lines and `#` comments are skipped. Returns the ids and the
-/// rejected lines with reasons.
+/// The shared tester-file parser, with rejected lines as JSON.
 fn parse_testers(text: &str) -> (Vec<String>, Vec<Value>) {
-    let mut ok = BTreeSet::new();
-    let mut rejected = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let raw = line.trim_start_matches('\u{feff}').trim();
-        if raw.is_empty() || raw.starts_with('#') {
-            continue;
-        }
-        let id = raw.split(',').next().unwrap_or("").trim().trim_matches('"');
-        if i == 0 && id.eq_ignore_ascii_case("user_id") || id.eq_ignore_ascii_case("userid") {
-            continue;
-        }
-        match tester_ok(id) {
-            Ok(()) if ok.contains(id) => rejected.push(json!({"line": i + 1, "text": raw, "reason": "duplicate"})),
-            Ok(()) => {
-                ok.insert(id.to_owned());
-            }
-            Err(why) => rejected.push(json!({"line": i + 1, "text": raw.chars().take(80).collect::<String>(), "reason": why})),
-        }
-    }
-    (ok.into_iter().collect(), rejected)
+    let (ok, bad) = mpkit_platform_client::testers::parse(text);
+    let bad = bad
+        .into_iter()
+        .map(|r| json!({"line": r.line, "text": r.text, "reason": r.reason}))
+        .collect();
+    (ok, bad)
 }
 
 async fn replace_testers(
@@ -2014,19 +1981,4 @@ async fn inbox(AxState(p): P, c: Caller) -> R {
             .map(|r| json!({"at": db::i(r, "at"), "text": db::s(r, "text"), "release": db::os(r, "release_id")}))
             .collect(),
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn tester_files_report_bad_lines() {
-        let (ok, bad) = parse_testers("user_id\nu-1\n\n# comment\nu-2,extra\nu 3\nu-1\n\"u-4\"\n");
-        assert_eq!(ok, ["u-1", "u-2", "u-4"]);
-        assert_eq!(bad.len(), 2);
-        assert_eq!(bad[0]["line"], 6);
-        assert_eq!(bad[0]["reason"], "characters outside [A-Za-z0-9_.@+-]");
-        assert_eq!(bad[1]["reason"], "duplicate");
-    }
 }
