@@ -52,6 +52,15 @@ impl axum::extract::FromRequest<Arc<Platform>> for Body {
     type Rejection = Error;
 
     async fn from_request(req: axum::extract::Request, p: &Arc<Platform>) -> Result<Body, Error> {
+        // A declared length over the limit is refused before any byte is read.
+        let declared = req
+            .headers()
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > p.config.max_upload as u64) {
+            return Err(Error::TooLarge(p.config.max_upload));
+        }
         Bytes::from_request(req, p).await.map(Body).map_err(|r| {
             if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
                 Error::TooLarge(p.config.max_upload)

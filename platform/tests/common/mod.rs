@@ -128,6 +128,54 @@ impl Srv {
         )
     }
 
+    /// POSTs headers declaring `len` body bytes and only the first few
+    /// kilobytes of the body, then reads the answer.
+    pub async fn oversize(&self, path: &str, token: &str, len: usize) -> (StatusCode, Value) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = self.base.trim_start_matches("http://");
+        let mut c = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nhost: {addr}\r\nauthorization: Bearer {token}\r\ncontent-length: {len}\r\nconnection: close\r\n\r\n"
+        );
+        c.write_all(head.as_bytes()).await.expect("head");
+        let _ = c.write_all(&[0u8; 4096]).await;
+        // Read until the whole answer (its own content-length) is in, or 10 s pass.
+        let mut out = Vec::new();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let text = String::from_utf8_lossy(&out).into_owned();
+            if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                let want = head
+                    .lines()
+                    .find_map(|l| {
+                        l.to_ascii_lowercase()
+                            .strip_prefix("content-length:")
+                            .map(|v| v.trim().parse::<usize>().unwrap_or(0))
+                    })
+                    .unwrap_or(0);
+                if body.len() >= want {
+                    break;
+                }
+            }
+            let mut buf = [0u8; 4096];
+            match tokio::time::timeout_at(deadline, c.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => out.extend_from_slice(&buf[..n]),
+                _ => break,
+            }
+        }
+        let text = String::from_utf8_lossy(&out).into_owned();
+        let status: u16 = text
+            .split_whitespace()
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .expect("status line");
+        let body = text.split("\r\n\r\n").nth(1).unwrap_or("");
+        (
+            StatusCode::from_u16(status).expect("status"),
+            serde_json::from_str(body).unwrap_or(Value::Null),
+        )
+    }
+
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
         self.call(Method::GET, path, Some(token), None).await
     }
