@@ -5,9 +5,8 @@
 use super::platform_api::Api;
 use crate::output::table;
 use crate::Output;
-use anyhow::{anyhow, bail, Context as _, Result};
+use anyhow::{bail, Context as _, Result};
 use mpkit_bundle::SecretKey;
-use mpkit_platform::{Config, Platform};
 use mpkit_platform_client::rollout;
 use mpkit_platform_client::wire::{Grayscale, PinnedVersion, ReleasePolicy};
 use serde_json::json;
@@ -288,22 +287,8 @@ pub(crate) fn resolve(secs: u64, conns: u32, testers: usize, o: &mut Output<'_>)
         bail!("--seconds and --connections must be at least 1");
     }
     let tmp = tempfile::tempdir()?;
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let (platform, boot) = rt.block_on(Platform::open(Config::new(tmp.path().join("platform"))))?;
-    let admin = boot.ok_or_else(|| anyhow!("no bootstrap token"))?.token;
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let addr = listener.local_addr()?;
-    let router = platform.router();
-    rt.spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    let api = Api {
-        base: format!("http://{addr}"),
-        http: reqwest::blocking::Client::new(),
-    };
+    let local = super::platform_api::LocalPlatform::start(&tmp.path().join("platform"))?;
+    let (rt, api, admin, addr) = (local.rt, local.api, local.admin, local.addr);
     setup(&api, &admin, tmp.path(), testers)?;
     // One answer, to size nginx's file the same.
     let sample = api

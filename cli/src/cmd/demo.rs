@@ -19,7 +19,6 @@ use mpkit_host::host::{Host, LaunchSource};
 use mpkit_host::logic::worker::WorkerConfig;
 use mpkit_host::runtime::Isolation;
 use mpkit_host::surface::headless::HeadlessSurface;
-use mpkit_platform::{Config, Platform};
 use mpkit_platform_client::wire::{ResolveAnswer, Rule, Signed};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -108,25 +107,8 @@ pub(crate) fn run(
     o.line(format!("  work directory: {}", work.display()))?;
 
     // 1. The platform, on loopback, on embedded SQLite.
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()?;
-    let (platform, boot): (Arc<Platform>, _) =
-        rt.block_on(Platform::open(Config::new(work.join("platform"))))?;
-    let admin = boot
-        .ok_or_else(|| anyhow!("the work directory already holds a platform; use a fresh one"))?
-        .token;
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let addr = listener.local_addr()?;
-    let router = platform.router();
-    rt.spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
-    let api = Api {
-        base: format!("http://{addr}"),
-        http: reqwest::blocking::Client::new(),
-    };
+    let local = super::platform_api::LocalPlatform::start(&work.join("platform"))?;
+    let (rt, api, admin, addr) = (local.rt, local.api, local.admin, local.addr);
     let root_bytes = api
         .http
         .get(format!("{}/v1/trust/root.json", api.base))

@@ -1,7 +1,7 @@
 //! A small blocking client of the platform's HTTP API, for the demo and the
 //! benchmarks. (The typed client for integrators arrives with the client issue.)
 
-use anyhow::{bail, Result};
+use anyhow::{anyhow, bail, Result};
 use serde_json::Value;
 
 /// A small blocking client of the platform's API (demo and benchmarks).
@@ -108,5 +108,54 @@ impl Api {
 
     pub(crate) fn get(&self, path: &str, token: &str) -> Result<Value> {
         self.call(reqwest::Method::GET, path, token, None, None)
+    }
+}
+
+/// A platform started in this process on 127.0.0.1, on SQLite under `dir`.
+pub(crate) struct LocalPlatform {
+    /// Keeps the server running; dropping it stops the server.
+    pub(crate) rt: tokio::runtime::Runtime,
+    /// A client of it.
+    pub(crate) api: Api,
+    /// The bootstrap admin's token.
+    pub(crate) admin: String,
+    /// Where it listens.
+    pub(crate) addr: std::net::SocketAddr,
+}
+
+impl LocalPlatform {
+    /// Opens a fresh platform in `dir` and serves it on a free loopback port.
+    pub(crate) fn start(dir: &std::path::Path) -> Result<LocalPlatform> {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()?;
+        let (platform, boot) = rt.block_on(mpkit_platform::Platform::open(
+            mpkit_platform::Config::new(dir),
+        ))?;
+        let admin = boot
+            .ok_or_else(|| {
+                anyhow!(
+                    "{} already holds a platform; use a fresh directory",
+                    dir.display()
+                )
+            })?
+            .token;
+        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+        let addr = listener.local_addr()?;
+        let router = platform.router();
+        rt.spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        let api = Api {
+            base: format!("http://{addr}"),
+            http: reqwest::blocking::Client::new(),
+        };
+        Ok(LocalPlatform {
+            rt,
+            api,
+            admin,
+            addr,
+        })
     }
 }
