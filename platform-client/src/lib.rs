@@ -8,6 +8,10 @@
 //! exactly one function, [`rollout::bucket`], used by the server and by hosts.
 #![warn(missing_docs)]
 
+pub use client::{Client, Config, Error, Limits, Progress};
+
+pub mod client;
+mod client_ext;
 pub mod rollout;
 pub mod testers;
 pub mod wire;

@@ -8,6 +8,7 @@ use crate::db;
 use crate::error::Error;
 use crate::policy;
 use crate::qr;
+use crate::webhooks;
 use crate::workflow::{transition, Action, State};
 use crate::{new_id, now, Bootstrap, Platform};
 use axum::body::Bytes;
@@ -18,10 +19,20 @@ use axum::routing::{delete, get, patch, post, put};
 use axum::{Json, Router};
 use mpkit_bundle::{AppId, Caps, Expected, Manifest, PublicKey, Role as KeyRole, Trust};
 use mpkit_platform_client::rollout;
+use mpkit_platform_client::wire::{
+    AccountCreated, AccountRef, ApiErrorBody, App, AppDetail, Assignment, AuditEntry, DryRun,
+    DryRunResult, Explanation, Gray, Grayscale, InboxMessage, IsvAuthorization, KeyRegistered, Me,
+    Member, Membership, NewAccount, NewApp, NewAuth, NewKey, NewMember, NewRelease, NewTarget,
+    NewWebhook, NewWorkspace, PackageRef, Permissions, Pilot, PinnedVersion, RejectedLine, Release,
+    ReleaseGray, ReleasePermissions, ReleasePolicy, ReleaseStarted, ReleaseSummary, ResolveAnswer,
+    Review, ReviewerAdded, Revoked, Rollback, Rule, SetRole, Signed, StableChanged, StateChanged,
+    TargetApp, TestersReplaced, VersionInfo, VersionUploaded, Webhook, WebhookAttempt,
+    WebhookCreated, WebhookDelivery, WebhookPayload, Workspace,
+};
 use object_store::path::Path as ObjPath;
 use object_store::ObjectStore;
 use serde::de::DeserializeOwned;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Transaction};
@@ -31,12 +42,62 @@ use std::sync::Arc;
 type P = AxState<Arc<Platform>>;
 type R = Result<Response, Error>;
 
-fn ok(v: Value) -> R {
+/// 200 with a JSON body (a wire type).
+fn ok<T: Serialize>(v: T) -> R {
     Ok(Json(v).into_response())
 }
 
-fn created(v: Value) -> R {
+/// 201 with a JSON body (a wire type).
+fn created<T: Serialize>(v: T) -> R {
     Ok((StatusCode::CREATED, Json(v)).into_response())
+}
+
+/// A workflow step's answer: the release and its new state, nothing else.
+fn changed(id: &str, state: State) -> StateChanged {
+    StateChanged {
+        id: id.to_owned(),
+        state: state.as_str().to_owned(),
+        reason: None,
+        testers: None,
+        percent_bp: None,
+        salt: None,
+        basic_info: None,
+    }
+}
+
+/// A database count or length (never negative) as the wire's unsigned number.
+fn unsigned(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or_default()
+}
+
+/// The role as stored and sent.
+fn role_name(r: Role) -> String {
+    r.as_str().to_owned()
+}
+
+/// The kind of a mini program on the wire.
+fn app_kind(developer: &Option<String>) -> String {
+    if developer.is_some() {
+        "third_party"
+    } else {
+        "self_developed"
+    }
+    .to_owned()
+}
+
+/// A manifest's permissions on the wire. Destructured, so a new manifest
+/// field cannot be dropped silently.
+fn wire_permissions(p: &mpkit_bundle::Permissions) -> Permissions {
+    let mpkit_bundle::Permissions {
+        jsapi,
+        scopes,
+        domains,
+    } = p;
+    Permissions {
+        jsapi: jsapi.iter().cloned().collect(),
+        scopes: scopes.iter().cloned().collect(),
+        domains: domains.clone(),
+    }
 }
 
 /// Parses a JSON body strictly: malformed JSON and unknown fields are 400.
@@ -89,7 +150,7 @@ fn new_token() -> String {
 
 /// An id that sorts in creation order (nanoseconds, strictly increasing in
 /// this process), then random bits.
-fn ordered_id() -> String {
+pub(crate) fn ordered_id() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static LAST: AtomicU64 = AtomicU64::new(0);
     let t = time::OffsetDateTime::now_utc().unix_timestamp_nanos() as u64;
@@ -124,26 +185,45 @@ async fn audit(
     Ok(())
 }
 
+/// Writes a release result to its creator's inbox and queues it for the
+/// webhooks that receive `event`, in the mutation's transaction (so both exist
+/// exactly when the change committed). Wake the delivery worker after the
+/// commit ([`webhooks::Outbox::wake`]).
 async fn notify(
     tx: &mut Transaction<'_, Any>,
-    account: &str,
+    r: &Rel,
+    event: &str,
     text: &str,
-    release: Option<&str>,
 ) -> Result<(), Error> {
+    let id = ordered_id();
     sqlx::query(
         "INSERT INTO inbox (id, account_id, at, text, release_id) VALUES ($1, $2, $3, $4, $5)",
     )
-    .bind(ordered_id())
-    .bind(account)
+    .bind(&id)
+    .bind(&r.created_by)
     .bind(now())
     .bind(text)
-    .bind(release)
+    .bind(&r.id)
     .execute(&mut **tx)
+    .await?;
+    webhooks::enqueue(
+        tx,
+        &webhooks::Event {
+            id: &id,
+            event,
+            release: &r.id,
+            app: &r.app,
+            target: &r.target,
+            text,
+        },
+    )
     .await?;
     Ok(())
 }
 
-/// Bumps the policy sequence of (app, target) inside the mutation's transaction.
+/// Bumps the policy sequence of (app, target) inside the mutation's
+/// transaction, and tells the other instances on commit (PostgreSQL NOTIFY).
+/// The caller drops its own cache entry after the commit.
 async fn bump(tx: &mut Transaction<'_, Any>, app: &str, target: &str) -> Result<i64, Error> {
     let cur = sqlx::query("SELECT seq FROM policy_seq WHERE app_id = $1 AND target_app = $2")
         .bind(app)
@@ -167,6 +247,7 @@ async fn bump(tx: &mut Transaction<'_, Any>, app: &str, target: &str) -> Result<
             .execute(&mut **tx)
             .await?;
     }
+    policy::notify_change(tx, app, target).await?;
     Ok(next)
 }
 
@@ -209,21 +290,23 @@ pub(crate) async fn bootstrap(p: &Platform) -> Result<Option<Bootstrap>, Error> 
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "mpkit platform", description = "Workspaces, versions, the release workflow and signed eligibility. Authenticate with `Authorization: Bearer <token>`."),
-    paths(create_account, me, create_workspace, add_member, set_role, add_key, create_app, revoke_isv, create_target, add_reviewer, get_app, assign, upload, list_versions, start_release, get_release, attach_report, edit_basic_info, apply, review, start_pilot, put_testers, complete_pilot, grayscale, full, cancel, rollback, takedown, get_policy, explain, dry_run, qr_code, resolve, package, root_json, audit_log, inbox, authorize_isv),
-    components(schemas(AccountRef, DryRun, Gray, NewAccount, NewApp, NewAuth, NewKey, NewMember, NewRelease, NewTarget, NewWorkspace, Pilot, Review, Rollback, SetRole, ErrorBody)),
+    paths(create_account, me, create_workspace, list_members, add_member, set_role, remove_member, add_key, list_apps, create_app, revoke_isv, list_target_apps, create_target, add_reviewer, get_app, assign, upload, list_versions, start_release, get_release, attach_report, edit_basic_info, apply, review, start_pilot, put_testers, complete_pilot, grayscale, full, cancel, rollback, takedown, get_policy, explain, dry_run, qr_code, resolve, package, root_json, audit_log, inbox, authorize_isv, create_webhook, list_webhooks, delete_webhook, webhook_deliveries),
+    components(schemas(
+        // Requests.
+        AccountRef, DryRun, Gray, NewAccount, NewApp, NewAuth, NewKey, NewMember, NewRelease, NewTarget, NewWebhook, NewWorkspace, Pilot, Review, Rollback, SetRole,
+        // Answers.
+        AccountCreated, App, AppDetail, Assignment, AuditEntry, DryRunResult, Explanation, InboxMessage, IsvAuthorization, KeyRegistered, Me, Member, Membership,
+        PackageRef, Permissions, RejectedLine, Release, ReleaseGray, ReleasePermissions, ReleaseStarted, ReleaseSummary, Revoked, ReviewerAdded, StableChanged,
+        StateChanged, TargetApp, TestersReplaced, VersionInfo, VersionUploaded, Workspace,
+        Webhook, WebhookCreated, WebhookDelivery, WebhookAttempt, WebhookPayload,
+        // Signed documents and what they carry.
+        Signed, ReleasePolicy, ResolveAnswer, PinnedVersion, Grayscale, Rule,
+        // Every error.
+        ApiErrorBody,
+    )),
     modifiers(&Bearer)
 )]
 pub(crate) struct ApiDoc;
-
-/// Every error: the same shape as `mpkit_platform_client::wire::ApiErrorBody`.
-#[derive(utoipa::ToSchema)]
-#[allow(dead_code)]
-struct ErrorBody {
-    /// Stable code: bad_request, unauthorized, forbidden, not_found, conflict, too_large, invalid_bundle, internal.
-    code: String,
-    /// What went wrong.
-    message: String,
-}
 
 struct Bearer;
 impl utoipa::Modify for Bearer {
@@ -239,7 +322,7 @@ impl utoipa::Modify for Bearer {
 
 async fn openapi() -> R {
     use utoipa::OpenApi;
-    ok(serde_json::to_value(ApiDoc::openapi()).map_err(|e| Error::Internal(e.to_string()))?)
+    ok(ApiDoc::openapi())
 }
 
 pub(crate) fn router(p: Arc<Platform>) -> Router {
@@ -249,16 +332,22 @@ pub(crate) fn router(p: Arc<Platform>) -> Router {
         .route("/v1/accounts", post(create_account))
         .route("/v1/me", get(me))
         .route("/v1/workspaces", post(create_workspace))
-        .route("/v1/workspaces/{ws}/members", post(add_member))
-        .route("/v1/workspaces/{ws}/members/{account}", patch(set_role))
+        .route(
+            "/v1/workspaces/{ws}/members",
+            post(add_member).get(list_members),
+        )
+        .route(
+            "/v1/workspaces/{ws}/members/{account}",
+            patch(set_role).delete(remove_member),
+        )
         .route("/v1/workspaces/{ws}/keys", post(add_key))
-        .route("/v1/workspaces/{ws}/apps", post(create_app))
+        .route("/v1/workspaces/{ws}/apps", post(create_app).get(list_apps))
         .route(
             "/v1/workspaces/{ws}/isv-authorizations",
             post(authorize_isv),
         )
         .route("/v1/isv-authorizations/{id}", delete(revoke_isv))
-        .route("/v1/target-apps", post(create_target))
+        .route("/v1/target-apps", post(create_target).get(list_target_apps))
         .route("/v1/target-apps/{t}/reviewers", post(add_reviewer))
         .route("/v1/apps/{app}", get(get_app))
         .route("/v1/apps/{app}/assignments", post(assign))
@@ -286,6 +375,12 @@ pub(crate) fn router(p: Arc<Platform>) -> Router {
         .route("/v1/trust/root.json", get(root_json))
         .route("/v1/audit", get(audit_log))
         .route("/v1/inbox", get(inbox))
+        .route(
+            "/v1/workspaces/{ws}/webhooks",
+            post(create_webhook).get(list_webhooks),
+        )
+        .route("/v1/webhooks/{id}", delete(delete_webhook))
+        .route("/v1/webhooks/{id}/deliveries", get(webhook_deliveries))
         .fallback(|| async { Error::NotFound("no such endpoint".into()) })
         .layer(DefaultBodyLimit::max(limit))
         .with_state(p)
@@ -293,13 +388,7 @@ pub(crate) fn router(p: Arc<Platform>) -> Router {
 
 // ------------------------------------------------------------ accounts
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct NewAccount {
-    name: String,
-}
-
-#[utoipa::path(post, path = "/v1/accounts", tag = "accounts", summary = "Create an account (admin); its token is shown once", request_body = NewAccount, responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/accounts", tag = "accounts", summary = "Create an account (admin); its token is shown once", request_body = NewAccount, responses((status = 201, description = "Success", body = AccountCreated), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn create_account(AxState(p): P, c: Caller, Body(b): Body) -> R {
     if !c.admin {
         return Err(Error::Forbidden(
@@ -336,10 +425,14 @@ async fn create_account(AxState(p): P, c: Caller, Body(b): Body) -> R {
     .await?;
     tx.commit().await?;
     // The token is shown once; only its hash is stored.
-    created(json!({"id": id, "name": name, "token": token}))
+    created(AccountCreated {
+        id,
+        name: name.to_owned(),
+        token,
+    })
 }
 
-#[utoipa::path(get, path = "/v1/me", tag = "me", summary = "The caller and their workspaces", responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/me", tag = "me", summary = "The caller and their workspaces", responses((status = 200, description = "Success", body = Me), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn me(AxState(p): P, c: Caller) -> R {
     let rows = sqlx::query(
         "SELECT workspace_id, role FROM members WHERE account_id = $1 ORDER BY workspace_id",
@@ -347,23 +440,23 @@ async fn me(AxState(p): P, c: Caller) -> R {
     .bind(&c.account)
     .fetch_all(&p.db)
     .await?;
-    let ws: Vec<Value> = rows
+    let workspaces = rows
         .iter()
-        .map(|r| json!({"workspace": db::s(r, "workspace_id"), "role": db::s(r, "role")}))
+        .map(|r| Membership {
+            workspace: db::s(r, "workspace_id"),
+            role: db::s(r, "role"),
+        })
         .collect();
-    ok(json!({"id": c.account, "admin": c.admin, "workspaces": ws}))
+    ok(Me {
+        id: c.account,
+        admin: c.admin,
+        workspaces,
+    })
 }
 
 // ------------------------------------------------------------ workspaces
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct NewWorkspace {
-    name: String,
-    kind: String,
-}
-
-#[utoipa::path(post, path = "/v1/workspaces", tag = "workspaces", summary = "Create a merchant or ISV workspace; the creator is its Master", request_body = NewWorkspace, responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/workspaces", tag = "workspaces", summary = "Create a merchant or ISV workspace; the creator is its Master", request_body = NewWorkspace, responses((status = 201, description = "Success", body = Workspace), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn create_workspace(AxState(p): P, c: Caller, Body(b): Body) -> R {
     let req: NewWorkspace = body(&b)?;
     if !matches!(req.kind.as_str(), "merchant" | "isv") {
@@ -396,7 +489,12 @@ async fn create_workspace(AxState(p): P, c: Caller, Body(b): Body) -> R {
     )
     .await?;
     tx.commit().await?;
-    created(json!({"id": id, "name": req.name.trim(), "kind": req.kind, "role": "master"}))
+    created(Workspace {
+        id,
+        name: req.name.trim().to_owned(),
+        kind: req.kind,
+        role: role_name(Role::Master),
+    })
 }
 
 async fn require_ws_role(p: &Platform, c: &Caller, ws: &str, min: Role) -> Result<Role, Error> {
@@ -410,14 +508,27 @@ async fn require_ws_role(p: &Platform, c: &Caller, ws: &str, min: Role) -> Resul
     }
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewMember {
-    account_id: String,
-    role: String,
+#[utoipa::path(get, path = "/v1/workspaces/{ws}/members", tag = "workspaces", summary = "The workspace's members and their roles (members)", params(("ws" = String, Path)), responses((status = 200, description = "Success", body = [Member]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+async fn list_members(AxState(p): P, c: Caller, Path(ws): Path<String>) -> R {
+    require_ws_role(&p, &c, &ws, Role::Developer).await?;
+    let rows = sqlx::query(
+        "SELECT account_id, role FROM members WHERE workspace_id = $1 ORDER BY account_id",
+    )
+    .bind(&ws)
+    .fetch_all(&p.db)
+    .await?;
+    let members: Vec<Member> = rows
+        .iter()
+        .map(|r| Member {
+            workspace: ws.clone(),
+            account_id: db::s(r, "account_id"),
+            role: db::s(r, "role"),
+        })
+        .collect();
+    ok(members)
 }
 
-#[utoipa::path(post, path = "/v1/workspaces/{ws}/members", tag = "workspaces", summary = "Add a member with a role (Master)", request_body = NewMember, params(("ws" = String, Path)), responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/workspaces/{ws}/members", tag = "workspaces", summary = "Add a member with a role (Master)", request_body = NewMember, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = Member), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn add_member(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): Body) -> R {
     require_ws_role(&p, &c, &ws, Role::Master).await?;
     let req: NewMember = body(&b)?;
@@ -452,16 +563,14 @@ async fn add_member(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): B
     )
     .await?;
     tx.commit().await?;
-    created(json!({"workspace": ws, "accountId": req.account_id, "role": role.as_str()}))
+    created(Member {
+        workspace: ws,
+        account_id: req.account_id,
+        role: role_name(role),
+    })
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct SetRole {
-    role: String,
-}
-
-#[utoipa::path(patch, path = "/v1/workspaces/{ws}/members/{account}", tag = "workspaces", summary = "Change a member's role (Master; nobody raises their own)", request_body = SetRole, params(("ws" = String, Path), ("account" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/v1/workspaces/{ws}/members/{account}", tag = "workspaces", summary = "Change a member's role (Master; nobody raises their own)", request_body = SetRole, params(("ws" = String, Path), ("account" = String, Path)), responses((status = 200, description = "Success", body = Member), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn set_role(
     AxState(p): P,
     c: Caller,
@@ -485,6 +594,25 @@ async fn set_role(
         return Err(Error::Forbidden("nobody raises their own role".into()));
     }
     let mut tx = p.db.begin().await?;
+    if before == Role::Master && role != Role::Master {
+        // Serialised on the workspace row, as in remove_member: a workspace
+        // never ends up without a Master.
+        sqlx::query("UPDATE workspaces SET name = name WHERE id = $1")
+            .bind(&ws)
+            .execute(&mut *tx)
+            .await?;
+        let masters = sqlx::query(
+            "SELECT COUNT(*) AS n FROM members WHERE workspace_id = $1 AND role = 'master'",
+        )
+        .bind(&ws)
+        .fetch_one(&mut *tx)
+        .await?;
+        if db::i(&masters, "n") <= 1 {
+            return Err(Error::Conflict(
+                "the last Master cannot step down; make another member Master first".into(),
+            ));
+        }
+    }
     sqlx::query("UPDATE members SET role = $1 WHERE workspace_id = $2 AND account_id = $3")
         .bind(role.as_str())
         .bind(&ws)
@@ -501,16 +629,94 @@ async fn set_role(
     )
     .await?;
     tx.commit().await?;
-    ok(json!({"workspace": ws, "accountId": account, "role": role.as_str()}))
+    ok(Member {
+        workspace: ws,
+        account_id: account,
+        role: role_name(role),
+    })
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewKey {
-    public_key_hex: String,
+#[utoipa::path(delete, path = "/v1/workspaces/{ws}/members/{account}", tag = "workspaces", summary = "Remove a member (Master; never the last Master); applies on their next call", params(("ws" = String, Path), ("account" = String, Path)), responses((status = 200, description = "The membership removed", body = Member), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+async fn remove_member(AxState(p): P, c: Caller, Path((ws, account)): Path<(String, String)>) -> R {
+    require_ws_role(&p, &c, &ws, Role::Master).await?;
+    let mut tx = p.db.begin().await?;
+    // Membership changes of one workspace are serialised on its row (a row
+    // lock on PostgreSQL; SQLite has one writer), so two Masters removing each
+    // other at once cannot both pass the last-Master check.
+    sqlx::query("UPDATE workspaces SET name = name WHERE id = $1")
+        .bind(&ws)
+        .execute(&mut *tx)
+        .await?;
+    let row = sqlx::query("SELECT role FROM members WHERE workspace_id = $1 AND account_id = $2")
+        .bind(&ws)
+        .bind(&account)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("{account} is not a member")))?;
+    let role =
+        Role::parse(&db::s(&row, "role")).ok_or_else(|| Error::Internal("unknown role".into()))?;
+    if role == Role::Master {
+        let masters = sqlx::query(
+            "SELECT COUNT(*) AS n FROM members WHERE workspace_id = $1 AND role = 'master'",
+        )
+        .bind(&ws)
+        .fetch_one(&mut *tx)
+        .await?;
+        if db::i(&masters, "n") <= 1 {
+            return Err(Error::Conflict(
+                "the last Master cannot be removed; make another member Master first".into(),
+            ));
+        }
+    }
+    sqlx::query("DELETE FROM members WHERE workspace_id = $1 AND account_id = $2")
+        .bind(&ws)
+        .bind(&account)
+        .execute(&mut *tx)
+        .await?;
+    // Assignments to this workspace's mini programs that no membership backs
+    // any more (neither the owning nor the developing workspace) go too, so a
+    // later re-invitation starts with none.
+    let stale = sqlx::query(
+        "SELECT a.app_id AS app_id FROM assignments a JOIN apps ap ON ap.app_id = a.app_id \
+         WHERE a.account_id = $1 AND (ap.owner_ws = $2 OR ap.developer_ws = $2) \
+         AND NOT EXISTS (SELECT 1 FROM members m WHERE m.account_id = $1 \
+           AND (m.workspace_id = ap.owner_ws OR m.workspace_id = ap.developer_ws)) \
+         ORDER BY a.app_id",
+    )
+    .bind(&account)
+    .bind(&ws)
+    .fetch_all(&mut *tx)
+    .await?;
+    let stale: Vec<String> = stale.iter().map(|r| db::s(r, "app_id")).collect();
+    for app in &stale {
+        sqlx::query("DELETE FROM assignments WHERE app_id = $1 AND account_id = $2")
+            .bind(app)
+            .bind(&account)
+            .execute(&mut *tx)
+            .await?;
+    }
+    let mut before = json!({"role": role.as_str()});
+    if !stale.is_empty() {
+        before["assignments"] = json!(stale);
+    }
+    audit(
+        &mut tx,
+        &c.account,
+        "member.remove",
+        &format!("workspace:{ws}/member:{account}"),
+        Some(before),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    ok(Member {
+        workspace: ws,
+        account_id: account,
+        role: role_name(role),
+    })
 }
 
-#[utoipa::path(post, path = "/v1/workspaces/{ws}/keys", tag = "workspaces", summary = "Register a developer public key (Owner)", request_body = NewKey, params(("ws" = String, Path)), responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/workspaces/{ws}/keys", tag = "workspaces", summary = "Register a developer public key (Owner)", request_body = NewKey, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = KeyRegistered), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn add_key(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): Body) -> R {
     require_ws_role(&p, &c, &ws, Role::Owner).await?;
     let req: NewKey = body(&b)?;
@@ -546,18 +752,71 @@ async fn add_key(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): Body
     )
     .await?;
     tx.commit().await?;
-    created(json!({"workspace": ws, "keyId": key.id().as_str()}))
+    created(KeyRegistered {
+        workspace: ws,
+        key_id: key.id().as_str().to_owned(),
+    })
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewApp {
-    app_id: String,
-    name: String,
-    developer_workspace: Option<String>,
+#[utoipa::path(get, path = "/v1/workspaces/{ws}/apps", tag = "workspaces", summary = "The workspace's mini programs (members; a Developer sees those assigned to them)", params(("ws" = String, Path)), responses((status = 200, description = "Success", body = [App]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+async fn list_apps(AxState(p): P, c: Caller, Path(ws): Path<String>) -> R {
+    let role = require_ws_role(&p, &c, &ws, Role::Developer).await?;
+    // The mini programs it owns (merchant) or develops (ISV).
+    let rows = sqlx::query(
+        "SELECT app_id, name, owner_ws, developer_ws FROM apps WHERE owner_ws = $1 OR developer_ws = $1 ORDER BY app_id",
+    )
+    .bind(&ws)
+    .fetch_all(&p.db)
+    .await?;
+    let assigned: BTreeSet<String> = if role == Role::Developer {
+        sqlx::query("SELECT app_id FROM assignments WHERE account_id = $1")
+            .bind(&c.account)
+            .fetch_all(&p.db)
+            .await?
+            .iter()
+            .map(|r| db::s(r, "app_id"))
+            .collect()
+    } else {
+        BTreeSet::new()
+    };
+    // A developing ISV sees a merchant's mini program only under a live
+    // authorization to read it, as `GET /v1/apps/{app}` does: a revocation
+    // applies to the list on the next call too.
+    let auths = sqlx::query(
+        "SELECT merchant_ws, app_id, actions FROM isv_auths WHERE isv_ws = $1 AND revoked_at IS NULL",
+    )
+    .bind(&ws)
+    .fetch_all(&p.db)
+    .await?;
+    let readable = |owner: &str, app: &str| {
+        auths.iter().any(|r| {
+            db::s(r, "merchant_ws") == owner
+                && db::os(r, "app_id").is_none_or(|a| a == app)
+                && db::s(r, "actions")
+                    .split(',')
+                    .any(|a| a == AppAction::Read.as_str())
+        })
+    };
+    let apps: Vec<App> = rows
+        .iter()
+        .filter_map(|r| {
+            let (app_id, owner) = (db::s(r, "app_id"), db::s(r, "owner_ws"));
+            let related = owner == ws || readable(&owner, &app_id);
+            let visible = role != Role::Developer || assigned.contains(&app_id);
+            let developer = db::os(r, "developer_ws");
+            (related && visible).then(|| App {
+                name: db::s(r, "name"),
+                kind: app_kind(&developer),
+                app_id,
+                owner,
+                developer,
+            })
+        })
+        .collect();
+    ok(apps)
 }
 
-#[utoipa::path(post, path = "/v1/workspaces/{ws}/apps", tag = "workspaces", summary = "Create a mini program (self-developed, or third-party with an ISV)", request_body = NewApp, params(("ws" = String, Path)), responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/workspaces/{ws}/apps", tag = "workspaces", summary = "Create a mini program (self-developed, or third-party with an ISV)", request_body = NewApp, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = App), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn create_app(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): Body) -> R {
     require_ws_role(&p, &c, &ws, Role::Owner).await?;
     let req: NewApp = body(&b)?;
@@ -609,25 +868,16 @@ async fn create_app(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): B
     )
     .await?;
     tx.commit().await?;
-    let kind = if req.developer_workspace.is_some() {
-        "third_party"
-    } else {
-        "self_developed"
-    };
-    created(
-        json!({"appId": app.as_str(), "name": req.name.trim(), "owner": ws, "developer": req.developer_workspace, "kind": kind}),
-    )
+    created(App {
+        app_id: app.as_str().to_owned(),
+        name: req.name.trim().to_owned(),
+        owner: ws,
+        kind: app_kind(&req.developer_workspace),
+        developer: req.developer_workspace,
+    })
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewAuth {
-    isv_workspace: String,
-    app_id: Option<String>,
-    actions: Vec<String>,
-}
-
-#[utoipa::path(post, path = "/v1/workspaces/{ws}/isv-authorizations", tag = "workspaces", summary = "Authorize an ISV over one or all mini programs (Master)", request_body = NewAuth, params(("ws" = String, Path)), responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/workspaces/{ws}/isv-authorizations", tag = "workspaces", summary = "Authorize an ISV over one or all mini programs (Master)", request_body = NewAuth, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = IsvAuthorization), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn authorize_isv(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): Body) -> R {
     require_ws_role(&p, &c, &ws, Role::Master).await?;
     let req: NewAuth = body(&b)?;
@@ -679,12 +929,16 @@ async fn authorize_isv(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b)
     )
     .await?;
     tx.commit().await?;
-    created(
-        json!({"id": id, "merchant": ws, "isv": req.isv_workspace, "appId": req.app_id, "actions": actions.split(',').collect::<Vec<_>>()}),
-    )
+    created(IsvAuthorization {
+        id,
+        merchant: ws,
+        isv: req.isv_workspace,
+        app_id: req.app_id,
+        actions: actions.split(',').map(str::to_owned).collect(),
+    })
 }
 
-#[utoipa::path(delete, path = "/v1/isv-authorizations/{id}", tag = "isv-authorizations", summary = "Revoke an ISV authorization (applies on the ISV's next call)", params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = "/v1/isv-authorizations/{id}", tag = "isv-authorizations", summary = "Revoke an ISV authorization (applies on the ISV's next call)", params(("id" = String, Path)), responses((status = 200, description = "Success", body = Revoked), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn revoke_isv(AxState(p): P, c: Caller, Path(id): Path<String>) -> R {
     let row = sqlx::query("SELECT merchant_ws, revoked_at FROM isv_auths WHERE id = $1")
         .bind(&id)
@@ -711,20 +965,31 @@ async fn revoke_isv(AxState(p): P, c: Caller, Path(id): Path<String>) -> R {
     )
     .await?;
     tx.commit().await?;
-    ok(json!({"id": id, "revoked": true}))
+    ok(Revoked { id, revoked: true })
 }
 
 // ------------------------------------------------------------ target apps
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewTarget {
-    id: String,
-    name: String,
-    allowed_permissions: Vec<String>,
+#[utoipa::path(get, path = "/v1/target-apps", tag = "target-apps", summary = "The target apps and the JSAPI permissions each allows (any account)", responses((status = 200, description = "Success", body = [TargetApp]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+async fn list_target_apps(AxState(p): P, _c: Caller) -> R {
+    let rows = sqlx::query("SELECT id, name, allowed FROM target_apps ORDER BY id")
+        .fetch_all(&p.db)
+        .await?;
+    let targets = rows
+        .iter()
+        .map(|r| {
+            Ok(TargetApp {
+                id: db::s(r, "id"),
+                name: db::s(r, "name"),
+                allowed_permissions: serde_json::from_str(&db::s(r, "allowed"))
+                    .map_err(|e| Error::Internal(format!("target app permissions: {e}")))?,
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    ok(targets)
 }
 
-#[utoipa::path(post, path = "/v1/target-apps", tag = "target-apps", summary = "Add a target app with the JSAPI permissions it allows (admin)", request_body = NewTarget, responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/target-apps", tag = "target-apps", summary = "Add a target app with the JSAPI permissions it allows (admin)", request_body = NewTarget, responses((status = 201, description = "Success", body = TargetApp), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn create_target(AxState(p): P, c: Caller, Body(b): Body) -> R {
     if !c.admin {
         return Err(Error::Forbidden(
@@ -771,16 +1036,14 @@ async fn create_target(AxState(p): P, c: Caller, Body(b): Body) -> R {
     )
     .await?;
     tx.commit().await?;
-    created(json!({"id": req.id, "name": req.name, "allowedPermissions": req.allowed_permissions}))
+    created(TargetApp {
+        id: req.id,
+        name: req.name,
+        allowed_permissions: req.allowed_permissions,
+    })
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct AccountRef {
-    account_id: String,
-}
-
-#[utoipa::path(post, path = "/v1/target-apps/{t}/reviewers", tag = "target-apps", summary = "Name a reviewer of a target app (admin)", request_body = AccountRef, params(("t" = String, Path)), responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/target-apps/{t}/reviewers", tag = "target-apps", summary = "Name a reviewer of a target app (admin)", request_body = AccountRef, params(("t" = String, Path)), responses((status = 201, description = "Success", body = ReviewerAdded), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn add_reviewer(AxState(p): P, c: Caller, Path(t): Path<String>, Body(b): Body) -> R {
     if !c.admin {
         return Err(Error::Forbidden(
@@ -823,12 +1086,15 @@ async fn add_reviewer(AxState(p): P, c: Caller, Path(t): Path<String>, Body(b): 
     )
     .await?;
     tx.commit().await?;
-    created(json!({"targetApp": t, "accountId": req.account_id}))
+    created(ReviewerAdded {
+        target_app: t,
+        account_id: req.account_id,
+    })
 }
 
 // ------------------------------------------------------------ apps and versions
 
-#[utoipa::path(get, path = "/v1/apps/{app}", tag = "apps", summary = "A mini program and its releases", params(("app" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/apps/{app}", tag = "apps", summary = "A mini program and its releases", params(("app" = String, Path)), responses((status = 200, description = "Success", body = AppDetail), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn get_app(AxState(p): P, c: Caller, Path(app): Path<String>) -> R {
     let a = app_access(&p.db, &c, &app, AppAction::Read).await?;
     let rels = sqlx::query(
@@ -837,16 +1103,25 @@ async fn get_app(AxState(p): P, c: Caller, Path(app): Path<String>) -> R {
     .bind(&app)
     .fetch_all(&p.db)
     .await?;
-    let rels: Vec<Value> = rels
+    let releases = rels
         .iter()
-        .map(|r| json!({"id": db::s(r, "id"), "targetApp": db::s(r, "target_app"), "version": db::s(r, "version"), "state": db::s(r, "state")}))
+        .map(|r| ReleaseSummary {
+            id: db::s(r, "id"),
+            target_app: db::s(r, "target_app"),
+            version: db::s(r, "version"),
+            state: db::s(r, "state"),
+        })
         .collect();
-    ok(
-        json!({"appId": a.app_id, "name": a.name, "owner": a.owner_ws, "developer": a.developer_ws, "releases": rels}),
-    )
+    ok(AppDetail {
+        app_id: a.app_id,
+        name: a.name,
+        owner: a.owner_ws,
+        developer: a.developer_ws,
+        releases,
+    })
 }
 
-#[utoipa::path(post, path = "/v1/apps/{app}/assignments", tag = "apps", summary = "Assign a mini program to a developer", request_body = AccountRef, params(("app" = String, Path)), responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/apps/{app}/assignments", tag = "apps", summary = "Assign a mini program to a developer", request_body = AccountRef, params(("app" = String, Path)), responses((status = 201, description = "Success", body = Assignment), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn assign(AxState(p): P, c: Caller, Path(app): Path<String>, Body(b): Body) -> R {
     let a = app_access(&p.db, &c, &app, AppAction::Manage).await?;
     let req: AccountRef = body(&b)?;
@@ -888,7 +1163,10 @@ async fn assign(AxState(p): P, c: Caller, Path(app): Path<String>, Body(b): Body
     )
     .await?;
     tx.commit().await?;
-    created(json!({"appId": app, "accountId": req.account_id}))
+    created(Assignment {
+        app_id: app,
+        account_id: req.account_id,
+    })
 }
 
 async fn dev_keys(p: &Platform, ws: &str) -> Result<Vec<PublicKey>, Error> {
@@ -911,7 +1189,7 @@ fn package_path(app: &str, target: &str, version: &str) -> ObjPath {
     ObjPath::from(format!("packages/{app}/{target}/{version}.mpk"))
 }
 
-#[utoipa::path(post, path = "/v1/apps/{app}/versions", tag = "apps", summary = "Upload a version (a bundle signed with a registered developer key)", request_body(content = Vec<u8>, content_type = "application/octet-stream"), params(("app" = String, Path)), responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/apps/{app}/versions", tag = "apps", summary = "Upload a version (a bundle signed with a registered developer key)", request_body(content = Vec<u8>, content_type = "application/octet-stream"), params(("app" = String, Path)), responses((status = 201, description = "Success", body = VersionUploaded), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn upload(AxState(p): P, c: Caller, Path(app): Path<String>, Body(b): Body) -> R {
     let a = app_access(&p.db, &c, &app, AppAction::Upload).await?;
     if b.len() > p.config.max_upload {
@@ -986,36 +1264,37 @@ async fn upload(AxState(p): P, c: Caller, Path(app): Path<String>, Body(b): Body
     )
     .await?;
     tx.commit().await?;
-    created(
-        json!({"appId": app, "version": version, "build": m.build, "sha256": sha, "length": b.len(), "requestedPermissions": m.permissions}),
-    )
+    created(VersionUploaded {
+        app_id: app,
+        version,
+        build: m.build,
+        sha256: sha,
+        length: b.len() as u64,
+        requested_permissions: wire_permissions(&m.permissions),
+    })
 }
 
-#[utoipa::path(get, path = "/v1/apps/{app}/versions", tag = "apps", summary = "Versions of a mini program", params(("app" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/apps/{app}/versions", tag = "apps", summary = "Versions of a mini program", params(("app" = String, Path)), responses((status = 200, description = "Success", body = [VersionInfo]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn list_versions(AxState(p): P, c: Caller, Path(app): Path<String>) -> R {
     app_access(&p.db, &c, &app, AppAction::Read).await?;
     let rows = sqlx::query("SELECT version, build, sha256, length, created_at FROM versions WHERE app_id = $1 ORDER BY build")
         .bind(&app)
         .fetch_all(&p.db)
         .await?;
-    ok(Value::Array(
-        rows.iter()
-            .map(|r| json!({"version": db::s(r, "version"), "build": db::i(r, "build"), "sha256": db::s(r, "sha256"), "length": db::i(r, "length"), "createdAt": db::i(r, "created_at")}))
-            .collect(),
-    ))
+    let versions: Vec<VersionInfo> = rows
+        .iter()
+        .map(|r| VersionInfo {
+            version: db::s(r, "version"),
+            build: unsigned(db::i(r, "build")),
+            sha256: db::s(r, "sha256"),
+            length: unsigned(db::i(r, "length")),
+            created_at: db::i(r, "created_at"),
+        })
+        .collect();
+    ok(versions)
 }
 
 // ------------------------------------------------------------ releases
-
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields, rename_all = "camelCase")]
-struct NewRelease {
-    target_app: String,
-    version: String,
-    #[serde(default)]
-    #[schema(value_type = Option<Object>)]
-    basic_info: Option<Value>,
-}
 
 /// Builds the target app's package: the same files, the manifest re-signed
 /// by the publisher key with the permissions this target app allows.
@@ -1025,7 +1304,7 @@ async fn build_package(
     app: &str,
     version: &str,
     allowed: &BTreeSet<String>,
-) -> Result<(Vec<u8>, Value), Error> {
+) -> Result<(Vec<u8>, ReleasePermissions), Error> {
     let upload = p
         .objects
         .get(&upload_path(app, version))
@@ -1072,13 +1351,17 @@ async fn build_package(
         &files,
         &[(&p.keys.publisher, KeyRole::Publisher)],
     )?;
+    let approved = serde_json::to_value(&perms).map_err(|e| Error::Internal(e.to_string()))?;
     Ok((
         bytes,
-        json!({"approved": perms, "notAllowedByTargetApp": refused}),
+        ReleasePermissions {
+            approved,
+            not_allowed_by_target_app: refused,
+        },
     ))
 }
 
-#[utoipa::path(post, path = "/v1/apps/{app}/releases", tag = "apps", summary = "Start a release in a target app; the package is built and re-signed", request_body = NewRelease, params(("app" = String, Path)), responses((status = 201, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/apps/{app}/releases", tag = "apps", summary = "Start a release in a target app; the package is built and re-signed", request_body = NewRelease, params(("app" = String, Path)), responses((status = 201, description = "Success", body = ReleaseStarted), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn start_release(AxState(p): P, c: Caller, Path(app): Path<String>, Body(b): Body) -> R {
     let a = app_access(&p.db, &c, &app, AppAction::Release).await?;
     let req: NewRelease = body(&b)?;
@@ -1164,9 +1447,18 @@ async fn start_release(AxState(p): P, c: Caller, Path(app): Path<String>, Body(b
         .await?;
     audit(&mut tx, &c.account, "release.start", &format!("release:{id}"), None, Some(json!({"state": "built", "version": req.version, "targetApp": req.target_app, "package": sha}))).await?;
     tx.commit().await?;
-    created(
-        json!({"id": id, "appId": app, "targetApp": req.target_app, "version": req.version, "state": "built", "package": {"sha256": sha, "length": bytes.len()}, "permissions": perms}),
-    )
+    created(ReleaseStarted {
+        id,
+        app_id: app,
+        target_app: req.target_app,
+        version: req.version,
+        state: State::Built.as_str().to_owned(),
+        package: PackageRef {
+            sha256: sha,
+            length: bytes.len() as u64,
+        },
+        permissions: perms,
+    })
 }
 
 struct Rel {
@@ -1178,7 +1470,7 @@ struct Rel {
     created_by: String,
     gray_bp: Option<i64>,
     gray_salt: Option<String>,
-    row: Value,
+    row: Release,
 }
 
 async fn load_release(p: &Platform, id: &str) -> Result<Rel, Error> {
@@ -1189,16 +1481,27 @@ async fn load_release(p: &Platform, id: &str) -> Result<Rel, Error> {
         .ok_or_else(|| Error::NotFound(format!("no release {id}")))?;
     let state =
         State::parse(&db::s(&r, "state")).ok_or_else(|| Error::Internal("unknown state".into()))?;
-    let row = json!({
-        "id": db::s(&r, "id"), "appId": db::s(&r, "app_id"), "targetApp": db::s(&r, "target_app"),
-        "version": db::s(&r, "version"), "state": state.as_str(),
-        "package": {"sha256": db::s(&r, "package_sha256"), "length": db::i(&r, "package_length")},
-        "compatReport": db::os(&r, "compat_report").and_then(|t| serde_json::from_str::<Value>(&t).ok()),
-        "basicInfo": serde_json::from_str::<Value>(&db::s(&r, "basic_info")).unwrap_or(Value::Null),
-        "rejectReason": db::os(&r, "reject_reason"),
-        "grayscale": db::oi(&r, "gray_bp").map(|bp| json!({"percentBp": bp, "salt": db::os(&r, "gray_salt")})),
-        "createdAt": db::i(&r, "created_at"), "updatedAt": db::i(&r, "updated_at"),
-    });
+    let row = Release {
+        id: db::s(&r, "id"),
+        app_id: db::s(&r, "app_id"),
+        target_app: db::s(&r, "target_app"),
+        version: db::s(&r, "version"),
+        state: state.as_str().to_owned(),
+        package: PackageRef {
+            sha256: db::s(&r, "package_sha256"),
+            length: unsigned(db::i(&r, "package_length")),
+        },
+        compat_report: db::os(&r, "compat_report")
+            .and_then(|t| serde_json::from_str::<Value>(&t).ok()),
+        basic_info: serde_json::from_str::<Value>(&db::s(&r, "basic_info")).unwrap_or(Value::Null),
+        reject_reason: db::os(&r, "reject_reason"),
+        grayscale: db::oi(&r, "gray_bp").map(|bp| ReleaseGray {
+            percent_bp: bp,
+            salt: db::os(&r, "gray_salt"),
+        }),
+        created_at: db::i(&r, "created_at"),
+        updated_at: db::i(&r, "updated_at"),
+    };
     Ok(Rel {
         id: db::s(&r, "id"),
         app: db::s(&r, "app_id"),
@@ -1283,13 +1586,13 @@ async fn set_state(
     Ok(tx)
 }
 
-#[utoipa::path(get, path = "/v1/releases/{id}", tag = "releases", summary = "A release", params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/releases/{id}", tag = "releases", summary = "A release", params(("id" = String, Path)), responses((status = 200, description = "Success", body = Release), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn get_release(AxState(p): P, c: Caller, Path(id): Path<String>) -> R {
     let r = release_for(&p, &c, &id, AppAction::Read).await?;
     ok(r.row)
 }
 
-#[utoipa::path(post, path = "/v1/releases/{id}/compat-report", tag = "releases", summary = "Attach a compatibility test report", request_body = Object, params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/releases/{id}/compat-report", tag = "releases", summary = "Attach a compatibility test report", request_body = Object, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn attach_report(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let report: Value = body(&b)?;
@@ -1304,10 +1607,10 @@ async fn attach_report(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b)
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    ok(json!({"id": id, "state": next.as_str()}))
+    ok(changed(&id, next))
 }
 
-#[utoipa::path(patch, path = "/v1/releases/{id}/basic-info", tag = "releases", summary = "Edit basic info (the only edit allowed once applied)", request_body = Object, params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(patch, path = "/v1/releases/{id}/basic-info", tag = "releases", summary = "Edit basic info (the only edit allowed once applied)", request_body = Object, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn edit_basic_info(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let info: Value = body(&b)?;
@@ -1340,32 +1643,28 @@ async fn edit_basic_info(AxState(p): P, c: Caller, Path(id): Path<String>, Body(
         &c.account,
         "release.basic_info",
         &format!("release:{id}"),
-        r.row.get("basicInfo").cloned(),
+        Some(r.row.basic_info.clone()),
         Some(info.clone()),
     )
     .await?;
     tx.commit().await?;
-    ok(json!({"id": id, "state": next.as_str(), "basicInfo": info}))
+    ok(StateChanged {
+        basic_info: Some(info),
+        ..changed(&id, next)
+    })
 }
 
-#[utoipa::path(post, path = "/v1/releases/{id}/apply", tag = "releases", summary = "Apply to release", params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/releases/{id}/apply", tag = "releases", summary = "Apply to release", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn apply(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     no_body(&b)?;
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let next = step(&r, Action::Apply)?;
     let tx = set_state(&p, &c, &r, next, "release.apply", None, false).await?;
     tx.commit().await?;
-    ok(json!({"id": id, "state": next.as_str()}))
+    ok(changed(&id, next))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct Review {
-    decision: String,
-    reason: Option<String>,
-}
-
-#[utoipa::path(post, path = "/v1/releases/{id}/review", tag = "releases", summary = "Approve or reject (target app reviewers only)", request_body = Review, params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/releases/{id}/review", tag = "releases", summary = "Approve or reject (target app reviewers only)", request_body = Review, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn review(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     let r = load_release(&p, &id).await?;
     // Only the target app's reviewers decide, whatever their workspaces.
@@ -1414,21 +1713,39 @@ async fn review(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body)
             r.app, r.version, r.target
         ),
     };
-    notify(&mut tx, &r.created_by, &text, Some(&id)).await?;
+    let event = if reason.is_none() {
+        "release.approved"
+    } else {
+        "release.rejected"
+    };
+    notify(&mut tx, &r, event, &text).await?;
     tx.commit().await?;
-    ok(json!({"id": id, "state": next.as_str(), "reason": reason}))
+    p.webhooks.wake();
+    ok(StateChanged {
+        reason,
+        ..changed(&id, next)
+    })
 }
 
 const MAX_TESTERS: usize = 100_000;
 
-/// The shared tester-file parser, with rejected lines as JSON.
-fn parse_testers(text: &str) -> (Vec<String>, Vec<Value>) {
+/// The shared tester-file parser, with rejected lines as sent.
+fn parse_testers(text: &str) -> (Vec<String>, Vec<RejectedLine>) {
     let (ok, bad) = mpkit_platform_client::testers::parse(text);
     let bad = bad
         .into_iter()
-        .map(|r| json!({"line": r.line, "text": r.text, "reason": r.reason}))
+        .map(|r| RejectedLine {
+            line: r.line,
+            text: r.text,
+            reason: r.reason.to_owned(),
+        })
         .collect();
     (ok, bad)
+}
+
+/// Rejected lines for an error message.
+fn lines_text(rejected: &[RejectedLine]) -> String {
+    serde_json::to_string(rejected).unwrap_or_default()
 }
 
 async fn replace_testers(
@@ -1450,13 +1767,7 @@ async fn replace_testers(
     Ok(())
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct Pilot {
-    testers: Vec<String>,
-}
-
-#[utoipa::path(post, path = "/v1/releases/{id}/pilot", tag = "releases", summary = "Start pilot testing with tester user ids", request_body = Pilot, params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/releases/{id}/pilot", tag = "releases", summary = "Start pilot testing with tester user ids", request_body = Pilot, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn start_pilot(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let req: Pilot = body(&b)?;
@@ -1464,7 +1775,7 @@ async fn start_pilot(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): 
     if !rejected.is_empty() {
         return Err(Error::BadRequest(format!(
             "bad tester ids: {}",
-            Value::Array(rejected)
+            lines_text(&rejected)
         )));
     }
     if ids.is_empty() || ids.len() > MAX_TESTERS {
@@ -1486,10 +1797,13 @@ async fn start_pilot(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): 
     replace_testers(&mut tx, &id, &ids).await?;
     tx.commit().await?;
     p.policies.invalidate(&r.app, &r.target);
-    ok(json!({"id": id, "state": next.as_str(), "testers": ids.len()}))
+    ok(StateChanged {
+        testers: Some(ids.len() as u64),
+        ..changed(&id, next)
+    })
 }
 
-#[utoipa::path(put, path = "/v1/releases/{id}/testers", tag = "releases", summary = "Replace the tester list from a CSV or TXT file; rejected lines are reported", request_body(content = String, content_type = "text/plain"), params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(put, path = "/v1/releases/{id}/testers", tag = "releases", summary = "Replace the tester list from a CSV or TXT file; rejected lines are reported", request_body(content = String, content_type = "text/plain"), params(("id" = String, Path)), responses((status = 200, description = "Success", body = TestersReplaced), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn put_testers(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let text = std::str::from_utf8(&b)
@@ -1502,7 +1816,7 @@ async fn put_testers(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): 
     if ids.is_empty() {
         return Err(Error::BadRequest(format!(
             "no valid tester ids; rejected lines: {}",
-            Value::Array(rejected)
+            lines_text(&rejected)
         )));
     }
     let mut tx = set_state(
@@ -1518,10 +1832,14 @@ async fn put_testers(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): 
     replace_testers(&mut tx, &id, &ids).await?;
     tx.commit().await?;
     p.policies.invalidate(&r.app, &r.target);
-    ok(json!({"id": id, "accepted": ids.len(), "rejected": rejected}))
+    ok(TestersReplaced {
+        id,
+        accepted: ids.len() as u64,
+        rejected,
+    })
 }
 
-#[utoipa::path(post, path = "/v1/releases/{id}/complete-pilot", tag = "releases", summary = "Complete pilot testing", params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/releases/{id}/complete-pilot", tag = "releases", summary = "Complete pilot testing", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn complete_pilot(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     no_body(&b)?;
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
@@ -1529,16 +1847,10 @@ async fn complete_pilot(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b
     let tx = set_state(&p, &c, &r, next, "release.pilot_complete", None, true).await?;
     tx.commit().await?;
     p.policies.invalidate(&r.app, &r.target);
-    ok(json!({"id": id, "state": next.as_str()}))
+    ok(changed(&id, next))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct Gray {
-    percent: String,
-}
-
-#[utoipa::path(post, path = "/v1/releases/{id}/grayscale", tag = "releases", summary = "Start or raise the grayscale percentage (0.01% steps, only up)", request_body = Gray, params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/releases/{id}/grayscale", tag = "releases", summary = "Start or raise the grayscale percentage (0.01% steps, only up)", request_body = Gray, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn grayscale(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let req: Gray = body(&b)?;
@@ -1579,7 +1891,11 @@ async fn grayscale(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Bo
         .await?;
     tx.commit().await?;
     p.policies.invalidate(&r.app, &r.target);
-    ok(json!({"id": id, "state": next.as_str(), "percentBp": bp, "salt": salt}))
+    ok(StateChanged {
+        percent_bp: Some(bp),
+        salt: Some(salt),
+        ..changed(&id, next)
+    })
 }
 
 async fn publish(
@@ -1604,14 +1920,13 @@ async fn publish(
     Ok(seq)
 }
 
-#[utoipa::path(post, path = "/v1/releases/{id}/full", tag = "releases", summary = "Release to everyone", params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/releases/{id}/full", tag = "releases", summary = "Release to everyone", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn full(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     no_body(&b)?;
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let next = step(&r, Action::Full)?;
-    let pkg = r.row["package"].clone();
-    let sha = pkg["sha256"].as_str().unwrap_or_default().to_owned();
-    let len = pkg["length"].as_i64().unwrap_or_default();
+    let sha = r.row.package.sha256.clone();
+    let len = i64::try_from(r.row.package.length).unwrap_or_default();
     let mut tx = set_state(&p, &c, &r, next, "release.full", None, false).await?;
     publish(
         &mut tx,
@@ -1623,20 +1938,21 @@ async fn full(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -
     .await?;
     notify(
         &mut tx,
-        &r.created_by,
+        &r,
+        "release.released",
         &format!(
             "{} {} is released to everyone in {}",
             r.app, r.version, r.target
         ),
-        Some(&id),
     )
     .await?;
     tx.commit().await?;
     p.policies.invalidate(&r.app, &r.target);
-    ok(json!({"id": id, "state": next.as_str()}))
+    p.webhooks.wake();
+    ok(changed(&id, next))
 }
 
-#[utoipa::path(post, path = "/v1/releases/{id}/cancel", tag = "releases", summary = "Cancel the release", params(("id" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/releases/{id}/cancel", tag = "releases", summary = "Cancel the release", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn cancel(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     no_body(&b)?;
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
@@ -1645,23 +1961,18 @@ async fn cancel(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body)
     let mut tx = set_state(&p, &c, &r, next, "release.cancel", None, affects).await?;
     notify(
         &mut tx,
-        &r.created_by,
+        &r,
+        "release.cancelled",
         &format!("{} {} for {} was cancelled", r.app, r.version, r.target),
-        Some(&id),
     )
     .await?;
     tx.commit().await?;
     p.policies.invalidate(&r.app, &r.target);
-    ok(json!({"id": id, "state": next.as_str()}))
+    p.webhooks.wake();
+    ok(changed(&id, next))
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct Rollback {
-    version: String,
-}
-
-#[utoipa::path(post, path = "/v1/apps/{app}/targets/{t}/rollback", tag = "apps", summary = "Roll back to a version released before", request_body = Rollback, params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/apps/{app}/targets/{t}/rollback", tag = "apps", summary = "Roll back to a version released before", request_body = Rollback, params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success", body = StableChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn rollback(
     AxState(p): P,
     c: Caller,
@@ -1702,10 +2013,15 @@ async fn rollback(
     .await?;
     tx.commit().await?;
     p.policies.invalidate(&app, &t);
-    ok(json!({"appId": app, "targetApp": t, "stable": req.version, "seq": seq}))
+    ok(StableChanged {
+        app_id: app,
+        target_app: t,
+        stable: Some(req.version),
+        seq: unsigned(seq),
+    })
 }
 
-#[utoipa::path(post, path = "/v1/apps/{app}/targets/{t}/takedown", tag = "apps", summary = "Take the mini program down from the target app", params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/apps/{app}/targets/{t}/takedown", tag = "apps", summary = "Take the mini program down from the target app", params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success", body = StableChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn takedown(
     AxState(p): P,
     c: Caller,
@@ -1734,15 +2050,20 @@ async fn takedown(
     .await?;
     tx.commit().await?;
     p.policies.invalidate(&app, &t);
-    ok(json!({"appId": app, "targetApp": t, "stable": null, "seq": seq}))
+    ok(StableChanged {
+        app_id: app,
+        target_app: t,
+        stable: None,
+        seq: unsigned(seq),
+    })
 }
 
 // ------------------------------------------------------------ policy and eligibility
 
-#[utoipa::path(get, path = "/v1/apps/{app}/targets/{t}/policy", tag = "apps", summary = "The signed release policy", params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)))]
+#[utoipa::path(get, path = "/v1/apps/{app}/targets/{t}/policy", tag = "apps", summary = "The signed release policy", params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "The signed policy; its payload is a ReleasePolicy", body = Signed), (status = "4XX", description = "{code, message}", body = ApiErrorBody)))]
 async fn get_policy(AxState(p): P, Path((app, t)): Path<(String, String)>) -> R {
     let e = policy::current(&p, &app, &t).await?;
-    ok(serde_json::to_value(&e.signed).map_err(|e| Error::Internal(e.to_string()))?)
+    ok(&e.signed)
 }
 
 #[derive(Deserialize)]
@@ -1753,7 +2074,7 @@ struct ResolveQ {
     user: String,
 }
 
-#[utoipa::path(get, path = "/v1/resolve", tag = "resolve", summary = "Which version this user gets (signed)", params(("app" = String, Query, description = "the mini program"), ("targetApp" = String, Query, description = "the target app"), ("user" = String, Query, description = "the super app user id")), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)))]
+#[utoipa::path(get, path = "/v1/resolve", tag = "resolve", summary = "Which version this user gets (signed)", params(("app" = String, Query, description = "the mini program"), ("targetApp" = String, Query, description = "the target app"), ("user" = String, Query, description = "the super app user id")), responses((status = 200, description = "The signed answer; its payload is a ResolveAnswer", body = Signed), (status = "4XX", description = "{code, message}", body = ApiErrorBody)))]
 async fn resolve(AxState(p): P, Query(q): Query<ResolveQ>) -> R {
     if q.user.len() > 128 {
         return Err(Error::BadRequest(
@@ -1771,7 +2092,7 @@ struct ExplainQ {
     user: String,
 }
 
-#[utoipa::path(get, path = "/v1/apps/{app}/targets/{t}/explain", tag = "apps", summary = "Which version a user would get, and which rule decided", params(("app" = String, Path), ("t" = String, Path), ("user" = String, Query, description = "the user id")), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/apps/{app}/targets/{t}/explain", tag = "apps", summary = "Which version a user would get, and which rule decided", params(("app" = String, Path), ("t" = String, Path), ("user" = String, Query, description = "the user id")), responses((status = 200, description = "Success", body = Explanation), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn explain(
     AxState(p): P,
     c: Caller,
@@ -1782,37 +2103,32 @@ async fn explain(
     let e = policy::current(&p, &app, &t).await?;
     let (version, rule, bucket) = policy::decide(&e, &q.user);
     let why = match rule {
-        mpkit_platform_client::wire::Rule::Pilot => {
-            "the user is on the pilot tester list".to_string()
-        }
-        mpkit_platform_client::wire::Rule::Grayscale => format!(
+        Rule::Pilot => "the user is on the pilot tester list".to_string(),
+        Rule::Grayscale => format!(
             "bucket {} is below the grayscale's {} basis points",
             bucket.unwrap_or_default(),
             e.policy.grayscale.as_ref().map_or(0, |g| g.percent_bp)
         ),
-        mpkit_platform_client::wire::Rule::Stable => match (&e.policy.grayscale, bucket) {
+        Rule::Stable => match (&e.policy.grayscale, bucket) {
             (Some(g), Some(b)) => format!(
                 "bucket {b} is not below the grayscale's {} basis points; the stable version",
                 g.percent_bp
             ),
             _ => "no pilot or grayscale applies; the stable version".into(),
         },
-        mpkit_platform_client::wire::Rule::None => "nothing is released in this target app".into(),
+        Rule::None => "nothing is released in this target app".into(),
     };
-    ok(
-        json!({"user": q.user, "version": version, "rule": rule, "bucket": bucket, "why": why, "seq": e.policy.seq}),
-    )
+    ok(Explanation {
+        user: q.user,
+        version,
+        rule,
+        bucket,
+        why,
+        seq: e.policy.seq,
+    })
 }
 
-#[derive(Deserialize, utoipa::ToSchema)]
-#[serde(deny_unknown_fields)]
-struct DryRun {
-    percent: String,
-    users: Vec<String>,
-    salt: Option<String>,
-}
-
-#[utoipa::path(post, path = "/v1/apps/{app}/targets/{t}/dry-run", tag = "apps", summary = "How many of a user list a percentage would reach", request_body = DryRun, params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/v1/apps/{app}/targets/{t}/dry-run", tag = "apps", summary = "How many of a user list a percentage would reach", request_body = DryRun, params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success", body = DryRunResult), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn dry_run(
     AxState(p): P,
     c: Caller,
@@ -1840,12 +2156,16 @@ async fn dry_run(
         .iter()
         .filter(|u| rollout::in_grayscale(&salt, u, bp))
         .count();
-    ok(
-        json!({"percentBp": bp, "users": users.len(), "reached": reached, "salt": salt, "exact": exact}),
-    )
+    ok(DryRunResult {
+        percent_bp: bp,
+        users: users.len() as u64,
+        reached: reached as u64,
+        salt,
+        exact,
+    })
 }
 
-#[utoipa::path(get, path = "/v1/packages/{app}/{t}/{version}", tag = "packages", summary = "A release package (public; hosts verify it against the signed pin)", params(("app" = String, Path), ("t" = String, Path), ("version" = String, Path)), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)))]
+#[utoipa::path(get, path = "/v1/packages/{app}/{t}/{version}", tag = "packages", summary = "A release package (public; hosts verify it against the signed pin)", params(("app" = String, Path), ("t" = String, Path), ("version" = String, Path)), responses((status = 200, description = "The publisher-signed package", body = Vec<u8>, content_type = "application/vnd.mpkit.bundle"), (status = "4XX", description = "{code, message}", body = ApiErrorBody)))]
 async fn package(AxState(p): P, Path((app, t, version)): Path<(String, String, String)>) -> R {
     // Packages are public by design: hosts fetch what a signed policy pinned,
     // and verify the bytes against that pin and the publisher signature.
@@ -1874,7 +2194,7 @@ async fn package(AxState(p): P, Path((app, t, version)): Path<(String, String, S
         .into_response())
 }
 
-#[utoipa::path(get, path = "/v1/trust/root.json", tag = "trust", summary = "The trust root hosts configure", responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)))]
+#[utoipa::path(get, path = "/v1/trust/root.json", tag = "trust", summary = "The trust root hosts configure", responses((status = 200, description = "The signed trust root", body = Object, content_type = "application/json"), (status = "4XX", description = "{code, message}", body = ApiErrorBody)))]
 async fn root_json(AxState(p): P) -> R {
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
@@ -1892,7 +2212,7 @@ struct QrQ {
 
 /// A QR code that launches the mini program in the target app, or (with
 /// `release`) the trial QR code of a release in pilot testing.
-#[utoipa::path(get, path = "/v1/apps/{app}/targets/{t}/qr", tag = "apps", summary = "A launch QR code, or the trial QR code of a pilot (SVG or PNG)", params(("app" = String, Path), ("t" = String, Path), ("format" = Option<String>, Query, description = "svg (default) or png"), ("release" = Option<String>, Query, description = "a release in pilot testing, for its trial code")), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/apps/{app}/targets/{t}/qr", tag = "apps", summary = "A launch QR code, or the trial QR code of a pilot (SVG or PNG)", params(("app" = String, Path), ("t" = String, Path), ("format" = Option<String>, Query, description = "svg (default) or png"), ("release" = Option<String>, Query, description = "a release in pilot testing, for its trial code")), responses((status = 200, description = "The QR code", content((String = "image/svg+xml"), (Vec<u8> = "image/png"))), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn qr_code(
     AxState(p): P,
     c: Caller,
@@ -1950,7 +2270,7 @@ struct AuditQ {
     object: Option<String>,
 }
 
-#[utoipa::path(get, path = "/v1/audit", tag = "audit", summary = "The audit log (admin)", params(("object" = Option<String>, Query, description = "only entries about this object, e.g. release:ID")), responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/audit", tag = "audit", summary = "The audit log (admin)", params(("object" = Option<String>, Query, description = "only entries about this object, e.g. release:ID")), responses((status = 200, description = "Success", body = [AuditEntry]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn audit_log(AxState(p): P, c: Caller, Query(q): Query<AuditQ>) -> R {
     if !c.admin {
         return Err(Error::Forbidden(
@@ -1971,23 +2291,225 @@ async fn audit_log(AxState(p): P, c: Caller, Query(q): Query<AuditQ>) -> R {
         }
     };
     let parse = |t: Option<String>| t.and_then(|t| serde_json::from_str::<Value>(&t).ok());
-    ok(Value::Array(
-        rows.iter()
-            .map(|r| json!({"at": db::i(r, "at"), "actor": db::s(r, "actor"), "action": db::s(r, "action"), "object": db::s(r, "object"), "before": parse(db::os(r, "before_state")), "after": parse(db::os(r, "after_state"))}))
-            .collect(),
-    ))
+    let entries: Vec<AuditEntry> = rows
+        .iter()
+        .map(|r| AuditEntry {
+            at: db::i(r, "at"),
+            actor: db::s(r, "actor"),
+            action: db::s(r, "action"),
+            object: db::s(r, "object"),
+            before: parse(db::os(r, "before_state")),
+            after: parse(db::os(r, "after_state")),
+        })
+        .collect();
+    ok(entries)
 }
 
-#[utoipa::path(get, path = "/v1/inbox", tag = "inbox", summary = "The caller's notifications", responses((status = 200, description = "Success"), (status = "4XX", description = "{code, message}", body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = "/v1/inbox", tag = "inbox", summary = "The caller's notifications", responses((status = 200, description = "Success", body = [InboxMessage]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn inbox(AxState(p): P, c: Caller) -> R {
     let rows =
         sqlx::query("SELECT at, text, release_id FROM inbox WHERE account_id = $1 ORDER BY id")
             .bind(&c.account)
             .fetch_all(&p.db)
             .await?;
-    ok(Value::Array(
-        rows.iter()
-            .map(|r| json!({"at": db::i(r, "at"), "text": db::s(r, "text"), "release": db::os(r, "release_id")}))
-            .collect(),
-    ))
+    let messages: Vec<InboxMessage> = rows
+        .iter()
+        .map(|r| InboxMessage {
+            at: db::i(r, "at"),
+            text: db::s(r, "text"),
+            release: db::os(r, "release_id"),
+        })
+        .collect();
+    ok(messages)
+}
+
+// ------------------------------------------------------------ webhooks
+
+/// A webhook row as listed.
+fn webhook_row(r: &sqlx::any::AnyRow) -> Webhook {
+    Webhook {
+        id: db::s(r, "id"),
+        workspace: db::s(r, "workspace_id"),
+        url: db::s(r, "url"),
+        events: serde_json::from_str(&db::s(r, "events")).unwrap_or_default(),
+        created_by: db::s(r, "created_by"),
+        created_at: db::i(r, "created_at"),
+    }
+}
+
+#[utoipa::path(post, path = "/v1/workspaces/{ws}/webhooks", tag = "webhooks", summary = "Register a webhook for the workspace's release results (Master); its signing secret is shown once", request_body = NewWebhook, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = WebhookCreated), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+async fn create_webhook(AxState(p): P, c: Caller, Path(ws): Path<String>, Body(b): Body) -> R {
+    require_ws_role(&p, &c, &ws, Role::Master).await?;
+    let req: NewWebhook = body(&b)?;
+    let url = webhooks::check_url(&req.url, p.config.webhook_allow_loopback)
+        .map_err(Error::BadRequest)?;
+    let events = webhooks::events(req.events).map_err(Error::BadRequest)?;
+    let (id, secret) = (ordered_id(), webhooks::new_secret());
+    let events_json = serde_json::to_string(&events).map_err(|e| Error::Internal(e.to_string()))?;
+    let mut tx = p.db.begin().await?;
+    // Serialised on the workspace row, so the limit holds under races.
+    sqlx::query("UPDATE workspaces SET name = name WHERE id = $1")
+        .bind(&ws)
+        .execute(&mut *tx)
+        .await?;
+    let n = sqlx::query("SELECT COUNT(*) AS n FROM webhooks WHERE workspace_id = $1")
+        .bind(&ws)
+        .fetch_one(&mut *tx)
+        .await?;
+    if db::i(&n, "n") >= webhooks::MAX_PER_WORKSPACE {
+        return Err(Error::Conflict(format!(
+            "a workspace has at most {} webhooks",
+            webhooks::MAX_PER_WORKSPACE
+        )));
+    }
+    sqlx::query("INSERT INTO webhooks (id, workspace_id, url, secret, events, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)")
+        .bind(&id)
+        .bind(&ws)
+        .bind(url.as_str())
+        .bind(&secret)
+        .bind(&events_json)
+        .bind(&c.account)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        &c.account,
+        "webhook.create",
+        &format!("workspace:{ws}/webhook:{id}"),
+        None,
+        Some(json!({"url": url.as_str(), "events": events})),
+    )
+    .await?;
+    tx.commit().await?;
+    // The secret is shown once; it is kept to sign deliveries.
+    created(WebhookCreated {
+        id,
+        workspace: ws,
+        url: url.to_string(),
+        events,
+        secret,
+    })
+}
+
+#[utoipa::path(get, path = "/v1/workspaces/{ws}/webhooks", tag = "webhooks", summary = "The workspace's webhooks, without their secrets (Master)", params(("ws" = String, Path)), responses((status = 200, description = "Success", body = [Webhook]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+async fn list_webhooks(AxState(p): P, c: Caller, Path(ws): Path<String>) -> R {
+    require_ws_role(&p, &c, &ws, Role::Master).await?;
+    let rows = sqlx::query(
+        "SELECT id, workspace_id, url, events, created_by, created_at FROM webhooks WHERE workspace_id = $1 ORDER BY created_at, id",
+    )
+    .bind(&ws)
+    .fetch_all(&p.db)
+    .await?;
+    let hooks: Vec<Webhook> = rows.iter().map(webhook_row).collect();
+    ok(hooks)
+}
+
+/// Loads a webhook its workspace's Master acts on; 404 for non-members.
+async fn webhook_for(p: &Platform, c: &Caller, id: &str) -> Result<Webhook, Error> {
+    let row = sqlx::query(
+        "SELECT id, workspace_id, url, events, created_by, created_at FROM webhooks WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&p.db)
+    .await?
+    .ok_or_else(|| Error::NotFound(format!("no webhook {id}")))?;
+    let hook = webhook_row(&row);
+    require_ws_role(p, c, &hook.workspace, Role::Master)
+        .await
+        .map_err(|e| match e {
+            Error::NotFound(_) => Error::NotFound(format!("no webhook {id}")),
+            other => other,
+        })?;
+    Ok(hook)
+}
+
+#[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "webhooks", summary = "Delete a webhook and its deliveries (Master of its workspace)", params(("id" = String, Path)), responses((status = 200, description = "The webhook deleted", body = Webhook), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+async fn delete_webhook(AxState(p): P, c: Caller, Path(id): Path<String>) -> R {
+    let hook = webhook_for(&p, &c, &id).await?;
+    let mut tx = p.db.begin().await?;
+    sqlx::query("DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE webhook_id = $1)")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("DELETE FROM webhook_deliveries WHERE webhook_id = $1")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?;
+    let n = sqlx::query("DELETE FROM webhooks WHERE id = $1")
+        .bind(&id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    if n != 1 {
+        return Err(Error::NotFound(format!("no webhook {id}")));
+    }
+    audit(
+        &mut tx,
+        &c.account,
+        "webhook.delete",
+        &format!("workspace:{}/webhook:{id}", hook.workspace),
+        Some(json!({"url": hook.url, "events": hook.events})),
+        None,
+    )
+    .await?;
+    tx.commit().await?;
+    ok(hook)
+}
+
+/// Deliveries listed per call, the newest first.
+const DELIVERIES_LISTED: i64 = 100;
+
+#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "webhooks", summary = "The webhook's latest deliveries (newest first, at most 100) with every attempt (Master of its workspace)", params(("id" = String, Path)), responses((status = 200, description = "Success", body = [WebhookDelivery]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+async fn webhook_deliveries(AxState(p): P, c: Caller, Path(id): Path<String>) -> R {
+    webhook_for(&p, &c, &id).await?;
+    let rows = sqlx::query(
+        "SELECT id, event_id, event, payload, status, next_at_ms, created_at FROM webhook_deliveries \
+         WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(&id)
+    .bind(DELIVERIES_LISTED)
+    .fetch_all(&p.db)
+    .await?;
+    let attempts = sqlx::query(
+        "SELECT a.delivery_id AS delivery_id, a.n AS n, a.at AS at, a.status AS status, a.error AS error, \
+         a.duration_ms AS duration_ms FROM webhook_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id \
+         WHERE d.webhook_id = $1 ORDER BY a.delivery_id, a.n",
+    )
+    .bind(&id)
+    .fetch_all(&p.db)
+    .await?;
+    let mut by_delivery: std::collections::HashMap<String, Vec<WebhookAttempt>> =
+        std::collections::HashMap::new();
+    for a in &attempts {
+        by_delivery
+            .entry(db::s(a, "delivery_id"))
+            .or_default()
+            .push(WebhookAttempt {
+                n: u32::try_from(db::i(a, "n")).unwrap_or_default(),
+                at: db::i(a, "at"),
+                status: db::oi(a, "status").and_then(|s| u16::try_from(s).ok()),
+                error: db::os(a, "error"),
+                duration_ms: unsigned(db::i(a, "duration_ms")),
+            });
+    }
+    let deliveries = rows
+        .iter()
+        .map(|r| {
+            let status = db::s(r, "status");
+            Ok(WebhookDelivery {
+                id: db::s(r, "id"),
+                webhook: id.clone(),
+                event_id: db::s(r, "event_id"),
+                event: db::s(r, "event"),
+                attempts: by_delivery.remove(&db::s(r, "id")).unwrap_or_default(),
+                next_attempt_at_ms: (status == "pending").then(|| db::i(r, "next_at_ms")),
+                status,
+                payload: serde_json::from_str::<WebhookPayload>(&db::s(r, "payload"))
+                    .map_err(|e| Error::Internal(format!("webhook payload: {e}")))?,
+                created_at: db::i(r, "created_at"),
+            })
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
+    ok(deliveries)
 }

@@ -17,15 +17,18 @@ mod error;
 mod keys;
 mod policy;
 mod qr;
+mod webhooks;
 mod workflow;
 
 pub use error::Error;
 pub use keys::PlatformKeys;
+pub use policy::PolicyCacheStats;
 pub use workflow::{transition, Action, State};
 
 use object_store::ObjectStore;
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// How the platform runs.
 #[derive(Debug, Clone)]
@@ -38,6 +41,20 @@ pub struct Config {
     pub max_upload: usize,
     /// How long a signed policy is valid (seconds); it is re-signed before it expires.
     pub policy_ttl: i64,
+    /// How old a cached policy may get before it is checked against the
+    /// database's sequence (one small query per policy per interval). This
+    /// bounds how long another instance's change can go unseen when no
+    /// notification arrives (SQLite shared by two processes; a lost
+    /// PostgreSQL notification). Default 1 s.
+    pub policy_revalidate: Duration,
+    /// Accept webhook URLs on loopback addresses (`127.0.0.0/8`, `::1`,
+    /// `localhost`): for tests and local development only. Default false.
+    pub webhook_allow_loopback: bool,
+    /// Delivery attempts per webhook event before it is marked failed. Default 8.
+    pub webhook_max_attempts: u32,
+    /// The wait before the first retry of a webhook delivery; it doubles per
+    /// attempt, up to an hour. Default 10 s.
+    pub webhook_backoff: Duration,
 }
 
 impl Config {
@@ -52,6 +69,10 @@ impl Config {
             storage,
             max_upload: 32 * 1024 * 1024,
             policy_ttl: 24 * 3600,
+            policy_revalidate: Duration::from_secs(1),
+            webhook_allow_loopback: false,
+            webhook_max_attempts: 8,
+            webhook_backoff: Duration::from_secs(10),
         }
     }
 }
@@ -62,7 +83,17 @@ pub struct Platform {
     pub(crate) objects: Arc<dyn ObjectStore>,
     pub(crate) keys: PlatformKeys,
     pub(crate) config: Config,
-    pub(crate) policies: policy::Cache,
+    pub(crate) policies: Arc<policy::Cache>,
+    pub(crate) webhooks: webhooks::Outbox,
+    /// The background tasks (policy listener, webhook deliveries), stopped
+    /// with the platform.
+    tasks: Mutex<Vec<tokio::task::AbortHandle>>,
+}
+
+impl Drop for Platform {
+    fn drop(&mut self) {
+        self.stop_tasks();
+    }
 }
 
 impl std::fmt::Debug for Platform {
@@ -98,15 +129,43 @@ impl Platform {
                 .map_err(|e| Error::Internal(e.to_string()))?,
         );
         let keys = PlatformKeys::load_or_create(&config.storage.join("keys"))?;
+        let postgres = config.db.starts_with("postgres:") || config.db.starts_with("postgresql:");
         let p = Arc::new(Platform {
             db,
             objects,
             keys,
+            policies: Arc::new(policy::Cache::new(postgres)),
+            webhooks: webhooks::Outbox::new(&config)?,
             config,
-            policies: policy::Cache::default(),
+            tasks: Mutex::new(Vec::new()),
         });
         let boot = api::bootstrap(&p).await?;
+        let mut tasks = Vec::new();
+        if postgres {
+            let url = p.config.db.clone();
+            tasks.push(tokio::spawn(policy::listen(url, Arc::downgrade(&p))).abort_handle());
+        }
+        tasks.push(tokio::spawn(webhooks::deliver(Arc::downgrade(&p))).abort_handle());
+        if let Ok(mut t) = p.tasks.lock() {
+            t.extend(tasks);
+        }
         Ok((p, boot))
+    }
+
+    /// Stops the background tasks: the policy listener (PostgreSQL) and the
+    /// webhook deliveries. Pending deliveries stay in the outbox for the next
+    /// start. Dropping the platform does this too.
+    pub fn stop_tasks(&self) {
+        if let Ok(mut t) = self.tasks.lock() {
+            for task in t.drain(..) {
+                task.abort();
+            }
+        }
+    }
+
+    /// What the policy cache is doing (entries, database reads, listener state).
+    pub fn policy_cache_stats(&self) -> PolicyCacheStats {
+        self.policies.stats()
     }
 
     /// The HTTP API.

@@ -1,7 +1,26 @@
 //! The release policy of each (mini program, target app): built from the
 //! database, signed with the policy key, and cached in memory so that resolve
-//! touches the database only when something changed (every mutation bumps the
-//! sequence in the same transaction and drops the cache entry).
+//! touches the database only when something changed.
+//!
+//! How an entry learns that it is stale:
+//! - **In this instance**: every mutation bumps the sequence in its
+//!   transaction and drops the entry after the commit.
+//! - **In other instances** (PostgreSQL): the bump also sends
+//!   `NOTIFY mpkit_policy, '<app> <target>'` in the same transaction, so it is
+//!   delivered on commit only; [`listen`] runs a `PgListener` per instance
+//!   that drops the entry. An instance hears its own changes too, and drops
+//!   the entry again: one extra rebuild per change, which covers a handler
+//!   cancelled between its commit and its own invalidation. When that connection is lost, or its state is
+//!   unknown, the whole cache is dropped once it listens again, and until then
+//!   every use of an entry checks its sequence first.
+//! - **Safety net** (both backends, and two processes on one SQLite file): an
+//!   entry older than `Config::policy_revalidate` is checked against
+//!   `SELECT seq FROM policy_seq` before it is used: one small query per entry
+//!   per interval, claimed by one request, never one per request.
+//!
+//! A build that raced with an invalidation is answered but not cached (the
+//! cache's generation changed meanwhile), so a notification can never be
+//! overtaken by a build that read the data before the change.
 
 use crate::db;
 use crate::error::Error;
@@ -12,7 +31,12 @@ use mpkit_platform_client::wire::{
     Grayscale, PinnedVersion, ReleasePolicy, ResolveAnswer, Rule, Signed,
 };
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+/// The PostgreSQL channel that carries policy changes between instances.
+pub(crate) const CHANNEL: &str = "mpkit_policy";
 
 /// One cached, signed policy with its pilot testers, and the signed resolve
 /// answers already given under it (an answer only changes with the policy, so
@@ -24,23 +48,176 @@ pub(crate) struct Entry {
     pub(crate) signed: Signed,
     pub(crate) testers: HashSet<String>,
     answers: std::sync::Mutex<HashMap<String, axum::body::Bytes>>,
+    /// When the entry was last known current (milliseconds on the cache's clock).
+    checked: AtomicU64,
 }
 
 /// Cached answers per policy, at most (then the cache starts over).
 const MAX_CACHED_ANSWERS: usize = 100_000;
 
 /// The in-memory cache.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Cache {
     map: RwLock<HashMap<(String, String), Arc<Entry>>>,
+    /// Bumped by every invalidation; a build only caches its entry when the
+    /// generation did not move while it read the database.
+    generation: AtomicU64,
+    /// Whether change notifications arrive (always true without a listener:
+    /// SQLite has none, and the revalidation interval is its bound).
+    live: AtomicBool,
+    /// Whether this cache depends on a listener at all (PostgreSQL).
+    listened: bool,
+    /// Database reads made by the cache (builds, existence checks, revalidations).
+    reads: AtomicU64,
+    /// Times the listener (re)started listening and dropped the whole cache.
+    resets: AtomicU64,
+    clock: Instant,
+}
+
+/// What the policy cache is doing, for monitoring and tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PolicyCacheStats {
+    /// Cached (mini program, target app) policies.
+    pub entries: usize,
+    /// Database reads the cache made so far: builds, existence checks and
+    /// revalidations. A resolve on a warm, unchanged entry makes none.
+    pub db_reads: u64,
+    /// On PostgreSQL, whether the change listener is connected and listening
+    /// (`None` on SQLite, which has no listener).
+    pub listening: Option<bool>,
+    /// Times the listener started listening (again) and dropped the whole cache.
+    pub resets: u64,
 }
 
 impl Cache {
+    /// A cache; `listened` when a change listener will feed it (PostgreSQL).
+    pub(crate) fn new(listened: bool) -> Cache {
+        Cache {
+            map: RwLock::new(HashMap::new()),
+            generation: AtomicU64::new(0),
+            live: AtomicBool::new(!listened),
+            listened,
+            reads: AtomicU64::new(0),
+            resets: AtomicU64::new(0),
+            clock: Instant::now(),
+        }
+    }
+
     /// Drops an entry after a change.
     pub(crate) fn invalidate(&self, app: &str, target: &str) {
         if let Ok(mut m) = self.map.write() {
+            self.generation.fetch_add(1, Ordering::SeqCst);
             m.remove(&(app.to_owned(), target.to_owned()));
         }
+    }
+
+    /// Drops every entry (the change feed was interrupted or is unknown).
+    pub(crate) fn clear(&self) {
+        if let Ok(mut m) = self.map.write() {
+            self.generation.fetch_add(1, Ordering::SeqCst);
+            m.clear();
+        }
+    }
+
+    fn set_live(&self, live: bool) {
+        self.live.store(live, Ordering::SeqCst);
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.clock.elapsed().as_millis() as u64
+    }
+
+    fn read(&self) {
+        self.reads.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn stats(&self) -> PolicyCacheStats {
+        PolicyCacheStats {
+            entries: self.map.read().map_or(0, |m| m.len()),
+            db_reads: self.reads.load(Ordering::Relaxed),
+            listening: self.listened.then(|| self.live.load(Ordering::SeqCst)),
+            resets: self.resets.load(Ordering::Relaxed),
+        }
+    }
+}
+
+/// Sends the change notification of (app, target) inside the mutation's
+/// transaction (PostgreSQL only: it is delivered on commit, and never when the
+/// transaction rolls back).
+pub(crate) async fn notify_change(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    app: &str,
+    target: &str,
+) -> Result<(), Error> {
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_notify($1, $2)")
+            .bind(CHANNEL)
+            .bind(format!("{app} {target}"))
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The change listener of one instance (PostgreSQL): drops the entry each
+/// notification names; drops the whole cache whenever it (re)starts
+/// listening, since notifications sent while it was not are lost. Runs until
+/// the platform is gone.
+pub(crate) async fn listen(url: String, p: Weak<Platform>) {
+    use sqlx::postgres::PgListener;
+    let mut backoff = Duration::from_millis(100);
+    loop {
+        let cache = match p.upgrade() {
+            Some(p) => p.policies.clone(),
+            None => return,
+        };
+        let connected = async {
+            let mut l = PgListener::connect(&url).await?;
+            l.listen(CHANNEL).await?;
+            Ok::<_, sqlx::Error>(l)
+        }
+        .await;
+        let mut l = match connected {
+            Ok(l) => l,
+            Err(e) => {
+                cache.set_live(false);
+                tracing::warn!(error = %e, "policy listener: cannot listen; every cached policy is checked on use");
+                drop(cache);
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+                continue;
+            }
+        };
+        backoff = Duration::from_millis(100);
+        // Listening from here on: what changed before is unknown.
+        cache.clear();
+        cache.resets.fetch_add(1, Ordering::Relaxed);
+        cache.set_live(true);
+        loop {
+            match l.try_recv().await {
+                Ok(Some(n)) => match n.payload().split_once(' ') {
+                    Some((app, target)) if n.channel() == CHANNEL => cache.invalidate(app, target),
+                    // Not ours to understand: assume anything changed.
+                    _ => cache.clear(),
+                },
+                Ok(None) => {
+                    // The connection was lost and has been re-established
+                    // (LISTEN included): anything sent in between is lost.
+                    tracing::warn!("policy listener: reconnected; dropping the policy cache");
+                    cache.clear();
+                    cache.resets.fetch_add(1, Ordering::Relaxed);
+                }
+                Err(e) => {
+                    cache.set_live(false);
+                    cache.clear();
+                    tracing::warn!(error = %e, "policy listener: lost; every cached policy is checked on use until it listens again");
+                    break;
+                }
+            }
+        }
+        drop(cache);
+        tokio::time::sleep(backoff).await;
     }
 }
 
@@ -55,6 +232,7 @@ pub(crate) fn sign(p: &Platform, payload: String) -> Signed {
 }
 
 async fn build(p: &Platform, app: &str, target: &str) -> Result<Entry, Error> {
+    p.policies.read();
     let seq = sqlx::query("SELECT seq FROM policy_seq WHERE app_id = $1 AND target_app = $2")
         .bind(app)
         .bind(target)
@@ -125,14 +303,73 @@ async fn build(p: &Platform, app: &str, target: &str) -> Result<Entry, Error> {
         policy,
         testers,
         answers: std::sync::Mutex::new(HashMap::new()),
+        checked: AtomicU64::new(p.policies.now_ms()),
     })
+}
+
+/// The sequence of (app, target) as stored now (0 before the first change).
+async fn stored_seq(p: &Platform, app: &str, target: &str) -> Result<u64, Error> {
+    p.policies.read();
+    let seq = sqlx::query("SELECT seq FROM policy_seq WHERE app_id = $1 AND target_app = $2")
+        .bind(app)
+        .bind(target)
+        .fetch_optional(&p.db)
+        .await?
+        .map_or(0, |r| db::i(&r, "seq"));
+    Ok(u64::try_from(seq).unwrap_or_default())
+}
+
+/// Whether a cached entry may be used: it is not near expiry, and it is known
+/// current (checked within the revalidation interval while notifications
+/// arrive; checked now otherwise).
+async fn usable(p: &Platform, e: &Entry, app: &str, target: &str) -> Result<bool, Error> {
+    let margin = (p.config.policy_ttl / 10).min(3600);
+    if e.policy.expires - crate::now() <= margin {
+        return Ok(false);
+    }
+    let cache = &p.policies;
+    let window = if cache.live.load(Ordering::SeqCst) {
+        p.config.policy_revalidate.as_millis() as u64
+    } else {
+        0
+    };
+    let now = cache.now_ms();
+    let last = e.checked.load(Ordering::SeqCst);
+    if now.saturating_sub(last) < window {
+        return Ok(true);
+    }
+    // One request revalidates; the others keep using the entry meanwhile (it
+    // is at most one interval old). Without notifications, every use checks.
+    if window > 0
+        && e.checked
+            .compare_exchange(last, now, Ordering::SeqCst, Ordering::SeqCst)
+            .is_err()
+    {
+        return Ok(true);
+    }
+    match stored_seq(p, app, target).await {
+        Ok(seq) if seq == e.policy.seq => {
+            e.checked.fetch_max(now, Ordering::SeqCst);
+            Ok(true)
+        }
+        Ok(_) => Ok(false),
+        Err(err) => {
+            // Let the next request try again.
+            let _ = e
+                .checked
+                .compare_exchange(now, last, Ordering::SeqCst, Ordering::SeqCst);
+            Err(err)
+        }
+    }
 }
 
 /// The current signed policy, from the cache when nothing changed; re-signed
 /// when it is within an hour (or a tenth of its lifetime) of expiring.
 pub(crate) async fn current(p: &Platform, app: &str, target: &str) -> Result<Arc<Entry>, Error> {
     let key = (app.to_owned(), target.to_owned());
-    let margin = (p.config.policy_ttl / 10).min(3600);
+    // Read before anything else: a change notified after this point keeps
+    // what this call builds out of the cache.
+    let generation = p.policies.generation.load(Ordering::SeqCst);
     if let Some(e) = p
         .policies
         .map
@@ -140,10 +377,17 @@ pub(crate) async fn current(p: &Platform, app: &str, target: &str) -> Result<Arc
         .ok()
         .and_then(|m| m.get(&key).cloned())
     {
-        if e.policy.expires - crate::now() > margin {
+        if usable(p, &e, app, target).await? {
             return Ok(e);
         }
+        // Stale or near expiry: nobody may use it any more.
+        if let Ok(mut m) = p.policies.map.write() {
+            if m.get(&key).is_some_and(|cur| Arc::ptr_eq(cur, &e)) {
+                m.remove(&key);
+            }
+        }
     }
+    p.policies.read();
     let exists =
         sqlx::query("SELECT a.app_id FROM apps a, target_apps t WHERE a.app_id = $1 AND t.id = $2")
             .bind(app)
@@ -157,7 +401,9 @@ pub(crate) async fn current(p: &Platform, app: &str, target: &str) -> Result<Arc
     }
     let e = Arc::new(build(p, app, target).await?);
     if let Ok(mut m) = p.policies.map.write() {
-        m.insert(key, e.clone());
+        if p.policies.generation.load(Ordering::SeqCst) == generation {
+            m.insert(key, e.clone());
+        }
     }
     Ok(e)
 }

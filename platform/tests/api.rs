@@ -908,3 +908,826 @@ async fn the_openapi_document_covers_every_route() {
     }
     assert!(checked >= 37, "{checked}");
 }
+
+/// Every kind of answer the API gives decodes into its shared wire type and
+/// encodes back to the same JSON; request bodies are built from the shared
+/// request types, so a client using them cannot drift from the server either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_decodes_into_its_wire_type() {
+    use mpkit_platform_client::wire::*;
+    for db in databases() {
+        let s = start(db).await;
+        let w = world(&s).await;
+        let (master, owner) = (&w.master.1, &w.owner.1);
+        let m = &w.merchant;
+        const CREATED: StatusCode = StatusCode::CREATED;
+        const OK: StatusCode = StatusCode::OK;
+
+        // Accounts, the caller, workspaces and members.
+        let ci: AccountCreated = answer(
+            s.post(
+                "/v1/accounts",
+                &s.admin,
+                req(&NewAccount { name: "ci".into() }),
+            )
+            .await,
+            CREATED,
+        );
+        let me: Me = answer(s.get("/v1/me", master).await, OK);
+        assert!(me
+            .workspaces
+            .iter()
+            .any(|x| &x.workspace == m && x.role == "master"));
+        let ws: Workspace = answer(
+            s.post(
+                "/v1/workspaces",
+                &ci.token,
+                req(&NewWorkspace {
+                    name: "CI Co".into(),
+                    kind: "merchant".into(),
+                }),
+            )
+            .await,
+            CREATED,
+        );
+        assert_eq!((ws.kind.as_str(), ws.role.as_str()), ("merchant", "master"));
+        let mb: Member = answer(
+            s.post(
+                &format!("/v1/workspaces/{m}/members"),
+                master,
+                req(&NewMember {
+                    account_id: ci.id.clone(),
+                    role: "developer".into(),
+                }),
+            )
+            .await,
+            CREATED,
+        );
+        assert_eq!(mb.role, "developer");
+        let mb: Member = answer(
+            s.call(
+                Method::PATCH,
+                &format!("/v1/workspaces/{m}/members/{}", ci.id),
+                Some(master),
+                Some(req(&SetRole {
+                    role: "owner".into(),
+                })),
+            )
+            .await,
+            OK,
+        );
+        assert_eq!(mb.role, "owner");
+        let members: Vec<Member> = answer(
+            s.get(&format!("/v1/workspaces/{m}/members"), owner).await,
+            OK,
+        );
+        assert_eq!(members.len(), 5, "{members:?}");
+        let gone: Member = answer(
+            s.call(
+                Method::DELETE,
+                &format!("/v1/workspaces/{m}/members/{}", ci.id),
+                Some(master),
+                None,
+            )
+            .await,
+            OK,
+        );
+        assert_eq!(
+            (gone.account_id.as_str(), gone.role.as_str()),
+            (ci.id.as_str(), "owner")
+        );
+
+        // Keys, mini programs, assignments, ISV authorizations.
+        let k = mpkit_bundle::SecretKey::from_seed(&[10; 32]).expect("key");
+        let _: KeyRegistered = answer(
+            s.post(
+                &format!("/v1/workspaces/{m}/keys"),
+                owner,
+                req(&NewKey {
+                    public_key_hex: k.public().to_hex(),
+                }),
+            )
+            .await,
+            CREATED,
+        );
+        let app: App = answer(
+            s.post(
+                &format!("/v1/workspaces/{m}/apps"),
+                master,
+                req(&NewApp {
+                    app_id: "2021000000000004".into(),
+                    name: "Beans".into(),
+                    developer_workspace: None,
+                }),
+            )
+            .await,
+            CREATED,
+        );
+        assert_eq!((app.kind.as_str(), app.developer), ("self_developed", None));
+        let apps: Vec<App> = answer(s.get(&format!("/v1/workspaces/{m}/apps"), owner).await, OK);
+        assert_eq!(apps.len(), 3, "{apps:?}");
+        let _: Assignment = answer(
+            s.post(
+                &format!("/v1/apps/{}/assignments", app.app_id),
+                owner,
+                req(&AccountRef {
+                    account_id: w.dev2.0.clone(),
+                }),
+            )
+            .await,
+            CREATED,
+        );
+        let auth: IsvAuthorization = answer(
+            s.post(
+                &format!("/v1/workspaces/{m}/isv-authorizations"),
+                master,
+                req(&NewAuth {
+                    isv_workspace: w.isv.clone(),
+                    app_id: None,
+                    actions: vec!["read".into()],
+                }),
+            )
+            .await,
+            CREATED,
+        );
+        assert_eq!(auth.app_id, None);
+        let r: Revoked = answer(
+            s.call(
+                Method::DELETE,
+                &format!("/v1/isv-authorizations/{}", auth.id),
+                Some(master),
+                None,
+            )
+            .await,
+            OK,
+        );
+        assert!(r.revoked);
+
+        // Target apps and reviewers.
+        let t: TargetApp = answer(
+            s.post(
+                "/v1/target-apps",
+                &s.admin,
+                req(&NewTarget {
+                    id: "wallet.my".into(),
+                    name: "Wallet MY".into(),
+                    allowed_permissions: vec!["request".into()],
+                }),
+            )
+            .await,
+            CREATED,
+        );
+        let ts: Vec<TargetApp> = answer(s.get("/v1/target-apps", &w.dev2.1).await, OK);
+        assert!(ts.contains(&t), "{ts:?}");
+        let _: ReviewerAdded = answer(
+            s.post(
+                &format!("/v1/target-apps/{}/reviewers", t.id),
+                &s.admin,
+                req(&AccountRef {
+                    account_id: w.reviewer.0.clone(),
+                }),
+            )
+            .await,
+            CREATED,
+        );
+
+        // Versions.
+        let up: VersionUploaded =
+            answer(upload(&s, &w.dev.1, APP, "1.0.0", 1, &w.key).await, CREATED);
+        assert!(up
+            .requested_permissions
+            .jsapi
+            .contains(&"getLocation".to_owned()));
+        let vs: Vec<VersionInfo> =
+            answer(s.get(&format!("/v1/apps/{APP}/versions"), owner).await, OK);
+        assert_eq!((vs.len(), vs[0].build, vs[0].length), (1, 1, up.length));
+
+        // The release workflow.
+        let started: ReleaseStarted = answer(
+            s.post(
+                &format!("/v1/apps/{APP}/releases"),
+                owner,
+                req(&NewRelease {
+                    target_app: TARGET.into(),
+                    version: "1.0.0".into(),
+                    basic_info: Some(json!({"description": "Coffee"})),
+                }),
+            )
+            .await,
+            CREATED,
+        );
+        assert!(started
+            .permissions
+            .not_allowed_by_target_app
+            .contains(&"tradePay".to_owned()));
+        let id = started.id.clone();
+        let step = |action: &str| format!("/v1/releases/{id}/{action}");
+        let c: StateChanged = answer(
+            s.post(&step("compat-report"), owner, json!({"passed": 1}))
+                .await,
+            OK,
+        );
+        assert_eq!(c.state, "tested");
+        let c: StateChanged = answer(s.post(&step("apply"), owner, json!({})).await, OK);
+        assert_eq!(c.state, "in_review");
+        let c: StateChanged = answer(
+            s.call(
+                Method::PATCH,
+                &step("basic-info"),
+                Some(owner),
+                Some(json!({"releaseNotes": "First"})),
+            )
+            .await,
+            OK,
+        );
+        assert_eq!(c.basic_info, Some(json!({"releaseNotes": "First"})));
+        let c: StateChanged = answer(
+            s.post(
+                &step("review"),
+                &w.reviewer.1,
+                req(&Review {
+                    decision: "reject".into(),
+                    reason: Some("icon".into()),
+                }),
+            )
+            .await,
+            OK,
+        );
+        assert_eq!(
+            (c.state.as_str(), c.reason.as_deref()),
+            ("rejected", Some("icon"))
+        );
+        let rel: Release = answer(s.get(&format!("/v1/releases/{id}"), owner).await, OK);
+        assert_eq!(
+            (rel.reject_reason.as_deref(), rel.package.length),
+            (Some("icon"), started.package.length)
+        );
+        let _: StateChanged = answer(s.post(&step("apply"), owner, json!({})).await, OK);
+        let c: StateChanged = answer(
+            s.post(
+                &step("review"),
+                &w.reviewer.1,
+                req(&Review {
+                    decision: "approve".into(),
+                    reason: None,
+                }),
+            )
+            .await,
+            OK,
+        );
+        assert_eq!((c.state.as_str(), c.reason), ("approved", None));
+        let detail: AppDetail = answer(s.get(&format!("/v1/apps/{APP}"), owner).await, OK);
+        assert_eq!(detail.releases.len(), 1);
+        let c: StateChanged = answer(
+            s.post(
+                &step("pilot"),
+                owner,
+                req(&Pilot {
+                    testers: vec!["t-1".into(), "t-2".into()],
+                }),
+            )
+            .await,
+            OK,
+        );
+        assert_eq!(c.testers, Some(2));
+        let tr: TestersReplaced = answer(
+            s.raw(
+                Method::PUT,
+                &step("testers"),
+                owner,
+                b"t-1\nbad id\n".to_vec(),
+            )
+            .await,
+            OK,
+        );
+        assert_eq!((tr.accepted, tr.rejected.len()), (1, 1));
+        let _: StateChanged = answer(s.post(&step("complete-pilot"), owner, json!({})).await, OK);
+        let c: StateChanged = answer(
+            s.post(
+                &step("grayscale"),
+                owner,
+                req(&Gray {
+                    percent: "12.5".into(),
+                }),
+            )
+            .await,
+            OK,
+        );
+        assert_eq!(c.percent_bp, Some(1250));
+        let salt = c.salt.expect("salt");
+        let d: DryRunResult = answer(
+            s.post(
+                &format!("/v1/apps/{APP}/targets/{TARGET}/dry-run"),
+                owner,
+                req(&DryRun {
+                    percent: "50".into(),
+                    users: vec!["a".into(), "b".into()],
+                    salt: None,
+                }),
+            )
+            .await,
+            OK,
+        );
+        assert_eq!(
+            (d.users, d.salt.as_str(), d.exact),
+            (2, salt.as_str(), true)
+        );
+        let e: Explanation = answer(
+            s.get(
+                &format!("/v1/apps/{APP}/targets/{TARGET}/explain?user=t-1"),
+                owner,
+            )
+            .await,
+            OK,
+        );
+        assert_eq!(e.user, "t-1");
+        let c: StateChanged = answer(s.post(&step("full"), owner, json!({})).await, OK);
+        assert_eq!(c.state, "released");
+        let signed: Signed = answer(
+            s.call(
+                Method::GET,
+                &format!("/v1/apps/{APP}/targets/{TARGET}/policy"),
+                None,
+                None,
+            )
+            .await,
+            OK,
+        );
+        let _: ReleasePolicy = serde_json::from_str(&signed.payload).expect("policy");
+        let signed: Signed = answer(
+            s.call(
+                Method::GET,
+                &format!("/v1/resolve?app={APP}&targetApp={TARGET}&user=u-1"),
+                None,
+                None,
+            )
+            .await,
+            OK,
+        );
+        let _: ResolveAnswer = serde_json::from_str(&signed.payload).expect("answer");
+        let sc: StableChanged = answer(
+            s.post(
+                &format!("/v1/apps/{APP}/targets/{TARGET}/rollback"),
+                owner,
+                req(&Rollback {
+                    version: "1.0.0".into(),
+                }),
+            )
+            .await,
+            OK,
+        );
+        assert_eq!(sc.stable.as_deref(), Some("1.0.0"));
+        let sc2: StableChanged = answer(
+            s.post(
+                &format!("/v1/apps/{APP}/targets/{TARGET}/takedown"),
+                owner,
+                json!({}),
+            )
+            .await,
+            OK,
+        );
+        assert!(sc2.stable.is_none() && sc2.seq > sc.seq);
+        let again: ReleaseStarted = answer(
+            s.post(
+                &format!("/v1/apps/{APP}/releases"),
+                owner,
+                req(&NewRelease {
+                    target_app: TARGET.into(),
+                    version: "1.0.0".into(),
+                    basic_info: None,
+                }),
+            )
+            .await,
+            CREATED,
+        );
+        let c: StateChanged = answer(
+            s.post(
+                &format!("/v1/releases/{}/cancel", again.id),
+                owner,
+                json!({}),
+            )
+            .await,
+            OK,
+        );
+        assert_eq!(c.state, "cancelled");
+
+        // The audit log, the inbox, and errors.
+        let log: Vec<AuditEntry> = answer(s.get("/v1/audit", &s.admin).await, OK);
+        assert!(log.iter().any(|e| e.action == "member.remove"));
+        let inbox: Vec<InboxMessage> = answer(s.get("/v1/inbox", owner).await, OK);
+        assert!(inbox
+            .iter()
+            .any(|m| m.release.as_deref() == Some(id.as_str())));
+        let err: ApiErrorBody = answer(
+            s.get(&format!("/v1/apps/{APP}"), &w.other.1).await,
+            StatusCode::NOT_FOUND,
+        );
+        assert_eq!(err.code, "not_found");
+    }
+}
+
+/// A request body as JSON, from its shared wire type.
+fn req<T: serde::Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).expect("encode")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn target_apps_are_listed_for_any_account() {
+    use mpkit_platform_client::wire::TargetApp;
+    let s = start("sqlite").await;
+    let w = world(&s).await;
+    for token in [&w.dev2.1, &w.other.1, &w.isv_master.1, &s.admin] {
+        let ts: Vec<TargetApp> = answer(s.get("/v1/target-apps", token).await, StatusCode::OK);
+        assert_eq!(
+            ts,
+            [TargetApp {
+                id: TARGET.into(),
+                name: "Wallet SG".into(),
+                allowed_permissions: vec![
+                    "getLocation".into(),
+                    "scope.location".into(),
+                    "request".into()
+                ],
+            }]
+        );
+    }
+    refused(
+        &s,
+        StatusCode::UNAUTHORIZED,
+        s.call(Method::GET, "/v1/target-apps", None, None).await,
+        "no token",
+    )
+    .await;
+    refused(
+        &s,
+        StatusCode::UNAUTHORIZED,
+        s.get("/v1/target-apps", "mpk_forged").await,
+        "forged token",
+    )
+    .await;
+}
+
+fn app_ids(apps: &[mpkit_platform_client::wire::App]) -> Vec<&str> {
+    apps.iter().map(|a| a.app_id.as_str()).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workspace_lists_its_apps_by_role() {
+    use mpkit_platform_client::wire::App;
+    for db in databases() {
+        let s = start(db).await;
+        let w = world(&s).await;
+        let list = |ws: &str| format!("/v1/workspaces/{ws}/apps");
+        let before = s.audit_count().await;
+
+        // Master and Owner: every mini program the merchant owns, self-developed or third-party.
+        for token in [&w.master.1, &w.owner.1] {
+            let apps: Vec<App> = answer(s.get(&list(&w.merchant), token).await, StatusCode::OK);
+            assert_eq!(app_ids(&apps), [APP, ISV_APP], "{db}");
+            assert_eq!(apps[1].kind, "third_party");
+            assert_eq!(apps[1].developer.as_deref(), Some(w.isv.as_str()));
+        }
+        // Developers: only what is assigned to them.
+        let apps: Vec<App> = answer(s.get(&list(&w.merchant), &w.dev.1).await, StatusCode::OK);
+        assert_eq!(app_ids(&apps), [APP], "{db}");
+        let apps: Vec<App> = answer(s.get(&list(&w.merchant), &w.dev2.1).await, StatusCode::OK);
+        assert!(apps.is_empty(), "{db}: {apps:?}");
+        // The ISV: the third-party mini programs it develops, while authorized.
+        let apps: Vec<App> = answer(s.get(&list(&w.isv), &w.isv_master.1).await, StatusCode::OK);
+        assert_eq!(app_ids(&apps), [ISV_APP], "{db}");
+        // Non-members (an admin too) learn nothing: 404, as for the workspace's other endpoints.
+        for (token, what) in [
+            (&w.other.1, "another merchant"),
+            (&w.isv_master.1, "the ISV on the merchant's list"),
+            (&s.admin, "an admin who is no member"),
+        ] {
+            refused(
+                &s,
+                StatusCode::NOT_FOUND,
+                s.get(&list(&w.merchant), token).await,
+                what,
+            )
+            .await;
+        }
+        refused(
+            &s,
+            StatusCode::NOT_FOUND,
+            s.get(&list("no-such-workspace"), &w.master.1).await,
+            "unknown workspace",
+        )
+        .await;
+        refused(
+            &s,
+            StatusCode::UNAUTHORIZED,
+            s.call(Method::GET, &list(&w.merchant), None, None).await,
+            "no token",
+        )
+        .await;
+        assert_eq!(
+            s.audit_count().await,
+            before,
+            "{db}: listing writes nothing"
+        );
+
+        // A revoked authorization applies to the ISV's list on its next call.
+        let (st, _) = s
+            .call(
+                Method::DELETE,
+                &format!("/v1/isv-authorizations/{}", w.isv_auth),
+                Some(&w.master.1),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK);
+        let apps: Vec<App> = answer(s.get(&list(&w.isv), &w.isv_master.1).await, StatusCode::OK);
+        assert!(apps.is_empty(), "{db}: {apps:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn members_are_listed_and_removed_by_a_master() {
+    use mpkit_platform_client::wire::{AuditEntry, Member};
+    for db in databases() {
+        let s = start(db).await;
+        let w = world(&s).await;
+        let m = &w.merchant;
+        let members = format!("/v1/workspaces/{m}/members");
+        let one = |acct: &str| format!("/v1/workspaces/{m}/members/{acct}");
+        let delete = |token: &str, acct: &str| {
+            let (token, path) = (token.to_owned(), one(acct));
+            let s = &s;
+            async move { s.call(Method::DELETE, &path, Some(&token), None).await }
+        };
+
+        // Every member sees the list; nobody else does.
+        for token in [&w.master.1, &w.owner.1, &w.dev.1] {
+            let list: Vec<Member> = answer(s.get(&members, token).await, StatusCode::OK);
+            let mut got: Vec<(&str, &str)> = list
+                .iter()
+                .map(|x| (x.account_id.as_str(), x.role.as_str()))
+                .collect();
+            got.sort_unstable();
+            let mut want = vec![
+                (w.master.0.as_str(), "master"),
+                (w.owner.0.as_str(), "owner"),
+                (w.dev.0.as_str(), "developer"),
+                (w.dev2.0.as_str(), "developer"),
+            ];
+            want.sort_unstable();
+            assert_eq!(got, want, "{db}");
+            assert!(list.iter().all(|x| &x.workspace == m));
+        }
+        let before = s.audit_count().await;
+        refused(
+            &s,
+            StatusCode::NOT_FOUND,
+            s.get(&members, &w.other.1).await,
+            "non-member lists",
+        )
+        .await;
+        refused(
+            &s,
+            StatusCode::UNAUTHORIZED,
+            s.call(Method::GET, &members, None, None).await,
+            "no token",
+        )
+        .await;
+
+        // Only a Master removes; non-members learn nothing; the last Master stays.
+        refused(
+            &s,
+            StatusCode::FORBIDDEN,
+            delete(&w.owner.1, &w.dev.0).await,
+            "owner removes",
+        )
+        .await;
+        refused(
+            &s,
+            StatusCode::FORBIDDEN,
+            delete(&w.dev.1, &w.dev2.0).await,
+            "developer removes",
+        )
+        .await;
+        refused(
+            &s,
+            StatusCode::FORBIDDEN,
+            delete(&w.dev.1, &w.dev.0).await,
+            "developer removes self",
+        )
+        .await;
+        refused(
+            &s,
+            StatusCode::NOT_FOUND,
+            delete(&w.other.1, &w.dev.0).await,
+            "non-member removes",
+        )
+        .await;
+        refused(
+            &s,
+            StatusCode::NOT_FOUND,
+            delete(&w.master.1, &w.other.0).await,
+            "not a member",
+        )
+        .await;
+        refused(
+            &s,
+            StatusCode::CONFLICT,
+            delete(&w.master.1, &w.master.0).await,
+            "the last Master",
+        )
+        .await;
+        refused(
+            &s,
+            StatusCode::CONFLICT,
+            s.call(
+                Method::PATCH,
+                &one(&w.master.0),
+                Some(&w.master.1),
+                Some(serde_json::json!({"role": "owner"})),
+            )
+            .await,
+            "the last Master steps down",
+        )
+        .await;
+        assert_eq!(s.audit_count().await, before, "{db}: nothing was written");
+
+        // The assigned developer is removed: audited; applies on their next call.
+        let (st, _) = s.get(&format!("/v1/apps/{APP}"), &w.dev.1).await;
+        assert_eq!(st, StatusCode::OK);
+        let gone: Member = answer(delete(&w.master.1, &w.dev.0).await, StatusCode::OK);
+        assert_eq!(
+            gone,
+            Member {
+                workspace: m.clone(),
+                account_id: w.dev.0.clone(),
+                role: "developer".into()
+            }
+        );
+        let (_, log) = s
+            .get(
+                &format!("/v1/audit?object=workspace:{m}/member:{}", w.dev.0),
+                &s.admin,
+            )
+            .await;
+        let log: Vec<AuditEntry> = wire(&log);
+        let last = log.last().expect("audited");
+        assert_eq!(
+            (
+                last.action.as_str(),
+                last.actor.as_str(),
+                &last.before,
+                &last.after
+            ),
+            (
+                "member.remove",
+                w.master.0.as_str(),
+                &Some(json!({"role": "developer", "assignments": [APP]})),
+                &None
+            ),
+            "{db}"
+        );
+        refused(
+            &s,
+            StatusCode::NOT_FOUND,
+            s.get(&format!("/v1/apps/{APP}"), &w.dev.1).await,
+            "removed developer reads",
+        )
+        .await;
+        refused(
+            &s,
+            StatusCode::NOT_FOUND,
+            upload(&s, &w.dev.1, APP, "1.0.0", 1, &w.key).await,
+            "removed developer uploads",
+        )
+        .await;
+        refused(
+            &s,
+            StatusCode::NOT_FOUND,
+            s.get(&members, &w.dev.1).await,
+            "removed developer lists",
+        )
+        .await;
+        refused(
+            &s,
+            StatusCode::NOT_FOUND,
+            delete(&w.master.1, &w.dev.0).await,
+            "removed twice",
+        )
+        .await;
+        // Invited back, they start without the old assignment.
+        let (st, v) = s
+            .post(
+                &members,
+                &w.master.1,
+                json!({"accountId": w.dev.0, "role": "developer"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+        let apps: Vec<mpkit_platform_client::wire::App> = answer(
+            s.get(&format!("/v1/workspaces/{m}/apps"), &w.dev.1).await,
+            StatusCode::OK,
+        );
+        assert!(apps.is_empty(), "{db}: {apps:?}");
+
+        // With a second Master, a Master may leave; then that one is the last.
+        let (st, v) = s
+            .call(
+                Method::PATCH,
+                &one(&w.owner.0),
+                Some(&w.master.1),
+                Some(json!({"role": "master"})),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let gone: Member = answer(delete(&w.master.1, &w.master.0).await, StatusCode::OK);
+        assert_eq!(gone.role, "master");
+        refused(
+            &s,
+            StatusCode::NOT_FOUND,
+            s.get(&members, &w.master.1).await,
+            "the Master who left",
+        )
+        .await;
+        refused(
+            &s,
+            StatusCode::CONFLICT,
+            delete(&w.owner.1, &w.owner.0).await,
+            "the new last Master",
+        )
+        .await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_openapi_document_describes_every_answer() {
+    let s = start("sqlite").await;
+    let (st, doc) = s.call(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(st, StatusCode::OK);
+    let schemas = doc["components"]["schemas"].as_object().expect("schemas");
+    for name in [
+        "AccountCreated",
+        "Me",
+        "Workspace",
+        "Member",
+        "KeyRegistered",
+        "App",
+        "IsvAuthorization",
+        "Revoked",
+        "TargetApp",
+        "ReviewerAdded",
+        "Assignment",
+        "AppDetail",
+        "VersionUploaded",
+        "VersionInfo",
+        "ReleaseStarted",
+        "Release",
+        "StateChanged",
+        "TestersReplaced",
+        "StableChanged",
+        "Explanation",
+        "DryRunResult",
+        "AuditEntry",
+        "InboxMessage",
+        "Signed",
+        "ApiErrorBody",
+        "NewWebhook",
+        "Webhook",
+        "WebhookCreated",
+        "WebhookDelivery",
+        "WebhookAttempt",
+        "WebhookPayload",
+    ] {
+        assert!(schemas.contains_key(name), "{name} is in the components");
+    }
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            let responses = op["responses"].as_object().expect("responses");
+            let success: Vec<&Value> = responses
+                .iter()
+                .filter(|(code, _)| code.starts_with('2'))
+                .map(|(_, r)| r)
+                .collect();
+            assert!(!success.is_empty(), "{method} {path} documents its success");
+            for r in success {
+                let content = r["content"].as_object();
+                let content = content.unwrap_or_else(|| panic!("{method} {path}: no body: {r}"));
+                for (mime, media) in content {
+                    let schema = &media["schema"];
+                    assert!(schema.is_object(), "{method} {path} {mime}: no schema");
+                    // A JSON answer names its wire type (or an array of it), and that type is documented.
+                    if mime == "application/json" && path != "/v1/trust/root.json" {
+                        let reference = schema["$ref"]
+                            .as_str()
+                            .or_else(|| schema["items"]["$ref"].as_str())
+                            .unwrap_or_else(|| panic!("{method} {path}: {schema}"));
+                        let name = reference.trim_start_matches("#/components/schemas/");
+                        assert!(schemas.contains_key(name), "{method} {path}: {name}");
+                    }
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked >= 41, "{checked}");
+}

@@ -17,6 +17,8 @@ pub struct Srv {
     pub http: reqwest::Client,
     pub platform: Arc<Platform>,
     pub tmp: tempfile::TempDir,
+    /// How it was opened (a second instance opens the same database and storage).
+    pub config: Config,
 }
 
 /// Which databases to run against: SQLite always, PostgreSQL when configured.
@@ -55,14 +57,29 @@ async fn fresh_postgres() -> String {
 }
 
 pub async fn start(db: &str) -> Srv {
+    start_with(db, |_| {}).await
+}
+
+/// A fresh platform on `db`, with `adjust` applied to its configuration.
+pub async fn start_with(db: &str, adjust: impl FnOnce(&mut Config)) -> Srv {
     let tmp = tempfile::tempdir().expect("tmp");
     let mut config = Config::new(tmp.path());
     if db == "postgres" {
         config.db = fresh_postgres().await;
     }
     config.max_upload = 4 * 1024 * 1024;
-    let (platform, boot) = Platform::open(config).await.expect("platform");
+    adjust(&mut config);
+    let (platform, boot) = Platform::open(config.clone()).await.expect("platform");
     let boot = boot.expect("first start creates the admin");
+    serve(platform, boot.token, tmp, config).await
+}
+
+async fn serve(
+    platform: Arc<Platform>,
+    admin: String,
+    tmp: tempfile::TempDir,
+    config: Config,
+) -> Srv {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -73,14 +90,28 @@ pub async fn start(db: &str) -> Srv {
     });
     Srv {
         base: format!("http://{addr}"),
-        admin: boot.token,
+        admin,
         http: reqwest::Client::new(),
         platform,
         tmp,
+        config,
     }
 }
 
 impl Srv {
+    /// Another instance on the same database and storage (the same keys), with
+    /// `adjust` applied to its configuration, served on its own port.
+    pub async fn second(&self, adjust: impl FnOnce(&mut Config)) -> Srv {
+        let mut config = self.config.clone();
+        adjust(&mut config);
+        let (platform, boot) = Platform::open(config.clone())
+            .await
+            .expect("second instance");
+        assert!(boot.is_none(), "the second instance finds the admin");
+        let tmp = tempfile::tempdir().expect("tmp");
+        serve(platform, self.admin.clone(), tmp, config).await
+    }
+
     pub async fn call(
         &self,
         method: Method,
@@ -200,6 +231,27 @@ impl Srv {
         let (_, v) = self.get("/v1/audit", &self.admin).await;
         v.as_array().map_or(0, Vec::len)
     }
+}
+
+/// Decodes an answer into its shared wire type, failing on any error, and
+/// checks that the wire type encodes back to the very same JSON (nothing
+/// dropped, renamed or added), so the server and the shared types cannot drift.
+pub fn wire<T: serde::de::DeserializeOwned + serde::Serialize>(v: &Value) -> T {
+    let name = std::any::type_name::<T>();
+    let t: T = serde_json::from_value(v.clone())
+        .unwrap_or_else(|e| panic!("the answer does not decode as {name}: {e}: {v}"));
+    let back = serde_json::to_value(&t).expect("encode");
+    assert_eq!(&back, v, "{name} encodes the answer differently");
+    t
+}
+
+/// Asserts an answer's status and decodes it into its wire type (see [`wire`]).
+pub fn answer<T: serde::de::DeserializeOwned + serde::Serialize>(
+    call: (StatusCode, Value),
+    status: StatusCode,
+) -> T {
+    assert_eq!(call.0, status, "{}", call.1);
+    wire(&call.1)
 }
 
 /// Writes a one-page mini program and packs it with `key` as `version`/`build`.
@@ -368,5 +420,104 @@ pub async fn world(s: &Srv) -> World {
         key,
         isv_key,
         isv_auth,
+    }
+}
+
+/// Uploads a version of `app` signed with `key`.
+pub async fn upload_version(
+    s: &Srv,
+    token: &str,
+    app: &str,
+    version: &str,
+    build: u64,
+    key: &SecretKey,
+) -> (StatusCode, Value) {
+    let b = bundle(
+        s.tmp.path(),
+        app,
+        version,
+        build,
+        key,
+        json!({"jsapi": ["getLocation"], "scopes": ["scope.location"]}),
+    );
+    s.raw(Method::POST, &format!("/v1/apps/{app}/versions"), token, b)
+        .await
+}
+
+/// Uploads `version` of APP and takes a release of it to review; its id.
+pub async fn to_review(s: &Srv, w: &World, version: &str, build: u64) -> String {
+    let (st, v) = upload_version(s, &w.dev.1, APP, version, build, &w.key).await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let t = &w.owner.1;
+    let (st, v) = s
+        .post(
+            &format!("/v1/apps/{APP}/releases"),
+            t,
+            json!({"targetApp": TARGET, "version": version}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::CREATED, "{v}");
+    let id = v["id"].as_str().expect("id").to_owned();
+    let (st, v) = s
+        .post(
+            &format!("/v1/releases/{id}/compat-report"),
+            t,
+            json!({"passed": 1}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (st, v) = s
+        .post(&format!("/v1/releases/{id}/apply"), t, json!({}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    id
+}
+
+/// Approves a release and releases it to everyone.
+pub async fn approve_and_release(s: &Srv, w: &World, id: &str) {
+    let (st, v) = s
+        .post(
+            &format!("/v1/releases/{id}/review"),
+            &w.reviewer.1,
+            json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (st, v) = s
+        .post(&format!("/v1/releases/{id}/full"), &w.owner.1, json!({}))
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+}
+
+/// The resolve answer's payload for APP in TARGET (the signature is the API tests' business).
+pub async fn resolved(s: &Srv, user: &str) -> mpkit_platform_client::wire::ResolveAnswer {
+    let (st, v) = s
+        .call(
+            Method::GET,
+            &format!("/v1/resolve?app={APP}&targetApp={TARGET}&user={user}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let signed: mpkit_platform_client::wire::Signed = serde_json::from_value(v).expect("signed");
+    serde_json::from_str(&signed.payload).expect("payload")
+}
+
+/// Waits up to `limit` for `cond`, checking every 20 ms; whether it held.
+pub async fn eventually<F, Fut>(limit: std::time::Duration, mut cond: F) -> bool
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let end = tokio::time::Instant::now() + limit;
+    loop {
+        if cond().await {
+            return true;
+        }
+        if tokio::time::Instant::now() >= end {
+            return false;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
