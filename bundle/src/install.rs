@@ -256,6 +256,62 @@ impl Store {
         Ok(m)
     }
 
+    /// The apps with at least one installed version, sorted.
+    pub fn apps(&self) -> Result<Vec<AppId>> {
+        let rd = fs::read_dir(&self.root).map_err(|e| Error::io("list", &self.root, e))?;
+        let mut out: Vec<AppId> = rd
+            .filter_map(|e| e.ok())
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .filter_map(|e| e.file_name().to_str().and_then(|s| AppId::new(s).ok()))
+            .collect();
+        out.retain(|a| self.versions(a).is_ok_and(|v| !v.is_empty()));
+        out.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        Ok(out)
+    }
+
+    /// Makes an installed `version` of `app` current; the old current becomes
+    /// the previous one. Refuses a version that is not installed.
+    pub fn set_current(&self, app: &AppId, version: &semver::Version) -> Result<()> {
+        let _lock = self.lock()?;
+        if !self.path_of(app, version).join(MANIFEST_PATH).is_file() {
+            return Err(Error::NotInstalled(format!("{app} {version}")));
+        }
+        let p = self.read_pointer(app)?;
+        self.commit(app, &p, version)?;
+        Ok(())
+    }
+
+    /// Deletes every installed version of `app`. The pointer goes first, so
+    /// an interrupted removal leaves nothing that launches half-deleted.
+    pub fn remove(&self, app: &AppId) -> Result<bool> {
+        let _lock = self.lock()?;
+        let dir = self.root.join(app.as_str());
+        if !dir.exists() {
+            return Ok(false);
+        }
+        let pointer = dir.join(POINTER);
+        match fs::remove_file(&pointer) {
+            Ok(()) => sync_dir(&dir)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(Error::io("remove", &pointer, e)),
+        }
+        fs::remove_dir_all(&dir).map_err(|e| Error::io("remove", &dir, e))?;
+        sync_dir(&self.root)?;
+        Ok(true)
+    }
+
+    /// Deletes every installed app; returns how many were removed.
+    pub fn clear(&self) -> Result<usize> {
+        let apps = self.apps()?;
+        let mut n = 0;
+        for a in &apps {
+            if self.remove(a)? {
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
     /// Makes the previous version current again (after a bad launch, say).
     pub fn rollback(&self, app: &AppId) -> Result<semver::Version> {
         let _lock = self.lock()?;

@@ -57,6 +57,8 @@ pub use crate::delegate::{HostDelegate, NoDelegate};
 pub enum LaunchSource {
     /// The current installed version of this app in the host's store.
     Installed(AppId),
+    /// One installed version of this app, current or not.
+    InstalledVersion(AppId, semver::Version),
     /// A bundle file: verified against the host's trust and installed first.
     Bundle(PathBuf),
     /// A mini program directory, packed and signed with a throwaway key (dev mode only).
@@ -301,6 +303,11 @@ impl Host {
         &self.store
     }
 
+    /// What this host trusts.
+    pub fn trust(&self) -> &Trust {
+        &self.trust
+    }
+
     /// Verifies and installs a bundle file; the last good version is kept.
     pub fn install(
         &self,
@@ -322,11 +329,21 @@ impl Host {
         surface: S,
     ) -> Result<AppHandle<S>, HostError> {
         let (app, dir, permissions) = match source {
-            LaunchSource::Installed(app) => {
-                let version = self
-                    .store
-                    .current(&app)?
-                    .ok_or_else(|| HostError::NotInstalled(app.to_string()))?;
+            LaunchSource::Installed(_) | LaunchSource::InstalledVersion(..) => {
+                let (app, version) = match source {
+                    LaunchSource::InstalledVersion(app, v) => (app, v),
+                    LaunchSource::Installed(app) => {
+                        let v = self
+                            .store
+                            .current(&app)?
+                            .ok_or_else(|| HostError::NotInstalled(app.to_string()))?;
+                        (app, v)
+                    }
+                    _ => unreachable!("matched above"),
+                };
+                if !self.store.path_of(&app, &version).is_dir() {
+                    return Err(HostError::NotInstalled(format!("{app} {version}")));
+                }
                 // Re-verified at every launch: a tree changed on disk never runs.
                 let manifest = self.store.check_installed(&app, &version, &self.trust)?;
                 let dir = self.store.path_of(&app, &version);

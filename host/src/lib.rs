@@ -16,3 +16,4 @@ pub mod logic;
 pub mod render;
 pub mod runtime;
 pub mod surface;
+pub mod update;

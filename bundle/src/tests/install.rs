@@ -220,3 +220,49 @@ fn oversized_file_is_refused_before_reading() {
         .expect_err("too big");
     assert!(matches!(err, Error::ArchiveTooLarge { size, .. } if size == 64 * 1024 * 1024));
 }
+
+#[test]
+fn package_management_lists_switches_removes_and_clears() {
+    let fx = Fixture::new();
+    let (_d, store) = store_with_v1(&fx);
+    store
+        .install(
+            &fx.bundle("2.0.0"),
+            &fx.trust(),
+            &Expected::any(),
+            &Caps::default(),
+        )
+        .expect("v2");
+    // Something that is not an app, and an app directory with nothing in it.
+    std::fs::create_dir_all(store.root().join("userdata")).expect("dir");
+    std::fs::create_dir_all(store.root().join("2021000000000009")).expect("dir");
+    assert_eq!(store.apps().expect("apps"), vec![app()]);
+
+    store
+        .set_current(&app(), &Version::new(1, 0, 0))
+        .expect("switch back");
+    assert_eq!(
+        store.current(&app()).expect("current"),
+        Some(Version::new(1, 0, 0))
+    );
+    let err = store
+        .set_current(&app(), &Version::new(9, 0, 0))
+        .expect_err("not installed");
+    assert!(matches!(err, Error::NotInstalled(_)), "{err}");
+    assert_eq!(
+        store.current(&app()).expect("current"),
+        Some(Version::new(1, 0, 0)),
+        "a refused switch changes nothing"
+    );
+
+    let other = AppId::new("2021000000000002").expect("app");
+    assert!(!store.remove(&other).expect("absent"));
+    assert!(store.remove(&app()).expect("removed"));
+    assert!(!store.root().join(APP).exists());
+    assert_eq!(store.current(&app()).expect("current"), None);
+    assert!(store.root().join("userdata").is_dir(), "only apps go");
+
+    let (_d2, store) = store_with_v1(&fx);
+    assert_eq!(store.clear().expect("clear"), 1);
+    assert!(store.apps().expect("apps").is_empty());
+}
