@@ -164,6 +164,543 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: RolloutCommand,
     },
+    /// Check a platform token with GET /v1/me and store it with its server (mode 0600).
+    ///
+    /// The file is `credentials.json` in $MPKIT_CONFIG_DIR, else $XDG_CONFIG_HOME/mpkit,
+    /// else ~/.config/mpkit. MPKIT_SERVER and MPKIT_TOKEN override it for every command
+    /// (the stored token is only sent to the stored server).
+    Login {
+        /// The platform's base URL, e.g. https://platform.example.com.
+        #[arg(long, value_name = "URL")]
+        server: String,
+        /// An API token of your account (a CI job may set MPKIT_TOKEN instead).
+        #[arg(long, value_name = "TOKEN")]
+        token: String,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
+    /// Remove the stored server and token.
+    Logout {
+        #[command(flatten)]
+        fmt: Fmt,
+    },
+    /// Platform accounts (admins).
+    Account {
+        #[command(flatten)]
+        fmt: GlobalFmt,
+        #[command(subcommand)]
+        command: AccountCommand,
+    },
+    /// Merchant and ISV workspaces.
+    Workspace {
+        #[command(flatten)]
+        fmt: GlobalFmt,
+        #[command(subcommand)]
+        command: WorkspaceCommand,
+    },
+    /// Workspace members, their roles, and Developers' assignments.
+    Member {
+        #[command(flatten)]
+        fmt: GlobalFmt,
+        #[command(subcommand)]
+        command: MemberCommand,
+    },
+    /// Authorize an ISV workspace to act on a merchant's mini programs.
+    Isv {
+        #[command(flatten)]
+        fmt: GlobalFmt,
+        #[command(subcommand)]
+        command: IsvCommand,
+    },
+    /// Developer keys that uploads must be signed with.
+    Key {
+        #[command(flatten)]
+        fmt: GlobalFmt,
+        #[command(subcommand)]
+        command: KeyCommand,
+    },
+    /// Mini programs on the platform.
+    App {
+        #[command(flatten)]
+        fmt: GlobalFmt,
+        #[command(subcommand)]
+        command: AppCommand,
+    },
+    /// Uploaded versions of a mini program.
+    Version {
+        #[command(flatten)]
+        fmt: GlobalFmt,
+        #[command(subcommand)]
+        command: VersionCommand,
+    },
+    /// The release workflow: start, report, apply, review, pilot, grayscale, full, rollback.
+    ///
+    /// Every subcommand after `start` names its release with --release ID, or with
+    /// --app A --target T for the one open release of A in T (not released, cancelled
+    /// or rejected).
+    Release {
+        #[command(flatten)]
+        fmt: GlobalFmt,
+        #[command(subcommand)]
+        command: ReleaseCommand,
+    },
+    /// Target (super) apps and their reviewers.
+    Target {
+        #[command(flatten)]
+        fmt: GlobalFmt,
+        #[command(subcommand)]
+        command: TargetCommand,
+    },
+    /// Download the QR code that launches a mini program in a target app (or a pilot's trial code).
+    Qrcode {
+        /// The mini program.
+        #[arg(long)]
+        app: String,
+        /// The target app.
+        #[arg(long)]
+        target: String,
+        /// A release in pilot testing: its trial code.
+        #[arg(long, value_name = "ID")]
+        release: Option<String>,
+        /// Image format; default from --out's extension (.png), else svg.
+        #[arg(long, value_enum)]
+        format: Option<QrFormat>,
+        /// Where to write the image.
+        #[arg(long)]
+        out: PathBuf,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
+    /// Ask the platform which version a user gets (GET /v1/resolve); verify it with --root.
+    Resolve {
+        /// The mini program.
+        #[arg(long)]
+        app: String,
+        /// The target app.
+        #[arg(long)]
+        target: String,
+        /// The user id.
+        #[arg(long)]
+        user: String,
+        /// Verify the signed answer against this root's policy role (further roots are rotations).
+        #[arg(long = "root", value_name = "root.json", num_args = 1..)]
+        root: Vec<PathBuf>,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
+    /// Why a user gets the version they get.
+    Explain {
+        /// The mini program.
+        #[arg(long)]
+        app: String,
+        /// The target app.
+        #[arg(long)]
+        target: String,
+        /// The user id.
+        #[arg(long)]
+        user: String,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
+    /// Your notifications (review decisions of your releases).
+    Inbox {
+        #[command(flatten)]
+        fmt: Fmt,
+    },
+    /// The platform's audit log (admins).
+    Audit {
+        /// Only the records of this object, e.g. release:ID or app:APPID.
+        #[arg(long)]
+        object: Option<String>,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AccountCommand {
+    /// Create an account and print its API token (shown once).
+    Create {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum WorkspaceCommand {
+    /// Create a workspace; you become its Master.
+    Create {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// Merchant (owns mini programs) or ISV (develops them for merchants).
+        #[arg(long, value_enum)]
+        kind: WorkspaceKind,
+    },
+    /// The workspaces you are a member of, and your role in each.
+    List,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum MemberCommand {
+    /// Add an account to a workspace with a role (Master).
+    Add {
+        /// The workspace id.
+        #[arg(long)]
+        workspace: String,
+        /// The account id.
+        #[arg(long)]
+        account: String,
+        /// Its role.
+        #[arg(long, value_enum)]
+        role: MemberRole,
+    },
+    /// Change a member's role (Master).
+    Role {
+        /// The workspace id.
+        #[arg(long)]
+        workspace: String,
+        /// The account id.
+        #[arg(long)]
+        account: String,
+        /// The new role.
+        #[arg(long, value_enum)]
+        role: MemberRole,
+    },
+    /// Assign a mini program to a Developer.
+    Assign {
+        /// The mini program.
+        #[arg(long)]
+        app: String,
+        /// The Developer's account id.
+        #[arg(long)]
+        account: String,
+    },
+    /// Remove a member from a workspace (Master; the last Master stays).
+    Remove {
+        /// The workspace id.
+        #[arg(long)]
+        workspace: String,
+        /// The account id.
+        #[arg(long)]
+        account: String,
+    },
+    /// A workspace's members and their roles.
+    List {
+        /// The workspace id.
+        #[arg(long)]
+        workspace: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum IsvCommand {
+    /// Let an ISV workspace act on one or all of a merchant's mini programs (merchant Master).
+    Authorize {
+        /// The merchant workspace.
+        #[arg(long)]
+        workspace: String,
+        /// The ISV workspace.
+        #[arg(long, value_name = "ISV_WS")]
+        isv: String,
+        /// One mini program; all of the merchant's when absent.
+        #[arg(long)]
+        app: Option<String>,
+        /// Allowed actions, comma-separated.
+        #[arg(long, value_enum, value_delimiter = ',', required = true)]
+        actions: Vec<IsvAction>,
+    },
+    /// Revoke an authorization; it applies on the ISV's next call.
+    Revoke {
+        /// The authorization id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeyCommand {
+    /// Register a developer public key (the KEY.pub of `mpkit keygen`) with a workspace.
+    Register {
+        /// The workspace id.
+        #[arg(long)]
+        workspace: String,
+        /// The public key file (PEM or 64 hex digits).
+        #[arg(long, value_name = "KEY.pub")]
+        key: PathBuf,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum AppCommand {
+    /// Create a mini program in a merchant workspace.
+    Create {
+        /// The merchant workspace that owns it.
+        #[arg(long)]
+        workspace: String,
+        /// Its appId (16 digits).
+        #[arg(long)]
+        app_id: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// The ISV workspace that develops it (third-party).
+        #[arg(long, value_name = "ISV_WS")]
+        developer: Option<String>,
+    },
+    /// The mini programs a workspace owns or develops that you can see.
+    List {
+        /// The workspace id.
+        #[arg(long)]
+        workspace: String,
+    },
+    /// A mini program with its versions and releases.
+    Show {
+        /// The appId.
+        app: String,
+    },
+    /// Take a mini program down from a target app (ends any pilot or grayscale).
+    Takedown {
+        /// The appId.
+        app: String,
+        /// The target app.
+        #[arg(long)]
+        target: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum VersionCommand {
+    /// Upload a developer-signed bundle (its appId comes from the manifest).
+    Upload {
+        /// The bundle, from `mpkit pack`.
+        bundle: PathBuf,
+    },
+    /// The uploaded versions of a mini program.
+    List {
+        /// The appId.
+        #[arg(long)]
+        app: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReleaseCommand {
+    /// Start a release of an uploaded version into a target app (builds its package).
+    Start {
+        /// The appId.
+        #[arg(long)]
+        app: String,
+        /// The target app.
+        #[arg(long)]
+        target: String,
+        /// An uploaded version.
+        #[arg(long)]
+        version: String,
+    },
+    /// Attach a compatibility report (a JSON file).
+    CompatReport {
+        /// The report.
+        file: PathBuf,
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Apply for release (needs a compatibility report).
+    Apply {
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Approve a release in review (a reviewer of the target app).
+    Approve {
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Reject a release in review, with a reason (a reviewer of the target app).
+    Reject {
+        /// Why; the release's creator sees it.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Pilot testers.
+    Testers {
+        #[command(subcommand)]
+        command: TestersCommand,
+    },
+    /// Complete pilot testing, or cancel the release while in pilot.
+    Pilot {
+        /// complete: the pilot passed; cancel: cancel the release.
+        action: PilotAction,
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Start or raise the grayscale to PERCENT (0.01% steps, only up), e.g. 20 or 12.5.
+    Gray {
+        /// The percentage.
+        percent: String,
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Release to everyone.
+    Full {
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Cancel the release (also ends a pilot or a grayscale).
+    Cancel {
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Make a version that was fully released before the stable one again.
+    Rollback {
+        /// The appId.
+        #[arg(long)]
+        app: String,
+        /// The target app.
+        #[arg(long)]
+        target: String,
+        /// The version to return to.
+        #[arg(long, value_name = "VERSION")]
+        to: String,
+    },
+    /// A release and its state. With --app/--target and no open release, the latest one there.
+    Status {
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TestersCommand {
+    /// Add testers: on an approved release this starts the pilot with them. In pilot,
+    /// the platform has no merge: the given testers REPLACE the list (as `update` does).
+    Add {
+        #[command(flatten)]
+        source: TesterSource,
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Replace the tester list of a release in pilot from a file; rejected lines are printed.
+    Update {
+        /// One user id per line, or CSV with the id in the first column.
+        #[arg(long)]
+        file: PathBuf,
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+pub(crate) struct TesterSource {
+    /// A tester's user id (repeat).
+    #[arg(long = "user", value_name = "ID", num_args = 1..)]
+    pub(crate) users: Vec<String>,
+    /// A tester file: one id per line, or CSV with the id in the first column.
+    #[arg(long)]
+    pub(crate) file: Option<PathBuf>,
+}
+
+/// Which release: --release ID, or --app and --target for the one open release there.
+#[derive(Debug, Args)]
+#[group(id = "which_release", required = true, multiple = true)]
+pub(crate) struct ReleaseSel {
+    /// The release id.
+    #[arg(long, value_name = "ID", conflicts_with_all = ["app", "target"])]
+    pub(crate) release: Option<String>,
+    /// With --target: the one open release of this mini program in that target app.
+    #[arg(long, requires = "target")]
+    pub(crate) app: Option<String>,
+    /// With --app: the target app.
+    #[arg(long, requires = "app")]
+    pub(crate) target: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum TargetCommand {
+    /// Add a target app with the JSAPI permissions it allows (admins).
+    Create {
+        /// Its id, e.g. demo.wallet.
+        #[arg(long)]
+        id: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// JSAPI permission keys it allows, comma-separated (e.g. request,tradePay).
+        #[arg(long, value_delimiter = ',')]
+        allow: Vec<String>,
+    },
+    /// Every target app.
+    List,
+    /// The reviewers of a target app.
+    Reviewer {
+        #[command(subcommand)]
+        command: ReviewerCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ReviewerCommand {
+    /// Make an account a reviewer of a target app (admins).
+    Add {
+        /// The target app.
+        #[arg(long)]
+        target: String,
+        /// The account id.
+        #[arg(long)]
+        account: String,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum WorkspaceKind {
+    Merchant,
+    Isv,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum MemberRole {
+    Master,
+    Owner,
+    Developer,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum IsvAction {
+    Read,
+    Upload,
+    Release,
+    Manage,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PilotAction {
+    Complete,
+    Cancel,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum QrFormat {
+    Svg,
+    Png,
+}
+
+macro_rules! names {
+    ($($t:ty { $($v:ident => $s:literal),* $(,)? })*) => {$(
+        impl $t {
+            pub(crate) fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $s),* }
+            }
+        }
+    )*};
+}
+
+names! {
+    WorkspaceKind { Merchant => "merchant", Isv => "isv" }
+    MemberRole { Master => "master", Owner => "owner", Developer => "developer" }
+    IsvAction { Read => "read", Upload => "upload", Release => "release", Manage => "manage" }
+    QrFormat { Svg => "svg", Png => "png" }
 }
 
 #[derive(Debug, Subcommand)]
@@ -317,6 +854,18 @@ pub(crate) enum BenchCommand {
         #[command(flatten)]
         fmt: Fmt,
     },
+    /// The host's update path on loopback: a verified check against a bare resolve, the limited
+    /// download against a plain one, resolve-to-install against a local install.
+    Update {
+        /// Measured runs (the median is reported).
+        #[arg(long, default_value_t = 9)]
+        runs: usize,
+        /// MiB of incompressible assets in the package.
+        #[arg(long, default_value_t = 8)]
+        mb: usize,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -335,6 +884,14 @@ pub(crate) enum SignRole {
 pub(crate) struct Fmt {
     /// Print machine-readable JSON.
     #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// `--json` for a command family, accepted before or after the subcommand.
+#[derive(Debug, Args)]
+pub(crate) struct GlobalFmt {
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
     pub(crate) json: bool,
 }
 
@@ -369,7 +926,23 @@ impl Command {
             | Command::Inspect { fmt, .. }
             | Command::Install { fmt, .. }
             | Command::Run { fmt, .. }
-            | Command::Demo { fmt, .. } => fmt.json,
+            | Command::Demo { fmt, .. }
+            | Command::Login { fmt, .. }
+            | Command::Logout { fmt }
+            | Command::Qrcode { fmt, .. }
+            | Command::Resolve { fmt, .. }
+            | Command::Explain { fmt, .. }
+            | Command::Inbox { fmt }
+            | Command::Audit { fmt, .. } => fmt.json,
+            Command::Account { fmt, .. }
+            | Command::Workspace { fmt, .. }
+            | Command::Member { fmt, .. }
+            | Command::Isv { fmt, .. }
+            | Command::Key { fmt, .. }
+            | Command::App { fmt, .. }
+            | Command::Version { fmt, .. }
+            | Command::Release { fmt, .. }
+            | Command::Target { fmt, .. } => fmt.json,
             Command::Root { command } => match command {
                 RootCommand::Init { fmt, .. } | RootCommand::Rotate { fmt, .. } => fmt.json,
             },
@@ -378,7 +951,8 @@ impl Command {
                 | BenchCommand::Render { fmt, .. }
                 | BenchCommand::Runtime { fmt, .. }
                 | BenchCommand::Jsapi { fmt, .. }
-                | BenchCommand::Resolve { fmt, .. } => fmt.json,
+                | BenchCommand::Resolve { fmt, .. }
+                | BenchCommand::Update { fmt, .. } => fmt.json,
             },
             Command::Platform { .. } => false,
             Command::Rollout { command } => match command {

@@ -50,16 +50,14 @@ where
     match cmd::dispatch(cli.command, &mut o) {
         Ok(()) => EXIT_OK,
         Err(e) => {
-            let code = e
-                .chain()
-                .find_map(|c| c.downcast_ref::<mpkit_bundle::Error>())
-                .map(mpkit_bundle::Error::code)
-                .unwrap_or("failed");
+            let (code, status) = error_code(&e);
             let reason = format!("{e:#}");
             let reported = e.downcast_ref::<Reported>().is_some();
             if json && !reported {
-                let v =
-                    serde_json::json!({"ok": false, "error": {"code": code, "message": reason}});
+                let v = serde_json::json!({
+                    "ok": false,
+                    "error": {"code": code, "status": status, "message": reason},
+                });
                 let _ = writeln!(o.raw(), "{v}");
             }
             let _ = writeln!(err, "error: {reason}");
@@ -67,6 +65,49 @@ where
         }
     }
 }
+
+/// The stable code of a failure, and the HTTP status when a server answered:
+/// the CLI's own code, the platform's (`forbidden`, `conflict`, ...) or the
+/// platform client's (`unreachable`, `timeout`, ...), or the bundle's.
+fn error_code(e: &anyhow::Error) -> (String, Option<u16>) {
+    for c in e.chain() {
+        if let Some(c) = c.downcast_ref::<Coded>() {
+            return (c.code.to_owned(), None);
+        }
+        if let Some(c) = c.downcast_ref::<mpkit_platform_client::Error>() {
+            return (c.code().to_owned(), c.status());
+        }
+        if let Some(c) = c.downcast_ref::<mpkit_bundle::Error>() {
+            return (c.code().to_owned(), None);
+        }
+    }
+    ("failed".to_owned(), None)
+}
+
+/// A failure of the CLI itself with a stable code (`not_logged_in`,
+/// `no_open_release`, ...), for `--json` output.
+#[derive(Debug)]
+pub(crate) struct Coded {
+    pub(crate) code: &'static str,
+    pub(crate) message: String,
+}
+
+impl Coded {
+    pub(crate) fn err(code: &'static str, message: impl Into<String>) -> anyhow::Error {
+        anyhow::Error::new(Coded {
+            code,
+            message: message.into(),
+        })
+    }
+}
+
+impl std::fmt::Display for Coded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Coded {}
 
 /// A failure whose details the command already printed (e.g. `mpkit run --json`),
 /// so only the exit code and a stderr line remain to be given.

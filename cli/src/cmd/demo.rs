@@ -2,85 +2,85 @@
 //!
 //! A management platform starts on 127.0.0.1 with an embedded SQLite database.
 //! A merchant's developer uploads Coffee Club; it goes through the release
-//! workflow and is re-signed by the platform's publisher key. A wallet host
-//! asks which version its user gets, checks the signed answer and the pinned
-//! package, installs it, and runs it headless with the JSAPI layer. A pilot
-//! version reaches only its tester, the last good version is kept, and a
-//! tampered package is refused while the current version keeps running.
+//! workflow and is re-signed by the platform's publisher key. A wallet host's
+//! update manager asks which version its user gets, verifies the signed
+//! answer and the pinned package, installs it and launches it headless with
+//! the JSAPI layer. A pilot version reaches only its tester, the last good
+//! version is kept, and a tampered package is refused while the current
+//! version keeps running.
 
-use super::platform_api::Api;
 use crate::cli::IsolationArg;
 use crate::Output;
-use anyhow::{anyhow, ensure, Context as _, Result};
-use mpkit_bundle::{AppId, Caps, Context, Expected, PackOptions, SecretKey, Trust, TrustedRoot};
+use anyhow::{ensure, Context as _, Result};
+use mpkit_bundle::{AppId, Caps, Expected, PackOptions, SecretKey, Trust, TrustedRoot};
 use mpkit_host::apis::net::NetConfig;
 use mpkit_host::delegate::{Answers, RecordingDelegate};
 use mpkit_host::host::{Host, LaunchSource};
 use mpkit_host::logic::worker::WorkerConfig;
 use mpkit_host::runtime::Isolation;
 use mpkit_host::surface::headless::HeadlessSurface;
-use mpkit_platform_client::wire::{ResolveAnswer, Rule, Signed};
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
-use std::path::{Path, PathBuf};
+use mpkit_host::update::{verify_answer, LaunchedFrom, UpdateConfig, UpdateManager, UpdateMode};
+use mpkit_platform_client::wire::{self, Rule};
+use mpkit_platform_client::{Client, Limits};
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const TARGET: &str = "demo.wallet";
+/// Simulated users resolved before and after each release step.
+const COHORT: usize = 10_000;
 
-/// Fetches and checks a resolve answer: the policy key of the trusted root
-/// signed it, and it is about this app, target and user.
-fn resolve(api: &Api, root: &TrustedRoot, app: &str, user: &str) -> Result<ResolveAnswer> {
-    let v = api.get(
-        &format!("/v1/resolve?app={app}&targetApp={TARGET}&user={user}"),
-        "",
-    )?;
-    let signed: Signed = serde_json::from_value(v)?;
-    let (keys, _) = root
-        .role(mpkit_bundle::Role::Policy)
-        .ok_or_else(|| anyhow!("no policy role"))?;
-    let sig = hex::decode(&signed.sig)?;
-    ensure!(
-        keys.iter().any(|k| k
-            .verify(Context::Policy, signed.payload.as_bytes(), &sig)
-            .is_ok()),
-        "the resolve answer is not signed by the policy key"
-    );
-    let a: ResolveAnswer = serde_json::from_str(&signed.payload)?;
-    ensure!(
-        a.kind == "resolve" && a.app_id == app && a.target_app == TARGET && a.user == user,
-        "the answer is for someone else"
-    );
-    ensure!(a.expires > mpkit_platform::now(), "the answer has expired");
-    Ok(a)
+/// Resolves every user (16 at a time), verifies each signed answer against
+/// the root's policy keys, and counts who gets which version.
+async fn cohort_counts(
+    client: &Client,
+    policy_keys: &[mpkit_bundle::PublicKey],
+    app: &str,
+    users: &[String],
+) -> Result<BTreeMap<String, usize>> {
+    use futures_util::StreamExt as _;
+    let answers: Vec<Result<String>> = futures_util::stream::iter(users)
+        .map(|u| async move {
+            let signed = client.resolve(app, TARGET, u).await?;
+            let a = verify_answer(policy_keys, &signed, app, TARGET, u)?;
+            Ok(a.version
+                .map(|v| v.version)
+                .unwrap_or_else(|| "none".into()))
+        })
+        .buffer_unordered(16)
+        .collect()
+        .await;
+    let mut counts = BTreeMap::new();
+    for a in answers {
+        *counts.entry(a?).or_insert(0) += 1;
+    }
+    Ok(counts)
 }
 
-/// Downloads the pinned package and checks its length and sha256 before anything else.
-fn download(api: &Api, dir: &Path, app: &str, a: &ResolveAnswer) -> Result<PathBuf> {
-    let pin = a
-        .version
-        .as_ref()
-        .ok_or_else(|| anyhow!("nothing is released"))?;
-    let bytes = api
-        .http
-        .get(format!(
-            "{}/v1/packages/{app}/{TARGET}/{}",
-            api.base, pin.version
-        ))
-        .send()?
-        .bytes()?;
-    ensure!(
-        bytes.len() as u64 == pin.length,
-        "the package is not the pinned length"
-    );
-    ensure!(
-        hex::encode(Sha256::digest(&bytes)) == pin.sha256,
-        "the package is not the pinned sha256"
-    );
-    let path = dir.join(format!("{app}-{}.mpk", pin.version));
-    std::fs::write(&path, &bytes)?;
-    Ok(path)
+/// The cohorts as a compact table: one row per step, one column per version.
+fn cohort_table(rows: &[(String, BTreeMap<String, usize>)]) -> String {
+    let mut versions: Vec<&String> = rows.iter().flat_map(|(_, c)| c.keys()).collect();
+    versions.sort();
+    versions.dedup();
+    let mut header = vec![format!("users ({COHORT})")];
+    header.extend(versions.iter().map(|v| v.to_string()));
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|(label, c)| {
+            let mut r = vec![label.clone()];
+            r.extend(
+                versions
+                    .iter()
+                    .map(|v| c.get(*v).copied().unwrap_or(0).to_string()),
+            );
+            r
+        })
+        .collect();
+    let header: Vec<&str> = header.iter().map(String::as_str).collect();
+    crate::output::table(&header, &body)
 }
 
 pub(crate) fn run(
@@ -108,12 +108,12 @@ pub(crate) fn run(
 
     // 1. The platform, on loopback, on embedded SQLite.
     let local = super::platform_api::LocalPlatform::start(&work.join("platform"))?;
-    let (rt, api, admin, addr) = (local.rt, local.api, local.admin, local.addr);
-    let root_bytes = api
-        .http
-        .get(format!("{}/v1/trust/root.json", api.base))
-        .send()?
-        .bytes()?;
+    let (rt, addr) = (local.rt, local.addr);
+    let io = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let admin = Client::new(&format!("http://{addr}"), Some(local.admin))?;
+    let root_bytes = io.block_on(admin.root_json())?;
     std::fs::write(work.join("root.json"), &root_bytes)?;
     let root = TrustedRoot::load(&root_bytes, time::OffsetDateTime::now_utc())?;
     o.line(format!(
@@ -122,54 +122,69 @@ pub(crate) fn run(
         root.version()
     ))?;
 
-    // 2. Accounts, a merchant workspace, a target app with a reviewer, a developer key.
-    let merchant = api.post("/v1/accounts", &admin, json!({"name": "Coffee Co master"}))?;
-    let reviewer = api.post(
-        "/v1/accounts",
-        &admin,
-        json!({"name": "Demo Wallet reviewer"}),
-    )?;
-    let (mt, rt_token) = (
-        merchant["token"].as_str().unwrap_or_default().to_owned(),
-        reviewer["token"].as_str().unwrap_or_default().to_owned(),
-    );
-    let ws = api.post(
-        "/v1/workspaces",
-        &mt,
-        json!({"name": "Coffee Co", "kind": "merchant"}),
-    )?;
-    let ws = ws["id"].as_str().unwrap_or_default().to_owned();
+    // 2. A merchant, an ISV it authorizes over Coffee Club, a target app with a reviewer.
+    let account = |name: &str| -> Result<Client> {
+        let a = io.block_on(admin.create_account(name))?;
+        Ok(admin.with_token(a.token))
+    };
+    let merchant = account("Coffee Co master")?;
+    let isv = account("Brew Studio (ISV) master")?;
+    let reviewer_acct = io.block_on(admin.create_account("Demo Wallet reviewer"))?;
+    let reviewer = admin.with_token(reviewer_acct.token.clone());
+    let mws = io.block_on(merchant.create_workspace("Coffee Co", "merchant"))?;
+    let iws = io.block_on(isv.create_workspace("Brew Studio", "isv"))?;
     let dev_key = SecretKey::generate()?;
-    api.post(
-        &format!("/v1/workspaces/{ws}/keys"),
-        &mt,
-        json!({"publicKeyHex": dev_key.public().to_hex()}),
-    )?;
+    io.block_on(isv.register_key(&iws.id, &dev_key.public().to_hex()))?;
     let (manifest, _) = mpkit_bundle::pack_dir(&src, &dev_key, &PackOptions::default())?;
     let app = manifest.app_id.to_string();
-    api.post(
-        &format!("/v1/workspaces/{ws}/apps"),
-        &mt,
-        json!({"appId": app, "name": manifest.name}),
+    io.block_on(merchant.create_app(
+        &mws.id,
+        &wire::NewApp {
+            app_id: app.clone(),
+            name: manifest.name.clone(),
+            developer_workspace: Some(iws.id.clone()),
+        },
+    ))?;
+    let auth = io.block_on(merchant.authorize_isv(
+        &mws.id,
+        &wire::NewAuth {
+            isv_workspace: iws.id.clone(),
+            app_id: Some(app.clone()),
+            actions: vec!["read".into(), "upload".into(), "release".into()],
+        },
+    ))?;
+    io.block_on(
+        admin.create_target(&wire::NewTarget {
+            id: TARGET.into(),
+            name: "Demo Wallet".into(),
+            allowed_permissions: [
+                "request",
+                "getAuthCode",
+                "tradePay",
+                "getOpenUserInfo",
+                "scope.userInfo",
+            ]
+            .map(String::from)
+            .to_vec(),
+        }),
     )?;
-    api.post(
-        "/v1/target-apps",
-        &admin,
-        json!({"id": TARGET, "name": "Demo Wallet", "allowedPermissions": ["request", "getAuthCode", "tradePay", "getOpenUserInfo", "scope.userInfo"]}),
-    )?;
-    api.post(
-        &format!("/v1/target-apps/{TARGET}/reviewers"),
-        &admin,
-        json!({"accountId": reviewer["id"]}),
-    )?;
+    io.block_on(admin.add_reviewer(TARGET, &reviewer_acct.id))?;
     o.line(format!(
-        "[2/8] merchant workspace, target app {TARGET} with a reviewer, developer key {}",
-        dev_key.public().id()
+        "[2/8] merchant Coffee Co authorizes ISV Brew Studio over {app} ({}); target app {TARGET} with a reviewer",
+        auth.actions.join(", ")
     ))?;
 
-    // 3. Upload: developer-signed, verified by the platform; hosts in production refuse it.
-    let upload = |version: &str, build: u64| api.upload(&src, &dev_key, &app, version, build, &mt);
-    let dev_bundle = upload("1.0.0", 1)?;
+    // 3. The ISV uploads: developer-signed, verified by the platform; wallets refuse it as is.
+    let pack = |version: &str, build: u64| -> Result<Vec<u8>> {
+        let opts = PackOptions {
+            version: Some(version.parse()?),
+            build: Some(build),
+            ..PackOptions::default()
+        };
+        Ok(mpkit_bundle::pack_dir(&src, &dev_key, &opts)?.1)
+    };
+    let dev_bundle = pack("1.0.0", 1)?;
+    let up = io.block_on(isv.upload_version(&app, dev_bundle.clone().into(), None))?;
     let refused = mpkit_bundle::open(
         &dev_bundle,
         &Trust::Root(root.clone()),
@@ -178,20 +193,49 @@ pub(crate) fn run(
     )
     .err()
     .context("a developer-signed bundle must not pass production trust")?;
-    o.line(format!("[3/8] {app} 1.0.0 uploaded and verified ({} bytes); a wallet refuses the developer build itself: {refused}", dev_bundle.len()))?;
+    o.line(format!("[3/8] the ISV uploads {app} {} ({} bytes, developer key {}); a wallet refuses the developer build itself: {refused}", up.version, up.length, dev_key.public().id()))?;
 
-    // 4. The release workflow, to full release.
-    let to_approved = |version: &str| -> Result<(String, Value)> {
-        let (id, r) = api.approved_release(&app, TARGET, version, &mt, &rt_token)?;
-        Ok((id, r["permissions"].clone()))
+    // 4. The release, with the cohorts of 10,000 users before and after each step.
+    let policy_keys = root
+        .role(mpkit_bundle::Role::Policy)
+        .map(|(k, _)| k)
+        .unwrap_or_default();
+    let users: Vec<String> = (0..COHORT).map(|i| format!("user-{i:05}")).collect();
+    let testers: Vec<String> = users[..3].to_vec();
+    let mut cohorts: Vec<(String, BTreeMap<String, usize>)> = Vec::new();
+    let mut cohort = |label: &str| -> Result<()> {
+        let counts = io.block_on(cohort_counts(&admin, &policy_keys, &app, &users))?;
+        cohorts.push((label.to_owned(), counts));
+        Ok(())
     };
-    let (first, perms) = to_approved("1.0.0")?;
-    api.post(&format!("/v1/releases/{first}/full"), &mt, json!({}))?;
-    o.line(format!(
-        "[4/8] release {first}: package re-signed by the publisher (approved {}; not allowed here {}), reviewed, fully released",
-        perms["approved"]["jsapi"], perms["notAllowedByTargetApp"]
+    cohort("before the release")?;
+    let r = io.block_on(isv.start_release(
+        &app,
+        &wire::NewRelease {
+            target_app: TARGET.into(),
+            version: "1.0.0".into(),
+            basic_info: Some(json!({"notes": "First release"})),
+        },
     ))?;
-
+    let report = json!({"suite": "mpkit", "passed": 1, "failed": 0});
+    io.block_on(isv.compat_report(&r.id, &report))?;
+    io.block_on(isv.apply(&r.id))?;
+    io.block_on(reviewer.approve(&r.id))?;
+    cohort("approved")?;
+    io.block_on(isv.start_pilot(&r.id, &testers))?;
+    cohort("pilot, 3 testers")?;
+    io.block_on(isv.complete_pilot(&r.id))?;
+    io.block_on(isv.grayscale(&r.id, "20"))?;
+    cohort("grayscale 20%")?;
+    io.block_on(isv.full(&r.id))?;
+    cohort("full release")?;
+    o.line(format!(
+        "[4/8] release {}: compatibility report, applied, approved by the reviewer (approved {:?}), pilot with {}, grayscale 20%, full release",
+        r.id,
+        r.permissions.approved["jsapi"],
+        testers.join(", ")
+    ))?;
+    o.line(cohort_table(&cohorts))?;
     // 5. The wallet: resolve for alice, check the signature and the pin, install.
     let store = work.join("wallet");
     let delegate = Rc::new(RecordingDelegate::new(Answers::default()));
@@ -215,30 +259,36 @@ pub(crate) fn run(
             ..NetConfig::default()
         })
         .build()?;
-    let a = resolve(&api, &root, &app, "alice")?;
-    ensure!(
-        a.rule == Rule::Stable,
-        "alice should get the stable version"
-    );
-    let path = download(&api, &work, &app, &a)?;
-    let t = Instant::now();
+    // The wallet's update manager: resolve, verify the signed answer against
+    // the root's policy key, download the pinned package, verify, install, launch.
+    let tester = testers[0].clone();
+    let updates = UpdateManager::new(&host, UpdateConfig::new(admin.base().to_owned(), TARGET))?;
     let app_id = AppId::new(app.clone())?;
-    host.install(&path, &Expected::app(app_id.clone()))?;
+    let t = Instant::now();
+    let launched = updates.launch(
+        &host,
+        &app_id,
+        &tester,
+        Default::default(),
+        UpdateMode::Sync,
+        HeadlessSurface::new,
+    )?;
+    ensure!(
+        matches!(launched.from, LaunchedFrom::Updated { .. }),
+        "the tester's first launch should install: {:?}",
+        launched.from
+    );
+    let a = updates.check(&app_id, &tester)?;
     o.line(format!(
-        "[5/8] alice resolves to {} ({:?}, policy seq {}), signed answer and pinned package checked, installed in {:.1} ms",
-        a.version.as_ref().map(|v| v.version.as_str()).unwrap_or("-"),
+        "[5/8] pilot tester {tester} resolves to {} ({:?}, policy seq {}): signed answer verified, pinned package downloaded, verified, installed and launched in {:.1} ms",
+        launched.version,
         a.rule,
         a.seq,
         t.elapsed().as_secs_f64() * 1000.0
     ))?;
+    let mut h = launched.handle;
 
     // 6. Run it headless for alice, with the JSAPI layer.
-    let mut h = host.launch(
-        LaunchSource::Installed(app_id.clone()),
-        "alice",
-        Default::default(),
-        HeadlessSurface::new(),
-    )?;
     h.wait_for(".menu-item[data-id=latte]", Duration::from_secs(10))
         .map_err(anyhow::Error::msg)?;
     h.tap(".menu-item[data-id=latte]")
@@ -264,34 +314,68 @@ pub(crate) fn run(
         h.stopped()
     );
     h.close();
-    o.line(format!("[6/8] Coffee Club ran for alice: opened {title:?} on {route}, added it to the cart; my.* calls: {}", calls.join(", ")))?;
+    o.line(format!("[6/8] Coffee Club ran for {tester}: opened {title:?} on {route}, added it to the cart; my.* calls: {}", calls.join(", ")))?;
 
-    // 7. 1.0.1 in pilot testing with alice as the only tester.
-    upload("1.0.1", 2)?;
-    let (second, _) = to_approved("1.0.1")?;
-    api.post(
-        &format!("/v1/releases/{second}/pilot"),
-        &mt,
-        json!({"testers": ["alice"]}),
-    )?;
-    let pilot = resolve(&api, &root, &app, "alice")?;
-    let bob = resolve(&api, &root, &app, "bob")?;
+    // 7. 1.0.1 in pilot testing with the tester alone.
+    io.block_on(isv.upload_version(&app, pack("1.0.1", 2)?.into(), None))?;
+    let r2 = io.block_on(isv.start_release(
+        &app,
+        &wire::NewRelease {
+            target_app: TARGET.into(),
+            version: "1.0.1".into(),
+            basic_info: None,
+        },
+    ))?;
+    io.block_on(isv.compat_report(&r2.id, &report))?;
+    io.block_on(isv.apply(&r2.id))?;
+    io.block_on(reviewer.approve(&r2.id))?;
+    io.block_on(isv.start_pilot(&r2.id, std::slice::from_ref(&tester)))?;
+    let other = users[COHORT - 1].clone();
+    let pilot = updates.check(&app_id, &tester)?;
+    let bob = updates.check(&app_id, &other)?;
     ensure!(
-        pilot.rule == Rule::Pilot && bob.rule == Rule::Stable,
+        pilot.rule == Rule::Pilot && bob.rule != Rule::Pilot,
         "the pilot reaches only its tester"
     );
-    let path = download(&api, &work, &app, &pilot)?;
-    let up = host.install(&path, &Expected::app(app_id.clone()))?;
+    let up = updates.launch(
+        &host,
+        &app_id,
+        &tester,
+        Default::default(),
+        UpdateMode::Sync,
+        HeadlessSurface::new,
+    )?;
+    ensure!(
+        up.version.to_string() == "1.0.1",
+        "the tester runs the pilot version"
+    );
+    let previous = match &up.from {
+        LaunchedFrom::Updated { previous } => previous.clone().unwrap_or_default(),
+        other => anyhow::bail!("the pilot should install: {other:?}"),
+    };
+    up.handle.close();
     o.line(format!(
-        "[7/8] 1.0.1 in pilot: alice gets it ({:?}), bob stays on {} ({:?}); installed, last good {} kept",
+        "[7/8] 1.0.1 in pilot: {tester} gets it ({:?}) and it launched, {other} stays on {} ({:?}); last good {previous} kept",
         pilot.rule,
         bob.version.as_ref().map(|v| v.version.as_str()).unwrap_or("-"),
         bob.rule,
-        up.previous.as_ref().map(ToString::to_string).unwrap_or_default()
     ))?;
 
     // 8. A tampered package is refused; the current version keeps running.
-    let mut tampered = std::fs::read(&path)?;
+    // The genuine 1.0.1 package as the platform serves it, one byte changed.
+    let mut tampered = io.block_on(admin.download_package(
+        &app,
+        TARGET,
+        "1.0.1",
+        Limits {
+            max_bytes: 64 << 20,
+            expected: None,
+            min_rate: 0,
+            grace: Duration::from_secs(10),
+            stall: Duration::from_secs(10),
+        },
+        None,
+    ))?;
     let at = tampered.len() / 2;
     tampered[at] ^= 0x20;
     let bad = work.join("tampered.mpk");
@@ -307,7 +391,7 @@ pub(crate) fn run(
     );
     let mut h = host.launch(
         LaunchSource::Installed(app_id.clone()),
-        "alice",
+        &tester,
         Default::default(),
         HeadlessSurface::new(),
     )?;
@@ -328,6 +412,7 @@ pub(crate) fn run(
             "ranTitle": title,
             "jsapiCalls": calls,
             "hostEvents": delegate.events(),
+            "cohorts": cohorts.iter().map(|(label, c)| json!({"step": label, "versions": c})).collect::<Vec<_>>(),
             "pilotRule": pilot.rule,
             "bobRule": bob.rule,
             "tamperedUpdateRefused": err.to_string(),

@@ -5,12 +5,17 @@ mod bench_jsapi;
 mod bench_render;
 mod bench_resolve;
 mod bench_runtime;
+mod bench_update;
 mod bundle;
 mod demo;
+mod manage;
 mod platform;
 mod platform_api;
+mod query;
+mod release;
 mod root;
 mod run;
+mod session;
 
 use crate::cli::{BenchCommand, Command, PlatformCommand, RolloutCommand, RootCommand, TrustArgs};
 use crate::Output;
@@ -131,6 +136,37 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
                 ..
             } => platform::bucket(&salt, &user, percent.as_deref(), o),
         },
+        Command::Login { server, token, .. } => session::login(&server, &token, o),
+        Command::Logout { .. } => session::logout(o),
+        Command::Account { command, .. } => manage::account(command, o),
+        Command::Workspace { command, .. } => manage::workspace(command, o),
+        Command::Member { command, .. } => manage::member(command, o),
+        Command::Isv { command, .. } => manage::isv(command, o),
+        Command::Key { command, .. } => manage::key(command, o),
+        Command::App { command, .. } => manage::app(command, o),
+        Command::Version { command, .. } => manage::version(command, o),
+        Command::Release { command, .. } => release::release(command, o),
+        Command::Target { command, .. } => manage::target(command, o),
+        Command::Qrcode {
+            app,
+            target,
+            release,
+            format,
+            out,
+            ..
+        } => query::qrcode(&app, &target, release.as_deref(), format, &out, o),
+        Command::Resolve {
+            app,
+            target,
+            user,
+            root,
+            ..
+        } => query::resolve(&app, &target, &user, &root, o),
+        Command::Explain {
+            app, target, user, ..
+        } => query::explain(&app, &target, &user, o),
+        Command::Inbox { .. } => query::inbox(o),
+        Command::Audit { object, .. } => query::audit(object.as_deref(), o),
         Command::Bench { command } => match command {
             BenchCommand::Install {
                 runs, files, bytes, ..
@@ -144,6 +180,7 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
                 testers,
                 ..
             } => bench_resolve::resolve(seconds, connections, testers, o),
+            BenchCommand::Update { runs, mb, .. } => bench_update::update(runs, mb, o),
         },
     }
 }

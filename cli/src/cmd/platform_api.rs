@@ -105,10 +105,6 @@ impl Api {
         )?;
         Ok((id, r))
     }
-
-    pub(crate) fn get(&self, path: &str, token: &str) -> Result<Value> {
-        self.call(reqwest::Method::GET, path, token, None, None)
-    }
 }
 
 /// A platform started in this process on 127.0.0.1, on SQLite under `dir`.

@@ -1,0 +1,350 @@
+//! `mpkit release ...`: the release workflow through the typed client.
+
+use super::session::{percent, when, Session};
+use crate::cli::{PilotAction, ReleaseCommand, TestersCommand};
+use crate::output::table;
+use crate::{Coded, Output};
+use anyhow::{Context as _, Result};
+use mpkit_platform_client::{testers, wire};
+use serde_json::json;
+use std::path::Path;
+
+fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(v).context("encoding the answer")
+}
+
+/// One line for a workflow step's answer.
+fn changed_line(c: &wire::StateChanged) -> String {
+    let mut s = format!("release {}: {}", c.id, c.state);
+    if let Some(r) = &c.reason {
+        s.push_str(&format!(" (reason: {r})"));
+    }
+    if let Some(n) = c.testers {
+        s.push_str(&format!(" with {n} testers"));
+    }
+    if let Some(bp) = c.percent_bp {
+        s.push_str(&format!(" at {}%", percent(i64::from(bp))));
+    }
+    s
+}
+
+fn emit_changed(c: &wire::StateChanged, o: &mut Output<'_>) -> Result<()> {
+    o.emit(&to_json(c)?, || changed_line(c))?;
+    Ok(())
+}
+
+fn rejected_table<'a>(rows: impl Iterator<Item = (usize, &'a str, &'a str)>) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .map(|(line, text, reason)| vec![line.to_string(), text.to_owned(), reason.to_owned()])
+        .collect();
+    table(&["LINE", "TEXT", "REASON"], &rows)
+}
+
+fn read_text(path: &Path, what: &str) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    String::from_utf8(bytes).map_err(|_| {
+        Coded::err(
+            "bad_input",
+            format!("{what} {} is not UTF-8 text", path.display()),
+        )
+    })
+}
+
+pub(crate) fn release(cmd: ReleaseCommand, o: &mut Output<'_>) -> Result<()> {
+    let s = Session::open()?;
+    match cmd {
+        ReleaseCommand::Start {
+            app,
+            target,
+            version,
+        } => {
+            let req = wire::NewRelease {
+                target_app: target.clone(),
+                version: version.clone(),
+                basic_info: None,
+            };
+            let r = s.call(
+                format_args!("starting a release of {app} {version} in {target}"),
+                s.client.start_release(&app, &req),
+            )?;
+            o.emit(&to_json(&r)?, || {
+                let mut s = format!(
+                    "release {}: {} {} in {} is {}; package sha256 {} ({} bytes)",
+                    r.id,
+                    r.app_id,
+                    r.version,
+                    r.target_app,
+                    r.state,
+                    r.package.sha256,
+                    r.package.length
+                );
+                if !r.permissions.not_allowed_by_target_app.is_empty() {
+                    s.push_str(&format!(
+                        "\nnot allowed by {}: {}",
+                        r.target_app,
+                        r.permissions.not_allowed_by_target_app.join(", ")
+                    ));
+                }
+                s
+            })?;
+        }
+        ReleaseCommand::CompatReport { file, sel } => {
+            let text = read_text(&file, "the report")?;
+            let report: serde_json::Value = serde_json::from_str(&text).map_err(|e| {
+                Coded::err(
+                    "bad_input",
+                    format!("the report {} is not JSON: {e}", file.display()),
+                )
+            })?;
+            let id = s.release_id(&sel)?;
+            let c = s.call(
+                format_args!("attaching {} to release {id}", file.display()),
+                s.client.compat_report(&id, &report),
+            )?;
+            emit_changed(&c, o)?;
+        }
+        ReleaseCommand::Apply { sel } => {
+            let id = s.release_id(&sel)?;
+            let c = s.call(format_args!("applying release {id}"), s.client.apply(&id))?;
+            emit_changed(&c, o)?;
+        }
+        ReleaseCommand::Approve { sel } => {
+            let id = s.release_id(&sel)?;
+            let c = s.call(
+                format_args!("approving release {id}"),
+                s.client.approve(&id),
+            )?;
+            emit_changed(&c, o)?;
+        }
+        ReleaseCommand::Reject { reason, sel } => {
+            let id = s.release_id(&sel)?;
+            let c = s.call(
+                format_args!("rejecting release {id}"),
+                s.client.reject(&id, &reason),
+            )?;
+            emit_changed(&c, o)?;
+        }
+        ReleaseCommand::Testers { command } => testers_cmd(&s, command, o)?,
+        ReleaseCommand::Pilot { action, sel } => {
+            let id = s.release_id(&sel)?;
+            let c = match action {
+                PilotAction::Complete => s.call(
+                    format_args!("completing the pilot of release {id}"),
+                    s.client.complete_pilot(&id),
+                )?,
+                PilotAction::Cancel => {
+                    let r = s.call(format_args!("reading release {id}"), s.client.release(&id))?;
+                    if r.state != "pilot" {
+                        return Err(Coded::err(
+                            "wrong_state",
+                            format!(
+                                "release {id} is {}, not in pilot; `mpkit release cancel` cancels it in any active state",
+                                r.state
+                            ),
+                        ));
+                    }
+                    s.call(
+                        format_args!("cancelling release {id}"),
+                        s.client.cancel(&id),
+                    )?
+                }
+            };
+            emit_changed(&c, o)?;
+        }
+        ReleaseCommand::Gray { percent, sel } => {
+            let id = s.release_id(&sel)?;
+            let c = s.call(
+                format_args!("setting the grayscale of release {id} to {percent}%"),
+                s.client.grayscale(&id, &percent),
+            )?;
+            emit_changed(&c, o)?;
+        }
+        ReleaseCommand::Full { sel } => {
+            let id = s.release_id(&sel)?;
+            let c = s.call(
+                format_args!("releasing {id} to everyone"),
+                s.client.full(&id),
+            )?;
+            emit_changed(&c, o)?;
+        }
+        ReleaseCommand::Cancel { sel } => {
+            let id = s.release_id(&sel)?;
+            let c = s.call(
+                format_args!("cancelling release {id}"),
+                s.client.cancel(&id),
+            )?;
+            emit_changed(&c, o)?;
+        }
+        ReleaseCommand::Rollback { app, target, to } => {
+            let c = s.call(
+                format_args!("rolling {app} in {target} back to {to}"),
+                s.client.rollback(&app, &target, &to),
+            )?;
+            o.emit(&to_json(&c)?, || {
+                format!(
+                    "{} in {}: stable is now {} (policy seq {})",
+                    c.app_id,
+                    c.target_app,
+                    c.stable.as_deref().unwrap_or("none"),
+                    c.seq
+                )
+            })?;
+        }
+        ReleaseCommand::Status { sel } => {
+            let id = s.release_id_or_latest(&sel)?;
+            let r = s.call(format_args!("reading release {id}"), s.client.release(&id))?;
+            o.emit(&to_json(&r)?, || status_text(&r))?;
+        }
+    }
+    Ok(())
+}
+
+fn status_text(r: &wire::Release) -> String {
+    let mut s = format!(
+        "release:   {}\napp:       {}\ntarget:    {}\nversion:   {}\nstate:     {}\npackage:   sha256 {} ({} bytes)\n",
+        r.id, r.app_id, r.target_app, r.version, r.state, r.package.sha256, r.package.length
+    );
+    if let Some(g) = &r.grayscale {
+        s.push_str(&format!("grayscale: {}%\n", percent(g.percent_bp)));
+    }
+    if let Some(reason) = &r.reject_reason {
+        s.push_str(&format!("rejected:  {reason}\n"));
+    }
+    s.push_str(&format!(
+        "report:    {}\n",
+        if r.compat_report.is_some() {
+            "attached"
+        } else {
+            "none"
+        }
+    ));
+    s.push_str(&format!(
+        "created:   {}\nupdated:   {}\n",
+        when(r.created_at),
+        when(r.updated_at)
+    ));
+    s
+}
+
+fn testers_cmd(s: &Session, cmd: TestersCommand, o: &mut Output<'_>) -> Result<()> {
+    match cmd {
+        TestersCommand::Add { source, sel } => {
+            // Ids from --user go to the server as given (it refuses bad ones);
+            // a file is parsed here with the platform's own parser, and its
+            // rejected lines are reported like `update` reports them.
+            let (ids, file_text, local_rejected) = match &source.file {
+                Some(f) => {
+                    let text = read_text(f, "the tester file")?;
+                    let (ids, rejected) = testers::parse(&text);
+                    (ids, Some(text), rejected)
+                }
+                None => (source.users.clone(), None, Vec::new()),
+            };
+            let id = s.release_id(&sel)?;
+            let r = s.call(format_args!("reading release {id}"), s.client.release(&id))?;
+            match r.state.as_str() {
+                "approved" => {
+                    if ids.is_empty() {
+                        return Err(Coded::err(
+                            "bad_input",
+                            format!(
+                                "no valid tester ids; rejected lines:\n{}",
+                                rejected_table(local_rejected.iter().map(|l| (
+                                    l.line,
+                                    l.text.as_str(),
+                                    l.reason
+                                )))
+                            ),
+                        ));
+                    }
+                    let c = s.call(
+                        format_args!("starting the pilot of release {id}"),
+                        s.client.start_pilot(&id, &ids),
+                    )?;
+                    let v = json!({
+                        "id": c.id, "state": c.state, "mode": "started_pilot",
+                        "testers": c.testers, "rejected": local_rejected,
+                    });
+                    o.emit(&v, || {
+                        let mut t = format!(
+                            "release {}: pilot started with {} testers",
+                            c.id,
+                            c.testers.unwrap_or(0)
+                        );
+                        if !local_rejected.is_empty() {
+                            t.push_str(&format!(
+                                "\n{} lines rejected:\n{}",
+                                local_rejected.len(),
+                                rejected_table(local_rejected.iter().map(|l| (
+                                    l.line,
+                                    l.text.as_str(),
+                                    l.reason
+                                )))
+                            ));
+                        }
+                        t
+                    })?;
+                }
+                "pilot" => {
+                    // The platform has no merge: the list is replaced.
+                    let body = file_text.unwrap_or_else(|| ids.join("\n"));
+                    let t = s.call(
+                        format_args!("replacing the testers of release {id}"),
+                        s.client.put_testers(&id, &body),
+                    )?;
+                    emit_replaced(&t, true, o)?;
+                }
+                other => {
+                    return Err(Coded::err(
+                        "wrong_state",
+                        format!(
+                            "release {id} is {other}: testers are added to an approved release \
+                             (this starts the pilot) or to one in pilot"
+                        ),
+                    ))
+                }
+            }
+        }
+        TestersCommand::Update { file, sel } => {
+            let text = read_text(&file, "the tester file")?;
+            let id = s.release_id(&sel)?;
+            let t = s.call(
+                format_args!("replacing the testers of release {id}"),
+                s.client.put_testers(&id, &text),
+            )?;
+            emit_replaced(&t, false, o)?;
+        }
+    }
+    Ok(())
+}
+
+fn emit_replaced(t: &wire::TestersReplaced, from_add: bool, o: &mut Output<'_>) -> Result<()> {
+    let mut v = to_json(t)?;
+    if from_add {
+        v["mode"] = json!("replaced");
+    }
+    o.emit(&v, || {
+        let mut s = format!(
+            "release {}: tester list replaced, {} testers",
+            t.id, t.accepted
+        );
+        if from_add {
+            s.push_str(" (the platform has no merge: the given testers replaced the list)");
+        }
+        if t.rejected.is_empty() {
+            s.push_str("; no lines rejected");
+        } else {
+            s.push_str(&format!(
+                "\n{} lines rejected:\n{}",
+                t.rejected.len(),
+                rejected_table(t.rejected.iter().map(|l| (
+                    l.line,
+                    l.text.as_str(),
+                    l.reason.as_str()
+                )))
+            ));
+        }
+        s
+    })?;
+    Ok(())
+}
