@@ -1365,6 +1365,9 @@ async fn build_package(
 async fn start_release(AxState(p): P, c: Caller, Path(app): Path<String>, Body(b): Body) -> R {
     let a = app_access(&p.db, &c, &app, AppAction::Release).await?;
     let req: NewRelease = body(&b)?;
+    if let Some(info) = &req.basic_info {
+        check_basic_info(info)?;
+    }
     let target = sqlx::query("SELECT allowed FROM target_apps WHERE id = $1")
         .bind(&req.target_app)
         .fetch_optional(&p.db)
@@ -1610,11 +1613,9 @@ async fn attach_report(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b)
     ok(changed(&id, next))
 }
 
-#[utoipa::path(patch, path = "/v1/releases/{id}/basic-info", tag = "releases", summary = "Edit basic info (the only edit allowed once applied)", request_body = Object, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
-async fn edit_basic_info(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
-    let r = release_for(&p, &c, &id, AppAction::Release).await?;
-    let info: Value = body(&b)?;
-    let Value::Object(m) = &info else {
+/// Basic info is an object of known fields only, at start and at every edit.
+fn check_basic_info(info: &Value) -> Result<(), Error> {
+    let Value::Object(m) = info else {
         return Err(Error::BadRequest("basic info must be a JSON object".into()));
     };
     for k in m.keys() {
@@ -1627,6 +1628,14 @@ async fn edit_basic_info(AxState(p): P, c: Caller, Path(id): Path<String>, Body(
             )));
         }
     }
+    Ok(())
+}
+
+#[utoipa::path(patch, path = "/v1/releases/{id}/basic-info", tag = "releases", summary = "Edit basic info (the only edit allowed once applied)", request_body = Object, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+async fn edit_basic_info(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
+    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let info: Value = body(&b)?;
+    check_basic_info(&info)?;
     let next = step(&r, Action::EditBasicInfo)?;
     let mut tx = p.db.begin().await?;
     sqlx::query(

@@ -49,6 +49,18 @@ async fn upload(
 
 async fn release_to_review(s: &Srv, w: &World, version: &str) -> String {
     let t = &w.owner.1;
+    // Basic info with an unknown field (a state, say) is refused at start too,
+    // and no release is created.
+    let before = s.audit_count().await;
+    let (st, v) = s
+        .post(
+            &format!("/v1/apps/{APP}/releases"),
+            t,
+            json!({"targetApp": TARGET, "version": version, "basicInfo": {"state": "released"}}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(s.audit_count().await, before, "nothing was written");
     let (st, v) = s
         .post(
             &format!("/v1/apps/{APP}/releases"),

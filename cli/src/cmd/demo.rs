@@ -214,7 +214,7 @@ pub(crate) fn run(
         &wire::NewRelease {
             target_app: TARGET.into(),
             version: "1.0.0".into(),
-            basic_info: Some(json!({"notes": "First release"})),
+            basic_info: Some(json!({"releaseNotes": "First release"})),
         },
     ))?;
     let report = json!({"suite": "mpkit", "passed": 1, "failed": 0});

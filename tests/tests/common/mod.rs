@@ -1,0 +1,448 @@
+//! Shared by the end-to-end tests: a real platform on 127.0.0.1 (SQLite in a
+//! temporary directory), a faulty proxy in front of it, the release flow
+//! through the typed client, and hosts with their update managers.
+#![allow(dead_code, unreachable_pub)]
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use mpkit_bundle::{AppId, Context, PackOptions, SecretKey, Trust, TrustedRoot};
+use mpkit_host::host::Host;
+use mpkit_host::runtime::Isolation;
+use mpkit_host::surface::headless::HeadlessSurface;
+use mpkit_host::update::{UpdateConfig, UpdateError, UpdateEvent, UpdateManager, UpdateMode};
+use mpkit_platform_client::wire::{self, ResolveAnswer, Signed};
+use mpkit_platform_client::Client;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+pub const TARGET: &str = "test.wallet";
+
+/// Runs a test body on a thread with room for boa's parser in debug builds.
+pub fn big(f: impl FnOnce() + Send + 'static) {
+    let t = std::thread::Builder::new()
+        .stack_size(64 * 1024 * 1024)
+        .spawn(f)
+        .expect("spawn");
+    if let Err(p) = t.join() {
+        std::panic::resume_unwind(p);
+    }
+}
+
+/// What the proxy does to the next requests.
+#[derive(Debug, Clone, Default)]
+pub enum Fault {
+    #[default]
+    None,
+    /// Resolve answers this status with a non-platform body.
+    ResolveStatus(u16),
+    /// Every request answers this status.
+    AllStatus(u16),
+    /// Resolve never answers within the client's timeout.
+    ResolveHang,
+    /// Resolve answers this document instead of the platform's.
+    ResolveWith(String),
+    /// Packages stop after this many bytes (chunked, no length).
+    Truncate(usize),
+    /// Packages never end.
+    Endless,
+    /// Packages trickle a byte at a time.
+    Trickle,
+    /// Packages arrive with one byte flipped.
+    Flip,
+}
+
+#[derive(Clone)]
+pub struct Proxy {
+    upstream: String,
+    fault: Arc<Mutex<Fault>>,
+    resolves: Arc<AtomicUsize>,
+    hits: Arc<AtomicUsize>,
+    http: reqwest::Client,
+}
+
+pub async fn proxy(State(p): State<Proxy>, req: Request) -> Response {
+    let path = req
+        .uri()
+        .path_and_query()
+        .map(|x| x.as_str().to_owned())
+        .unwrap_or_default();
+    let fault = p.fault.lock().expect("fault").clone();
+    p.hits.fetch_add(1, Ordering::SeqCst);
+    if let Fault::AllStatus(s) = fault {
+        return (
+            axum::http::StatusCode::from_u16(s).expect("status"),
+            "overloaded",
+        )
+            .into_response();
+    }
+    if path.starts_with("/v1/resolve") {
+        p.resolves.fetch_add(1, Ordering::SeqCst);
+        match fault {
+            Fault::ResolveStatus(s) => {
+                return (
+                    axum::http::StatusCode::from_u16(s).expect("status"),
+                    "<html>upstream broke</html>",
+                )
+                    .into_response()
+            }
+            Fault::ResolveHang => {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+            }
+            Fault::ResolveWith(doc) => {
+                return ([("content-type", "application/json")], doc).into_response()
+            }
+            _ => {}
+        }
+    }
+    let upstream = p
+        .http
+        .get(format!("{}{path}", p.upstream))
+        .send()
+        .await
+        .expect("upstream");
+    let status = upstream.status();
+    let body = upstream.bytes().await.expect("upstream body");
+    if !path.starts_with("/v1/packages/") || !status.is_success() {
+        return (status, body).into_response();
+    }
+    match fault {
+        Fault::Truncate(n) => {
+            let part = body.slice(..n.min(body.len()));
+            let s = futures_util::stream::iter([Ok::<Bytes, std::io::Error>(part)]);
+            Body::from_stream(s).into_response()
+        }
+        Fault::Endless => {
+            let s = futures_util::stream::repeat_with(|| {
+                Ok::<Bytes, std::io::Error>(Bytes::from(vec![0u8; 16 * 1024]))
+            });
+            Body::from_stream(s).into_response()
+        }
+        Fault::Trickle => {
+            let s = futures_util::stream::unfold(body, |b| async move {
+                if b.is_empty() {
+                    return None;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                Some((Ok::<Bytes, std::io::Error>(b.slice(..1)), b.slice(1..)))
+            });
+            Body::from_stream(s).into_response()
+        }
+        Fault::Flip => {
+            let mut v = body.to_vec();
+            let at = v.len() / 2;
+            v[at] ^= 1;
+            v.into_response()
+        }
+        _ => body.into_response(),
+    }
+}
+
+/// A platform, a proxy in front of it, and a released app.
+pub struct World {
+    _dir: tempfile::TempDir,
+    pub dir: PathBuf,
+    pub rt: tokio::runtime::Runtime,
+    pub platform: String,
+    pub proxy: String,
+    pub fault: Arc<Mutex<Fault>>,
+    pub resolves: Arc<AtomicUsize>,
+    pub hits: Arc<AtomicUsize>,
+    pub root: TrustedRoot,
+    pub admin: Client,
+    pub owner: Client,
+    pub reviewer: Client,
+    pub workspace: String,
+    pub app: AppId,
+    pub dev_key: SecretKey,
+    pub build: u64,
+}
+
+impl World {
+    pub fn new() -> World {
+        let d = tempfile::tempdir().expect("dir");
+        let dir = d.path().to_path_buf();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("rt");
+        let (platform, boot) = rt
+            .block_on(mpkit_platform::Platform::open(mpkit_platform::Config::new(
+                dir.join("platform"),
+            )))
+            .expect("platform");
+        let admin = boot.expect("fresh").token;
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let router = platform.router();
+        rt.spawn(async move { axum::serve(listener, router).await });
+
+        let fault = Arc::new(Mutex::new(Fault::None));
+        let resolves = Arc::new(AtomicUsize::new(0));
+        let hits = Arc::new(AtomicUsize::new(0));
+        let state = Proxy {
+            upstream: base.clone(),
+            fault: fault.clone(),
+            resolves: resolves.clone(),
+            hits: hits.clone(),
+            http: reqwest::Client::new(),
+        };
+        let pl = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let proxy_base = format!("http://{}", pl.local_addr().expect("addr"));
+        let app = axum::Router::new().fallback(proxy).with_state(state);
+        rt.spawn(async move { axum::serve(pl, app).await });
+
+        // The management side, through the typed client.
+        let admin = Client::new(&base, Some(admin)).expect("client");
+        let master = rt
+            .block_on(admin.create_account("Coffee Co master"))
+            .expect("account");
+        let rev = rt
+            .block_on(admin.create_account("Wallet reviewer"))
+            .expect("account");
+        let owner = admin.with_token(master.token);
+        let reviewer = admin.with_token(rev.token.clone());
+        let ws = rt
+            .block_on(owner.create_workspace("Coffee Co", "merchant"))
+            .expect("ws");
+        let dev_key = SecretKey::generate().expect("key");
+        rt.block_on(owner.register_key(&ws.id, &dev_key.public().to_hex()))
+            .expect("key");
+        let src = mpkit_sample_app::miniprogram_dir();
+        let (m, _) = mpkit_bundle::pack_dir(&src, &dev_key, &PackOptions::default()).expect("pack");
+        rt.block_on(owner.create_app(
+            &ws.id,
+            &wire::NewApp {
+                app_id: m.app_id.to_string(),
+                name: m.name.clone(),
+                developer_workspace: None,
+            },
+        ))
+        .expect("app");
+        rt.block_on(admin.create_target(&wire::NewTarget {
+            id: TARGET.into(),
+            name: "Test Wallet".into(),
+            allowed_permissions: vec!["request".into(), "getAuthCode".into(), "tradePay".into()],
+        }))
+        .expect("target");
+        rt.block_on(admin.add_reviewer(TARGET, &rev.id))
+            .expect("reviewer");
+        let root_bytes = rt.block_on(admin.root_json()).expect("root");
+        let root = TrustedRoot::load(&root_bytes, time_now()).expect("root");
+        let mut w = World {
+            _dir: d,
+            dir,
+            rt,
+            platform: base,
+            proxy: proxy_base,
+            fault,
+            resolves,
+            hits,
+            root,
+            admin: admin.clone(),
+            owner,
+            reviewer,
+            workspace: ws.id.clone(),
+            app: m.app_id.clone(),
+            dev_key,
+            build: 0,
+        };
+        let id = w.approved("1.0.0", &src);
+        w.block(w.owner.full(&id)).expect("full");
+        w
+    }
+
+    pub fn block<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.rt.block_on(f)
+    }
+
+    pub fn fault(&self, f: Fault) {
+        *self.fault.lock().expect("fault") = f;
+    }
+
+    /// Uploads `src` as `version` and walks a release of it to approved.
+    pub fn approved(&mut self, version: &str, src: &Path) -> String {
+        self.build += 1;
+        let opts = PackOptions {
+            version: Some(version.parse().expect("semver")),
+            build: Some(self.build),
+            ..PackOptions::default()
+        };
+        let (_, bytes) = mpkit_bundle::pack_dir(src, &self.dev_key, &opts).expect("pack");
+        let len = bytes.len() as u64;
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let s2 = seen.clone();
+        let progress: mpkit_platform_client::Progress =
+            Arc::new(move |done, total| s2.lock().expect("progress").push((done, total)));
+        let up = self
+            .block(
+                self.owner
+                    .upload_version(self.app.as_str(), bytes.into(), Some(progress)),
+            )
+            .expect("upload");
+        assert_eq!((up.version.as_str(), up.length), (version, len));
+        let seen = seen.lock().expect("progress");
+        assert_eq!(
+            seen.last(),
+            Some(&(len, Some(len))),
+            "progress reaches the total"
+        );
+        assert!(
+            seen.windows(2).all(|w| w[0].0 < w[1].0),
+            "progress only grows"
+        );
+        let r = self
+            .block(self.owner.start_release(
+                self.app.as_str(),
+                &wire::NewRelease {
+                    target_app: TARGET.into(),
+                    version: version.into(),
+                    basic_info: None,
+                },
+            ))
+            .expect("start");
+        let report = serde_json::json!({"suite": "mpkit", "passed": 1, "failed": 0});
+        self.block(self.owner.compat_report(&r.id, &report))
+            .expect("report");
+        self.block(self.owner.apply(&r.id)).expect("apply");
+        let ok = self.block(self.reviewer.approve(&r.id)).expect("approve");
+        assert_eq!(ok.state, "approved");
+        r.id
+    }
+
+    pub fn host(&self, name: &str) -> Host {
+        Host::builder()
+            .trust(Trust::Root(self.root.clone()))
+            .storage_dir(self.dir.join(name))
+            .isolation(Isolation::Thread)
+            .build()
+            .expect("host")
+    }
+
+    /// A manager through the proxy, quick to give up, recording its events.
+    pub fn manager(&self, host: &Host) -> (UpdateManager, Arc<Mutex<Vec<UpdateEvent>>>) {
+        let mut cfg = UpdateConfig::new(&self.proxy, TARGET);
+        cfg.client.timeout = Duration::from_millis(1500);
+        cfg.client.retries = 2;
+        cfg.client.backoff = Duration::from_millis(20);
+        let events = Arc::new(Mutex::new(Vec::new()));
+        let sink = events.clone();
+        let m = UpdateManager::new(host, cfg)
+            .expect("manager")
+            .on_event(Arc::new(move |e: &UpdateEvent| {
+                if !matches!(e, UpdateEvent::Downloading { .. }) {
+                    sink.lock().expect("events").push(e.clone());
+                }
+            }));
+        (m, events)
+    }
+
+    /// The policy key, to forge answers the way a compromised mirror could not.
+    pub fn policy_key(&self) -> SecretKey {
+        mpkit_platform::PlatformKeys::load_or_create(&self.dir.join("platform").join("keys"))
+            .expect("keys")
+            .policy
+    }
+
+    pub fn answer(&self, user: &str) -> (Signed, ResolveAnswer) {
+        let s = self
+            .block(Client::new(&self.platform, None).expect("client").resolve(
+                self.app.as_str(),
+                TARGET,
+                user,
+            ))
+            .expect("resolve");
+        let a = serde_json::from_str(&s.payload).expect("answer");
+        (s, a)
+    }
+}
+
+pub fn time_now() -> time::OffsetDateTime {
+    time::OffsetDateTime::now_utc()
+}
+
+pub fn sign(key: &SecretKey, a: &ResolveAnswer) -> String {
+    let payload = serde_json::to_string(a).expect("json");
+    serde_json::to_string(&Signed {
+        sig: hex::encode(key.sign(Context::Policy, payload.as_bytes())),
+        key_id: key.public().id().to_string(),
+        payload,
+    })
+    .expect("json")
+}
+
+pub fn launch(
+    m: &UpdateManager,
+    host: &Host,
+    app: &AppId,
+    user: &str,
+    mode: UpdateMode,
+) -> Result<mpkit_host::update::Launched<HeadlessSurface>, UpdateError> {
+    m.launch(
+        host,
+        app,
+        user,
+        Default::default(),
+        mode,
+        HeadlessSurface::new,
+    )
+}
+
+pub fn v(s: &str) -> semver::Version {
+    s.parse().expect("semver")
+}
+
+/// Nothing half-installed: no staging left, only whole versions.
+pub fn assert_clean(host: &Host, app: &AppId, versions: &[&str]) {
+    let staging = host.store().root().join(".staging");
+    let left: Vec<_> = std::fs::read_dir(&staging)
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "staging holds {left:?}");
+    let got: Vec<String> = host
+        .store()
+        .versions(app)
+        .expect("versions")
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(got, versions);
+    for s in versions {
+        host.store()
+            .check_installed(app, &v(s), host.trust())
+            .expect("every kept version verifies");
+    }
+}
+
+pub fn codes(events: &Arc<Mutex<Vec<UpdateEvent>>>) -> Vec<String> {
+    events
+        .lock()
+        .expect("events")
+        .iter()
+        .filter_map(|e| match e {
+            UpdateEvent::Failed { code, .. } => Some(code.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+pub fn copy_dir(from: &Path, to: &Path) {
+    for e in std::fs::read_dir(from).expect("dir").flatten() {
+        let p = e.path();
+        let t = to.join(e.file_name());
+        if p.is_dir() {
+            std::fs::create_dir_all(&t).expect("mkdir");
+            copy_dir(&p, &t);
+        } else {
+            std::fs::copy(&p, &t).expect("copy");
+        }
+    }
+}
