@@ -5,6 +5,20 @@
 
 const API_BASE = 'https://api.coffeeclub.example';
 
+// A wallet may point the app at a merchant backend on this device for
+// development, with the launch query `apiBase`. Only exactly
+// http://127.0.0.1:<port> is taken (the wallet must also allow that origin);
+// anything else keeps the production URL.
+const DEV_API_BASE = /^http:\/\/127\.0\.0\.1:([1-9][0-9]{0,4})$/;
+
+function devApiBase(query) {
+  const raw = query && query.apiBase;
+  if (typeof raw !== 'string') return null;
+  const m = DEV_API_BASE.exec(raw);
+  if (!m || Number(m[1]) > 65535) return null;
+  return raw;
+}
+
 // Shown when the menu endpoint is unreachable. Prices are in cents.
 const FALLBACK_MENU = [
   { id: 'espresso', name: 'Espresso', price: 300, image: '/assets/espresso.svg', desc: 'A double shot of our house blend.' },
@@ -51,6 +65,13 @@ App({
   },
 
   onLaunch(options) {
+    const query = (options && options.query) || {};
+    const dev = devApiBase(query);
+    if (dev) {
+      this.globalData.apiBase = dev;
+    } else if (query.apiBase !== undefined) {
+      console.warn('ignoring launch query apiBase: not http://127.0.0.1:<port>');
+    }
     // getStorageSync returns { data }; data is undefined when the key is missing.
     const res = my.getStorageSync({ key: 'cart' });
     this.globalData.cart = this.cleanCart(res && res.data);

@@ -1,13 +1,47 @@
 //! # mpkit-sample-app
 //!
 //! The samples that show mpkit as an integrator and a merchant would use it:
-//! the Coffee Club mini program (in `miniprogram/`) and, with the sample wallet
-//! issue, a wallet that embeds `mpkit-host`.
+//!
+//! - **Coffee Club** (`miniprogram/`, [`miniprogram_dir`]): the sample mini
+//!   program: menu, item, cart, checkout with `my.tradePay`, profile with the
+//!   wallet balance, "find a store near me" with `my.getLocation`.
+//! - **The merchant backend** ([`backend::MerchantBackend`]): Coffee Club's
+//!   server, a real HTTP server on 127.0.0.1 (`GET /menu`, `POST /orders`,
+//!   `GET /orders/{id}`, the signed `POST /notify`).
+//! - **The sample wallet** ([`wallet::Wallet`], and the `sample-wallet`
+//!   binary): a super app that embeds `mpkit-host` with its own trust root,
+//!   delegate, payment sheet, auth codes, a custom JSAPI
+//!   (`my.getWalletBalance`) and the update manager.
+//! - **What wallet and merchant share** ([`signing`]): one secret, and the auth
+//!   codes, trades and payment notifications it authenticates.
+//!
+//! ```no_run
+//! use mpkit_sample_app::backend::MerchantBackend;
+//! use mpkit_sample_app::wallet::{order_through_ui, ConsentPolicy, Wallet, WalletConfig};
+//! # fn main() -> anyhow::Result<()> {
+//! mpkit_host::logic::worker::enter_if_worker(); // first thing in main
+//! let backend = MerchantBackend::start()?;
+//! let mut config = WalletConfig::new("http://127.0.0.1:8080", "demo.wallet", "root.json", "wallet-data");
+//! config.merchant = Some(backend.link());
+//! config.consent = ConsentPolicy::granting(["scope.walletBalance"]);
+//! config.confirm_payments = true;
+//! let wallet = Wallet::new(config)?;
+//! let app = mpkit_bundle::AppId::new(backend.app_id())?;
+//! let mut launched = wallet.launch(&app, "alice")?;
+//! let run = order_through_ui(&mut launched.handle, "latte", 2, std::time::Duration::from_secs(10))?;
+//! assert_eq!(backend.order(run.order_id.as_deref().unwrap_or_default()).map(|o| o.status),
+//!            Some(mpkit_sample_app::backend::OrderStatus::Paid));
+//! # Ok(()) }
+//! ```
 //!
 //! **Invariant**: the samples use only public APIs of the other crates, exactly
 //! as an outside integrator would.
 
 use std::path::PathBuf;
+
+pub mod backend;
+pub mod signing;
+pub mod wallet;
 
 /// The Coffee Club mini program's source directory.
 pub fn miniprogram_dir() -> PathBuf {

@@ -357,7 +357,13 @@ fn demo_runs_end_to_end() {
     assert_eq!(v["ok"], true);
     assert_eq!(v["current"], "1.0.1");
     assert_eq!(v["versions"], serde_json::json!(["1.0.0", "1.0.1"]));
-    assert_eq!(v["ranTitle"], "Caffe Latte");
+    // An order through the JSAPIs, paid through the wallet, confirmed by the backend.
+    assert_eq!(v["order"]["status"], "Paid");
+    assert_eq!(
+        v["order"]["total"], 900,
+        "2 x latte at 450 cents, priced by the backend"
+    );
+    assert_eq!(v["walletBalance"], 5000 - 900);
     assert_eq!(
         (v["pilotRule"].as_str(), v["bobRule"].as_str()),
         (Some("pilot"), Some("stable"))
@@ -368,13 +374,33 @@ fn demo_runs_end_to_end() {
         .iter()
         .filter_map(|c| c.as_str())
         .collect();
-    assert!(
-        calls.contains(&"request error 12"),
-        "the menu request fails offline: {calls:?}"
+    for call in [
+        "getAuthCode ok",
+        "request ok",
+        "tradePay ok",
+        "setStorage ok",
+    ] {
+        assert!(calls.contains(&call), "{call}: {calls:?}");
+    }
+    // The cohorts of 10,000 verified resolves per step.
+    let cohorts = v["cohorts"].as_array().expect("cohorts");
+    let at = |step: &str| {
+        cohorts
+            .iter()
+            .find(|c| c["step"] == step)
+            .map(|c| c["versions"].clone())
+            .unwrap_or_else(|| panic!("no cohort {step}"))
+    };
+    assert_eq!(at("before the release"), serde_json::json!({"none": 10000}));
+    assert_eq!(
+        at("pilot, 3 testers"),
+        serde_json::json!({"1.0.0": 3, "none": 9997})
     );
+    let gray = at("grayscale 20%")["1.0.0"].as_u64().expect("count");
     assert!(
-        calls.contains(&"setStorage ok"),
-        "the cart is stored: {calls:?}"
+        (1850..=2150).contains(&gray),
+        "20% of 10,000 within 1.5 pp: {gray}"
     );
+    assert_eq!(at("full release"), serde_json::json!({"1.0.0": 10000}));
     assert!(v["tamperedUpdateRefused"].as_str().expect("reason").len() > 10);
 }

@@ -85,10 +85,10 @@ fn a_rejected_release_is_fixed_by_editing_and_reapplying_or_with_a_new_version()
         );
 
         // Fix 1: edit the basic info and apply again; the reviewer rejects once more.
-        w.block(
-            w.owner
-                .basic_info(&id, &serde_json::json!({"description": "explains the layout"})),
-        )
+        w.block(w.owner.basic_info(
+            &id,
+            &serde_json::json!({"description": "explains the layout"}),
+        ))
         .expect("edit");
         w.block(w.owner.apply(&id)).expect("apply again");
         w.block(w.reviewer.reject(&id, "still hidden"))

@@ -13,20 +13,18 @@ use crate::cli::IsolationArg;
 use crate::Output;
 use anyhow::{ensure, Context as _, Result};
 use mpkit_bundle::{AppId, Caps, Expected, PackOptions, SecretKey, Trust, TrustedRoot};
-use mpkit_host::apis::net::NetConfig;
-use mpkit_host::delegate::{Answers, RecordingDelegate};
-use mpkit_host::host::{Host, LaunchSource};
+use mpkit_host::host::LaunchSource;
 use mpkit_host::logic::worker::WorkerConfig;
 use mpkit_host::runtime::Isolation;
 use mpkit_host::surface::headless::HeadlessSurface;
-use mpkit_host::update::{verify_answer, LaunchedFrom, UpdateConfig, UpdateManager, UpdateMode};
+use mpkit_host::update::{verify_answer, LaunchedFrom};
 use mpkit_platform_client::wire::{self, Rule};
 use mpkit_platform_client::{Client, Limits};
+use mpkit_sample_app::backend::{MerchantBackend, OrderStatus};
+use mpkit_sample_app::wallet::{order_through_ui, ConsentPolicy, Wallet, WalletConfig};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::rc::Rc;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const TARGET: &str = "demo.wallet";
@@ -116,9 +114,11 @@ pub(crate) fn run(
     let root_bytes = io.block_on(admin.root_json())?;
     std::fs::write(work.join("root.json"), &root_bytes)?;
     let root = TrustedRoot::load(&root_bytes, time::OffsetDateTime::now_utc())?;
+    let backend = MerchantBackend::start()?;
     o.line(format!(
-        "[1/8] platform on http://{addr} (SQLite in {}); the wallet trusts its root v{}",
+        "[1/8] platform on http://{addr} (SQLite in {}); Coffee Club's merchant backend on {}; the wallet trusts the platform's root v{}",
         work.join("platform").display(),
+        backend.url(),
         root.version()
     ))?;
 
@@ -162,7 +162,11 @@ pub(crate) fn run(
                 "getAuthCode",
                 "tradePay",
                 "getOpenUserInfo",
+                "getLocation",
+                "getWalletBalance",
                 "scope.userInfo",
+                "scope.location",
+                "scope.walletBalance",
             ]
             .map(String::from)
             .to_vec(),
@@ -230,49 +234,37 @@ pub(crate) fn run(
     io.block_on(isv.full(&r.id))?;
     cohort("full release")?;
     o.line(format!(
-        "[4/8] release {}: compatibility report, applied, approved by the reviewer (approved {:?}), pilot with {}, grayscale 20%, full release",
+        "[4/8] release {}: compatibility report, applied, approved by the reviewer (JSAPIs approved: {}), pilot with {}, grayscale 20%, full release",
         r.id,
-        r.permissions.approved["jsapi"],
+        r.permissions.approved["jsapi"]
+            .as_array()
+            .map(|a| a.iter().filter_map(|v| v.as_str()).collect::<Vec<_>>().join(", "))
+            .unwrap_or_default(),
         testers.join(", ")
     ))?;
     o.line(cohort_table(&cohorts))?;
-    // 5. The wallet: resolve for alice, check the signature and the pin, install.
-    let store = work.join("wallet");
-    let delegate = Rc::new(RecordingDelegate::new(Answers::default()));
-    let host = Host::builder()
-        .trust(Trust::Root(root.clone()))
-        .storage_dir(&store)
-        .delegate(delegate.clone())
-        .isolation(match isolation {
-            IsolationArg::Process => Isolation::Process(WorkerConfig::default()),
-            IsolationArg::Thread => Isolation::Thread,
-        })
-        // The demo runs offline: no name resolves, so Coffee Club's menu
-        // request fails at once and the app shows its built-in menu.
-        .network(NetConfig {
-            lookup: Some(Arc::new(|_: &str| {
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "the demo runs offline",
-                ))
-            })),
-            ..NetConfig::default()
-        })
-        .build()?;
-    // The wallet's update manager: resolve, verify the signed answer against
-    // the root's policy key, download the pinned package, verify, install, launch.
+    // 5. The sample wallet (its own delegate, payment sheet, auth codes, a
+    // custom JSAPI and the update manager) launches Coffee Club for a pilot
+    // tester: resolve, verify, download the pinned package, verify, install, launch.
     let tester = testers[0].clone();
-    let updates = UpdateManager::new(&host, UpdateConfig::new(admin.base().to_owned(), TARGET))?;
+    let mut cfg = WalletConfig::new(
+        admin.base().to_owned(),
+        TARGET,
+        work.join("root.json"),
+        work.join("wallet"),
+    );
+    cfg.merchant = Some(backend.link());
+    cfg.consent = ConsentPolicy::granting(["scope.userInfo", "scope.walletBalance"]);
+    cfg.confirm_payments = true;
+    cfg.isolation = match isolation {
+        IsolationArg::Process => Isolation::Process(WorkerConfig::default()),
+        IsolationArg::Thread => Isolation::Thread,
+    };
+    let wallet = Wallet::new(cfg)?;
+    let (host, updates) = (wallet.host(), wallet.updates());
     let app_id = AppId::new(app.clone())?;
     let t = Instant::now();
-    let launched = updates.launch(
-        &host,
-        &app_id,
-        &tester,
-        Default::default(),
-        UpdateMode::Sync,
-        HeadlessSurface::new,
-    )?;
+    let launched = wallet.launch(&app_id, &tester)?;
     ensure!(
         matches!(launched.from, LaunchedFrom::Updated { .. }),
         "the tester's first launch should install: {:?}",
@@ -280,24 +272,18 @@ pub(crate) fn run(
     );
     let a = updates.check(&app_id, &tester)?;
     o.line(format!(
-        "[5/8] pilot tester {tester} resolves to {} ({:?}, policy seq {}): signed answer verified, pinned package downloaded, verified, installed and launched in {:.1} ms",
+        "[5/8] the sample wallet launches Coffee Club for pilot tester {tester}: {} ({:?}, policy seq {}), answer verified, pinned package downloaded, verified, installed and launched in {:.1} ms, headless (the window comes with the webview issue)",
         launched.version,
         a.rule,
         a.seq,
         t.elapsed().as_secs_f64() * 1000.0
     ))?;
-    let mut h = launched.handle;
 
-    // 6. Run it headless for alice, with the JSAPI layer.
-    h.wait_for(".menu-item[data-id=latte]", Duration::from_secs(10))
-        .map_err(anyhow::Error::msg)?;
-    h.tap(".menu-item[data-id=latte]")
-        .map_err(anyhow::Error::msg)?;
-    h.wait_for(".add", Duration::from_secs(5))
-        .map_err(anyhow::Error::msg)?;
-    let title = h.runtime().text(".title").map_err(anyhow::Error::msg)?;
-    h.tap(".add").map_err(anyhow::Error::msg)?;
-    h.run_until_idle(Duration::from_millis(20), Duration::from_secs(5));
+    // 6. An order through the JSAPIs: the menu from the merchant backend,
+    // getAuthCode, request POST /orders, tradePay through the wallet's
+    // payment sheet, the signed payment notification, the order status.
+    let mut h = launched.handle;
+    let run = order_through_ui(&mut h, "latte", 2, Duration::from_secs(20))?;
     let calls: Vec<String> = h
         .runtime()
         .calls()
@@ -307,14 +293,33 @@ pub(crate) fn run(
             Some(e) => format!("{} error {e}", c.api),
         })
         .collect();
-    let route = h.current_page().unwrap_or("-").to_owned();
     ensure!(
         h.stopped().is_none(),
         "Coffee Club stopped: {:?}",
         h.stopped()
     );
     h.close();
-    o.line(format!("[6/8] Coffee Club ran for {tester}: opened {title:?} on {route}, added it to the cart; my.* calls: {}", calls.join(", ")))?;
+    let order = run
+        .order_id
+        .as_deref()
+        .and_then(|id| backend.order(id))
+        .context("the merchant backend has no order")?;
+    ensure!(
+        order.status == OrderStatus::Paid,
+        "the order should be paid: {:?}",
+        order.status
+    );
+    o.line(format!(
+        "[6/8] {tester} ordered {} x {}: order {} for {} cents is {:?} at the merchant backend (the app shows \"{}\"); wallet balance now {} cents; my.* calls: {}",
+        run.qty,
+        run.item,
+        order.order_id,
+        order.total,
+        order.status,
+        run.order_status,
+        wallet.balance(&tester),
+        calls.join(", ")
+    ))?;
 
     // 7. 1.0.1 in pilot testing with the tester alone.
     io.block_on(isv.upload_version(&app, pack("1.0.1", 2)?.into(), None))?;
@@ -337,14 +342,7 @@ pub(crate) fn run(
         pilot.rule == Rule::Pilot && bob.rule != Rule::Pilot,
         "the pilot reaches only its tester"
     );
-    let up = updates.launch(
-        &host,
-        &app_id,
-        &tester,
-        Default::default(),
-        UpdateMode::Sync,
-        HeadlessSurface::new,
-    )?;
+    let up = wallet.launch(&app_id, &tester)?;
     ensure!(
         up.version.to_string() == "1.0.1",
         "the tester runs the pilot version"
@@ -409,9 +407,10 @@ pub(crate) fn run(
             "appId": app,
             "current": "1.0.1",
             "versions": host.store().versions(&app_id)?.iter().map(ToString::to_string).collect::<Vec<_>>(),
-            "ranTitle": title,
+            "order": {"id": order.order_id, "total": order.total, "status": format!("{:?}", order.status), "item": run.item, "qty": run.qty},
+            "walletBalance": wallet.balance(&tester),
             "jsapiCalls": calls,
-            "hostEvents": delegate.events(),
+            "hostEvents": wallet.events(),
             "cohorts": cohorts.iter().map(|(label, c)| json!({"step": label, "versions": c})).collect::<Vec<_>>(),
             "pilotRule": pilot.rule,
             "bobRule": bob.rule,

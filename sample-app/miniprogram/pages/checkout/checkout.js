@@ -73,7 +73,9 @@ Page({
         this.setData({ orderId: String(body.orderId || '') });
         this.pay(body.tradeNO);
       },
-      fail: (err) => this.fail('Could not reach the shop', err)
+      // An HTTP error status (error 19) means the shop answered and refused.
+      fail: (err) =>
+        this.fail(err && err.error === 19 ? 'The shop could not create your order' : 'Could not reach the shop', err)
     });
   },
 

@@ -1,6 +1,31 @@
 // Menu: my.request to the merchant API, with a built-in menu when it fails.
 const app = getApp();
 
+// Our stores; the nearest is worked out on the device.
+const STORES = [
+  { id: 'raffles', name: 'Raffles Place', address: '5 Raffles Place', latitude: 1.284, longitude: 103.851 },
+  { id: 'orchard', name: 'Orchard', address: '290 Orchard Road', latitude: 1.3048, longitude: 103.8318 },
+  { id: 'tiong-bahru', name: 'Tiong Bahru', address: '55 Tiong Bahru Road', latitude: 1.286, longitude: 103.827 }
+];
+
+// Distance in km (equirectangular: plenty for "which store is closest").
+function distanceKm(lat1, lon1, lat2, lon2) {
+  const rad = Math.PI / 180;
+  const x = (lon2 - lon1) * rad * Math.cos(((lat1 + lat2) / 2) * rad);
+  const y = (lat2 - lat1) * rad;
+  return Math.sqrt(x * x + y * y) * 6371;
+}
+
+function nearestStore(latitude, longitude) {
+  let best = null;
+  for (let i = 0; i < STORES.length; i++) {
+    const s = STORES[i];
+    const d = distanceKm(latitude, longitude, s.latitude, s.longitude);
+    if (!best || d < best.distance) best = { store: s, distance: d };
+  }
+  return best;
+}
+
 function decorate(menu) {
   return menu.map((item) => Object.assign({}, item, { priceText: app.formatPrice(item.price) }));
 }
@@ -10,7 +35,10 @@ Page({
     loading: true,
     offline: false,
     cartCount: 0,
-    menu: []
+    menu: [],
+    locating: false,
+    store: null,
+    storeError: ''
   },
 
   onLoad() {
@@ -59,5 +87,42 @@ Page({
 
   onRetry() {
     this.fetchMenu();
+  },
+
+  onAccount() {
+    my.switchTab({ url: '/pages/profile/profile' });
+  },
+
+  // "Find a store near me": needs scope.location; a refusal shows the host's reason.
+  onFindStore() {
+    if (this.data.locating) return;
+    this.setData({ locating: true, storeError: '' });
+    my.getLocation({
+      success: (res) => {
+        const lat = Number(res && res.latitude);
+        const lon = Number(res && res.longitude);
+        if (!isFinite(lat) || !isFinite(lon) || Math.abs(lat) > 90 || Math.abs(lon) > 180) {
+          this.setData({ locating: false, store: null, storeError: 'Your location could not be read.' });
+          return;
+        }
+        const best = nearestStore(lat, lon);
+        const km = Math.round(best.distance * 10) / 10;
+        this.setData({
+          locating: false,
+          storeError: '',
+          store: { name: best.store.name, address: best.store.address, distanceText: km + ' km' }
+        });
+      },
+      fail: (err) => {
+        const code = err && err.error;
+        const reason = (err && err.errorMessage) || 'unknown error';
+        const hint = code === 11 ? ' You can allow location in Permission settings on the Me tab.' : '';
+        this.setData({
+          locating: false,
+          store: null,
+          storeError: 'Could not find a store near you: ' + reason + ' (error ' + code + ').' + hint
+        });
+      }
+    });
   }
 });

@@ -6,11 +6,46 @@ Page({
   data: {
     user: null,
     authSetting: null,
-    cartCount: 0
+    cartCount: 0,
+    balanceText: '',
+    balanceNote: ''
   },
 
   onShow() {
     this.setData({ user: app.globalData.user, cartCount: app.cartCount() });
+    this.loadBalance();
+  },
+
+  // my.getWalletBalance is the wallet's own API (not every wallet has it), gated
+  // by the scope scope.walletBalance: the wallet asks the user once.
+  loadBalance() {
+    if (!my.canIUse('getWalletBalance')) {
+      this.setData({ balanceText: '', balanceNote: 'This wallet does not share balances with mini programs.' });
+      return;
+    }
+    my.getWalletBalance({
+      success: (res) => {
+        const cents = Number(res && res.balance);
+        const currency = String((res && res.currency) || '').slice(0, 3);
+        if (!Number.isInteger(cents) || cents < 0) {
+          this.setData({ balanceText: '', balanceNote: 'The wallet sent a balance we could not read.' });
+          return;
+        }
+        this.setData({ balanceText: app.formatPrice(cents) + ' ' + currency, balanceNote: '' });
+      },
+      fail: (err) => {
+        const code = err && err.error;
+        let note;
+        if (code === 11) {
+          note = 'You chose not to share your wallet balance with Coffee Club. You can allow it in Permission settings.';
+        } else if (code === 4) {
+          note = 'This wallet has not approved Coffee Club to see balances.';
+        } else {
+          note = 'Could not read your wallet balance: ' + ((err && err.errorMessage) || 'unknown error') + '.';
+        }
+        this.setData({ balanceText: '', balanceNote: note + ' (error ' + code + ')' });
+      }
+    });
   },
 
   // Fired by <button open-type="getAuthorize" scope="userInfo"> once the user agrees.
@@ -54,6 +89,7 @@ Page({
       success: (res) => {
         const authSetting = res.authSetting || {};
         this.setData({ authSetting: JSON.stringify(authSetting) });
+        this.loadBalance();
         if (authSetting.userInfo === false) {
           // Consent was withdrawn: forget what we had.
           app.globalData.user = null;

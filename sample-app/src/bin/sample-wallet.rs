@@ -1,0 +1,249 @@
+//! `sample-wallet`: the sample wallet, headless. It launches a mini program
+//! for a user through the update manager (signed resolve, pinned download,
+//! verified install), taps through a Coffee Club order (menu → item → add →
+//! cart → checkout → pay) and prints a summary.
+//!
+//! ```text
+//! sample-wallet --platform URL --root root.json --target T --app APPID --user U
+//!     [--backend URL --backend-secret-file F] [--grant SCOPE ...] [--json]
+//! ```
+//!
+//! Without `--backend`, the wallet starts Coffee Club's merchant backend
+//! itself on 127.0.0.1 and shares a fresh secret with it.
+
+use anyhow::{bail, Context as _};
+use clap::{Parser, ValueEnum};
+use mpkit_bundle::AppId;
+use mpkit_host::runtime::Isolation;
+use mpkit_sample_app::backend::{MerchantBackend, MerchantLink, COFFEE_CLUB_APP_ID};
+use mpkit_sample_app::signing::SharedSecret;
+use mpkit_sample_app::wallet::{order_through_ui, ConsentPolicy, Wallet, WalletConfig};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum IsolationArg {
+    /// A worker process per mini program (memory cap, watchdog).
+    Process,
+    /// On this process's thread.
+    Thread,
+}
+
+/// The mpkit sample wallet: launches a mini program through the platform and
+/// orders a coffee in it, headless.
+#[derive(Debug, Parser)]
+#[command(name = "sample-wallet", version)]
+struct Args {
+    /// The management platform's base URL.
+    #[arg(long)]
+    platform: String,
+    /// The platform's root.json: the wallet's trust root.
+    #[arg(long)]
+    root: PathBuf,
+    /// This wallet's target app id on the platform.
+    #[arg(long)]
+    target: String,
+    /// The mini program to launch.
+    #[arg(long, default_value = COFFEE_CLUB_APP_ID)]
+    app: String,
+    /// The wallet user.
+    #[arg(long)]
+    user: String,
+    /// A merchant backend already running at http://127.0.0.1:PORT (default:
+    /// start Coffee Club's backend in this process).
+    #[arg(long, requires = "backend_secret_file")]
+    backend: Option<String>,
+    /// The secret shared with `--backend` (64 hex digits in a file).
+    #[arg(long, requires = "backend")]
+    backend_secret_file: Option<PathBuf>,
+    /// A scope the user grants when asked (repeatable); every other scope is refused.
+    #[arg(long = "grant", value_name = "SCOPE")]
+    grants: Vec<String>,
+    /// The item to order.
+    #[arg(long, default_value = "latte")]
+    item: String,
+    /// How many.
+    #[arg(long, default_value_t = 1)]
+    qty: u32,
+    /// Cancel the payment sheet instead of confirming it.
+    #[arg(long)]
+    cancel_payment: bool,
+    /// The user's opening balance in cents.
+    #[arg(long, default_value_t = 5000)]
+    balance: u64,
+    /// Where the wallet keeps installed apps and user data (default: a temporary directory).
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    /// Where mini programs' JS runs.
+    #[arg(long, value_enum, default_value = "process")]
+    isolation: IsolationArg,
+    /// Show the mini program in a window.
+    #[arg(long)]
+    window: bool,
+    /// Print one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+fn main() {
+    // Process isolation re-enters this binary as the logic worker.
+    mpkit_host::logic::worker::enter_if_worker();
+    let args = Args::parse();
+    let json_out = args.json;
+    if args.window {
+        let _ = writeln!(
+            std::io::stderr(),
+            "sample-wallet: --window is not available yet (it comes with the webview surface); run headless"
+        );
+        std::process::exit(2);
+    }
+    let code = match run(args) {
+        Ok((ok, summary, text)) => {
+            let mut out = std::io::stdout().lock();
+            let _ = if json_out {
+                writeln!(out, "{summary}")
+            } else {
+                writeln!(out, "{text}")
+            };
+            if ok {
+                0
+            } else {
+                1
+            }
+        }
+        Err(e) => {
+            if json_out {
+                let v = json!({"ok": false, "error": {"message": format!("{e:#}")}});
+                let _ = writeln!(std::io::stdout(), "{v}");
+            }
+            let _ = writeln!(std::io::stderr(), "sample-wallet: {e:#}");
+            1
+        }
+    };
+    std::process::exit(code);
+}
+
+fn run(args: Args) -> anyhow::Result<(bool, Value, String)> {
+    let _tmp;
+    let data_dir = match &args.data_dir {
+        Some(d) => d.clone(),
+        None => {
+            let t = tempfile::tempdir()?;
+            let p = t.path().to_path_buf();
+            _tmp = t;
+            p
+        }
+    };
+    // The merchant backend: the one given, or Coffee Club's, here.
+    let _backend;
+    let link = match (&args.backend, &args.backend_secret_file) {
+        (Some(url), Some(file)) => {
+            let hex = std::fs::read_to_string(file)
+                .with_context(|| format!("reading {}", file.display()))?;
+            MerchantLink {
+                app_id: args.app.clone(),
+                url: url.clone(),
+                secret: SharedSecret::from_hex(&hex)?,
+            }
+        }
+        (None, None) => {
+            if args.app != COFFEE_CLUB_APP_ID {
+                bail!("the built-in merchant backend serves Coffee Club ({COFFEE_CLUB_APP_ID}); pass --backend for {}", args.app);
+            }
+            let b = MerchantBackend::start()?;
+            let l = b.link();
+            _backend = b;
+            l
+        }
+        _ => bail!("--backend and --backend-secret-file go together"),
+    };
+    let backend_url = link.url.clone();
+    let mut config = WalletConfig::new(&args.platform, &args.target, &args.root, &data_dir);
+    config.merchant = Some(link);
+    config.consent = ConsentPolicy::granting(args.grants.iter().cloned());
+    config.confirm_payments = !args.cancel_payment;
+    config.opening_balance = args.balance;
+    config.isolation = match args.isolation {
+        IsolationArg::Process => Isolation::Process(Default::default()),
+        IsolationArg::Thread => Isolation::Thread,
+    };
+    let wallet = Wallet::new(config)?;
+    let app = AppId::new(args.app.clone())?;
+    let before = wallet.balance(&args.user);
+    let launched = wallet
+        .launch(&app, &args.user)
+        .with_context(|| format!("launching {app} for {}", args.user))?;
+    let version = launched.version.to_string();
+    let from = format!("{:?}", launched.from);
+    let mut h = launched.handle;
+    let run = order_through_ui(&mut h, &args.item, args.qty, Duration::from_secs(20));
+    let calls: Vec<String> = h
+        .runtime()
+        .calls()
+        .iter()
+        .map(|c| match c.error {
+            None => format!("{} ok", c.api),
+            Some(e) => format!("{} error {e}", c.api),
+        })
+        .collect();
+    let errors: Vec<String> = h
+        .runtime()
+        .errors()
+        .iter()
+        .map(|e| e.message.clone())
+        .collect();
+    let stopped = h.stopped().map(ToString::to_string);
+    h.close();
+    let run = run?;
+    // The order's status, from the merchant backend (the authority), over HTTP.
+    let backend_status = match &run.order_id {
+        Some(id) => reqwest::blocking::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(5))
+            .build()?
+            .get(format!("{backend_url}/orders/{id}"))
+            .send()
+            .and_then(|r| r.json::<Value>())
+            .map(|v| v["status"].as_str().unwrap_or("?").to_owned())
+            .unwrap_or_else(|e| format!("unknown ({e})")),
+        None => "no order".into(),
+    };
+    let after = wallet.balance(&args.user);
+    let want = if args.cancel_payment {
+        "PENDING"
+    } else {
+        "PAID"
+    };
+    let ok = backend_status == want && stopped.is_none() && errors.is_empty();
+    let summary = json!({
+        "ok": ok,
+        "app": app.as_str(),
+        "user": args.user,
+        "version": version,
+        "launchedFrom": from,
+        "backend": backend_url,
+        "order": run,
+        "backendStatus": backend_status,
+        "balanceBefore": before,
+        "balanceAfter": after,
+        "jsapiCalls": calls,
+        "walletEvents": wallet.events(),
+        "updateEvents": wallet.update_events(),
+        "errors": errors,
+        "stopped": stopped,
+    });
+    let text = format!(
+        "{app} {version} for {user} ({from})\n  ordered {qty} x {item}: order {order}, {result}; the checkout shows {shown:?}\n  merchant backend {backend_url}: {backend_status}\n  balance {before} -> {after} cents\n  my.* calls: {calls}{errs}",
+        user = args.user,
+        qty = args.qty,
+        item = args.item,
+        order = run.order_id.as_deref().unwrap_or("-"),
+        result = if run.result_text.is_empty() { "no payment result" } else { &run.result_text },
+        shown = run.order_status,
+        calls = calls.join(", "),
+        errs = if errors.is_empty() { String::new() } else { format!("\n  errors: {}", errors.join("; ")) },
+    );
+    Ok((ok, summary, text))
+}

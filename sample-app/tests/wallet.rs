@@ -1,0 +1,701 @@
+//! The sample wallet, Coffee Club and the merchant backend, end to end.
+//!
+//! Each test starts the real management platform on 127.0.0.1 (SQLite in a
+//! temporary directory), walks Coffee Club through the release workflow with
+//! the typed client, and launches it in the sample wallet through the update
+//! manager against the real merchant backend on 127.0.0.1. Nothing leaves
+//! the machine: the only origins reached are loopback IP literals.
+
+use mpkit_bundle::{AppId, PackOptions, SecretKey};
+use mpkit_host::apis::net::NetConfig;
+use mpkit_host::host::AppHandle;
+use mpkit_host::runtime::Isolation;
+use mpkit_host::surface::headless::HeadlessSurface;
+use mpkit_platform_client::wire;
+use mpkit_platform_client::Client;
+use mpkit_sample_app::backend::{MerchantBackend, MerchantLink, OrderStatus, COFFEE_CLUB_APP_ID};
+use mpkit_sample_app::signing::{SharedSecret, SIGNATURE_HEADER};
+use mpkit_sample_app::wallet::{order_through_ui, ConsentPolicy, Wallet, WalletConfig};
+use serde_json::{json, Value};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+const TARGET: &str = "sample.wallet";
+const WAIT: Duration = Duration::from_secs(20);
+
+/// Runs a test body on a thread with room for boa's parser in debug builds.
+fn big(f: impl FnOnce() + Send + 'static) {
+    let t = std::thread::Builder::new()
+        .stack_size(64 * 1024 * 1024)
+        .spawn(f)
+        .expect("spawn");
+    if let Err(p) = t.join() {
+        std::panic::resume_unwind(p);
+    }
+}
+
+/// The platform with Coffee Club 1.0.0 fully released to the sample wallet.
+struct World {
+    _dir: tempfile::TempDir,
+    dir: PathBuf,
+    _rt: tokio::runtime::Runtime,
+    platform: String,
+    root: PathBuf,
+    app: AppId,
+}
+
+impl World {
+    fn new() -> World {
+        let d = tempfile::tempdir().expect("dir");
+        let dir = d.path().to_path_buf();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("rt");
+        let (platform, boot) = rt
+            .block_on(mpkit_platform::Platform::open(mpkit_platform::Config::new(
+                dir.join("platform"),
+            )))
+            .expect("platform");
+        let admin = boot.expect("fresh").token;
+        let listener = rt
+            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+            .expect("bind");
+        let base = format!("http://{}", listener.local_addr().expect("addr"));
+        let router = platform.router();
+        rt.spawn(async move { axum::serve(listener, router).await });
+
+        let admin = Client::new(&base, Some(admin)).expect("client");
+        let master = rt
+            .block_on(admin.create_account("Coffee Co master"))
+            .expect("account");
+        let rev = rt
+            .block_on(admin.create_account("Wallet reviewer"))
+            .expect("account");
+        let owner = admin.with_token(master.token);
+        let reviewer = admin.with_token(rev.token.clone());
+        let ws = rt
+            .block_on(owner.create_workspace("Coffee Co", "merchant"))
+            .expect("ws");
+        let dev_key = SecretKey::generate().expect("key");
+        rt.block_on(owner.register_key(&ws.id, &dev_key.public().to_hex()))
+            .expect("key");
+        let src = mpkit_sample_app::miniprogram_dir();
+        let (m, bytes) =
+            mpkit_bundle::pack_dir(&src, &dev_key, &PackOptions::default()).expect("pack");
+        rt.block_on(owner.create_app(
+            &ws.id,
+            &wire::NewApp {
+                app_id: m.app_id.to_string(),
+                name: m.name.clone(),
+                developer_workspace: None,
+            },
+        ))
+        .expect("app");
+        // The sample wallet allows what Coffee Club asks for, its own API included.
+        rt.block_on(
+            admin.create_target(&wire::NewTarget {
+                id: TARGET.into(),
+                name: "Sample Wallet".into(),
+                allowed_permissions: [
+                    "request",
+                    "getAuthCode",
+                    "tradePay",
+                    "getOpenUserInfo",
+                    "getLocation",
+                    "getWalletBalance",
+                    "scope.userInfo",
+                    "scope.location",
+                    "scope.walletBalance",
+                ]
+                .map(String::from)
+                .to_vec(),
+            }),
+        )
+        .expect("target");
+        rt.block_on(admin.add_reviewer(TARGET, &rev.id))
+            .expect("reviewer");
+        rt.block_on(owner.upload_version(m.app_id.as_str(), bytes.into(), None))
+            .expect("upload");
+        let r = rt
+            .block_on(owner.start_release(
+                m.app_id.as_str(),
+                &wire::NewRelease {
+                    target_app: TARGET.into(),
+                    version: m.version.to_string(),
+                    basic_info: None,
+                },
+            ))
+            .expect("start");
+        let report = json!({"suite": "mpkit", "passed": 1, "failed": 0});
+        rt.block_on(owner.compat_report(&r.id, &report))
+            .expect("report");
+        rt.block_on(owner.apply(&r.id)).expect("apply");
+        rt.block_on(reviewer.approve(&r.id)).expect("approve");
+        rt.block_on(owner.full(&r.id)).expect("full");
+        // The wallet is handed the platform's root.json, as the demo does.
+        let root = dir.join("root.json");
+        let root_bytes = rt.block_on(admin.root_json()).expect("root");
+        std::fs::write(&root, &root_bytes).expect("write root");
+        World {
+            _dir: d,
+            dir,
+            _rt: rt,
+            platform: base,
+            root,
+            app: m.app_id.clone(),
+        }
+    }
+
+    /// A wallet keeping its data in `name`, linked to `backend`.
+    fn config(&self, name: &str, backend: Option<MerchantLink>, grants: &[&str]) -> WalletConfig {
+        let mut c = WalletConfig::new(&self.platform, TARGET, &self.root, self.dir.join(name));
+        c.merchant = backend;
+        c.consent = ConsentPolicy::granting(grants.iter().copied());
+        c.confirm_payments = true;
+        c.isolation = Isolation::Thread;
+        c
+    }
+
+    fn wallet(&self, name: &str, backend: &MerchantBackend, grants: &[&str]) -> Wallet {
+        Wallet::new(self.config(name, Some(backend.link()), grants)).expect("wallet")
+    }
+}
+
+fn launch(w: &Wallet, app: &AppId, user: &str) -> AppHandle<HeadlessSurface> {
+    let l = w.launch(app, user).expect("launch");
+    assert_eq!(l.version.to_string(), "1.0.0");
+    l.handle
+}
+
+fn text(h: &AppHandle<HeadlessSurface>, sel: &str) -> String {
+    h.runtime().text(sel).unwrap_or_default().trim().to_owned()
+}
+
+fn consent_prompts(w: &Wallet, scope: &str) -> Vec<Value> {
+    w.events()
+        .into_iter()
+        .filter(|e| e["event"] == "consent" && e["scope"] == scope)
+        .collect()
+}
+
+fn http() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .expect("client")
+}
+
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs()
+}
+
+#[test]
+fn an_order_placed_through_the_jsapis_ends_paid_at_the_backend() {
+    big(|| {
+        let w = World::new();
+        let backend = MerchantBackend::start().expect("backend");
+        let wallet = w.wallet("wallet", &backend, &[]);
+        let mut h = launch(&wallet, &w.app, "alice");
+
+        // The menu comes from the merchant backend on loopback (flat-white is only there).
+        h.wait_for(".menu-item[data-id=flat-white]", WAIT)
+            .expect("the backend's menu");
+        assert!(h.runtime().text(".notice").is_err(), "not offline");
+
+        let run = order_through_ui(&mut h, "latte", 2, WAIT).expect("order");
+        let errors = h.runtime().errors().to_vec();
+        assert!(errors.is_empty(), "{errors:?}");
+        let calls: Vec<(String, Option<i64>)> = h
+            .runtime()
+            .calls()
+            .iter()
+            .map(|c| (c.api.clone(), c.error))
+            .collect();
+        for api in ["getAuthCode", "request", "tradePay"] {
+            assert!(
+                calls.contains(&(api.to_owned(), None)),
+                "{api} succeeded: {calls:?}"
+            );
+        }
+        h.close();
+
+        // The backend is the authority: the order is PAID, priced by the backend.
+        let id = run.order_id.clone().expect("an order id on the page");
+        let order = backend.order(&id).expect("the order");
+        assert_eq!(order.status, OrderStatus::Paid, "{run:?}");
+        assert_eq!(order.total, 2 * 450);
+        assert_eq!(order.lines.len(), 1);
+        assert_eq!(
+            (order.lines[0].id.as_str(), order.lines[0].qty),
+            ("latte", 2)
+        );
+        assert_eq!(
+            order.buyer,
+            backend.secret().open_id(COFFEE_CLUB_APP_ID, "alice"),
+            "the buyer is the auth code's user, as an app-scoped id"
+        );
+        assert!(order.notify_id.is_some());
+        assert_eq!(backend.orders().len(), 1);
+        assert!(run.result_text.contains("Payment submitted"), "{run:?}");
+        assert!(run.order_status.starts_with("Paid"), "{run:?}");
+
+        // The wallet's side: one code minted, a sheet with the backend's amount,
+        // the ledger debited, a signed notification the backend accepted.
+        assert_eq!(wallet.issued_auth_codes("alice", &w.app).len(), 1);
+        let events = wallet.events();
+        let sheet = events
+            .iter()
+            .find(|e| e["event"] == "paymentSheet")
+            .expect("a payment sheet");
+        assert_eq!(sheet["amount"], 900);
+        assert_eq!(sheet["confirmed"], true);
+        assert!(events
+            .iter()
+            .any(|e| e["event"] == "notify" && e["status"] == 200));
+        assert!(events
+            .iter()
+            .any(|e| e["event"] == "pay" && e["resultCode"] == "9000"));
+        assert_eq!(wallet.balance("alice"), 5000 - 900);
+        assert_eq!(wallet.ledger().len(), 1);
+        assert_eq!(wallet.ledger()[0].amount, -900);
+        // auth_base is silent: nobody was asked anything.
+        assert!(events.iter().all(|e| e["event"] != "consent"), "{events:?}");
+    });
+}
+
+#[test]
+fn a_cancelled_payment_leaves_the_order_pending_and_a_forged_notify_is_refused() {
+    big(|| {
+        let w = World::new();
+        let backend = MerchantBackend::start().expect("backend");
+        let mut config = w.config("wallet", Some(backend.link()), &[]);
+        config.confirm_payments = false;
+        let wallet = Wallet::new(config).expect("wallet");
+        let mut h = launch(&wallet, &w.app, "bob");
+        let run = order_through_ui(&mut h, "mocha", 1, WAIT).expect("order");
+        h.close();
+        assert!(run.result_text.contains("cancelled"), "{run:?}");
+        let [order] = &backend.orders()[..] else {
+            panic!("one order: {:?}", backend.orders());
+        };
+        assert_eq!(order.status, OrderStatus::Pending);
+        assert_eq!(wallet.balance("bob"), 5000, "nothing was debited");
+
+        let good = json!({
+            "notifyId": "ntf1",
+            "appId": COFFEE_CLUB_APP_ID,
+            "tradeNO": order.trade_no,
+            "orderId": order.order_id,
+            "tradeStatus": "TRADE_SUCCESS",
+            "totalAmount": order.total,
+            "currency": "USD",
+            "buyerOpenId": order.buyer,
+        })
+        .to_string();
+        let post = |body: &str, sig: Option<String>| {
+            let mut r = http()
+                .post(format!("{}/notify", backend.url()))
+                .header("content-type", "application/json")
+                .body(body.to_owned());
+            if let Some(s) = sig {
+                r = r.header(SIGNATURE_HEADER, s);
+            }
+            let resp = r.send().expect("notify");
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().unwrap_or(Value::Null))
+        };
+        let other = SharedSecret::generate().expect("secret");
+        let tampered = good.replace("\"notifyId\":\"ntf1\"", "\"notifyId\":\"ntf2\"");
+        assert_ne!(tampered, good);
+        for (body, sig) in [
+            (good.clone(), None),
+            (good.clone(), Some(String::new())),
+            (good.clone(), Some("not hex".into())),
+            (good.clone(), Some(other.sign_body(good.as_bytes()))),
+            (
+                tampered.clone(),
+                Some(backend.secret().sign_body(good.as_bytes())),
+            ),
+        ] {
+            let (status, v) = post(&body, sig);
+            assert_eq!(status, 401, "{v}");
+            assert_eq!(v["code"], "bad_signature");
+            assert_eq!(
+                backend.order(&order.order_id).expect("order").status,
+                OrderStatus::Pending,
+                "a refused notification changes nothing"
+            );
+        }
+        // Signed, but for another amount: refused too.
+        let cheaper = good.replace(
+            &format!("\"totalAmount\":{}", order.total),
+            "\"totalAmount\":1",
+        );
+        let (status, _) = post(
+            &cheaper,
+            Some(backend.secret().sign_body(cheaper.as_bytes())),
+        );
+        assert_eq!(status, 400);
+        assert_eq!(
+            backend.order(&order.order_id).expect("order").status,
+            OrderStatus::Pending
+        );
+        // The genuine notification, signed with the shared secret, is accepted once
+        // and again (retries are normal).
+        for _ in 0..2 {
+            let (status, v) = post(&good, Some(backend.secret().sign_body(good.as_bytes())));
+            assert_eq!(status, 200, "{v}");
+            assert_eq!(v["status"], "PAID");
+        }
+        let status: Value = http()
+            .get(format!("{}/orders/{}", backend.url(), order.order_id))
+            .send()
+            .expect("get")
+            .json()
+            .expect("json");
+        assert_eq!(status["status"], "PAID");
+    });
+}
+
+#[test]
+fn the_wallet_balance_api_is_refused_without_its_scope_and_works_with_it() {
+    big(|| {
+        let w = World::new();
+        let backend = MerchantBackend::start().expect("backend");
+        {
+            let wallet = w.wallet("wallet", &backend, &[]);
+            let mut h = launch(&wallet, &w.app, "carol");
+            h.wait_for(".account-link", WAIT).expect("home");
+            h.tap(".account-link").expect("to the profile");
+            h.wait_for(".balance-note", WAIT)
+                .expect("a note instead of a balance");
+            let note = text(&h, ".balance-note");
+            assert!(note.contains("chose not to share"), "{note}");
+            assert!(note.contains("(error 11)"), "{note}");
+            assert!(h.runtime().text(".balance").is_err());
+            let calls = h.runtime().calls().to_vec();
+            assert!(
+                calls
+                    .iter()
+                    .any(|c| c.api == "getWalletBalance" && c.error == Some(11)),
+                "{calls:?}"
+            );
+            h.close();
+            let asked = consent_prompts(&wallet, "scope.walletBalance");
+            assert_eq!(asked.len(), 1, "asked once");
+            assert_eq!(asked[0]["granted"], false);
+        }
+        // The same wallet data, a user who grants the scope.
+        let wallet = w.wallet("wallet", &backend, &["scope.walletBalance"]);
+        let mut h = launch(&wallet, &w.app, "dan");
+        h.wait_for(".account-link", WAIT).expect("home");
+        h.tap(".account-link").expect("to the profile");
+        h.wait_for(".balance", WAIT).expect("the balance");
+        assert_eq!(text(&h, ".balance"), "$50.00 USD");
+        assert!(h.runtime().text(".balance-note").is_err());
+        h.close();
+        assert_eq!(
+            consent_prompts(&wallet, "scope.walletBalance")[0]["granted"],
+            true
+        );
+        let grants = wallet.host().grants("dan", &w.app).expect("grants");
+        assert!(grants.iter().any(|g| g.scope == "scope.walletBalance"));
+    });
+}
+
+#[test]
+fn a_location_denial_persists_across_launches() {
+    big(|| {
+        let w = World::new();
+        let backend = MerchantBackend::start().expect("backend");
+        let denial = |h: &mut AppHandle<HeadlessSurface>| {
+            h.wait_for(".find-store", WAIT).expect("home");
+            h.tap(".find-store").expect("find a store");
+            h.wait_for(".store-error", WAIT).expect("the denial");
+            let e = text(h, ".store-error");
+            assert!(
+                e.contains("the user did not authorize scope.location"),
+                "{e}"
+            );
+            assert!(e.contains("(error 11)"), "{e}");
+            assert!(h.runtime().text(".store-name").is_err());
+        };
+        {
+            let wallet = w.wallet("wallet", &backend, &[]);
+            let mut h = launch(&wallet, &w.app, "erin");
+            denial(&mut h);
+            h.close();
+            let asked = consent_prompts(&wallet, "scope.location");
+            assert_eq!(asked.len(), 1);
+            assert_eq!(asked[0]["granted"], false);
+            assert!(wallet.events().iter().all(|e| e["event"] != "device"));
+        }
+        // A new wallet process on the same storage whose user would now say yes:
+        // the stored denial answers, nobody is asked, no location is read.
+        let wallet = w.wallet("wallet", &backend, &["scope.location"]);
+        let mut h = launch(&wallet, &w.app, "erin");
+        denial(&mut h);
+        h.close();
+        assert!(consent_prompts(&wallet, "scope.location").is_empty());
+        assert!(wallet.events().iter().all(|e| e["event"] != "device"));
+        let grants = wallet.host().grants("erin", &w.app).expect("grants");
+        let g = grants
+            .iter()
+            .find(|g| g.scope == "scope.location")
+            .expect("the stored decision");
+        assert!(format!("{:?}", g.decision).contains("Denied"), "{g:?}");
+
+        // Another user of that wallet grants it and finds the nearest store.
+        let mut h = launch(&wallet, &w.app, "finn");
+        h.wait_for(".find-store", WAIT).expect("home");
+        h.tap(".find-store").expect("find a store");
+        h.wait_for(".store-name", WAIT).expect("a store");
+        assert_eq!(text(&h, ".store-name"), "Raffles Place");
+        h.close();
+        assert_eq!(consent_prompts(&wallet, "scope.location").len(), 1);
+    });
+}
+
+#[test]
+fn the_backend_refuses_unknown_items_bad_carts_and_codes_the_wallet_did_not_issue() {
+    let backend = MerchantBackend::start().expect("backend");
+    let secret = backend.secret().clone();
+    let code = secret
+        .mint_auth_code(COFFEE_CLUB_APP_ID, "gus", now())
+        .expect("code");
+    let order = |body: Value| {
+        let r = http()
+            .post(format!("{}/orders", backend.url()))
+            .json(&body)
+            .send()
+            .expect("post");
+        let status = r.status().as_u16();
+        (status, r.json::<Value>().unwrap_or(Value::Null))
+    };
+    for (items, want) in [
+        (json!([{"id": "caviar", "qty": 1}]), "not on the menu"),
+        (
+            json!([{"id": "latte", "qty": 1}, {"id": "unicorn-frappe", "qty": 2}]),
+            "not on the menu",
+        ),
+        (json!([]), "empty"),
+        (json!([{"id": "latte", "qty": 0}]), "1 to 20"),
+        (json!([{"id": "latte", "qty": 99}]), "1 to 20"),
+    ] {
+        let (status, v) = order(json!({"authCode": code, "items": items}));
+        assert_eq!(status, 400, "{items}: {v}");
+        assert!(
+            v["message"].as_str().expect("message").contains(want),
+            "{v}"
+        );
+    }
+    assert!(backend.orders().is_empty());
+    // Codes the wallet did not issue for this app: refused before anything else.
+    let other = SharedSecret::generate().expect("secret");
+    for bad in [
+        json!("headless-1-0011223344556677"),
+        json!(other
+            .mint_auth_code(COFFEE_CLUB_APP_ID, "gus", now())
+            .expect("code")),
+        json!(secret
+            .mint_auth_code("2021000000000002", "gus", now())
+            .expect("code")),
+        json!(secret
+            .mint_auth_code(COFFEE_CLUB_APP_ID, "gus", now() - 3600)
+            .expect("code")),
+        Value::Null,
+    ] {
+        let (status, v) = order(json!({"authCode": bad, "items": [{"id": "latte", "qty": 1}]}));
+        assert_eq!(status, 401, "{bad}: {v}");
+        assert_eq!(v["code"], "bad_auth_code");
+    }
+    assert!(backend.orders().is_empty());
+    // The refused carts did not spend the code; a good cart does, once.
+    let (status, v) =
+        order(json!({"authCode": code, "items": [{"id": "espresso", "qty": 3}], "price": 1}));
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(
+        v["total"], 900,
+        "priced by the backend, whatever the client says"
+    );
+    let (status, _) = order(json!({"authCode": code, "items": [{"id": "espresso", "qty": 1}]}));
+    assert_eq!(status, 401, "an auth code is single-use");
+    assert_eq!(backend.orders().len(), 1);
+    let url = backend.url().to_owned();
+    drop(backend);
+    assert!(
+        http().get(format!("{url}/menu")).send().is_err(),
+        "the backend stops on drop"
+    );
+}
+
+#[test]
+fn coffee_club_takes_only_an_exact_loopback_api_base_from_the_launch_query() {
+    big(|| {
+        let w = World::new();
+        let backend = MerchantBackend::start().expect("backend");
+        let mut config = w.config("wallet", Some(backend.link()), &[]);
+        // Offline: no name resolves, so the production URL fails at once.
+        config.network = NetConfig {
+            lookup: Some(Arc::new(|_: &str| {
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "offline test",
+                ))
+            })),
+            ..NetConfig::default()
+        };
+        let wallet = Wallet::new(config).expect("wallet");
+        let port = backend.url().rsplit(':').next().expect("port").to_owned();
+        for bad in [
+            format!("http://127.0.0.1:{port}/"),
+            format!("http://127.0.0.1:{port}/evil"),
+            format!("https://127.0.0.1:{port}"),
+            format!("http://localhost:{port}"),
+            format!("http://127.0.0.1:0{port}"),
+            "http://10.0.0.1:80".to_owned(),
+        ] {
+            let mut q = serde_json::Map::new();
+            q.insert("apiBase".into(), Value::String(bad.clone()));
+            let l = wallet
+                .updates()
+                .launch(
+                    wallet.host(),
+                    &w.app,
+                    "hana",
+                    q,
+                    mpkit_host::update::UpdateMode::Sync,
+                    HeadlessSurface::new,
+                )
+                .expect("launch");
+            let mut h = l.handle;
+            h.wait_for(".menu-item[data-id=latte]", WAIT).expect("menu");
+            h.run_until_idle(Duration::from_millis(20), WAIT);
+            // The built-in menu: the app kept its production URL, which is offline here.
+            assert!(h.runtime().text(".notice").is_ok(), "{bad}: offline notice");
+            assert!(
+                h.runtime().text(".menu-item[data-id=flat-white]").is_err(),
+                "{bad}: not the backend's menu"
+            );
+            let warned = h
+                .runtime()
+                .console()
+                .iter()
+                .any(|(_, line)| line.contains("ignoring launch query apiBase"));
+            assert!(warned, "{bad}: {:?}", h.runtime().console());
+            h.close();
+        }
+        // The wallet's own query reaches the backend.
+        let mut h = launch(&wallet, &w.app, "hana");
+        h.wait_for(".menu-item[data-id=flat-white]", WAIT)
+            .expect("the backend's menu");
+        h.close();
+    });
+}
+
+fn sample_wallet(args: &[&str]) -> (i32, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sample-wallet"))
+        .args(args)
+        .output()
+        .expect("run sample-wallet");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_sample_wallet_binary_orders_a_coffee_with_worker_processes() {
+    let w = World::new();
+    let data = w.dir.join("cli-wallet");
+    let (code, stdout, stderr) = sample_wallet(&[
+        "--platform",
+        &w.platform,
+        "--root",
+        &w.root.to_string_lossy(),
+        "--target",
+        TARGET,
+        "--app",
+        w.app.as_str(),
+        "--user",
+        "ivy",
+        "--grant",
+        "scope.walletBalance",
+        "--item",
+        "cappuccino",
+        "--qty",
+        "3",
+        "--data-dir",
+        &data.to_string_lossy(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let v: Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["version"], "1.0.0");
+    assert_eq!(v["backendStatus"], "PAID");
+    assert_eq!(v["order"]["qty"], 3);
+    assert_eq!(v["balanceBefore"], 5000);
+    assert_eq!(v["balanceAfter"], 5000 - 3 * 420);
+    assert!(v["launchedFrom"]
+        .as_str()
+        .expect("from")
+        .starts_with("Updated"));
+    // The app was installed through the update manager into the wallet's store.
+    assert!(data.join("updates").join("state.json").is_file());
+
+    // The backend in another process, named with its shared secret.
+    let backend = MerchantBackend::start().expect("backend");
+    let secret_file = w.dir.join("merchant.secret");
+    std::fs::write(&secret_file, backend.secret().to_hex()).expect("secret");
+    let (code, stdout, stderr) = sample_wallet(&[
+        "--platform",
+        &w.platform,
+        "--root",
+        &w.root.to_string_lossy(),
+        "--target",
+        TARGET,
+        "--app",
+        w.app.as_str(),
+        "--user",
+        "ivy",
+        "--backend",
+        backend.url(),
+        "--backend-secret-file",
+        &secret_file.to_string_lossy(),
+        "--data-dir",
+        &data.to_string_lossy(),
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    assert!(stdout.contains("PAID"), "{stdout}");
+    let [order] = &backend.orders()[..] else {
+        panic!("one order: {:?}", backend.orders());
+    };
+    assert_eq!(order.status, OrderStatus::Paid);
+    assert_eq!(order.buyer, backend.secret().open_id(w.app.as_str(), "ivy"));
+}
+
+#[test]
+fn the_sample_wallet_binary_has_no_window_mode_yet() {
+    let (code, _, stderr) = sample_wallet(&[
+        "--platform",
+        "http://127.0.0.1:9",
+        "--root",
+        "root.json",
+        "--target",
+        TARGET,
+        "--user",
+        "u",
+        "--window",
+    ]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("not available yet"), "{stderr}");
+}
