@@ -212,6 +212,13 @@ pub(crate) enum Command {
         #[command(subcommand)]
         command: IsvCommand,
     },
+    /// Webhooks: release results POSTed to your server, signed with HMAC-SHA256 (Master).
+    Webhook {
+        #[command(flatten)]
+        fmt: GlobalFmt,
+        #[command(subcommand)]
+        command: WebhookCommand,
+    },
     /// Developer keys that uploads must be signed with.
     Key {
         #[command(flatten)]
@@ -414,6 +421,38 @@ pub(crate) enum IsvCommand {
     /// Revoke an authorization; it applies on the ISV's next call.
     Revoke {
         /// The authorization id.
+        id: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum WebhookCommand {
+    /// Register a webhook; prints its signing secret once.
+    Add {
+        /// The workspace id.
+        #[arg(long)]
+        workspace: String,
+        /// Where events are POSTed (http or https; not a loopback or private address).
+        #[arg(long)]
+        url: String,
+        /// Events to send, comma-separated (e.g. release.approved,release.rejected); all when absent.
+        #[arg(long, value_delimiter = ',')]
+        events: Vec<String>,
+    },
+    /// The workspace's webhooks (without secrets).
+    List {
+        /// The workspace id.
+        #[arg(long)]
+        workspace: String,
+    },
+    /// Delete a webhook and its deliveries.
+    Remove {
+        /// The webhook id.
+        id: String,
+    },
+    /// A webhook's latest deliveries with every attempt.
+    Deliveries {
+        /// The webhook id.
         id: String,
     },
 }
@@ -719,6 +758,16 @@ pub(crate) enum PlatformCommand {
         /// On first start, also write the bootstrap admin token here (mode 0600).
         #[arg(long)]
         admin_token_file: Option<PathBuf>,
+        /// How long a signed policy is valid, in seconds (re-signed before it expires).
+        #[arg(long, default_value_t = 24 * 3600)]
+        policy_ttl_secs: i64,
+        /// How old a cached policy may get before it is checked against the database, in
+        /// milliseconds (several instances on one database; PostgreSQL also notifies at once).
+        #[arg(long, default_value_t = 1000)]
+        policy_revalidate_ms: u64,
+        /// Attempts per webhook delivery before it is marked failed.
+        #[arg(long, default_value_t = 8)]
+        webhook_max_attempts: u32,
     },
 }
 
@@ -938,6 +987,7 @@ impl Command {
             | Command::Workspace { fmt, .. }
             | Command::Member { fmt, .. }
             | Command::Isv { fmt, .. }
+            | Command::Webhook { fmt, .. }
             | Command::Key { fmt, .. }
             | Command::App { fmt, .. }
             | Command::Version { fmt, .. }

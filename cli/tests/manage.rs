@@ -985,3 +985,70 @@ fn a_malformed_tester_file_reports_its_rejected_lines() {
     let e = w.rel(&["testers", "add", "--user", "u-1"]).failed();
     assert_eq!(e["code"], "no_open_release");
 }
+
+#[test]
+fn webhooks_are_managed_by_a_master_and_bad_urls_are_refused() {
+    let w = World::new();
+    let list = |who: &str| as_(who, &["webhook", "list", "--workspace", &w.ws, "--json"]);
+    // A loopback URL is refused by the server (SSRF), and nothing is stored.
+    let e = w
+        .owner(&[
+            "webhook",
+            "add",
+            "--workspace",
+            &w.ws,
+            "--url",
+            "http://127.0.0.1:9/hook",
+            "--json",
+        ])
+        .failed();
+    assert_eq!(
+        (e["code"].clone(), e["status"].clone()),
+        ("bad_request".into(), 400.into())
+    );
+    assert_eq!(list(&w.owner).ok(), serde_json::json!([]));
+
+    // No release happens after this, so nothing is ever sent to the address.
+    let made = w
+        .owner(&[
+            "webhook",
+            "add",
+            "--workspace",
+            &w.ws,
+            "--url",
+            "https://hooks.coffee.example/mpkit",
+            "--events",
+            "release.approved,release.rejected",
+            "--json",
+        ])
+        .ok();
+    let id = s(&made["id"]);
+    assert!(s(&made["secret"]).starts_with("whsec_"), "{made}");
+    assert_eq!(
+        made["events"],
+        serde_json::json!(["release.approved", "release.rejected"])
+    );
+    let listed = list(&w.owner).ok();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1));
+    assert!(
+        !listed.to_string().contains("whsec_"),
+        "secrets are never listed"
+    );
+    let human = w.owner(&["webhook", "list", "--workspace", &w.ws]);
+    assert!(
+        human.out.contains("https://hooks.coffee.example/mpkit"),
+        "{}",
+        human.out
+    );
+    assert_eq!(
+        w.owner(&["webhook", "deliveries", &id, "--json"]).ok(),
+        serde_json::json!([])
+    );
+    // The reviewer is no member of the workspace: not found, like its neighbours.
+    let e = as_(&w.reviewer, &["webhook", "remove", &id, "--json"]).failed();
+    assert_eq!(e["status"], 404, "{e}");
+    assert_eq!(list(&w.owner).ok().as_array().map(Vec::len), Some(1));
+    let gone = w.owner(&["webhook", "remove", &id, "--json"]).ok();
+    assert_eq!(s(&gone["id"]), id);
+    assert_eq!(list(&w.owner).ok(), serde_json::json!([]));
+}

@@ -111,3 +111,24 @@ fn rollout_bucket_matches_the_vectors() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("finer than 0.01%"));
 }
+
+#[test]
+fn serve_refuses_bad_tuning_before_touching_anything() {
+    let d = tempfile::tempdir().expect("dir");
+    let storage = d.path().join("data");
+    for (flag, value, says) in [
+        ("--policy-ttl-secs", "5", "at least 60"),
+        ("--webhook-max-attempts", "0", "at least 1"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_mpkit"))
+            .args(["platform", "serve", "--listen", "127.0.0.1:0", "--storage"])
+            .arg(&storage)
+            .args([flag, value])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1), "{flag}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{flag}: {err}");
+        assert!(!storage.exists(), "{flag}: nothing was created");
+    }
+}

@@ -4,7 +4,7 @@
 use super::session::{when, Session};
 use crate::cli::{
     AccountCommand, AppCommand, IsvCommand, KeyCommand, MemberCommand, ReviewerCommand,
-    TargetCommand, VersionCommand, WorkspaceCommand,
+    TargetCommand, VersionCommand, WebhookCommand, WorkspaceCommand,
 };
 use crate::output::{progress, table};
 use crate::{Coded, Output};
@@ -175,6 +175,101 @@ pub(crate) fn isv(cmd: IsvCommand, o: &mut Output<'_>) -> Result<()> {
                 s.client.revoke_isv(&id),
             )?;
             o.emit(&to_json(&r)?, || format!("revoked authorization {}", r.id))?;
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn webhook(cmd: WebhookCommand, o: &mut Output<'_>) -> Result<()> {
+    let s = Session::open()?;
+    match cmd {
+        WebhookCommand::Add {
+            workspace,
+            url,
+            events,
+        } => {
+            let req = wire::NewWebhook {
+                url: url.clone(),
+                events: (!events.is_empty()).then_some(events),
+            };
+            let h = s.call(
+                format_args!("registering a webhook for {url} in {workspace}"),
+                s.client.create_webhook(&workspace, &req),
+            )?;
+            o.emit(&to_json(&h)?, || {
+                format!(
+                    "webhook {} posts {} to {}\nsigning secret (shown once; verify X-Mpkit-Signature: sha256=HMAC(secret, body)): {}",
+                    h.id,
+                    h.events.join(", "),
+                    h.url,
+                    h.secret
+                )
+            })?;
+        }
+        WebhookCommand::List { workspace } => {
+            let list = s.call(
+                format_args!("listing the webhooks of {workspace}"),
+                s.client.webhooks(&workspace),
+            )?;
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|h| {
+                    vec![
+                        h.id.clone(),
+                        h.url.clone(),
+                        h.events.join(","),
+                        when(h.created_at),
+                    ]
+                })
+                .collect();
+            o.emit(&to_json(&list)?, || {
+                table(&["id", "url", "events", "created"], &rows)
+            })?;
+        }
+        WebhookCommand::Remove { id } => {
+            let h = s.call(
+                format_args!("removing webhook {id}"),
+                s.client.delete_webhook(&id),
+            )?;
+            o.emit(&to_json(&h)?, || {
+                format!("removed webhook {} ({})", h.id, h.url)
+            })?;
+        }
+        WebhookCommand::Deliveries { id } => {
+            let list = s.call(
+                format_args!("reading the deliveries of webhook {id}"),
+                s.client.webhook_deliveries(&id),
+            )?;
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|d| {
+                    let last = d.attempts.last();
+                    vec![
+                        d.id.clone(),
+                        d.event.clone(),
+                        d.status.clone(),
+                        d.attempts.len().to_string(),
+                        last.and_then(|a| a.status)
+                            .map(|c| c.to_string())
+                            .or_else(|| last.and_then(|a| a.error.clone()))
+                            .unwrap_or_else(|| "-".into()),
+                        when(d.created_at),
+                    ]
+                })
+                .collect();
+            o.emit(&to_json(&list)?, || {
+                table(
+                    &[
+                        "delivery",
+                        "event",
+                        "status",
+                        "attempts",
+                        "last answer",
+                        "created",
+                    ],
+                    &rows,
+                )
+            })?;
         }
     }
     Ok(())

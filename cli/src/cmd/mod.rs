@@ -126,7 +126,21 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
                 db,
                 storage,
                 admin_token_file,
-            } => platform::serve(&listen, db, storage, admin_token_file, o),
+                policy_ttl_secs,
+                policy_revalidate_ms,
+                webhook_max_attempts,
+            } => platform::serve(
+                &listen,
+                db,
+                storage,
+                admin_token_file,
+                platform::Tuning {
+                    policy_ttl_secs,
+                    policy_revalidate_ms,
+                    webhook_max_attempts,
+                },
+                o,
+            ),
         },
         Command::Rollout { command } => match command {
             RolloutCommand::Bucket {
@@ -142,6 +156,7 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
         Command::Workspace { command, .. } => manage::workspace(command, o),
         Command::Member { command, .. } => manage::member(command, o),
         Command::Isv { command, .. } => manage::isv(command, o),
+        Command::Webhook { command, .. } => manage::webhook(command, o),
         Command::Key { command, .. } => manage::key(command, o),
         Command::App { command, .. } => manage::app(command, o),
         Command::Version { command, .. } => manage::version(command, o),

@@ -8,13 +8,29 @@ use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// Operational settings of `mpkit platform serve`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tuning {
+    pub(crate) policy_ttl_secs: i64,
+    pub(crate) policy_revalidate_ms: u64,
+    pub(crate) webhook_max_attempts: u32,
+}
+
 pub(crate) fn serve(
     listen: &str,
     db: Option<String>,
     storage: PathBuf,
     admin_token_file: Option<PathBuf>,
+    tuning: Tuning,
     o: &mut Output<'_>,
 ) -> Result<()> {
+    // A policy must live long enough to be re-signed before it expires.
+    if tuning.policy_ttl_secs < 60 {
+        anyhow::bail!("--policy-ttl-secs must be at least 60");
+    }
+    if tuning.webhook_max_attempts == 0 {
+        anyhow::bail!("--webhook-max-attempts must be at least 1");
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -24,6 +40,9 @@ pub(crate) fn serve(
         if let Some(db) = db {
             config.db = db;
         }
+        config.policy_ttl = tuning.policy_ttl_secs;
+        config.policy_revalidate = std::time::Duration::from_millis(tuning.policy_revalidate_ms);
+        config.webhook_max_attempts = tuning.webhook_max_attempts;
         let (platform, boot) = Platform::open(config).await?;
         if let Some(b) = boot {
             // Shown once: only its hash is stored.
