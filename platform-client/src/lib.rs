@@ -8,9 +8,12 @@
 //! exactly one function, [`rollout::bucket`], used by the server and by hosts.
 #![warn(missing_docs)]
 
+#[cfg(feature = "client")]
 pub use client::{Client, Config, Error, Limits, Progress};
 
+#[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "client")]
 mod client_ext;
 pub mod rollout;
 pub mod testers;
