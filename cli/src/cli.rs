@@ -133,6 +133,8 @@ pub(crate) enum Command {
         #[command(flatten)]
         fmt: Fmt,
     },
+    /// Test a mini program against compatibility profiles (OS, device, host, network).
+    Compat(crate::cmd::compat::CompatArgs),
     /// Create and rotate trust roots.
     Root {
         #[command(subcommand)]
@@ -1004,6 +1006,7 @@ impl Command {
                 | BenchCommand::Resolve { fmt, .. }
                 | BenchCommand::Update { fmt, .. } => fmt.json,
             },
+            Command::Compat(a) => a.fmt.json,
             Command::Platform { .. } => false,
             Command::Rollout { command } => match command {
                 RolloutCommand::Bucket { fmt, .. } => fmt.json,

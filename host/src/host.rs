@@ -19,6 +19,7 @@ use mpkit_sandbox::acl::ScopeDecision;
 use mpkit_sandbox::net::DevOrigin;
 use mpkit_sandbox::storage::StorageQuota;
 use serde_json::{Map, Value};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -79,6 +80,7 @@ pub struct HostBuilder {
     dev_origins: Vec<DevOrigin>,
     system: Option<SystemInfo>,
     custom: Vec<CustomApi>,
+    available: Option<BTreeSet<String>>,
     errors: Vec<String>,
 }
 
@@ -97,6 +99,7 @@ impl Default for HostBuilder {
             dev_origins: Vec::new(),
             system: None,
             custom: Vec::new(),
+            available: None,
             errors: Vec::new(),
         }
     }
@@ -196,6 +199,17 @@ impl HostBuilder {
         self
     }
 
+    /// Offers only these `my.*` APIs (built-in or custom): a host that ships a
+    /// subset, or a compatibility profile. Every other API is not available
+    /// (error 1, and `my.canIUse` says false). Navigation and `canIUse` stay.
+    pub fn available_apis<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        names: I,
+    ) -> HostBuilder {
+        self.available = Some(names.into_iter().map(Into::into).collect());
+        self
+    }
+
     /// Registers one of the embedding app's own JSAPIs. It is declared like a
     /// built-in (permission key, scope, parameters) and passes the same gates.
     pub fn register_api(mut self, decl: ApiDecl, handler: impl Handler + 'static) -> HostBuilder {
@@ -241,6 +255,7 @@ impl HostBuilder {
             dev_origins: self.dev_origins,
             system: self.system.unwrap_or_default(),
             custom: self.custom,
+            available: self.available,
             trust,
             delegate: self.delegate.unwrap_or_else(|| Rc::new(NoDelegate)),
             isolation: self
@@ -276,6 +291,7 @@ pub struct Host {
     dev_origins: Vec<DevOrigin>,
     system: SystemInfo,
     custom: Vec<CustomApi>,
+    available: Option<BTreeSet<String>>,
     trust: Trust,
     delegate: Rc<dyn HostDelegate>,
     isolation: Isolation,
@@ -325,6 +341,19 @@ impl Host {
         &self,
         source: LaunchSource,
         user: &str,
+        query: Map<String, Value>,
+        surface: S,
+    ) -> Result<AppHandle<S>, HostError> {
+        self.launch_at(source, user, None, query, surface)
+    }
+
+    /// As [`Host::launch`], opening `page` (a route of app.json) first instead
+    /// of the home page: a deep link, or a compatibility run of every page.
+    pub fn launch_at<S: Surface>(
+        &self,
+        source: LaunchSource,
+        user: &str,
+        page: Option<&str>,
         query: Map<String, Value>,
         surface: S,
     ) -> Result<AppHandle<S>, HostError> {
@@ -388,10 +417,12 @@ impl Host {
             delegate: self.delegate.clone(),
             system: self.system.clone(),
             custom: self.custom.clone(),
+            available: self.available.clone(),
         })?;
         let mut apis = jsapi.dispatcher.can_i_use_table();
         apis.push("canIUse".into());
         let opts = LaunchOptions {
+            path: page.map(|p| p.trim_start_matches('/').to_owned()),
             query,
             screen_width: self.screen_width,
             isolation: self.isolation.clone(),

@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 pub mod apis;
+pub mod compat;
 pub mod delegate;
 pub mod host;
 pub mod logic;

@@ -211,6 +211,12 @@ impl Dispatcher {
         self.apis.insert(decl.name.clone(), (decl, handler));
     }
 
+    /// Keeps only the APIs `keep` accepts (a host that ships a subset, a
+    /// compatibility profile); the rest are not available, for `canIUse` too.
+    pub fn retain(&mut self, mut keep: impl FnMut(&str) -> bool) {
+        self.apis.retain(|name, _| keep(name));
+    }
+
     /// Whether the host has this API.
     pub fn has(&self, api: &str) -> bool {
         self.apis.contains_key(api)

@@ -156,6 +156,17 @@ impl World {
         c.consent = ConsentPolicy::granting(grants.iter().copied());
         c.confirm_payments = true;
         c.isolation = Isolation::Thread;
+        // Tests never leave this machine: the backend is a loopback dev
+        // origin (never looked up) and every name lookup fails at once.
+        c.network = NetConfig {
+            lookup: Some(Arc::new(|_: &str| {
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    "tests stay on this machine",
+                ))
+            })),
+            ..NetConfig::default()
+        };
         c
     }
 

@@ -44,6 +44,7 @@ pub(crate) fn jsapi(runs: u32, writes: u32, o: &mut Output<'_>) -> Result<()> {
         delegate: Rc::new(NoDelegate),
         system: SystemInfo::default(),
         custom: Vec::new(),
+        available: None,
     })
     .map_err(|e| anyhow!("{e}"))?;
     data.set("bench-user", app.as_str(), "k", "{\"n\":1}")

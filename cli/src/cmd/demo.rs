@@ -13,6 +13,7 @@ use crate::cli::IsolationArg;
 use crate::Output;
 use anyhow::{ensure, Context as _, Result};
 use mpkit_bundle::{AppId, Caps, Expected, PackOptions, SecretKey, Trust, TrustedRoot};
+use mpkit_host::apis::net::NetConfig;
 use mpkit_host::host::LaunchSource;
 use mpkit_host::logic::worker::WorkerConfig;
 use mpkit_host::runtime::Isolation;
@@ -25,6 +26,7 @@ use mpkit_sample_app::wallet::{order_through_ui, ConsentPolicy, Wallet, WalletCo
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const TARGET: &str = "demo.wallet";
@@ -256,6 +258,18 @@ pub(crate) fn run(
     cfg.merchant = Some(backend.link());
     cfg.consent = ConsentPolicy::granting(["scope.userInfo", "scope.walletBalance"]);
     cfg.confirm_payments = true;
+    // The demo reaches only loopback: the merchant backend is a dev origin
+    // (an IP literal, never looked up); every name lookup fails at once, so
+    // nothing ever leaves this machine.
+    cfg.network = NetConfig {
+        lookup: Some(Arc::new(|_: &str| {
+            Err(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                "the demo stays on this machine",
+            ))
+        })),
+        ..NetConfig::default()
+    };
     cfg.isolation = match isolation {
         IsolationArg::Process => Isolation::Process(WorkerConfig::default()),
         IsolationArg::Thread => Isolation::Thread,
@@ -390,7 +404,7 @@ pub(crate) fn run(
     let mut h = host.launch(
         LaunchSource::Installed(app_id.clone()),
         &tester,
-        Default::default(),
+        wallet.launch_query(&app_id),
         HeadlessSurface::new(),
     )?;
     h.wait_for(".menu-item", Duration::from_secs(10))

@@ -7,6 +7,7 @@ mod bench_resolve;
 mod bench_runtime;
 mod bench_update;
 mod bundle;
+pub(crate) mod compat;
 mod demo;
 mod manage;
 mod platform;
@@ -85,6 +86,7 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
             &trust,
             o,
         ),
+        Command::Compat(args) => compat::compat(args, o),
         Command::Root { command } => match command {
             RootCommand::Init {
                 out_dir,

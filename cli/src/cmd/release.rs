@@ -210,14 +210,15 @@ fn status_text(r: &wire::Release) -> String {
     if let Some(reason) = &r.reject_reason {
         s.push_str(&format!("rejected:  {reason}\n"));
     }
-    s.push_str(&format!(
-        "report:    {}\n",
-        if r.compat_report.is_some() {
-            "attached"
-        } else {
-            "none"
-        }
-    ));
+    let report = match &r.compat_report {
+        None => "none".to_owned(),
+        // An mpkit compat report says its schema and verdict; any other JSON is just attached.
+        Some(v) => match (v["schema"].as_str(), v["status"].as_str()) {
+            (Some(schema), Some(status)) => format!("attached ({schema}: {status})"),
+            _ => "attached".to_owned(),
+        },
+    };
+    s.push_str(&format!("report:    {report}\n"));
     s.push_str(&format!(
         "created:   {}\nupdated:   {}\n",
         when(r.created_at),

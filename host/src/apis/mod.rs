@@ -97,6 +97,10 @@ pub struct ApiEnv {
     pub system: SystemInfo,
     /// The embedding app's own APIs (they pass the same gates).
     pub custom: Vec<CustomApi>,
+    /// When set, only these `my.*` names are offered (a host that ships a
+    /// subset, a compatibility profile); every other API answers error 1 and
+    /// `canIUse` says false. Navigation and `canIUse` itself always stay.
+    pub available: Option<BTreeSet<String>>,
 }
 
 impl std::fmt::Debug for ApiEnv {
@@ -174,6 +178,17 @@ where
     }
 }
 
+/// APIs that no subset removes: the page stack carries out navigation, and
+/// `canIUse` is how a mini program finds out about the rest.
+pub const ALWAYS_AVAILABLE: &[&str] = &[
+    "navigateTo",
+    "redirectTo",
+    "navigateBack",
+    "reLaunch",
+    "switchTab",
+    "canIUse",
+];
+
 /// Builds the dispatcher with every built-in handler, plus the embedding app's
 /// custom APIs, and the resolved context for this launch.
 pub fn setup(env: &ApiEnv) -> Result<JsapiSetup, ApiError> {
@@ -215,6 +230,9 @@ pub fn setup(env: &ApiEnv) -> Result<JsapiSetup, ApiError> {
     }
     for (decl, handler) in &env.custom {
         d.register(decl.clone(), Box::new(Shared(handler.clone())));
+    }
+    if let Some(only) = &env.available {
+        d.retain(|name| only.contains(name) || ALWAYS_AVAILABLE.contains(&name));
     }
     // canIUse answers from the finished table.
     let mut table: BTreeSet<String> = d.can_i_use_table().into_iter().collect();

@@ -38,6 +38,41 @@ pub struct NetConfig {
     pub max_redirects: usize,
     /// Name lookup; `None` asks the system resolver.
     pub lookup: Option<Lookup>,
+    /// A simulated network condition applied to every call (compatibility
+    /// runs, tests); [`NetCondition::Online`] by default.
+    pub condition: NetCondition,
+}
+
+/// A network condition simulated in the host's network layer, before and
+/// around the real call. Nothing here reaches any address the policy would
+/// not allow: an offline or failed call never leaves the machine.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NetCondition {
+    /// Calls go out as they are.
+    #[default]
+    Online,
+    /// Every call fails at once with a network error (12), without connecting.
+    Offline,
+    /// Each call waits `latency` before it goes out, and its response body is
+    /// delivered at `bytes_per_sec` at most. Both count against the call's
+    /// timeout, which fails it with error 13 as a real slow network would.
+    Slow {
+        /// Added before the request is sent.
+        latency: Duration,
+        /// Response bandwidth; `None` for no limit.
+        bytes_per_sec: Option<u64>,
+    },
+    /// Calls alternate, counted per launch: the 1st, 3rd, ... are answered
+    /// with HTTP `status` (a 5xx) without reaching the server; the 2nd, 4th, ...
+    /// stall and fail with a timeout (13) after `stall`, or after their own
+    /// timeout when that is shorter.
+    Flaky {
+        /// How long a stalled call hangs before it times out.
+        stall: Duration,
+        /// The status of the failed answers (500 to 599).
+        status: u16,
+    },
 }
 
 impl std::fmt::Debug for NetConfig {
@@ -47,6 +82,7 @@ impl std::fmt::Debug for NetConfig {
             .field("max_timeout", &self.max_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("max_redirects", &self.max_redirects)
+            .field("condition", &self.condition)
             .finish_non_exhaustive()
     }
 }
@@ -59,6 +95,7 @@ impl Default for NetConfig {
             max_response_bytes: 10 * 1024 * 1024,
             max_redirects: 5,
             lookup: None,
+            condition: NetCondition::Online,
         }
     }
 }
@@ -70,6 +107,8 @@ pub struct NetHandler {
     policy: NetPolicy,
     in_flight: Arc<AtomicUsize>,
     files: Files,
+    /// Calls started so far (for [`NetCondition::Flaky`]'s alternation).
+    started: Arc<AtomicUsize>,
 }
 
 /// Frees a concurrency slot when the call ends, however it ends.
@@ -204,6 +243,7 @@ impl NetHandler {
             policy,
             in_flight: Arc::new(AtomicUsize::new(0)),
             files,
+            started: Arc::new(AtomicUsize::new(0)),
         }
     }
 
@@ -364,14 +404,45 @@ impl NetHandler {
         })
     }
 
-    fn run(&self, job: Job) -> Result<Value, ApiError> {
+    /// Applies the simulated condition before the call goes out. Returns the
+    /// call's remaining time, or how the call ends without going out.
+    fn simulate(&self, job: &Job, nth: usize) -> Result<Duration, ApiError> {
+        let timed_out = || ApiError::Timeout(job.timeout.as_millis() as u64);
+        match &self.cfg.condition {
+            NetCondition::Online => Ok(job.timeout),
+            NetCondition::Offline => Err(ApiError::Network(
+                "the network is unreachable (simulated: offline)".into(),
+            )),
+            NetCondition::Slow { latency, .. } => {
+                if *latency >= job.timeout {
+                    std::thread::sleep(job.timeout);
+                    return Err(timed_out());
+                }
+                std::thread::sleep(*latency);
+                Ok(job.timeout - *latency)
+            }
+            NetCondition::Flaky { stall, status } => {
+                if nth.is_multiple_of(2) {
+                    Err(ApiError::Http(*status))
+                } else {
+                    let after = (*stall).min(job.timeout);
+                    std::thread::sleep(after);
+                    Err(ApiError::Timeout(after.as_millis() as u64))
+                }
+            }
+        }
+    }
+
+    fn run(&self, job: Job, nth: usize) -> Result<Value, ApiError> {
+        let started = std::time::Instant::now();
+        let budget = self.simulate(&job, nth)?;
         let policy = self.policy.clone();
         let kind = job.kind;
         let max_redirects = self.cfg.max_redirects;
         let client = reqwest::blocking::Client::builder()
             .no_proxy()
-            .timeout(job.timeout)
-            .connect_timeout(job.timeout.min(Duration::from_secs(15)))
+            .timeout(budget)
+            .connect_timeout(budget.min(Duration::from_secs(15)))
             .redirect(reqwest::redirect::Policy::custom(move |attempt| {
                 if attempt.previous().len() > max_redirects {
                     return attempt.stop();
@@ -429,6 +500,20 @@ impl NetHandler {
         })?;
         if bytes.len() as u64 > cap {
             return Err(too_big(cap));
+        }
+        if let NetCondition::Slow {
+            bytes_per_sec: Some(bps),
+            ..
+        } = &self.cfg.condition
+        {
+            // The body arrives at the simulated rate; past the timeout it never did.
+            let transfer = Duration::from_secs_f64(bytes.len() as f64 / (*bps).max(1) as f64);
+            let left = job.timeout.saturating_sub(started.elapsed());
+            if transfer >= left {
+                std::thread::sleep(left);
+                return Err(ApiError::Timeout(job.timeout.as_millis() as u64));
+            }
+            std::thread::sleep(transfer);
         }
         match kind {
             NetKind::DownloadFile => {
@@ -510,13 +595,14 @@ impl Handler for NetHandler {
             Ok(j) => j,
             Err(e) => return Outcome::Ready(Err(e)),
         };
+        let nth = self.started.fetch_add(1, Ordering::SeqCst);
         let (tx, rx) = std::sync::mpsc::channel();
         let me = self.clone();
         let spawned = std::thread::Builder::new()
             .name("mpkit-net".into())
             .spawn(move || {
                 let _slot = slot;
-                let _ = tx.send(me.run(job));
+                let _ = tx.send(me.run(job, nth));
             });
         match spawned {
             Ok(_) => Outcome::Pending(rx),

@@ -186,6 +186,7 @@ fn native_set_data(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult
             page,
             patch,
             callback,
+            size,
         },
     )
 }

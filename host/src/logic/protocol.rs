@@ -99,6 +99,9 @@ pub enum FromLogic {
         patch: Map<String, Value>,
         /// Callback id, 0 for none.
         callback: u64,
+        /// The patch's serialized size in bytes (0 when not measured).
+        #[serde(default)]
+        size: usize,
     },
     /// A call to the host: navigation or a JSAPI.
     Call {

@@ -144,6 +144,19 @@ impl Default for LaunchOptions {
     }
 }
 
+/// setData payloads of at least this many bytes (serialized) are logged in
+/// [`Runtime::large_set_data`], for tools such as compatibility checks.
+pub const LARGE_SET_DATA_BYTES: usize = 64 * 1024;
+
+/// One large setData call.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SetDataRecord {
+    /// The page's route.
+    pub route: String,
+    /// The payload's serialized size.
+    pub bytes: usize,
+}
+
 /// A host call the mini program made, and how it ended.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CallRecord {
@@ -225,6 +238,7 @@ pub struct Runtime<S: Surface> {
     broken: HashMap<String, ScriptError>,
     errors: Vec<ScriptError>,
     calls: Vec<CallRecord>,
+    large_set_data: Vec<SetDataRecord>,
     console: Vec<(String, String)>,
     nav: VecDeque<(u64, String, Value)>,
     jsapi: Option<JsapiSetup>,
@@ -276,6 +290,7 @@ impl<S: Surface> Runtime<S> {
             broken: HashMap::new(),
             errors: Vec::new(),
             calls: Vec::new(),
+            large_set_data: Vec::new(),
             console: Vec::new(),
             nav: VecDeque::new(),
             jsapi: opts.jsapi.clone(),
@@ -373,8 +388,19 @@ impl<S: Surface> Runtime<S> {
                     page,
                     patch,
                     callback,
+                    size,
                 } => {
                     let mut failed = None;
+                    if size >= LARGE_SET_DATA_BYTES && self.large_set_data.len() < 1000 {
+                        let route = self
+                            .stack
+                            .iter()
+                            .find(|p| p.id == page)
+                            .map(|p| p.route.clone())
+                            .unwrap_or_default();
+                        self.large_set_data
+                            .push(SetDataRecord { route, bytes: size });
+                    }
                     if let Some(p) = self.page_mut(page) {
                         for (k, v) in patch {
                             p.changes.record(&k);
@@ -505,6 +531,15 @@ impl<S: Surface> Runtime<S> {
     /// Async calls still in flight (network).
     pub fn in_flight(&self) -> usize {
         self.pending.len()
+    }
+
+    /// One-shot timers (`setTimeout`) due within `d`; intervals are not counted.
+    pub fn timeouts_due_within(&self, d: Duration) -> usize {
+        let by = Instant::now() + d;
+        self.timers
+            .values()
+            .filter(|t| t.every.is_none() && t.due <= by)
+            .count()
     }
 
     /// One message to the logic layer. If the layer is gone, nothing happens;
@@ -1155,6 +1190,11 @@ impl<S: Surface> Runtime<S> {
     /// Every host call so far.
     pub fn calls(&self) -> &[CallRecord] {
         &self.calls
+    }
+
+    /// setData calls of at least [`LARGE_SET_DATA_BYTES`] so far (the first 1,000).
+    pub fn large_set_data(&self) -> &[SetDataRecord] {
+        &self.large_set_data
     }
 }
 

@@ -323,6 +323,17 @@ impl World {
             .trust(Trust::Root(self.root.clone()))
             .storage_dir(self.dir.join(name))
             .isolation(Isolation::Thread)
+            // Tests never leave this machine: Coffee Club's menu request to
+            // its production name fails at once and it shows its built-in menu.
+            .network(mpkit_host::apis::net::NetConfig {
+                lookup: Some(Arc::new(|_: &str| {
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        "tests stay on this machine",
+                    ))
+                })),
+                ..mpkit_host::apis::net::NetConfig::default()
+            })
             .build()
             .expect("host")
     }
