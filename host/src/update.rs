@@ -572,14 +572,7 @@ impl UpdateManager {
             return self.cached(host, app, user, query, &mut surface, e);
         }
         if core.installed(app, &version) {
-            if core.store.current(app).ok().flatten().as_ref() != Some(&version) {
-                core.store
-                    .set_current(app, &version)
-                    .map_err(|source| UpdateError::Install {
-                        version: version.to_string(),
-                        source,
-                    })?;
-            }
+            core.make_current(app, &version)?;
             core.emit(UpdateEvent::UpToDate {
                 app: app.to_string(),
                 version: version.to_string(),
@@ -706,12 +699,7 @@ impl UpdateManager {
                 let Some(good) = core.last_good(app, Some(version)) else {
                     return Err(e);
                 };
-                core.store
-                    .set_current(app, &good)
-                    .map_err(|source| UpdateError::Install {
-                        version: good.to_string(),
-                        source,
-                    })?;
+                core.make_current(app, &good)?;
                 core.emit(UpdateEvent::FellBack {
                     app: app.to_string(),
                     from: version.to_string(),
@@ -893,12 +881,7 @@ impl Core {
             })?;
         let version = parse_version(&pin.version)?;
         if self.installed(app, &version) {
-            self.store
-                .set_current(app, &version)
-                .map_err(|source| UpdateError::Install {
-                    version: version.to_string(),
-                    source,
-                })?;
+            self.make_current(app, &version)?;
             return Ok((version, None));
         }
         let limits = Limits {
@@ -1035,6 +1018,19 @@ impl Core {
             });
         }
         Ok(handle)
+    }
+
+    /// Makes an installed version current (a no-op when it already is).
+    fn make_current(&self, app: &AppId, v: &semver::Version) -> Result<(), UpdateError> {
+        if self.store.current(app).ok().flatten().as_ref() == Some(v) {
+            return Ok(());
+        }
+        self.store
+            .set_current(app, v)
+            .map_err(|source| UpdateError::Install {
+                version: v.to_string(),
+                source,
+            })
     }
 
     fn installed(&self, app: &AppId, v: &semver::Version) -> bool {

@@ -595,23 +595,7 @@ async fn set_role(
     }
     let mut tx = p.db.begin().await?;
     if before == Role::Master && role != Role::Master {
-        // Serialised on the workspace row, as in remove_member: a workspace
-        // never ends up without a Master.
-        sqlx::query("UPDATE workspaces SET name = name WHERE id = $1")
-            .bind(&ws)
-            .execute(&mut *tx)
-            .await?;
-        let masters = sqlx::query(
-            "SELECT COUNT(*) AS n FROM members WHERE workspace_id = $1 AND role = 'master'",
-        )
-        .bind(&ws)
-        .fetch_one(&mut *tx)
-        .await?;
-        if db::i(&masters, "n") <= 1 {
-            return Err(Error::Conflict(
-                "the last Master cannot step down; make another member Master first".into(),
-            ));
-        }
+        keep_a_master(&mut tx, &ws, "step down").await?;
     }
     sqlx::query("UPDATE members SET role = $1 WHERE workspace_id = $2 AND account_id = $3")
         .bind(role.as_str())
@@ -636,17 +620,33 @@ async fn set_role(
     })
 }
 
+/// Refuses a change that would leave workspace `ws` without a Master. The
+/// workspace row is locked first (a row lock on PostgreSQL; SQLite has one
+/// writer), so two Masters demoting or removing each other at once cannot
+/// both pass.
+async fn keep_a_master(tx: &mut Transaction<'_, Any>, ws: &str, what: &str) -> Result<(), Error> {
+    sqlx::query("UPDATE workspaces SET name = name WHERE id = $1")
+        .bind(ws)
+        .execute(&mut **tx)
+        .await?;
+    let masters = sqlx::query(
+        "SELECT COUNT(*) AS n FROM members WHERE workspace_id = $1 AND role = 'master'",
+    )
+    .bind(ws)
+    .fetch_one(&mut **tx)
+    .await?;
+    if db::i(&masters, "n") <= 1 {
+        return Err(Error::Conflict(format!(
+            "the last Master cannot {what}; make another member Master first"
+        )));
+    }
+    Ok(())
+}
+
 #[utoipa::path(delete, path = "/v1/workspaces/{ws}/members/{account}", tag = "workspaces", summary = "Remove a member (Master; never the last Master); applies on their next call", params(("ws" = String, Path), ("account" = String, Path)), responses((status = 200, description = "The membership removed", body = Member), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 async fn remove_member(AxState(p): P, c: Caller, Path((ws, account)): Path<(String, String)>) -> R {
     require_ws_role(&p, &c, &ws, Role::Master).await?;
     let mut tx = p.db.begin().await?;
-    // Membership changes of one workspace are serialised on its row (a row
-    // lock on PostgreSQL; SQLite has one writer), so two Masters removing each
-    // other at once cannot both pass the last-Master check.
-    sqlx::query("UPDATE workspaces SET name = name WHERE id = $1")
-        .bind(&ws)
-        .execute(&mut *tx)
-        .await?;
     let row = sqlx::query("SELECT role FROM members WHERE workspace_id = $1 AND account_id = $2")
         .bind(&ws)
         .bind(&account)
@@ -656,17 +656,7 @@ async fn remove_member(AxState(p): P, c: Caller, Path((ws, account)): Path<(Stri
     let role =
         Role::parse(&db::s(&row, "role")).ok_or_else(|| Error::Internal("unknown role".into()))?;
     if role == Role::Master {
-        let masters = sqlx::query(
-            "SELECT COUNT(*) AS n FROM members WHERE workspace_id = $1 AND role = 'master'",
-        )
-        .bind(&ws)
-        .fetch_one(&mut *tx)
-        .await?;
-        if db::i(&masters, "n") <= 1 {
-            return Err(Error::Conflict(
-                "the last Master cannot be removed; make another member Master first".into(),
-            ));
-        }
+        keep_a_master(&mut tx, &ws, "be removed").await?;
     }
     sqlx::query("DELETE FROM members WHERE workspace_id = $1 AND account_id = $2")
         .bind(&ws)
