@@ -135,6 +135,9 @@ pub(crate) enum Command {
     },
     /// Test a mini program against compatibility profiles (OS, device, host, network).
     Compat(crate::cmd::compat::CompatArgs),
+    /// Show a mini program in a window sized to a phone, reloading on change;
+    /// or render its first page to a PNG and exit.
+    Preview(crate::cmd::preview::PreviewArgs),
     /// Create and rotate trust roots.
     Root {
         #[command(subcommand)]
@@ -1007,6 +1010,7 @@ impl Command {
                 | BenchCommand::Update { fmt, .. } => fmt.json,
             },
             Command::Compat(a) => a.fmt.json,
+            Command::Preview(a) => a.fmt.json,
             Command::Platform { .. } => false,
             Command::Rollout { command } => match command {
                 RolloutCommand::Bucket { fmt, .. } => fmt.json,

@@ -391,7 +391,17 @@ impl Host {
                     return Err(HostError::DevModeOff);
                 }
                 let key = SecretKey::generate()?;
-                let (_, bytes) = mpkit_bundle::pack_dir(&path, &key, &PackOptions::default())?;
+                let (manifest, bytes) =
+                    mpkit_bundle::pack_dir(&path, &key, &PackOptions::default())?;
+                // An edited directory keeps its version: the new tree replaces
+                // the old dev install (live reload, a rerun after an edit).
+                if self
+                    .store
+                    .path_of(&manifest.app_id, &manifest.version)
+                    .is_dir()
+                {
+                    self.store.remove(&manifest.app_id)?;
+                }
                 let done = self.store.install(
                     &bytes,
                     &Trust::Developer(vec![key.public().clone()]),
@@ -430,9 +440,10 @@ impl Host {
             jsapi: Some(jsapi),
             ..LaunchOptions::default()
         };
-        let runtime = Runtime::launch(Box::new(DirFiles::new(dir)), surface, opts)?;
+        let runtime = Runtime::launch(Box::new(DirFiles::new(dir.clone())), surface, opts)?;
         let mut handle = AppHandle {
             runtime,
+            dir,
             app,
             user: user.to_owned(),
             delegate: self.delegate.clone(),
@@ -532,6 +543,7 @@ pub fn parse_dev_origin(s: &str) -> Result<DevOrigin, String> {
 /// One running mini program.
 pub struct AppHandle<S: Surface> {
     runtime: Runtime<S>,
+    dir: PathBuf,
     app: AppId,
     user: String,
     delegate: Rc<dyn HostDelegate>,
@@ -567,6 +579,19 @@ impl<S: Surface> AppHandle<S> {
     /// The app.
     pub fn app_id(&self) -> &AppId {
         &self.app
+    }
+
+    /// The verified, installed bundle tree it runs from. A surface serves the
+    /// page's static assets from here and nowhere else.
+    pub fn bundle_dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The user chose a tab of the surface's tabBar.
+    pub fn switch_tab(&mut self, route: &str) -> Result<(), String> {
+        let r = self.runtime.switch_tab(route);
+        self.report();
+        r
     }
 
     /// The host user it runs for.
@@ -633,10 +658,12 @@ impl<S: Surface> AppHandle<S> {
         self.report();
     }
 
-    /// Fires due timers and delivers finished network calls.
-    pub fn pump(&mut self) {
-        self.runtime.pump();
+    /// Fires due timers and delivers finished network calls; returns when it
+    /// next has work (a timer, or a network call to poll), if ever.
+    pub fn pump(&mut self) -> Option<std::time::Instant> {
+        let next = self.runtime.pump();
         self.report();
+        next
     }
 
     /// The surface reports a pull-down on the top page.

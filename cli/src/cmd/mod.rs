@@ -12,6 +12,7 @@ mod demo;
 mod manage;
 mod platform;
 mod platform_api;
+pub(crate) mod preview;
 mod query;
 mod release;
 mod root;
@@ -87,6 +88,7 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
             o,
         ),
         Command::Compat(args) => compat::compat(args, o),
+        Command::Preview(args) => preview::preview(args, o),
         Command::Root { command } => match command {
             RootCommand::Init {
                 out_dir,

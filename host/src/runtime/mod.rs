@@ -666,11 +666,24 @@ impl<S: Surface> Runtime<S> {
             .map(str::to_owned)
             .or_else(|| self.config.window.default_title.clone())
             .unwrap_or_default();
+        let tabs = match &self.config.tab_bar {
+            Some(bar) if self.config.is_tab(route) => bar
+                .items
+                .iter()
+                .map(|t| crate::surface::TabChrome {
+                    page_path: t.page_path.clone(),
+                    name: t.name.clone(),
+                    selected: t.page_path == route,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
         PageChrome {
             route: route.to_owned(),
             title,
             title_bar_color: self.config.window.title_bar_color.clone(),
             can_go_back: depth > 0,
+            tabs,
         }
     }
 
@@ -951,6 +964,26 @@ impl<S: Surface> Runtime<S> {
         self.sync_stack();
         self.hook_top("onShow");
         self.settle();
+    }
+
+    /// The user chose a tab of the tabBar (a surface's own tabBar, not JS):
+    /// every page is unloaded and the tab's page opens, as `my.switchTab` does.
+    pub fn switch_tab(&mut self, route: &str) -> Result<(), String> {
+        if !self.config.is_tab(route) {
+            return Err(format!("{route} is not a tab page"));
+        }
+        if self.stopped.is_some() {
+            return Err("the mini program was stopped".into());
+        }
+        if self.stack.len() == 1 && self.route() == Some(route) {
+            return Ok(());
+        }
+        while !self.stack.is_empty() {
+            self.close_top();
+        }
+        self.open(route, Map::new(), None);
+        self.settle();
+        Ok(())
     }
 
     /// Dispatches an event at a node of the top page.

@@ -22,6 +22,20 @@ pub struct PageChrome {
     pub title_bar_color: Option<String>,
     /// Whether a back button is shown (the page is not at the bottom of the stack).
     pub can_go_back: bool,
+    /// The tabBar from `app.json`, shown on tab pages only (empty elsewhere).
+    pub tabs: Vec<TabChrome>,
+}
+
+/// One tab of the tabBar as a surface draws it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TabChrome {
+    /// The tab's page route.
+    pub page_path: String,
+    /// Its label.
+    pub name: String,
+    /// Whether it is the page being shown.
+    pub selected: bool,
 }
 
 /// An error a surface shows in place of, or over, a page.

@@ -1,0 +1,358 @@
+// The view script: applies the render core's patch ops to the DOM, draws the
+// chrome (navigation bar, tabBar, toast, loading, modals, consent, the error
+// overlay) and sends events back. No mini program code ever runs here: the
+// mini program's JS runs in the logic layer, and this page holds only what
+// the render core produced. Every message names its page's IPC key.
+(function () {
+  "use strict";
+  const post = window.ipc && window.ipc.postMessage;
+  if (typeof post !== "function") return;
+  const send = (m) => post(JSON.stringify(m));
+  const $ = (id) => document.getElementById(id);
+  const pagesEl = $("mp-pages");
+  const pages = new Map(); // page id -> {el, nodes: Map<node id, Element>, chrome, key}
+  let stack = [];
+  let queue = Promise.resolve();
+  let pending = 0;
+  let lastEvent = 0;
+  let painted = false;
+
+  const TAGS = {
+    view: "div", text: "span", button: "button", image: "img", input: "input",
+    textarea: "textarea", form: "form", label: "label", "scroll-view": "div",
+    swiper: "div", "swiper-item": "div", icon: "span", progress: "progress",
+    switch: "input", checkbox: "input", radio: "input", slider: "input",
+    "rich-text": "div", navigator: "div", picker: "div", block: "div",
+  };
+  const INPUT_TYPES = { text: "text", number: "number", digit: "number", idcard: "text", password: "password" };
+  const PLAIN = new Set(["id", "placeholder", "maxlength", "disabled", "hidden", "title", "alt", "role", "min", "max", "step", "name"]);
+
+  function top() { return stack.length ? pages.get(stack[stack.length - 1]) : null; }
+
+  function assetUrl(src) {
+    // Bundle paths only: absolute URLs and other schemes never load.
+    if (typeof src !== "string" || /^[a-zA-Z][a-zA-Z0-9+.-]*:/.test(src) || src.startsWith("//")) return null;
+    const route = top() ? top().chrome.route : "";
+    const base = location.origin + "/" + route.split("/").slice(0, -1).join("/") + "/";
+    try {
+      const u = new URL(src.startsWith("/") ? src : src, src.startsWith("/") ? location.origin + "/" : base);
+      return u.origin === location.origin ? u.href : null;
+    } catch (_) { return null; }
+  }
+
+  function setAttr(el, tag, name, value) {
+    if (name === "class") { el.className = "mp-" + tag + (value ? " " + value : ""); return; }
+    if (name === "style") { el.style.cssText = value; return; }
+    if (name.startsWith("data-")) { el.setAttribute(name, value); return; }
+    if (/^(on|catch)[A-Z]/.test(name)) { el.setAttribute("data-mp-" + name.toLowerCase(), "1"); return; }
+    if (name === "src" && tag === "image") { const u = assetUrl(value); if (u) el.src = u; else el.removeAttribute("src"); return; }
+    if (name === "value") { if ("value" in el && el.type !== "checkbox") el.value = value; else el.setAttribute("data-value", value); return; }
+    if (name === "checked") { if (el.type === "checkbox" || el.type === "radio") el.checked = value !== "false" && value !== ""; return; }
+    if (name === "type" && tag === "input") { el.type = INPUT_TYPES[value] || "text"; return; }
+    if (name === "percent" && tag === "progress") { el.max = 100; el.value = Number(value) || 0; return; }
+    if (PLAIN.has(name) || name.startsWith("aria-")) { el.setAttribute(name, value); }
+  }
+
+  function removeAttr(el, tag, name) {
+    if (name === "class") { el.className = "mp-" + tag; return; }
+    if (name === "style") { el.style.cssText = ""; return; }
+    if (/^(on|catch)[A-Z]/.test(name)) { el.removeAttribute("data-mp-" + name.toLowerCase()); return; }
+    if (name === "src") { el.removeAttribute("src"); return; }
+    if (PLAIN.has(name) || name.startsWith("data-") || name.startsWith("aria-")) el.removeAttribute(name);
+  }
+
+  function build(page, n) {
+    if (n.tag === "#text") {
+      const t = document.createTextNode(n.text || "");
+      page.nodes.set(n.id, t);
+      return t;
+    }
+    const tag = String(n.tag);
+    const el = document.createElement(TAGS[tag] || "div");
+    el.className = "mp-" + tag;
+    if (tag === "switch" || tag === "checkbox") el.type = "checkbox";
+    if (tag === "radio") el.type = "radio";
+    if (tag === "slider") el.type = "range";
+    if (tag === "button") el.type = "button";
+    el.__mp = n.id;
+    page.nodes.set(n.id, el);
+    const attrs = n.attrs || {};
+    for (const k of Object.keys(attrs)) setAttr(el, tag, k, attrs[k]);
+    el.__tag = tag;
+    for (const c of n.children || []) el.appendChild(build(page, c));
+    return el;
+  }
+
+  function forget(page, node) {
+    if (node.__mp !== undefined) page.nodes.delete(node.__mp);
+    if (node.nodeType === 3) { for (const [k, v] of page.nodes) if (v === node) { page.nodes.delete(k); break; } }
+    for (const c of Array.from(node.childNodes)) forget(page, c);
+  }
+
+  function applyOps(pageId, ops, seq) {
+    const page = pages.get(pageId);
+    if (!page) return;
+    for (const op of ops) {
+      switch (op.op) {
+        case "insert": {
+          const parent = page.nodes.get(op.parent);
+          if (!parent) break;
+          const node = build(page, op.node);
+          parent.insertBefore(node, parent.childNodes[op.index] || null);
+          break;
+        }
+        case "remove": {
+          const n = page.nodes.get(op.id);
+          if (n) { forget(page, n); n.remove(); }
+          break;
+        }
+        case "move": {
+          const n = page.nodes.get(op.id), parent = page.nodes.get(op.parent);
+          if (!n || !parent) break;
+          n.remove();
+          parent.insertBefore(n, parent.childNodes[op.index] || null);
+          break;
+        }
+        case "setAttr": {
+          const n = page.nodes.get(op.id);
+          if (n && n.nodeType === 1) setAttr(n, n.__tag, op.name, op.value);
+          break;
+        }
+        case "removeAttr": {
+          const n = page.nodes.get(op.id);
+          if (n && n.nodeType === 1) removeAttr(n, n.__tag, op.name);
+          break;
+        }
+        case "setText": {
+          const n = page.nodes.get(op.id);
+          if (n) n.data = op.text;
+          break;
+        }
+      }
+    }
+    const m = { t: "applied", page: pageId, seq: seq };
+    if (lastEvent) { m.rtt = performance.now() - lastEvent; lastEvent = 0; }
+    send(m);
+    if (!painted && pageId === stack[stack.length - 1]) {
+      painted = true;
+      requestAnimationFrame(() => requestAnimationFrame(() => send({ t: "painted" })));
+    }
+  }
+
+  // Everything the host asks goes through one queue, so a pulled patch is
+  // applied in order with the pushed ones around it.
+  function enqueue(fn) {
+    if (pending === 0) { try { fn(); } catch (e) { send({ t: "viewError", message: String(e) }); } return; }
+    queue = queue.then(fn).catch((e) => send({ t: "viewError", message: String(e) }));
+  }
+
+  // White text on a dark title bar, black on a light one.
+  function readableOn(colour) {
+    const m = /^#?([0-9a-f]{6})$/i.exec(colour || "");
+    if (!m) return "";
+    const n = parseInt(m[1], 16);
+    const lum = 0.2126 * (n >> 16) + 0.7152 * ((n >> 8) & 255) + 0.0722 * (n & 255);
+    return lum < 140 ? "#fff" : "#111";
+  }
+
+  function drawChrome() {
+    const p = top();
+    const nav = $("mp-nav"), back = $("mp-back"), tabs = $("mp-tabs");
+    if (!p) { $("mp-title").textContent = ""; back.hidden = true; tabs.hidden = true; return; }
+    $("mp-title").textContent = p.chrome.title || "";
+    nav.style.background = p.chrome.titleBarColor || "";
+    nav.style.color = readableOn(p.chrome.titleBarColor);
+    back.hidden = !p.chrome.canGoBack;
+    tabs.textContent = "";
+    tabs.hidden = !(p.chrome.tabs && p.chrome.tabs.length);
+    for (const t of p.chrome.tabs || []) {
+      const b = document.createElement("button");
+      b.type = "button";
+      b.textContent = t.name || t.pagePath;
+      b.dataset.path = t.pagePath;
+      if (t.selected) b.className = "mp-selected";
+      tabs.appendChild(b);
+    }
+    for (const id of stack) pages.get(id).el.hidden = id !== stack[stack.length - 1];
+  }
+
+  function pageMsg(t, extra) {
+    const p = top();
+    if (!p) return;
+    send(Object.assign({ t: t, page: stack[stack.length - 1], key: p.key }, extra || {}));
+  }
+
+  // Events: taps, input, change and submit, reported at the node they hit.
+  function nodeOf(el) {
+    for (let n = el; n && n !== pagesEl; n = n.parentNode) if (n.__mp !== undefined) return n;
+    return null;
+  }
+  function report(kind, el, detail) {
+    const p = top();
+    if (!p || !p.el.contains(el)) return;
+    const n = nodeOf(el);
+    if (!n) return;
+    lastEvent = performance.now();
+    pageMsg("event", { kind: kind, target: n.__mp, detail: detail });
+  }
+  pagesEl.addEventListener("click", (e) => {
+    if (e.target.closest && e.target.closest("input,textarea")) {
+      const t = e.target;
+      if (t.type === "checkbox" || t.type === "radio") return;
+    }
+    report("tap", e.target, { x: e.clientX, y: e.clientY });
+  }, true);
+  pagesEl.addEventListener("input", (e) => {
+    const t = e.target;
+    if (t.type === "range") return;
+    report("input", t, { value: t.value });
+  }, true);
+  pagesEl.addEventListener("change", (e) => {
+    const t = e.target;
+    const value = t.type === "checkbox" || t.type === "radio" ? t.checked : t.value;
+    if (t.tagName === "INPUT" && t.type !== "checkbox" && t.type !== "radio" && t.type !== "range") return;
+    report("change", t, { value: value });
+  }, true);
+  pagesEl.addEventListener("submit", (e) => { e.preventDefault(); report("submit", e.target, { value: {} }); }, true);
+  pagesEl.addEventListener("scroll", (e) => {
+    const el = e.target;
+    if (!el.classList || !el.classList.contains("mp-page") || el.hidden) return;
+    if (el.scrollTop + el.clientHeight >= el.scrollHeight - 2) {
+      if (!el.__bottom) { el.__bottom = true; pageMsg("reachBottom"); }
+    } else el.__bottom = false;
+  }, true);
+  $("mp-back").addEventListener("click", () => pageMsg("back"));
+  $("mp-tabs").addEventListener("click", (e) => {
+    const b = e.target.closest("button");
+    if (b && !b.classList.contains("mp-selected")) pageMsg("tab", { path: b.dataset.path });
+  });
+  document.addEventListener("keydown", (e) => {
+    const p = top();
+    if ($("mp-modal").hidden && p && p.chrome.canGoBack &&
+        (e.key === "Escape" || e.key === "BrowserBack" || (e.altKey && e.key === "ArrowLeft"))) {
+      e.preventDefault();
+      pageMsg("back");
+    }
+  });
+  $("mp-overlay").addEventListener("click", () => { $("mp-overlay").hidden = true; });
+
+  // UI requests: answered by the user, replied with the request's id.
+  let toastTimer = 0;
+  function modal(req, id, uiKey) {
+    const m = $("mp-modal"), sheet = m.querySelector(".mp-sheet");
+    sheet.textContent = "";
+    m.classList.toggle("mp-bottom", req.ui === "actionSheet");
+    const reply = (value) => { m.hidden = true; sheet.textContent = ""; send({ t: "ui", id: id, key: uiKey, reply: value }); };
+    const h = (tag, text) => { const e = document.createElement(tag); e.textContent = text; sheet.appendChild(e); return e; };
+    const buttons = (list) => {
+      const row = document.createElement("div");
+      row.className = "mp-buttons";
+      for (const [label, value, cls] of list) {
+        const b = document.createElement("button");
+        b.type = "button"; b.textContent = label; if (cls) b.className = cls;
+        b.addEventListener("click", () => reply(typeof value === "function" ? value() : value));
+        row.appendChild(b);
+      }
+      sheet.appendChild(row);
+    };
+    if (req.title) h("h2", req.title);
+    if (req.ui === "alert") { h("p", req.content); buttons([[req.button_text || "OK", { done: true }, "mp-ok"]]); }
+    else if (req.ui === "confirm") { h("p", req.content); buttons([[req.cancel_text || "Cancel", { confirmed: false }, "mp-cancel"], [req.confirm_text || "OK", { confirmed: true }, "mp-ok"]]); }
+    else if (req.ui === "consent") { h("p", req.content); buttons([["Deny", { confirmed: false }, "mp-cancel"], ["Allow", { confirmed: true }, "mp-ok"]]); }
+    else if (req.ui === "prompt") {
+      h("p", req.message);
+      const i = document.createElement("input"); i.placeholder = req.placeholder || ""; sheet.appendChild(i);
+      buttons([["Cancel", { text: null }, "mp-cancel"], ["OK", () => ({ text: i.value }), "mp-ok"]]);
+    } else if (req.ui === "actionSheet") {
+      const list = document.createElement("div"); list.className = "mp-list";
+      (req.items || []).forEach((item, idx) => {
+        const b = document.createElement("button"); b.type = "button"; b.textContent = item;
+        b.addEventListener("click", () => reply({ choice: idx })); list.appendChild(b);
+      });
+      sheet.appendChild(list);
+      buttons([["Cancel", { choice: null }, "mp-cancel"]]);
+    } else { reply({ done: true }); return; }
+    m.hidden = false;
+  }
+
+  const api = {
+    page(id, chrome, cssUrl, key) {
+      enqueue(() => {
+        const el = document.createElement("section");
+        el.className = "mp-page";
+        el.__mp = 0;
+        const link = document.createElement("link");
+        link.rel = "stylesheet"; link.href = cssUrl;
+        document.head.appendChild(link);
+        pagesEl.appendChild(el);
+        pages.set(id, { el: el, nodes: new Map([[0, el]]), chrome: chrome, key: key, link: link });
+        stack.push(id);
+        drawChrome();
+      });
+    },
+    close(id) {
+      enqueue(() => {
+        const p = pages.get(id);
+        if (!p) return;
+        p.el.remove(); p.link.remove();
+        pages.delete(id);
+        stack = stack.filter((x) => x !== id);
+        drawChrome();
+      });
+    },
+    apply(id, ops, seq) { enqueue(() => applyOps(id, ops, seq)); },
+    pull(id, n, seq) {
+      pending++;
+      const got = fetch("/__mpkit/pull/" + n + ".json").then((r) => {
+        if (!r.ok) throw new Error("pull " + n + ": " + r.status);
+        return r.json();
+      });
+      queue = queue.then(() => got).then((ops) => applyOps(id, ops, seq))
+        .catch((e) => send({ t: "viewError", message: String(e) }))
+        .finally(() => { pending--; });
+    },
+    error(id, view) {
+      enqueue(() => {
+        const o = $("mp-overlay");
+        o.textContent = "";
+        const w = document.createElement("div");
+        w.className = "mp-where";
+        w.textContent = view.file + (view.line ? ":" + view.line + ":" + view.column : "");
+        o.appendChild(w);
+        o.appendChild(document.createTextNode(view.message));
+        o.hidden = false;
+      });
+    },
+    clearError() { enqueue(() => { $("mp-overlay").hidden = true; }); },
+    ui(id, req, uiKey) {
+      enqueue(() => {
+        if (req.ui === "toast") {
+          const t = $("mp-toast");
+          t.textContent = req.content; t.hidden = false;
+          clearTimeout(toastTimer);
+          toastTimer = setTimeout(() => { t.hidden = true; }, Math.min(req.duration_ms || 2000, 10000));
+        } else if (req.ui === "showLoading") {
+          const l = $("mp-loading"); l.querySelector("p").textContent = req.content || ""; l.hidden = false;
+        } else if (req.ui === "hideLoading") { $("mp-loading").hidden = true; }
+        else if (req.ui === "navigationBar") {
+          const p = top();
+          if (p) {
+            if (req.title != null) p.chrome.title = req.title;
+            if (req.background_color != null) p.chrome.titleBarColor = req.background_color;
+            drawChrome();
+          }
+        } else modal(req, id, uiKey);
+      });
+    },
+    reset() {
+      enqueue(() => {
+        for (const p of pages.values()) { p.el.remove(); p.link.remove(); }
+        pages.clear(); stack = []; painted = false;
+        $("mp-modal").hidden = true; $("mp-overlay").hidden = true; $("mp-toast").hidden = true; $("mp-loading").hidden = true;
+        drawChrome();
+      });
+    },
+  };
+  Object.defineProperty(window, "__mpkit", { value: Object.freeze(api) });
+  send({ t: "ready" });
+})();

@@ -1,0 +1,305 @@
+//! The app-thread half: [`WebviewSurface`] implements the host's surface trait
+//! by posting to the UI thread through tao's `EventLoopProxy`, and
+//! [`ChromeDelegate`] shows the JSAPI UI calls and consent prompts in the
+//! page's HTML chrome, waiting for the user's answer on the app thread.
+
+use mpkit_bundle::AppId;
+use mpkit_host::delegate::{DeviceRequest, HostDelegate, PayResult, UiReply, UiRequest};
+use mpkit_host::logic::protocol::ScriptError;
+use mpkit_host::logic::Stopped;
+use mpkit_host::render::diff::PatchOp;
+use mpkit_host::surface::{ErrorView, PageChrome, PageId, Surface};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use tao::event_loop::EventLoopProxy;
+
+/// One mini program window's number within a [`crate::WebviewApp`].
+pub type Slot = u64;
+
+/// What the app threads and the [`crate::Driver`] send the UI thread.
+#[derive(Debug)]
+pub(crate) enum UiMsg {
+    /// A page was pushed.
+    PageShown {
+        slot: Slot,
+        page: PageId,
+        chrome: PageChrome,
+        css: String,
+    },
+    /// A page was popped.
+    PageClosed { slot: Slot, page: PageId },
+    /// Patch ops for a page, as JSON, and when they left the app thread.
+    Apply {
+        slot: Slot,
+        page: PageId,
+        ops: String,
+        sent: Instant,
+    },
+    /// An error state for a page.
+    PageError {
+        slot: Slot,
+        page: PageId,
+        view: ErrorView,
+    },
+    /// A UI request; `reply` is `None` for fire-and-forget ones (toast).
+    Ui {
+        slot: Slot,
+        request: Value,
+        reply: Option<mpsc::Sender<Value>>,
+    },
+    /// The app launched: its id and installed tree.
+    Launched {
+        slot: Slot,
+        app: AppId,
+        dir: PathBuf,
+    },
+    /// The app could not launch, or was stopped.
+    Failed { slot: Slot, message: String },
+    /// The app thread ended; `route` was the top page.
+    Ended { slot: Slot, route: Option<String> },
+    /// A command from a driver.
+    Command(crate::app::Command),
+    /// A page posted an IPC message (`view` names the webview).
+    Ipc {
+        view: u64,
+        uri: String,
+        body: String,
+    },
+    /// A webview refused a navigation or a new window.
+    Blocked { view: u64, url: String },
+}
+
+/// The surface of one mini program in a webview. Lives on the app thread.
+#[derive(Debug)]
+pub struct WebviewSurface {
+    slot: Slot,
+    proxy: EventLoopProxy<UiMsg>,
+}
+
+impl WebviewSurface {
+    pub(crate) fn new(slot: Slot, proxy: EventLoopProxy<UiMsg>) -> WebviewSurface {
+        WebviewSurface { slot, proxy }
+    }
+
+    fn post(&self, m: UiMsg) {
+        // The UI thread is gone only when the whole app is closing.
+        let _ = self.proxy.send_event(m);
+    }
+}
+
+impl Surface for WebviewSurface {
+    fn page_shown(&mut self, page: PageId, chrome: &PageChrome, css: &str) {
+        self.post(UiMsg::PageShown {
+            slot: self.slot,
+            page,
+            chrome: chrome.clone(),
+            css: css.to_owned(),
+        });
+    }
+
+    fn page_closed(&mut self, page: PageId) {
+        self.post(UiMsg::PageClosed {
+            slot: self.slot,
+            page,
+        });
+    }
+
+    fn apply(&mut self, page: PageId, ops: &[PatchOp]) -> Result<(), String> {
+        let ops = serde_json::to_string(ops).map_err(|e| e.to_string())?;
+        self.proxy
+            .send_event(UiMsg::Apply {
+                slot: self.slot,
+                page,
+                ops,
+                sent: Instant::now(),
+            })
+            .map_err(|_| "the window is closed".to_owned())
+    }
+
+    fn show_error(&mut self, page: PageId, error: &ErrorView) {
+        self.post(UiMsg::PageError {
+            slot: self.slot,
+            page,
+            view: error.clone(),
+        });
+    }
+}
+
+/// A `Send` link from the app thread to its window's chrome.
+#[derive(Debug, Clone)]
+pub struct UiLink {
+    slot: Slot,
+    proxy: EventLoopProxy<UiMsg>,
+    overlay_errors: bool,
+}
+
+/// How long a question waits for the user before it counts as cancelled.
+pub const ANSWER_TIMEOUT: Duration = Duration::from_secs(600);
+
+impl UiLink {
+    pub(crate) fn new(slot: Slot, proxy: EventLoopProxy<UiMsg>, overlay_errors: bool) -> UiLink {
+        UiLink {
+            slot,
+            proxy,
+            overlay_errors,
+        }
+    }
+
+    fn tell(&self, request: Value) {
+        let _ = self.proxy.send_event(UiMsg::Ui {
+            slot: self.slot,
+            request,
+            reply: None,
+        });
+    }
+
+    /// Shows a question and waits for the answer; `None` when the window closed
+    /// or nobody answered in time.
+    fn ask(&self, request: Value) -> Option<Value> {
+        let (tx, rx) = mpsc::channel();
+        self.proxy
+            .send_event(UiMsg::Ui {
+                slot: self.slot,
+                request,
+                reply: Some(tx),
+            })
+            .ok()?;
+        rx.recv_timeout(ANSWER_TIMEOUT).ok()
+    }
+}
+
+/// A delegate that shows UI requests and consent prompts in the window's
+/// chrome and hands every other question to the embedding app's delegate.
+pub struct ChromeDelegate {
+    inner: Rc<dyn HostDelegate>,
+    link: UiLink,
+}
+
+impl std::fmt::Debug for ChromeDelegate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChromeDelegate")
+            .field("slot", &self.link.slot)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChromeDelegate {
+    /// Wraps the embedding app's delegate.
+    pub fn new(inner: Rc<dyn HostDelegate>, link: UiLink) -> ChromeDelegate {
+        ChromeDelegate { inner, link }
+    }
+}
+
+fn consent_text(scope: &str) -> String {
+    let what = match scope {
+        "scope.userInfo" | "auth_user" => "your profile (name and avatar)",
+        "scope.location" | "scope.userLocation" => "your location",
+        "scope.camera" => "the camera",
+        "scope.clipboard" => "the clipboard",
+        _ => scope,
+    };
+    format!("This mini program asks to use {what}.")
+}
+
+impl HostDelegate for ChromeDelegate {
+    fn app_stopped(&self, app: &AppId, reason: &Stopped) {
+        let _ = self.link.proxy.send_event(UiMsg::Failed {
+            slot: self.link.slot,
+            message: format!("{app} was stopped: {reason}"),
+        });
+        self.inner.app_stopped(app, reason);
+    }
+
+    fn app_error(&self, app: &AppId, error: &ScriptError) {
+        if self.link.overlay_errors {
+            self.link.tell(serde_json::json!({
+                "ui": "overlay",
+                "file": error.file,
+                "line": error.line,
+                "column": error.column,
+                "message": format!("{}: {}", error.kind, error.message),
+            }));
+        }
+        self.inner.app_error(app, error);
+    }
+
+    fn ask_consent(&self, app: &AppId, scope: &str) -> bool {
+        let answer = self.link.ask(serde_json::json!({
+            "ui": "consent",
+            "title": "Allow access?",
+            "content": consent_text(scope),
+            "scope": scope,
+        }));
+        let granted = answer.is_some_and(|a| a["confirmed"] == Value::Bool(true));
+        tracing::info!(app = %app, scope, granted, "consent answered in the chrome");
+        granted
+    }
+
+    fn open_setting(
+        &self,
+        app: &AppId,
+        current: &BTreeMap<String, bool>,
+    ) -> BTreeMap<String, bool> {
+        self.inner.open_setting(app, current)
+    }
+
+    fn ui(&self, app: &AppId, request: &UiRequest) -> UiReply {
+        let Ok(value) = serde_json::to_value(request) else {
+            return UiReply::cancelled(request);
+        };
+        match request {
+            UiRequest::Toast { .. }
+            | UiRequest::ShowLoading { .. }
+            | UiRequest::HideLoading
+            | UiRequest::NavigationBar { .. } => {
+                self.link.tell(value);
+                UiReply::Done
+            }
+            _ => {
+                let Some(answer) = self.link.ask(value) else {
+                    return UiReply::cancelled(request);
+                };
+                let _ = app;
+                match request {
+                    UiRequest::Confirm { .. } => {
+                        UiReply::Confirmed(answer["confirmed"] == Value::Bool(true))
+                    }
+                    UiRequest::Prompt { .. } => {
+                        UiReply::Text(answer["text"].as_str().map(str::to_owned))
+                    }
+                    UiRequest::ActionSheet { items, .. } => UiReply::Choice(
+                        answer["choice"]
+                            .as_u64()
+                            .map(|i| i as usize)
+                            .filter(|i| *i < items.len()),
+                    ),
+                    _ => UiReply::Done,
+                }
+            }
+        }
+    }
+
+    fn device(&self, app: &AppId, request: &DeviceRequest) -> Result<Value, String> {
+        self.inner.device(app, request)
+    }
+
+    fn auth_code(&self, app: &AppId, user: &str, scopes: &[String]) -> Result<String, String> {
+        self.inner.auth_code(app, user, scopes)
+    }
+
+    fn open_user_info(&self, app: &AppId, user: &str) -> Result<Value, String> {
+        self.inner.open_user_info(app, user)
+    }
+
+    fn confirm_payment(&self, app: &AppId, user: &str, trade_no: &str) -> bool {
+        self.inner.confirm_payment(app, user, trade_no)
+    }
+
+    fn pay(&self, app: &AppId, user: &str, trade_no: &str) -> PayResult {
+        self.inner.pay(app, user, trade_no)
+    }
+}

@@ -1,0 +1,531 @@
+//! The webview surface for real: WebKitGTK under Xvfb (the test command runs
+//! this binary under xvfb-run). One event loop owns the main thread; the
+//! scenarios run on a driver thread, in order, and the first failure ends the
+//! run with its message. This binary is its own harness because GTK wants the
+//! main thread and logic workers re-enter it through `enter_if_worker`.
+
+#![allow(clippy::print_stdout, clippy::print_stderr)]
+
+use mpkit_bundle::AppId;
+use mpkit_host::apis::net::NetConfig;
+use mpkit_host::delegate::NoDelegate;
+use mpkit_host::host::{Host, LaunchSource};
+use mpkit_host::logic::worker::enter_if_worker;
+use mpkit_webview::{Driver, LaunchFn, OpenOptions, Slot, WebviewApp, WebviewConfig};
+use serde_json::Map;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::sync::Arc;
+use std::time::Duration;
+
+type Check = Result<(), String>;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-app/miniprogram")
+}
+
+/// A dev-mode host launching `dir` onto the window, in a worker process,
+/// with every name lookup refused (tests stay on this machine).
+fn launcher(dir: PathBuf, storage: PathBuf) -> LaunchFn {
+    Arc::new(move |ctx| {
+        // Dev mode: each launch signs the directory with a throwaway key.
+        let unused = mpkit_bundle::SecretKey::generate()?;
+        let host = Host::builder()
+            .trust(mpkit_bundle::Trust::Developer(vec![unused
+                .public()
+                .clone()]))
+            .storage_dir(storage.clone())
+            .dev_mode(true)
+            .delegate(ctx.chrome(Rc::new(NoDelegate)))
+            .network(NetConfig {
+                lookup: Some(Arc::new(|_: &str| {
+                    Err(std::io::Error::other("tests stay on this machine"))
+                })),
+                ..NetConfig::default()
+            })
+            .build()?;
+        host.launch_at(
+            LaunchSource::DevDir(dir.clone()),
+            &ctx.user,
+            ctx.route.as_deref(),
+            Map::new(),
+            ctx.surface,
+        )
+    })
+}
+
+fn ensure(ok: bool, what: impl Into<String>) -> Check {
+    if ok {
+        Ok(())
+    } else {
+        Err(what.into())
+    }
+}
+
+struct Env {
+    d: Driver,
+    tmp: PathBuf,
+}
+
+impl Env {
+    fn open(&self, dir: PathBuf, user: &str) -> Result<Slot, String> {
+        // A host owns its storage directory exclusively: one per window here.
+        let name = dir
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or("app")
+            .to_owned();
+        let storage = self.tmp.join(format!("store-{user}-{name}"));
+        let opts = OpenOptions {
+            user: user.into(),
+            ..OpenOptions::default()
+        };
+        let slot = self
+            .d
+            .open(opts, launcher(dir, storage))
+            .map_err(|e| e.to_string())?;
+        self.d
+            .wait_painted(slot, WAIT)
+            .map_err(|e| format!("first paint: {e}"))?;
+        Ok(slot)
+    }
+
+    fn eval(&self, slot: Slot, js: &str) -> Result<String, String> {
+        self.d.eval(slot, js).map_err(|e| format!("{js}: {e}"))
+    }
+
+    fn wait(&self, slot: Slot, js: &str) -> Check {
+        self.d.wait_js(slot, js, WAIT).map_err(|e| e.to_string())
+    }
+
+    fn text(&self, slot: Slot, sel: &str) -> Result<String, String> {
+        let js = format!(
+            "(function(){{const p=document.querySelector('.mp-page:not([hidden])');const e=p&&p.querySelector({});return e?e.textContent:null}})()",
+            serde_json::to_string(sel).unwrap_or_default()
+        );
+        self.eval(slot, &js)
+    }
+
+    fn click(&self, slot: Slot, sel: &str) -> Check {
+        let js = format!(
+            "(function(){{const p=document.querySelector('.mp-page:not([hidden])');const e=p&&p.querySelector({0});if(!e)return false;e.click();return true}})()",
+            serde_json::to_string(sel).unwrap_or_default()
+        );
+        ensure(
+            self.eval(slot, &js)? == "true",
+            format!("nothing to click at {sel}"),
+        )
+    }
+}
+
+fn sample_renders_its_first_page(e: &Env) -> Check {
+    let s = e.open(sample(), "alice")?;
+    // Coffee Club shows its built-in menu when its API cannot be reached.
+    e.wait(
+        s,
+        "document.querySelectorAll('.mp-page:not([hidden]) .menu-item').length > 0",
+    )?;
+    let title = e.eval(s, "document.getElementById('mp-title').textContent")?;
+    ensure(title == "\"Menu\"", format!("title {title}"))?;
+    let tabs = e.eval(s, "document.querySelectorAll('#mp-tabs button').length")?;
+    ensure(tabs == "3", format!("tabBar buttons {tabs}"))?;
+    // Images come from the bundle over mpkit://.
+    e.wait(
+        s,
+        "Array.from(document.querySelectorAll('.mp-page:not([hidden]) img')).some(i => i.complete && i.naturalWidth > 0 && i.src.startsWith('mpkit://2021000000000001/'))",
+    )?;
+    let status = e.d.status(s).map_err(|x| x.to_string())?.ok_or("closed")?;
+    ensure(
+        status.refused_requests.is_empty(),
+        format!("refused {:?}", status.refused_requests),
+    )?;
+    e.d.close(s).map_err(|x| x.to_string())
+}
+
+fn tap_set_data_and_navigation(e: &Env) -> Check {
+    let s = e.open(fixture("counter"), "bob")?;
+    ensure(e.text(s, "#count")? == "\"0\"", "count starts at 0")?;
+    e.click(s, "#inc")?;
+    e.wait(
+        s,
+        "document.querySelector('.mp-page:not([hidden]) #count').textContent === '1'",
+    )?;
+    e.click(s, "#inc")?;
+    e.wait(
+        s,
+        "document.querySelector('.mp-page:not([hidden]) #count').textContent === '2'",
+    )?;
+    // The page's ACSS arrived, rpx converted, from the app's own origin.
+    let colour = e.eval(
+        s,
+        "getComputedStyle(document.querySelector('.mp-page:not([hidden]) #count')).color",
+    )?;
+    ensure(
+        colour == "\"rgb(204, 0, 0)\"",
+        format!("page css colour {colour}"),
+    )?;
+    // navigateTo, then the back button.
+    e.click(s, "#go")?;
+    e.wait(
+        s,
+        "document.getElementById('mp-title').textContent === 'Second'",
+    )?;
+    ensure(
+        e.text(s, "#second")? == "\"Second page from index\"",
+        "second page text",
+    )?;
+    ensure(
+        e.eval(s, "document.querySelectorAll('.mp-page').length")? == "2",
+        "two pages on the stack",
+    )?;
+    ensure(
+        e.eval(s, "document.getElementById('mp-back').hidden")? == "false",
+        "back button shown",
+    )?;
+    e.eval(s, "document.getElementById('mp-back').click()")?;
+    e.wait(s, "document.querySelectorAll('.mp-page').length === 1")?;
+    ensure(
+        e.text(s, "#count")? == "\"2\"",
+        "the first page kept its data",
+    )?;
+    // The back key works the same way.
+    e.click(s, "#go")?;
+    e.wait(s, "document.querySelectorAll('.mp-page').length === 2")?;
+    e.eval(
+        s,
+        "document.dispatchEvent(new KeyboardEvent('keydown', {key: 'Escape'}))",
+    )?;
+    e.wait(s, "document.querySelectorAll('.mp-page').length === 1")?;
+    // A modal question answered in the chrome reaches the JS callback.
+    e.click(s, "#ask")?;
+    e.wait(s, "!document.getElementById('mp-modal').hidden")?;
+    let q = e.eval(s, "document.querySelector('#mp-modal p').textContent")?;
+    ensure(q == "\"Really add ten?\"", format!("modal text {q}"))?;
+    e.eval(s, "document.querySelector('#mp-modal .mp-ok').click()")?;
+    e.wait(
+        s,
+        "document.querySelector('.mp-page:not([hidden]) #answer').textContent === 'yes'",
+    )?;
+    // 256 KB of data goes over the protocol (pulled), not through evaluate_script.
+    e.click(s, "#big")?;
+    e.wait(
+        s,
+        "document.querySelectorAll('.mp-page:not([hidden]) .big-cell').length === 4096",
+    )?;
+    let status = e.d.status(s).map_err(|x| x.to_string())?.ok_or("closed")?;
+    ensure(
+        status.applied.iter().any(|(b, _)| *b > 64 * 1024),
+        "a patch above 64 KB was applied",
+    )?;
+    ensure(!status.round_trips.is_empty(), "event round trips measured")?;
+    ensure(status.rejected_ipc == 0, "no IPC was refused so far")?;
+    e.d.close(s).map_err(|x| x.to_string())
+}
+
+fn hostile_page_inputs_are_refused(e: &Env) -> Check {
+    let s = e.open(fixture("counter"), "carol")?;
+    let app = "3000000000000001";
+    // Navigation away, new windows and other schemes stay blocked.
+    for js in [
+        "location.href = 'https://example.com/'",
+        "location.href = 'file:///etc/passwd'",
+        "location.href = 'data:text/html,<p>hi</p>'",
+        "window.open('https://example.com/popup')",
+        "location.href = 'mpkit://2021000000000001/__mpkit/shell.html'",
+    ] {
+        e.eval(s, js)?;
+    }
+    e.d.wait_status(s, WAIT, "blocked navigations", |st| st.blocked.len() >= 4)
+        .map_err(|x| x.to_string())?;
+    std::thread::sleep(Duration::from_millis(300));
+    let href = e.eval(s, "location.href")?;
+    ensure(
+        href == format!("\"mpkit://{app}/__mpkit/shell.html\""),
+        format!("still on the shell: {href}"),
+    )?;
+    let st = e.d.status(s).map_err(|x| x.to_string())?.ok_or("closed")?;
+    // (WebKit refuses file:// from this origin before asking; it stays on the shell.)
+    for want in [
+        "https://example.com/",
+        "data:text/html",
+        "mpkit://2021000000000001/",
+    ] {
+        ensure(
+            st.blocked.iter().any(|b| b.starts_with(want)),
+            format!("{want} not in blocked {:?}", st.blocked),
+        )?;
+    }
+    // javascript: URLs never navigate.
+    e.eval(s, "location.href = 'javascript:document.title=\"pwned\"'")?;
+    std::thread::sleep(Duration::from_millis(200));
+    ensure(
+        e.eval(s, "document.title")? != "\"pwned\"",
+        "a javascript: URL ran",
+    )?;
+    // The protocol: the own asset is served; other apps, traversal and logic
+    // files are refused.
+    let fetch = |url: &str| -> Result<String, String> {
+        let js = format!(
+            "(function(){{const x=new XMLHttpRequest();try{{x.open('GET',{},false);x.send();return x.status}}catch(err){{return 'error'}}}})()",
+            serde_json::to_string(url).unwrap_or_default()
+        );
+        e.eval(s, &js)
+    };
+    ensure(fetch("/assets/dot.svg")? == "200", "own asset served")?;
+    for url in [
+        "mpkit://2021000000000001/assets/latte.svg",
+        "/..%2f..%2fapp.json",
+        "/assets%2f..%2f..%2fapp.js",
+        "/app.js",
+        "/pages/index/index.axml",
+        "/mpkit/manifest.json",
+    ] {
+        let got = fetch(url)?;
+        ensure(got != "200", format!("{url} was served ({got})"))?;
+    }
+    let st = e.d.status(s).map_err(|x| x.to_string())?.ok_or("closed")?;
+    for want in [
+        "leaves the bundle root",
+        "app.js is not served",
+        "mpkit/manifest.json is not served",
+    ] {
+        ensure(
+            st.refused_requests.iter().any(|r| r.contains(want)),
+            format!("{want:?} not in refused {:?}", st.refused_requests),
+        )?;
+    }
+    // Forged IPC: a wrong key, another page, garbage. None reaches the app.
+    let before = e.text(s, "#count")?;
+    for msg in [
+        r#"{"t":"event","page":1,"key":"0000","kind":"tap","target":3,"detail":{}}"#,
+        r#"{"t":"event","page":99,"key":"0000","kind":"tap","target":3,"detail":{}}"#,
+        r#"{"t":"ui","id":1,"key":"guess","reply":{"confirmed":true}}"#,
+        "not json",
+    ] {
+        e.eval(
+            s,
+            &format!(
+                "window.ipc.postMessage({})",
+                serde_json::to_string(msg).unwrap_or_default()
+            ),
+        )?;
+    }
+    e.d.wait_status(s, WAIT, "forged IPC refused", |st| st.rejected_ipc >= 4)
+        .map_err(|x| x.to_string())?;
+    ensure(
+        e.text(s, "#count")? == before,
+        "a forged tap changed the page",
+    )?;
+    e.d.close(s).map_err(|x| x.to_string())
+}
+
+fn storage_is_not_shared(e: &Env) -> Check {
+    let a = e.open(fixture("counter"), "dave")?;
+    let b = e.open(sample(), "dave")?;
+    e.eval(a, "localStorage.setItem('secret', 'counter-only')")?;
+    e.eval(a, "document.cookie = 'c=counter-only'")?;
+    let got = e.eval(b, "localStorage.getItem('secret')")?;
+    ensure(got == "null", format!("the other app read {got}"))?;
+    let cookie = e.eval(b, "document.cookie")?;
+    ensure(
+        !cookie.contains("counter-only"),
+        format!("cookie shared: {cookie}"),
+    )?;
+    e.eval(b, "localStorage.setItem('secret', 'sample')")?;
+    ensure(
+        e.eval(a, "localStorage.getItem('secret')")? == "\"counter-only\"",
+        "the first app's value changed",
+    )?;
+    e.d.close(a).map_err(|x| x.to_string())?;
+    e.d.close(b).map_err(|x| x.to_string())
+}
+
+fn screenshot_is_not_blank(e: &Env) -> Check {
+    let s = e.open(fixture("counter"), "erin")?;
+    let png = e.tmp.join("counter.png");
+    e.d.screenshot(s, &png).map_err(|x| x.to_string())?;
+    let facts = mpkit_webview::snapshot::describe(&png)?;
+    ensure(
+        facts.width >= 300 && facts.height >= 500,
+        format!("screenshot size {facts:?}"),
+    )?;
+    ensure(
+        facts.colours >= 8,
+        format!("screenshot looks blank: {facts:?}"),
+    )?;
+    e.d.close(s).map_err(|x| x.to_string())
+}
+
+fn prewarmed_webview_is_used(e: &Env) -> Check {
+    let app = AppId::new("3000000000000001").map_err(|x| x.to_string())?;
+    e.d.prewarm(app.clone(), "frank")
+        .map_err(|x| x.to_string())?;
+    std::thread::sleep(Duration::from_millis(500));
+    let opts = OpenOptions {
+        user: "frank".into(),
+        app: Some(app),
+        ..OpenOptions::default()
+    };
+    let s =
+        e.d.open(
+            opts,
+            launcher(fixture("counter"), e.tmp.join("store-frank")),
+        )
+        .map_err(|x| x.to_string())?;
+    e.d.wait_painted(s, WAIT).map_err(|x| x.to_string())?;
+    ensure(e.text(s, "#count")? == "\"0\"", "pooled webview renders")?;
+    // Opening a different app in a window made for this one is refused.
+    let wrong = OpenOptions {
+        user: "frank".into(),
+        app: Some(AppId::new("someone.else").map_err(|x| x.to_string())?),
+        ..OpenOptions::default()
+    };
+    let w =
+        e.d.open(
+            wrong,
+            launcher(fixture("counter"), e.tmp.join("store-frank-2")),
+        )
+        .map_err(|x| x.to_string())?;
+    match e.d.wait_painted(w, WAIT) {
+        Err(mpkit_webview::WebviewError::Failed(m))
+            if m.contains("not the app the window was opened for") => {}
+        other => return Err(format!("mismatched app: {other:?}")),
+    }
+    e.d.close(w).map_err(|x| x.to_string())?;
+    e.d.close(s).map_err(|x| x.to_string())
+}
+
+fn live_reload_keeps_the_route(e: &Env) -> Check {
+    let dir = e.tmp.join("reload-app");
+    copy_dir(&fixture("counter"), &dir)?;
+    let s = e.open(dir.clone(), "gina")?;
+    e.click(s, "#go")?;
+    e.wait(
+        s,
+        "document.getElementById('mp-title').textContent === 'Second'",
+    )?;
+    std::fs::write(
+        dir.join("pages/second/second.axml"),
+        r#"<view id="second">Edited {{from}}</view>"#,
+    )
+    .map_err(|x| x.to_string())?;
+    e.d.reload(s).map_err(|x| x.to_string())?;
+    e.wait(
+        s,
+        "(function(){const el=document.querySelector('.mp-page:not([hidden]) #second');return !!el && el.textContent.startsWith('Edited')})()",
+    )
+    .map_err(|x| {
+        let html = e.eval(s, "document.getElementById('mp-pages').innerHTML").unwrap_or_default();
+        format!("{x}; status {:?}; pages {html}", e.d.status(s))
+    })?;
+    // An AXML error shows in the overlay with its file and line.
+    std::fs::write(
+        dir.join("pages/second/second.axml"),
+        "<view id=\"second\">\n  <view a:if=\"{{\">broken</view>\n</view>",
+    )
+    .map_err(|x| x.to_string())?;
+    e.d.reload(s).map_err(|x| x.to_string())?;
+    e.wait(s, "!document.getElementById('mp-overlay').hidden")?;
+    let where_ = e.eval(
+        s,
+        "document.querySelector('#mp-overlay .mp-where').textContent",
+    )?;
+    ensure(
+        where_.contains("pages/second/second.axml:2"),
+        format!("overlay names {where_}"),
+    )?;
+    e.d.close(s).map_err(|x| x.to_string())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Check {
+    std::fs::create_dir_all(to).map_err(|x| x.to_string())?;
+    for entry in std::fs::read_dir(from).map_err(|x| x.to_string())? {
+        let entry = entry.map_err(|x| x.to_string())?;
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target).map_err(|x| x.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+type Scenario = (&'static str, fn(&Env) -> Check);
+
+fn main() {
+    enter_if_worker();
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let app = WebviewApp::new(WebviewConfig {
+        data_dir: tmp.path().join("webdata"),
+        exit_when_closed: false,
+    })
+    .expect("a display (the test command runs this under xvfb-run)");
+    let driver = app.driver();
+    let env = Env {
+        d: driver.clone(),
+        tmp: tmp.path().to_owned(),
+    };
+    let scenarios: Vec<Scenario> = vec![
+        (
+            "the sample mini program renders its first page",
+            sample_renders_its_first_page,
+        ),
+        (
+            "taps, setData, navigateTo/Back, modals and a pulled 256 KB patch",
+            tap_set_data_and_navigation,
+        ),
+        (
+            "blocked navigations, refused requests and forged IPC",
+            hostile_page_inputs_are_refused,
+        ),
+        (
+            "two mini programs do not share localStorage or cookies",
+            storage_is_not_shared,
+        ),
+        ("the screenshot PNG is not blank", screenshot_is_not_blank),
+        (
+            "a pre-warmed webview is used, and only for its app",
+            prewarmed_webview_is_used,
+        ),
+        (
+            "live reload keeps the route and shows AXML errors",
+            live_reload_keeps_the_route,
+        ),
+    ];
+    let runner = std::thread::spawn(move || {
+        let mut failed = Vec::new();
+        for (name, f) in &scenarios {
+            let t = std::time::Instant::now();
+            match f(&env) {
+                Ok(()) => println!("test {name} ... ok ({:.1?})", t.elapsed()),
+                Err(e) => {
+                    println!("test {name} ... FAILED: {e}");
+                    failed.push(*name);
+                }
+            }
+        }
+        let _ = env.d.exit();
+        (scenarios.len(), failed)
+    });
+    app.run();
+    let (n, failed) = runner.join().expect("scenario thread");
+    if failed.is_empty() {
+        println!("\ntest result: ok. {n} passed; 0 failed");
+    } else {
+        println!(
+            "\ntest result: FAILED. {} passed; {} failed",
+            n - failed.len(),
+            failed.len()
+        );
+        std::process::exit(1);
+    }
+}
