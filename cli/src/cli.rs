@@ -908,6 +908,16 @@ pub(crate) enum BenchCommand {
         #[command(flatten)]
         fmt: Fmt,
     },
+    /// The webview surface under the real WebKitGTK: first render cold and from a pre-warmed
+    /// webview against a bare wry page, setData-to-DOM at 1, 16 and 256 KB, the event round
+    /// trip, and the peak RSS of the process tree. Needs a display (xvfb-run -a).
+    Webview {
+        /// Measured runs of each figure (the median is reported).
+        #[arg(long, default_value_t = 9)]
+        runs: usize,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
     /// The host's update path on loopback: a verified check against a bare resolve, the limited
     /// download against a plain one, resolve-to-install against a local install.
     Update {
@@ -1007,7 +1017,8 @@ impl Command {
                 | BenchCommand::Runtime { fmt, .. }
                 | BenchCommand::Jsapi { fmt, .. }
                 | BenchCommand::Resolve { fmt, .. }
-                | BenchCommand::Update { fmt, .. } => fmt.json,
+                | BenchCommand::Update { fmt, .. }
+                | BenchCommand::Webview { fmt, .. } => fmt.json,
             },
             Command::Compat(a) => a.fmt.json,
             Command::Preview(a) => a.fmt.json,

@@ -8,7 +8,13 @@
   const post = window.ipc && window.ipc.postMessage;
   if (typeof post !== "function") return;
   const send = (m) => post(JSON.stringify(m));
-  const $ = (id) => document.getElementById(id);
+  // The chrome's elements, found once: nothing a page renders can stand in
+  // for them later (pages live in shadow roots, so their ids never clash).
+  const chromeEl = {};
+  for (const id of ["mp-nav", "mp-back", "mp-title", "mp-pages", "mp-tabs", "mp-toast", "mp-loading", "mp-modal", "mp-overlay"]) {
+    chromeEl[id] = document.getElementById(id);
+  }
+  const $ = (id) => chromeEl[id];
   const pagesEl = $("mp-pages");
   const pages = new Map(); // page id -> {el, nodes: Map<node id, Element>, chrome, key}
   let stack = [];
@@ -89,7 +95,12 @@
     for (const c of Array.from(node.childNodes)) forget(page, c);
   }
 
+  // Acknowledged whatever happens, so the host never waits on a lost patch.
   function applyOps(pageId, ops, seq) {
+    try { patch(pageId, ops); } finally { ack(pageId, seq); }
+  }
+
+  function patch(pageId, ops) {
     const page = pages.get(pageId);
     if (!page) return;
     for (const op of ops) {
@@ -130,13 +141,21 @@
         }
       }
     }
+  }
+
+  function ack(pageId, seq) {
     const m = { t: "applied", page: pageId, seq: seq };
     if (lastEvent) { m.rtt = performance.now() - lastEvent; lastEvent = 0; }
     send(m);
-    if (!painted && pageId === stack[stack.length - 1]) {
-      painted = true;
-      requestAnimationFrame(() => requestAnimationFrame(() => send({ t: "painted" })));
-    }
+    if (pageId === stack[stack.length - 1]) markPainted();
+  }
+
+  // The first page is on screen: two frames after its first patch, or after
+  // an error shown in its place.
+  function markPainted() {
+    if (painted) return;
+    painted = true;
+    requestAnimationFrame(() => requestAnimationFrame(() => send({ t: "painted" })));
   }
 
   // Everything the host asks goes through one queue, so a pulled patch is
@@ -144,6 +163,11 @@
   function enqueue(fn) {
     if (pending === 0) { try { fn(); } catch (e) { send({ t: "viewError", message: String(e) }); } return; }
     queue = queue.then(fn).catch((e) => send({ t: "viewError", message: String(e) }));
+  }
+
+  // Only plain colours: a title bar never shows a mini program's image.
+  function plainColour(c) {
+    return typeof c === "string" && /^#([0-9a-f]{3}|[0-9a-f]{6}|[0-9a-f]{8})$/i.test(c) ? c : "";
   }
 
   // White text on a dark title bar, black on a light one.
@@ -160,8 +184,9 @@
     const nav = $("mp-nav"), back = $("mp-back"), tabs = $("mp-tabs");
     if (!p) { $("mp-title").textContent = ""; back.hidden = true; tabs.hidden = true; return; }
     $("mp-title").textContent = p.chrome.title || "";
-    nav.style.background = p.chrome.titleBarColor || "";
-    nav.style.color = readableOn(p.chrome.titleBarColor);
+    const colour = plainColour(p.chrome.titleBarColor);
+    nav.style.background = colour;
+    nav.style.color = readableOn(colour);
     back.hidden = !p.chrome.canGoBack;
     tabs.textContent = "";
     tabs.hidden = !(p.chrome.tabs && p.chrome.tabs.length);
@@ -183,37 +208,38 @@
   }
 
   // Events: taps, input, change and submit, reported at the node they hit.
-  function nodeOf(el) {
-    for (let n = el; n && n !== pagesEl; n = n.parentNode) if (n.__mp !== undefined) return n;
+  function nodeOf(el, body) {
+    for (let n = el; n && n !== body; n = n.parentNode) if (n.__mp !== undefined) return n;
     return null;
   }
-  function report(kind, el, detail) {
-    const p = top();
-    if (!p || !p.el.contains(el)) return;
-    const n = nodeOf(el);
-    if (!n) return;
-    lastEvent = performance.now();
-    pageMsg("event", { kind: kind, target: n.__mp, detail: detail });
-  }
-  pagesEl.addEventListener("click", (e) => {
-    if (e.target.closest && e.target.closest("input,textarea")) {
+  // Events are listened for inside each page's shadow root, and reported only
+  // for the page on top.
+  function listen(pageId, root, body) {
+    const report = (kind, el, detail) => {
+      if (stack[stack.length - 1] !== pageId) return;
+      const n = nodeOf(el, body);
+      if (!n) return;
+      lastEvent = performance.now();
+      pageMsg("event", { kind: kind, target: n.__mp, detail: detail });
+    };
+    root.addEventListener("click", (e) => {
       const t = e.target;
-      if (t.type === "checkbox" || t.type === "radio") return;
-    }
-    report("tap", e.target, { x: e.clientX, y: e.clientY });
-  }, true);
-  pagesEl.addEventListener("input", (e) => {
-    const t = e.target;
-    if (t.type === "range") return;
-    report("input", t, { value: t.value });
-  }, true);
-  pagesEl.addEventListener("change", (e) => {
-    const t = e.target;
-    const value = t.type === "checkbox" || t.type === "radio" ? t.checked : t.value;
-    if (t.tagName === "INPUT" && t.type !== "checkbox" && t.type !== "radio" && t.type !== "range") return;
-    report("change", t, { value: value });
-  }, true);
-  pagesEl.addEventListener("submit", (e) => { e.preventDefault(); report("submit", e.target, { value: {} }); }, true);
+      if ((t.type === "checkbox" || t.type === "radio") && t.tagName === "INPUT") return;
+      report("tap", t, { x: e.clientX, y: e.clientY });
+    }, true);
+    root.addEventListener("input", (e) => {
+      const t = e.target;
+      if (t.type === "range") return;
+      report("input", t, { value: t.value });
+    }, true);
+    root.addEventListener("change", (e) => {
+      const t = e.target;
+      const value = t.type === "checkbox" || t.type === "radio" ? t.checked : t.value;
+      if (t.tagName === "INPUT" && t.type !== "checkbox" && t.type !== "radio" && t.type !== "range") return;
+      report("change", t, { value: value });
+    }, true);
+    root.addEventListener("submit", (e) => { e.preventDefault(); report("submit", e.target, { value: {} }); }, true);
+  }
   pagesEl.addEventListener("scroll", (e) => {
     const el = e.target;
     if (!el.classList || !el.classList.contains("mp-page") || el.hidden) return;
@@ -255,10 +281,22 @@
       }
       sheet.appendChild(row);
     };
+    if (req.ui === "consent") {
+      // The host asks, not the mini program: marked, and not clickable for a
+      // moment so a tap meant for the page cannot land on Allow.
+      sheet.classList.add("mp-consent");
+      h("div", "Wallet permission request").className = "mp-host";
+    } else sheet.classList.remove("mp-consent");
     if (req.title) h("h2", req.title);
     if (req.ui === "alert") { h("p", req.content); buttons([[req.button_text || "OK", { done: true }, "mp-ok"]]); }
     else if (req.ui === "confirm") { h("p", req.content); buttons([[req.cancel_text || "Cancel", { confirmed: false }, "mp-cancel"], [req.confirm_text || "OK", { confirmed: true }, "mp-ok"]]); }
-    else if (req.ui === "consent") { h("p", req.content); buttons([["Deny", { confirmed: false }, "mp-cancel"], ["Allow", { confirmed: true }, "mp-ok"]]); }
+    else if (req.ui === "consent") {
+      h("p", req.content);
+      buttons([["Deny", { confirmed: false }, "mp-cancel"], ["Allow", { confirmed: true }, "mp-ok"]]);
+      const bs = sheet.querySelectorAll("button");
+      for (const b of bs) b.disabled = true;
+      setTimeout(() => { for (const b of bs) b.disabled = false; }, 600);
+    }
     else if (req.ui === "prompt") {
       h("p", req.message);
       const i = document.createElement("input"); i.placeholder = req.placeholder || ""; sheet.appendChild(i);
@@ -278,14 +316,23 @@
   const api = {
     page(id, chrome, cssUrl, key) {
       enqueue(() => {
+        // Each page in its own shadow root: its ACSS styles its own nodes and
+        // nothing of the chrome, and its ids and names never reach the document.
         const el = document.createElement("section");
         el.className = "mp-page";
-        el.__mp = 0;
-        const link = document.createElement("link");
-        link.rel = "stylesheet"; link.href = cssUrl;
-        document.head.appendChild(link);
+        const root = el.attachShadow({ mode: "open" });
+        for (const href of ["/__mpkit/components.css", cssUrl]) {
+          const link = document.createElement("link");
+          link.rel = "stylesheet"; link.href = href;
+          root.appendChild(link);
+        }
+        const body = document.createElement("div");
+        body.className = "mp-body";
+        body.__mp = 0;
+        root.appendChild(body);
+        listen(id, root, body);
         pagesEl.appendChild(el);
-        pages.set(id, { el: el, nodes: new Map([[0, el]]), chrome: chrome, key: key, link: link });
+        pages.set(id, { el: el, nodes: new Map([[0, body]]), chrome: chrome, key: key });
         stack.push(id);
         drawChrome();
       });
@@ -294,7 +341,7 @@
       enqueue(() => {
         const p = pages.get(id);
         if (!p) return;
-        p.el.remove(); p.link.remove();
+        p.el.remove();
         pages.delete(id);
         stack = stack.filter((x) => x !== id);
         drawChrome();
@@ -307,7 +354,7 @@
         if (!r.ok) throw new Error("pull " + n + ": " + r.status);
         return r.json();
       });
-      queue = queue.then(() => got).then((ops) => applyOps(id, ops, seq))
+      queue = queue.then(() => got).then((ops) => applyOps(id, ops, seq), (err) => { ack(id, seq); throw err; })
         .catch((e) => send({ t: "viewError", message: String(e) }))
         .finally(() => { pending--; });
     },
@@ -321,6 +368,7 @@
         o.appendChild(w);
         o.appendChild(document.createTextNode(view.message));
         o.hidden = false;
+        markPainted();
       });
     },
     clearError() { enqueue(() => { $("mp-overlay").hidden = true; }); },
@@ -346,7 +394,7 @@
     },
     reset() {
       enqueue(() => {
-        for (const p of pages.values()) { p.el.remove(); p.link.remove(); }
+        for (const p of pages.values()) p.el.remove();
         pages.clear(); stack = []; painted = false;
         $("mp-modal").hidden = true; $("mp-overlay").hidden = true; $("mp-toast").hidden = true; $("mp-loading").hidden = true;
         drawChrome();

@@ -138,16 +138,17 @@ pub type LaunchFn =
 pub(crate) enum AppIn {
     /// An event at a node of the top page.
     Event {
+        page: PageId,
         target: u64,
         kind: EventKind,
         detail: Value,
     },
-    /// Back button or key.
-    Back,
+    /// Back button or key on `page`.
+    Back(PageId),
     /// A tab of the tabBar.
     Tab(String),
     /// The top page reached its bottom.
-    ReachBottom,
+    ReachBottom(PageId),
     /// The window is shown or hidden.
     Visible(bool),
     /// Close the mini program.
@@ -176,6 +177,9 @@ pub struct Status {
     pub failure: Option<String>,
     /// Errors the view script reported.
     pub view_errors: Vec<String>,
+    /// Template, navigation and script errors shown on the page
+    /// (`file:line:column: message`).
+    pub page_errors: Vec<String>,
     /// The top page's route, as the UI thread last saw it.
     pub route: Option<String>,
     /// Questions (modals, consent) waiting for the user.
@@ -217,6 +221,11 @@ pub(crate) enum Command {
     Visible { slot: Slot, visible: bool },
     /// Closes a window.
     Close { slot: Slot },
+    /// The peer figure: a bare wry webview with a one-line page, from window
+    /// creation to its first paint.
+    Bare {
+        reply: mpsc::Sender<Result<Duration, String>>,
+    },
     /// Ends the event loop.
     Exit,
 }
@@ -232,6 +241,7 @@ impl std::fmt::Debug for Command {
             Command::Reload { .. } => "Reload",
             Command::Visible { .. } => "Visible",
             Command::Close { .. } => "Close",
+            Command::Bare { .. } => "Bare",
             Command::Exit => "Exit",
         };
         f.write_str(name)
@@ -370,6 +380,14 @@ impl Driver {
         self.cmd(Command::Close { slot })
     }
 
+    /// A bare wry webview showing a one-line page: the time from creating its
+    /// window to its first paint. The peer figure for first render.
+    pub fn bare_first_paint(&self) -> Result<Duration, WebviewError> {
+        let (reply, rx) = mpsc::channel();
+        self.cmd(Command::Bare { reply })?;
+        Self::wait(&rx, Duration::from_secs(30), "a bare webview")?.map_err(WebviewError::Failed)
+    }
+
     /// Ends the event loop: `WebviewApp::run` returns.
     pub fn exit(&self) -> Result<(), WebviewError> {
         self.cmd(Command::Exit)
@@ -438,6 +456,7 @@ impl WebviewApp {
             windows: HashMap::new(),
             pool: HashMap::new(),
             web_windows: HashMap::new(),
+            bare: None,
             next_slot: 1,
             next_view: 1,
             exit: false,
@@ -512,6 +531,8 @@ struct Ui {
     windows: HashMap<WindowId, Slot>,
     pool: HashMap<(AppId, String), Built>,
     web_windows: HashMap<WindowId, (Window, WebView)>,
+    /// The last bare probe, dropped at the next one.
+    bare: Option<(Window, WebView)>,
     next_slot: Slot,
     next_view: u64,
     exit: bool,
@@ -630,6 +651,7 @@ pub(crate) fn serve(served: &Mutex<Served>, url: &str) -> Response<Cow<'static, 
         Resource::Shell => include_bytes!("../assets/shell.html").to_vec(),
         Resource::ViewJs => include_bytes!("../assets/view.js").to_vec(),
         Resource::ViewCss => include_bytes!("../assets/view.css").to_vec(),
+        Resource::ComponentsCss => include_bytes!("../assets/components.css").to_vec(),
         Resource::PageCss(p) => match s.css.get(p) {
             Some(c) => c.clone().into_bytes(),
             None => return refuse(&mut s, StatusCode::NOT_FOUND, format!("no page {p}")),
@@ -647,13 +669,62 @@ pub(crate) fn serve(served: &Mutex<Served>, url: &str) -> Response<Cow<'static, 
                     "the app has not launched".into(),
                 );
             };
+            // Read without holding the lock the UI thread also takes.
+            drop(s);
             match read_asset(&dir, rel) {
                 Ok(b) => b,
-                Err(why) => return refuse(&mut s, StatusCode::NOT_FOUND, why),
+                Err(why) => {
+                    let Ok(mut s) = served.lock() else {
+                        return respond(StatusCode::NOT_FOUND, "text/plain", &csp, Vec::new());
+                    };
+                    return refuse(&mut s, StatusCode::NOT_FOUND, why);
+                }
             }
         }
     };
     respond(StatusCode::OK, mime, &csp, body)
+}
+
+/// Asset reads in flight, across every webview; beyond the cap a page gets 503.
+static ASSET_READS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+const MAX_ASSET_READS: usize = 8;
+
+/// Serves host resources at once, and reads bundle assets on a worker thread
+/// so a page with many or large images never stalls the UI thread.
+fn serve_async(served: &Arc<Mutex<Served>>, url: String, responder: wry::RequestAsyncResponder) {
+    use std::sync::atomic::Ordering;
+    let csp = served
+        .lock()
+        .ok()
+        .and_then(|s| match protocol::resolve(&url, &s.app) {
+            Ok(Resource::Asset(_)) if s.dir.is_some() => Some(protocol::csp(&s.app)),
+            _ => None,
+        });
+    let Some(csp) = csp else {
+        responder.respond(serve(served, &url));
+        return;
+    };
+    if ASSET_READS.fetch_add(1, Ordering::SeqCst) >= MAX_ASSET_READS {
+        ASSET_READS.fetch_sub(1, Ordering::SeqCst);
+        let busy = respond(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "text/plain",
+            &csp,
+            b"busy".to_vec(),
+        );
+        responder.respond(busy);
+        return;
+    }
+    let served = served.clone();
+    let spawned = std::thread::Builder::new()
+        .name("mpkit-asset".into())
+        .spawn(move || {
+            responder.respond(serve(&served, &url));
+            ASSET_READS.fetch_sub(1, Ordering::SeqCst);
+        });
+    if spawned.is_err() {
+        ASSET_READS.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Reads a static asset, refusing anything that resolves outside `dir`
@@ -731,6 +802,12 @@ impl Ui {
                 };
                 v.seq += 1;
                 let seq = v.seq;
+                if v.sent.len() >= MAX_IN_FLIGHT || v.scripts.len() >= MAX_IN_FLIGHT {
+                    // The page is not keeping up (or its web process died):
+                    // this mini program stops; the others never notice.
+                    v.overloaded();
+                    return;
+                }
                 v.sent.insert(seq, (ops.len(), sent));
                 if ops.len() > PUSH_LIMIT {
                     v.pull_no += 1;
@@ -757,11 +834,19 @@ impl Ui {
                     return;
                 };
                 if request["ui"] == "overlay" {
-                    let view = json!({
-                        "file": request["file"], "line": request["line"],
-                        "column": request["column"], "message": request["message"],
-                    });
-                    v.run(format!("__mpkit.error(0,{view})"));
+                    v.note_error(
+                        request["file"].as_str().unwrap_or_default(),
+                        request["line"].as_u64().unwrap_or(0) as u32,
+                        request["column"].as_u64().unwrap_or(0) as u32,
+                        request["message"].as_str().unwrap_or_default(),
+                    );
+                    if request["show"] == true {
+                        let view = json!({
+                            "file": request["file"], "line": request["line"],
+                            "column": request["column"], "message": request["message"],
+                        });
+                        v.run(format!("__mpkit.error(0,{view})"));
+                    }
                     return;
                 }
                 let id = match reply {
@@ -910,6 +995,7 @@ impl Ui {
             Command::Reload { slot } => {
                 if let Some(v) = self.views.get_mut(&slot) {
                     v.reload = true;
+                    v.questions.clear();
                     v.tell(AppIn::Close);
                 }
             }
@@ -922,6 +1008,7 @@ impl Ui {
                 }
             }
             Command::Close { slot } => self.close(slot),
+            Command::Bare { reply } => self.bare(reply, target),
             Command::Exit => self.exit = true,
         }
     }
@@ -974,9 +1061,11 @@ impl Ui {
         let win_proxy = self.proxy.clone();
         let nav_app = app.clone();
         let builder = WebViewBuilder::new_with_web_context(&mut context)
-            .with_custom_protocol(
+            .with_asynchronous_custom_protocol(
                 protocol::SCHEME.into(),
-                move |_id, req: Request<Vec<u8>>| serve(&for_protocol, &req.uri().to_string()),
+                move |_id, req: Request<Vec<u8>>, responder| {
+                    serve_async(&for_protocol, req.uri().to_string(), responder)
+                },
             )
             .with_ipc_handler(move |req: Request<String>| {
                 let uri = req.uri().to_string();
@@ -1166,6 +1255,7 @@ impl Ui {
                     return;
                 }
                 v.tell(AppIn::Event {
+                    page,
                     target,
                     kind,
                     detail,
@@ -1173,7 +1263,7 @@ impl Ui {
             }
             FromView::Back { page, key } => {
                 if key_ok(v, page, &key) {
-                    v.tell(AppIn::Back);
+                    v.tell(AppIn::Back(page));
                 } else {
                     v.status.rejected_ipc += 1;
                 }
@@ -1187,7 +1277,7 @@ impl Ui {
             }
             FromView::ReachBottom { page, key } => {
                 if key_ok(v, page, &key) {
-                    v.tell(AppIn::ReachBottom);
+                    v.tell(AppIn::ReachBottom(page));
                 } else {
                     v.status.rejected_ipc += 1;
                 }
@@ -1230,6 +1320,13 @@ impl Ui {
             v.status.first_paint = None;
             v.status.failure = None;
             v.opened_at = Instant::now();
+            v.sent.clear();
+            if let Some(b) = &v.built {
+                if let Ok(mut s) = b.served.lock() {
+                    s.pulls.clear();
+                    s.css.clear();
+                }
+            }
             v.run("__mpkit.reset()".into());
             v.start(slot, route, self.proxy.clone());
         }
@@ -1240,9 +1337,11 @@ impl Ui {
             return;
         };
         v.closing = true;
-        if v.to_app.is_some() {
-            v.tell(AppIn::Close);
-        } else {
+        // A question nobody will answer is cancelled now, so an app thread
+        // waiting on one reads the close at once.
+        v.questions.clear();
+        v.tell(AppIn::Close);
+        if v.to_app.is_none() {
             self.drop_view(slot);
         }
     }
@@ -1285,6 +1384,45 @@ impl Ui {
         }
     }
 
+    fn bare(
+        &mut self,
+        reply: mpsc::Sender<Result<Duration, String>>,
+        target: &EventLoopWindowTarget<UiMsg>,
+    ) {
+        self.bare = None;
+        let start = Instant::now();
+        let window = match WindowBuilder::new()
+            .with_title("hello")
+            .with_inner_size(LogicalSize::new(375, 667))
+            .build(target)
+        {
+            Ok(w) => w,
+            Err(e) => {
+                let _ = reply.send(Err(e.to_string()));
+                return;
+            }
+        };
+        let Some(vbox) = window.default_vbox() else {
+            let _ = reply.send(Err("no container".into()));
+            return;
+        };
+        let tx = reply.clone();
+        let built = WebViewBuilder::new()
+            .with_html(
+                "<!doctype html><p>Hello</p><script>requestAnimationFrame(()=>requestAnimationFrame(()=>window.ipc.postMessage('painted')))</script>",
+            )
+            .with_ipc_handler(move |_| {
+                let _ = tx.send(Ok(start.elapsed()));
+            })
+            .build_gtk(vbox);
+        match built {
+            Ok(w) => self.bare = Some((window, w)),
+            Err(e) => {
+                let _ = reply.send(Err(e.to_string()));
+            }
+        }
+    }
+
     fn shutdown(&mut self) {
         let slots: Vec<Slot> = self.views.keys().copied().collect();
         for s in slots {
@@ -1295,6 +1433,7 @@ impl Ui {
         self.views.clear();
         self.pool.clear();
         self.web_windows.clear();
+        self.bare = None;
     }
 }
 
@@ -1308,7 +1447,38 @@ fn web_origin_matches(origin: &str, url: &str) -> bool {
         && (rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
 }
 
+/// Patches (and scripts) one window may have in flight before its mini
+/// program is stopped for flooding the UI thread.
+const MAX_IN_FLIGHT: usize = 4096;
+
 impl AppView {
+    fn overloaded(&mut self) {
+        if self.status.failure.is_none() {
+            let message = format!(
+                "stopped: more than {MAX_IN_FLIGHT} page updates were waiting for the page"
+            );
+            tracing::warn!("{message}");
+            self.status.failure = Some(message);
+        }
+        self.sent.clear();
+        self.scripts.clear();
+        self.questions.clear();
+        if let Some(b) = &self.built {
+            if let Ok(mut s) = b.served.lock() {
+                s.pulls.clear();
+            }
+        }
+        self.tell(AppIn::Close);
+    }
+
+    fn note_error(&mut self, file: &str, line: u32, column: u32, message: &str) {
+        if self.status.page_errors.len() < 1000 {
+            self.status
+                .page_errors
+                .push(format!("{file}:{line}:{column}: {message}"));
+        }
+    }
+
     /// Runs a script in the page, or keeps it until the shell is ready.
     fn run(&mut self, script: String) {
         match &self.built {
@@ -1373,9 +1543,33 @@ impl AppView {
     }
 }
 
+/// Runs [`app_loop`]; a panic in it (a bug, never the mini program's JS,
+/// which runs in its worker) still tells the window the app has ended.
+fn app_thread(
+    slot: Slot,
+    launch: LaunchFn,
+    route: Option<String>,
+    user: String,
+    overlay: bool,
+    rx: mpsc::Receiver<AppIn>,
+    proxy: EventLoopProxy<UiMsg>,
+) {
+    let p = proxy.clone();
+    let run = std::panic::AssertUnwindSafe(move || {
+        app_loop(slot, launch, route, user, overlay, rx, proxy)
+    });
+    if std::panic::catch_unwind(run).is_err() {
+        let _ = p.send_event(UiMsg::Failed {
+            slot,
+            message: "the mini program's host thread failed".into(),
+        });
+        let _ = p.send_event(UiMsg::Ended { slot, route: None });
+    }
+}
+
 /// The app thread: launches, then turns UI messages into runtime calls and
 /// pumps timers and network results between them.
-fn app_thread(
+fn app_loop(
     slot: Slot,
     launch: LaunchFn,
     route: Option<String>,
@@ -1424,19 +1618,35 @@ fn app_thread(
             Err(mpsc::RecvTimeoutError::Timeout) => continue,
             Err(mpsc::RecvTimeoutError::Disconnected) => break,
         };
+        // An event for a page that is no longer on top (a navigation raced
+        // the tap) is dropped: it must not fire on the page that replaced it.
+        let top = handle.surface().top();
         match msg {
             AppIn::Event {
+                page,
                 target,
                 kind,
                 detail,
-            } => handle.dispatch(target, kind, detail),
-            AppIn::Back => handle.back(1),
+            } => {
+                if top == Some(page) {
+                    handle.dispatch(target, kind, detail);
+                }
+            }
+            AppIn::Back(page) => {
+                if top == Some(page) {
+                    handle.back(1);
+                }
+            }
             AppIn::Tab(route) => {
                 if let Err(e) = handle.switch_tab(&route) {
                     tracing::warn!(slot, "tab: {e}");
                 }
             }
-            AppIn::ReachBottom => handle.reach_bottom(),
+            AppIn::ReachBottom(page) => {
+                if top == Some(page) {
+                    handle.reach_bottom();
+                }
+            }
             AppIn::Visible(true) => handle.show(),
             AppIn::Visible(false) => handle.hide(),
             AppIn::Close => break,

@@ -21,6 +21,8 @@ pub enum Resource {
     ViewJs,
     /// The chrome's stylesheet.
     ViewCss,
+    /// Base styles of components, linked inside each page's shadow root.
+    ComponentsCss,
     /// One page's stylesheet (ACSS after rpx conversion), by page id.
     PageCss(u64),
     /// A large patch waiting to be pulled, by its number.
@@ -108,6 +110,7 @@ pub fn resolve(url: &str, app: &AppId) -> Result<Resource, Refused> {
             ["shell.html"] => Ok(Resource::Shell),
             ["view.js"] => Ok(Resource::ViewJs),
             ["view.css"] => Ok(Resource::ViewCss),
+            ["components.css"] => Ok(Resource::ComponentsCss),
             ["page", f] => numbered(f, ".css").map(Resource::PageCss),
             ["pull", f] => numbered(f, ".json").map(Resource::Pull),
             _ => Err(Refused::NoSuchResource),
@@ -182,7 +185,9 @@ pub fn resource_mime(r: &Resource) -> &'static str {
     match r {
         Resource::Shell => "text/html; charset=utf-8",
         Resource::ViewJs => "text/javascript; charset=utf-8",
-        Resource::ViewCss | Resource::PageCss(_) => "text/css; charset=utf-8",
+        Resource::ViewCss | Resource::ComponentsCss | Resource::PageCss(_) => {
+            "text/css; charset=utf-8"
+        }
         Resource::Pull(_) => "application/json",
         Resource::Asset(p) => mime(p).unwrap_or("application/octet-stream"),
     }

@@ -78,11 +78,21 @@ pub(crate) enum UiMsg {
 pub struct WebviewSurface {
     slot: Slot,
     proxy: EventLoopProxy<UiMsg>,
+    stack: Vec<PageId>,
 }
 
 impl WebviewSurface {
     pub(crate) fn new(slot: Slot, proxy: EventLoopProxy<UiMsg>) -> WebviewSurface {
-        WebviewSurface { slot, proxy }
+        WebviewSurface {
+            slot,
+            proxy,
+            stack: Vec::new(),
+        }
+    }
+
+    /// The page on top, as the runtime last told this surface.
+    pub fn top(&self) -> Option<PageId> {
+        self.stack.last().copied()
     }
 
     fn post(&self, m: UiMsg) {
@@ -93,6 +103,7 @@ impl WebviewSurface {
 
 impl Surface for WebviewSurface {
     fn page_shown(&mut self, page: PageId, chrome: &PageChrome, css: &str) {
+        self.stack.push(page);
         self.post(UiMsg::PageShown {
             slot: self.slot,
             page,
@@ -102,6 +113,7 @@ impl Surface for WebviewSurface {
     }
 
     fn page_closed(&mut self, page: PageId) {
+        self.stack.retain(|p| *p != page);
         self.post(UiMsg::PageClosed {
             slot: self.slot,
             page,
@@ -215,15 +227,15 @@ impl HostDelegate for ChromeDelegate {
     }
 
     fn app_error(&self, app: &AppId, error: &ScriptError) {
-        if self.link.overlay_errors {
-            self.link.tell(serde_json::json!({
-                "ui": "overlay",
-                "file": error.file,
-                "line": error.line,
-                "column": error.column,
-                "message": format!("{}: {}", error.kind, error.message),
-            }));
-        }
+        // Recorded always; shown in the overlay when the window asks for it.
+        self.link.tell(serde_json::json!({
+            "ui": "overlay",
+            "show": self.link.overlay_errors,
+            "file": error.file,
+            "line": error.line,
+            "column": error.column,
+            "message": format!("{}: {}", error.kind, error.message),
+        }));
         self.inner.app_error(app, error);
     }
 

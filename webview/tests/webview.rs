@@ -10,7 +10,8 @@ use mpkit_bundle::AppId;
 use mpkit_host::apis::net::NetConfig;
 use mpkit_host::delegate::NoDelegate;
 use mpkit_host::host::{Host, LaunchSource};
-use mpkit_host::logic::worker::enter_if_worker;
+use mpkit_host::logic::worker::{enter_if_worker, WorkerConfig};
+use mpkit_host::runtime::Isolation;
 use mpkit_webview::{Driver, LaunchFn, OpenOptions, Slot, WebviewApp, WebviewConfig};
 use serde_json::Map;
 use std::path::{Path, PathBuf};
@@ -35,6 +36,10 @@ fn sample() -> PathBuf {
 /// A dev-mode host launching `dir` onto the window, in a worker process,
 /// with every name lookup refused (tests stay on this machine).
 fn launcher(dir: PathBuf, storage: PathBuf) -> LaunchFn {
+    launcher_with(dir, storage, Duration::from_secs(5))
+}
+
+fn launcher_with(dir: PathBuf, storage: PathBuf, watchdog: Duration) -> LaunchFn {
     Arc::new(move |ctx| {
         // Dev mode: each launch signs the directory with a throwaway key.
         let unused = mpkit_bundle::SecretKey::generate()?;
@@ -43,6 +48,10 @@ fn launcher(dir: PathBuf, storage: PathBuf) -> LaunchFn {
                 .public()
                 .clone()]))
             .storage_dir(storage.clone())
+            .isolation(Isolation::Process(WorkerConfig {
+                timeout: watchdog,
+                ..WorkerConfig::default()
+            }))
             .dev_mode(true)
             .delegate(ctx.chrome(Rc::new(NoDelegate)))
             .network(NetConfig {
@@ -108,7 +117,7 @@ impl Env {
 
     fn text(&self, slot: Slot, sel: &str) -> Result<String, String> {
         let js = format!(
-            "(function(){{const p=document.querySelector('.mp-page:not([hidden])');const e=p&&p.querySelector({});return e?e.textContent:null}})()",
+            "(function(){{const p=document.querySelector('.mp-page:not([hidden])');const e=p&&p.shadowRoot.querySelector({});return e?e.textContent:null}})()",
             serde_json::to_string(sel).unwrap_or_default()
         );
         self.eval(slot, &js)
@@ -116,7 +125,7 @@ impl Env {
 
     fn click(&self, slot: Slot, sel: &str) -> Check {
         let js = format!(
-            "(function(){{const p=document.querySelector('.mp-page:not([hidden])');const e=p&&p.querySelector({0});if(!e)return false;e.click();return true}})()",
+            "(function(){{const p=document.querySelector('.mp-page:not([hidden])');const e=p&&p.shadowRoot.querySelector({0});if(!e)return false;e.click();return true}})()",
             serde_json::to_string(sel).unwrap_or_default()
         );
         ensure(
@@ -131,7 +140,7 @@ fn sample_renders_its_first_page(e: &Env) -> Check {
     // Coffee Club shows its built-in menu when its API cannot be reached.
     e.wait(
         s,
-        "document.querySelectorAll('.mp-page:not([hidden]) .menu-item').length > 0",
+        "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelectorAll('.menu-item').length > 0",
     )?;
     let title = e.eval(s, "document.getElementById('mp-title').textContent")?;
     ensure(title == "\"Menu\"", format!("title {title}"))?;
@@ -140,7 +149,7 @@ fn sample_renders_its_first_page(e: &Env) -> Check {
     // Images come from the bundle over mpkit://.
     e.wait(
         s,
-        "Array.from(document.querySelectorAll('.mp-page:not([hidden]) img')).some(i => i.complete && i.naturalWidth > 0 && i.src.startsWith('mpkit://2021000000000001/'))",
+        "Array.from(document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelectorAll('img')).some(i => i.complete && i.naturalWidth > 0 && i.src.startsWith('mpkit://2021000000000001/'))",
     )?;
     let status = e.d.status(s).map_err(|x| x.to_string())?.ok_or("closed")?;
     ensure(
@@ -156,17 +165,17 @@ fn tap_set_data_and_navigation(e: &Env) -> Check {
     e.click(s, "#inc")?;
     e.wait(
         s,
-        "document.querySelector('.mp-page:not([hidden]) #count').textContent === '1'",
+        "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#count').textContent === '1'",
     )?;
     e.click(s, "#inc")?;
     e.wait(
         s,
-        "document.querySelector('.mp-page:not([hidden]) #count').textContent === '2'",
+        "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#count').textContent === '2'",
     )?;
     // The page's ACSS arrived, rpx converted, from the app's own origin.
     let colour = e.eval(
         s,
-        "getComputedStyle(document.querySelector('.mp-page:not([hidden]) #count')).color",
+        "getComputedStyle(document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#count')).color",
     )?;
     ensure(
         colour == "\"rgb(204, 0, 0)\"",
@@ -212,13 +221,13 @@ fn tap_set_data_and_navigation(e: &Env) -> Check {
     e.eval(s, "document.querySelector('#mp-modal .mp-ok').click()")?;
     e.wait(
         s,
-        "document.querySelector('.mp-page:not([hidden]) #answer').textContent === 'yes'",
+        "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#answer').textContent === 'yes'",
     )?;
     // 256 KB of data goes over the protocol (pulled), not through evaluate_script.
     e.click(s, "#big")?;
     e.wait(
         s,
-        "document.querySelectorAll('.mp-page:not([hidden]) .big-cell').length === 4096",
+        "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelectorAll('.big-cell').length === 4096",
     )?;
     let status = e.d.status(s).map_err(|x| x.to_string())?.ok_or("closed")?;
     ensure(
@@ -233,18 +242,31 @@ fn tap_set_data_and_navigation(e: &Env) -> Check {
 fn hostile_page_inputs_are_refused(e: &Env) -> Check {
     let s = e.open(fixture("counter"), "carol")?;
     let app = "3000000000000001";
-    // Navigation away, new windows and other schemes stay blocked.
-    for js in [
-        "location.href = 'https://example.com/'",
-        "location.href = 'file:///etc/passwd'",
-        "location.href = 'data:text/html,<p>hi</p>'",
-        "window.open('https://example.com/popup')",
-        "location.href = 'mpkit://2021000000000001/__mpkit/shell.html'",
+    // Navigation away, new windows and other schemes stay blocked. One at a
+    // time: a new navigation cancels one still waiting for its decision.
+    // (WebKit refuses file:// from this origin before asking anyone.)
+    for (js, recorded) in [
+        ("location.href = 'https://example.com/'", true),
+        ("location.href = 'file:///etc/passwd'", false),
+        ("location.href = 'data:text/html,<p>hi</p>'", true),
+        ("window.open('https://example.com/popup')", true),
+        (
+            "location.href = 'mpkit://2021000000000001/__mpkit/shell.html'",
+            true,
+        ),
     ] {
+        let before =
+            e.d.status(s)
+                .map_err(|x| x.to_string())?
+                .ok_or("closed")?
+                .blocked
+                .len();
         e.eval(s, js)?;
+        if recorded {
+            e.d.wait_status(s, WAIT, js, |st| st.blocked.len() > before)
+                .map_err(|x| x.to_string())?;
+        }
     }
-    e.d.wait_status(s, WAIT, "blocked navigations", |st| st.blocked.len() >= 4)
-        .map_err(|x| x.to_string())?;
     std::thread::sleep(Duration::from_millis(300));
     let href = e.eval(s, "location.href")?;
     ensure(
@@ -252,7 +274,6 @@ fn hostile_page_inputs_are_refused(e: &Env) -> Check {
         format!("still on the shell: {href}"),
     )?;
     let st = e.d.status(s).map_err(|x| x.to_string())?.ok_or("closed")?;
-    // (WebKit refuses file:// from this origin before asking; it stays on the shell.)
     for want in [
         "https://example.com/",
         "data:text/html",
@@ -302,6 +323,33 @@ fn hostile_page_inputs_are_refused(e: &Env) -> Check {
             format!("{want:?} not in refused {:?}", st.refused_requests),
         )?;
     }
+    // Remote content from a page is refused by the CSP or never requested,
+    // and nothing a page styles covers or hides the host's chrome.
+    e.eval(
+        s,
+        "window.__violations = []; document.addEventListener('securitypolicyviolation', ev => window.__violations.push(ev.blockedURI), true); true",
+    )?;
+    e.click(s, "#hostile")?;
+    e.wait(
+        s,
+        "window.__violations.some(u => u.startsWith('https://127.0.0.1:9/'))",
+    )?;
+    ensure(
+        e.eval(s, "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#remote-img').hasAttribute('src')")? == "false",
+        "a remote image src was set",
+    )?;
+    e.wait(
+        s,
+        "!!document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('.cover')",
+    )?;
+    let on_nav = e.eval(
+        s,
+        "(function(){const r=document.getElementById('mp-nav').getBoundingClientRect();const el=document.elementFromPoint(r.left+r.width/2,r.top+r.height/2);return !!el && document.getElementById('mp-nav').contains(el) && getComputedStyle(document.getElementById('mp-nav')).display !== 'none'})()",
+    )?;
+    ensure(
+        on_nav == "true",
+        "the page covered or hid the navigation bar",
+    )?;
     // Forged IPC: a wrong key, another page, garbage. None reaches the app.
     let before = e.text(s, "#count")?;
     for msg in [
@@ -420,7 +468,7 @@ fn live_reload_keeps_the_route(e: &Env) -> Check {
     e.d.reload(s).map_err(|x| x.to_string())?;
     e.wait(
         s,
-        "(function(){const el=document.querySelector('.mp-page:not([hidden]) #second');return !!el && el.textContent.startsWith('Edited')})()",
+        "(function(){const el=document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#second');return !!el && el.textContent.startsWith('Edited')})()",
     )
     .map_err(|x| {
         let html = e.eval(s, "document.getElementById('mp-pages').innerHTML").unwrap_or_default();
@@ -443,6 +491,61 @@ fn live_reload_keeps_the_route(e: &Env) -> Check {
         format!("overlay names {where_}"),
     )?;
     e.d.close(s).map_err(|x| x.to_string())
+}
+
+fn a_hostile_mini_program_only_kills_itself(e: &Env) -> Check {
+    let good = e.open(fixture("counter"), "hank")?;
+    let opts = OpenOptions {
+        user: "hank".into(),
+        ..OpenOptions::default()
+    };
+    let bad =
+        e.d.open(
+            opts,
+            launcher_with(
+                fixture("spinner"),
+                e.tmp.join("store-hank-spinner"),
+                Duration::from_millis(800),
+            ),
+        )
+        .map_err(|x| x.to_string())?;
+    e.d.wait_painted(bad, WAIT).map_err(|x| x.to_string())?;
+    e.click(bad, "#spin")?;
+    // Either the watchdog kills its worker, or boa's loop limit ends the
+    // handler first (whichever trips first on a loaded machine).
+    let st =
+        e.d.wait_status(bad, WAIT, "the watchdog or the loop limit", |st| {
+            st.failure.is_some() || st.page_errors.iter().any(|p| p.contains("limit"))
+        })
+        .or_else(|x| match x {
+            mpkit_webview::WebviewError::Failed(m) => Ok(mpkit_webview::Status {
+                failure: Some(m),
+                ..mpkit_webview::Status::default()
+            }),
+            other => Err(format!("{other}: {:?}", e.d.status(bad))),
+        })?;
+    match &st.failure {
+        Some(f) => ensure(
+            f.contains("was stopped") && f.contains("without yielding"),
+            format!("failure {f}"),
+        )?,
+        None => ensure(
+            st.page_errors.iter().any(|p| p.contains("limit")),
+            format!("errors {:?}", st.page_errors),
+        )?,
+    }
+    // Killed: its window says so, and stays responsive.
+    if st.failure.is_some() {
+        e.wait(bad, "!document.getElementById('mp-overlay').hidden")?;
+    }
+    // The other mini program never noticed.
+    e.click(good, "#inc")?;
+    e.wait(
+        good,
+        "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#count').textContent === '1'",
+    )?;
+    e.d.close(bad).map_err(|x| x.to_string())?;
+    e.d.close(good).map_err(|x| x.to_string())
 }
 
 fn copy_dir(from: &Path, to: &Path) -> Check {
@@ -499,6 +602,10 @@ fn main() {
         (
             "live reload keeps the route and shows AXML errors",
             live_reload_keeps_the_route,
+        ),
+        (
+            "a hostile mini program only kills itself",
+            a_hostile_mini_program_only_kills_itself,
         ),
     ];
     let runner = std::thread::spawn(move || {

@@ -6,6 +6,7 @@ mod bench_render;
 mod bench_resolve;
 mod bench_runtime;
 mod bench_update;
+mod bench_webview;
 mod bundle;
 pub(crate) mod compat;
 mod demo;
@@ -200,6 +201,7 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
                 ..
             } => bench_resolve::resolve(seconds, connections, testers, o),
             BenchCommand::Update { runs, mb, .. } => bench_update::update(runs, mb, o),
+            BenchCommand::Webview { runs, .. } => bench_webview::webview(runs, o),
         },
     }
 }

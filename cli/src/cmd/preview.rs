@@ -222,13 +222,27 @@ impl Job {
             // Images and fonts of the first page load from the bundle first.
             let _ = d.wait_js(
                 slot,
-                "Array.from(document.images).every(i => i.complete)",
+                "Array.from(document.querySelectorAll('.mp-page')).every(p => Array.from(p.shadowRoot.querySelectorAll('img')).every(i => i.complete))",
                 Duration::from_secs(5),
             );
             d.screenshot(slot, path)
                 .map_err(|e| Coded::err("screenshot_failed", e.to_string()))?;
             let facts = mpkit_webview::snapshot::describe(path)
                 .map_err(|e| Coded::err("screenshot_failed", e))?;
+            // The PNG shows the error overlay; the exit code says it failed.
+            let status = d.status(slot)?.unwrap_or_default();
+            if let Some(first) = status.page_errors.first() {
+                if self.exit_after_render {
+                    return Err(Coded::err(
+                        "page_error",
+                        format!(
+                            "the first page rendered with {} error(s) (screenshot in {}): {first}",
+                            status.page_errors.len(),
+                            path.display()
+                        ),
+                    ));
+                }
+            }
             shot = Some(Shot {
                 path: path.clone(),
                 width: facts.width,

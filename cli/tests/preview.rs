@@ -1,0 +1,173 @@
+//! `mpkit preview` as a user runs it: the real binary, a real WebKitGTK window
+//! under the test command's Xvfb, and the PNG it writes. Hostile and broken
+//! inputs each end with their own error code and no PNG.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../sample-app/miniprogram")
+}
+
+fn preview(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_mpkit"))
+        .arg("preview")
+        .args(args)
+        .env("MPKIT_LOG", "error")
+        .output()
+        .expect("run mpkit")
+}
+
+fn json_of(o: &Output) -> Value {
+    serde_json::from_slice(&o.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\nstderr: {}",
+            String::from_utf8_lossy(&o.stdout),
+            String::from_utf8_lossy(&o.stderr)
+        )
+    })
+}
+
+/// The stable code of a `--json` failure (`{"ok": false, "error": {"code"...}}`).
+fn error_code(o: &Output) -> String {
+    let v = json_of(o);
+    assert_eq!(v["ok"], false, "{v}");
+    v["error"]["code"].as_str().unwrap_or_default().to_owned()
+}
+
+#[test]
+fn screenshot_of_the_sample_on_a_device_profile() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let png = t.path().join("coffee.png");
+    let s = sample();
+    let o = preview(&[
+        s.to_str().expect("utf-8"),
+        "--device",
+        "pixel-8",
+        "--screenshot",
+        png.to_str().expect("utf-8"),
+        "--exit-after-render",
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let v = json_of(&o);
+    assert_eq!(v["width"], 412, "{v}");
+    assert_eq!(v["height"], 915, "{v}");
+    assert!(v["colours"].as_u64().unwrap_or(0) >= 8, "blank? {v}");
+    assert!(v["firstPaintMs"].as_f64().unwrap_or(0.0) > 0.0, "{v}");
+    let facts = mpkit_webview::snapshot::describe(&png).expect("a PNG");
+    assert_eq!((facts.width, facts.height), (412, 915));
+    assert!(facts.colours >= 8, "{facts:?}");
+}
+
+#[test]
+fn a_broken_page_is_an_error_with_its_file_and_line() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let app = t.path().join("broken");
+    std::fs::create_dir_all(app.join("pages/index")).expect("mkdir");
+    std::fs::write(
+        app.join("app.json"),
+        r#"{"appId": "3000000000000002", "name": "Broken", "version": "1.0.0", "minHostVersion": "0.1.0", "pages": ["pages/index/index"]}"#,
+    )
+    .expect("write");
+    std::fs::write(app.join("app.js"), "App({});").expect("write");
+    std::fs::write(
+        app.join("pages/index/index.axml"),
+        "<view>\n  <text>{{ a + }}</text>\n</view>",
+    )
+    .expect("write");
+    std::fs::write(app.join("pages/index/index.js"), "Page({});").expect("write");
+    let png = t.path().join("broken.png");
+    let o = preview(&[
+        app.to_str().expect("utf-8"),
+        "--screenshot",
+        png.to_str().expect("utf-8"),
+        "--exit-after-render",
+        "--json",
+    ]);
+    assert_eq!(
+        o.status.code(),
+        Some(1),
+        "stdout: {}",
+        String::from_utf8_lossy(&o.stdout)
+    );
+    assert_eq!(error_code(&o), "page_error");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("pages/index/index.axml:2"), "{err}");
+    // The screenshot shows the overlay, so the developer sees what broke.
+    assert!(png.is_file());
+}
+
+#[test]
+fn hostile_and_wrong_inputs_write_nothing() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let png = t.path().join("never.png");
+    let s = sample();
+    let sample = s.to_str().expect("utf-8");
+    let out = png.to_str().expect("utf-8");
+
+    let o = preview(&[
+        sample,
+        "--device",
+        "nokia-3310",
+        "--screenshot",
+        out,
+        "--exit-after-render",
+        "--json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(error_code(&o), "unknown_device");
+
+    let missing = t.path().join("nope");
+    let o = preview(&[
+        missing.to_str().expect("utf-8"),
+        "--screenshot",
+        out,
+        "--exit-after-render",
+        "--json",
+    ]);
+    assert_eq!(error_code(&o), "bad_input");
+
+    // A bundle without trust is refused before any window opens.
+    let bundle = t.path().join("app.mpk");
+    std::fs::write(&bundle, b"PK\x03\x04 not really").expect("write");
+    let o = preview(&[
+        bundle.to_str().expect("utf-8"),
+        "--screenshot",
+        out,
+        "--exit-after-render",
+        "--json",
+    ]);
+    assert_eq!(error_code(&o), "bad_input");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("needs --trust"), "{err}");
+
+    // No display: a clear error, not a crash.
+    let o = Command::new(env!("CARGO_BIN_EXE_mpkit"))
+        .args([
+            "preview",
+            sample,
+            "--screenshot",
+            out,
+            "--exit-after-render",
+            "--json",
+        ])
+        .env_remove("DISPLAY")
+        .env_remove("WAYLAND_DISPLAY")
+        .output()
+        .expect("run mpkit");
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(error_code(&o), "no_display");
+
+    // --exit-after-render without a screenshot is a usage error.
+    let o = preview(&[sample, "--exit-after-render"]);
+    assert_eq!(o.status.code(), Some(2));
+
+    assert!(!png.exists(), "a PNG was written");
+}
