@@ -23,7 +23,9 @@
 //!   [`mpkit_host::host::HostBuilder::dev_origins`] and passes it in the launch
 //!   query as `apiBase`.
 //!
-//! Headless only for now: a window mode comes with the webview surface.
+//! Headless ([`Wallet::launch`]) or in a window ([`Wallet::with_delegate`] with
+//! a window's chrome, and [`Wallet::launch_on`] its surface; the
+//! `sample-wallet --window` binary).
 
 use crate::backend::{MerchantLink, CURRENCY};
 use crate::signing::SIGNATURE_HEADER;
@@ -37,6 +39,7 @@ use mpkit_host::logic::protocol::ScriptError;
 use mpkit_host::logic::Stopped;
 use mpkit_host::runtime::Isolation;
 use mpkit_host::surface::headless::HeadlessSurface;
+use mpkit_host::surface::Surface;
 use mpkit_host::update::{
     Launched, UpdateConfig, UpdateError, UpdateEvent, UpdateManager, UpdateMode,
 };
@@ -454,6 +457,16 @@ impl Wallet {
     /// Loads the trust root, builds the host (delegate, custom API, dev
     /// origin of the merchant backend) and the update manager.
     pub fn new(config: WalletConfig) -> anyhow::Result<Wallet> {
+        Wallet::with_delegate(config, |d| d)
+    }
+
+    /// As [`Wallet::new`], with the wallet's delegate wrapped by `wrap`: a
+    /// window's chrome (`mpkit_webview::LaunchContext::chrome`) shows UI,
+    /// consent and the payment sheet, and hands the rest to the wallet.
+    pub fn with_delegate(
+        config: WalletConfig,
+        wrap: impl FnOnce(Rc<dyn HostDelegate>) -> Rc<dyn HostDelegate>,
+    ) -> anyhow::Result<Wallet> {
         let root_bytes = std::fs::read(&config.root)
             .with_context(|| format!("reading the trust root {}", config.root.display()))?;
         let root = TrustedRoot::load(&root_bytes, time::OffsetDateTime::now_utc())
@@ -464,7 +477,7 @@ impl Wallet {
         let mut builder = Host::builder()
             .trust(Trust::Root(root))
             .storage_dir(&config.storage_dir)
-            .delegate(delegate.clone())
+            .delegate(wrap(delegate.clone()))
             .isolation(config.isolation.clone())
             .network(config.network.clone())
             .system_info(SystemInfo {
@@ -519,6 +532,23 @@ impl Wallet {
             self.launch_query(app),
             self.update_mode,
             HeadlessSurface::new,
+        )
+    }
+
+    /// As [`Wallet::launch`], onto any surface (a window's, for one).
+    pub fn launch_on<S: Surface>(
+        &self,
+        app: &AppId,
+        user: &str,
+        surface: impl FnMut() -> S,
+    ) -> Result<Launched<S>, UpdateError> {
+        self.updates.launch(
+            &self.host,
+            app,
+            user,
+            self.launch_query(app),
+            self.update_mode,
+            surface,
         )
     }
 

@@ -695,18 +695,78 @@ fn the_sample_wallet_binary_orders_a_coffee_with_worker_processes() {
 }
 
 #[test]
-fn the_sample_wallet_binary_has_no_window_mode_yet() {
-    let (code, _, stderr) = sample_wallet(&[
+fn a_window_wallet_with_a_bad_root_fails_with_the_reason_and_writes_no_png() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let png = dir.path().join("never.png");
+    let root = dir.path().join("root.json");
+    std::fs::write(&root, b"{ not a root").expect("write");
+    let (code, stdout, stderr) = sample_wallet(&[
         "--platform",
         "http://127.0.0.1:9",
         "--root",
-        "root.json",
+        &root.to_string_lossy(),
         "--target",
         TARGET,
         "--user",
         "u",
         "--window",
+        "--screenshot",
+        &png.to_string_lossy(),
+    ]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stderr.contains("trust root"), "{stderr}");
+    assert!(!png.exists());
+}
+
+#[test]
+fn the_sample_wallet_shows_coffee_club_in_a_window() {
+    // A real WebKitGTK window under the test command's Xvfb: the update
+    // manager resolves, verifies and installs from the platform, then the
+    // menu renders from the merchant backend in the window.
+    let w = World::new();
+    let data = w.dir.join("window-wallet");
+    let png = w.dir.join("wallet.png");
+    let (code, stdout, stderr) = sample_wallet(&[
+        "--platform",
+        &w.platform,
+        "--root",
+        &w.root.to_string_lossy(),
+        "--target",
+        TARGET,
+        "--app",
+        w.app.as_str(),
+        "--user",
+        "jon",
+        "--data-dir",
+        &data.to_string_lossy(),
+        "--window",
+        "--screenshot",
+        &png.to_string_lossy(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stdout}\n{stderr}");
+    let v: Value = serde_json::from_str(stdout.trim()).expect("one JSON object");
+    assert_eq!(v["ok"], true, "{v}");
+    assert_eq!(v["width"], 375, "{v}");
+    assert!(v["colours"].as_u64().unwrap_or(0) >= 8, "blank window? {v}");
+    assert!(png.is_file());
+    // Installed through the update manager into the wallet's store.
+    assert!(data.join("updates").join("state.json").is_file());
+
+    // --screenshot without --window is a usage error, and nothing is written.
+    let other = w.dir.join("never.png");
+    let (code, _, _) = sample_wallet(&[
+        "--platform",
+        &w.platform,
+        "--root",
+        &w.root.to_string_lossy(),
+        "--target",
+        TARGET,
+        "--user",
+        "jon",
+        "--screenshot",
+        &other.to_string_lossy(),
     ]);
     assert_eq!(code, 2);
-    assert!(stderr.contains("not available yet"), "{stderr}");
+    assert!(!other.exists());
 }

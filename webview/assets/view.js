@@ -281,18 +281,19 @@
       }
       sheet.appendChild(row);
     };
-    if (req.ui === "consent") {
+    if (req.ui === "consent" || req.ui === "payment") {
       // The host asks, not the mini program: marked, and not clickable for a
       // moment so a tap meant for the page cannot land on Allow.
       sheet.classList.add("mp-consent");
-      h("div", "Wallet permission request").className = "mp-host";
+      h("div", req.ui === "payment" ? "Wallet payment" : "Wallet permission request").className = "mp-host";
     } else sheet.classList.remove("mp-consent");
     if (req.title) h("h2", req.title);
     if (req.ui === "alert") { h("p", req.content); buttons([[req.button_text || "OK", { done: true }, "mp-ok"]]); }
     else if (req.ui === "confirm") { h("p", req.content); buttons([[req.cancel_text || "Cancel", { confirmed: false }, "mp-cancel"], [req.confirm_text || "OK", { confirmed: true }, "mp-ok"]]); }
-    else if (req.ui === "consent") {
+    else if (req.ui === "consent" || req.ui === "payment") {
       h("p", req.content);
-      buttons([["Deny", { confirmed: false }, "mp-cancel"], ["Allow", { confirmed: true }, "mp-ok"]]);
+      const pay = req.ui === "payment";
+      buttons([[pay ? "Cancel" : "Deny", { confirmed: false }, "mp-cancel"], [pay ? "Pay" : "Allow", { confirmed: true }, "mp-ok"]]);
       const bs = sheet.querySelectorAll("button");
       for (const b of bs) b.disabled = true;
       setTimeout(() => { for (const b of bs) b.disabled = false; }, 600);

@@ -126,6 +126,13 @@ impl LaunchContext {
     pub fn chrome(&self, inner: Rc<dyn HostDelegate>) -> Rc<dyn HostDelegate> {
         Rc::new(ChromeDelegate::new(inner, self.link.clone()))
     }
+
+    /// Makes surfaces for this window: for a launcher that may try more than
+    /// once (the update manager falls back to the last good version).
+    pub fn surfaces(&self) -> impl FnMut() -> WebviewSurface {
+        let (slot, proxy) = self.link.parts();
+        move || WebviewSurface::new(slot, proxy.clone())
+    }
 }
 
 /// Builds and launches the mini program on its app thread. Called again on

@@ -161,6 +161,10 @@ impl UiLink {
         }
     }
 
+    pub(crate) fn parts(&self) -> (Slot, EventLoopProxy<UiMsg>) {
+        (self.slot, self.proxy.clone())
+    }
+
     fn tell(&self, request: Value) {
         let _ = self.proxy.send_event(UiMsg::Ui {
             slot: self.slot,
@@ -307,8 +311,17 @@ impl HostDelegate for ChromeDelegate {
         self.inner.open_user_info(app, user)
     }
 
+    /// The payment sheet: the user confirms in a sheet marked as the
+    /// wallet's, then the embedding app's own check decides.
     fn confirm_payment(&self, app: &AppId, user: &str, trade_no: &str) -> bool {
-        self.inner.confirm_payment(app, user, trade_no)
+        let answer = self.link.ask(serde_json::json!({
+            "ui": "payment",
+            "title": "Confirm payment",
+            "content": format!("Pay for order {trade_no}?"),
+        }));
+        let confirmed = answer.is_some_and(|a| a["confirmed"] == Value::Bool(true));
+        tracing::info!(app = %app, trade_no, confirmed, "payment sheet answered in the chrome");
+        confirmed && self.inner.confirm_payment(app, user, trade_no)
     }
 
     fn pay(&self, app: &AppId, user: &str, trade_no: &str) -> PayResult {

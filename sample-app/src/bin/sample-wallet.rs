@@ -14,13 +14,16 @@
 use anyhow::{bail, Context as _};
 use clap::{Parser, ValueEnum};
 use mpkit_bundle::AppId;
+use mpkit_host::host::HostError;
 use mpkit_host::runtime::Isolation;
 use mpkit_sample_app::backend::{MerchantBackend, MerchantLink, COFFEE_CLUB_APP_ID};
 use mpkit_sample_app::signing::SharedSecret;
 use mpkit_sample_app::wallet::{order_through_ui, ConsentPolicy, Wallet, WalletConfig};
+use mpkit_webview::{LaunchFn, OpenOptions, WebviewApp, WebviewConfig};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -79,9 +82,13 @@ struct Args {
     /// Where mini programs' JS runs.
     #[arg(long, value_enum, default_value = "process")]
     isolation: IsolationArg,
-    /// Show the mini program in a window.
+    /// Show the mini program in a window (the user orders by tapping; the
+    /// payment sheet and consent prompts are the wallet's, in the window).
     #[arg(long)]
     window: bool,
+    /// With --window: write a PNG of the first page and exit.
+    #[arg(long, value_name = "OUT.png", requires = "window")]
+    screenshot: Option<PathBuf>,
     /// Print one JSON object.
     #[arg(long)]
     json: bool,
@@ -92,14 +99,7 @@ fn main() {
     mpkit_host::logic::worker::enter_if_worker();
     let args = Args::parse();
     let json_out = args.json;
-    if args.window {
-        let _ = writeln!(
-            std::io::stderr(),
-            "sample-wallet: --window is not available yet (it comes with the webview surface); run headless"
-        );
-        std::process::exit(2);
-    }
-    let code = match run(args) {
+    let code = match if args.window { window(args) } else { run(args) } {
         Ok((ok, summary, text)) => {
             let mut out = std::io::stdout().lock();
             let _ = if json_out {
@@ -125,19 +125,29 @@ fn main() {
     std::process::exit(code);
 }
 
-fn run(args: Args) -> anyhow::Result<(bool, Value, String)> {
-    let _tmp;
+/// What both modes set up: the data directory, the merchant backend and the
+/// wallet's configuration. The guards keep the backend and the temporary
+/// directory alive.
+struct Prepared {
+    config: WalletConfig,
+    backend_url: String,
+    _backend: Option<MerchantBackend>,
+    _tmp: Option<tempfile::TempDir>,
+}
+
+fn prepare(args: &Args) -> anyhow::Result<Prepared> {
+    let mut tmp = None;
     let data_dir = match &args.data_dir {
         Some(d) => d.clone(),
         None => {
             let t = tempfile::tempdir()?;
             let p = t.path().to_path_buf();
-            _tmp = t;
+            tmp = Some(t);
             p
         }
     };
     // The merchant backend: the one given, or Coffee Club's, here.
-    let _backend;
+    let mut backend = None;
     let link = match (&args.backend, &args.backend_secret_file) {
         (Some(url), Some(file)) => {
             let hex = std::fs::read_to_string(file)
@@ -154,7 +164,7 @@ fn run(args: Args) -> anyhow::Result<(bool, Value, String)> {
             }
             let b = MerchantBackend::start()?;
             let l = b.link();
-            _backend = b;
+            backend = Some(b);
             l
         }
         _ => bail!("--backend and --backend-secret-file go together"),
@@ -169,6 +179,97 @@ fn run(args: Args) -> anyhow::Result<(bool, Value, String)> {
         IsolationArg::Process => Isolation::Process(Default::default()),
         IsolationArg::Thread => Isolation::Thread,
     };
+    Ok(Prepared {
+        config,
+        backend_url,
+        _backend: backend,
+        _tmp: tmp,
+    })
+}
+
+/// `--window`: the update manager launches the mini program into a real
+/// window; the user orders by tapping. With `--screenshot`, the first page is
+/// written as a PNG and the wallet exits.
+fn window(args: Args) -> anyhow::Result<(bool, Value, String)> {
+    let p = prepare(&args)?;
+    let app = AppId::new(args.app.clone())?;
+    let ui = WebviewApp::new(WebviewConfig {
+        data_dir: p.config.storage_dir.join("webview"),
+        exit_when_closed: true,
+    })?;
+    let config = p.config.clone();
+    let target = app.clone();
+    let launch: LaunchFn = Arc::new(move |ctx| {
+        let wallet = Wallet::with_delegate(config.clone(), |inner| ctx.chrome(inner))
+            .map_err(|e| HostError::Config(format!("{e:#}")))?;
+        let launched = wallet
+            .launch_on(&target, &ctx.user, ctx.surfaces())
+            .map_err(|e| HostError::Config(format!("the update manager: {e}")))?;
+        Ok(launched.handle)
+    });
+    let opts = OpenOptions {
+        title: format!("Sample Wallet · {app}"),
+        user: args.user.clone(),
+        app: Some(app.clone()),
+        ..OpenOptions::default()
+    };
+    let driver = ui.driver();
+    let shot = args.screenshot.clone();
+    let job = std::thread::spawn(
+        move || -> anyhow::Result<Option<(Duration, mpkit_webview::snapshot::PngFacts)>> {
+            let r = (|| {
+                let slot = driver.open(opts, launch)?;
+                let Some(path) = shot else { return Ok(None) };
+                let painted = driver.wait_painted(slot, Duration::from_secs(60))?;
+                // The menu (and its images) come from the backend and the bundle.
+                let _ = driver.wait_js(
+                slot,
+                "(function(){const p=document.querySelector('.mp-page:not([hidden])');return !!p && p.shadowRoot.querySelectorAll('.menu-item').length > 0})()",
+                Duration::from_secs(20),
+            );
+                driver.screenshot(slot, &path)?;
+                let facts = mpkit_webview::snapshot::describe(&path).map_err(anyhow::Error::msg)?;
+                Ok(Some((painted, facts)))
+            })();
+            if r.is_err() || r.as_ref().is_ok_and(Option::is_some) {
+                let _ = driver.exit();
+            }
+            r
+        },
+    );
+    ui.run();
+    let shot = job
+        .join()
+        .map_err(|_| anyhow::anyhow!("the window thread panicked"))??;
+    let summary = json!({
+        "ok": true,
+        "app": app.as_str(),
+        "user": args.user,
+        "backend": p.backend_url,
+        "screenshot": args.screenshot,
+        "firstPaintMs": shot.map(|(d, _)| d.as_secs_f64() * 1000.0),
+        "width": shot.map(|(_, f)| f.width),
+        "height": shot.map(|(_, f)| f.height),
+        "colours": shot.map(|(_, f)| f.colours),
+    });
+    let text = match (&args.screenshot, shot) {
+        (Some(path), Some((d, f))) => format!(
+            "{app} for {} in a window: first page painted in {:.0} ms; wrote {} ({}x{} px)",
+            args.user,
+            d.as_secs_f64() * 1000.0,
+            path.display(),
+            f.width,
+            f.height
+        ),
+        _ => format!("{app} for {}: the window was closed", args.user),
+    };
+    Ok((true, summary, text))
+}
+
+fn run(args: Args) -> anyhow::Result<(bool, Value, String)> {
+    let p = prepare(&args)?;
+    let backend_url = p.backend_url.clone();
+    let config = p.config.clone();
     let wallet = Wallet::new(config)?;
     let app = AppId::new(args.app.clone())?;
     let before = wallet.balance(&args.user);
