@@ -132,7 +132,7 @@ fn exit_code_json_and_html_follow_the_profiles_verdicts() {
     let page = std::fs::read_to_string(&html).expect("html");
     assert!(page.starts_with("<!DOCTYPE html>"));
     assert!(page.contains("android-10-lowend"));
-    assert!(page.contains("visual checks: not available (no webview surface yet)"));
+    assert!(page.contains("visual checks: not run"));
 
     // Human output names the verdicts and the problem.
     let r = mpkit(&["compat", &app, "--profiles", "android-10-lowend"]);

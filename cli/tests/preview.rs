@@ -171,3 +171,93 @@ fn hostile_and_wrong_inputs_write_nothing() {
 
     assert!(!png.exists(), "a PNG was written");
 }
+
+#[test]
+fn compat_screenshots_every_page_per_profile_and_fails_a_blank_one() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let shots = t.path().join("shots");
+    let s = sample();
+    let o = Command::new(env!("CARGO_BIN_EXE_mpkit"))
+        .args([
+            "compat",
+            s.to_str().expect("utf-8"),
+            "--profiles",
+            "android-10-lowend,ios-17-iphone15",
+            "--screenshots",
+            shots.to_str().expect("utf-8"),
+            "--json",
+        ])
+        .env("MPKIT_LOG", "error")
+        .output()
+        .expect("run mpkit");
+    let v = json_of(&o);
+    assert_eq!(v["visual"]["available"], true, "{v}");
+    let list = v["visual"]["shots"].as_array().expect("shots");
+    let pages = v["app"]["pages"].as_array().expect("pages").len();
+    assert_eq!(list.len(), pages * 2, "{v}");
+    for shot in list {
+        let file = PathBuf::from(shot["file"].as_str().expect("file"));
+        let facts = mpkit_webview::snapshot::describe(&file).expect("a PNG");
+        assert!(facts.colours > 1, "{shot}");
+        if shot["profile"] == "android-10-lowend" {
+            assert_eq!(shot["screen"], "360x640", "{shot}");
+            assert_eq!((facts.width, facts.height), (360, 640));
+        }
+    }
+    assert!(shots
+        .join("ios-17-iphone15")
+        .join("pages-index-index.png")
+        .is_file());
+    assert!(
+        !v["profiles"]
+            .as_array()
+            .expect("profiles")
+            .iter()
+            .flat_map(|p| p["problems"].as_array().cloned().unwrap_or_default())
+            .any(|p| p["kind"] == "blank-page"),
+        "{v}"
+    );
+
+    // A page that renders nothing fails its profile.
+    let app = t.path().join("blank");
+    std::fs::create_dir_all(app.join("pages/index")).expect("mkdir");
+    std::fs::write(
+        app.join("app.json"),
+        r#"{"appId": "3000000000000004", "name": "Blank", "version": "1.0.0", "minHostVersion": "0.1.0", "pages": ["pages/index/index"]}"#,
+    )
+    .expect("write");
+    std::fs::write(app.join("app.js"), "App({});").expect("write");
+    std::fs::write(
+        app.join("pages/index/index.axml"),
+        "<view a:if=\"{{show}}\">hidden</view>",
+    )
+    .expect("write");
+    std::fs::write(
+        app.join("pages/index/index.js"),
+        "Page({ data: { show: false } });",
+    )
+    .expect("write");
+    let o = Command::new(env!("CARGO_BIN_EXE_mpkit"))
+        .args([
+            "compat",
+            app.to_str().expect("utf-8"),
+            "--profiles",
+            "ios-17-iphone15",
+            "--screenshots",
+            t.path().join("blank-shots").to_str().expect("utf-8"),
+            "--json",
+        ])
+        .env("MPKIT_LOG", "error")
+        .output()
+        .expect("run mpkit");
+    assert_eq!(o.status.code(), Some(1));
+    let v = json_of(&o);
+    let problems = v["profiles"][0]["problems"].as_array().expect("problems");
+    assert!(
+        problems
+            .iter()
+            .any(|p| p["kind"] == "blank-page" && p["page"] == "pages/index/index"),
+        "{v}"
+    );
+    assert_eq!(v["profiles"][0]["status"], "fail");
+}

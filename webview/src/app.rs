@@ -462,6 +462,7 @@ impl WebviewApp {
             views: HashMap::new(),
             windows: HashMap::new(),
             pool: HashMap::new(),
+            contexts: HashMap::new(),
             web_windows: HashMap::new(),
             bare: None,
             next_slot: 1,
@@ -502,7 +503,6 @@ struct Built {
     view: u64,
     window: Window,
     webview: WebView,
-    _context: WebContext,
     served: Arc<Mutex<Served>>,
     ready: bool,
 }
@@ -537,6 +537,8 @@ struct Ui {
     views: HashMap<Slot, AppView>,
     windows: HashMap<WindowId, Slot>,
     pool: HashMap<(AppId, String), Built>,
+    /// Web contexts and what their protocol serves, per (app, user).
+    contexts: HashMap<(AppId, String), (WebContext, Arc<Mutex<Served>>)>,
     web_windows: HashMap<WindowId, (Window, WebView)>,
     /// The last bare probe, dropped at the next one.
     bare: Option<(Window, WebView)>,
@@ -1052,28 +1054,63 @@ impl Ui {
             .with_visible(opts.visible)
             .build(target)
             .map_err(|e| WebviewError::Window(e.to_string()))?;
-        let dir = data_dir(&self.config.data_dir, &opts.user, app);
-        std::fs::create_dir_all(&dir).map_err(|e| WebviewError::Io(dir.clone(), e))?;
-        let mut context = WebContext::new(Some(dir));
-        let served = Arc::new(Mutex::new(Served {
-            app: app.clone(),
-            dir: None,
-            css: HashMap::new(),
-            pulls: HashMap::new(),
-            refused: Vec::new(),
-        }));
+        // One web context per (app, user), kept for the life of the UI
+        // thread: WebKit keeps a context's network process until exit, so
+        // reopening an app reuses it instead of starting another.
+        let key = (app.clone(), opts.user.clone());
+        let in_use = self
+            .views
+            .values()
+            .filter_map(|v| v.built.as_ref())
+            .chain(self.pool.values());
+        if let Some((_, served)) = self.contexts.get(&key) {
+            if in_use.clone().any(|b| Arc::ptr_eq(&b.served, served)) {
+                return Err(WebviewError::Failed(format!(
+                    "{app} is already open for this user"
+                )));
+            }
+        }
+        let fresh = !self.contexts.contains_key(&key);
+        if fresh {
+            let dir = data_dir(&self.config.data_dir, &opts.user, app);
+            std::fs::create_dir_all(&dir).map_err(|e| WebviewError::Io(dir.clone(), e))?;
+            let served = Arc::new(Mutex::new(Served {
+                app: app.clone(),
+                dir: None,
+                css: HashMap::new(),
+                pulls: HashMap::new(),
+                refused: Vec::new(),
+            }));
+            self.contexts
+                .insert(key.clone(), (WebContext::new(Some(dir)), served));
+        }
+        let Some((context, served)) = self.contexts.get_mut(&key) else {
+            return Err(WebviewError::Window("no web context".into()));
+        };
+        let served = served.clone();
+        if let Ok(mut s) = served.lock() {
+            s.dir = None;
+            s.css.clear();
+            s.pulls.clear();
+            s.refused.clear();
+        }
         let for_protocol = served.clone();
         let ipc_proxy = self.proxy.clone();
         let nav_proxy = self.proxy.clone();
         let win_proxy = self.proxy.clone();
         let nav_app = app.clone();
-        let builder = WebViewBuilder::new_with_web_context(&mut context)
-            .with_asynchronous_custom_protocol(
+        let mut builder = WebViewBuilder::new_with_web_context(context);
+        // The scheme belongs to the context: registered once, with this
+        // context's `Served`.
+        if fresh {
+            builder = builder.with_asynchronous_custom_protocol(
                 protocol::SCHEME.into(),
                 move |_id, req: Request<Vec<u8>>, responder| {
                     serve_async(&for_protocol, req.uri().to_string(), responder)
                 },
-            )
+            );
+        }
+        let builder = builder
             .with_ipc_handler(move |req: Request<String>| {
                 let uri = req.uri().to_string();
                 let _ = ipc_proxy.send_event(UiMsg::Ipc {
@@ -1112,7 +1149,6 @@ impl Ui {
             view,
             window,
             webview,
-            _context: context,
             served,
             ready: false,
         })

@@ -46,6 +46,11 @@ pub(crate) struct CompatArgs {
     /// Where the mini program's JS runs.
     #[arg(long, value_enum, default_value_t = IsolationArg::Thread)]
     isolation: IsolationArg,
+    /// Visual checks: a PNG of every page at each profile's first screen size,
+    /// rendered in a real webview, into DIR/<profile>/<page>.png. A blank page
+    /// fails its profile. Needs a display (xvfb-run -a).
+    #[arg(long, value_name = "DIR")]
+    screenshots: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) fmt: Fmt,
 }
@@ -106,7 +111,11 @@ pub(crate) fn compat(a: CompatArgs, o: &mut Output<'_>) -> Result<()> {
     let pb = spinner(&format!("checking {} profiles", profiles.len()));
     let report = compat::check(&input, &profiles, &opts);
     pb.finish_and_clear();
-    let report = report.with_context(|| format!("checking {}", a.app.display()))?;
+    let mut report = report.with_context(|| format!("checking {}", a.app.display()))?;
+    if let Some(dir) = &a.screenshots {
+        let (note, shots, problems) = super::compat_visual::run(&input, &profiles, &report, dir)?;
+        report.add_visual(note, shots, problems);
+    }
 
     if let Some(path) = &a.html {
         std::fs::write(path, report.to_html())

@@ -15,7 +15,8 @@
 //!
 //! Runs never leave the machine: no host name resolves, so a mini program
 //! reaches only the loopback dev origins named in [`Options::dev_origins`].
-//! Visual checks (webview screenshots) wait for the webview surface.
+//! Visual checks (webview screenshots) are taken by `mpkit compat --screenshots`,
+//! which owns a window; [`Report::add_visual`] records them.
 
 mod dynamic;
 pub mod profile;
@@ -23,7 +24,7 @@ pub mod report;
 pub mod scan;
 
 pub use profile::{default_profiles, load_dir, select, with_defaults, Profile, ProfileError};
-pub use report::{Problem, Report, Severity, Status, REPORT_SCHEMA, VISUAL_UNAVAILABLE};
+pub use report::{Problem, Report, Severity, Shot, Status, REPORT_SCHEMA, VISUAL_UNAVAILABLE};
 
 use crate::host::HostBuilder;
 use crate::runtime::Isolation;
@@ -331,6 +332,7 @@ pub fn check(input: &Input, profiles: &[Profile], opts: &Options) -> Result<Repo
         visual: Visual {
             available: false,
             note: VISUAL_UNAVAILABLE.into(),
+            shots: Vec::new(),
         },
         profiles: reports,
         elapsed_ms: started.elapsed().as_millis() as u64,
@@ -408,6 +410,13 @@ fn page_titles(tree: &Path, pages: &[String]) -> Vec<PageInfo> {
             }
         })
         .collect()
+}
+
+/// The launch query of each page from app.json's `compat.queries` (pages
+/// without one launch with none). For visual checks, which launch pages
+/// themselves.
+pub fn launch_queries(app_json: &Path, pages: &[String]) -> BTreeMap<String, Map<String, Value>> {
+    compat_config(app_json, pages).0
 }
 
 /// The `compat` section of app.json: `{"queries": {"pages/x/x": {"k": "v"}}}`.

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 pub const REPORT_SCHEMA: &str = "mpkit.compat/1";
 
 /// Why there are no screenshots in the report yet.
-pub const VISUAL_UNAVAILABLE: &str = "visual checks: not available (no webview surface yet)";
+pub const VISUAL_UNAVAILABLE: &str =
+    "visual checks: not run (mpkit compat --screenshots DIR takes them, with a display)";
 
 /// How bad a problem is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -177,8 +178,57 @@ pub struct ProfileReport {
 pub struct Visual {
     /// Whether screenshots were taken.
     pub available: bool,
-    /// Why not.
+    /// What was done, or why not.
     pub note: String,
+    /// One screenshot per (profile, page).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub shots: Vec<Shot>,
+}
+
+/// One page's screenshot under one profile's first screen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Shot {
+    /// The profile.
+    pub profile: String,
+    /// The screen, `WxH`.
+    pub screen: String,
+    /// The page's route.
+    pub page: String,
+    /// The PNG, as given on the command line.
+    pub file: String,
+    /// Distinct colours (a blank page has one).
+    pub colours: usize,
+    /// Launch to first paint, in ms.
+    pub first_paint_ms: u64,
+    /// Errors the page showed (template, script, navigation).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<String>,
+}
+
+impl Report {
+    /// Adds visual results: the shots, and each problem to its profile, whose
+    /// status and the report's are recomputed.
+    pub fn add_visual(&mut self, note: String, shots: Vec<Shot>, problems: Vec<(String, Problem)>) {
+        self.visual = Visual {
+            available: true,
+            note,
+            shots,
+        };
+        for (profile, p) in problems {
+            if let Some(r) = self.profiles.iter_mut().find(|r| r.name == profile) {
+                r.problems.push(p);
+                r.problems.sort_by_key(|x| x.severity);
+                r.status = Status::of(&r.problems);
+            }
+        }
+        self.status = self
+            .profiles
+            .iter()
+            .map(|p| p.status)
+            .max()
+            .unwrap_or(Status::Pass);
+    }
 }
 
 /// A compatibility report.
@@ -283,6 +333,21 @@ fn html(r: &Report) -> String {
         "<p class=\"note\">{}</p>\n",
         escape(&r.visual.note)
     ));
+    if !r.visual.shots.is_empty() {
+        h.push_str("<details><summary>screenshots</summary><table><tr><th>profile</th><th>screen</th><th>page</th><th>file</th><th>colours</th><th>first paint</th></tr>\n");
+        for s in &r.visual.shots {
+            h.push_str(&format!(
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{} ms</td></tr>\n",
+                escape(&s.profile),
+                escape(&s.screen),
+                escape(&s.page),
+                escape(&s.file),
+                s.colours,
+                s.first_paint_ms
+            ));
+        }
+        h.push_str("</table></details>\n");
+    }
     h.push_str("<details><summary>pages</summary><table><tr><th>route</th><th>title</th></tr>\n");
     for p in &r.app.pages {
         h.push_str(&format!(
@@ -415,6 +480,7 @@ mod tests {
             visual: Visual {
                 available: false,
                 note: VISUAL_UNAVAILABLE.into(),
+                shots: Vec::new(),
             },
             profiles: vec![ProfileReport {
                 name: "x".into(),

@@ -61,7 +61,8 @@ enum WorkerOut {
 pub struct WorkerConfig {
     /// The executable to re-enter (default: the current one).
     pub exe: Option<PathBuf>,
-    /// Address-space cap for the worker, in bytes.
+    /// Address space the worker may add to what it maps at start (its
+    /// executable and shared libraries), in bytes.
     pub memory_bytes: u64,
     /// How long one message may run before the worker is killed.
     pub timeout: Duration,
@@ -103,10 +104,28 @@ fn send(out: &mut impl Write, msg: &WorkerOut) -> std::io::Result<()> {
     out.flush()
 }
 
+/// The address space this process maps before it runs anything (Linux:
+/// `VmSize`; elsewhere 0, so the cap is absolute).
+fn mapped_at_start() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmSize:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|kb| kb.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
 fn worker_main(memory_cap: Option<u64>) -> std::io::Result<()> {
     #[cfg(unix)]
-    if let Some(cap) = memory_cap {
+    if let Some(extra) = memory_cap {
         use rustix::process::{setrlimit, Resource, Rlimit};
+        // The cap is on what the mini program adds: the executable and its
+        // shared libraries (an embedding app may link a whole web engine)
+        // are already mapped and are not its to spend.
+        let cap = mapped_at_start().saturating_add(extra);
         setrlimit(
             Resource::As,
             Rlimit {

@@ -191,6 +191,8 @@ struct PageState {
     cache: RenderCache,
     changes: Changes,
     dirty: bool,
+    /// Whether the surface has had this page's first render (even an empty one).
+    rendered: bool,
     callbacks: Vec<u64>,
     error: Option<ErrorView>,
 }
@@ -612,7 +614,10 @@ impl<S: Surface> Runtime<S> {
             match renderer.render_cached(&doc, &file, &p.data, &mut p.cache, &changes) {
                 Ok(nodes) => {
                     let ops = diff_root(&mut p.dom, nodes, &mut p.ids);
-                    if !ops.is_empty() {
+                    // A page's first render reaches the surface even when it
+                    // is empty: that is when the page is on screen.
+                    if !ops.is_empty() || !p.rendered {
+                        p.rendered = true;
                         if let Err(e) = self.surface.apply(p.id, &ops) {
                             tracing::error!(page = p.id, "surface refused patches: {e}");
                         }
@@ -762,6 +767,7 @@ impl<S: Surface> Runtime<S> {
             cache: RenderCache::default(),
             changes: Changes::everything(),
             dirty: false,
+            rendered: false,
             callbacks: Vec::new(),
             error: None,
         });
