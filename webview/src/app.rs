@@ -499,6 +499,9 @@ pub(crate) struct Served {
     refused: Vec<String>,
 }
 
+/// A web context and what its `mpkit://` handler serves.
+type Context = (WebContext, Arc<Mutex<Served>>);
+
 struct Built {
     view: u64,
     window: Window,
@@ -538,7 +541,7 @@ struct Ui {
     windows: HashMap<WindowId, Slot>,
     pool: HashMap<(AppId, String), Built>,
     /// Web contexts and what their protocol serves, per (app, user).
-    contexts: HashMap<(AppId, String), (WebContext, Arc<Mutex<Served>>)>,
+    contexts: HashMap<(AppId, String), Context>,
     web_windows: HashMap<WindowId, (Window, WebView)>,
     /// The last bare probe, dropped at the next one.
     bare: Option<(Window, WebView)>,

@@ -19,7 +19,9 @@ use std::time::Duration;
 /// How long one page may take to paint.
 const PAINT_TIMEOUT: Duration = Duration::from_secs(30);
 
-type Visual = (String, Vec<Shot>, Vec<(String, Problem)>);
+/// Findings, each with the profile it belongs to.
+type Findings = Vec<(String, Problem)>;
+type Visual = (String, Vec<Shot>, Findings);
 
 pub(crate) fn run(
     input: &Input,
@@ -145,7 +147,7 @@ fn shoot(
     queries: &std::collections::BTreeMap<String, Map<String, Value>>,
     store: &Path,
     out: &Path,
-) -> Result<(Vec<Shot>, Vec<(String, Problem)>)> {
+) -> Result<(Vec<Shot>, Findings)> {
     let mut shots = Vec::new();
     let mut problems = Vec::new();
     for (profile, w, h, page) in jobs {
