@@ -90,7 +90,7 @@ pub(crate) enum Command {
     Run {
         /// A mini program directory (packed on the fly with a throwaway dev key) or an .mpk.
         app: PathBuf,
-        /// Render into the headless DOM (the window mode arrives with the webview surface).
+        /// Render into the headless DOM (required; `mpkit preview` shows a window).
         #[arg(long)]
         headless: bool,
         /// A JSON array of steps: {"tap": SEL}, {"input": {"selector", "value"}}, {"back": N},

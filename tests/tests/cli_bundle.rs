@@ -403,4 +403,18 @@ fn demo_runs_end_to_end() {
     );
     assert_eq!(at("full release"), serde_json::json!({"1.0.0": 10000}));
     assert!(v["tamperedUpdateRefused"].as_str().expect("reason").len() > 10);
+    // The test command runs under Xvfb: the tester ordered again in a real
+    // window, by clicks in the page, and the merchant backend has it paid.
+    if std::env::var_os("DISPLAY").is_some() {
+        let w = &v["windowOrder"];
+        assert!(
+            w["id"]
+                .as_str()
+                .is_some_and(|id| !id.is_empty() && id != v["order"]["id"]),
+            "{w}"
+        );
+        assert!(w["firstPaintMs"].as_f64().is_some_and(|ms| ms > 0.0), "{w}");
+    } else {
+        assert!(v["windowOrder"].is_null());
+    }
 }

@@ -1493,6 +1493,9 @@ fn web_origin_matches(origin: &str, url: &str) -> bool {
         && (rest.is_empty() || rest.starts_with('/') || rest.starts_with('?'))
 }
 
+/// The app thread's stack: reserved address space, touched only as used.
+const APP_THREAD_STACK: usize = 64 * 1024 * 1024;
+
 /// Patches (and scripts) one window may have in flight before its mini
 /// program is stopped for flooding the UI thread.
 const MAX_IN_FLIGHT: usize = 4096;
@@ -1581,6 +1584,9 @@ impl AppView {
         let overlay = self.opts.overlay_errors;
         let spawned = std::thread::Builder::new()
             .name(format!("mpkit-app-{slot}"))
+            // In thread isolation the mini program's JS runs here, and boa's
+            // parser and interpreter recurse deeply (more so in debug builds).
+            .stack_size(APP_THREAD_STACK)
             .spawn(move || app_thread(slot, launch, route, user, overlay, rx, proxy));
         if let Err(e) = spawned {
             self.status.failure = Some(format!("cannot start the app thread: {e}"));

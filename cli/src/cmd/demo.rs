@@ -14,7 +14,7 @@ use crate::Output;
 use anyhow::{ensure, Context as _, Result};
 use mpkit_bundle::{AppId, Caps, Expected, PackOptions, SecretKey, Trust, TrustedRoot};
 use mpkit_host::apis::net::NetConfig;
-use mpkit_host::host::LaunchSource;
+use mpkit_host::host::{HostError, LaunchSource};
 use mpkit_host::logic::worker::WorkerConfig;
 use mpkit_host::runtime::Isolation;
 use mpkit_host::surface::headless::HeadlessSurface;
@@ -23,6 +23,7 @@ use mpkit_platform_client::wire::{self, Rule};
 use mpkit_platform_client::{Client, Limits};
 use mpkit_sample_app::backend::{MerchantBackend, OrderStatus};
 use mpkit_sample_app::wallet::{order_through_ui, ConsentPolicy, Wallet, WalletConfig};
+use mpkit_webview::{LaunchFn, OpenOptions, WebviewApp, WebviewConfig};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -274,6 +275,7 @@ pub(crate) fn run(
         IsolationArg::Process => Isolation::Process(WorkerConfig::default()),
         IsolationArg::Thread => Isolation::Thread,
     };
+    let window_cfg = cfg.clone();
     let wallet = Wallet::new(cfg)?;
     let (host, updates) = (wallet.host(), wallet.updates());
     let app_id = AppId::new(app.clone())?;
@@ -286,7 +288,7 @@ pub(crate) fn run(
     );
     let a = updates.check(&app_id, &tester)?;
     o.line(format!(
-        "[5/8] the sample wallet launches Coffee Club for pilot tester {tester}: {} ({:?}, policy seq {}), answer verified, pinned package downloaded, verified, installed and launched in {:.1} ms, headless (the window comes with the webview issue)",
+        "[5/8] the sample wallet launches Coffee Club for pilot tester {tester}: {} ({:?}, policy seq {}), answer verified, pinned package downloaded, verified, installed and launched in {:.1} ms, headless",
         launched.version,
         a.rule,
         a.seq,
@@ -411,6 +413,38 @@ pub(crate) fn run(
         .map_err(anyhow::Error::msg)?;
     h.close();
     o.line(format!("[8/8] tampered package refused ({err}); {app} 1.0.1 still current, re-verified and running"))?;
+    let versions: Vec<String> = host
+        .store()
+        .versions(&app_id)?
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let balance = wallet.balance(&tester);
+    let events = wallet.events();
+    // The wallet owns its storage directory; the window's wallet opens it next.
+    drop(wallet);
+
+    // With a display, the same tester orders again, in a real window.
+    let window = if std::env::var_os("DISPLAY").is_some() {
+        let w = window_order(window_cfg, &app_id, &tester, &work.join("coffee-club.png"))?;
+        let status = backend.order(&w.order_id).map(|o| o.status);
+        ensure!(
+            status == Some(OrderStatus::Paid),
+            "the order placed in the window should be paid: {status:?}"
+        );
+        o.line(format!(
+            "[window] {tester} ordered again in a window (first page painted in {:.0} ms): order {} is Paid at the merchant backend; screenshot {}",
+            w.first_paint.as_secs_f64() * 1000.0,
+            w.order_id,
+            w.screenshot.display()
+        ))?;
+        Some(w)
+    } else {
+        o.line(
+            "[window] no display: the window step is skipped (run under xvfb-run -a to see it)",
+        )?;
+        None
+    };
     drop(rt);
 
     let elapsed = started.elapsed().as_secs_f64();
@@ -420,11 +454,12 @@ pub(crate) fn run(
             "ok": true,
             "appId": app,
             "current": "1.0.1",
-            "versions": host.store().versions(&app_id)?.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            "versions": versions,
             "order": {"id": order.order_id, "total": order.total, "status": format!("{:?}", order.status), "item": run.item, "qty": run.qty},
-            "walletBalance": wallet.balance(&tester),
+            "windowOrder": window.as_ref().map(|w| json!({"id": w.order_id, "firstPaintMs": w.first_paint.as_secs_f64() * 1000.0, "screenshot": w.screenshot})),
+            "walletBalance": balance,
             "jsapiCalls": calls,
-            "hostEvents": wallet.events(),
+            "hostEvents": events,
             "cohorts": cohorts.iter().map(|(label, c)| json!({"step": label, "versions": c})).collect::<Vec<_>>(),
             "pilotRule": pilot.rule,
             "bobRule": bob.rule,
@@ -434,4 +469,89 @@ pub(crate) fn run(
         || format!("demo finished in {elapsed:.2} s"),
     )?;
     Ok(())
+}
+
+/// What the window step did.
+struct WindowOrder {
+    order_id: String,
+    first_paint: Duration,
+    screenshot: PathBuf,
+}
+
+/// The sample wallet in a real window: the update manager launches the
+/// tester's version, and the order is placed by clicking in the page, as a
+/// user would. Nobody is at the keyboard, so consent and the payment sheet
+/// are answered by the wallet's own policy rather than its chrome.
+fn window_order(
+    cfg: WalletConfig,
+    app: &AppId,
+    user: &str,
+    shot: &std::path::Path,
+) -> Result<WindowOrder> {
+    let ui = WebviewApp::new(WebviewConfig {
+        data_dir: cfg.storage_dir.join("webview"),
+        exit_when_closed: false,
+    })?;
+    let d = ui.driver();
+    let target = app.clone();
+    let launch: LaunchFn = Arc::new(move |ctx| {
+        let wallet = Wallet::new(cfg.clone()).map_err(|e| HostError::Config(format!("{e:#}")))?;
+        let launched = wallet
+            .launch_on(&target, &ctx.user, ctx.surfaces())
+            .map_err(|e| HostError::Config(format!("the update manager: {e}")))?;
+        Ok(launched.handle)
+    });
+    let opts = OpenOptions {
+        title: "Sample Wallet · Coffee Club (demo)".into(),
+        user: user.into(),
+        app: Some(app.clone()),
+        ..OpenOptions::default()
+    };
+    let shot = shot.to_owned();
+    let job = std::thread::spawn(move || {
+        let r = (|| -> Result<WindowOrder> {
+            let wait = Duration::from_secs(30);
+            let s = d.open(opts, launch)?;
+            let first_paint = d.wait_painted(s, wait)?;
+            let find = |sel: &str| {
+                format!(
+                    "(function(){{const p=document.querySelector('.mp-page:not([hidden])');return p?p.shadowRoot.querySelector({}):null}})()",
+                    serde_json::to_string(sel).unwrap_or_default()
+                )
+            };
+            let shown = |sel: &str| d.wait_js(s, &format!("!!{}", find(sel)), wait);
+            let click = |sel: &str| -> Result<()> {
+                shown(sel)?;
+                let ok = d.eval(
+                    s,
+                    &format!(
+                        "(function(){{const e={};if(!e)return false;e.click();return true}})()",
+                        find(sel)
+                    ),
+                )?;
+                ensure!(ok == "true", "nothing to click at {sel}");
+                Ok(())
+            };
+            click(".menu-item[data-id=latte]")?;
+            click(".plus")?;
+            click(".add")?;
+            click(".link")?;
+            click(".checkout")?;
+            click(".pay")?;
+            shown(".order-id")?;
+            let id = d.eval(s, &format!("{}.textContent.trim()", find(".order-id")))?;
+            let order_id: String = serde_json::from_str(&id)?;
+            d.screenshot(s, &shot)?;
+            Ok(WindowOrder {
+                order_id,
+                first_paint,
+                screenshot: shot.clone(),
+            })
+        })();
+        let _ = d.exit();
+        r
+    });
+    ui.run();
+    job.join()
+        .map_err(|_| anyhow::anyhow!("the window thread panicked"))?
 }

@@ -50,7 +50,9 @@ pub(crate) fn run(
 ) -> Result<()> {
     let script = ro.script.as_deref();
     if !ro.headless {
-        bail!("only --headless is available until the webview surface lands; pass --headless");
+        bail!(
+            "mpkit run drives the headless DOM: pass --headless (for a window, use mpkit preview)"
+        );
     }
     let steps: Vec<Step> = match script {
         Some(p) => {
