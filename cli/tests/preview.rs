@@ -185,6 +185,8 @@ fn compat_screenshots_every_page_per_profile_and_fails_a_blank_one() {
             "android-10-lowend,ios-17-iphone15",
             "--screenshots",
             shots.to_str().expect("utf-8"),
+            "--html",
+            t.path().join("report.html").to_str().expect("utf-8"),
             "--json",
         ])
         .env("MPKIT_LOG", "error")
@@ -208,6 +210,13 @@ fn compat_screenshots_every_page_per_profile_and_fails_a_blank_one() {
         .join("ios-17-iphone15")
         .join("pages-index-index.png")
         .is_file());
+    // The HTML report is self-contained: every screenshot is embedded.
+    let html = std::fs::read_to_string(t.path().join("report.html")).expect("html");
+    assert_eq!(
+        html.matches("src=\"data:image/png;base64,iVBORw0KGgo")
+            .count(),
+        pages * 2
+    );
     assert!(
         !v["profiles"]
             .as_array()

@@ -272,6 +272,28 @@ impl Report {
     }
 }
 
+/// Screenshots above this size are named, not embedded, in the HTML.
+const MAX_EMBEDDED_PNG: usize = 4 << 20;
+
+/// Standard base64 with padding.
+fn base64(bytes: &[u8]) -> String {
+    const A: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16)
+            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
+            | u32::from(*c.get(2).unwrap_or(&0));
+        for (i, shift) in [18, 12, 6, 0].into_iter().enumerate() {
+            if i <= c.len() {
+                out.push(A[(n >> shift) as usize & 63] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
 /// Escapes text for HTML content and attribute values.
 pub fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -334,14 +356,26 @@ fn html(r: &Report) -> String {
         escape(&r.visual.note)
     ));
     if !r.visual.shots.is_empty() {
-        h.push_str("<details><summary>screenshots</summary><table><tr><th>profile</th><th>screen</th><th>page</th><th>file</th><th>colours</th><th>first paint</th></tr>\n");
+        h.push_str("<details open><summary>screenshots</summary><table><tr><th>profile</th><th>screen</th><th>page</th><th>screenshot</th><th>colours</th><th>first paint</th></tr>\n");
         for s in &r.visual.shots {
+            // Embedded, so the page stays self-contained; a missing or
+            // oversized file is named instead.
+            let image = std::fs::read(&s.file)
+                .ok()
+                .filter(|b| b.len() <= MAX_EMBEDDED_PNG && b.starts_with(b"\x89PNG"))
+                .map(|b| {
+                    format!(
+                        "<img alt=\"{}\" width=\"180\" src=\"data:image/png;base64,{}\">",
+                        escape(&s.page),
+                        base64(&b)
+                    )
+                })
+                .unwrap_or_else(|| format!("<code>{}</code>", escape(&s.file)));
             h.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td>{} ms</td></tr>\n",
+                "<tr><td>{}</td><td>{}</td><td><code>{}</code></td><td>{image}</td><td>{}</td><td>{} ms</td></tr>\n",
                 escape(&s.profile),
                 escape(&s.screen),
                 escape(&s.page),
-                escape(&s.file),
                 s.colours,
                 s.first_paint_ms
             ));
@@ -449,6 +483,21 @@ fn html(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base64_matches_the_rfc_4648_vectors() {
+        for (plain, encoded) in [
+            ("", ""),
+            ("f", "Zg=="),
+            ("fo", "Zm8="),
+            ("foo", "Zm9v"),
+            ("foob", "Zm9vYg=="),
+            ("fooba", "Zm9vYmE="),
+            ("foobar", "Zm9vYmFy"),
+        ] {
+            assert_eq!(base64(plain.as_bytes()), encoded);
+        }
+    }
 
     #[test]
     fn html_escapes_everything_from_the_bundle() {
