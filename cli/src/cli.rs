@@ -511,6 +511,36 @@ pub(crate) enum AppCommand {
         #[arg(long)]
         target: String,
     },
+    /// Credentials of the mini program's own server, which exchanges auth codes (Master or Owner).
+    Secret {
+        #[command(subcommand)]
+        command: SecretCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum SecretCommand {
+    /// Create one; the secret is printed once and never again.
+    Create {
+        /// The appId.
+        app: String,
+        /// What it is for, e.g. "orders backend".
+        #[arg(long)]
+        name: String,
+    },
+    /// The mini program's secrets, without the secrets themselves.
+    List {
+        /// The appId.
+        app: String,
+    },
+    /// Revoke one: it exchanges nothing from now on.
+    Revoke {
+        /// The appId.
+        app: String,
+        /// The secret's id (from `list`).
+        #[arg(long)]
+        id: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -681,6 +711,24 @@ pub(crate) enum TargetCommand {
     Reviewer {
         #[command(subcommand)]
         command: ReviewerCommand,
+    },
+    /// The operators of a target app: accounts of its server, which issue auth codes.
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum OperatorCommand {
+    /// Let an account issue auth codes for the target app's users (admins).
+    Add {
+        /// The target app.
+        #[arg(long)]
+        target: String,
+        /// The account id.
+        #[arg(long)]
+        account: String,
     },
 }
 
@@ -918,6 +966,15 @@ pub(crate) enum BenchCommand {
         #[command(flatten)]
         fmt: Fmt,
     },
+    /// Auth codes on loopback: issuing and exchanging one against an authenticated read plus a
+    /// durable write of the same disk.
+    Auth {
+        /// Measured codes (the median is reported; at least 20).
+        #[arg(long, default_value_t = 200)]
+        runs: usize,
+        #[command(flatten)]
+        fmt: Fmt,
+    },
     /// The host's update path on loopback: a verified check against a bare resolve, the limited
     /// download against a plain one, resolve-to-install against a local install.
     Update {
@@ -1018,6 +1075,7 @@ impl Command {
                 | BenchCommand::Jsapi { fmt, .. }
                 | BenchCommand::Resolve { fmt, .. }
                 | BenchCommand::Update { fmt, .. }
+                | BenchCommand::Auth { fmt, .. }
                 | BenchCommand::Webview { fmt, .. } => fmt.json,
             },
             Command::Compat(a) => a.fmt.json,

@@ -1052,3 +1052,110 @@ fn webhooks_are_managed_by_a_master_and_bad_urls_are_refused() {
     assert_eq!(s(&gone["id"]), id);
     assert_eq!(list(&w.owner).ok(), serde_json::json!([]));
 }
+
+#[test]
+fn operators_and_app_secrets_through_the_cli() {
+    let w = World::new();
+    // Operators: an admin names them; the merchant's owner cannot.
+    let (op_id, _) = w.p.account("wallet server");
+    let e = w
+        .owner(&[
+            "target",
+            "operator",
+            "add",
+            "--target",
+            TARGET,
+            "--account",
+            &op_id,
+            "--json",
+        ])
+        .failed();
+    assert_eq!(
+        (e["code"].clone(), e["status"].clone()),
+        ("forbidden".into(), 403.into())
+    );
+    let v = mpkit(&[
+        "target",
+        "operator",
+        "add",
+        "--target",
+        TARGET,
+        "--account",
+        &op_id,
+        "--json",
+    ])
+    .ok();
+    assert_eq!(
+        (s(&v["targetApp"]), s(&v["accountId"])),
+        (TARGET.into(), op_id.clone())
+    );
+    let e = mpkit(&[
+        "target",
+        "operator",
+        "add",
+        "--target",
+        TARGET,
+        "--account",
+        &op_id,
+        "--json",
+    ])
+    .failed();
+    assert_eq!(e["code"], "conflict");
+
+    // App secrets: shown once at creation, listed without it, revoked once.
+    let made = w
+        .owner(&[
+            "app",
+            "secret",
+            "create",
+            &w.app,
+            "--name",
+            "orders backend",
+            "--json",
+        ])
+        .ok();
+    let (id, secret) = (s(&made["id"]), s(&made["secret"]));
+    assert!(secret.starts_with("mpks_"), "{made}");
+    let human = w.owner(&["app", "secret", "create", &w.app, "--name", "second"]);
+    assert_eq!(human.code, 0, "{}", human.err);
+    assert!(human.out.contains("shown this once"), "{}", human.out);
+    let listed = w.owner(&["app", "secret", "list", &w.app, "--json"]).ok();
+    assert_eq!(listed.as_array().map(Vec::len), Some(2));
+    assert!(
+        !listed.to_string().contains("mpks_"),
+        "secrets are never listed"
+    );
+    let table = w.owner(&["app", "secret", "list", &w.app]);
+    assert!(
+        table.out.contains("orders backend") && table.out.contains("REVOKED"),
+        "{}",
+        table.out
+    );
+    let v = w
+        .owner(&["app", "secret", "revoke", &w.app, "--id", &id, "--json"])
+        .ok();
+    assert!(v["revokedAt"].is_i64(), "{v}");
+    let e = w
+        .owner(&["app", "secret", "revoke", &w.app, "--id", &id, "--json"])
+        .failed();
+    assert_eq!(
+        (e["code"].clone(), e["status"].clone()),
+        ("conflict".into(), 409.into())
+    );
+    let e = w
+        .owner(&["app", "secret", "revoke", &w.app, "--id", "nope", "--json"])
+        .failed();
+    assert_eq!(e["code"], "not_found");
+    // The reviewer has no relation to the mini program.
+    let e = w
+        .reviewer(&["app", "secret", "list", &w.app, "--json"])
+        .failed();
+    assert_eq!(e["code"], "not_found");
+    // A name the server refuses: nothing is created.
+    let e = w
+        .owner(&["app", "secret", "create", &w.app, "--name", "", "--json"])
+        .failed();
+    assert_eq!(e["code"], "bad_request");
+    let listed = w.owner(&["app", "secret", "list", &w.app, "--json"]).ok();
+    assert_eq!(listed.as_array().map(Vec::len), Some(2));
+}

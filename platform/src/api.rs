@@ -6,6 +6,7 @@
 use crate::authz::{app_access, is_reviewer, role_in, token_hash, AppAction, Caller, Role};
 use crate::db;
 use crate::error::Error;
+use crate::identity;
 use crate::policy;
 use crate::qr;
 use crate::webhooks;
@@ -20,14 +21,16 @@ use axum::{Json, Router};
 use mpkit_bundle::{AppId, Caps, Expected, Manifest, PublicKey, Role as KeyRole, Trust};
 use mpkit_platform_client::rollout;
 use mpkit_platform_client::wire::{
-    AccountCreated, AccountRef, ApiErrorBody, App, AppDetail, Assignment, AuditEntry, DryRun,
-    DryRunResult, Explanation, Gray, Grayscale, InboxMessage, IsvAuthorization, KeyRegistered, Me,
-    Member, Membership, NewAccount, NewApp, NewAuth, NewKey, NewMember, NewRelease, NewTarget,
-    NewWebhook, NewWorkspace, PackageRef, Permissions, Pilot, PinnedVersion, RejectedLine, Release,
-    ReleaseGray, ReleasePermissions, ReleasePolicy, ReleaseStarted, ReleaseSummary, ResolveAnswer,
-    Review, ReviewerAdded, Revoked, Rollback, Rule, SetRole, Signed, StableChanged, StateChanged,
-    TargetApp, TestersReplaced, VersionInfo, VersionUploaded, Webhook, WebhookAttempt,
-    WebhookCreated, WebhookDelivery, WebhookPayload, Workspace,
+    AccountCreated, AccountRef, ApiErrorBody, App, AppDetail, AppSecret, AppSecretCreated,
+    Assignment, AuditEntry, AuthCodeIssued, CodeExchange, CodeExchanged, DryRun, DryRunResult,
+    Explanation, Gray, Grayscale, InboxMessage, IsvAuthorization, KeyRegistered, Me, Member,
+    Membership, NewAccount, NewApp, NewAppSecret, NewAuth, NewAuthCode, NewKey, NewMember,
+    NewRelease, NewTarget, NewWebhook, NewWorkspace, OperatorAdded, PackageRef, Permissions, Pilot,
+    PinnedVersion, RejectedLine, Release, ReleaseGray, ReleasePermissions, ReleasePolicy,
+    ReleaseStarted, ReleaseSummary, ResolveAnswer, Review, ReviewerAdded, Revoked, Rollback, Rule,
+    SetRole, Signed, StableChanged, StateChanged, TargetApp, TestersReplaced, VersionInfo,
+    VersionUploaded, Webhook, WebhookAttempt, WebhookCreated, WebhookDelivery, WebhookPayload,
+    Workspace,
 };
 use object_store::path::Path as ObjPath;
 use object_store::ObjectStore;
@@ -39,16 +42,16 @@ use sqlx::{Any, Transaction};
 use std::collections::BTreeSet;
 use std::sync::Arc;
 
-type P = AxState<Arc<Platform>>;
-type R = Result<Response, Error>;
+pub(crate) type P = AxState<Arc<Platform>>;
+pub(crate) type R = Result<Response, Error>;
 
 /// 200 with a JSON body (a wire type).
-fn ok<T: Serialize>(v: T) -> R {
+pub(crate) fn ok<T: Serialize>(v: T) -> R {
     Ok(Json(v).into_response())
 }
 
 /// 201 with a JSON body (a wire type).
-fn created<T: Serialize>(v: T) -> R {
+pub(crate) fn created<T: Serialize>(v: T) -> R {
     Ok((StatusCode::CREATED, Json(v)).into_response())
 }
 
@@ -101,7 +104,7 @@ fn wire_permissions(p: &mpkit_bundle::Permissions) -> Permissions {
 }
 
 /// Parses a JSON body strictly: malformed JSON and unknown fields are 400.
-fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, Error> {
+pub(crate) fn body<T: DeserializeOwned>(bytes: &Bytes) -> Result<T, Error> {
     serde_json::from_slice(bytes)
         .map_err(|e| Error::BadRequest(format!("malformed request body: {e}")))
 }
@@ -164,7 +167,7 @@ pub(crate) fn ordered_id() -> String {
 }
 
 /// Records one mutation: who, what, when, and the state before and after.
-async fn audit(
+pub(crate) async fn audit(
     tx: &mut Transaction<'_, Any>,
     actor: &str,
     action: &str,
@@ -290,7 +293,8 @@ pub(crate) async fn bootstrap(p: &Platform) -> Result<Option<Bootstrap>, Error> 
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "mpkit platform", description = "Workspaces, versions, the release workflow and signed eligibility. Authenticate with `Authorization: Bearer <token>`."),
-    paths(create_account, me, create_workspace, list_members, add_member, set_role, remove_member, add_key, list_apps, create_app, revoke_isv, list_target_apps, create_target, add_reviewer, get_app, assign, upload, list_versions, start_release, get_release, attach_report, edit_basic_info, apply, review, start_pilot, put_testers, complete_pilot, grayscale, full, cancel, rollback, takedown, get_policy, explain, dry_run, qr_code, resolve, package, root_json, audit_log, inbox, authorize_isv, create_webhook, list_webhooks, delete_webhook, webhook_deliveries),
+    paths(create_account, me, create_workspace, list_members, add_member, set_role, remove_member, add_key, list_apps, create_app, revoke_isv, list_target_apps, create_target, add_reviewer, get_app, assign, upload, list_versions, start_release, get_release, attach_report, edit_basic_info, apply, review, start_pilot, put_testers, complete_pilot, grayscale, full, cancel, rollback, takedown, get_policy, explain, dry_run, qr_code, resolve, package, root_json, audit_log, inbox, authorize_isv, create_webhook, list_webhooks, delete_webhook, webhook_deliveries,
+        identity::add_operator, identity::create_secret, identity::list_secrets, identity::revoke_secret, identity::issue_code, identity::exchange),
     components(schemas(
         // Requests.
         AccountRef, DryRun, Gray, NewAccount, NewApp, NewAuth, NewKey, NewMember, NewRelease, NewTarget, NewWebhook, NewWorkspace, Pilot, Review, Rollback, SetRole,
@@ -299,6 +303,8 @@ pub(crate) async fn bootstrap(p: &Platform) -> Result<Option<Bootstrap>, Error> 
         PackageRef, Permissions, RejectedLine, Release, ReleaseGray, ReleasePermissions, ReleaseStarted, ReleaseSummary, Revoked, ReviewerAdded, StableChanged,
         StateChanged, TargetApp, TestersReplaced, VersionInfo, VersionUploaded, Workspace,
         Webhook, WebhookCreated, WebhookDelivery, WebhookAttempt, WebhookPayload,
+        // User identity.
+        OperatorAdded, NewAppSecret, AppSecret, AppSecretCreated, NewAuthCode, AuthCodeIssued, CodeExchange, CodeExchanged,
         // Signed documents and what they carry.
         Signed, ReleasePolicy, ResolveAnswer, PinnedVersion, Grayscale, Rule,
         // Every error.
@@ -349,6 +355,20 @@ pub(crate) fn router(p: Arc<Platform>) -> Router {
         .route("/v1/isv-authorizations/{id}", delete(revoke_isv))
         .route("/v1/target-apps", post(create_target).get(list_target_apps))
         .route("/v1/target-apps/{t}/reviewers", post(add_reviewer))
+        .route(
+            "/v1/target-apps/{t}/operators",
+            post(identity::add_operator),
+        )
+        .route(
+            "/v1/apps/{app}/secrets",
+            post(identity::create_secret).get(identity::list_secrets),
+        )
+        .route(
+            "/v1/apps/{app}/secrets/{id}",
+            delete(identity::revoke_secret),
+        )
+        .route("/v1/auth-codes", post(identity::issue_code))
+        .route("/v1/auth-codes/exchange", post(identity::exchange))
         .route("/v1/apps/{app}", get(get_app))
         .route("/v1/apps/{app}/assignments", post(assign))
         .route("/v1/apps/{app}/versions", post(upload).get(list_versions))

@@ -29,6 +29,13 @@ pub enum Error {
     /// The bundle failed verification.
     #[error("the bundle failed verification: {0}")]
     Invalid(String),
+    /// An app secret that is unknown or revoked.
+    #[error("a valid app secret is required")]
+    InvalidClient,
+    /// An auth code that is unknown, expired, already exchanged or for
+    /// another mini program (one answer for all, so it tells nothing).
+    #[error("the auth code is unknown, expired, already exchanged, or for another mini program")]
+    InvalidGrant,
     /// The database failed.
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
@@ -48,6 +55,8 @@ impl Error {
             Error::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
             Error::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             Error::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_bundle"),
+            Error::InvalidClient => (StatusCode::UNAUTHORIZED, "invalid_client"),
+            Error::InvalidGrant => (StatusCode::BAD_REQUEST, "invalid_grant"),
             Error::Db(_) | Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -14,6 +14,7 @@ mod api;
 mod authz;
 pub mod db;
 mod error;
+mod identity;
 mod keys;
 mod policy;
 mod qr;
@@ -55,6 +56,8 @@ pub struct Config {
     /// The wait before the first retry of a webhook delivery; it doubles per
     /// attempt, up to an hour. Default 10 s.
     pub webhook_backoff: Duration,
+    /// How long an auth code stays exchangeable, in seconds. Default 300.
+    pub auth_code_ttl: i64,
 }
 
 impl Config {
@@ -73,6 +76,7 @@ impl Config {
             webhook_allow_loopback: false,
             webhook_max_attempts: 8,
             webhook_backoff: Duration::from_secs(10),
+            auth_code_ttl: 300,
         }
     }
 }

@@ -4,7 +4,7 @@
 //! | endpoint | what |
 //! |---|---|
 //! | `GET /menu` | `{items: [{id, name, price, image, desc}]}`, prices in cents |
-//! | `POST /orders` | `{authCode, items: [{id, qty}]}` → `{orderId, tradeNO, total}`. The backend prices the order from its own menu. Unknown ids, quantities outside 1..=20, repeated ids and empty carts are 400; an auth code the wallet did not issue for this app (or one already used, or expired) is 401. Errors are `{code, message}`. |
+//! | `POST /orders` | `{authCode, items: [{id, qty}]}` → `{orderId, tradeNO, total}`. The backend prices the order from its own menu. Unknown ids, quantities outside 1..=20, repeated ids and empty carts are 400; the auth code is exchanged at the platform (`POST /v1/auth-codes/exchange`, with this backend's app secret) for the buyer's open id, after the cart is priced, so a bad cart spends no code; a code the platform refuses (not this app's, used, expired, made up) is 401 `bad_auth_code`, and a platform that is down or refuses the app secret is 502 `platform_unavailable`. Errors are `{code, message}`. |
 //! | `GET /orders/{id}` | `{orderId, status: PENDING\|PAID\|CLOSED, total}` |
 //! | `POST /notify` | the payment notification from the wallet's payment service, signed with HMAC-SHA256 over the body ([`crate::signing`]); a bad or missing signature is 401 and changes nothing |
 //!
@@ -17,9 +17,10 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use mpkit_platform_client::Client;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 /// Coffee Club's appId (as in `miniprogram/app.json`).
@@ -166,20 +167,40 @@ pub struct Order {
 }
 
 /// How a [`MerchantBackend`] is set up.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct BackendConfig {
     /// The mini program it serves (auth codes and trades are bound to it).
     pub app_id: String,
-    /// The secret shared with the wallet's payment service.
+    /// The secret shared with the wallet's payment service (trades and
+    /// payment notifications).
     pub secret: SharedSecret,
+    /// The platform's base URL, where auth codes are exchanged.
+    pub platform: String,
+    /// This mini program's app secret on the platform (`mpkit app secret create`).
+    pub app_secret: String,
+}
+
+impl std::fmt::Debug for BackendConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BackendConfig")
+            .field("app_id", &self.app_id)
+            .field("platform", &self.platform)
+            .finish_non_exhaustive()
+    }
 }
 
 impl BackendConfig {
-    /// Coffee Club, with a fresh secret.
-    pub fn coffee_club() -> anyhow::Result<BackendConfig> {
+    /// Coffee Club, with a fresh shared secret, exchanging auth codes at
+    /// `platform` with `app_secret`.
+    pub fn coffee_club(
+        platform: impl Into<String>,
+        app_secret: impl Into<String>,
+    ) -> anyhow::Result<BackendConfig> {
         Ok(BackendConfig {
             app_id: COFFEE_CLUB_APP_ID.into(),
             secret: SharedSecret::generate()?,
+            platform: platform.into(),
+            app_secret: app_secret.into(),
         })
     }
 }
@@ -200,14 +221,14 @@ pub struct MerchantLink {
 #[derive(Debug, Default)]
 struct Orders {
     by_id: BTreeMap<String, Order>,
-    /// Auth code nonces already used (single use).
-    used_codes: BTreeSet<String>,
 }
 
 #[derive(Clone)]
 struct AppState {
     app_id: Arc<str>,
     secret: SharedSecret,
+    /// The platform, with this backend's app secret as the bearer token.
+    platform: Client,
     orders: Arc<Mutex<Orders>>,
     menu: Arc<Vec<MenuItem>>,
 }
@@ -223,9 +244,10 @@ pub struct MerchantBackend {
 }
 
 impl MerchantBackend {
-    /// Starts Coffee Club's backend on `127.0.0.1:0` with a fresh shared secret.
-    pub fn start() -> anyhow::Result<MerchantBackend> {
-        MerchantBackend::start_with(BackendConfig::coffee_club()?)
+    /// Starts Coffee Club's backend on `127.0.0.1:0` with a fresh shared
+    /// secret, exchanging auth codes at `platform` with `app_secret`.
+    pub fn start(platform: &str, app_secret: &str) -> anyhow::Result<MerchantBackend> {
+        MerchantBackend::start_with(BackendConfig::coffee_club(platform, app_secret)?)
     }
 
     /// Starts a backend with this configuration on `127.0.0.1:0`.
@@ -241,6 +263,14 @@ impl MerchantBackend {
         let state = AppState {
             app_id: config.app_id.as_str().into(),
             secret: config.secret.clone(),
+            platform: Client::with_config(
+                &config.platform,
+                Some(config.app_secret.clone()),
+                mpkit_platform_client::Config {
+                    timeout: std::time::Duration::from_secs(5),
+                    ..Default::default()
+                },
+            )?,
             orders: orders.clone(),
             menu: Arc::new(menu()),
         };
@@ -299,6 +329,22 @@ impl MerchantBackend {
     fn lock(&self) -> std::sync::MutexGuard<'_, Orders> {
         self.orders.lock().unwrap_or_else(|p| p.into_inner())
     }
+
+    /// Places an order for `buyer` (an open id) as `POST /orders` would after
+    /// the auth code exchange: for the wallet's own tests of payment, which
+    /// are not about identity.
+    #[cfg(test)]
+    pub(crate) fn place_order(&self, buyer: &str, items: &Value) -> Result<Order, String> {
+        let (lines, total) = price(&menu(), items)?;
+        open_order(
+            &self.config.app_id,
+            &self.config.secret,
+            &self.orders,
+            buyer.to_owned(),
+            lines,
+            total,
+        )
+    }
 }
 
 impl Drop for MerchantBackend {
@@ -321,12 +367,6 @@ fn router(state: AppState) -> Router {
         .route("/notify", post(notify))
         .layer(DefaultBodyLimit::max(64 * 1024))
         .with_state(state)
-}
-
-fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
 }
 
 fn error(status: StatusCode, code: &str, message: impl Into<String>) -> Response {
@@ -408,44 +448,70 @@ async fn create_order(State(s): State<AppState>, body: axum::body::Bytes) -> Res
             "authCode is required",
         );
     };
-    let claims = match s.secret.check_auth_code(&s.app_id, code, now_secs()) {
-        Ok(c) => c,
-        Err(e) => return error(StatusCode::UNAUTHORIZED, "bad_auth_code", e),
-    };
+    // Priced first: a cart that is refused spends no code.
     let (lines, total) = match price(&s.menu, req.get("items").unwrap_or(&Value::Null)) {
         Ok(x) => x,
         Err(e) => return bad(e),
     };
-    let order_id = match random_id("ord") {
-        Ok(id) => id,
-        Err(e) => return error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e),
-    };
-    let trade_no = s
-        .secret
-        .trade_no(&s.app_id, &claims.open_id, &order_id, total, CURRENCY);
-    let mut o = s.lock();
-    // Single use: the code's nonce is spent only by an order that was created.
-    if !o.used_codes.insert(claims.nonce) {
-        return error(
+    // The platform says who the code stands for, once.
+    let buyer = match s.platform.exchange_auth_code(code).await {
+        Ok(who) if who.app_id == *s.app_id => who.open_id,
+        Ok(who) => {
+            return error(
+                StatusCode::BAD_GATEWAY,
+                "platform_unavailable",
+                format!("the platform answered for another app ({})", who.app_id),
+            )
+        }
+        Err(e) if e.code() == "invalid_grant" => return error(
             StatusCode::UNAUTHORIZED,
             "bad_auth_code",
-            "the auth code was already used",
-        );
+            "the platform refused the auth code: not issued for this app, already used, or expired",
+        ),
+        Err(e) => {
+            tracing::warn!(error = %e, "exchanging an auth code");
+            return error(
+                StatusCode::BAD_GATEWAY,
+                "platform_unavailable",
+                "the platform could not exchange the auth code",
+            );
+        }
+    };
+    match open_order(&s.app_id, &s.secret, &s.orders, buyer, lines, total) {
+        Ok(o) => Json(
+            json!({"orderId": o.order_id, "tradeNO": o.trade_no, "total": o.total, "currency": CURRENCY}),
+        )
+        .into_response(),
+        Err(e) => error(StatusCode::INTERNAL_SERVER_ERROR, "internal", e),
     }
-    o.by_id.insert(
-        order_id.clone(),
-        Order {
-            order_id: order_id.clone(),
-            trade_no: trade_no.clone(),
-            buyer: claims.open_id,
-            lines,
-            total,
-            status: OrderStatus::Pending,
-            notify_id: None,
-        },
-    );
-    Json(json!({"orderId": order_id, "tradeNO": trade_no, "total": total, "currency": CURRENCY}))
-        .into_response()
+}
+
+/// Records a new pending order for `buyer`, its trade number binding the
+/// total to the order, the buyer and the app.
+fn open_order(
+    app_id: &str,
+    secret: &SharedSecret,
+    orders: &Mutex<Orders>,
+    buyer: String,
+    lines: Vec<OrderLine>,
+    total: u64,
+) -> Result<Order, String> {
+    let order_id = random_id("ord")?;
+    let order = Order {
+        trade_no: secret.trade_no(app_id, &buyer, &order_id, total, CURRENCY),
+        order_id: order_id.clone(),
+        buyer,
+        lines,
+        total,
+        status: OrderStatus::Pending,
+        notify_id: None,
+    };
+    orders
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .by_id
+        .insert(order_id, order.clone());
+    Ok(order)
 }
 
 async fn get_order(State(s): State<AppState>, Path(id): Path<String>) -> Response {

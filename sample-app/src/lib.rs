@@ -12,17 +12,23 @@
 //!   binary): a super app that embeds `mpkit-host` with its own trust root,
 //!   delegate, payment sheet, auth codes, a custom JSAPI
 //!   (`my.getWalletBalance`) and the update manager.
-//! - **What wallet and merchant share** ([`signing`]): one secret, and the auth
-//!   codes, trades and payment notifications it authenticates.
+//! - **What wallet and merchant share** ([`signing`]): one secret, and the
+//!   trades and payment notifications it authenticates. Who the buyer is
+//!   comes from the platform: the wallet asks it for auth codes as an
+//!   operator of its target app, and the backend exchanges them there with
+//!   the mini program's app secret.
 //!
 //! ```no_run
 //! use mpkit_sample_app::backend::MerchantBackend;
 //! use mpkit_sample_app::wallet::{order_through_ui, ConsentPolicy, Wallet, WalletConfig};
 //! # fn main() -> anyhow::Result<()> {
 //! mpkit_host::logic::worker::enter_if_worker(); // first thing in main
-//! let backend = MerchantBackend::start()?;
+//! // The app secret from `mpkit app secret create`, the operator token of an
+//! // account named with `mpkit target operator add`.
+//! let backend = MerchantBackend::start("http://127.0.0.1:8080", "mpks_…")?;
 //! let mut config = WalletConfig::new("http://127.0.0.1:8080", "demo.wallet", "root.json", "wallet-data");
 //! config.merchant = Some(backend.link());
+//! config.platform_token = Some("mpk_…".into());
 //! config.consent = ConsentPolicy::granting(["scope.walletBalance"]);
 //! config.confirm_payments = true;
 //! let wallet = Wallet::new(config)?;

@@ -1,11 +1,9 @@
-//! What the sample wallet and the merchant backend share: one secret, set up
-//! when the merchant is onboarded, and the three messages it authenticates.
+//! What the sample wallet's payment service and the merchant backend share:
+//! one secret, set up when the merchant is onboarded, and the two messages it
+//! authenticates. (Who the buyer is comes from the platform instead: the
+//! wallet's server asks it for an auth code, and the backend exchanges the
+//! code there for the buyer's open id.)
 //!
-//! - **Auth codes** (wallet → mini program → merchant): minted by the wallet for
-//!   (app, user), random, single-use, expiring in five minutes. A code carries
-//!   the user's *open id* for that app (an app-scoped pseudonym, never the
-//!   wallet's own user id) and an HMAC, so the backend can tell a code the
-//!   wallet issued from anything else, and learn who placed the order.
 //! - **Trades** (merchant → mini program → wallet): the backend prices an
 //!   order and binds its amount to the order, the buyer and the app in the
 //!   `tradeNO`, so the wallet's payment sheet shows an amount nobody on the way
@@ -23,9 +21,6 @@ use sha2::Sha256;
 /// The header that carries a notification's signature.
 pub const SIGNATURE_HEADER: &str = "x-mpkit-signature";
 
-/// How long an auth code is valid, in seconds.
-pub const AUTH_CODE_TTL_SECS: u64 = 300;
-
 type HmacSha256 = Hmac<Sha256>;
 
 /// The secret the wallet and one merchant share. Its `Debug` never shows it.
@@ -36,17 +31,6 @@ impl std::fmt::Debug for SharedSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("SharedSecret(..)")
     }
-}
-
-/// An auth code the backend accepted (its signature and expiry checked).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuthCodeClaims {
-    /// The random part: what single use is tracked by.
-    pub nonce: String,
-    /// The user's open id for this app.
-    pub open_id: String,
-    /// Unix seconds after which the code is refused.
-    pub expires: u64,
 }
 
 /// A trade the wallet accepted (its binding to app and buyer checked).
@@ -126,58 +110,6 @@ impl SharedSecret {
         }
     }
 
-    /// The user's open id for `app`: stable, app-scoped, and not the user id.
-    pub fn open_id(&self, app: &str, user: &str) -> String {
-        format!("oid{}", self.tag_hex("openid", &[app, user], 12))
-    }
-
-    /// Mints an auth code for (`app`, `user`) valid until `now + AUTH_CODE_TTL_SECS`.
-    pub fn mint_auth_code(&self, app: &str, user: &str, now: u64) -> anyhow::Result<String> {
-        let mut n = [0u8; 12];
-        getrandom::getrandom(&mut n).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
-        let nonce = hex::encode(n);
-        let open_id = self.open_id(app, user);
-        let expires = (now + AUTH_CODE_TTL_SECS).to_string();
-        let tag = self.tag_hex("authcode", &[app, &open_id, &nonce, &expires], 16);
-        Ok(format!("ac.{nonce}.{expires}.{open_id}.{tag}"))
-    }
-
-    /// Checks an auth code for `app` at `now`: its form, its signature and its
-    /// expiry. Single use is the caller's to enforce (by `nonce`).
-    pub fn check_auth_code(
-        &self,
-        app: &str,
-        code: &str,
-        now: u64,
-    ) -> Result<AuthCodeClaims, String> {
-        let parts: Vec<&str> = code.split('.').collect();
-        let [prefix, nonce, expires, open_id, tag] = parts[..] else {
-            return Err("the auth code is malformed".into());
-        };
-        let well_formed = prefix == "ac"
-            && nonce.len() == 24
-            && nonce.bytes().all(|b| b.is_ascii_hexdigit())
-            && open_id.starts_with("oid")
-            && open_id.len() <= 64;
-        if !well_formed {
-            return Err("the auth code is malformed".into());
-        }
-        if !self.tag_ok("authcode", &[app, open_id, nonce, expires], tag) {
-            return Err("the auth code was not issued by the wallet for this app".into());
-        }
-        let expires: u64 = expires
-            .parse()
-            .map_err(|_| "the auth code is malformed".to_string())?;
-        if now > expires {
-            return Err("the auth code has expired".into());
-        }
-        Ok(AuthCodeClaims {
-            nonce: nonce.to_owned(),
-            open_id: open_id.to_owned(),
-            expires,
-        })
-    }
-
     /// The `tradeNO` for an order: its id and amount, bound to app, buyer and currency.
     pub fn trade_no(
         &self,
@@ -226,39 +158,16 @@ mod tests {
     }
 
     #[test]
-    fn auth_codes_verify_once_minted_and_not_otherwise() {
-        let s = secret();
-        let code = s.mint_auth_code("app1", "alice", 1000).expect("code");
-        let c = s.check_auth_code("app1", &code, 1100).expect("valid");
-        assert_eq!(c.open_id, s.open_id("app1", "alice"));
-        assert!(!c.open_id.contains("alice"));
-        // Another app, another secret, expired, or tampered: refused.
-        assert!(s.check_auth_code("app2", &code, 1100).is_err());
-        assert!(secret().check_auth_code("app1", &code, 1100).is_err());
-        assert!(s
-            .check_auth_code("app1", &code, 1000 + AUTH_CODE_TTL_SECS + 1)
-            .is_err());
-        let forged = code.replace(&s.open_id("app1", "alice"), &s.open_id("app1", "bob"));
-        assert!(s.check_auth_code("app1", &forged, 1100).is_err());
-        assert!(s
-            .check_auth_code("app1", "headless-1-abcdef", 1100)
-            .is_err());
-        // Two codes for the same user differ.
-        assert_ne!(code, s.mint_auth_code("app1", "alice", 1000).expect("code"));
-    }
-
-    #[test]
     fn trades_bind_amount_buyer_and_app() {
         let s = secret();
-        let oid = s.open_id("app1", "alice");
-        let t = s.trade_no("app1", &oid, "ord1", 870, "USD");
-        let c = s.check_trade("app1", &oid, &t, "USD").expect("valid");
+        let oid = "oid_alice";
+        let t = s.trade_no("app1", oid, "ord1", 870, "USD");
+        let c = s.check_trade("app1", oid, &t, "USD").expect("valid");
         assert_eq!((c.order_id.as_str(), c.amount), ("ord1", 870));
         let cheaper = t.replace(".870.", ".1.");
-        assert!(s.check_trade("app1", &oid, &cheaper, "USD").is_err());
-        let bob = s.open_id("app1", "bob");
-        assert!(s.check_trade("app1", &bob, &t, "USD").is_err());
-        assert!(s.check_trade("app2", &oid, &t, "USD").is_err());
+        assert!(s.check_trade("app1", oid, &cheaper, "USD").is_err());
+        assert!(s.check_trade("app1", "oid_bob", &t, "USD").is_err());
+        assert!(s.check_trade("app2", oid, &t, "USD").is_err());
     }
 
     #[test]

@@ -7,8 +7,14 @@
 //!   platform: the signed answer, the pinned package, the verified install.
 //! - **Its delegate** ([`HostDelegate`]): consent prompts answered from a
 //!   [`ConsentPolicy`] (headless: the scopes the user grants; every other scope
-//!   is refused) and every prompt recorded; a payment sheet; auth codes minted
-//!   by the wallet; the user's public profile; a fixed device location.
+//!   is refused) and every prompt recorded; a payment sheet; auth codes from
+//!   the platform; the user's public profile; a fixed device location.
+//! - **Auth codes**: `my.getAuthCode` asks the platform (`POST /v1/auth-codes`)
+//!   as an operator of the wallet's target app, with the operator token in
+//!   [`WalletConfig::platform_token`]. A real wallet would make that call from
+//!   its own server; the sample is client and server in one process. The
+//!   answer also carries the user's open id for the app, which the payment
+//!   sheet checks trades against.
 //! - **Payments**: the payment sheet shows the amount bound in the `tradeNO`
 //!   by the merchant ([`crate::signing`]); on confirm the wallet debits its own
 //!   ledger and sends the merchant backend the signed `POST /notify`, and
@@ -106,6 +112,9 @@ pub struct WalletConfig {
     pub storage_dir: PathBuf,
     /// The merchant backend of one mini program, with the secret they share.
     pub merchant: Option<MerchantLink>,
+    /// The token of an operator account of `target_app` on the platform,
+    /// which auth codes are issued to. Without it `my.getAuthCode` fails.
+    pub platform_token: Option<String>,
     /// How the headless user answers consent prompts.
     pub consent: ConsentPolicy,
     /// Whether the headless user confirms payment sheets.
@@ -123,7 +132,7 @@ pub struct WalletConfig {
 }
 
 impl WalletConfig {
-    /// Defaults: no merchant, every scope refused, payments not confirmed,
+    /// Defaults: no merchant, no operator token (no auth codes), every scope refused, payments not confirmed,
     /// $50.00 for everyone, a location in Singapore, process isolation,
     /// sync updates.
     pub fn new(
@@ -138,6 +147,7 @@ impl WalletConfig {
             root: root.into(),
             storage_dir: storage_dir.into(),
             merchant: None,
+            platform_token: None,
             consent: ConsentPolicy::default(),
             confirm_payments: false,
             opening_balance: 5000,
@@ -164,8 +174,18 @@ pub struct LedgerEntry {
     pub amount: i64,
 }
 
+/// The platform, as the wallet's server calls it for auth codes.
+struct Issuer {
+    client: mpkit_platform_client::Client,
+    target: String,
+    rt: tokio::runtime::Runtime,
+}
+
 struct WalletDelegate {
     merchant: Option<MerchantLink>,
+    issuer: Option<Issuer>,
+    /// Each (user, app)'s open id, as the platform named it with a code.
+    open_ids: RefCell<BTreeMap<(String, String), String>>,
     consent: ConsentPolicy,
     confirm_payments: bool,
     opening_balance: u64,
@@ -201,8 +221,29 @@ impl WalletDelegate {
             }
             None => None,
         };
+        let issuer = match &config.platform_token {
+            Some(token) => Some(Issuer {
+                client: mpkit_platform_client::Client::with_config(
+                    &config.platform,
+                    Some(token.clone()),
+                    mpkit_platform_client::Config {
+                        timeout: Duration::from_secs(5),
+                        ..Default::default()
+                    },
+                )
+                .context("the platform client for auth codes")?,
+                target: config.target_app.clone(),
+                rt: tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .context("the runtime for auth codes")?,
+            }),
+            None => None,
+        };
         Ok(WalletDelegate {
             merchant,
+            issuer,
+            open_ids: RefCell::new(BTreeMap::new()),
             consent: config.consent.clone(),
             confirm_payments: config.confirm_payments,
             opening_balance: config.opening_balance,
@@ -229,6 +270,15 @@ impl WalletDelegate {
             .get(user)
             .copied()
             .unwrap_or(self.opening_balance)
+    }
+
+    /// The user's open id for `app`, as the platform named it with a code.
+    fn open_id(&self, app: &AppId, user: &str) -> Result<String, String> {
+        self.open_ids
+            .borrow()
+            .get(&(user.to_owned(), app.to_string()))
+            .cloned()
+            .ok_or_else(|| format!("{user} has no open id for {app}: no auth code was issued"))
     }
 
     fn merchant_for(&self, app: &AppId) -> Result<&MerchantLink, String> {
@@ -263,7 +313,7 @@ impl WalletDelegate {
 
     fn settle(&self, app: &AppId, user: &str, trade_no: &str) -> Result<PayResult, String> {
         let m = self.merchant_for(app)?;
-        let open_id = m.secret.open_id(app.as_str(), user);
+        let open_id = self.open_id(app, user)?;
         let trade = m
             .secret
             .check_trade(app.as_str(), &open_id, trade_no, CURRENCY)?;
@@ -371,11 +421,23 @@ impl HostDelegate for WalletDelegate {
         }
     }
     fn auth_code(&self, app: &AppId, user: &str, scopes: &[String]) -> Result<String, String> {
-        let m = self.merchant_for(app)?;
-        let code = m
-            .secret
-            .mint_auth_code(app.as_str(), user, now_secs())
-            .map_err(|e| e.to_string())?;
+        let p = self
+            .issuer
+            .as_ref()
+            .ok_or("this wallet has no platform operator token to issue auth codes")?;
+        let req = mpkit_platform_client::wire::NewAuthCode {
+            app_id: app.to_string(),
+            target_app: p.target.clone(),
+            user_id: user.to_owned(),
+            scopes: scopes.to_vec(),
+        };
+        let issued =
+            p.rt.block_on(p.client.issue_auth_code(&req))
+                .map_err(|e| format!("the platform issued no auth code: {e}"))?;
+        self.open_ids
+            .borrow_mut()
+            .insert((user.to_owned(), app.to_string()), issued.open_id);
+        let code = issued.auth_code;
         let mut codes = self.codes.borrow_mut();
         let list = codes.entry((user.to_owned(), app.to_string())).or_default();
         if list.len() >= 100 {
@@ -393,7 +455,7 @@ impl HostDelegate for WalletDelegate {
     fn confirm_payment(&self, app: &AppId, user: &str, trade_no: &str) -> bool {
         // The sheet shows what the merchant bound into the trade, or why it cannot be paid.
         let shown = self.merchant_for(app).and_then(|m| {
-            let oid = m.secret.open_id(app.as_str(), user);
+            let oid = self.open_id(app, user)?;
             m.secret.check_trade(app.as_str(), &oid, trade_no, CURRENCY)
         });
         let confirmed = self.confirm_payments;
@@ -596,7 +658,12 @@ impl Wallet {
         self.delegate.ledger.borrow().clone()
     }
 
-    /// The auth codes minted for (`user`, `app`), oldest first (the last 100).
+    /// The user's open id for `app`, once the platform issued them a code.
+    pub fn open_id(&self, user: &str, app: &AppId) -> Option<String> {
+        self.delegate.open_id(app, user).ok()
+    }
+
+    /// The auth codes issued for (`user`, `app`), oldest first (the last 100).
     pub fn issued_auth_codes(&self, user: &str, app: &AppId) -> Vec<String> {
         self.delegate
             .codes
@@ -703,6 +770,10 @@ mod tests {
     }
 
     /// A delegate paying into a real backend, and an order there for `user`.
+    /// Identity is not what these tests are about: the user's open id is
+    /// set as an auth code would have set it, and the order is placed as
+    /// the backend places it after the exchange (the identity flow runs
+    /// against the real platform in `tests/wallet.rs`).
     fn shop(
         user: &str,
     ) -> (
@@ -711,27 +782,33 @@ mod tests {
         AppId,
         String,
     ) {
-        let backend = crate::backend::MerchantBackend::start().expect("backend");
+        let backend = crate::backend::MerchantBackend::start("http://127.0.0.1:9", "mpks_unused")
+            .expect("backend");
         let mut c = WalletConfig::new("http://127.0.0.1:9", "t", "root.json", "unused");
         c.merchant = Some(backend.link());
         c.opening_balance = 1000;
         let d = WalletDelegate::new(&c).expect("delegate");
         let app = AppId::new(backend.app_id()).expect("app");
-        let code = d
-            .auth_code(&app, user, &["auth_base".into()])
-            .expect("code");
-        let r: Value = reqwest::blocking::Client::builder()
-            .no_proxy()
-            .build()
-            .expect("client")
-            .post(format!("{}/orders", backend.url()))
-            .json(&json!({"authCode": code, "items": [{"id": "latte", "qty": 2}]}))
-            .send()
-            .expect("order")
-            .json()
-            .expect("json");
-        let trade = r["tradeNO"].as_str().expect("tradeNO").to_owned();
-        (backend, d, app, trade)
+        let oid = format!("oid_{user}");
+        d.open_ids
+            .borrow_mut()
+            .insert((user.to_owned(), app.to_string()), oid.clone());
+        let order = backend
+            .place_order(&oid, &json!([{"id": "latte", "qty": 2}]))
+            .expect("order");
+        (backend, d, app, order.trade_no)
+    }
+
+    #[test]
+    fn without_an_operator_token_no_auth_code_is_issued() {
+        let c = WalletConfig::new("http://127.0.0.1:9", "t", "root.json", "unused");
+        let d = WalletDelegate::new(&c).expect("delegate");
+        let app = AppId::new("2021000000000001").expect("app");
+        let e = d
+            .auth_code(&app, "alice", &["auth_base".into()])
+            .expect_err("no token");
+        assert!(e.contains("no platform operator token"), "{e}");
+        assert!(d.open_id(&app, "alice").is_err());
     }
 
     #[test]
@@ -744,6 +821,10 @@ mod tests {
         let orders = backend.orders();
         assert_eq!(orders[0].status, crate::backend::OrderStatus::Paid);
         // Someone else's trade, or a changed amount: refused, nothing charged.
+        // Mallory, with an open id of her own, cannot pay Alice's trade.
+        d.open_ids
+            .borrow_mut()
+            .insert(("mallory".into(), app.to_string()), "oid_mallory".into());
         assert_eq!(d.pay(&app, "mallory", &trade), PayResult::Failed);
         let cheaper = trade.replacen(".900.", ".1.", 1);
         assert_eq!(d.pay(&app, "alice", &cheaper), PayResult::Failed);
@@ -759,7 +840,7 @@ mod tests {
         assert_eq!(d.balance("bob"), 899);
         // A trade the backend does not know (signed with its secret, for an
         // order it never made): the notification is refused and the money returned.
-        let oid = backend.secret().open_id(app.as_str(), "bob");
+        let oid = d.open_id(&app, "bob").expect("open id");
         let ghost = backend
             .secret()
             .trade_no(app.as_str(), &oid, "ord-ghost", 100, CURRENCY);

@@ -35,14 +35,22 @@ fn big(f: impl FnOnce() + Send + 'static) {
     }
 }
 
-/// The platform with Coffee Club 1.0.0 fully released to the sample wallet.
+/// The platform with Coffee Club 1.0.0 fully released to the sample wallet,
+/// an operator account for the wallet's server (auth codes) and an app
+/// secret for Coffee Club's backend (exchanging them).
 struct World {
     _dir: tempfile::TempDir,
     dir: PathBuf,
-    _rt: tokio::runtime::Runtime,
+    rt: tokio::runtime::Runtime,
     platform: String,
     root: PathBuf,
     app: AppId,
+    /// The merchant's Master.
+    owner: Client,
+    /// The wallet server's operator account.
+    operator: Client,
+    operator_token: String,
+    app_secret: wire::AppSecretCreated,
 }
 
 impl World {
@@ -139,20 +147,50 @@ impl World {
         let root = dir.join("root.json");
         let root_bytes = rt.block_on(admin.root_json()).expect("root");
         std::fs::write(&root, &root_bytes).expect("write root");
+        let op = rt
+            .block_on(admin.create_account("Sample Wallet server"))
+            .expect("account");
+        rt.block_on(admin.add_operator(TARGET, &op.id))
+            .expect("operator");
+        let app_secret = rt
+            .block_on(owner.create_app_secret(m.app_id.as_str(), "Coffee Club backend"))
+            .expect("app secret");
         World {
             _dir: d,
             dir,
-            _rt: rt,
+            rt,
             platform: base,
             root,
             app: m.app_id.clone(),
+            operator: admin.with_token(op.token.clone()),
+            owner,
+            operator_token: op.token,
+            app_secret,
         }
+    }
+
+    /// Coffee Club's backend, exchanging codes with the app secret.
+    fn backend(&self) -> MerchantBackend {
+        MerchantBackend::start(&self.platform, &self.app_secret.secret).expect("backend")
+    }
+
+    /// An auth code for `user`, as the wallet's server gets one.
+    fn code(&self, user: &str) -> wire::AuthCodeIssued {
+        self.rt
+            .block_on(self.operator.issue_auth_code(&wire::NewAuthCode {
+                app_id: self.app.to_string(),
+                target_app: TARGET.into(),
+                user_id: user.into(),
+                scopes: vec!["auth_base".into()],
+            }))
+            .expect("auth code")
     }
 
     /// A wallet keeping its data in `name`, linked to `backend`.
     fn config(&self, name: &str, backend: Option<MerchantLink>, grants: &[&str]) -> WalletConfig {
         let mut c = WalletConfig::new(&self.platform, TARGET, &self.root, self.dir.join(name));
         c.merchant = backend;
+        c.platform_token = Some(self.operator_token.clone());
         c.consent = ConsentPolicy::granting(grants.iter().copied());
         c.confirm_payments = true;
         c.isolation = Isolation::Thread;
@@ -200,18 +238,11 @@ fn http() -> reqwest::blocking::Client {
         .expect("client")
 }
 
-fn now() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .expect("clock")
-        .as_secs()
-}
-
 #[test]
 fn an_order_placed_through_the_jsapis_ends_paid_at_the_backend() {
     big(|| {
         let w = World::new();
-        let backend = MerchantBackend::start().expect("backend");
+        let backend = w.backend();
         let wallet = w.wallet("wallet", &backend, &[]);
         let mut h = launch(&wallet, &w.app, "alice");
 
@@ -247,17 +278,19 @@ fn an_order_placed_through_the_jsapis_ends_paid_at_the_backend() {
             (order.lines[0].id.as_str(), order.lines[0].qty),
             ("latte", 2)
         );
+        let alice = wallet.open_id("alice", &w.app).expect("an open id");
         assert_eq!(
-            order.buyer,
-            backend.secret().open_id(COFFEE_CLUB_APP_ID, "alice"),
-            "the buyer is the auth code's user, as an app-scoped id"
+            order.buyer, alice,
+            "the buyer is the auth code's user, as the platform's app-scoped id"
         );
+        assert!(!alice.contains("alice"));
+        assert_eq!(w.code("alice").open_id, alice, "the platform keeps it");
         assert!(order.notify_id.is_some());
         assert_eq!(backend.orders().len(), 1);
         assert!(run.result_text.contains("Payment submitted"), "{run:?}");
         assert!(run.order_status.starts_with("Paid"), "{run:?}");
 
-        // The wallet's side: one code minted, a sheet with the backend's amount,
+        // The wallet's side: one code issued, a sheet with the backend's amount,
         // the ledger debited, a signed notification the backend accepted.
         assert_eq!(wallet.issued_auth_codes("alice", &w.app).len(), 1);
         let events = wallet.events();
@@ -285,7 +318,7 @@ fn an_order_placed_through_the_jsapis_ends_paid_at_the_backend() {
 fn a_cancelled_payment_leaves_the_order_pending_and_a_forged_notify_is_refused() {
     big(|| {
         let w = World::new();
-        let backend = MerchantBackend::start().expect("backend");
+        let backend = w.backend();
         let mut config = w.config("wallet", Some(backend.link()), &[]);
         config.confirm_payments = false;
         let wallet = Wallet::new(config).expect("wallet");
@@ -379,7 +412,7 @@ fn a_cancelled_payment_leaves_the_order_pending_and_a_forged_notify_is_refused()
 fn the_wallet_balance_api_is_refused_without_its_scope_and_works_with_it() {
     big(|| {
         let w = World::new();
-        let backend = MerchantBackend::start().expect("backend");
+        let backend = w.backend();
         {
             let wallet = w.wallet("wallet", &backend, &[]);
             let mut h = launch(&wallet, &w.app, "carol");
@@ -425,7 +458,7 @@ fn the_wallet_balance_api_is_refused_without_its_scope_and_works_with_it() {
 fn a_location_denial_persists_across_launches() {
     big(|| {
         let w = World::new();
-        let backend = MerchantBackend::start().expect("backend");
+        let backend = w.backend();
         let denial = |h: &mut AppHandle<HeadlessSurface>| {
             h.wait_for(".find-store", WAIT).expect("home");
             h.tap(".find-store").expect("find a store");
@@ -475,21 +508,20 @@ fn a_location_denial_persists_across_launches() {
 }
 
 #[test]
-fn the_backend_refuses_unknown_items_bad_carts_and_codes_the_wallet_did_not_issue() {
-    let backend = MerchantBackend::start().expect("backend");
-    let secret = backend.secret().clone();
-    let code = secret
-        .mint_auth_code(COFFEE_CLUB_APP_ID, "gus", now())
-        .expect("code");
-    let order = |body: Value| {
+fn the_backend_refuses_unknown_items_bad_carts_and_codes_the_platform_did_not_issue() {
+    let w = World::new();
+    let backend = w.backend();
+    let code = w.code("gus").auth_code;
+    let order_at = |url: &str, body: Value| {
         let r = http()
-            .post(format!("{}/orders", backend.url()))
+            .post(format!("{url}/orders"))
             .json(&body)
             .send()
             .expect("post");
         let status = r.status().as_u16();
         (status, r.json::<Value>().unwrap_or(Value::Null))
     };
+    let order = |body: Value| order_at(backend.url(), body);
     for (items, want) in [
         (json!([{"id": "caviar", "qty": 1}]), "not on the menu"),
         (
@@ -508,27 +540,44 @@ fn the_backend_refuses_unknown_items_bad_carts_and_codes_the_wallet_did_not_issu
         );
     }
     assert!(backend.orders().is_empty());
-    // Codes the wallet did not issue for this app: refused before anything else.
-    let other = SharedSecret::generate().expect("secret");
+    // Codes the platform did not issue, or already exchanged: refused.
+    let spent = w.code("gus").auth_code;
+    let exchanger = Client::new(&w.platform, Some(w.app_secret.secret.clone())).expect("client");
+    w.rt.block_on(exchanger.exchange_auth_code(&spent))
+        .expect("exchanged once");
     for bad in [
         json!("headless-1-0011223344556677"),
-        json!(other
-            .mint_auth_code(COFFEE_CLUB_APP_ID, "gus", now())
-            .expect("code")),
-        json!(secret
-            .mint_auth_code("2021000000000002", "gus", now())
-            .expect("code")),
-        json!(secret
-            .mint_auth_code(COFFEE_CLUB_APP_ID, "gus", now() - 3600)
-            .expect("code")),
-        Value::Null,
+        json!(format!("ac_{}", "0".repeat(64))),
+        json!(spent),
     ] {
         let (status, v) = order(json!({"authCode": bad, "items": [{"id": "latte", "qty": 1}]}));
         assert_eq!(status, 401, "{bad}: {v}");
         assert_eq!(v["code"], "bad_auth_code");
     }
+    let (status, v) = order(json!({"items": [{"id": "latte", "qty": 1}]}));
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (401, Some("bad_auth_code")),
+        "{v}"
+    );
+    // A backend whose platform is down, or whose app secret is not (any
+    // more) good: 502, and the code is not spent.
+    let down = MerchantBackend::start("http://127.0.0.1:9", &w.app_secret.secret).expect("backend");
+    let unknown = MerchantBackend::start(&w.platform, "mpks_not-a-secret").expect("backend");
+    for b in [&down, &unknown] {
+        let (status, v) = order_at(
+            b.url(),
+            json!({"authCode": code, "items": [{"id": "latte", "qty": 1}]}),
+        );
+        assert_eq!(
+            (status, v["code"].as_str()),
+            (502, Some("platform_unavailable")),
+            "{v}"
+        );
+        assert!(b.orders().is_empty());
+    }
     assert!(backend.orders().is_empty());
-    // The refused carts did not spend the code; a good cart does, once.
+    // The refused calls did not spend the code; a good cart does, once.
     let (status, v) =
         order(json!({"authCode": code, "items": [{"id": "espresso", "qty": 3}], "price": 1}));
     assert_eq!(status, 200, "{v}");
@@ -538,6 +587,21 @@ fn the_backend_refuses_unknown_items_bad_carts_and_codes_the_wallet_did_not_issu
     );
     let (status, _) = order(json!({"authCode": code, "items": [{"id": "espresso", "qty": 1}]}));
     assert_eq!(status, 401, "an auth code is single-use");
+    assert_eq!(backend.orders().len(), 1);
+    assert_eq!(backend.orders()[0].buyer, w.code("gus").open_id);
+    // Revoked, the backend's secret exchanges nothing more.
+    w.rt.block_on(
+        w.owner
+            .revoke_app_secret(w.app.as_str(), &w.app_secret.info.id),
+    )
+    .expect("revoke");
+    let fresh = w.code("gus").auth_code;
+    let (status, v) = order(json!({"authCode": fresh, "items": [{"id": "latte", "qty": 1}]}));
+    assert_eq!(
+        (status, v["code"].as_str()),
+        (502, Some("platform_unavailable")),
+        "{v}"
+    );
     assert_eq!(backend.orders().len(), 1);
     let url = backend.url().to_owned();
     drop(backend);
@@ -551,7 +615,7 @@ fn the_backend_refuses_unknown_items_bad_carts_and_codes_the_wallet_did_not_issu
 fn coffee_club_takes_only_an_exact_loopback_api_base_from_the_launch_query() {
     big(|| {
         let w = World::new();
-        let backend = MerchantBackend::start().expect("backend");
+        let backend = w.backend();
         let mut config = w.config("wallet", Some(backend.link()), &[]);
         // Offline: no name resolves, so the production URL fails at once.
         config.network = NetConfig {
@@ -627,6 +691,10 @@ fn sample_wallet(args: &[&str]) -> (i32, String, String) {
 fn the_sample_wallet_binary_orders_a_coffee_with_worker_processes() {
     let w = World::new();
     let data = w.dir.join("cli-wallet");
+    let token_file = w.dir.join("operator.token");
+    std::fs::write(&token_file, &w.operator_token).expect("token");
+    let app_secret_file = w.dir.join("app.secret");
+    std::fs::write(&app_secret_file, &w.app_secret.secret).expect("secret");
     let (code, stdout, stderr) = sample_wallet(&[
         "--platform",
         &w.platform,
@@ -646,6 +714,10 @@ fn the_sample_wallet_binary_orders_a_coffee_with_worker_processes() {
         "3",
         "--data-dir",
         &data.to_string_lossy(),
+        "--operator-token-file",
+        &token_file.to_string_lossy(),
+        "--app-secret-file",
+        &app_secret_file.to_string_lossy(),
         "--json",
     ]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
@@ -664,7 +736,7 @@ fn the_sample_wallet_binary_orders_a_coffee_with_worker_processes() {
     assert!(data.join("updates").join("state.json").is_file());
 
     // The backend in another process, named with its shared secret.
-    let backend = MerchantBackend::start().expect("backend");
+    let backend = w.backend();
     let secret_file = w.dir.join("merchant.secret");
     std::fs::write(&secret_file, backend.secret().to_hex()).expect("secret");
     let (code, stdout, stderr) = sample_wallet(&[
@@ -682,6 +754,8 @@ fn the_sample_wallet_binary_orders_a_coffee_with_worker_processes() {
         backend.url(),
         "--backend-secret-file",
         &secret_file.to_string_lossy(),
+        "--operator-token-file",
+        &token_file.to_string_lossy(),
         "--data-dir",
         &data.to_string_lossy(),
     ]);
@@ -691,7 +765,7 @@ fn the_sample_wallet_binary_orders_a_coffee_with_worker_processes() {
         panic!("one order: {:?}", backend.orders());
     };
     assert_eq!(order.status, OrderStatus::Paid);
-    assert_eq!(order.buyer, backend.secret().open_id(w.app.as_str(), "ivy"));
+    assert_eq!(order.buyer, w.code("ivy").open_id);
 }
 
 #[test]
@@ -700,19 +774,34 @@ fn a_window_wallet_with_a_bad_root_fails_with_the_reason_and_writes_no_png() {
     let png = dir.path().join("never.png");
     let root = dir.path().join("root.json");
     std::fs::write(&root, b"{ not a root").expect("write");
-    let (code, stdout, stderr) = sample_wallet(&[
-        "--platform",
-        "http://127.0.0.1:9",
-        "--root",
-        &root.to_string_lossy(),
-        "--target",
-        TARGET,
-        "--user",
-        "u",
-        "--window",
-        "--screenshot",
-        &png.to_string_lossy(),
-    ]);
+    let secret = dir.path().join("app.secret");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "--platform",
+            "http://127.0.0.1:9",
+            "--root",
+            root.to_str().expect("utf-8"),
+            "--target",
+            TARGET,
+            "--user",
+            "u",
+            "--window",
+            "--screenshot",
+            png.to_str().expect("utf-8"),
+        ];
+        args.extend_from_slice(extra);
+        sample_wallet(&args)
+    };
+    // The built-in backend needs the app's secret on the platform.
+    let (code, stdout, stderr) = run(&[]);
+    assert_eq!(code, 1, "{stdout}\n{stderr}");
+    assert!(stderr.contains("--app-secret-file"), "{stderr}");
+    std::fs::write(&secret, "  \n").expect("write");
+    let (code, _, stderr) = run(&["--app-secret-file", secret.to_str().expect("utf-8")]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("is empty"), "{stderr}");
+    std::fs::write(&secret, "mpks_x").expect("write");
+    let (code, stdout, stderr) = run(&["--app-secret-file", secret.to_str().expect("utf-8")]);
     assert_eq!(code, 1, "{stdout}\n{stderr}");
     assert!(stderr.contains("trust root"), "{stderr}");
     assert!(!png.exists());
@@ -726,6 +815,8 @@ fn the_sample_wallet_shows_coffee_club_in_a_window() {
     let w = World::new();
     let data = w.dir.join("window-wallet");
     let png = w.dir.join("wallet.png");
+    let secret_file = w.dir.join("app.secret");
+    std::fs::write(&secret_file, &w.app_secret.secret).expect("secret");
     let (code, stdout, stderr) = sample_wallet(&[
         "--platform",
         &w.platform,
@@ -739,6 +830,8 @@ fn the_sample_wallet_shows_coffee_club_in_a_window() {
         "jon",
         "--data-dir",
         &data.to_string_lossy(),
+        "--app-secret-file",
+        &secret_file.to_string_lossy(),
         "--window",
         "--screenshot",
         &png.to_string_lossy(),

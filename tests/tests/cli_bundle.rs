@@ -364,6 +364,13 @@ fn demo_runs_end_to_end() {
         "2 x latte at 450 cents, priced by the backend"
     );
     assert_eq!(v["walletBalance"], 5000 - 900);
+    // The buyer is the tester's open id, from the platform's auth code
+    // exchange: never the wallet's user id.
+    let buyer = v["order"]["buyer"].as_str().expect("buyer");
+    assert!(
+        buyer.starts_with("oid_") && !buyer.contains("user-"),
+        "{buyer}"
+    );
     assert_eq!(
         (v["pilotRule"].as_str(), v["bobRule"].as_str()),
         (Some("pilot"), Some("stable"))

@@ -117,11 +117,9 @@ pub(crate) fn run(
     let root_bytes = io.block_on(admin.root_json())?;
     std::fs::write(work.join("root.json"), &root_bytes)?;
     let root = TrustedRoot::load(&root_bytes, time::OffsetDateTime::now_utc())?;
-    let backend = MerchantBackend::start()?;
     o.line(format!(
-        "[1/8] platform on http://{addr} (SQLite in {}); Coffee Club's merchant backend on {}; the wallet trusts the platform's root v{}",
+        "[1/8] platform on http://{addr} (SQLite in {}); the wallet trusts the platform's root v{}",
         work.join("platform").display(),
-        backend.url(),
         root.version()
     ))?;
 
@@ -176,9 +174,17 @@ pub(crate) fn run(
         }),
     )?;
     io.block_on(admin.add_reviewer(TARGET, &reviewer_acct.id))?;
+    // The wallet's server issues auth codes as an operator of its target app;
+    // the merchant backend exchanges them with an app secret.
+    let operator = io.block_on(admin.create_account("Demo Wallet server"))?;
+    io.block_on(admin.add_operator(TARGET, &operator.id))?;
+    let app_secret = io.block_on(merchant.create_app_secret(&app, "Coffee Club orders backend"))?;
+    let backend = MerchantBackend::start(admin.base(), &app_secret.secret)?;
     o.line(format!(
-        "[2/8] merchant Coffee Co authorizes ISV Brew Studio over {app} ({}); target app {TARGET} with a reviewer",
-        auth.actions.join(", ")
+        "[2/8] merchant Coffee Co authorizes ISV Brew Studio over {app} ({}); target app {TARGET} with a reviewer and an operator (the wallet's server, which asks for auth codes); Coffee Club's merchant backend on {} exchanges them with app secret {}",
+        auth.actions.join(", "),
+        backend.url(),
+        app_secret.info.id
     ))?;
 
     // 3. The ISV uploads: developer-signed, verified by the platform; wallets refuse it as is.
@@ -257,6 +263,7 @@ pub(crate) fn run(
         work.join("wallet"),
     );
     cfg.merchant = Some(backend.link());
+    cfg.platform_token = Some(operator.token.clone());
     cfg.consent = ConsentPolicy::granting(["scope.userInfo", "scope.walletBalance"]);
     cfg.confirm_payments = true;
     // The demo reaches only loopback: the merchant backend is a dev origin
@@ -325,13 +332,18 @@ pub(crate) fn run(
         "the order should be paid: {:?}",
         order.status
     );
+    ensure!(
+        wallet.open_id(&tester, &app_id).as_deref() == Some(order.buyer.as_str()),
+        "the backend's buyer should be the open id the platform named for the tester"
+    );
     o.line(format!(
-        "[6/8] {tester} ordered {} x {}: order {} for {} cents is {:?} at the merchant backend (the app shows \"{}\"); wallet balance now {} cents; my.* calls: {}",
+        "[6/8] {tester} ordered {} x {}: order {} for {} cents is {:?} at the merchant backend, bought by {} (the open id the platform exchanged the auth code for; the app shows \"{}\"); wallet balance now {} cents; my.* calls: {}",
         run.qty,
         run.item,
         order.order_id,
         order.total,
         order.status,
+        order.buyer,
         run.order_status,
         wallet.balance(&tester),
         calls.join(", ")
@@ -427,10 +439,15 @@ pub(crate) fn run(
     // With a display, the same tester orders again, in a real window.
     let window = if std::env::var_os("DISPLAY").is_some() {
         let w = window_order(window_cfg, &app_id, &tester, &work.join("coffee-club.png"))?;
-        let status = backend.order(&w.order_id).map(|o| o.status);
+        let placed = backend.order(&w.order_id);
+        let status = placed.as_ref().map(|o| o.status);
         ensure!(
             status == Some(OrderStatus::Paid),
             "the order placed in the window should be paid: {status:?}"
+        );
+        ensure!(
+            placed.as_ref().map(|o| o.buyer.as_str()) == Some(order.buyer.as_str()),
+            "a new auth code in another wallet process names the same buyer"
         );
         o.line(format!(
             "[window] {tester} ordered again in a window (first page painted in {:.0} ms): order {} is Paid at the merchant backend; screenshot {}",
@@ -455,7 +472,7 @@ pub(crate) fn run(
             "appId": app,
             "current": "1.0.1",
             "versions": versions,
-            "order": {"id": order.order_id, "total": order.total, "status": format!("{:?}", order.status), "item": run.item, "qty": run.qty},
+            "order": {"id": order.order_id, "buyer": order.buyer, "total": order.total, "status": format!("{:?}", order.status), "item": run.item, "qty": run.qty},
             "windowOrder": window.as_ref().map(|w| json!({"id": w.order_id, "firstPaintMs": w.first_paint.as_secs_f64() * 1000.0, "screenshot": w.screenshot})),
             "walletBalance": balance,
             "jsapiCalls": calls,

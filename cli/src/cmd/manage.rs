@@ -3,8 +3,9 @@
 
 use super::session::{when, Session};
 use crate::cli::{
-    AccountCommand, AppCommand, IsvCommand, KeyCommand, MemberCommand, ReviewerCommand,
-    TargetCommand, VersionCommand, WebhookCommand, WorkspaceCommand,
+    AccountCommand, AppCommand, IsvCommand, KeyCommand, MemberCommand, OperatorCommand,
+    ReviewerCommand, SecretCommand, TargetCommand, VersionCommand, WebhookCommand,
+    WorkspaceCommand,
 };
 use crate::output::{progress, table};
 use crate::{Coded, Output};
@@ -431,6 +432,54 @@ pub(crate) fn app(cmd: AppCommand, o: &mut Output<'_>) -> Result<()> {
                 )
             })?;
         }
+        AppCommand::Secret { command } => app_secret(&s, command, o)?,
+    }
+    Ok(())
+}
+
+fn app_secret(s: &Session, cmd: SecretCommand, o: &mut Output<'_>) -> Result<()> {
+    match cmd {
+        SecretCommand::Create { app, name } => {
+            let c = s.call(
+                format_args!("creating a secret for {app}"),
+                s.client.create_app_secret(&app, &name),
+            )?;
+            o.emit(&to_json(&c)?, || {
+                format!(
+                    "secret {} ({}) for {}: {}\nit is shown this once; give it to the mini program's server, which exchanges auth codes with it",
+                    c.info.id, c.info.name, c.info.app_id, c.secret
+                )
+            })?;
+        }
+        SecretCommand::List { app } => {
+            let list = s.call(
+                format_args!("listing the secrets of {app}"),
+                s.client.app_secrets(&app),
+            )?;
+            o.emit(&to_json(&list)?, || {
+                let rows: Vec<Vec<String>> = list
+                    .iter()
+                    .map(|k| {
+                        vec![
+                            k.id.clone(),
+                            k.name.clone(),
+                            when(k.created_at),
+                            k.revoked_at.map_or_else(|| "-".to_owned(), when),
+                        ]
+                    })
+                    .collect();
+                table(&["ID", "NAME", "CREATED", "REVOKED"], &rows)
+            })?;
+        }
+        SecretCommand::Revoke { app, id } => {
+            let k = s.call(
+                format_args!("revoking secret {id} of {app}"),
+                s.client.revoke_app_secret(&app, &id),
+            )?;
+            o.emit(&to_json(&k)?, || {
+                format!("secret {} ({}) of {} is revoked", k.id, k.name, k.app_id)
+            })?;
+        }
     }
     Ok(())
 }
@@ -547,6 +596,20 @@ pub(crate) fn target(cmd: TargetCommand, o: &mut Output<'_>) -> Result<()> {
             )?;
             o.emit(&to_json(&r)?, || {
                 format!("{} now reviews releases in {}", r.account_id, r.target_app)
+            })?;
+        }
+        TargetCommand::Operator {
+            command: OperatorCommand::Add { target, account },
+        } => {
+            let r = s.call(
+                format_args!("adding operator {account} to {target}"),
+                s.client.add_operator(&target, &account),
+            )?;
+            o.emit(&to_json(&r)?, || {
+                format!(
+                    "{} now issues auth codes for the users of {}",
+                    r.account_id, r.target_app
+                )
             })?;
         }
     }

@@ -1,6 +1,7 @@
 //! One module per command family.
 
 mod bench;
+mod bench_auth;
 mod bench_jsapi;
 mod bench_render;
 mod bench_resolve;
@@ -202,6 +203,7 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
                 ..
             } => bench_resolve::resolve(seconds, connections, testers, o),
             BenchCommand::Update { runs, mb, .. } => bench_update::update(runs, mb, o),
+            BenchCommand::Auth { runs, .. } => bench_auth::auth(runs, o),
             BenchCommand::Webview { runs, .. } => bench_webview::webview(runs, o),
         },
     }

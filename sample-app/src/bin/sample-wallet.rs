@@ -5,11 +5,15 @@
 //!
 //! ```text
 //! sample-wallet --platform URL --root root.json --target T --app APPID --user U
-//!     [--backend URL --backend-secret-file F] [--grant SCOPE ...] [--json]
+//!     [--operator-token-file F] [--app-secret-file F | --backend URL --backend-secret-file F]
+//!     [--grant SCOPE ...] [--json]
 //! ```
 //!
 //! Without `--backend`, the wallet starts Coffee Club's merchant backend
-//! itself on 127.0.0.1 and shares a fresh secret with it.
+//! itself on 127.0.0.1, shares a fresh secret with it for payments, and hands
+//! it the app secret from `--app-secret-file`, with which it exchanges auth
+//! codes at the platform. `my.getAuthCode` asks the platform for codes with
+//! the operator token from `--operator-token-file`.
 
 use anyhow::{bail, Context as _};
 use clap::{Parser, ValueEnum};
@@ -61,6 +65,16 @@ struct Args {
     /// The secret shared with `--backend` (64 hex digits in a file).
     #[arg(long, requires = "backend")]
     backend_secret_file: Option<PathBuf>,
+    /// A file holding the token of an operator account of --target (the
+    /// wallet's server on the platform): `my.getAuthCode` asks the platform
+    /// for codes with it. Without it, no auth codes are issued.
+    #[arg(long, value_name = "FILE")]
+    operator_token_file: Option<PathBuf>,
+    /// For the built-in backend: a file holding the mini program's app secret
+    /// on the platform (`mpkit app secret create`), with which the backend
+    /// exchanges auth codes.
+    #[arg(long, value_name = "FILE", conflicts_with = "backend")]
+    app_secret_file: Option<PathBuf>,
     /// A scope the user grants when asked (repeatable); every other scope is refused.
     #[arg(long = "grant", value_name = "SCOPE")]
     grants: Vec<String>,
@@ -135,6 +149,17 @@ struct Prepared {
     _tmp: Option<tempfile::TempDir>,
 }
 
+/// A token or secret from a file (kept out of the command line, where other
+/// users of the machine could read it), trimmed.
+fn read_secret(file: &std::path::Path) -> anyhow::Result<String> {
+    let s = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let s = s.trim();
+    if s.is_empty() {
+        bail!("{} is empty", file.display());
+    }
+    Ok(s.to_owned())
+}
+
 fn prepare(args: &Args) -> anyhow::Result<Prepared> {
     let mut tmp = None;
     let data_dir = match &args.data_dir {
@@ -162,7 +187,10 @@ fn prepare(args: &Args) -> anyhow::Result<Prepared> {
             if args.app != COFFEE_CLUB_APP_ID {
                 bail!("the built-in merchant backend serves Coffee Club ({COFFEE_CLUB_APP_ID}); pass --backend for {}", args.app);
             }
-            let b = MerchantBackend::start()?;
+            let file = args.app_secret_file.as_ref().context(
+                "the built-in merchant backend needs --app-secret-file (the mini program's app secret on the platform)",
+            )?;
+            let b = MerchantBackend::start(&args.platform, &read_secret(file)?)?;
             let l = b.link();
             backend = Some(b);
             l
@@ -172,6 +200,11 @@ fn prepare(args: &Args) -> anyhow::Result<Prepared> {
     let backend_url = link.url.clone();
     let mut config = WalletConfig::new(&args.platform, &args.target, &args.root, &data_dir);
     config.merchant = Some(link);
+    config.platform_token = args
+        .operator_token_file
+        .as_deref()
+        .map(read_secret)
+        .transpose()?;
     config.consent = ConsentPolicy::granting(args.grants.iter().cloned());
     config.confirm_payments = !args.cancel_payment;
     config.opening_balance = args.balance;
