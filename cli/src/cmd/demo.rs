@@ -450,7 +450,7 @@ pub(crate) fn run(
             "a new auth code in another wallet process names the same buyer"
         );
         o.line(format!(
-            "[window] {tester} ordered again in a window (first page painted in {:.0} ms): order {} is Paid at the merchant backend; screenshot {}",
+            "[window] {tester} ordered again in a window (first page painted in {:.0} ms): order {} is Paid at the merchant backend, bought by the same open id from a new auth code; screenshot {}",
             w.first_paint.as_secs_f64() * 1000.0,
             w.order_id,
             w.screenshot.display()
