@@ -205,3 +205,77 @@ fn storage_survives_a_host_killed_mid_write() {
         last = n;
     }
 }
+
+/// Links (or copies) `from` to `to`, executable.
+fn place(from: &str, to: &std::path::Path) {
+    if std::fs::hard_link(from, to).is_err() {
+        std::fs::copy(from, to).expect("copy");
+    }
+}
+
+#[test]
+fn the_worker_beside_mpkit_runs_the_logic_and_mpkit_alone_re_enters_itself() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let steps = dir.path().join("steps.json");
+    std::fs::write(
+        &steps,
+        r##"[{"tap": "#ok"}, {"expect_text": {"selector": "#status", "text": "fine"}}]"##,
+    )
+    .expect("write");
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).expect("mkdir");
+    let mpkit = bin.join("mpkit");
+    place(env!("CARGO_BIN_EXE_mpkit"), &mpkit);
+    let go = || {
+        let out = Command::new(&mpkit)
+            .args([
+                "run",
+                &fixture("hostile"),
+                "--headless",
+                "--json",
+                "--script",
+            ])
+            .arg(&steps)
+            .output()
+            .expect("run mpkit");
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout is not JSON ({e}): {}",
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out.status.code(), v)
+    };
+    // Alone, mpkit re-enters itself as the worker.
+    let (code, v) = go();
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["errors"], serde_json::json!([]));
+    // With mpkit-worker beside it, that is what runs: here a wrapper that
+    // leaves a mark, then becomes the real worker.
+    let real = dir.path().join("real-worker");
+    place(env!("CARGO_BIN_EXE_mpkit-worker"), &real);
+    let mark = dir.path().join("worker-ran");
+    let wrapper = bin.join("mpkit-worker");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho \"$@\" >> '{}'\nexec '{}' \"$@\"\n",
+            mark.display(),
+            real.display()
+        ),
+    )
+    .expect("write");
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let (code, v) = go();
+    assert_eq!(code, Some(0), "{v}");
+    assert_eq!(v["errors"], serde_json::json!([]));
+    let args = std::fs::read_to_string(&mark).expect("mpkit-worker ran");
+    assert!(args.contains("--mpkit-logic-worker"), "{args}");
+    // Started by hand, the worker says what it is and exits 2.
+    let out = Command::new(env!("CARGO_BIN_EXE_mpkit-worker"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("started by mpkit"));
+}

@@ -4,7 +4,6 @@ use crate::output::table;
 use crate::Output;
 use anyhow::{anyhow, bail, Result};
 use mpkit_bundle::{Caps, Expected, PackOptions, SecretKey, Store, Trust};
-use mpkit_host::logic::worker::WorkerConfig;
 use mpkit_host::runtime::files::{DirFiles, MemFiles};
 use mpkit_host::runtime::{Isolation, LaunchOptions, Runtime};
 use mpkit_host::surface::headless::HeadlessSurface;
@@ -24,7 +23,7 @@ fn ms(d: Duration) -> f64 {
 fn opts(process: bool) -> LaunchOptions {
     LaunchOptions {
         isolation: if process {
-            Isolation::Process(WorkerConfig::default())
+            Isolation::Process(super::worker_config())
         } else {
             Isolation::Thread
         },

@@ -9,7 +9,6 @@ use crate::{Coded, Output, Reported};
 use anyhow::{Context as _, Result};
 use clap::Args;
 use mpkit_host::compat::{self, Input, Options, Report, Severity};
-use mpkit_host::logic::worker::WorkerConfig;
 use mpkit_host::runtime::Isolation;
 use std::path::PathBuf;
 
@@ -99,7 +98,7 @@ pub(crate) fn compat(a: CompatArgs, o: &mut Output<'_>) -> Result<()> {
         opts = opts.query(k, v);
     }
     if a.isolation == IsolationArg::Process {
-        opts = opts.isolation(Isolation::Process(WorkerConfig::default()));
+        opts = opts.isolation(Isolation::Process(super::worker_config()));
     }
     // The session is opened first, so a missing login fails before the runs.
     let session = if a.upload {

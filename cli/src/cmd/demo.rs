@@ -15,7 +15,6 @@ use anyhow::{ensure, Context as _, Result};
 use mpkit_bundle::{AppId, Caps, Expected, PackOptions, SecretKey, Trust, TrustedRoot};
 use mpkit_host::apis::net::NetConfig;
 use mpkit_host::host::{HostError, LaunchSource};
-use mpkit_host::logic::worker::WorkerConfig;
 use mpkit_host::runtime::Isolation;
 use mpkit_host::surface::headless::HeadlessSurface;
 use mpkit_host::update::{verify_answer, LaunchedFrom};
@@ -279,7 +278,7 @@ pub(crate) fn run(
         ..NetConfig::default()
     };
     cfg.isolation = match isolation {
-        IsolationArg::Process => Isolation::Process(WorkerConfig::default()),
+        IsolationArg::Process => Isolation::Process(super::worker_config()),
         IsolationArg::Thread => Isolation::Thread,
     };
     let window_cfg = cfg.clone();

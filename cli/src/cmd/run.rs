@@ -73,9 +73,9 @@ pub(crate) fn run(
     let isolation = match ro.isolation {
         IsolationArg::Thread => Isolation::Thread,
         IsolationArg::Process => Isolation::Process(WorkerConfig {
-            exe: None,
             memory_bytes: ro.memory_mb.saturating_mul(1024 * 1024),
             timeout: Duration::from_millis(ro.timeout_ms.max(1)),
+            ..super::worker_config()
         }),
     };
     let mut answers = Answers {

@@ -19,6 +19,7 @@ use anyhow::{bail, Context as _};
 use clap::{Parser, ValueEnum};
 use mpkit_bundle::AppId;
 use mpkit_host::host::HostError;
+use mpkit_host::logic::worker::WorkerConfig;
 use mpkit_host::runtime::Isolation;
 use mpkit_sample_app::backend::{MerchantBackend, MerchantLink, COFFEE_CLUB_APP_ID};
 use mpkit_sample_app::signing::SharedSecret;
@@ -209,7 +210,17 @@ fn prepare(args: &Args) -> anyhow::Result<Prepared> {
     config.confirm_payments = !args.cancel_payment;
     config.opening_balance = args.balance;
     config.isolation = match args.isolation {
-        IsolationArg::Process => Isolation::Process(Default::default()),
+        // The worker beside this executable, which does not link WebKitGTK.
+        IsolationArg::Process => Isolation::Process(WorkerConfig {
+            exe: std::env::current_exe().ok().and_then(|me| {
+                let w = me.with_file_name(format!(
+                    "sample-wallet-worker{}",
+                    std::env::consts::EXE_SUFFIX
+                ));
+                w.is_file().then_some(w)
+            }),
+            ..WorkerConfig::default()
+        }),
         IsolationArg::Thread => Isolation::Thread,
     };
     Ok(Prepared {
