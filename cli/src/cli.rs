@@ -821,7 +821,27 @@ pub(crate) enum PlatformCommand {
         /// Attempts per webhook delivery before it is marked failed.
         #[arg(long, default_value_t = 8)]
         webhook_max_attempts: u32,
+        #[command(flatten)]
+        s3: S3Args,
     },
+}
+
+/// Uploads and packages in an S3-compatible bucket instead of `<storage>/objects`. The key is
+/// read from `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, never from the command line.
+#[derive(Debug, Args)]
+pub(crate) struct S3Args {
+    /// The bucket (it must exist; it is checked at start).
+    #[arg(long, value_name = "BUCKET")]
+    pub(crate) s3_bucket: Option<String>,
+    /// The bucket's region.
+    #[arg(long, default_value = "us-east-1", requires = "s3_bucket")]
+    pub(crate) s3_region: String,
+    /// An S3-compatible service's endpoint (default: AWS).
+    #[arg(long, value_name = "URL", requires = "s3_bucket")]
+    pub(crate) s3_endpoint: Option<String>,
+    /// Allow a plain http:// endpoint (a service on a private network).
+    #[arg(long, requires = "s3_endpoint")]
+    pub(crate) s3_allow_http: bool,
 }
 
 #[derive(Debug, Subcommand)]

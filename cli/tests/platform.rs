@@ -132,3 +132,90 @@ fn serve_refuses_bad_tuning_before_touching_anything() {
         assert!(!storage.exists(), "{flag}: nothing was created");
     }
 }
+
+#[test]
+fn serve_with_a_bucket_needs_its_key_and_a_usable_bucket() {
+    let d = tempfile::tempdir().expect("dir");
+    let storage = d.path().join("data");
+    let serve = |extra: &[&str], env: &[(&str, &str)]| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_mpkit"));
+        c.args(["platform", "serve", "--listen", "127.0.0.1:0", "--storage"])
+            .arg(&storage)
+            .args(extra)
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        c
+    };
+    // No key in the environment: refused before anything is created.
+    let out = serve(&["--s3-bucket", "b"], &[]).output().expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("AWS_ACCESS_KEY_ID"), "{err}");
+    assert!(!storage.exists());
+    // --s3-allow-http only with an endpoint (a usage error).
+    let out = serve(&["--s3-bucket", "b", "--s3-allow-http"], &[])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+
+    let Ok(ep) = std::env::var("MPKIT_TEST_S3") else {
+        eprintln!("MPKIT_TEST_S3 is not set: the S3 runs are skipped (scripts/test sets it)");
+        return;
+    };
+    let key = [
+        ("AWS_ACCESS_KEY_ID", "mpkit-test"),
+        ("AWS_SECRET_ACCESS_KEY", "mpkit-test-secret"),
+    ];
+    // A bucket that does not exist: the start fails, and creates nothing.
+    let out = serve(
+        &[
+            "--s3-bucket",
+            "mpkit-cli-missing",
+            "--s3-endpoint",
+            &ep,
+            "--s3-allow-http",
+        ],
+        &key,
+    )
+    .output()
+    .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("mpkit-cli-missing is not usable"), "{err}");
+    assert!(!storage.exists());
+    // A bucket that exists: the platform starts and answers.
+    let bucket = format!("mpkit-cli-{}", std::process::id());
+    let r = reqwest::blocking::Client::new()
+        .put(format!("{ep}/{bucket}"))
+        .send()
+        .expect("create bucket");
+    assert!(r.status().is_success());
+    let mut child = serve(
+        &[
+            "--s3-bucket",
+            &bucket,
+            "--s3-endpoint",
+            &ep,
+            "--s3-allow-http",
+        ],
+        &key,
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("spawn");
+    let out = child.stdout.take().expect("stdout");
+    let listening = BufReader::new(out)
+        .lines()
+        .map_while(Result::ok)
+        .find(|l| l.contains("listening on"))
+        .expect("it listens");
+    let url = listening.split_whitespace().last().expect("url").to_owned();
+    let root = reqwest::blocking::get(format!("{url}/v1/trust/root.json")).expect("root");
+    assert!(root.status().is_success());
+    child.kill().expect("kill");
+    let _ = child.wait();
+}

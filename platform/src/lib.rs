@@ -31,13 +31,103 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+/// Where a platform stores uploads and packages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Objects {
+    /// `<storage>/objects` on the local disk.
+    Local,
+    /// An S3-compatible bucket, which several instances can share.
+    S3(S3Config),
+}
+
+/// An S3-compatible bucket. Its `Debug` never shows the secret key.
+#[derive(Clone, PartialEq, Eq)]
+pub struct S3Config {
+    /// The bucket (it must exist).
+    pub bucket: String,
+    /// The region, e.g. `us-east-1`.
+    pub region: String,
+    /// The endpoint for S3-compatible services (`https://minio.internal:9000`);
+    /// `None` for AWS itself.
+    pub endpoint: Option<String>,
+    /// The access key id.
+    pub access_key_id: String,
+    /// The secret access key.
+    pub secret_access_key: String,
+    /// Allow a plain `http://` endpoint (a service on a private network, or tests).
+    pub allow_http: bool,
+}
+
+impl std::fmt::Debug for S3Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Config")
+            .field("bucket", &self.bucket)
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("access_key_id", &self.access_key_id)
+            .field("allow_http", &self.allow_http)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Objects {
+    /// Opens the store. A bucket is checked at once (one listing), so a wrong
+    /// name, endpoint or key fails the start rather than the first upload.
+    async fn open(&self, storage: &std::path::Path) -> Result<Arc<dyn ObjectStore>, Error> {
+        match self {
+            Objects::Local => {
+                let dir = storage.join("objects");
+                std::fs::create_dir_all(&dir)
+                    .map_err(|e| Error::Internal(format!("{}: {e}", dir.display())))?;
+                Ok(Arc::new(
+                    object_store::local::LocalFileSystem::new_with_prefix(&dir)
+                        .map_err(|e| Error::Internal(e.to_string()))?,
+                ))
+            }
+            Objects::S3(c) => {
+                if c.endpoint
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with("http://"))
+                    && !c.allow_http
+                {
+                    return Err(Error::Internal(format!(
+                        "the S3 endpoint {} is plain http; allow it explicitly (allow_http) or use https",
+                        c.endpoint.as_deref().unwrap_or_default()
+                    )));
+                }
+                let mut b = object_store::aws::AmazonS3Builder::new()
+                    .with_bucket_name(&c.bucket)
+                    .with_region(&c.region)
+                    .with_access_key_id(&c.access_key_id)
+                    .with_secret_access_key(&c.secret_access_key)
+                    .with_allow_http(c.allow_http)
+                    // No instance metadata lookups: the configuration is the credential.
+                    .with_skip_signature(false);
+                if let Some(e) = &c.endpoint {
+                    b = b.with_endpoint(e).with_virtual_hosted_style_request(false);
+                }
+                let store = b
+                    .build()
+                    .map_err(|e| Error::Internal(format!("the S3 configuration: {e}")))?;
+                store.list_with_delimiter(None).await.map_err(|e| {
+                    Error::Internal(format!("the S3 bucket {} is not usable: {e}", c.bucket))
+                })?;
+                Ok(Arc::new(store))
+            }
+        }
+    }
+}
+
 /// How the platform runs.
 #[derive(Debug, Clone)]
 pub struct Config {
     /// `sqlite://PATH` (created when missing) or `postgres://...`.
     pub db: String,
-    /// Bundles, packages and the platform's keys live here.
+    /// The platform's keys live here, and bundles and packages too unless
+    /// `objects` names an S3 bucket.
     pub storage: PathBuf,
+    /// Where uploads and packages are stored. Default: `<storage>/objects`.
+    pub objects: Objects,
     /// Largest accepted upload in bytes.
     pub max_upload: usize,
     /// How long a signed policy is valid (seconds); it is re-signed before it expires.
@@ -70,6 +160,7 @@ impl Config {
                 storage.join("platform.sqlite").display()
             ),
             storage,
+            objects: Objects::Local,
             max_upload: 32 * 1024 * 1024,
             policy_ttl: 24 * 3600,
             policy_revalidate: Duration::from_secs(1),
@@ -122,16 +213,12 @@ impl Platform {
     /// Opens the database (applying migrations), the object store and the keys.
     /// On first start it creates the bootstrap admin and returns its token.
     pub async fn open(config: Config) -> Result<(Arc<Platform>, Option<Bootstrap>), Error> {
+        // The object store first: a bucket that is not usable fails the start
+        // before anything is created.
+        let objects = config.objects.open(&config.storage).await?;
         std::fs::create_dir_all(&config.storage)
             .map_err(|e| Error::Internal(format!("{}: {e}", config.storage.display())))?;
         let db = db::connect(&config.db).await?;
-        let objects_dir = config.storage.join("objects");
-        std::fs::create_dir_all(&objects_dir)
-            .map_err(|e| Error::Internal(format!("{}: {e}", objects_dir.display())))?;
-        let objects: Arc<dyn ObjectStore> = Arc::new(
-            object_store::local::LocalFileSystem::new_with_prefix(&objects_dir)
-                .map_err(|e| Error::Internal(e.to_string()))?,
-        );
         let keys = PlatformKeys::load_or_create(&config.storage.join("keys"))?;
         let postgres = config.db.starts_with("postgres:") || config.db.starts_with("postgresql:");
         let p = Arc::new(Platform {

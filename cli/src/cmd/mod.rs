@@ -136,6 +136,7 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
                 policy_ttl_secs,
                 policy_revalidate_ms,
                 webhook_max_attempts,
+                s3,
             } => platform::serve(
                 &listen,
                 db,
@@ -146,6 +147,7 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
                     policy_revalidate_ms,
                     webhook_max_attempts,
                 },
+                s3,
                 o,
             ),
         },

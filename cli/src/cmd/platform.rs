@@ -1,8 +1,9 @@
 //! `mpkit platform serve` and `mpkit rollout bucket`.
 
+use crate::cli::S3Args;
 use crate::Output;
 use anyhow::{Context as _, Result};
-use mpkit_platform::{Config, Platform};
+use mpkit_platform::{Config, Objects, Platform, S3Config};
 use mpkit_platform_client::rollout;
 use serde_json::json;
 use std::io::Write;
@@ -22,6 +23,7 @@ pub(crate) fn serve(
     storage: PathBuf,
     admin_token_file: Option<PathBuf>,
     tuning: Tuning,
+    s3: S3Args,
     o: &mut Output<'_>,
 ) -> Result<()> {
     // A policy must live long enough to be re-signed before it expires.
@@ -31,6 +33,25 @@ pub(crate) fn serve(
     if tuning.webhook_max_attempts == 0 {
         anyhow::bail!("--webhook-max-attempts must be at least 1");
     }
+    let objects = match s3.s3_bucket {
+        None => Objects::Local,
+        Some(bucket) => {
+            let key = |name: &str| -> Result<String> {
+                std::env::var(name)
+                    .ok()
+                    .filter(|v| !v.trim().is_empty())
+                    .with_context(|| format!("--s3-bucket needs {name} in the environment"))
+            };
+            Objects::S3(S3Config {
+                bucket,
+                region: s3.s3_region,
+                endpoint: s3.s3_endpoint,
+                access_key_id: key("AWS_ACCESS_KEY_ID")?,
+                secret_access_key: key("AWS_SECRET_ACCESS_KEY")?,
+                allow_http: s3.s3_allow_http,
+            })
+        }
+    };
     let rt = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -43,6 +64,7 @@ pub(crate) fn serve(
         config.policy_ttl = tuning.policy_ttl_secs;
         config.policy_revalidate = std::time::Duration::from_millis(tuning.policy_revalidate_ms);
         config.webhook_max_attempts = tuning.webhook_max_attempts;
+        config.objects = objects;
         let (platform, boot) = Platform::open(config).await?;
         if let Some(b) = boot {
             // Shown once: only its hash is stored.
