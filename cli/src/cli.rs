@@ -821,6 +821,13 @@ pub(crate) enum PlatformCommand {
         /// Attempts per webhook delivery before it is marked failed.
         #[arg(long, default_value_t = 8)]
         webhook_max_attempts: u32,
+        /// The wait before a webhook delivery's first retry, in milliseconds (it doubles per
+        /// attempt, up to an hour).
+        #[arg(long, default_value_t = 10_000)]
+        webhook_backoff_ms: u64,
+        /// How long an auth code can be exchanged, in seconds (10 to 600).
+        #[arg(long, default_value_t = 300)]
+        auth_code_ttl_secs: i64,
         #[command(flatten)]
         s3: S3Args,
     },

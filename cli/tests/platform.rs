@@ -119,6 +119,9 @@ fn serve_refuses_bad_tuning_before_touching_anything() {
     for (flag, value, says) in [
         ("--policy-ttl-secs", "5", "at least 60"),
         ("--webhook-max-attempts", "0", "at least 1"),
+        ("--webhook-backoff-ms", "0", "at least 1"),
+        ("--auth-code-ttl-secs", "5", "10 to 600"),
+        ("--auth-code-ttl-secs", "86400", "10 to 600"),
     ] {
         let out = Command::new(env!("CARGO_BIN_EXE_mpkit"))
             .args(["platform", "serve", "--listen", "127.0.0.1:0", "--storage"])

@@ -136,6 +136,8 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
                 policy_ttl_secs,
                 policy_revalidate_ms,
                 webhook_max_attempts,
+                webhook_backoff_ms,
+                auth_code_ttl_secs,
                 s3,
             } => platform::serve(
                 &listen,
@@ -146,6 +148,8 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
                     policy_ttl_secs,
                     policy_revalidate_ms,
                     webhook_max_attempts,
+                    webhook_backoff_ms,
+                    auth_code_ttl_secs,
                 },
                 s3,
                 o,

@@ -15,6 +15,8 @@ pub(crate) struct Tuning {
     pub(crate) policy_ttl_secs: i64,
     pub(crate) policy_revalidate_ms: u64,
     pub(crate) webhook_max_attempts: u32,
+    pub(crate) webhook_backoff_ms: u64,
+    pub(crate) auth_code_ttl_secs: i64,
 }
 
 pub(crate) fn serve(
@@ -32,6 +34,14 @@ pub(crate) fn serve(
     }
     if tuning.webhook_max_attempts == 0 {
         anyhow::bail!("--webhook-max-attempts must be at least 1");
+    }
+    if tuning.webhook_backoff_ms == 0 {
+        anyhow::bail!("--webhook-backoff-ms must be at least 1");
+    }
+    // Long enough to reach the mini program's server; short enough that a
+    // code seen on the way is of little use.
+    if !(10..=600).contains(&tuning.auth_code_ttl_secs) {
+        anyhow::bail!("--auth-code-ttl-secs must be 10 to 600");
     }
     let objects = match s3.s3_bucket {
         None => Objects::Local,
@@ -64,6 +74,8 @@ pub(crate) fn serve(
         config.policy_ttl = tuning.policy_ttl_secs;
         config.policy_revalidate = std::time::Duration::from_millis(tuning.policy_revalidate_ms);
         config.webhook_max_attempts = tuning.webhook_max_attempts;
+        config.webhook_backoff = std::time::Duration::from_millis(tuning.webhook_backoff_ms);
+        config.auth_code_ttl = tuning.auth_code_ttl_secs;
         config.objects = objects;
         let (platform, boot) = Platform::open(config).await?;
         if let Some(b) = boot {
