@@ -49,8 +49,9 @@ pub fn resolve(current: &str, src: &str) -> Option<String> {
 }
 
 /// Names bound on top of another scope (a:for items, template data).
+/// A loop item's scope: its index and item, borrowed, over the enclosing scope.
 struct Vars<'a> {
-    vars: Vec<(String, Value)>,
+    vars: [(&'a str, &'a Value); 2],
     parent: Option<&'a dyn Scope>,
 }
 
@@ -59,8 +60,8 @@ impl Scope for Vars<'_> {
         self.vars
             .iter()
             .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v)
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| *v)
             .or_else(|| self.parent.and_then(|p| p.get(name)))
     }
 }
@@ -451,10 +452,7 @@ impl<'a> Renderer<'a> {
         free: &Rc<Vec<Value>>,
     ) -> Result<Option<(String, Memo)>, RenderError> {
         let vars = Vars {
-            vars: vec![
-                (f.index.clone(), index.clone()),
-                (f.item.clone(), item.clone()),
-            ],
+            vars: [(f.index.as_str(), &index), (f.item.as_str(), item)],
             parent: Some(scope),
         };
         let show = match &el.cond {
