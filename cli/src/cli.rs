@@ -613,6 +613,10 @@ pub(crate) enum ReleaseCommand {
     Gray {
         /// The percentage.
         percent: String,
+        /// The bucket salt, when the grayscale starts (the platform mints one
+        /// otherwise); naming an earlier grayscale's salt keeps its cohort.
+        #[arg(long)]
+        salt: Option<String>,
         #[command(flatten)]
         sel: ReleaseSel,
     },

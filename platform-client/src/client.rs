@@ -734,10 +734,22 @@ impl Client {
 
     /// Starts or raises a grayscale (`percent` with up to two decimals).
     pub async fn grayscale(&self, id: &str, percent: &str) -> Result<wire::StateChanged> {
+        self.grayscale_with_salt(id, percent, None).await
+    }
+
+    /// Starts a grayscale with a chosen bucket salt (or raises it, repeating
+    /// the running salt); `None` lets the platform mint one.
+    pub async fn grayscale_with_salt(
+        &self,
+        id: &str,
+        percent: &str,
+        salt: Option<&str>,
+    ) -> Result<wire::StateChanged> {
         self.post(
             &format!("/v1/releases/{}/grayscale", seg(id)),
             &wire::Gray {
                 percent: percent.to_owned(),
+                salt: salt.map(str::to_owned),
             },
         )
         .await

@@ -161,10 +161,72 @@ pub fn percent_to_bp(text: &str) -> Result<u16, String> {
     Ok(bp as u16)
 }
 
+/// A bucket salt a release manager names: 1 to 64 of `A-Z a-z 0-9 : . _ -`.
+pub fn check_salt(salt: &str) -> Result<(), String> {
+    if salt.is_empty() || salt.len() > 64 {
+        return Err(format!("a salt is 1 to 64 characters, not {}", salt.len()));
+    }
+    match salt
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, ':' | '.' | '_' | '-')))
+    {
+        Some(c) => Err(format!(
+            "a salt may hold only A-Z a-z 0-9 : . _ - (not {c:?})"
+        )),
+        None => Ok(()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::Value;
+
+    #[test]
+    fn salts_are_checked() {
+        assert_eq!(check_salt("3000000000000001:ab12-cd.34_x"), Ok(()));
+        assert_eq!(
+            check_salt(""),
+            Err("a salt is 1 to 64 characters, not 0".into())
+        );
+        assert_eq!(
+            check_salt(&"s".repeat(65)),
+            Err("a salt is 1 to 64 characters, not 65".into())
+        );
+        for bad in ["a b", "a/b", "sal\u{e9}", "a\nb", "a\u{0}b"] {
+            assert!(
+                check_salt(bad).is_err_and(|e| e.starts_with("a salt may hold only")),
+                "{bad:?}"
+            );
+        }
+    }
+
+    /// The spread of a grayscale share over salts is the binomial one, and no
+    /// wider: for 10,000 users at 50% its standard deviation is 0.5 pp, so
+    /// about 3 salts in 1,000 land outside +-1.5 pp. Fixed inputs, so this
+    /// test is deterministic; it is what the e2e tolerance rests on.
+    #[test]
+    fn shares_spread_over_salts_as_a_fair_coin_would() {
+        let users: Vec<String> = (0..10_000).map(|i| format!("wallet-user-{i}")).collect();
+        for (bp, sd_binomial) in [(500u16, 0.218f64), (2000, 0.4), (5000, 0.5)] {
+            let shares: Vec<f64> = (0..200)
+                .map(|s| {
+                    let salt = format!("3000000000000001:{s:012x}");
+                    let n = users.iter().filter(|u| in_grayscale(&salt, u, bp)).count();
+                    n as f64 / 100.0
+                })
+                .collect();
+            let target = f64::from(bp) / 100.0;
+            let mean = shares.iter().sum::<f64>() / shares.len() as f64;
+            let sd = (shares.iter().map(|x| (x - mean).powi(2)).sum::<f64>()
+                / (shares.len() - 1) as f64)
+                .sqrt();
+            assert!((mean - target).abs() < 0.1, "{bp}: mean {mean:.3}");
+            assert!(sd < sd_binomial * 1.25, "{bp}: sd {sd:.3} pp");
+            let outside = shares.iter().filter(|x| (*x - target).abs() > 1.5).count();
+            assert!(outside <= 2, "{bp}: {outside} of 200 salts outside 1.5 pp");
+        }
+    }
 
     fn vectors(name: &str) -> Vec<Value> {
         // A copy of shared/vectors, kept in the repository so CI needs nothing beside it.

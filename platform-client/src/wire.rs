@@ -263,6 +263,12 @@ pub struct Pilot {
 pub struct Gray {
     /// A percentage with up to two decimals, e.g. `"12.5"`.
     pub percent: String,
+    /// The bucket salt, only when the grayscale starts (1 to 64 of
+    /// `A-Z a-z 0-9 : . _ -`). When absent the platform mints one. A hotfix
+    /// that takes over an unfinished grayscale can keep its cohort by naming
+    /// its salt; a raise may repeat the running salt but never change it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
 }
 
 /// `POST /v1/apps/{app}/targets/{t}/rollback`.

@@ -1559,7 +1559,7 @@ async fn set_state(
     r: &Rel,
     next: State,
     action: &str,
-    extra: Option<(&str, Value)>,
+    extra: &[(&str, Value)],
     affects_policy: bool,
 ) -> Result<Transaction<'static, Any>, Error> {
     let mut tx = p.db.begin().await?;
@@ -1581,8 +1581,8 @@ async fn set_state(
         ));
     }
     let mut after = json!({"state": next.as_str()});
-    if let Some((k, v)) = extra {
-        after[k] = v;
+    for (k, v) in extra {
+        after[*k] = v.clone();
     }
     audit(
         &mut tx,
@@ -1613,7 +1613,7 @@ async fn attach_report(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b)
         return Err(Error::BadRequest("the report must be a JSON object".into()));
     }
     let next = step(&r, Action::AttachReport)?;
-    let mut tx = set_state(&p, &c, &r, next, "release.report", None, false).await?;
+    let mut tx = set_state(&p, &c, &r, next, "release.report", &[], false).await?;
     sqlx::query("UPDATE releases SET compat_report = $1 WHERE id = $2")
         .bind(report.to_string())
         .bind(&id)
@@ -1678,7 +1678,7 @@ async fn apply(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) 
     no_body(&b)?;
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let next = step(&r, Action::Apply)?;
-    let tx = set_state(&p, &c, &r, next, "release.apply", None, false).await?;
+    let tx = set_state(&p, &c, &r, next, "release.apply", &[], false).await?;
     tx.commit().await?;
     ok(changed(&id, next))
 }
@@ -1716,7 +1716,7 @@ async fn review(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body)
         &r,
         next,
         "release.review",
-        Some(("reason", json!(reason))),
+        &[("reason", json!(reason))],
         false,
     )
     .await?;
@@ -1809,7 +1809,7 @@ async fn start_pilot(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): 
         &r,
         next,
         "release.pilot",
-        Some(("testers", json!(ids.len()))),
+        &[("testers", json!(ids.len()))],
         true,
     )
     .await?;
@@ -1844,7 +1844,7 @@ async fn put_testers(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): 
         &r,
         next,
         "release.testers",
-        Some(("testers", json!(ids.len()))),
+        &[("testers", json!(ids.len()))],
         true,
     )
     .await?;
@@ -1863,7 +1863,7 @@ async fn complete_pilot(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b
     no_body(&b)?;
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let next = step(&r, Action::CompletePilot)?;
-    let tx = set_state(&p, &c, &r, next, "release.pilot_complete", None, true).await?;
+    let tx = set_state(&p, &c, &r, next, "release.pilot_complete", &[], true).await?;
     tx.commit().await?;
     p.policies.invalidate(&r.app, &r.target);
     ok(changed(&id, next))
@@ -1886,10 +1886,19 @@ async fn grayscale(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Bo
             )));
         }
     }
-    // The salt is minted when the grayscale starts; raising keeps it, so
-    // every user already in stays in.
-    let salt = match (&r.gray_salt, r.state) {
-        (Some(s), State::Grayscale) => s.clone(),
+    if let Some(s) = &req.salt {
+        rollout::check_salt(s).map_err(Error::BadRequest)?;
+    }
+    // The salt is minted (or named) when the grayscale starts; raising keeps
+    // it, so every user already in stays in.
+    let salt = match (&r.gray_salt, r.state, &req.salt) {
+        (Some(s), State::Grayscale, Some(asked)) if asked != s => {
+            return Err(Error::Conflict(
+                "the salt is fixed when the grayscale starts; raising keeps it".into(),
+            ))
+        }
+        (Some(s), State::Grayscale, _) => s.clone(),
+        (_, _, Some(asked)) => asked.clone(),
         _ => format!("{}:{}", r.app, &new_id()[..12]),
     };
     let mut tx = set_state(
@@ -1898,7 +1907,7 @@ async fn grayscale(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Bo
         &r,
         next,
         "release.grayscale",
-        Some(("percentBp", json!(bp))),
+        &[("percentBp", json!(bp)), ("salt", json!(salt))],
         true,
     )
     .await?;
@@ -1946,7 +1955,7 @@ async fn full(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -
     let next = step(&r, Action::Full)?;
     let sha = r.row.package.sha256.clone();
     let len = i64::try_from(r.row.package.length).unwrap_or_default();
-    let mut tx = set_state(&p, &c, &r, next, "release.full", None, false).await?;
+    let mut tx = set_state(&p, &c, &r, next, "release.full", &[], false).await?;
     publish(
         &mut tx,
         &r.app,
@@ -1977,7 +1986,7 @@ async fn cancel(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body)
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let next = step(&r, Action::Cancel)?;
     let affects = matches!(r.state, State::Pilot | State::Grayscale);
-    let mut tx = set_state(&p, &c, &r, next, "release.cancel", None, affects).await?;
+    let mut tx = set_state(&p, &c, &r, next, "release.cancel", &[], affects).await?;
     notify(
         &mut tx,
         &r,

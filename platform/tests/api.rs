@@ -293,6 +293,33 @@ async fn the_release_workflow_end_to_end() {
             .await;
         assert_eq!(st, StatusCode::OK, "{v}");
         assert_eq!(v["salt"], salt.as_str());
+        // The salt is fixed at the start: a raise may repeat it, never change it.
+        let (st, v) = s
+            .post(
+                &format!("/v1/releases/{id}/grayscale"),
+                &w.owner.1,
+                json!({"percent": "15", "salt": "another-salt"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CONFLICT, "{v}");
+        assert!(
+            v["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("the salt is fixed")),
+            "{v}"
+        );
+        let (_, rel) = s.get(&format!("/v1/releases/{id}"), &w.owner.1).await;
+        assert_eq!(rel["grayscale"]["percentBp"], 1250, "{rel}");
+        assert_eq!(rel["grayscale"]["salt"], salt.as_str(), "{rel}");
+        let (st, v) = s
+            .post(
+                &format!("/v1/releases/{id}/grayscale"),
+                &w.owner.1,
+                json!({"percent": "13", "salt": salt}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        assert_eq!(v["salt"], salt.as_str());
         for u in inside10.iter().take(5) {
             assert_eq!(
                 resolve(&s, u).await.rule,
@@ -423,9 +450,19 @@ async fn the_release_workflow_end_to_end() {
                 "release.pilot_complete",
                 "release.grayscale",
                 "release.grayscale",
+                "release.grayscale",
                 "release.full"
             ],
             "{db}"
+        );
+        let gray = &log.as_array().expect("log")[10];
+        assert_eq!(
+            (
+                gray["after"]["percentBp"].clone(),
+                gray["after"]["salt"].clone()
+            ),
+            (json!(1000), json!(salt)),
+            "the audit names the bucket salt: {gray}"
         );
         let review = &log.as_array().expect("log")[4];
         assert_eq!(
@@ -825,6 +862,31 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
             )
             .await;
         }
+        for (salt, why) in [
+            (json!(""), "a salt is 1 to 64 characters, not 0"),
+            (
+                json!("s".repeat(65)),
+                "a salt is 1 to 64 characters, not 65",
+            ),
+            (json!("a b"), "a salt may hold only"),
+            (json!("../x"), "a salt may hold only"),
+            (json!("sel\u{e9}"), "a salt may hold only"),
+            (json!(12), "expected a string"),
+        ] {
+            let call = s
+                .post(
+                    &format!("/v1/releases/{id}/grayscale"),
+                    t,
+                    json!({"percent": "10", "salt": salt}),
+                )
+                .await;
+            assert!(
+                call.1["message"].as_str().is_some_and(|m| m.contains(why)),
+                "{salt}: {}",
+                call.1
+            );
+            refused(&s, StatusCode::BAD_REQUEST, call, "bad salt").await;
+        }
         refused(
             &s,
             StatusCode::BAD_REQUEST,
@@ -1220,6 +1282,7 @@ async fn every_answer_decodes_into_its_wire_type() {
                 owner,
                 req(&Gray {
                     percent: "12.5".into(),
+                    salt: None,
                 }),
             )
             .await,

@@ -300,9 +300,24 @@ fn grayscale_shares_hold_within_tolerance_and_nobody_leaves_as_the_percentage_ri
         };
         let mut previous: BTreeSet<String> = BTreeSet::new();
         let mut shares = HashMap::new();
+        // A named salt, so the cohort, and with it the share, is the same in
+        // every run. The spread over minted salts is binomial (0.5 pp at 50%
+        // for 10,000 users): rollout's shares_spread_over_salts_as_a_fair_coin_would.
+        const SALT: &str = "e2e-cohort:000000000001";
         for percent in ["5", "20", "50"] {
-            w.block(w.owner.grayscale(&id, percent)).expect("gray");
+            let changed = w
+                .block(w.owner.grayscale_with_salt(&id, percent, Some(SALT)))
+                .expect("gray");
+            assert_eq!(changed.salt.as_deref(), Some(SALT));
             let inside = cohort(&w);
+            // Exactly the users the recipe puts below the percentage.
+            let bp = mpkit_platform_client::rollout::percent_to_bp(percent).expect("bp");
+            let predicted: BTreeSet<String> = users
+                .iter()
+                .filter(|u| mpkit_platform_client::rollout::in_grayscale(SALT, u, bp))
+                .cloned()
+                .collect();
+            assert_eq!(inside, predicted, "{percent}%");
             let share = inside.len() as f64 / users.len() as f64 * 100.0;
             let target: f64 = percent.parse().expect("number");
             assert!(

@@ -151,11 +151,11 @@ pub(crate) fn release(cmd: ReleaseCommand, o: &mut Output<'_>) -> Result<()> {
             };
             emit_changed(&c, o)?;
         }
-        ReleaseCommand::Gray { percent, sel } => {
+        ReleaseCommand::Gray { percent, salt, sel } => {
             let id = s.release_id(&sel)?;
             let c = s.call(
                 format_args!("setting the grayscale of release {id} to {percent}%"),
-                s.client.grayscale(&id, &percent),
+                s.client.grayscale_with_salt(&id, &percent, salt.as_deref()),
             )?;
             emit_changed(&c, o)?;
         }
