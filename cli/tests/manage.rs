@@ -534,10 +534,19 @@ fn the_whole_release_flow_through_the_cli() {
 
     // pilot complete → gray 20 → full.
     assert_eq!(w.rel(&["pilot", "complete"]).ok()["state"], "piloted");
-    let v = w.rel(&["gray", "20"]).ok();
+    let v = w.rel(&["gray", "20", "--salt", "cli-cohort:1"]).ok();
     assert_eq!(
-        (s(&v["state"]), v["percentBp"].clone()),
-        ("grayscale".into(), 2000.into())
+        (s(&v["state"]), v["percentBp"].clone(), s(&v["salt"])),
+        ("grayscale".into(), 2000.into(), "cli-cohort:1".into())
+    );
+    // The salt is fixed once the grayscale runs.
+    let e = w.rel(&["gray", "30", "--salt", "other"]).failed();
+    assert_eq!(e["status"], 409, "{e}");
+    assert!(
+        e["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("the salt is fixed")),
+        "{e}"
     );
     assert_eq!(w.rel(&["full"]).ok()["state"], "released");
     let st = w
