@@ -282,7 +282,10 @@ fn register_storage(d: &mut Dispatcher, decls: &BTreeMap<String, ApiDecl>, data:
                     .map_err(|e| ApiError::Internal(format!("stored value unreadable: {e}")))?,
                 None => Value::Null,
             };
-            Ok(json!({ "data": data }))
+            // Moved in, not re-serialized as `json!` would.
+            let mut out = serde_json::Map::new();
+            out.insert("data".into(), data);
+            Ok(Value::Object(out))
         });
         let db = data.clone();
         reg(d, decls, &format!("removeStorage{suffix}"), move |c| {

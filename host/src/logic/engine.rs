@@ -3,12 +3,12 @@
 //! It is `!Send` by construction (boa values are), so it lives and dies on the
 //! thread that created it; only [`ToLogic`] and [`FromLogic`] messages cross.
 
+use super::convert;
 use super::protocol::{FromLogic, ScriptError, ToLogic};
 use boa_engine::object::ObjectInitializer;
 use boa_engine::property::Attribute;
 use boa_engine::{
-    js_string, Context, JsError, JsNativeError, JsObject, JsResult, JsString, JsValue,
-    NativeFunction, Source,
+    js_string, Context, JsError, JsNativeError, JsObject, JsResult, JsValue, NativeFunction, Source,
 };
 use serde_json::Value;
 use std::cell::RefCell;
@@ -126,7 +126,7 @@ fn arg_u64(args: &[JsValue], i: usize, ctx: &mut Context) -> JsResult<u64> {
 }
 
 fn to_json(v: &JsValue, ctx: &mut Context) -> JsResult<Value> {
-    Ok(v.to_json(ctx)?.unwrap_or(Value::Null))
+    Ok(convert::to_json(v, ctx)?.unwrap_or(Value::Null))
 }
 
 fn push(ctx: &Context, msg: FromLogic) -> JsResult<JsValue> {
@@ -262,11 +262,12 @@ fn native_call(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsV
 /// call is one native call from JS with no script wrapper around it.
 fn native_sync_fn(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let name = arg(args, 0).to_string(ctx)?;
+    // The name is converted once, here, not on every call.
     let f = NativeFunction::from_copy_closure_with_captures(
-        |_this: &JsValue, args: &[JsValue], name: &JsString, ctx: &mut Context| {
-            sync_call(&name.to_std_string_escaped(), args, ctx)
+        |_this: &JsValue, args: &[JsValue], name: &String, ctx: &mut Context| {
+            sync_call(name, args, ctx)
         },
-        name.clone(),
+        name.to_std_string_escaped(),
     );
     Ok(
         boa_engine::object::FunctionObjectBuilder::new(ctx.realm(), f)
@@ -296,7 +297,7 @@ fn sync_call(name: &str, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValu
         answer
     };
     match answer {
-        Ok(result) => JsValue::from_json(&result, ctx),
+        Ok(result) => convert::from_json(&result, ctx),
         Err(error) => {
             let msg = error["errorMessage"]
                 .as_str()
@@ -324,7 +325,7 @@ fn native_stringify(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResul
 
 fn native_clone(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let v = to_json(&arg(args, 0), ctx)?;
-    JsValue::from_json(&v, ctx)
+    convert::from_json(&v, ctx)
 }
 
 fn native_can_i_use(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
@@ -470,7 +471,7 @@ impl LogicLayer {
     /// after its promise jobs have run.
     pub fn handle(&mut self, msg: &ToLogic) -> Vec<FromLogic> {
         let result = match msg {
-            ToLogic::Reply { id, ok, result } => JsValue::from_json(result, &mut self.ctx)
+            ToLogic::Reply { id, ok, result } => convert::from_json(result, &mut self.ctx)
                 .and_then(|r| {
                     self.reply.call(
                         &JsValue::undefined(),
@@ -480,7 +481,7 @@ impl LogicLayer {
                 }),
             _ => serde_json::to_value(msg)
                 .map_err(JsError::from_rust)
-                .and_then(|v| JsValue::from_json(&v, &mut self.ctx))
+                .and_then(|v| convert::from_json(&v, &mut self.ctx))
                 .and_then(|v| {
                     self.dispatch
                         .call(&JsValue::undefined(), &[v], &mut self.ctx)

@@ -1,6 +1,7 @@
 //! The logic layer: a mini program's JS in boa, isolated from the host and from
 //! every other mini program, in a worker process (default) or on a thread.
 
+pub mod convert;
 pub mod engine;
 pub mod protocol;
 pub mod worker;

@@ -80,9 +80,10 @@ pub enum ToLogic {
     },
 }
 
-/// Logic layer → host.
+/// Logic layer → host. Externally tagged (`{"setData": {...}}`), so it is
+/// read across the worker pipe in one pass.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 pub enum FromLogic {
     /// A page's data right after creation.
     InitialData {

@@ -180,6 +180,46 @@ fn oversized_set_data_is_refused() {
 }
 
 #[test]
+fn data_nested_without_bound_is_refused_and_the_layer_lives_on() {
+    // boa's own conversion recursed once per level: 100,000 levels overflowed
+    // the thread's stack and took the host down with the mini program.
+    let mut l = layer(
+        "App({});",
+        "function deep() { let o = {}; for (let i = 0; i < 100000; i++) o = { o: o }; return o; } \
+         Page({ \
+           big() { this.setData({ tree: deep() }); }, \
+           caught() { try { this.setData({ tree: deep() }); } catch (e) { console.log('caught', e.name); } }, \
+           sync() { try { my.getStorageSync(deep()); } catch (e) { console.log('sync', e.name); } }, \
+           fine() { this.setData({ ok: 1 }); } });",
+    );
+    create(&mut l, json!({}));
+    let ev = |l: &mut LogicLayer, h: &str| {
+        l.handle(&ToLogic::Event {
+            page: 1,
+            handler: h.into(),
+            event: json!({}),
+        })
+    };
+    let out = ev(&mut l, "big");
+    let errs = errors(&out);
+    assert_eq!(errs.len(), 1, "{out:?}");
+    assert!(
+        errs[0]
+            .message
+            .contains("data nested deeper than 512 levels"),
+        "{errs:?}"
+    );
+    assert!(!out.iter().any(|m| matches!(m, FromLogic::SetData { .. })));
+    assert_eq!(logs(&ev(&mut l, "caught")), ["caught RangeError"]);
+    assert_eq!(logs(&ev(&mut l, "sync")), ["sync RangeError"]);
+    let out = ev(&mut l, "fine");
+    assert!(errors(&out).is_empty(), "{out:?}");
+    assert!(out
+        .iter()
+        .any(|m| matches!(m, FromLogic::SetData { patch, .. } if patch["ok"] == 1)));
+}
+
+#[test]
 fn missing_handler_is_reported() {
     let mut l = layer("App({});", "Page({});");
     create(&mut l, json!({}));

@@ -24,9 +24,11 @@ use std::time::Duration;
 /// The argument that turns an executable into a logic worker.
 pub const WORKER_ARG: &str = "--mpkit-logic-worker";
 
-/// Host → worker.
+/// Host → worker. Externally tagged, as `WorkerOut` and `FromLogic` are: an
+/// internally tagged enum makes serde buffer each message whole before
+/// reading it, which doubled the cost of a large setData across the pipe.
 #[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "w", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 enum WorkerIn {
     Init {
         limits: (u64, usize, usize),
@@ -47,7 +49,7 @@ enum WorkerIn {
 
 /// Worker → host.
 #[derive(Debug, Serialize, Deserialize)]
-#[serde(tag = "w", rename_all = "camelCase")]
+#[serde(rename_all = "camelCase")]
 enum WorkerOut {
     Ready,
     Loaded { result: Result<(), ScriptError> },

@@ -502,16 +502,41 @@ fn to_num(v: &Value) -> f64 {
 /// JS `ToString` as templates show values: null and undefined render empty.
 pub fn to_text(v: &Value) -> String {
     match v {
-        Value::Null => String::new(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => i.to_string(),
-            (None, Some(f)) if f.is_finite() => f.to_string(),
-            _ => "NaN".into(),
-        },
         Value::String(s) => s.clone(),
-        Value::Array(a) => a.iter().map(to_text).collect::<Vec<_>>().join(","),
-        Value::Object(_) => "[object Object]".into(),
+        _ => {
+            let mut out = String::new();
+            write_text(v, &mut out);
+            out
+        }
+    }
+}
+
+/// Appends `v` as text to `out`, as [`to_text`] would give it, without an
+/// intermediate string.
+pub fn write_text(v: &Value, out: &mut String) {
+    use std::fmt::Write as _;
+    match v {
+        Value::Null => {}
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => {
+                let _ = write!(out, "{i}");
+            }
+            (None, Some(f)) if f.is_finite() => {
+                let _ = write!(out, "{f}");
+            }
+            _ => out.push_str("NaN"),
+        },
+        Value::String(s) => out.push_str(s),
+        Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_text(x, out);
+            }
+        }
+        Value::Object(_) => out.push_str("[object Object]"),
     }
 }
 
@@ -561,17 +586,29 @@ pub fn eval(e: &Expr, scope: &dyn Scope) -> Value {
         Expr::Lit(v) => v.clone(),
         Expr::Undefined => Value::Null,
         Expr::Ident(n) => scope.get(n).cloned().unwrap_or(Value::Null),
-        Expr::Member(o, name) => member(&eval(o, scope), name),
+        // The base of a path is read in place, not cloned: only the value
+        // at its end is copied.
+        Expr::Member(o, name) => match eval_ref(o, scope) {
+            Some(base) => member(base, name),
+            None => member(&eval(o, scope), name),
+        },
         Expr::Index(o, i) => {
-            let o = eval(o, scope);
+            let owned;
+            let o = match eval_ref(o, scope) {
+                Some(base) => base,
+                None => {
+                    owned = eval(o, scope);
+                    &owned
+                }
+            };
             match eval(i, scope) {
-                Value::Number(n) => match (&o, n.as_f64()) {
+                Value::Number(n) => match (o, n.as_f64()) {
                     (Value::Array(a), Some(f)) if f >= 0.0 && f.fract() == 0.0 => {
                         a.get(f as usize).cloned().unwrap_or(Value::Null)
                     }
-                    _ => member(&o, &to_text(&Value::Number(n))),
+                    _ => member(o, &to_text(&Value::Number(n))),
                 },
-                k => member(&o, &to_text(&k)),
+                k => member(o, &to_text(&k)),
             }
         }
         Expr::Array(items) => Value::Array(items.iter().map(|x| eval(x, scope)).collect()),

@@ -643,7 +643,11 @@ impl<'a> Renderer<'a> {
         for p in parts {
             match p {
                 Part::Lit(t) => s.push_str(t),
-                Part::Expr(e, _) => s.push_str(&to_text(&eval(e, scope))),
+                // A path is written from where it sits in the data, uncopied.
+                Part::Expr(e, _) => match super::expr::eval_ref(e, scope) {
+                    Some(v) => super::expr::write_text(v, &mut s),
+                    None => super::expr::write_text(&eval(e, scope), &mut s),
+                },
             }
         }
         s

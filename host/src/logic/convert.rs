@@ -1,0 +1,301 @@
+//! JS values to and from `serde_json` values, on the Rust side (never boa's
+//! `JSON.parse`/`JSON.stringify`).
+//!
+//! boa's own `JsValue::to_json` recurses without bound, so a mini program that
+//! nests an object a million levels deep and passes it to `setData` or a JSAPI
+//! would overflow the host thread's stack. Here the depth is capped and the
+//! error is an ordinary JS `RangeError` the mini program can catch. The
+//! conversion follows `JSON.stringify`: only enumerable own properties,
+//! functions, `undefined` and symbols are left out of objects (and become
+//! `null` in arrays), and getters run.
+//!
+//! `from_json` builds objects on shared shapes, as object literals are, rather
+//! than boa's `from_json`, which gives every object a shape (a property table)
+//! of its own.
+
+use boa_engine::builtins::object::OrdinaryObject;
+use boa_engine::object::builtins::JsArray;
+use boa_engine::property::{PropertyDescriptor, PropertyKey};
+use boa_engine::{
+    js_string, Context, JsNativeError, JsObject, JsResult, JsString, JsValue, JsVariant,
+};
+use serde_json::{Map, Value};
+
+/// The deepest nesting converted: far beyond any real page data, and far
+/// short of what the host thread's stack could take.
+pub const MAX_DEPTH: usize = 512;
+
+/// `v` as JSON; `None` for what `JSON.stringify` leaves out (`undefined`,
+/// functions, symbols).
+pub fn to_json(v: &JsValue, ctx: &mut Context) -> JsResult<Option<Value>> {
+    let mut ancestors = Vec::new();
+    convert(v, ctx, &mut ancestors)
+}
+
+fn convert(
+    v: &JsValue,
+    ctx: &mut Context,
+    ancestors: &mut Vec<JsObject>,
+) -> JsResult<Option<Value>> {
+    Ok(Some(match v.variant() {
+        JsVariant::Undefined | JsVariant::Symbol(_) => return Ok(None),
+        JsVariant::Null => Value::Null,
+        JsVariant::Boolean(b) => Value::Bool(b),
+        JsVariant::Integer32(i) => Value::from(i),
+        // A whole number is written as one (`3`, not `3.0`) and a non-finite
+        // one becomes null, as JSON.stringify does.
+        JsVariant::Float64(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => {
+            Value::from(f as i64)
+        }
+        JsVariant::Float64(f) => Value::from(f),
+        JsVariant::String(s) => Value::String(rust_string(&s)),
+        JsVariant::BigInt(_) => {
+            return Err(JsNativeError::typ()
+                .with_message("cannot convert a BigInt to JSON")
+                .into())
+        }
+        JsVariant::Object(obj) => {
+            if obj.is_callable() {
+                return Ok(None);
+            }
+            // Only an ancestor can close a cycle; the list is as long as the depth.
+            if ancestors.iter().any(|a| JsObject::equals(a, &obj)) {
+                return Err(JsNativeError::typ()
+                    .with_message("cyclic object value")
+                    .into());
+            }
+            if ancestors.len() >= MAX_DEPTH {
+                return Err(JsNativeError::range()
+                    .with_message(format!("data nested deeper than {MAX_DEPTH} levels"))
+                    .into());
+            }
+            ancestors.push(obj.clone());
+            let out = if obj.is_array() {
+                array(&obj, ctx, ancestors)
+            } else {
+                object(&obj, ctx, ancestors)
+            };
+            ancestors.pop();
+            out?
+        }
+    }))
+}
+
+/// A JS string as UTF-8; a lone surrogate (which UTF-8 cannot hold) is
+/// written escaped, as `\uD800`.
+fn rust_string(s: &JsString) -> String {
+    s.to_std_string()
+        .unwrap_or_else(|_| s.to_std_string_escaped())
+}
+
+/// An own property's value: a data property's value, or its getter's result.
+/// `None` when it is not an own property (or, with `enumerable_only`, not an
+/// enumerable one).
+fn own_value(
+    obj: &JsObject,
+    key: &PropertyKey,
+    enumerable_only: bool,
+    ctx: &mut Context,
+) -> JsResult<Option<JsValue>> {
+    let desc: Option<PropertyDescriptor> = obj.borrow().properties().get(key);
+    let Some(desc) = desc else { return Ok(None) };
+    if enumerable_only && desc.enumerable() != Some(true) {
+        return Ok(None);
+    }
+    match desc.value() {
+        Some(v) => Ok(Some(v.clone())),
+        // An accessor: its getter runs (the borrow above has ended).
+        None => obj.get(key.clone(), ctx).map(Some),
+    }
+}
+
+fn array(obj: &JsObject, ctx: &mut Context, ancestors: &mut Vec<JsObject>) -> JsResult<Value> {
+    let len = obj.get(js_string!("length"), ctx)?.to_length(ctx)?;
+    let mut out = Vec::with_capacity(len.min(1 << 16) as usize);
+    for i in 0..len {
+        let key = PropertyKey::from(i);
+        let item = match own_value(obj, &key, false, ctx)? {
+            Some(v) => convert(&v, ctx, ancestors)?.unwrap_or(Value::Null),
+            None => Value::Null,
+        };
+        out.push(item);
+    }
+    Ok(Value::Array(out))
+}
+
+fn object(obj: &JsObject, ctx: &mut Context, ancestors: &mut Vec<JsObject>) -> JsResult<Value> {
+    let mut map = Map::new();
+    for key in obj.own_property_keys(ctx)? {
+        let name = match &key {
+            PropertyKey::String(s) => rust_string(s),
+            PropertyKey::Index(i) => i.get().to_string(),
+            PropertyKey::Symbol(_) => continue,
+        };
+        let Some(v) = own_value(obj, &key, true, ctx)? else {
+            continue;
+        };
+        if let Some(v) = convert(&v, ctx, ancestors)? {
+            map.insert(name, v);
+        }
+    }
+    Ok(Value::Object(map))
+}
+
+/// `json` as a JS value: objects on shared shapes, with `Object.prototype`.
+pub fn from_json(json: &Value, ctx: &mut Context) -> JsResult<JsValue> {
+    Ok(match json {
+        Value::Null => JsValue::null(),
+        Value::Bool(b) => JsValue::from(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) if i32::try_from(i).is_ok() => JsValue::from(i as i32),
+            _ => JsValue::from(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        Value::String(s) => JsValue::from(JsString::from(s.as_str())),
+        Value::Array(items) => {
+            let mut values = Vec::with_capacity(items.len());
+            for item in items {
+                values.push(from_json(item, ctx)?);
+            }
+            JsArray::from_iter(values, ctx).into()
+        }
+        Value::Object(m) => {
+            let proto = ctx.intrinsics().constructors().object().prototype();
+            let obj = JsObject::new(ctx.root_shape(), proto, OrdinaryObject).upcast();
+            for (k, v) in m {
+                let value = from_json(v, ctx)?;
+                obj.insert_property(
+                    JsString::from(k.as_str()),
+                    PropertyDescriptor::builder()
+                        .value(value)
+                        .writable(true)
+                        .enumerable(true)
+                        .configurable(true),
+                );
+            }
+            obj.into()
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use boa_engine::Source;
+    use serde_json::json;
+
+    fn eval(ctx: &mut Context, src: &str) -> JsValue {
+        ctx.eval(Source::from_bytes(src)).expect("eval")
+    }
+
+    fn big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .stack_size(64 * 1024 * 1024)
+            .spawn(f)
+            .expect("spawn")
+            .join()
+            .expect("join")
+    }
+
+    #[test]
+    fn values_convert_as_json_stringify_would() {
+        big_stack(|| {
+            let mut ctx = Context::default();
+            let v = eval(
+                &mut ctx,
+                "const o = { a: 1, b: 'x', c: [1, undefined, () => 1, null, 2.5], d: { e: true }, \
+                   f: undefined, g: function () {}, h: Symbol('s'), [Symbol('k')]: 1, 7: 'seven' }; \
+                 Object.defineProperty(o, 'hidden', { value: 1, enumerable: false }); \
+                 Object.defineProperty(o, 'got', { get() { return this.a + 1; }, enumerable: true }); \
+                 o",
+            );
+            assert_eq!(
+                to_json(&v, &mut ctx).expect("json"),
+                Some(
+                    json!({"7": "seven", "a": 1, "b": "x", "c": [1, null, null, null, 2.5],
+                            "d": {"e": true}, "got": 2})
+                )
+            );
+            let f = eval(&mut ctx, "(function () {})");
+            assert_eq!(to_json(&f, &mut ctx).expect("json"), None);
+            let n = eval(&mut ctx, "[NaN, Infinity, -0, 2 ** 40]");
+            assert_eq!(
+                to_json(&n, &mut ctx).expect("json"),
+                Some(json!([null, null, 0, 1_099_511_627_776i64]))
+            );
+        });
+    }
+
+    #[test]
+    fn a_cycle_is_a_type_error() {
+        big_stack(|| {
+            let mut ctx = Context::default();
+            let v = eval(&mut ctx, "const a = { b: {} }; a.b.a = a; a");
+            let e = to_json(&v, &mut ctx).expect_err("cycle");
+            assert!(
+                e.to_string().starts_with("TypeError: cyclic object value"),
+                "{e}"
+            );
+            // The same object twice, side by side, is no cycle.
+            let v = eval(&mut ctx, "const s = { x: 1 }; ({ p: s, q: s, r: [s, s] })");
+            assert_eq!(
+                to_json(&v, &mut ctx).expect("json"),
+                Some(json!({"p": {"x": 1}, "q": {"x": 1}, "r": [{"x": 1}, {"x": 1}]}))
+            );
+        });
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_cap_is_a_range_error_not_a_crash() {
+        // Far deeper than any thread's stack would take with unbounded recursion.
+        big_stack(|| {
+            let mut ctx = Context::default();
+            let v = eval(
+                &mut ctx,
+                "let o = {}; for (let i = 0; i < 1000000; i++) o = { o: o }; o",
+            );
+            let e = to_json(&v, &mut ctx).expect_err("too deep");
+            assert!(
+                e.to_string().starts_with(&format!(
+                    "RangeError: data nested deeper than {MAX_DEPTH} levels"
+                )),
+                "{e}"
+            );
+            let v = eval(
+                &mut ctx,
+                "let a = []; for (let i = 0; i < 1000000; i++) a = [a]; a",
+            );
+            assert!(to_json(&v, &mut ctx).is_err());
+            // At the cap exactly, it converts.
+            let v = eval(
+                &mut ctx,
+                &format!("let d = 1; for (let i = 0; i < {MAX_DEPTH}; i++) d = [d]; d"),
+            );
+            assert!(to_json(&v, &mut ctx).expect("at the cap").is_some());
+        });
+    }
+
+    #[test]
+    fn from_json_round_trips_and_builds_ordinary_objects() {
+        big_stack(|| {
+            let mut ctx = Context::default();
+            let j = json!({"a": [1, "two", null, true, {"b": 2.5}], "c": {}, "3": -7, "big": 1e300, "i64": 5_000_000_000i64});
+            let v = from_json(&j, &mut ctx).expect("js");
+            assert_eq!(to_json(&v, &mut ctx).expect("json"), Some(j.clone()));
+            ctx.register_global_property(
+                js_string!("v"),
+                v,
+                boa_engine::property::Attribute::all(),
+            )
+            .expect("global");
+            let r = eval(
+                &mut ctx,
+                "[Object.getPrototypeOf(v) === Object.prototype, Array.isArray(v.a), Object.keys(v).join(), \
+                  (v.c.added = 1, v.c.added), delete v.a, 'a' in v]",
+            );
+            assert_eq!(
+                to_json(&r, &mut ctx).expect("json"),
+                Some(json!([true, true, "3,a,big,c,i64", 1, true, false]))
+            );
+        });
+    }
+}
