@@ -172,6 +172,18 @@ fn tap_set_data_and_navigation(e: &Env) -> Check {
         s,
         "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#count').textContent === '2'",
     )?;
+    // Patches reach the page as a JSON string: quotes, backslashes, line
+    // separators and script tags arrive as text, and nothing runs.
+    e.click(s, "#quotes")?;
+    e.wait(
+        s,
+        "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#answer').textContent.length > 0",
+    )?;
+    let want = "\"),alert(1),(\" \\ \u{2028} \u{2029} </script> ${x} ' `";
+    ensure(
+        e.text(s, "#answer")? == serde_json::to_string(want).unwrap_or_default(),
+        format!("hostile text arrived as text: {}", e.text(s, "#answer")?),
+    )?;
     // The page's ACSS arrived, rpx converted, from the app's own origin.
     let colour = e.eval(
         s,
