@@ -141,6 +141,131 @@ fn object(obj: &JsObject, ctx: &mut Context, ancestors: &mut Vec<JsObject>) -> J
     Ok(Value::Object(map))
 }
 
+/// `v` written as JSON text to `out`, by the same rules as [`to_json`], with
+/// no `Value` built on the way. Returns false, having written nothing, for
+/// what `JSON.stringify` leaves out.
+pub fn write_json(v: &JsValue, ctx: &mut Context, out: &mut Vec<u8>) -> JsResult<bool> {
+    let mut ancestors = Vec::new();
+    write(v, ctx, &mut ancestors, out)
+}
+
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    // Escaping as serde_json does, so the text reads back to the same string.
+    let _ = serde_json::to_writer(&mut *out, s);
+}
+
+fn write(
+    v: &JsValue,
+    ctx: &mut Context,
+    ancestors: &mut Vec<JsObject>,
+    out: &mut Vec<u8>,
+) -> JsResult<bool> {
+    use std::io::Write as _;
+    match v.variant() {
+        JsVariant::Undefined | JsVariant::Symbol(_) => return Ok(false),
+        JsVariant::Null => out.extend_from_slice(b"null"),
+        JsVariant::Boolean(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+        JsVariant::Integer32(i) => {
+            let _ = write!(out, "{i}");
+        }
+        JsVariant::Float64(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => {
+            let _ = write!(out, "{}", f as i64);
+        }
+        JsVariant::Float64(f) if f.is_finite() => {
+            let _ = serde_json::to_writer(&mut *out, &f);
+        }
+        JsVariant::Float64(_) => out.extend_from_slice(b"null"),
+        JsVariant::String(s) => write_str(out, &rust_string(&s)),
+        JsVariant::BigInt(_) => {
+            return Err(JsNativeError::typ()
+                .with_message("cannot convert a BigInt to JSON")
+                .into())
+        }
+        JsVariant::Object(obj) => {
+            if obj.is_callable() {
+                return Ok(false);
+            }
+            if ancestors.iter().any(|a| JsObject::equals(a, &obj)) {
+                return Err(JsNativeError::typ()
+                    .with_message("cyclic object value")
+                    .into());
+            }
+            if ancestors.len() >= MAX_DEPTH {
+                return Err(JsNativeError::range()
+                    .with_message(format!("data nested deeper than {MAX_DEPTH} levels"))
+                    .into());
+            }
+            ancestors.push(obj.clone());
+            let r = if obj.is_array() {
+                write_array(&obj, ctx, ancestors, out)
+            } else {
+                write_object(&obj, ctx, ancestors, out)
+            };
+            ancestors.pop();
+            r?;
+        }
+    }
+    Ok(true)
+}
+
+fn write_array(
+    obj: &JsObject,
+    ctx: &mut Context,
+    ancestors: &mut Vec<JsObject>,
+    out: &mut Vec<u8>,
+) -> JsResult<()> {
+    let len = obj.get(js_string!("length"), ctx)?.to_length(ctx)?;
+    out.push(b'[');
+    for i in 0..len {
+        if i > 0 {
+            out.push(b',');
+        }
+        let written = match own_value(obj, &PropertyKey::from(i), false, ctx)? {
+            Some(v) => write(&v, ctx, ancestors, out)?,
+            None => false,
+        };
+        if !written {
+            out.extend_from_slice(b"null");
+        }
+    }
+    out.push(b']');
+    Ok(())
+}
+
+fn write_object(
+    obj: &JsObject,
+    ctx: &mut Context,
+    ancestors: &mut Vec<JsObject>,
+    out: &mut Vec<u8>,
+) -> JsResult<()> {
+    out.push(b'{');
+    let mut first = true;
+    for key in obj.own_property_keys(ctx)? {
+        let name = match &key {
+            PropertyKey::String(s) => rust_string(s),
+            PropertyKey::Index(i) => i.get().to_string(),
+            PropertyKey::Symbol(_) => continue,
+        };
+        let Some(v) = own_value(obj, &key, true, ctx)? else {
+            continue;
+        };
+        // The key is written first and taken back if the value is left out.
+        let mark = out.len();
+        if !first {
+            out.push(b',');
+        }
+        write_str(out, &name);
+        out.push(b':');
+        if write(&v, ctx, ancestors, out)? {
+            first = false;
+        } else {
+            out.truncate(mark);
+        }
+    }
+    out.push(b'}');
+    Ok(())
+}
+
 /// `json` as a JS value: objects on shared shapes, with `Object.prototype`.
 pub fn from_json(json: &Value, ctx: &mut Context) -> JsResult<JsValue> {
     Ok(match json {
@@ -222,6 +347,54 @@ mod tests {
                 to_json(&n, &mut ctx).expect("json"),
                 Some(json!([null, null, 0, 1_099_511_627_776i64]))
             );
+        });
+    }
+
+    /// The text writer and the `Value` builder agree on every kind of value,
+    /// and the text is what the builder's value serializes to, byte for byte.
+    #[test]
+    fn json_text_is_written_as_the_value_would_be() {
+        big_stack(|| {
+            let mut ctx = Context::default();
+            for src in [
+                r#"({ a: 1, b: 'x"y\\\u2028\n\u0001', c: [1, undefined, () => 1, null, 2.5, NaN],
+                   d: { e: true, f: undefined }, g: function () {}, h: Symbol('s'), 7: 'seven',
+                   '': 0, 'k\u00e9y': 'caf\u00e9 \ud83d\ude00', lone: '\ud800', neg: -0, big: 2 ** 60, small: 1e-7 })"#,
+                "({ first: undefined, second: 2 })",
+                "({ only: undefined })",
+                "({ list: [[], {}, [[1]], 'x'.repeat(100)] })",
+                "(() => { const o = { a: 1 }; Object.defineProperty(o, 'h', { value: 2 }); \
+                   Object.defineProperty(o, 'g', { get() { return [this.a]; }, enumerable: true }); return o; })()",
+                "({ arr: Object.assign([1, 2], { extra: 3 }), sparse: [1, , 3] })",
+            ] {
+                let v = eval(&mut ctx, src);
+                let value = to_json(&v, &mut ctx).expect("value").expect("some");
+                let mut text = Vec::new();
+                assert!(write_json(&v, &mut ctx, &mut text).expect("text"), "{src}");
+                let text = String::from_utf8(text).expect("utf8");
+                let back: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{src}: {e}: {text}"));
+                assert_eq!(back, value, "{src}: {text}");
+                assert_eq!(text.len(), serde_json::to_string(&value).expect("ser").len(), "{src}");
+            }
+            let f = eval(&mut ctx, "(function () {})");
+            let mut text = Vec::new();
+            assert!(!write_json(&f, &mut ctx, &mut text).expect("fn"));
+            assert!(text.is_empty());
+            for (src, want) in [
+                (
+                    "const c = { x: {} }; c.x.c = c; c",
+                    "TypeError: cyclic object value",
+                ),
+                (
+                    "let o = {}; for (let i = 0; i < 100000; i++) o = { o: o }; o",
+                    "RangeError: data nested deeper than 512 levels",
+                ),
+                ("({ n: 10n })", "TypeError: cannot convert a BigInt to JSON"),
+            ] {
+                let v = eval(&mut ctx, src);
+                let e = write_json(&v, &mut ctx, &mut Vec::new()).expect_err(src);
+                assert!(e.to_string().starts_with(want), "{src}: {e}");
+            }
         });
     }
 

@@ -4,7 +4,7 @@
 //! thread that created it; only [`ToLogic`] and [`FromLogic`] messages cross.
 
 use super::convert;
-use super::protocol::{FromLogic, ScriptError, ToLogic};
+use super::protocol::{FromLogic, RawPatch, ScriptError, ToLogic};
 use boa_engine::object::ObjectInitializer;
 use boa_engine::property::Attribute;
 use boa_engine::{
@@ -50,6 +50,9 @@ struct State {
     current_route: Option<String>,
     apis: Vec<String>,
     sync: SyncHandler,
+    /// setData patches leave as JSON text (in a worker, where text is what
+    /// crosses the pipe).
+    patches_as_json: bool,
 }
 
 /// Until a JSAPI registry is attached, every sync call is refused.
@@ -161,8 +164,57 @@ fn native_error(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<Js
     )
 }
 
+fn too_big(size: usize) -> JsError {
+    JsNativeError::range()
+        .with_message(format!(
+            "setData payload is {size} bytes, over the 1 MB limit; send less data per call"
+        ))
+        .into()
+}
+
+/// setData in a worker: the patch is written straight to JSON text, which is
+/// what crosses the pipe, and its length is the size checked.
+fn set_data_as_json(
+    page: u64,
+    data: &JsValue,
+    args: &[JsValue],
+    ctx: &mut Context,
+) -> JsResult<JsValue> {
+    if !data
+        .as_object()
+        .is_some_and(|o| !o.is_callable() && !o.is_array())
+    {
+        return Err(JsNativeError::typ()
+            .with_message("setData expects an object")
+            .into());
+    }
+    let mut text = Vec::with_capacity(1024);
+    convert::write_json(data, ctx, &mut text)?;
+    let size = text.len();
+    if size > MAX_SET_DATA_BYTES {
+        return Err(too_big(size));
+    }
+    let patch = String::from_utf8(text)
+        .ok()
+        .and_then(|t| serde_json::value::RawValue::from_string(t).ok())
+        .ok_or_else(|| JsNativeError::error().with_message("setData: patch not written as JSON"))?;
+    let callback = arg_u64(args, 2, ctx)?;
+    push(
+        ctx,
+        FromLogic::SetDataJson {
+            page,
+            patch: RawPatch(patch),
+            callback,
+            size,
+        },
+    )
+}
+
 fn native_set_data(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let page = arg_u64(args, 0, ctx)?;
+    if state(ctx)?.borrow().patches_as_json {
+        return set_data_as_json(page, &arg(args, 1), args, ctx);
+    }
     let patch = match to_json(&arg(args, 1), ctx)? {
         Value::Object(m) => m,
         _ => {
@@ -173,11 +225,7 @@ fn native_set_data(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult
     };
     let size = json_len(&patch);
     if size > MAX_SET_DATA_BYTES {
-        return Err(JsNativeError::range()
-            .with_message(format!(
-                "setData payload is {size} bytes, over the 1 MB limit; send less data per call"
-            ))
-            .into());
+        return Err(too_big(size));
     }
     let callback = arg_u64(args, 2, ctx)?;
     push(
@@ -386,6 +434,7 @@ impl LogicLayer {
             current_route: None,
             apis,
             sync: Box::new(no_sync),
+            patches_as_json: false,
         }));
         ctx.insert_data(state.clone());
         let natives: [(&str, NativeFunction, usize); 12] = [
@@ -517,6 +566,13 @@ impl LogicLayer {
             self.ctx.run_jobs()?;
         }
         Ok(())
+    }
+
+    /// Makes setData send its patch as JSON text ([`FromLogic::SetDataJson`]),
+    /// written straight from the JS value: what a worker does, since text is
+    /// what it sends.
+    pub fn send_patches_as_json(&mut self) {
+        self.state.borrow_mut().patches_as_json = true;
     }
 
     /// Replaces the `sync` answerer (the JSAPI registry plugs in here).

@@ -104,6 +104,21 @@ pub enum FromLogic {
         #[serde(default)]
         size: usize,
     },
+    /// `this.setData(patch)` as a worker sends it: the patch already JSON
+    /// text, written straight from the JS value without building a `Value`
+    /// or counting its size in a second pass. It crosses the pipe as
+    /// `setData`, and the host reads it back as [`FromLogic::SetData`].
+    #[serde(rename = "setData", skip_deserializing)]
+    SetDataJson {
+        /// The page.
+        page: PageId,
+        /// The patch, a JSON object.
+        patch: RawPatch,
+        /// Callback id, 0 for none.
+        callback: u64,
+        /// The patch's length in bytes.
+        size: usize,
+    },
     /// A call to the host: navigation or a JSAPI.
     Call {
         /// `navigate` or `jsapi`.
@@ -166,4 +181,22 @@ pub struct ScriptError {
     pub line: u32,
     /// Column from 1, 0 when unknown.
     pub column: u32,
+}
+
+/// A setData patch as JSON text (an object), written by the logic layer.
+#[derive(Debug, Clone, Serialize)]
+#[serde(transparent)]
+pub struct RawPatch(pub Box<serde_json::value::RawValue>);
+
+impl PartialEq for RawPatch {
+    fn eq(&self, other: &RawPatch) -> bool {
+        self.0.get() == other.0.get()
+    }
+}
+
+impl RawPatch {
+    /// The patch as a map (the text is re-read).
+    pub fn to_map(&self) -> Result<Map<String, Value>, String> {
+        serde_json::from_str(self.0.get()).map_err(|e| format!("setData patch unreadable: {e}"))
+    }
 }

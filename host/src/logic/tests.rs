@@ -220,6 +220,70 @@ fn data_nested_without_bound_is_refused_and_the_layer_lives_on() {
 }
 
 #[test]
+fn a_worker_sends_set_data_as_json_text_with_the_same_checks() {
+    let mut l = layer(
+        "App({});",
+        "function deep() { let o = {}; for (let i = 0; i < 100000; i++) o = { o: o }; return o; } \
+         Page({ \
+           ok() { this.setData({ 'list[2].name': 'x\"y', n: 1.5, f() {}, u: undefined }, () => 1); }, \
+           big() { this.setData({ blob: 'x'.repeat(1100000) }); }, \
+           arr() { this.setData([1]); }, \
+           deep() { this.setData({ tree: deep() }); } });",
+    );
+    l.send_patches_as_json();
+    create(&mut l, json!({}));
+    let ev = |l: &mut LogicLayer, h: &str| {
+        l.handle(&ToLogic::Event {
+            page: 1,
+            handler: h.into(),
+            event: json!({}),
+        })
+    };
+    let out = ev(&mut l, "ok");
+    let Some(FromLogic::SetDataJson {
+        page,
+        patch,
+        callback,
+        size,
+    }) = out
+        .iter()
+        .find(|m| matches!(m, FromLogic::SetDataJson { .. }))
+    else {
+        panic!("no patch text: {out:?}");
+    };
+    assert_eq!((*page, *callback > 0), (1, true));
+    assert_eq!(patch.0.get(), r#"{"list[2].name":"x\"y","n":1.5}"#);
+    assert_eq!(*size, patch.0.get().len());
+    assert_eq!(
+        patch.to_map().expect("map"),
+        serde_json::from_value::<Map<String, Value>>(json!({"list[2].name": "x\"y", "n": 1.5}))
+            .expect("map")
+    );
+    // Across the pipe it is read as an ordinary setData.
+    let wire = serde_json::to_string(&out).expect("serialize");
+    let read: Vec<FromLogic> = serde_json::from_str(&wire).expect("read back");
+    assert!(read.iter().any(|m| matches!(m,
+        FromLogic::SetData { page: 1, patch, size: s, .. } if patch["n"] == 1.5 && *s == *size)));
+    for (h, want) in [
+        ("big", "over the 1 MB limit"),
+        ("arr", "setData expects an object"),
+        ("deep", "data nested deeper than 512 levels"),
+    ] {
+        let out = ev(&mut l, h);
+        let errs = errors(&out);
+        assert!(
+            errs.len() == 1 && errs[0].message.contains(want),
+            "{h}: {errs:?}"
+        );
+        assert!(
+            !out.iter()
+                .any(|m| matches!(m, FromLogic::SetDataJson { .. } | FromLogic::SetData { .. })),
+            "{h}"
+        );
+    }
+}
+
+#[test]
 fn missing_handler_is_reported() {
     let mut l = layer("App({});", "Page({});");
     create(&mut l, json!({}));

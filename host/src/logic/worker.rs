@@ -166,6 +166,7 @@ fn worker_main(memory_cap: Option<u64>) -> std::io::Result<()> {
             return Ok(());
         }
     };
+    layer.send_patches_as_json();
     // Sync calls go to the host and block for its answer.
     let (sin, sout) = (stdin.clone(), stdout.clone());
     layer.set_sync_handler(Box::new(move |name: &str, params: &Value| {

@@ -378,6 +378,34 @@ impl<S: Surface> Runtime<S> {
 
     fn absorb(&mut self, out: Vec<FromLogic>) {
         for m in out {
+            // A worker's patch text arrives as `SetData` already; one made in
+            // this thread is read here.
+            let m = match m {
+                FromLogic::SetDataJson {
+                    page,
+                    patch,
+                    callback,
+                    size,
+                } => match patch.to_map() {
+                    Ok(patch) => FromLogic::SetData {
+                        page,
+                        patch,
+                        callback,
+                        size,
+                    },
+                    Err(message) => {
+                        self.record(ScriptError {
+                            kind: "uncaught".into(),
+                            message,
+                            file: String::new(),
+                            line: 0,
+                            column: 0,
+                        });
+                        continue;
+                    }
+                },
+                other => other,
+            };
             match m {
                 FromLogic::InitialData { page, data } => {
                     if let Some(p) = self.page_mut(page) {
@@ -486,6 +514,8 @@ impl<S: Surface> Runtime<S> {
                     }
                 }
                 FromLogic::Error { error } => self.record(error),
+                // Turned into `SetData` above.
+                FromLogic::SetDataJson { .. } => {}
             }
         }
     }
