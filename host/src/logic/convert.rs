@@ -44,40 +44,20 @@ fn convert(
         JsVariant::Integer32(i) => Value::from(i),
         // A whole number is written as one (`3`, not `3.0`) and a non-finite
         // one becomes null, as JSON.stringify does.
-        JsVariant::Float64(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => {
-            Value::from(f as i64)
-        }
-        JsVariant::Float64(f) => Value::from(f),
+        JsVariant::Float64(f) => match whole(f) {
+            Some(i) => Value::from(i),
+            None => Value::from(f),
+        },
         JsVariant::String(s) => Value::String(rust_string(&s)),
-        JsVariant::BigInt(_) => {
-            return Err(JsNativeError::typ()
-                .with_message("cannot convert a BigInt to JSON")
-                .into())
-        }
-        JsVariant::Object(obj) => {
-            if obj.is_callable() {
-                return Ok(None);
-            }
-            // Only an ancestor can close a cycle; the list is as long as the depth.
-            if ancestors.iter().any(|a| JsObject::equals(a, &obj)) {
-                return Err(JsNativeError::typ()
-                    .with_message("cyclic object value")
-                    .into());
-            }
-            if ancestors.len() >= MAX_DEPTH {
-                return Err(JsNativeError::range()
-                    .with_message(format!("data nested deeper than {MAX_DEPTH} levels"))
-                    .into());
-            }
-            ancestors.push(obj.clone());
-            let out = if obj.is_array() {
+        JsVariant::BigInt(_) => return Err(bigint()),
+        JsVariant::Object(obj) if obj.is_callable() => return Ok(None),
+        JsVariant::Object(obj) => nested(&obj, ancestors, |ancestors| {
+            if obj.is_array() {
                 array(&obj, ctx, ancestors)
             } else {
                 object(&obj, ctx, ancestors)
-            };
-            ancestors.pop();
-            out?
-        }
+            }
+        })?,
     }))
 }
 
@@ -125,20 +105,68 @@ fn array(obj: &JsObject, ctx: &mut Context, ancestors: &mut Vec<JsObject>) -> Js
 
 fn object(obj: &JsObject, ctx: &mut Context, ancestors: &mut Vec<JsObject>) -> JsResult<Value> {
     let mut map = Map::new();
+    each_own(obj, ctx, |name, v, ctx| {
+        if let Some(v) = convert(&v, ctx, ancestors)? {
+            map.insert(name, v);
+        }
+        Ok(())
+    })?;
+    Ok(Value::Object(map))
+}
+
+/// Calls `f` with the name and value of each enumerable own string-keyed
+/// property, in `Object.keys` order.
+fn each_own(
+    obj: &JsObject,
+    ctx: &mut Context,
+    mut f: impl FnMut(String, JsValue, &mut Context) -> JsResult<()>,
+) -> JsResult<()> {
     for key in obj.own_property_keys(ctx)? {
         let name = match &key {
             PropertyKey::String(s) => rust_string(s),
             PropertyKey::Index(i) => i.get().to_string(),
             PropertyKey::Symbol(_) => continue,
         };
-        let Some(v) = own_value(obj, &key, true, ctx)? else {
-            continue;
-        };
-        if let Some(v) = convert(&v, ctx, ancestors)? {
-            map.insert(name, v);
+        if let Some(v) = own_value(obj, &key, true, ctx)? {
+            f(name, v, ctx)?;
         }
     }
-    Ok(Value::Object(map))
+    Ok(())
+}
+
+/// Runs `f` with `obj` among the ancestors, after checking it closes no
+/// cycle (only an ancestor can; the list is as long as the depth) and is not
+/// nested too deeply.
+fn nested<T>(
+    obj: &JsObject,
+    ancestors: &mut Vec<JsObject>,
+    f: impl FnOnce(&mut Vec<JsObject>) -> JsResult<T>,
+) -> JsResult<T> {
+    if ancestors.iter().any(|a| JsObject::equals(a, obj)) {
+        return Err(JsNativeError::typ()
+            .with_message("cyclic object value")
+            .into());
+    }
+    if ancestors.len() >= MAX_DEPTH {
+        return Err(JsNativeError::range()
+            .with_message(format!("data nested deeper than {MAX_DEPTH} levels"))
+            .into());
+    }
+    ancestors.push(obj.clone());
+    let r = f(ancestors);
+    ancestors.pop();
+    r
+}
+
+/// `f` as an integer when it is a whole number JSON can carry exactly.
+fn whole(f: f64) -> Option<i64> {
+    (f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0).then_some(f as i64)
+}
+
+fn bigint() -> boa_engine::JsError {
+    JsNativeError::typ()
+        .with_message("cannot convert a BigInt to JSON")
+        .into()
 }
 
 /// `v` written as JSON text to `out`, by the same rules as [`to_json`], with
@@ -168,42 +196,25 @@ fn write(
         JsVariant::Integer32(i) => {
             let _ = write!(out, "{i}");
         }
-        JsVariant::Float64(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => {
-            let _ = write!(out, "{}", f as i64);
-        }
-        JsVariant::Float64(f) if f.is_finite() => {
-            let _ = serde_json::to_writer(&mut *out, &f);
-        }
-        JsVariant::Float64(_) => out.extend_from_slice(b"null"),
+        JsVariant::Float64(f) => match whole(f) {
+            Some(i) => {
+                let _ = write!(out, "{i}");
+            }
+            None if f.is_finite() => {
+                let _ = serde_json::to_writer(&mut *out, &f);
+            }
+            None => out.extend_from_slice(b"null"),
+        },
         JsVariant::String(s) => write_str(out, &rust_string(&s)),
-        JsVariant::BigInt(_) => {
-            return Err(JsNativeError::typ()
-                .with_message("cannot convert a BigInt to JSON")
-                .into())
-        }
-        JsVariant::Object(obj) => {
-            if obj.is_callable() {
-                return Ok(false);
-            }
-            if ancestors.iter().any(|a| JsObject::equals(a, &obj)) {
-                return Err(JsNativeError::typ()
-                    .with_message("cyclic object value")
-                    .into());
-            }
-            if ancestors.len() >= MAX_DEPTH {
-                return Err(JsNativeError::range()
-                    .with_message(format!("data nested deeper than {MAX_DEPTH} levels"))
-                    .into());
-            }
-            ancestors.push(obj.clone());
-            let r = if obj.is_array() {
+        JsVariant::BigInt(_) => return Err(bigint()),
+        JsVariant::Object(obj) if obj.is_callable() => return Ok(false),
+        JsVariant::Object(obj) => nested(&obj, ancestors, |ancestors| {
+            if obj.is_array() {
                 write_array(&obj, ctx, ancestors, out)
             } else {
                 write_object(&obj, ctx, ancestors, out)
-            };
-            ancestors.pop();
-            r?;
-        }
+            }
+        })?,
     }
     Ok(true)
 }
@@ -240,15 +251,7 @@ fn write_object(
 ) -> JsResult<()> {
     out.push(b'{');
     let mut first = true;
-    for key in obj.own_property_keys(ctx)? {
-        let name = match &key {
-            PropertyKey::String(s) => rust_string(s),
-            PropertyKey::Index(i) => i.get().to_string(),
-            PropertyKey::Symbol(_) => continue,
-        };
-        let Some(v) = own_value(obj, &key, true, ctx)? else {
-            continue;
-        };
+    each_own(obj, ctx, |name, v, ctx| {
         // The key is written first and taken back if the value is left out.
         let mark = out.len();
         if !first {
@@ -261,7 +264,8 @@ fn write_object(
         } else {
             out.truncate(mark);
         }
-    }
+        Ok(())
+    })?;
     out.push(b'}');
     Ok(())
 }

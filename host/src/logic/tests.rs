@@ -179,28 +179,36 @@ fn oversized_set_data_is_refused() {
     assert!(!out.iter().any(|m| matches!(m, FromLogic::SetData { .. })));
 }
 
+/// Builds an object nested 100,000 levels deep.
+const DEEP: &str =
+    "function deep() { let o = {}; for (let i = 0; i < 100000; i++) o = { o: o }; return o; } ";
+
+fn event(l: &mut LogicLayer, handler: &str) -> Vec<FromLogic> {
+    l.handle(&ToLogic::Event {
+        page: 1,
+        handler: handler.into(),
+        event: json!({}),
+    })
+}
+
 #[test]
 fn data_nested_without_bound_is_refused_and_the_layer_lives_on() {
     // boa's own conversion recursed once per level: 100,000 levels overflowed
     // the thread's stack and took the host down with the mini program.
     let mut l = layer(
         "App({});",
-        "function deep() { let o = {}; for (let i = 0; i < 100000; i++) o = { o: o }; return o; } \
-         Page({ \
+        &[
+            DEEP,
+            "Page({ \
            big() { this.setData({ tree: deep() }); }, \
            caught() { try { this.setData({ tree: deep() }); } catch (e) { console.log('caught', e.name); } }, \
            sync() { try { my.getStorageSync(deep()); } catch (e) { console.log('sync', e.name); } }, \
            fine() { this.setData({ ok: 1 }); } });",
+        ]
+        .concat(),
     );
     create(&mut l, json!({}));
-    let ev = |l: &mut LogicLayer, h: &str| {
-        l.handle(&ToLogic::Event {
-            page: 1,
-            handler: h.into(),
-            event: json!({}),
-        })
-    };
-    let out = ev(&mut l, "big");
+    let out = event(&mut l, "big");
     let errs = errors(&out);
     assert_eq!(errs.len(), 1, "{out:?}");
     assert!(
@@ -210,9 +218,9 @@ fn data_nested_without_bound_is_refused_and_the_layer_lives_on() {
         "{errs:?}"
     );
     assert!(!out.iter().any(|m| matches!(m, FromLogic::SetData { .. })));
-    assert_eq!(logs(&ev(&mut l, "caught")), ["caught RangeError"]);
-    assert_eq!(logs(&ev(&mut l, "sync")), ["sync RangeError"]);
-    let out = ev(&mut l, "fine");
+    assert_eq!(logs(&event(&mut l, "caught")), ["caught RangeError"]);
+    assert_eq!(logs(&event(&mut l, "sync")), ["sync RangeError"]);
+    let out = event(&mut l, "fine");
     assert!(errors(&out).is_empty(), "{out:?}");
     assert!(out
         .iter()
@@ -223,23 +231,19 @@ fn data_nested_without_bound_is_refused_and_the_layer_lives_on() {
 fn a_worker_sends_set_data_as_json_text_with_the_same_checks() {
     let mut l = layer(
         "App({});",
-        "function deep() { let o = {}; for (let i = 0; i < 100000; i++) o = { o: o }; return o; } \
-         Page({ \
+        &[
+            DEEP,
+            "Page({ \
            ok() { this.setData({ 'list[2].name': 'x\"y', n: 1.5, f() {}, u: undefined }, () => 1); }, \
            big() { this.setData({ blob: 'x'.repeat(1100000) }); }, \
            arr() { this.setData([1]); }, \
            deep() { this.setData({ tree: deep() }); } });",
+        ]
+        .concat(),
     );
     l.send_patches_as_json();
     create(&mut l, json!({}));
-    let ev = |l: &mut LogicLayer, h: &str| {
-        l.handle(&ToLogic::Event {
-            page: 1,
-            handler: h.into(),
-            event: json!({}),
-        })
-    };
-    let out = ev(&mut l, "ok");
+    let out = event(&mut l, "ok");
     let Some(FromLogic::SetDataJson {
         page,
         patch,
@@ -269,7 +273,7 @@ fn a_worker_sends_set_data_as_json_text_with_the_same_checks() {
         ("arr", "setData expects an object"),
         ("deep", "data nested deeper than 512 levels"),
     ] {
-        let out = ev(&mut l, h);
+        let out = event(&mut l, h);
         let errs = errors(&out);
         assert!(
             errs.len() == 1 && errs[0].message.contains(want),
