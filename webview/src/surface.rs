@@ -63,11 +63,13 @@ pub(crate) enum UiMsg {
     Ended { slot: Slot, route: Option<String> },
     /// A command from a driver.
     Command(crate::app::Command),
-    /// A page posted an IPC message (`view` names the webview).
+    /// A page posted an IPC message (`view` names the webview) that reached
+    /// the UI process `at`.
     Ipc {
         view: u64,
         uri: String,
         body: String,
+        at: Instant,
     },
     /// A webview refused a navigation or a new window.
     Blocked { view: u64, url: String },
