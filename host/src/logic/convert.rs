@@ -16,6 +16,7 @@
 use boa_engine::builtins::object::OrdinaryObject;
 use boa_engine::object::builtins::JsArray;
 use boa_engine::property::{PropertyDescriptor, PropertyKey};
+use boa_engine::string::JsStrVariant;
 use boa_engine::{
     js_string, Context, JsNativeError, JsObject, JsResult, JsString, JsValue, JsVariant,
 };
@@ -64,8 +65,57 @@ fn convert(
 /// A JS string as UTF-8; a lone surrogate (which UTF-8 cannot hold) is
 /// written escaped, as `\uD800`.
 fn rust_string(s: &JsString) -> String {
+    // Most strings are ASCII, kept one byte per character: copied whole.
+    if let JsStrVariant::Latin1(bytes) = s.variant() {
+        if bytes.is_ascii() {
+            if let Ok(t) = std::str::from_utf8(bytes) {
+                return t.to_owned();
+            }
+        }
+    }
     s.to_std_string()
         .unwrap_or_else(|_| s.to_std_string_escaped())
+}
+
+/// Writes `s` as a JSON string, escaped exactly as serde_json escapes the
+/// same text. A string kept one byte per character (Latin-1) is written from
+/// where it sits; any other goes through [`rust_string`].
+fn write_js_str(out: &mut Vec<u8>, s: &JsString) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let JsStrVariant::Latin1(bytes) = s.variant() else {
+        write_str(out, &rust_string(s));
+        return;
+    };
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut run = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        let escape: &[u8] = match b {
+            b'"' => b"\\\"",
+            b'\\' => b"\\\\",
+            0x08 => b"\\b",
+            0x09 => b"\\t",
+            0x0a => b"\\n",
+            0x0c => b"\\f",
+            0x0d => b"\\r",
+            0x00..=0x1f | 0x80..=0xff => b"",
+            _ => continue,
+        };
+        out.extend_from_slice(&bytes[run..i]);
+        run = i + 1;
+        match b {
+            0x00..=0x1f if escape.is_empty() => {
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            }
+            // U+0080..U+00FF in UTF-8.
+            0x80..=0xff => out.extend_from_slice(&[0xc0 | (b >> 6), 0x80 | (b & 0x3f)]),
+            _ => out.extend_from_slice(escape),
+        }
+    }
+    out.extend_from_slice(&bytes[run..]);
+    out.push(b'"');
 }
 
 /// An own property's value: a data property's value, or its getter's result.
@@ -205,7 +255,7 @@ fn write(
             }
             None => out.extend_from_slice(b"null"),
         },
-        JsVariant::String(s) => write_str(out, &rust_string(&s)),
+        JsVariant::String(s) => write_js_str(out, &s),
         JsVariant::BigInt(_) => return Err(bigint()),
         JsVariant::Object(obj) if obj.is_callable() => return Ok(false),
         JsVariant::Object(obj) => nested(&obj, ancestors, |ancestors| {
@@ -399,6 +449,33 @@ mod tests {
                 let e = write_json(&v, &mut ctx, &mut Vec::new()).expect_err(src);
                 assert!(e.to_string().starts_with(want), "{src}: {e}");
             }
+        });
+    }
+
+    /// Strings kept one byte per character are escaped by our own loop: it
+    /// must write every one of the 256 characters, alone and among others,
+    /// exactly as serde_json writes the same text.
+    #[test]
+    fn one_byte_strings_are_escaped_exactly_as_serde_json_escapes_them() {
+        big_stack(|| {
+            let mut ctx = Context::default();
+            let every = eval(
+                &mut ctx,
+                "const a = []; for (let i = 0; i < 256; i++) a.push(String.fromCharCode(i), 'x' + String.fromCharCode(i) + 'y');                  let all = ''; for (let i = 255; i >= 0; i--) all += String.fromCharCode(i); a.push(all, '', 'plain ascii'); a",
+            );
+            let value = to_json(&every, &mut ctx).expect("value").expect("some");
+            let mut text = Vec::new();
+            assert!(write_json(&every, &mut ctx, &mut text).expect("text"));
+            assert_eq!(
+                String::from_utf8(text).expect("utf8"),
+                serde_json::to_string(&value).expect("ser")
+            );
+            let Value::Array(items) = &value else {
+                panic!("not an array: {value}")
+            };
+            assert_eq!(items[2 * 0xe9], json!("\u{e9}"));
+            assert_eq!(items[2 * 0x1f + 1], json!("x\u{1f}y"));
+            assert_eq!(items.len(), 515);
         });
     }
 

@@ -408,18 +408,33 @@ impl<'a> Renderer<'a> {
                 next.push(self.memo_item(el, f, scope, cx, out, index, item, key, !clash, &free)?);
             }
         } else {
-            // Slow path: match items to the last render by key and compare their inputs.
-            let mut by_key: HashMap<String, Memo> = prev.into_iter().flatten().collect();
-            let mut seen = HashSet::new();
-            for (index, item) in items {
+            // Slow path: match items to the last render by key and compare
+            // their inputs. While the keys stay in the same order, an item's
+            // last render is the one at its own position; the map of the rest
+            // by key is built only once an item is found elsewhere.
+            let mut prev = prev;
+            let mut by_key: Option<HashMap<String, Memo>> = None;
+            let mut seen = KeysSeen::default();
+            for (i, (index, item)) in items.into_iter().enumerate() {
                 let key = item_key(el, item);
                 // A repeated key makes "the node with this key" ambiguous: render it plainly.
-                let unique = seen.insert(key.clone());
+                let unique = seen.first(&key);
                 if unique {
-                    if let Some(m) = by_key
-                        .remove(&key)
-                        .filter(|m| m.same_inputs(&index, item, &free))
-                    {
+                    let last = match &mut by_key {
+                        None if prev
+                            .get(i)
+                            .is_some_and(|p| p.as_ref().is_some_and(|(k, _)| *k == key)) =>
+                        {
+                            prev[i].take().map(|(_, m)| m)
+                        }
+                        None => {
+                            let map: HashMap<String, Memo> =
+                                std::mem::take(&mut prev).into_iter().flatten().collect();
+                            by_key.insert(map).remove(&key)
+                        }
+                        Some(map) => map.remove(&key),
+                    };
+                    if let Some(m) = last.filter(|m| m.same_inputs(&index, item, &free)) {
                         out.push(VNode::Memo {
                             fp: m.fp,
                             unchanged: true,
@@ -651,6 +666,52 @@ impl<'a> Renderer<'a> {
             }
         }
         s
+    }
+}
+
+/// The keys of one loop's items so far, to find repeats. Only a hash of
+/// each is kept, so nothing is copied: two different keys with one hash count
+/// as a repeat, and the second item is rendered plainly, without the cache,
+/// which changes how fast it renders but never what. The hashes are of a
+/// random seed, so a mini program cannot pick keys that collide.
+#[derive(Default)]
+struct KeysSeen {
+    seed: std::hash::RandomState,
+    hashes: HashSet<u64, BuildNoHash>,
+}
+
+impl KeysSeen {
+    /// True the first time `key` (or its hash) is seen.
+    fn first(&mut self, key: &str) -> bool {
+        use std::hash::BuildHasher;
+        self.hashes.insert(self.seed.hash_one(key))
+    }
+}
+
+/// A table of hashes already made with a random seed: they are used as they are.
+#[derive(Default, Clone, Copy)]
+struct BuildNoHash;
+
+impl std::hash::BuildHasher for BuildNoHash {
+    type Hasher = NoHash;
+    fn build_hasher(&self) -> NoHash {
+        NoHash(0)
+    }
+}
+
+struct NoHash(u64);
+
+impl std::hash::Hasher for NoHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0 << 8) | u64::from(*b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
     }
 }
 
