@@ -1071,6 +1071,34 @@ mod cache_tests {
         assert!(!ops[3].is_empty());
     }
 
+    /// Items matched by position while the keys keep their order, by key
+    /// once one moves, and repeated keys (rendered plainly) at either stage:
+    /// every step agrees with a fresh render.
+    #[test]
+    fn positions_moves_and_repeated_keys_render_as_fresh_renders_do() {
+        let data = |ids: &[&str], name: &str| {
+            json!({"rows": ids.iter().map(|i| json!({"id": i, "name": format!("{name}{i}"), "tags": []})).collect::<Vec<_>>(),
+                   "currency": "USD", "selected": "a"})
+        };
+        let steps = [
+            data(&["a", "b", "c", "d"], "x"),
+            data(&["a", "b", "c", "d"], "y"),
+            data(&["a", "a", "b", "c"], "y"),
+            data(&["a", "a", "b", "c"], "z"),
+            data(&["a", "b", "d", "c"], "z"),
+            data(&["c", "a", "a", "b", "d"], "z"),
+            data(&["c", "a", "b", "d"], "w"),
+            data(&[], "w"),
+            data(&["b", "b", "b"], "w"),
+        ];
+        let ops = check(&steps);
+        // Same keys in the same order, every name changed: one text op per row.
+        assert_eq!(ops[1].len(), 4, "{:?}", ops[1]);
+        for (i, o) in ops.iter().enumerate().skip(2) {
+            assert!(!o.is_empty(), "step {i} changed the page but sent no ops");
+        }
+    }
+
     proptest! {
         #[test]
         fn cached_renders_always_match_fresh_ones(
