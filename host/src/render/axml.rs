@@ -109,8 +109,8 @@ pub struct ForLoop {
 /// An element with its directives split out of its attributes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Element {
-    /// The component name.
-    pub tag: String,
+    /// The component name, shared with every node rendered from it.
+    pub tag: std::sync::Arc<str>,
     /// Ordinary attributes, events, `data-*`, class and style.
     pub attrs: Vec<Attr>,
     /// Children.
@@ -259,7 +259,7 @@ impl<'a> P<'a> {
                 };
             } else if r.starts_with('<') {
                 let el = self.element(depth, doc)?;
-                match el.tag.as_str() {
+                match &*el.tag {
                     "template" if el.literal("name").is_some() => {
                         let name = el.literal("name").unwrap_or_default().to_owned();
                         doc.templates.insert(name, el.children);
@@ -332,7 +332,7 @@ impl<'a> P<'a> {
             return Err(self.err(open, format!("unknown component <{tag}>")));
         }
         let mut el = Element {
-            tag,
+            tag: tag.into(),
             attrs: Vec::new(),
             children: Vec::new(),
             pos: self.at(open),

@@ -96,7 +96,7 @@ pub fn mount(v: VNode, ids: &mut Ids) -> DomNode {
             let id = ids.take();
             DomNode {
                 id,
-                tag,
+                tag: tag.to_string(),
                 text: String::new(),
                 attrs,
                 key,
@@ -124,7 +124,7 @@ fn same_kind(old: &DomNode, new: &VNode) -> bool {
         } => old.memo == *fp,
         VNode::Memo { node, .. } => same_kind(old, node),
         VNode::Text { .. } => old.is_text(),
-        VNode::Element { tag, key, .. } => &old.tag == tag && &old.key == key,
+        VNode::Element { tag, key, .. } => *old.tag == **tag && &old.key == key,
     }
 }
 

@@ -547,7 +547,7 @@ impl<'a> Renderer<'a> {
                 format!("the page renders more than {MAX_NODES} elements"),
             ));
         }
-        match el.tag.as_str() {
+        match &*el.tag {
             "block" => return self.nodes_into(&el.children, scope, cx, out),
             "template" => return self.template_into(el, scope, cx, out),
             "include" => {
@@ -737,7 +737,7 @@ fn parts_names(parts: &[Part], bound: &[String], out: &mut Vec<String>) {
 /// true for the a:for element itself, whose list expression is evaluated
 /// outside its own bindings. Returns false when the subtree includes a file.
 fn collect_free(el: &Element, bound: &[String], out: &mut Vec<String>, is_loop_root: bool) -> bool {
-    if el.tag == "include" {
+    if &*el.tag == "include" {
         return false;
     }
     let mut inner = bound.to_vec();

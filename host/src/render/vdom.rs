@@ -10,8 +10,8 @@ use std::collections::BTreeMap;
 pub enum VNode {
     /// A component instance.
     Element {
-        /// Component name.
-        tag: String,
+        /// Component name, shared with the template's element.
+        tag: std::sync::Arc<str>,
         /// Attributes after evaluation, events (`onTap`...) and `data-*` included.
         #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
         attrs: BTreeMap<String, String>,
