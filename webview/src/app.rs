@@ -34,7 +34,7 @@ use tao::window::{Window, WindowBuilder, WindowId};
 use wry::http::{header, Request, Response, StatusCode};
 use wry::{
     NewWindowResponse, PermissionResponse, WebContext, WebView, WebViewBuilder,
-    WebViewBuilderExtUnix, WebViewExtUnix,
+    WebViewBuilderExtUnix,
 };
 
 /// Errors of the webview surface.
@@ -233,14 +233,6 @@ pub(crate) enum Command {
     Bare {
         reply: mpsc::Sender<Result<Duration, String>>,
     },
-    /// Benchmarks: hands the page a JSON array, as a string literal in a
-    /// script or as a call argument, and times it to the page's answer.
-    Delivery {
-        slot: Slot,
-        text: String,
-        as_argument: bool,
-        reply: mpsc::Sender<Result<Duration, String>>,
-    },
     /// Ends the event loop.
     Exit,
 }
@@ -257,7 +249,6 @@ impl std::fmt::Debug for Command {
             Command::Visible { .. } => "Visible",
             Command::Close { .. } => "Close",
             Command::Bare { .. } => "Bare",
-            Command::Delivery { .. } => "Delivery",
             Command::Exit => "Exit",
         };
         f.write_str(name)
@@ -314,28 +305,6 @@ impl Driver {
             reply,
         })?;
         Self::wait(&rx, Duration::from_secs(20), "evaluating script")?.map_err(WebviewError::Failed)
-    }
-
-    /// For benchmarks: hands the page `json` (an array) the two ways a patch
-    /// could travel, and returns the time on the UI thread from sending it
-    /// to the page's answer that `JSON.parse` read it whole. With
-    /// `as_argument`, the text is an argument of a function whose body never
-    /// changes, as patches are sent; otherwise it is a string literal inside
-    /// a script, as patches were sent before.
-    pub fn delivery(
-        &self,
-        slot: Slot,
-        json: &str,
-        as_argument: bool,
-    ) -> Result<Duration, WebviewError> {
-        let (reply, rx) = mpsc::channel();
-        self.cmd(Command::Delivery {
-            slot,
-            text: json.to_owned(),
-            as_argument,
-            reply,
-        })?;
-        Self::wait(&rx, Duration::from_secs(20), "a delivery")?.map_err(WebviewError::Failed)
     }
 
     /// The window's status, or `None` once it is closed.
@@ -547,7 +516,7 @@ struct AppView {
     opened_at: Instant,
     built: Option<Built>,
     /// Scripts waiting for the shell to be ready.
-    scripts: Vec<Script>,
+    scripts: Vec<String>,
     keys: HashMap<PageId, String>,
     stack: Vec<(PageId, String)>,
     ui_key: String,
@@ -858,7 +827,13 @@ impl Ui {
                     v.pending_pull(n, ops);
                     v.run(format!("__mpkit.pull({page},{n},{seq})"));
                 } else {
-                    v.send(Script::Apply { page, ops, seq });
+                    // As a string for JSON.parse, not as a literal: JSC parses
+                    // and compiles a big array literal as code, many times
+                    // slower than JSON.parse reads the same text.
+                    v.run(format!(
+                        "__mpkit.apply({page},JSON.parse({}),{seq})",
+                        js_str(&ops)
+                    ));
                 }
             }
             UiMsg::PageError { slot, page, view } => {
@@ -1019,58 +994,6 @@ impl Ui {
                     let _ = tx.send(Ok(r));
                 }) {
                     let _ = reply.send(Err(e.to_string()));
-                }
-            }
-            Command::Delivery {
-                slot,
-                text,
-                as_argument,
-                reply,
-            } => {
-                let Some(b) = self.views.get(&slot).and_then(|v| v.built.as_ref()) else {
-                    let _ = reply.send(Err(format!("window {slot} has no webview")));
-                    return;
-                };
-                let n = match serde_json::from_str::<Vec<serde::de::IgnoredAny>>(&text) {
-                    Ok(items) => items.len(),
-                    Err(e) => {
-                        let _ = reply.send(Err(format!("not a JSON array: {e}")));
-                        return;
-                    }
-                };
-                let start = Instant::now();
-                if as_argument {
-                    use webkit2gtk::glib::{ToVariant, VariantDict};
-                    use webkit2gtk::WebViewExt;
-                    let args = VariantDict::new(None);
-                    args.insert_value("text", &text.to_variant());
-                    args.insert_value("n", &(n as f64).to_variant());
-                    b.webview.webview().call_async_javascript_function(
-                        "if (JSON.parse(text).length !== n) throw new Error('the page read another length'); return true;",
-                        Some(&args.end()),
-                        None,
-                        None,
-                        None::<&webkit2gtk::gio::Cancellable>,
-                        move |r| {
-                            let _ = reply.send(
-                                r.map(|_| start.elapsed())
-                                    .map_err(|e| e.to_string()),
-                            );
-                        },
-                    );
-                } else {
-                    let js = format!("JSON.parse({}).length === {n}", js_str(&text));
-                    let tx = reply.clone();
-                    let sent = b.webview.evaluate_script_with_callback(&js, move |r| {
-                        let _ = tx.send(if r == "true" {
-                            Ok(start.elapsed())
-                        } else {
-                            Err(format!("the page answered {r}"))
-                        });
-                    });
-                    if let Err(e) = sent {
-                        let _ = reply.send(Err(e.to_string()));
-                    }
                 }
             }
             Command::Screenshot { slot, path, reply } => {
@@ -1302,7 +1225,9 @@ impl Ui {
             return;
         }
         for s in std::mem::take(&mut v.scripts) {
-            s.exec(&b.webview);
+            if let Err(e) = b.webview.evaluate_script(&s) {
+                tracing::warn!("evaluate_script: {e}");
+            }
         }
     }
 
@@ -1590,57 +1515,6 @@ const APP_THREAD_STACK: usize = 64 * 1024 * 1024;
 /// program is stopped for flooding the UI thread.
 const MAX_IN_FLIGHT: usize = 4096;
 
-/// What the UI thread runs in a page, in the order it was asked.
-#[derive(Debug)]
-enum Script {
-    /// A script of our own making (no mini program text is ever spliced in
-    /// unescaped).
-    Eval(String),
-    /// Patch ops for a page, as JSON text.
-    Apply { page: PageId, ops: String, seq: u64 },
-}
-
-/// The one function body every patch runs. The ops reach it as an argument,
-/// never as source: a script that carried them as a literal was new source
-/// on every patch, which JSC had to scan and compile each time (9.5 ms for
-/// 21 KB as an array literal, 0.47 ms as a string), while this body is the
-/// same every time, and the text is read by `JSON.parse` alone.
-const APPLY_BODY: &str = "__mpkit.apply(page, JSON.parse(ops), seq);";
-
-impl Script {
-    fn exec(&self, webview: &WebView) {
-        match self {
-            Script::Eval(js) => {
-                if let Err(e) = webview.evaluate_script(js) {
-                    tracing::warn!("evaluate_script: {e}");
-                }
-            }
-            Script::Apply { page, ops, seq } => {
-                use webkit2gtk::glib::{ToVariant, VariantDict};
-                use webkit2gtk::WebViewExt;
-                let args = VariantDict::new(None);
-                // Numbers go as doubles, which reach JS as numbers; page ids
-                // and sequence numbers stay far below 2^53.
-                args.insert_value("page", &(*page as f64).to_variant());
-                args.insert_value("seq", &(*seq as f64).to_variant());
-                args.insert_value("ops", &ops.to_variant());
-                webview.webview().call_async_javascript_function(
-                    APPLY_BODY,
-                    Some(&args.end()),
-                    None,
-                    None,
-                    None::<&webkit2gtk::gio::Cancellable>,
-                    |r| {
-                        if let Err(e) = r {
-                            tracing::warn!("applying a patch: {e}");
-                        }
-                    },
-                );
-            }
-        }
-    }
-}
-
 impl AppView {
     fn overloaded(&mut self) {
         if self.status.failure.is_none() {
@@ -1669,16 +1543,14 @@ impl AppView {
         }
     }
 
-    /// Runs a script of ours in the page, or keeps it until the shell is ready.
+    /// Runs a script in the page, or keeps it until the shell is ready.
     fn run(&mut self, script: String) {
-        self.send(Script::Eval(script));
-    }
-
-    /// Sends `script` to the page now, or keeps it, in order, until the
-    /// shell is ready.
-    fn send(&mut self, script: Script) {
         match &self.built {
-            Some(b) if b.ready && self.scripts.is_empty() => script.exec(&b.webview),
+            Some(b) if b.ready && self.scripts.is_empty() => {
+                if let Err(e) = b.webview.evaluate_script(&script) {
+                    tracing::warn!("evaluate_script: {e}");
+                }
+            }
             _ => self.scripts.push(script),
         }
     }

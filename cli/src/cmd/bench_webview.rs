@@ -7,9 +7,6 @@
 //! - setData-to-DOM at 1, 16 and 256 KB: from the runtime handing the patch
 //!   to the surface on the app thread, to the view script's acknowledgement
 //!   that the DOM has it (pushed under 64 KB, pulled over mpkit:// above).
-//! - Patch delivery: a 16 KB patch's ops handed to the page as the argument
-//!   of a fixed function body (how patches go) against the same text as a
-//!   string literal in a script (how they went), alternately in one window.
 //! - Event round trip: a tap in the page, through the logic layer, back to the
 //!   patched DOM, timed in the page.
 //! - Peak RSS of the whole process tree (host, logic workers, WebKit's web and
@@ -156,9 +153,6 @@ struct Figures {
     warm: f64,
     bare: f64,
     set_data: Vec<(usize, f64, usize)>,
-    /// A 16 KB patch's ops handed to the page as a call argument, and as a
-    /// string literal in a script: medians in ms, and the JSON's bytes.
-    delivery: (f64, f64, usize),
     round_trip: f64,
     floor: f64,
     one_app_mb: f64,
@@ -258,21 +252,8 @@ fn measure(d: &Driver, runs: usize, dir: &Path, work: &Path) -> Result<Figures> 
         d.eval(s, "0")?;
         floor.push(t.elapsed().as_secs_f64() * 1000.0);
     }
-    // The two ways a patch can reach the page, alternately in one window:
-    // 257 setText ops shaped like the 16 KB round's (21 KB of JSON).
-    let ops = serde_json::to_string(
-        &(0..257)
-            .map(|i| json!({"op": "setText", "id": 1000 + i, "text": format!("{i}-{}", "x".repeat(48))}))
-            .collect::<Vec<_>>(),
-    )?;
-    let (mut as_argument, mut as_literal) = (Vec::new(), Vec::new());
-    for _ in 0..runs.max(20) {
-        as_argument.push(d.delivery(s, &ops, true)?.as_secs_f64() * 1000.0);
-        as_literal.push(d.delivery(s, &ops, false)?.as_secs_f64() * 1000.0);
-    }
     d.close(s)?;
     Ok(Figures {
-        delivery: (median_ms(as_argument), median_ms(as_literal), ops.len()),
         one_app_mb: one_app as f64 / (1024.0 * 1024.0),
         floor: median_ms(floor),
         cold: median_ms(cold),
@@ -326,7 +307,6 @@ pub(crate) fn webview(runs: usize, o: &mut Output<'_>) -> Result<()> {
         "bareWryFirstPaintMs": f.bare,
         "coldOverBare": f.cold / f.bare,
         "setDataToDomMs": f.set_data.iter().map(|(kb, ms, bytes)| json!({"kb": kb, "medianMs": ms, "patchBytes": bytes})).collect::<Vec<_>>(),
-        "patchDelivery16KbMs": {"asArgument": f.delivery.0, "asLiteral": f.delivery.1, "bytes": f.delivery.2, "ratio": f.delivery.0 / f.delivery.1},
         "eventRoundTripMs": f.round_trip,
         "emptyScriptRoundTripMs": f.floor,
         "rssOneAppMb": f.one_app_mb,
@@ -349,13 +329,6 @@ pub(crate) fn webview(runs: usize, o: &mut Output<'_>) -> Result<()> {
                 ms / f.floor
             ));
         }
-        s.push_str(&format!(
-            "a 16 KB patch's ops ({} KB of JSON) reaching the page, timed on the UI thread, median:\n  as a call argument (how patches go)  {:.2} ms\n  as a string literal in a script      {:.2} ms  -> {:.2}x\n",
-            f.delivery.2 / 1024,
-            f.delivery.0,
-            f.delivery.1,
-            f.delivery.0 / f.delivery.1
-        ));
         s.push_str(&format!(
             "event round trip, page -> logic -> page (1 KB setData), median: {:.1} ms\nRSS of the process tree with one mini program open: {:.0} MiB; peak over the whole run: {peak_mb:.0} MiB\n",
             f.round_trip, f.one_app_mb
