@@ -90,7 +90,7 @@ fn write_js_str(out: &mut Vec<u8>, s: &JsString) {
     out.push(b'"');
     let mut run = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        let escape: &[u8] = match b {
+        let written: &[u8] = match b {
             b'"' => b"\\\"",
             b'\\' => b"\\\\",
             0x08 => b"\\b",
@@ -98,21 +98,21 @@ fn write_js_str(out: &mut Vec<u8>, s: &JsString) {
             0x0a => b"\\n",
             0x0c => b"\\f",
             0x0d => b"\\r",
-            0x00..=0x1f | 0x80..=0xff => b"",
+            0x00..=0x1f => &[
+                b'\\',
+                b'u',
+                b'0',
+                b'0',
+                HEX[usize::from(b >> 4)],
+                HEX[usize::from(b & 0xf)],
+            ],
+            // U+0080..U+00FF in UTF-8.
+            0x80..=0xff => &[0xc0 | (b >> 6), 0x80 | (b & 0x3f)],
             _ => continue,
         };
         out.extend_from_slice(&bytes[run..i]);
+        out.extend_from_slice(written);
         run = i + 1;
-        match b {
-            0x00..=0x1f if escape.is_empty() => {
-                out.extend_from_slice(b"\\u00");
-                out.push(HEX[usize::from(b >> 4)]);
-                out.push(HEX[usize::from(b & 0xf)]);
-            }
-            // U+0080..U+00FF in UTF-8.
-            0x80..=0xff => out.extend_from_slice(&[0xc0 | (b >> 6), 0x80 | (b & 0x3f)]),
-            _ => out.extend_from_slice(escape),
-        }
     }
     out.extend_from_slice(&bytes[run..]);
     out.push(b'"');

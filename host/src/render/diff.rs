@@ -501,42 +501,13 @@ pub fn apply(root: &mut DomNode, ops: &[PatchOp]) -> Result<(), String> {
 }
 
 /// The ops of a run, by the node they address.
-type IdMap<'a> = HashMap<NodeId, Vec<&'a PatchOp>, IdHash>;
-
-/// Node ids are small trusted integers from our own counter: a multiply is
-/// hash enough, and SipHash showed in the profile of a 630-op batch.
-#[derive(Clone, Copy, Default)]
-struct IdHash;
-
-impl std::hash::BuildHasher for IdHash {
-    type Hasher = IdHasher;
-    fn build_hasher(&self) -> IdHasher {
-        IdHasher(0)
-    }
-}
-
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl std::hash::Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-}
+type IdMap<'a> = HashMap<NodeId, Vec<&'a PatchOp>, super::IdHash>;
 
 /// Applies attribute and text ops (no structural ones) in one walk. Ops on
 /// the same node keep their order; an op for a node not in the tree is an
 /// error, and then nothing of the run is applied.
 fn apply_in_place(root: &mut DomNode, ops: &[PatchOp]) -> Result<(), String> {
-    let mut by_node: IdMap<'_> = HashMap::with_capacity_and_hasher(ops.len(), IdHash);
+    let mut by_node: IdMap<'_> = HashMap::with_capacity_and_hasher(ops.len(), super::IdHash);
     for op in ops {
         let id = match op {
             PatchOp::SetAttr { id, .. }

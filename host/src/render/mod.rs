@@ -34,6 +34,36 @@ pub fn resolve_in_bundle(current: &str, src: &str) -> Option<String> {
     Some(out)
 }
 
+/// A hasher for `u64`s no mini program can choose: node ids from our own
+/// counter, and key hashes already made with a random seed. A multiply is
+/// hash enough, and SipHash showed in the profile of a 630-op batch.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct IdHash;
+
+impl std::hash::BuildHasher for IdHash {
+    type Hasher = IdHasher;
+    fn build_hasher(&self) -> IdHasher {
+        IdHasher(0)
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(*b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0 ^ n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
 /// Test helpers shared by the render and surface tests.
 #[cfg(test)]
 pub(crate) mod testkit {

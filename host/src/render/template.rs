@@ -677,7 +677,7 @@ impl<'a> Renderer<'a> {
 #[derive(Default)]
 struct KeysSeen {
     seed: std::hash::RandomState,
-    hashes: HashSet<u64, BuildNoHash>,
+    hashes: HashSet<u64, super::IdHash>,
 }
 
 impl KeysSeen {
@@ -685,33 +685,6 @@ impl KeysSeen {
     fn first(&mut self, key: &str) -> bool {
         use std::hash::BuildHasher;
         self.hashes.insert(self.seed.hash_one(key))
-    }
-}
-
-/// A table of hashes already made with a random seed: they are used as they are.
-#[derive(Default, Clone, Copy)]
-struct BuildNoHash;
-
-impl std::hash::BuildHasher for BuildNoHash {
-    type Hasher = NoHash;
-    fn build_hasher(&self) -> NoHash {
-        NoHash(0)
-    }
-}
-
-struct NoHash(u64);
-
-impl std::hash::Hasher for NoHash {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for b in bytes {
-            self.0 = (self.0 << 8) | u64::from(*b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
     }
 }
 
