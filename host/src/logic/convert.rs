@@ -88,6 +88,16 @@ fn write_js_str(out: &mut Vec<u8>, s: &JsString) {
     };
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    // Most strings need no escape at all: checked in one pass without
+    // branches, then copied whole.
+    let plain = !bytes.iter().fold(false, |esc, &b| {
+        esc | !(0x20..0x80).contains(&b) | (b == b'"') | (b == b'\\')
+    });
+    if plain {
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
     let mut run = 0;
     for (i, &b) in bytes.iter().enumerate() {
         let written: &[u8] = match b {
@@ -171,14 +181,29 @@ fn each_own(
     ctx: &mut Context,
     mut f: impl FnMut(String, JsValue, &mut Context) -> JsResult<()>,
 ) -> JsResult<()> {
-    for key in obj.own_property_keys(ctx)? {
-        let name = match &key {
+    each_own_key(obj, ctx, |key, v, ctx| {
+        let name = match key {
             PropertyKey::String(s) => rust_string(s),
             PropertyKey::Index(i) => i.get().to_string(),
-            PropertyKey::Symbol(_) => continue,
+            PropertyKey::Symbol(_) => return Ok(()),
         };
+        f(name, v, ctx)
+    })
+}
+
+/// Calls `f` with the key and value of each enumerable own property that is
+/// not a symbol, in `Object.keys` order; the key is lent, not copied.
+fn each_own_key(
+    obj: &JsObject,
+    ctx: &mut Context,
+    mut f: impl FnMut(&PropertyKey, JsValue, &mut Context) -> JsResult<()>,
+) -> JsResult<()> {
+    for key in obj.own_property_keys(ctx)? {
+        if matches!(key, PropertyKey::Symbol(_)) {
+            continue;
+        }
         if let Some(v) = own_value(obj, &key, true, ctx)? {
-            f(name, v, ctx)?;
+            f(&key, v, ctx)?;
         }
     }
     Ok(())
@@ -238,18 +263,13 @@ fn write(
     ancestors: &mut Vec<JsObject>,
     out: &mut Vec<u8>,
 ) -> JsResult<bool> {
-    use std::io::Write as _;
     match v.variant() {
         JsVariant::Undefined | JsVariant::Symbol(_) => return Ok(false),
         JsVariant::Null => out.extend_from_slice(b"null"),
         JsVariant::Boolean(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
-        JsVariant::Integer32(i) => {
-            let _ = write!(out, "{i}");
-        }
+        JsVariant::Integer32(i) => out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
         JsVariant::Float64(f) => match whole(f) {
-            Some(i) => {
-                let _ = write!(out, "{i}");
-            }
+            Some(i) => out.extend_from_slice(itoa::Buffer::new().format(i).as_bytes()),
             None if f.is_finite() => {
                 let _ = serde_json::to_writer(&mut *out, &f);
             }
@@ -301,13 +321,21 @@ fn write_object(
 ) -> JsResult<()> {
     out.push(b'{');
     let mut first = true;
-    each_own(obj, ctx, |name, v, ctx| {
+    each_own_key(obj, ctx, |key, v, ctx| {
         // The key is written first and taken back if the value is left out.
         let mark = out.len();
         if !first {
             out.push(b',');
         }
-        write_str(out, &name);
+        match key {
+            PropertyKey::String(s) => write_js_str(out, s),
+            PropertyKey::Index(i) => {
+                out.push(b'"');
+                out.extend_from_slice(itoa::Buffer::new().format(i.get()).as_bytes());
+                out.push(b'"');
+            }
+            PropertyKey::Symbol(_) => return Ok(()),
+        }
         out.push(b':');
         if write(&v, ctx, ancestors, out)? {
             first = false;

@@ -140,9 +140,9 @@ fn patch(mut old: DomNode, new: VNode, ids: &mut Ids, ops: &mut Vec<PatchOp>) ->
             }
             // The render cache keeps the node too: patch from a borrow, and
             // clone only the parts that change shape.
-            let mut n = patch_ref(old, &node, ids, ops);
-            n.memo = fp;
-            n
+            patch_ref(&mut old, &node, ids, ops);
+            old.memo = fp;
+            old
         }
         VNode::Text { text } => {
             if old.text != text {
@@ -182,9 +182,10 @@ fn patch(mut old: DomNode, new: VNode, ids: &mut Ids, ops: &mut Vec<PatchOp>) ->
     }
 }
 
-/// `patch` from a borrowed node: what changed is cloned, what did not is
-/// only compared. Children of a different shape fall back to the owned diff.
-fn patch_ref(mut old: DomNode, new: &VNode, ids: &mut Ids, ops: &mut Vec<PatchOp>) -> DomNode {
+/// `patch` from a borrowed node, in place: what changed is cloned, what did
+/// not is only compared. Children of a different shape fall back to the
+/// owned diff.
+fn patch_ref(old: &mut DomNode, new: &VNode, ids: &mut Ids, ops: &mut Vec<PatchOp>) {
     match new {
         VNode::Memo {
             fp,
@@ -192,11 +193,10 @@ fn patch_ref(mut old: DomNode, new: &VNode, ids: &mut Ids, ops: &mut Vec<PatchOp
             node,
         } => {
             if *unchanged && old.memo == *fp {
-                return old;
+                return;
             }
-            let mut n = patch_ref(old, node, ids, ops);
-            n.memo = *fp;
-            n
+            patch_ref(old, node, ids, ops);
+            old.memo = *fp;
         }
         VNode::Text { text } => {
             if &old.text != text {
@@ -206,7 +206,6 @@ fn patch_ref(mut old: DomNode, new: &VNode, ids: &mut Ids, ops: &mut Vec<PatchOp
                 });
                 old.text.clone_from(text);
             }
-            old
         }
         VNode::Element {
             attrs, children, ..
@@ -237,17 +236,14 @@ fn patch_ref(mut old: DomNode, new: &VNode, ids: &mut Ids, ops: &mut Vec<PatchOp
                     .iter()
                     .zip(children)
                     .all(|(o, v)| o.key.as_deref() == key_of(v) && same_kind(o, v));
-            let old_children = std::mem::take(&mut old.children);
-            old.children = if same_shape {
-                old_children
-                    .into_iter()
-                    .zip(children)
-                    .map(|(o, v)| patch_ref(o, v, ids, ops))
-                    .collect()
+            if same_shape {
+                for (o, v) in old.children.iter_mut().zip(children) {
+                    patch_ref(o, v, ids, ops);
+                }
             } else {
-                diff_children(old.id, old_children, children.clone(), ids, ops)
-            };
-            old
+                let old_children = std::mem::take(&mut old.children);
+                old.children = diff_children(old.id, old_children, children.clone(), ids, ops);
+            }
         }
     }
 }

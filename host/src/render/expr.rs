@@ -519,9 +519,7 @@ pub fn write_text(v: &Value, out: &mut String) {
         Value::Null => {}
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => {
-                let _ = write!(out, "{i}");
-            }
+            (Some(i), _) => out.push_str(itoa::Buffer::new().format(i)),
             (None, Some(f)) if f.is_finite() => {
                 let _ = write!(out, "{f}");
             }
