@@ -195,15 +195,13 @@ fn set_data_as_json(
         return Err(too_big(size));
     }
     let patch = String::from_utf8(text)
-        .ok()
-        .and_then(|t| serde_json::value::RawValue::from_string(t).ok())
-        .ok_or_else(|| JsNativeError::error().with_message("setData: patch not written as JSON"))?;
+        .map_err(|_| JsNativeError::error().with_message("setData: patch not written as JSON"))?;
     let callback = arg_u64(args, 2, ctx)?;
     push(
         ctx,
         FromLogic::SetDataJson {
             page,
-            patch: RawPatch(patch),
+            patch: RawPatch::new(patch),
             callback,
             size,
         },

@@ -183,20 +183,34 @@ pub struct ScriptError {
     pub column: u32,
 }
 
-/// A setData patch as JSON text (an object), written by the logic layer.
-#[derive(Debug, Clone, Serialize)]
-#[serde(transparent)]
-pub struct RawPatch(pub Box<serde_json::value::RawValue>);
+/// A setData patch as JSON text (an object), written by the logic layer's
+/// own JSON writer. A worker frames it into its reply line as it is, without
+/// reading it again (see `worker::encode`); anything else that serializes it
+/// checks it is one JSON value first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RawPatch(String);
 
-impl PartialEq for RawPatch {
-    fn eq(&self, other: &RawPatch) -> bool {
-        self.0.get() == other.0.get()
+impl Serialize for RawPatch {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serde_json::value::RawValue::from_string(self.0.clone())
+            .map_err(serde::ser::Error::custom)?
+            .serialize(s)
     }
 }
 
 impl RawPatch {
+    /// Patch text written by the logic layer.
+    pub(crate) fn new(text: String) -> RawPatch {
+        RawPatch(text)
+    }
+
+    /// The JSON text.
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+
     /// The patch as a map (the text is re-read).
     pub fn to_map(&self) -> Result<Map<String, Value>, String> {
-        serde_json::from_str(self.0.get()).map_err(|e| format!("setData patch unreadable: {e}"))
+        serde_json::from_str(&self.0).map_err(|e| format!("setData patch unreadable: {e}"))
     }
 }

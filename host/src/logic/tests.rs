@@ -256,8 +256,8 @@ fn a_worker_sends_set_data_as_json_text_with_the_same_checks() {
         panic!("no patch text: {out:?}");
     };
     assert_eq!((*page, *callback > 0), (1, true));
-    assert_eq!(patch.0.get(), r#"{"list[2].name":"x\"y","n":1.5}"#);
-    assert_eq!(*size, patch.0.get().len());
+    assert_eq!(patch.text(), r#"{"list[2].name":"x\"y","n":1.5}"#);
+    assert_eq!(*size, patch.text().len());
     assert_eq!(
         patch.to_map().expect("map"),
         serde_json::from_value::<Map<String, Value>>(json!({"list[2].name": "x\"y", "n": 1.5}))

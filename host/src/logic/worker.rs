@@ -100,10 +100,59 @@ pub fn enter_if_worker() {
 }
 
 fn send(out: &mut impl Write, msg: &WorkerOut) -> std::io::Result<()> {
-    let line = serde_json::to_string(msg).map_err(std::io::Error::other)?;
-    out.write_all(line.as_bytes())?;
-    out.write_all(b"\n")?;
+    let mut line = encode(msg).map_err(std::io::Error::other)?;
+    line.push(b'\n');
+    out.write_all(&line)?;
     out.flush()
+}
+
+/// One message as its line, without the newline. A setData patch's text is
+/// framed as it is: the logic layer's writer made it one JSON object, and
+/// checking that again would read every byte of a large patch a second
+/// time. Nothing here is trusted for that: the worker runs the mini
+/// program, so its lines are the mini program's, and the host parses each
+/// whole line and checks what it names (pages are looked up among the app's
+/// own), as it does anything a worker says.
+fn encode(msg: &WorkerOut) -> serde_json::Result<Vec<u8>> {
+    let WorkerOut::Out { msgs } = msg else {
+        return serde_json::to_vec(msg);
+    };
+    let size: usize = msgs
+        .iter()
+        .map(|m| match m {
+            FromLogic::SetDataJson { patch, .. } => patch.text().len() + 80,
+            _ => 128,
+        })
+        .sum();
+    let mut line = Vec::with_capacity(size + 16);
+    line.extend_from_slice(b"{\"out\":{\"msgs\":[");
+    for (i, m) in msgs.iter().enumerate() {
+        if i > 0 {
+            line.push(b',');
+        }
+        match m {
+            FromLogic::SetDataJson {
+                page,
+                patch,
+                callback,
+                size,
+            } => {
+                let mut num = itoa::Buffer::new();
+                line.extend_from_slice(b"{\"setData\":{\"page\":");
+                line.extend_from_slice(num.format(*page).as_bytes());
+                line.extend_from_slice(b",\"patch\":");
+                line.extend_from_slice(patch.text().as_bytes());
+                line.extend_from_slice(b",\"callback\":");
+                line.extend_from_slice(num.format(*callback).as_bytes());
+                line.extend_from_slice(b",\"size\":");
+                line.extend_from_slice(num.format(*size).as_bytes());
+                line.extend_from_slice(b"}}");
+            }
+            other => serde_json::to_writer(&mut line, other)?,
+        }
+    }
+    line.extend_from_slice(b"]}}");
+    Ok(line)
 }
 
 /// The address space this process maps before it runs anything (Linux:
@@ -401,5 +450,93 @@ impl Drop for LogicProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::logic::protocol::RawPatch;
+
+    /// The hand-framed reply line is byte for byte what serde_json writes
+    /// for the same messages, and the host reads the patch back as setData.
+    #[test]
+    fn replies_are_framed_as_serde_json_would_write_them() {
+        let patch = r#"{"list[2].name":"x\"y \u2028","n":[1.5,{"k":null}]}"#;
+        let msgs = vec![
+            FromLogic::Console {
+                level: "info".into(),
+                text: "before \"quoted\"".into(),
+            },
+            FromLogic::SetDataJson {
+                page: 3,
+                patch: RawPatch::new(patch.into()),
+                callback: 7,
+                size: patch.len(),
+            },
+            FromLogic::SetTimer {
+                id: 1,
+                delay_ms: 5,
+                repeat: false,
+            },
+            FromLogic::SetDataJson {
+                page: u64::MAX,
+                patch: RawPatch::new("{}".into()),
+                callback: 0,
+                size: 2,
+            },
+        ];
+        let out = WorkerOut::Out { msgs };
+        let framed = encode(&out).expect("encode");
+        assert_eq!(
+            String::from_utf8(framed.clone()).expect("utf8"),
+            serde_json::to_string(&out).expect("serde")
+        );
+        let WorkerOut::Out { msgs } = serde_json::from_slice(&framed).expect("read") else {
+            panic!("not an out message");
+        };
+        assert!(
+            matches!(&msgs[1], FromLogic::SetData { page: 3, patch: p, callback: 7, size }
+            if p["n"][1]["k"].is_null() && *size == patch.len())
+        );
+        assert!(
+            matches!(&msgs[3], FromLogic::SetData { page: u64::MAX, patch: p, .. } if p.is_empty())
+        );
+        // Every other message is serde_json's own.
+        for other in [
+            WorkerOut::Ready,
+            WorkerOut::Fatal {
+                message: "x".into(),
+            },
+        ] {
+            assert_eq!(
+                encode(&other).expect("encode"),
+                serde_json::to_vec(&other).expect("serde")
+            );
+        }
+    }
+
+    /// Patch text that is not one JSON object cannot pass for one: the line
+    /// it is framed into does not read, so the host stops that worker (and
+    /// only it), and a generic serializer refuses it outright.
+    #[test]
+    fn a_broken_patch_text_breaks_only_its_own_line() {
+        for bad in [r#"{"a":1"#, r#"{"a":1},"x":{"#, "", "{} {}"] {
+            let out = WorkerOut::Out {
+                msgs: vec![FromLogic::SetDataJson {
+                    page: 1,
+                    patch: RawPatch::new(bad.into()),
+                    callback: 0,
+                    size: bad.len(),
+                }],
+            };
+            let line = encode(&out).expect("framed as it is");
+            assert!(
+                serde_json::from_slice::<WorkerOut>(&line).is_err(),
+                "{bad:?} read as {:?}",
+                String::from_utf8_lossy(&line)
+            );
+            assert!(serde_json::to_string(&out).is_err(), "{bad:?}");
+        }
     }
 }
