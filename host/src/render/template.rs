@@ -153,13 +153,7 @@ fn write_form(value: &Value, out: &mut Vec<u8>) {
         Value::Null => out.push(b'n'),
         Value::Bool(b) => out.push(if *b { b't' } else { b'f' }),
         Value::Number(n) => {
-            // serde_json keeps a number as one of three kinds, and values of
-            // different kinds are never equal (1 and 1.0 differ).
-            let (tag, bits) = match (n.as_u64(), n.as_i64()) {
-                (Some(u), _) => (b'u', u.to_le_bytes()),
-                (None, Some(i)) => (b'i', i.to_le_bytes()),
-                (None, None) => (b'd', n.as_f64().unwrap_or(0.0).to_bits().to_le_bytes()),
-            };
+            let (tag, bits) = number_form(n);
             out.push(tag);
             out.extend_from_slice(&bits);
         }
@@ -187,6 +181,17 @@ fn write_form(value: &Value, out: &mut Vec<u8>) {
     }
 }
 
+/// A number's tag and 8 bytes in [`write_form`]'s form. serde_json keeps a
+/// number as one of three kinds, and values of different kinds are never
+/// equal (1 and 1.0 differ), so the kind is part of the form.
+fn number_form(n: &serde_json::Number) -> (u8, [u8; 8]) {
+    match (n.as_u64(), n.as_i64()) {
+        (Some(u), _) => (b'u', u.to_le_bytes()),
+        (None, Some(i)) => (b'i', i.to_le_bytes()),
+        (None, None) => (b'd', n.as_f64().unwrap_or(0.0).to_bits().to_le_bytes()),
+    }
+}
+
 /// Whether `form` is exactly [`write_form`] of `value`. It stops at the first
 /// difference and allocates nothing. Two equal values always have one form,
 /// except `0.0` and `-0.0`, which are then rendered again: slower, never wrong.
@@ -210,11 +215,7 @@ fn same_form(form: &[u8], value: &Value) -> bool {
             Value::Null => tag == b'n',
             Value::Bool(b) => tag == if *b { b't' } else { b'f' },
             Value::Number(n) => {
-                let (want, bits) = match (n.as_u64(), n.as_i64()) {
-                    (Some(u), _) => (b'u', u.to_le_bytes()),
-                    (None, Some(i)) => (b'i', i.to_le_bytes()),
-                    (None, None) => (b'd', n.as_f64().unwrap_or(0.0).to_bits().to_le_bytes()),
-                };
+                let (want, bits) = number_form(n);
                 tag == want && take(form, 8).is_some_and(|b| b == bits)
             }
             Value::String(s) => tag == b's' && bytes(form, s.as_bytes()),
