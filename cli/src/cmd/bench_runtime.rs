@@ -221,7 +221,16 @@ fn pipe_encoding(runs: u32, bytes: usize) -> Result<(Duration, Duration)> {
             };
             let (build, _) = ev(l, "build")?;
             let (go, back) = ev(l, "go")?;
-            if !back.iter().any(|m| matches!(m, FromLogic::SetData { patch, .. } if patch["items"].as_array().is_some_and(|a| a.len() > 100))) {
+            let crossed = |m: &FromLogic| match m {
+                FromLogic::SetData { patch, .. } => Some(patch.clone()),
+                FromLogic::SetDataJson { patch, .. } => patch.to_map().ok(),
+                _ => None,
+            };
+            if !back
+                .iter()
+                .filter_map(crossed)
+                .any(|p| p["items"].as_array().is_some_and(|a| a.len() > 100))
+            {
                 bail!("the payload did not cross: {back:?}");
             }
             times[i].push(go.saturating_sub(build));

@@ -22,9 +22,12 @@ use boa_engine::{
 };
 use serde_json::{Map, Value};
 
-/// The deepest nesting converted: far beyond any real page data, and far
-/// short of what the host thread's stack could take.
-pub const MAX_DEPTH: usize = 512;
+/// The deepest nesting converted: far beyond any real page data, and short
+/// of what the host reads from a worker's pipe (serde_json's limit of 128
+/// levels, less the few of the message around the data), so deep data is a
+/// `RangeError` in the mini program's own code in either isolation mode,
+/// never a reply line the host cannot read.
+pub const MAX_DEPTH: usize = 100;
 
 /// `v` as JSON; `None` for what `JSON.stringify` leaves out (`undefined`,
 /// functions, symbols).
@@ -469,7 +472,7 @@ mod tests {
                 ),
                 (
                     "let o = {}; for (let i = 0; i < 100000; i++) o = { o: o }; o",
-                    "RangeError: data nested deeper than 512 levels",
+                    "RangeError: data nested deeper than 100 levels",
                 ),
                 ("({ n: 10n })", "TypeError: cannot convert a BigInt to JSON"),
             ] {

@@ -55,8 +55,11 @@
     while ((m = re.exec(path)) !== null) out.push(m[1] !== undefined ? m[1] : Number(m[2]));
     return out;
   }
-  function setPath(obj, path, value) {
-    var keys = parsePath(path), cur = obj;
+  // The host refuses longer paths too: page data must stay shallow enough to
+  // free and compare without deep recursion.
+  var MAX_PATH_SEGMENTS = 64;
+  function setPath(obj, keys, value) {
+    var cur = obj;
     for (var i = 0; i < keys.length - 1; i++) {
       var k = keys[i];
       if (cur[k] === null || typeof cur[k] !== 'object') cur[k] = (typeof keys[i + 1] === 'number') ? [] : {};
@@ -91,10 +94,19 @@
     page.options = query;
     page.setData = function (obj, cb) {
       if (obj === null || typeof obj !== 'object') throw new TypeError('setData expects an object');
+      var paths = [];
+      for (var k in obj) {
+        if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
+        var keys = parsePath(k);
+        if (keys.length > MAX_PATH_SEGMENTS) {
+          throw new RangeError('setData path has ' + keys.length + ' segments, more than ' + MAX_PATH_SEGMENTS);
+        }
+        paths.push(keys, obj[k]);
+      }
       var cbId = 0;
       if (typeof cb === 'function') { cbId = nextCallback++; callbacks[cbId] = cb; }
       native.setData(id, obj, cbId);
-      for (var k in obj) if (Object.prototype.hasOwnProperty.call(obj, k)) setPath(page.data, k, obj[k]);
+      for (var i = 0; i < paths.length; i += 2) setPath(page.data, paths[i], paths[i + 1]);
     };
     page.$id = id;
     return page;

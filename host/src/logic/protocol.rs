@@ -92,7 +92,10 @@ pub enum FromLogic {
         /// `this.data`.
         data: Value,
     },
-    /// `this.setData(patch)`.
+    /// `this.setData(patch)`, as a logic layer on the host's own thread sends
+    /// it. It crosses a pipe as `setData`, and is read back as
+    /// [`FromLogic::SetDataJson`].
+    #[serde(skip_deserializing)]
     SetData {
         /// The page.
         page: PageId,
@@ -107,8 +110,9 @@ pub enum FromLogic {
     /// `this.setData(patch)` as a worker sends it: the patch already JSON
     /// text, written straight from the JS value without building a `Value`
     /// or counting its size in a second pass. It crosses the pipe as
-    /// `setData`, and the host reads it back as [`FromLogic::SetData`].
-    #[serde(rename = "setData", skip_deserializing)]
+    /// `setData`, and the host keeps the text as it is, to read it straight
+    /// into the page's data (`runtime::data::merge_patch`).
+    #[serde(rename = "setData")]
     SetDataJson {
         /// The page.
         page: PageId,
@@ -183,6 +187,20 @@ pub struct ScriptError {
     pub column: u32,
 }
 
+impl ScriptError {
+    /// An error the host found in what the mini program's code asked for
+    /// (a setData path it refused), where the code is not known.
+    pub fn host(message: String) -> ScriptError {
+        ScriptError {
+            kind: "uncaught".into(),
+            message,
+            file: String::new(),
+            line: 0,
+            column: 0,
+        }
+    }
+}
+
 /// A setData patch as JSON text (an object), written by the logic layer's
 /// own JSON writer. A worker frames it into its reply line as it is, without
 /// reading it again (see `worker::encode`); anything else that serializes it
@@ -195,6 +213,15 @@ impl Serialize for RawPatch {
         serde_json::value::RawValue::from_string(self.0.clone())
             .map_err(serde::ser::Error::custom)?
             .serialize(s)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawPatch {
+    /// Any one JSON value, kept as its text; the host checks it is an object
+    /// when it merges it.
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
+        Ok(RawPatch(Box::<str>::from(raw).into_string()))
     }
 }
 

@@ -1,5 +1,6 @@
 //! The logic layer on its own: lifecycle, setData, timers, host calls, errors and limits.
 
+use super::convert::MAX_DEPTH;
 use super::engine::{JsLimits, LogicLayer};
 use super::protocol::{FromLogic, ScriptError, ToLogic};
 use serde_json::{json, Map, Value};
@@ -214,7 +215,7 @@ fn data_nested_without_bound_is_refused_and_the_layer_lives_on() {
     assert!(
         errs[0]
             .message
-            .contains("data nested deeper than 512 levels"),
+            .contains(&format!("data nested deeper than {MAX_DEPTH} levels")),
         "{errs:?}"
     );
     assert!(!out.iter().any(|m| matches!(m, FromLogic::SetData { .. })));
@@ -263,15 +264,15 @@ fn a_worker_sends_set_data_as_json_text_with_the_same_checks() {
         serde_json::from_value::<Map<String, Value>>(json!({"list[2].name": "x\"y", "n": 1.5}))
             .expect("map")
     );
-    // Across the pipe it is read as an ordinary setData.
+    // Across the pipe it is read back as the same text.
     let wire = serde_json::to_string(&out).expect("serialize");
     let read: Vec<FromLogic> = serde_json::from_str(&wire).expect("read back");
     assert!(read.iter().any(|m| matches!(m,
-        FromLogic::SetData { page: 1, patch, size: s, .. } if patch["n"] == 1.5 && *s == *size)));
+        FromLogic::SetDataJson { page: 1, patch: p, size: s, .. } if p == patch && *s == *size)));
     for (h, want) in [
         ("big", "over the 1 MB limit"),
         ("arr", "setData expects an object"),
-        ("deep", "data nested deeper than 512 levels"),
+        ("deep", "data nested deeper than 100 levels"),
     ] {
         let out = event(&mut l, h);
         let errs = errors(&out);

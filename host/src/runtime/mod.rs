@@ -378,40 +378,44 @@ impl<S: Surface> Runtime<S> {
 
     fn absorb(&mut self, out: Vec<FromLogic>) {
         for m in out {
-            // A worker's patch text arrives as `SetData` already; one made in
-            // this thread is read here.
-            let m = match m {
-                FromLogic::SetDataJson {
-                    page,
-                    patch,
-                    callback,
-                    size,
-                } => match patch.to_map() {
-                    Ok(patch) => FromLogic::SetData {
-                        page,
-                        patch,
-                        callback,
-                        size,
-                    },
-                    Err(message) => {
-                        self.record(ScriptError {
-                            kind: "uncaught".into(),
-                            message,
-                            file: String::new(),
-                            line: 0,
-                            column: 0,
-                        });
-                        continue;
-                    }
-                },
-                other => other,
-            };
             match m {
                 FromLogic::InitialData { page, data } => {
                     if let Some(p) = self.page_mut(page) {
                         p.data = data;
                         p.changes = Changes::everything();
                         p.dirty = true;
+                    }
+                }
+                FromLogic::SetDataJson {
+                    page,
+                    patch,
+                    callback,
+                    size,
+                } => {
+                    self.note_size(page, size);
+                    let Some(p) = self.page_mut(page) else {
+                        continue;
+                    };
+                    let changes = &mut p.changes;
+                    match data::merge_patch(&mut p.data, patch.text(), &mut |k| changes.record(k)) {
+                        Ok(errors) => {
+                            p.dirty = true;
+                            if callback > 0 {
+                                p.callbacks.push(callback);
+                            }
+                            for message in errors {
+                                self.record(ScriptError::host(message));
+                            }
+                        }
+                        // Not one object of at most 128 levels, found part
+                        // of the way through: our own layer never writes
+                        // that, so this is a worker that lies, and the page's
+                        // data may be half-changed.
+                        Err(e) => {
+                            p.dirty = true;
+                            self.halt(Stopped::Crashed(e.to_string()));
+                            return;
+                        }
                     }
                 }
                 FromLogic::SetData {
@@ -421,16 +425,7 @@ impl<S: Surface> Runtime<S> {
                     size,
                 } => {
                     let mut failed = None;
-                    if size >= LARGE_SET_DATA_BYTES && self.large_set_data.len() < 1000 {
-                        let route = self
-                            .stack
-                            .iter()
-                            .find(|p| p.id == page)
-                            .map(|p| p.route.clone())
-                            .unwrap_or_default();
-                        self.large_set_data
-                            .push(SetDataRecord { route, bytes: size });
-                    }
+                    self.note_size(page, size);
                     if let Some(p) = self.page_mut(page) {
                         for (k, v) in patch {
                             p.changes.record(&k);
@@ -444,13 +439,7 @@ impl<S: Surface> Runtime<S> {
                         }
                     }
                     if let Some(e) = failed {
-                        self.record(ScriptError {
-                            kind: "uncaught".into(),
-                            message: e,
-                            file: String::new(),
-                            line: 0,
-                            column: 0,
-                        });
+                        self.record(ScriptError::host(e));
                     }
                 }
                 FromLogic::Call {
@@ -514,8 +503,6 @@ impl<S: Surface> Runtime<S> {
                     }
                 }
                 FromLogic::Error { error } => self.record(error),
-                // Turned into `SetData` above.
-                FromLogic::SetDataJson { .. } => {}
             }
         }
     }
@@ -617,6 +604,20 @@ impl<S: Surface> Runtime<S> {
     /// programs are unaffected.
     pub fn stopped(&self) -> Option<&Stopped> {
         self.stopped.as_ref()
+    }
+
+    /// Keeps a note of a large setData, for the compatibility report.
+    fn note_size(&mut self, page: PageId, size: usize) {
+        if size >= LARGE_SET_DATA_BYTES && self.large_set_data.len() < 1000 {
+            let route = self
+                .stack
+                .iter()
+                .find(|p| p.id == page)
+                .map(|p| p.route.clone())
+                .unwrap_or_default();
+            self.large_set_data
+                .push(SetDataRecord { route, bytes: size });
+        }
     }
 
     fn record(&mut self, e: ScriptError) {

@@ -227,6 +227,45 @@ fn missing_handler_is_reported_not_fatal() {
 }
 
 #[test]
+fn a_setdata_path_with_too_many_segments_is_a_range_error_and_nothing_is_set() {
+    let mut rt = launch(app(&[
+        (
+            "pages/index/index.axml",
+            r#"<text id="err">{{err}}</text><button id="long" onTap="long">x</button>"#,
+        ),
+        (
+            "pages/index/index.js",
+            r#"Page({
+  data: { err: '' },
+  long() {
+    // Freed recursively, data this deep would overflow the host's stack.
+    try { this.setData({ ['a' + '.a'.repeat(200000)]: 1, ok: 1 }); }
+    catch (e) { this.setData({ err: e.name + ': ' + e.message }); }
+    this.setData({ ['b' + '.b'.repeat(63)]: 2 });
+  }
+});"#,
+        ),
+    ]));
+    rt.tap("#long").expect("tap");
+    assert_eq!(
+        rt.text("#err").expect("err"),
+        "RangeError: setData path has 200001 segments, more than 64"
+    );
+    let data = rt.data().expect("data").clone();
+    assert!(
+        data.get("a").is_none() && data.get("ok").is_none(),
+        "{data}"
+    );
+    let mut v = &data["b"];
+    for _ in 0..63 {
+        v = &v["b"];
+    }
+    assert_eq!(v, &serde_json::json!(2), "64 segments are allowed");
+    assert!(rt.errors().is_empty(), "{:?}", rt.errors());
+    assert!(rt.stopped().is_none());
+}
+
+#[test]
 fn navigating_outside_app_json_fails_cleanly() {
     let mut rt = launch(app(&[]));
     rt.tap("#nowhere").expect("tap");
