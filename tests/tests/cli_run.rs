@@ -158,3 +158,153 @@ fn bad_script_file_is_a_clear_error() {
         r.stderr
     );
 }
+
+/// The runtime issue's bad inputs, each through `mpkit run --json`: nothing
+/// crashes, the exit code is 1, the error names its file, line and column,
+/// and the page's HTML carries the error state. (A page file missing from a
+/// directory is refused when it is packed, below; in an installed bundle it
+/// cannot happen, since verification checks every page's files, and the
+/// runtime's own error state for it is tested in `host`.)
+#[test]
+fn every_bad_input_is_reported_with_its_position_and_shown_on_the_page() {
+    struct Case {
+        name: &'static str,
+        files: &'static [(&'static str, &'static str)],
+        steps: &'static str,
+        file: &'static str,
+        line: u64,
+        column: Option<u64>,
+    }
+    let cases = [
+        Case {
+            name: "AXML syntax error",
+            files: &[("pages/index/index.axml", "<view>\n  <text>{{ oops }</text>\n</view>")],
+            steps: "[]",
+            file: "pages/index/index.axml",
+            line: 2,
+            column: None,
+        },
+        Case {
+            name: "unknown component",
+            files: &[("pages/index/index.axml", "<view>\n  <marquee>hi</marquee>\n</view>")],
+            steps: "[]",
+            file: "pages/index/index.axml",
+            line: 2,
+            column: Some(3),
+        },
+        Case {
+            name: "JS syntax error",
+            files: &[("pages/index/index.js", "Page({\n  inc() {\n    return ;;\n  }\n  broken(\n});")],
+            steps: "[]",
+            file: "pages/index/index.js",
+            line: 5,
+            column: None,
+        },
+        Case {
+            name: "throw in onLoad",
+            files: &[("pages/index/index.js", "Page({\n  data: { count: 0 },\n  onLoad() {\n    throw new Error('load failed');\n  }\n});")],
+            steps: "[]",
+            file: "pages/index/index.js",
+            line: 4,
+            column: None,
+        },
+        Case {
+            name: "handler that does not exist",
+            files: &[
+                ("pages/index/index.axml", "<view>\n  <button id=\"inc\" onTap=\"noSuch\">x</button>\n</view>"),
+                ("pages/index/index.js", "Page({});"),
+            ],
+            steps: r##"[{"tap": "#inc"}]"##,
+            file: "pages/index/index.axml",
+            line: 2,
+            column: Some(20),
+        },
+        Case {
+            name: "navigating to a page not in app.json",
+            files: &[
+                ("pages/index/index.axml", r#"<button id="inc" onTap="inc">go</button>"#),
+                ("pages/index/index.js", "Page({\n  inc() {\n    my.navigateTo({ url: '/pages/ghost/ghost' });\n  }\n});"),
+            ],
+            steps: r##"[{"tap": "#inc"}]"##,
+            file: "pages/index/index.js",
+            line: 3,
+            column: None,
+        },
+    ];
+    for case in cases {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let app = dir.path().join("app");
+        for entry in [
+            "app.json",
+            "app.js",
+            "pages/index/index.axml",
+            "pages/index/index.js",
+            "pages/detail/detail.axml",
+            "pages/detail/detail.js",
+        ] {
+            let to = app.join(entry);
+            std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+            std::fs::copy(PathBuf::from(fixture("counter")).join(entry), &to).expect("copy");
+        }
+        for (name, text) in case.files {
+            let to = app.join(name);
+            std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+            std::fs::write(&to, text).expect("write");
+        }
+        let script = steps(&dir, case.steps);
+        let r = mpkit([
+            "run",
+            app.to_str().expect("utf8"),
+            "--headless",
+            "--isolation",
+            "thread",
+            "--script",
+            &script,
+            "--json",
+        ]);
+        assert_eq!(r.code, 1, "{}: {}", case.name, r.stderr);
+        let v = r.json();
+        let errors = v["errors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}: {v} {}", case.name, r.stderr));
+        let e = errors
+            .iter()
+            .find(|e| e["file"] == case.file)
+            .unwrap_or_else(|| panic!("{}: no error in {}: {v}", case.name, case.file));
+        assert_eq!(e["line"], case.line, "{}: {e}", case.name);
+        let column = e["column"].as_u64().expect("column");
+        match case.column {
+            Some(c) => assert_eq!(column, c, "{}: {e}", case.name),
+            None => assert!(column > 0, "{}: {e}", case.name),
+        }
+        let html = v["html"].as_str().expect("html");
+        let shown = format!("<error file=\"{}\" line=\"{}\"", case.file, case.line);
+        assert!(html.contains(&shown), "{}: {html}", case.name);
+    }
+}
+
+#[test]
+fn a_page_file_missing_from_a_directory_is_refused_when_it_is_packed() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = dir.path().join("app");
+    for entry in [
+        "app.json",
+        "app.js",
+        "pages/index/index.axml",
+        "pages/index/index.js",
+    ] {
+        let to = app.join(entry);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(PathBuf::from(fixture("counter")).join(entry), &to).expect("copy");
+    }
+    let r = mpkit(["run", app.to_str().expect("utf8"), "--headless", "--json"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let v = r.json();
+    assert_eq!(v["ok"], false, "{v}");
+    assert_eq!(v["error"]["code"], "invalid_manifest", "{v}");
+    let message = v["error"]["message"].as_str().expect("message");
+    assert!(
+        message.contains("page \"pages/detail/detail\" has no pages/detail/detail.axml"),
+        "{message}"
+    );
+}

@@ -90,6 +90,7 @@ pub(crate) fn jsapi(runs: u32, writes: u32, o: &mut Output<'_>) -> Result<()> {
             page: 1,
             handler: h.into(),
             event: json!({}),
+            site: String::new(),
         });
         (t.elapsed(), out)
     };

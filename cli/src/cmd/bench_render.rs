@@ -118,6 +118,7 @@ pub(crate) fn render(runs: u32, rows: u32, o: &mut Output<'_>) -> Result<()> {
             page: 1,
             handler: h.into(),
             event: json!({}),
+            site: String::new(),
         });
         t.elapsed()
     };

@@ -214,6 +214,7 @@ fn pipe_encoding(runs: u32, bytes: usize) -> Result<(Duration, Duration)> {
                     page: 1,
                     handler: h.into(),
                     event: json!({}),
+                    site: String::new(),
                 });
                 let line = serde_json::to_string(&out)?;
                 let back: Vec<FromLogic> = serde_json::from_str(&line)?;

@@ -245,6 +245,9 @@ fn measure(d: &Driver, runs: usize, dir: &Path, work: &Path) -> Result<Figures> 
         }
         set_data.push((kb, median_ms(lat), bytes));
     }
+    if std::env::var_os("MPKIT_BENCH_SPLIT").is_some() {
+        split(d, s)?;
+    }
     // The floor: an empty script's round trip to the web process and back.
     let mut floor = Vec::new();
     for _ in 0..runs.max(20) {
@@ -335,5 +338,54 @@ pub(crate) fn webview(runs: usize, o: &mut Output<'_>) -> Result<()> {
         ));
         s
     })?;
+    Ok(())
+}
+
+/// Experiment: where a 16 KB patch's time goes in the web process.
+fn split(d: &Driver, s: mpkit_webview::Slot) -> Result<()> {
+    let page = "document.querySelector('.mp-page:not([hidden])')";
+    let _ = page;
+    d.eval(s, "(() => { const P = JSON.parse; JSON.parse = function (t) { if (t.length > 10000) window.__last = t; return P.apply(this, arguments); }; return 1; })()")?;
+    d.eval(
+        s,
+        "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#kb16').click()",
+    )?;
+    std::thread::sleep(Duration::from_millis(300));
+    let ops: Vec<serde_json::Value> = (0..315)
+        .map(
+            |i| json!({"op": "setText", "id": 1000 + i, "text": format!("{i}-{}", "x".repeat(48))}),
+        )
+        .collect();
+    let last = serde_json::to_string(&ops)?;
+    eprintln!("ops text {} bytes", last.len());
+    let lit = serde_json::to_string(&last)?;
+    d.eval(s, &format!("void (window.__last = {lit})"))?;
+    let cases: Vec<(&str, String)> = vec![
+        ("empty", "0".to_string()),
+        ("21KB literal", format!("void {lit}")),
+        ("JSON.parse", format!("void JSON.parse({lit})")),
+        (
+            "parse from global",
+            "void JSON.parse(window.__last)".to_string(),
+        ),
+    ];
+    for js in [
+        "(() => { const t0 = performance.now(); for (let r = 0; r < 200; r++) JSON.parse(window.__last); return (performance.now() - t0) / 200; })()",
+        "(() => { const root = document.querySelector('.mp-page:not([hidden])').shadowRoot; const texts = []; const w = document.createTreeWalker(root, NodeFilter.SHOW_TEXT); while (w.nextNode() && texts.length < 630) texts.push(w.currentNode); const t0 = performance.now(); for (let r = 0; r < 200; r++) for (let i = 0; i < texts.length; i++) texts[i].data = r + '-' + i + 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'; return [texts.length, (performance.now() - t0) / 200]; })()",
+        "(() => { const root = document.querySelector('.mp-page:not([hidden])').shadowRoot; const texts = []; const w = document.createTreeWalker(root, NodeFilter.SHOW_TEXT); while (w.nextNode() && texts.length < 630) texts.push(w.currentNode); const m = new Map(); texts.forEach((t, i) => m.set(i, t)); const ops = JSON.parse(window.__last); const t0 = performance.now(); for (let r = 0; r < 200; r++) { const o = JSON.parse(window.__last); for (let i = 0; i < o.length; i++) { const n = m.get(i * 2); if (n) n.data = o[i].text + r; } } return (performance.now() - t0) / 200; })()",
+    ] {
+        eprintln!("in page: {}", d.eval(s, js)?);
+    }
+    for round in 0..3 {
+        for (name, js) in &cases {
+            let mut t = Vec::new();
+            for _ in 0..25 {
+                let start = std::time::Instant::now();
+                d.eval(s, js)?;
+                t.push(start.elapsed().as_secs_f64() * 1000.0);
+            }
+            eprintln!("round {round} {name:>20}: {:.3} ms", median_ms(t));
+        }
+    }
     Ok(())
 }

@@ -293,6 +293,10 @@ fn native_call(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsV
     let name = arg_string(args, 1, ctx)?;
     let params = to_json(&arg(args, 2), ctx)?;
     let id = arg_u64(args, 3, ctx)?;
+    let site = match args.get(4) {
+        Some(v) if v.is_string() => arg_string(args, 4, ctx)?,
+        _ => String::new(),
+    };
     push(
         ctx,
         FromLogic::Call {
@@ -300,6 +304,7 @@ fn native_call(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsV
             name,
             params,
             id,
+            site,
         },
     )
 }

@@ -32,10 +32,14 @@
     error: function () { native.log('error', fmt(arguments)); }
   };
 
-  function report(kind, err) {
-    var message = (err && err.message !== undefined) ? String(err.name ? err.name + ': ' + err.message : err.message) : String(err);
+  // `site`, when given, says where the error is better than the stack does.
+  function report(kind, err, site) {
+    var message = (err && err.message !== undefined) ? String(err.name ? err.name + ': ' + err.message : err.message)
+      // A failed my.* call rejects with {error, errorMessage}.
+      : (err && err.errorMessage !== undefined) ? 'error ' + err.error + ': ' + String(err.errorMessage)
+      : String(err);
     var stack = (err && typeof err.stack === 'string') ? err.stack : '';
-    native.error(kind, message, stack);
+    native.error(kind, message, site || stack);
     var hook = kind === 'rejection' ? 'onUnhandledRejection' : 'onError';
     if (appInstance && typeof appInstance[hook] === 'function') {
       try {
@@ -148,7 +152,7 @@
         if (!pg) return;
         var h = pg[msg.handler];
         if (typeof h !== 'function') {
-          report('uncaught', new Error('handler "' + msg.handler + '" is not a function on ' + pg.route));
+          report('uncaught', new Error('handler "' + msg.handler + '" is not a function on ' + pg.route), msg.site);
           return;
         }
         guard(h, pg, [msg.event]);
@@ -190,20 +194,23 @@
   // Async host calls: success/fail/complete callbacks, or a Promise when none is given.
   var pending = {};
   var nextCall = 1;
-  function hostCall(kind, name, args) {
+  // `site` is where the mini program called from (a stack), for errors the
+  // host finds in the call itself (a page not in app.json).
+  function hostCall(kind, name, args, site) {
     args = args || {};
+    site = site || '';
     var id = nextCall++;
     var wantsCallbacks = typeof args.success === 'function' || typeof args.fail === 'function' || typeof args.complete === 'function';
     var params = {};
     for (var k in args) if (typeof args[k] !== 'function') params[k] = args[k];
     if (wantsCallbacks) {
       pending[id] = { success: args.success, fail: args.fail, complete: args.complete };
-      native.call(kind, name, params, id);
+      native.call(kind, name, params, id, site);
       return undefined;
     }
     return new Promise(function (resolve, reject) {
       pending[id] = { resolve: resolve, reject: reject };
-      native.call(kind, name, params, id);
+      native.call(kind, name, params, id, site);
     });
   }
   global.__mp_reply = function (id, ok, result) {
@@ -215,7 +222,7 @@
     if (!ok && typeof p.fail === 'function') guard(p.fail, global, [result]);
     if (typeof p.complete === 'function') guard(p.complete, global, [result]);
   };
-  function nav(kind) { return function (opts) { return hostCall('navigate', kind, opts); }; }
+  function nav(kind) { return function (opts) { return hostCall('navigate', kind, opts, new Error().stack); }; }
   var builtins = {
     navigateTo: nav('navigateTo'),
     redirectTo: nav('redirectTo'),

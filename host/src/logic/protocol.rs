@@ -56,6 +56,10 @@ pub enum ToLogic {
         handler: String,
         /// The event object.
         event: Value,
+        /// Where the template names the handler (`file:line:col`), for the
+        /// error when the page has no such method; empty when unknown.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        site: String,
     },
     /// A timer fired.
     Timer {
@@ -133,6 +137,10 @@ pub enum FromLogic {
         params: Value,
         /// Call id for the reply.
         id: u64,
+        /// Where the mini program made the call, as a JS stack (navigation
+        /// only; empty otherwise).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        site: String,
     },
     /// A synchronous `my.*Sync` call was answered (for the call log).
     CallSync {

@@ -94,6 +94,7 @@ fn infinite_loop_is_stopped_and_the_layer_survives() {
         page: 1,
         handler: "spin".into(),
         event: json!({}),
+        site: String::new(),
     });
     let errs = errors(&out);
     assert_eq!(errs.len(), 1, "{out:?}");
@@ -102,6 +103,7 @@ fn infinite_loop_is_stopped_and_the_layer_survives() {
         page: 1,
         handler: "ok".into(),
         event: json!({}),
+        site: String::new(),
     });
     assert_eq!(logs(&out), ["still alive"]);
 }
@@ -117,6 +119,7 @@ fn unbounded_recursion_is_stopped() {
         page: 1,
         handler: "go".into(),
         event: json!({}),
+        site: String::new(),
     });
     let errs = errors(&out);
     assert_eq!(errs.len(), 1, "{out:?}");
@@ -173,6 +176,7 @@ fn oversized_set_data_is_refused() {
         page: 1,
         handler: "big".into(),
         event: json!({}),
+        site: String::new(),
     });
     let errs = errors(&out);
     assert_eq!(errs.len(), 1);
@@ -189,6 +193,7 @@ fn event(l: &mut LogicLayer, handler: &str) -> Vec<FromLogic> {
         page: 1,
         handler: handler.into(),
         event: json!({}),
+        site: String::new(),
     })
 }
 
@@ -296,6 +301,7 @@ fn missing_handler_is_reported() {
         page: 1,
         handler: "nope".into(),
         event: json!({}),
+        site: String::new(),
     });
     assert!(errors(&out)[0]
         .message
@@ -327,8 +333,11 @@ fn timers_and_promised_host_calls() {
                 name,
                 id,
                 params,
+                site,
             } if kind == "navigate" && name == "navigateTo" => {
                 assert_eq!(params["url"], "/pages/b/b");
+                // Where the page called from, for errors in the call.
+                assert!(site.contains("pages/index/index.js:3:"), "{site}");
                 Some(*id)
             }
             _ => None,
@@ -380,6 +389,7 @@ fn unhandled_rejections_are_reported_and_handled_ones_are_not() {
         page: 1,
         handler: "bad".into(),
         event: json!({}),
+        site: String::new(),
     });
     let errs = errors(&out);
     assert_eq!(errs.len(), 1, "{out:?}");
@@ -392,6 +402,7 @@ fn unhandled_rejections_are_reported_and_handled_ones_are_not() {
         page: 1,
         handler: "good".into(),
         event: json!({}),
+        site: String::new(),
     });
     assert!(errors(&out).is_empty(), "{out:?}");
     assert_eq!(logs(&out), ["handled"]);

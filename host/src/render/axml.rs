@@ -162,6 +162,29 @@ pub struct Document {
     pub imports: Vec<(String, Pos)>,
 }
 
+impl Document {
+    /// Where an event attribute (`onTap`, `catchTap`, ...) names `handler`
+    /// literally, in the page's nodes or its own templates; the first such.
+    pub fn handler_pos(&self, handler: &str) -> Option<Pos> {
+        fn walk(nodes: &[Node], handler: &str) -> Option<Pos> {
+            nodes.iter().find_map(|n| match n {
+                Node::Element(e) => e
+                    .attrs
+                    .iter()
+                    .find(|a| {
+                        (a.name.starts_with("on") || a.name.starts_with("catch"))
+                            && matches!(a.value.as_deref(), Some([Part::Lit(s)]) if s == handler)
+                    })
+                    .map(|a| a.pos)
+                    .or_else(|| walk(&e.children, handler)),
+                Node::Text(..) => None,
+            })
+        }
+        walk(&self.nodes, handler)
+            .or_else(|| self.templates.values().find_map(|t| walk(t, handler)))
+    }
+}
+
 /// Deepest element nesting accepted.
 const MAX_DEPTH: usize = 96;
 

@@ -47,6 +47,9 @@ pub struct LaunchOptions {
     /// The JSAPI dispatcher and this app's context; without it every API other
     /// than navigation is refused (error 1).
     pub jsapi: Option<JsapiSetup>,
+    /// The mini program's appId, which tags its console output and errors in
+    /// tracing (the `app` field). Defaults to the appId in `jsapi`'s context.
+    pub app_id: Option<String>,
 }
 
 /// What the runtime needs to dispatch `my.*` calls.
@@ -140,6 +143,7 @@ impl Default for LaunchOptions {
             ],
             isolation: Isolation::Process(WorkerConfig::default()),
             jsapi: None,
+            app_id: None,
         }
     }
 }
@@ -228,6 +232,8 @@ impl Loader for FileLoader<'_> {
 
 /// A running mini program. `!Send`: it owns a JS engine.
 pub struct Runtime<S: Surface> {
+    /// The appId for tracing, empty when unknown.
+    app: String,
     files: Box<dyn AppFiles>,
     config: AppConfig,
     logic: Box<dyn Logic>,
@@ -242,7 +248,8 @@ pub struct Runtime<S: Surface> {
     calls: Vec<CallRecord>,
     large_set_data: Vec<SetDataRecord>,
     console: Vec<(String, String)>,
-    nav: VecDeque<(u64, String, Value)>,
+    /// Navigation calls: id, API name, parameters, call site.
+    nav: VecDeque<(u64, String, Value, String)>,
     jsapi: Option<JsapiSetup>,
     pending: Vec<PendingCall>,
     ready: VecDeque<(u64, String, Result<Value, mpkit_jsapi::ApiError>)>,
@@ -279,7 +286,13 @@ impl<S: Surface> Runtime<S> {
                     .map_err(|e| LaunchError::Engine(e.to_string()))?,
             ),
         };
+        let app = opts
+            .app_id
+            .clone()
+            .or_else(|| opts.jsapi.as_ref().map(|j| j.context.app_id.to_string()))
+            .unwrap_or_default();
         let mut rt = Runtime {
+            app,
             files,
             config,
             logic,
@@ -337,7 +350,7 @@ impl<S: Surface> Runtime<S> {
                 }
             };
             if let Err(e) = loaded {
-                tracing::warn!(file, error = %e.message, "script failed to load");
+                tracing::warn!(app = %self.app, file, error = %e.message, "script failed to load");
                 self.errors.push(e.clone());
                 if let Some(r) = route {
                     self.broken.insert(r, e);
@@ -363,8 +376,8 @@ impl<S: Surface> Runtime<S> {
                 self.absorb(out);
                 continue;
             }
-            if let Some((id, name, params)) = self.nav.pop_front() {
-                self.navigate(id, &name, &params);
+            if let Some((id, name, params, site)) = self.nav.pop_front() {
+                self.navigate(id, &name, &params, &site);
                 continue;
             }
             match self.ready.pop_front() {
@@ -447,9 +460,10 @@ impl<S: Surface> Runtime<S> {
                     name,
                     params,
                     id,
+                    site,
                 } => {
                     if kind == "navigate" {
-                        self.nav.push_back((id, name, params));
+                        self.nav.push_back((id, name, params, site));
                     } else {
                         // Every other API goes through the one dispatcher; with none
                         // configured, it is refused, never silently allowed.
@@ -492,11 +506,12 @@ impl<S: Surface> Runtime<S> {
                     self.timers.remove(&id);
                 }
                 FromLogic::Console { level, text } => {
+                    let app = &self.app;
                     match level.as_str() {
-                        "error" => tracing::error!(target: "miniprogram", "{text}"),
-                        "warn" => tracing::warn!(target: "miniprogram", "{text}"),
-                        "debug" => tracing::debug!(target: "miniprogram", "{text}"),
-                        _ => tracing::info!(target: "miniprogram", "{text}"),
+                        "error" => tracing::error!(target: "miniprogram", app = %app, "{text}"),
+                        "warn" => tracing::warn!(target: "miniprogram", app = %app, "{text}"),
+                        "debug" => tracing::debug!(target: "miniprogram", app = %app, "{text}"),
+                        _ => tracing::info!(target: "miniprogram", app = %app, "{text}"),
                     }
                     if self.console.len() < 10_000 {
                         self.console.push((level, text));
@@ -577,7 +592,7 @@ impl<S: Surface> Runtime<S> {
     }
 
     fn halt(&mut self, why: Stopped) {
-        tracing::error!("mini program stopped: {why}");
+        tracing::error!(app = %self.app, "mini program stopped: {why}");
         let view = ErrorView {
             file: String::new(),
             line: 0,
@@ -621,7 +636,23 @@ impl<S: Surface> Runtime<S> {
     }
 
     fn record(&mut self, e: ScriptError) {
-        tracing::warn!(file = %e.file, line = e.line, column = e.column, "mini program error: {}", e.message);
+        tracing::warn!(app = %self.app, file = %e.file, line = e.line, column = e.column, "mini program error: {}", e.message);
+        // An error in what the mini program ran or asked for is shown on the
+        // page on top, over its content, which keeps working; the first one
+        // stays, as what followed from it often names it less well. Errors
+        // in a page's own files were shown on that page when it opened.
+        if matches!(e.kind.as_str(), "uncaught" | "rejection" | "navigation") {
+            if let Some(p) = self.stack.last_mut().filter(|p| p.error.is_none()) {
+                let view = ErrorView {
+                    file: e.file.clone(),
+                    line: e.line,
+                    column: e.column,
+                    message: e.message.clone(),
+                };
+                self.surface.show_error(p.id, &view);
+                p.error = Some(view);
+            }
+        }
         self.errors.push(e);
     }
 
@@ -897,29 +928,34 @@ impl<S: Surface> Runtime<S> {
         self.absorb(out);
     }
 
-    fn navigate(&mut self, id: u64, name: &str, params: &Value) {
+    fn navigate(&mut self, id: u64, name: &str, params: &Value, site: &str) {
         let url = params["url"].as_str().unwrap_or_default();
         let (route, query) = parse_url(url);
         let known = self.config.pages.contains(&route);
         let needs_route = name != "navigateBack";
         if needs_route && !known {
-            let message = format!("page {route:?} is not in app.json");
-            self.reply_err(id, name, 4, message.clone());
-            let file = self
-                .stack
-                .last()
-                .map(|p| format!("{}.js", p.route))
-                .unwrap_or_default();
+            let message = format!("{name}: page {route:?} is not in app.json");
+            // Where the mini program called from; else its page script.
+            let (file, line, column) = crate::logic::engine::locate(site)
+                .filter(|(f, _, _)| !f.is_empty())
+                .unwrap_or_else(|| {
+                    let file = self
+                        .stack
+                        .last()
+                        .map(|p| format!("{}.js", p.route))
+                        .unwrap_or_default();
+                    (file, 0, 0)
+                });
             let view = ErrorView {
                 file,
-                line: 0,
-                column: 0,
+                line,
+                column,
                 message,
             };
-            if let Some(top) = self.stack.last().map(|p| p.id) {
-                self.surface.show_error(top, &view);
-            }
-            self.fail_outside_js("navigation", view);
+            // Shown and reported before the reply runs the mini program's
+            // `fail`, which may navigate elsewhere.
+            self.fail_outside_js("navigation", view.clone());
+            self.reply_err(id, name, 4, view.message);
             return;
         }
         match name {
@@ -1029,11 +1065,22 @@ impl<S: Surface> Runtime<S> {
         let page = top.id;
         let ts = self.started.elapsed().as_millis() as u64;
         let calls = events::resolve(&top.dom, target, kind, detail, ts);
-        for c in calls {
+        let sites: Vec<String> = calls
+            .iter()
+            .map(|c| {
+                top.doc
+                    .as_ref()
+                    .and_then(|d| d.handler_pos(&c.handler))
+                    .map(|p| format!("{}.axml:{}:{}", top.route, p.line, p.col))
+                    .unwrap_or_default()
+            })
+            .collect();
+        for (c, site) in calls.into_iter().zip(sites) {
             self.send(ToLogic::Event {
                 page,
                 handler: c.handler,
                 event: c.event,
+                site,
             });
         }
     }

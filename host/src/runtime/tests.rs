@@ -211,6 +211,19 @@ fn throw_in_on_load_is_reported_and_on_error_runs() {
         "{e:?}"
     );
     assert!(e.message.contains("load failed"));
+    // The page shows the error over what it could render.
+    let shown = rt.page_error().expect("error state");
+    assert_eq!(
+        (shown.file.as_str(), shown.line, shown.column),
+        ("pages/index/index.js", 4, e.column)
+    );
+    assert!(e.column > 0, "{e:?}");
+    assert!(
+        rt.html()
+            .contains("<error file=\"pages/index/index.js\" line=\"4\""),
+        "{}",
+        rt.html()
+    );
     assert_eq!(rt.text(".title").expect("title"), "still renders");
     assert!(on_error_ran(&rt));
 }
@@ -218,10 +231,24 @@ fn throw_in_on_load_is_reported_and_on_error_runs() {
 #[test]
 fn missing_handler_is_reported_not_fatal() {
     let mut rt = launch(app(&[]));
+    assert!(rt.page_error().is_none());
     rt.tap("#missing").expect("tap");
-    assert!(rt.errors()[0]
-        .message
-        .contains("handler \"noSuchHandler\" is not a function"));
+    let e = rt.errors()[0].clone();
+    assert!(
+        e.message
+            .contains("handler \"noSuchHandler\" is not a function"),
+        "{e:?}"
+    );
+    // Where the template names the handler: `onTap` on line 7.
+    assert_eq!(
+        (e.file.as_str(), e.line, e.column),
+        ("pages/index/index.axml", 7, 22),
+        "{e:?}"
+    );
+    let shown = rt.page_error().expect("error state");
+    assert_eq!(shown.message, e.message);
+    assert!(rt.html().contains("noSuchHandler"), "{}", rt.html());
+    assert!(on_error_ran(&rt));
     rt.tap("#inc").expect("still works");
     assert_eq!(rt.text("#count").expect("count"), "1");
 }
@@ -265,6 +292,102 @@ fn a_setdata_path_with_too_many_segments_is_a_range_error_and_nothing_is_set() {
     assert!(rt.stopped().is_none());
 }
 
+/// Captures what tracing writes while `f` runs.
+fn traced(f: impl FnOnce()) -> String {
+    use std::sync::{Arc, Mutex};
+    #[derive(Clone)]
+    struct Buf(Arc<Mutex<Vec<u8>>>);
+    impl std::io::Write for Buf {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("lock").extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let buf = Buf(Arc::new(Mutex::new(Vec::new())));
+    let out = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_ansi(false)
+        .with_max_level(tracing::Level::DEBUG)
+        .with_writer(move || out.clone())
+        .finish();
+    tracing::subscriber::with_default(subscriber, f);
+    let bytes = buf.0.lock().expect("lock").clone();
+    String::from_utf8(bytes).expect("utf8")
+}
+
+#[test]
+fn console_output_and_errors_reach_tracing_tagged_with_the_app_id() {
+    let log = traced(|| {
+        let opts = LaunchOptions {
+            isolation: super::Isolation::Thread,
+            app_id: Some("2021000000000042".into()),
+            ..LaunchOptions::default()
+        };
+        let mut rt =
+            Runtime::launch(Box::new(app(&[])), HeadlessSurface::new(), opts).expect("launch");
+        rt.tap("#missing").expect("tap");
+    });
+    // app.js's onError logs through console.log; the missing handler is an error.
+    let console = log
+        .lines()
+        .find(|l| l.contains("miniprogram") && l.contains("onError"))
+        .unwrap_or_else(|| panic!("no console line in:\n{log}"));
+    assert!(
+        console.contains("INFO") && console.contains("app=2021000000000042"),
+        "{console}"
+    );
+    let error = log
+        .lines()
+        .find(|l| l.contains("noSuchHandler"))
+        .unwrap_or_else(|| panic!("no error line in:\n{log}"));
+    assert!(
+        error.contains("WARN") && error.contains("app=2021000000000042"),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_failed_call_nobody_awaited_is_reported_with_its_error_message() {
+    let mut rt = launch(app(&[
+        (
+            "pages/index/index.axml",
+            r#"<button id="go" onTap="go">go</button>"#,
+        ),
+        (
+            "pages/index/index.js",
+            "Page({\n  go() {\n    my.navigateTo({ url: '/pages/ghost/ghost' });\n  }\n});",
+        ),
+    ]));
+    rt.tap("#go").expect("tap");
+    let kinds: Vec<(&str, &str)> = rt
+        .errors()
+        .iter()
+        .map(|e| (e.kind.as_str(), e.message.as_str()))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (
+                "navigation",
+                "navigateTo: page \"pages/ghost/ghost\" is not in app.json"
+            ),
+            (
+                "rejection",
+                "error 4: navigateTo: page \"pages/ghost/ghost\" is not in app.json"
+            ),
+        ]
+    );
+    // The page shows the first, with where the call was made.
+    let shown = rt.page_error().expect("error state");
+    assert_eq!(
+        (shown.file.as_str(), shown.line),
+        ("pages/index/index.js", 3)
+    );
+}
+
 #[test]
 fn navigating_outside_app_json_fails_cleanly() {
     let mut rt = launch(app(&[]));
@@ -277,7 +400,15 @@ fn navigating_outside_app_json_fails_cleanly() {
             .contains("\"pages/ghost/ghost\" is not in app.json"),
         "{e:?}"
     );
-    assert_eq!(e.file, "pages/index/index.js");
+    // Where the page called `my.navigateTo`: line 6 of index.js.
+    assert_eq!(
+        (e.file.as_str(), e.line),
+        ("pages/index/index.js", 6),
+        "{e:?}"
+    );
+    assert!(e.column > 0, "{e:?}");
+    let shown = rt.page_error().expect("error state");
+    assert_eq!((shown.line, shown.column), (e.line, e.column));
     assert!(on_error_ran(&rt));
 }
 
