@@ -540,7 +540,59 @@ pub fn parse_dev_origin(s: &str) -> Result<DevOrigin, String> {
     })
 }
 
-/// One running mini program.
+/// One running mini program: its page stack, its logic layer and the surface
+/// that shows it. Events reach it through [`AppHandle::dispatch`] (or `tap`,
+/// `input` and friends in tests and tools); what the mini program does shows
+/// on the surface; errors and a stop are told to the host's delegate.
+///
+/// ```
+/// use mpkit_bundle::{SecretKey, Trust};
+/// use mpkit_host::host::{Host, LaunchSource};
+/// use mpkit_host::runtime::Isolation;
+/// use mpkit_host::surface::headless::HeadlessSurface;
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// // A mini program directory, as a developer has it.
+/// let dir = tempfile::tempdir()?;
+/// let app = dir.path().join("counter");
+/// std::fs::create_dir_all(app.join("pages/index"))?;
+/// std::fs::write(
+///     app.join("app.json"),
+///     r#"{"appId": "2021000000000001", "name": "Counter", "version": "1.0.0",
+///        "pages": ["pages/index/index"]}"#,
+/// )?;
+/// std::fs::write(app.join("app.js"), "App({});")?;
+/// std::fs::write(
+///     app.join("pages/index/index.axml"),
+///     r#"<text id="n">{{n}}</text><button id="inc" onTap="inc">+</button>"#,
+/// )?;
+/// std::fs::write(
+///     app.join("pages/index/index.js"),
+///     "Page({ data: { n: 0 }, inc() { this.setData({ n: this.data.n + 1 }); } });",
+/// )?;
+/// // A dev-mode host: a directory is packed and signed with a throwaway key
+/// // as it launches; bundles must still be signed by a trusted key.
+/// let key = SecretKey::generate()?;
+/// let host = Host::builder()
+///     .trust(Trust::Developer(vec![key.public().clone()]))
+///     .storage_dir(dir.path().join("store"))
+///     .isolation(Isolation::Thread)
+///     .dev_mode(true)
+///     .build()?;
+/// let mut handle = host.launch(
+///     LaunchSource::DevDir(app),
+///     "user-42",
+///     Default::default(),
+///     HeadlessSurface::new(),
+/// )?;
+/// assert_eq!(handle.current_page(), Some("pages/index/index"));
+/// handle.tap("#inc")?;
+/// assert_eq!(handle.surface().text("#n")?, Some("1".to_string()));
+/// handle.hide(); // the wallet went to the background: onHide
+/// handle.show(); // and back: onShow
+/// assert!(handle.stopped().is_none());
+/// handle.close(); // every page unloads
+/// # Ok(()) }
+/// ```
 pub struct AppHandle<S: Surface> {
     runtime: Runtime<S>,
     dir: PathBuf,

@@ -308,3 +308,55 @@ fn a_page_file_missing_from_a_directory_is_refused_when_it_is_packed() {
         "{message}"
     );
 }
+
+/// A signed bundle runs with `--trust`, and the `back` step pops pages; a
+/// bundle signed by another key is refused before anything runs.
+#[test]
+fn a_signed_bundle_runs_with_its_key_and_back_pops_pages() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let s = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+    let (key, other, bundle) = (s("dev.key"), s("other.key"), s("counter.mpk"));
+    assert_eq!(mpkit(["keygen", "--out", &key]).code, 0);
+    assert_eq!(mpkit(["keygen", "--out", &other]).code, 0);
+    let r = mpkit(["pack", &fixture("counter"), "--key", &key, "--out", &bundle]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let script = steps(
+        &dir,
+        r##"[{"tap": "#inc"}, {"tap": ".row[data-id=a]"}, {"expect_text": {"selector": "#which", "text": "Detail a"}},
+            {"back": 1}, {"expect_text": {"selector": "#count", "text": "1"}}, {"back": 5}]"##,
+    );
+    let run = |trust: &str| {
+        mpkit([
+            "run",
+            &bundle,
+            "--headless",
+            "--isolation",
+            "thread",
+            "--trust",
+            trust,
+            "--script",
+            &script,
+            "--json",
+        ])
+    };
+    let r = run(&format!("{key}.pub"));
+    assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
+    let v = r.json();
+    assert_eq!(v["route"], "pages/index/index");
+    // Back never pops the last page.
+    assert_eq!(v["stack"], serde_json::json!(["pages/index/index"]));
+    assert_eq!(v["steps"].as_array().expect("steps").len(), 6);
+    assert!(
+        v["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .all(|s| s["ok"] == true),
+        "{v}"
+    );
+    let r = run(&format!("{other}.pub"));
+    assert_eq!(r.code, 1);
+    let v = r.json();
+    assert_eq!(v["ok"], false, "{v}");
+    assert!(v.get("steps").is_none(), "nothing ran: {v}");
+}

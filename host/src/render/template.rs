@@ -974,6 +974,56 @@ mod tests {
     }
 
     #[test]
+    fn include_renders_the_files_nodes_with_the_pages_data_and_not_its_templates() {
+        let files = Files(HashMap::from([(
+            "common/header.axml".to_string(),
+            Arc::new(
+                parse(
+                    r#"<template name="inner"><text>hidden</text></template><view class="header">{{title}} ({{items.length}})</view>"#,
+                )
+                .expect("header"),
+            ),
+        )]));
+        let doc = parse(
+            r#"<include src="../../common/header.axml"/><text id="after">{{title}}</text><template is="inner"/>"#,
+        )
+        .expect("parses");
+        let mut renderer = Renderer::new(&files, 375.0);
+        let data = json!({"title": "Menu", "items": [1, 2, 3]});
+        // The included file's own <template> definitions stay in that file.
+        let e = renderer
+            .render(&doc, "pages/index/index.axml", &data)
+            .expect_err("templates are not included");
+        assert!(
+            e.message.contains("\"inner\" is not defined"),
+            "{}",
+            e.message
+        );
+        let doc =
+            parse(r#"<include src="../../common/header.axml"/><text id="after">{{title}}</text>"#)
+                .expect("parses");
+        let out = renderer
+            .render(&doc, "pages/index/index.axml", &data)
+            .expect("renders");
+        let html = html(&out);
+        assert!(html.contains("\"class\":\"header\""), "{html}");
+        assert!(html.contains("Menu (3)"), "{html}");
+        assert!(!html.contains("hidden"), "{html}");
+        assert_eq!(out.len(), 2, "{html}");
+        // A file that is not there is an error at the include.
+        let doc = parse("<view>\n  <include src=\"./nope.axml\"/>\n</view>").expect("parses");
+        let e = renderer
+            .render(&doc, "pages/index/index.axml", &data)
+            .expect_err("missing");
+        assert_eq!(e.pos, Pos { line: 2, col: 3 });
+        assert!(
+            e.message.contains("include \"./nope.axml\""),
+            "{}",
+            e.message
+        );
+    }
+
+    #[test]
     fn block_loops_keep_every_child() {
         let out = render(
             r#"<block a:for="{{list}}"><text>{{item}}</text><text>!</text></block><block a:for="{{list}}" a:key="*this"><view>{{item}}</view><view>?</view></block>"#,

@@ -1122,6 +1122,48 @@ impl<S: Surface> Runtime<S> {
         Ok(())
     }
 
+    /// A value change on the first element matching `selector` (a switch,
+    /// checkbox, slider or picker), as its user made it: the element takes
+    /// `detail.value` (`checked` for a switch or checkbox, else `value`),
+    /// then its `onChange` handlers run with `detail`.
+    pub fn change(&mut self, selector: &str, detail: Value) -> Result<(), String> {
+        let id = self.first(selector)?;
+        if let Some(top) = self.stack.last_mut() {
+            let tag = top.dom.find(id).map(|n| n.tag.clone()).unwrap_or_default();
+            let op = match (tag.as_str(), &detail["value"]) {
+                (_, Value::Null) => None,
+                ("switch" | "checkbox", v) => Some(PatchOp::SetAttr {
+                    id,
+                    name: "checked".into(),
+                    value: (v == &Value::Bool(true)).to_string(),
+                }),
+                (_, Value::String(v)) => Some(PatchOp::SetAttr {
+                    id,
+                    name: "value".into(),
+                    value: v.clone(),
+                }),
+                (_, v) => Some(PatchOp::SetAttr {
+                    id,
+                    name: "value".into(),
+                    value: v.to_string(),
+                }),
+            };
+            if let Some(op) = op {
+                let _ = crate::render::diff::apply(&mut top.dom, std::slice::from_ref(&op));
+                let _ = self.surface.apply(top.id, &[op]);
+            }
+        }
+        self.dispatch(id, EventKind::Change, detail);
+        Ok(())
+    }
+
+    /// A long press on the first element matching `selector`.
+    pub fn long_tap(&mut self, selector: &str) -> Result<(), String> {
+        let id = self.first(selector)?;
+        self.dispatch(id, EventKind::LongTap, json!({}));
+        Ok(())
+    }
+
     fn first(&self, selector: &str) -> Result<NodeId, String> {
         let sel = Selector::parse(selector).map_err(|e| e.to_string())?;
         let top = self.stack.last().ok_or("no page is open")?;

@@ -568,3 +568,286 @@ mod jsapi {
         assert!(rt.errors().is_empty(), "{:?}", rt.errors());
     }
 }
+
+/// The console lines that start with `>`, the test apps' lifecycle log.
+fn hooks(rt: &Runtime<HeadlessSurface>) -> Vec<String> {
+    rt.console()
+        .iter()
+        .filter_map(|(_, t)| t.strip_prefix("> ").map(str::to_owned))
+        .collect()
+}
+
+const LOGGED: &str = r#"function logged(name, extra) {
+  const o = Object.assign({}, extra || {});
+  for (const h of ['onLoad', 'onShow', 'onReady', 'onHide', 'onUnload']) {
+    o[h] = function (q) { console.log('> ' + name + '.' + h + (h === 'onLoad' ? ' ' + JSON.stringify(q) : '')); };
+  }
+  return o;
+}
+"#;
+
+#[test]
+fn lifecycle_hooks_run_in_the_documented_order() {
+    let index = format!(
+        "{LOGGED}Page(logged('index', {{ go() {{ my.navigateTo({{ url: '/pages/item/item?id=7' }}); }} }}));"
+    );
+    let item = format!(
+        "{LOGGED}Page(logged('item', {{ back() {{ my.navigateBack(); }}, deeper() {{ my.redirectTo({{ url: '/pages/cart/cart' }}); }} }}));"
+    );
+    let cart = format!("{LOGGED}Page(logged('cart'));");
+    let mut rt = launch(app(&[
+        (
+            "app.js",
+            "App({ onLaunch(o) { console.log('> app.onLaunch ' + o.path); }, onShow() { console.log('> app.onShow'); }, onHide() { console.log('> app.onHide'); } });",
+        ),
+        ("pages/index/index.axml", r#"<button id="go" onTap="go">go</button>"#),
+        ("pages/index/index.js", &index),
+        (
+            "pages/item/item.axml",
+            r#"<button id="back" onTap="back">back</button><button id="deeper" onTap="deeper">r</button>"#,
+        ),
+        ("pages/item/item.js", &item),
+        ("pages/cart/cart.js", &cart),
+    ]));
+    assert_eq!(
+        hooks(&rt),
+        [
+            "app.onLaunch pages/index/index",
+            "app.onShow",
+            "index.onLoad {}",
+            "index.onShow",
+            "index.onReady"
+        ]
+    );
+    let seen = |rt: &Runtime<HeadlessSurface>, from: usize| hooks(rt)[from..].to_vec();
+    let n = hooks(&rt).len();
+    rt.tap("#go").expect("tap");
+    assert_eq!(
+        seen(&rt, n),
+        [
+            "index.onHide",
+            "item.onLoad {\"id\":\"7\"}",
+            "item.onShow",
+            "item.onReady"
+        ]
+    );
+    let n = hooks(&rt).len();
+    rt.tap("#deeper").expect("redirect");
+    assert_eq!(
+        seen(&rt, n),
+        [
+            "item.onUnload",
+            "cart.onLoad {}",
+            "cart.onShow",
+            "cart.onReady"
+        ]
+    );
+    let n = hooks(&rt).len();
+    rt.back(1);
+    assert_eq!(seen(&rt, n), ["cart.onUnload", "index.onShow"]);
+    // The embedding app hides and shows the mini program.
+    let n = hooks(&rt).len();
+    rt.hide();
+    rt.show();
+    assert_eq!(
+        seen(&rt, n),
+        ["index.onHide", "app.onHide", "app.onShow", "index.onShow"]
+    );
+    let n = hooks(&rt).len();
+    rt.close();
+    assert_eq!(seen(&rt, n), ["index.onUnload"]);
+    assert!(rt.errors().is_empty(), "{:?}", rt.errors());
+}
+
+#[test]
+fn intervals_repeat_until_cleared_and_cleared_timeouts_never_fire() {
+    let mut rt = launch(app(&[
+        (
+            "pages/index/index.js",
+            "Page({ data: { ticks: 0, late: 'no' },
+  go() {
+    const never = setTimeout(() => this.setData({ late: 'fired' }), 5);
+    clearTimeout(never);
+    const every = setInterval(() => {
+      this.setData({ ticks: this.data.ticks + 1 });
+      if (this.data.ticks === 3) { clearInterval(every); setTimeout(() => this.setData({ done: true }), 40); }
+    }, 5);
+  } });",
+        ),
+        (
+            "pages/index/index.axml",
+            r#"<text id="ticks">{{ticks}}</text><text id="late">{{late}}</text><text id="done" a:if="{{done}}">done</text><button id="go" onTap="go">go</button>"#,
+        ),
+    ]));
+    rt.tap("#go").expect("tap");
+    rt.wait_for("#done", Duration::from_secs(5)).expect("done");
+    // 40 ms after the third tick, an interval still running would have ticked again.
+    assert_eq!(rt.text("#ticks").expect("ticks"), "3");
+    assert_eq!(rt.text("#late").expect("late"), "no");
+    assert!(rt.errors().is_empty(), "{:?}", rt.errors());
+}
+
+#[test]
+fn change_long_tap_and_submit_reach_their_handlers_with_the_event_object() {
+    let mut rt = launch(app(&[
+        (
+            "pages/index/index.axml",
+            r#"<form id="f" onSubmit="submitted">
+  <input name="who" value="{{who}}" />
+  <switch id="sw" name="on" checked="{{on}}" onChange="changed" data-k="v" />
+  <view id="press" onLongTap="pressed">hold</view>
+  <button id="send" form-type="submit">send</button>
+</form>
+<text id="log">{{log}}</text>"#,
+        ),
+        (
+            "pages/index/index.js",
+            "Page({ data: { log: '', who: 'ann', on: false },
+  changed(e) { this.setData({ on: e.detail.value, log: this.data.log + 'change:' + e.type + ':' + JSON.stringify(e.detail) + ':' + e.currentTarget.dataset.k + ';' }); },
+  pressed(e) { this.setData({ log: this.data.log + 'long:' + e.type + ':' + e.target.id + ';' }); },
+  submitted(e) { this.setData({ log: this.data.log + 'submit:' + e.type + ':' + JSON.stringify(e.detail.value) + ';' }); } });",
+        ),
+    ]));
+    rt.change("#sw", serde_json::json!({"value": true}))
+        .expect("change");
+    rt.long_tap("#press").expect("long tap");
+    rt.tap("#send").expect("submit");
+    assert_eq!(
+        rt.text("#log").expect("log"),
+        "change:change:{\"value\":true}:v;long:longTap:press;submit:submit:{\"on\":true,\"who\":\"ann\"};"
+    );
+    assert!(rt.errors().is_empty(), "{:?}", rt.errors());
+}
+
+#[test]
+fn relaunch_switch_tab_and_navigate_back_by_delta() {
+    let mut rt = launch(app(&[
+        (
+            "pages/item/item.js",
+            r#"Page({ onLoad(q) { this.setData({ id: q.id }); },
+  back() { my.navigateBack({ delta: 2 }); },
+  deeper() { my.navigateTo({ url: '/pages/item/item?id=again' }); } });"#,
+        ),
+        (
+            "pages/cart/cart.axml",
+            r#"<text id="cart">cart</text><button id="home" onTap="home">home</button><button id="tabbed" onTap="tabbed">t</button><button id="relaunch" onTap="relaunch">r</button>"#,
+        ),
+        (
+            "pages/cart/cart.js",
+            r#"Page({ home() { my.switchTab({ url: '/pages/index/index' }); },
+  tabbed() { my.navigateTo({ url: '/pages/index/index', fail: (e) => this.setData({ err: e.error + ' ' + e.errorMessage }) }); },
+  relaunch() { my.reLaunch({ url: '/pages/item/item?id=fresh' }); } });"#,
+        ),
+    ]));
+    // navigateBack({delta: 2}) pops two pages.
+    rt.tap(".row").expect("open item");
+    rt.tap("#deeper").expect("deeper");
+    rt.tap("#deeper").expect("deeper");
+    assert_eq!(rt.routes().len(), 4);
+    rt.tap("#back").expect("back 2");
+    assert_eq!(rt.routes(), ["pages/index/index", "pages/item/item"]);
+    // switchTab from JS replaces the whole stack with the tab page; tapping
+    // the tabBar does the same.
+    rt.switch_tab("pages/cart/cart").expect("tab");
+    assert_eq!(rt.routes(), ["pages/cart/cart"]);
+    let chrome = rt.surface().chrome().expect("chrome");
+    let tabs: Vec<(&str, bool)> = chrome
+        .tabs
+        .iter()
+        .map(|t| (t.page_path.as_str(), t.selected))
+        .collect();
+    assert_eq!(
+        tabs,
+        [("pages/index/index", false), ("pages/cart/cart", true)]
+    );
+    assert!(!chrome.can_go_back);
+    // navigateTo a tab page is refused.
+    rt.tap("#tabbed").expect("tap");
+    assert_eq!(
+        rt.data().expect("data")["err"],
+        "4 pages/index/index is a tab page; use switchTab"
+    );
+    assert_eq!(rt.routes(), ["pages/cart/cart"]);
+    rt.tap("#home").expect("switchTab");
+    assert_eq!(rt.routes(), ["pages/index/index"]);
+    assert!(rt.switch_tab("pages/item/item").is_err(), "not a tab page");
+    // reLaunch closes everything and opens the page with its query.
+    rt.switch_tab("pages/cart/cart").expect("tab");
+    rt.tap("#relaunch").expect("relaunch");
+    assert_eq!(rt.routes(), ["pages/item/item"]);
+    assert_eq!(rt.text("#name").expect("name"), "fresh");
+    assert!(rt.surface().chrome().expect("chrome").tabs.is_empty());
+}
+
+#[test]
+fn several_set_data_calls_in_one_handler_render_once_and_callbacks_run_after_the_surface_has_them()
+{
+    use crate::surface::Surface;
+    /// A headless surface that counts patch batches and records the text
+    /// it holds when each batch arrives.
+    #[derive(Default)]
+    struct Counting {
+        inner: HeadlessSurface,
+        batches: usize,
+    }
+    impl Surface for Counting {
+        fn page_shown(
+            &mut self,
+            page: crate::surface::PageId,
+            chrome: &crate::surface::PageChrome,
+            css: &str,
+        ) {
+            self.inner.page_shown(page, chrome, css);
+        }
+        fn page_closed(&mut self, page: crate::surface::PageId) {
+            self.inner.page_closed(page);
+        }
+        fn apply(
+            &mut self,
+            page: crate::surface::PageId,
+            ops: &[crate::render::diff::PatchOp],
+        ) -> Result<(), String> {
+            self.batches += 1;
+            self.inner.apply(page, ops)
+        }
+        fn show_error(&mut self, page: crate::surface::PageId, error: &crate::surface::ErrorView) {
+            self.inner.show_error(page, error);
+        }
+    }
+    let files = app(&[
+        (
+            "pages/index/index.axml",
+            r#"<text id="a">{{a}}</text><text id="b">{{b}}</text><text id="seen">{{seen}}</text><button id="go" onTap="go">go</button>"#,
+        ),
+        (
+            "pages/index/index.js",
+            "Page({ data: { a: 0, b: 0, seen: '' },
+  go() {
+    this.setData({ a: 1 });
+    this.setData({ b: 2 }, () => this.setData({ seen: 'callback after ' + this.data.a + this.data.b }));
+    this.setData({ a: 3 });
+  } });",
+        ),
+    ]);
+    let opts = LaunchOptions {
+        isolation: super::Isolation::Thread,
+        ..LaunchOptions::default()
+    };
+    let mut rt = Runtime::launch(Box::new(files), Counting::default(), opts).expect("launch");
+    let before = rt.surface().batches;
+    rt.tap("#go").expect("tap");
+    // One batch for the three calls, then one for what the callback set.
+    assert_eq!(rt.surface().batches - before, 2);
+    assert_eq!(
+        rt.surface().inner.text("#a").expect("sel"),
+        Some("3".into())
+    );
+    assert_eq!(
+        rt.surface().inner.text("#b").expect("sel"),
+        Some("2".into())
+    );
+    assert_eq!(
+        rt.surface().inner.text("#seen").expect("sel"),
+        Some("callback after 32".into())
+    );
+}
