@@ -190,14 +190,18 @@
     back.hidden = !p.chrome.canGoBack;
     tabs.textContent = "";
     tabs.hidden = !(p.chrome.tabs && p.chrome.tabs.length);
+    const tc = p.chrome.tabColors || {};
+    tabs.style.background = plainColour(tc.background);
     for (const t of p.chrome.tabs || []) {
       const b = document.createElement("button");
       b.type = "button";
       b.textContent = t.name || t.pagePath;
       b.dataset.path = t.pagePath;
       if (t.selected) b.className = "mp-selected";
+      b.style.color = plainColour(t.selected ? tc.selected : tc.text);
       tabs.appendChild(b);
     }
+    p.el.style.background = plainColour(p.chrome.backgroundColor);
     for (const id of stack) pages.get(id).el.hidden = id !== stack[stack.length - 1];
   }
 

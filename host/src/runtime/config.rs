@@ -13,6 +13,9 @@ pub struct WindowConfig {
     /// Navigation bar colour.
     #[serde(default)]
     pub title_bar_color: Option<String>,
+    /// The page's background colour.
+    #[serde(default)]
+    pub background_color: Option<String>,
 }
 
 /// One tab of the tabBar.
@@ -33,6 +36,15 @@ pub struct TabBar {
     /// Tabs, in order.
     #[serde(default)]
     pub items: Vec<TabItem>,
+    /// A tab's label colour.
+    #[serde(default)]
+    pub text_color: Option<String>,
+    /// The selected tab's label colour.
+    #[serde(default)]
+    pub selected_color: Option<String>,
+    /// The bar's background colour.
+    #[serde(default)]
+    pub background_color: Option<String>,
 }
 
 /// What the runtime reads of `app.json`.

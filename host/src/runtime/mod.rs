@@ -728,11 +728,15 @@ impl<S: Surface> Runtime<S> {
             .read(&format!("{route}.json"))
             .and_then(|b| serde_json::from_slice(&b).ok())
             .unwrap_or(Value::Null);
-        let title = page_json["defaultTitle"]
-            .as_str()
-            .map(str::to_owned)
-            .or_else(|| self.config.window.default_title.clone())
-            .unwrap_or_default();
+        // A page's `.json` overrides the app's window settings.
+        let window = |key: &str, app: &Option<String>| {
+            page_json[key]
+                .as_str()
+                .map(str::to_owned)
+                .or_else(|| app.clone())
+        };
+        let w = &self.config.window;
+        let title = window("defaultTitle", &w.default_title).unwrap_or_default();
         let tabs = match &self.config.tab_bar {
             Some(bar) if self.config.is_tab(route) => bar
                 .items
@@ -745,12 +749,24 @@ impl<S: Surface> Runtime<S> {
                 .collect(),
             _ => Vec::new(),
         };
+        let tab_colors = self
+            .config
+            .tab_bar
+            .as_ref()
+            .map(|b| crate::surface::TabColors {
+                text: b.text_color.clone(),
+                selected: b.selected_color.clone(),
+                background: b.background_color.clone(),
+            })
+            .unwrap_or_default();
         PageChrome {
             route: route.to_owned(),
             title,
-            title_bar_color: self.config.window.title_bar_color.clone(),
+            title_bar_color: window("titleBarColor", &w.title_bar_color),
+            background_color: window("backgroundColor", &w.background_color),
             can_go_back: depth > 0,
             tabs,
+            tab_colors,
         }
     }
 

@@ -851,3 +851,49 @@ fn several_set_data_calls_in_one_handler_render_once_and_callbacks_run_after_the
         Some("callback after 32".into())
     );
 }
+
+#[test]
+fn window_and_tab_bar_colours_come_from_app_json_and_each_page_may_override_them() {
+    let mut rt = launch(app(&[
+        (
+            "app.json",
+            r##"{"pages": ["pages/index/index", "pages/item/item", "pages/cart/cart"],
+                "window": {"defaultTitle": "Shop", "titleBarColor": "#112233", "backgroundColor": "#f5f5f5"},
+                "tabBar": {"textColor": "#999999", "selectedColor": "#ff0000", "backgroundColor": "#ffffff",
+                           "items": [{"pagePath": "pages/index/index", "name": "Home"}, {"pagePath": "pages/cart/cart", "name": "Cart"}]}}"##,
+        ),
+        (
+            "pages/item/item.json",
+            r##"{"defaultTitle": "Item", "titleBarColor": "#000000", "backgroundColor": "#fafafa"}"##,
+        ),
+    ]));
+    let chrome = rt.surface().chrome().expect("chrome").clone();
+    assert_eq!(
+        (
+            chrome.title.as_str(),
+            chrome.title_bar_color.as_deref(),
+            chrome.background_color.as_deref()
+        ),
+        ("Shop", Some("#112233"), Some("#f5f5f5"))
+    );
+    assert_eq!(
+        chrome.tab_colors,
+        crate::surface::TabColors {
+            text: Some("#999999".into()),
+            selected: Some("#ff0000".into()),
+            background: Some("#ffffff".into()),
+        }
+    );
+    rt.tap(".row").expect("open item");
+    let chrome = rt.surface().chrome().expect("chrome").clone();
+    assert_eq!(
+        (
+            chrome.title.as_str(),
+            chrome.title_bar_color.as_deref(),
+            chrome.background_color.as_deref()
+        ),
+        ("Item", Some("#000000"), Some("#fafafa"))
+    );
+    assert!(chrome.tabs.is_empty(), "not a tab page");
+    assert!(chrome.can_go_back);
+}

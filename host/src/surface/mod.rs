@@ -20,10 +20,27 @@ pub struct PageChrome {
     pub title: String,
     /// Navigation bar background colour.
     pub title_bar_color: Option<String>,
+    /// The page's background colour.
+    pub background_color: Option<String>,
     /// Whether a back button is shown (the page is not at the bottom of the stack).
     pub can_go_back: bool,
     /// The tabBar from `app.json`, shown on tab pages only (empty elsewhere).
     pub tabs: Vec<TabChrome>,
+    /// The tabBar's colours: label, selected label, background.
+    pub tab_colors: TabColors,
+}
+
+/// The tabBar's colours from `app.json`, as written there (a surface draws
+/// only plain colours it can read).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TabColors {
+    /// A tab's label.
+    pub text: Option<String>,
+    /// The selected tab's label.
+    pub selected: Option<String>,
+    /// The bar's background.
+    pub background: Option<String>,
 }
 
 /// One tab of the tabBar as a surface draws it.
