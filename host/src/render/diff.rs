@@ -5,6 +5,32 @@ use super::vdom::{DomNode, NodeId, VNode, TEXT_TAG};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 
+/// Whether `attr` of a `tag` element is its user's when the template does
+/// not set it: what was typed into a field, or whether a switch is on. A
+/// re-render keeps it, as a page keeps what its user typed, instead of
+/// clearing it; a template that binds it controls it.
+fn users_own(tag: &str, attr: &str) -> bool {
+    matches!(attr, "value" | "checked")
+        && matches!(
+            tag,
+            "input" | "textarea" | "switch" | "checkbox" | "radio" | "slider" | "picker"
+        )
+}
+
+/// Takes the user's own attributes that the new render does not set out of
+/// `old`, to be put back after it.
+fn users_state(
+    tag: &str,
+    old: &mut BTreeMap<String, String>,
+    new: &BTreeMap<String, String>,
+) -> Vec<(String, String)> {
+    ["value", "checked"]
+        .into_iter()
+        .filter(|a| users_own(tag, a) && !new.contains_key(*a))
+        .filter_map(|a| old.remove_entry(a))
+        .collect()
+}
+
 /// One change a surface applies, addressed by node id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "op", rename_all = "camelCase")]
@@ -158,7 +184,7 @@ fn patch(mut old: DomNode, new: VNode, ids: &mut Ids, ops: &mut Vec<PatchOp>) ->
             attrs, children, ..
         } => {
             for name in old.attrs.keys() {
-                if !attrs.contains_key(name) {
+                if !attrs.contains_key(name) && !users_own(&old.tag, name) {
                     ops.push(PatchOp::RemoveAttr {
                         id: old.id,
                         name: name.clone(),
@@ -174,7 +200,9 @@ fn patch(mut old: DomNode, new: VNode, ids: &mut Ids, ops: &mut Vec<PatchOp>) ->
                     });
                 }
             }
+            let kept = users_state(&old.tag, &mut old.attrs, &attrs);
             old.attrs = attrs;
+            old.attrs.extend(kept);
             let old_children = std::mem::take(&mut old.children);
             old.children = diff_children(old.id, old_children, children, ids, ops);
             old
@@ -212,7 +240,7 @@ fn patch_ref(old: &mut DomNode, new: &VNode, ids: &mut Ids, ops: &mut Vec<PatchO
         } => {
             if &old.attrs != attrs {
                 for name in old.attrs.keys() {
-                    if !attrs.contains_key(name) {
+                    if !attrs.contains_key(name) && !users_own(&old.tag, name) {
                         ops.push(PatchOp::RemoveAttr {
                             id: old.id,
                             name: name.clone(),
@@ -228,7 +256,9 @@ fn patch_ref(old: &mut DomNode, new: &VNode, ids: &mut Ids, ops: &mut Vec<PatchO
                         });
                     }
                 }
+                let kept = users_state(&old.tag, &mut old.attrs, attrs);
                 old.attrs.clone_from(attrs);
+                old.attrs.extend(kept);
             }
             let same_shape = old.children.len() == children.len()
                 && old
@@ -637,6 +667,84 @@ mod tests {
         let ops = check_roundtrip(before, after);
         assert_eq!(ops.len(), 1);
         assert!(matches!(&ops[0], PatchOp::SetText { text, .. } if text == "changed"));
+    }
+
+    #[test]
+    fn what_a_user_typed_or_switched_survives_a_render_that_does_not_bind_it() {
+        let el = |tag: &str, attrs: &[(&str, &str)]| VNode::Element {
+            tag: tag.into(),
+            attrs: attrs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+            key: None,
+            children: Vec::new(),
+        };
+        let mut ids = Ids::default();
+        let mut page = DomNode::root();
+        let first = vec![
+            el("input", &[("name", "who")]),
+            el("switch", &[]),
+            el("view", &[("value", "v")]),
+        ];
+        diff_root(&mut page, first.clone(), &mut ids);
+        // The user typed and switched (the surface told the page).
+        let (input, switch) = (page.children[0].id, page.children[1].id);
+        apply(
+            &mut page,
+            &[
+                PatchOp::SetAttr {
+                    id: input,
+                    name: "value".into(),
+                    value: "bob".into(),
+                },
+                PatchOp::SetAttr {
+                    id: switch,
+                    name: "checked".into(),
+                    value: "true".into(),
+                },
+            ],
+        )
+        .expect("apply");
+        // A render that binds neither keeps both; a view's value is the template's.
+        let ops = diff_root(
+            &mut page,
+            vec![first[0].clone(), first[1].clone(), el("view", &[])],
+            &mut ids,
+        );
+        assert_eq!(
+            ops,
+            [PatchOp::RemoveAttr {
+                id: page.children[2].id,
+                name: "value".into()
+            }]
+        );
+        assert_eq!(
+            page.children[0].attrs.get("value").map(String::as_str),
+            Some("bob")
+        );
+        assert_eq!(
+            page.children[1].attrs.get("checked").map(String::as_str),
+            Some("true")
+        );
+        // A render that binds the value controls it.
+        let ops = diff_root(
+            &mut page,
+            vec![
+                el("input", &[("name", "who"), ("value", "")]),
+                first[1].clone(),
+                el("view", &[]),
+            ],
+            &mut ids,
+        );
+        assert_eq!(
+            ops,
+            [PatchOp::SetAttr {
+                id: input,
+                name: "value".into(),
+                value: String::new()
+            }]
+        );
     }
 
     #[test]

@@ -1075,8 +1075,58 @@ impl<S: Surface> Runtime<S> {
         Ok(())
     }
 
-    /// Dispatches an event at a node of the top page.
+    /// Dispatches an event a surface reported at a node of the top page.
+    /// What the user did to the element (typed, switched) is kept in the
+    /// page's mirror first, so a form submits what is on screen; a tap on a
+    /// submit button also submits its form, and a tap in a `<navigator>`
+    /// navigates after the handlers ran.
     pub fn dispatch(&mut self, target: NodeId, kind: EventKind, detail: Value) {
+        if let Some(top) = self.stack.last_mut() {
+            if let Some(op) = value_op(&top.dom, target, kind, &detail) {
+                let _ = crate::render::diff::apply(&mut top.dom, std::slice::from_ref(&op));
+            }
+        }
+        let detail = match kind {
+            // A surface that cannot read its form's fields sends none; the
+            // mirror has them.
+            EventKind::Submit if detail["value"].as_object().is_none_or(|m| m.is_empty()) => self
+                .stack
+                .last()
+                .and_then(|p| p.dom.find(target))
+                .map(events::form_values)
+                .unwrap_or(detail),
+            _ => detail,
+        };
+        let navigator = match (kind, self.stack.last()) {
+            // An error in it is the page template's.
+            (EventKind::Tap, Some(top)) => navigator_at(&top.dom, target)
+                .map(|(name, params)| (name, params, format!("{}.axml:0:0", top.route))),
+            _ => None,
+        };
+        self.fire(target, kind, detail);
+        if kind == EventKind::Tap {
+            let submit = self.stack.last().and_then(|p| {
+                let path = events::path_to(&p.dom, target)?;
+                let button = path.iter().rev().find(|n| n.tag == "button")?;
+                let form = path.iter().rev().find(|n| n.tag == "form")?;
+                let is_submit = button.attrs.get("form-type").is_some_and(|t| t == "submit");
+                is_submit.then(|| (form.id, events::form_values(form)))
+            });
+            if let Some((form, values)) = submit {
+                self.fire(form, EventKind::Submit, values);
+            }
+        }
+        // As my.navigateTo and friends would, with no callbacks to answer.
+        if let Some((name, params, site)) = navigator {
+            if self.stopped.is_none() {
+                self.nav.push_back((0, name, params, site));
+                self.settle();
+            }
+        }
+    }
+
+    /// Runs the handlers an event reaches, each told where the template names it.
+    fn fire(&mut self, target: NodeId, kind: EventKind, detail: Value) {
         let Some(top) = self.stack.last() else { return };
         let page = top.id;
         let ts = self.started.elapsed().as_millis() as u64;
@@ -1106,36 +1156,12 @@ impl<S: Surface> Runtime<S> {
     pub fn tap(&mut self, selector: &str) -> Result<(), String> {
         let id = self.first(selector)?;
         self.dispatch(id, EventKind::Tap, json!({}));
-        let submit = self.stack.last().and_then(|p| {
-            let path = events::path_to(&p.dom, id)?;
-            let is_submit = path
-                .last()?
-                .attrs
-                .get("form-type")
-                .is_some_and(|t| t == "submit");
-            let form = path.iter().rev().find(|n| n.tag == "form")?;
-            is_submit.then(|| (form.id, events::form_values(form)))
-        });
-        if let Some((form, detail)) = submit {
-            self.dispatch(form, EventKind::Submit, detail);
-        }
         Ok(())
     }
 
-    /// Types `value` into the first element matching `selector`.
+    /// Types `value` into the first element matching `selector`, as its user would.
     pub fn input(&mut self, selector: &str, value: &str) -> Result<(), String> {
-        let id = self.first(selector)?;
-        if let Some(top) = self.stack.last_mut() {
-            let op = PatchOp::SetAttr {
-                id,
-                name: "value".into(),
-                value: value.into(),
-            };
-            let _ = crate::render::diff::apply(&mut top.dom, std::slice::from_ref(&op));
-            let _ = self.surface.apply(top.id, &[op]);
-        }
-        self.dispatch(id, EventKind::Input, json!({ "value": value }));
-        Ok(())
+        self.as_user(selector, EventKind::Input, json!({ "value": value }))
     }
 
     /// A value change on the first element matching `selector` (a switch,
@@ -1143,40 +1169,26 @@ impl<S: Surface> Runtime<S> {
     /// `detail.value` (`checked` for a switch or checkbox, else `value`),
     /// then its `onChange` handlers run with `detail`.
     pub fn change(&mut self, selector: &str, detail: Value) -> Result<(), String> {
-        let id = self.first(selector)?;
-        if let Some(top) = self.stack.last_mut() {
-            let tag = top.dom.find(id).map(|n| n.tag.clone()).unwrap_or_default();
-            let op = match (tag.as_str(), &detail["value"]) {
-                (_, Value::Null) => None,
-                ("switch" | "checkbox", v) => Some(PatchOp::SetAttr {
-                    id,
-                    name: "checked".into(),
-                    value: (v == &Value::Bool(true)).to_string(),
-                }),
-                (_, Value::String(v)) => Some(PatchOp::SetAttr {
-                    id,
-                    name: "value".into(),
-                    value: v.clone(),
-                }),
-                (_, v) => Some(PatchOp::SetAttr {
-                    id,
-                    name: "value".into(),
-                    value: v.to_string(),
-                }),
-            };
-            if let Some(op) = op {
-                let _ = crate::render::diff::apply(&mut top.dom, std::slice::from_ref(&op));
-                let _ = self.surface.apply(top.id, &[op]);
-            }
-        }
-        self.dispatch(id, EventKind::Change, detail);
-        Ok(())
+        self.as_user(selector, EventKind::Change, detail)
     }
 
     /// A long press on the first element matching `selector`.
     pub fn long_tap(&mut self, selector: &str) -> Result<(), String> {
         let id = self.first(selector)?;
         self.dispatch(id, EventKind::LongTap, json!({}));
+        Ok(())
+    }
+
+    /// What a user's typing or switching does: the surface shows the new
+    /// value, then the event is dispatched.
+    fn as_user(&mut self, selector: &str, kind: EventKind, detail: Value) -> Result<(), String> {
+        let id = self.first(selector)?;
+        if let Some(top) = self.stack.last() {
+            if let Some(op) = value_op(&top.dom, id, kind, &detail) {
+                let _ = self.surface.apply(top.id, &[op]);
+            }
+        }
+        self.dispatch(id, kind, detail);
         Ok(())
     }
 
@@ -1378,6 +1390,52 @@ fn parse_pos(m: &str) -> (u32, u32) {
     let line = it.next().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
     let col = it.next().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
     (line, col)
+}
+
+/// What an input or change event does to its element: `value` for a text
+/// field, slider or picker, `checked` for a switch or checkbox.
+fn value_op(dom: &DomNode, id: NodeId, kind: EventKind, detail: &Value) -> Option<PatchOp> {
+    if !matches!(kind, EventKind::Input | EventKind::Change) {
+        return None;
+    }
+    let tag = dom.find(id)?.tag.clone();
+    let (name, value) = match (tag.as_str(), &detail["value"]) {
+        (_, Value::Null) => return None,
+        ("switch" | "checkbox", v) => ("checked", (v == &Value::Bool(true)).to_string()),
+        (_, Value::String(v)) => ("value", v.clone()),
+        (_, v) => ("value", v.to_string()),
+    };
+    Some(PatchOp::SetAttr {
+        id,
+        name: name.into(),
+        value,
+    })
+}
+
+/// The navigation a tap on `target` asks for through the nearest
+/// `<navigator>` around it: the API (`open-type`: `navigate`, `redirect`,
+/// `switchTab`, `reLaunch` or `navigateBack`) and its parameters.
+fn navigator_at(dom: &DomNode, target: NodeId) -> Option<(String, Value)> {
+    let path = events::path_to(dom, target)?;
+    let nav = path.iter().rev().find(|n| n.tag == "navigator")?;
+    let url = nav.attrs.get("url").cloned().unwrap_or_default();
+    let kind = nav.attrs.get("open-type").map(String::as_str);
+    let (name, params) = match kind.unwrap_or("navigate") {
+        "navigate" => ("navigateTo", json!({ "url": url })),
+        "redirect" => ("redirectTo", json!({ "url": url })),
+        "switchTab" => ("switchTab", json!({ "url": url })),
+        "reLaunch" => ("reLaunch", json!({ "url": url })),
+        "navigateBack" => {
+            let delta = nav
+                .attrs
+                .get("delta")
+                .and_then(|d| d.parse::<u64>().ok())
+                .unwrap_or(1);
+            ("navigateBack", json!({ "delta": delta }))
+        }
+        _ => return None,
+    };
+    Some((name.to_owned(), params))
 }
 
 #[cfg(test)]

@@ -897,3 +897,108 @@ fn window_and_tab_bar_colours_come_from_app_json_and_each_page_may_override_them
     assert!(chrome.tabs.is_empty(), "not a tab page");
     assert!(chrome.can_go_back);
 }
+
+#[test]
+fn a_tap_in_a_navigator_navigates_by_its_open_type_after_its_handlers() {
+    let mut rt = launch(app(&[
+        (
+            "pages/index/index.axml",
+            r#"<navigator id="to" url="/pages/item/item?id=nav" onTap="tapped"><text id="label">open</text></navigator>
+<navigator id="ghost" url="/pages/ghost/ghost">ghost</navigator>
+<navigator id="tab" url="/pages/cart/cart" open-type="switchTab">cart</navigator>
+<text id="taps">{{taps}}</text>"#,
+        ),
+        (
+            "pages/index/index.js",
+            "Page({ data: { taps: 0 }, tapped() { this.setData({ taps: this.data.taps + 1 }); } });",
+        ),
+        (
+            "pages/item/item.axml",
+            r#"<view id="name">{{id}}</view><navigator id="up" open-type="navigateBack" delta="5">back</navigator><navigator id="swap" url="/pages/item/item?id=swapped" open-type="redirect">swap</navigator>"#,
+        ),
+    ]));
+    // A tap on a child of the navigator: the handler runs, then it navigates.
+    rt.tap("#label").expect("tap");
+    assert_eq!(rt.routes(), ["pages/index/index", "pages/item/item"]);
+    assert_eq!(rt.text("#name").expect("name"), "nav");
+    rt.tap("#swap").expect("redirect");
+    assert_eq!(rt.routes(), ["pages/index/index", "pages/item/item"]);
+    assert_eq!(rt.text("#name").expect("name"), "swapped");
+    rt.tap("#up").expect("back");
+    assert_eq!(rt.routes(), ["pages/index/index"]);
+    assert_eq!(rt.text("#taps").expect("taps"), "1", "the handler ran once");
+    // A page not in app.json is refused and shown, as from JS.
+    rt.tap("#ghost").expect("tap");
+    assert_eq!(rt.routes(), ["pages/index/index"]);
+    let e = rt.errors().last().expect("error");
+    assert_eq!(
+        (e.kind.as_str(), e.file.as_str()),
+        ("navigation", "pages/index/index.axml")
+    );
+    assert!(rt.page_error().is_some());
+    rt.tap("#tab").expect("tab");
+    assert_eq!(rt.routes(), ["pages/cart/cart"]);
+    let navigations: Vec<(&str, bool)> =
+        rt.calls().iter().map(|c| (c.api.as_str(), c.ok)).collect();
+    assert_eq!(
+        navigations,
+        [
+            ("navigateTo", true),
+            ("redirectTo", true),
+            ("navigateBack", true),
+            ("navigateTo", false),
+            ("switchTab", true)
+        ]
+    );
+}
+
+#[test]
+fn a_surfaces_events_keep_what_its_user_typed_and_a_submit_button_sends_it() {
+    use crate::render::events::EventKind;
+    use serde_json::json;
+    let mut rt = launch(app(&[
+        (
+            "pages/index/index.axml",
+            r#"<form id="f" onSubmit="submitted">
+  <input id="who" name="who" />
+  <switch id="sw" name="on" />
+  <button id="send" form-type="submit"><text id="label">send</text></button>
+  <button id="other" onTap="other">other</button>
+</form>
+<text id="log">{{log}}</text>"#,
+        ),
+        (
+            "pages/index/index.js",
+            "Page({ data: { log: '' },
+  other() { this.setData({ log: this.data.log + 'other;' }); },
+  submitted(e) { this.setData({ log: this.data.log + JSON.stringify(e.detail.value) + ';' }); } });",
+        ),
+    ]));
+    let id = |rt: &Runtime<HeadlessSurface>, sel: &str| rt.surface().query(sel).expect("sel")[0];
+    // What a webview reports: the field already shows the text, and only
+    // the event arrives.
+    let (who, sw) = (id(&rt, "#who"), id(&rt, "#sw"));
+    rt.dispatch(who, EventKind::Input, json!({"value": "bob"}));
+    rt.dispatch(sw, EventKind::Change, json!({"value": true}));
+    // A re-render the fields are not bound in keeps what the user did.
+    let other = id(&rt, "#other");
+    rt.dispatch(other, EventKind::Tap, json!({}));
+    // A tap on the submit button's label submits its form.
+    let label = id(&rt, "#label");
+    rt.dispatch(label, EventKind::Tap, json!({}));
+    assert_eq!(
+        rt.text("#log").expect("log"),
+        "other;{\"on\":true,\"who\":\"bob\"};"
+    );
+    // A submit event a surface sends without the fields gets them from the page.
+    let form = id(&rt, "#f");
+    rt.dispatch(form, EventKind::Submit, json!({"value": {}}));
+    assert!(
+        rt.text("#log")
+            .expect("log")
+            .ends_with(";{\"on\":true,\"who\":\"bob\"};"),
+        "{}",
+        rt.text("#log").expect("log")
+    );
+    assert!(rt.errors().is_empty(), "{:?}", rt.errors());
+}
