@@ -545,10 +545,21 @@ impl LogicLayer {
         if let Err(e) = result {
             // Errors the prelude could not catch: runtime limits, stack overflow.
             let err = self.script_error(&e, "");
+            let message = err.message.clone();
             self.state
                 .borrow_mut()
                 .out
                 .push(FromLogic::Error { error: err });
+            // The app's onError hears of it, as of any uncaught error; if
+            // onError itself runs into a limit, that is not reported again.
+            let hook = serde_json::to_value(ToLogic::AppError { message })
+                .map_err(JsError::from_rust)
+                .and_then(|v| convert::from_json(&v, &mut self.ctx))
+                .and_then(|v| self.dispatch.call(&JsValue::undefined(), &[v], &mut self.ctx))
+                .and_then(|_| self.ctx.run_jobs());
+            if let Err(e) = hook {
+                tracing::debug!("onError after a limit: {e}");
+            }
         }
         std::mem::take(&mut self.state.borrow_mut().out)
     }

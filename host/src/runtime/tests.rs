@@ -420,6 +420,12 @@ fn runaway_handler_is_stopped_and_the_app_keeps_working() {
     )]));
     rt.tap("#inc").expect("tap");
     assert_eq!(rt.errors()[0].kind, "limit");
+    // The app's onError hears of it, and the page shows it.
+    assert!(on_error_ran(&rt));
+    assert_eq!(
+        rt.page_error().expect("error state").message,
+        rt.errors()[0].message
+    );
     rt.tap("#later").expect("tap");
     assert_eq!(rt.text("#count").expect("count"), "5");
 }
