@@ -70,6 +70,7 @@
   function build(page, n) {
     if (n.tag === "#text") {
       const t = document.createTextNode(n.text || "");
+      t.__mp = n.id;
       page.nodes.set(n.id, t);
       return t;
     }
@@ -89,9 +90,10 @@
     return el;
   }
 
+  // Text nodes carry their id too, so removing one is a lookup, not a scan
+  // of every node on the page.
   function forget(page, node) {
     if (node.__mp !== undefined) page.nodes.delete(node.__mp);
-    if (node.nodeType === 3) { for (const [k, v] of page.nodes) if (v === node) { page.nodes.delete(k); break; } }
     for (const c of Array.from(node.childNodes)) forget(page, c);
   }
 
@@ -100,43 +102,48 @@
     try { patch(pageId, ops); } finally { ack(pageId, seq); }
   }
 
+  // Each op is an array led by its number (see CompactOps in surface.rs):
+  // 0 insert [parent, index, node], 1 remove [id], 2 move [id, parent, index],
+  // 3 setAttr [id, name, value], 4 removeAttr [id, name], 5 setText [id, text].
   function patch(pageId, ops) {
     const page = pages.get(pageId);
     if (!page) return;
-    for (const op of ops) {
-      switch (op.op) {
-        case "insert": {
-          const parent = page.nodes.get(op.parent);
-          if (!parent) break;
-          const node = build(page, op.node);
-          parent.insertBefore(node, parent.childNodes[op.index] || null);
+    const nodes = page.nodes;
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i];
+      switch (op[0]) {
+        case 5: {
+          const n = nodes.get(op[1]);
+          if (n) n.data = op[2];
           break;
         }
-        case "remove": {
-          const n = page.nodes.get(op.id);
+        case 3: {
+          const n = nodes.get(op[1]);
+          if (n && n.nodeType === 1) setAttr(n, n.__tag, op[2], op[3]);
+          break;
+        }
+        case 4: {
+          const n = nodes.get(op[1]);
+          if (n && n.nodeType === 1) removeAttr(n, n.__tag, op[2]);
+          break;
+        }
+        case 0: {
+          const parent = nodes.get(op[1]);
+          if (!parent) break;
+          const node = build(page, op[3]);
+          parent.insertBefore(node, parent.childNodes[op[2]] || null);
+          break;
+        }
+        case 1: {
+          const n = nodes.get(op[1]);
           if (n) { forget(page, n); n.remove(); }
           break;
         }
-        case "move": {
-          const n = page.nodes.get(op.id), parent = page.nodes.get(op.parent);
+        case 2: {
+          const n = nodes.get(op[1]), parent = nodes.get(op[2]);
           if (!n || !parent) break;
           n.remove();
-          parent.insertBefore(n, parent.childNodes[op.index] || null);
-          break;
-        }
-        case "setAttr": {
-          const n = page.nodes.get(op.id);
-          if (n && n.nodeType === 1) setAttr(n, n.__tag, op.name, op.value);
-          break;
-        }
-        case "removeAttr": {
-          const n = page.nodes.get(op.id);
-          if (n && n.nodeType === 1) removeAttr(n, n.__tag, op.name);
-          break;
-        }
-        case "setText": {
-          const n = page.nodes.get(op.id);
-          if (n) n.data = op.text;
+          parent.insertBefore(n, parent.childNodes[op[3]] || null);
           break;
         }
       }

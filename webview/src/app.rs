@@ -180,6 +180,9 @@ pub struct Status {
     pub rejected_ipc: usize,
     /// Protocol requests refused, with the reason.
     pub refused_requests: Vec<String>,
+    /// Patches over 64 KB the page pulled over `mpkit://` instead of being
+    /// pushed them.
+    pub pulled_patches: usize,
     /// Why the mini program failed or stopped, if it did.
     pub failure: Option<String>,
     /// Errors the view script reported.
@@ -496,6 +499,8 @@ pub(crate) struct Served {
     dir: Option<PathBuf>,
     css: HashMap<PageId, String>,
     pulls: HashMap<u64, String>,
+    /// Patches the page has pulled so far.
+    pulled: usize,
     refused: Vec<String>,
 }
 
@@ -593,23 +598,27 @@ enum FromView {
     },
 }
 
-/// A fresh random key: 128 bits, hex.
-fn random_key() -> String {
+/// A fresh random key: 128 bits, hex. `None` without an OS random source,
+/// and then what needs the key is not opened: a guessable key would let a
+/// page forge IPC.
+fn random_key() -> Option<String> {
     let mut b = [0u8; 16];
-    // getrandom fails only without an OS random source; a panic-free fallback
-    // would weaken the key, so the time-derived one is never used silently.
-    if getrandom::getrandom(&mut b).is_err() {
-        tracing::error!("no random source for IPC keys");
+    match getrandom::getrandom(&mut b) {
+        Ok(()) => Some(hex::encode(b)),
+        Err(e) => {
+            tracing::error!("no random source for IPC keys: {e}");
+            None
+        }
     }
-    hex::encode(b)
 }
 
-/// The per-(user, app) webview data directory.
+/// The per-(user, app) webview data directory. The user id is hashed with
+/// SHA-256, which, unlike the standard library's hasher, names the same
+/// directory after a toolchain upgrade.
 fn data_dir(root: &Path, user: &str, app: &AppId) -> PathBuf {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    user.hash(&mut h);
-    root.join(format!("u{:016x}", h.finish()))
+    use sha2::{Digest, Sha256};
+    let h = Sha256::digest(user.as_bytes());
+    root.join(format!("u{}", hex::encode(&h[..16])))
         .join(app.as_str())
 }
 
@@ -670,7 +679,10 @@ pub(crate) fn serve(served: &Mutex<Served>, url: &str) -> Response<Cow<'static, 
         },
         // A pull is served once.
         Resource::Pull(n) => match s.pulls.remove(n) {
-            Some(ops) => ops.into_bytes(),
+            Some(ops) => {
+                s.pulled += 1;
+                ops.into_bytes()
+            }
             None => return refuse(&mut s, StatusCode::NOT_FOUND, format!("no pull {n}")),
         },
         Resource::Asset(rel) => {
@@ -776,7 +788,10 @@ impl Ui {
                 let Some(v) = self.views.get_mut(&slot) else {
                     return;
                 };
-                let key = random_key();
+                let Some(key) = random_key() else {
+                    v.status.failure = Some("no random source for the page's IPC key".into());
+                    return;
+                };
                 v.keys.insert(page, key.clone());
                 v.stack.push((page, chrome.route.clone()));
                 v.status.route = Some(chrome.route.clone());
@@ -906,8 +921,9 @@ impl Ui {
                             .iter()
                             .any(|o| web_origin_matches(o, &url))
                 });
-                if allowed_web.is_some() {
-                    self.open_web(&url, target);
+                if let Some(v) = allowed_web {
+                    let allowlist = v.opts.web_allowlist.clone();
+                    self.open_web(&url, allowlist, target);
                     return;
                 }
                 tracing::warn!(url, "navigation blocked");
@@ -933,6 +949,11 @@ impl Ui {
                 launch,
                 reply,
             } => {
+                // Without a key the window is not opened; the caller sees
+                // its reply dropped.
+                let Some(ui_key) = random_key() else {
+                    return;
+                };
                 let slot = self.next_slot;
                 self.next_slot += 1;
                 self.had_window = true;
@@ -944,7 +965,7 @@ impl Ui {
                     scripts: Vec::new(),
                     keys: HashMap::new(),
                     stack: Vec::new(),
-                    ui_key: random_key(),
+                    ui_key,
                     questions: HashMap::new(),
                     next_question: 0,
                     to_app: None,
@@ -1009,6 +1030,7 @@ impl Ui {
                     if let Some(b) = &v.built {
                         if let Ok(served) = b.served.lock() {
                             s.refused_requests = served.refused.clone();
+                            s.pulled_patches = served.pulled;
                         }
                     }
                     s
@@ -1093,6 +1115,7 @@ impl Ui {
                 dir: None,
                 css: HashMap::new(),
                 pulls: HashMap::new(),
+                pulled: 0,
                 refused: Vec::new(),
             }));
             self.contexts
@@ -1424,8 +1447,15 @@ impl Ui {
         }
     }
 
-    fn open_web(&mut self, url: &str, target: &EventLoopWindowTarget<UiMsg>) {
-        // A plain window: no mpkit:// protocol, no IPC, the default data store.
+    fn open_web(
+        &mut self,
+        url: &str,
+        allowlist: Vec<String>,
+        target: &EventLoopWindowTarget<UiMsg>,
+    ) {
+        // A plain window: no mpkit:// protocol, no IPC, and private browsing,
+        // so nothing it stores outlives it or reaches another web window. It
+        // stays on the allowlisted origins it was opened for.
         let Ok(window) = WindowBuilder::new().with_title(url).build(target) else {
             return;
         };
@@ -1434,6 +1464,17 @@ impl Ui {
         };
         match WebViewBuilder::new()
             .with_url(url)
+            .with_incognito(true)
+            .with_navigation_handler(move |to| {
+                let ok = allowlist.iter().any(|o| web_origin_matches(o, &to));
+                if !ok {
+                    tracing::warn!(
+                        url = to,
+                        "web-view window: navigation off its allowlist blocked"
+                    );
+                }
+                ok
+            })
             .with_new_window_req_handler(|_, _| NewWindowResponse::Deny)
             .with_download_started_handler(|_, _| false)
             .build_gtk(vbox)
@@ -1722,4 +1763,53 @@ fn app_loop(
     let route = handle.current_page().map(str::to_owned);
     handle.close();
     let _ = proxy.send_event(UiMsg::Ended { slot, route });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_web_view_url_must_be_on_an_allowlisted_https_origin_exactly() {
+        let o = "https://pay.example.com";
+        for ok in [
+            "https://pay.example.com",
+            "https://pay.example.com/",
+            "https://pay.example.com/checkout?id=1",
+            "https://pay.example.com?x=1",
+        ] {
+            assert!(web_origin_matches(o, ok), "{ok}");
+        }
+        for refused in [
+            "https://pay.example.com.evil.com/",
+            "https://pay.example.com@evil.com/",
+            "https://pay.example.com:8443/",
+            "http://pay.example.com/",
+            "https://PAY.example.com/",
+            "https://evil.com/https://pay.example.com/",
+            "javascript:alert(1)",
+            "",
+        ] {
+            assert!(!web_origin_matches(o, refused), "{refused}");
+        }
+        // An allowlist entry that is not https allows nothing.
+        assert!(!web_origin_matches(
+            "http://pay.example.com",
+            "http://pay.example.com/"
+        ));
+    }
+
+    #[test]
+    fn each_user_and_app_has_a_data_directory_named_the_same_by_every_build() {
+        let app = AppId::new("2021000000000001").expect("app");
+        let root = Path::new("/data");
+        // SHA-256 of "dave", first 16 bytes: the same on every toolchain.
+        assert_eq!(
+            data_dir(root, "dave", &app),
+            Path::new("/data/u61ea0803f8853523b777d414ace3130c/2021000000000001")
+        );
+        assert_ne!(data_dir(root, "erin", &app), data_dir(root, "dave", &app));
+        let other = AppId::new("2021000000000002").expect("app");
+        assert_ne!(data_dir(root, "dave", &other), data_dir(root, "dave", &app));
+    }
 }

@@ -246,6 +246,11 @@ fn tap_set_data_and_navigation(e: &Env) -> Check {
         status.applied.iter().any(|(b, _)| *b > 64 * 1024),
         "a patch above 64 KB was applied",
     )?;
+    // It was pulled over mpkit://, not pushed through evaluate_script.
+    ensure(
+        status.pulled_patches == 1,
+        format!("one patch pulled, not {}", status.pulled_patches),
+    )?;
     ensure(!status.round_trips.is_empty(), "event round trips measured")?;
     ensure(status.rejected_ipc == 0, "no IPC was refused so far")?;
     e.d.close(s).map_err(|x| x.to_string())
@@ -403,6 +408,27 @@ fn storage_is_not_shared(e: &Env) -> Check {
     ensure(
         e.eval(a, "localStorage.getItem('secret')")? == "\"counter-only\"",
         "the first app's value changed",
+    )?;
+    // The same app for another user: the same mpkit:// origin, so only
+    // the data directory per (user, app) keeps them apart.
+    let c = e.open(fixture("counter"), "erin")?;
+    let got = e.eval(c, "localStorage.getItem('secret')")?;
+    ensure(
+        got == "null",
+        format!("another user of the same app read {got}"),
+    )?;
+    let cookie = e.eval(c, "document.cookie")?;
+    ensure(
+        !cookie.contains("counter-only"),
+        format!("cookie shared between users: {cookie}"),
+    )?;
+    e.d.close(c).map_err(|x| x.to_string())?;
+    e.d.close(a).map_err(|x| x.to_string())?;
+    // The first user's data is still there when the app opens again.
+    let a = e.open(fixture("counter"), "dave")?;
+    ensure(
+        e.eval(a, "localStorage.getItem('secret')")? == "\"counter-only\"",
+        "the first user's data was kept",
     )?;
     e.d.close(a).map_err(|x| x.to_string())?;
     e.d.close(b).map_err(|x| x.to_string())
@@ -603,7 +629,7 @@ fn main() {
             hostile_page_inputs_are_refused,
         ),
         (
-            "two mini programs do not share localStorage or cookies",
+            "two mini programs, or two users of one, do not share localStorage or cookies",
             storage_is_not_shared,
         ),
         ("the screenshot PNG is not blank", screenshot_is_not_blank),

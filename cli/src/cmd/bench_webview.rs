@@ -156,6 +156,7 @@ struct Figures {
     round_trip: f64,
     floor: f64,
     one_app_mb: f64,
+    breakdown: Breakdown,
 }
 
 fn measure(d: &Driver, runs: usize, dir: &Path, work: &Path) -> Result<Figures> {
@@ -245,9 +246,7 @@ fn measure(d: &Driver, runs: usize, dir: &Path, work: &Path) -> Result<Figures> 
         }
         set_data.push((kb, median_ms(lat), bytes));
     }
-    if std::env::var_os("MPKIT_BENCH_SPLIT").is_some() {
-        split(d, s)?;
-    }
+    let breakdown = breakdown(d, s)?;
     // The floor: an empty script's round trip to the web process and back.
     let mut floor = Vec::new();
     for _ in 0..runs.max(20) {
@@ -264,6 +263,7 @@ fn measure(d: &Driver, runs: usize, dir: &Path, work: &Path) -> Result<Figures> 
         bare: median_ms(bare),
         set_data,
         round_trip: median_ms(round_trips),
+        breakdown,
     })
 }
 
@@ -313,6 +313,16 @@ pub(crate) fn webview(runs: usize, o: &mut Output<'_>) -> Result<()> {
         "eventRoundTripMs": f.round_trip,
         "emptyScriptRoundTripMs": f.floor,
         "rssOneAppMb": f.one_app_mb,
+        "pushedPatchBreakdown": {
+            "patchBytes": f.breakdown.bytes,
+            "emptyScriptMs": f.breakdown.empty_ms,
+            "asStringLiteralMs": f.breakdown.literal_ms,
+            "jsonParseMs": f.breakdown.parse_ms,
+            "inPageJsonParseMs": f.breakdown.page_parse_ms,
+            "inPageJsonParseAsObjectsMs": f.breakdown.page_parse_objects_ms,
+            "asObjectsBytes": f.breakdown.objects_bytes,
+            "inPage630TextNodesMs": f.breakdown.page_text_ms,
+        },
         "peakRssMb": peak_mb,
     });
     o.emit(&value, || {
@@ -332,6 +342,17 @@ pub(crate) fn webview(runs: usize, o: &mut Output<'_>) -> Result<()> {
                 ms / f.floor
             ));
         }
+        let b = &f.breakdown;
+        s.push_str(&format!(
+            "  where a pushed {} KB patch's time goes: its trip as a string literal +{:.2} ms, JSON.parse +{:.2} ms (in the page {:.3} ms; the same ops as objects, {} KB: {:.3} ms), 630 text nodes set in the page {:.2} ms\n",
+            b.bytes / 1024,
+            b.literal_ms,
+            b.parse_ms,
+            b.page_parse_ms,
+            b.objects_bytes / 1024,
+            b.page_parse_objects_ms,
+            b.page_text_ms
+        ));
         s.push_str(&format!(
             "event round trip, page -> logic -> page (1 KB setData), median: {:.1} ms\nRSS of the process tree with one mini program open: {:.0} MiB; peak over the whole run: {peak_mb:.0} MiB\n",
             f.round_trip, f.one_app_mb
@@ -341,51 +362,94 @@ pub(crate) fn webview(runs: usize, o: &mut Output<'_>) -> Result<()> {
     Ok(())
 }
 
-/// Experiment: where a 16 KB patch's time goes in the web process.
-fn split(d: &Driver, s: mpkit_webview::Slot) -> Result<()> {
-    let page = "document.querySelector('.mp-page:not([hidden])')";
-    let _ = page;
-    d.eval(s, "(() => { const P = JSON.parse; JSON.parse = function (t) { if (t.length > 10000) window.__last = t; return P.apply(this, arguments); }; return 1; })()")?;
-    d.eval(
-        s,
-        "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#kb16').click()",
-    )?;
-    std::thread::sleep(Duration::from_millis(300));
-    let ops: Vec<serde_json::Value> = (0..315)
-        .map(
-            |i| json!({"op": "setText", "id": 1000 + i, "text": format!("{i}-{}", "x".repeat(48))}),
-        )
+/// Where a pushed patch's time goes in the web process, for a patch of about
+/// the 16 KB setData's size (630 text ops).
+struct Breakdown {
+    /// The patch's JSON size in bytes.
+    bytes: usize,
+    /// An empty script's round trip from the driver (the floor).
+    empty_ms: f64,
+    /// The same with the patch as a string literal in the script: its trip
+    /// and lexing, above the floor.
+    literal_ms: f64,
+    /// `JSON.parse` of that literal, above the literal alone.
+    parse_ms: f64,
+    /// In the page: `JSON.parse` of the text.
+    page_parse_ms: f64,
+    /// In the page: `JSON.parse` of the same ops as objects with named
+    /// fields (the form before 2026-12-04), alternated with the above.
+    page_parse_objects_ms: f64,
+    /// That form's size.
+    objects_bytes: usize,
+    /// In the page: setting 630 text nodes, as the ops do.
+    page_text_ms: f64,
+}
+
+fn breakdown(d: &Driver, s: mpkit_webview::Slot) -> Result<Breakdown> {
+    // As the surface writes them (`[5, id, text]`), with texts as long as
+    // the 16 KB setData's.
+    let ops: Vec<serde_json::Value> = (0..630)
+        .map(|i| json!([5, 100_000 + i, format!("{i}-{}", "x".repeat(12))]))
         .collect();
-    let last = serde_json::to_string(&ops)?;
-    eprintln!("ops text {} bytes", last.len());
-    let lit = serde_json::to_string(&last)?;
-    d.eval(s, &format!("void (window.__last = {lit})"))?;
-    let cases: Vec<(&str, String)> = vec![
-        ("empty", "0".to_string()),
-        ("21KB literal", format!("void {lit}")),
-        ("JSON.parse", format!("void JSON.parse({lit})")),
-        (
-            "parse from global",
-            "void JSON.parse(window.__last)".to_string(),
-        ),
-    ];
-    for js in [
-        "(() => { const t0 = performance.now(); for (let r = 0; r < 200; r++) JSON.parse(window.__last); return (performance.now() - t0) / 200; })()",
-        "(() => { const root = document.querySelector('.mp-page:not([hidden])').shadowRoot; const texts = []; const w = document.createTreeWalker(root, NodeFilter.SHOW_TEXT); while (w.nextNode() && texts.length < 630) texts.push(w.currentNode); const t0 = performance.now(); for (let r = 0; r < 200; r++) for (let i = 0; i < texts.length; i++) texts[i].data = r + '-' + i + 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'; return [texts.length, (performance.now() - t0) / 200]; })()",
-        "(() => { const root = document.querySelector('.mp-page:not([hidden])').shadowRoot; const texts = []; const w = document.createTreeWalker(root, NodeFilter.SHOW_TEXT); while (w.nextNode() && texts.length < 630) texts.push(w.currentNode); const m = new Map(); texts.forEach((t, i) => m.set(i, t)); const ops = JSON.parse(window.__last); const t0 = performance.now(); for (let r = 0; r < 200; r++) { const o = JSON.parse(window.__last); for (let i = 0; i < o.length; i++) { const n = m.get(i * 2); if (n) n.data = o[i].text + r; } } return (performance.now() - t0) / 200; })()",
-    ] {
-        eprintln!("in page: {}", d.eval(s, js)?);
-    }
-    for round in 0..3 {
-        for (name, js) in &cases {
-            let mut t = Vec::new();
-            for _ in 0..25 {
-                let start = std::time::Instant::now();
-                d.eval(s, js)?;
-                t.push(start.elapsed().as_secs_f64() * 1000.0);
-            }
-            eprintln!("round {round} {name:>20}: {:.3} ms", median_ms(t));
+    let text = serde_json::to_string(&ops)?;
+    let literal = serde_json::to_string(&text)?;
+    d.eval(s, &format!("void (window.__mpkitBench = {literal})"))?;
+    // The same ops as objects with named fields, as they went before 2026-12-04.
+    let objects: Vec<serde_json::Value> = (0..630)
+        .map(|i| json!({"op": "setText", "id": 100_000 + i, "text": format!("{i}-{}", "x".repeat(12))}))
+        .collect();
+    let objects_text = serde_json::to_string(&objects)?;
+    let objects = serde_json::to_string(&objects_text)?;
+    d.eval(s, &format!("void (window.__mpkitBenchObjects = {objects})"))?;
+    let timed = |js: &str| -> Result<f64> {
+        let mut t = Vec::new();
+        for _ in 0..31 {
+            let start = std::time::Instant::now();
+            d.eval(s, js)?;
+            t.push(start.elapsed().as_secs_f64() * 1000.0);
         }
-    }
-    Ok(())
+        Ok(median_ms(t))
+    };
+    let (empty, with_literal, parsed) = (
+        timed("0")?,
+        timed(&format!("void {literal}"))?,
+        timed(&format!("void JSON.parse({literal})"))?,
+    );
+    // performance.now() is coarse in WebKit (1 ms), so each is timed over
+    // 200 repetitions in one script.
+    let in_page = |js: &str| -> Result<f64> {
+        let v: serde_json::Value = serde_json::from_str(&d.eval(s, js)?)?;
+        v.as_f64().ok_or_else(|| anyhow!("in-page timing: {v}"))
+    };
+    // Arrays against objects, alternated in one script so both meet the
+    // same machine.
+    let parse_both: serde_json::Value = serde_json::from_str(&d.eval(
+        s,
+        "(() => { let a = 0, o = 0; for (let r = 0; r < 20; r++) { \
+           let t0 = performance.now(); for (let k = 0; k < 10; k++) JSON.parse(window.__mpkitBench); a += performance.now() - t0; \
+           t0 = performance.now(); for (let k = 0; k < 10; k++) JSON.parse(window.__mpkitBenchObjects); o += performance.now() - t0; } \
+           return [a / 200, o / 200]; })()",
+    )?)?;
+    let page_parse = parse_both[0]
+        .as_f64()
+        .ok_or_else(|| anyhow!("in-page timing: {parse_both}"))?;
+    let page_parse_objects = parse_both[1]
+        .as_f64()
+        .ok_or_else(|| anyhow!("in-page timing: {parse_both}"))?;
+    let page_text = in_page(
+        "(() => { const root = document.querySelector('.mp-page:not([hidden])').shadowRoot; const texts = []; \
+         const w = document.createTreeWalker(root, NodeFilter.SHOW_TEXT); while (w.nextNode() && texts.length < 630) texts.push(w.currentNode); \
+         const t0 = performance.now(); for (let r = 0; r < 200; r++) for (let i = 0; i < texts.length; i++) texts[i].data = r + '-' + i + 'xxxxxxxxxxxx'; \
+         return (performance.now() - t0) / 200 * 630 / Math.max(texts.length, 1); })()",
+    )?;
+    Ok(Breakdown {
+        bytes: text.len(),
+        empty_ms: empty,
+        literal_ms: with_literal - empty,
+        parse_ms: parsed - with_literal,
+        page_parse_ms: page_parse,
+        page_parse_objects_ms: page_parse_objects,
+        objects_bytes: objects_text.len(),
+        page_text_ms: page_text,
+    })
 }

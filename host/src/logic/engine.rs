@@ -555,7 +555,10 @@ impl LogicLayer {
             let hook = serde_json::to_value(ToLogic::AppError { message })
                 .map_err(JsError::from_rust)
                 .and_then(|v| convert::from_json(&v, &mut self.ctx))
-                .and_then(|v| self.dispatch.call(&JsValue::undefined(), &[v], &mut self.ctx))
+                .and_then(|v| {
+                    self.dispatch
+                        .call(&JsValue::undefined(), &[v], &mut self.ctx)
+                })
                 .and_then(|_| self.ctx.run_jobs());
             if let Err(e) = hook {
                 tracing::debug!("onError after a limit: {e}");

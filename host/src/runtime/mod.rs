@@ -641,7 +641,10 @@ impl<S: Surface> Runtime<S> {
         // page on top, over its content, which keeps working; the first one
         // stays, as what followed from it often names it less well. Errors
         // in a page's own files were shown on that page when it opened.
-        if matches!(e.kind.as_str(), "uncaught" | "rejection" | "navigation" | "limit") {
+        if matches!(
+            e.kind.as_str(),
+            "uncaught" | "rejection" | "navigation" | "limit"
+        ) {
             if let Some(p) = self.stack.last_mut().filter(|p| p.error.is_none()) {
                 let view = ErrorView {
                     file: e.file.clone(),
