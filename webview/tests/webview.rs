@@ -235,6 +235,34 @@ fn tap_set_data_and_navigation(e: &Env) -> Check {
         s,
         "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#answer').textContent === 'yes'",
     )?;
+    // A form submits what the user typed, from its submit button.
+    e.eval(
+        s,
+        "(() => { const i = document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#who'); \
+           i.value = 'Zoe'; i.dispatchEvent(new Event('input', { bubbles: true })); return 1; })()",
+    )?;
+    e.click(s, "#send")?;
+    e.wait(
+        s,
+        "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#answer').textContent === 'sent Zoe'",
+    )?;
+    // A toast shows in the chrome.
+    e.click(s, "#toast")?;
+    e.wait(
+        s,
+        "!document.getElementById('mp-toast').hidden && document.getElementById('mp-toast').textContent === 'Saved'",
+    )?;
+    // An action sheet's choice reaches the JS callback.
+    e.click(s, "#sheet")?;
+    e.wait(s, "!document.getElementById('mp-modal').hidden")?;
+    e.eval(
+        s,
+        "document.querySelectorAll('#mp-modal .mp-list button')[1].click()",
+    )?;
+    e.wait(
+        s,
+        "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#answer').textContent === 'picked 1'",
+    )?;
     // 256 KB of data goes over the protocol (pulled), not through evaluate_script.
     e.click(s, "#big")?;
     e.wait(
@@ -621,7 +649,7 @@ fn main() {
             sample_renders_its_first_page,
         ),
         (
-            "taps, setData, navigateTo/Back, modals and a pulled 256 KB patch",
+            "taps, setData, navigateTo/Back, modals, a form, a toast, an action sheet and a pulled 256 KB patch",
             tap_set_data_and_navigation,
         ),
         (
