@@ -252,6 +252,26 @@ fn tap_set_data_and_navigation(e: &Env) -> Check {
         s,
         "!document.getElementById('mp-toast').hidden && document.getElementById('mp-toast').textContent === 'Saved'",
     )?;
+    // An uncaught JS error shows over the page with its file and line; the
+    // page keeps working under it.
+    e.click(s, "#boom")?;
+    e.wait(s, "!document.getElementById('mp-overlay').hidden")?;
+    let where_ = e.eval(
+        s,
+        "document.querySelector('#mp-overlay .mp-where').textContent",
+    )?;
+    ensure(
+        where_.starts_with("\"pages/index/index.js:")
+            && where_.len() > "\"pages/index/index.js:\"".len(),
+        format!("overlay names the file and line: {where_}"),
+    )?;
+    let text = e.eval(s, "document.getElementById('mp-overlay').textContent")?;
+    ensure(
+        text.contains("TypeError"),
+        format!("overlay message: {text}"),
+    )?;
+    e.eval(s, "document.getElementById('mp-overlay').click()")?;
+    e.wait(s, "document.getElementById('mp-overlay').hidden")?;
     // An action sheet's choice reaches the JS callback.
     e.click(s, "#sheet")?;
     e.wait(s, "!document.getElementById('mp-modal').hidden")?;
@@ -649,7 +669,7 @@ fn main() {
             sample_renders_its_first_page,
         ),
         (
-            "taps, setData, navigateTo/Back, modals, a form, a toast, an action sheet and a pulled 256 KB patch",
+            "taps, setData, navigateTo/Back, modals, a form, a toast, an action sheet, a JS error overlay and a pulled 256 KB patch",
             tap_set_data_and_navigation,
         ),
         (
