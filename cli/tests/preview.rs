@@ -270,3 +270,67 @@ fn compat_screenshots_every_page_per_profile_and_fails_a_blank_one() {
     );
     assert_eq!(v["profiles"][0]["status"], "fail");
 }
+
+/// The directory is watched: an edit reloads the window, on the route it
+/// was on, without the developer doing anything.
+#[test]
+fn an_edit_to_the_directory_reloads_the_window() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().expect("tmp");
+    let app = dir.path().join("app");
+    copy_dir(&sample(), &app);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mpkit"))
+        .arg("preview")
+        .arg(&app)
+        .env("MPKIT_LOG", "mpkit=info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run mpkit preview");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                return;
+            }
+        }
+    });
+    // Let the first page open, then edit a page the way an editor saves.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let page = app.join("pages/index/index.axml");
+    let text = std::fs::read_to_string(&page).expect("read");
+    std::fs::write(&page, format!("{text}\n<text>edited</text>\n")).expect("write");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut seen = Vec::new();
+    let reloaded = loop {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        match rx.recv_timeout(left) {
+            Ok(line) if line.contains("reloaded") => break Some(line),
+            Ok(line) => seen.push(line),
+            Err(_) => break None,
+        }
+    };
+    let _ = child.kill();
+    let _ = child.wait();
+    let line = reloaded.unwrap_or_else(|| panic!("no reload; stderr:\n{}", seen.join("\n")));
+    assert!(line.contains("\"pages/index/index\""), "{line}");
+    assert!(
+        seen.iter().any(|l| l.contains("changed: reloading")),
+        "{}",
+        seen.join("\n")
+    );
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let e = e.expect("entry");
+        let target = to.join(e.file_name());
+        if e.file_type().expect("type").is_dir() {
+            copy_dir(&e.path(), &target);
+        } else {
+            std::fs::copy(e.path(), &target).expect("copy");
+        }
+    }
+}

@@ -282,8 +282,20 @@ fn watch(d: &Driver, slot: mpkit_webview::Slot, dir: &Path) {
         if changed_at.is_some_and(|t| t.elapsed() >= Duration::from_millis(200)) {
             changed_at = None;
             tracing::info!("{} changed: reloading", dir.display());
+            let launches = match d.status(slot) {
+                Ok(Some(s)) => s.launches,
+                _ => return,
+            };
             if d.reload(slot).is_err() {
                 return;
+            }
+            // Told once the app is running again, with the route it kept.
+            let back = d.wait_status(slot, Duration::from_secs(30), "the reload", |s| {
+                s.launches > launches && s.route.is_some()
+            });
+            match back {
+                Ok(s) => tracing::info!(route = s.route.as_deref().unwrap_or_default(), "reloaded"),
+                Err(e) => tracing::warn!("reload: {e}"),
             }
         }
     }
