@@ -656,6 +656,11 @@ impl<S: Surface> AppHandle<S> {
         self.runtime.route()
     }
 
+    /// The query the current page was opened with.
+    pub fn current_query(&self) -> Option<&serde_json::Map<String, Value>> {
+        self.runtime.query()
+    }
+
     /// The surface.
     pub fn surface(&self) -> &S {
         self.runtime.surface()

@@ -16,7 +16,7 @@ use mpkit_host::host::{AppHandle, HostError};
 use mpkit_host::render::events::EventKind;
 use mpkit_host::surface::PageId;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::{json, Map, Value};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -115,6 +115,8 @@ pub struct LaunchContext {
     pub surface: WebviewSurface,
     /// The route to open (the current one after a live reload), if not the home page.
     pub route: Option<String>,
+    /// Its query (the current page's after a live reload).
+    pub query: Map<String, Value>,
     /// The host user.
     pub user: String,
     link: UiLink,
@@ -906,7 +908,7 @@ impl Ui {
                 v.run(format!("__mpkit.error(0,{view})"));
                 v.status.failure = Some(message);
             }
-            UiMsg::Ended { slot, route } => self.ended(slot, route),
+            UiMsg::Ended { slot, route, query } => self.ended(slot, route, query),
             UiMsg::Ipc {
                 view,
                 uri,
@@ -988,7 +990,7 @@ impl Ui {
                         Err(e) => v.status.failure = Some(e.to_string()),
                     }
                 }
-                v.start(slot, None, self.proxy.clone());
+                v.start(slot, None, Map::new(), self.proxy.clone());
                 self.views.insert(slot, v);
                 let _ = reply.send(slot);
             }
@@ -1385,7 +1387,7 @@ impl Ui {
         }
     }
 
-    fn ended(&mut self, slot: Slot, route: Option<String>) {
+    fn ended(&mut self, slot: Slot, route: Option<String>, query: Map<String, Value>) {
         let Some(v) = self.views.get_mut(&slot) else {
             return;
         };
@@ -1412,7 +1414,7 @@ impl Ui {
                 }
             }
             v.run("__mpkit.reset()".into());
-            v.start(slot, route, self.proxy.clone());
+            v.start(slot, route, query, self.proxy.clone());
         }
     }
 
@@ -1631,7 +1633,13 @@ impl AppView {
     }
 
     /// Starts the app thread: launch, then serve events until closed.
-    fn start(&mut self, slot: Slot, route: Option<String>, proxy: EventLoopProxy<UiMsg>) {
+    fn start(
+        &mut self,
+        slot: Slot,
+        route: Option<String>,
+        query: Map<String, Value>,
+        proxy: EventLoopProxy<UiMsg>,
+    ) {
         let (tx, rx) = mpsc::channel();
         self.to_app = Some(tx);
         self.status.launches += 1;
@@ -1643,7 +1651,7 @@ impl AppView {
             // In thread isolation the mini program's JS runs here, and boa's
             // parser and interpreter recurse deeply (more so in debug builds).
             .stack_size(APP_THREAD_STACK)
-            .spawn(move || app_thread(slot, launch, route, user, overlay, rx, proxy));
+            .spawn(move || app_thread(slot, launch, (route, query), user, overlay, rx, proxy));
         if let Err(e) = spawned {
             self.status.failure = Some(format!("cannot start the app thread: {e}"));
             self.to_app = None;
@@ -1656,22 +1664,25 @@ impl AppView {
 fn app_thread(
     slot: Slot,
     launch: LaunchFn,
-    route: Option<String>,
+    at: (Option<String>, Map<String, Value>),
     user: String,
     overlay: bool,
     rx: mpsc::Receiver<AppIn>,
     proxy: EventLoopProxy<UiMsg>,
 ) {
     let p = proxy.clone();
-    let run = std::panic::AssertUnwindSafe(move || {
-        app_loop(slot, launch, route, user, overlay, rx, proxy)
-    });
+    let run =
+        std::panic::AssertUnwindSafe(move || app_loop(slot, launch, at, user, overlay, rx, proxy));
     if std::panic::catch_unwind(run).is_err() {
         let _ = p.send_event(UiMsg::Failed {
             slot,
             message: "the mini program's host thread failed".into(),
         });
-        let _ = p.send_event(UiMsg::Ended { slot, route: None });
+        let _ = p.send_event(UiMsg::Ended {
+            slot,
+            route: None,
+            query: Map::new(),
+        });
     }
 }
 
@@ -1680,7 +1691,7 @@ fn app_thread(
 fn app_loop(
     slot: Slot,
     launch: LaunchFn,
-    route: Option<String>,
+    (route, query): (Option<String>, Map<String, Value>),
     user: String,
     overlay: bool,
     rx: mpsc::Receiver<AppIn>,
@@ -1689,6 +1700,7 @@ fn app_loop(
     let ctx = LaunchContext {
         surface: WebviewSurface::new(slot, proxy.clone()),
         route,
+        query,
         user,
         link: UiLink::new(slot, proxy.clone(), overlay),
     };
@@ -1700,7 +1712,11 @@ fn app_loop(
                 other => other.to_string(),
             };
             let _ = proxy.send_event(UiMsg::Failed { slot, message });
-            let _ = proxy.send_event(UiMsg::Ended { slot, route: None });
+            let _ = proxy.send_event(UiMsg::Ended {
+                slot,
+                route: None,
+                query: Map::new(),
+            });
             return;
         }
     };
@@ -1761,8 +1777,9 @@ fn app_loop(
         }
     }
     let route = handle.current_page().map(str::to_owned);
+    let query = handle.current_query().cloned().unwrap_or_default();
     handle.close();
-    let _ = proxy.send_event(UiMsg::Ended { slot, route });
+    let _ = proxy.send_event(UiMsg::Ended { slot, route, query });
 }
 
 #[cfg(test)]

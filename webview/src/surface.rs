@@ -60,7 +60,11 @@ pub(crate) enum UiMsg {
     /// The app could not launch, or was stopped.
     Failed { slot: Slot, message: String },
     /// The app thread ended; `route` was the top page.
-    Ended { slot: Slot, route: Option<String> },
+    Ended {
+        slot: Slot,
+        route: Option<String>,
+        query: serde_json::Map<String, Value>,
+    },
     /// A command from a driver.
     Command(crate::app::Command),
     /// A page posted an IPC message (`view` names the webview) that reached

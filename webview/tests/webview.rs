@@ -13,7 +13,6 @@ use mpkit_host::host::{Host, LaunchSource};
 use mpkit_host::logic::worker::{enter_if_worker, WorkerConfig};
 use mpkit_host::runtime::Isolation;
 use mpkit_webview::{Driver, LaunchFn, OpenOptions, Slot, WebviewApp, WebviewConfig};
-use serde_json::Map;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -65,7 +64,7 @@ fn launcher_with(dir: PathBuf, storage: PathBuf, watchdog: Duration) -> LaunchFn
             LaunchSource::DevDir(dir.clone()),
             &ctx.user,
             ctx.route.as_deref(),
-            Map::new(),
+            ctx.query.clone(),
             ctx.surface,
         )
     })
@@ -554,7 +553,8 @@ fn live_reload_keeps_the_route(e: &Env) -> Check {
     e.d.reload(s).map_err(|x| x.to_string())?;
     e.wait(
         s,
-        "(function(){const el=document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#second');return !!el && el.textContent.startsWith('Edited')})()",
+        // The route and its query (`?from=index`) are kept.
+        "(function(){const el=document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#second');return !!el && el.textContent === 'Edited index'})()",
     )
     .map_err(|x| {
         let html = e.eval(s, "document.getElementById('mp-pages').innerHTML").unwrap_or_default();
@@ -686,7 +686,7 @@ fn main() {
             prewarmed_webview_is_used,
         ),
         (
-            "live reload keeps the route and shows AXML errors",
+            "live reload keeps the route and its query and shows AXML errors",
             live_reload_keeps_the_route,
         ),
         (

@@ -13,7 +13,7 @@ use mpkit_host::delegate::NoDelegate;
 use mpkit_host::host::{Host, LaunchSource};
 use mpkit_webview::devices;
 use mpkit_webview::{Driver, LaunchFn, OpenOptions, WebviewApp, WebviewConfig};
-use serde_json::{json, Map};
+use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -183,7 +183,7 @@ fn launcher(
             source,
             &ctx.user,
             ctx.route.as_deref(),
-            Map::new(),
+            ctx.query.clone(),
             ctx.surface,
         )
     })

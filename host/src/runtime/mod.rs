@@ -188,6 +188,8 @@ pub enum LaunchError {
 struct PageState {
     id: PageId,
     route: String,
+    /// The query it was opened with (`this.options`).
+    query: Map<String, Value>,
     doc: Option<Arc<Document>>,
     data: Value,
     dom: DomNode,
@@ -795,6 +797,7 @@ impl<S: Surface> Runtime<S> {
 
     /// Opens `route` on top of the stack (the caller has made room).
     fn open(&mut self, route: &str, query: Map<String, Value>, reply: Option<u64>) {
+        let query_kept = query.clone();
         let id = self.next_page;
         self.next_page += 1;
         let chrome = self.chrome(route, self.stack.len());
@@ -841,6 +844,7 @@ impl<S: Surface> Runtime<S> {
         self.stack.push(PageState {
             id,
             route: route.to_owned(),
+            query: query_kept,
             doc,
             data: Value::Object(Map::new()),
             dom: DomNode::root(),
@@ -1332,6 +1336,11 @@ impl<S: Surface> Runtime<S> {
         // In-flight calls finish on their threads; their answers are dropped.
         self.pending.clear();
         self.ready.clear();
+    }
+
+    /// The query the top page was opened with.
+    pub fn query(&self) -> Option<&Map<String, Value>> {
+        self.stack.last().map(|p| &p.query)
     }
 
     /// The surface.
