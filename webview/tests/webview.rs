@@ -216,6 +216,34 @@ fn tap_set_data_and_navigation(e: &Env) -> Check {
         e.text(s, "#count")? == "\"2\"",
         "the first page kept its data",
     )?;
+    // The stack holds ten pages at most: the eleventh navigateTo fails.
+    e.click(s, "#go")?;
+    e.wait(s, "document.querySelectorAll('.mp-page').length === 2")?;
+    for depth in 3..=10 {
+        e.click(s, "#deeper")?;
+        e.wait(
+            s,
+            &format!("document.querySelectorAll('.mp-page').length === {depth}"),
+        )?;
+    }
+    e.click(s, "#deeper")?;
+    e.wait(
+        s,
+        "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#refused').textContent.startsWith('refused')",
+    )?;
+    ensure(
+        e.eval(s, "document.querySelectorAll('.mp-page').length")? == "10",
+        "ten pages, not eleven",
+    )?;
+    e.eval(s, "document.getElementById('mp-back').click()")?;
+    e.wait(s, "document.querySelectorAll('.mp-page').length === 9")?;
+    for depth in (1..=8).rev() {
+        e.eval(s, "document.getElementById('mp-back').click()")?;
+        e.wait(
+            s,
+            &format!("document.querySelectorAll('.mp-page').length === {depth}"),
+        )?;
+    }
     // The back key works the same way.
     e.click(s, "#go")?;
     e.wait(s, "document.querySelectorAll('.mp-page').length === 2")?;
@@ -669,7 +697,7 @@ fn main() {
             sample_renders_its_first_page,
         ),
         (
-            "taps, setData, navigateTo/Back, modals, a form, a toast, an action sheet, a JS error overlay and a pulled 256 KB patch",
+            "taps, setData, navigateTo/Back, the 10-page stack, modals, a form, a toast, an action sheet, a JS error overlay and a pulled 256 KB patch",
             tap_set_data_and_navigation,
         ),
         (
