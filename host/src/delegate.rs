@@ -214,6 +214,15 @@ pub trait HostDelegate {
         let _ = (app, user, trade_no);
         false
     }
+    /// A page asked to open `url`, an https page on an origin its window's
+    /// allowlist names (URLs off the allowlist never get here). Return true
+    /// when the embedding app showed it itself, in its own in-app browser;
+    /// the default, false, lets the webview surface open it in a private
+    /// window that cannot leave the allowlist.
+    fn open_web_view(&self, app: &AppId, url: &str) -> bool {
+        let _ = (app, url);
+        false
+    }
     /// Carries out a payment the user confirmed. Default: failed.
     fn pay(&self, app: &AppId, user: &str, trade_no: &str) -> PayResult {
         let _ = (app, user, trade_no);

@@ -656,6 +656,12 @@ impl<S: Surface> AppHandle<S> {
         self.runtime.route()
     }
 
+    /// Offers an allowlisted web-view URL to the embedding app's delegate;
+    /// true when it showed the page itself.
+    pub fn offer_web_view(&self, url: &str) -> bool {
+        self.delegate.open_web_view(&self.app, url)
+    }
+
     /// The query the current page was opened with.
     pub fn current_query(&self) -> Option<&serde_json::Map<String, Value>> {
         self.runtime.query()

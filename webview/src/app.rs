@@ -160,6 +160,8 @@ pub(crate) enum AppIn {
     ReachBottom(PageId),
     /// The window is shown or hidden.
     Visible(bool),
+    /// An allowlisted web-view URL, for the delegate to show or leave.
+    OpenWeb(String),
     /// Close the mini program.
     Close,
 }
@@ -198,6 +200,9 @@ pub struct Status {
     pub open_questions: usize,
     /// How many times the app was (re)launched.
     pub launches: u32,
+    /// Allowlisted URLs this surface opened in a private window (those the
+    /// delegate did not show itself).
+    pub web_views: Vec<String>,
 }
 
 /// Requests a [`Driver`] sends the UI thread.
@@ -909,6 +914,21 @@ impl Ui {
                 v.status.failure = Some(message);
             }
             UiMsg::Ended { slot, route, query } => self.ended(slot, route, query),
+            UiMsg::OpenWeb { slot, url } => {
+                // Checked again here: only what this window's allowlist names.
+                let Some(v) = self.views.get(&slot) else {
+                    return;
+                };
+                let allowlist = v.opts.web_allowlist.clone();
+                if allowlist.iter().any(|o| web_origin_matches(o, &url)) {
+                    if let Some(v) = self.views.get_mut(&slot) {
+                        if v.status.web_views.len() < 1000 {
+                            v.status.web_views.push(url.clone());
+                        }
+                    }
+                    self.open_web(&url, allowlist, target);
+                }
+            }
             UiMsg::Ipc {
                 view,
                 uri,
@@ -923,9 +943,12 @@ impl Ui {
                             .iter()
                             .any(|o| web_origin_matches(o, &url))
                 });
-                if let Some(v) = allowed_web {
-                    let allowlist = v.opts.web_allowlist.clone();
-                    self.open_web(&url, allowlist, target);
+                // The embedding app's delegate is offered it first, on the
+                // app thread; what it leaves comes back as `OpenWeb`.
+                if allowed_web.is_some() {
+                    if let Some(v) = self.view_mut(view) {
+                        v.tell(AppIn::OpenWeb(url));
+                    }
                     return;
                 }
                 tracing::warn!(url, "navigation blocked");
@@ -1773,6 +1796,11 @@ fn app_loop(
             }
             AppIn::Visible(true) => handle.show(),
             AppIn::Visible(false) => handle.hide(),
+            AppIn::OpenWeb(url) => {
+                if !handle.offer_web_view(&url) {
+                    let _ = proxy.send_event(UiMsg::OpenWeb { slot, url });
+                }
+            }
             AppIn::Close => break,
         }
     }

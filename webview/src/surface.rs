@@ -77,6 +77,9 @@ pub(crate) enum UiMsg {
     },
     /// A webview refused a navigation or a new window.
     Blocked { view: u64, url: String },
+    /// The embedding app's delegate left an allowlisted URL to the surface:
+    /// open it in a private window.
+    OpenWeb { slot: Slot, url: String },
 }
 
 /// The surface of one mini program in a webview. Lives on the app thread.
@@ -332,6 +335,10 @@ impl HostDelegate for ChromeDelegate {
 
     fn pay(&self, app: &AppId, user: &str, trade_no: &str) -> PayResult {
         self.inner.pay(app, user, trade_no)
+    }
+
+    fn open_web_view(&self, app: &AppId, url: &str) -> bool {
+        self.inner.open_web_view(app, url)
     }
 }
 

@@ -39,7 +39,32 @@ fn launcher(dir: PathBuf, storage: PathBuf) -> LaunchFn {
 }
 
 fn launcher_with(dir: PathBuf, storage: PathBuf, watchdog: Duration) -> LaunchFn {
+    launcher_full(dir, storage, watchdog, None)
+}
+
+/// A delegate that shows allowlisted web views itself and records them.
+struct WebViews(Arc<std::sync::Mutex<Vec<String>>>);
+
+impl mpkit_host::delegate::HostDelegate for WebViews {
+    fn open_web_view(&self, _app: &AppId, url: &str) -> bool {
+        if let Ok(mut v) = self.0.lock() {
+            v.push(url.to_owned());
+        }
+        true
+    }
+}
+
+fn launcher_full(
+    dir: PathBuf,
+    storage: PathBuf,
+    watchdog: Duration,
+    web_views: Option<Arc<std::sync::Mutex<Vec<String>>>>,
+) -> LaunchFn {
     Arc::new(move |ctx| {
+        let delegate: Rc<dyn mpkit_host::delegate::HostDelegate> = match &web_views {
+            Some(seen) => Rc::new(WebViews(seen.clone())),
+            None => Rc::new(NoDelegate),
+        };
         // Dev mode: each launch signs the directory with a throwaway key.
         let unused = mpkit_bundle::SecretKey::generate()?;
         let host = Host::builder()
@@ -52,7 +77,7 @@ fn launcher_with(dir: PathBuf, storage: PathBuf, watchdog: Duration) -> LaunchFn
                 ..WorkerConfig::default()
             }))
             .dev_mode(true)
-            .delegate(ctx.chrome(Rc::new(NoDelegate)))
+            .delegate(ctx.chrome(delegate))
             .network(NetConfig {
                 lookup: Some(Arc::new(|_: &str| {
                     Err(std::io::Error::other("tests stay on this machine"))
@@ -467,6 +492,57 @@ fn hostile_page_inputs_are_refused(e: &Env) -> Check {
     e.d.close(s).map_err(|x| x.to_string())
 }
 
+/// A page's navigation to an allowlisted https origin goes to the embedding
+/// app's delegate, which shows it itself here; anything off the list stays
+/// blocked and the delegate never hears of it.
+fn allowlisted_web_views_go_to_the_delegate(e: &Env) -> Check {
+    let seen = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let opts = OpenOptions {
+        user: "hana".into(),
+        web_allowlist: vec!["https://pay.example.com".into()],
+        ..OpenOptions::default()
+    };
+    let launch = launcher_full(
+        fixture("counter"),
+        e.tmp.join("store-hana"),
+        Duration::from_secs(5),
+        Some(seen.clone()),
+    );
+    let s = e.d.open(opts, launch).map_err(|x| x.to_string())?;
+    e.d.wait_painted(s, WAIT).map_err(|x| x.to_string())?;
+    e.eval(
+        s,
+        "location.href = 'https://pay.example.com/checkout?order=7'",
+    )?;
+    e.d.wait_status(s, WAIT, "the delegate's web view", |_| {
+        seen.lock().is_ok_and(|v| !v.is_empty())
+    })
+    .map_err(|x| x.to_string())?;
+    e.eval(s, "location.href = 'https://pay.example.com.evil.com/'")?;
+    let st =
+        e.d.wait_status(s, WAIT, "the blocked navigation", |st| {
+            !st.blocked.is_empty()
+        })
+        .map_err(|x| x.to_string())?;
+    let got = seen.lock().map(|v| v.clone()).unwrap_or_default();
+    ensure(
+        got == ["https://pay.example.com/checkout?order=7"],
+        format!("the delegate was offered {got:?}"),
+    )?;
+    ensure(
+        st.blocked == ["https://pay.example.com.evil.com/"],
+        format!("blocked {:?}", st.blocked),
+    )?;
+    ensure(
+        st.web_views.is_empty(),
+        format!(
+            "the surface opened {:?} although the delegate showed it",
+            st.web_views
+        ),
+    )?;
+    e.d.close(s).map_err(|x| x.to_string())
+}
+
 fn storage_is_not_shared(e: &Env) -> Check {
     let a = e.open(fixture("counter"), "dave")?;
     let b = e.open(sample(), "dave")?;
@@ -707,6 +783,10 @@ fn main() {
         (
             "two mini programs, or two users of one, do not share localStorage or cookies",
             storage_is_not_shared,
+        ),
+        (
+            "an allowlisted web view goes to the delegate, anything else stays blocked",
+            allowlisted_web_views_go_to_the_delegate,
         ),
         ("the screenshot PNG is not blank", screenshot_is_not_blank),
         (
