@@ -13,6 +13,22 @@ fn fixture(name: &str) -> String {
         .into_owned()
 }
 
+/// A copy of some of the counter fixture's files in `app`, with `files`
+/// written over them: a mini program directory to break on purpose.
+fn counter_app(app: &std::path::Path, entries: &[&str], files: &[(&str, &str)]) {
+    let from = PathBuf::from(fixture("counter"));
+    for entry in entries {
+        let to = app.join(entry);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::copy(from.join(entry), &to).expect("copy");
+    }
+    for (name, text) in files {
+        let to = app.join(name);
+        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&to, text).expect("write");
+    }
+}
+
 fn steps(dir: &tempfile::TempDir, json: &str) -> String {
     let p = dir.path().join("steps.json");
     std::fs::write(&p, json).expect("write steps");
@@ -90,18 +106,20 @@ fn failing_step_exits_1_with_one_json_object() {
 fn script_errors_are_reported_with_file_line_and_column() {
     let dir = tempfile::tempdir().expect("tempdir");
     let app = dir.path().join("app");
-    for entry in [
-        "app.json",
-        "app.js",
-        "pages/index/index.axml",
-        "pages/detail/detail.axml",
-        "pages/detail/detail.js",
-    ] {
-        let to = app.join(entry);
-        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
-        std::fs::copy(PathBuf::from(fixture("counter")).join(entry), &to).expect("copy");
-    }
-    std::fs::write(app.join("pages/index/index.js"), "Page({\n  inc() {\n    const o = null;\n    if (!o) throw new TypeError('no order');\n  }\n});").expect("write");
+    counter_app(
+        &app,
+        &[
+            "app.json",
+            "app.js",
+            "pages/index/index.axml",
+            "pages/detail/detail.axml",
+            "pages/detail/detail.js",
+        ],
+        &[(
+            "pages/index/index.js",
+            "Page({\n  inc() {\n    const o = null;\n    if (!o) throw new TypeError('no order');\n  }\n});",
+        )],
+    );
     let script = steps(&dir, r##"[{"tap": "#inc"}]"##);
     let r = mpkit([
         "run",
@@ -234,23 +252,18 @@ fn every_bad_input_is_reported_with_its_position_and_shown_on_the_page() {
     for case in cases {
         let dir = tempfile::tempdir().expect("tempdir");
         let app = dir.path().join("app");
-        for entry in [
-            "app.json",
-            "app.js",
-            "pages/index/index.axml",
-            "pages/index/index.js",
-            "pages/detail/detail.axml",
-            "pages/detail/detail.js",
-        ] {
-            let to = app.join(entry);
-            std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
-            std::fs::copy(PathBuf::from(fixture("counter")).join(entry), &to).expect("copy");
-        }
-        for (name, text) in case.files {
-            let to = app.join(name);
-            std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
-            std::fs::write(&to, text).expect("write");
-        }
+        counter_app(
+            &app,
+            &[
+                "app.json",
+                "app.js",
+                "pages/index/index.axml",
+                "pages/index/index.js",
+                "pages/detail/detail.axml",
+                "pages/detail/detail.js",
+            ],
+            case.files,
+        );
         let script = steps(&dir, case.steps);
         let r = mpkit([
             "run",
@@ -287,16 +300,16 @@ fn every_bad_input_is_reported_with_its_position_and_shown_on_the_page() {
 fn a_page_file_missing_from_a_directory_is_refused_when_it_is_packed() {
     let dir = tempfile::tempdir().expect("tempdir");
     let app = dir.path().join("app");
-    for entry in [
-        "app.json",
-        "app.js",
-        "pages/index/index.axml",
-        "pages/index/index.js",
-    ] {
-        let to = app.join(entry);
-        std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
-        std::fs::copy(PathBuf::from(fixture("counter")).join(entry), &to).expect("copy");
-    }
+    counter_app(
+        &app,
+        &[
+            "app.json",
+            "app.js",
+            "pages/index/index.axml",
+            "pages/index/index.js",
+        ],
+        &[],
+    );
     let r = mpkit(["run", app.to_str().expect("utf8"), "--headless", "--json"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     let v = r.json();

@@ -1104,24 +1104,28 @@ impl<S: Surface> Runtime<S> {
                 .unwrap_or(detail),
             _ => detail,
         };
-        let navigator = match (kind, self.stack.last()) {
-            // An error in it is the page template's.
-            (EventKind::Tap, Some(top)) => navigator_at(&top.dom, target)
-                .map(|(name, params)| (name, params, format!("{}.axml:0:0", top.route))),
-            _ => None,
+        // What a tap asks for besides its handlers, from one walk to the
+        // target: a form to submit, a navigator to follow.
+        let (navigator, submit) = match (kind, self.stack.last()) {
+            (EventKind::Tap, Some(top)) => match events::path_to(&top.dom, target) {
+                Some(path) => (
+                    // An error in it is the page template's.
+                    navigator_at(&path)
+                        .map(|(name, params)| (name, params, format!("{}.axml:0:0", top.route))),
+                    submitted_form(&path),
+                ),
+                None => (None, None),
+            },
+            _ => (None, None),
         };
         self.fire(target, kind, detail);
-        if kind == EventKind::Tap {
-            let submit = self.stack.last().and_then(|p| {
-                let path = events::path_to(&p.dom, target)?;
-                let button = path.iter().rev().find(|n| n.tag == "button")?;
-                let form = path.iter().rev().find(|n| n.tag == "form")?;
-                let is_submit = button.attrs.get("form-type").is_some_and(|t| t == "submit");
-                is_submit.then(|| (form.id, events::form_values(form)))
-            });
-            if let Some((form, values)) = submit {
-                self.fire(form, EventKind::Submit, values);
-            }
+        // The fields as the tap's handlers left them.
+        let values = submit.and_then(|form| {
+            let p = self.stack.last()?;
+            Some((form, events::form_values(p.dom.find(form)?)))
+        });
+        if let Some((form, values)) = values {
+            self.fire(form, EventKind::Submit, values);
         }
         // As my.navigateTo and friends would, with no callbacks to answer.
         if let Some((name, params, site)) = navigator {
@@ -1424,11 +1428,23 @@ fn value_op(dom: &DomNode, id: NodeId, kind: EventKind, detail: &Value) -> Optio
     })
 }
 
-/// The navigation a tap on `target` asks for through the nearest
+/// The form a tap submits: the nearest `form` around it, when the tap is in
+/// a `button` with `form-type="submit"`. `path` runs from the root to the
+/// tapped node.
+fn submitted_form(path: &[&DomNode]) -> Option<NodeId> {
+    let button = path.iter().rev().find(|n| n.tag == "button")?;
+    let form = path.iter().rev().find(|n| n.tag == "form")?;
+    button
+        .attrs
+        .get("form-type")
+        .is_some_and(|t| t == "submit")
+        .then_some(form.id)
+}
+
+/// The navigation a tap on the last node of `path` asks for through the nearest
 /// `<navigator>` around it: the API (`open-type`: `navigate`, `redirect`,
 /// `switchTab`, `reLaunch` or `navigateBack`) and its parameters.
-fn navigator_at(dom: &DomNode, target: NodeId) -> Option<(String, Value)> {
-    let path = events::path_to(dom, target)?;
+fn navigator_at(path: &[&DomNode]) -> Option<(String, Value)> {
     let nav = path.iter().rev().find(|n| n.tag == "navigator")?;
     let url = nav.attrs.get("url").cloned().unwrap_or_default();
     let kind = nav.attrs.get("open-type").map(String::as_str);
