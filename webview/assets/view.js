@@ -359,7 +359,16 @@
         drawChrome();
       });
     },
-    apply(id, ops, seq) { enqueue(() => applyOps(id, ops, seq)); },
+    // A pushed patch arrives as `__mpkit.patch=[page,ops,seq];__mpkit.patch=0`
+    // (push_script_head in surface.rs): JSON assigned, which JavaScriptCore
+    // reads with its JSON parser rather than compiling. The trailing 0 is
+    // not a patch and is ignored.
+    set patch(m) {
+      if (Array.isArray(m) && m.length === 3 && Array.isArray(m[1])) {
+        const id = m[0], ops = m[1], seq = m[2];
+        enqueue(() => applyOps(id, ops, seq));
+      }
+    },
     pull(id, n, seq) {
       pending++;
       const got = fetch("/__mpkit/pull/" + n + ".json").then((r) => {

@@ -8,8 +8,10 @@
 //! - IPC from a page, navigation requests and protocol requests are checked
 //!   here, on the UI thread, before anything reaches an app thread.
 
-use crate::protocol::{self, Resource, PUSH_LIMIT};
-use crate::surface::{ChromeDelegate, Slot, UiLink, UiMsg, WebviewSurface};
+use crate::protocol::{self, Resource};
+use crate::surface::{
+    push_script_tail, ChromeDelegate, Patch, Slot, UiLink, UiMsg, WebviewSurface,
+};
 use mpkit_bundle::AppId;
 use mpkit_host::delegate::HostDelegate;
 use mpkit_host::host::{AppHandle, HostError};
@@ -176,6 +178,9 @@ pub struct Status {
     /// Per applied patch batch: its JSON size and the time from the app thread
     /// to the view script's acknowledgement.
     pub applied: Vec<(usize, Duration)>,
+    /// The same patches' time, split where it was spent (index for index with
+    /// `applied`).
+    pub apply_stages: Vec<ApplyStages>,
     /// Event round trips measured in the page (tap → logic → patch applied), ms.
     pub round_trips: Vec<f64>,
     /// Navigations and new windows refused.
@@ -203,6 +208,29 @@ pub struct Status {
     /// Allowlisted URLs this surface opened in a private window (those the
     /// delegate did not show itself).
     pub web_views: Vec<String>,
+}
+
+/// Where one applied patch's time went, from the app thread handing it to
+/// the surface to its acknowledgement reaching the UI process.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct ApplyStages {
+    /// Serialising the ops on the app thread and the hop to the UI thread,
+    /// until the UI thread took the patch up.
+    pub to_ui_thread: Duration,
+    /// The UI thread writing the script and handing it to WebKit.
+    pub on_ui_thread: Duration,
+    /// From there to the acknowledgement reaching the UI process: the trip to
+    /// the web process, the script, the DOM changes and the trip back.
+    pub in_web_process: Duration,
+}
+
+/// A patch sent to the page and not yet acknowledged.
+#[derive(Debug)]
+struct InFlight {
+    bytes: usize,
+    sent: Instant,
+    taken: Instant,
+    handed: Instant,
 }
 
 /// Requests a [`Driver`] sends the UI thread.
@@ -536,7 +564,7 @@ struct AppView {
     next_question: u64,
     to_app: Option<mpsc::Sender<AppIn>>,
     seq: u64,
-    sent: HashMap<u64, (usize, Instant)>,
+    sent: HashMap<u64, InFlight>,
     pull_no: u64,
     status: Status,
     reload: bool,
@@ -828,7 +856,8 @@ impl Ui {
             UiMsg::Apply {
                 slot,
                 page,
-                ops,
+                patch,
+                bytes,
                 sent,
             } => {
                 let Some(v) = self.views.get_mut(&slot) else {
@@ -842,21 +871,28 @@ impl Ui {
                     v.overloaded();
                     return;
                 }
-                v.sent.insert(seq, (ops.len(), sent));
-                if ops.len() > PUSH_LIMIT {
-                    v.pull_no += 1;
-                    let n = v.pull_no;
-                    v.pending_pull(n, ops);
-                    v.run(format!("__mpkit.pull({page},{n},{seq})"));
-                } else {
-                    // As a string for JSON.parse, not as a literal: JSC parses
-                    // and compiles a big array literal as code, many times
-                    // slower than JSON.parse reads the same text.
-                    v.run(format!(
-                        "__mpkit.apply({page},JSON.parse({}),{seq})",
-                        js_str(&ops)
-                    ));
+                let taken = Instant::now();
+                match patch {
+                    Patch::Pull(ops) => {
+                        v.pull_no += 1;
+                        let n = v.pull_no;
+                        v.pending_pull(n, ops);
+                        v.run(format!("__mpkit.pull({page},{n},{seq})"));
+                    }
+                    Patch::Push(mut script) => {
+                        push_script_tail(&mut script, seq);
+                        v.run(script);
+                    }
                 }
+                v.sent.insert(
+                    seq,
+                    InFlight {
+                        bytes,
+                        sent,
+                        taken,
+                        handed: Instant::now(),
+                    },
+                );
             }
             UiMsg::PageError { slot, page, view } => {
                 let Some(v) = self.views.get_mut(&slot) else {
@@ -1339,11 +1375,16 @@ impl Ui {
                 }
             }
             FromView::Applied { seq, rtt } => {
-                if let Some((bytes, sent)) = v.sent.remove(&seq) {
+                if let Some(f) = v.sent.remove(&seq) {
                     if v.status.applied.len() < 100_000 {
                         v.status
                             .applied
-                            .push((bytes, at.saturating_duration_since(sent)));
+                            .push((f.bytes, at.saturating_duration_since(f.sent)));
+                        v.status.apply_stages.push(ApplyStages {
+                            to_ui_thread: f.taken.saturating_duration_since(f.sent),
+                            on_ui_thread: f.handed.saturating_duration_since(f.taken),
+                            in_web_process: at.saturating_duration_since(f.handed),
+                        });
                     }
                 }
                 if let Some(ms) = rtt.filter(|m| m.is_finite() && *m >= 0.0) {

@@ -18,6 +18,7 @@ pub mod snapshot;
 pub mod surface;
 
 pub use app::{
-    Driver, LaunchContext, LaunchFn, OpenOptions, Status, WebviewApp, WebviewConfig, WebviewError,
+    ApplyStages, Driver, LaunchContext, LaunchFn, OpenOptions, Status, WebviewApp, WebviewConfig,
+    WebviewError,
 };
 pub use surface::{ChromeDelegate, Slot, UiLink, WebviewSurface};

@@ -148,11 +148,26 @@ fn tree_rss(root: u32) -> u64 {
         .sum()
 }
 
+/// setData-to-DOM at one size.
+struct SetData {
+    kb: usize,
+    median_ms: f64,
+    patch_bytes: usize,
+    /// The median over samples of each one's time over the empty-script
+    /// round trip taken just before it.
+    over_floor: f64,
+    /// Medians, ms, of where the time went: to the UI thread, on it, and in
+    /// the web process and back (`ApplyStages`).
+    stages: [f64; 3],
+}
+
 struct Figures {
     cold: f64,
     warm: f64,
     bare: f64,
-    set_data: Vec<(usize, f64, usize)>,
+    set_data: Vec<SetData>,
+    /// setData samples per size.
+    samples: usize,
     round_trip: f64,
     floor: f64,
     one_app_mb: f64,
@@ -206,10 +221,34 @@ fn measure(d: &Driver, runs: usize, dir: &Path, work: &Path) -> Result<Figures> 
     let mut set_data = Vec::new();
     let mut round_trips = Vec::new();
     let mut n = 0;
+    // An empty script's round trip, taken just before each setData sample,
+    // so each sample has a floor from the same moment of the machine.
+    let mut floor = Vec::new();
+    let empty_trip = || -> Result<f64> {
+        let t = std::time::Instant::now();
+        d.eval(s, "0")?;
+        Ok(t.elapsed().as_secs_f64() * 1000.0)
+    };
+    // At least 31 samples a size: a median of 9 moved with a single busy
+    // moment of the machine.
+    let samples = runs.max(31);
     for kb in SIZES_KB {
         let mut lat = Vec::new();
+        let mut ratios = Vec::new();
+        let mut stages = Vec::new();
         let mut bytes = 0;
-        for _ in 0..runs {
+        for _ in 0..samples {
+            // Each sample starts from a page at rest: the frame that shows
+            // the previous patch has been drawn. Otherwise a patch can land
+            // while the web process is still laying out and painting the
+            // last one, and waits for it (2-8 ms on a busy machine).
+            d.eval(
+                s,
+                "window.__mpkitRest = false; requestAnimationFrame(() => requestAnimationFrame(() => { window.__mpkitRest = true; }))",
+            )?;
+            d.wait_js(s, "window.__mpkitRest === true", wait)?;
+            let at_floor = empty_trip()?;
+            floor.push(at_floor);
             let before = d.status(s)?.ok_or_else(|| anyhow!("window closed"))?;
             n += 1;
             d.eval(
@@ -229,13 +268,20 @@ fn measure(d: &Driver, runs: usize, dir: &Path, work: &Path) -> Result<Figures> 
                 ),
                 wait,
             )?;
-            let (b, t) = after.applied[before.applied.len()..]
+            let new = before.applied.len();
+            let (i, (b, t)) = after.applied[new..]
                 .iter()
-                .max_by_key(|(b, _)| *b)
                 .copied()
+                .enumerate()
+                .max_by_key(|(_, (b, _))| *b)
                 .ok_or_else(|| anyhow!("no patch applied"))?;
+            if let Some(st) = after.apply_stages.get(new + i) {
+                stages.push(*st);
+            }
             bytes = b;
-            lat.push(t.as_secs_f64() * 1000.0);
+            let ms = t.as_secs_f64() * 1000.0;
+            lat.push(ms);
+            ratios.push(ms / at_floor);
             if kb == 1 {
                 round_trips.extend(
                     after.round_trips[before.round_trips.len()..]
@@ -244,16 +290,34 @@ fn measure(d: &Driver, runs: usize, dir: &Path, work: &Path) -> Result<Figures> 
                 );
             }
         }
-        set_data.push((kb, median_ms(lat), bytes));
+        set_data.push(SetData {
+            kb,
+            median_ms: median_ms(lat),
+            patch_bytes: bytes,
+            over_floor: median_ms(ratios),
+            stages: [
+                median_ms(
+                    stages
+                        .iter()
+                        .map(|x| x.to_ui_thread.as_secs_f64() * 1000.0)
+                        .collect(),
+                ),
+                median_ms(
+                    stages
+                        .iter()
+                        .map(|x| x.on_ui_thread.as_secs_f64() * 1000.0)
+                        .collect(),
+                ),
+                median_ms(
+                    stages
+                        .iter()
+                        .map(|x| x.in_web_process.as_secs_f64() * 1000.0)
+                        .collect(),
+                ),
+            ],
+        });
     }
     let breakdown = breakdown(d, s)?;
-    // The floor: an empty script's round trip to the web process and back.
-    let mut floor = Vec::new();
-    for _ in 0..runs.max(20) {
-        let t = std::time::Instant::now();
-        d.eval(s, "0")?;
-        floor.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
     d.close(s)?;
     Ok(Figures {
         one_app_mb: one_app as f64 / (1024.0 * 1024.0),
@@ -262,6 +326,7 @@ fn measure(d: &Driver, runs: usize, dir: &Path, work: &Path) -> Result<Figures> 
         warm: median_ms(warm),
         bare: median_ms(bare),
         set_data,
+        samples,
         round_trip: median_ms(round_trips),
         breakdown,
     })
@@ -309,7 +374,8 @@ pub(crate) fn webview(runs: usize, o: &mut Output<'_>) -> Result<()> {
         "firstRenderWarmMs": f.warm,
         "bareWryFirstPaintMs": f.bare,
         "coldOverBare": f.cold / f.bare,
-        "setDataToDomMs": f.set_data.iter().map(|(kb, ms, bytes)| json!({"kb": kb, "medianMs": ms, "patchBytes": bytes})).collect::<Vec<_>>(),
+        "setDataSamples": f.samples,
+        "setDataToDomMs": f.set_data.iter().map(|x| json!({"kb": x.kb, "medianMs": x.median_ms, "patchBytes": x.patch_bytes, "overFloor": x.over_floor, "stagesMs": {"toUiThread": x.stages[0], "onUiThread": x.stages[1], "webProcessAndBack": x.stages[2]}})).collect::<Vec<_>>(),
         "eventRoundTripMs": f.round_trip,
         "emptyScriptRoundTripMs": f.floor,
         "rssOneAppMb": f.one_app_mb,
@@ -318,6 +384,8 @@ pub(crate) fn webview(runs: usize, o: &mut Output<'_>) -> Result<()> {
             "emptyScriptMs": f.breakdown.empty_ms,
             "asStringLiteralMs": f.breakdown.literal_ms,
             "jsonParseMs": f.breakdown.parse_ms,
+            "asJsonAssignmentMs": f.breakdown.assigned_ms,
+            "asCodeMs": f.breakdown.as_code_ms,
             "inPageJsonParseMs": f.breakdown.page_parse_ms,
             "inPageJsonParseAsObjectsMs": f.breakdown.page_parse_objects_ms,
             "asObjectsBytes": f.breakdown.objects_bytes,
@@ -331,27 +399,36 @@ pub(crate) fn webview(runs: usize, o: &mut Output<'_>) -> Result<()> {
             f.cold, f.warm, f.bare, f.cold / f.bare
         );
         s.push_str(&format!(
-            "setData-to-DOM (app thread -> DOM patched -> acknowledged), median; floor: an empty script's round trip {:.2} ms:\n",
+            "setData-to-DOM (app thread -> DOM patched -> acknowledged), median of {}; floor: an empty script's round trip, {:.2} ms, taken before each sample:\n",
+            f.samples,
             f.floor
         ));
-        for (kb, ms, bytes) in &f.set_data {
+        for x in &f.set_data {
             s.push_str(&format!(
-                "  {kb:>3} KB of data ({:>4} KB of patch ops{})  {ms:.2} ms  ({:.1}x the floor)\n",
-                bytes / 1024,
-                if *bytes > 64 * 1024 { ", pulled" } else { ", pushed" },
-                ms / f.floor
+                "  {:>3} KB of data ({:>4} KB of patch ops{})  {:.2} ms  ({:.1}x the floor it met; to the UI thread {:.2}, on it {:.2}, web process and back {:.2})\n",
+                x.kb,
+                x.patch_bytes / 1024,
+                if x.patch_bytes > 64 * 1024 { ", pulled" } else { ", pushed" },
+                x.median_ms,
+                x.over_floor,
+                x.stages[0],
+                x.stages[1],
+                x.stages[2],
             ));
         }
         let b = &f.breakdown;
         s.push_str(&format!(
-            "  where a pushed {} KB patch's time goes: its trip as a string literal +{:.2} ms, JSON.parse +{:.2} ms (in the page {:.3} ms; the same ops as objects, {} KB: {:.3} ms), 630 text nodes set in the page {:.2} ms\n",
+            "  where a pushed {} KB patch's time goes: its trip and parse as pushed (JSON assigned) +{:.2} ms, 630 text nodes set in the page {:.2} ms\n  the same ops sent other ways: as a string for JSON.parse +{:.2} ms (the string's trip +{:.2}, JSON.parse +{:.2}; in the page {:.3} ms, and as objects, {} KB: {:.3} ms), as code +{:.2} ms\n",
             b.bytes / 1024,
+            b.assigned_ms,
+            b.page_text_ms,
+            b.literal_ms + b.parse_ms,
             b.literal_ms,
             b.parse_ms,
             b.page_parse_ms,
             b.objects_bytes / 1024,
             b.page_parse_objects_ms,
-            b.page_text_ms
+            b.as_code_ms,
         ));
         s.push_str(&format!(
             "event round trip, page -> logic -> page (1 KB setData), median: {:.1} ms\nRSS of the process tree with one mini program open: {:.0} MiB; peak over the whole run: {peak_mb:.0} MiB\n",
@@ -369,11 +446,19 @@ struct Breakdown {
     bytes: usize,
     /// An empty script's round trip from the driver (the floor).
     empty_ms: f64,
-    /// The same with the patch as a string literal in the script: its trip
-    /// and lexing, above the floor.
+    /// The patch as a string literal in the script (how patches went until
+    /// the JSON assignment): its trip and lexing, above the floor.
     literal_ms: f64,
     /// `JSON.parse` of that literal, above the literal alone.
     parse_ms: f64,
+    /// The ops as the surface pushes them: JSON assigned in a script of
+    /// assignments alone (`x=[...];x=0`), which JavaScriptCore reads with its
+    /// JSON parser ("JSONP") instead of compiling. Trip and parse, above the
+    /// floor, to set beside `literal_ms + parse_ms`.
+    assigned_ms: f64,
+    /// The same ops as an expression compiled as code (`void [...]`): trip,
+    /// compile and run, above the floor.
+    as_code_ms: f64,
     /// In the page: `JSON.parse` of the text.
     page_parse_ms: f64,
     /// In the page: `JSON.parse` of the same ops as objects with named
@@ -401,20 +486,28 @@ fn breakdown(d: &Driver, s: mpkit_webview::Slot) -> Result<Breakdown> {
     let objects_text = serde_json::to_string(&objects)?;
     let objects = serde_json::to_string(&objects_text)?;
     d.eval(s, &format!("void (window.__mpkitBenchObjects = {objects})"))?;
-    let timed = |js: &str| -> Result<f64> {
-        let mut t = Vec::new();
-        for _ in 0..31 {
+    // The ways of sending are alternated, round by round, so each meets the
+    // same moments of the machine. Each round's ops differ (the first op's
+    // id is the round's number), as real patches do, so JavaScriptCore's
+    // cache of compiled source never answers for a script it has seen.
+    let mut times: [Vec<f64>; 5] = Default::default();
+    for round in 0..31 {
+        let text = text.replacen("100000", &round.to_string(), 1);
+        let literal = serde_json::to_string(&text)?;
+        let scripts = [
+            format!("{round}"),
+            format!("void {literal}"),
+            format!("void JSON.parse({literal})"),
+            format!("__mpkitBenchSink={text};__mpkitBenchSink=0"),
+            format!("void {text}"),
+        ];
+        for (i, js) in scripts.iter().enumerate() {
             let start = std::time::Instant::now();
             d.eval(s, js)?;
-            t.push(start.elapsed().as_secs_f64() * 1000.0);
+            times[i].push(start.elapsed().as_secs_f64() * 1000.0);
         }
-        Ok(median_ms(t))
-    };
-    let (empty, with_literal, parsed) = (
-        timed("0")?,
-        timed(&format!("void {literal}"))?,
-        timed(&format!("void JSON.parse({literal})"))?,
-    );
+    }
+    let [empty, with_literal, parsed, assigned, as_code] = times.map(median_ms);
     // performance.now() is coarse in WebKit (1 ms), so each is timed over
     // 200 repetitions in one script.
     let in_page = |js: &str| -> Result<f64> {
@@ -447,6 +540,8 @@ fn breakdown(d: &Driver, s: mpkit_webview::Slot) -> Result<Breakdown> {
         empty_ms: empty,
         literal_ms: with_literal - empty,
         parse_ms: parsed - with_literal,
+        assigned_ms: assigned - empty,
+        as_code_ms: as_code - empty,
         page_parse_ms: page_parse,
         page_parse_objects_ms: page_parse_objects,
         objects_bytes: objects_text.len(),
