@@ -182,7 +182,13 @@ pub struct Status {
     /// `applied`).
     pub apply_stages: Vec<ApplyStages>,
     /// Event round trips measured in the page (tap → logic → patch applied), ms.
+    /// WebKit coarsens the page's clock to 1 ms, so these are whole
+    /// milliseconds; `event_trips` is the fine-grained one.
     pub round_trips: Vec<f64>,
+    /// Event round trips timed in the UI process: from a page's event
+    /// reaching it to the acknowledgement of the first patch sent after it.
+    /// That leaves out the event's own trip from the page to the UI process.
+    pub event_trips: Vec<Duration>,
     /// Navigations and new windows refused.
     pub blocked: Vec<String>,
     /// IPC messages refused (wrong origin, wrong key, malformed).
@@ -565,6 +571,9 @@ struct AppView {
     to_app: Option<mpsc::Sender<AppIn>>,
     seq: u64,
     sent: HashMap<u64, InFlight>,
+    /// When the last page event reached the UI process, until a patch sent
+    /// after it is acknowledged.
+    event_at: Option<Instant>,
     pull_no: u64,
     status: Status,
     reload: bool,
@@ -1032,6 +1041,7 @@ impl Ui {
                     to_app: None,
                     seq: 0,
                     sent: HashMap::new(),
+                    event_at: None,
                     pull_no: 0,
                     status: Status::default(),
                     reload: false,
@@ -1376,6 +1386,12 @@ impl Ui {
             }
             FromView::Applied { seq, rtt } => {
                 if let Some(f) = v.sent.remove(&seq) {
+                    if let Some(e) = v.event_at.filter(|e| f.sent >= *e) {
+                        v.event_at = None;
+                        if v.status.event_trips.len() < 100_000 {
+                            v.status.event_trips.push(at.saturating_duration_since(e));
+                        }
+                    }
                     if v.status.applied.len() < 100_000 {
                         v.status
                             .applied
@@ -1404,6 +1420,7 @@ impl Ui {
                     v.status.rejected_ipc += 1;
                     return;
                 }
+                v.event_at = Some(at);
                 v.tell(AppIn::Event {
                     page,
                     target,

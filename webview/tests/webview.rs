@@ -352,6 +352,13 @@ fn tap_set_data_and_navigation(e: &Env) -> Check {
         format!("one patch pulled, not {}", status.pulled_patches),
     )?;
     ensure(!status.round_trips.is_empty(), "event round trips measured")?;
+    ensure(
+        !status.event_trips.is_empty() && status.event_trips.iter().all(|d| !d.is_zero()),
+        format!(
+            "event round trips timed in the UI process: {:?}",
+            status.event_trips
+        ),
+    )?;
     ensure(status.rejected_ipc == 0, "no IPC was refused so far")?;
     e.d.close(s).map_err(|x| x.to_string())
 }
