@@ -14,7 +14,7 @@ pub mod compat;
 pub mod delegate;
 pub mod host;
 pub mod logic;
-pub mod render;
+pub use mpkit_render as render;
 pub mod runtime;
 pub mod surface;
 pub mod update;

@@ -105,13 +105,33 @@ pub fn page_html(
     out
 }
 
+/// A template rendered with empty data and mounted on a fresh page root, for
+/// the surface tests.
+#[cfg(test)]
+pub(crate) fn test_dom(src: &str) -> crate::render::vdom::DomNode {
+    use crate::render::template::{Loader, Renderer};
+    struct NoFiles;
+    impl Loader for NoFiles {
+        fn load(&self, p: &str) -> Result<std::sync::Arc<crate::render::axml::Document>, String> {
+            Err(format!("no {p}"))
+        }
+    }
+    let doc = crate::render::axml::parse(src).expect("parses");
+    let v = Renderer::new(&NoFiles, 375.0)
+        .render(&doc, "p.axml", &serde_json::json!({}))
+        .expect("renders");
+    let mut root = crate::render::vdom::DomNode::root();
+    crate::render::diff::diff_root(&mut root, v, &mut crate::render::diff::Ids::default());
+    root
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn page_html_escapes_error_text() {
-        let dom = crate::render::testkit::dom("<text>hi</text>");
+        let dom = test_dom("<text>hi</text>");
         let e = ErrorView {
             file: "pages/a\"b.axml".into(),
             line: 2,

@@ -165,7 +165,7 @@ fn walk<'a>(
 mod tests {
     use super::*;
 
-    use crate::render::testkit::dom;
+    use crate::surface::test_dom as dom;
 
     fn check(sel: &str, expected: &[&str]) {
         let root = dom(

@@ -161,16 +161,14 @@ pub fn form_values(form: &DomNode) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::surface::selector::Selector;
-
-    use crate::render::testkit::dom;
+    use crate::testkit::{dom, id_attr};
 
     #[test]
     fn tap_bubbles_until_catch() {
         let root = dom(
             r#"<view onTap="outer"><view catchTap="middle" data-row-id="7"><view onTap="inner"><text id="t">x</text></view></view></view>"#,
         );
-        let target = Selector::parse("#t").expect("sel").select(&root)[0].id;
+        let target = id_attr(&root, "t");
         let calls = resolve(&root, target, EventKind::Tap, json!({}), 5);
         let names: Vec<&str> = calls.iter().map(|c| c.handler.as_str()).collect();
         assert_eq!(names, ["inner", "middle"]);
@@ -185,7 +183,7 @@ mod tests {
     #[test]
     fn input_does_not_bubble() {
         let root = dom(r#"<view onInput="outer"><input id="i" onInput="typed"/></view>"#);
-        let target = Selector::parse("#i").expect("sel").select(&root)[0].id;
+        let target = id_attr(&root, "i");
         let calls = resolve(&root, target, EventKind::Input, json!({"value": "hi"}), 0);
         assert_eq!(calls.len(), 1);
         assert_eq!(calls[0].event["detail"]["value"], "hi");

@@ -877,7 +877,7 @@ fn err(file: &str, pos: Pos, m: impl Into<String>) -> RenderError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::render::axml::parse;
+    use crate::axml::parse;
     use serde_json::json;
     use std::collections::HashMap;
 
@@ -1096,9 +1096,9 @@ mod tests {
 #[cfg(test)]
 mod cache_tests {
     use super::*;
-    use crate::render::axml::parse;
-    use crate::render::diff::{diff_root, Ids, PatchOp};
-    use crate::render::vdom::DomNode;
+    use crate::axml::parse;
+    use crate::diff::{diff_root, Ids, PatchOp};
+    use crate::vdom::DomNode;
     use proptest::prelude::*;
     use serde_json::json;
 

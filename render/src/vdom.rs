@@ -147,7 +147,8 @@ impl DomNode {
     }
 }
 
-pub(crate) fn escape(s: &str, out: &mut String) {
+/// Escapes `s` as HTML text or a double-quoted attribute value, onto `out`.
+pub fn escape(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
             '&' => out.push_str("&amp;"),

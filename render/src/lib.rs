@@ -1,5 +1,14 @@
+//! # mpkit-render
+//!
 //! The render core, shared by every surface: AXML parsing, expressions,
 //! rendering to a virtual DOM, ACSS, and diffing into patch ops.
+//!
+//! **Invariant**: pure. No I/O, no clock, no threads (`clippy.toml` bans
+//! them): files come through a [`template::Loader`], time limits through a
+//! budget the caller checks. It runs inside the isolation unit (a logic
+//! worker process, or the app's own thread), never on the host's own
+//! stack, so everything here is written for hostile input: every recursion
+//! is bounded by a depth limit that fits a 1 MB stack.
 
 pub mod acss;
 pub mod axml;
@@ -11,7 +20,8 @@ pub mod vdom;
 
 /// Resolves `src` against the bundle file that names it (`/x` is from the bundle
 /// root, anything else relative to the file's folder). `None` when the result
-/// leaves the bundle or breaks the bundle's path rules.
+/// leaves the bundle's root or is empty; the [`template::Loader`] the host
+/// gives checks the rest of the bundle's path rules when it reads the file.
 pub fn resolve_in_bundle(current: &str, src: &str) -> Option<String> {
     let mut parts: Vec<&str> = if src.starts_with('/') {
         Vec::new()
@@ -29,9 +39,8 @@ pub fn resolve_in_bundle(current: &str, src: &str) -> Option<String> {
             s => parts.push(s),
         }
     }
-    let out = parts.join("/");
-    mpkit_bundle::path::check(&out).ok()?;
-    Some(out)
+    // The loader checks the result against the bundle's own path rules.
+    (!parts.is_empty()).then(|| parts.join("/"))
 }
 
 /// A hasher for `u64`s no mini program can choose: node ids from our own
@@ -79,6 +88,17 @@ pub(crate) mod testkit {
         fn load(&self, p: &str) -> Result<Arc<Document>, String> {
             Err(format!("no {p}"))
         }
+    }
+
+    /// The id of the first node whose `id` attribute is `id`.
+    pub(crate) fn id_attr(root: &DomNode, id: &str) -> u64 {
+        fn walk(n: &DomNode, id: &str) -> Option<u64> {
+            if n.attrs.get("id").is_some_and(|v| v == id) {
+                return Some(n.id);
+            }
+            n.children.iter().find_map(|c| walk(c, id))
+        }
+        walk(root, id).expect("a node with that id")
     }
 
     /// Parses and renders `src` with empty data, mounted on a fresh page root.
