@@ -100,13 +100,24 @@ impl fmt::Display for ExprError {
     }
 }
 
-/// Deepest nesting accepted, so hostile templates cannot overflow the stack.
-const MAX_DEPTH: usize = 64;
+/// Deepest nesting of brackets, parentheses, unary operators and ternaries
+/// the parser follows (its own recursion).
+pub const MAX_DEPTH: usize = 64;
+
+/// Tallest expression tree accepted: a chain such as `a.b.c…` or
+/// `1+1+1…` is parsed in a loop, but each link is a level of the tree that
+/// evaluating, inspecting and freeing it walk recursively. With both limits,
+/// no expression can use more than a few dozen KiB of stack anywhere, so a
+/// hostile template is an error with its position, never a stack overflow,
+/// even on a 1 MB thread.
+pub const MAX_HEIGHT: usize = 256;
 
 struct Parser<'a> {
     src: &'a str,
     pos: usize,
     depth: usize,
+    /// The height of the expression the last parse function returned.
+    height: usize,
 }
 
 /// Parses a whole expression.
@@ -115,6 +126,7 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
         src,
         pos: 0,
         depth: 0,
+        height: 0,
     };
     let e = p.expr()?;
     p.ws();
@@ -131,12 +143,14 @@ pub fn parse_object_body(src: &str) -> Result<Expr, ExprError> {
         src,
         pos: 0,
         depth: 0,
+        height: 0,
     };
     let parts = p.object_parts(None)?;
     p.ws();
     if p.pos != src.len() {
         return Err(p.err("unexpected text after the object"));
     }
+    p.grown(p.height + 1)?;
     Ok(Expr::Object(parts))
 }
 
@@ -173,8 +187,22 @@ impl<'a> Parser<'a> {
     fn enter(&mut self) -> Result<(), ExprError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
-            return Err(self.err("expression nested too deeply"));
+            return Err(self.err(format!(
+                "expression nested too deeply (more than {MAX_DEPTH} levels)"
+            )));
         }
+        Ok(())
+    }
+
+    /// Records `height` as the height of the expression being returned,
+    /// refusing a tree taller than [`MAX_HEIGHT`] before it is built.
+    fn grown(&mut self, height: usize) -> Result<(), ExprError> {
+        if height > MAX_HEIGHT {
+            return Err(self.err(format!(
+                "expression too long: more than {MAX_HEIGHT} operators or links in one chain"
+            )));
+        }
+        self.height = height;
         Ok(())
     }
 
@@ -182,9 +210,13 @@ impl<'a> Parser<'a> {
         self.enter()?;
         let cond = self.binary(0)?;
         let out = if self.eat("?") {
+            let hc = self.height;
             let a = self.expr()?;
+            let ha = self.height;
             self.expect(":")?;
             let b = self.expr()?;
+            let h = hc.max(ha).max(self.height) + 1;
+            self.grown(h)?;
             Expr::Cond(Box::new(cond), Box::new(a), Box::new(b))
         } else {
             cond
@@ -229,10 +261,14 @@ impl<'a> Parser<'a> {
             return self.unary();
         }
         let mut left = self.binary(level + 1)?;
+        let mut h = self.height;
         while let Some(op) = self.binop(level) {
             let right = self.binary(level + 1)?;
+            h = h.max(self.height) + 1;
+            self.grown(h)?;
             left = Expr::Binary(op, Box::new(left), Box::new(right));
         }
+        self.height = h;
         Ok(left)
     }
 
@@ -248,11 +284,13 @@ impl<'a> Parser<'a> {
         self.enter()?;
         let e = self.unary()?;
         self.depth -= 1;
+        self.grown(self.height + 1)?;
         Ok(Expr::Unary(op, Box::new(e)))
     }
 
     fn postfix(&mut self) -> Result<Expr, ExprError> {
         let mut e = self.primary()?;
+        let mut h = self.height;
         loop {
             self.ws();
             if self.rest().starts_with('.') && !self.rest().starts_with("...") {
@@ -261,12 +299,17 @@ impl<'a> Parser<'a> {
                 let name = self
                     .ident()
                     .ok_or_else(|| self.err("expected a property name after `.`"))?;
+                h += 1;
+                self.grown(h)?;
                 e = Expr::Member(Box::new(e), name);
             } else if self.eat("[") {
                 let idx = self.expr()?;
                 self.expect("]")?;
+                h = h.max(self.height) + 1;
+                self.grown(h)?;
                 e = Expr::Index(Box::new(e), Box::new(idx));
             } else {
+                self.height = h;
                 return Ok(e);
             }
         }
@@ -310,9 +353,11 @@ impl<'a> Parser<'a> {
                 self.pos += 1;
                 self.enter()?;
                 let mut items = Vec::new();
+                let mut h = 0;
                 if !self.eat("]") {
                     loop {
                         items.push(self.expr()?);
+                        h = h.max(self.height);
                         if self.eat("]") {
                             break;
                         }
@@ -320,6 +365,7 @@ impl<'a> Parser<'a> {
                     }
                 }
                 self.depth -= 1;
+                self.grown(h + 1)?;
                 Ok(Expr::Array(items))
             }
             '{' => {
@@ -327,11 +373,19 @@ impl<'a> Parser<'a> {
                 self.enter()?;
                 let parts = self.object_parts(Some('}'))?;
                 self.depth -= 1;
+                self.grown(self.height + 1)?;
                 Ok(Expr::Object(parts))
             }
-            '\'' | '"' => self.string(c).map(|s| Expr::Lit(Value::String(s))),
-            '0'..='9' | '.' => self.number(),
+            '\'' | '"' => {
+                self.height = 1;
+                self.string(c).map(|s| Expr::Lit(Value::String(s)))
+            }
+            '0'..='9' | '.' => {
+                self.height = 1;
+                self.number()
+            }
             _ => {
+                self.height = 1;
                 let name = self
                     .ident()
                     .ok_or_else(|| self.err(format!("unexpected `{c}`")))?;
@@ -348,6 +402,8 @@ impl<'a> Parser<'a> {
 
     fn object_parts(&mut self, close: Option<char>) -> Result<Vec<ObjectPart>, ExprError> {
         let mut parts = Vec::new();
+        // The tallest value so far; what the caller reads as the parts' height.
+        let mut h = 0;
         let closes = |p: &mut Self| match close {
             Some(c) => p.eat(&c.to_string()),
             None => {
@@ -356,11 +412,13 @@ impl<'a> Parser<'a> {
             }
         };
         if closes(self) {
+            self.height = 0;
             return Ok(parts);
         }
         loop {
             if self.eat("...") {
                 parts.push(ObjectPart::Spread(self.expr()?));
+                h = h.max(self.height);
             } else {
                 self.ws();
                 let key = match self.rest().chars().next() {
@@ -371,11 +429,14 @@ impl<'a> Parser<'a> {
                 };
                 if self.eat(":") {
                     parts.push(ObjectPart::Field(key, self.expr()?));
+                    h = h.max(self.height);
                 } else {
                     parts.push(ObjectPart::Field(key.clone(), Expr::Ident(key)));
+                    h = h.max(1);
                 }
             }
             if closes(self) {
+                self.height = h;
                 return Ok(parts);
             }
             self.expect(",")?;
@@ -779,6 +840,78 @@ mod tests {
             .contains("nested too deeply"));
     }
 
+    /// The height of `e`, walked with an explicit stack.
+    fn height(e: &Expr) -> usize {
+        let mut max = 0;
+        let mut stack = vec![(e, 1)];
+        while let Some((e, h)) = stack.pop() {
+            max = max.max(h);
+            let children: Vec<&Expr> = match e {
+                Expr::Lit(_) | Expr::Undefined | Expr::Ident(_) => vec![],
+                Expr::Member(o, _) | Expr::Unary(_, o) => vec![o],
+                Expr::Index(a, b) | Expr::Binary(_, a, b) => vec![a, b],
+                Expr::Cond(a, b, c) => vec![a, b, c],
+                Expr::Array(items) => items.iter().collect(),
+                Expr::Object(parts) => parts
+                    .iter()
+                    .map(|p| match p {
+                        ObjectPart::Field(_, v) | ObjectPart::Spread(v) => v,
+                    })
+                    .collect(),
+            };
+            stack.extend(children.into_iter().map(|c| (c, h + 1)));
+        }
+        max
+    }
+
+    /// Runs `f` on a thread with a 1 MB stack, as a phone's secondary
+    /// thread has.
+    fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(f)
+            .expect("thread")
+            .join()
+            .expect("no stack overflow")
+    }
+
+    #[test]
+    fn chains_of_any_length_are_errors_not_stack_overflows() {
+        for (what, src) in [
+            ("links", format!("a{}", ".b".repeat(25_000))),
+            ("sums", format!("1{}", "+1".repeat(25_000))),
+            ("indices", format!("a{}", "[0]".repeat(25_000))),
+            ("mixed", format!("a{}", ".b[c] + d".repeat(5_000))),
+            ("logic", format!("a{}", " || b && c".repeat(10_000))),
+        ] {
+            let e = on_small_stack(move || parse(&src).expect_err("too long"));
+            assert!(
+                e.message.starts_with("expression too long: more than 256"),
+                "{what}: {}",
+                e.message
+            );
+            assert!(e.offset > 0, "{what}: the offset names where it broke");
+        }
+        // A chain at the limit still parses and evaluates, on a small stack too.
+        let ok = on_small_stack(|| {
+            let e = parse(&format!("a{}", ".b".repeat(MAX_HEIGHT - 1))).expect("at the limit");
+            let mut v = serde_json::json!(7);
+            for _ in 0..MAX_HEIGHT - 1 {
+                v = serde_json::json!({ "b": v });
+            }
+            let data = serde_json::json!({ "a": v });
+            let mut names = Vec::new();
+            e.names(&mut names);
+            (eval(&e, &data), names)
+        });
+        assert_eq!(ok, (json!(7), vec!["a".to_string()]));
+        let sum = on_small_stack(|| {
+            let e = parse(&format!("1{}", "+1".repeat(MAX_HEIGHT - 1))).expect("at the limit");
+            eval(&e, &json!({}))
+        });
+        assert_eq!(sum, json!(MAX_HEIGHT));
+    }
+
     #[test]
     fn rendering_text() {
         assert_eq!(to_text(&json!(1.5)), "1.5");
@@ -792,6 +925,25 @@ mod tests {
         fn parser_never_panics(src in "[a-z0-9 +*/%<>=!&|?:.,'\"\\[\\](){}-]{0,40}") {
             if let Ok(e) = parse(&src) {
                 let _ = eval(&e, &json!({"a": 1}));
+            }
+        }
+
+        /// Whatever the text, an expression that parses is no taller than
+        /// the limit, so every recursive walk of it is bounded.
+        #[test]
+        fn parsed_trees_are_never_taller_than_the_limit(
+            unit in "[a-z]|1|\\(a\\)|\\[a\\]|!a|\\{a: b\\}",
+            ops in proptest::collection::vec("\\+|\\.b|\\[0\\]| \\|\\| | \\? 1 : ", 0..400),
+        ) {
+            let mut src = unit.clone();
+            for op in &ops {
+                src.push_str(op);
+                if op.ends_with(' ') || op == "+" {
+                    src.push_str(&unit);
+                }
+            }
+            if let Ok(e) = parse(&src) {
+                proptest::prop_assert!(height(&e) <= MAX_HEIGHT, "{src}");
             }
         }
     }
