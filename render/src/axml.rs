@@ -604,6 +604,32 @@ mod tests {
             .expect("90 levels are fine");
     }
 
+    /// The hostile pages of issue 21: a `{{ }}` chain of 25,000 links (a
+    /// 75 KB file) or of 25,000 sums is an error at its line and column,
+    /// on a 1 MB stack, not an overflow that takes the process down.
+    #[test]
+    fn endless_chains_in_a_page_are_errors_with_their_position() {
+        for body in [
+            format!("a{}", ".b".repeat(25_000)),
+            format!("1{}", "+1".repeat(25_000)),
+        ] {
+            let src = format!("<view>\n  <text>{{{{ {body} }}}}</text>\n</view>");
+            let e = std::thread::Builder::new()
+                .stack_size(1 << 20)
+                .spawn(move || parse(&src).expect_err("too long"))
+                .expect("thread")
+                .join()
+                .expect("no stack overflow");
+            assert_eq!(e.pos.line, 2);
+            assert!(e.pos.col > 500, "where the chain grew too tall: {}", e.pos);
+            assert!(
+                e.message
+                    .starts_with("in expression: expression too long: more than 256"),
+                "{e}"
+            );
+        }
+    }
+
     #[test]
     fn columns_count_characters() {
         let e = err("<text>héllo</text><bad/>");

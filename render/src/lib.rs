@@ -12,6 +12,7 @@
 
 pub mod acss;
 pub mod axml;
+pub mod budget;
 pub mod cache;
 pub mod diff;
 pub mod events;

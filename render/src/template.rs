@@ -3,6 +3,7 @@
 use super::axml::{Cond, Document, Element, Node, Part, Pos};
 use super::expr::{eval, to_text, truthy, Expr, Scope};
 use super::vdom::VNode;
+pub use crate::budget::Budget;
 use crate::cache::{write_form, Memo};
 pub use crate::cache::{Changes, RenderCache};
 use serde_json::Value;
@@ -15,6 +16,11 @@ use std::sync::Arc;
 pub const MAX_NODES: usize = 100_000;
 /// Deepest template-in-template nesting.
 const MAX_TEMPLATE_DEPTH: usize = 32;
+/// Deepest element nesting of a rendered page, counting the elements of
+/// templates and includes where they are used: the rendered tree, the diff
+/// and every walk of the mounted tree (on the host too) recurse this deep at
+/// most, which fits a 1 MB stack.
+pub const MAX_RENDER_DEPTH: usize = 128;
 
 /// Loads another `.axml` of the bundle by normalised path (for import and include).
 pub trait Loader {
@@ -31,6 +37,9 @@ pub struct RenderError {
     pub pos: Pos,
     /// What went wrong.
     pub message: String,
+    /// Whether the render ran out of its [`Budget`] (the app is stopped),
+    /// rather than meeting a mistake in the template (the page shows it).
+    pub over_budget: bool,
 }
 
 impl fmt::Display for RenderError {
@@ -85,6 +94,10 @@ pub struct Renderer<'a> {
     scratch: Vec<u8>,
     /// Where one loop item is rendered.
     item_nodes: Vec<VNode>,
+    /// How much work this render may still do.
+    budget: Budget,
+    /// Elements open around the one being rendered.
+    level: usize,
 }
 
 impl<'a> Renderer<'a> {
@@ -100,7 +113,36 @@ impl<'a> Renderer<'a> {
             memo_off: 0,
             scratch: Vec::new(),
             item_nodes: Vec::new(),
+            budget: Budget::unlimited(),
+            level: 0,
         }
+    }
+
+    /// Renders within `budget` from now on.
+    pub fn with_budget(mut self, budget: Budget) -> Renderer<'a> {
+        self.budget = budget;
+        self
+    }
+
+    /// Steps taken so far (see [`Budget`]).
+    pub fn steps(&self) -> u64 {
+        self.budget.steps()
+    }
+
+    /// One step of work at `pos` in `file`; an error once the budget is spent.
+    fn step(&mut self, file: &str, pos: Pos) -> Result<(), RenderError> {
+        if self.budget.step() {
+            return Ok(());
+        }
+        Err(RenderError {
+            file: file.to_owned(),
+            pos,
+            message: format!(
+                "the page did not finish rendering within its budget ({} steps so far)",
+                self.budget.steps()
+            ),
+            over_budget: true,
+        })
     }
 
     /// Renders with `cache`, the page's memory of its last render, and updates it.
@@ -137,6 +179,7 @@ impl<'a> Renderer<'a> {
         data: &Value,
     ) -> Result<Vec<VNode>, RenderError> {
         self.nodes = 0;
+        self.level = 0;
         let mut templates = BTreeMap::new();
         self.collect_templates(doc, file, &mut templates, 0)?;
         let cx = Cx {
@@ -186,14 +229,16 @@ impl<'a> Renderer<'a> {
         let mut chain_taken = false;
         for node in nodes {
             match node {
-                Node::Text(parts, _) => {
+                Node::Text(parts, pos) => {
                     chain_taken = false;
+                    self.step(cx.file, *pos)?;
                     let text = self.text(parts, scope);
                     if !text.is_empty() {
                         out.push(VNode::Text { text });
                     }
                 }
                 Node::Element(el) => {
+                    self.step(cx.file, el.pos)?;
                     if el.for_loop.is_some() {
                         chain_taken = false;
                         self.for_into(el, scope, cx, out)?;
@@ -328,6 +373,7 @@ impl<'a> Renderer<'a> {
             let mut prev = prev;
             for (i, (index, item)) in items.into_iter().enumerate() {
                 if !dirty.contains(&i) {
+                    self.step(cx.file, el.pos)?;
                     if let Some((key, m)) = prev.get_mut(i).and_then(Option::take) {
                         out.push(VNode::Memo {
                             fp: m.fp,
@@ -402,6 +448,7 @@ impl<'a> Renderer<'a> {
         memoise: bool,
         free: &Rc<Vec<Value>>,
     ) -> Result<Option<(String, Memo)>, RenderError> {
+        self.step(cx.file, el.pos)?;
         let vars = Vars {
             vars: [(f.index.as_str(), &index), (f.item.as_str(), item)],
             parent: Some(scope),
@@ -491,6 +538,29 @@ impl<'a> Renderer<'a> {
                 format!("the page renders more than {MAX_NODES} elements"),
             ));
         }
+        if self.level >= MAX_RENDER_DEPTH {
+            return Err(err(
+                cx.file,
+                el.pos,
+                format!(
+                    "elements nested too deeply: more than {MAX_RENDER_DEPTH} levels, \
+                     counting those of templates and includes where they are used"
+                ),
+            ));
+        }
+        self.level += 1;
+        let r = self.element_body(el, scope, cx, out);
+        self.level -= 1;
+        r
+    }
+
+    fn element_body(
+        &mut self,
+        el: &Element,
+        scope: &dyn Scope,
+        cx: &Cx<'_>,
+        out: &mut Vec<VNode>,
+    ) -> Result<(), RenderError> {
         match &*el.tag {
             "block" => return self.nodes_into(&el.children, scope, cx, out),
             "template" => return self.template_into(el, scope, cx, out),
@@ -707,6 +777,7 @@ fn err(file: &str, pos: Pos, m: impl Into<String>) -> RenderError {
         file: file.to_owned(),
         pos,
         message: m.into(),
+        over_budget: false,
     }
 }
 
@@ -883,6 +954,136 @@ mod tests {
             .render(&doc, "p.axml", &json!({}))
             .expect_err("recursion");
         assert!(e.message.contains("nested too deeply"));
+    }
+
+    /// A page whose loops run 10^10 times without making an element: the
+    /// node cap never trips, so only the budget stops it.
+    const RUNAWAY: &str = r#"<block a:for="{{n}}"><view a:for="{{n}}" a:if="{{false}}"/></block>"#;
+
+    #[test]
+    fn a_render_stops_when_its_budget_is_spent() {
+        let files = Files(HashMap::new());
+        let doc = parse(RUNAWAY).expect("parses");
+        let data = json!({"n": 100_000});
+        let e = Renderer::new(&files, 375.0)
+            .with_budget(Budget::new(2_000_000, || true))
+            .render(&doc, "pages/a/a.axml", &data)
+            .expect_err("over budget");
+        assert!(e.over_budget, "{e}");
+        assert_eq!(e.file, "pages/a/a.axml");
+        assert_eq!((e.pos.line, e.pos.col), (1, 22), "the inner loop");
+        assert!(
+            e.message
+                .starts_with("the page did not finish rendering within its budget (2000001 steps"),
+            "{e}"
+        );
+        // The caller's clock says stop: the render ends at the next question.
+        let asked = std::rc::Rc::new(std::cell::Cell::new(0u32));
+        let counter = asked.clone();
+        let mut r = Renderer::new(&files, 375.0).with_budget(Budget::new(u64::MAX, move || {
+            counter.set(counter.get() + 1);
+            counter.get() < 5
+        }));
+        let e = r
+            .render(&doc, "pages/a/a.axml", &data)
+            .expect_err("stopped");
+        assert!(e.over_budget);
+        assert_eq!(asked.get(), 5);
+        assert_eq!(r.steps(), 5 * crate::budget::CHECK_EVERY);
+        // A mistake in a template is not a budget matter.
+        let doc = parse(r#"<template is="missing"/>"#).expect("parses");
+        let e = Renderer::new(&files, 375.0)
+            .with_budget(Budget::new(10, || true))
+            .render(&doc, "p.axml", &json!({}))
+            .expect_err("missing");
+        assert!(!e.over_budget);
+    }
+
+    /// `count` templates, each opening three views and calling the next.
+    fn nested_templates(count: usize) -> String {
+        let mut src = String::new();
+        for k in 0..count {
+            src.push_str(&format!(
+                r#"<template name="t{k}"><view><view><view><template is="t{}"/></view></view></view></template>"#,
+                k + 1
+            ));
+        }
+        src.push_str(&format!(
+            r#"<template name="t{count}"><text id="deep">deep</text></template><template is="t0"/>"#
+        ));
+        src
+    }
+
+    #[test]
+    fn pages_nested_past_the_limit_through_templates_are_errors() {
+        let files = Files(HashMap::new());
+        // 30 templates of 4 levels each: 120 levels, within the limit.
+        let doc = parse(&nested_templates(30)).expect("parses");
+        let nodes = Renderer::new(&files, 375.0)
+            .render(&doc, "p.axml", &json!({}))
+            .expect("within the limit");
+        assert!(html(&nodes).contains(r#"{"type":"text","text":"deep"}"#));
+        // 31: 124 levels plus the text's; 33 templates would pass the
+        // template limit, so the depth limit is what stops this one.
+        let doc = parse(&nested_templates(31)).expect("parses");
+        let e = Renderer::new(&files, 375.0)
+            .render(&doc, "p.axml", &json!({}))
+            .expect("still within");
+        assert_eq!(e.len(), 1);
+        let doc = parse(&nested_templates(32)).expect("parses");
+        let e = Renderer::new(&files, 375.0)
+            .render(&doc, "p.axml", &json!({}))
+            .expect_err("too deep");
+        assert!(
+            e.message
+                .starts_with("elements nested too deeply: more than 128 levels"),
+            "{e}"
+        );
+        assert!(!e.over_budget);
+    }
+
+    /// A page at the depth limit renders, diffs, prints and is freed on a
+    /// 1 MB stack (a phone's secondary thread), in this unoptimised build.
+    #[test]
+    fn the_deepest_page_fits_a_small_stack() {
+        let out = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(|| {
+                let files = Files(HashMap::new());
+                let doc = parse(&nested_templates(31)).expect("parses");
+                let mut cache = RenderCache::default();
+                let mut renderer = Renderer::new(&files, 375.0);
+                let nodes = renderer
+                    .render_cached(
+                        &doc,
+                        "p.axml",
+                        &json!({}),
+                        &mut cache,
+                        &Changes::everything(),
+                    )
+                    .expect("renders");
+                let mut root = crate::vdom::DomNode::root();
+                let mut ids = crate::diff::Ids::default();
+                let ops = crate::diff::diff_root(&mut root, nodes, &mut ids);
+                let mut copy = crate::vdom::DomNode::root();
+                crate::diff::apply(&mut copy, &ops).expect("applies");
+                assert_eq!(copy, root);
+                let again = renderer
+                    .render_cached(
+                        &doc,
+                        "p.axml",
+                        &json!({}),
+                        &mut cache,
+                        &Changes::everything(),
+                    )
+                    .expect("renders again");
+                assert!(crate::diff::diff_root(&mut root, again, &mut ids).is_empty());
+                root.children[0].to_html().len()
+            })
+            .expect("thread")
+            .join()
+            .expect("no stack overflow");
+        assert!(out > 1000);
     }
 
     #[test]
