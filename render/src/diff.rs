@@ -488,7 +488,7 @@ pub fn apply(root: &mut DomNode, ops: &[PatchOp]) -> Result<(), String> {
             })
             .count();
         if run > 0 {
-            apply_in_place(root, &ops[i..i + run])?;
+            apply_run(root, &ops[i..i + run])?;
             i += run;
             continue;
         }
@@ -531,8 +531,9 @@ type IdMap<'a> = HashMap<NodeId, Vec<&'a PatchOp>, super::IdHash>;
 
 /// Applies attribute and text ops (no structural ones) in one walk. Ops on
 /// the same node keep their order; an op for a node not in the tree is an
-/// error, and then nothing of the run is applied.
-fn apply_in_place(root: &mut DomNode, ops: &[PatchOp]) -> Result<(), String> {
+/// error, and then nothing of the run is applied. Returns by how many bytes
+/// the tree's text and attributes grew (negative when they shrank).
+pub(crate) fn apply_run(root: &mut DomNode, ops: &[PatchOp]) -> Result<isize, String> {
     let mut by_node: IdMap<'_> = HashMap::with_capacity_and_hasher(ops.len(), super::IdHash);
     for op in ops {
         let id = match op {
@@ -559,7 +560,7 @@ fn apply_in_place(root: &mut DomNode, ops: &[PatchOp]) -> Result<(), String> {
             .map_or("attribute", |_| "text");
         return Err(format!("{what} on unknown node {id}"));
     }
-    fn walk(n: &mut DomNode, by_node: &IdMap<'_>, left: &mut usize) {
+    fn walk(n: &mut DomNode, by_node: &IdMap<'_>, left: &mut usize, grew: &mut isize) {
         if *left == 0 {
             return;
         }
@@ -568,23 +569,33 @@ fn apply_in_place(root: &mut DomNode, ops: &[PatchOp]) -> Result<(), String> {
             for op in list {
                 match op {
                     PatchOp::SetAttr { name, value, .. } => {
-                        n.attrs.insert(name.clone(), value.clone());
+                        *grew += value.len() as isize;
+                        match n.attrs.insert(name.clone(), value.clone()) {
+                            Some(old) => *grew -= old.len() as isize,
+                            None => *grew += name.len() as isize,
+                        }
                     }
                     PatchOp::RemoveAttr { name, .. } => {
-                        n.attrs.remove(name);
+                        if let Some(old) = n.attrs.remove(name) {
+                            *grew -= (name.len() + old.len()) as isize;
+                        }
                     }
-                    PatchOp::SetText { text, .. } => n.text.clone_from(text),
+                    PatchOp::SetText { text, .. } => {
+                        *grew += text.len() as isize - n.text.len() as isize;
+                        n.text.clone_from(text);
+                    }
                     _ => {}
                 }
             }
         }
         for c in &mut n.children {
-            walk(c, by_node, left);
+            walk(c, by_node, left, grew);
         }
     }
     let mut left = by_node.len();
-    walk(root, &by_node, &mut left);
-    Ok(())
+    let mut grew = 0;
+    walk(root, &by_node, &mut left, &mut grew);
+    Ok(grew)
 }
 
 fn count_present(n: &DomNode, by_node: &IdMap<'_>, found: &mut usize) {

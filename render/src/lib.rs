@@ -14,11 +14,14 @@ pub mod acss;
 pub mod axml;
 pub mod budget;
 pub mod cache;
+pub mod data;
 pub mod diff;
 pub mod events;
 pub mod expr;
+pub mod mounted;
 pub mod template;
 pub mod vdom;
+pub mod wire;
 
 /// Resolves `src` against the bundle file that names it (`/x` is from the bundle
 /// root, anything else relative to the file's folder). `None` when the result

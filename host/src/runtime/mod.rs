@@ -2,7 +2,6 @@
 //! and a surface, driven on the caller's thread.
 
 pub mod config;
-pub mod data;
 pub mod files;
 
 use crate::logic::engine::{JsLimits, LogicLayer};
@@ -11,6 +10,7 @@ use crate::logic::worker::{LogicProcess, WorkerConfig};
 use crate::logic::{Logic, Stopped};
 use crate::render::acss;
 use crate::render::axml::{self, Document};
+use crate::render::data;
 use crate::render::diff::{diff_root, Ids, PatchOp};
 use crate::render::events::{self, EventKind};
 use crate::render::template::{Changes, Loader, RenderCache, Renderer};
