@@ -201,7 +201,7 @@ struct FlatNode(
 
 fn attrs<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<String, String>, D::Error> {
     let flat: Vec<String> = Vec::deserialize(d)?;
-    if flat.len() % 2 != 0 {
+    if !flat.len().is_multiple_of(2) {
         return Err(de::Error::custom("attributes come in name and value pairs"));
     }
     let mut out = BTreeMap::new();
