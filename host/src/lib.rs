@@ -17,4 +17,3 @@ pub mod logic;
 pub mod render;
 pub mod runtime;
 pub mod surface;
-pub mod update;
