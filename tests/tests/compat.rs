@@ -346,11 +346,12 @@ fn compat_section_queries_reach_the_page_and_bad_entries_are_warned() {
 }
 
 /// The host's side of a profile: `available_apis` removes the rest for
-/// `my.canIUse` and the dispatcher alike, and the simulated conditions apply in
-/// the network layer without reaching the server.
+/// `my.canIUse` and the dispatcher alike, and the simulated conditions apply
+/// through the host's network hook (`HostBuilder::net_shaper`) without reaching
+/// the server.
 #[test]
 fn a_hosts_api_subset_and_network_conditions_hold_at_run_time() {
-    use mpkit_host::apis::net::{NetCondition, NetConfig};
+    use mpkit_host::compat::NetCondition;
     use mpkit_host::host::{Host, LaunchSource};
     use mpkit_host::runtime::Isolation;
     use mpkit_host::surface::headless::HeadlessSurface;
@@ -402,10 +403,7 @@ fn a_hosts_api_subset_and_network_conditions_hold_at_run_time() {
                 .dev_mode(true)
                 .dev_origins([origin.as_str()])
                 .available_apis(["request", "showToast"])
-                .network(NetConfig {
-                    condition,
-                    ..NetConfig::default()
-                })
+                .net_shaper(Arc::new(condition))
                 .build()
                 .expect("host");
             let mut h = host

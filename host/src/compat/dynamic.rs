@@ -150,7 +150,6 @@ impl Runner<'_> {
         });
         let net = NetConfig {
             lookup: Some(lookup),
-            condition: network.condition(),
             ..NetConfig::default()
         };
         let system = SystemInfo {
@@ -173,6 +172,7 @@ impl Runner<'_> {
             .isolation(o.isolation.clone())
             .screen_width(screen.width)
             .network(net)
+            .net_shaper(Arc::new(network.condition()))
             .dev_origins(&o.dev_origins)
             .system_info(system)
             .available_apis(p.apis.keys().cloned());

@@ -19,10 +19,12 @@
 //! which owns a window; [`Report::add_visual`] records them.
 
 mod dynamic;
+pub mod net;
 pub mod profile;
 pub mod report;
 pub mod scan;
 
+pub use net::NetCondition;
 pub use profile::{default_profiles, load_dir, select, with_defaults, Profile, ProfileError};
 pub use report::{Problem, Report, Severity, Shot, Status, REPORT_SCHEMA, VISUAL_UNAVAILABLE};
 

@@ -2,7 +2,7 @@
 //! (`mpkit.compat.profile/1`). Parsed strictly: an unknown field anywhere is an
 //! error that names the file, so a typo never silently widens a profile.
 
-use crate::apis::net::NetCondition;
+use super::net::NetCondition;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
