@@ -10,7 +10,6 @@
 #![warn(missing_docs)]
 
 pub mod apis;
-pub mod compat;
 pub mod delegate;
 pub mod host;
 pub mod logic;

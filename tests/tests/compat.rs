@@ -1,10 +1,10 @@
-//! Compatibility testing through the engine (`mpkit_host::compat`): the
+//! Compatibility testing through the engine (`mpkit_compat`): the
 //! fixtures under `tests/fixtures/compat/`, the sample app against every
 //! default profile, the simulated network conditions against a server on
 //! 127.0.0.1, and a profile's missing APIs really missing at run time.
 //! Nothing leaves the machine: compatibility runs resolve no names.
 
-use mpkit_host::compat::{self, Input, Options, Problem, Report, Severity, Status};
+use mpkit_compat::{self as compat, Input, Options, Problem, Report, Severity, Status};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -351,7 +351,7 @@ fn compat_section_queries_reach_the_page_and_bad_entries_are_warned() {
 /// the server.
 #[test]
 fn a_hosts_api_subset_and_network_conditions_hold_at_run_time() {
-    use mpkit_host::compat::NetCondition;
+    use mpkit_compat::NetCondition;
     use mpkit_host::host::{Host, LaunchSource};
     use mpkit_host::runtime::Isolation;
     use mpkit_host::surface::headless::HeadlessSurface;
