@@ -2,7 +2,7 @@
 //! running mini program.
 
 use crate::apis::files::{Files, DEFAULT_FILE_QUOTA};
-use crate::apis::net::NetConfig;
+use crate::apis::net::{NetConfig, NetShaper};
 use crate::apis::store::{Grant, UserData};
 use crate::apis::{ApiEnv, CustomApi, SystemInfo};
 use crate::logic::worker::WorkerConfig;
@@ -22,6 +22,7 @@ use serde_json::{Map, Value};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
+use std::sync::Arc;
 
 /// The one error type of the embedding API.
 #[derive(Debug, thiserror::Error)]
@@ -77,6 +78,7 @@ pub struct HostBuilder {
     storage_quota: StorageQuota,
     file_quota: u64,
     net: NetConfig,
+    shaper: Option<Arc<dyn NetShaper>>,
     dev_origins: Vec<DevOrigin>,
     system: Option<SystemInfo>,
     custom: Vec<CustomApi>,
@@ -96,6 +98,7 @@ impl Default for HostBuilder {
             storage_quota: StorageQuota::default(),
             file_quota: DEFAULT_FILE_QUOTA,
             net: NetConfig::default(),
+            shaper: None,
             dev_origins: Vec::new(),
             system: None,
             custom: Vec::new(),
@@ -177,6 +180,16 @@ impl HostBuilder {
         self
     }
 
+    /// Installs a [`NetShaper`]: it sees every network call of every mini
+    /// program before it goes out and after its answer arrived, and may
+    /// refuse, delay or fail it (simulated network conditions, an offline
+    /// mode). It replaces any shaper in [`HostBuilder::network`]'s config.
+    /// None by default: calls go out as they are.
+    pub fn net_shaper(mut self, shaper: Arc<dyn NetShaper>) -> HostBuilder {
+        self.shaper = Some(shaper);
+        self
+    }
+
     /// Loopback origins (`http://127.0.0.1:8080`) mini programs may reach in
     /// development. Set by the embedding app only, never by a bundle; anything
     /// that is not a loopback IP origin is refused.
@@ -247,11 +260,15 @@ impl HostBuilder {
             .map_err(|e| HostError::UserData(format!("{}: {e}", data_dir.display())))?;
         let data = UserData::open(&data_dir.join("kv.sqlite"), self.storage_quota)
             .map_err(|e| HostError::UserData(e.to_string()))?;
+        let mut net = self.net;
+        if let Some(shaper) = self.shaper {
+            net.shaper = Some(shaper);
+        }
         Ok(Host {
             store,
             data: Rc::new(data),
             files: Files::new(data_dir.join("files"), self.file_quota),
-            net: self.net,
+            net,
             dev_origins: self.dev_origins,
             system: self.system.unwrap_or_default(),
             custom: self.custom,

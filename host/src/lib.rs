@@ -10,11 +10,9 @@
 #![warn(missing_docs)]
 
 pub mod apis;
-pub mod compat;
 pub mod delegate;
 pub mod host;
 pub mod logic;
 pub use mpkit_render as render;
 pub mod runtime;
 pub mod surface;
-pub mod update;

@@ -46,11 +46,9 @@ use mpkit_host::logic::Stopped;
 use mpkit_host::runtime::Isolation;
 use mpkit_host::surface::headless::HeadlessSurface;
 use mpkit_host::surface::Surface;
-use mpkit_host::update::{
-    Launched, UpdateConfig, UpdateError, UpdateEvent, UpdateManager, UpdateMode,
-};
 use mpkit_jsapi::registry::{ApiDecl, Kind};
 use mpkit_jsapi::{ApiError, Call};
+use mpkit_update::{Launched, UpdateConfig, UpdateError, UpdateEvent, UpdateManager, UpdateMode};
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::cell::RefCell;

@@ -646,7 +646,7 @@ fn coffee_club_takes_only_an_exact_loopback_api_base_from_the_launch_query() {
                     &w.app,
                     "hana",
                     q,
-                    mpkit_host::update::UpdateMode::Sync,
+                    mpkit_update::UpdateMode::Sync,
                     HeadlessSurface::new,
                 )
                 .expect("launch");

@@ -1,10 +1,10 @@
-//! Compatibility testing through the engine (`mpkit_host::compat`): the
+//! Compatibility testing through the engine (`mpkit_compat`): the
 //! fixtures under `tests/fixtures/compat/`, the sample app against every
 //! default profile, the simulated network conditions against a server on
 //! 127.0.0.1, and a profile's missing APIs really missing at run time.
 //! Nothing leaves the machine: compatibility runs resolve no names.
 
-use mpkit_host::compat::{self, Input, Options, Problem, Report, Severity, Status};
+use mpkit_compat::{self as compat, Input, Options, Problem, Report, Severity, Status};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -346,11 +346,12 @@ fn compat_section_queries_reach_the_page_and_bad_entries_are_warned() {
 }
 
 /// The host's side of a profile: `available_apis` removes the rest for
-/// `my.canIUse` and the dispatcher alike, and the simulated conditions apply in
-/// the network layer without reaching the server.
+/// `my.canIUse` and the dispatcher alike, and the simulated conditions apply
+/// through the host's network hook (`HostBuilder::net_shaper`) without reaching
+/// the server.
 #[test]
 fn a_hosts_api_subset_and_network_conditions_hold_at_run_time() {
-    use mpkit_host::apis::net::{NetCondition, NetConfig};
+    use mpkit_compat::NetCondition;
     use mpkit_host::host::{Host, LaunchSource};
     use mpkit_host::runtime::Isolation;
     use mpkit_host::surface::headless::HeadlessSurface;
@@ -402,10 +403,7 @@ fn a_hosts_api_subset_and_network_conditions_hold_at_run_time() {
                 .dev_mode(true)
                 .dev_origins([origin.as_str()])
                 .available_apis(["request", "showToast"])
-                .network(NetConfig {
-                    condition,
-                    ..NetConfig::default()
-                })
+                .net_shaper(Arc::new(condition))
                 .build()
                 .expect("host");
             let mut h = host

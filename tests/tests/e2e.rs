@@ -6,9 +6,9 @@ mod common;
 
 use common::*;
 use mpkit_bundle::{AppId, PackOptions, SecretKey};
-use mpkit_host::update::{verify_answer, LaunchedFrom, UpdateMode};
 use mpkit_platform_client::wire::{self, Rule};
 use mpkit_platform_client::Client;
+use mpkit_update::{verify_answer, LaunchedFrom, UpdateMode};
 use std::collections::{BTreeSet, HashMap};
 
 fn v(s: &str) -> semver::Version {

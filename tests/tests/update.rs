@@ -13,11 +13,11 @@ mod common;
 use common::*;
 use mpkit_bundle::{SecretKey, Step};
 use mpkit_host::host::Host;
-use mpkit_host::update::{
-    LaunchedFrom, UpdateConfig, UpdateError, UpdateEvent, UpdateManager, UpdateMode,
-};
 use mpkit_platform_client::wire::{ResolveAnswer, Rule, Signed};
 use mpkit_platform_client::Client;
+use mpkit_update::{
+    LaunchedFrom, UpdateConfig, UpdateError, UpdateEvent, UpdateManager, UpdateMode,
+};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;

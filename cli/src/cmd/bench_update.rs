@@ -16,8 +16,8 @@ use anyhow::{Context as _, Result};
 use mpkit_bundle::{AppId, Caps, Expected, PackOptions, SecretKey, Trust, TrustedRoot};
 use mpkit_host::host::Host;
 use mpkit_host::runtime::Isolation;
-use mpkit_host::update::{UpdateConfig, UpdateManager};
 use mpkit_platform_client::{Client, Limits};
+use mpkit_update::{UpdateConfig, UpdateManager};
 use serde_json::json;
 use std::time::Instant;
 

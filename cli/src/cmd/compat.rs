@@ -1,6 +1,7 @@
 //! `mpkit compat`: a mini program against compatibility profiles, with a JSON
 //! or HTML report, optionally attached to a release on the platform. The
-//! engine is `mpkit_host::compat`; this is its command line.
+//! engine is `mpkit_compat` (its `visual` feature for `--screenshots`); this
+//! is its command line.
 
 use super::session::Session;
 use crate::cli::{Fmt, IsolationArg, OptionalTrust, TrustArgs};
@@ -8,7 +9,7 @@ use crate::output::spinner;
 use crate::{Coded, Output, Reported};
 use anyhow::{Context as _, Result};
 use clap::Args;
-use mpkit_host::compat::{self, Input, Options, Report, Severity};
+use mpkit_compat::{self as compat, Input, Options, Report, Severity};
 use mpkit_host::runtime::Isolation;
 use std::path::PathBuf;
 
@@ -112,7 +113,11 @@ pub(crate) fn compat(a: CompatArgs, o: &mut Output<'_>) -> Result<()> {
     pb.finish_and_clear();
     let mut report = report.with_context(|| format!("checking {}", a.app.display()))?;
     if let Some(dir) = &a.screenshots {
-        let (note, shots, problems) = super::compat_visual::run(&input, &profiles, &report, dir)?;
+        let (note, shots, problems) = compat::visual::run(&input, &profiles, &report, dir)
+            .map_err(|e| match e.code() {
+                "failed" => anyhow::Error::new(e),
+                code => Coded::err(code, e.to_string()),
+            })?;
         report.add_visual(note, shots, problems);
     }
 

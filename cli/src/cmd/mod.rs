@@ -10,7 +10,6 @@ mod bench_update;
 mod bench_webview;
 mod bundle;
 pub(crate) mod compat;
-mod compat_visual;
 mod demo;
 mod manage;
 mod platform;

@@ -8,7 +8,10 @@
 //!   which are IP literals the embedding app named and never resolve;
 //! - at most `max_concurrent` calls per app are in flight; the next is refused;
 //! - a timeout of at most `max_timeout`; a cap on the response size;
-//! - no proxy from the environment, and `Host` and hop-by-hop headers from JS are refused.
+//! - no proxy from the environment, and `Host` and hop-by-hop headers from JS are refused;
+//! - a [`NetShaper`] the embedding app installed sees each call before it goes
+//!   out and after its answer arrived (simulated network conditions live in
+//!   `mpkit-compat`, not here).
 
 use super::files::Files;
 use mpkit_jsapi::{ApiError, Call, Handler, Outcome};
@@ -20,7 +23,7 @@ use std::io::Read;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Looks a host name up (tests plug in their own; the default asks the system).
 pub type Lookup = Arc<dyn Fn(&str) -> std::io::Result<Vec<IpAddr>> + Send + Sync>;
@@ -38,41 +41,86 @@ pub struct NetConfig {
     pub max_redirects: usize,
     /// Name lookup; `None` asks the system resolver.
     pub lookup: Option<Lookup>,
-    /// A simulated network condition applied to every call (compatibility
-    /// runs, tests); [`NetCondition::Online`] by default.
-    pub condition: NetCondition,
+    /// Sees every call before it goes out and after its answer arrived
+    /// (see [`NetShaper`]); none by default. Usually installed with
+    /// `HostBuilder::net_shaper`.
+    pub shaper: Option<Arc<dyn NetShaper>>,
 }
 
-/// A network condition simulated in the host's network layer, before and
-/// around the real call. Nothing here reaches any address the policy would
-/// not allow: an offline or failed call never leaves the machine.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A hook around every network call of a mini program (`my.request`,
+/// `httpRequest`, `downloadFile`, `uploadFile`), installed by the embedding
+/// app with `HostBuilder::net_shaper`. It can refuse a call before it
+/// connects, delay it, or fail it once its answer arrived: simulated network
+/// conditions for compatibility runs and tests (`mpkit_compat::NetCondition`),
+/// or an embedding app's own offline mode.
+///
+/// It runs on the call's own network thread, after the dispatcher's gate and
+/// the host's checks, so it can only take from what a call may do, never add:
+/// it sees the URL but cannot change it, and whatever it answers never reached
+/// any address. Time it spends waiting counts against the call's timeout.
+pub trait NetShaper: Send + Sync {
+    /// Before the call connects. `Err` ends the call with that failure and
+    /// nothing goes out; waiting here is latency.
+    fn before_request(&self, call: &NetCall<'_>) -> Result<(), NetRefusal>;
+
+    /// After the whole response body (`body_bytes` long) arrived, before the
+    /// mini program sees it. `Err` fails the call; waiting here is transfer
+    /// time. Does nothing by default.
+    fn after_response(&self, call: &NetCall<'_>, body_bytes: usize) -> Result<(), NetRefusal> {
+        let _ = (call, body_bytes);
+        Ok(())
+    }
+}
+
+/// One network call, as a [`NetShaper`] sees it.
+#[derive(Debug, Clone, Copy)]
 #[non_exhaustive]
-pub enum NetCondition {
-    /// Calls go out as they are.
-    #[default]
-    Online,
-    /// Every call fails at once with a network error (12), without connecting.
-    Offline,
-    /// Each call waits `latency` before it goes out, and its response body is
-    /// delivered at `bytes_per_sec` at most. Both count against the call's
-    /// timeout, which fails it with error 13 as a real slow network would.
-    Slow {
-        /// Added before the request is sent.
-        latency: Duration,
-        /// Response bandwidth; `None` for no limit.
-        bytes_per_sec: Option<u64>,
-    },
-    /// Calls alternate, counted per launch: the 1st, 3rd, ... are answered
-    /// with HTTP `status` (a 5xx) without reaching the server; the 2nd, 4th, ...
-    /// stall and fail with a timeout (13) after `stall`, or after their own
-    /// timeout when that is shorter.
-    Flaky {
-        /// How long a stalled call hangs before it times out.
-        stall: Duration,
-        /// The status of the failed answers (500 to 599).
-        status: u16,
-    },
+pub struct NetCall<'a> {
+    /// The API: `request`, `httpRequest`, `downloadFile` or `uploadFile`.
+    pub api: &'a str,
+    /// Where it goes (already allowed by the app's lists).
+    pub url: &'a url::Url,
+    /// The mini program.
+    pub app_id: &'a str,
+    /// The host user.
+    pub user: &'a str,
+    /// How many calls this launch of the app started before this one (0 for
+    /// the first).
+    pub nth: usize,
+    /// The call's timeout (its own, at most `NetConfig::max_timeout`).
+    pub timeout: Duration,
+    /// When the call started, before the shaper ran: `started + timeout` is
+    /// its deadline.
+    pub started: Instant,
+}
+
+impl NetCall<'_> {
+    /// The time left before the call's deadline.
+    pub fn remaining(&self) -> Duration {
+        self.timeout.saturating_sub(self.started.elapsed())
+    }
+}
+
+/// How a [`NetShaper`] ends a call: what the mini program's `fail` sees.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NetRefusal {
+    /// A network error (12), with its message.
+    Network(String),
+    /// A timeout (13), reported as having taken this long.
+    Timeout(Duration),
+    /// An HTTP error status (19), as if the server had answered it.
+    Http(u16),
+}
+
+impl From<NetRefusal> for ApiError {
+    fn from(r: NetRefusal) -> ApiError {
+        match r {
+            NetRefusal::Network(message) => ApiError::Network(message),
+            NetRefusal::Timeout(after) => ApiError::Timeout(after.as_millis() as u64),
+            NetRefusal::Http(status) => ApiError::Http(status),
+        }
+    }
 }
 
 impl std::fmt::Debug for NetConfig {
@@ -82,7 +130,7 @@ impl std::fmt::Debug for NetConfig {
             .field("max_timeout", &self.max_timeout)
             .field("max_response_bytes", &self.max_response_bytes)
             .field("max_redirects", &self.max_redirects)
-            .field("condition", &self.condition)
+            .field("shaper", &self.shaper.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -95,7 +143,7 @@ impl Default for NetConfig {
             max_response_bytes: 10 * 1024 * 1024,
             max_redirects: 5,
             lookup: None,
-            condition: NetCondition::Online,
+            shaper: None,
         }
     }
 }
@@ -107,7 +155,7 @@ pub struct NetHandler {
     policy: NetPolicy,
     in_flight: Arc<AtomicUsize>,
     files: Files,
-    /// Calls started so far (for [`NetCondition::Flaky`]'s alternation).
+    /// Calls started so far (each call's [`NetCall::nth`]).
     started: Arc<AtomicUsize>,
 }
 
@@ -224,6 +272,7 @@ fn form_encode(m: &Map<String, Value>) -> String {
 
 /// One prepared call, ready to run on a worker thread.
 struct Job {
+    api: String,
     kind: NetKind,
     url: url::Url,
     method: reqwest::Method,
@@ -392,6 +441,7 @@ impl NetHandler {
             body = Some(b);
         }
         Ok(Job {
+            api: call.api.to_owned(),
             kind,
             url,
             method,
@@ -404,38 +454,29 @@ impl NetHandler {
         })
     }
 
-    /// Applies the simulated condition before the call goes out. Returns the
-    /// call's remaining time, or how the call ends without going out.
-    fn simulate(&self, job: &Job, nth: usize) -> Result<Duration, ApiError> {
-        let timed_out = || ApiError::Timeout(job.timeout.as_millis() as u64);
-        match &self.cfg.condition {
-            NetCondition::Online => Ok(job.timeout),
-            NetCondition::Offline => Err(ApiError::Network(
-                "the network is unreachable (simulated: offline)".into(),
-            )),
-            NetCondition::Slow { latency, .. } => {
-                if *latency >= job.timeout {
-                    std::thread::sleep(job.timeout);
-                    return Err(timed_out());
-                }
-                std::thread::sleep(*latency);
-                Ok(job.timeout - *latency)
-            }
-            NetCondition::Flaky { stall, status } => {
-                if nth.is_multiple_of(2) {
-                    Err(ApiError::Http(*status))
-                } else {
-                    let after = (*stall).min(job.timeout);
-                    std::thread::sleep(after);
-                    Err(ApiError::Timeout(after.as_millis() as u64))
-                }
-            }
-        }
-    }
-
     fn run(&self, job: Job, nth: usize) -> Result<Value, ApiError> {
-        let started = std::time::Instant::now();
-        let budget = self.simulate(&job, nth)?;
+        let started = Instant::now();
+        let shaped = NetCall {
+            api: &job.api,
+            url: &job.url,
+            app_id: &job.app,
+            user: &job.user,
+            nth,
+            timeout: job.timeout,
+            started,
+        };
+        let budget = match &self.cfg.shaper {
+            None => job.timeout,
+            Some(shaper) => {
+                shaper.before_request(&shaped)?;
+                match shaped.remaining() {
+                    left if left.is_zero() => {
+                        return Err(ApiError::Timeout(job.timeout.as_millis() as u64))
+                    }
+                    left => left,
+                }
+            }
+        };
         let policy = self.policy.clone();
         let kind = job.kind;
         let max_redirects = self.cfg.max_redirects;
@@ -501,19 +542,8 @@ impl NetHandler {
         if bytes.len() as u64 > cap {
             return Err(too_big(cap));
         }
-        if let NetCondition::Slow {
-            bytes_per_sec: Some(bps),
-            ..
-        } = &self.cfg.condition
-        {
-            // The body arrives at the simulated rate; past the timeout it never did.
-            let transfer = Duration::from_secs_f64(bytes.len() as f64 / (*bps).max(1) as f64);
-            let left = job.timeout.saturating_sub(started.elapsed());
-            if transfer >= left {
-                std::thread::sleep(left);
-                return Err(ApiError::Timeout(job.timeout.as_millis() as u64));
-            }
-            std::thread::sleep(transfer);
+        if let Some(shaper) = &self.cfg.shaper {
+            shaper.after_response(&shaped, bytes.len())?;
         }
         match kind {
             NetKind::DownloadFile => {

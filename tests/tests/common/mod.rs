@@ -11,9 +11,9 @@ use mpkit_bundle::{AppId, Context, PackOptions, SecretKey, Trust, TrustedRoot};
 use mpkit_host::host::Host;
 use mpkit_host::runtime::Isolation;
 use mpkit_host::surface::headless::HeadlessSurface;
-use mpkit_host::update::{UpdateConfig, UpdateError, UpdateEvent, UpdateManager, UpdateMode};
 use mpkit_platform_client::wire::{self, ResolveAnswer, Signed};
 use mpkit_platform_client::Client;
+use mpkit_update::{UpdateConfig, UpdateError, UpdateEvent, UpdateManager, UpdateMode};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -396,7 +396,7 @@ pub fn launch(
     app: &AppId,
     user: &str,
     mode: UpdateMode,
-) -> Result<mpkit_host::update::Launched<HeadlessSurface>, UpdateError> {
+) -> Result<mpkit_update::Launched<HeadlessSurface>, UpdateError> {
     m.launch(
         host,
         app,

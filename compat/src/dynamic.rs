@@ -2,17 +2,17 @@
 //! system info, screen and a simulated network condition), run to `onReady`,
 //! every element with a tap handler tapped once and navigated back from.
 
-use super::profile::{Profile, Screen};
-use super::report::{Problem, RunSummary, Severity};
-use super::Options;
-use crate::apis::net::NetConfig;
-use crate::apis::SystemInfo;
-use crate::delegate::{Answers, RecordingDelegate};
-use crate::host::{AppHandle, Host, LaunchSource};
-use crate::render::events::EventKind;
-use crate::render::vdom::{DomNode, NodeId};
-use crate::surface::headless::HeadlessSurface;
+use crate::profile::{Profile, Screen};
+use crate::report::{Problem, RunSummary, Severity};
+use crate::Options;
 use mpkit_bundle::{AppId, Expected, Trust};
+use mpkit_host::apis::net::NetConfig;
+use mpkit_host::apis::SystemInfo;
+use mpkit_host::delegate::{Answers, RecordingDelegate};
+use mpkit_host::host::{AppHandle, Host, LaunchSource};
+use mpkit_host::render::events::EventKind;
+use mpkit_host::render::vdom::{DomNode, NodeId};
+use mpkit_host::surface::headless::HeadlessSurface;
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -135,14 +135,14 @@ impl Runner<'_> {
     fn host(
         &self,
         dir: &std::path::Path,
-        network: &super::profile::Network,
+        network: &crate::profile::Network,
         screen: &Screen,
     ) -> Result<(Host, AppId), String> {
         let p = self.profile;
         let o = &self.shared.opts;
         // Compatibility runs never leave the machine: no name resolves, so only
         // the dev origins (loopback IP literals) can be reached.
-        let lookup: crate::apis::net::Lookup = Arc::new(|name: &str| {
+        let lookup: mpkit_host::apis::net::Lookup = Arc::new(|name: &str| {
             Err(std::io::Error::new(
                 std::io::ErrorKind::NotFound,
                 format!("{name}: compatibility runs resolve no names; use a dev origin"),
@@ -150,7 +150,6 @@ impl Runner<'_> {
         });
         let net = NetConfig {
             lookup: Some(lookup),
-            condition: network.condition(),
             ..NetConfig::default()
         };
         let system = SystemInfo {
@@ -173,6 +172,7 @@ impl Runner<'_> {
             .isolation(o.isolation.clone())
             .screen_width(screen.width)
             .network(net)
+            .net_shaper(Arc::new(network.condition()))
             .dev_origins(&o.dev_origins)
             .system_info(system)
             .available_apis(p.apis.keys().cloned());
@@ -424,9 +424,9 @@ struct Meter {
 }
 
 impl Meter {
-    fn start(isolation: &crate::runtime::Isolation) -> Meter {
+    fn start(isolation: &mpkit_host::runtime::Isolation) -> Meter {
         let cpu = match isolation {
-            crate::runtime::Isolation::Thread => thread_cpu(),
+            mpkit_host::runtime::Isolation::Thread => thread_cpu(),
             _ => None,
         };
         Meter {

@@ -1,3 +1,5 @@
+//! # mpkit-compat
+//!
 //! Compatibility testing: will this mini program run across the operating
 //! systems, devices, host versions and network conditions of a target app?
 //!
@@ -14,21 +16,32 @@
 //!   page-stack misuse are recorded.
 //!
 //! Runs never leave the machine: no host name resolves, so a mini program
-//! reaches only the loopback dev origins named in [`Options::dev_origins`].
-//! Visual checks (webview screenshots) are taken by `mpkit compat --screenshots`,
-//! which owns a window; [`Report::add_visual`] records them.
+//! reaches only the loopback dev origins named in [`Options::dev_origins`]. The
+//! network conditions are [`NetCondition`]s, installed in each run's host through
+//! its network hook (`HostBuilder::net_shaper`).
+//!
+//! Visual checks (webview screenshots) are `visual::run`, behind the `visual`
+//! feature: they need a display and own the thread they run on (`mpkit compat
+//! --screenshots`); [`Report::add_visual`] records them.
+//!
+//! The default profiles are this package's `profiles/*.json`, built in.
+#![warn(missing_docs)]
 
 mod dynamic;
+pub mod net;
 pub mod profile;
 pub mod report;
 pub mod scan;
+#[cfg(feature = "visual")]
+pub mod visual;
 
+pub use net::NetCondition;
 pub use profile::{default_profiles, load_dir, select, with_defaults, Profile, ProfileError};
 pub use report::{Problem, Report, Severity, Shot, Status, REPORT_SCHEMA, VISUAL_UNAVAILABLE};
 
-use crate::host::HostBuilder;
-use crate::runtime::Isolation;
 use mpkit_bundle::{Caps, Expected, PackOptions, SecretKey, Store, Trust};
+use mpkit_host::host::HostBuilder;
+use mpkit_host::runtime::Isolation;
 use report::{AppInfo, PageInfo, ProfileReport, Visual};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -318,7 +331,7 @@ pub fn check(input: &Input, profiles: &[Profile], opts: &Options) -> Result<Repo
     Ok(Report {
         schema: REPORT_SCHEMA.into(),
         generator: format!("mpkit {}", env!("CARGO_PKG_VERSION")),
-        generated_at: crate::apis::now_secs(),
+        generated_at: mpkit_host::apis::now_secs(),
         app: AppInfo {
             app_id: manifest.app_id.to_string(),
             name: manifest.name.clone(),
@@ -538,7 +551,7 @@ fn profile_static(
 ) -> Vec<Problem> {
     let mut out = Vec::new();
     for (api, sites) in &scan.uses {
-        if p.apis.contains_key(api) || crate::apis::ALWAYS_AVAILABLE.contains(&api.as_str()) {
+        if p.apis.contains_key(api) || mpkit_host::apis::ALWAYS_AVAILABLE.contains(&api.as_str()) {
             continue;
         }
         let guarded = scan.guarded.contains(api);

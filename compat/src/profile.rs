@@ -2,7 +2,7 @@
 //! (`mpkit.compat.profile/1`). Parsed strictly: an unknown field anywhere is an
 //! error that names the file, so a typo never silently widens a profile.
 
-use crate::apis::net::NetCondition;
+use crate::net::NetCondition;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -15,23 +15,23 @@ pub const PROFILE_SCHEMA: &str = "mpkit.compat.profile/1";
 const DEFAULTS: &[(&str, &str)] = &[
     (
         "ios-17-iphone15.json",
-        include_str!("../../../compat/profiles/ios-17-iphone15.json"),
+        include_str!("../profiles/ios-17-iphone15.json"),
     ),
     (
         "android-14-pixel8.json",
-        include_str!("../../../compat/profiles/android-14-pixel8.json"),
+        include_str!("../profiles/android-14-pixel8.json"),
     ),
     (
         "android-10-lowend.json",
-        include_str!("../../../compat/profiles/android-10-lowend.json"),
+        include_str!("../profiles/android-10-lowend.json"),
     ),
     (
         "harmonyos-4.json",
-        include_str!("../../../compat/profiles/harmonyos-4.json"),
+        include_str!("../profiles/harmonyos-4.json"),
     ),
     (
         "desktop-macos.json",
-        include_str!("../../../compat/profiles/desktop-macos.json"),
+        include_str!("../profiles/desktop-macos.json"),
     ),
 ];
 
@@ -505,7 +505,7 @@ mod tests {
 
     #[test]
     fn unknown_fields_are_refused_with_the_file_named() {
-        let text = include_str!("../../../compat/profiles/ios-17-iphone15.json").replacen(
+        let text = include_str!("../profiles/ios-17-iphone15.json").replacen(
             "\"limits\": {",
             "\"limits\": {\"maxFoo\": 1, ",
             1,
@@ -514,14 +514,14 @@ mod tests {
         let s = e.to_string();
         assert!(s.starts_with("profile mine/ios.json: "), "{s}");
         assert!(s.contains("unknown field `maxFoo`"), "{s}");
-        let text = include_str!("../../../compat/profiles/ios-17-iphone15.json").replacen(
+        let text = include_str!("../profiles/ios-17-iphone15.json").replacen(
             "{\n      \"kind\": \"offline\"",
             "{\"kind\": \"offline\", \"loss\": 1",
             1,
         );
         let e = Profile::parse(Path::new("x.json"), &text).expect_err("refused");
         assert!(e.to_string().contains("unknown field `loss`"), "{e}");
-        let text = include_str!("../../../compat/profiles/ios-17-iphone15.json").replacen(
+        let text = include_str!("../profiles/ios-17-iphone15.json").replacen(
             "mpkit.compat.profile/1",
             "mpkit.compat.profile/9",
             1,

@@ -1,39 +1,80 @@
-//! `mpkit compat --screenshots DIR`: every page rendered in a real webview at
-//! each profile's first screen size, written as PNG, and checked. A page that
-//! renders blank (one colour) or paints nothing fails its profile; errors the
-//! page showed are recorded with its shot.
+//! Visual checks (the `visual` feature; `mpkit compat --screenshots DIR`):
+//! every page rendered in a real webview at each profile's first screen size,
+//! written as PNG, and checked. A page that renders blank (one colour) or
+//! paints nothing fails its profile; errors the page showed are recorded with
+//! its shot. They need a display, and [`run`] runs the webview's event loop on
+//! the calling thread (the main thread, for GTK).
 
-use crate::Coded;
-use anyhow::Result;
+use crate::{Input, Problem, Profile, Report, Severity, Shot};
 use mpkit_bundle::{SecretKey, Trust};
-use mpkit_host::compat::{self, Input, Problem, Profile, Report, Severity, Shot};
 use mpkit_host::delegate::NoDelegate;
 use mpkit_host::host::{Host, LaunchSource};
-use mpkit_webview::{Driver, LaunchFn, OpenOptions, WebviewApp, WebviewConfig};
+use mpkit_webview::{Driver, LaunchFn, OpenOptions, WebviewApp, WebviewConfig, WebviewError};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// Why the visual checks could not be taken. A page that renders blank or
+/// never paints is not this: it is a finding, in the result.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum VisualError {
+    /// The screenshot directory could not be made.
+    #[error("{0}")]
+    BadInput(String),
+    /// The webview could not start (no display).
+    #[error("{0}")]
+    NoDisplay(String),
+    /// The thread taking the screenshots panicked.
+    #[error("the screenshot thread panicked")]
+    Panicked,
+    /// The webview failed while taking the screenshots.
+    #[error(transparent)]
+    Webview(#[from] WebviewError),
+    /// A screenshot could not be written or read back.
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    /// A screenshot is not a PNG this reads.
+    #[error("{0}")]
+    Snapshot(String),
+}
+
+impl VisualError {
+    /// A stable code: `bad_input`, `no_display`, `internal` or `failed`.
+    pub fn code(&self) -> &'static str {
+        match self {
+            VisualError::BadInput(_) => "bad_input",
+            VisualError::NoDisplay(_) => "no_display",
+            VisualError::Panicked => "internal",
+            _ => "failed",
+        }
+    }
+}
+
 /// How long one page may take to paint.
 const PAINT_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Findings, each with the profile it belongs to.
-type Findings = Vec<(String, Problem)>;
-type Visual = (String, Vec<Shot>, Findings);
+pub type Findings = Vec<(String, Problem)>;
+/// What [`run`] took: a note for the report, the shots and the findings, the
+/// three arguments of [`Report::add_visual`].
+pub type Visual = (String, Vec<Shot>, Findings);
 
-pub(crate) fn run(
+/// Takes a screenshot of every page of `report`'s app at each profile's first
+/// screen size into `dir/<profile>/<page>.png` and checks them.
+pub fn run(
     input: &Input,
     profiles: &[Profile],
     report: &Report,
     dir: &Path,
-) -> Result<Visual> {
+) -> Result<Visual, VisualError> {
     std::fs::create_dir_all(dir)
-        .map_err(|e| Coded::err("bad_input", format!("{}: {e}", dir.display())))?;
+        .map_err(|e| VisualError::BadInput(format!("{}: {e}", dir.display())))?;
     let pages: Vec<String> = report.app.pages.iter().map(|p| p.route.clone()).collect();
     let queries = match input {
-        Input::Dir(d) => compat::launch_queries(&d.join("app.json"), &pages),
+        Input::Dir(d) => crate::launch_queries(&d.join("app.json"), &pages),
         _ => Default::default(),
     };
     let work = tempfile::tempdir()?;
@@ -41,7 +82,7 @@ pub(crate) fn run(
         data_dir: work.path().join("webview"),
         exit_when_closed: false,
     })
-    .map_err(|e| Coded::err("no_display", e.to_string()))?;
+    .map_err(|e| VisualError::NoDisplay(e.to_string()))?;
     let driver = ui.driver();
     let jobs: Vec<(String, u32, u32, String)> = profiles
         .iter()
@@ -59,12 +100,6 @@ pub(crate) fn run(
     let source = match input {
         Input::Dir(d) => Source::Dir(d.clone()),
         Input::Bundle { path, trust } => Source::Bundle(path.clone(), trust.clone()),
-        _ => {
-            return Err(Coded::err(
-                "bad_input",
-                "visual checks need a directory or a bundle",
-            ))
-        }
     };
     let store = work.path().join("store");
     let out = dir.to_owned();
@@ -74,9 +109,7 @@ pub(crate) fn run(
         r
     });
     ui.run();
-    let (shots, problems) = job
-        .join()
-        .map_err(|_| Coded::err("internal", "the screenshot thread panicked"))??;
+    let (shots, problems) = job.join().map_err(|_| VisualError::Panicked)??;
     let note = format!(
         "visual checks: {} screenshots ({} pages x {} profiles) in {}",
         shots.len(),
@@ -147,7 +180,7 @@ fn shoot(
     queries: &std::collections::BTreeMap<String, Map<String, Value>>,
     store: &Path,
     out: &Path,
-) -> Result<(Vec<Shot>, Findings)> {
+) -> Result<(Vec<Shot>, Findings), VisualError> {
     let mut shots = Vec::new();
     let mut problems = Vec::new();
     for (profile, w, h, page) in jobs {
@@ -186,7 +219,8 @@ fn shoot(
                     Duration::from_secs(5),
                 );
                 d.screenshot(slot, &path)?;
-                let facts = mpkit_webview::snapshot::describe(&path).map_err(anyhow::Error::msg)?;
+                let facts =
+                    mpkit_webview::snapshot::describe(&path).map_err(VisualError::Snapshot)?;
                 let status = d.status(slot)?.unwrap_or_default();
                 // The page area alone: the chrome always has a few colours.
                 let body = d
