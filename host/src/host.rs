@@ -10,7 +10,7 @@ use crate::logic::Stopped;
 use crate::render::events::EventKind;
 use crate::render::vdom::NodeId;
 use crate::runtime::files::DirFiles;
-use crate::runtime::{Isolation, LaunchError, LaunchOptions, Runtime};
+use crate::runtime::{AutomationError, Isolation, LaunchError, LaunchOptions, Runtime};
 use crate::surface::Surface;
 use mpkit_bundle::{AppId, Caps, Expected, PackOptions, SecretKey, Store, Trust};
 use mpkit_jsapi::registry::ApiDecl;
@@ -701,14 +701,18 @@ impl<S: Surface> AppHandle<S> {
     }
 
     /// Taps the first element matching a selector (tests, tools).
-    pub fn tap(&mut self, selector: &str) -> Result<(), String> {
+    pub fn tap(&mut self, selector: &str) -> Result<(), AutomationError> {
         let r = self.runtime.tap(selector);
         self.report();
         r
     }
 
     /// Pumps timers and network results until an element matches `selector`.
-    pub fn wait_for(&mut self, selector: &str, timeout: std::time::Duration) -> Result<(), String> {
+    pub fn wait_for(
+        &mut self,
+        selector: &str,
+        timeout: std::time::Duration,
+    ) -> Result<(), AutomationError> {
         let r = self.runtime.wait_for(selector, timeout);
         self.report();
         r
@@ -726,7 +730,7 @@ impl<S: Surface> AppHandle<S> {
     }
 
     /// Types into the first element matching a selector (tests, tools).
-    pub fn input(&mut self, selector: &str, value: &str) -> Result<(), String> {
+    pub fn input(&mut self, selector: &str, value: &str) -> Result<(), AutomationError> {
         let r = self.runtime.input(selector, value);
         self.report();
         r

@@ -149,18 +149,35 @@ fn deep_data_is_a_range_error_in_the_workers_own_code() {
     assert_eq!(rt.text("#n").expect("text"), "RangeError/RangeError");
 }
 
-/// A worker that lies: it speaks the protocol, then answers each tap with a
-/// line no logic layer of ours writes. `exe` is what the host starts.
-const LIAR: &str = r#"#!/usr/bin/env python3
+/// A worker that lies: it speaks the protocol, shows a page, then answers
+/// each tap with patch ops no view of ours sends. `exe` is what the host starts.
+const LIAR: &str = r##"#!/usr/bin/env python3
 import json, sys
 def send(line):
     sys.stdout.write(line + "\n")
     sys.stdout.flush()
-lies = {
-    "deep": '{"n": %s1%s}' % ("[" * 200, "]" * 200),
-    "notObject": '[1, 2]',
-    "longPath": '{"%s": 1, "n": 5}' % ".".join(["a"] * 200000),
-}
+def node(id, depth, tag, text="", attrs=()):
+    return [id, depth, tag, text, None, list(attrs)]
+def patch(page, ops):
+    return '{"out": {"msgs": [{"patch": {"page": %d, "ops": %s, "first": true, "callbacks": []}}]}}' % (page, json.dumps(ops))
+LIES = ["deep", "deeper", "unknown", "many", "flood", "notOps"]
+def lie(name, page):
+    if name == "deep":
+        # One subtree of 200 levels.
+        return patch(page, [[0, 0, 0, [node(1000 + d, d, "view") for d in range(200)]]])
+    if name == "deeper":
+        # Two subtrees of 100 levels, the second under the first's deepest node.
+        a = [[0, 0, 0, [node(1000 + d, d, "view") for d in range(100)]]]
+        b = [[0, 1099, 0, [node(2000 + d, d, "view") for d in range(100)]]]
+        return patch(page, a + b)
+    if name == "unknown":
+        return patch(page, [[5, 999, "x"]])
+    if name == "many":
+        return patch(page, [[0, 0, 0, [node(1000, 0, "view")] + [node(1001 + i, 1, "text") for i in range(300000)]]])
+    if name == "flood":
+        return patch(page, [[5, 2, "x" * (65 << 20)]])
+    if name == "notOps":
+        return '{"out": {"msgs": [{"patch": {"page": %d, "ops": {"op": "remove"}, "first": false, "callbacks": []}}]}}' % page
 for line in sys.stdin:
     m = json.loads(line)
     if "init" in m:
@@ -169,15 +186,22 @@ for line in sys.stdin:
         send('{"loaded": {"result": {"Ok": null}}}')
     elif "handle" in m:
         msg = m["handle"]["msg"]
-        if msg["kind"] == "pageCreate":
-            send('{"out": {"msgs": [{"initialData": {"page": %d, "data": {"n": 0}}}]}}' % msg["page"])
-        elif msg["kind"] == "event":
-            patch = lies[msg["handler"]]
-            send('{"out": {"msgs": [{"setData": {"page": %d, "patch": %s, "callback": 0, "size": %d}}]}}'
-                 % (msg["page"], patch, len(patch)))
+        kind = msg["kind"]
+        if kind == "pageView":
+            send('{"out": {"msgs": [{"pageView": {"page": %d, "css": "", "error": null, "warnings": []}}]}}' % msg["page"])
+        elif kind == "pageCreate":
+            nodes = [[0, 0, 0, [node(1, 0, "text", "", ["id", "n"]), node(2, 1, "#text", "0")]]]
+            for i, name in enumerate(LIES):
+                nodes.append([0, 0, i + 1, [node(10 + i, 0, "button", "", ["id", name, "onTap", name])]])
+            send(patch(msg["page"], nodes))
+        elif kind == "domEvent":
+            name = LIES[msg["target"] - 10]
+            send('{"out": {"msgs": [{"resolved": {"page": %d, "calls": [{"handler": "%s", "event": {}, "site": ""}], "form": null, "navigate": null}}]}}' % (msg["page"], name))
+        elif kind == "event":
+            send(lie(msg["handler"], msg["page"]))
         else:
             send('{"out": {"msgs": []}}')
-"#;
+"##;
 
 fn launch_liar(dir: &std::path::Path) -> Runtime<HeadlessSurface> {
     use std::os::unix::fs::PermissionsExt;
@@ -191,62 +215,56 @@ fn launch_liar(dir: &std::path::Path) -> Runtime<HeadlessSurface> {
         }),
         ..LaunchOptions::default()
     };
-    let axml = r#"<text id="n">{{n}}</text><button id="deep" onTap="deep">d</button><button id="notObject" onTap="notObject">o</button><button id="longPath" onTap="longPath">l</button>"#;
-    Runtime::launch(Box::new(app(axml, "")), HeadlessSurface::new(), opts).expect("launch")
+    Runtime::launch(Box::new(app(AXML, "")), HeadlessSurface::new(), opts).expect("launch")
 }
 
-/// Patches no logic layer of ours writes, from a worker that lies: one
-/// nested past what the host reads, or not an object, stops that app with a
-/// typed reason; a path key of 200,000 segments is refused on its own (data
-/// that deep would overflow the host's stack when freed) and the rest of the
-/// patch is applied. The app beside it never notices.
+/// Patch ops no view of ours sends, from a worker that lies: a subtree past
+/// the depth limit, one built past it in two inserts, a change to a node
+/// that is not there, more nodes than a page may hold, a line longer than
+/// the host reads, ops that are not a list. Each stops that app with a
+/// typed reason naming what was refused, before the surface sees any of it;
+/// the app beside it never notices.
 fn a_lying_workers_patches_stop_only_its_own_app() {
     let dir = tempfile::tempdir().expect("dir");
     let mut good = launch(
         "Page({ data: { n: 0 }, go() { this.setData({ n: this.data.n + 1 }); } });",
         Duration::from_secs(5),
     );
-
-    let mut liar = launch_liar(dir.path());
-    assert_eq!(liar.text("#n").expect("text"), "0");
-    liar.tap("#longPath").expect("tap");
-    assert!(liar.stopped().is_none(), "{:?}", liar.stopped());
-    assert_eq!(liar.text("#n").expect("text"), "5", "the rest of the patch");
-    let data = liar.data().expect("data").clone();
-    assert_eq!(
-        data,
-        serde_json::json!({"n": 5}),
-        "nothing of the long path"
-    );
-    let e = liar.errors().last().expect("error");
-    assert_eq!(e.message, "setData path has 200000 segments, more than 64");
-
-    liar.tap("#deep").expect("tap");
-    match liar.stopped() {
-        Some(Stopped::Crashed(m)) => assert!(
-            m.contains("setData patch unreadable") && m.contains("recursion limit exceeded"),
-            "{m}"
+    for (lie, why) in [
+        (
+            "#deep",
+            "worker sent garbage: an inserted subtree is deeper than 129 levels",
         ),
-        other => panic!("not stopped as a crash: {other:?}"),
-    }
-    assert!(liar
-        .page_error()
-        .expect("error state")
-        .message
-        .contains("unreadable"));
-
-    let mut liar = launch_liar(dir.path());
-    liar.tap("#notObject").expect("tap");
-    match liar.stopped() {
-        Some(Stopped::Crashed(m)) => assert!(
-            m.contains(
-                "setData patch unreadable: invalid type: sequence, expected a setData object"
-            ),
-            "{m}"
+        (
+            "#deeper",
+            "the mini program's view sent patch ops the host refused: an insert would make the page deeper than 129 levels",
         ),
-        other => panic!("not stopped as a crash: {other:?}"),
+        (
+            "#unknown",
+            "the mini program's view sent patch ops the host refused: text on unknown node 999",
+        ),
+        (
+            "#many",
+            "the mini program's view sent patch ops the host refused: an insert would give the page more than 300000 nodes",
+        ),
+        ("#flood", "the worker sent a line over 67108864 bytes"),
+        ("#notOps", "worker sent garbage: invalid type: map, expected a list of patch ops"),
+    ] {
+        let mut liar = launch_liar(dir.path());
+        assert_eq!(liar.text("#n").expect("the liar's page"), "0");
+        let before = liar.surface().dom().cloned();
+        liar.tap(lie).expect("tap");
+        match liar.stopped() {
+            Some(Stopped::Crashed(m)) => assert!(m.starts_with(why), "{lie}: {m}"),
+            other => panic!("{lie}: not stopped as a crash: {other:?}"),
+        }
+        let shown = liar.page_error().expect("error state").message.clone();
+        assert!(shown.contains(why), "{lie}: {shown}");
+        // Nothing of the lie reached the surface: its page is as it was,
+        // with the error over it.
+        assert_eq!(liar.surface().dom().cloned(), before, "{lie}");
+        assert!(liar.surface().error().is_some());
     }
-
     good.tap("#go").expect("tap");
     assert_eq!(good.text("#n").expect("text"), "1");
     assert!(good.stopped().is_none());

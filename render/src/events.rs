@@ -137,6 +137,32 @@ pub fn resolve(
     calls
 }
 
+/// What an input or change event does to its element, as its user made it:
+/// `value` for a text field, slider or picker, `checked` for a switch or
+/// checkbox. `None` for other events, or when the detail carries no value.
+pub fn value_op(
+    dom: &DomNode,
+    id: NodeId,
+    kind: EventKind,
+    detail: &Value,
+) -> Option<crate::diff::PatchOp> {
+    if !matches!(kind, EventKind::Input | EventKind::Change) {
+        return None;
+    }
+    let tag = dom.find(id)?.tag.as_str();
+    let (name, value) = match (tag, &detail["value"]) {
+        (_, Value::Null) => return None,
+        ("switch" | "checkbox", v) => ("checked", (v == &Value::Bool(true)).to_string()),
+        (_, Value::String(v)) => ("value", v.clone()),
+        (_, v) => ("value", v.to_string()),
+    };
+    Some(crate::diff::PatchOp::SetAttr {
+        id,
+        name: name.into(),
+        value,
+    })
+}
+
 /// The values of named form fields under `form`, for a submit event's detail.
 pub fn form_values(form: &DomNode) -> Value {
     let mut m = Map::new();

@@ -690,7 +690,7 @@ pub struct OrderRun {
     pub route: Option<String>,
 }
 
-fn step(r: Result<(), String>, what: &str) -> anyhow::Result<()> {
+fn step<E: std::fmt::Display>(r: Result<(), E>, what: &str) -> anyhow::Result<()> {
     r.map_err(|e| anyhow::anyhow!("{what}: {e}"))
 }
 

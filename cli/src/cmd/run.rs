@@ -125,17 +125,22 @@ pub(crate) fn run(
     let mut failed = false;
     for step in &steps {
         let r: Result<String, String> = match step {
-            Step::Tap(sel) => rt.tap(sel).map(|()| format!("tapped {sel}")),
+            Step::Tap(sel) => rt
+                .tap(sel)
+                .map(|()| format!("tapped {sel}"))
+                .map_err(String::from),
             Step::Input { selector, value } => rt
                 .input(selector, value)
-                .map(|()| format!("typed {value:?} into {selector}")),
+                .map(|()| format!("typed {value:?} into {selector}"))
+                .map_err(String::from),
             Step::Back(n) => {
                 rt.back(*n);
                 Ok(format!("went back {n}"))
             }
             Step::WaitFor(sel) => rt
                 .wait_for(sel, Duration::from_secs(5))
-                .map(|()| format!("found {sel}")),
+                .map(|()| format!("found {sel}"))
+                .map_err(String::from),
             Step::Idle(ms) => {
                 if rt.run_until_idle(Duration::from_millis(50), Duration::from_millis(*ms)) {
                     Ok("idle".to_string())
@@ -148,7 +153,7 @@ pub(crate) fn run(
                 Ok(t) => Err(format!(
                     "{selector} has {t:?}, expected it to contain {text:?}"
                 )),
-                Err(e) => Err(e),
+                Err(e) => Err(e.to_string()),
             },
         };
         let (ok, message) = match r {

@@ -1,9 +1,12 @@
-//! The logic layer: a mini program's JS in boa, isolated from the host and from
+//! The isolation unit: a mini program's JS in boa (the logic layer) and its
+//! view (templates rendered and diffed), isolated from the host and from
 //! every other mini program, in a worker process (default) or on a thread.
 
 pub mod convert;
 pub mod engine;
 pub mod protocol;
+pub mod unit;
+pub mod view;
 pub mod worker;
 
 pub use engine::SyncHandler;
@@ -27,6 +30,14 @@ pub enum Stopped {
     /// The worker died or misbehaved.
     #[error("the mini program's worker stopped: {0}")]
     Crashed(String),
+    /// A page took longer to render than its budget allows.
+    #[error("the page {route} did not finish rendering within {after:?} and the mini program was stopped")]
+    RenderBudget {
+        /// The page's route.
+        route: String,
+        /// The budget.
+        after: Duration,
+    },
 }
 
 /// A logic layer, wherever it runs.
@@ -42,25 +53,6 @@ pub trait Logic {
     fn handle(&mut self, msg: &ToLogic) -> Result<Vec<FromLogic>, Stopped>;
     /// Sets who answers `my.*Sync` calls.
     fn set_sync_handler(&mut self, handler: SyncHandler);
-}
-
-impl Logic for engine::LogicLayer {
-    fn load_script(
-        &mut self,
-        file: &str,
-        source: &str,
-        route: Option<&str>,
-    ) -> Result<Result<(), ScriptError>, Stopped> {
-        Ok(engine::LogicLayer::load_script(self, file, source, route))
-    }
-
-    fn handle(&mut self, msg: &ToLogic) -> Result<Vec<FromLogic>, Stopped> {
-        Ok(engine::LogicLayer::handle(self, msg))
-    }
-
-    fn set_sync_handler(&mut self, handler: SyncHandler) {
-        engine::LogicLayer::set_sync_handler(self, handler);
-    }
 }
 
 #[cfg(test)]

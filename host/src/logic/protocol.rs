@@ -1,6 +1,9 @@
 //! Messages between the host and a logic layer. Only plain data crosses:
 //! ids and JSON, so the same messages work across a thread or a process.
 
+use crate::render::events::EventKind;
+use crate::render::vdom::NodeId;
+use crate::render::wire::WireOps;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -82,24 +85,80 @@ pub enum ToLogic {
         /// The result or `{error, errorMessage}`.
         result: Value,
     },
+    /// Load a page's view before it is created: its stylesheet, and its
+    /// template when `template` (the route is in app.json and its script
+    /// loaded). Answered with [`FromLogic::PageView`].
+    PageView {
+        /// The page about to be created.
+        page: PageId,
+        /// Its route.
+        route: String,
+        /// Whether to load its template.
+        template: bool,
+    },
+    /// A surface reported an event at a node of a page. Answered with
+    /// [`FromLogic::Resolved`]: the handler calls it makes, which the host
+    /// then sends as [`ToLogic::Event`]s.
+    DomEvent {
+        /// The page.
+        page: PageId,
+        /// The node, as the patch ops named it.
+        target: NodeId,
+        /// What happened.
+        event: EventKind,
+        /// The event's detail (`{value}` for input and change).
+        detail: Value,
+        /// Milliseconds since launch.
+        time_stamp: u64,
+    },
+    /// Ask for a page's data, as the view has it. Answered with
+    /// [`FromLogic::PageData`].
+    PageData {
+        /// The page.
+        page: PageId,
+    },
 }
 
-/// Logic layer → host. Externally tagged (`{"setData": {...}}`), so it is
+/// One handler call an event makes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResolvedCall {
+    /// The page's method.
+    pub handler: String,
+    /// `{type, timeStamp, target, currentTarget, detail}`.
+    pub event: Value,
+    /// Where the template names the handler (`file:line:col`), empty when unknown.
+    pub site: String,
+}
+
+/// A navigation a `<navigator>` asks for, carried out as `my.*` would.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NavRequest {
+    /// `navigateTo`, `redirectTo`, `switchTab`, `reLaunch` or `navigateBack`.
+    pub name: String,
+    /// `{url}` or `{delta}`.
+    pub params: Value,
+    /// The page template it comes from (`file:0:0`).
+    pub site: String,
+}
+
+/// Isolation unit → host. Externally tagged (`{"patch": {...}}`), so it is
 /// read across the worker pipe in one pass.
+///
+/// `InitialData`, `SetData` and `SetDataJson` are what the logic layer hands
+/// the view inside the unit; they cannot cross the pipe.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum FromLogic {
-    /// A page's data right after creation.
+    /// A page's data right after creation (to the view).
+    #[serde(skip)]
     InitialData {
         /// The page.
         page: PageId,
         /// `this.data`.
         data: Value,
     },
-    /// `this.setData(patch)`, as a logic layer on the host's own thread sends
-    /// it. It crosses a pipe as `setData`, and is read back as
-    /// [`FromLogic::SetDataJson`].
-    #[serde(skip_deserializing)]
+    /// `this.setData(patch)` as path keys and values (to the view).
+    #[serde(skip)]
     SetData {
         /// The page.
         page: PageId,
@@ -107,16 +166,13 @@ pub enum FromLogic {
         patch: Map<String, Value>,
         /// Callback id, 0 for none.
         callback: u64,
-        /// The patch's serialized size in bytes (0 when not measured).
-        #[serde(default)]
+        /// The patch's serialized size in bytes.
         size: usize,
     },
-    /// `this.setData(patch)` as a worker sends it: the patch already JSON
-    /// text, written straight from the JS value without building a `Value`
-    /// or counting its size in a second pass. It crosses the pipe as
-    /// `setData`, and the host keeps the text as it is, to read it straight
-    /// into the page's data (`runtime::data::merge_patch`).
-    #[serde(rename = "setData")]
+    /// `this.setData(patch)` as JSON text written straight from the JS
+    /// value, which the view merges into the page's data in place
+    /// (`mpkit_render::data::merge_patch`).
+    #[serde(skip)]
     SetDataJson {
         /// The page.
         page: PageId,
@@ -177,6 +233,73 @@ pub enum FromLogic {
         /// What and where.
         error: ScriptError,
     },
+    /// What a render of a page changed, for its surface, and the setData
+    /// callbacks that may run once the surface has it.
+    Patch {
+        /// The page.
+        page: PageId,
+        /// The changes, in order.
+        ops: WireOps,
+        /// Whether this is the page's first render (which reaches the
+        /// surface even when it is empty: that is when the page is shown).
+        first: bool,
+        /// setData callback ids.
+        callbacks: Vec<u64>,
+    },
+    /// A page's template could not be rendered; the page shows the error.
+    RenderError {
+        /// The page.
+        page: PageId,
+        /// What and where (kind `render`).
+        error: ScriptError,
+        /// setData callback ids, which run all the same.
+        callbacks: Vec<u64>,
+    },
+    /// A page's render ran past its budget; the host stops the app.
+    RenderBudget {
+        /// The page.
+        page: PageId,
+        /// Its route.
+        route: String,
+        /// The render's steps when it was stopped.
+        steps: u64,
+    },
+    /// The answer to [`ToLogic::PageView`].
+    PageView {
+        /// The page.
+        page: PageId,
+        /// Its stylesheet: app.acss and its own, imports expanded, rpx in px.
+        css: String,
+        /// Why its template cannot be shown (missing, or a syntax error).
+        error: Option<ScriptError>,
+        /// Stylesheet problems (a missing import), for the log.
+        warnings: Vec<String>,
+    },
+    /// The answer to [`ToLogic::DomEvent`].
+    Resolved {
+        /// The page.
+        page: PageId,
+        /// The handler calls, innermost first.
+        calls: Vec<ResolvedCall>,
+        /// The form a tap on a submit button submits.
+        form: Option<NodeId>,
+        /// The navigation a tap in a `<navigator>` asks for.
+        navigate: Option<NavRequest>,
+    },
+    /// The answer to [`ToLogic::PageData`].
+    PageData {
+        /// The page.
+        page: PageId,
+        /// `this.data` as the view has it.
+        data: Value,
+    },
+    /// A setData call of at least [`super::view::LARGE_SET_DATA_BYTES`].
+    LargeSetData {
+        /// The page.
+        page: PageId,
+        /// Its serialized size.
+        bytes: usize,
+    },
 }
 
 /// An error in the mini program's code, with where it happened when known.
@@ -196,6 +319,17 @@ pub struct ScriptError {
 }
 
 impl ScriptError {
+    /// An error of `kind` at a place in a file.
+    pub fn at(kind: &str, file: &str, line: u32, column: u32, message: String) -> ScriptError {
+        ScriptError {
+            kind: kind.into(),
+            message,
+            file: file.into(),
+            line,
+            column,
+        }
+    }
+
     /// An error the host found in what the mini program's code asked for
     /// (a setData path it refused), where the code is not known.
     pub fn host(message: String) -> ScriptError {
@@ -210,28 +344,9 @@ impl ScriptError {
 }
 
 /// A setData patch as JSON text (an object), written by the logic layer's
-/// own JSON writer. A worker frames it into its reply line as it is, without
-/// reading it again (see `worker::encode`); anything else that serializes it
-/// checks it is one JSON value first.
+/// own JSON writer.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawPatch(String);
-
-impl Serialize for RawPatch {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        serde_json::value::RawValue::from_string(self.0.clone())
-            .map_err(serde::ser::Error::custom)?
-            .serialize(s)
-    }
-}
-
-impl<'de> Deserialize<'de> for RawPatch {
-    /// Any one JSON value, kept as its text; the host checks it is an object
-    /// when it merges it.
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let raw = Box::<serde_json::value::RawValue>::deserialize(d)?;
-        Ok(RawPatch(Box::<str>::from(raw).into_string()))
-    }
-}
 
 impl RawPatch {
     /// Patch text written by the logic layer.

@@ -1,5 +1,6 @@
-//! Process isolation: each logic layer in its own worker process, with a memory
-//! cap and a watchdog. A hostile mini program can only ever kill itself.
+//! Process isolation: each mini program's isolation unit (its JS and its
+//! view: templates rendered and diffed) in its own worker process, with a
+//! memory cap and a watchdog. A hostile mini program can only ever kill itself.
 //!
 //! The embedding app's executable is re-entered as the worker. It must call
 //! [`enter_if_worker`] first thing in `main`:
@@ -10,8 +11,10 @@
 //! // ... the wallet's own start-up
 //! ```
 
-use super::engine::{JsLimits, LogicLayer};
+use super::engine::JsLimits;
 use super::protocol::{FromLogic, ScriptError, ToLogic};
+use super::unit::AppUnit;
+use super::view::{UnitFiles, ViewConfig};
 use super::{Logic, Stopped, SyncHandler};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -33,6 +36,7 @@ enum WorkerIn {
     Init {
         limits: (u64, usize, usize),
         apis: Vec<String>,
+        view: ViewConfig,
     },
     Load {
         file: String,
@@ -45,6 +49,9 @@ enum WorkerIn {
     SyncReply {
         result: Result<Value, Value>,
     },
+    FileReply {
+        result: Result<String, String>,
+    },
 }
 
 /// Worker → host.
@@ -55,8 +62,17 @@ enum WorkerOut {
     Loaded { result: Result<(), ScriptError> },
     Out { msgs: Vec<FromLogic> },
     SyncCall { name: String, params: Value },
+    ReadFile { path: String },
     Fatal { message: String },
 }
+
+/// The longest line the host reads from a worker. A render of the largest
+/// page the render core allows fits in a fraction of it; a worker that
+/// sends more is lying, and is stopped before the host holds the line.
+pub const MAX_LINE_BYTES: usize = 64 << 20;
+
+/// Answers a worker's request for one of the mini program's files, as text.
+pub type FileReader = Box<dyn Fn(&str) -> Result<String, String>>;
 
 /// How a worker is started and held.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,59 +116,10 @@ pub fn enter_if_worker() {
 }
 
 fn send(out: &mut impl Write, msg: &WorkerOut) -> std::io::Result<()> {
-    let mut line = encode(msg).map_err(std::io::Error::other)?;
+    let mut line = serde_json::to_vec(msg).map_err(std::io::Error::other)?;
     line.push(b'\n');
     out.write_all(&line)?;
     out.flush()
-}
-
-/// One message as its line, without the newline. A setData patch's text is
-/// framed as it is: the logic layer's writer made it one JSON object, and
-/// checking that again would read every byte of a large patch a second
-/// time. Nothing here is trusted for that: the worker runs the mini
-/// program, so its lines are the mini program's, and the host parses each
-/// whole line and checks what it names (pages are looked up among the app's
-/// own), as it does anything a worker says.
-fn encode(msg: &WorkerOut) -> serde_json::Result<Vec<u8>> {
-    let WorkerOut::Out { msgs } = msg else {
-        return serde_json::to_vec(msg);
-    };
-    let size: usize = msgs
-        .iter()
-        .map(|m| match m {
-            FromLogic::SetDataJson { patch, .. } => patch.text().len() + 80,
-            _ => 128,
-        })
-        .sum();
-    let mut line = Vec::with_capacity(size + 16);
-    line.extend_from_slice(b"{\"out\":{\"msgs\":[");
-    for (i, m) in msgs.iter().enumerate() {
-        if i > 0 {
-            line.push(b',');
-        }
-        match m {
-            FromLogic::SetDataJson {
-                page,
-                patch,
-                callback,
-                size,
-            } => {
-                let mut num = itoa::Buffer::new();
-                line.extend_from_slice(b"{\"setData\":{\"page\":");
-                line.extend_from_slice(num.format(*page).as_bytes());
-                line.extend_from_slice(b",\"patch\":");
-                line.extend_from_slice(patch.text().as_bytes());
-                line.extend_from_slice(b",\"callback\":");
-                line.extend_from_slice(num.format(*callback).as_bytes());
-                line.extend_from_slice(b",\"size\":");
-                line.extend_from_slice(num.format(*size).as_bytes());
-                line.extend_from_slice(b"}}");
-            }
-            other => serde_json::to_writer(&mut line, other)?,
-        }
-    }
-    line.extend_from_slice(b"]}}");
-    Ok(line)
 }
 
 /// The address space this process maps before it runs anything (Linux:
@@ -197,7 +164,7 @@ fn worker_main(memory_cap: Option<u64>) -> std::io::Result<()> {
         }
         serde_json::from_str(&line).map(Some).map_err(std::io::Error::other)
     };
-    let Some(WorkerIn::Init { limits, apis }) = read(&stdin)? else {
+    let Some(WorkerIn::Init { limits, apis, view }) = read(&stdin)? else {
         return Err(std::io::Error::other("expected init"));
     };
     let limits = JsLimits {
@@ -205,7 +172,37 @@ fn worker_main(memory_cap: Option<u64>) -> std::io::Result<()> {
         recursion: limits.1,
         stack_size: limits.2,
     };
-    let mut layer = match LogicLayer::new(limits, apis) {
+    // Templates and stylesheets come from the host, which reads them from
+    // the verified bundle; this process opens no file of its own.
+    struct AskHost {
+        stdin: std::rc::Rc<std::cell::RefCell<BufReader<std::io::Stdin>>>,
+        stdout: std::rc::Rc<std::cell::RefCell<std::io::Stdout>>,
+    }
+    impl UnitFiles for AskHost {
+        fn read(&self, path: &str) -> Result<String, String> {
+            send(
+                &mut *self.stdout.borrow_mut(),
+                &WorkerOut::ReadFile {
+                    path: path.to_owned(),
+                },
+            )
+            .map_err(|e| format!("cannot ask the host for {path}: {e}"))?;
+            let mut line = String::new();
+            self.stdin
+                .borrow_mut()
+                .read_line(&mut line)
+                .map_err(|e| format!("no answer from the host for {path}: {e}"))?;
+            match serde_json::from_str(&line) {
+                Ok(WorkerIn::FileReply { result }) => result,
+                _ => Err(format!("no answer from the host for {path}")),
+            }
+        }
+    }
+    let files = AskHost {
+        stdin: stdin.clone(),
+        stdout: stdout.clone(),
+    };
+    let mut layer = match AppUnit::new(limits, apis, view, Box::new(files)) {
         Ok(l) => l,
         Err(e) => {
             send(
@@ -249,9 +246,11 @@ fn worker_main(memory_cap: Option<u64>) -> std::io::Result<()> {
             WorkerIn::Handle { msg } => WorkerOut::Out {
                 msgs: layer.handle(&msg),
             },
-            WorkerIn::Init { .. } | WorkerIn::SyncReply { .. } => WorkerOut::Fatal {
-                message: "unexpected message".into(),
-            },
+            WorkerIn::Init { .. } | WorkerIn::SyncReply { .. } | WorkerIn::FileReply { .. } => {
+                WorkerOut::Fatal {
+                    message: "unexpected message".into(),
+                }
+            }
         };
         send(&mut *stdout.borrow_mut(), &reply)?;
     }
@@ -262,9 +261,10 @@ fn worker_main(memory_cap: Option<u64>) -> std::io::Result<()> {
 pub struct LogicProcess {
     child: Child,
     stdin: ChildStdin,
-    lines: Receiver<String>,
+    lines: Receiver<Result<String, String>>,
     timeout: Duration,
     sync: SyncHandler,
+    files: FileReader,
     stopped: Option<Stopped>,
 }
 
@@ -277,11 +277,14 @@ impl std::fmt::Debug for LogicProcess {
 }
 
 impl LogicProcess {
-    /// Starts a worker and its engine.
+    /// Starts a worker and its engine; the worker reads the mini program's
+    /// templates and stylesheets through `files`.
     pub fn spawn(
         config: &WorkerConfig,
         limits: JsLimits,
         apis: Vec<String>,
+        view: ViewConfig,
+        files: FileReader,
     ) -> Result<LogicProcess, Stopped> {
         let exe = match &config.exe {
             Some(e) => e.clone(),
@@ -301,13 +304,21 @@ impl LogicProcess {
             _ => return Err(Stopped::Crashed("worker pipes missing".into())),
         };
         let (tx, lines) = mpsc::channel();
-        // The one thread per worker: it only moves lines from the pipe to the channel.
+        // The one thread per worker: it only moves lines from the pipe to the
+        // channel, each held to MAX_LINE_BYTES.
         std::thread::Builder::new()
             .name("mpkit-worker-reader".into())
             .spawn(move || {
-                for line in BufReader::new(stdout).lines() {
-                    let Ok(line) = line else { break };
-                    if tx.send(line).is_err() {
+                let mut pipe = BufReader::new(stdout);
+                loop {
+                    let line = read_line_capped(&mut pipe, MAX_LINE_BYTES);
+                    let last = !matches!(line, Ok(Some(_)));
+                    let sent = match line {
+                        Ok(Some(l)) => tx.send(Ok(l)),
+                        Ok(None) => break,
+                        Err(e) => tx.send(Err(e)),
+                    };
+                    if sent.is_err() || last {
                         break;
                     }
                 }
@@ -323,11 +334,13 @@ impl LogicProcess {
                     serde_json::json!({"error": 1, "errorMessage": format!("my.{name} is not available in this host")}),
                 )
             }),
+            files,
             stopped: None,
         };
         p.write(&WorkerIn::Init {
             limits: (limits.loop_iterations, limits.recursion, limits.stack_size),
             apis,
+            view,
         })?;
         match p.read()? {
             WorkerOut::Ready => Ok(p),
@@ -374,15 +387,27 @@ impl LogicProcess {
         loop {
             let left = deadline.saturating_duration_since(std::time::Instant::now());
             match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    let msg: WorkerOut = serde_json::from_str(&line)
-                        .map_err(|e| Stopped::Crashed(format!("worker sent garbage: {e}")))?;
-                    if let WorkerOut::SyncCall { name, params } = msg {
-                        let result = (self.sync)(&name, &params);
-                        self.write(&WorkerIn::SyncReply { result })?;
-                        continue;
+                Ok(Err(e)) => return Err(self.stop(Stopped::Crashed(e))),
+                Ok(Ok(line)) => {
+                    let msg: WorkerOut = match serde_json::from_str(&line) {
+                        Ok(m) => m,
+                        Err(e) => {
+                            return Err(
+                                self.stop(Stopped::Crashed(format!("worker sent garbage: {e}")))
+                            )
+                        }
+                    };
+                    match msg {
+                        WorkerOut::SyncCall { name, params } => {
+                            let result = (self.sync)(&name, &params);
+                            self.write(&WorkerIn::SyncReply { result })?;
+                        }
+                        WorkerOut::ReadFile { path } => {
+                            let result = (self.files)(&path);
+                            self.write(&WorkerIn::FileReply { result })?;
+                        }
+                        other => return Ok(other),
                     }
-                    return Ok(msg);
                 }
                 Err(RecvTimeoutError::Timeout) => {
                     return Err(self.stop(Stopped::Timeout {
@@ -453,90 +478,93 @@ impl Drop for LogicProcess {
     }
 }
 
+/// Reads one line (without its newline) of at most `max` bytes. `Ok(None)`
+/// at the end of the stream; an error for a longer line, which is not read
+/// further, or for text that is not UTF-8.
+fn read_line_capped<R: BufRead>(r: &mut R, max: usize) -> Result<Option<String>, String> {
+    let mut line = Vec::new();
+    let read = std::io::Read::take(&mut *r, max as u64 + 1)
+        .read_until(b'\n', &mut line)
+        .map_err(|e| format!("the worker's pipe failed: {e}"))?;
+    if read == 0 {
+        return Ok(None);
+    }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+    } else if line.len() > max {
+        return Err(format!("the worker sent a line over {max} bytes"));
+    }
+    String::from_utf8(line)
+        .map(Some)
+        .map_err(|_| "the worker sent a line that is not UTF-8".to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::logic::protocol::RawPatch;
 
-    /// The hand-framed reply line is byte for byte what serde_json writes
-    /// for the same messages, and the host reads the patch's text back as it was.
     #[test]
-    fn replies_are_framed_as_serde_json_would_write_them() {
-        let patch = r#"{"list[2].name":"x\"y \u2028","n":[1.5,{"k":null}]}"#;
+    fn lines_are_held_to_their_cap() {
+        let mut r = BufReader::new(&b"short\nexactly10\nthis one is too long\ntail"[..]);
+        assert_eq!(read_line_capped(&mut r, 10), Ok(Some("short".into())));
+        assert_eq!(read_line_capped(&mut r, 10), Ok(Some("exactly10".into())));
+        assert_eq!(
+            read_line_capped(&mut r, 10),
+            Err("the worker sent a line over 10 bytes".into())
+        );
+        let mut r = BufReader::new(&b"last line without newline"[..]);
+        assert_eq!(
+            read_line_capped(&mut r, 100),
+            Ok(Some("last line without newline".into()))
+        );
+        assert_eq!(read_line_capped(&mut r, 100), Ok(None));
+        let mut r = BufReader::new(&b"\xff\xfe\n"[..]);
+        assert_eq!(
+            read_line_capped(&mut r, 100),
+            Err("the worker sent a line that is not UTF-8".into())
+        );
+    }
+
+    /// What crosses the pipe from a worker reads back as it was sent: patch
+    /// ops in their wire form among the other messages.
+    #[test]
+    fn replies_round_trip() {
+        use crate::render::diff::PatchOp;
         let msgs = vec![
             FromLogic::Console {
                 level: "info".into(),
                 text: "before \"quoted\"".into(),
             },
-            FromLogic::SetDataJson {
+            FromLogic::Patch {
                 page: 3,
-                patch: RawPatch::new(patch.into()),
-                callback: 7,
-                size: patch.len(),
-            },
-            FromLogic::SetTimer {
-                id: 1,
-                delay_ms: 5,
-                repeat: false,
-            },
-            FromLogic::SetDataJson {
-                page: u64::MAX,
-                patch: RawPatch::new("{}".into()),
-                callback: 0,
-                size: 2,
+                ops: crate::render::wire::WireOps(vec![PatchOp::SetText {
+                    id: 2,
+                    text: "x\"y \u{2028}".into(),
+                }]),
+                first: false,
+                callbacks: vec![7],
             },
         ];
-        let out = WorkerOut::Out { msgs };
-        let framed = encode(&out).expect("encode");
-        assert_eq!(
-            String::from_utf8(framed.clone()).expect("utf8"),
-            serde_json::to_string(&out).expect("serde")
+        let line = serde_json::to_string(&WorkerOut::Out { msgs: msgs.clone() }).expect("json");
+        assert!(
+            line.contains(r#"{"patch":{"page":3,"ops":[[5,2,"x\"y "#),
+            "{line}"
         );
-        let WorkerOut::Out { msgs } = serde_json::from_slice(&framed).expect("read") else {
+        let WorkerOut::Out { msgs: back } = serde_json::from_str(&line).expect("reads") else {
             panic!("not an out message");
         };
-        assert!(
-            matches!(&msgs[1], FromLogic::SetDataJson { page: 3, patch: p, callback: 7, size }
-            if p.text() == patch && *size == patch.len())
-        );
-        assert!(
-            matches!(&msgs[3], FromLogic::SetDataJson { page: u64::MAX, patch: p, .. } if p.text() == "{}")
-        );
-        // Every other message is serde_json's own.
-        for other in [
-            WorkerOut::Ready,
-            WorkerOut::Fatal {
-                message: "x".into(),
-            },
-        ] {
-            assert_eq!(
-                encode(&other).expect("encode"),
-                serde_json::to_vec(&other).expect("serde")
-            );
-        }
-    }
-
-    /// Patch text that is not one JSON object cannot pass for one: the line
-    /// it is framed into does not read, so the host stops that worker (and
-    /// only it), and a generic serializer refuses it outright.
-    #[test]
-    fn a_broken_patch_text_breaks_only_its_own_line() {
-        for bad in [r#"{"a":1"#, r#"{"a":1},"x":{"#, "", "{} {}"] {
-            let out = WorkerOut::Out {
-                msgs: vec![FromLogic::SetDataJson {
-                    page: 1,
-                    patch: RawPatch::new(bad.into()),
-                    callback: 0,
-                    size: bad.len(),
-                }],
-            };
-            let line = encode(&out).expect("framed as it is");
-            assert!(
-                serde_json::from_slice::<WorkerOut>(&line).is_err(),
-                "{bad:?} read as {:?}",
-                String::from_utf8_lossy(&line)
-            );
-            assert!(serde_json::to_string(&out).is_err(), "{bad:?}");
-        }
+        assert_eq!(back, msgs);
+        // What only the logic layer hands the view never crosses.
+        let inner = WorkerOut::Out {
+            msgs: vec![FromLogic::InitialData {
+                page: 1,
+                data: serde_json::json!({}),
+            }],
+        };
+        assert!(serde_json::to_string(&inner).is_err());
+        assert!(serde_json::from_str::<WorkerOut>(
+            r#"{"out":{"msgs":[{"initialData":{"page":1,"data":{}}}]}}"#
+        )
+        .is_err());
     }
 }

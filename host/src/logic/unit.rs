@@ -1,0 +1,129 @@
+//! The isolation unit: one mini program's logic layer (its JS in boa) and
+//! its view (templates rendered and diffed), together. It runs in the
+//! mini program's worker process, or on the app's own thread in thread
+//! mode; either way, what crosses to the host is messages of ids, JSON and
+//! patch ops, never a template or a value the host must evaluate.
+
+use super::engine::{JsLimits, LogicLayer};
+use super::protocol::{FromLogic, ScriptError, ToLogic};
+use super::view::{UnitFiles, ViewConfig, Views};
+use super::{Logic, Stopped, SyncHandler};
+
+/// A mini program's logic and view.
+#[derive(Debug)]
+pub struct AppUnit {
+    layer: LogicLayer,
+    views: Views,
+}
+
+impl AppUnit {
+    /// Starts the JS engine; templates and stylesheets are read through `files`.
+    pub fn new(
+        limits: JsLimits,
+        apis: Vec<String>,
+        view: ViewConfig,
+        files: Box<dyn UnitFiles>,
+    ) -> Result<AppUnit, ScriptError> {
+        Ok(AppUnit {
+            layer: LogicLayer::new(limits, apis)?,
+            views: Views::new(files, view),
+        })
+    }
+
+    /// Makes setData hand the view JSON text, merged in place (what a worker
+    /// does; see [`LogicLayer::send_patches_as_json`]).
+    pub fn send_patches_as_json(&mut self) {
+        self.layer.send_patches_as_json();
+    }
+
+    /// Evaluates one of the bundle's scripts.
+    pub fn load_script(
+        &mut self,
+        file: &str,
+        source: &str,
+        route: Option<&str>,
+    ) -> Result<(), ScriptError> {
+        self.layer.load_script(file, source, route)
+    }
+
+    /// Sets who answers `my.*Sync` calls.
+    pub fn set_sync_handler(&mut self, handler: SyncHandler) {
+        self.layer.set_sync_handler(handler);
+    }
+
+    /// Handles one message: view questions are answered by the view; the rest
+    /// go to the logic layer, whose data changes the view takes in, and then
+    /// every page whose data changed is rendered. Returns what the host must
+    /// hear: calls, timers, console, errors, and the patch ops.
+    pub fn handle(&mut self, msg: &ToLogic) -> Vec<FromLogic> {
+        match msg {
+            ToLogic::PageView {
+                page,
+                route,
+                template,
+            } => return vec![self.views.open(*page, route, *template)],
+            ToLogic::DomEvent {
+                page,
+                target,
+                event,
+                detail,
+                time_stamp,
+            } => {
+                return vec![self
+                    .views
+                    .event(*page, *target, *event, detail.clone(), *time_stamp)]
+            }
+            ToLogic::PageData { page } => {
+                return vec![FromLogic::PageData {
+                    page: *page,
+                    data: self.views.data(*page),
+                }]
+            }
+            ToLogic::Stack { pages } => self.views.keep(pages),
+            _ => {}
+        }
+        let from_layer = self.layer.handle(msg);
+        let mut out = Vec::with_capacity(from_layer.len() + 1);
+        for m in from_layer {
+            match m {
+                FromLogic::InitialData { page, data } => self.views.initial_data(page, data),
+                FromLogic::SetData {
+                    page,
+                    patch,
+                    callback,
+                    size,
+                } => self.views.set_data(page, patch, callback, size, &mut out),
+                FromLogic::SetDataJson {
+                    page,
+                    patch,
+                    callback,
+                    size,
+                } => self
+                    .views
+                    .set_data_json(page, patch.text(), callback, size, &mut out),
+                other => out.push(other),
+            }
+        }
+        self.views.render_dirty(&mut out);
+        out
+    }
+}
+
+impl Logic for AppUnit {
+    fn load_script(
+        &mut self,
+        file: &str,
+        source: &str,
+        route: Option<&str>,
+    ) -> Result<Result<(), ScriptError>, Stopped> {
+        Ok(AppUnit::load_script(self, file, source, route))
+    }
+
+    fn handle(&mut self, msg: &ToLogic) -> Result<Vec<FromLogic>, Stopped> {
+        Ok(AppUnit::handle(self, msg))
+    }
+
+    fn set_sync_handler(&mut self, handler: SyncHandler) {
+        AppUnit::set_sync_handler(self, handler);
+    }
+}

@@ -1,0 +1,469 @@
+//! The view half of the isolation unit: each page's template, data, mounted
+//! tree and render cache. It runs where the mini program's JS runs (in its
+//! worker process, or on the app's own thread), so everything a mini
+//! program wrote — its templates, their expressions, its stylesheets — is
+//! parsed and evaluated behind the isolation boundary, under the watchdog,
+//! the memory cap and a render budget. The host receives patch ops.
+
+use super::protocol::{FromLogic, NavRequest, PageId, ResolvedCall, ScriptError};
+use crate::render::axml::{self, Document};
+use crate::render::diff::{self, diff_root, Ids};
+use crate::render::events::{self, EventKind};
+use crate::render::template::{Budget, Changes, Loader, RenderCache, Renderer};
+use crate::render::vdom::{DomNode, NodeId};
+use crate::render::wire::WireOps;
+use crate::render::{acss, data};
+use serde_json::{json, Map, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// setData payloads of at least this many bytes (serialized) are reported to
+/// the host ([`FromLogic::LargeSetData`]), for tools such as compatibility checks.
+pub const LARGE_SET_DATA_BYTES: usize = 64 * 1024;
+
+/// How long one page's render may take before its app is stopped, unless the
+/// embedding app sets another budget.
+pub const DEFAULT_RENDER_BUDGET: Duration = Duration::from_secs(2);
+
+/// How the unit renders: the screen it renders for and how long a render may take.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct ViewConfig {
+    /// Screen width in px (750rpx).
+    pub screen_width: f64,
+    /// How long one page's render may take.
+    pub render_budget: Duration,
+}
+
+impl Default for ViewConfig {
+    fn default() -> ViewConfig {
+        ViewConfig {
+            screen_width: 375.0,
+            render_budget: DEFAULT_RENDER_BUDGET,
+        }
+    }
+}
+
+/// Reads the mini program's own files, as text, for the view: its templates
+/// and stylesheets. In a worker each read is a question to the host, which
+/// answers from the verified bundle under the bundle's path rules.
+pub trait UnitFiles {
+    /// The file's text; `Err("no such file")` when it is not in the bundle,
+    /// another message when it cannot be read as text.
+    fn read(&self, path: &str) -> Result<String, String>;
+}
+
+struct PageView {
+    id: PageId,
+    route: String,
+    doc: Option<Arc<Document>>,
+    data: Value,
+    dom: DomNode,
+    ids: Ids,
+    cache: RenderCache,
+    changes: Changes,
+    dirty: bool,
+    /// Whether the host has had this page's first render (even an empty one).
+    rendered: bool,
+    callbacks: Vec<u64>,
+}
+
+/// Every open page's view.
+pub(crate) struct Views {
+    files: Box<dyn UnitFiles>,
+    config: ViewConfig,
+    docs: RefCell<HashMap<String, Result<Arc<Document>, String>>>,
+    pages: Vec<PageView>,
+}
+
+impl std::fmt::Debug for Views {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Views")
+            .field("pages", &self.pages.len())
+            .finish_non_exhaustive()
+    }
+}
+
+struct DocLoader<'a> {
+    files: &'a dyn UnitFiles,
+    cache: &'a RefCell<HashMap<String, Result<Arc<Document>, String>>>,
+}
+
+impl Loader for DocLoader<'_> {
+    fn load(&self, path: &str) -> Result<Arc<Document>, String> {
+        if let Some(r) = self.cache.borrow().get(path) {
+            return r.clone();
+        }
+        let r = self.files.read(path).and_then(|text| {
+            axml::parse(&text)
+                .map(Arc::new)
+                .map_err(|e| format!("{path}:{e}"))
+        });
+        self.cache.borrow_mut().insert(path.to_owned(), r.clone());
+        r
+    }
+}
+
+fn parse_pos(m: &str) -> (u32, u32) {
+    let mut it = m.split(':').skip(1);
+    let line = it.next().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+    let col = it.next().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
+    (line, col)
+}
+
+impl Views {
+    pub(crate) fn new(files: Box<dyn UnitFiles>, config: ViewConfig) -> Views {
+        Views {
+            files,
+            config,
+            docs: RefCell::new(HashMap::new()),
+            pages: Vec::new(),
+        }
+    }
+
+    fn page_mut(&mut self, id: PageId) -> Option<&mut PageView> {
+        self.pages.iter_mut().find(|p| p.id == id)
+    }
+
+    /// Loads a page's view: its stylesheet, and its template when `template`
+    /// (the host knows the route is in app.json and its script loaded).
+    pub(crate) fn open(&mut self, page: PageId, route: &str, template: bool) -> FromLogic {
+        let (css, warnings) = self.css(route);
+        let file = format!("{route}.axml");
+        let (doc, error) = if !template {
+            (None, None)
+        } else {
+            let loader = DocLoader {
+                files: &*self.files,
+                cache: &self.docs,
+            };
+            match loader.load(&file) {
+                Ok(d) => (Some(d), None),
+                Err(m) if m == "no such file" => (
+                    None,
+                    Some(ScriptError::at(
+                        "page",
+                        &file,
+                        0,
+                        0,
+                        format!("{file} is missing"),
+                    )),
+                ),
+                Err(m) => {
+                    // `path:line:col: message` from the parser.
+                    let (line, column) = parse_pos(&m);
+                    let message = m
+                        .splitn(4, ':')
+                        .nth(3)
+                        .map_or(m.clone(), |s| s.trim().to_owned());
+                    (
+                        None,
+                        Some(ScriptError::at("page", &file, line, column, message)),
+                    )
+                }
+            }
+        };
+        self.pages.retain(|p| p.id != page);
+        self.pages.push(PageView {
+            id: page,
+            route: route.to_owned(),
+            doc,
+            data: Value::Object(Map::new()),
+            dom: DomNode::root(),
+            ids: Ids::default(),
+            cache: RenderCache::default(),
+            changes: Changes::everything(),
+            dirty: false,
+            rendered: false,
+            callbacks: Vec::new(),
+        });
+        FromLogic::PageView {
+            page,
+            css,
+            error,
+            warnings,
+        }
+    }
+
+    fn css(&self, route: &str) -> (String, Vec<String>) {
+        let ratio = self.config.screen_width / 750.0;
+        let files = &*self.files;
+        let load = |p: &str| files.read(p).ok();
+        let mut out = String::new();
+        let mut warnings = Vec::new();
+        for file in ["app.acss".to_string(), format!("{route}.acss")] {
+            if let Some(text) = load(&file) {
+                match acss::expand(&file, &text, ratio, &load) {
+                    Ok(css) => out.push_str(&css),
+                    Err(e) => warnings.push(e),
+                }
+            }
+        }
+        (out, warnings)
+    }
+
+    /// Keeps the views of `pages` (the stack, as the host has it) and drops the rest.
+    pub(crate) fn keep(&mut self, pages: &[PageId]) {
+        self.pages.retain(|p| pages.contains(&p.id));
+    }
+
+    /// A page's data right after it was created.
+    pub(crate) fn initial_data(&mut self, page: PageId, data: Value) {
+        if let Some(p) = self.page_mut(page) {
+            p.data = data;
+            p.changes = Changes::everything();
+            p.dirty = true;
+        }
+    }
+
+    /// `setData` as a logic layer on this thread sends it: path keys and values.
+    pub(crate) fn set_data(
+        &mut self,
+        page: PageId,
+        patch: Map<String, Value>,
+        callback: u64,
+        size: usize,
+        out: &mut Vec<FromLogic>,
+    ) {
+        Self::note_size(page, size, out);
+        let Some(p) = self.page_mut(page) else { return };
+        let mut failed = None;
+        for (k, v) in patch {
+            p.changes.record(&k);
+            if let Err(e) = data::set_path(&mut p.data, &k, v) {
+                failed = Some(e);
+            }
+        }
+        p.dirty = true;
+        if callback > 0 {
+            p.callbacks.push(callback);
+        }
+        if let Some(e) = failed {
+            out.push(FromLogic::Error {
+                error: ScriptError::host(e),
+            });
+        }
+    }
+
+    /// `setData` as JSON text, merged straight into the page's data.
+    pub(crate) fn set_data_json(
+        &mut self,
+        page: PageId,
+        text: &str,
+        callback: u64,
+        size: usize,
+        out: &mut Vec<FromLogic>,
+    ) {
+        Self::note_size(page, size, out);
+        let Some(p) = self.page_mut(page) else { return };
+        let changes = &mut p.changes;
+        let errors = match data::merge_patch(&mut p.data, text, &mut |k| changes.record(k)) {
+            Ok(errors) => errors,
+            // The logic layer wrote this text itself; it is always one object.
+            Err(e) => vec![e.to_string()],
+        };
+        p.dirty = true;
+        if callback > 0 {
+            p.callbacks.push(callback);
+        }
+        for message in errors {
+            out.push(FromLogic::Error {
+                error: ScriptError::host(message),
+            });
+        }
+    }
+
+    fn note_size(page: PageId, bytes: usize, out: &mut Vec<FromLogic>) {
+        if bytes >= LARGE_SET_DATA_BYTES {
+            out.push(FromLogic::LargeSetData { page, bytes });
+        }
+    }
+
+    /// Renders every page whose data changed, diffs it against its mounted
+    /// tree, and says what changed. A render past the budget ends the list
+    /// with [`FromLogic::RenderBudget`], after which nothing else is rendered.
+    pub(crate) fn render_dirty(&mut self, out: &mut Vec<FromLogic>) {
+        let loader = DocLoader {
+            files: &*self.files,
+            cache: &self.docs,
+        };
+        let budget = self.config.render_budget;
+        for p in self.pages.iter_mut().filter(|p| p.dirty) {
+            p.dirty = false;
+            let callbacks = std::mem::take(&mut p.callbacks);
+            let Some(doc) = p.doc.clone() else {
+                if !callbacks.is_empty() {
+                    out.push(FromLogic::Patch {
+                        page: p.id,
+                        ops: WireOps::default(),
+                        first: false,
+                        callbacks,
+                    });
+                }
+                continue;
+            };
+            let file = format!("{}.axml", p.route);
+            let changes = std::mem::take(&mut p.changes);
+            let deadline = Instant::now() + budget;
+            let mut renderer = Renderer::new(&loader, self.config.screen_width)
+                .with_budget(Budget::new(u64::MAX, move || Instant::now() < deadline));
+            match renderer.render_cached(&doc, &file, &p.data, &mut p.cache, &changes) {
+                Ok(nodes) => {
+                    let ops = diff_root(&mut p.dom, nodes, &mut p.ids);
+                    // A page's first render reaches the surface even when it
+                    // is empty: that is when the page is on screen.
+                    if !ops.is_empty() || !p.rendered || !callbacks.is_empty() {
+                        out.push(FromLogic::Patch {
+                            page: p.id,
+                            ops: WireOps(ops),
+                            first: !p.rendered,
+                            callbacks,
+                        });
+                        p.rendered = true;
+                    }
+                }
+                Err(e) if e.over_budget => {
+                    out.push(FromLogic::RenderBudget {
+                        page: p.id,
+                        route: p.route.clone(),
+                        steps: renderer.steps(),
+                    });
+                    return;
+                }
+                Err(e) => out.push(FromLogic::RenderError {
+                    page: p.id,
+                    error: ScriptError::at("render", &e.file, e.pos.line, e.pos.col, e.message),
+                    callbacks,
+                }),
+            }
+        }
+    }
+
+    /// A page's data as the view has it.
+    pub(crate) fn data(&self, page: PageId) -> Value {
+        self.pages
+            .iter()
+            .find(|p| p.id == page)
+            .map_or(Value::Null, |p| p.data.clone())
+    }
+
+    /// Resolves an event a surface reported at `target` on `page` into the
+    /// handler calls it makes, innermost first, each told where the template
+    /// names it. What the user typed or switched is kept in the page's tree
+    /// first, so a form submits what is on screen; a tap also names the form
+    /// it submits and the `<navigator>` it follows, which the host carries
+    /// out after the handlers ran.
+    pub(crate) fn event(
+        &mut self,
+        page: PageId,
+        target: NodeId,
+        kind: EventKind,
+        detail: Value,
+        time_stamp: u64,
+    ) -> FromLogic {
+        let mut resolved = FromLogic::Resolved {
+            page,
+            calls: Vec::new(),
+            form: None,
+            navigate: None,
+        };
+        let Some(p) = self.pages.iter_mut().find(|p| p.id == page) else {
+            return resolved;
+        };
+        if let Some(op) = events::value_op(&p.dom, target, kind, &detail) {
+            let _ = diff::apply(&mut p.dom, std::slice::from_ref(&op));
+        }
+        let detail = match kind {
+            // A surface that cannot read its form's fields sends none; the
+            // page's tree has them.
+            EventKind::Submit if detail["value"].as_object().is_none_or(|m| m.is_empty()) => p
+                .dom
+                .find(target)
+                .map(events::form_values)
+                .unwrap_or(detail),
+            _ => detail,
+        };
+        let calls = events::resolve(&p.dom, target, kind, detail, time_stamp)
+            .into_iter()
+            .map(|c| {
+                let site = p
+                    .doc
+                    .as_ref()
+                    .and_then(|d| d.handler_pos(&c.handler))
+                    .map(|pos| format!("{}.axml:{}:{}", p.route, pos.line, pos.col))
+                    .unwrap_or_default();
+                ResolvedCall {
+                    handler: c.handler,
+                    event: c.event,
+                    site,
+                }
+            })
+            .collect();
+        let (form, navigate) = match kind {
+            EventKind::Tap => match events::path_to(&p.dom, target) {
+                Some(path) => (
+                    submitted_form(&path),
+                    // An error in it is the page template's.
+                    navigator_at(&path).map(|(name, params)| NavRequest {
+                        name,
+                        params,
+                        site: format!("{}.axml:0:0", p.route),
+                    }),
+                ),
+                None => (None, None),
+            },
+            _ => (None, None),
+        };
+        if let FromLogic::Resolved {
+            calls: c,
+            form: f,
+            navigate: n,
+            ..
+        } = &mut resolved
+        {
+            *c = calls;
+            *f = form;
+            *n = navigate;
+        }
+        resolved
+    }
+}
+
+/// The form a tap submits: the nearest `form` around it, when the tap is in
+/// a `button` with `form-type="submit"`. `path` runs from the root to the
+/// tapped node.
+fn submitted_form(path: &[&DomNode]) -> Option<NodeId> {
+    let button = path.iter().rev().find(|n| n.tag == "button")?;
+    let form = path.iter().rev().find(|n| n.tag == "form")?;
+    button
+        .attrs
+        .get("form-type")
+        .is_some_and(|t| t == "submit")
+        .then_some(form.id)
+}
+
+/// The navigation a tap on the last node of `path` asks for through the nearest
+/// `<navigator>` around it: the API (`open-type`: `navigate`, `redirect`,
+/// `switchTab`, `reLaunch` or `navigateBack`) and its parameters.
+fn navigator_at(path: &[&DomNode]) -> Option<(String, Value)> {
+    let nav = path.iter().rev().find(|n| n.tag == "navigator")?;
+    let url = nav.attrs.get("url").cloned().unwrap_or_default();
+    let kind = nav.attrs.get("open-type").map(String::as_str);
+    let (name, params) = match kind.unwrap_or("navigate") {
+        "navigate" => ("navigateTo", json!({ "url": url })),
+        "redirect" => ("redirectTo", json!({ "url": url })),
+        "switchTab" => ("switchTab", json!({ "url": url })),
+        "reLaunch" => ("reLaunch", json!({ "url": url })),
+        "navigateBack" => {
+            let delta = nav
+                .attrs
+                .get("delta")
+                .and_then(|d| d.parse::<u64>().ok())
+                .unwrap_or(1);
+            ("navigateBack", json!({ "delta": delta }))
+        }
+        _ => return None,
+    };
+    Some((name.to_owned(), params))
+}

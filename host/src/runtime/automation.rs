@@ -1,0 +1,133 @@
+//! Driving a mini program as its user would, by CSS selector: what
+//! `mpkit run` steps, compatibility runs and tests use. Selectors are
+//! matched against the host's own tree of the top page.
+
+use super::Runtime;
+use crate::render::events::{self, EventKind};
+use crate::render::vdom::{DomNode, NodeId};
+use crate::surface::selector::Selector;
+use crate::surface::Surface;
+use serde_json::{json, Value};
+use std::time::{Duration, Instant};
+
+/// Why an automation step could not be taken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum AutomationError {
+    /// The selector does not parse.
+    #[error("{0}")]
+    Selector(String),
+    /// No page is open.
+    #[error("no page is open")]
+    NoPage,
+    /// Nothing on the top page matches.
+    #[error("no element matches {selector:?} on {route}")]
+    NoMatch {
+        /// The selector.
+        selector: String,
+        /// The top page's route.
+        route: String,
+    },
+    /// Nothing matched before the time was up.
+    #[error("timed out waiting for {0:?}")]
+    Timeout(String),
+}
+
+impl From<AutomationError> for String {
+    fn from(e: AutomationError) -> String {
+        e.to_string()
+    }
+}
+
+impl<S: Surface> Runtime<S> {
+    /// Taps the first element matching `selector` on the top page; a submit button
+    /// also submits its form.
+    pub fn tap(&mut self, selector: &str) -> Result<(), AutomationError> {
+        let id = self.first(selector)?;
+        self.dispatch(id, EventKind::Tap, json!({}));
+        Ok(())
+    }
+
+    /// Types `value` into the first element matching `selector`, as its user would.
+    pub fn input(&mut self, selector: &str, value: &str) -> Result<(), AutomationError> {
+        self.as_user(selector, EventKind::Input, json!({ "value": value }))
+    }
+
+    /// A value change on the first element matching `selector` (a switch,
+    /// checkbox, slider or picker), as its user made it: the element takes
+    /// `detail.value` (`checked` for a switch or checkbox, else `value`),
+    /// then its `onChange` handlers run with `detail`.
+    pub fn change(&mut self, selector: &str, detail: Value) -> Result<(), AutomationError> {
+        self.as_user(selector, EventKind::Change, detail)
+    }
+
+    /// A long press on the first element matching `selector`.
+    pub fn long_tap(&mut self, selector: &str) -> Result<(), AutomationError> {
+        let id = self.first(selector)?;
+        self.dispatch(id, EventKind::LongTap, json!({}));
+        Ok(())
+    }
+
+    /// What a user's typing or switching does: the surface shows the new
+    /// value, then the event is dispatched.
+    fn as_user(
+        &mut self,
+        selector: &str,
+        kind: EventKind,
+        detail: Value,
+    ) -> Result<(), AutomationError> {
+        let id = self.first(selector)?;
+        if let Some(top) = self.stack.last() {
+            if let Some(op) = events::value_op(top.tree.root(), id, kind, &detail) {
+                let _ = self.surface.apply(top.id, &[op]);
+            }
+        }
+        self.dispatch(id, kind, detail);
+        Ok(())
+    }
+
+    fn first(&self, selector: &str) -> Result<NodeId, AutomationError> {
+        let sel =
+            Selector::parse(selector).map_err(|e| AutomationError::Selector(e.to_string()))?;
+        let top = self.stack.last().ok_or(AutomationError::NoPage)?;
+        sel.select(top.tree.root())
+            .first()
+            .map(|n| n.id)
+            .ok_or_else(|| AutomationError::NoMatch {
+                selector: selector.to_owned(),
+                route: top.route.clone(),
+            })
+    }
+
+    /// The text of the first element matching `selector` on the top page.
+    pub fn text(&self, selector: &str) -> Result<String, AutomationError> {
+        let id = self.first(selector)?;
+        Ok(self
+            .stack
+            .last()
+            .and_then(|p| p.tree.root().find(id))
+            .map(DomNode::text_content)
+            .unwrap_or_default())
+    }
+
+    /// Runs timers until an element matches `selector` or `timeout` passes.
+    pub fn wait_for(&mut self, selector: &str, timeout: Duration) -> Result<(), AutomationError> {
+        Selector::parse(selector).map_err(|e| AutomationError::Selector(e.to_string()))?;
+        let deadline = Instant::now() + timeout;
+        loop {
+            if self.first(selector).is_ok() {
+                return Ok(());
+            }
+            let next = self.pump();
+            let now = Instant::now();
+            if now >= deadline {
+                return Err(AutomationError::Timeout(selector.to_owned()));
+            }
+            let wake = next
+                .unwrap_or(deadline)
+                .min(deadline)
+                .min(now + Duration::from_millis(50));
+            std::thread::sleep(wake.saturating_duration_since(now));
+        }
+    }
+}
