@@ -11,14 +11,26 @@
 //! reach it only through `EventLoopProxy`.
 #![warn(missing_docs)]
 
-pub mod app;
+mod app;
+mod app_thread;
+mod app_view;
+mod chrome;
+mod driver;
+mod error;
+mod ipc;
+mod msg;
+mod serve;
+mod surface;
+mod ui;
+mod window;
+
 pub mod devices;
 pub mod protocol;
 pub mod snapshot;
-pub mod surface;
 
-pub use app::{
-    ApplyStages, Driver, LaunchContext, LaunchFn, OpenOptions, Status, WebviewApp, WebviewConfig,
-    WebviewError,
-};
-pub use surface::{ChromeDelegate, Slot, UiLink, WebviewSurface};
+pub use app::{WebviewApp, WebviewConfig};
+pub use chrome::{ChromeDelegate, UiLink};
+pub use driver::{Driver, LaunchFn};
+pub use error::WebviewError;
+pub use msg::{ApplyStages, OpenOptions, Slot, Status};
+pub use surface::{LaunchContext, WebviewSurface};
