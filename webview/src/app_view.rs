@@ -6,11 +6,12 @@
 use crate::ipc::{FromView, Keys};
 use crate::msg::{
     push_script_tail, AppIn, AppStart, ApplyStages, OpenOptions, Patch, Slot, StartApp, Status,
-    UiMsg,
+    UiAnswer, UiMsg,
 };
 use crate::window::Built;
+use mpkit_host::delegate::UiRequest;
 use mpkit_host::surface::{ErrorView, PageChrome, PageId};
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::mpsc;
@@ -44,7 +45,7 @@ pub(crate) struct AppView {
     keys: HashMap<PageId, String>,
     stack: Vec<(PageId, String)>,
     ui_key: String,
-    pub(crate) questions: HashMap<u64, mpsc::Sender<Value>>,
+    pub(crate) questions: HashMap<u64, mpsc::Sender<UiAnswer>>,
     next_question: u64,
     pub(crate) to_app: Option<mpsc::Sender<AppIn>>,
     seq: u64,
@@ -63,6 +64,10 @@ pub(crate) struct AppView {
 
 fn js_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+fn to_json(v: &impl serde::Serialize) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "{}".into())
 }
 
 impl AppView {
@@ -123,7 +128,7 @@ impl AppView {
         self.stack.push((page, chrome.route.clone()));
         self.status.route = Some(chrome.route.clone());
         self.pending_css(page, css);
-        let chrome = serde_json::to_string(&chrome).unwrap_or_else(|_| "{}".into());
+        let chrome = to_json(&chrome);
         let script = format!(
             "__mpkit.page({page},{chrome},{},{})",
             js_str(&format!("/__mpkit/page/{page}.css")),
@@ -180,28 +185,37 @@ impl AppView {
     }
 
     pub(crate) fn page_error(&mut self, page: PageId, view: ErrorView) {
-        let view = serde_json::to_string(&view).unwrap_or_else(|_| "{}".into());
-        self.run(format!("__mpkit.error({page},{view})"));
+        self.run(format!("__mpkit.error({page},{})", to_json(&view)));
     }
 
-    /// Shows a UI request in the chrome; a question's answer goes to `reply`.
-    pub(crate) fn ui_request(&mut self, request: Value, reply: Option<mpsc::Sender<Value>>) {
-        if request["ui"] == "overlay" {
-            self.note_error(
-                request["file"].as_str().unwrap_or_default(),
-                request["line"].as_u64().unwrap_or(0) as u32,
-                request["column"].as_u64().unwrap_or(0) as u32,
-                request["message"].as_str().unwrap_or_default(),
-            );
-            if request["show"] == true {
-                let view = json!({
-                    "file": request["file"], "line": request["line"],
-                    "column": request["column"], "message": request["message"],
-                });
-                self.run(format!("__mpkit.error(0,{view})"));
+    /// Shows a request in the chrome; a question's answer goes to `reply`.
+    /// An overlay is recorded in the status, and shown only when it asks.
+    pub(crate) fn ui_request(&mut self, request: UiRequest, reply: Option<mpsc::Sender<UiAnswer>>) {
+        if let UiRequest::Overlay {
+            file,
+            line,
+            column,
+            message,
+            show,
+        } = request
+        {
+            self.note_error(&file, line, column, &message);
+            if show {
+                let view = ErrorView {
+                    file,
+                    line,
+                    column,
+                    message,
+                };
+                self.run(format!("__mpkit.error(0,{})", to_json(&view)));
             }
             return;
         }
+        let Ok(request) = serde_json::to_string(&request) else {
+            // Never for these types; the question is cancelled by dropping `reply`.
+            tracing::warn!(slot = self.slot, "a UI request could not be written");
+            return;
+        };
         let id = match reply {
             Some(tx) => {
                 self.next_question += 1;
@@ -218,8 +232,13 @@ impl AppView {
     /// The app could not launch, or was stopped.
     pub(crate) fn failed(&mut self, message: String) {
         tracing::warn!(slot = self.slot, "{message}");
-        let view = json!({"file": "", "line": 0, "column": 0, "message": message});
-        self.run(format!("__mpkit.error(0,{view})"));
+        let view = ErrorView {
+            file: String::new(),
+            line: 0,
+            column: 0,
+            message: message.clone(),
+        };
+        self.run(format!("__mpkit.error(0,{})", to_json(&view)));
         self.status.failure = Some(message);
     }
 

@@ -8,6 +8,7 @@
 //!
 //! The keys are made here too: 128 bits from the OS, or nothing opens.
 
+use crate::msg::UiAnswer;
 use mpkit_bundle::AppId;
 use mpkit_host::render::events::EventKind;
 use mpkit_host::surface::PageId;
@@ -50,7 +51,7 @@ pub(crate) enum FromView {
     Ui {
         id: u64,
         key: String,
-        reply: Value,
+        reply: UiAnswer,
     },
     ViewError {
         message: String,

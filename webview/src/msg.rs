@@ -16,8 +16,10 @@
 
 use crate::error::WebviewError;
 use mpkit_bundle::AppId;
+use mpkit_host::delegate::UiRequest;
 use mpkit_host::render::events::EventKind;
 use mpkit_host::surface::{ErrorView, PageChrome, PageId};
+use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::path::PathBuf;
 use std::sync::{mpsc, Arc};
@@ -176,11 +178,12 @@ pub(crate) enum UiMsg {
         page: PageId,
         view: ErrorView,
     },
-    /// A UI request; `reply` is `None` for fire-and-forget ones (toast).
+    /// Something to show in the chrome; `reply` is `None` for
+    /// fire-and-forget ones (toast, overlay).
     Ui {
         slot: Slot,
-        request: Value,
-        reply: Option<mpsc::Sender<Value>>,
+        request: UiRequest,
+        reply: Option<mpsc::Sender<UiAnswer>>,
     },
     /// The app launched: its id and installed tree.
     Launched {
@@ -211,6 +214,31 @@ pub(crate) enum UiMsg {
     /// The embedding app's delegate left an allowlisted URL to the surface:
     /// open it in a private window.
     OpenWeb { slot: Slot, url: String },
+}
+
+/// The user's answer to a question the chrome showed, as the view script
+/// sent it: `{confirmed}`, `{text}`, `{choice}` or `{done}`. It comes from the
+/// page, so it is read leniently: what is missing or of another type counts
+/// as not confirmed, no text, no choice.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(transparent)]
+pub(crate) struct UiAnswer(Value);
+
+impl UiAnswer {
+    /// A confirm, consent or payment question: whether the user said yes.
+    pub(crate) fn confirmed(&self) -> bool {
+        self.0["confirmed"] == Value::Bool(true)
+    }
+
+    /// A prompt: the text entered, `None` when cancelled.
+    pub(crate) fn text(&self) -> Option<String> {
+        self.0["text"].as_str().map(str::to_owned)
+    }
+
+    /// An action sheet: the index chosen, `None` when cancelled.
+    pub(crate) fn choice(&self) -> Option<usize> {
+        self.0["choice"].as_u64().map(|i| i as usize)
+    }
 }
 
 /// Requests a [`crate::Driver`] sends the UI thread.
@@ -353,6 +381,30 @@ pub(crate) fn push_script_tail(script: &mut String, seq: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn answers_are_read_as_the_view_script_sends_them_and_nothing_else_counts() {
+        let read = |json: &str| serde_json::from_str::<UiAnswer>(json).expect("any JSON");
+        assert!(read(r#"{"confirmed":true}"#).confirmed());
+        for no in [
+            r#"{"confirmed":false}"#,
+            r#"{"confirmed":"true"}"#,
+            r#"{"done":true}"#,
+            "1",
+        ] {
+            assert!(!read(no).confirmed(), "{no}");
+        }
+        assert_eq!(read(r#"{"text":"Zoe"}"#).text().as_deref(), Some("Zoe"));
+        assert_eq!(read(r#"{"text":null}"#).text(), None);
+        assert_eq!(read(r#"{"choice":1}"#).choice(), Some(1));
+        for none in [
+            r#"{"choice":null}"#,
+            r#"{"choice":-1}"#,
+            r#"{"choice":"1"}"#,
+        ] {
+            assert_eq!(read(none).choice(), None, "{none}");
+        }
+    }
 
     #[test]
     fn a_pushed_patch_is_one_json_value_whatever_its_text() {
