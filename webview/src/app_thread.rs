@@ -118,7 +118,7 @@ fn app_loop(start: AppStart, launch: Launch<'_>) {
             }
             AppIn::Tab(route) => {
                 if let Err(e) = handle.switch_tab(&route) {
-                    tracing::warn!(slot, "tab: {e}");
+                    tracing::warn!(slot = %slot, "tab: {e}");
                 }
             }
             AppIn::ReachBottom(page) => {

@@ -213,7 +213,7 @@ impl AppView {
         }
         let Ok(request) = serde_json::to_string(&request) else {
             // Never for these types; the question is cancelled by dropping `reply`.
-            tracing::warn!(slot = self.slot, "a UI request could not be written");
+            tracing::warn!(slot = %self.slot, "a UI request could not be written");
             return;
         };
         let id = match reply {
@@ -231,7 +231,7 @@ impl AppView {
 
     /// The app could not launch, or was stopped.
     pub(crate) fn failed(&mut self, message: String) {
-        tracing::warn!(slot = self.slot, "{message}");
+        tracing::warn!(slot = %self.slot, "{message}");
         let view = ErrorView {
             file: String::new(),
             line: 0,
@@ -320,7 +320,7 @@ impl AppView {
                 self.status.open_questions = self.questions.len();
             }
             FromView::ViewError { message } => {
-                tracing::warn!(slot = self.slot, "view script: {message}");
+                tracing::warn!(slot = %self.slot, "view script: {message}");
                 if self.status.view_errors.len() < 1000 {
                     self.status.view_errors.push(message);
                 }

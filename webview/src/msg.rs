@@ -27,7 +27,39 @@ use std::time::{Duration, Instant};
 use tao::event_loop::EventLoopProxy;
 
 /// One mini program window's number within a [`crate::WebviewApp`].
-pub type Slot = u64;
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Slot(u64);
+
+impl Slot {
+    /// The first window's.
+    pub(crate) const FIRST: Slot = Slot(1);
+
+    /// The window's after this one.
+    pub(crate) fn next(self) -> Slot {
+        Slot(self.0 + 1)
+    }
+}
+
+impl std::fmt::Display for Slot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// One webview's number: how its IPC and navigation handlers name it to
+/// the UI thread. A pre-warmed webview has one before it has a [`Slot`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct ViewId(u64);
+
+impl ViewId {
+    /// The first webview's.
+    pub(crate) const FIRST: ViewId = ViewId(1);
+
+    /// The webview's after this one.
+    pub(crate) fn next(self) -> ViewId {
+        ViewId(self.0 + 1)
+    }
+}
 
 /// How one mini program window opens.
 #[derive(Debug, Clone)]
@@ -204,13 +236,13 @@ pub(crate) enum UiMsg {
     /// A page posted an IPC message (`view` names the webview) that reached
     /// the UI process `at`.
     Ipc {
-        view: u64,
+        view: ViewId,
         uri: String,
         body: String,
         at: Instant,
     },
     /// A webview refused a navigation or a new window.
-    Blocked { view: u64, url: String },
+    Blocked { view: ViewId, url: String },
     /// The embedding app's delegate left an allowlisted URL to the surface:
     /// open it in a private window.
     OpenWeb { slot: Slot, url: String },
@@ -430,5 +462,75 @@ mod tests {
         assert_eq!(back[1][0][2], hostile);
         assert_eq!(back[1][1][3], hostile);
         assert_eq!(back.as_array().map(Vec::len), Some(3));
+    }
+
+    /// The names of the types this file declares.
+    fn declared_here() -> Vec<String> {
+        let mut names = Vec::new();
+        for line in include_str!("msg.rs").lines() {
+            let line = line.trim_start();
+            let line = line
+                .strip_prefix("pub(crate) ")
+                .or_else(|| line.strip_prefix("pub "))
+                .unwrap_or(line);
+            for kind in ["struct ", "enum ", "type "] {
+                if let Some(rest) = line.strip_prefix(kind) {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    names.push(name);
+                }
+            }
+        }
+        names
+    }
+
+    /// "In webview, only msg.rs types cross threads", as a check: outside
+    /// this file, every channel, proxy and event loop this crate names
+    /// carries a type declared here. (Those declared here carry their own
+    /// replies: a command's reply channel is part of the command.)
+    #[test]
+    fn outside_msg_rs_channels_and_the_proxy_carry_only_msg_rs_types() {
+        let declared = declared_here();
+        for want in ["UiMsg", "AppIn", "UiAnswer", "Command", "Slot", "StartApp"] {
+            assert!(declared.iter().any(|d| d == want), "{want} in {declared:?}");
+        }
+        let carriers = [
+            "Sender<",
+            "Receiver<",
+            "channel::<",
+            "EventLoopProxy<",
+            "EventLoop<",
+            "EventLoopBuilder::<",
+            "EventLoopWindowTarget<",
+        ];
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut checked = 0;
+        for entry in std::fs::read_dir(&src).expect("src") {
+            let path = entry.expect("entry").path();
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if !name.ends_with(".rs") || name == "msg.rs" {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("source");
+            for carrier in carriers {
+                for (at, _) in text.match_indices(carrier) {
+                    // `SyncSender<` and the like end in a carrier too.
+                    let carried: String = text[at + carrier.len()..]
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_' || *c == ':')
+                        .collect();
+                    let carried = carried.rsplit("::").next().unwrap_or("");
+                    assert!(
+                        declared.iter().any(|d| d == carried),
+                        "{name}: {carrier}{carried}> carries a type not declared in msg.rs"
+                    );
+                    checked += 1;
+                }
+            }
+        }
+        // The check saw the crate's channels and proxies, so it can fail.
+        assert!(checked >= 10, "only {checked} found");
     }
 }

@@ -2,21 +2,22 @@
 //! to a cairo surface, which is written as PNG.
 
 use std::path::PathBuf;
-use std::sync::mpsc;
 use webkit2gtk::{SnapshotOptions, SnapshotRegion, WebViewExt};
 use wry::{WebView, WebViewExtUnix};
 
-/// Snapshots `webview` into `path`; the result arrives on `reply` once WebKit
-/// has rendered it (on the UI thread, later in the event loop).
-pub(crate) fn png(webview: &WebView, path: PathBuf, reply: mpsc::Sender<Result<(), String>>) {
+/// Snapshots `webview` into `path`; `done` gets the result once WebKit has
+/// rendered it (on the UI thread, later in the event loop).
+pub(crate) fn png(
+    webview: &WebView,
+    path: PathBuf,
+    done: impl FnOnce(Result<(), String>) + 'static,
+) {
     let view = webview.webview();
     view.snapshot(
         SnapshotRegion::Visible,
         SnapshotOptions::NONE,
         None::<&webkit2gtk::gio::Cancellable>,
-        move |result| {
-            let _ = reply.send(write(result, &path));
-        },
+        move |result| done(write(result, &path)),
     );
 }
 

@@ -7,7 +7,7 @@
 use crate::app_view::AppView;
 use crate::error::WebviewError;
 use crate::ipc;
-use crate::msg::{AppIn, Command, OpenOptions, Slot, UiMsg};
+use crate::msg::{AppIn, Command, OpenOptions, Slot, UiMsg, ViewId};
 use crate::serve::{data_dir, Served};
 use crate::window::{self, web_origin_matches, Built};
 use mpkit_bundle::AppId;
@@ -37,7 +37,7 @@ pub(crate) struct Ui {
     /// The last bare probe, dropped at the next one.
     bare: Option<(Window, WebView)>,
     next_slot: Slot,
-    next_view: u64,
+    next_view: ViewId,
     exit: bool,
     had_window: bool,
 }
@@ -53,8 +53,8 @@ impl Ui {
             contexts: HashMap::new(),
             web_windows: HashMap::new(),
             bare: None,
-            next_slot: 1,
-            next_view: 1,
+            next_slot: Slot::FIRST,
+            next_view: ViewId::FIRST,
             exit: false,
             had_window: false,
         }
@@ -167,7 +167,7 @@ impl Ui {
         }
     }
 
-    fn view_mut(&mut self, view: u64) -> Option<&mut AppView> {
+    fn view_mut(&mut self, view: ViewId) -> Option<&mut AppView> {
         self.views
             .values_mut()
             .find(|v| v.built.as_ref().is_some_and(|b| b.view == view))
@@ -182,7 +182,7 @@ impl Ui {
                     return;
                 };
                 let slot = self.next_slot;
-                self.next_slot += 1;
+                self.next_slot = slot.next();
                 self.had_window = true;
                 let mut v = AppView::new(slot, opts, start, ui_key);
                 // A known app gets its webview now, while its logic layer starts.
@@ -229,7 +229,9 @@ impl Ui {
                     let _ = reply.send(Err(format!("window {slot} has no webview")));
                     return;
                 };
-                crate::snapshot::png(&b.webview, path, reply);
+                crate::snapshot::png(&b.webview, path, move |r| {
+                    let _ = reply.send(r);
+                });
             }
             Command::Status { slot, reply } => {
                 let _ = reply.send(self.views.get(&slot).map(AppView::status));
@@ -252,7 +254,12 @@ impl Ui {
             Command::Close { slot } => self.close(slot),
             Command::Bare { reply } => {
                 self.bare = None;
-                self.bare = window::bare(reply, target);
+                self.bare = window::bare(
+                    move |r| {
+                        let _ = reply.send(r);
+                    },
+                    target,
+                );
             }
             Command::Exit => self.exit = true,
         }
@@ -283,7 +290,7 @@ impl Ui {
         target: &EventLoopWindowTarget<UiMsg>,
     ) -> Result<Built, WebviewError> {
         let view = self.next_view;
-        self.next_view += 1;
+        self.next_view = view.next();
         let window = window::new_window(opts, target)?;
         // One web context per (app, user), kept for the life of the UI
         // thread: WebKit keeps a context's network process until exit, so
@@ -379,7 +386,7 @@ impl Ui {
         self.views.insert(slot, v);
     }
 
-    fn ipc(&mut self, view: u64, uri: &str, body: &str, at: Instant) {
+    fn ipc(&mut self, view: ViewId, uri: &str, body: &str, at: Instant) {
         // Pooled webviews say "ready" before any window owns them.
         if let Some(b) = self.pool.values_mut().find(|b| b.view == view) {
             if body.contains("\"ready\"") {

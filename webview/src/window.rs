@@ -4,11 +4,11 @@
 //! the bare webview the benchmark compares against.
 
 use crate::error::WebviewError;
-use crate::msg::{OpenOptions, UiMsg};
+use crate::msg::{OpenOptions, UiMsg, ViewId};
 use crate::protocol;
 use crate::serve::{serve_async, Served};
 use mpkit_bundle::AppId;
-use std::sync::{mpsc, Arc, Mutex};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 use tao::dpi::LogicalSize;
 use tao::event_loop::{EventLoopProxy, EventLoopWindowTarget};
@@ -23,7 +23,7 @@ use wry::{
 /// A mini program's window and webview.
 pub(crate) struct Built {
     /// Names the webview in IPC and navigation reports.
-    pub(crate) view: u64,
+    pub(crate) view: ViewId,
     pub(crate) window: Window,
     pub(crate) webview: WebView,
     /// What its `mpkit://` handler serves.
@@ -55,7 +55,7 @@ pub(crate) fn webview(
     window: &Window,
     context: &mut WebContext,
     protocol: Option<Arc<Mutex<Served>>>,
-    view: u64,
+    view: ViewId,
     app: &AppId,
     opts: &OpenOptions,
     proxy: &EventLoopProxy<UiMsg>,
@@ -161,10 +161,10 @@ pub(crate) fn web_origin_matches(origin: &str, url: &str) -> bool {
 }
 
 /// A bare wry webview with a one-line page; `reply` gets the time from
-/// creating its window to its first paint. The caller keeps what it returns
-/// alive until the next probe.
+/// creating its window to its first paint, or why there is none. The caller
+/// keeps what it returns alive until the next probe.
 pub(crate) fn bare(
-    reply: mpsc::Sender<Result<Duration, String>>,
+    reply: impl Fn(Result<Duration, String>) + Clone + 'static,
     target: &EventLoopWindowTarget<UiMsg>,
 ) -> Option<(Window, WebView)> {
     let start = Instant::now();
@@ -175,12 +175,12 @@ pub(crate) fn bare(
     {
         Ok(w) => w,
         Err(e) => {
-            let _ = reply.send(Err(e.to_string()));
+            reply(Err(e.to_string()));
             return None;
         }
     };
     let Some(vbox) = window.default_vbox() else {
-        let _ = reply.send(Err("no container".into()));
+        reply(Err("no container".into()));
         return None;
     };
     let tx = reply.clone();
@@ -188,14 +188,12 @@ pub(crate) fn bare(
         .with_html(
             "<!doctype html><p>Hello</p><script>requestAnimationFrame(()=>requestAnimationFrame(()=>window.ipc.postMessage('painted')))</script>",
         )
-        .with_ipc_handler(move |_| {
-            let _ = tx.send(Ok(start.elapsed()));
-        })
+        .with_ipc_handler(move |_| tx(Ok(start.elapsed())))
         .build_gtk(vbox);
     match built {
         Ok(w) => Some((window, w)),
         Err(e) => {
-            let _ = reply.send(Err(e.to_string()));
+            reply(Err(e.to_string()));
             None
         }
     }
