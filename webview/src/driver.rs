@@ -150,7 +150,9 @@ impl Driver {
     }
 
     /// A bare wry webview showing a one-line page: the time from creating its
-    /// window to its first paint. The peer figure for first render.
+    /// window to its first paint. The peer figure for first render; a
+    /// benchmark's probe, so only with the `bench` feature.
+    #[cfg(feature = "bench")]
     pub fn bare_first_paint(&self) -> Result<Duration, WebviewError> {
         let (reply, rx) = mpsc::channel();
         self.cmd(Command::Bare { reply })?;

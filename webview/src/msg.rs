@@ -308,6 +308,7 @@ pub(crate) enum Command {
     Close { slot: Slot },
     /// The peer figure: a bare wry webview with a one-line page, from window
     /// creation to its first paint.
+    #[cfg(feature = "bench")]
     Bare {
         reply: mpsc::Sender<Result<Duration, String>>,
     },
@@ -326,6 +327,7 @@ impl std::fmt::Debug for Command {
             Command::Reload { .. } => "Reload",
             Command::Visible { .. } => "Visible",
             Command::Close { .. } => "Close",
+            #[cfg(feature = "bench")]
             Command::Bare { .. } => "Bare",
             Command::Exit => "Exit",
         };

@@ -35,6 +35,7 @@ pub(crate) struct Ui {
     contexts: HashMap<(AppId, String), Context>,
     web_windows: HashMap<WindowId, (Window, WebView)>,
     /// The last bare probe, dropped at the next one.
+    #[cfg(feature = "bench")]
     bare: Option<(Window, WebView)>,
     next_slot: Slot,
     next_view: ViewId,
@@ -52,6 +53,7 @@ impl Ui {
             pool: HashMap::new(),
             contexts: HashMap::new(),
             web_windows: HashMap::new(),
+            #[cfg(feature = "bench")]
             bare: None,
             next_slot: Slot::FIRST,
             next_view: ViewId::FIRST,
@@ -252,6 +254,7 @@ impl Ui {
                 }
             }
             Command::Close { slot } => self.close(slot),
+            #[cfg(feature = "bench")]
             Command::Bare { reply } => {
                 self.bare = None;
                 self.bare = window::bare(
@@ -472,6 +475,9 @@ impl Ui {
         self.views.clear();
         self.pool.clear();
         self.web_windows.clear();
-        self.bare = None;
+        #[cfg(feature = "bench")]
+        {
+            self.bare = None;
+        }
     }
 }

@@ -1,7 +1,7 @@
 //! Windows and webviews, built on the UI thread: a mini program's webview
 //! with the `mpkit://` protocol and IPC bound to it and every other way out
-//! blocked; the plain private window an allowlisted web page opens in; and
-//! the bare webview the benchmark compares against.
+//! blocked; the plain private window an allowlisted web page opens in; and,
+//! with the `bench` feature, the bare webview the benchmark compares against.
 
 use crate::error::WebviewError;
 use crate::msg::{OpenOptions, UiMsg, ViewId};
@@ -9,7 +9,7 @@ use crate::protocol;
 use crate::serve::{serve_async, Served};
 use mpkit_bundle::AppId;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use tao::dpi::LogicalSize;
 use tao::event_loop::{EventLoopProxy, EventLoopWindowTarget};
 use tao::platform::unix::WindowExtUnix;
@@ -163,8 +163,9 @@ pub(crate) fn web_origin_matches(origin: &str, url: &str) -> bool {
 /// A bare wry webview with a one-line page; `reply` gets the time from
 /// creating its window to its first paint, or why there is none. The caller
 /// keeps what it returns alive until the next probe.
+#[cfg(feature = "bench")]
 pub(crate) fn bare(
-    reply: impl Fn(Result<Duration, String>) + Clone + 'static,
+    reply: impl Fn(Result<std::time::Duration, String>) + Clone + 'static,
     target: &EventLoopWindowTarget<UiMsg>,
 ) -> Option<(Window, WebView)> {
     let start = Instant::now();
