@@ -51,7 +51,7 @@ pub struct PngFacts {
 }
 
 /// Reads a PNG written by a screenshot and describes it.
-pub fn describe(path: &std::path::Path) -> Result<PngFacts, String> {
+pub fn describe_png(path: &std::path::Path) -> Result<PngFacts, String> {
     let mut f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut image =
         cairo::ImageSurface::create_from_png(&mut f).map_err(|e| format!("not a PNG: {e}"))?;

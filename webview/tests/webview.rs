@@ -760,7 +760,7 @@ fn screenshot_is_not_blank(e: &Env) -> Check {
     let s = e.open(fixture("counter"), "erin")?;
     let png = e.tmp.join("counter.png");
     e.d.screenshot(s, &png).map_err(|x| x.to_string())?;
-    let facts = mpkit_webview::snapshot::describe(&png)?;
+    let facts = mpkit_webview::describe_png(&png)?;
     ensure(
         facts.width >= 300 && facts.height >= 500,
         format!("screenshot size {facts:?}"),
