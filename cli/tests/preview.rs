@@ -61,7 +61,7 @@ fn screenshot_of_the_sample_on_a_device_profile() {
     assert_eq!(v["height"], 915, "{v}");
     assert!(v["colours"].as_u64().unwrap_or(0) >= 8, "blank? {v}");
     assert!(v["firstPaintMs"].as_f64().unwrap_or(0.0) > 0.0, "{v}");
-    let facts = mpkit_webview::snapshot::describe(&png).expect("a PNG");
+    let facts = mpkit_webview::describe_png(&png).expect("a PNG");
     assert_eq!((facts.width, facts.height), (412, 915));
     assert!(facts.colours >= 8, "{facts:?}");
 }
@@ -199,7 +199,7 @@ fn compat_screenshots_every_page_per_profile_and_fails_a_blank_one() {
     assert_eq!(list.len(), pages * 2, "{v}");
     for shot in list {
         let file = PathBuf::from(shot["file"].as_str().expect("file"));
-        let facts = mpkit_webview::snapshot::describe(&file).expect("a PNG");
+        let facts = mpkit_webview::describe_png(&file).expect("a PNG");
         assert!(facts.colours > 1, "{shot}");
         if shot["profile"] == "android-10-lowend" {
             assert_eq!(shot["screen"], "360x640", "{shot}");

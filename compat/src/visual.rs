@@ -219,8 +219,7 @@ fn shoot(
                     Duration::from_secs(5),
                 );
                 d.screenshot(slot, &path)?;
-                let facts =
-                    mpkit_webview::snapshot::describe(&path).map_err(VisualError::Snapshot)?;
+                let facts = mpkit_webview::describe_png(&path).map_err(VisualError::Snapshot)?;
                 let status = d.status(slot)?.unwrap_or_default();
                 // The page area alone: the chrome always has a few colours.
                 let body = d

@@ -13,7 +13,20 @@ use serde_json::{json, Value};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-/// A UI request a mini program made (`my.showToast`, `my.confirm`, ...).
+/// A UI request: one a mini program made (`my.showToast`, `my.confirm`,
+/// ...), or one a surface's chrome shows for the host itself ([`Overlay`],
+/// [`Consent`], [`Payment`]).
+///
+/// The host passes only the mini program's requests to [`HostDelegate::ui`].
+/// A surface that draws its own chrome (the webview's `ChromeDelegate`) makes
+/// the other three from `app_error`, `ask_consent` and `confirm_payment`, so
+/// that everything its chrome shows is one type. Serialized by serde as
+/// `{"ui": "<variant, camelCase>", <fields, as named here>}`: the shape the
+/// webview's view script reads.
+///
+/// [`Overlay`]: UiRequest::Overlay
+/// [`Consent`]: UiRequest::Consent
+/// [`Payment`]: UiRequest::Payment
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "ui", rename_all = "camelCase")]
 #[non_exhaustive]
@@ -77,6 +90,39 @@ pub enum UiRequest {
         /// New background colour.
         background_color: Option<String>,
     },
+    /// An error the mini program hit (`HostDelegate::app_error`): recorded
+    /// by the surface, and shown over the page when `show` is set.
+    Overlay {
+        /// The file at fault, relative to the bundle root.
+        file: String,
+        /// Line from 1, 0 when unknown.
+        line: u32,
+        /// Column from 1, 0 when unknown.
+        column: u32,
+        /// What went wrong.
+        message: String,
+        /// Whether it is shown over the page (a developer's preview), or
+        /// only recorded.
+        show: bool,
+    },
+    /// The host asks whether the mini program may use `scope`
+    /// (`HostDelegate::ask_consent`), in a sheet marked as the host's.
+    Consent {
+        /// Title.
+        title: String,
+        /// What the mini program asks for, in words.
+        content: String,
+        /// The scope, e.g. `scope.location`.
+        scope: String,
+    },
+    /// The wallet's payment sheet (`HostDelegate::confirm_payment`), marked
+    /// as the host's.
+    Payment {
+        /// Title.
+        title: String,
+        /// What is paid for, in words.
+        content: String,
+    },
 }
 
 /// The embedding app's answer to a [`UiRequest`].
@@ -85,7 +131,7 @@ pub enum UiRequest {
 pub enum UiReply {
     /// Shown (toasts, loading, alerts, navigation bar).
     Done,
-    /// `confirm`: whether the user confirmed.
+    /// `confirm`, consent and the payment sheet: whether the user confirmed.
     Confirmed(bool),
     /// `prompt`: the text, or `None` when cancelled.
     Text(Option<String>),
@@ -97,7 +143,9 @@ impl UiReply {
     /// What a host without UI answers: shown, and every question cancelled.
     pub fn cancelled(req: &UiRequest) -> UiReply {
         match req {
-            UiRequest::Confirm { .. } => UiReply::Confirmed(false),
+            UiRequest::Confirm { .. } | UiRequest::Consent { .. } | UiRequest::Payment { .. } => {
+                UiReply::Confirmed(false)
+            }
             UiRequest::Prompt { .. } => UiReply::Text(None),
             UiRequest::ActionSheet { .. } => UiReply::Choice(None),
             _ => UiReply::Done,

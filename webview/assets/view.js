@@ -360,7 +360,7 @@
       });
     },
     // A pushed patch arrives as `__mpkit.patch=[page,ops,seq];__mpkit.patch=0`
-    // (push_script_head in surface.rs): JSON assigned, which JavaScriptCore
+    // (push_script_head in msg.rs): JSON assigned, which JavaScriptCore
     // reads with its JSON parser rather than compiling. The trailing 0 is
     // not a patch and is ignored.
     set patch(m) {

@@ -62,7 +62,7 @@ pub const DEVICES: &[Device] = &[
 ];
 
 /// Finds a profile by name.
-pub fn find(name: &str) -> Result<&'static Device, String> {
+pub fn find_device(name: &str) -> Result<&'static Device, String> {
     DEVICES.iter().find(|d| d.name == name).ok_or_else(|| {
         let names: Vec<&str> = DEVICES.iter().map(|d| d.name).collect();
         format!("unknown device {name:?}; one of: {}", names.join(", "))
@@ -75,8 +75,8 @@ mod tests {
 
     #[test]
     fn profiles_are_found_by_name_and_unknown_ones_listed() {
-        assert_eq!(find("pixel-8").map(|d| d.width), Ok(412));
-        let e = find("nokia-3310").expect_err("unknown device");
+        assert_eq!(find_device("pixel-8").map(|d| d.width), Ok(412));
+        let e = find_device("nokia-3310").expect_err("unknown device");
         assert!(
             e.contains("unknown device \"nokia-3310\"") && e.contains("iphone-se"),
             "{e}"

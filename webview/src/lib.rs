@@ -11,14 +11,31 @@
 //! reach it only through `EventLoopProxy`.
 #![warn(missing_docs)]
 
-pub mod app;
-pub mod devices;
-pub mod protocol;
-pub mod snapshot;
-pub mod surface;
+//!
+//! The crate root is the whole public API; the modules are private. Which
+//! file holds what is in `docs/webview.md` ("The crate, file by file").
 
-pub use app::{
-    ApplyStages, Driver, LaunchContext, LaunchFn, OpenOptions, Status, WebviewApp, WebviewConfig,
-    WebviewError,
-};
-pub use surface::{ChromeDelegate, Slot, UiLink, WebviewSurface};
+mod app;
+mod app_thread;
+mod app_view;
+mod chrome;
+mod devices;
+mod driver;
+mod error;
+mod ipc;
+mod msg;
+mod protocol;
+mod serve;
+mod snapshot;
+mod surface;
+mod ui;
+mod window;
+
+pub use app::{WebviewApp, WebviewConfig};
+pub use chrome::{ChromeDelegate, UiLink};
+pub use devices::{find_device, Device, DEVICES};
+pub use driver::{Driver, LaunchFn};
+pub use error::WebviewError;
+pub use msg::{ApplyStages, OpenOptions, Slot, Status};
+pub use snapshot::{describe_png, PngFacts};
+pub use surface::{LaunchContext, WebviewSurface};

@@ -5,16 +5,16 @@
 use mpkit_bundle::AppId;
 
 /// The custom scheme pages are served from.
-pub const SCHEME: &str = "mpkit";
+pub(crate) const SCHEME: &str = "mpkit";
 
 /// Responses above this many bytes are pulled by the view script over the
 /// protocol instead of being pushed through `evaluate_script` (WebKitGTK keeps
 /// the memory of large evaluated scripts).
-pub const PUSH_LIMIT: usize = 64 * 1024;
+pub(crate) const PUSH_LIMIT: usize = 64 * 1024;
 
 /// What a request names.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Resource {
+pub(crate) enum Resource {
     /// The page shell: chrome and the view script.
     Shell,
     /// The view script.
@@ -33,7 +33,7 @@ pub enum Resource {
 
 /// Why a request was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Refused {
+pub(crate) enum Refused {
     /// Not an `mpkit://` URL.
     #[error("not an mpkit:// URL")]
     Scheme,
@@ -56,17 +56,17 @@ pub enum Refused {
 }
 
 /// The shell's URL for `app`.
-pub fn shell_url(app: &AppId) -> String {
+pub(crate) fn shell_url(app: &AppId) -> String {
     format!("{SCHEME}://{app}/__mpkit/shell.html")
 }
 
 /// The origin pages of `app` have.
-pub fn origin(app: &AppId) -> String {
+pub(crate) fn origin(app: &AppId) -> String {
     format!("{SCHEME}://{app}")
 }
 
 /// Decides what `url` names for a webview running `app`.
-pub fn resolve(url: &str, app: &AppId) -> Result<Resource, Refused> {
+pub(crate) fn resolve(url: &str, app: &AppId) -> Result<Resource, Refused> {
     let rest = url
         .strip_prefix(SCHEME)
         .and_then(|r| r.strip_prefix("://"))
@@ -156,7 +156,7 @@ fn decode(seg: &str) -> Result<String, Refused> {
 
 /// The MIME type of a static asset, or `None` for anything pages never load
 /// from the bundle (`.js`, `.axml`, `.json`, `.acss` and unknown types).
-pub fn mime(path: &str) -> Option<&'static str> {
+pub(crate) fn mime(path: &str) -> Option<&'static str> {
     let ext = path.rsplit_once('.')?.1.to_ascii_lowercase();
     Some(match ext.as_str() {
         "png" => "image/png",
@@ -181,7 +181,7 @@ pub fn mime(path: &str) -> Option<&'static str> {
 }
 
 /// The MIME type of a host resource.
-pub fn resource_mime(r: &Resource) -> &'static str {
+pub(crate) fn resource_mime(r: &Resource) -> &'static str {
     match r {
         Resource::Shell => "text/html; charset=utf-8",
         Resource::ViewJs => "text/javascript; charset=utf-8",
@@ -196,7 +196,7 @@ pub fn resource_mime(r: &Resource) -> &'static str {
 /// The Content-Security-Policy of every response for `app`: scripts, styles,
 /// images, fonts, media and fetches from the app's own origin only; no
 /// frames, objects, forms or base changes.
-pub fn csp(app: &AppId) -> String {
+pub(crate) fn csp(app: &AppId) -> String {
     let o = origin(app);
     format!(
         "default-src 'none'; script-src {o}; style-src {o}; img-src {o}; font-src {o}; \
@@ -206,7 +206,7 @@ pub fn csp(app: &AppId) -> String {
 }
 
 /// Whether the top frame may navigate to `url`: only the app's own shell.
-pub fn navigation_allowed(url: &str, app: &AppId) -> bool {
+pub(crate) fn navigation_allowed(url: &str, app: &AppId) -> bool {
     url == shell_url(app)
 }
 

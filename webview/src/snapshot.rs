@@ -2,21 +2,22 @@
 //! to a cairo surface, which is written as PNG.
 
 use std::path::PathBuf;
-use std::sync::mpsc;
 use webkit2gtk::{SnapshotOptions, SnapshotRegion, WebViewExt};
 use wry::{WebView, WebViewExtUnix};
 
-/// Snapshots `webview` into `path`; the result arrives on `reply` once WebKit
-/// has rendered it (on the UI thread, later in the event loop).
-pub(crate) fn png(webview: &WebView, path: PathBuf, reply: mpsc::Sender<Result<(), String>>) {
+/// Snapshots `webview` into `path`; `done` gets the result once WebKit has
+/// rendered it (on the UI thread, later in the event loop).
+pub(crate) fn png(
+    webview: &WebView,
+    path: PathBuf,
+    done: impl FnOnce(Result<(), String>) + 'static,
+) {
     let view = webview.webview();
     view.snapshot(
         SnapshotRegion::Visible,
         SnapshotOptions::NONE,
         None::<&webkit2gtk::gio::Cancellable>,
-        move |result| {
-            let _ = reply.send(write(result, &path));
-        },
+        move |result| done(write(result, &path)),
     );
 }
 
@@ -50,7 +51,7 @@ pub struct PngFacts {
 }
 
 /// Reads a PNG written by a screenshot and describes it.
-pub fn describe(path: &std::path::Path) -> Result<PngFacts, String> {
+pub fn describe_png(path: &std::path::Path) -> Result<PngFacts, String> {
     let mut f = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let mut image =
         cairo::ImageSurface::create_from_png(&mut f).map_err(|e| format!("not a PNG: {e}"))?;

@@ -8,7 +8,7 @@
 
 use mpkit_bundle::AppId;
 use mpkit_host::apis::net::NetConfig;
-use mpkit_host::delegate::NoDelegate;
+use mpkit_host::delegate::{NoDelegate, PayResult};
 use mpkit_host::host::{Host, LaunchSource};
 use mpkit_host::logic::worker::{enter_if_worker, WorkerConfig};
 use mpkit_host::runtime::Isolation;
@@ -39,8 +39,11 @@ fn launcher(dir: PathBuf, storage: PathBuf) -> LaunchFn {
 }
 
 fn launcher_with(dir: PathBuf, storage: PathBuf, watchdog: Duration) -> LaunchFn {
-    launcher_full(dir, storage, watchdog, None)
+    launcher_full(dir, storage, watchdog, Arc::new(|| Rc::new(NoDelegate)))
 }
+
+/// Makes the embedding app's delegate, on the app thread (it is `!Send`).
+type MakeDelegate = Arc<dyn Fn() -> Rc<dyn mpkit_host::delegate::HostDelegate> + Send + Sync>;
 
 /// A delegate that shows allowlisted web views itself and records them.
 struct WebViews(Arc<std::sync::Mutex<Vec<String>>>);
@@ -54,17 +57,27 @@ impl mpkit_host::delegate::HostDelegate for WebViews {
     }
 }
 
+/// A wallet whose own payment check passes and whose payments go through:
+/// what a mini program's tradePay gets then depends on the chrome's sheet.
+struct Payer;
+
+impl mpkit_host::delegate::HostDelegate for Payer {
+    fn confirm_payment(&self, _app: &AppId, _user: &str, _trade_no: &str) -> bool {
+        true
+    }
+    fn pay(&self, _app: &AppId, _user: &str, _trade_no: &str) -> PayResult {
+        PayResult::Paid
+    }
+}
+
 fn launcher_full(
     dir: PathBuf,
     storage: PathBuf,
     watchdog: Duration,
-    web_views: Option<Arc<std::sync::Mutex<Vec<String>>>>,
+    make_delegate: MakeDelegate,
 ) -> LaunchFn {
     Arc::new(move |ctx| {
-        let delegate: Rc<dyn mpkit_host::delegate::HostDelegate> = match &web_views {
-            Some(seen) => Rc::new(WebViews(seen.clone())),
-            None => Rc::new(NoDelegate),
-        };
+        let delegate = make_delegate();
         // Dev mode: each launch signs the directory with a throwaway key.
         let unused = mpkit_bundle::SecretKey::generate()?;
         let host = Host::builder()
@@ -513,7 +526,10 @@ fn allowlisted_web_views_go_to_the_delegate(e: &Env) -> Check {
         fixture("counter"),
         e.tmp.join("store-hana"),
         Duration::from_secs(5),
-        Some(seen.clone()),
+        {
+            let seen = seen.clone();
+            Arc::new(move || Rc::new(WebViews(seen.clone())))
+        },
     );
     let s = e.d.open(opts, launch).map_err(|x| x.to_string())?;
     e.d.wait_painted(s, WAIT).map_err(|x| x.to_string())?;
@@ -547,6 +563,154 @@ fn allowlisted_web_views_go_to_the_delegate(e: &Env) -> Check {
             st.web_views
         ),
     )?;
+    e.d.close(s).map_err(|x| x.to_string())
+}
+
+/// Records each question the chrome shows as it appears, and taps its
+/// confirm button at once, as a tap meant for the page would land; then when
+/// its buttons come alive, and when it closes.
+const WATCH_QUESTIONS: &str = "(function(){\
+    window.__asked = [];\
+    const m = document.getElementById('mp-modal');\
+    new MutationObserver(() => {\
+      const last = window.__asked[window.__asked.length - 1];\
+      const bs = Array.from(m.querySelectorAll('button'));\
+      if (!m.hidden && (!last || last.closed)) {\
+        const text = (sel) => { const x = m.querySelector(sel); return x ? x.textContent : null; };\
+        window.__asked.push({ at: performance.now(), disabled: bs.length > 0 && bs.every(b => b.disabled),\
+          marked: m.querySelector('.mp-sheet').classList.contains('mp-consent'), host: text('.mp-host'),\
+          title: text('h2'), text: text('p'), buttons: bs.map(b => b.textContent), enabledAt: 0, closed: false });\
+        const ok = m.querySelector('.mp-ok');\
+        if (ok) ok.click();\
+      } else if (m.hidden && last && !last.closed) {\
+        last.closed = true;\
+      } else if (last && !last.closed && !last.enabledAt && bs.length > 0 && bs.every(b => !b.disabled)) {\
+        last.enabledAt = performance.now();\
+      }\
+    }).observe(m, { attributes: true, attributeFilter: ['hidden', 'disabled'], childList: true, subtree: true });\
+    return true;\
+  })()";
+
+/// Waits for question `n` to be shown, checks it is marked as the host's
+/// and that its buttons were dead when it appeared (the tap that landed
+/// at once did nothing) and came alive 600 ms later, then answers it.
+fn host_question(
+    e: &Env,
+    s: Slot,
+    n: usize,
+    want: (&str, &str, &str, [&str; 2]),
+    answer: &str,
+) -> Check {
+    let (host, title, text, buttons) = want;
+    e.wait(s, &format!("window.__asked.length === {}", n + 1))?;
+    let q: serde_json::Value = serde_json::from_str(&e.eval(s, &format!("window.__asked[{n}]"))?)
+        .map_err(|x| x.to_string())?;
+    ensure(
+        q["marked"] == true,
+        format!("not marked as the host's: {q}"),
+    )?;
+    ensure(q["host"] == host, format!("host label: {q}"))?;
+    ensure(q["title"] == title, format!("title: {q}"))?;
+    ensure(q["text"] == text, format!("text: {q}"))?;
+    ensure(
+        q["buttons"] == serde_json::json!(buttons),
+        format!("buttons: {q}"),
+    )?;
+    ensure(q["disabled"] == true, format!("buttons live at once: {q}"))?;
+    // The tap that landed at once was not an answer.
+    ensure(
+        e.eval(
+            s,
+            &format!("!document.getElementById('mp-modal').hidden && !window.__asked[{n}].closed"),
+        )? == "true",
+        "an early tap answered the question",
+    )?;
+    e.wait(s, &format!("window.__asked[{n}].enabledAt > 0"))?;
+    let alive = e.eval(
+        s,
+        &format!("window.__asked[{n}].enabledAt - window.__asked[{n}].at"),
+    )?;
+    let ms: f64 = alive
+        .parse()
+        .map_err(|_| format!("enabled after {alive}"))?;
+    ensure(ms >= 590.0, format!("buttons came alive after {ms} ms"))?;
+    e.eval(
+        s,
+        &format!("document.querySelector('#mp-modal {answer}').click()"),
+    )?;
+    e.wait(s, &format!("window.__asked[{n}].closed"))
+}
+
+fn consent_and_payment_are_the_hosts_questions(e: &Env) -> Check {
+    let opts = OpenOptions {
+        user: "ivan".into(),
+        ..OpenOptions::default()
+    };
+    let launch = launcher_full(
+        fixture("asks"),
+        e.tmp.join("store-ivan-asks"),
+        Duration::from_secs(5),
+        Arc::new(|| Rc::new(Payer)),
+    );
+    let s = e.d.open(opts, launch).map_err(|x| x.to_string())?;
+    e.d.wait_painted(s, WAIT).map_err(|x| x.to_string())?;
+    e.eval(s, WATCH_QUESTIONS)?;
+    let consent = "Wallet permission request";
+    let answered = |want: &str| {
+        format!(
+            "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#answer').textContent === {}",
+            serde_json::to_string(want).unwrap_or_default()
+        )
+    };
+    // Consent, refused.
+    e.click(s, "#locate")?;
+    host_question(
+        e,
+        s,
+        0,
+        (
+            consent,
+            "Allow access?",
+            "This mini program asks to use your location.",
+            ["Deny", "Allow"],
+        ),
+        ".mp-cancel",
+    )?;
+    e.wait(s, &answered("scope.location denied"))?;
+    // Consent, granted.
+    e.click(s, "#profile")?;
+    host_question(
+        e,
+        s,
+        1,
+        (
+            consent,
+            "Allow access?",
+            "This mini program asks to use your profile (name and avatar).",
+            ["Deny", "Allow"],
+        ),
+        ".mp-ok",
+    )?;
+    e.wait(s, &answered("scope.userInfo allowed"))?;
+    // The payment sheet, confirmed, then cancelled.
+    let sheet = (
+        "Wallet payment",
+        "Confirm payment",
+        "Pay for order T-42?",
+        ["Cancel", "Pay"],
+    );
+    e.click(s, "#pay")?;
+    host_question(e, s, 2, sheet, ".mp-ok")?;
+    e.wait(s, &answered("paid 9000"))?;
+    e.click(s, "#pay")?;
+    host_question(e, s, 3, sheet, ".mp-cancel")?;
+    e.wait(s, &answered("paid 6001"))?;
+    let st = e.d.status(s).map_err(|x| x.to_string())?.ok_or("closed")?;
+    ensure(
+        st.open_questions == 0,
+        format!("{} questions open", st.open_questions),
+    )?;
+    ensure(st.rejected_ipc == 0, "no IPC was refused")?;
     e.d.close(s).map_err(|x| x.to_string())
 }
 
@@ -596,7 +760,7 @@ fn screenshot_is_not_blank(e: &Env) -> Check {
     let s = e.open(fixture("counter"), "erin")?;
     let png = e.tmp.join("counter.png");
     e.d.screenshot(s, &png).map_err(|x| x.to_string())?;
-    let facts = mpkit_webview::snapshot::describe(&png)?;
+    let facts = mpkit_webview::describe_png(&png)?;
     ensure(
         facts.width >= 300 && facts.height >= 500,
         format!("screenshot size {facts:?}"),
@@ -794,6 +958,10 @@ fn main() {
         (
             "an allowlisted web view goes to the delegate, anything else stays blocked",
             allowlisted_web_views_go_to_the_delegate,
+        ),
+        (
+            "consent prompts and the payment sheet are marked as the host's, answered only after 600 ms",
+            consent_and_payment_are_the_hosts_questions,
         ),
         ("the screenshot PNG is not blank", screenshot_is_not_blank),
         (

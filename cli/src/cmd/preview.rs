@@ -11,8 +11,7 @@ use clap::Args;
 use mpkit_bundle::{SecretKey, Trust};
 use mpkit_host::delegate::NoDelegate;
 use mpkit_host::host::{Host, LaunchSource};
-use mpkit_webview::devices;
-use mpkit_webview::{Driver, LaunchFn, OpenOptions, WebviewApp, WebviewConfig};
+use mpkit_webview::{find_device, Driver, LaunchFn, OpenOptions, WebviewApp, WebviewConfig};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -57,7 +56,7 @@ pub(crate) struct PreviewArgs {
 const RENDER_TIMEOUT: Duration = Duration::from_secs(60);
 
 pub(crate) fn preview(a: PreviewArgs, o: &mut Output<'_>) -> Result<()> {
-    let device = devices::find(&a.device).map_err(|e| Coded::err("unknown_device", e))?;
+    let device = find_device(&a.device).map_err(|e| Coded::err("unknown_device", e))?;
     if !a.app.exists() {
         return Err(Coded::err(
             "bad_input",
@@ -227,7 +226,7 @@ impl Job {
             );
             d.screenshot(slot, path)
                 .map_err(|e| Coded::err("screenshot_failed", e.to_string()))?;
-            let facts = mpkit_webview::snapshot::describe(path)
+            let facts = mpkit_webview::describe_png(path)
                 .map_err(|e| Coded::err("screenshot_failed", e))?;
             // The PNG shows the error overlay; the exit code says it failed.
             let status = d.status(slot)?.unwrap_or_default();

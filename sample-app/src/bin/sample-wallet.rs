@@ -260,7 +260,7 @@ fn window(args: Args) -> anyhow::Result<(bool, Value, String)> {
     let driver = ui.driver();
     let shot = args.screenshot.clone();
     let job = std::thread::spawn(
-        move || -> anyhow::Result<Option<(Duration, mpkit_webview::snapshot::PngFacts)>> {
+        move || -> anyhow::Result<Option<(Duration, mpkit_webview::PngFacts)>> {
             let r = (|| {
                 let slot = driver.open(opts, launch)?;
                 let Some(path) = shot else { return Ok(None) };
@@ -272,7 +272,7 @@ fn window(args: Args) -> anyhow::Result<(bool, Value, String)> {
                 Duration::from_secs(20),
             );
                 driver.screenshot(slot, &path)?;
-                let facts = mpkit_webview::snapshot::describe(&path).map_err(anyhow::Error::msg)?;
+                let facts = mpkit_webview::describe_png(&path).map_err(anyhow::Error::msg)?;
                 Ok(Some((painted, facts)))
             })();
             if r.is_err() || r.as_ref().is_ok_and(Option::is_some) {
