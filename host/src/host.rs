@@ -74,6 +74,7 @@ pub struct HostBuilder {
     delegate: Option<Rc<dyn HostDelegate>>,
     isolation: Option<Isolation>,
     screen_width: Option<f64>,
+    render_budget: Option<std::time::Duration>,
     dev_mode: bool,
     storage_quota: StorageQuota,
     file_quota: u64,
@@ -94,6 +95,7 @@ impl Default for HostBuilder {
             delegate: None,
             isolation: None,
             screen_width: None,
+            render_budget: None,
             dev_mode: false,
             storage_quota: StorageQuota::default(),
             file_quota: DEFAULT_FILE_QUOTA,
@@ -149,6 +151,19 @@ impl HostBuilder {
                 .push(format!("screen width {px} must be a positive number"));
         }
         self.screen_width = Some(px);
+        self
+    }
+
+    /// How long one page's render may take before its mini program is
+    /// stopped ([`crate::logic::Stopped::RenderBudget`]); default 2 s. Rendering
+    /// runs where the mini program's JS runs, and counts toward the worker's
+    /// watchdog too.
+    pub fn render_budget(mut self, budget: std::time::Duration) -> HostBuilder {
+        if budget.is_zero() {
+            self.errors
+                .push("the render budget must not be zero".into());
+        }
+        self.render_budget = Some(budget);
         self
     }
 
@@ -279,6 +294,9 @@ impl HostBuilder {
                 .isolation
                 .unwrap_or(Isolation::Process(WorkerConfig::default())),
             screen_width: self.screen_width.unwrap_or(375.0),
+            render_budget: self
+                .render_budget
+                .unwrap_or(crate::runtime::DEFAULT_RENDER_BUDGET),
             dev_mode: self.dev_mode,
         })
     }
@@ -313,6 +331,7 @@ pub struct Host {
     delegate: Rc<dyn HostDelegate>,
     isolation: Isolation,
     screen_width: f64,
+    render_budget: std::time::Duration,
     dev_mode: bool,
 }
 
@@ -452,6 +471,7 @@ impl Host {
             path: page.map(|p| p.trim_start_matches('/').to_owned()),
             query,
             screen_width: self.screen_width,
+            render_budget: self.render_budget,
             isolation: self.isolation.clone(),
             apis,
             jsapi: Some(jsapi),

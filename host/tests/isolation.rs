@@ -270,9 +270,82 @@ fn a_lying_workers_patches_stop_only_its_own_app() {
     assert!(good.stopped().is_none());
 }
 
+/// The hostile pages of issue 21 in process mode, the host on a 1 MB
+/// thread: each is parsed and rendered in its own worker, never on the
+/// host's stack. A chain of 25,000 links or sums is a page error with its
+/// line and column; a render that would take minutes stops its own app
+/// with `Stopped::RenderBudget`; the app beside them keeps working.
+fn hostile_templates_stop_only_their_own_app_in_process_mode() {
+    let t = std::thread::Builder::new()
+        .stack_size(1 << 20)
+        .spawn(|| {
+            let mut good = launch(
+                "Page({ data: { n: 0 }, go() { this.setData({ n: this.data.n + 1 }); } });",
+                Duration::from_secs(5),
+            );
+            let budget = Duration::from_millis(300);
+            let hostile = |axml: String| {
+                let opts = LaunchOptions {
+                    isolation: Isolation::Process(WorkerConfig::default()),
+                    render_budget: budget,
+                    ..LaunchOptions::default()
+                };
+                Runtime::launch(
+                    Box::new(app(&axml, "Page({ data: { n: 100000 } });")),
+                    HeadlessSurface::new(),
+                    opts,
+                )
+                .expect("launch")
+            };
+            for chain in [".b".repeat(25_000), "+1".repeat(25_000)] {
+                let rt = hostile(format!("<view>\n<text>{{{{ a{chain} }}}}</text></view>"));
+                assert!(rt.stopped().is_none());
+                let e = rt.page_error().expect("error state");
+                assert_eq!((e.file.as_str(), e.line), ("pages/index/index.axml", 2));
+                assert!(e.column > 500, "{e:?}");
+                assert!(
+                    e.message
+                        .starts_with("in expression: expression too long: more than 256"),
+                    "{e:?}"
+                );
+            }
+            let started = std::time::Instant::now();
+            let rt = hostile(
+                r#"<block a:for="{{n}}"><view a:for="{{n}}" a:if="{{false}}"/></block>"#.into(),
+            );
+            assert_eq!(
+                rt.stopped(),
+                Some(&Stopped::RenderBudget {
+                    route: "pages/index/index".into(),
+                    after: budget,
+                })
+            );
+            assert!(
+                started.elapsed() < Duration::from_secs(4),
+                "before the watchdog"
+            );
+            assert!(rt
+                .page_error()
+                .expect("error state")
+                .message
+                .contains("did not finish rendering within 300ms"));
+            good.tap("#go").expect("tap");
+            assert_eq!(good.text("#n").expect("text"), "1");
+            assert!(good.stopped().is_none());
+        })
+        .expect("spawn");
+    if let Err(p) = t.join() {
+        std::panic::resume_unwind(p);
+    }
+}
+
 fn main() {
     enter_if_worker();
-    let tests: [(&str, fn()); 5] = [
+    let tests: [(&str, fn()); 6] = [
+        (
+            "hostile_templates_stop_only_their_own_app_in_process_mode",
+            hostile_templates_stop_only_their_own_app_in_process_mode,
+        ),
         (
             "a_lying_workers_patches_stop_only_its_own_app",
             a_lying_workers_patches_stop_only_its_own_app,

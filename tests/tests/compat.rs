@@ -563,3 +563,72 @@ fn a_wallets_own_api_is_provided_through_the_host_setup() {
         );
     });
 }
+
+/// The hostile pages of issue 21 fail their compatibility run, with the
+/// reason: a `{{ }}` chain of 25,000 links or sums is a render error at its
+/// line and column (it used to overflow the host's stack, and the report
+/// never came), and a page whose render would take minutes is stopped at
+/// its budget.
+#[test]
+fn hostile_templates_fail_with_their_reason() {
+    big(|| {
+        let work = tempfile::tempdir().expect("dir");
+        let write = |name: &str, axml: String, data: &str| {
+            let dir = work.path().join(name);
+            std::fs::create_dir_all(dir.join("pages/index")).expect("mkdir");
+            let app = json!({"appId": format!("test.compat.{name}"), "name": name, "version": "1.0.0", "pages": ["pages/index/index"]});
+            std::fs::write(dir.join("app.json"), app.to_string()).expect("write");
+            std::fs::write(dir.join("app.js"), "App({});").expect("write");
+            std::fs::write(dir.join("pages/index/index.axml"), axml).expect("write");
+            std::fs::write(
+                dir.join("pages/index/index.js"),
+                format!("Page({{ data: {data} }});"),
+            )
+            .expect("write");
+            dir
+        };
+        for (name, chain) in [
+            ("links", ".b".repeat(25_000)),
+            ("sums", "+1".repeat(25_000)),
+        ] {
+            let dir = write(
+                name,
+                format!("<view>\n<text>{{{{ a{chain} }}}}</text></view>"),
+                "{}",
+            );
+            let r = check(dir, &["ios-17-iphone15"], &Options::new());
+            let p = profile(&r, "ios-17-iphone15");
+            assert_eq!(p.status, Status::Fail, "{name}");
+            let render = of_kind(p, "render-error");
+            assert!(!render.is_empty(), "{name}: {:#?}", p.problems);
+            assert_eq!(render[0].file.as_deref(), Some("pages/index/index.axml"));
+            assert_eq!(render[0].line, Some(2));
+            assert!(
+                render[0]
+                    .message
+                    .starts_with("in expression: expression too long: more than 256"),
+                "{name}: {}",
+                render[0].message
+            );
+        }
+        let dir = write(
+            "runaway",
+            r#"<block a:for="{{n}}"><view a:for="{{n}}" a:if="{{false}}"/></block>"#.into(),
+            "{ n: 100000 }",
+        );
+        let started = Instant::now();
+        let r = check(dir, &["ios-17-iphone15"], &Options::new());
+        let p = profile(&r, "ios-17-iphone15");
+        assert_eq!(p.status, Status::Fail);
+        let stopped = of_kind(p, "stopped");
+        assert!(!stopped.is_empty(), "{:#?}", p.problems);
+        assert!(
+            stopped[0]
+                .message
+                .contains("did not finish rendering within 2s and the mini program was stopped"),
+            "{}",
+            stopped[0].message
+        );
+        assert!(started.elapsed() < Duration::from_secs(60));
+    });
+}

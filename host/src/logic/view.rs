@@ -467,3 +467,75 @@ fn navigator_at(path: &[&DomNode]) -> Option<(String, Value)> {
     };
     Some((name.to_owned(), params))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runtime::files::{AppFiles, MemFiles};
+
+    struct Files(MemFiles);
+    impl UnitFiles for Files {
+        fn read(&self, path: &str) -> Result<String, String> {
+            self.0
+                .read(path)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .ok_or_else(|| "no such file".into())
+        }
+    }
+
+    /// The view half of the unit on a 1 MB stack, as a phone's thread has:
+    /// the hostile pages are a page error with their position, or a render
+    /// that stops at its budget; nothing overflows.
+    #[test]
+    fn hostile_pages_are_errors_or_spent_budgets_on_a_1_mb_stack() {
+        let out = std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(|| {
+                let mut seen = Vec::new();
+                for (what, files) in crate::runtime::tests::hostile_apps() {
+                    let mut views = Views::new(
+                        Box::new(Files(files)),
+                        ViewConfig {
+                            screen_width: 375.0,
+                            render_budget: Duration::from_millis(200),
+                        },
+                    );
+                    let opened = views.open(1, "pages/index/index", true);
+                    views.initial_data(1, json!({"n": 100_000}));
+                    let mut out = Vec::new();
+                    views.render_dirty(&mut out);
+                    seen.push((what, opened, out));
+                }
+                seen
+            })
+            .expect("thread")
+            .join()
+            .expect("no stack overflow");
+        for (what, opened, out) in out {
+            match what {
+                "runaway" => {
+                    assert!(
+                        matches!(&opened, FromLogic::PageView { error: None, .. }),
+                        "{opened:?}"
+                    );
+                    assert!(
+                        matches!(&out[..], [FromLogic::RenderBudget { page: 1, route, .. }] if route == "pages/index/index"),
+                        "{out:?}"
+                    );
+                }
+                _ => {
+                    let FromLogic::PageView { error: Some(e), .. } = &opened else {
+                        panic!("{what}: {opened:?}");
+                    };
+                    assert_eq!((e.file.as_str(), e.line), ("pages/index/index.axml", 2));
+                    assert!(
+                        e.message
+                            .starts_with("in expression: expression too long: more than 256"),
+                        "{what}: {e:?}"
+                    );
+                    assert!(out.is_empty(), "nothing to render: {out:?}");
+                }
+            }
+        }
+    }
+}

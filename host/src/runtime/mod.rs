@@ -805,4 +805,4 @@ impl<S: Surface> Runtime<S> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

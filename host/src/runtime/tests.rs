@@ -1011,3 +1011,110 @@ fn a_surfaces_events_keep_what_its_user_typed_and_a_submit_button_sends_it() {
     );
     assert!(rt.errors().is_empty(), "{:?}", rt.errors());
 }
+
+/// The hostile pages of issue 21, each in an app of its own: a `{{ }}`
+/// chain of 25,000 links (a 75 KB file), one of 25,000 sums, and a page
+/// whose loops would run 10^10 times.
+pub(crate) fn hostile_apps() -> Vec<(&'static str, MemFiles)> {
+    let page = |axml: String| {
+        let mut files = BTreeMap::new();
+        files.insert(
+            "app.json".to_string(),
+            br#"{"pages": ["pages/index/index"]}"#.to_vec(),
+        );
+        files.insert("app.js".to_string(), b"App({});".to_vec());
+        files.insert("pages/index/index.axml".to_string(), axml.into_bytes());
+        files.insert(
+            "pages/index/index.js".to_string(),
+            b"Page({ data: { n: 100000 } });".to_vec(),
+        );
+        MemFiles(files)
+    };
+    vec![
+        (
+            "links",
+            page(format!(
+                "<view>\n<text>{{{{ a{} }}}}</text></view>",
+                ".b".repeat(25_000)
+            )),
+        ),
+        (
+            "sums",
+            page(format!(
+                "<view>\n<text>{{{{ 1{} }}}}</text></view>",
+                "+1".repeat(25_000)
+            )),
+        ),
+        (
+            "runaway",
+            page(r#"<block a:for="{{n}}"><view a:for="{{n}}" a:if="{{false}}"/></block>"#.into()),
+        ),
+    ]
+}
+
+/// Runs `f` on a thread with `stack` bytes of stack, as an embedding app's
+/// thread might have.
+fn on_stack(stack: usize, f: impl FnOnce() + Send + 'static) {
+    let t = std::thread::Builder::new()
+        .stack_size(stack)
+        .spawn(f)
+        .expect("spawn");
+    if let Err(p) = t.join() {
+        std::panic::resume_unwind(p);
+    }
+}
+
+/// In thread mode the unit runs on the app's own thread: the hostile pages
+/// are an error with their position, or stop their own app when the render
+/// runs past its budget, and an app beside them on the same thread keeps
+/// working; on an 8 MB thread and on a 2 MB one. (boa's own parser needs
+/// more than 1 MB of stack for the prelude in this unoptimised build; the
+/// view half alone is tested on 1 MB in `logic::view`.)
+#[test]
+fn hostile_templates_stop_only_their_own_app_in_thread_mode() {
+    for stack in [8 << 20, 2 << 20] {
+        on_stack(stack, move || {
+            let opts = || LaunchOptions {
+                isolation: super::Isolation::Thread,
+                render_budget: Duration::from_millis(300),
+                ..LaunchOptions::default()
+            };
+            let mut good =
+                Runtime::launch(Box::new(app(&[])), HeadlessSurface::new(), opts()).expect("good");
+            for (what, files) in hostile_apps() {
+                let started = std::time::Instant::now();
+                let rt = Runtime::launch(Box::new(files), HeadlessSurface::new(), opts())
+                    .expect("launches");
+                let took = started.elapsed();
+                match what {
+                    "runaway" => {
+                        assert_eq!(
+                            rt.stopped(),
+                            Some(&crate::logic::Stopped::RenderBudget {
+                                route: "pages/index/index".into(),
+                                after: Duration::from_millis(300),
+                            }),
+                            "{what}"
+                        );
+                        assert!(took < Duration::from_secs(5), "{what}: {took:?}");
+                    }
+                    _ => {
+                        assert!(rt.stopped().is_none(), "{what}");
+                        let e = rt.page_error().expect("error state");
+                        assert_eq!((e.file.as_str(), e.line), ("pages/index/index.axml", 2));
+                        assert!(e.column > 500, "{what}: {e:?}");
+                        assert!(
+                            e.message
+                                .starts_with("in expression: expression too long: more than 256"),
+                            "{what}: {e:?}"
+                        );
+                    }
+                }
+                assert!(rt.html().contains("<error"), "{what}");
+            }
+            good.tap("#inc").expect("tap");
+            assert_eq!(good.text("#count").expect("count"), "1");
+            assert!(good.stopped().is_none());
+        });
+    }
+}
