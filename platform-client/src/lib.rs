@@ -13,8 +13,6 @@ pub use client::{Client, Config, Error, Limits, Progress};
 
 #[cfg(feature = "client")]
 pub mod client;
-#[cfg(feature = "client")]
-mod client_ext;
 pub mod rollout;
 pub mod testers;
 pub mod wire;

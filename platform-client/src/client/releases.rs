@@ -1,0 +1,140 @@
+//! The release workflow.
+
+use super::{seg, Client, Error, Payload, Result};
+use crate::wire;
+use reqwest::Method;
+
+impl Client {
+    /// Starts a release of an uploaded version into a target app.
+    pub async fn start_release(
+        &self,
+        app: &str,
+        req: &wire::NewRelease,
+    ) -> Result<wire::ReleaseStarted> {
+        self.post(&format!("/v1/apps/{}/releases", seg(app)), req)
+            .await
+    }
+
+    /// A release and its state.
+    pub async fn release(&self, id: &str) -> Result<wire::Release> {
+        self.get(&format!("/v1/releases/{}", seg(id))).await
+    }
+
+    /// Attaches a compatibility report (any JSON document).
+    pub async fn compat_report(
+        &self,
+        id: &str,
+        report: &serde_json::Value,
+    ) -> Result<wire::StateChanged> {
+        self.post(&format!("/v1/releases/{}/compat-report", seg(id)), report)
+            .await
+    }
+
+    /// Edits the release's basic info.
+    pub async fn basic_info(
+        &self,
+        id: &str,
+        info: &serde_json::Value,
+    ) -> Result<wire::StateChanged> {
+        let b = serde_json::to_vec(info).map_err(|e| Error::Decode(e.to_string()))?;
+        self.json(
+            Method::PATCH,
+            &format!("/v1/releases/{}/basic-info", seg(id)),
+            Payload::Json(b),
+        )
+        .await
+    }
+
+    /// Applies for release (needs a compatibility report).
+    pub async fn apply(&self, id: &str) -> Result<wire::StateChanged> {
+        self.post_empty(&format!("/v1/releases/{}/apply", seg(id)))
+            .await
+    }
+
+    /// A reviewer approves.
+    pub async fn approve(&self, id: &str) -> Result<wire::StateChanged> {
+        self.post(
+            &format!("/v1/releases/{}/review", seg(id)),
+            &wire::Review {
+                decision: "approve".into(),
+                reason: None,
+            },
+        )
+        .await
+    }
+
+    /// A reviewer rejects, with a reason.
+    pub async fn reject(&self, id: &str, reason: &str) -> Result<wire::StateChanged> {
+        self.post(
+            &format!("/v1/releases/{}/review", seg(id)),
+            &wire::Review {
+                decision: "reject".into(),
+                reason: Some(reason.to_owned()),
+            },
+        )
+        .await
+    }
+
+    /// Starts pilot testing with these tester user ids.
+    pub async fn start_pilot(&self, id: &str, testers: &[String]) -> Result<wire::StateChanged> {
+        self.post(
+            &format!("/v1/releases/{}/pilot", seg(id)),
+            &wire::Pilot {
+                testers: testers.to_vec(),
+            },
+        )
+        .await
+    }
+
+    /// Replaces the tester list from a tester file (one id per line, or CSV
+    /// with a `userid` column); refused lines come back in the answer.
+    pub async fn put_testers(&self, id: &str, file: &str) -> Result<wire::TestersReplaced> {
+        self.json(
+            Method::PUT,
+            &format!("/v1/releases/{}/testers", seg(id)),
+            Payload::Text(file.to_owned()),
+        )
+        .await
+    }
+
+    /// Completes pilot testing.
+    pub async fn complete_pilot(&self, id: &str) -> Result<wire::StateChanged> {
+        self.post_empty(&format!("/v1/releases/{}/complete-pilot", seg(id)))
+            .await
+    }
+
+    /// Starts or raises a grayscale (`percent` with up to two decimals).
+    pub async fn grayscale(&self, id: &str, percent: &str) -> Result<wire::StateChanged> {
+        self.grayscale_with_salt(id, percent, None).await
+    }
+
+    /// Starts a grayscale with a chosen bucket salt (or raises it, repeating
+    /// the running salt); `None` lets the platform mint one.
+    pub async fn grayscale_with_salt(
+        &self,
+        id: &str,
+        percent: &str,
+        salt: Option<&str>,
+    ) -> Result<wire::StateChanged> {
+        self.post(
+            &format!("/v1/releases/{}/grayscale", seg(id)),
+            &wire::Gray {
+                percent: percent.to_owned(),
+                salt: salt.map(str::to_owned),
+            },
+        )
+        .await
+    }
+
+    /// Releases to everyone.
+    pub async fn full(&self, id: &str) -> Result<wire::StateChanged> {
+        self.post_empty(&format!("/v1/releases/{}/full", seg(id)))
+            .await
+    }
+
+    /// Cancels the release (also ends a pilot or a grayscale).
+    pub async fn cancel(&self, id: &str) -> Result<wire::StateChanged> {
+        self.post_empty(&format!("/v1/releases/{}/cancel", seg(id)))
+            .await
+    }
+}

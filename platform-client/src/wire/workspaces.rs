@@ -1,0 +1,122 @@
+//! Workspaces, their members and roles, developer keys and ISV authorizations.
+
+use serde::{Deserialize, Serialize};
+
+/// `POST /v1/workspaces`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewWorkspace {
+    /// Display name.
+    pub name: String,
+    /// `merchant` or `isv`.
+    pub kind: String,
+}
+
+/// `POST /v1/workspaces/{ws}/members`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NewMember {
+    /// The account to add.
+    pub account_id: String,
+    /// `master`, `owner` or `developer`.
+    pub role: String,
+}
+
+/// `PATCH /v1/workspaces/{ws}/members/{account}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SetRole {
+    /// The new role.
+    pub role: String,
+}
+
+/// `POST /v1/workspaces/{ws}/keys`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NewKey {
+    /// The developer's ed25519 public key, hex.
+    pub public_key_hex: String,
+}
+
+/// `POST /v1/workspaces/{ws}/isv-authorizations`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NewAuth {
+    /// The ISV workspace authorized.
+    pub isv_workspace: String,
+    /// One mini program, or all of the merchant's when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
+    /// Allowed actions: `read`, `upload`, `release`, `manage`.
+    pub actions: Vec<String>,
+}
+
+/// A workspace as created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Workspace {
+    /// Workspace id.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// `merchant` or `isv`.
+    pub kind: String,
+    /// The caller's role.
+    pub role: String,
+}
+
+/// A member's role in a workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Member {
+    /// Workspace id.
+    pub workspace: String,
+    /// Account id.
+    pub account_id: String,
+    /// Role.
+    pub role: String,
+}
+
+/// A registered developer key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct KeyRegistered {
+    /// Workspace id.
+    pub workspace: String,
+    /// The key's id.
+    pub key_id: String,
+}
+
+/// An ISV authorization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct IsvAuthorization {
+    /// Authorization id.
+    pub id: String,
+    /// The merchant workspace.
+    pub merchant: String,
+    /// The ISV workspace.
+    pub isv: String,
+    /// One app, or all when absent.
+    pub app_id: Option<String>,
+    /// Allowed actions.
+    pub actions: Vec<String>,
+}
+
+/// A revoked authorization.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Revoked {
+    /// Authorization id.
+    pub id: String,
+    /// Always true.
+    pub revoked: bool,
+}
