@@ -20,6 +20,7 @@ use axum::routing::{delete, get, patch, post, put};
 use axum::{Json, Router};
 use mpkit_bundle::{AppId, Caps, Expected, Manifest, PublicKey, Role as KeyRole, Trust};
 use mpkit_platform_client::rollout;
+use mpkit_platform_client::testers::{self, MAX_TESTERS};
 use mpkit_platform_client::wire::{
     AccountCreated, AccountRef, ApiErrorBody, App, AppDetail, AppSecret, AppSecretCreated,
     Assignment, AuditEntry, AuthCodeIssued, CodeExchange, CodeExchanged, DryRun, DryRunResult,
@@ -1746,22 +1747,6 @@ async fn review(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body)
     })
 }
 
-const MAX_TESTERS: usize = 100_000;
-
-/// The shared tester-file parser, with rejected lines as sent.
-fn parse_testers(text: &str) -> (Vec<String>, Vec<RejectedLine>) {
-    let (ok, bad) = mpkit_platform_client::testers::parse(text);
-    let bad = bad
-        .into_iter()
-        .map(|r| RejectedLine {
-            line: r.line,
-            text: r.text,
-            reason: r.reason.to_owned(),
-        })
-        .collect();
-    (ok, bad)
-}
-
 /// Rejected lines for an error message.
 fn lines_text(rejected: &[RejectedLine]) -> String {
     serde_json::to_string(rejected).unwrap_or_default()
@@ -1790,7 +1775,7 @@ async fn replace_testers(
 async fn start_pilot(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): Body) -> R {
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let req: Pilot = body(&b)?;
-    let (ids, rejected) = parse_testers(&req.testers.join("\n"));
+    let (ids, rejected) = testers::parse(&req.testers.join("\n"));
     if !rejected.is_empty() {
         return Err(Error::BadRequest(format!(
             "bad tester ids: {}",
@@ -1827,7 +1812,7 @@ async fn put_testers(AxState(p): P, c: Caller, Path(id): Path<String>, Body(b): 
     let r = release_for(&p, &c, &id, AppAction::Release).await?;
     let text = std::str::from_utf8(&b)
         .map_err(|_| Error::BadRequest("the tester file must be UTF-8 text".into()))?;
-    let (ids, rejected) = parse_testers(text);
+    let (ids, rejected) = testers::parse(text);
     if ids.len() > MAX_TESTERS {
         return Err(Error::BadRequest(format!("at most {MAX_TESTERS} testers")));
     }

@@ -253,7 +253,7 @@ fn testers_cmd(s: &Session, cmd: TestersCommand, o: &mut Output<'_>) -> Result<(
                                 rejected_table(local_rejected.iter().map(|l| (
                                     l.line,
                                     l.text.as_str(),
-                                    l.reason
+                                    l.reason.as_str()
                                 )))
                             ),
                         ));
@@ -279,7 +279,7 @@ fn testers_cmd(s: &Session, cmd: TestersCommand, o: &mut Output<'_>) -> Result<(
                                 rejected_table(local_rejected.iter().map(|l| (
                                     l.line,
                                     l.text.as_str(),
-                                    l.reason
+                                    l.reason.as_str()
                                 )))
                             ));
                         }

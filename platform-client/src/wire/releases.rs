@@ -188,7 +188,7 @@ pub struct StateChanged {
 pub struct RejectedLine {
     /// 1-based line number.
     pub line: usize,
-    /// The line's text.
+    /// The line's text (its first 80 characters).
     pub text: String,
     /// Why it was refused.
     pub reason: String,
