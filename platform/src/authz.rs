@@ -5,11 +5,9 @@
 
 use crate::db;
 use crate::error::Error;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
+use crate::Platform;
 use sha2::{Digest, Sha256};
 use sqlx::AnyPool;
-use std::sync::Arc;
 
 /// The authenticated caller.
 #[derive(Debug, Clone)]
@@ -86,33 +84,6 @@ impl AppAction {
 /// The hash under which a token is stored.
 pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-impl FromRequestParts<Arc<crate::Platform>> for Caller {
-    type Rejection = Error;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        p: &Arc<crate::Platform>,
-    ) -> Result<Caller, Error> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(Error::Unauthorized)?;
-        let row = sqlx::query(
-            "SELECT a.id AS id, a.admin AS admin FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = $1",
-        )
-        .bind(token_hash(token.trim()))
-        .fetch_optional(&p.db)
-        .await?
-        .ok_or(Error::Unauthorized)?;
-        Ok(Caller {
-            account: db::s(&row, "id"),
-            admin: db::i(&row, "admin") != 0,
-        })
-    }
 }
 
 /// The caller's role in a workspace.
@@ -219,4 +190,20 @@ pub(crate) async fn is_reviewer(db: &AnyPool, target: &str, account: &str) -> Re
             .await?
             .is_some(),
     )
+}
+
+pub(crate) async fn require_ws_role(
+    p: &Platform,
+    c: &Caller,
+    ws: &str,
+    min: Role,
+) -> Result<Role, Error> {
+    match role_in(&p.db, ws, &c.account).await? {
+        Some(r) if r >= min => Ok(r),
+        Some(_) => Err(Error::Forbidden(format!(
+            "this needs the {} role in the workspace",
+            min.as_str()
+        ))),
+        None => Err(Error::NotFound(format!("no workspace {ws}"))),
+    }
 }

@@ -186,3 +186,8 @@ pub fn i(row: &AnyRow, col: &str) -> i64 {
 pub fn oi(row: &AnyRow, col: &str) -> Option<i64> {
     row.try_get::<Option<i64>, _>(col).ok().flatten()
 }
+
+/// A database count or length (never negative) as the wire's unsigned number.
+pub(crate) fn unsigned(n: i64) -> u64 {
+    u64::try_from(n).unwrap_or_default()
+}

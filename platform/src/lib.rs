@@ -10,14 +10,19 @@
 //! and ISV authorization on the object itself; every mutation is audited.
 #![warn(missing_docs)]
 
+mod accounts;
 mod api;
+mod audit;
 mod authz;
 pub mod db;
 mod error;
 mod identity;
+mod ids;
 mod keys;
+mod packages;
 mod policy;
 mod qr;
+mod release;
 mod webhooks;
 mod workflow;
 
@@ -230,7 +235,7 @@ impl Platform {
             config,
             tasks: Mutex::new(Vec::new()),
         });
-        let boot = api::bootstrap(&p).await?;
+        let boot = accounts::bootstrap(&p).await?;
         let mut tasks = Vec::new();
         if postgres {
             let url = p.config.db.clone();
@@ -273,14 +278,4 @@ impl Platform {
 /// Unix seconds now.
 pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// A random id: 16 bytes, hex.
-pub(crate) fn new_id() -> String {
-    let mut b = [0u8; 16];
-    // getrandom only fails when the OS has no entropy source at all.
-    if getrandom::getrandom(&mut b).is_err() {
-        b = (now() as u128 ^ (std::process::id() as u128) << 64).to_le_bytes();
-    }
-    hex::encode(b)
 }

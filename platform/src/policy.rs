@@ -30,6 +30,7 @@ use mpkit_platform_client::rollout;
 use mpkit_platform_client::wire::{
     Grayscale, PinnedVersion, ReleasePolicy, ResolveAnswer, Rule, Signed,
 };
+use sqlx::{Any, Transaction};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
@@ -445,4 +446,38 @@ pub(crate) fn answer(p: &Platform, e: &Entry, user: &str) -> Result<axum::body::
         m.insert(user.to_owned(), body.clone());
     }
     Ok(body)
+}
+
+/// Bumps the policy sequence of (app, target) inside the mutation's
+/// transaction, and tells the other instances on commit (PostgreSQL NOTIFY).
+/// The caller drops its own cache entry after the commit.
+pub(crate) async fn bump(
+    tx: &mut Transaction<'_, Any>,
+    app: &str,
+    target: &str,
+) -> Result<i64, Error> {
+    let cur = sqlx::query("SELECT seq FROM policy_seq WHERE app_id = $1 AND target_app = $2")
+        .bind(app)
+        .bind(target)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| db::i(&r, "seq"));
+    let next = cur.unwrap_or(0) + 1;
+    if cur.is_some() {
+        sqlx::query("UPDATE policy_seq SET seq = $1 WHERE app_id = $2 AND target_app = $3")
+            .bind(next)
+            .bind(app)
+            .bind(target)
+            .execute(&mut **tx)
+            .await?;
+    } else {
+        sqlx::query("INSERT INTO policy_seq (app_id, target_app, seq) VALUES ($1, $2, $3)")
+            .bind(app)
+            .bind(target)
+            .bind(next)
+            .execute(&mut **tx)
+            .await?;
+    }
+    notify_change(tx, app, target).await?;
+    Ok(next)
 }
