@@ -3,7 +3,7 @@
 //! shortcuts). Objects a caller has no relation to answer 404, so their
 //! existence does not leak.
 
-use crate::db;
+use crate::db::Columns;
 use crate::error::Error;
 use crate::Platform;
 use sha2::{Digest, Sha256};
@@ -27,6 +27,13 @@ pub(crate) enum Role {
     Owner,
     /// Everything, including members.
     Master,
+}
+
+impl std::str::FromStr for Role {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Role, ()> {
+        Role::parse(s).ok_or(())
+    }
 }
 
 impl Role {
@@ -93,7 +100,7 @@ pub(crate) async fn role_in(db: &AnyPool, ws: &str, account: &str) -> Result<Opt
         .bind(account)
         .fetch_optional(db)
         .await?;
-    Ok(row.and_then(|r| Role::parse(&db::s(&r, "role"))))
+    row.map(|r| r.parsed("role")).transpose()
 }
 
 /// A mini program as the checks need it.
@@ -120,10 +127,10 @@ pub(crate) async fn app_access(
             .await?
             .ok_or_else(not_found)?;
     let app = AppRow {
-        app_id: db::s(&row, "app_id"),
-        name: db::s(&row, "name"),
-        owner_ws: db::s(&row, "owner_ws"),
-        developer_ws: db::os(&row, "developer_ws"),
+        app_id: row.text("app_id")?,
+        name: row.text("name")?,
+        owner_ws: row.text("owner_ws")?,
+        developer_ws: row.opt_text("developer_ws")?,
     };
     if caller.admin {
         return Ok(app);
@@ -159,9 +166,10 @@ pub(crate) async fn app_access(
             .bind(app_id)
             .fetch_all(db)
             .await?;
-            let allowed = auths
-                .iter()
-                .any(|r| db::s(r, "actions").split(',').any(|a| a == action.as_str()));
+            let mut allowed = false;
+            for r in &auths {
+                allowed |= r.text("actions")?.split(',').any(|a| a == action.as_str());
+            }
             if !allowed {
                 return Err(Error::Forbidden(format!(
                     "the merchant has not authorized your workspace to {} {app_id}",

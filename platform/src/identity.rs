@@ -23,8 +23,9 @@
 //!   Every failure of a code gives the same answer (`invalid_grant`), and a
 //!   code presented with another mini program's secret is not spent.
 
+use crate::db::Columns;
 use crate::error::Error;
-use crate::{db, now, Platform};
+use crate::{now, Platform};
 use mpkit_platform_client::wire::AppSecret;
 
 /// The scopes `my.getAuthCode` asks for.
@@ -77,15 +78,15 @@ pub(crate) async fn is_operator(p: &Platform, target: &str, account: &str) -> Re
     .is_some())
 }
 
-pub(crate) fn secret_row(r: &sqlx::any::AnyRow) -> AppSecret {
-    AppSecret {
-        id: db::s(r, "id"),
-        app_id: db::s(r, "app_id"),
-        name: db::s(r, "name"),
-        created_by: db::s(r, "created_by"),
-        created_at: db::i(r, "created_at"),
-        revoked_at: db::oi(r, "revoked_at"),
-    }
+pub(crate) fn secret_row(r: &sqlx::any::AnyRow) -> Result<AppSecret, Error> {
+    Ok(AppSecret {
+        id: r.text("id")?,
+        app_id: r.text("app_id")?,
+        name: r.text("name")?,
+        created_by: r.text("created_by")?,
+        created_at: r.int("created_at")?,
+        revoked_at: r.opt_int("revoked_at")?,
+    })
 }
 
 /// The user's open id in (target, app): made once, then always the same. In
@@ -105,7 +106,7 @@ pub(crate) async fn open_id(
         .fetch_optional(&mut **tx)
         .await?;
     if let Some(r) = found {
-        return Ok(db::s(&r, "open_id"));
+        return r.text("open_id");
     }
     // Two first codes at once (PostgreSQL): one insert wins, and both read the winner.
     sqlx::query(
@@ -125,7 +126,7 @@ pub(crate) async fn open_id(
         .bind(user)
         .fetch_one(&mut **tx)
         .await?;
-    Ok(db::s(&r, "open_id"))
+    r.text("open_id")
 }
 
 #[cfg(test)]

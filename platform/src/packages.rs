@@ -2,7 +2,7 @@
 //! developer keys an upload is verified against, and the target app's
 //! package, re-signed by the publisher key.
 
-use crate::db;
+use crate::db::Columns;
 use crate::error::Error;
 use crate::Platform;
 use mpkit_bundle::{AppId, Caps, Expected, Manifest, PublicKey, Role as KeyRole, Trust};
@@ -18,7 +18,7 @@ pub(crate) async fn dev_keys(p: &Platform, ws: &str) -> Result<Vec<PublicKey>, E
         .await?;
     rows.iter()
         .map(|r| {
-            PublicKey::from_hex(&db::s(r, "public_hex")).map_err(|e| Error::Internal(e.to_string()))
+            PublicKey::from_hex(&r.text("public_hex")?).map_err(|e| Error::Internal(e.to_string()))
         })
         .collect()
 }

@@ -22,7 +22,7 @@
 //! cache's generation changed meanwhile), so a notification can never be
 //! overtaken by a build that read the data before the change.
 
-use crate::db;
+use crate::db::{unsigned, Columns};
 use crate::error::Error;
 use crate::Platform;
 use mpkit_bundle::Context;
@@ -239,21 +239,30 @@ async fn build(p: &Platform, app: &str, target: &str) -> Result<Entry, Error> {
         .bind(target)
         .fetch_optional(&p.db)
         .await?
-        .map_or(0, |r| db::i(&r, "seq"));
+        .map_or(Ok(0), |r| r.int("seq"))?;
     let stable = sqlx::query(
         "SELECT version, sha256, length FROM published WHERE app_id = $1 AND target_app = $2 ORDER BY seq DESC LIMIT 1",
     )
     .bind(app)
     .bind(target)
     .fetch_optional(&p.db)
-    .await?
-    .and_then(|r| {
-        Some(PinnedVersion {
-            version: db::os(&r, "version")?,
-            sha256: db::os(&r, "sha256")?,
-            length: db::oi(&r, "length")? as u64,
-        })
-    });
+    .await?;
+    // A takedown publishes no version: nothing is stable then.
+    let stable = match stable {
+        None => None,
+        Some(r) => match (
+            r.opt_text("version")?,
+            r.opt_text("sha256")?,
+            r.opt_int("length")?,
+        ) {
+            (Some(version), Some(sha256), Some(length)) => Some(PinnedVersion {
+                version,
+                sha256,
+                length: unsigned(length),
+            }),
+            _ => None,
+        },
+    };
     let active = sqlx::query(
         "SELECT id, version, state, package_sha256, package_length, gray_bp, gray_salt FROM releases \
          WHERE app_id = $1 AND target_app = $2 AND active = 1",
@@ -265,24 +274,27 @@ async fn build(p: &Platform, app: &str, target: &str) -> Result<Entry, Error> {
     let (mut pilot, mut grayscale, mut testers) = (None, None, HashSet::new());
     if let Some(r) = active {
         let pinned = PinnedVersion {
-            version: db::s(&r, "version"),
-            sha256: db::s(&r, "package_sha256"),
-            length: db::i(&r, "package_length") as u64,
+            version: r.text("version")?,
+            sha256: r.text("package_sha256")?,
+            length: r.uint("package_length")?,
         };
-        match db::s(&r, "state").as_str() {
+        match r.text("state")?.as_str() {
             "pilot" => {
                 let rows = sqlx::query("SELECT user_id FROM testers WHERE release_id = $1")
-                    .bind(db::s(&r, "id"))
+                    .bind(r.text("id")?)
                     .fetch_all(&p.db)
                     .await?;
-                testers = rows.iter().map(|t| db::s(t, "user_id")).collect();
+                testers = rows
+                    .iter()
+                    .map(|t| t.text("user_id"))
+                    .collect::<Result<_, Error>>()?;
                 pilot = Some(pinned);
             }
             "grayscale" => {
                 grayscale = Some(Grayscale {
                     version: pinned,
-                    percent_bp: db::oi(&r, "gray_bp").unwrap_or(0) as u16,
-                    salt: db::os(&r, "gray_salt").unwrap_or_default(),
+                    percent_bp: r.opt_int("gray_bp")?.unwrap_or(0) as u16,
+                    salt: r.opt_text("gray_salt")?.unwrap_or_default(),
                 });
             }
             _ => {}
@@ -316,7 +328,7 @@ async fn stored_seq(p: &Platform, app: &str, target: &str) -> Result<u64, Error>
         .bind(target)
         .fetch_optional(&p.db)
         .await?
-        .map_or(0, |r| db::i(&r, "seq"));
+        .map_or(Ok(0), |r| r.int("seq"))?;
     Ok(u64::try_from(seq).unwrap_or_default())
 }
 
@@ -461,7 +473,8 @@ pub(crate) async fn bump(
         .bind(target)
         .fetch_optional(&mut **tx)
         .await?
-        .map(|r| db::i(&r, "seq"));
+        .map(|r| r.int("seq"))
+        .transpose()?;
     let next = cur.unwrap_or(0) + 1;
     if cur.is_some() {
         sqlx::query("UPDATE policy_seq SET seq = $1 WHERE app_id = $2 AND target_app = $3")

@@ -5,7 +5,7 @@
 
 use crate::audit::audit;
 use crate::authz::Caller;
-use crate::db::{self, unsigned};
+use crate::db::Columns;
 use crate::error::Error;
 use crate::ids::ordered_id;
 use crate::policy::bump;
@@ -36,37 +36,39 @@ pub(crate) async fn load_release(p: &Platform, id: &str) -> Result<Rel, Error> {
         .await?
         .ok_or_else(|| Error::NotFound(format!("no release {id}")))?;
     let state =
-        State::parse(&db::s(&r, "state")).ok_or_else(|| Error::Internal("unknown state".into()))?;
+        State::parse(&r.text("state")?).ok_or_else(|| Error::Internal("unknown state".into()))?;
     let row = Release {
-        id: db::s(&r, "id"),
-        app_id: db::s(&r, "app_id"),
-        target_app: db::s(&r, "target_app"),
-        version: db::s(&r, "version"),
+        id: r.text("id")?,
+        app_id: r.text("app_id")?,
+        target_app: r.text("target_app")?,
+        version: r.text("version")?,
         state: state.as_str().to_owned(),
         package: PackageRef {
-            sha256: db::s(&r, "package_sha256"),
-            length: unsigned(db::i(&r, "package_length")),
+            sha256: r.text("package_sha256")?,
+            length: r.uint("package_length")?,
         },
-        compat_report: db::os(&r, "compat_report")
-            .and_then(|t| serde_json::from_str::<Value>(&t).ok()),
-        basic_info: serde_json::from_str::<Value>(&db::s(&r, "basic_info")).unwrap_or(Value::Null),
-        reject_reason: db::os(&r, "reject_reason"),
-        grayscale: db::oi(&r, "gray_bp").map(|bp| ReleaseGray {
-            percent_bp: bp,
-            salt: db::os(&r, "gray_salt"),
-        }),
-        created_at: db::i(&r, "created_at"),
-        updated_at: db::i(&r, "updated_at"),
+        compat_report: r.opt_json("compat_report")?,
+        basic_info: r.json("basic_info")?,
+        reject_reason: r.opt_text("reject_reason")?,
+        grayscale: match r.opt_int("gray_bp")? {
+            Some(percent_bp) => Some(ReleaseGray {
+                percent_bp,
+                salt: r.opt_text("gray_salt")?,
+            }),
+            None => None,
+        },
+        created_at: r.int("created_at")?,
+        updated_at: r.int("updated_at")?,
     };
     Ok(Rel {
-        id: db::s(&r, "id"),
-        app: db::s(&r, "app_id"),
-        target: db::s(&r, "target_app"),
-        version: db::s(&r, "version"),
+        id: r.text("id")?,
+        app: r.text("app_id")?,
+        target: r.text("target_app")?,
+        version: r.text("version")?,
         state,
-        created_by: db::s(&r, "created_by"),
-        gray_bp: db::oi(&r, "gray_bp"),
-        gray_salt: db::os(&r, "gray_salt"),
+        created_by: r.text("created_by")?,
+        gray_bp: r.opt_int("gray_bp")?,
+        gray_salt: r.opt_text("gray_salt")?,
         row,
     })
 }

@@ -15,7 +15,7 @@
 //! our resolver, which drops internal answers (so DNS cannot point a webhook
 //! inside), and redirects are not followed.
 
-use crate::db;
+use crate::db::Columns;
 use crate::error::Error;
 use crate::{Config, Platform};
 use hmac::{Hmac, Mac};
@@ -272,9 +272,9 @@ pub(crate) async fn enqueue(tx: &mut Transaction<'_, Any>, ev: &Event<'_>) -> Re
     else {
         return Ok(0);
     };
-    let owner = db::s(&app, "owner_ws");
+    let owner = app.text("owner_ws")?;
     let mut workspaces = vec![owner.clone()];
-    if let Some(isv) = db::os(&app, "developer_ws") {
+    if let Some(isv) = app.opt_text("developer_ws")? {
         let auths = sqlx::query(
             "SELECT app_id, actions FROM isv_auths WHERE merchant_ws = $1 AND isv_ws = $2 AND revoked_at IS NULL",
         )
@@ -282,10 +282,11 @@ pub(crate) async fn enqueue(tx: &mut Transaction<'_, Any>, ev: &Event<'_>) -> Re
         .bind(&isv)
         .fetch_all(&mut **tx)
         .await?;
-        let reads = auths.iter().any(|r| {
-            db::os(r, "app_id").is_none_or(|a| a == ev.app)
-                && db::s(r, "actions").split(',').any(|a| a == "read")
-        });
+        let mut reads = false;
+        for r in &auths {
+            reads |= r.opt_text("app_id")?.is_none_or(|a| a == ev.app)
+                && r.text("actions")?.split(',').any(|a| a == "read");
+        }
         if reads {
             workspaces.push(isv);
         }
@@ -308,7 +309,7 @@ pub(crate) async fn enqueue(tx: &mut Transaction<'_, Any>, ev: &Event<'_>) -> Re
             .fetch_all(&mut **tx)
             .await?;
         for h in &hooks {
-            let wanted: Vec<String> = serde_json::from_str(&db::s(h, "events")).unwrap_or_default();
+            let wanted: Vec<String> = serde_json::from_str(&h.text("events")?).unwrap_or_default();
             if !wanted.iter().any(|e| e == ev.event) {
                 continue;
             }
@@ -317,7 +318,7 @@ pub(crate) async fn enqueue(tx: &mut Transaction<'_, Any>, ev: &Event<'_>) -> Re
                  VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $7)",
             )
             .bind(crate::ids::ordered_id())
-            .bind(db::s(h, "id"))
+            .bind(h.text("id")?)
             .bind(ev.id)
             .bind(ev.event)
             .bind(&payload)
@@ -403,19 +404,19 @@ async fn run_due(p: &Platform) -> Result<Option<i64>, Error> {
                 "UPDATE webhook_deliveries SET next_at_ms = $1 WHERE id = $2 AND status = 'pending' AND next_at_ms = $3",
             )
             .bind(now + LEASE_MS)
-            .bind(db::s(r, "id"))
-            .bind(db::i(r, "next_at_ms"))
+            .bind(r.text("id")?)
+            .bind(r.int("next_at_ms")?)
             .execute(&p.db)
             .await?
             .rows_affected();
             if n == 1 {
                 claimed.push(Due {
-                    id: db::s(r, "id"),
-                    event: db::s(r, "event"),
-                    payload: db::s(r, "payload"),
-                    attempts: db::i(r, "attempts"),
-                    url: db::s(r, "url"),
-                    secret: db::s(r, "secret"),
+                    id: r.text("id")?,
+                    event: r.text("event")?,
+                    payload: r.text("payload")?,
+                    attempts: r.int("attempts")?,
+                    url: r.text("url")?,
+                    secret: r.text("secret")?,
                 });
             }
         }
@@ -441,7 +442,7 @@ async fn run_due(p: &Platform) -> Result<Option<i64>, Error> {
         sqlx::query("SELECT MIN(next_at_ms) AS n FROM webhook_deliveries WHERE status = 'pending'")
             .fetch_one(&p.db)
             .await?;
-    Ok(db::oi(&next, "n"))
+    next.opt_int("n")
 }
 
 /// One attempt: the receiver's status, or why there was none.

@@ -3,7 +3,7 @@
 use super::extract::{body, created, ok, ApiResult, AppState, Body};
 use crate::audit::audit;
 use crate::authz::{token_hash, Caller};
-use crate::db;
+use crate::db::Columns;
 use crate::error::Error;
 use crate::ids::{new_id, new_token};
 use crate::now;
@@ -65,11 +65,13 @@ pub(super) async fn me(AxState(p): AppState, c: Caller) -> ApiResult {
     .await?;
     let workspaces = rows
         .iter()
-        .map(|r| Membership {
-            workspace: db::s(r, "workspace_id"),
-            role: db::s(r, "role"),
+        .map(|r| {
+            Ok(Membership {
+                workspace: r.text("workspace_id")?,
+                role: r.text("role")?,
+            })
         })
-        .collect();
+        .collect::<Result<_, Error>>()?;
     ok(Me {
         id: c.account,
         admin: c.admin,

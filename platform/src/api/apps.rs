@@ -3,7 +3,7 @@
 use super::extract::{body, created, ok, ApiResult, AppState, Body};
 use crate::audit::audit;
 use crate::authz::{app_access, role_in, AppAction, Caller};
-use crate::db::{self, unsigned};
+use crate::db::Columns;
 use crate::error::Error;
 use crate::now;
 use crate::packages::{dev_keys, upload_path};
@@ -43,13 +43,15 @@ pub(super) async fn get_app(AxState(p): AppState, c: Caller, Path(app): Path<Str
     .await?;
     let releases = rels
         .iter()
-        .map(|r| ReleaseSummary {
-            id: db::s(r, "id"),
-            target_app: db::s(r, "target_app"),
-            version: db::s(r, "version"),
-            state: db::s(r, "state"),
+        .map(|r| {
+            Ok(ReleaseSummary {
+                id: r.text("id")?,
+                target_app: r.text("target_app")?,
+                version: r.text("version")?,
+                state: r.text("state")?,
+            })
         })
-        .collect();
+        .collect::<Result<_, Error>>()?;
     ok(AppDetail {
         app_id: a.app_id,
         name: a.name,
@@ -215,13 +217,15 @@ pub(super) async fn list_versions(
         .await?;
     let versions: Vec<VersionInfo> = rows
         .iter()
-        .map(|r| VersionInfo {
-            version: db::s(r, "version"),
-            build: unsigned(db::i(r, "build")),
-            sha256: db::s(r, "sha256"),
-            length: unsigned(db::i(r, "length")),
-            created_at: db::i(r, "created_at"),
+        .map(|r| {
+            Ok(VersionInfo {
+                version: r.text("version")?,
+                build: r.uint("build")?,
+                sha256: r.text("sha256")?,
+                length: r.uint("length")?,
+                created_at: r.int("created_at")?,
+            })
         })
-        .collect();
+        .collect::<Result<_, Error>>()?;
     ok(versions)
 }

@@ -2,7 +2,7 @@
 //! and caller extractors, and the 200/201 answers.
 
 use crate::authz::{token_hash, Caller};
-use crate::db;
+use crate::db::Columns;
 use crate::error::Error;
 use crate::Platform;
 use axum::body::Bytes;
@@ -97,7 +97,7 @@ impl FromRequestParts<Arc<Platform>> for AppClient {
                 .await?
                 .ok_or(Error::InvalidClient)?;
         Ok(AppClient {
-            app_id: db::s(&row, "app_id"),
+            app_id: row.text("app_id")?,
         })
     }
 }
@@ -123,8 +123,8 @@ impl FromRequestParts<Arc<crate::Platform>> for Caller {
         .await?
         .ok_or(Error::Unauthorized)?;
         Ok(Caller {
-            account: db::s(&row, "id"),
-            admin: db::i(&row, "admin") != 0,
+            account: row.text("id")?,
+            admin: row.int("admin")? != 0,
         })
     }
 }

@@ -4,9 +4,10 @@
 use super::extract::{body, created, ok, ApiResult, AppClient, AppState, Body};
 use crate::audit::audit;
 use crate::authz::{app_access, role_in, token_hash, AppAction, AppRow, Caller, Role};
+use crate::db::Columns;
 use crate::error::Error;
 use crate::identity::{check_scopes, check_user, is_operator, open_id, random_hex, secret_row};
-use crate::{db, now, policy, Platform};
+use crate::{now, policy, Platform};
 use axum::extract::{Path, State as AxState};
 use mpkit_platform_client::wire::{
     AccountRef, AppSecret, AppSecretCreated, AuthCodeIssued, CodeExchange, CodeExchanged,
@@ -148,7 +149,10 @@ pub(super) async fn list_secrets(
     .bind(&app)
     .fetch_all(&p.db)
     .await?;
-    ok(rows.iter().map(secret_row).collect::<Vec<_>>())
+    ok(rows
+        .iter()
+        .map(secret_row)
+        .collect::<Result<Vec<_>, Error>>()?)
 }
 
 #[utoipa::path(delete, path = "/v1/apps/{app}/secrets/{id}", tag = "identity", summary = "Revoke a server credential: it exchanges nothing from now on (Master or Owner)", params(("app" = String, Path), ("id" = String, Path)), responses((status = 200, description = "The secret revoked", body = AppSecret), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
@@ -189,7 +193,7 @@ pub(super) async fn revoke_secret(
     )
     .await?;
     tx.commit().await?;
-    ok(secret_row(&row))
+    ok(secret_row(&row)?)
 }
 
 #[utoipa::path(post, path = "/v1/auth-codes", tag = "identity", summary = "Issue an auth code for a user of the target app and a mini program they may run there (an operator of the target app)", request_body = NewAuthCode, responses((status = 201, description = "Success", body = AuthCodeIssued), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
@@ -274,14 +278,15 @@ pub(super) async fn exchange(AxState(p): AppState, a: AppClient, Body(b): Body) 
     .await?;
     tx.commit().await?;
     ok(CodeExchanged {
-        app_id: db::s(&r, "app_id"),
-        target_app: db::s(&r, "target_app"),
-        open_id: db::s(&r, "open_id"),
-        scopes: db::s(&r, "scopes")
+        app_id: r.text("app_id")?,
+        target_app: r.text("target_app")?,
+        open_id: r.text("open_id")?,
+        scopes: r
+            .text("scopes")?
             .split(' ')
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
             .collect(),
-        issued_at: db::i(&r, "created_at"),
+        issued_at: r.int("created_at")?,
     })
 }

@@ -2,7 +2,7 @@
 
 use super::extract::{ok, ApiResult, AppState};
 use crate::authz::Caller;
-use crate::db;
+use crate::db::Columns;
 use crate::error::Error;
 use axum::extract::{Query, State as AxState};
 use mpkit_platform_client::wire::{ApiErrorBody, AuditEntry, InboxMessage};
@@ -42,15 +42,17 @@ pub(super) async fn audit_log(
     let parse = |t: Option<String>| t.and_then(|t| serde_json::from_str::<Value>(&t).ok());
     let entries: Vec<AuditEntry> = rows
         .iter()
-        .map(|r| AuditEntry {
-            at: db::i(r, "at"),
-            actor: db::s(r, "actor"),
-            action: db::s(r, "action"),
-            object: db::s(r, "object"),
-            before: parse(db::os(r, "before_state")),
-            after: parse(db::os(r, "after_state")),
+        .map(|r| {
+            Ok(AuditEntry {
+                at: r.int("at")?,
+                actor: r.text("actor")?,
+                action: r.text("action")?,
+                object: r.text("object")?,
+                before: parse(r.opt_text("before_state")?),
+                after: parse(r.opt_text("after_state")?),
+            })
         })
-        .collect();
+        .collect::<Result<_, Error>>()?;
     ok(entries)
 }
 
@@ -63,11 +65,13 @@ pub(super) async fn inbox(AxState(p): AppState, c: Caller) -> ApiResult {
             .await?;
     let messages: Vec<InboxMessage> = rows
         .iter()
-        .map(|r| InboxMessage {
-            at: db::i(r, "at"),
-            text: db::s(r, "text"),
-            release: db::os(r, "release_id"),
+        .map(|r| {
+            Ok(InboxMessage {
+                at: r.int("at")?,
+                text: r.text("text")?,
+                release: r.opt_text("release_id")?,
+            })
         })
-        .collect();
+        .collect::<Result<_, Error>>()?;
     ok(messages)
 }

@@ -3,7 +3,7 @@
 use super::extract::{body, created, no_body, ok, ApiResult, AppState, Body};
 use crate::audit::audit;
 use crate::authz::{app_access, is_reviewer, AppAction, Caller};
-use crate::db;
+use crate::db::Columns;
 use crate::error::Error;
 use crate::ids::new_id;
 use crate::packages::{build_package, package_path};
@@ -55,7 +55,7 @@ pub(super) async fn start_release(
         .await?
         .ok_or_else(|| Error::NotFound(format!("no target app {}", req.target_app)))?;
     let allowed: BTreeSet<String> =
-        serde_json::from_str(&db::s(&target, "allowed")).unwrap_or_default();
+        serde_json::from_str(&target.text("allowed")?).unwrap_or_default();
     if sqlx::query("SELECT version FROM versions WHERE app_id = $1 AND version = $2")
         .bind(&app)
         .bind(&req.version)
@@ -91,25 +91,25 @@ pub(super) async fn start_release(
     if let Some(r) = active {
         // One active release per (app, target app). A rejected one is replaced
         // by starting over with a new version; anything else must end first.
-        if db::s(&r, "state") != "rejected" {
+        if r.text("state")? != "rejected" {
             return Err(Error::Conflict(format!(
                 "release {} is still active ({})",
-                db::s(&r, "id"),
-                db::s(&r, "state")
+                r.text("id")?,
+                r.text("state")?
             )));
         }
         sqlx::query(
             "UPDATE releases SET state = 'cancelled', active = 0, updated_at = $1 WHERE id = $2",
         )
         .bind(now())
-        .bind(db::s(&r, "id"))
+        .bind(r.text("id")?)
         .execute(&mut *tx)
         .await?;
         audit(
             &mut tx,
             &c.account,
             "release.superseded",
-            &format!("release:{}", db::s(&r, "id")),
+            &format!("release:{}", r.text("id")?),
             Some(json!({"state": "rejected"})),
             Some(json!({"state": "cancelled"})),
         )

@@ -4,7 +4,8 @@
 use super::extract::{body, no_body, ok, ApiResult, AppState, Body};
 use crate::audit::audit;
 use crate::authz::{app_access, AppAction, Caller};
-use crate::db::{self, unsigned};
+use crate::db::unsigned;
+use crate::db::Columns;
 use crate::error::Error;
 use crate::now;
 use crate::packages::package_path;
@@ -45,11 +46,7 @@ pub(super) async fn rollback(
         &mut tx,
         &app,
         &t,
-        Some((
-            &req.version,
-            &db::s(&prev, "sha256"),
-            db::i(&prev, "length"),
-        )),
+        Some((&req.version, &prev.text("sha256")?, prev.int("length")?)),
         "rollback",
     )
     .await?;

@@ -3,7 +3,7 @@
 use super::extract::{body, created, ok, ApiResult, AppState, Body};
 use crate::audit::audit;
 use crate::authz::{is_reviewer, Caller};
-use crate::db;
+use crate::db::Columns;
 use crate::error::Error;
 use crate::now;
 use axum::extract::{Path, State as AxState};
@@ -19,9 +19,9 @@ pub(super) async fn list_target_apps(AxState(p): AppState, _c: Caller) -> ApiRes
         .iter()
         .map(|r| {
             Ok(TargetApp {
-                id: db::s(r, "id"),
-                name: db::s(r, "name"),
-                allowed_permissions: serde_json::from_str(&db::s(r, "allowed"))
+                id: r.text("id")?,
+                name: r.text("name")?,
+                allowed_permissions: serde_json::from_str(&r.text("allowed")?)
                     .map_err(|e| Error::Internal(format!("target app permissions: {e}")))?,
             })
         })

@@ -3,7 +3,7 @@
 use super::extract::{body, created, ok, ApiResult, AppState, Body};
 use crate::audit::audit;
 use crate::authz::{require_ws_role, Caller, Role};
-use crate::db::{self, unsigned};
+use crate::db::Columns;
 use crate::error::Error;
 use crate::ids::ordered_id;
 use crate::webhooks;
@@ -16,15 +16,15 @@ use mpkit_platform_client::wire::{
 use serde_json::json;
 
 /// A webhook row as listed.
-pub(super) fn webhook_row(r: &sqlx::any::AnyRow) -> Webhook {
-    Webhook {
-        id: db::s(r, "id"),
-        workspace: db::s(r, "workspace_id"),
-        url: db::s(r, "url"),
-        events: serde_json::from_str(&db::s(r, "events")).unwrap_or_default(),
-        created_by: db::s(r, "created_by"),
-        created_at: db::i(r, "created_at"),
-    }
+pub(super) fn webhook_row(r: &sqlx::any::AnyRow) -> Result<Webhook, Error> {
+    Ok(Webhook {
+        id: r.text("id")?,
+        workspace: r.text("workspace_id")?,
+        url: r.text("url")?,
+        events: r.json("events")?,
+        created_by: r.text("created_by")?,
+        created_at: r.int("created_at")?,
+    })
 }
 
 #[utoipa::path(post, path = "/v1/workspaces/{ws}/webhooks", tag = "webhooks", summary = "Register a webhook for the workspace's release results (Master); its signing secret is shown once", request_body = NewWebhook, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = WebhookCreated), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
@@ -51,7 +51,7 @@ pub(super) async fn create_webhook(
         .bind(&ws)
         .fetch_one(&mut *tx)
         .await?;
-    if db::i(&n, "n") >= webhooks::MAX_PER_WORKSPACE {
+    if n.int("n")? >= webhooks::MAX_PER_WORKSPACE {
         return Err(Error::Conflict(format!(
             "a workspace has at most {} webhooks",
             webhooks::MAX_PER_WORKSPACE
@@ -100,7 +100,10 @@ pub(super) async fn list_webhooks(
     .bind(&ws)
     .fetch_all(&p.db)
     .await?;
-    let hooks: Vec<Webhook> = rows.iter().map(webhook_row).collect();
+    let hooks = rows
+        .iter()
+        .map(webhook_row)
+        .collect::<Result<Vec<_>, Error>>()?;
     ok(hooks)
 }
 
@@ -113,7 +116,7 @@ pub(super) async fn webhook_for(p: &Platform, c: &Caller, id: &str) -> Result<We
     .fetch_optional(&p.db)
     .await?
     .ok_or_else(|| Error::NotFound(format!("no webhook {id}")))?;
-    let hook = webhook_row(&row);
+    let hook = webhook_row(&row)?;
     require_ws_role(p, c, &hook.workspace, Role::Master)
         .await
         .map_err(|e| match e {
@@ -190,31 +193,34 @@ pub(super) async fn webhook_deliveries(
         std::collections::HashMap::new();
     for a in &attempts {
         by_delivery
-            .entry(db::s(a, "delivery_id"))
+            .entry(a.text("delivery_id")?)
             .or_default()
             .push(WebhookAttempt {
-                n: u32::try_from(db::i(a, "n")).unwrap_or_default(),
-                at: db::i(a, "at"),
-                status: db::oi(a, "status").and_then(|s| u16::try_from(s).ok()),
-                error: db::os(a, "error"),
-                duration_ms: unsigned(db::i(a, "duration_ms")),
+                n: u32::try_from(a.uint("n")?).unwrap_or(u32::MAX),
+                at: a.int("at")?,
+                status: a.opt_int("status")?.and_then(|s| u16::try_from(s).ok()),
+                error: a.opt_text("error")?,
+                duration_ms: a.uint("duration_ms")?,
             });
     }
     let deliveries = rows
         .iter()
         .map(|r| {
-            let status = db::s(r, "status");
+            let status = r.text("status")?;
             Ok(WebhookDelivery {
-                id: db::s(r, "id"),
+                id: r.text("id")?,
                 webhook: id.clone(),
-                event_id: db::s(r, "event_id"),
-                event: db::s(r, "event"),
-                attempts: by_delivery.remove(&db::s(r, "id")).unwrap_or_default(),
-                next_attempt_at_ms: (status == "pending").then(|| db::i(r, "next_at_ms")),
+                event_id: r.text("event_id")?,
+                event: r.text("event")?,
+                attempts: by_delivery.remove(&r.text("id")?).unwrap_or_default(),
+                next_attempt_at_ms: if status == "pending" {
+                    Some(r.int("next_at_ms")?)
+                } else {
+                    None
+                },
                 status,
-                payload: serde_json::from_str::<WebhookPayload>(&db::s(r, "payload"))
-                    .map_err(|e| Error::Internal(format!("webhook payload: {e}")))?,
-                created_at: db::i(r, "created_at"),
+                payload: r.json::<WebhookPayload>("payload")?,
+                created_at: r.int("created_at")?,
             })
         })
         .collect::<Result<Vec<_>, Error>>()?;

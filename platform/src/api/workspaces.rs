@@ -4,7 +4,7 @@
 use super::extract::{body, created, ok, ApiResult, AppState, Body};
 use crate::audit::audit;
 use crate::authz::{require_ws_role, role_in, AppAction, Caller, Role};
-use crate::db;
+use crate::db::Columns;
 use crate::error::Error;
 use crate::ids::new_id;
 use crate::now;
@@ -89,12 +89,14 @@ pub(super) async fn list_members(
     .await?;
     let members: Vec<Member> = rows
         .iter()
-        .map(|r| Member {
-            workspace: ws.clone(),
-            account_id: db::s(r, "account_id"),
-            role: db::s(r, "role"),
+        .map(|r| {
+            Ok(Member {
+                workspace: ws.clone(),
+                account_id: r.text("account_id")?,
+                role: r.text("role")?,
+            })
         })
-        .collect();
+        .collect::<Result<_, Error>>()?;
     ok(members)
 }
 
@@ -214,7 +216,7 @@ pub(super) async fn keep_a_master(
     .bind(ws)
     .fetch_one(&mut **tx)
     .await?;
-    if db::i(&masters, "n") <= 1 {
+    if masters.int("n")? <= 1 {
         return Err(Error::Conflict(format!(
             "the last Master cannot {what}; make another member Master first"
         )));
@@ -237,7 +239,7 @@ pub(super) async fn remove_member(
         .await?
         .ok_or_else(|| Error::NotFound(format!("{account} is not a member")))?;
     let role =
-        Role::parse(&db::s(&row, "role")).ok_or_else(|| Error::Internal("unknown role".into()))?;
+        Role::parse(&row.text("role")?).ok_or_else(|| Error::Internal("unknown role".into()))?;
     if role == Role::Master {
         keep_a_master(&mut tx, &ws, "be removed").await?;
     }
@@ -260,7 +262,10 @@ pub(super) async fn remove_member(
     .bind(&ws)
     .fetch_all(&mut *tx)
     .await?;
-    let stale: Vec<String> = stale.iter().map(|r| db::s(r, "app_id")).collect();
+    let stale = stale
+        .iter()
+        .map(|r| r.text("app_id"))
+        .collect::<Result<Vec<_>, Error>>()?;
     for app in &stale {
         sqlx::query("DELETE FROM assignments WHERE app_id = $1 AND account_id = $2")
             .bind(app)
@@ -356,8 +361,8 @@ pub(super) async fn list_apps(
             .fetch_all(&p.db)
             .await?
             .iter()
-            .map(|r| db::s(r, "app_id"))
-            .collect()
+            .map(|r| r.text("app_id"))
+            .collect::<Result<_, Error>>()?
     } else {
         BTreeSet::new()
     };
@@ -370,31 +375,40 @@ pub(super) async fn list_apps(
     .bind(&ws)
     .fetch_all(&p.db)
     .await?;
+    let auths = auths
+        .iter()
+        .map(|r| {
+            Ok((
+                r.text("merchant_ws")?,
+                r.opt_text("app_id")?,
+                r.text("actions")?,
+            ))
+        })
+        .collect::<Result<Vec<_>, Error>>()?;
     let readable = |owner: &str, app: &str| {
-        auths.iter().any(|r| {
-            db::s(r, "merchant_ws") == owner
-                && db::os(r, "app_id").is_none_or(|a| a == app)
-                && db::s(r, "actions")
-                    .split(',')
-                    .any(|a| a == AppAction::Read.as_str())
+        auths.iter().any(|(merchant, one, actions)| {
+            merchant == owner
+                && one.as_deref().is_none_or(|a| a == app)
+                && actions.split(',').any(|a| a == AppAction::Read.as_str())
         })
     };
-    let apps: Vec<App> = rows
-        .iter()
-        .filter_map(|r| {
-            let (app_id, owner) = (db::s(r, "app_id"), db::s(r, "owner_ws"));
-            let related = owner == ws || readable(&owner, &app_id);
-            let visible = role != Role::Developer || assigned.contains(&app_id);
-            let developer = db::os(r, "developer_ws");
-            (related && visible).then(|| App {
-                name: db::s(r, "name"),
-                kind: app_kind(&developer),
-                app_id,
-                owner,
-                developer,
-            })
-        })
-        .collect();
+    let mut apps: Vec<App> = Vec::new();
+    for r in &rows {
+        let (app_id, owner) = (r.text("app_id")?, r.text("owner_ws")?);
+        let related = owner == ws || readable(&owner, &app_id);
+        let visible = role != Role::Developer || assigned.contains(&app_id);
+        if !(related && visible) {
+            continue;
+        }
+        let developer = r.opt_text("developer_ws")?;
+        apps.push(App {
+            name: r.text("name")?,
+            kind: app_kind(&developer),
+            app_id,
+            owner,
+            developer,
+        });
+    }
     ok(apps)
 }
 
@@ -412,7 +426,7 @@ pub(super) async fn create_app(
         .bind(&ws)
         .fetch_one(&p.db)
         .await?;
-    if db::s(&kind, "kind") != "merchant" {
+    if kind.text("kind")? != "merchant" {
         return Err(Error::BadRequest(
             "mini programs are owned by merchant workspaces".into(),
         ));
@@ -422,7 +436,7 @@ pub(super) async fn create_app(
             .bind(dev)
             .fetch_optional(&p.db)
             .await?;
-        if k.map(|r| db::s(&r, "kind")).as_deref() != Some("isv") {
+        if k.map(|r| r.text("kind")).transpose()?.as_deref() != Some("isv") {
             return Err(Error::BadRequest(
                 "developerWorkspace must be an ISV workspace".into(),
             ));
@@ -483,7 +497,7 @@ pub(super) async fn authorize_isv(
             .bind(app)
             .fetch_optional(&p.db)
             .await?;
-        if r.map(|r| db::s(&r, "owner_ws")).as_deref() != Some(ws.as_str()) {
+        if r.map(|r| r.text("owner_ws")).transpose()?.as_deref() != Some(ws.as_str()) {
             return Err(Error::NotFound(format!(
                 "no mini program {app} in this workspace"
             )));
@@ -493,7 +507,7 @@ pub(super) async fn authorize_isv(
         .bind(&req.isv_workspace)
         .fetch_optional(&p.db)
         .await?;
-    if k.map(|r| db::s(&r, "kind")).as_deref() != Some("isv") {
+    if k.map(|r| r.text("kind")).transpose()?.as_deref() != Some("isv") {
         return Err(Error::BadRequest(
             "isvWorkspace must be an ISV workspace".into(),
         ));
@@ -541,8 +555,8 @@ pub(super) async fn revoke_isv(
         .fetch_optional(&p.db)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no authorization {id}")))?;
-    require_ws_role(&p, &c, &db::s(&row, "merchant_ws"), Role::Master).await?;
-    if db::oi(&row, "revoked_at").is_some() {
+    require_ws_role(&p, &c, &row.text("merchant_ws")?, Role::Master).await?;
+    if row.opt_int("revoked_at")?.is_some() {
         return Err(Error::Conflict("already revoked".into()));
     }
     let mut tx = p.db.begin().await?;
