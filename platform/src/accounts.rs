@@ -15,7 +15,7 @@ pub(crate) async fn bootstrap(p: &Platform) -> Result<Option<Bootstrap>, Error> 
     if any.is_some() {
         return Ok(None);
     }
-    let (id, token) = (new_id(), new_token());
+    let (id, token) = (new_id()?, new_token()?);
     let mut tx = p.db.begin().await?;
     sqlx::query("INSERT INTO accounts (id, name, admin, created_at) VALUES ($1, $2, 1, $3)")
         .bind(&id)

@@ -16,7 +16,7 @@ pub(crate) async fn audit(
     after: Option<Value>,
 ) -> Result<(), Error> {
     sqlx::query("INSERT INTO audit (id, at, actor, action, object, before_state, after_state) VALUES ($1, $2, $3, $4, $5, $6, $7)")
-        .bind(ordered_id())
+        .bind(ordered_id()?)
         .bind(now())
         .bind(actor)
         .bind(action)

@@ -25,18 +25,12 @@
 
 use crate::db::Columns;
 use crate::error::Error;
+use crate::ids::random_hex;
 use crate::{now, Platform};
 use mpkit_platform_client::wire::AppSecret;
 
 /// The scopes `my.getAuthCode` asks for.
 pub(crate) const SCOPES: [&str; 2] = ["auth_base", "auth_user"];
-
-/// `n` random bytes as hex, or an error: a secret is never made from anything weaker.
-pub(crate) fn random_hex(n: usize) -> Result<String, Error> {
-    let mut b = vec![0u8; n];
-    getrandom::getrandom(&mut b).map_err(|e| Error::Internal(format!("no randomness: {e}")))?;
-    Ok(hex::encode(b))
-}
 
 /// A user id as an operator names it: 1 to 128 characters, none a control character.
 pub(crate) fn check_user(user: &str) -> Result<(), Error> {

@@ -14,7 +14,7 @@ mod accounts;
 mod api;
 mod audit;
 mod authz;
-pub mod db;
+mod db;
 mod error;
 mod identity;
 mod ids;

@@ -159,7 +159,7 @@ pub(crate) async fn notify(
     event: &str,
     text: &str,
 ) -> Result<(), Error> {
-    let id = ordered_id();
+    let id = ordered_id()?;
     sqlx::query(
         "INSERT INTO inbox (id, account_id, at, text, release_id) VALUES ($1, $2, $3, $4, $5)",
     )

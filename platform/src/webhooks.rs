@@ -219,8 +219,8 @@ pub(crate) fn signature(secret: &str, body: &[u8]) -> Result<String, Error> {
 }
 
 /// A new signing secret: 256 random bits.
-pub(crate) fn new_secret() -> String {
-    format!("whsec_{}{}", crate::ids::new_id(), crate::ids::new_id())
+pub(crate) fn new_secret() -> Result<String, Error> {
+    Ok(format!("whsec_{}", crate::ids::random_hex(32)?))
 }
 
 /// The events of a registration: every event when absent; refused when empty
@@ -317,7 +317,7 @@ pub(crate) async fn enqueue(tx: &mut Transaction<'_, Any>, ev: &Event<'_>) -> Re
                 "INSERT INTO webhook_deliveries (id, webhook_id, event_id, event, payload, status, attempts, next_at_ms, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, 'pending', 0, $6, $7, $7)",
             )
-            .bind(crate::ids::ordered_id())
+            .bind(crate::ids::ordered_id()?)
             .bind(h.text("id")?)
             .bind(ev.id)
             .bind(ev.event)

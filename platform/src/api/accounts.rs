@@ -23,7 +23,7 @@ pub(super) async fn create_account(AxState(p): AppState, c: Caller, Body(b): Bod
     if name.is_empty() || name.len() > 100 {
         return Err(Error::BadRequest("name must be 1 to 100 characters".into()));
     }
-    let (id, token) = (new_id(), new_token());
+    let (id, token) = (new_id()?, new_token()?);
     let mut tx = p.db.begin().await?;
     sqlx::query("INSERT INTO accounts (id, name, admin, created_at) VALUES ($1, $2, 0, $3)")
         .bind(&id)

@@ -6,7 +6,8 @@ use crate::audit::audit;
 use crate::authz::{app_access, role_in, token_hash, AppAction, AppRow, Caller, Role};
 use crate::db::Columns;
 use crate::error::Error;
-use crate::identity::{check_scopes, check_user, is_operator, open_id, random_hex, secret_row};
+use crate::identity::{check_scopes, check_user, is_operator, open_id, secret_row};
+use crate::ids::{new_id, random_hex};
 use crate::{now, policy, Platform};
 use axum::extract::{Path, State as AxState};
 use mpkit_platform_client::wire::{
@@ -106,7 +107,7 @@ pub(super) async fn create_secret(
     }
     let secret = format!("mpks_{}", random_hex(32)?);
     let info = AppSecret {
-        id: crate::ids::new_id(),
+        id: new_id()?,
         app_id: a.app_id.clone(),
         name: name.to_owned(),
         created_by: c.account.clone(),

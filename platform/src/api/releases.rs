@@ -5,7 +5,7 @@ use crate::audit::audit;
 use crate::authz::{app_access, is_reviewer, AppAction, Caller};
 use crate::db::Columns;
 use crate::error::Error;
-use crate::ids::new_id;
+use crate::ids::{new_id, random_hex};
 use crate::packages::{build_package, package_path};
 use crate::release::{
     check_basic_info, load_release, notify, publish, replace_testers, set_state, step, Rel,
@@ -85,7 +85,7 @@ pub(super) async fn start_release(
         )
         .await
         .map_err(|e| Error::Internal(format!("storing the package: {e}")))?;
-    let id = new_id();
+    let id = new_id()?;
     let info = req.basic_info.unwrap_or_else(|| json!({}));
     let mut tx = p.db.begin().await?;
     if let Some(r) = active {
@@ -454,7 +454,7 @@ pub(super) async fn grayscale(
         }
         (Some(s), State::Grayscale, _) => s.clone(),
         (_, _, Some(asked)) => asked.clone(),
-        _ => format!("{}:{}", r.app, &new_id()[..12]),
+        _ => format!("{}:{}", r.app, random_hex(6)?),
     };
     let mut tx = set_state(
         &p,

@@ -39,7 +39,7 @@ pub(super) async fn create_webhook(
     let url = webhooks::check_url(&req.url, p.config.webhook_allow_loopback)
         .map_err(Error::BadRequest)?;
     let events = webhooks::events(req.events).map_err(Error::BadRequest)?;
-    let (id, secret) = (ordered_id(), webhooks::new_secret());
+    let (id, secret) = (ordered_id()?, webhooks::new_secret()?);
     let events_json = serde_json::to_string(&events).map_err(|e| Error::Internal(e.to_string()))?;
     let mut tx = p.db.begin().await?;
     // Serialised on the workspace row, so the limit holds under races.

@@ -42,7 +42,7 @@ pub(super) async fn create_workspace(AxState(p): AppState, c: Caller, Body(b): B
     if req.name.trim().is_empty() || req.name.len() > 100 {
         return Err(Error::BadRequest("name must be 1 to 100 characters".into()));
     }
-    let id = new_id();
+    let id = new_id()?;
     let mut tx = p.db.begin().await?;
     sqlx::query("INSERT INTO workspaces (id, name, kind, created_at) VALUES ($1, $2, $3, $4)")
         .bind(&id)
@@ -512,7 +512,7 @@ pub(super) async fn authorize_isv(
             "isvWorkspace must be an ISV workspace".into(),
         ));
     }
-    let id = new_id();
+    let id = new_id()?;
     let actions: BTreeSet<&str> = req.actions.iter().map(String::as_str).collect();
     let actions = actions.into_iter().collect::<Vec<_>>().join(",");
     let mut tx = p.db.begin().await?;
