@@ -463,34 +463,27 @@ pub(crate) fn answer(p: &Platform, e: &Entry, user: &str) -> Result<axum::body::
 /// Bumps the policy sequence of (app, target) inside the mutation's
 /// transaction, and tells the other instances on commit (PostgreSQL NOTIFY).
 /// The caller drops its own cache entry after the commit.
+///
+/// One statement reads and writes the number, so two changes at once (two
+/// requests, two instances) can never both read 5 and both write 6: the
+/// second waits for the first's row lock (PostgreSQL) or write lock (SQLite)
+/// and counts on from what it committed. The first change of a pair inserts
+/// the row.
 pub(crate) async fn bump(
     tx: &mut Transaction<'_, Any>,
     app: &str,
     target: &str,
 ) -> Result<i64, Error> {
-    let cur = sqlx::query("SELECT seq FROM policy_seq WHERE app_id = $1 AND target_app = $2")
-        .bind(app)
-        .bind(target)
-        .fetch_optional(&mut **tx)
-        .await?
-        .map(|r| r.int("seq"))
-        .transpose()?;
-    let next = cur.unwrap_or(0) + 1;
-    if cur.is_some() {
-        sqlx::query("UPDATE policy_seq SET seq = $1 WHERE app_id = $2 AND target_app = $3")
-            .bind(next)
-            .bind(app)
-            .bind(target)
-            .execute(&mut **tx)
-            .await?;
-    } else {
-        sqlx::query("INSERT INTO policy_seq (app_id, target_app, seq) VALUES ($1, $2, $3)")
-            .bind(app)
-            .bind(target)
-            .bind(next)
-            .execute(&mut **tx)
-            .await?;
-    }
+    let next = sqlx::query(
+        "INSERT INTO policy_seq (app_id, target_app, seq) VALUES ($1, $2, 1) \
+         ON CONFLICT (app_id, target_app) DO UPDATE SET seq = policy_seq.seq + 1 \
+         RETURNING seq",
+    )
+    .bind(app)
+    .bind(target)
+    .fetch_one(&mut **tx)
+    .await?
+    .int("seq")?;
     notify_change(tx, app, target).await?;
     Ok(next)
 }
