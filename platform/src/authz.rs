@@ -18,75 +18,7 @@ pub(crate) struct Caller {
     pub(crate) admin: bool,
 }
 
-/// A member's role in a workspace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Role {
-    /// Only the mini programs assigned to them.
-    Developer,
-    /// Every mini program of the workspace.
-    Owner,
-    /// Everything, including members.
-    Master,
-}
-
-impl std::str::FromStr for Role {
-    type Err = ();
-    fn from_str(s: &str) -> Result<Role, ()> {
-        Role::parse(s).ok_or(())
-    }
-}
-
-impl Role {
-    pub(crate) fn parse(s: &str) -> Option<Role> {
-        match s {
-            "master" => Some(Role::Master),
-            "owner" => Some(Role::Owner),
-            "developer" => Some(Role::Developer),
-            _ => None,
-        }
-    }
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Role::Master => "master",
-            Role::Owner => "owner",
-            Role::Developer => "developer",
-        }
-    }
-}
-
-/// What a caller does to a mini program (ISV authorizations list these).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum AppAction {
-    /// See it, its versions and releases.
-    Read,
-    /// Upload versions.
-    Upload,
-    /// Run the release workflow.
-    Release,
-    /// Assign developers, roll back, take down.
-    Manage,
-}
-
-impl AppAction {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            AppAction::Read => "read",
-            AppAction::Upload => "upload",
-            AppAction::Release => "release",
-            AppAction::Manage => "manage",
-        }
-    }
-    pub(crate) fn parse(s: &str) -> Option<AppAction> {
-        [
-            AppAction::Read,
-            AppAction::Upload,
-            AppAction::Release,
-            AppAction::Manage,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == s)
-    }
-}
+pub(crate) use mpkit_platform_client::wire::{IsvAction, Role};
 
 /// The hash under which a token is stored.
 pub(crate) fn token_hash(token: &str) -> String {
@@ -117,7 +49,7 @@ pub(crate) async fn app_access(
     db: &AnyPool,
     caller: &Caller,
     app_id: &str,
-    action: AppAction,
+    action: IsvAction,
 ) -> Result<AppRow, Error> {
     let not_found = || Error::NotFound(format!("no mini program {app_id}"));
     let row =

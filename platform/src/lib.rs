@@ -29,7 +29,7 @@ mod workflow;
 pub use error::Error;
 pub use keys::PlatformKeys;
 pub use policy::PolicyCacheStats;
-pub use workflow::{transition, Action, State};
+pub use workflow::{transition, Action, ReleaseState};
 
 use object_store::ObjectStore;
 use std::path::PathBuf;

@@ -28,7 +28,7 @@ use crate::Platform;
 use mpkit_bundle::Context;
 use mpkit_platform_client::rollout;
 use mpkit_platform_client::wire::{
-    Grayscale, PinnedVersion, ReleasePolicy, ResolveAnswer, Rule, Signed,
+    Grayscale, PinnedVersion, ReleasePolicy, ReleaseState, ResolveAnswer, Rule, Signed,
 };
 use sqlx::{Any, Transaction};
 use std::collections::{HashMap, HashSet};
@@ -278,8 +278,8 @@ async fn build(p: &Platform, app: &str, target: &str) -> Result<Entry, Error> {
             sha256: r.text("package_sha256")?,
             length: r.uint("package_length")?,
         };
-        match r.text("state")?.as_str() {
-            "pilot" => {
+        match r.parsed::<ReleaseState>("state")? {
+            ReleaseState::Pilot => {
                 let rows = sqlx::query("SELECT user_id FROM testers WHERE release_id = $1")
                     .bind(r.text("id")?)
                     .fetch_all(&p.db)
@@ -290,7 +290,7 @@ async fn build(p: &Platform, app: &str, target: &str) -> Result<Entry, Error> {
                     .collect::<Result<_, Error>>()?;
                 pilot = Some(pinned);
             }
-            "grayscale" => {
+            ReleaseState::Grayscale => {
                 grayscale = Some(Grayscale {
                     version: pinned,
                     percent_bp: r.opt_int("gray_bp")?.unwrap_or(0) as u16,

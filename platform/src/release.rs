@@ -10,9 +10,9 @@ use crate::error::Error;
 use crate::ids::ordered_id;
 use crate::policy::bump;
 use crate::webhooks;
-use crate::workflow::{transition, Action, State};
+use crate::workflow::{transition, Action, ReleaseState};
 use crate::{now, Platform};
-use mpkit_platform_client::wire::{PackageRef, Release, ReleaseGray};
+use mpkit_platform_client::wire::{PackageRef, Release, ReleaseGray, WebhookEvent};
 use serde_json::{json, Value};
 use sqlx::{Any, Transaction};
 
@@ -22,7 +22,7 @@ pub(crate) struct Rel {
     pub(crate) app: String,
     pub(crate) target: String,
     pub(crate) version: String,
-    pub(crate) state: State,
+    pub(crate) state: ReleaseState,
     pub(crate) created_by: String,
     pub(crate) gray_bp: Option<i64>,
     pub(crate) gray_salt: Option<String>,
@@ -35,14 +35,13 @@ pub(crate) async fn load_release(p: &Platform, id: &str) -> Result<Rel, Error> {
         .fetch_optional(&p.db)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no release {id}")))?;
-    let state =
-        State::parse(&r.text("state")?).ok_or_else(|| Error::Internal("unknown state".into()))?;
+    let state = r.parsed::<ReleaseState>("state")?;
     let row = Release {
         id: r.text("id")?,
         app_id: r.text("app_id")?,
         target_app: r.text("target_app")?,
         version: r.text("version")?,
-        state: state.as_str().to_owned(),
+        state,
         package: PackageRef {
             sha256: r.text("package_sha256")?,
             length: r.uint("package_length")?,
@@ -73,7 +72,7 @@ pub(crate) async fn load_release(p: &Platform, id: &str) -> Result<Rel, Error> {
     })
 }
 
-pub(crate) fn step(r: &Rel, action: Action) -> Result<State, Error> {
+pub(crate) fn step(r: &Rel, action: Action) -> Result<ReleaseState, Error> {
     transition(r.state, action).ok_or_else(|| {
         Error::Conflict(format!(
             "a release in state {} cannot {:?}",
@@ -89,7 +88,7 @@ pub(crate) async fn set_state(
     p: &Platform,
     c: &Caller,
     r: &Rel,
-    next: State,
+    next: ReleaseState,
     action: &str,
     extra: &[(&str, Value)],
     affects_policy: bool,
@@ -100,7 +99,7 @@ pub(crate) async fn set_state(
         "UPDATE releases SET state = $1, active = $2, updated_at = $3 WHERE id = $4 AND state = $5",
     )
     .bind(next.as_str())
-    .bind(i64::from(next.active()))
+    .bind(i64::from(next.is_active()))
     .bind(now())
     .bind(&r.id)
     .bind(r.state.as_str())
@@ -156,7 +155,7 @@ pub(crate) fn check_basic_info(info: &Value) -> Result<(), Error> {
 pub(crate) async fn notify(
     tx: &mut Transaction<'_, Any>,
     r: &Rel,
-    event: &str,
+    event: WebhookEvent,
     text: &str,
 ) -> Result<(), Error> {
     let id = ordered_id()?;

@@ -19,7 +19,7 @@ use crate::db::Columns;
 use crate::error::Error;
 use crate::{Config, Platform};
 use hmac::{Hmac, Mac};
-use mpkit_platform_client::wire::{WebhookPayload, WEBHOOK_EVENTS};
+use mpkit_platform_client::wire::{DeliveryStatus, IsvAction, WebhookEvent, WebhookPayload};
 use reqwest::Url;
 use sqlx::{Any, Transaction};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -223,26 +223,18 @@ pub(crate) fn new_secret() -> Result<String, Error> {
     Ok(format!("whsec_{}", crate::ids::random_hex(32)?))
 }
 
-/// The events of a registration: every event when absent; refused when empty
-/// or unknown. Sorted and without duplicates.
-pub(crate) fn events(requested: Option<Vec<String>>) -> Result<Vec<String>, String> {
-    let Some(list) = requested else {
-        return Ok(WEBHOOK_EVENTS.iter().map(|e| (*e).to_owned()).collect());
+/// The events of a registration: every event when absent; refused when
+/// empty (an unknown name never parses). Sorted by name, without duplicates.
+pub(crate) fn events(requested: Option<Vec<WebhookEvent>>) -> Result<Vec<WebhookEvent>, String> {
+    let Some(mut list) = requested else {
+        return Ok(WebhookEvent::ALL.to_vec());
     };
     if list.is_empty() {
         return Err("events must not be empty; leave it out for every event".into());
     }
-    let mut out = std::collections::BTreeSet::new();
-    for e in list {
-        if !WEBHOOK_EVENTS.contains(&e.as_str()) {
-            return Err(format!(
-                "unknown event {e:?}; the events are {}",
-                WEBHOOK_EVENTS.join(", ")
-            ));
-        }
-        out.insert(e);
-    }
-    Ok(out.into_iter().collect())
+    list.sort_by_key(|e| e.as_str());
+    list.dedup();
+    Ok(list)
 }
 
 // ------------------------------------------------------------ the outbox
@@ -252,8 +244,8 @@ pub(crate) fn events(requested: Option<Vec<String>>) -> Result<Vec<String>, Stri
 pub(crate) struct Event<'a> {
     /// The event's id (the inbox message's).
     pub(crate) id: &'a str,
-    /// e.g. `release.approved`.
-    pub(crate) event: &'a str,
+    /// What happened.
+    pub(crate) event: WebhookEvent,
     pub(crate) release: &'a str,
     pub(crate) app: &'a str,
     pub(crate) target: &'a str,
@@ -285,7 +277,9 @@ pub(crate) async fn enqueue(tx: &mut Transaction<'_, Any>, ev: &Event<'_>) -> Re
         let mut reads = false;
         for r in &auths {
             reads |= r.opt_text("app_id")?.is_none_or(|a| a == ev.app)
-                && r.text("actions")?.split(',').any(|a| a == "read");
+                && r.text("actions")?
+                    .split(',')
+                    .any(|a| a == IsvAction::Read.as_str());
         }
         if reads {
             workspaces.push(isv);
@@ -294,7 +288,7 @@ pub(crate) async fn enqueue(tx: &mut Transaction<'_, Any>, ev: &Event<'_>) -> Re
     let at = crate::now();
     let payload = serde_json::to_string(&WebhookPayload {
         id: ev.id.to_owned(),
-        event: ev.event.to_owned(),
+        event: ev.event,
         at,
         release: ev.release.to_owned(),
         app_id: ev.app.to_owned(),
@@ -309,8 +303,8 @@ pub(crate) async fn enqueue(tx: &mut Transaction<'_, Any>, ev: &Event<'_>) -> Re
             .fetch_all(&mut **tx)
             .await?;
         for h in &hooks {
-            let wanted: Vec<String> = serde_json::from_str(&h.text("events")?).unwrap_or_default();
-            if !wanted.iter().any(|e| e == ev.event) {
+            let wanted: Vec<WebhookEvent> = h.json("events")?;
+            if !wanted.contains(&ev.event) {
                 continue;
             }
             sqlx::query(
@@ -320,7 +314,7 @@ pub(crate) async fn enqueue(tx: &mut Transaction<'_, Any>, ev: &Event<'_>) -> Re
             .bind(crate::ids::ordered_id()?)
             .bind(h.text("id")?)
             .bind(ev.id)
-            .bind(ev.event)
+            .bind(ev.event.as_str())
             .bind(&payload)
             .bind(now_ms())
             .bind(at)
@@ -483,12 +477,12 @@ async fn record(
     let n = d.attempts + 1;
     let ok = matches!(outcome, Ok(s) if (200..300).contains(&s));
     let (state, next) = if ok {
-        ("delivered", 0)
+        (DeliveryStatus::Delivered, 0)
     } else if n >= i64::from(p.webhooks.max_attempts) {
-        ("failed", 0)
+        (DeliveryStatus::Failed, 0)
     } else {
         let wait = backoff(p.webhooks.backoff, u32::try_from(n).unwrap_or(u32::MAX));
-        ("pending", now_ms() + wait.as_millis() as i64)
+        (DeliveryStatus::Pending, now_ms() + wait.as_millis() as i64)
     };
     let (status, error) = match &outcome {
         Ok(s) if ok => (Some(i64::from(*s)), None),
@@ -503,7 +497,7 @@ async fn record(
         "UPDATE webhook_deliveries SET status = $1, attempts = $2, next_at_ms = $3, updated_at = $4 \
          WHERE id = $5 AND attempts = $6 AND status = 'pending'",
     )
-    .bind(state)
+    .bind(state.as_str())
     .bind(n)
     .bind(next)
     .bind(crate::now())
@@ -529,7 +523,7 @@ async fn record(
     .await?;
     tx.commit().await?;
     if !ok {
-        tracing::info!(delivery = %d.id, attempt = n, state, "webhook delivery failed");
+        tracing::info!(delivery = %d.id, attempt = n, state = %state, "webhook delivery failed");
     }
     Ok(())
 }
@@ -604,17 +598,19 @@ mod tests {
 
     #[test]
     fn events_are_checked() {
-        assert_eq!(events(None).expect("all").len(), WEBHOOK_EVENTS.len());
+        assert_eq!(events(None).expect("all").len(), WebhookEvent::ALL.len());
         assert_eq!(
             events(Some(vec![
-                "release.rejected".into(),
-                "release.approved".into(),
-                "release.rejected".into()
+                WebhookEvent::ReleaseRejected,
+                WebhookEvent::ReleaseApproved,
+                WebhookEvent::ReleaseRejected
             ]))
             .expect("some"),
-            vec!["release.approved", "release.rejected"]
+            vec![WebhookEvent::ReleaseApproved, WebhookEvent::ReleaseRejected]
         );
         assert!(events(Some(vec![])).is_err());
-        assert!(events(Some(vec!["release.*".into()])).is_err());
+        // An unknown event never reaches this far: the body does not parse.
+        let body = serde_json::json!({"url": "https://e.com/h", "events": ["release.*"]});
+        assert!(serde_json::from_value::<mpkit_platform_client::wire::NewWebhook>(body).is_err());
     }
 }

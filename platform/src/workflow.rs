@@ -4,73 +4,8 @@
 
 use serde::Serialize;
 
-/// Where a release is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum State {
-    /// Started: the package for the target app is built.
-    Built,
-    /// A compatibility report is attached.
-    Tested,
-    /// Applied to release; waiting for a reviewer. Only basic info may change.
-    InReview,
-    /// Rejected with a reason: edit basic info and apply again, or start over.
-    Rejected,
-    /// Approved by a reviewer of the target app.
-    Approved,
-    /// In pilot testing with a tester list.
-    Pilot,
-    /// Pilot testing completed.
-    Piloted,
-    /// In grayscale at a percentage.
-    Grayscale,
-    /// Fully released (final).
-    Released,
-    /// Cancelled (final).
-    Cancelled,
-}
-
-impl State {
-    /// Its name in the database and the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            State::Built => "built",
-            State::Tested => "tested",
-            State::InReview => "in_review",
-            State::Rejected => "rejected",
-            State::Approved => "approved",
-            State::Pilot => "pilot",
-            State::Piloted => "piloted",
-            State::Grayscale => "grayscale",
-            State::Released => "released",
-            State::Cancelled => "cancelled",
-        }
-    }
-
-    /// Every state, in workflow order.
-    pub const ALL: [State; 10] = [
-        State::Built,
-        State::Tested,
-        State::InReview,
-        State::Rejected,
-        State::Approved,
-        State::Pilot,
-        State::Piloted,
-        State::Grayscale,
-        State::Released,
-        State::Cancelled,
-    ];
-
-    /// Parses a stored name.
-    pub fn parse(s: &str) -> Option<State> {
-        State::ALL.into_iter().find(|st| st.as_str() == s)
-    }
-
-    /// Whether the release is still the active one of its (app, target app).
-    pub fn active(self) -> bool {
-        !matches!(self, State::Released | State::Cancelled)
-    }
-}
+/// Where a release is: the one enum the server, the client and the CLI share.
+pub use mpkit_platform_client::wire::ReleaseState;
 
 /// What a caller asks a release to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -101,9 +36,9 @@ pub enum Action {
 }
 
 /// The state after `action` in `state`, or `None` when it is not allowed.
-pub fn transition(state: State, action: Action) -> Option<State> {
+pub fn transition(state: ReleaseState, action: Action) -> Option<ReleaseState> {
     use Action as A;
-    use State as S;
+    use ReleaseState as S;
     Some(match (state, action) {
         (S::Built | S::Tested, A::AttachReport) => S::Tested,
         (S::Tested | S::Rejected, A::Apply) => S::InReview,
@@ -115,7 +50,7 @@ pub fn transition(state: State, action: Action) -> Option<State> {
         (S::Pilot, A::CompletePilot) => S::Piloted,
         (S::Approved | S::Piloted | S::Grayscale, A::Grayscale) => S::Grayscale,
         (S::Approved | S::Piloted | S::Grayscale, A::Full) => S::Released,
-        (s, A::Cancel) if s.active() => S::Cancelled,
+        (s, A::Cancel) if s.is_active() => S::Cancelled,
         _ => return None,
     })
 }
@@ -126,7 +61,7 @@ mod tests {
 
     #[test]
     fn the_whole_table_is_a_snapshot() {
-        let states = State::ALL;
+        let states = ReleaseState::ALL.iter().copied();
         let actions = [
             Action::AttachReport,
             Action::Apply,
@@ -147,7 +82,7 @@ mod tests {
                 .filter_map(|a| transition(s, *a).map(|t| format!("{a:?}->{}", t.as_str())))
                 .collect();
             table.push_str(&format!("{}: {}\n", s.as_str(), allowed.join(", ")));
-            assert_eq!(State::parse(s.as_str()), Some(s));
+            assert_eq!(s.as_str().parse::<ReleaseState>().ok(), Some(s));
         }
         insta::assert_snapshot!(table);
     }
@@ -160,10 +95,13 @@ mod tests {
             Action::Full,
             Action::Grayscale,
         ] {
-            assert_eq!(transition(State::Released, a), None);
-            assert_eq!(transition(State::Cancelled, a), None);
+            assert_eq!(transition(ReleaseState::Released, a), None);
+            assert_eq!(transition(ReleaseState::Cancelled, a), None);
         }
         // Basic info is frozen once approved.
-        assert_eq!(transition(State::Approved, Action::EditBasicInfo), None);
+        assert_eq!(
+            transition(ReleaseState::Approved, Action::EditBasicInfo),
+            None
+        );
     }
 }

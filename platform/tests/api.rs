@@ -1011,14 +1011,14 @@ async fn every_answer_decodes_into_its_wire_type() {
         assert!(me
             .workspaces
             .iter()
-            .any(|x| &x.workspace == m && x.role == "master"));
+            .any(|x| &x.workspace == m && x.role == Role::Master));
         let ws: Workspace = answer(
             s.post(
                 "/v1/workspaces",
                 &ci.token,
                 req(&NewWorkspace {
                     name: "CI Co".into(),
-                    kind: "merchant".into(),
+                    kind: WorkspaceKind::Merchant,
                 }),
             )
             .await,
@@ -1031,26 +1031,24 @@ async fn every_answer_decodes_into_its_wire_type() {
                 master,
                 req(&NewMember {
                     account_id: ci.id.clone(),
-                    role: "developer".into(),
+                    role: Role::Developer,
                 }),
             )
             .await,
             CREATED,
         );
-        assert_eq!(mb.role, "developer");
+        assert_eq!(mb.role, Role::Developer);
         let mb: Member = answer(
             s.call(
                 Method::PATCH,
                 &format!("/v1/workspaces/{m}/members/{}", ci.id),
                 Some(master),
-                Some(req(&SetRole {
-                    role: "owner".into(),
-                })),
+                Some(req(&SetRole { role: Role::Owner })),
             )
             .await,
             OK,
         );
-        assert_eq!(mb.role, "owner");
+        assert_eq!(mb.role, Role::Owner);
         let members: Vec<Member> = answer(
             s.get(&format!("/v1/workspaces/{m}/members"), owner).await,
             OK,
@@ -1118,7 +1116,7 @@ async fn every_answer_decodes_into_its_wire_type() {
                 req(&NewAuth {
                     isv_workspace: w.isv.clone(),
                     app_id: None,
-                    actions: vec!["read".into()],
+                    actions: vec![IsvAction::Read],
                 }),
             )
             .await,
@@ -1201,9 +1199,9 @@ async fn every_answer_decodes_into_its_wire_type() {
                 .await,
             OK,
         );
-        assert_eq!(c.state, "tested");
+        assert_eq!(c.state, ReleaseState::Tested);
         let c: StateChanged = answer(s.post(&step("apply"), owner, json!({})).await, OK);
-        assert_eq!(c.state, "in_review");
+        assert_eq!(c.state, ReleaseState::InReview);
         let c: StateChanged = answer(
             s.call(
                 Method::PATCH,
@@ -1220,7 +1218,7 @@ async fn every_answer_decodes_into_its_wire_type() {
                 &step("review"),
                 &w.reviewer.1,
                 req(&Review {
-                    decision: "reject".into(),
+                    decision: ReviewDecision::Reject,
                     reason: Some("icon".into()),
                 }),
             )
@@ -1242,7 +1240,7 @@ async fn every_answer_decodes_into_its_wire_type() {
                 &step("review"),
                 &w.reviewer.1,
                 req(&Review {
-                    decision: "approve".into(),
+                    decision: ReviewDecision::Approve,
                     reason: None,
                 }),
             )
@@ -1317,7 +1315,7 @@ async fn every_answer_decodes_into_its_wire_type() {
         );
         assert_eq!(e.user, "t-1");
         let c: StateChanged = answer(s.post(&step("full"), owner, json!({})).await, OK);
-        assert_eq!(c.state, "released");
+        assert_eq!(c.state, ReleaseState::Released);
         let signed: Signed = answer(
             s.call(
                 Method::GET,
@@ -1384,7 +1382,7 @@ async fn every_answer_decodes_into_its_wire_type() {
             .await,
             OK,
         );
-        assert_eq!(c.state, "cancelled");
+        assert_eq!(c.state, ReleaseState::Cancelled);
 
         // The audit log, the inbox, and errors.
         let log: Vec<AuditEntry> = answer(s.get("/v1/audit", &s.admin).await, OK);
@@ -1459,7 +1457,10 @@ async fn a_workspace_lists_its_apps_by_role() {
         for token in [&w.master.1, &w.owner.1] {
             let apps: Vec<App> = answer(s.get(&list(&w.merchant), token).await, StatusCode::OK);
             assert_eq!(app_ids(&apps), [APP, ISV_APP], "{db}");
-            assert_eq!(apps[1].kind, "third_party");
+            assert_eq!(
+                apps[1].kind,
+                mpkit_platform_client::wire::AppKind::ThirdParty
+            );
             assert_eq!(apps[1].developer.as_deref(), Some(w.isv.as_str()));
         }
         // Developers: only what is assigned to them.
@@ -1635,7 +1636,7 @@ async fn members_are_listed_and_removed_by_a_master() {
             Member {
                 workspace: m.clone(),
                 account_id: w.dev.0.clone(),
-                role: "developer".into()
+                role: mpkit_platform_client::wire::Role::Developer
             }
         );
         let (_, log) = s
@@ -1715,7 +1716,7 @@ async fn members_are_listed_and_removed_by_a_master() {
             .await;
         assert_eq!(st, StatusCode::OK, "{v}");
         let gone: Member = answer(delete(&w.master.1, &w.master.0).await, StatusCode::OK);
-        assert_eq!(gone.role, "master");
+        assert_eq!(gone.role, mpkit_platform_client::wire::Role::Master);
         refused(
             &s,
             StatusCode::NOT_FOUND,

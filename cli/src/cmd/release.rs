@@ -134,7 +134,7 @@ pub(crate) fn release(cmd: ReleaseCommand, o: &mut Output<'_>) -> Result<()> {
                 )?,
                 PilotAction::Cancel => {
                     let r = s.call(format_args!("reading release {id}"), s.client.release(&id))?;
-                    if r.state != "pilot" {
+                    if r.state != wire::ReleaseState::Pilot {
                         return Err(Coded::err(
                             "wrong_state",
                             format!(
@@ -243,8 +243,8 @@ fn testers_cmd(s: &Session, cmd: TestersCommand, o: &mut Output<'_>) -> Result<(
             };
             let id = s.release_id(&sel)?;
             let r = s.call(format_args!("reading release {id}"), s.client.release(&id))?;
-            match r.state.as_str() {
-                "approved" => {
+            match r.state {
+                wire::ReleaseState::Approved => {
                     if ids.is_empty() {
                         return Err(Coded::err(
                             "bad_input",
@@ -286,7 +286,7 @@ fn testers_cmd(s: &Session, cmd: TestersCommand, o: &mut Output<'_>) -> Result<(
                         t
                     })?;
                 }
-                "pilot" => {
+                wire::ReleaseState::Pilot => {
                     // The platform has no merge: the list is replaced.
                     let body = file_text.unwrap_or_else(|| ids.join("\n"));
                     let t = s.call(

@@ -56,7 +56,7 @@ impl Client {
         self.post(
             &format!("/v1/releases/{}/review", seg(id)),
             &wire::Review {
-                decision: "approve".into(),
+                decision: wire::ReviewDecision::Approve,
                 reason: None,
             },
         )
@@ -68,7 +68,7 @@ impl Client {
         self.post(
             &format!("/v1/releases/{}/review", seg(id)),
             &wire::Review {
-                decision: "reject".into(),
+                decision: wire::ReviewDecision::Reject,
                 reason: Some(reason.to_owned()),
             },
         )

@@ -7,12 +7,16 @@ use reqwest::Method;
 
 impl Client {
     /// `POST /v1/workspaces`: the caller becomes its Master.
-    pub async fn create_workspace(&self, name: &str, kind: &str) -> Result<wire::Workspace> {
+    pub async fn create_workspace(
+        &self,
+        name: &str,
+        kind: wire::WorkspaceKind,
+    ) -> Result<wire::Workspace> {
         self.post(
             "/v1/workspaces",
             &wire::NewWorkspace {
                 name: name.to_owned(),
-                kind: kind.to_owned(),
+                kind,
             },
         )
         .await
@@ -25,23 +29,31 @@ impl Client {
     }
 
     /// `POST /v1/workspaces/{ws}/members` (Master).
-    pub async fn add_member(&self, ws: &str, account: &str, role: &str) -> Result<wire::Member> {
+    pub async fn add_member(
+        &self,
+        ws: &str,
+        account: &str,
+        role: wire::Role,
+    ) -> Result<wire::Member> {
         self.post(
             &format!("/v1/workspaces/{}/members", seg(ws)),
             &wire::NewMember {
                 account_id: account.to_owned(),
-                role: role.to_owned(),
+                role,
             },
         )
         .await
     }
 
     /// `PATCH /v1/workspaces/{ws}/members/{account}` (Master).
-    pub async fn set_role(&self, ws: &str, account: &str, role: &str) -> Result<wire::Member> {
-        let b = serde_json::to_vec(&wire::SetRole {
-            role: role.to_owned(),
-        })
-        .map_err(|e| Error::Decode(e.to_string()))?;
+    pub async fn set_role(
+        &self,
+        ws: &str,
+        account: &str,
+        role: wire::Role,
+    ) -> Result<wire::Member> {
+        let b = serde_json::to_vec(&wire::SetRole { role })
+            .map_err(|e| Error::Decode(e.to_string()))?;
         self.json(
             Method::PATCH,
             &format!("/v1/workspaces/{}/members/{}", seg(ws), seg(account)),

@@ -1,5 +1,6 @@
 //! Accounts, the caller, the audit log and the inbox.
 
+use super::Role;
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/accounts` (admins only).
@@ -39,7 +40,7 @@ pub struct Membership {
     /// Workspace id.
     pub workspace: String,
     /// The caller's role there.
-    pub role: String,
+    pub role: Role,
 }
 
 /// `GET /v1/me`.

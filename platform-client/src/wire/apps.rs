@@ -1,6 +1,7 @@
 //! Mini programs, their versions and assignments, and the target (super) apps
 //! they are released into.
 
+use super::AppKind;
 use super::ReleaseSummary;
 use serde::{Deserialize, Serialize};
 
@@ -31,8 +32,8 @@ pub struct App {
     pub owner: String,
     /// The ISV workspace that develops it, if third-party.
     pub developer: Option<String>,
-    /// `self_developed` or `third_party`.
-    pub kind: String,
+    /// Who develops it.
+    pub kind: AppKind,
 }
 
 /// `GET /v1/apps/{app}`.

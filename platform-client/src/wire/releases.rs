@@ -1,5 +1,6 @@
 //! The release workflow: a release, its steps and its pilot testers.
 
+use super::{ReleaseState, ReviewDecision};
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/apps/{app}/releases`.
@@ -22,8 +23,8 @@ pub struct NewRelease {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Review {
-    /// `approve` or `reject`.
-    pub decision: String,
+    /// Approve or reject.
+    pub decision: ReviewDecision,
     /// Required when rejecting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -65,7 +66,7 @@ pub struct ReleaseSummary {
     /// Version.
     pub version: String,
     /// Workflow state.
-    pub state: String,
+    pub state: ReleaseState,
 }
 
 /// A release package: the publisher-signed bundle hosts download.
@@ -104,7 +105,7 @@ pub struct ReleaseStarted {
     /// The version.
     pub version: String,
     /// Always `built`.
-    pub state: String,
+    pub state: ReleaseState,
     /// The release package.
     pub package: PackageRef,
     /// Its permissions.
@@ -136,7 +137,7 @@ pub struct Release {
     /// The version.
     pub version: String,
     /// Workflow state.
-    pub state: String,
+    pub state: ReleaseState,
     /// The release package.
     pub package: PackageRef,
     /// The attached compatibility report.
@@ -163,7 +164,7 @@ pub struct StateChanged {
     /// Release id.
     pub id: String,
     /// The new state.
-    pub state: String,
+    pub state: ReleaseState,
     /// Review: the reject reason.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,

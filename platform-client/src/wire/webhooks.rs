@@ -1,5 +1,6 @@
 //! Webhooks: registrations, the signed payload and delivery records.
 
+use super::{DeliveryStatus, WebhookEvent};
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/workspaces/{ws}/webhooks` (Master).
@@ -10,18 +11,10 @@ pub struct NewWebhook {
     /// Where events are POSTed: `http` or `https`, no user info; not a
     /// loopback or private address.
     pub url: String,
-    /// The events to send (see [`WEBHOOK_EVENTS`]); every event when absent.
+    /// The events to send; every event when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub events: Option<Vec<String>>,
+    pub events: Option<Vec<WebhookEvent>>,
 }
-
-/// Every webhook event: the release results that also go to the inbox.
-pub const WEBHOOK_EVENTS: &[&str] = &[
-    "release.approved",
-    "release.rejected",
-    "release.released",
-    "release.cancelled",
-];
 
 /// A registered webhook, with its signing secret (shown once, on creation).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,7 +28,7 @@ pub struct WebhookCreated {
     /// Where events are POSTed.
     pub url: String,
     /// The events it receives.
-    pub events: Vec<String>,
+    pub events: Vec<WebhookEvent>,
     /// The HMAC-SHA256 key of `X-Mpkit-Signature: sha256=<hex>`; shown once.
     pub secret: String,
 }
@@ -52,7 +45,7 @@ pub struct Webhook {
     /// Where events are POSTed.
     pub url: String,
     /// The events it receives.
-    pub events: Vec<String>,
+    pub events: Vec<WebhookEvent>,
     /// Who registered it.
     pub created_by: String,
     /// Unix seconds.
@@ -68,8 +61,8 @@ pub struct WebhookPayload {
     /// The event's id: the same for every webhook and every retry, so a
     /// receiver can drop duplicates.
     pub id: String,
-    /// What happened, e.g. `release.approved`.
-    pub event: String,
+    /// What happened.
+    pub event: WebhookEvent,
     /// When (unix seconds).
     pub at: i64,
     /// The release id.
@@ -111,9 +104,9 @@ pub struct WebhookDelivery {
     /// The event's id (the payload's `id`).
     pub event_id: String,
     /// The event.
-    pub event: String,
-    /// `pending` (more attempts to come), `delivered` or `failed` (out of attempts).
-    pub status: String,
+    pub event: WebhookEvent,
+    /// What became of it.
+    pub status: DeliveryStatus,
     /// Every attempt so far, the first first.
     pub attempts: Vec<WebhookAttempt>,
     /// When the next attempt is due (unix milliseconds), while pending.

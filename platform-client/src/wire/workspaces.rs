@@ -1,5 +1,6 @@
 //! Workspaces, their members and roles, developer keys and ISV authorizations.
 
+use super::{IsvAction, Role, WorkspaceKind};
 use serde::{Deserialize, Serialize};
 
 /// `POST /v1/workspaces`.
@@ -9,8 +10,8 @@ use serde::{Deserialize, Serialize};
 pub struct NewWorkspace {
     /// Display name.
     pub name: String,
-    /// `merchant` or `isv`.
-    pub kind: String,
+    /// What it is.
+    pub kind: WorkspaceKind,
 }
 
 /// `POST /v1/workspaces/{ws}/members`.
@@ -20,8 +21,8 @@ pub struct NewWorkspace {
 pub struct NewMember {
     /// The account to add.
     pub account_id: String,
-    /// `master`, `owner` or `developer`.
-    pub role: String,
+    /// Its role.
+    pub role: Role,
 }
 
 /// `PATCH /v1/workspaces/{ws}/members/{account}`.
@@ -30,7 +31,7 @@ pub struct NewMember {
 #[serde(deny_unknown_fields)]
 pub struct SetRole {
     /// The new role.
-    pub role: String,
+    pub role: Role,
 }
 
 /// `POST /v1/workspaces/{ws}/keys`.
@@ -52,8 +53,8 @@ pub struct NewAuth {
     /// One mini program, or all of the merchant's when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub app_id: Option<String>,
-    /// Allowed actions: `read`, `upload`, `release`, `manage`.
-    pub actions: Vec<String>,
+    /// What the ISV may do (at least one).
+    pub actions: Vec<IsvAction>,
 }
 
 /// A workspace as created.
@@ -64,10 +65,10 @@ pub struct Workspace {
     pub id: String,
     /// Display name.
     pub name: String,
-    /// `merchant` or `isv`.
-    pub kind: String,
+    /// What it is.
+    pub kind: WorkspaceKind,
     /// The caller's role.
-    pub role: String,
+    pub role: Role,
 }
 
 /// A member's role in a workspace.
@@ -80,7 +81,7 @@ pub struct Member {
     /// Account id.
     pub account_id: String,
     /// Role.
-    pub role: String,
+    pub role: Role,
 }
 
 /// A registered developer key.
@@ -107,8 +108,8 @@ pub struct IsvAuthorization {
     pub isv: String,
     /// One app, or all when absent.
     pub app_id: Option<String>,
-    /// Allowed actions.
-    pub actions: Vec<String>,
+    /// Allowed actions, by name.
+    pub actions: Vec<IsvAction>,
 }
 
 /// A revoked authorization.

@@ -68,7 +68,7 @@ pub(super) async fn me(AxState(p): AppState, c: Caller) -> ApiResult {
         .map(|r| {
             Ok(Membership {
                 workspace: r.text("workspace_id")?,
-                role: r.text("role")?,
+                role: r.parsed("role")?,
             })
         })
         .collect::<Result<_, Error>>()?;

@@ -2,7 +2,7 @@
 
 use super::extract::{body, created, ok, ApiResult, AppState, Body};
 use crate::audit::audit;
-use crate::authz::{app_access, role_in, AppAction, Caller};
+use crate::authz::{app_access, role_in, Caller, IsvAction};
 use crate::db::Columns;
 use crate::error::Error;
 use crate::now;
@@ -34,7 +34,7 @@ pub(super) fn wire_permissions(p: &mpkit_bundle::Permissions) -> Permissions {
 
 #[utoipa::path(get, path = "/v1/apps/{app}", tag = "apps", summary = "A mini program and its releases", params(("app" = String, Path)), responses((status = 200, description = "Success", body = AppDetail), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn get_app(AxState(p): AppState, c: Caller, Path(app): Path<String>) -> ApiResult {
-    let a = app_access(&p.db, &c, &app, AppAction::Read).await?;
+    let a = app_access(&p.db, &c, &app, IsvAction::Read).await?;
     let rels = sqlx::query(
         "SELECT id, target_app, version, state FROM releases WHERE app_id = $1 ORDER BY created_at",
     )
@@ -48,7 +48,7 @@ pub(super) async fn get_app(AxState(p): AppState, c: Caller, Path(app): Path<Str
                 id: r.text("id")?,
                 target_app: r.text("target_app")?,
                 version: r.text("version")?,
-                state: r.text("state")?,
+                state: r.parsed("state")?,
             })
         })
         .collect::<Result<_, Error>>()?;
@@ -68,7 +68,7 @@ pub(super) async fn assign(
     Path(app): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    let a = app_access(&p.db, &c, &app, AppAction::Manage).await?;
+    let a = app_access(&p.db, &c, &app, IsvAction::Manage).await?;
     let req: AccountRef = body(&b)?;
     // The assignee must be a member of the owning or the developing workspace.
     let member = role_in(&p.db, &a.owner_ws, &req.account_id)
@@ -121,7 +121,7 @@ pub(super) async fn upload(
     Path(app): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    let a = app_access(&p.db, &c, &app, AppAction::Upload).await?;
+    let a = app_access(&p.db, &c, &app, IsvAction::Upload).await?;
     if b.len() > p.config.max_upload {
         return Err(Error::TooLarge(p.config.max_upload));
     }
@@ -210,7 +210,7 @@ pub(super) async fn list_versions(
     c: Caller,
     Path(app): Path<String>,
 ) -> ApiResult {
-    app_access(&p.db, &c, &app, AppAction::Read).await?;
+    app_access(&p.db, &c, &app, IsvAction::Read).await?;
     let rows = sqlx::query("SELECT version, build, sha256, length, created_at FROM versions WHERE app_id = $1 ORDER BY build")
         .bind(&app)
         .fetch_all(&p.db)

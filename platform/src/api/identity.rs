@@ -3,7 +3,7 @@
 
 use super::extract::{body, created, ok, ApiResult, AppClient, AppState, Body};
 use crate::audit::audit;
-use crate::authz::{app_access, role_in, token_hash, AppAction, AppRow, Caller, Role};
+use crate::authz::{app_access, role_in, token_hash, AppRow, Caller, IsvAction, Role};
 use crate::db::Columns;
 use crate::error::Error;
 use crate::identity::{check_scopes, check_user, is_operator, open_id, secret_row};
@@ -73,7 +73,7 @@ pub(super) async fn add_operator(
 /// The app, if the caller manages its secrets: a Master or Owner of the
 /// owning merchant, or of an ISV the merchant authorized to manage it.
 pub(super) async fn secrets_manager(p: &Platform, c: &Caller, app: &str) -> Result<AppRow, Error> {
-    let a = app_access(&p.db, c, app, AppAction::Manage).await?;
+    let a = app_access(&p.db, c, app, IsvAction::Manage).await?;
     if c.admin {
         return Ok(a);
     }

@@ -2,7 +2,7 @@
 
 use super::extract::{body, created, no_body, ok, ApiResult, AppState, Body};
 use crate::audit::audit;
-use crate::authz::{app_access, is_reviewer, AppAction, Caller};
+use crate::authz::{app_access, is_reviewer, Caller, IsvAction};
 use crate::db::Columns;
 use crate::error::Error;
 use crate::ids::{new_id, random_hex};
@@ -10,14 +10,14 @@ use crate::packages::{build_package, package_path};
 use crate::release::{
     check_basic_info, load_release, notify, publish, replace_testers, set_state, step, Rel,
 };
-use crate::workflow::{Action, State};
+use crate::workflow::{Action, ReleaseState};
 use crate::{now, Platform};
 use axum::extract::{Path, State as AxState};
 use mpkit_platform_client::rollout;
 use mpkit_platform_client::testers::{self, MAX_TESTERS};
 use mpkit_platform_client::wire::{
     ApiErrorBody, Gray, NewRelease, PackageRef, Pilot, RejectedLine, Release, ReleaseStarted,
-    Review, StateChanged, TestersReplaced,
+    Review, ReviewDecision, StateChanged, TestersReplaced, WebhookEvent,
 };
 use object_store::ObjectStore;
 use serde_json::{json, Value};
@@ -25,10 +25,10 @@ use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
 /// A workflow step's answer: the release and its new state, nothing else.
-pub(super) fn changed(id: &str, state: State) -> StateChanged {
+pub(super) fn changed(id: &str, state: ReleaseState) -> StateChanged {
     StateChanged {
         id: id.to_owned(),
-        state: state.as_str().to_owned(),
+        state,
         reason: None,
         testers: None,
         percent_bp: None,
@@ -44,7 +44,7 @@ pub(super) async fn start_release(
     Path(app): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    let a = app_access(&p.db, &c, &app, AppAction::Release).await?;
+    let a = app_access(&p.db, &c, &app, IsvAction::Release).await?;
     let req: NewRelease = body(&b)?;
     if let Some(info) = &req.basic_info {
         check_basic_info(info)?;
@@ -91,27 +91,26 @@ pub(super) async fn start_release(
     if let Some(r) = active {
         // One active release per (app, target app). A rejected one is replaced
         // by starting over with a new version; anything else must end first.
-        if r.text("state")? != "rejected" {
+        let state: ReleaseState = r.parsed("state")?;
+        if state != ReleaseState::Rejected {
             return Err(Error::Conflict(format!(
-                "release {} is still active ({})",
+                "release {} is still active ({state})",
                 r.text("id")?,
-                r.text("state")?
             )));
         }
-        sqlx::query(
-            "UPDATE releases SET state = 'cancelled', active = 0, updated_at = $1 WHERE id = $2",
-        )
-        .bind(now())
-        .bind(r.text("id")?)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("UPDATE releases SET state = $1, active = 0, updated_at = $2 WHERE id = $3")
+            .bind(ReleaseState::Cancelled.as_str())
+            .bind(now())
+            .bind(r.text("id")?)
+            .execute(&mut *tx)
+            .await?;
         audit(
             &mut tx,
             &c.account,
             "release.superseded",
             &format!("release:{}", r.text("id")?),
-            Some(json!({"state": "rejected"})),
-            Some(json!({"state": "cancelled"})),
+            Some(json!({"state": ReleaseState::Rejected})),
+            Some(json!({"state": ReleaseState::Cancelled})),
         )
         .await?;
     }
@@ -129,14 +128,14 @@ pub(super) async fn start_release(
         .bind(now())
         .execute(&mut *tx)
         .await?;
-    audit(&mut tx, &c.account, "release.start", &format!("release:{id}"), None, Some(json!({"state": "built", "version": req.version, "targetApp": req.target_app, "package": sha}))).await?;
+    audit(&mut tx, &c.account, "release.start", &format!("release:{id}"), None, Some(json!({"state": ReleaseState::Built, "version": req.version, "targetApp": req.target_app, "package": sha}))).await?;
     tx.commit().await?;
     created(ReleaseStarted {
         id,
         app_id: app,
         target_app: req.target_app,
         version: req.version,
-        state: State::Built.as_str().to_owned(),
+        state: ReleaseState::Built,
         package: PackageRef {
             sha256: sha,
             length: bytes.len() as u64,
@@ -150,7 +149,7 @@ pub(super) async fn release_for(
     p: &Platform,
     c: &Caller,
     id: &str,
-    action: AppAction,
+    action: IsvAction,
 ) -> Result<Rel, Error> {
     let r = load_release(p, id).await?;
     app_access(&p.db, c, &r.app, action)
@@ -169,7 +168,7 @@ pub(super) async fn get_release(
     c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let r = release_for(&p, &c, &id, AppAction::Read).await?;
+    let r = release_for(&p, &c, &id, IsvAction::Read).await?;
     ok(r.row)
 }
 
@@ -180,7 +179,7 @@ pub(super) async fn attach_report(
     Path(id): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
     let report: Value = body(&b)?;
     if !report.is_object() {
         return Err(Error::BadRequest("the report must be a JSON object".into()));
@@ -203,7 +202,7 @@ pub(super) async fn edit_basic_info(
     Path(id): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
     let info: Value = body(&b)?;
     check_basic_info(&info)?;
     let next = step(&r, Action::EditBasicInfo)?;
@@ -241,7 +240,7 @@ pub(super) async fn apply(
     Body(b): Body,
 ) -> ApiResult {
     no_body(&b)?;
-    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
     let next = step(&r, Action::Apply)?;
     let tx = set_state(&p, &c, &r, next, "release.apply", &[], false).await?;
     tx.commit().await?;
@@ -264,19 +263,14 @@ pub(super) async fn review(
         )));
     }
     let req: Review = body(&b)?;
-    let (action, reason) = match req.decision.as_str() {
-        "approve" => (Action::Approve, None),
-        "reject" => {
+    let (action, reason) = match req.decision {
+        ReviewDecision::Approve => (Action::Approve, None),
+        ReviewDecision::Reject => {
             let reason = req
                 .reason
                 .filter(|s| !s.trim().is_empty())
                 .ok_or_else(|| Error::BadRequest("a rejection needs a reason".into()))?;
             (Action::Reject, Some(reason))
-        }
-        _ => {
-            return Err(Error::BadRequest(
-                "decision must be approve or reject".into(),
-            ))
         }
     };
     let next = step(&r, action)?;
@@ -303,9 +297,9 @@ pub(super) async fn review(
         ),
     };
     let event = if reason.is_none() {
-        "release.approved"
+        WebhookEvent::ReleaseApproved
     } else {
-        "release.rejected"
+        WebhookEvent::ReleaseRejected
     };
     notify(&mut tx, &r, event, &text).await?;
     tx.commit().await?;
@@ -328,7 +322,7 @@ pub(super) async fn start_pilot(
     Path(id): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
     let req: Pilot = body(&b)?;
     let (ids, rejected) = testers::parse(&req.testers.join("\n"));
     if !rejected.is_empty() {
@@ -369,7 +363,7 @@ pub(super) async fn put_testers(
     Path(id): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
     let text = std::str::from_utf8(&b)
         .map_err(|_| Error::BadRequest("the tester file must be UTF-8 text".into()))?;
     let (ids, rejected) = testers::parse(text);
@@ -411,7 +405,7 @@ pub(super) async fn complete_pilot(
     Body(b): Body,
 ) -> ApiResult {
     no_body(&b)?;
-    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
     let next = step(&r, Action::CompletePilot)?;
     let tx = set_state(&p, &c, &r, next, "release.pilot_complete", &[], true).await?;
     tx.commit().await?;
@@ -426,14 +420,14 @@ pub(super) async fn grayscale(
     Path(id): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
     let req: Gray = body(&b)?;
     let bp = rollout::percent_to_bp(&req.percent).map_err(Error::BadRequest)?;
     if bp == 0 {
         return Err(Error::BadRequest("a grayscale starts above 0%".into()));
     }
     let next = step(&r, Action::Grayscale)?;
-    if let Some(cur) = r.gray_bp.filter(|_| r.state == State::Grayscale) {
+    if let Some(cur) = r.gray_bp.filter(|_| r.state == ReleaseState::Grayscale) {
         if i64::from(bp) <= cur {
             return Err(Error::Conflict(format!(
                 "the percentage only goes up (now {:.2}%)",
@@ -447,12 +441,12 @@ pub(super) async fn grayscale(
     // The salt is minted (or named) when the grayscale starts; raising keeps
     // it, so every user already in stays in.
     let salt = match (&r.gray_salt, r.state, &req.salt) {
-        (Some(s), State::Grayscale, Some(asked)) if asked != s => {
+        (Some(s), ReleaseState::Grayscale, Some(asked)) if asked != s => {
             return Err(Error::Conflict(
                 "the salt is fixed when the grayscale starts; raising keeps it".into(),
             ))
         }
-        (Some(s), State::Grayscale, _) => s.clone(),
+        (Some(s), ReleaseState::Grayscale, _) => s.clone(),
         (_, _, Some(asked)) => asked.clone(),
         _ => format!("{}:{}", r.app, random_hex(6)?),
     };
@@ -489,7 +483,7 @@ pub(super) async fn full(
     Body(b): Body,
 ) -> ApiResult {
     no_body(&b)?;
-    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
     let next = step(&r, Action::Full)?;
     let sha = r.row.package.sha256.clone();
     let len = i64::try_from(r.row.package.length).unwrap_or_default();
@@ -505,7 +499,7 @@ pub(super) async fn full(
     notify(
         &mut tx,
         &r,
-        "release.released",
+        WebhookEvent::ReleaseReleased,
         &format!(
             "{} {} is released to everyone in {}",
             r.app, r.version, r.target
@@ -526,14 +520,14 @@ pub(super) async fn cancel(
     Body(b): Body,
 ) -> ApiResult {
     no_body(&b)?;
-    let r = release_for(&p, &c, &id, AppAction::Release).await?;
+    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
     let next = step(&r, Action::Cancel)?;
-    let affects = matches!(r.state, State::Pilot | State::Grayscale);
+    let affects = matches!(r.state, ReleaseState::Pilot | ReleaseState::Grayscale);
     let mut tx = set_state(&p, &c, &r, next, "release.cancel", &[], affects).await?;
     notify(
         &mut tx,
         &r,
-        "release.cancelled",
+        WebhookEvent::ReleaseCancelled,
         &format!("{} {} for {} was cancelled", r.app, r.version, r.target),
     )
     .await?;

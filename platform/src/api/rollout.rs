@@ -3,14 +3,14 @@
 
 use super::extract::{body, no_body, ok, ApiResult, AppState, Body};
 use crate::audit::audit;
-use crate::authz::{app_access, AppAction, Caller};
+use crate::authz::{app_access, Caller, IsvAction};
 use crate::db::unsigned;
 use crate::db::Columns;
 use crate::error::Error;
 use crate::now;
 use crate::packages::package_path;
 use crate::release::{load_release, publish};
-use crate::workflow::State;
+use crate::workflow::ReleaseState;
 use crate::{policy, qr};
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::header;
@@ -31,7 +31,7 @@ pub(super) async fn rollback(
     Path((app, t)): Path<(String, String)>,
     Body(b): Body,
 ) -> ApiResult {
-    app_access(&p.db, &c, &app, AppAction::Manage).await?;
+    app_access(&p.db, &c, &app, IsvAction::Manage).await?;
     let req: Rollback = body(&b)?;
     // Only to a version that was fully released in this target app before.
     let prev = sqlx::query("SELECT sha256, length FROM published WHERE app_id = $1 AND target_app = $2 AND version = $3 AND reason = 'full release' ORDER BY seq DESC LIMIT 1")
@@ -77,7 +77,7 @@ pub(super) async fn takedown(
     Body(b): Body,
 ) -> ApiResult {
     no_body(&b)?;
-    app_access(&p.db, &c, &app, AppAction::Manage).await?;
+    app_access(&p.db, &c, &app, IsvAction::Manage).await?;
     let mut tx = p.db.begin().await?;
     // Any active pilot or grayscale ends too.
     sqlx::query("UPDATE releases SET state = 'cancelled', active = 0, updated_at = $1 WHERE app_id = $2 AND target_app = $3 AND active = 1")
@@ -148,7 +148,7 @@ pub(super) async fn explain(
     Path((app, t)): Path<(String, String)>,
     Query(q): Query<ExplainQ>,
 ) -> ApiResult {
-    app_access(&p.db, &c, &app, AppAction::Read).await?;
+    app_access(&p.db, &c, &app, IsvAction::Read).await?;
     let e = policy::current(&p, &app, &t).await?;
     let (version, rule, bucket) = policy::decide(&e, &q.user);
     let why = match rule {
@@ -184,7 +184,7 @@ pub(super) async fn dry_run(
     Path((app, t)): Path<(String, String)>,
     Body(b): Body,
 ) -> ApiResult {
-    app_access(&p.db, &c, &app, AppAction::Read).await?;
+    app_access(&p.db, &c, &app, IsvAction::Read).await?;
     let req: DryRun = body(&b)?;
     let bp = rollout::percent_to_bp(&req.percent).map_err(Error::BadRequest)?;
     let e = policy::current(&p, &app, &t).await?;
@@ -271,7 +271,7 @@ pub(super) async fn qr_code(
     Path((app, t)): Path<(String, String)>,
     Query(q): Query<QrQ>,
 ) -> ApiResult {
-    app_access(&p.db, &c, &app, AppAction::Read).await?;
+    app_access(&p.db, &c, &app, IsvAction::Read).await?;
     if sqlx::query("SELECT id FROM target_apps WHERE id = $1")
         .bind(&t)
         .fetch_optional(&p.db)
@@ -287,7 +287,7 @@ pub(super) async fn qr_code(
             if r.app != app || r.target != t {
                 return Err(Error::NotFound(format!("no release {id} of {app} in {t}")));
             }
-            if r.state != State::Pilot {
+            if r.state != ReleaseState::Pilot {
                 return Err(Error::Conflict(format!(
                     "trial QR codes are for releases in pilot testing; this one is {}",
                     r.state.as_str()

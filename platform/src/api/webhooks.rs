@@ -10,8 +10,8 @@ use crate::webhooks;
 use crate::{now, Platform};
 use axum::extract::{Path, State as AxState};
 use mpkit_platform_client::wire::{
-    ApiErrorBody, NewWebhook, Webhook, WebhookAttempt, WebhookCreated, WebhookDelivery,
-    WebhookPayload,
+    ApiErrorBody, DeliveryStatus, NewWebhook, Webhook, WebhookAttempt, WebhookCreated,
+    WebhookDelivery, WebhookPayload,
 };
 use serde_json::json;
 
@@ -206,14 +206,14 @@ pub(super) async fn webhook_deliveries(
     let deliveries = rows
         .iter()
         .map(|r| {
-            let status = r.text("status")?;
+            let status = r.parsed("status")?;
             Ok(WebhookDelivery {
                 id: r.text("id")?,
                 webhook: id.clone(),
                 event_id: r.text("event_id")?,
-                event: r.text("event")?,
+                event: r.parsed("event")?,
                 attempts: by_delivery.remove(&r.text("id")?).unwrap_or_default(),
-                next_attempt_at_ms: if status == "pending" {
+                next_attempt_at_ms: if status == DeliveryStatus::Pending {
                     Some(r.int("next_at_ms")?)
                 } else {
                     None

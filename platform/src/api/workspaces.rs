@@ -3,7 +3,7 @@
 
 use super::extract::{body, created, ok, ApiResult, AppState, Body};
 use crate::audit::audit;
-use crate::authz::{require_ws_role, role_in, AppAction, Caller, Role};
+use crate::authz::{require_ws_role, role_in, Caller, IsvAction, Role};
 use crate::db::Columns;
 use crate::error::Error;
 use crate::ids::new_id;
@@ -11,34 +11,25 @@ use crate::now;
 use axum::extract::{Path, State as AxState};
 use mpkit_bundle::{AppId, PublicKey};
 use mpkit_platform_client::wire::{
-    ApiErrorBody, App, IsvAuthorization, KeyRegistered, Member, NewApp, NewAuth, NewKey, NewMember,
-    NewWorkspace, Revoked, SetRole, Workspace,
+    ApiErrorBody, App, AppKind, IsvAuthorization, KeyRegistered, Member, NewApp, NewAuth, NewKey,
+    NewMember, NewWorkspace, Revoked, SetRole, Workspace, WorkspaceKind,
 };
 use serde_json::json;
 use sqlx::{Any, Transaction};
 use std::collections::BTreeSet;
 
-/// The role as stored and sent.
-pub(super) fn role_name(r: Role) -> String {
-    r.as_str().to_owned()
-}
-
 /// The kind of a mini program on the wire.
-pub(super) fn app_kind(developer: &Option<String>) -> String {
+pub(super) fn app_kind(developer: &Option<String>) -> AppKind {
     if developer.is_some() {
-        "third_party"
+        AppKind::ThirdParty
     } else {
-        "self_developed"
+        AppKind::SelfDeveloped
     }
-    .to_owned()
 }
 
 #[utoipa::path(post, path = "/v1/workspaces", tag = "workspaces", summary = "Create a merchant or ISV workspace; the creator is its Master", request_body = NewWorkspace, responses((status = 201, description = "Success", body = Workspace), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn create_workspace(AxState(p): AppState, c: Caller, Body(b): Body) -> ApiResult {
     let req: NewWorkspace = body(&b)?;
-    if !matches!(req.kind.as_str(), "merchant" | "isv") {
-        return Err(Error::BadRequest("kind must be merchant or isv".into()));
-    }
     if req.name.trim().is_empty() || req.name.len() > 100 {
         return Err(Error::BadRequest("name must be 1 to 100 characters".into()));
     }
@@ -47,7 +38,7 @@ pub(super) async fn create_workspace(AxState(p): AppState, c: Caller, Body(b): B
     sqlx::query("INSERT INTO workspaces (id, name, kind, created_at) VALUES ($1, $2, $3, $4)")
         .bind(&id)
         .bind(req.name.trim())
-        .bind(&req.kind)
+        .bind(req.kind.as_str())
         .bind(now())
         .execute(&mut *tx)
         .await?;
@@ -70,7 +61,7 @@ pub(super) async fn create_workspace(AxState(p): AppState, c: Caller, Body(b): B
         id,
         name: req.name.trim().to_owned(),
         kind: req.kind,
-        role: role_name(Role::Master),
+        role: Role::Master,
     })
 }
 
@@ -93,7 +84,7 @@ pub(super) async fn list_members(
             Ok(Member {
                 workspace: ws.clone(),
                 account_id: r.text("account_id")?,
-                role: r.text("role")?,
+                role: r.parsed("role")?,
             })
         })
         .collect::<Result<_, Error>>()?;
@@ -109,8 +100,7 @@ pub(super) async fn add_member(
 ) -> ApiResult {
     require_ws_role(&p, &c, &ws, Role::Master).await?;
     let req: NewMember = body(&b)?;
-    let role = Role::parse(&req.role)
-        .ok_or_else(|| Error::BadRequest("role must be master, owner or developer".into()))?;
+    let role = req.role;
     let exists = sqlx::query("SELECT id FROM accounts WHERE id = $1")
         .bind(&req.account_id)
         .fetch_optional(&p.db)
@@ -143,7 +133,7 @@ pub(super) async fn add_member(
     created(Member {
         workspace: ws,
         account_id: req.account_id,
-        role: role_name(role),
+        role,
     })
 }
 
@@ -158,8 +148,7 @@ pub(super) async fn set_role(
         .await?
         .ok_or_else(|| Error::NotFound(format!("no workspace {ws}")))?;
     let req: SetRole = body(&b)?;
-    let role = Role::parse(&req.role)
-        .ok_or_else(|| Error::BadRequest("role must be master, owner or developer".into()))?;
+    let role = req.role;
     // Only a Master changes roles, and nobody raises their own.
     if mine != Role::Master {
         return Err(Error::Forbidden("only a Master changes roles".into()));
@@ -193,7 +182,7 @@ pub(super) async fn set_role(
     ok(Member {
         workspace: ws,
         account_id: account,
-        role: role_name(role),
+        role,
     })
 }
 
@@ -238,8 +227,7 @@ pub(super) async fn remove_member(
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| Error::NotFound(format!("{account} is not a member")))?;
-    let role =
-        Role::parse(&row.text("role")?).ok_or_else(|| Error::Internal("unknown role".into()))?;
+    let role: Role = row.parsed("role")?;
     if role == Role::Master {
         keep_a_master(&mut tx, &ws, "be removed").await?;
     }
@@ -290,7 +278,7 @@ pub(super) async fn remove_member(
     ok(Member {
         workspace: ws,
         account_id: account,
-        role: role_name(role),
+        role,
     })
 }
 
@@ -389,7 +377,7 @@ pub(super) async fn list_apps(
         auths.iter().any(|(merchant, one, actions)| {
             merchant == owner
                 && one.as_deref().is_none_or(|a| a == app)
-                && actions.split(',').any(|a| a == AppAction::Read.as_str())
+                && actions.split(',').any(|a| a == IsvAction::Read.as_str())
         })
     };
     let mut apps: Vec<App> = Vec::new();
@@ -426,7 +414,7 @@ pub(super) async fn create_app(
         .bind(&ws)
         .fetch_one(&p.db)
         .await?;
-    if kind.text("kind")? != "merchant" {
+    if kind.parsed::<WorkspaceKind>("kind")? != WorkspaceKind::Merchant {
         return Err(Error::BadRequest(
             "mini programs are owned by merchant workspaces".into(),
         ));
@@ -436,7 +424,7 @@ pub(super) async fn create_app(
             .bind(dev)
             .fetch_optional(&p.db)
             .await?;
-        if k.map(|r| r.text("kind")).transpose()?.as_deref() != Some("isv") {
+        if k.map(|r| r.parsed("kind")).transpose()? != Some(WorkspaceKind::Isv) {
             return Err(Error::BadRequest(
                 "developerWorkspace must be an ISV workspace".into(),
             ));
@@ -487,7 +475,7 @@ pub(super) async fn authorize_isv(
 ) -> ApiResult {
     require_ws_role(&p, &c, &ws, Role::Master).await?;
     let req: NewAuth = body(&b)?;
-    if req.actions.is_empty() || req.actions.iter().any(|a| AppAction::parse(a).is_none()) {
+    if req.actions.is_empty() {
         return Err(Error::BadRequest(
             "actions must be a non-empty list of read, upload, release, manage".into(),
         ));
@@ -507,14 +495,21 @@ pub(super) async fn authorize_isv(
         .bind(&req.isv_workspace)
         .fetch_optional(&p.db)
         .await?;
-    if k.map(|r| r.text("kind")).transpose()?.as_deref() != Some("isv") {
+    if k.map(|r| r.parsed("kind")).transpose()? != Some(WorkspaceKind::Isv) {
         return Err(Error::BadRequest(
             "isvWorkspace must be an ISV workspace".into(),
         ));
     }
     let id = new_id()?;
-    let actions: BTreeSet<&str> = req.actions.iter().map(String::as_str).collect();
-    let actions = actions.into_iter().collect::<Vec<_>>().join(",");
+    // Stored and answered by name, sorted, without repeats.
+    let mut list = req.actions.clone();
+    list.sort_by_key(|a| a.as_str());
+    list.dedup();
+    let actions = list
+        .iter()
+        .map(|a| a.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
     let mut tx = p.db.begin().await?;
     sqlx::query("INSERT INTO isv_auths (id, merchant_ws, isv_ws, app_id, actions, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(&id)
@@ -540,7 +535,7 @@ pub(super) async fn authorize_isv(
         merchant: ws,
         isv: req.isv_workspace,
         app_id: req.app_id,
-        actions: actions.split(',').map(str::to_owned).collect(),
+        actions: list,
     })
 }
 
