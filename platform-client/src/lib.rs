@@ -13,6 +13,7 @@ pub use client::{Client, Config, Error, Limits, Progress};
 
 #[cfg(feature = "client")]
 pub mod client;
+pub mod paths;
 pub mod rollout;
 pub mod testers;
 pub mod wire;

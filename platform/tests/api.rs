@@ -951,6 +951,82 @@ async fn restart_keeps_everything_and_prints_no_second_token() {
     assert_eq!(p2.root_json(), s.platform.root_json(), "the keys are kept");
 }
 
+/// The router serves exactly the routes of `platform_client::paths` (the
+/// client builds its URLs from the same table), and the OpenAPI document
+/// describes exactly those.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_router_serves_exactly_the_declared_routes() {
+    use mpkit_platform_client::paths;
+    use std::collections::BTreeSet;
+    let s = start("sqlite").await;
+    let concrete = |t: &str| {
+        t.replace("{app}", APP)
+            .replace("{t}", TARGET)
+            .replace("{version}", "1.0.0")
+            .replace(['{', '}'], "")
+    };
+    let method = |m: paths::Method| Method::from_bytes(m.as_str().as_bytes()).expect("method");
+    // Every declared route is served: it answers with its own checks, never
+    // the fallback or "method not allowed".
+    for r in paths::ALL {
+        let (st, v) = s
+            .call(
+                method(r.method),
+                &concrete(r.template),
+                Some("mpk_nobody"),
+                Some(json!({})),
+            )
+            .await;
+        assert_ne!(st, StatusCode::METHOD_NOT_ALLOWED, "{r}");
+        assert!(v["message"] != "no such endpoint", "{r}: {v}");
+    }
+    // Nothing else is served on those paths.
+    let templates: BTreeSet<&str> = paths::ALL.iter().map(|r| r.template).collect();
+    let mut refused = 0;
+    for t in templates {
+        for m in paths::Method::ALL {
+            if paths::ALL.iter().any(|r| r.template == t && r.method == m) {
+                continue;
+            }
+            let (st, v) = s
+                .call(method(m), &concrete(t), Some("mpk_nobody"), None)
+                .await;
+            assert_eq!(st, StatusCode::METHOD_NOT_ALLOWED, "{m} {t}: {v}");
+            refused += 1;
+        }
+    }
+    assert!(refused > 100, "{refused}");
+    // A path outside the table is the fallback's.
+    let (st, v) = s
+        .call(Method::GET, "/v1/nothing", Some("mpk_nobody"), None)
+        .await;
+    assert_eq!(
+        (st, v["message"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no such endpoint"))
+    );
+    // The OpenAPI document describes exactly the table (besides itself).
+    let (_, doc) = s
+        .call(Method::GET, paths::OPENAPI.template, None, None)
+        .await;
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .expect("item")
+                .keys()
+                .map(move |m| (m.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let declared: BTreeSet<(String, String)> = paths::ALL
+        .iter()
+        .filter(|r| **r != paths::OPENAPI)
+        .map(|r| (r.method.as_str().to_owned(), r.template.to_owned()))
+        .collect();
+    assert_eq!(documented, declared);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_covers_every_route() {
     let s = start("sqlite").await;

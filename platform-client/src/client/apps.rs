@@ -1,33 +1,35 @@
 //! Mini programs, their versions and assignments, and target apps.
 
-use super::{api_error, seg, transport, Client, Error, Progress, Result, CHUNK};
-use crate::wire;
+use super::{api_error, json, transport, Client, Error, Payload, Progress, Result, CHUNK};
+use crate::{paths, wire};
 use bytes::Bytes;
 use reqwest::header;
 
 impl Client {
-    /// `GET /v1/apps/{app}`.
+    /// [`APP`](paths::APP).
     pub async fn app(&self, app: &str) -> Result<wire::AppDetail> {
-        self.get(&format!("/v1/apps/{}", seg(app))).await
+        self.call(paths::APP, &[app], &[], Payload::None).await
     }
 
-    /// `POST /v1/apps/{app}/assignments`: assigns a Developer.
+    /// [`ASSIGN`](paths::ASSIGN): assigns a Developer.
     pub async fn assign(&self, app: &str, account: &str) -> Result<wire::Assignment> {
-        self.post(
-            &format!("/v1/apps/{}/assignments", seg(app)),
-            &wire::AccountRef {
+        self.call(
+            paths::ASSIGN,
+            &[app],
+            &[],
+            json(&wire::AccountRef {
                 account_id: account.to_owned(),
-            },
+            })?,
         )
         .await
     }
 
-    /// `GET /v1/apps/{app}/versions`.
+    /// [`VERSIONS`](paths::VERSIONS).
     pub async fn versions(&self, app: &str) -> Result<Vec<wire::VersionInfo>> {
-        self.get(&format!("/v1/apps/{}/versions", seg(app))).await
+        self.call(paths::VERSIONS, &[app], &[], Payload::None).await
     }
 
-    /// `POST /v1/apps/{app}/versions`: uploads a developer-signed bundle,
+    /// [`UPLOAD_VERSION`](paths::UPLOAD_VERSION): uploads a developer-signed bundle,
     /// streamed in 64 KiB chunks with `progress`. Not retried.
     pub async fn upload_version(
         &self,
@@ -35,7 +37,7 @@ impl Client {
         bundle: Bytes,
         progress: Option<Progress>,
     ) -> Result<wire::VersionUploaded> {
-        let path = format!("/v1/apps/{}/versions", seg(app));
+        let path = paths::UPLOAD_VERSION.path(&[app]);
         let total = bundle.len() as u64;
         let chunks: Vec<Bytes> = (0..bundle.len())
             .step_by(CHUNK)
@@ -73,23 +75,25 @@ impl Client {
             .map_err(|_| Error::Timeout(self.config.timeout))?
     }
 
-    /// `POST /v1/target-apps` (admins).
+    /// [`CREATE_TARGET`](paths::CREATE_TARGET) (admins).
     pub async fn create_target(&self, t: &wire::NewTarget) -> Result<wire::TargetApp> {
-        self.post("/v1/target-apps", t).await
+        self.call(paths::CREATE_TARGET, &[], &[], json(t)?).await
     }
 
-    /// `GET /v1/target-apps`.
+    /// [`TARGETS`](paths::TARGETS).
     pub async fn targets(&self) -> Result<Vec<wire::TargetApp>> {
-        self.get("/v1/target-apps").await
+        self.call(paths::TARGETS, &[], &[], Payload::None).await
     }
 
-    /// `POST /v1/target-apps/{t}/reviewers` (admins).
+    /// [`ADD_REVIEWER`](paths::ADD_REVIEWER) (admins).
     pub async fn add_reviewer(&self, target: &str, account: &str) -> Result<wire::ReviewerAdded> {
-        self.post(
-            &format!("/v1/target-apps/{}/reviewers", seg(target)),
-            &wire::AccountRef {
+        self.call(
+            paths::ADD_REVIEWER,
+            &[target],
+            &[],
+            json(&wire::AccountRef {
                 account_id: account.to_owned(),
-            },
+            })?,
         )
         .await
     }

@@ -9,6 +9,7 @@
 //! and a download is held to a byte cap and a minimum transfer rate so a
 //! hostile or broken server can neither feed endless data nor trickle it.
 
+use crate::paths::{self, Route};
 use crate::wire::ApiErrorBody;
 use bytes::Bytes;
 use reqwest::{header, Method, StatusCode};
@@ -316,31 +317,30 @@ impl Client {
         }
     }
 
-    pub(crate) async fn json<T: DeserializeOwned>(
+    /// Calls `route` with its path parameters `args` and `query`, and reads
+    /// the JSON answer. The method is the route's: GET, PUT and DELETE are
+    /// retried on transient failures, POST and PATCH never.
+    pub(crate) async fn call<T: DeserializeOwned>(
         &self,
-        method: Method,
-        path: &str,
+        route: Route,
+        args: &[&str],
+        query: &[(&str, &str)],
         payload: Payload,
     ) -> Result<T> {
-        let body = self.send(method, path, payload).await?;
+        let path = with_query(route.path(args), query);
+        let body = self.send(method(route.method), &path, payload).await?;
         serde_json::from_slice(&body).map_err(|e| Error::Decode(format!("{path}: {e}")))
     }
 
-    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
-        self.json(Method::GET, path, Payload::None).await
-    }
-
-    pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(
+    /// As [`Client::call`] without a body, answering the raw bytes.
+    pub(crate) async fn call_bytes(
         &self,
-        path: &str,
-        body: &B,
-    ) -> Result<T> {
-        let b = serde_json::to_vec(body).map_err(|e| Error::Decode(e.to_string()))?;
-        self.json(Method::POST, path, Payload::Json(b)).await
-    }
-
-    async fn post_empty<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
-        self.json(Method::POST, path, Payload::None).await
+        route: Route,
+        args: &[&str],
+        query: &[(&str, &str)],
+    ) -> Result<Bytes> {
+        let path = with_query(route.path(args), query);
+        self.send(method(route.method), &path, Payload::None).await
     }
 
     /// Streams `path` into memory under `limits`. Connection failures before
@@ -435,9 +435,36 @@ const CHUNK: usize = 64 * 1024;
 
 /// Percent-encodes one path segment or query value.
 pub(crate) fn seg(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
+    paths::encode(s)
+}
+
+/// `path` with `query` appended, each value percent-encoded.
+fn with_query(mut path: String, query: &[(&str, &str)]) -> String {
+    for (i, (k, v)) in query.iter().enumerate() {
+        path.push(if i == 0 { '?' } else { '&' });
+        path.push_str(k);
+        path.push('=');
+        path.push_str(&seg(v));
+    }
+    path
+}
+
+/// A JSON request body.
+pub(crate) fn json<B: Serialize>(body: &B) -> Result<Payload> {
+    serde_json::to_vec(body)
+        .map(Payload::Json)
+        .map_err(|e| Error::Decode(e.to_string()))
+}
+
+/// The HTTP method of a route.
+fn method(m: paths::Method) -> Method {
+    match m {
+        paths::Method::Get => Method::GET,
+        paths::Method::Post => Method::POST,
+        paths::Method::Put => Method::PUT,
+        paths::Method::Patch => Method::PATCH,
+        paths::Method::Delete => Method::DELETE,
+    }
 }
 
 fn transport(url: &str, e: reqwest::Error) -> Error {

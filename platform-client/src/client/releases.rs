@@ -1,8 +1,7 @@
 //! The release workflow.
 
-use super::{seg, Client, Error, Payload, Result};
-use crate::wire;
-use reqwest::Method;
+use super::{json, Client, Payload, Result};
+use crate::{paths, wire};
 
 impl Client {
     /// Starts a release of an uploaded version into a target app.
@@ -11,13 +10,13 @@ impl Client {
         app: &str,
         req: &wire::NewRelease,
     ) -> Result<wire::ReleaseStarted> {
-        self.post(&format!("/v1/apps/{}/releases", seg(app)), req)
+        self.call(paths::START_RELEASE, &[app], &[], json(req)?)
             .await
     }
 
     /// A release and its state.
     pub async fn release(&self, id: &str) -> Result<wire::Release> {
-        self.get(&format!("/v1/releases/{}", seg(id))).await
+        self.call(paths::RELEASE, &[id], &[], Payload::None).await
     }
 
     /// Attaches a compatibility report (any JSON document).
@@ -26,7 +25,7 @@ impl Client {
         id: &str,
         report: &serde_json::Value,
     ) -> Result<wire::StateChanged> {
-        self.post(&format!("/v1/releases/{}/compat-report", seg(id)), report)
+        self.call(paths::COMPAT_REPORT, &[id], &[], json(report)?)
             .await
     }
 
@@ -36,52 +35,51 @@ impl Client {
         id: &str,
         info: &serde_json::Value,
     ) -> Result<wire::StateChanged> {
-        let b = serde_json::to_vec(info).map_err(|e| Error::Decode(e.to_string()))?;
-        self.json(
-            Method::PATCH,
-            &format!("/v1/releases/{}/basic-info", seg(id)),
-            Payload::Json(b),
-        )
-        .await
+        self.call(paths::BASIC_INFO, &[id], &[], json(info)?).await
     }
 
     /// Applies for release (needs a compatibility report).
     pub async fn apply(&self, id: &str) -> Result<wire::StateChanged> {
-        self.post_empty(&format!("/v1/releases/{}/apply", seg(id)))
-            .await
+        self.call(paths::APPLY, &[id], &[], Payload::None).await
     }
 
     /// A reviewer approves.
     pub async fn approve(&self, id: &str) -> Result<wire::StateChanged> {
-        self.post(
-            &format!("/v1/releases/{}/review", seg(id)),
-            &wire::Review {
+        self.call(
+            paths::REVIEW,
+            &[id],
+            &[],
+            json(&wire::Review {
                 decision: wire::ReviewDecision::Approve,
                 reason: None,
-            },
+            })?,
         )
         .await
     }
 
     /// A reviewer rejects, with a reason.
     pub async fn reject(&self, id: &str, reason: &str) -> Result<wire::StateChanged> {
-        self.post(
-            &format!("/v1/releases/{}/review", seg(id)),
-            &wire::Review {
+        self.call(
+            paths::REVIEW,
+            &[id],
+            &[],
+            json(&wire::Review {
                 decision: wire::ReviewDecision::Reject,
                 reason: Some(reason.to_owned()),
-            },
+            })?,
         )
         .await
     }
 
     /// Starts pilot testing with these tester user ids.
     pub async fn start_pilot(&self, id: &str, testers: &[String]) -> Result<wire::StateChanged> {
-        self.post(
-            &format!("/v1/releases/{}/pilot", seg(id)),
-            &wire::Pilot {
+        self.call(
+            paths::START_PILOT,
+            &[id],
+            &[],
+            json(&wire::Pilot {
                 testers: testers.to_vec(),
-            },
+            })?,
         )
         .await
     }
@@ -89,9 +87,10 @@ impl Client {
     /// Replaces the tester list from a tester file (one id per line, or CSV
     /// with a `userid` column); refused lines come back in the answer.
     pub async fn put_testers(&self, id: &str, file: &str) -> Result<wire::TestersReplaced> {
-        self.json(
-            Method::PUT,
-            &format!("/v1/releases/{}/testers", seg(id)),
+        self.call(
+            paths::PUT_TESTERS,
+            &[id],
+            &[],
             Payload::Text(file.to_owned()),
         )
         .await
@@ -99,7 +98,7 @@ impl Client {
 
     /// Completes pilot testing.
     pub async fn complete_pilot(&self, id: &str) -> Result<wire::StateChanged> {
-        self.post_empty(&format!("/v1/releases/{}/complete-pilot", seg(id)))
+        self.call(paths::COMPLETE_PILOT, &[id], &[], Payload::None)
             .await
     }
 
@@ -116,25 +115,25 @@ impl Client {
         percent: &str,
         salt: Option<&str>,
     ) -> Result<wire::StateChanged> {
-        self.post(
-            &format!("/v1/releases/{}/grayscale", seg(id)),
-            &wire::Gray {
+        self.call(
+            paths::GRAYSCALE,
+            &[id],
+            &[],
+            json(&wire::Gray {
                 percent: percent.to_owned(),
                 salt: salt.map(str::to_owned),
-            },
+            })?,
         )
         .await
     }
 
     /// Releases to everyone.
     pub async fn full(&self, id: &str) -> Result<wire::StateChanged> {
-        self.post_empty(&format!("/v1/releases/{}/full", seg(id)))
-            .await
+        self.call(paths::FULL, &[id], &[], Payload::None).await
     }
 
     /// Cancels the release (also ends a pilot or a grayscale).
     pub async fn cancel(&self, id: &str) -> Result<wire::StateChanged> {
-        self.post_empty(&format!("/v1/releases/{}/cancel", seg(id)))
-            .await
+        self.call(paths::CANCEL, &[id], &[], Payload::None).await
     }
 }

@@ -1,20 +1,16 @@
 //! Rollback, takedown, the signed policy, explain, dry runs, QR codes, and
 //! what hosts call: resolve, the trust root and package downloads.
 
-use super::{seg, Client, Limits, Payload, Progress, Result};
+use super::{json, Client, Limits, Payload, Progress, Result};
+use crate::paths;
 use crate::wire::{self, Signed};
 use bytes::Bytes;
-use reqwest::Method;
 
 impl Client {
     /// Takes down the app in a target: resolve answers "nothing" afterwards.
     pub async fn takedown(&self, app: &str, target: &str) -> Result<wire::StableChanged> {
-        self.post_empty(&format!(
-            "/v1/apps/{}/targets/{}/takedown",
-            seg(app),
-            seg(target)
-        ))
-        .await
+        self.call(paths::TAKEDOWN, &[app, target], &[], Payload::None)
+            .await
     }
 
     /// Makes an earlier fully released version the stable one again.
@@ -24,33 +20,31 @@ impl Client {
         target: &str,
         version: &str,
     ) -> Result<wire::StableChanged> {
-        self.post(
-            &format!("/v1/apps/{}/targets/{}/rollback", seg(app), seg(target)),
-            &wire::Rollback {
+        self.call(
+            paths::ROLLBACK,
+            &[app, target],
+            &[],
+            json(&wire::Rollback {
                 version: version.to_owned(),
-            },
+            })?,
         )
         .await
     }
 
     /// The signed release policy of (app, target).
     pub async fn policy(&self, app: &str, target: &str) -> Result<Signed> {
-        self.get(&format!(
-            "/v1/apps/{}/targets/{}/policy",
-            seg(app),
-            seg(target)
-        ))
-        .await
+        self.call(paths::POLICY, &[app, target], &[], Payload::None)
+            .await
     }
 
     /// Why `user` gets what they get.
     pub async fn explain(&self, app: &str, target: &str, user: &str) -> Result<wire::Explanation> {
-        self.get(&format!(
-            "/v1/apps/{}/targets/{}/explain?user={}",
-            seg(app),
-            seg(target),
-            seg(user)
-        ))
+        self.call(
+            paths::EXPLAIN,
+            &[app, target],
+            &[("user", user)],
+            Payload::None,
+        )
         .await
     }
 
@@ -61,11 +55,8 @@ impl Client {
         target: &str,
         req: &wire::DryRun,
     ) -> Result<wire::DryRunResult> {
-        self.post(
-            &format!("/v1/apps/{}/targets/{}/dry-run", seg(app), seg(target)),
-            req,
-        )
-        .await
+        self.call(paths::DRY_RUN, &[app, target], &[], json(req)?)
+            .await
     }
 
     /// The launch QR code: `format` is `svg` or `png`; `release` points it at
@@ -77,34 +68,28 @@ impl Client {
         format: &str,
         release: Option<&str>,
     ) -> Result<Bytes> {
-        let mut path = format!(
-            "/v1/apps/{}/targets/{}/qr?format={}",
-            seg(app),
-            seg(target),
-            seg(format)
-        );
+        let mut query = vec![("format", format)];
         if let Some(r) = release {
-            path.push_str(&format!("&release={}", seg(r)));
+            query.push(("release", r));
         }
-        self.send(Method::GET, &path, Payload::None).await
+        self.call_bytes(paths::QR, &[app, target], &query).await
     }
 
-    /// `GET /v1/resolve`: the signed answer for one user. The caller must
+    /// [`RESOLVE`](paths::RESOLVE): the signed answer for one user. The caller must
     /// verify it (see `mpkit-host`'s update manager); this only fetches.
     pub async fn resolve(&self, app: &str, target: &str, user: &str) -> Result<Signed> {
-        self.get(&format!(
-            "/v1/resolve?app={}&targetApp={}&user={}",
-            seg(app),
-            seg(target),
-            seg(user)
-        ))
+        self.call(
+            paths::RESOLVE,
+            &[],
+            &[("app", app), ("targetApp", target), ("user", user)],
+            Payload::None,
+        )
         .await
     }
 
     /// The platform's trust root (hosts pin it out of band; this is for setup).
     pub async fn root_json(&self) -> Result<Bytes> {
-        self.send(Method::GET, "/v1/trust/root.json", Payload::None)
-            .await
+        self.call_bytes(paths::ROOT_JSON, &[], &[]).await
     }
 
     /// Downloads a release package, streamed and held to `limits`.
@@ -116,7 +101,7 @@ impl Client {
         limits: Limits,
         progress: Option<Progress>,
     ) -> Result<Vec<u8>> {
-        let path = format!("/v1/packages/{}/{}/{}", seg(app), seg(target), seg(version));
+        let path = paths::PACKAGE.path(&[app, target, version]);
         self.download(&path, limits, progress).await
     }
 }

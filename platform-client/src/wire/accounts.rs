@@ -3,7 +3,7 @@
 use super::Role;
 use serde::{Deserialize, Serialize};
 
-/// `POST /v1/accounts` (admins only).
+/// [`CREATE_ACCOUNT`](crate::paths::CREATE_ACCOUNT) (admins only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -43,7 +43,7 @@ pub struct Membership {
     pub role: Role,
 }
 
-/// `GET /v1/me`.
+/// [`ME`](crate::paths::ME).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {

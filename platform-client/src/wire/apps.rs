@@ -5,7 +5,7 @@ use super::AppKind;
 use super::ReleaseSummary;
 use serde::{Deserialize, Serialize};
 
-/// `POST /v1/workspaces/{ws}/apps`.
+/// [`CREATE_APP`](crate::paths::CREATE_APP).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -36,7 +36,7 @@ pub struct App {
     pub kind: AppKind,
 }
 
-/// `GET /v1/apps/{app}`.
+/// [`APP`](crate::paths::APP).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -115,7 +115,7 @@ pub struct VersionInfo {
     pub created_at: i64,
 }
 
-/// `POST /v1/target-apps` (admins only).
+/// [`CREATE_TARGET`](crate::paths::CREATE_TARGET) (admins only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

@@ -14,7 +14,7 @@ pub struct OperatorAdded {
     pub account_id: String,
 }
 
-/// `POST /v1/apps/{app}/secrets`: a credential for the mini program's own
+/// [`CREATE_APP_SECRET`](crate::paths::CREATE_APP_SECRET): a credential for the mini program's own
 /// server (its merchant backend), which exchanges auth codes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -51,11 +51,11 @@ pub struct AppSecretCreated {
     /// The secret as listed.
     #[serde(flatten)]
     pub info: AppSecret,
-    /// The secret (`mpks_…`): the bearer token of `POST /v1/auth-codes/exchange`.
+    /// The secret (`mpks_…`): the bearer token of [`EXCHANGE_AUTH_CODE`](crate::paths::EXCHANGE_AUTH_CODE).
     pub secret: String,
 }
 
-/// `POST /v1/auth-codes`: the super app's server asks for an auth code for one
+/// [`ISSUE_AUTH_CODE`](crate::paths::ISSUE_AUTH_CODE): the super app's server asks for an auth code for one
 /// of its users and one mini program (what `my.getAuthCode` answers).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -87,7 +87,7 @@ pub struct AuthCodeIssued {
     pub expires_in: u64,
 }
 
-/// `POST /v1/auth-codes/exchange`, authenticated with an app secret.
+/// [`EXCHANGE_AUTH_CODE`](crate::paths::EXCHANGE_AUTH_CODE), authenticated with an app secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

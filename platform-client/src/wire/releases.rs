@@ -3,7 +3,7 @@
 use super::{ReleaseState, ReviewDecision};
 use serde::{Deserialize, Serialize};
 
-/// `POST /v1/apps/{app}/releases`.
+/// [`START_RELEASE`](crate::paths::START_RELEASE).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -18,7 +18,7 @@ pub struct NewRelease {
     pub basic_info: Option<serde_json::Value>,
 }
 
-/// `POST /v1/releases/{id}/review` (reviewers).
+/// [`REVIEW`](crate::paths::REVIEW) (reviewers).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -30,7 +30,7 @@ pub struct Review {
     pub reason: Option<String>,
 }
 
-/// `POST /v1/releases/{id}/pilot`.
+/// [`START_PILOT`](crate::paths::START_PILOT).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -39,7 +39,7 @@ pub struct Pilot {
     pub testers: Vec<String>,
 }
 
-/// `POST /v1/releases/{id}/grayscale`.
+/// [`GRAYSCALE`](crate::paths::GRAYSCALE).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -123,7 +123,7 @@ pub struct ReleaseGray {
     pub salt: Option<String>,
 }
 
-/// `GET /v1/releases/{id}`.
+/// [`RELEASE`](crate::paths::RELEASE).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -195,7 +195,7 @@ pub struct RejectedLine {
     pub reason: String,
 }
 
-/// `PUT /v1/releases/{id}/testers`.
+/// [`PUT_TESTERS`](crate::paths::PUT_TESTERS).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TestersReplaced {

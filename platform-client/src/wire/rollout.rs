@@ -68,7 +68,7 @@ pub enum Rule {
     None,
 }
 
-/// The signed answer to `GET /v1/resolve`.
+/// The signed answer to [`RESOLVE`](crate::paths::RESOLVE).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
@@ -93,7 +93,7 @@ pub struct ResolveAnswer {
     pub expires: i64,
 }
 
-/// `POST /v1/apps/{app}/targets/{t}/rollback`.
+/// [`ROLLBACK`](crate::paths::ROLLBACK).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -117,7 +117,7 @@ pub struct StableChanged {
     pub seq: u64,
 }
 
-/// `GET /v1/apps/{app}/targets/{t}/explain`.
+/// [`EXPLAIN`](crate::paths::EXPLAIN).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Explanation {
@@ -135,7 +135,7 @@ pub struct Explanation {
     pub seq: u64,
 }
 
-/// `POST /v1/apps/{app}/targets/{t}/dry-run`.
+/// [`DRY_RUN`](crate::paths::DRY_RUN).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -149,7 +149,7 @@ pub struct DryRun {
     pub salt: Option<String>,
 }
 
-/// `POST /v1/apps/{app}/targets/{t}/dry-run`.
+/// [`DRY_RUN`](crate::paths::DRY_RUN).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]

@@ -3,7 +3,7 @@
 use super::{DeliveryStatus, WebhookEvent};
 use serde::{Deserialize, Serialize};
 
-/// `POST /v1/workspaces/{ws}/webhooks` (Master).
+/// [`CREATE_WEBHOOK`](crate::paths::CREATE_WEBHOOK) (Master).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]

@@ -3,7 +3,7 @@
 use super::{IsvAction, Role, WorkspaceKind};
 use serde::{Deserialize, Serialize};
 
-/// `POST /v1/workspaces`.
+/// [`CREATE_WORKSPACE`](crate::paths::CREATE_WORKSPACE).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -14,7 +14,7 @@ pub struct NewWorkspace {
     pub kind: WorkspaceKind,
 }
 
-/// `POST /v1/workspaces/{ws}/members`.
+/// [`ADD_MEMBER`](crate::paths::ADD_MEMBER).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -25,7 +25,7 @@ pub struct NewMember {
     pub role: Role,
 }
 
-/// `PATCH /v1/workspaces/{ws}/members/{account}`.
+/// [`SET_ROLE`](crate::paths::SET_ROLE).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
@@ -34,7 +34,7 @@ pub struct SetRole {
     pub role: Role,
 }
 
-/// `POST /v1/workspaces/{ws}/keys`.
+/// [`REGISTER_KEY`](crate::paths::REGISTER_KEY).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -43,7 +43,7 @@ pub struct NewKey {
     pub public_key_hex: String,
 }
 
-/// `POST /v1/workspaces/{ws}/isv-authorizations`.
+/// [`AUTHORIZE_ISV`](crate::paths::AUTHORIZE_ISV).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]

@@ -8,10 +8,11 @@ use crate::error::Error;
 use crate::ids::{new_id, new_token};
 use crate::now;
 use axum::extract::State as AxState;
+use mpkit_platform_client::paths;
 use mpkit_platform_client::wire::{AccountCreated, ApiErrorBody, Me, Membership, NewAccount};
 use serde_json::json;
 
-#[utoipa::path(post, path = "/v1/accounts", tag = "accounts", summary = "Create an account (admin); its token is shown once", request_body = NewAccount, responses((status = 201, description = "Success", body = AccountCreated), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::CREATE_ACCOUNT.template, tag = "accounts", summary = "Create an account (admin); its token is shown once", request_body = NewAccount, responses((status = 201, description = "Success", body = AccountCreated), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn create_account(AxState(p): AppState, c: Caller, Body(b): Body) -> ApiResult {
     if !c.admin {
         return Err(Error::Forbidden(
@@ -55,7 +56,7 @@ pub(super) async fn create_account(AxState(p): AppState, c: Caller, Body(b): Bod
     })
 }
 
-#[utoipa::path(get, path = "/v1/me", tag = "me", summary = "The caller and their workspaces", responses((status = 200, description = "Success", body = Me), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::ME.template, tag = "me", summary = "The caller and their workspaces", responses((status = 200, description = "Success", body = Me), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn me(AxState(p): AppState, c: Caller) -> ApiResult {
     let rows = sqlx::query(
         "SELECT workspace_id, role FROM members WHERE account_id = $1 ORDER BY workspace_id",

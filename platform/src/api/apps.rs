@@ -9,6 +9,7 @@ use crate::now;
 use crate::packages::{dev_keys, upload_path};
 use axum::extract::{Path, State as AxState};
 use mpkit_bundle::{AppId, Caps, Expected, Trust};
+use mpkit_platform_client::paths;
 use mpkit_platform_client::wire::{
     AccountRef, ApiErrorBody, AppDetail, Assignment, Permissions, ReleaseSummary, VersionInfo,
     VersionUploaded,
@@ -32,7 +33,7 @@ pub(super) fn wire_permissions(p: &mpkit_bundle::Permissions) -> Permissions {
     }
 }
 
-#[utoipa::path(get, path = "/v1/apps/{app}", tag = "apps", summary = "A mini program and its releases", params(("app" = String, Path)), responses((status = 200, description = "Success", body = AppDetail), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::APP.template, tag = "apps", summary = "A mini program and its releases", params(("app" = String, Path)), responses((status = 200, description = "Success", body = AppDetail), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn get_app(AxState(p): AppState, c: Caller, Path(app): Path<String>) -> ApiResult {
     let a = app_access(&p.db, &c, &app, IsvAction::Read).await?;
     let rels = sqlx::query(
@@ -61,7 +62,7 @@ pub(super) async fn get_app(AxState(p): AppState, c: Caller, Path(app): Path<Str
     })
 }
 
-#[utoipa::path(post, path = "/v1/apps/{app}/assignments", tag = "apps", summary = "Assign a mini program to a developer", request_body = AccountRef, params(("app" = String, Path)), responses((status = 201, description = "Success", body = Assignment), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::ASSIGN.template, tag = "apps", summary = "Assign a mini program to a developer", request_body = AccountRef, params(("app" = String, Path)), responses((status = 201, description = "Success", body = Assignment), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn assign(
     AxState(p): AppState,
     c: Caller,
@@ -114,7 +115,7 @@ pub(super) async fn assign(
     })
 }
 
-#[utoipa::path(post, path = "/v1/apps/{app}/versions", tag = "apps", summary = "Upload a version (a bundle signed with a registered developer key)", request_body(content = Vec<u8>, content_type = "application/octet-stream"), params(("app" = String, Path)), responses((status = 201, description = "Success", body = VersionUploaded), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::UPLOAD_VERSION.template, tag = "apps", summary = "Upload a version (a bundle signed with a registered developer key)", request_body(content = Vec<u8>, content_type = "application/octet-stream"), params(("app" = String, Path)), responses((status = 201, description = "Success", body = VersionUploaded), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn upload(
     AxState(p): AppState,
     c: Caller,
@@ -204,7 +205,7 @@ pub(super) async fn upload(
     })
 }
 
-#[utoipa::path(get, path = "/v1/apps/{app}/versions", tag = "apps", summary = "Versions of a mini program", params(("app" = String, Path)), responses((status = 200, description = "Success", body = [VersionInfo]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::VERSIONS.template, tag = "apps", summary = "Versions of a mini program", params(("app" = String, Path)), responses((status = 200, description = "Success", body = [VersionInfo]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn list_versions(
     AxState(p): AppState,
     c: Caller,

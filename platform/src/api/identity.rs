@@ -10,13 +10,14 @@ use crate::identity::{check_scopes, check_user, is_operator, open_id, secret_row
 use crate::ids::{new_id, random_hex};
 use crate::{now, policy, Platform};
 use axum::extract::{Path, State as AxState};
+use mpkit_platform_client::paths;
 use mpkit_platform_client::wire::{
     AccountRef, AppSecret, AppSecretCreated, AuthCodeIssued, CodeExchange, CodeExchanged,
     NewAppSecret, NewAuthCode, OperatorAdded,
 };
 use serde_json::json;
 
-#[utoipa::path(post, path = "/v1/target-apps/{t}/operators", tag = "identity", summary = "Name an operator of a target app: an account of the super app's server, which issues auth codes (admin)", request_body = AccountRef, params(("t" = String, Path)), responses((status = 201, description = "Success", body = OperatorAdded), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::ADD_OPERATOR.template, tag = "identity", summary = "Name an operator of a target app: an account of the super app's server, which issues auth codes (admin)", request_body = AccountRef, params(("t" = String, Path)), responses((status = 201, description = "Success", body = OperatorAdded), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn add_operator(
     AxState(p): AppState,
     c: Caller,
@@ -90,7 +91,7 @@ pub(super) async fn secrets_manager(p: &Platform, c: &Caller, app: &str) -> Resu
     Ok(a)
 }
 
-#[utoipa::path(post, path = "/v1/apps/{app}/secrets", tag = "identity", summary = "Create a credential for the mini program's server, which exchanges auth codes; the secret is shown once (Master or Owner)", request_body = NewAppSecret, params(("app" = String, Path)), responses((status = 201, description = "Success", body = AppSecretCreated), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::CREATE_APP_SECRET.template, tag = "identity", summary = "Create a credential for the mini program's server, which exchanges auth codes; the secret is shown once (Master or Owner)", request_body = NewAppSecret, params(("app" = String, Path)), responses((status = 201, description = "Success", body = AppSecretCreated), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn create_secret(
     AxState(p): AppState,
     c: Caller,
@@ -137,7 +138,7 @@ pub(super) async fn create_secret(
     created(AppSecretCreated { info, secret })
 }
 
-#[utoipa::path(get, path = "/v1/apps/{app}/secrets", tag = "identity", summary = "The mini program's server credentials, without the secrets (Master or Owner)", params(("app" = String, Path)), responses((status = 200, description = "Success", body = [AppSecret]), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::APP_SECRETS.template, tag = "identity", summary = "The mini program's server credentials, without the secrets (Master or Owner)", params(("app" = String, Path)), responses((status = 200, description = "Success", body = [AppSecret]), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn list_secrets(
     AxState(p): AppState,
     c: Caller,
@@ -156,7 +157,7 @@ pub(super) async fn list_secrets(
         .collect::<Result<Vec<_>, Error>>()?)
 }
 
-#[utoipa::path(delete, path = "/v1/apps/{app}/secrets/{id}", tag = "identity", summary = "Revoke a server credential: it exchanges nothing from now on (Master or Owner)", params(("app" = String, Path), ("id" = String, Path)), responses((status = 200, description = "The secret revoked", body = AppSecret), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = paths::REVOKE_APP_SECRET.template, tag = "identity", summary = "Revoke a server credential: it exchanges nothing from now on (Master or Owner)", params(("app" = String, Path), ("id" = String, Path)), responses((status = 200, description = "The secret revoked", body = AppSecret), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn revoke_secret(
     AxState(p): AppState,
     c: Caller,
@@ -197,7 +198,7 @@ pub(super) async fn revoke_secret(
     ok(secret_row(&row)?)
 }
 
-#[utoipa::path(post, path = "/v1/auth-codes", tag = "identity", summary = "Issue an auth code for a user of the target app and a mini program they may run there (an operator of the target app)", request_body = NewAuthCode, responses((status = 201, description = "Success", body = AuthCodeIssued), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::ISSUE_AUTH_CODE.template, tag = "identity", summary = "Issue an auth code for a user of the target app and a mini program they may run there (an operator of the target app)", request_body = NewAuthCode, responses((status = 201, description = "Success", body = AuthCodeIssued), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn issue_code(AxState(p): AppState, c: Caller, Body(b): Body) -> ApiResult {
     let req: NewAuthCode = body(&b)?;
     check_user(&req.user_id)?;
@@ -248,7 +249,7 @@ pub(super) async fn issue_code(AxState(p): AppState, c: Caller, Body(b): Body) -
     })
 }
 
-#[utoipa::path(post, path = "/v1/auth-codes/exchange", tag = "identity", summary = "Exchange an auth code for the user's open id, once (the mini program's server, with an app secret as the bearer token)", request_body = CodeExchange, responses((status = 200, description = "Success", body = CodeExchanged), (status = "4XX", description = "{code, message}: invalid_client (401) for a bad secret, invalid_grant (400) for any bad code", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::EXCHANGE_AUTH_CODE.template, tag = "identity", summary = "Exchange an auth code for the user's open id, once (the mini program's server, with an app secret as the bearer token)", request_body = CodeExchange, responses((status = 200, description = "Success", body = CodeExchanged), (status = "4XX", description = "{code, message}: invalid_client (401) for a bad secret, invalid_grant (400) for any bad code", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn exchange(AxState(p): AppState, a: AppClient, Body(b): Body) -> ApiResult {
     let req: CodeExchange = body(&b)?;
     if !req.code.starts_with("ac_") || req.code.len() > 128 {

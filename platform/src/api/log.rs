@@ -5,6 +5,7 @@ use crate::authz::Caller;
 use crate::db::Columns;
 use crate::error::Error;
 use axum::extract::{Query, State as AxState};
+use mpkit_platform_client::paths;
 use mpkit_platform_client::wire::{ApiErrorBody, AuditEntry, InboxMessage};
 use serde::Deserialize;
 use serde_json::Value;
@@ -15,7 +16,7 @@ pub(super) struct AuditQ {
     object: Option<String>,
 }
 
-#[utoipa::path(get, path = "/v1/audit", tag = "audit", summary = "The audit log (admin)", params(("object" = Option<String>, Query, description = "only entries about this object, e.g. release:ID")), responses((status = 200, description = "Success", body = [AuditEntry]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::AUDIT.template, tag = "audit", summary = "The audit log (admin)", params(("object" = Option<String>, Query, description = "only entries about this object, e.g. release:ID")), responses((status = 200, description = "Success", body = [AuditEntry]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn audit_log(
     AxState(p): AppState,
     c: Caller,
@@ -56,7 +57,7 @@ pub(super) async fn audit_log(
     ok(entries)
 }
 
-#[utoipa::path(get, path = "/v1/inbox", tag = "inbox", summary = "The caller's notifications", responses((status = 200, description = "Success", body = [InboxMessage]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::INBOX.template, tag = "inbox", summary = "The caller's notifications", responses((status = 200, description = "Success", body = [InboxMessage]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn inbox(AxState(p): AppState, c: Caller) -> ApiResult {
     let rows =
         sqlx::query("SELECT at, text, release_id FROM inbox WHERE account_id = $1 ORDER BY id")

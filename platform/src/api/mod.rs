@@ -7,9 +7,11 @@
 use crate::error::Error;
 use crate::Platform;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{delete, get, patch, post, put};
+use axum::handler::Handler;
+use axum::routing::{on, MethodFilter, MethodRouter};
 use axum::Router;
 use extract::{ok, ApiResult};
+use mpkit_platform_client::paths::{self, Method, Route};
 use mpkit_platform_client::wire::{
     AccountCreated, AccountRef, ApiErrorBody, App, AppDetail, AppSecret, AppSecretCreated,
     Assignment, AuditEntry, AuthCodeIssued, CodeExchange, CodeExchanged, DryRun, DryRunResult,
@@ -21,6 +23,10 @@ use mpkit_platform_client::wire::{
     SetRole, Signed, StableChanged, StateChanged, TargetApp, TestersReplaced, VersionInfo,
     VersionUploaded, Webhook, WebhookAttempt, WebhookCreated, WebhookDelivery, WebhookPayload,
     Workspace,
+};
+use mpkit_platform_client::wire::{
+    AppKind, DeliveryStatus, IsvAction, ReleaseState, ReviewDecision, Role, WebhookEvent,
+    WorkspaceKind,
 };
 use std::sync::Arc;
 
@@ -62,6 +68,8 @@ use workspaces::*;
         OperatorAdded, NewAppSecret, AppSecret, AppSecretCreated, NewAuthCode, AuthCodeIssued, CodeExchange, CodeExchanged,
         // Signed documents and what they carry.
         Signed, ReleasePolicy, ResolveAnswer, PinnedVersion, Grayscale, Rule,
+        // The names they share.
+        ReleaseState, Role, WorkspaceKind, IsvAction, WebhookEvent, ReviewDecision, AppKind, DeliveryStatus,
         // Every error.
         ApiErrorBody,
     )),
@@ -86,77 +94,117 @@ pub(super) async fn openapi() -> ApiResult {
     ok(ApiDoc::openapi())
 }
 
+/// A handler for `route`, answering only the route's method.
+fn handle<H, T>(route: Route, handler: H) -> MethodRouter<Arc<Platform>>
+where
+    H: Handler<T, Arc<Platform>>,
+    T: 'static,
+{
+    let filter = match route.method {
+        Method::Get => MethodFilter::GET,
+        Method::Post => MethodFilter::POST,
+        Method::Put => MethodFilter::PUT,
+        Method::Patch => MethodFilter::PATCH,
+        Method::Delete => MethodFilter::DELETE,
+    };
+    on(filter, handler)
+}
+
+macro_rules! table {
+    ($($route:ident => $handler:path,)+) => {
+        vec![$((paths::$route, handle(paths::$route, $handler)),)+]
+    };
+}
+
+/// The one route table: every route of [`paths::ALL`] and its handler.
+fn table() -> Vec<(Route, MethodRouter<Arc<Platform>>)> {
+    table! {
+        OPENAPI => openapi,
+        CREATE_ACCOUNT => accounts::create_account,
+        ME => accounts::me,
+        AUDIT => log::audit_log,
+        INBOX => log::inbox,
+        CREATE_WORKSPACE => workspaces::create_workspace,
+        MEMBERS => workspaces::list_members,
+        ADD_MEMBER => workspaces::add_member,
+        SET_ROLE => workspaces::set_role,
+        REMOVE_MEMBER => workspaces::remove_member,
+        REGISTER_KEY => workspaces::add_key,
+        APPS => workspaces::list_apps,
+        CREATE_APP => workspaces::create_app,
+        AUTHORIZE_ISV => workspaces::authorize_isv,
+        REVOKE_ISV => workspaces::revoke_isv,
+        TARGETS => target_apps::list_target_apps,
+        CREATE_TARGET => target_apps::create_target,
+        ADD_REVIEWER => target_apps::add_reviewer,
+        APP => apps::get_app,
+        ASSIGN => apps::assign,
+        VERSIONS => apps::list_versions,
+        UPLOAD_VERSION => apps::upload,
+        START_RELEASE => releases::start_release,
+        RELEASE => releases::get_release,
+        COMPAT_REPORT => releases::attach_report,
+        BASIC_INFO => releases::edit_basic_info,
+        APPLY => releases::apply,
+        REVIEW => releases::review,
+        START_PILOT => releases::start_pilot,
+        PUT_TESTERS => releases::put_testers,
+        COMPLETE_PILOT => releases::complete_pilot,
+        GRAYSCALE => releases::grayscale,
+        FULL => releases::full,
+        CANCEL => releases::cancel,
+        ROLLBACK => rollout::rollback,
+        TAKEDOWN => rollout::takedown,
+        POLICY => rollout::get_policy,
+        EXPLAIN => rollout::explain,
+        DRY_RUN => rollout::dry_run,
+        QR => rollout::qr_code,
+        RESOLVE => rollout::resolve,
+        PACKAGE => rollout::package,
+        ROOT_JSON => rollout::root_json,
+        WEBHOOKS => webhooks::list_webhooks,
+        CREATE_WEBHOOK => webhooks::create_webhook,
+        DELETE_WEBHOOK => webhooks::delete_webhook,
+        WEBHOOK_DELIVERIES => webhooks::webhook_deliveries,
+        ADD_OPERATOR => identity::add_operator,
+        APP_SECRETS => identity::list_secrets,
+        CREATE_APP_SECRET => identity::create_secret,
+        REVOKE_APP_SECRET => identity::revoke_secret,
+        ISSUE_AUTH_CODE => identity::issue_code,
+        EXCHANGE_AUTH_CODE => identity::exchange,
+    }
+}
+
 pub(crate) fn router(p: Arc<Platform>) -> Router {
     let limit = p.config.max_upload;
-    Router::new()
-        .route("/openapi.json", get(openapi))
-        .route("/v1/accounts", post(create_account))
-        .route("/v1/me", get(me))
-        .route("/v1/workspaces", post(create_workspace))
-        .route(
-            "/v1/workspaces/{ws}/members",
-            post(add_member).get(list_members),
-        )
-        .route(
-            "/v1/workspaces/{ws}/members/{account}",
-            patch(set_role).delete(remove_member),
-        )
-        .route("/v1/workspaces/{ws}/keys", post(add_key))
-        .route("/v1/workspaces/{ws}/apps", post(create_app).get(list_apps))
-        .route(
-            "/v1/workspaces/{ws}/isv-authorizations",
-            post(authorize_isv),
-        )
-        .route("/v1/isv-authorizations/{id}", delete(revoke_isv))
-        .route("/v1/target-apps", post(create_target).get(list_target_apps))
-        .route("/v1/target-apps/{t}/reviewers", post(add_reviewer))
-        .route(
-            "/v1/target-apps/{t}/operators",
-            post(identity::add_operator),
-        )
-        .route(
-            "/v1/apps/{app}/secrets",
-            post(identity::create_secret).get(identity::list_secrets),
-        )
-        .route(
-            "/v1/apps/{app}/secrets/{id}",
-            delete(identity::revoke_secret),
-        )
-        .route("/v1/auth-codes", post(identity::issue_code))
-        .route("/v1/auth-codes/exchange", post(identity::exchange))
-        .route("/v1/apps/{app}", get(get_app))
-        .route("/v1/apps/{app}/assignments", post(assign))
-        .route("/v1/apps/{app}/versions", post(upload).get(list_versions))
-        .route("/v1/apps/{app}/releases", post(start_release))
-        .route("/v1/releases/{id}", get(get_release))
-        .route("/v1/releases/{id}/compat-report", post(attach_report))
-        .route("/v1/releases/{id}/basic-info", patch(edit_basic_info))
-        .route("/v1/releases/{id}/apply", post(apply))
-        .route("/v1/releases/{id}/review", post(review))
-        .route("/v1/releases/{id}/pilot", post(start_pilot))
-        .route("/v1/releases/{id}/testers", put(put_testers))
-        .route("/v1/releases/{id}/complete-pilot", post(complete_pilot))
-        .route("/v1/releases/{id}/grayscale", post(grayscale))
-        .route("/v1/releases/{id}/full", post(full))
-        .route("/v1/releases/{id}/cancel", post(cancel))
-        .route("/v1/apps/{app}/targets/{t}/rollback", post(rollback))
-        .route("/v1/apps/{app}/targets/{t}/takedown", post(takedown))
-        .route("/v1/apps/{app}/targets/{t}/policy", get(get_policy))
-        .route("/v1/apps/{app}/targets/{t}/explain", get(explain))
-        .route("/v1/apps/{app}/targets/{t}/dry-run", post(dry_run))
-        .route("/v1/apps/{app}/targets/{t}/qr", get(qr_code))
-        .route("/v1/resolve", get(resolve))
-        .route("/v1/packages/{app}/{t}/{version}", get(package))
-        .route("/v1/trust/root.json", get(root_json))
-        .route("/v1/audit", get(audit_log))
-        .route("/v1/inbox", get(inbox))
-        .route(
-            "/v1/workspaces/{ws}/webhooks",
-            post(create_webhook).get(list_webhooks),
-        )
-        .route("/v1/webhooks/{id}", delete(delete_webhook))
-        .route("/v1/webhooks/{id}/deliveries", get(webhook_deliveries))
+    // Routes that share a path merge into one method router.
+    table()
+        .into_iter()
+        .fold(Router::new(), |r, (route, handler)| {
+            r.route(route.template, handler)
+        })
         .fallback(|| async { Error::NotFound("no such endpoint".into()) })
         .layer(DefaultBodyLimit::max(limit))
         .with_state(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    /// The router is built from `table()` alone, so this is the set of routes
+    /// it serves: exactly `paths::ALL`, each once. (`tests/api.rs` also probes
+    /// every route, and every other method on its path, over HTTP.)
+    #[test]
+    fn the_table_is_exactly_the_declared_routes() {
+        let table: Vec<Route> = table().into_iter().map(|(r, _)| r).collect();
+        let served: BTreeSet<Route> = table.iter().copied().collect();
+        assert_eq!(served.len(), table.len(), "a route is served twice");
+        let declared: BTreeSet<Route> = paths::ALL.iter().copied().collect();
+        let missing: Vec<String> = declared.difference(&served).map(Route::to_string).collect();
+        let extra: Vec<String> = served.difference(&declared).map(Route::to_string).collect();
+        assert!(missing.is_empty(), "declared but not served: {missing:?}");
+        assert!(extra.is_empty(), "served but not declared: {extra:?}");
+    }
 }

@@ -13,6 +13,7 @@ use crate::release::{
 use crate::workflow::{Action, ReleaseState};
 use crate::{now, Platform};
 use axum::extract::{Path, State as AxState};
+use mpkit_platform_client::paths;
 use mpkit_platform_client::rollout;
 use mpkit_platform_client::testers::{self, MAX_TESTERS};
 use mpkit_platform_client::wire::{
@@ -37,7 +38,7 @@ pub(super) fn changed(id: &str, state: ReleaseState) -> StateChanged {
     }
 }
 
-#[utoipa::path(post, path = "/v1/apps/{app}/releases", tag = "apps", summary = "Start a release in a target app; the package is built and re-signed", request_body = NewRelease, params(("app" = String, Path)), responses((status = 201, description = "Success", body = ReleaseStarted), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::START_RELEASE.template, tag = "apps", summary = "Start a release in a target app; the package is built and re-signed", request_body = NewRelease, params(("app" = String, Path)), responses((status = 201, description = "Success", body = ReleaseStarted), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn start_release(
     AxState(p): AppState,
     c: Caller,
@@ -162,7 +163,7 @@ pub(super) async fn release_for(
     Ok(r)
 }
 
-#[utoipa::path(get, path = "/v1/releases/{id}", tag = "releases", summary = "A release", params(("id" = String, Path)), responses((status = 200, description = "Success", body = Release), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::RELEASE.template, tag = "releases", summary = "A release", params(("id" = String, Path)), responses((status = 200, description = "Success", body = Release), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn get_release(
     AxState(p): AppState,
     c: Caller,
@@ -172,7 +173,7 @@ pub(super) async fn get_release(
     ok(r.row)
 }
 
-#[utoipa::path(post, path = "/v1/releases/{id}/compat-report", tag = "releases", summary = "Attach a compatibility test report", request_body = Object, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::COMPAT_REPORT.template, tag = "releases", summary = "Attach a compatibility test report", request_body = Object, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn attach_report(
     AxState(p): AppState,
     c: Caller,
@@ -195,7 +196,7 @@ pub(super) async fn attach_report(
     ok(changed(&id, next))
 }
 
-#[utoipa::path(patch, path = "/v1/releases/{id}/basic-info", tag = "releases", summary = "Edit basic info (the only edit allowed once applied)", request_body = Object, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(patch, path = paths::BASIC_INFO.template, tag = "releases", summary = "Edit basic info (the only edit allowed once applied)", request_body = Object, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn edit_basic_info(
     AxState(p): AppState,
     c: Caller,
@@ -232,7 +233,7 @@ pub(super) async fn edit_basic_info(
     })
 }
 
-#[utoipa::path(post, path = "/v1/releases/{id}/apply", tag = "releases", summary = "Apply to release", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::APPLY.template, tag = "releases", summary = "Apply to release", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn apply(
     AxState(p): AppState,
     c: Caller,
@@ -247,7 +248,7 @@ pub(super) async fn apply(
     ok(changed(&id, next))
 }
 
-#[utoipa::path(post, path = "/v1/releases/{id}/review", tag = "releases", summary = "Approve or reject (target app reviewers only)", request_body = Review, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::REVIEW.template, tag = "releases", summary = "Approve or reject (target app reviewers only)", request_body = Review, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn review(
     AxState(p): AppState,
     c: Caller,
@@ -315,7 +316,7 @@ pub(super) fn lines_text(rejected: &[RejectedLine]) -> String {
     serde_json::to_string(rejected).unwrap_or_default()
 }
 
-#[utoipa::path(post, path = "/v1/releases/{id}/pilot", tag = "releases", summary = "Start pilot testing with tester user ids", request_body = Pilot, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::START_PILOT.template, tag = "releases", summary = "Start pilot testing with tester user ids", request_body = Pilot, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn start_pilot(
     AxState(p): AppState,
     c: Caller,
@@ -356,7 +357,7 @@ pub(super) async fn start_pilot(
     })
 }
 
-#[utoipa::path(put, path = "/v1/releases/{id}/testers", tag = "releases", summary = "Replace the tester list from a CSV or TXT file; rejected lines are reported", request_body(content = String, content_type = "text/plain"), params(("id" = String, Path)), responses((status = 200, description = "Success", body = TestersReplaced), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(put, path = paths::PUT_TESTERS.template, tag = "releases", summary = "Replace the tester list from a CSV or TXT file; rejected lines are reported", request_body(content = String, content_type = "text/plain"), params(("id" = String, Path)), responses((status = 200, description = "Success", body = TestersReplaced), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn put_testers(
     AxState(p): AppState,
     c: Caller,
@@ -397,7 +398,7 @@ pub(super) async fn put_testers(
     })
 }
 
-#[utoipa::path(post, path = "/v1/releases/{id}/complete-pilot", tag = "releases", summary = "Complete pilot testing", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::COMPLETE_PILOT.template, tag = "releases", summary = "Complete pilot testing", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn complete_pilot(
     AxState(p): AppState,
     c: Caller,
@@ -413,7 +414,7 @@ pub(super) async fn complete_pilot(
     ok(changed(&id, next))
 }
 
-#[utoipa::path(post, path = "/v1/releases/{id}/grayscale", tag = "releases", summary = "Start or raise the grayscale percentage (0.01% steps, only up)", request_body = Gray, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::GRAYSCALE.template, tag = "releases", summary = "Start or raise the grayscale percentage (0.01% steps, only up)", request_body = Gray, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn grayscale(
     AxState(p): AppState,
     c: Caller,
@@ -475,7 +476,7 @@ pub(super) async fn grayscale(
     })
 }
 
-#[utoipa::path(post, path = "/v1/releases/{id}/full", tag = "releases", summary = "Release to everyone", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::FULL.template, tag = "releases", summary = "Release to everyone", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn full(
     AxState(p): AppState,
     c: Caller,
@@ -512,7 +513,7 @@ pub(super) async fn full(
     ok(changed(&id, next))
 }
 
-#[utoipa::path(post, path = "/v1/releases/{id}/cancel", tag = "releases", summary = "Cancel the release", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::CANCEL.template, tag = "releases", summary = "Cancel the release", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn cancel(
     AxState(p): AppState,
     c: Caller,

@@ -9,6 +9,7 @@ use crate::ids::ordered_id;
 use crate::webhooks;
 use crate::{now, Platform};
 use axum::extract::{Path, State as AxState};
+use mpkit_platform_client::paths;
 use mpkit_platform_client::wire::{
     ApiErrorBody, DeliveryStatus, NewWebhook, Webhook, WebhookAttempt, WebhookCreated,
     WebhookDelivery, WebhookPayload,
@@ -27,7 +28,7 @@ pub(super) fn webhook_row(r: &sqlx::any::AnyRow) -> Result<Webhook, Error> {
     })
 }
 
-#[utoipa::path(post, path = "/v1/workspaces/{ws}/webhooks", tag = "webhooks", summary = "Register a webhook for the workspace's release results (Master); its signing secret is shown once", request_body = NewWebhook, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = WebhookCreated), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::CREATE_WEBHOOK.template, tag = "webhooks", summary = "Register a webhook for the workspace's release results (Master); its signing secret is shown once", request_body = NewWebhook, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = WebhookCreated), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn create_webhook(
     AxState(p): AppState,
     c: Caller,
@@ -87,7 +88,7 @@ pub(super) async fn create_webhook(
     })
 }
 
-#[utoipa::path(get, path = "/v1/workspaces/{ws}/webhooks", tag = "webhooks", summary = "The workspace's webhooks, without their secrets (Master)", params(("ws" = String, Path)), responses((status = 200, description = "Success", body = [Webhook]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::WEBHOOKS.template, tag = "webhooks", summary = "The workspace's webhooks, without their secrets (Master)", params(("ws" = String, Path)), responses((status = 200, description = "Success", body = [Webhook]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn list_webhooks(
     AxState(p): AppState,
     c: Caller,
@@ -126,7 +127,7 @@ pub(super) async fn webhook_for(p: &Platform, c: &Caller, id: &str) -> Result<We
     Ok(hook)
 }
 
-#[utoipa::path(delete, path = "/v1/webhooks/{id}", tag = "webhooks", summary = "Delete a webhook and its deliveries (Master of its workspace)", params(("id" = String, Path)), responses((status = 200, description = "The webhook deleted", body = Webhook), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = paths::DELETE_WEBHOOK.template, tag = "webhooks", summary = "Delete a webhook and its deliveries (Master of its workspace)", params(("id" = String, Path)), responses((status = 200, description = "The webhook deleted", body = Webhook), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn delete_webhook(
     AxState(p): AppState,
     c: Caller,
@@ -166,7 +167,7 @@ pub(super) async fn delete_webhook(
 /// Deliveries listed per call, the newest first.
 pub(super) const DELIVERIES_LISTED: i64 = 100;
 
-#[utoipa::path(get, path = "/v1/webhooks/{id}/deliveries", tag = "webhooks", summary = "The webhook's latest deliveries (newest first, at most 100) with every attempt (Master of its workspace)", params(("id" = String, Path)), responses((status = 200, description = "Success", body = [WebhookDelivery]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::WEBHOOK_DELIVERIES.template, tag = "webhooks", summary = "The webhook's latest deliveries (newest first, at most 100) with every attempt (Master of its workspace)", params(("id" = String, Path)), responses((status = 200, description = "Success", body = [WebhookDelivery]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
 pub(super) async fn webhook_deliveries(
     AxState(p): AppState,
     c: Caller,
