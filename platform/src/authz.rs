@@ -5,7 +5,6 @@
 
 use crate::db::Columns;
 use crate::error::Error;
-use crate::Platform;
 use sha2::{Digest, Sha256};
 use sqlx::AnyPool;
 
@@ -19,6 +18,23 @@ pub(crate) struct Caller {
 }
 
 pub(crate) use mpkit_platform_client::wire::{IsvAction, Role};
+
+/// The account a bearer token belongs to, if any.
+pub(crate) async fn caller(db: &AnyPool, token: &str) -> Result<Option<Caller>, Error> {
+    let row = sqlx::query(
+        "SELECT a.id AS id, a.admin AS admin FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = $1",
+    )
+    .bind(token_hash(token))
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| {
+        Ok(Caller {
+            account: r.text("id")?,
+            admin: r.int("admin")? != 0,
+        })
+    })
+    .transpose()
+}
 
 /// The hash under which a token is stored.
 pub(crate) fn token_hash(token: &str) -> String {
@@ -132,13 +148,15 @@ pub(crate) async fn is_reviewer(db: &AnyPool, target: &str, account: &str) -> Re
     )
 }
 
+/// The caller's role in `ws` when it is at least `min`; a non-member learns
+/// nothing (404), a member with too small a role is forbidden.
 pub(crate) async fn require_ws_role(
-    p: &Platform,
+    db: &AnyPool,
     c: &Caller,
     ws: &str,
     min: Role,
 ) -> Result<Role, Error> {
-    match role_in(&p.db, ws, &c.account).await? {
+    match role_in(db, ws, &c.account).await? {
         Some(r) if r >= min => Ok(r),
         Some(_) => Err(Error::Forbidden(format!(
             "this needs the {} role in the workspace",

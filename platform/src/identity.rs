@@ -23,11 +23,15 @@
 //!   Every failure of a code gives the same answer (`invalid_grant`), and a
 //!   code presented with another mini program's secret is not spent.
 
+use crate::audit::audit;
+use crate::authz::token_hash;
 use crate::db::Columns;
 use crate::error::Error;
-use crate::ids::random_hex;
-use crate::{now, Platform};
-use mpkit_platform_client::wire::AppSecret;
+use crate::ids::{new_id, random_hex};
+use crate::{now, policy, Platform};
+use mpkit_platform_client::wire::{AppSecret, AppSecretCreated, AuthCodeIssued, CodeExchanged};
+use serde_json::json;
+use sqlx::{Any, AnyPool, Transaction};
 
 /// The scopes `my.getAuthCode` asks for.
 pub(crate) const SCOPES: [&str; 2] = ["auth_base", "auth_user"];
@@ -61,18 +65,45 @@ pub(crate) fn check_scopes(scopes: &[String]) -> Result<Vec<String>, Error> {
         .collect())
 }
 
-pub(crate) async fn is_operator(p: &Platform, target: &str, account: &str) -> Result<bool, Error> {
+/// Whether `account` is an operator of target app `target`.
+pub(crate) async fn is_operator(db: &AnyPool, target: &str, account: &str) -> Result<bool, Error> {
     Ok(sqlx::query(
         "SELECT account_id FROM target_operators WHERE target_app = $1 AND account_id = $2",
     )
     .bind(target)
     .bind(account)
-    .fetch_optional(&p.db)
+    .fetch_optional(db)
     .await?
     .is_some())
 }
 
-pub(crate) fn secret_row(r: &sqlx::any::AnyRow) -> Result<AppSecret, Error> {
+/// Names `account` an operator of target app `t` (audited as `actor`).
+pub(crate) async fn add_operator(
+    db: &AnyPool,
+    actor: &str,
+    t: &str,
+    account: &str,
+) -> Result<(), Error> {
+    let mut tx = db.begin().await?;
+    sqlx::query("INSERT INTO target_operators (target_app, account_id) VALUES ($1, $2)")
+        .bind(t)
+        .bind(account)
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        actor,
+        "target.operator",
+        &format!("target:{t}/operator:{account}"),
+        None,
+        Some(json!({})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn secret_row(r: &sqlx::any::AnyRow) -> Result<AppSecret, Error> {
     Ok(AppSecret {
         id: r.text("id")?,
         app_id: r.text("app_id")?,
@@ -83,10 +114,113 @@ pub(crate) fn secret_row(r: &sqlx::any::AnyRow) -> Result<AppSecret, Error> {
     })
 }
 
+/// Creates an app secret for `app` (audited as `actor`); the answer carries
+/// the secret, shown once: only its hash is stored.
+pub(crate) async fn create_secret(
+    db: &AnyPool,
+    actor: &str,
+    app: &str,
+    name: &str,
+) -> Result<AppSecretCreated, Error> {
+    let secret = format!("mpks_{}", random_hex(32)?);
+    let info = AppSecret {
+        id: new_id()?,
+        app_id: app.to_owned(),
+        name: name.to_owned(),
+        created_by: actor.to_owned(),
+        created_at: now(),
+        revoked_at: None,
+    };
+    let mut tx = db.begin().await?;
+    sqlx::query("INSERT INTO app_secrets (hash, id, app_id, name, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(token_hash(&secret))
+        .bind(&info.id)
+        .bind(&info.app_id)
+        .bind(&info.name)
+        .bind(&info.created_by)
+        .bind(info.created_at)
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        actor,
+        "app.secret.create",
+        &format!("app:{}/secret:{}", info.app_id, info.id),
+        None,
+        Some(json!({"name": info.name})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(AppSecretCreated { info, secret })
+}
+
+/// The app's secrets, oldest first, never the secrets themselves.
+pub(crate) async fn secrets(db: &AnyPool, app: &str) -> Result<Vec<AppSecret>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, app_id, name, created_by, created_at, revoked_at FROM app_secrets WHERE app_id = $1 ORDER BY created_at, id",
+    )
+    .bind(app)
+    .fetch_all(db)
+    .await?;
+    rows.iter().map(secret_row).collect()
+}
+
+/// Revokes an app secret (audited as `actor`): it exchanges nothing from now
+/// on. An unknown secret is 404, a revoked one a conflict.
+pub(crate) async fn revoke_secret(
+    db: &AnyPool,
+    actor: &str,
+    app: &str,
+    id: &str,
+) -> Result<AppSecret, Error> {
+    let mut tx = db.begin().await?;
+    let n = sqlx::query(
+        "UPDATE app_secrets SET revoked_at = $1 WHERE id = $2 AND app_id = $3 AND revoked_at IS NULL",
+    )
+    .bind(now())
+    .bind(id)
+    .bind(app)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    let row = sqlx::query(
+        "SELECT id, app_id, name, created_by, created_at, revoked_at FROM app_secrets WHERE id = $1 AND app_id = $2",
+    )
+    .bind(id)
+    .bind(app)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or_else(|| Error::NotFound(format!("no secret {id} for {app}")))?;
+    if n != 1 {
+        return Err(Error::Conflict(format!("secret {id} is already revoked")));
+    }
+    audit(
+        &mut tx,
+        actor,
+        "app.secret.revoke",
+        &format!("app:{app}/secret:{id}"),
+        Some(json!({"revoked": false})),
+        Some(json!({"revoked": true})),
+    )
+    .await?;
+    tx.commit().await?;
+    secret_row(&row)
+}
+
+/// The mini program an unrevoked app secret belongs to.
+pub(crate) async fn app_of_secret(db: &AnyPool, secret: &str) -> Result<Option<String>, Error> {
+    sqlx::query("SELECT app_id FROM app_secrets WHERE hash = $1 AND revoked_at IS NULL")
+        .bind(token_hash(secret))
+        .fetch_optional(db)
+        .await?
+        .map(|r| r.text("app_id"))
+        .transpose()
+}
+
 /// The user's open id in (target, app): made once, then always the same. In
 /// the code's transaction, so a first code costs one commit, not two.
-pub(crate) async fn open_id(
-    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+async fn open_id(
+    tx: &mut Transaction<'_, Any>,
     target: &str,
     app: &str,
     user: &str,
@@ -121,6 +255,100 @@ pub(crate) async fn open_id(
         .fetch_one(&mut **tx)
         .await?;
     r.text("open_id")
+}
+
+/// Issues an auth code for (`app`, `user`) in `target`, asked by `operator`,
+/// with `scopes` (checked): only while the user may run the mini program
+/// there now.
+pub(crate) async fn issue_code(
+    p: &Platform,
+    operator: &str,
+    app: &str,
+    target: &str,
+    user: &str,
+    scopes: Vec<String>,
+) -> Result<AuthCodeIssued, Error> {
+    // Only for a user who may run the mini program there now.
+    let e = policy::current(p, app, target).await?;
+    if policy::decide(&e, user).0.is_none() {
+        return Err(Error::Conflict(format!(
+            "{app} is not available to this user in {target}"
+        )));
+    }
+    let code = format!("ac_{}", random_hex(32)?);
+    let (at, ttl) = (now(), p.config.auth_code_ttl.max(1));
+    let mut tx = p.db.begin().await?;
+    let open_id = open_id(&mut tx, target, app, user).await?;
+    // Housekeeping: codes an hour past their expiry are of no use to anyone.
+    sqlx::query("DELETE FROM auth_codes WHERE expires_at < $1")
+        .bind(at - 3600)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "INSERT INTO auth_codes (hash, app_id, target_app, open_id, scopes, issued_by, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(token_hash(&code))
+    .bind(app)
+    .bind(target)
+    .bind(&open_id)
+    .bind(scopes.join(" "))
+    .bind(operator)
+    .bind(at)
+    .bind(at + ttl)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(AuthCodeIssued {
+        auth_code: code,
+        open_id,
+        scopes,
+        expires_in: u64::try_from(ttl).unwrap_or_default(),
+    })
+}
+
+/// Spends `code` for mini program `app` (whose server presented its
+/// secret): who it stood for. Spent only when it is this app's, unspent and
+/// unexpired, in one statement, so of two concurrent exchanges exactly one
+/// wins; every failure is the same `invalid_grant`.
+pub(crate) async fn exchange(db: &AnyPool, app: &str, code: &str) -> Result<CodeExchanged, Error> {
+    if !code.starts_with("ac_") || code.len() > 128 {
+        return Err(Error::InvalidGrant);
+    }
+    let hash = token_hash(code);
+    let at = now();
+    let mut tx = db.begin().await?;
+    let n = sqlx::query(
+        "UPDATE auth_codes SET used_at = $1 WHERE hash = $2 AND app_id = $3 AND used_at IS NULL AND expires_at >= $1",
+    )
+    .bind(at)
+    .bind(&hash)
+    .bind(app)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if n != 1 {
+        return Err(Error::InvalidGrant);
+    }
+    let r = sqlx::query(
+        "SELECT app_id, target_app, open_id, scopes, created_at FROM auth_codes WHERE hash = $1",
+    )
+    .bind(&hash)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(CodeExchanged {
+        app_id: r.text("app_id")?,
+        target_app: r.text("target_app")?,
+        open_id: r.text("open_id")?,
+        scopes: r
+            .text("scopes")?
+            .split(' ')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        issued_at: r.int("created_at")?,
+    })
 }
 
 #[cfg(test)]

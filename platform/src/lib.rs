@@ -12,6 +12,7 @@
 
 mod accounts;
 mod api;
+mod apps;
 mod audit;
 mod authz;
 mod db;
@@ -23,8 +24,10 @@ mod packages;
 mod policy;
 mod qr;
 mod release;
+mod target_apps;
 mod webhooks;
 mod workflow;
+mod workspaces;
 
 pub use error::Error;
 pub use keys::PlatformKeys;

@@ -1,34 +1,161 @@
 //! Uploads and release packages in the object store: where each lives, the
-//! developer keys an upload is verified against, and the target app's
-//! package, re-signed by the publisher key.
+//! verified upload of a version (checked against the developing workspace's
+//! registered keys before a byte is stored), and the target app's package,
+//! re-signed by the publisher key.
 
-use crate::db::Columns;
+use crate::audit::audit;
+use crate::authz::AppRow;
 use crate::error::Error;
-use crate::Platform;
-use mpkit_bundle::{AppId, Caps, Expected, Manifest, PublicKey, Role as KeyRole, Trust};
-use mpkit_platform_client::wire::ReleasePermissions;
+use crate::{now, workspaces, Platform};
+use mpkit_bundle::{AppId, Caps, Expected, Manifest, Role as KeyRole, Trust};
+use mpkit_platform_client::wire::{Permissions, ReleasePermissions, VersionUploaded};
 use object_store::path::Path as ObjPath;
 use object_store::ObjectStore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-pub(crate) async fn dev_keys(p: &Platform, ws: &str) -> Result<Vec<PublicKey>, Error> {
-    let rows = sqlx::query("SELECT public_hex FROM dev_keys WHERE workspace_id = $1")
-        .bind(ws)
-        .fetch_all(&p.db)
-        .await?;
-    rows.iter()
-        .map(|r| {
-            PublicKey::from_hex(&r.text("public_hex")?).map_err(|e| Error::Internal(e.to_string()))
-        })
-        .collect()
-}
-
-pub(crate) fn upload_path(app: &str, version: &str) -> ObjPath {
+fn upload_path(app: &str, version: &str) -> ObjPath {
     ObjPath::from(format!("uploads/{app}/{version}.mpk"))
 }
 
-pub(crate) fn package_path(app: &str, target: &str, version: &str) -> ObjPath {
+fn package_path(app: &str, target: &str, version: &str) -> ObjPath {
     ObjPath::from(format!("packages/{app}/{target}/{version}.mpk"))
+}
+
+/// A manifest's permissions on the wire. Destructured, so a new manifest
+/// field cannot be dropped silently.
+fn wire_permissions(p: &mpkit_bundle::Permissions) -> Permissions {
+    let mpkit_bundle::Permissions {
+        jsapi,
+        scopes,
+        domains,
+    } = p;
+    Permissions {
+        jsapi: jsapi.iter().cloned().collect(),
+        scopes: scopes.iter().cloned().collect(),
+        domains: domains.clone(),
+    }
+}
+
+/// Verifies an uploaded bundle against the keys registered to the workspace
+/// that develops the mini program, stores it and records the version
+/// (audited as `actor`). A version or build that exists is a conflict.
+pub(crate) async fn upload_version(
+    p: &Platform,
+    actor: &str,
+    a: &AppRow,
+    bundle: &[u8],
+) -> Result<VersionUploaded, Error> {
+    let app = &a.app_id;
+    // Signed by a developer key registered to the workspace that develops it.
+    let ws = a.developer_ws.as_deref().unwrap_or(&a.owner_ws);
+    let keys = workspaces::dev_keys(&p.db, ws).await?;
+    if keys.is_empty() {
+        return Err(Error::Invalid(
+            "the workspace has no registered developer keys".into(),
+        ));
+    }
+    let app_id = AppId::new(app.clone()).map_err(|e| Error::BadRequest(e.to_string()))?;
+    let verified = mpkit_bundle::open(
+        bundle,
+        &Trust::Developer(keys),
+        &Expected::app(app_id),
+        &Caps::default(),
+    )?;
+    verified.check_contents()?;
+    let m = verified.manifest().clone();
+    let version = m.version.to_string();
+    let sha = hex::encode(Sha256::digest(bundle));
+    let mut tx = p.db.begin().await?;
+    if sqlx::query("SELECT version FROM versions WHERE app_id = $1 AND version = $2")
+        .bind(app)
+        .bind(&version)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict(format!(
+            "version {version} of {app} exists"
+        )));
+    }
+    if sqlx::query("SELECT version FROM versions WHERE app_id = $1 AND build = $2")
+        .bind(app)
+        .bind(m.build as i64)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict(format!(
+            "build {} of {app} exists",
+            m.build
+        )));
+    }
+    let manifest = serde_json::to_string(&m).map_err(|e| Error::Internal(e.to_string()))?;
+    p.objects
+        .put(&upload_path(app, &version), bundle.to_vec().into())
+        .await
+        .map_err(|e| Error::Internal(format!("storing the upload: {e}")))?;
+    sqlx::query("INSERT INTO versions (app_id, version, build, sha256, length, manifest, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(app)
+        .bind(&version)
+        .bind(m.build as i64)
+        .bind(&sha)
+        .bind(bundle.len() as i64)
+        .bind(&manifest)
+        .bind(actor)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        actor,
+        "version.upload",
+        &format!("app:{app}/version:{version}"),
+        None,
+        Some(json!({"build": m.build, "sha256": sha})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(VersionUploaded {
+        app_id: app.clone(),
+        version,
+        build: m.build,
+        sha256: sha,
+        length: bundle.len() as u64,
+        requested_permissions: wire_permissions(&m.permissions),
+    })
+}
+
+/// Stores a target app's package where hosts download it.
+pub(crate) async fn store(
+    p: &Platform,
+    app: &str,
+    target: &str,
+    version: &str,
+    bytes: Vec<u8>,
+) -> Result<(), Error> {
+    p.objects
+        .put(&package_path(app, target, version), bytes.into())
+        .await
+        .map_err(|e| Error::Internal(format!("storing the package: {e}")))?;
+    Ok(())
+}
+
+/// A stored package, or `None` when there is none by that name.
+pub(crate) async fn read(
+    p: &Platform,
+    app: &str,
+    target: &str,
+    version: &str,
+) -> Result<Option<bytes::Bytes>, Error> {
+    let Ok(got) = p.objects.get(&package_path(app, target, version)).await else {
+        return Ok(None);
+    };
+    got.bytes()
+        .await
+        .map(Some)
+        .map_err(|e| Error::Internal(e.to_string()))
 }
 
 /// Builds the target app's package: the same files, the manifest re-signed
@@ -48,7 +175,7 @@ pub(crate) async fn build_package(
         .bytes()
         .await
         .map_err(|e| Error::Internal(format!("reading the upload: {e}")))?;
-    let keys = dev_keys(p, ws).await?;
+    let keys = workspaces::dev_keys(&p.db, ws).await?;
     let app_id = AppId::new(app.to_owned()).map_err(|e| Error::BadRequest(e.to_string()))?;
     let v = mpkit_bundle::open(
         &upload,

@@ -48,7 +48,7 @@ pub(crate) struct Entry {
     pub(crate) policy: ReleasePolicy,
     pub(crate) signed: Signed,
     pub(crate) testers: HashSet<String>,
-    answers: std::sync::Mutex<HashMap<String, axum::body::Bytes>>,
+    answers: std::sync::Mutex<HashMap<String, bytes::Bytes>>,
     /// When the entry was last known current (milliseconds on the cache's clock).
     checked: AtomicU64,
 }
@@ -432,7 +432,7 @@ pub(crate) fn decide(e: &Entry, user: &str) -> (Option<PinnedVersion>, Rule, Opt
 }
 
 /// The signed resolve answer for `user`, as the response body.
-pub(crate) fn answer(p: &Platform, e: &Entry, user: &str) -> Result<axum::body::Bytes, Error> {
+pub(crate) fn answer(p: &Platform, e: &Entry, user: &str) -> Result<bytes::Bytes, Error> {
     if let Some(b) = e.answers.lock().ok().and_then(|m| m.get(user).cloned()) {
         return Ok(b);
     }
@@ -450,7 +450,7 @@ pub(crate) fn answer(p: &Platform, e: &Entry, user: &str) -> Result<axum::body::
     };
     let payload = serde_json::to_string(&a).map_err(|e| Error::Internal(e.to_string()))?;
     let body = serde_json::to_vec(&sign(p, payload)).map_err(|e| Error::Internal(e.to_string()))?;
-    let body = axum::body::Bytes::from(body);
+    let body = bytes::Bytes::from(body);
     if let Ok(mut m) = e.answers.lock() {
         if m.len() >= MAX_CACHED_ANSWERS {
             m.clear();

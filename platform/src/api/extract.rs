@@ -1,10 +1,9 @@
 //! What every handler is built from: the state and result aliases, the body
 //! and caller extractors, and the 200/201 answers.
 
-use crate::authz::{token_hash, Caller};
-use crate::db::Columns;
+use crate::authz::{self, Caller};
 use crate::error::Error;
-use crate::Platform;
+use crate::{identity, Platform};
 use axum::body::Bytes;
 use axum::extract::FromRequestParts;
 use axum::extract::State as AxState;
@@ -75,6 +74,16 @@ pub(crate) fn no_body(bytes: &Bytes) -> Result<(), Error> {
     body::<Empty>(bytes).map(|_| ())
 }
 
+/// The bearer token of a request, if it has one.
+fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
 /// The mini program whose server is calling, from its app secret.
 pub(crate) struct AppClient {
     pub(crate) app_id: String,
@@ -84,47 +93,21 @@ impl FromRequestParts<Arc<Platform>> for AppClient {
     type Rejection = Error;
 
     async fn from_request_parts(parts: &mut Parts, p: &Arc<Platform>) -> Result<AppClient, Error> {
-        let secret = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
+        let secret = bearer(parts).ok_or(Error::InvalidClient)?;
+        let app_id = identity::app_of_secret(&p.db, secret)
+            .await?
             .ok_or(Error::InvalidClient)?;
-        let row =
-            sqlx::query("SELECT app_id FROM app_secrets WHERE hash = $1 AND revoked_at IS NULL")
-                .bind(token_hash(secret.trim()))
-                .fetch_optional(&p.db)
-                .await?
-                .ok_or(Error::InvalidClient)?;
-        Ok(AppClient {
-            app_id: row.text("app_id")?,
-        })
+        Ok(AppClient { app_id })
     }
 }
 
-impl FromRequestParts<Arc<crate::Platform>> for Caller {
+impl FromRequestParts<Arc<Platform>> for Caller {
     type Rejection = Error;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        p: &Arc<crate::Platform>,
-    ) -> Result<Caller, Error> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(Error::Unauthorized)?;
-        let row = sqlx::query(
-            "SELECT a.id AS id, a.admin AS admin FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = $1",
-        )
-        .bind(token_hash(token.trim()))
-        .fetch_optional(&p.db)
-        .await?
-        .ok_or(Error::Unauthorized)?;
-        Ok(Caller {
-            account: row.text("id")?,
-            admin: row.int("admin")? != 0,
-        })
+    async fn from_request_parts(parts: &mut Parts, p: &Arc<Platform>) -> Result<Caller, Error> {
+        let token = bearer(parts).ok_or(Error::Unauthorized)?;
+        authz::caller(&p.db, token)
+            .await?
+            .ok_or(Error::Unauthorized)
     }
 }

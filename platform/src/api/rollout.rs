@@ -2,16 +2,10 @@
 //! packages, the trust root and QR codes.
 
 use super::extract::{body, no_body, ok, ApiResult, AppState, Body};
-use crate::audit::audit;
 use crate::authz::{app_access, Caller, IsvAction};
-use crate::db::unsigned;
-use crate::db::Columns;
 use crate::error::Error;
-use crate::now;
-use crate::packages::package_path;
-use crate::release::{load_release, publish};
 use crate::workflow::ReleaseState;
-use crate::{policy, qr};
+use crate::{packages, policy, qr, release, target_apps};
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -20,9 +14,7 @@ use mpkit_platform_client::rollout;
 use mpkit_platform_client::wire::{
     ApiErrorBody, DryRun, DryRunResult, Explanation, Rollback, Rule, Signed, StableChanged,
 };
-use object_store::ObjectStore;
 use serde::Deserialize;
-use serde_json::json;
 use std::collections::BTreeSet;
 
 #[utoipa::path(post, path = paths::ROLLBACK.template, tag = "apps", summary = "Roll back to a version released before", request_body = Rollback, params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success", body = StableChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
@@ -35,38 +27,12 @@ pub(super) async fn rollback(
     app_access(&p.db, &c, &app, IsvAction::Manage).await?;
     let req: Rollback = body(&b)?;
     // Only to a version that was fully released in this target app before.
-    let prev = sqlx::query("SELECT sha256, length FROM published WHERE app_id = $1 AND target_app = $2 AND version = $3 AND reason = 'full release' ORDER BY seq DESC LIMIT 1")
-        .bind(&app)
-        .bind(&t)
-        .bind(&req.version)
-        .fetch_optional(&p.db)
-        .await?
-        .ok_or_else(|| Error::Conflict(format!("{} was never fully released in {t}", req.version)))?;
-    let mut tx = p.db.begin().await?;
-    let seq = publish(
-        &mut tx,
-        &app,
-        &t,
-        Some((&req.version, &prev.text("sha256")?, prev.int("length")?)),
-        "rollback",
-    )
-    .await?;
-    audit(
-        &mut tx,
-        &c.account,
-        "app.rollback",
-        &format!("app:{app}/target:{t}"),
-        None,
-        Some(json!({"stable": req.version, "seq": seq})),
-    )
-    .await?;
-    tx.commit().await?;
-    p.policies.invalidate(&app, &t);
+    let seq = release::rollback(&p, &c.account, &app, &t, &req.version).await?;
     ok(StableChanged {
         app_id: app,
         target_app: t,
         stable: Some(req.version),
-        seq: unsigned(seq),
+        seq,
     })
 }
 
@@ -79,31 +45,13 @@ pub(super) async fn takedown(
 ) -> ApiResult {
     no_body(&b)?;
     app_access(&p.db, &c, &app, IsvAction::Manage).await?;
-    let mut tx = p.db.begin().await?;
     // Any active pilot or grayscale ends too.
-    sqlx::query("UPDATE releases SET state = 'cancelled', active = 0, updated_at = $1 WHERE app_id = $2 AND target_app = $3 AND active = 1")
-        .bind(now())
-        .bind(&app)
-        .bind(&t)
-        .execute(&mut *tx)
-        .await?;
-    let seq = publish(&mut tx, &app, &t, None, "takedown").await?;
-    audit(
-        &mut tx,
-        &c.account,
-        "app.takedown",
-        &format!("app:{app}/target:{t}"),
-        None,
-        Some(json!({"stable": null, "seq": seq})),
-    )
-    .await?;
-    tx.commit().await?;
-    p.policies.invalidate(&app, &t);
+    let seq = release::takedown(&p, &c.account, &app, &t).await?;
     ok(StableChanged {
         app_id: app,
         target_app: t,
         stable: None,
-        seq: unsigned(seq),
+        seq,
     })
 }
 
@@ -231,15 +179,9 @@ pub(super) async fn package(
     if !(ok_name(&app) && ok_name(&t) && ok_name(&version)) {
         return Err(Error::NotFound("no such package".into()));
     }
-    let got = p
-        .objects
-        .get(&package_path(&app, &t, &version))
-        .await
-        .map_err(|_| Error::NotFound("no such package".into()))?;
-    let bytes = got
-        .bytes()
-        .await
-        .map_err(|e| Error::Internal(e.to_string()))?;
+    let bytes = packages::read(&p, &app, &t, &version)
+        .await?
+        .ok_or_else(|| Error::NotFound("no such package".into()))?;
     Ok((
         [(header::CONTENT_TYPE, "application/vnd.mpkit.bundle")],
         bytes,
@@ -273,18 +215,13 @@ pub(super) async fn qr_code(
     Query(q): Query<QrQ>,
 ) -> ApiResult {
     app_access(&p.db, &c, &app, IsvAction::Read).await?;
-    if sqlx::query("SELECT id FROM target_apps WHERE id = $1")
-        .bind(&t)
-        .fetch_optional(&p.db)
-        .await?
-        .is_none()
-    {
+    if !target_apps::exists(&p.db, &t).await? {
         return Err(Error::NotFound(format!("no target app {t}")));
     }
     let text = match &q.release {
         None => format!("mpkit://launch?app={app}&target={t}"),
         Some(id) => {
-            let r = load_release(&p, id).await?;
+            let r = release::load(&p, id).await?;
             if r.app != app || r.target != t {
                 return Err(Error::NotFound(format!("no release {id} of {app} in {t}")));
             }
