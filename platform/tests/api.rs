@@ -1025,6 +1025,16 @@ async fn the_router_serves_exactly_the_declared_routes() {
         .map(|r| (r.method.as_str().to_owned(), r.template.to_owned()))
         .collect();
     assert_eq!(documented, declared);
+    // Each documents its errors as the one error shape.
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            assert_eq!(
+                op["responses"]["4XX"]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/ApiErrorBody",
+                "{method} {path}"
+            );
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -7,10 +7,10 @@ use crate::{apps, packages};
 use axum::extract::{Path, State as AxState};
 use mpkit_platform_client::paths;
 use mpkit_platform_client::wire::{
-    AccountRef, ApiErrorBody, AppDetail, Assignment, VersionInfo, VersionUploaded,
+    AccountRef, AppDetail, Assignment, VersionInfo, VersionUploaded,
 };
 
-#[utoipa::path(get, path = paths::APP.template, tag = "apps", summary = "A mini program and its releases", params(("app" = String, Path)), responses((status = 200, description = "Success", body = AppDetail), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::APP.template, tag = "apps", summary = "A mini program and its releases", params(("app" = String, Path)), responses((status = 200, description = "Success", body = AppDetail)), security(("bearer" = [])))]
 pub(super) async fn get_app(AxState(p): AppState, c: Caller, Path(app): Path<String>) -> ApiResult {
     let a = app_access(&p.db, &c, &app, IsvAction::Read).await?;
     let releases = apps::releases(&p.db, &app).await?;
@@ -23,7 +23,7 @@ pub(super) async fn get_app(AxState(p): AppState, c: Caller, Path(app): Path<Str
     })
 }
 
-#[utoipa::path(post, path = paths::ASSIGN.template, tag = "apps", summary = "Assign a mini program to a developer", request_body = AccountRef, params(("app" = String, Path)), responses((status = 201, description = "Success", body = Assignment), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::ASSIGN.template, tag = "apps", summary = "Assign a mini program to a developer", request_body = AccountRef, params(("app" = String, Path)), responses((status = 201, description = "Success", body = Assignment)), security(("bearer" = [])))]
 pub(super) async fn assign(
     AxState(p): AppState,
     c: Caller,
@@ -39,7 +39,7 @@ pub(super) async fn assign(
     })
 }
 
-#[utoipa::path(post, path = paths::UPLOAD_VERSION.template, tag = "apps", summary = "Upload a version (a bundle signed with a registered developer key)", request_body(content = Vec<u8>, content_type = "application/octet-stream"), params(("app" = String, Path)), responses((status = 201, description = "Success", body = VersionUploaded), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::UPLOAD_VERSION.template, tag = "apps", summary = "Upload a version (a bundle signed with a registered developer key)", request_body(content = Vec<u8>, content_type = "application/octet-stream"), params(("app" = String, Path)), responses((status = 201, description = "Success", body = VersionUploaded)), security(("bearer" = [])))]
 pub(super) async fn upload(
     AxState(p): AppState,
     c: Caller,
@@ -54,7 +54,7 @@ pub(super) async fn upload(
     created(v)
 }
 
-#[utoipa::path(get, path = paths::VERSIONS.template, tag = "apps", summary = "Versions of a mini program", params(("app" = String, Path)), responses((status = 200, description = "Success", body = [VersionInfo]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::VERSIONS.template, tag = "apps", summary = "Versions of a mini program", params(("app" = String, Path)), responses((status = 200, description = "Success", body = [VersionInfo])), security(("bearer" = [])))]
 pub(super) async fn list_versions(
     AxState(p): AppState,
     c: Caller,

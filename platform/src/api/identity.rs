@@ -13,7 +13,7 @@ use mpkit_platform_client::wire::{
     NewAppSecret, NewAuthCode, OperatorAdded,
 };
 
-#[utoipa::path(post, path = paths::ADD_OPERATOR.template, tag = "identity", summary = "Name an operator of a target app: an account of the super app's server, which issues auth codes (admin)", request_body = AccountRef, params(("t" = String, Path)), responses((status = 201, description = "Success", body = OperatorAdded), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::ADD_OPERATOR.template, tag = "identity", summary = "Name an operator of a target app: an account of the super app's server, which issues auth codes (admin)", request_body = AccountRef, params(("t" = String, Path)), responses((status = 201, description = "Success", body = OperatorAdded)), security(("bearer" = [])))]
 pub(super) async fn add_operator(
     AxState(p): AppState,
     c: Caller,
@@ -62,7 +62,7 @@ async fn secrets_manager(p: &Platform, c: &Caller, app: &str) -> Result<AppRow, 
     Ok(a)
 }
 
-#[utoipa::path(post, path = paths::CREATE_APP_SECRET.template, tag = "identity", summary = "Create a credential for the mini program's server, which exchanges auth codes; the secret is shown once (Master or Owner)", request_body = NewAppSecret, params(("app" = String, Path)), responses((status = 201, description = "Success", body = AppSecretCreated), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::CREATE_APP_SECRET.template, tag = "identity", summary = "Create a credential for the mini program's server, which exchanges auth codes; the secret is shown once (Master or Owner)", request_body = NewAppSecret, params(("app" = String, Path)), responses((status = 201, description = "Success", body = AppSecretCreated)), security(("bearer" = [])))]
 pub(super) async fn create_secret(
     AxState(p): AppState,
     c: Caller,
@@ -82,7 +82,7 @@ pub(super) async fn create_secret(
     created(made)
 }
 
-#[utoipa::path(get, path = paths::APP_SECRETS.template, tag = "identity", summary = "The mini program's server credentials, without the secrets (Master or Owner)", params(("app" = String, Path)), responses((status = 200, description = "Success", body = [AppSecret]), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::APP_SECRETS.template, tag = "identity", summary = "The mini program's server credentials, without the secrets (Master or Owner)", params(("app" = String, Path)), responses((status = 200, description = "Success", body = [AppSecret])), security(("bearer" = [])))]
 pub(super) async fn list_secrets(
     AxState(p): AppState,
     c: Caller,
@@ -93,7 +93,7 @@ pub(super) async fn list_secrets(
     ok(list)
 }
 
-#[utoipa::path(delete, path = paths::REVOKE_APP_SECRET.template, tag = "identity", summary = "Revoke a server credential: it exchanges nothing from now on (Master or Owner)", params(("app" = String, Path), ("id" = String, Path)), responses((status = 200, description = "The secret revoked", body = AppSecret), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = paths::REVOKE_APP_SECRET.template, tag = "identity", summary = "Revoke a server credential: it exchanges nothing from now on (Master or Owner)", params(("app" = String, Path), ("id" = String, Path)), responses((status = 200, description = "The secret revoked", body = AppSecret)), security(("bearer" = [])))]
 pub(super) async fn revoke_secret(
     AxState(p): AppState,
     c: Caller,
@@ -103,7 +103,7 @@ pub(super) async fn revoke_secret(
     ok(identity::revoke_secret(&p.db, &c.account, &app, &id).await?)
 }
 
-#[utoipa::path(post, path = paths::ISSUE_AUTH_CODE.template, tag = "identity", summary = "Issue an auth code for a user of the target app and a mini program they may run there (an operator of the target app)", request_body = NewAuthCode, responses((status = 201, description = "Success", body = AuthCodeIssued), (status = "4XX", description = "{code, message}", body = mpkit_platform_client::wire::ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::ISSUE_AUTH_CODE.template, tag = "identity", summary = "Issue an auth code for a user of the target app and a mini program they may run there (an operator of the target app)", request_body = NewAuthCode, responses((status = 201, description = "Success", body = AuthCodeIssued)), security(("bearer" = [])))]
 pub(super) async fn issue_code(AxState(p): AppState, c: Caller, Body(b): Body) -> ApiResult {
     let req: NewAuthCode = body(&b)?;
     check_user(&req.user_id)?;

@@ -6,7 +6,7 @@ use crate::authz::Caller;
 use crate::error::Error;
 use axum::extract::{Query, State as AxState};
 use mpkit_platform_client::paths;
-use mpkit_platform_client::wire::{ApiErrorBody, AuditEntry, InboxMessage};
+use mpkit_platform_client::wire::{AuditEntry, InboxMessage};
 use serde::Deserialize;
 
 #[derive(Deserialize)]
@@ -15,7 +15,7 @@ pub(super) struct AuditQ {
     object: Option<String>,
 }
 
-#[utoipa::path(get, path = paths::AUDIT.template, tag = "audit", summary = "The audit log (admin)", params(("object" = Option<String>, Query, description = "only entries about this object, e.g. release:ID")), responses((status = 200, description = "Success", body = [AuditEntry]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::AUDIT.template, tag = "audit", summary = "The audit log (admin)", params(("object" = Option<String>, Query, description = "only entries about this object, e.g. release:ID")), responses((status = 200, description = "Success", body = [AuditEntry])), security(("bearer" = [])))]
 pub(super) async fn audit_log(
     AxState(p): AppState,
     c: Caller,
@@ -29,7 +29,7 @@ pub(super) async fn audit_log(
     ok(audit::log(&p.db, q.object.as_deref()).await?)
 }
 
-#[utoipa::path(get, path = paths::INBOX.template, tag = "inbox", summary = "The caller's notifications", responses((status = 200, description = "Success", body = [InboxMessage]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::INBOX.template, tag = "inbox", summary = "The caller's notifications", responses((status = 200, description = "Success", body = [InboxMessage])), security(("bearer" = [])))]
 pub(super) async fn inbox(AxState(p): AppState, c: Caller) -> ApiResult {
     ok(audit::inbox(&p.db, &c.account).await?)
 }

@@ -73,7 +73,7 @@ use workspaces::*;
         // Every error.
         ApiErrorBody,
     )),
-    modifiers(&Bearer)
+    modifiers(&Bearer, &Errors)
 )]
 pub(crate) struct ApiDoc;
 
@@ -86,6 +86,40 @@ impl utoipa::Modify for Bearer {
             "bearer",
             SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
         );
+    }
+}
+
+/// Every operation answers its errors as `{code, message}`: added here once
+/// instead of in each handler's annotation (an annotation that describes its
+/// errors more closely keeps its own text).
+pub(super) struct Errors;
+impl utoipa::Modify for Errors {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+        let errors = ResponseBuilder::new()
+            .description("{code, message}")
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ApiErrorBody")))
+                    .build(),
+            )
+            .build();
+        for item in doc.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.put,
+                &mut item.patch,
+                &mut item.delete,
+            ];
+            for op in ops.into_iter().flatten() {
+                op.responses
+                    .responses
+                    .entry("4XX".to_owned())
+                    .or_insert_with(|| errors.clone().into());
+            }
+        }
     }
 }
 

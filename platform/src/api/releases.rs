@@ -11,8 +11,8 @@ use mpkit_platform_client::paths;
 use mpkit_platform_client::rollout;
 use mpkit_platform_client::testers::{self, MAX_TESTERS};
 use mpkit_platform_client::wire::{
-    ApiErrorBody, Gray, NewRelease, Pilot, RejectedLine, Release, ReleaseStarted, Review,
-    ReviewDecision, StateChanged, TestersReplaced,
+    Gray, NewRelease, Pilot, RejectedLine, Release, ReleaseStarted, Review, ReviewDecision,
+    StateChanged, TestersReplaced,
 };
 use serde_json::Value;
 
@@ -47,7 +47,7 @@ fn lines_text(rejected: &[RejectedLine]) -> String {
     serde_json::to_string(rejected).unwrap_or_default()
 }
 
-#[utoipa::path(post, path = paths::START_RELEASE.template, tag = "apps", summary = "Start a release in a target app; the package is built and re-signed", request_body = NewRelease, params(("app" = String, Path)), responses((status = 201, description = "Success", body = ReleaseStarted), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::START_RELEASE.template, tag = "apps", summary = "Start a release in a target app; the package is built and re-signed", request_body = NewRelease, params(("app" = String, Path)), responses((status = 201, description = "Success", body = ReleaseStarted)), security(("bearer" = [])))]
 pub(super) async fn start_release(
     AxState(p): AppState,
     c: Caller,
@@ -63,7 +63,7 @@ pub(super) async fn start_release(
     created(started)
 }
 
-#[utoipa::path(get, path = paths::RELEASE.template, tag = "releases", summary = "A release", params(("id" = String, Path)), responses((status = 200, description = "Success", body = Release), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::RELEASE.template, tag = "releases", summary = "A release", params(("id" = String, Path)), responses((status = 200, description = "Success", body = Release)), security(("bearer" = [])))]
 pub(super) async fn get_release(
     AxState(p): AppState,
     c: Caller,
@@ -74,7 +74,7 @@ pub(super) async fn get_release(
     ok(answer)
 }
 
-#[utoipa::path(post, path = paths::COMPAT_REPORT.template, tag = "releases", summary = "Attach a compatibility test report", request_body = Object, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::COMPAT_REPORT.template, tag = "releases", summary = "Attach a compatibility test report", request_body = Object, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged)), security(("bearer" = [])))]
 pub(super) async fn attach_report(
     AxState(p): AppState,
     c: Caller,
@@ -91,7 +91,7 @@ pub(super) async fn attach_report(
     ok(changed(&id, next))
 }
 
-#[utoipa::path(patch, path = paths::BASIC_INFO.template, tag = "releases", summary = "Edit basic info (the only edit allowed once applied)", request_body = Object, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(patch, path = paths::BASIC_INFO.template, tag = "releases", summary = "Edit basic info (the only edit allowed once applied)", request_body = Object, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged)), security(("bearer" = [])))]
 pub(super) async fn edit_basic_info(
     AxState(p): AppState,
     c: Caller,
@@ -109,7 +109,7 @@ pub(super) async fn edit_basic_info(
     })
 }
 
-#[utoipa::path(post, path = paths::APPLY.template, tag = "releases", summary = "Apply to release", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::APPLY.template, tag = "releases", summary = "Apply to release", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged)), security(("bearer" = [])))]
 pub(super) async fn apply(
     AxState(p): AppState,
     c: Caller,
@@ -123,7 +123,7 @@ pub(super) async fn apply(
     ok(changed(&id, next))
 }
 
-#[utoipa::path(post, path = paths::REVIEW.template, tag = "releases", summary = "Approve or reject (target app reviewers only)", request_body = Review, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::REVIEW.template, tag = "releases", summary = "Approve or reject (target app reviewers only)", request_body = Review, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged)), security(("bearer" = [])))]
 pub(super) async fn review(
     AxState(p): AppState,
     c: Caller,
@@ -157,7 +157,7 @@ pub(super) async fn review(
     })
 }
 
-#[utoipa::path(post, path = paths::START_PILOT.template, tag = "releases", summary = "Start pilot testing with tester user ids", request_body = Pilot, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::START_PILOT.template, tag = "releases", summary = "Start pilot testing with tester user ids", request_body = Pilot, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged)), security(("bearer" = [])))]
 pub(super) async fn start_pilot(
     AxState(p): AppState,
     c: Caller,
@@ -186,7 +186,7 @@ pub(super) async fn start_pilot(
     })
 }
 
-#[utoipa::path(put, path = paths::PUT_TESTERS.template, tag = "releases", summary = "Replace the tester list from a CSV or TXT file; rejected lines are reported", request_body(content = String, content_type = "text/plain"), params(("id" = String, Path)), responses((status = 200, description = "Success", body = TestersReplaced), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(put, path = paths::PUT_TESTERS.template, tag = "releases", summary = "Replace the tester list from a CSV or TXT file; rejected lines are reported", request_body(content = String, content_type = "text/plain"), params(("id" = String, Path)), responses((status = 200, description = "Success", body = TestersReplaced)), security(("bearer" = [])))]
 pub(super) async fn put_testers(
     AxState(p): AppState,
     c: Caller,
@@ -215,7 +215,7 @@ pub(super) async fn put_testers(
     })
 }
 
-#[utoipa::path(post, path = paths::COMPLETE_PILOT.template, tag = "releases", summary = "Complete pilot testing", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::COMPLETE_PILOT.template, tag = "releases", summary = "Complete pilot testing", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged)), security(("bearer" = [])))]
 pub(super) async fn complete_pilot(
     AxState(p): AppState,
     c: Caller,
@@ -229,7 +229,7 @@ pub(super) async fn complete_pilot(
     ok(changed(&id, next))
 }
 
-#[utoipa::path(post, path = paths::GRAYSCALE.template, tag = "releases", summary = "Start or raise the grayscale percentage (0.01% steps, only up)", request_body = Gray, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::GRAYSCALE.template, tag = "releases", summary = "Start or raise the grayscale percentage (0.01% steps, only up)", request_body = Gray, params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged)), security(("bearer" = [])))]
 pub(super) async fn grayscale(
     AxState(p): AppState,
     c: Caller,
@@ -251,7 +251,7 @@ pub(super) async fn grayscale(
     })
 }
 
-#[utoipa::path(post, path = paths::FULL.template, tag = "releases", summary = "Release to everyone", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::FULL.template, tag = "releases", summary = "Release to everyone", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged)), security(("bearer" = [])))]
 pub(super) async fn full(
     AxState(p): AppState,
     c: Caller,
@@ -265,7 +265,7 @@ pub(super) async fn full(
     ok(changed(&id, next))
 }
 
-#[utoipa::path(post, path = paths::CANCEL.template, tag = "releases", summary = "Cancel the release", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::CANCEL.template, tag = "releases", summary = "Cancel the release", params(("id" = String, Path)), responses((status = 200, description = "Success", body = StateChanged)), security(("bearer" = [])))]
 pub(super) async fn cancel(
     AxState(p): AppState,
     c: Caller,

@@ -12,12 +12,12 @@ use axum::response::IntoResponse;
 use mpkit_platform_client::paths;
 use mpkit_platform_client::rollout;
 use mpkit_platform_client::wire::{
-    ApiErrorBody, DryRun, DryRunResult, Explanation, Rollback, Rule, Signed, StableChanged,
+    DryRun, DryRunResult, Explanation, Rollback, Rule, Signed, StableChanged,
 };
 use serde::Deserialize;
 use std::collections::BTreeSet;
 
-#[utoipa::path(post, path = paths::ROLLBACK.template, tag = "apps", summary = "Roll back to a version released before", request_body = Rollback, params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success", body = StableChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::ROLLBACK.template, tag = "apps", summary = "Roll back to a version released before", request_body = Rollback, params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success", body = StableChanged)), security(("bearer" = [])))]
 pub(super) async fn rollback(
     AxState(p): AppState,
     c: Caller,
@@ -36,7 +36,7 @@ pub(super) async fn rollback(
     })
 }
 
-#[utoipa::path(post, path = paths::TAKEDOWN.template, tag = "apps", summary = "Take the mini program down from the target app", params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success", body = StableChanged), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::TAKEDOWN.template, tag = "apps", summary = "Take the mini program down from the target app", params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success", body = StableChanged)), security(("bearer" = [])))]
 pub(super) async fn takedown(
     AxState(p): AppState,
     c: Caller,
@@ -55,7 +55,7 @@ pub(super) async fn takedown(
     })
 }
 
-#[utoipa::path(get, path = paths::POLICY.template, tag = "apps", summary = "The signed release policy", params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "The signed policy; its payload is a ReleasePolicy", body = Signed), (status = "4XX", description = "{code, message}", body = ApiErrorBody)))]
+#[utoipa::path(get, path = paths::POLICY.template, tag = "apps", summary = "The signed release policy", params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "The signed policy; its payload is a ReleasePolicy", body = Signed)))]
 pub(super) async fn get_policy(
     AxState(p): AppState,
     Path((app, t)): Path<(String, String)>,
@@ -72,7 +72,7 @@ pub(super) struct ResolveQ {
     user: String,
 }
 
-#[utoipa::path(get, path = paths::RESOLVE.template, tag = "resolve", summary = "Which version this user gets (signed)", params(("app" = String, Query, description = "the mini program"), ("targetApp" = String, Query, description = "the target app"), ("user" = String, Query, description = "the super app user id")), responses((status = 200, description = "The signed answer; its payload is a ResolveAnswer", body = Signed), (status = "4XX", description = "{code, message}", body = ApiErrorBody)))]
+#[utoipa::path(get, path = paths::RESOLVE.template, tag = "resolve", summary = "Which version this user gets (signed)", params(("app" = String, Query, description = "the mini program"), ("targetApp" = String, Query, description = "the target app"), ("user" = String, Query, description = "the super app user id")), responses((status = 200, description = "The signed answer; its payload is a ResolveAnswer", body = Signed)))]
 pub(super) async fn resolve(AxState(p): AppState, Query(q): Query<ResolveQ>) -> ApiResult {
     if q.user.len() > 128 {
         return Err(Error::BadRequest(
@@ -90,7 +90,7 @@ pub(super) struct ExplainQ {
     user: String,
 }
 
-#[utoipa::path(get, path = paths::EXPLAIN.template, tag = "apps", summary = "Which version a user would get, and which rule decided", params(("app" = String, Path), ("t" = String, Path), ("user" = String, Query, description = "the user id")), responses((status = 200, description = "Success", body = Explanation), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::EXPLAIN.template, tag = "apps", summary = "Which version a user would get, and which rule decided", params(("app" = String, Path), ("t" = String, Path), ("user" = String, Query, description = "the user id")), responses((status = 200, description = "Success", body = Explanation)), security(("bearer" = [])))]
 pub(super) async fn explain(
     AxState(p): AppState,
     c: Caller,
@@ -126,7 +126,7 @@ pub(super) async fn explain(
     })
 }
 
-#[utoipa::path(post, path = paths::DRY_RUN.template, tag = "apps", summary = "How many of a user list a percentage would reach", request_body = DryRun, params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success", body = DryRunResult), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::DRY_RUN.template, tag = "apps", summary = "How many of a user list a percentage would reach", request_body = DryRun, params(("app" = String, Path), ("t" = String, Path)), responses((status = 200, description = "Success", body = DryRunResult)), security(("bearer" = [])))]
 pub(super) async fn dry_run(
     AxState(p): AppState,
     c: Caller,
@@ -163,7 +163,7 @@ pub(super) async fn dry_run(
     })
 }
 
-#[utoipa::path(get, path = paths::PACKAGE.template, tag = "packages", summary = "A release package (public; hosts verify it against the signed pin)", params(("app" = String, Path), ("t" = String, Path), ("version" = String, Path)), responses((status = 200, description = "The publisher-signed package", body = Vec<u8>, content_type = "application/vnd.mpkit.bundle"), (status = "4XX", description = "{code, message}", body = ApiErrorBody)))]
+#[utoipa::path(get, path = paths::PACKAGE.template, tag = "packages", summary = "A release package (public; hosts verify it against the signed pin)", params(("app" = String, Path), ("t" = String, Path), ("version" = String, Path)), responses((status = 200, description = "The publisher-signed package", body = Vec<u8>, content_type = "application/vnd.mpkit.bundle")))]
 pub(super) async fn package(
     AxState(p): AppState,
     Path((app, t, version)): Path<(String, String, String)>,
@@ -189,7 +189,7 @@ pub(super) async fn package(
         .into_response())
 }
 
-#[utoipa::path(get, path = paths::ROOT_JSON.template, tag = "trust", summary = "The trust root hosts configure", responses((status = 200, description = "The signed trust root", body = Object, content_type = "application/json"), (status = "4XX", description = "{code, message}", body = ApiErrorBody)))]
+#[utoipa::path(get, path = paths::ROOT_JSON.template, tag = "trust", summary = "The trust root hosts configure", responses((status = 200, description = "The signed trust root", body = Object, content_type = "application/json")))]
 pub(super) async fn root_json(AxState(p): AppState) -> ApiResult {
     Ok((
         [(header::CONTENT_TYPE, "application/json")],
@@ -207,7 +207,7 @@ pub(super) struct QrQ {
 
 /// A QR code that launches the mini program in the target app, or (with
 /// `release`) the trial QR code of a release in pilot testing.
-#[utoipa::path(get, path = paths::QR.template, tag = "apps", summary = "A launch QR code, or the trial QR code of a pilot (SVG or PNG)", params(("app" = String, Path), ("t" = String, Path), ("format" = Option<String>, Query, description = "svg (default) or png"), ("release" = Option<String>, Query, description = "a release in pilot testing, for its trial code")), responses((status = 200, description = "The QR code", content((String = "image/svg+xml"), (Vec<u8> = "image/png"))), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::QR.template, tag = "apps", summary = "A launch QR code, or the trial QR code of a pilot (SVG or PNG)", params(("app" = String, Path), ("t" = String, Path), ("format" = Option<String>, Query, description = "svg (default) or png"), ("release" = Option<String>, Query, description = "a release in pilot testing, for its trial code")), responses((status = 200, description = "The QR code", content((String = "image/svg+xml"), (Vec<u8> = "image/png")))), security(("bearer" = [])))]
 pub(super) async fn qr_code(
     AxState(p): AppState,
     c: Caller,

@@ -6,14 +6,14 @@ use crate::error::Error;
 use crate::{accounts, target_apps};
 use axum::extract::{Path, State as AxState};
 use mpkit_platform_client::paths;
-use mpkit_platform_client::wire::{AccountRef, ApiErrorBody, NewTarget, ReviewerAdded, TargetApp};
+use mpkit_platform_client::wire::{AccountRef, NewTarget, ReviewerAdded, TargetApp};
 
-#[utoipa::path(get, path = paths::TARGETS.template, tag = "target-apps", summary = "The target apps and the JSAPI permissions each allows (any account)", responses((status = 200, description = "Success", body = [TargetApp]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::TARGETS.template, tag = "target-apps", summary = "The target apps and the JSAPI permissions each allows (any account)", responses((status = 200, description = "Success", body = [TargetApp])), security(("bearer" = [])))]
 pub(super) async fn list_target_apps(AxState(p): AppState, _c: Caller) -> ApiResult {
     ok(target_apps::list(&p.db).await?)
 }
 
-#[utoipa::path(post, path = paths::CREATE_TARGET.template, tag = "target-apps", summary = "Add a target app with the JSAPI permissions it allows (admin)", request_body = NewTarget, responses((status = 201, description = "Success", body = TargetApp), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::CREATE_TARGET.template, tag = "target-apps", summary = "Add a target app with the JSAPI permissions it allows (admin)", request_body = NewTarget, responses((status = 201, description = "Success", body = TargetApp)), security(("bearer" = [])))]
 pub(super) async fn create_target(AxState(p): AppState, c: Caller, Body(b): Body) -> ApiResult {
     if !c.admin {
         return Err(Error::Forbidden(
@@ -40,7 +40,7 @@ pub(super) async fn create_target(AxState(p): AppState, c: Caller, Body(b): Body
     })
 }
 
-#[utoipa::path(post, path = paths::ADD_REVIEWER.template, tag = "target-apps", summary = "Name a reviewer of a target app (admin)", request_body = AccountRef, params(("t" = String, Path)), responses((status = 201, description = "Success", body = ReviewerAdded), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::ADD_REVIEWER.template, tag = "target-apps", summary = "Name a reviewer of a target app (admin)", request_body = AccountRef, params(("t" = String, Path)), responses((status = 201, description = "Success", body = ReviewerAdded)), security(("bearer" = [])))]
 pub(super) async fn add_reviewer(
     AxState(p): AppState,
     c: Caller,

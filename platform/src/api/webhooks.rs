@@ -6,9 +6,7 @@ use crate::error::Error;
 use crate::{webhooks, Platform};
 use axum::extract::{Path, State as AxState};
 use mpkit_platform_client::paths;
-use mpkit_platform_client::wire::{
-    ApiErrorBody, NewWebhook, Webhook, WebhookCreated, WebhookDelivery,
-};
+use mpkit_platform_client::wire::{NewWebhook, Webhook, WebhookCreated, WebhookDelivery};
 
 /// Loads a webhook its workspace's Master acts on; 404 for non-members.
 async fn webhook_for(p: &Platform, c: &Caller, id: &str) -> Result<Webhook, Error> {
@@ -24,7 +22,7 @@ async fn webhook_for(p: &Platform, c: &Caller, id: &str) -> Result<Webhook, Erro
     Ok(hook)
 }
 
-#[utoipa::path(post, path = paths::CREATE_WEBHOOK.template, tag = "webhooks", summary = "Register a webhook for the workspace's release results (Master); its signing secret is shown once", request_body = NewWebhook, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = WebhookCreated), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::CREATE_WEBHOOK.template, tag = "webhooks", summary = "Register a webhook for the workspace's release results (Master); its signing secret is shown once", request_body = NewWebhook, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = WebhookCreated)), security(("bearer" = [])))]
 pub(super) async fn create_webhook(
     AxState(p): AppState,
     c: Caller,
@@ -39,7 +37,7 @@ pub(super) async fn create_webhook(
     created(hook)
 }
 
-#[utoipa::path(get, path = paths::WEBHOOKS.template, tag = "webhooks", summary = "The workspace's webhooks, without their secrets (Master)", params(("ws" = String, Path)), responses((status = 200, description = "Success", body = [Webhook]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::WEBHOOKS.template, tag = "webhooks", summary = "The workspace's webhooks, without their secrets (Master)", params(("ws" = String, Path)), responses((status = 200, description = "Success", body = [Webhook])), security(("bearer" = [])))]
 pub(super) async fn list_webhooks(
     AxState(p): AppState,
     c: Caller,
@@ -49,7 +47,7 @@ pub(super) async fn list_webhooks(
     ok(webhooks::list(&p.db, &ws).await?)
 }
 
-#[utoipa::path(delete, path = paths::DELETE_WEBHOOK.template, tag = "webhooks", summary = "Delete a webhook and its deliveries (Master of its workspace)", params(("id" = String, Path)), responses((status = 200, description = "The webhook deleted", body = Webhook), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = paths::DELETE_WEBHOOK.template, tag = "webhooks", summary = "Delete a webhook and its deliveries (Master of its workspace)", params(("id" = String, Path)), responses((status = 200, description = "The webhook deleted", body = Webhook)), security(("bearer" = [])))]
 pub(super) async fn delete_webhook(
     AxState(p): AppState,
     c: Caller,
@@ -60,7 +58,7 @@ pub(super) async fn delete_webhook(
     ok(hook)
 }
 
-#[utoipa::path(get, path = paths::WEBHOOK_DELIVERIES.template, tag = "webhooks", summary = "The webhook's latest deliveries (newest first, at most 100) with every attempt (Master of its workspace)", params(("id" = String, Path)), responses((status = 200, description = "Success", body = [WebhookDelivery]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::WEBHOOK_DELIVERIES.template, tag = "webhooks", summary = "The webhook's latest deliveries (newest first, at most 100) with every attempt (Master of its workspace)", params(("id" = String, Path)), responses((status = 200, description = "Success", body = [WebhookDelivery])), security(("bearer" = [])))]
 pub(super) async fn webhook_deliveries(
     AxState(p): AppState,
     c: Caller,

@@ -9,11 +9,11 @@ use axum::extract::{Path, State as AxState};
 use mpkit_bundle::{AppId, PublicKey};
 use mpkit_platform_client::paths;
 use mpkit_platform_client::wire::{
-    ApiErrorBody, App, IsvAuthorization, KeyRegistered, Member, NewApp, NewAuth, NewKey, NewMember,
-    NewWorkspace, Revoked, SetRole, Workspace,
+    App, IsvAuthorization, KeyRegistered, Member, NewApp, NewAuth, NewKey, NewMember, NewWorkspace,
+    Revoked, SetRole, Workspace,
 };
 
-#[utoipa::path(post, path = paths::CREATE_WORKSPACE.template, tag = "workspaces", summary = "Create a merchant or ISV workspace; the creator is its Master", request_body = NewWorkspace, responses((status = 201, description = "Success", body = Workspace), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::CREATE_WORKSPACE.template, tag = "workspaces", summary = "Create a merchant or ISV workspace; the creator is its Master", request_body = NewWorkspace, responses((status = 201, description = "Success", body = Workspace)), security(("bearer" = [])))]
 pub(super) async fn create_workspace(AxState(p): AppState, c: Caller, Body(b): Body) -> ApiResult {
     let req: NewWorkspace = body(&b)?;
     if req.name.trim().is_empty() || req.name.len() > 100 {
@@ -29,7 +29,7 @@ pub(super) async fn create_workspace(AxState(p): AppState, c: Caller, Body(b): B
     })
 }
 
-#[utoipa::path(get, path = paths::MEMBERS.template, tag = "workspaces", summary = "The workspace's members and their roles (members)", params(("ws" = String, Path)), responses((status = 200, description = "Success", body = [Member]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::MEMBERS.template, tag = "workspaces", summary = "The workspace's members and their roles (members)", params(("ws" = String, Path)), responses((status = 200, description = "Success", body = [Member])), security(("bearer" = [])))]
 pub(super) async fn list_members(
     AxState(p): AppState,
     c: Caller,
@@ -39,7 +39,7 @@ pub(super) async fn list_members(
     ok(workspaces::members(&p.db, &ws).await?)
 }
 
-#[utoipa::path(post, path = paths::ADD_MEMBER.template, tag = "workspaces", summary = "Add a member with a role (Master)", request_body = NewMember, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = Member), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::ADD_MEMBER.template, tag = "workspaces", summary = "Add a member with a role (Master)", request_body = NewMember, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = Member)), security(("bearer" = [])))]
 pub(super) async fn add_member(
     AxState(p): AppState,
     c: Caller,
@@ -64,7 +64,7 @@ pub(super) async fn add_member(
     })
 }
 
-#[utoipa::path(patch, path = paths::SET_ROLE.template, tag = "workspaces", summary = "Change a member's role (Master; nobody raises their own)", request_body = SetRole, params(("ws" = String, Path), ("account" = String, Path)), responses((status = 200, description = "Success", body = Member), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(patch, path = paths::SET_ROLE.template, tag = "workspaces", summary = "Change a member's role (Master; nobody raises their own)", request_body = SetRole, params(("ws" = String, Path), ("account" = String, Path)), responses((status = 200, description = "Success", body = Member)), security(("bearer" = [])))]
 pub(super) async fn set_role(
     AxState(p): AppState,
     c: Caller,
@@ -94,7 +94,7 @@ pub(super) async fn set_role(
     })
 }
 
-#[utoipa::path(delete, path = paths::REMOVE_MEMBER.template, tag = "workspaces", summary = "Remove a member (Master; never the last Master); applies on their next call", params(("ws" = String, Path), ("account" = String, Path)), responses((status = 200, description = "The membership removed", body = Member), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = paths::REMOVE_MEMBER.template, tag = "workspaces", summary = "Remove a member (Master; never the last Master); applies on their next call", params(("ws" = String, Path), ("account" = String, Path)), responses((status = 200, description = "The membership removed", body = Member)), security(("bearer" = [])))]
 pub(super) async fn remove_member(
     AxState(p): AppState,
     c: Caller,
@@ -109,7 +109,7 @@ pub(super) async fn remove_member(
     })
 }
 
-#[utoipa::path(post, path = paths::REGISTER_KEY.template, tag = "workspaces", summary = "Register a developer public key (Owner)", request_body = NewKey, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = KeyRegistered), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::REGISTER_KEY.template, tag = "workspaces", summary = "Register a developer public key (Owner)", request_body = NewKey, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = KeyRegistered)), security(("bearer" = [])))]
 pub(super) async fn add_key(
     AxState(p): AppState,
     c: Caller,
@@ -127,7 +127,7 @@ pub(super) async fn add_key(
     })
 }
 
-#[utoipa::path(get, path = paths::APPS.template, tag = "workspaces", summary = "The workspace's mini programs (members; a Developer sees those assigned to them)", params(("ws" = String, Path)), responses((status = 200, description = "Success", body = [App]), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::APPS.template, tag = "workspaces", summary = "The workspace's mini programs (members; a Developer sees those assigned to them)", params(("ws" = String, Path)), responses((status = 200, description = "Success", body = [App])), security(("bearer" = [])))]
 pub(super) async fn list_apps(
     AxState(p): AppState,
     c: Caller,
@@ -137,7 +137,7 @@ pub(super) async fn list_apps(
     ok(apps::of_workspace(&p.db, &ws, role, &c.account).await?)
 }
 
-#[utoipa::path(post, path = paths::CREATE_APP.template, tag = "workspaces", summary = "Create a mini program (self-developed, or third-party with an ISV)", request_body = NewApp, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = App), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::CREATE_APP.template, tag = "workspaces", summary = "Create a mini program (self-developed, or third-party with an ISV)", request_body = NewApp, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = App)), security(("bearer" = [])))]
 pub(super) async fn create_app(
     AxState(p): AppState,
     c: Caller,
@@ -159,7 +159,7 @@ pub(super) async fn create_app(
     created(a)
 }
 
-#[utoipa::path(post, path = paths::AUTHORIZE_ISV.template, tag = "workspaces", summary = "Authorize an ISV over one or all mini programs (Master)", request_body = NewAuth, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = IsvAuthorization), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::AUTHORIZE_ISV.template, tag = "workspaces", summary = "Authorize an ISV over one or all mini programs (Master)", request_body = NewAuth, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = IsvAuthorization)), security(("bearer" = [])))]
 pub(super) async fn authorize_isv(
     AxState(p): AppState,
     c: Caller,
@@ -185,7 +185,7 @@ pub(super) async fn authorize_isv(
     created(auth)
 }
 
-#[utoipa::path(delete, path = paths::REVOKE_ISV.template, tag = "isv-authorizations", summary = "Revoke an ISV authorization (applies on the ISV's next call)", params(("id" = String, Path)), responses((status = 200, description = "Success", body = Revoked), (status = "4XX", description = "{code, message}", body = ApiErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(delete, path = paths::REVOKE_ISV.template, tag = "isv-authorizations", summary = "Revoke an ISV authorization (applies on the ISV's next call)", params(("id" = String, Path)), responses((status = 200, description = "Success", body = Revoked)), security(("bearer" = [])))]
 pub(super) async fn revoke_isv(
     AxState(p): AppState,
     c: Caller,
