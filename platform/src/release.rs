@@ -10,7 +10,7 @@ use crate::db::{unsigned, Columns};
 use crate::error::Error;
 use crate::ids::{new_id, ordered_id, random_hex};
 use crate::policy::bump;
-use crate::workflow::{transition, Action, ReleaseState};
+use crate::workflow::{refusal, transition, Action, ReleaseState};
 use crate::{apps, now, packages, target_apps, webhooks, Platform};
 use mpkit_platform_client::rollout;
 use mpkit_platform_client::wire::{
@@ -79,13 +79,7 @@ pub(crate) async fn load(p: &Platform, id: &str) -> Result<Rel, Error> {
 
 /// The state after `action`, or a conflict that says why not.
 pub(crate) fn step(r: &Rel, action: Action) -> Result<ReleaseState, Error> {
-    transition(r.state, action).ok_or_else(|| {
-        Error::Conflict(format!(
-            "a release in state {} cannot {:?}",
-            r.state.as_str(),
-            action
-        ))
-    })
+    transition(r.state, action).ok_or_else(|| Error::Conflict(refusal(&r.id, r.state, action)))
 }
 
 /// Basic info is an object of known fields only, at start and at every edit.
@@ -127,7 +121,7 @@ pub(crate) async fn start(
         )));
     }
     let active = sqlx::query(
-        "SELECT id, state FROM releases WHERE app_id = $1 AND target_app = $2 AND active = 1",
+        "SELECT id, version, state FROM releases WHERE app_id = $1 AND target_app = $2 AND active = 1",
     )
     .bind(app)
     .bind(&req.target_app)
@@ -148,7 +142,11 @@ pub(crate) async fn start(
         let other = r.text("id")?;
         if state != ReleaseState::Rejected {
             return Err(Error::Conflict(format!(
-                "release {other} is still active ({state})",
+                "release {other} of {app} {} in {} is {}, and a target app runs one release at a time: \
+                 finish it, or cancel it (`mpkit release cancel --release {other}`), before starting another",
+                r.text("version")?,
+                req.target_app,
+                state.describe(),
             )));
         }
         sqlx::query("UPDATE releases SET state = $1, active = 0, updated_at = $2 WHERE id = $3")
@@ -232,9 +230,11 @@ async fn set_state(
     .await?
     .rows_affected();
     if n != 1 {
-        return Err(Error::Conflict(
-            "the release changed meanwhile; reload it".into(),
-        ));
+        return Err(Error::Conflict(format!(
+            "release {} changed meanwhile (another step was taken first); see where it is now \
+             (`mpkit release status --release {}`) and try again",
+            r.id, r.id
+        )));
     }
     let mut after = json!({"state": next.as_str()});
     for (k, v) in extra {
@@ -414,9 +414,11 @@ pub(crate) async fn grayscale(
     let running = r.state == ReleaseState::Grayscale;
     if let Some(cur) = r.gray_bp.filter(|_| running) {
         if i64::from(bp) <= cur {
+            let now = cur as f64 / 100.0;
             return Err(Error::Conflict(format!(
-                "the percentage only goes up (now {:.2}%)",
-                cur as f64 / 100.0
+                "the grayscale of release {} is at {now:.2}% and only goes up: raise it above \
+                 {now:.2}% (`mpkit release gray PERCENT`), or release it to everyone (`mpkit release full`)",
+                r.id
             )));
         }
     }
@@ -424,11 +426,11 @@ pub(crate) async fn grayscale(
         rollout::check_salt(s).map_err(Error::BadRequest)?;
     }
     let salt = match (&r.gray_salt, running, asked) {
-        (Some(s), true, Some(asked)) if asked != s => {
-            return Err(Error::Conflict(
-                "the salt is fixed when the grayscale starts; raising keeps it".into(),
-            ))
-        }
+        (Some(s), true, Some(asked)) if asked != s => return Err(Error::Conflict(
+            "the salt is fixed when the grayscale starts; raising keeps it: leave the salt out, \
+                 or repeat the running one"
+                .into(),
+        )),
         (Some(s), true, _) => s.clone(),
         (_, _, Some(asked)) => asked.to_owned(),
         _ => format!("{}:{}", r.app, random_hex(6)?),
@@ -529,7 +531,12 @@ pub(crate) async fn rollback(
         .bind(FULL_RELEASE)
         .fetch_optional(&p.db)
         .await?
-        .ok_or_else(|| Error::Conflict(format!("{version} was never fully released in {t}")))?;
+        .ok_or_else(|| {
+            Error::Conflict(format!(
+                "{version} was never released to everyone in {t}; a rollback returns to a version \
+                 that was (see `mpkit app show {app}`)"
+            ))
+        })?;
     let mut tx = p.db.begin().await?;
     let seq = publish(
         &mut tx,

@@ -1893,3 +1893,106 @@ async fn the_openapi_document_describes_every_answer() {
     }
     assert!(checked >= 41, "{checked}");
 }
+
+/// A step the release's state does not allow is refused in plain words:
+/// where the release is and what can be done next, with the command, never
+/// the workflow's internal names (`a release in state pilot cannot
+/// Grayscale`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workflow_refusals_say_where_the_release_is_and_what_to_do() {
+    let s = start("sqlite").await;
+    let w = world(&s).await;
+    let id = to_review(&s, &w, "1.0.0", 1).await;
+    let t = &w.owner.1;
+    let refused = |call: (StatusCode, Value)| {
+        assert_eq!(call.0, StatusCode::CONFLICT, "{}", call.1);
+        let m = call.1["message"].as_str().expect("message").to_owned();
+        for internal in [
+            "in state",
+            "Grayscale",
+            "StartPilot",
+            "CompletePilot",
+            "Full",
+        ] {
+            assert!(!m.contains(internal), "{internal}: {m}");
+        }
+        m
+    };
+    // In review: a grayscale waits for the reviewer.
+    let m = refused(
+        s.post(
+            &format!("/v1/releases/{id}/grayscale"),
+            t,
+            json!({"percent": "20"}),
+        )
+        .await,
+    );
+    assert!(
+        m.starts_with(&format!(
+            "release {id} is in review: it waits for a reviewer of the target app, so you cannot start or raise a grayscale yet."
+        )),
+        "{m}"
+    );
+    assert!(m.contains("`mpkit release approve`"), "{m}");
+    // In pilot: the pilot is completed first.
+    let (st, v) = s
+        .post(
+            &format!("/v1/releases/{id}/review"),
+            &w.reviewer.1,
+            json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (st, v) = s
+        .post(
+            &format!("/v1/releases/{id}/pilot"),
+            t,
+            json!({"testers": ["u-1"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let m = refused(
+        s.post(
+            &format!("/v1/releases/{id}/grayscale"),
+            t,
+            json!({"percent": "20"}),
+        )
+        .await,
+    );
+    assert!(
+        m.starts_with(&format!(
+            "release {id} is in pilot testing, so you cannot start or raise a grayscale yet."
+        )),
+        "{m}"
+    );
+    assert!(
+        m.contains("complete the pilot (`mpkit release pilot complete`)"),
+        "{m}"
+    );
+    // Released: final; another version is a new release.
+    let (st, v) = s
+        .post(&format!("/v1/releases/{id}/full"), t, json!({}))
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::CONFLICT,
+        "full waits for the pilot too: {v}"
+    );
+    let (st, _) = s
+        .post(&format!("/v1/releases/{id}/complete-pilot"), t, json!({}))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = s
+        .post(&format!("/v1/releases/{id}/full"), t, json!({}))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let m = refused(
+        s.post(&format!("/v1/releases/{id}/cancel"), t, json!({}))
+            .await,
+    );
+    assert!(
+        m.contains("is released to everyone, so you cannot cancel it any more: it is final")
+            && m.contains("`mpkit release start`"),
+        "{m}"
+    );
+}

@@ -164,6 +164,23 @@ impl ReleaseState {
     pub fn is_open(self) -> bool {
         self.is_active() && self != ReleaseState::Rejected
     }
+
+    /// Where the release is, in plain words (for messages), e.g.
+    /// `"in pilot testing"`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            ReleaseState::Built => "built: its package is ready, and no compatibility report is attached yet",
+            ReleaseState::Tested => "tested: a compatibility report is attached, and it has not been sent for review yet",
+            ReleaseState::InReview => "in review: it waits for a reviewer of the target app",
+            ReleaseState::Rejected => "rejected by a reviewer",
+            ReleaseState::Approved => "approved",
+            ReleaseState::Pilot => "in pilot testing",
+            ReleaseState::Piloted => "done with its pilot",
+            ReleaseState::Grayscale => "in grayscale",
+            ReleaseState::Released => "released to everyone",
+            ReleaseState::Cancelled => "cancelled",
+        }
+    }
 }
 
 names! {

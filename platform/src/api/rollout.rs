@@ -227,8 +227,9 @@ pub(super) async fn qr_code(
             }
             if r.state != ReleaseState::Pilot {
                 return Err(Error::Conflict(format!(
-                    "trial QR codes are for releases in pilot testing; this one is {}",
-                    r.state.as_str()
+                    "trial QR codes are for releases in pilot testing, and release {id} is {}; \
+                     ask for the launch code without a release instead",
+                    r.state.describe()
                 )));
             }
             format!(
