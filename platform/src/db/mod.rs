@@ -23,9 +23,75 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/003.sql")),
 ];
 
-/// Connects and applies pending migrations.
-pub(crate) async fn connect(url: &str) -> Result<AnyPool, sqlx::Error> {
+/// A database URL as the driver takes it. Every SQLite form a user may write
+/// (`sqlite:///abs/path.db`, `sqlite://rel/path.db`, `sqlite:rel.db`, with
+/// or without query parameters) opens the file read-write and creates it,
+/// and its directory, when missing: `mode=rwc` unless the URL names a mode
+/// itself. Other URLs are kept as they are.
+pub(crate) fn prepare(url: &str) -> Result<String, crate::Error> {
+    let Some(rest) = url.strip_prefix("sqlite:") else {
+        return Ok(url.to_owned());
+    };
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
+    if path.is_empty() || path == ":memory:" {
+        return Ok(url.to_owned());
+    }
+    let mode = query.and_then(|q| {
+        q.split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == "mode")
+            .map(|(_, v)| v)
+    });
+    let mut out = url.to_owned();
+    match mode {
+        None => {
+            out.push(if query.is_some() { '&' } else { '?' });
+            out.push_str("mode=rwc");
+        }
+        Some("rwc") => {}
+        Some(_) => return Ok(out),
+    }
+    let file = std::path::PathBuf::from(percent_decode(path));
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| crate::Error::Internal(format!("{}: {e}", dir.display())))?;
+    }
+    Ok(out)
+}
+
+/// `%XX` escapes decoded (the SQLite driver decodes the path the same way).
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| char::from(c).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(h), Some(l)) => {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+            }
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Connects (see [`prepare`] for SQLite URLs) and applies pending migrations.
+pub(crate) async fn connect(url: &str) -> Result<AnyPool, crate::Error> {
     sqlx::any::install_default_drivers();
+    let url = &prepare(url)?;
     let sqlite = url.starts_with("sqlite:");
     let pool = AnyPoolOptions::new()
         // One writer for SQLite: it serialises writes anyway, and this avoids
@@ -82,6 +148,40 @@ mod tests {
 
     /// Applied migrations never change (a database that ran the old text
     /// would differ from a new one); a change is a new migration.
+    #[test]
+    fn every_sqlite_form_creates_its_file() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let abs = dir.path().join("a/b.db");
+        let abs = abs.to_str().expect("utf-8");
+        for (url, want) in [
+            (
+                format!("sqlite://{abs}"),
+                format!("sqlite://{abs}?mode=rwc"),
+            ),
+            (
+                format!("sqlite://{abs}?cache=shared"),
+                format!("sqlite://{abs}?cache=shared&mode=rwc"),
+            ),
+            (
+                format!("sqlite://{abs}?mode=rwc"),
+                format!("sqlite://{abs}?mode=rwc"),
+            ),
+            ("sqlite://rel.db".into(), "sqlite://rel.db?mode=rwc".into()),
+            ("sqlite:rel.db".into(), "sqlite:rel.db?mode=rwc".into()),
+            // A mode the user names is theirs; memory and other databases are left alone.
+            (
+                "sqlite://r.db?mode=ro".into(),
+                "sqlite://r.db?mode=ro".into(),
+            ),
+            ("sqlite::memory:".into(), "sqlite::memory:".into()),
+            ("postgres://u@h/db".into(), "postgres://u@h/db".into()),
+        ] {
+            assert_eq!(prepare(&url).expect("prepared"), want, "{url}");
+        }
+        assert!(dir.path().join("a").is_dir(), "the directory is made");
+        assert_eq!(percent_decode("a%20b%2Fc%zz"), "a b/c%zz");
+    }
+
     #[test]
     fn migrations_are_pinned() {
         let pinned = [
