@@ -334,3 +334,52 @@ fn serve_creates_the_sqlite_file_of_every_documented_url_form() {
         assert!(file.is_file(), "{url}: {} was created", file.display());
     }
 }
+
+/// A start that cannot listen (the port is taken) fails before anything is
+/// made: no bootstrap token is minted, printed or written, so the next start
+/// on the same storage makes and shows it, and it works (before, the failed
+/// start used the token up and it was never shown again).
+#[test]
+fn a_start_that_cannot_listen_mints_no_token() {
+    let d = tempfile::tempdir().expect("dir");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let token_file = d.path().join("admin.token");
+    let args = |listen: String| {
+        vec![
+            "--listen".to_owned(),
+            listen,
+            "--storage".to_owned(),
+            "data".to_owned(),
+            "--admin-token-file".to_owned(),
+            token_file.to_str().expect("utf-8").to_owned(),
+        ]
+    };
+    let a = args(format!("127.0.0.1:{port}"));
+    let (lines, child) = serve_in(d.path(), &a.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(1), "{lines:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("listening on 127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("token")),
+        "no token is shown: {lines:?}"
+    );
+    assert!(!token_file.exists(), "no token is written");
+    assert!(!d.path().join("data").exists(), "nothing is created");
+    drop(taken);
+    // The next start (on a free port) makes the token, shows it once, and it works.
+    let a = args("127.0.0.1:0".to_owned());
+    let (lines, mut child) = serve_in(d.path(), &a.iter().map(String::as_str).collect::<Vec<_>>());
+    let (token, url) = token_and_url(&lines);
+    assert_eq!(
+        std::fs::read_to_string(&token_file).expect("token file"),
+        token
+    );
+    assert!(is_admin(&url, &token), "the token works");
+    child.kill().expect("kill");
+    let _ = child.wait();
+}
