@@ -184,6 +184,20 @@ impl ReleaseState {
 }
 
 names! {
+    /// Why a user gets the version they get.
+    Rule, "rule" {
+        /// The user is a pilot tester.
+        Pilot = "pilot",
+        /// The user's bucket is inside the grayscale.
+        Grayscale = "grayscale",
+        /// The stable version.
+        Stable = "stable",
+        /// Nothing is released.
+        None = "none",
+    }
+}
+
+names! {
     /// A member's role in a workspace, ordered by what it may do:
     /// `Developer < Owner < Master`.
     Role, "role" {
@@ -299,6 +313,7 @@ mod tests {
         check(ReviewDecision::ALL);
         check(AppKind::ALL);
         check(DeliveryStatus::ALL);
+        check(Rule::ALL);
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! What devices act on (the signed policy and resolve answers) and the
 //! rollout controls around it: rollback, takedown, explain, dry run.
 
+use super::Rule;
 use serde::{Deserialize, Serialize};
 
 /// One version of a package, pinned by the exact bytes a host downloads.
@@ -51,21 +52,6 @@ pub struct ReleasePolicy {
     pub grayscale: Option<Grayscale>,
     /// The version in pilot testing.
     pub pilot: Option<PinnedVersion>,
-}
-
-/// Why a user gets the version they get.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "camelCase")]
-pub enum Rule {
-    /// The user is a pilot tester.
-    Pilot,
-    /// The user's bucket is inside the grayscale.
-    Grayscale,
-    /// The stable version.
-    Stable,
-    /// Nothing is released.
-    None,
 }
 
 /// The signed answer to [`RESOLVE`](crate::paths::RESOLVE).
