@@ -129,7 +129,8 @@ impl Objects {
 /// How the platform runs.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `sqlite://PATH` (created when missing) or `postgres://...`.
+    /// `sqlite:///ABS/PATH`, `sqlite://REL/PATH` or `sqlite:PATH` (the file and
+    /// its directory are created when missing), or `postgres://...`.
     pub db: String,
     /// The platform's keys live here, and bundles and packages too unless
     /// `objects` names an S3 bucket.
@@ -219,7 +220,9 @@ pub struct Bootstrap {
 
 impl Platform {
     /// Opens the database (applying migrations), the object store and the keys.
-    /// On first start it creates the bootstrap admin and returns its token.
+    /// On first start it creates the bootstrap admin and returns its token,
+    /// which is shown nowhere else: bind the listener before calling this, so
+    /// a start that cannot serve does not use the token up.
     pub async fn open(config: Config) -> Result<(Arc<Platform>, Option<Bootstrap>), Error> {
         // The object store first: a bucket that is not usable fails the start
         // before anything is created.
