@@ -793,9 +793,6 @@ macro_rules! names {
 }
 
 names! {
-    WorkspaceKind { Merchant => "merchant", Isv => "isv" }
-    MemberRole { Master => "master", Owner => "owner", Developer => "developer" }
-    IsvAction { Read => "read", Upload => "upload", Release => "release", Manage => "manage" }
     QrFormat { Svg => "svg", Png => "png" }
 }
 

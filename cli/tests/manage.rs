@@ -1168,3 +1168,51 @@ fn operators_and_app_secrets_through_the_cli() {
     let listed = w.owner(&["app", "secret", "list", &w.app, "--json"]).ok();
     assert_eq!(listed.as_array().map(Vec::len), Some(2));
 }
+
+/// `release gray 20%` is 20 percent: a message names it once (`20%`, never
+/// `20%%`), a refusal says in plain words what comes first, and the
+/// grayscale starts at 2000 basis points once it may.
+#[test]
+fn gray_takes_a_percent_sign_and_says_it_once() {
+    let w = World::new();
+    let id = w.approved("1.0.0");
+    w.rel(&["testers", "add", "--user", "tester-1"]).ok();
+    // In pilot testing the grayscale waits for the pilot.
+    let r = w.rel(&["gray", "20%"]);
+    assert!(!r.err.contains("%%"), "{}", r.err);
+    assert!(
+        r.err
+            .contains(&format!("setting the grayscale of release {id} to 20%: ")),
+        "{}",
+        r.err
+    );
+    assert!(
+        r.err.contains(&format!(
+            "release {id} is in pilot testing, so you cannot start or raise a grayscale yet"
+        )) && r.err.contains("`mpkit release pilot complete`"),
+        "{}",
+        r.err
+    );
+    let e = r.failed();
+    assert_eq!(
+        (e["status"].clone(), s(&e["code"])),
+        (409.into(), "conflict".into())
+    );
+    // A percentage that is none is refused before anything is sent.
+    let e = w.rel(&["gray", "twenty%"]).failed();
+    assert_eq!(e["code"], "bad_input", "{e}");
+    w.rel(&["pilot", "complete"]).ok();
+    let v = w.rel(&["gray", "20%"]).ok();
+    assert_eq!(
+        (s(&v["state"]), v["percentBp"].clone()),
+        ("grayscale".into(), 2000.into())
+    );
+    // The human line says it once too.
+    let human = w.owner(&["release", "gray", "25%", "--release", &id]);
+    assert_eq!(human.code, 0, "{}", human.err);
+    assert!(
+        human.out.contains("at 25%") && !human.out.contains("%%"),
+        "{}",
+        human.out
+    );
+}

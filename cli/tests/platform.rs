@@ -222,3 +222,164 @@ fn serve_with_a_bucket_needs_its_key_and_a_usable_bucket() {
     child.kill().expect("kill");
     let _ = child.wait();
 }
+
+/// Starts `mpkit platform serve` with `args` in `dir`; its stdout lines up to
+/// the one that says where it listens (or to its end), and the child.
+fn serve_in(dir: &std::path::Path, args: &[&str]) -> (Vec<String>, std::process::Child) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_mpkit"))
+        .args(["platform", "serve"])
+        .args(args)
+        .current_dir(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let out = child.stdout.take().expect("stdout");
+    let mut lines = Vec::new();
+    for line in BufReader::new(out).lines() {
+        let line = line.expect("line");
+        let done = line.contains("listening on");
+        lines.push(line);
+        if done {
+            break;
+        }
+    }
+    (lines, child)
+}
+
+/// The admin token a first start printed, and the URL it listens on.
+fn token_and_url(lines: &[String]) -> (String, String) {
+    let token = lines
+        .iter()
+        .find_map(|l| l.split_once(" token: ").map(|(_, t)| t.to_owned()))
+        .unwrap_or_else(|| panic!("no token in {lines:?}"));
+    let url = lines
+        .last()
+        .and_then(|l| l.split_whitespace().last())
+        .expect("url")
+        .to_owned();
+    (token, url)
+}
+
+fn is_admin(url: &str, token: &str) -> bool {
+    let me: serde_json::Value = reqwest::blocking::Client::new()
+        .get(format!("{url}/v1/me"))
+        .bearer_auth(token)
+        .send()
+        .expect("me")
+        .json()
+        .expect("json");
+    me["admin"] == true
+}
+
+/// Every documented form of `--db sqlite://…` creates its file when it is
+/// missing: absolute and relative paths, a new directory, with and without
+/// query parameters (before, only the default, which carries `?mode=rwc`,
+/// did; the others failed with "unable to open database file").
+#[test]
+fn serve_creates_the_sqlite_file_of_every_documented_url_form() {
+    let d = tempfile::tempdir().expect("dir");
+    let abs = d.path().join("abs");
+    std::fs::create_dir(&abs).expect("dir");
+    let abs = abs.to_str().expect("utf-8");
+    for (i, (url, file)) in [
+        (format!("sqlite://{abs}/one.db"), format!("{abs}/one.db")),
+        (
+            format!("sqlite://{abs}/new-dir/two.db"),
+            format!("{abs}/new-dir/two.db"),
+        ),
+        (
+            format!("sqlite://{abs}/three.db?mode=rwc"),
+            format!("{abs}/three.db"),
+        ),
+        (
+            format!("sqlite://{abs}/four.db?cache=shared"),
+            format!("{abs}/four.db"),
+        ),
+        ("sqlite://rel.db".to_owned(), "rel.db".to_owned()),
+        (
+            "sqlite://sub/rel.db?mode=rwc".to_owned(),
+            "sub/rel.db".to_owned(),
+        ),
+        ("sqlite:bare.db".to_owned(), "bare.db".to_owned()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let storage = format!("data-{i}");
+        let (lines, mut child) = serve_in(
+            d.path(),
+            &[
+                "--listen",
+                "127.0.0.1:0",
+                "--storage",
+                &storage,
+                "--db",
+                &url,
+            ],
+        );
+        let listening = lines.last().is_some_and(|l| l.contains("listening on"));
+        let works = listening && {
+            let (token, url) = token_and_url(&lines);
+            is_admin(&url, &token)
+        };
+        let _ = child.kill();
+        let out = child.wait_with_output().expect("wait");
+        assert!(
+            listening && works,
+            "{url}: {lines:?}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let file = d.path().join(&file);
+        assert!(file.is_file(), "{url}: {} was created", file.display());
+    }
+}
+
+/// A start that cannot listen (the port is taken) fails before anything is
+/// made: no bootstrap token is minted, printed or written, so the next start
+/// on the same storage makes and shows it, and it works (before, the failed
+/// start used the token up and it was never shown again).
+#[test]
+fn a_start_that_cannot_listen_mints_no_token() {
+    let d = tempfile::tempdir().expect("dir");
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = taken.local_addr().expect("addr").port();
+    let token_file = d.path().join("admin.token");
+    let args = |listen: String| {
+        vec![
+            "--listen".to_owned(),
+            listen,
+            "--storage".to_owned(),
+            "data".to_owned(),
+            "--admin-token-file".to_owned(),
+            token_file.to_str().expect("utf-8").to_owned(),
+        ]
+    };
+    let a = args(format!("127.0.0.1:{port}"));
+    let (lines, child) = serve_in(d.path(), &a.iter().map(String::as_str).collect::<Vec<_>>());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(1), "{lines:?}");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("listening on 127.0.0.1:{port}")),
+        "{err}"
+    );
+    assert!(
+        !lines.iter().any(|l| l.contains("token")),
+        "no token is shown: {lines:?}"
+    );
+    assert!(!token_file.exists(), "no token is written");
+    assert!(!d.path().join("data").exists(), "nothing is created");
+    drop(taken);
+    // The next start (on a free port) makes the token, shows it once, and it works.
+    let a = args("127.0.0.1:0".to_owned());
+    let (lines, mut child) = serve_in(d.path(), &a.iter().map(String::as_str).collect::<Vec<_>>());
+    let (token, url) = token_and_url(&lines);
+    assert_eq!(
+        std::fs::read_to_string(&token_file).expect("token file"),
+        token
+    );
+    assert!(is_admin(&url, &token), "the token works");
+    child.kill().expect("kill");
+    let _ = child.wait();
+}

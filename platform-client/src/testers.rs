@@ -1,19 +1,14 @@
 //! Pilot tester lists: the one parser of tester files (CSV or TXT) that the
 //! platform applies and a client can run before uploading.
 
-use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
 
-/// A line of a tester file that was not taken, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Rejected {
-    /// 1-based line number.
-    pub line: usize,
-    /// The line (its first 80 characters).
-    pub text: String,
-    /// Why.
-    pub reason: &'static str,
-}
+/// A line of a tester file that was not taken, and why: the very type the
+/// platform answers with (`TestersReplaced::rejected`).
+pub use crate::wire::RejectedLine as Rejected;
+
+/// The most testers a pilot takes.
+pub const MAX_TESTERS: usize = 100_000;
 
 /// Checks one tester id: 1 to 64 of `[A-Za-z0-9_.@+-]`.
 pub fn check_id(s: &str) -> Result<(), &'static str> {
@@ -48,10 +43,10 @@ pub fn parse(text: &str) -> (Vec<String>, Vec<Rejected>) {
         if i == 0 && (id.eq_ignore_ascii_case("user_id") || id.eq_ignore_ascii_case("userid")) {
             continue;
         }
-        let reject = |reason| Rejected {
+        let reject = |reason: &str| Rejected {
             line: i + 1,
             text: raw.chars().take(80).collect(),
-            reason,
+            reason: String::from(reason),
         };
         match check_id(id) {
             Ok(()) if ok.contains(id) => rejected.push(reject("duplicate")),
@@ -73,7 +68,7 @@ mod tests {
         let (ok, bad) = parse("user_id\nu-1\n\n# comment\nu-2,extra\nu 3\nu-1\n\"u-4\"\nuserid\n");
         // A header is skipped on the first line only; later, "userid" is an id.
         assert_eq!(ok, ["u-1", "u-2", "u-4", "userid"]);
-        let lines: Vec<(usize, &str)> = bad.iter().map(|r| (r.line, r.reason)).collect();
+        let lines: Vec<(usize, &str)> = bad.iter().map(|r| (r.line, r.reason.as_str())).collect();
         assert_eq!(
             lines,
             [(6, "characters outside [A-Za-z0-9_.@+-]"), (7, "duplicate")]

@@ -3,13 +3,10 @@
 //! shortcuts). Objects a caller has no relation to answer 404, so their
 //! existence does not leak.
 
-use crate::db;
+use crate::db::Columns;
 use crate::error::Error;
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 use sha2::{Digest, Sha256};
 use sqlx::AnyPool;
-use std::sync::Arc;
 
 /// The authenticated caller.
 #[derive(Debug, Clone)]
@@ -20,99 +17,28 @@ pub(crate) struct Caller {
     pub(crate) admin: bool,
 }
 
-/// A member's role in a workspace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(crate) enum Role {
-    /// Only the mini programs assigned to them.
-    Developer,
-    /// Every mini program of the workspace.
-    Owner,
-    /// Everything, including members.
-    Master,
-}
+pub(crate) use mpkit_platform_client::wire::{IsvAction, Role};
 
-impl Role {
-    pub(crate) fn parse(s: &str) -> Option<Role> {
-        match s {
-            "master" => Some(Role::Master),
-            "owner" => Some(Role::Owner),
-            "developer" => Some(Role::Developer),
-            _ => None,
-        }
-    }
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            Role::Master => "master",
-            Role::Owner => "owner",
-            Role::Developer => "developer",
-        }
-    }
-}
-
-/// What a caller does to a mini program (ISV authorizations list these).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum AppAction {
-    /// See it, its versions and releases.
-    Read,
-    /// Upload versions.
-    Upload,
-    /// Run the release workflow.
-    Release,
-    /// Assign developers, roll back, take down.
-    Manage,
-}
-
-impl AppAction {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            AppAction::Read => "read",
-            AppAction::Upload => "upload",
-            AppAction::Release => "release",
-            AppAction::Manage => "manage",
-        }
-    }
-    pub(crate) fn parse(s: &str) -> Option<AppAction> {
-        [
-            AppAction::Read,
-            AppAction::Upload,
-            AppAction::Release,
-            AppAction::Manage,
-        ]
-        .into_iter()
-        .find(|a| a.as_str() == s)
-    }
+/// The account a bearer token belongs to, if any.
+pub(crate) async fn caller(db: &AnyPool, token: &str) -> Result<Option<Caller>, Error> {
+    let row = sqlx::query(
+        "SELECT a.id AS id, a.admin AS admin FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = $1",
+    )
+    .bind(token_hash(token))
+    .fetch_optional(db)
+    .await?;
+    row.map(|r| {
+        Ok(Caller {
+            account: r.text("id")?,
+            admin: r.int("admin")? != 0,
+        })
+    })
+    .transpose()
 }
 
 /// The hash under which a token is stored.
 pub(crate) fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
-}
-
-impl FromRequestParts<Arc<crate::Platform>> for Caller {
-    type Rejection = Error;
-
-    async fn from_request_parts(
-        parts: &mut Parts,
-        p: &Arc<crate::Platform>,
-    ) -> Result<Caller, Error> {
-        let token = parts
-            .headers
-            .get(axum::http::header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or(Error::Unauthorized)?;
-        let row = sqlx::query(
-            "SELECT a.id AS id, a.admin AS admin FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = $1",
-        )
-        .bind(token_hash(token.trim()))
-        .fetch_optional(&p.db)
-        .await?
-        .ok_or(Error::Unauthorized)?;
-        Ok(Caller {
-            account: db::s(&row, "id"),
-            admin: db::i(&row, "admin") != 0,
-        })
-    }
 }
 
 /// The caller's role in a workspace.
@@ -122,7 +48,7 @@ pub(crate) async fn role_in(db: &AnyPool, ws: &str, account: &str) -> Result<Opt
         .bind(account)
         .fetch_optional(db)
         .await?;
-    Ok(row.and_then(|r| Role::parse(&db::s(&r, "role"))))
+    row.map(|r| r.parsed("role")).transpose()
 }
 
 /// A mini program as the checks need it.
@@ -139,7 +65,7 @@ pub(crate) async fn app_access(
     db: &AnyPool,
     caller: &Caller,
     app_id: &str,
-    action: AppAction,
+    action: IsvAction,
 ) -> Result<AppRow, Error> {
     let not_found = || Error::NotFound(format!("no mini program {app_id}"));
     let row =
@@ -149,10 +75,10 @@ pub(crate) async fn app_access(
             .await?
             .ok_or_else(not_found)?;
     let app = AppRow {
-        app_id: db::s(&row, "app_id"),
-        name: db::s(&row, "name"),
-        owner_ws: db::s(&row, "owner_ws"),
-        developer_ws: db::os(&row, "developer_ws"),
+        app_id: row.text("app_id")?,
+        name: row.text("name")?,
+        owner_ws: row.text("owner_ws")?,
+        developer_ws: row.opt_text("developer_ws")?,
     };
     if caller.admin {
         return Ok(app);
@@ -188,9 +114,10 @@ pub(crate) async fn app_access(
             .bind(app_id)
             .fetch_all(db)
             .await?;
-            let allowed = auths
-                .iter()
-                .any(|r| db::s(r, "actions").split(',').any(|a| a == action.as_str()));
+            let mut allowed = false;
+            for r in &auths {
+                allowed |= r.text("actions")?.split(',').any(|a| a == action.as_str());
+            }
             if !allowed {
                 return Err(Error::Forbidden(format!(
                     "the merchant has not authorized your workspace to {} {app_id}",
@@ -219,4 +146,22 @@ pub(crate) async fn is_reviewer(db: &AnyPool, target: &str, account: &str) -> Re
             .await?
             .is_some(),
     )
+}
+
+/// The caller's role in `ws` when it is at least `min`; a non-member learns
+/// nothing (404), a member with too small a role is forbidden.
+pub(crate) async fn require_ws_role(
+    db: &AnyPool,
+    c: &Caller,
+    ws: &str,
+    min: Role,
+) -> Result<Role, Error> {
+    match role_in(db, ws, &c.account).await? {
+        Some(r) if r >= min => Ok(r),
+        Some(_) => Err(Error::Forbidden(format!(
+            "this needs the {} role in the workspace",
+            min.as_str()
+        ))),
+        None => Err(Error::NotFound(format!("no workspace {ws}"))),
+    }
 }

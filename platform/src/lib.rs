@@ -10,21 +10,29 @@
 //! and ISV authorization on the object itself; every mutation is audited.
 #![warn(missing_docs)]
 
+mod accounts;
 mod api;
+mod apps;
+mod audit;
 mod authz;
-pub mod db;
+mod db;
 mod error;
 mod identity;
+mod ids;
 mod keys;
+mod packages;
 mod policy;
 mod qr;
+mod release;
+mod target_apps;
 mod webhooks;
 mod workflow;
+mod workspaces;
 
 pub use error::Error;
 pub use keys::PlatformKeys;
 pub use policy::PolicyCacheStats;
-pub use workflow::{transition, Action, State};
+pub use workflow::{transition, Action, ReleaseState};
 
 use object_store::ObjectStore;
 use std::path::PathBuf;
@@ -121,7 +129,8 @@ impl Objects {
 /// How the platform runs.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// `sqlite://PATH` (created when missing) or `postgres://...`.
+    /// `sqlite:///ABS/PATH`, `sqlite://REL/PATH` or `sqlite:PATH` (the file and
+    /// its directory are created when missing), or `postgres://...`.
     pub db: String,
     /// The platform's keys live here, and bundles and packages too unless
     /// `objects` names an S3 bucket.
@@ -211,7 +220,9 @@ pub struct Bootstrap {
 
 impl Platform {
     /// Opens the database (applying migrations), the object store and the keys.
-    /// On first start it creates the bootstrap admin and returns its token.
+    /// On first start it creates the bootstrap admin and returns its token,
+    /// which is shown nowhere else: bind the listener before calling this, so
+    /// a start that cannot serve does not use the token up.
     pub async fn open(config: Config) -> Result<(Arc<Platform>, Option<Bootstrap>), Error> {
         // The object store first: a bucket that is not usable fails the start
         // before anything is created.
@@ -230,7 +241,7 @@ impl Platform {
             config,
             tasks: Mutex::new(Vec::new()),
         });
-        let boot = api::bootstrap(&p).await?;
+        let boot = accounts::bootstrap(&p).await?;
         let mut tasks = Vec::new();
         if postgres {
             let url = p.config.db.clone();
@@ -273,14 +284,4 @@ impl Platform {
 /// Unix seconds now.
 pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
-}
-
-/// A random id: 16 bytes, hex.
-pub(crate) fn new_id() -> String {
-    let mut b = [0u8; 16];
-    // getrandom only fails when the OS has no entropy source at all.
-    if getrandom::getrandom(&mut b).is_err() {
-        b = (now() as u128 ^ (std::process::id() as u128) << 64).to_le_bytes();
-    }
-    hex::encode(b)
 }

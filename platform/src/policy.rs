@@ -22,14 +22,15 @@
 //! cache's generation changed meanwhile), so a notification can never be
 //! overtaken by a build that read the data before the change.
 
-use crate::db;
+use crate::db::{unsigned, Columns};
 use crate::error::Error;
 use crate::Platform;
 use mpkit_bundle::Context;
 use mpkit_platform_client::rollout;
 use mpkit_platform_client::wire::{
-    Grayscale, PinnedVersion, ReleasePolicy, ResolveAnswer, Rule, Signed,
+    Grayscale, PinnedVersion, ReleasePolicy, ReleaseState, ResolveAnswer, Rule, Signed,
 };
+use sqlx::{Any, Transaction};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
@@ -47,7 +48,7 @@ pub(crate) struct Entry {
     pub(crate) policy: ReleasePolicy,
     pub(crate) signed: Signed,
     pub(crate) testers: HashSet<String>,
-    answers: std::sync::Mutex<HashMap<String, axum::body::Bytes>>,
+    answers: std::sync::Mutex<HashMap<String, bytes::Bytes>>,
     /// When the entry was last known current (milliseconds on the cache's clock).
     checked: AtomicU64,
 }
@@ -238,21 +239,30 @@ async fn build(p: &Platform, app: &str, target: &str) -> Result<Entry, Error> {
         .bind(target)
         .fetch_optional(&p.db)
         .await?
-        .map_or(0, |r| db::i(&r, "seq"));
+        .map_or(Ok(0), |r| r.int("seq"))?;
     let stable = sqlx::query(
         "SELECT version, sha256, length FROM published WHERE app_id = $1 AND target_app = $2 ORDER BY seq DESC LIMIT 1",
     )
     .bind(app)
     .bind(target)
     .fetch_optional(&p.db)
-    .await?
-    .and_then(|r| {
-        Some(PinnedVersion {
-            version: db::os(&r, "version")?,
-            sha256: db::os(&r, "sha256")?,
-            length: db::oi(&r, "length")? as u64,
-        })
-    });
+    .await?;
+    // A takedown publishes no version: nothing is stable then.
+    let stable = match stable {
+        None => None,
+        Some(r) => match (
+            r.opt_text("version")?,
+            r.opt_text("sha256")?,
+            r.opt_int("length")?,
+        ) {
+            (Some(version), Some(sha256), Some(length)) => Some(PinnedVersion {
+                version,
+                sha256,
+                length: unsigned(length),
+            }),
+            _ => None,
+        },
+    };
     let active = sqlx::query(
         "SELECT id, version, state, package_sha256, package_length, gray_bp, gray_salt FROM releases \
          WHERE app_id = $1 AND target_app = $2 AND active = 1",
@@ -264,24 +274,27 @@ async fn build(p: &Platform, app: &str, target: &str) -> Result<Entry, Error> {
     let (mut pilot, mut grayscale, mut testers) = (None, None, HashSet::new());
     if let Some(r) = active {
         let pinned = PinnedVersion {
-            version: db::s(&r, "version"),
-            sha256: db::s(&r, "package_sha256"),
-            length: db::i(&r, "package_length") as u64,
+            version: r.text("version")?,
+            sha256: r.text("package_sha256")?,
+            length: r.uint("package_length")?,
         };
-        match db::s(&r, "state").as_str() {
-            "pilot" => {
+        match r.parsed::<ReleaseState>("state")? {
+            ReleaseState::Pilot => {
                 let rows = sqlx::query("SELECT user_id FROM testers WHERE release_id = $1")
-                    .bind(db::s(&r, "id"))
+                    .bind(r.text("id")?)
                     .fetch_all(&p.db)
                     .await?;
-                testers = rows.iter().map(|t| db::s(t, "user_id")).collect();
+                testers = rows
+                    .iter()
+                    .map(|t| t.text("user_id"))
+                    .collect::<Result<_, Error>>()?;
                 pilot = Some(pinned);
             }
-            "grayscale" => {
+            ReleaseState::Grayscale => {
                 grayscale = Some(Grayscale {
                     version: pinned,
-                    percent_bp: db::oi(&r, "gray_bp").unwrap_or(0) as u16,
-                    salt: db::os(&r, "gray_salt").unwrap_or_default(),
+                    percent_bp: r.opt_int("gray_bp")?.unwrap_or(0) as u16,
+                    salt: r.opt_text("gray_salt")?.unwrap_or_default(),
                 });
             }
             _ => {}
@@ -315,7 +328,7 @@ async fn stored_seq(p: &Platform, app: &str, target: &str) -> Result<u64, Error>
         .bind(target)
         .fetch_optional(&p.db)
         .await?
-        .map_or(0, |r| db::i(&r, "seq"));
+        .map_or(Ok(0), |r| r.int("seq"))?;
     Ok(u64::try_from(seq).unwrap_or_default())
 }
 
@@ -419,7 +432,7 @@ pub(crate) fn decide(e: &Entry, user: &str) -> (Option<PinnedVersion>, Rule, Opt
 }
 
 /// The signed resolve answer for `user`, as the response body.
-pub(crate) fn answer(p: &Platform, e: &Entry, user: &str) -> Result<axum::body::Bytes, Error> {
+pub(crate) fn answer(p: &Platform, e: &Entry, user: &str) -> Result<bytes::Bytes, Error> {
     if let Some(b) = e.answers.lock().ok().and_then(|m| m.get(user).cloned()) {
         return Ok(b);
     }
@@ -437,7 +450,7 @@ pub(crate) fn answer(p: &Platform, e: &Entry, user: &str) -> Result<axum::body::
     };
     let payload = serde_json::to_string(&a).map_err(|e| Error::Internal(e.to_string()))?;
     let body = serde_json::to_vec(&sign(p, payload)).map_err(|e| Error::Internal(e.to_string()))?;
-    let body = axum::body::Bytes::from(body);
+    let body = bytes::Bytes::from(body);
     if let Ok(mut m) = e.answers.lock() {
         if m.len() >= MAX_CACHED_ANSWERS {
             m.clear();
@@ -445,4 +458,32 @@ pub(crate) fn answer(p: &Platform, e: &Entry, user: &str) -> Result<axum::body::
         m.insert(user.to_owned(), body.clone());
     }
     Ok(body)
+}
+
+/// Bumps the policy sequence of (app, target) inside the mutation's
+/// transaction, and tells the other instances on commit (PostgreSQL NOTIFY).
+/// The caller drops its own cache entry after the commit.
+///
+/// One statement reads and writes the number, so two changes at once (two
+/// requests, two instances) can never both read 5 and both write 6: the
+/// second waits for the first's row lock (PostgreSQL) or write lock (SQLite)
+/// and counts on from what it committed. The first change of a pair inserts
+/// the row.
+pub(crate) async fn bump(
+    tx: &mut Transaction<'_, Any>,
+    app: &str,
+    target: &str,
+) -> Result<i64, Error> {
+    let next = sqlx::query(
+        "INSERT INTO policy_seq (app_id, target_app, seq) VALUES ($1, $2, 1) \
+         ON CONFLICT (app_id, target_app) DO UPDATE SET seq = policy_seq.seq + 1 \
+         RETURNING seq",
+    )
+    .bind(app)
+    .bind(target)
+    .fetch_one(&mut **tx)
+    .await?
+    .int("seq")?;
+    notify_change(tx, app, target).await?;
+    Ok(next)
 }

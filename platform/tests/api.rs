@@ -951,6 +951,92 @@ async fn restart_keeps_everything_and_prints_no_second_token() {
     assert_eq!(p2.root_json(), s.platform.root_json(), "the keys are kept");
 }
 
+/// The router serves exactly the routes of `platform_client::paths` (the
+/// client builds its URLs from the same table), and the OpenAPI document
+/// describes exactly those.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_router_serves_exactly_the_declared_routes() {
+    use mpkit_platform_client::paths;
+    use std::collections::BTreeSet;
+    let s = start("sqlite").await;
+    let concrete = |t: &str| {
+        t.replace("{app}", APP)
+            .replace("{t}", TARGET)
+            .replace("{version}", "1.0.0")
+            .replace(['{', '}'], "")
+    };
+    let method = |m: paths::Method| Method::from_bytes(m.as_str().as_bytes()).expect("method");
+    // Every declared route is served: it answers with its own checks, never
+    // the fallback or "method not allowed".
+    for r in paths::ALL {
+        let (st, v) = s
+            .call(
+                method(r.method),
+                &concrete(r.template),
+                Some("mpk_nobody"),
+                Some(json!({})),
+            )
+            .await;
+        assert_ne!(st, StatusCode::METHOD_NOT_ALLOWED, "{r}");
+        assert!(v["message"] != "no such endpoint", "{r}: {v}");
+    }
+    // Nothing else is served on those paths.
+    let templates: BTreeSet<&str> = paths::ALL.iter().map(|r| r.template).collect();
+    let mut refused = 0;
+    for t in templates {
+        for m in paths::Method::ALL {
+            if paths::ALL.iter().any(|r| r.template == t && r.method == m) {
+                continue;
+            }
+            let (st, v) = s
+                .call(method(m), &concrete(t), Some("mpk_nobody"), None)
+                .await;
+            assert_eq!(st, StatusCode::METHOD_NOT_ALLOWED, "{m} {t}: {v}");
+            refused += 1;
+        }
+    }
+    assert!(refused > 100, "{refused}");
+    // A path outside the table is the fallback's.
+    let (st, v) = s
+        .call(Method::GET, "/v1/nothing", Some("mpk_nobody"), None)
+        .await;
+    assert_eq!(
+        (st, v["message"].as_str()),
+        (StatusCode::NOT_FOUND, Some("no such endpoint"))
+    );
+    // The OpenAPI document describes exactly the table (besides itself).
+    let (_, doc) = s
+        .call(Method::GET, paths::OPENAPI.template, None, None)
+        .await;
+    let documented: BTreeSet<(String, String)> = doc["paths"]
+        .as_object()
+        .expect("paths")
+        .iter()
+        .flat_map(|(path, item)| {
+            item.as_object()
+                .expect("item")
+                .keys()
+                .map(move |m| (m.to_uppercase(), path.clone()))
+        })
+        .collect();
+    let declared: BTreeSet<(String, String)> = paths::ALL
+        .iter()
+        .filter(|r| **r != paths::OPENAPI)
+        .map(|r| (r.method.as_str().to_owned(), r.template.to_owned()))
+        .collect();
+    assert_eq!(documented, declared);
+    // Each documents its errors as the one error shape.
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, op) in item.as_object().expect("item") {
+            assert_eq!(
+                op["responses"]["4XX"]["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/ApiErrorBody",
+                "{method} {path}"
+            );
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_covers_every_route() {
     let s = start("sqlite").await;
@@ -1011,14 +1097,14 @@ async fn every_answer_decodes_into_its_wire_type() {
         assert!(me
             .workspaces
             .iter()
-            .any(|x| &x.workspace == m && x.role == "master"));
+            .any(|x| &x.workspace == m && x.role == Role::Master));
         let ws: Workspace = answer(
             s.post(
                 "/v1/workspaces",
                 &ci.token,
                 req(&NewWorkspace {
                     name: "CI Co".into(),
-                    kind: "merchant".into(),
+                    kind: WorkspaceKind::Merchant,
                 }),
             )
             .await,
@@ -1031,26 +1117,24 @@ async fn every_answer_decodes_into_its_wire_type() {
                 master,
                 req(&NewMember {
                     account_id: ci.id.clone(),
-                    role: "developer".into(),
+                    role: Role::Developer,
                 }),
             )
             .await,
             CREATED,
         );
-        assert_eq!(mb.role, "developer");
+        assert_eq!(mb.role, Role::Developer);
         let mb: Member = answer(
             s.call(
                 Method::PATCH,
                 &format!("/v1/workspaces/{m}/members/{}", ci.id),
                 Some(master),
-                Some(req(&SetRole {
-                    role: "owner".into(),
-                })),
+                Some(req(&SetRole { role: Role::Owner })),
             )
             .await,
             OK,
         );
-        assert_eq!(mb.role, "owner");
+        assert_eq!(mb.role, Role::Owner);
         let members: Vec<Member> = answer(
             s.get(&format!("/v1/workspaces/{m}/members"), owner).await,
             OK,
@@ -1118,7 +1202,7 @@ async fn every_answer_decodes_into_its_wire_type() {
                 req(&NewAuth {
                     isv_workspace: w.isv.clone(),
                     app_id: None,
-                    actions: vec!["read".into()],
+                    actions: vec![IsvAction::Read],
                 }),
             )
             .await,
@@ -1201,9 +1285,9 @@ async fn every_answer_decodes_into_its_wire_type() {
                 .await,
             OK,
         );
-        assert_eq!(c.state, "tested");
+        assert_eq!(c.state, ReleaseState::Tested);
         let c: StateChanged = answer(s.post(&step("apply"), owner, json!({})).await, OK);
-        assert_eq!(c.state, "in_review");
+        assert_eq!(c.state, ReleaseState::InReview);
         let c: StateChanged = answer(
             s.call(
                 Method::PATCH,
@@ -1220,7 +1304,7 @@ async fn every_answer_decodes_into_its_wire_type() {
                 &step("review"),
                 &w.reviewer.1,
                 req(&Review {
-                    decision: "reject".into(),
+                    decision: ReviewDecision::Reject,
                     reason: Some("icon".into()),
                 }),
             )
@@ -1242,7 +1326,7 @@ async fn every_answer_decodes_into_its_wire_type() {
                 &step("review"),
                 &w.reviewer.1,
                 req(&Review {
-                    decision: "approve".into(),
+                    decision: ReviewDecision::Approve,
                     reason: None,
                 }),
             )
@@ -1317,7 +1401,7 @@ async fn every_answer_decodes_into_its_wire_type() {
         );
         assert_eq!(e.user, "t-1");
         let c: StateChanged = answer(s.post(&step("full"), owner, json!({})).await, OK);
-        assert_eq!(c.state, "released");
+        assert_eq!(c.state, ReleaseState::Released);
         let signed: Signed = answer(
             s.call(
                 Method::GET,
@@ -1384,7 +1468,7 @@ async fn every_answer_decodes_into_its_wire_type() {
             .await,
             OK,
         );
-        assert_eq!(c.state, "cancelled");
+        assert_eq!(c.state, ReleaseState::Cancelled);
 
         // The audit log, the inbox, and errors.
         let log: Vec<AuditEntry> = answer(s.get("/v1/audit", &s.admin).await, OK);
@@ -1459,7 +1543,10 @@ async fn a_workspace_lists_its_apps_by_role() {
         for token in [&w.master.1, &w.owner.1] {
             let apps: Vec<App> = answer(s.get(&list(&w.merchant), token).await, StatusCode::OK);
             assert_eq!(app_ids(&apps), [APP, ISV_APP], "{db}");
-            assert_eq!(apps[1].kind, "third_party");
+            assert_eq!(
+                apps[1].kind,
+                mpkit_platform_client::wire::AppKind::ThirdParty
+            );
             assert_eq!(apps[1].developer.as_deref(), Some(w.isv.as_str()));
         }
         // Developers: only what is assigned to them.
@@ -1635,7 +1722,7 @@ async fn members_are_listed_and_removed_by_a_master() {
             Member {
                 workspace: m.clone(),
                 account_id: w.dev.0.clone(),
-                role: "developer".into()
+                role: mpkit_platform_client::wire::Role::Developer
             }
         );
         let (_, log) = s
@@ -1715,7 +1802,7 @@ async fn members_are_listed_and_removed_by_a_master() {
             .await;
         assert_eq!(st, StatusCode::OK, "{v}");
         let gone: Member = answer(delete(&w.master.1, &w.master.0).await, StatusCode::OK);
-        assert_eq!(gone.role, "master");
+        assert_eq!(gone.role, mpkit_platform_client::wire::Role::Master);
         refused(
             &s,
             StatusCode::NOT_FOUND,
@@ -1805,4 +1892,107 @@ async fn the_openapi_document_describes_every_answer() {
         }
     }
     assert!(checked >= 41, "{checked}");
+}
+
+/// A step the release's state does not allow is refused in plain words:
+/// where the release is and what can be done next, with the command, never
+/// the workflow's internal names (`a release in state pilot cannot
+/// Grayscale`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workflow_refusals_say_where_the_release_is_and_what_to_do() {
+    let s = start("sqlite").await;
+    let w = world(&s).await;
+    let id = to_review(&s, &w, "1.0.0", 1).await;
+    let t = &w.owner.1;
+    let refused = |call: (StatusCode, Value)| {
+        assert_eq!(call.0, StatusCode::CONFLICT, "{}", call.1);
+        let m = call.1["message"].as_str().expect("message").to_owned();
+        for internal in [
+            "in state",
+            "Grayscale",
+            "StartPilot",
+            "CompletePilot",
+            "Full",
+        ] {
+            assert!(!m.contains(internal), "{internal}: {m}");
+        }
+        m
+    };
+    // In review: a grayscale waits for the reviewer.
+    let m = refused(
+        s.post(
+            &format!("/v1/releases/{id}/grayscale"),
+            t,
+            json!({"percent": "20"}),
+        )
+        .await,
+    );
+    assert!(
+        m.starts_with(&format!(
+            "release {id} is in review: it waits for a reviewer of the target app, so you cannot start or raise a grayscale yet."
+        )),
+        "{m}"
+    );
+    assert!(m.contains("`mpkit release approve`"), "{m}");
+    // In pilot: the pilot is completed first.
+    let (st, v) = s
+        .post(
+            &format!("/v1/releases/{id}/review"),
+            &w.reviewer.1,
+            json!({"decision": "approve"}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let (st, v) = s
+        .post(
+            &format!("/v1/releases/{id}/pilot"),
+            t,
+            json!({"testers": ["u-1"]}),
+        )
+        .await;
+    assert_eq!(st, StatusCode::OK, "{v}");
+    let m = refused(
+        s.post(
+            &format!("/v1/releases/{id}/grayscale"),
+            t,
+            json!({"percent": "20"}),
+        )
+        .await,
+    );
+    assert!(
+        m.starts_with(&format!(
+            "release {id} is in pilot testing, so you cannot start or raise a grayscale yet."
+        )),
+        "{m}"
+    );
+    assert!(
+        m.contains("complete the pilot (`mpkit release pilot complete`)"),
+        "{m}"
+    );
+    // Released: final; another version is a new release.
+    let (st, v) = s
+        .post(&format!("/v1/releases/{id}/full"), t, json!({}))
+        .await;
+    assert_eq!(
+        st,
+        StatusCode::CONFLICT,
+        "full waits for the pilot too: {v}"
+    );
+    let (st, _) = s
+        .post(&format!("/v1/releases/{id}/complete-pilot"), t, json!({}))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let (st, _) = s
+        .post(&format!("/v1/releases/{id}/full"), t, json!({}))
+        .await;
+    assert_eq!(st, StatusCode::OK);
+    let m = refused(
+        s.post(&format!("/v1/releases/{id}/cancel"), t, json!({}))
+            .await,
+    );
+    assert!(
+        m.contains("is released to everyone, so you cannot cancel it any more: it is final")
+            && m.contains("`mpkit release start`"),
+        "{m}"
+    );
 }

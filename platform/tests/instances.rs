@@ -244,3 +244,49 @@ async fn a_lost_listener_connection_drops_the_cache() {
         .expect("B saw the takedown after the reconnect");
     admin.close().await;
 }
+
+/// Policy changes made at the same moment, through two instances on one
+/// database, each get their own sequence number: a host that saw one of them
+/// could otherwise refuse the other as a replay, or take an older policy for
+/// the newer. The bump is one atomic statement (`… seq = seq + 1 RETURNING
+/// seq`), not a read and a write that two transactions can interleave.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_changes_never_share_a_sequence_number() {
+    for db in databases() {
+        let a = start(db).await;
+        let w = world(&a).await;
+        let id = to_review(&a, &w, "1.0.0", 1).await;
+        approve_and_release(&a, &w, &id).await;
+        let b = a.second(|_| {}).await;
+        let before = resolved(&a, "u-1").await.seq;
+        const CHANGES: usize = 16;
+        let calls = (0..CHANGES).map(|i| {
+            let (s, token) = (if i % 2 == 0 { &a } else { &b }, &w.owner.1);
+            async move {
+                s.post(
+                    &format!("/v1/apps/{APP}/targets/{TARGET}/rollback"),
+                    token,
+                    json!({"version": "1.0.0"}),
+                )
+                .await
+            }
+        });
+        let answers = futures_util::future::join_all(calls).await;
+        let mut seqs: Vec<u64> = answers
+            .iter()
+            .map(|(st, v)| {
+                assert_eq!(*st, StatusCode::OK, "{db}: {v}");
+                v["seq"].as_u64().expect("seq")
+            })
+            .collect();
+        seqs.sort_unstable();
+        let expected: Vec<u64> = (before + 1..=before + CHANGES as u64).collect();
+        assert_eq!(seqs, expected, "{db}: every change has its own number");
+        settle().await;
+        assert_eq!(
+            resolved(&b, "u-1").await.seq,
+            before + CHANGES as u64,
+            "{db}"
+        );
+    }
+}

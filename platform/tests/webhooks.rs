@@ -8,7 +8,7 @@ use axum::http::HeaderMap;
 use common::*;
 use hmac::{Hmac, Mac};
 use mpkit_platform_client::wire::{
-    Webhook, WebhookCreated, WebhookDelivery, WebhookPayload, WEBHOOK_EVENTS,
+    DeliveryStatus, Webhook, WebhookCreated, WebhookDelivery, WebhookEvent, WebhookPayload,
 };
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -137,7 +137,7 @@ async fn a_webhook_receives_signed_release_results() {
         assert!(hook.secret.starts_with("whsec_") && hook.secret.len() > 60);
         assert_eq!(
             hook.events,
-            WEBHOOK_EVENTS.to_vec(),
+            WebhookEvent::ALL.to_vec(),
             "every event by default"
         );
         let only: WebhookCreated = answer(
@@ -181,7 +181,7 @@ async fn a_webhook_receives_signed_release_results() {
         assert_eq!(header(h, "x-mpkit-event"), "release.rejected");
         assert_eq!(header(h, "content-type"), "application/json");
         let p: WebhookPayload = wire(&serde_json::from_str(body).expect("json"));
-        assert_eq!(p.event, "release.rejected");
+        assert_eq!(p.event, WebhookEvent::ReleaseRejected);
         assert_eq!(p.release, id);
         assert_eq!((p.app_id.as_str(), p.target_app.as_str()), (APP, TARGET));
         assert!(p.text.contains("rejected: icon missing"), "{}", p.text);
@@ -201,7 +201,7 @@ async fn a_webhook_receives_signed_release_results() {
         check_signature(&hook.secret, h, body);
         assert_eq!(header(h, "x-mpkit-event"), "release.approved");
         let approved: WebhookPayload = serde_json::from_str(body).expect("payload");
-        assert_eq!(approved.event, "release.approved");
+        assert_eq!(approved.event, WebhookEvent::ReleaseApproved);
         assert!(approved.text.ends_with("was approved"), "{}", approved.text);
         let got = approvals.wait_for(1).await;
         check_signature(&only.secret, &got[0].0, &got[0].1);
@@ -216,13 +216,13 @@ async fn a_webhook_receives_signed_release_results() {
         // The deliveries, newest first, each with its one attempt.
         let ds = eventually(Duration::from_secs(5), || async {
             let ds = deliveries(&s, &w.master.1, &hook.id).await;
-            ds.len() == 2 && ds.iter().all(|d| d.status == "delivered")
+            ds.len() == 2 && ds.iter().all(|d| d.status == DeliveryStatus::Delivered)
         })
         .await;
         assert!(ds, "both deliveries are recorded as delivered");
         let ds = deliveries(&s, &w.master.1, &hook.id).await;
-        assert_eq!(ds[0].event, "release.approved");
-        assert_eq!(ds[1].event, "release.rejected");
+        assert_eq!(ds[0].event, WebhookEvent::ReleaseApproved);
+        assert_eq!(ds[1].event, WebhookEvent::ReleaseRejected);
         for d in &ds {
             assert_eq!(d.attempts.len(), 1, "{d:?}");
             assert_eq!(d.attempts[0].status, Some(200));
@@ -261,7 +261,7 @@ async fn a_webhook_receives_signed_release_results() {
                 &w.merchant,
                 &mpkit_platform_client::wire::NewWebhook {
                     url: "http://127.0.0.1:9/hook".into(),
-                    events: Some(vec!["release.rejected".into()]),
+                    events: Some(vec![WebhookEvent::ReleaseRejected]),
                 },
             )
             .await
@@ -315,7 +315,7 @@ async fn a_failing_receiver_is_retried_with_backoff() {
         // 500, 500, 200: exactly three attempts, then delivered.
         let got = flaky.wait_for(3).await;
         let ok = eventually(Duration::from_secs(5), || async {
-            deliveries(&s, &w.master.1, &a.id).await[0].status == "delivered"
+            deliveries(&s, &w.master.1, &a.id).await[0].status == DeliveryStatus::Delivered
         })
         .await;
         assert!(ok, "{db}: delivered on the third attempt");
@@ -340,7 +340,7 @@ async fn a_failing_receiver_is_retried_with_backoff() {
         // Always 500: three attempts, then failed, and no fourth.
         broken.wait_for(3).await;
         let failed = eventually(Duration::from_secs(5), || async {
-            deliveries(&s, &w.master.1, &b.id).await[0].status == "failed"
+            deliveries(&s, &w.master.1, &b.id).await[0].status == DeliveryStatus::Failed
         })
         .await;
         assert!(failed, "{db}: marked failed after the last attempt");
@@ -387,7 +387,7 @@ async fn deliveries_survive_a_restart() {
         // The instance stops before its retry; the delivery waits in the outbox.
         s.platform.stop_tasks();
         let d = &deliveries(&s, &w.master.1, &hook.id).await[0];
-        assert_eq!(d.status, "pending");
+        assert_eq!(d.status, DeliveryStatus::Pending);
         assert!(d.next_attempt_at_ms.is_some());
 
         // A new instance on the same database delivers it.
@@ -399,7 +399,7 @@ async fn deliveries_survive_a_restart() {
         );
         check_signature(&hook.secret, &got[1].0, &got[1].1);
         let ok = eventually(Duration::from_secs(5), || async {
-            deliveries(&again, &w.master.1, &hook.id).await[0].status == "delivered"
+            deliveries(&again, &w.master.1, &hook.id).await[0].status == DeliveryStatus::Delivered
         })
         .await;
         assert!(ok, "{db}: delivered after the restart");

@@ -85,7 +85,7 @@ impl World {
         let owner = admin.with_token(master.token);
         let reviewer = admin.with_token(rev.token.clone());
         let ws = rt
-            .block_on(owner.create_workspace("Coffee Co", "merchant"))
+            .block_on(owner.create_workspace("Coffee Co", wire::WorkspaceKind::Merchant))
             .expect("ws");
         let dev_key = SecretKey::generate().expect("key");
         rt.block_on(owner.register_key(&ws.id, &dev_key.public().to_hex()))

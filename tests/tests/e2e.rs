@@ -63,7 +63,7 @@ fn a_rejected_release_is_fixed_by_editing_and_reapplying_or_with_a_new_version()
                     .reject(&id, "the checkout button is hidden on small screens"),
             )
             .expect("reject");
-        assert_eq!(r.state, "rejected");
+        assert_eq!(r.state, wire::ReleaseState::Rejected);
         let shown = w.block(w.owner.release(&id)).expect("release");
         assert_eq!(
             shown.reject_reason.as_deref(),
@@ -99,7 +99,7 @@ fn a_rejected_release_is_fixed_by_editing_and_reapplying_or_with_a_new_version()
         let fixed = applied(&w, &w.owner, "1.1.1");
         assert_eq!(
             w.block(w.reviewer.approve(&fixed)).expect("approve").state,
-            "approved"
+            wire::ReleaseState::Approved
         );
         w.block(w.owner.full(&fixed)).expect("full");
         let l = m
@@ -197,7 +197,7 @@ fn a_revoked_isv_can_no_longer_upload() {
             .expect("account");
         let isv = w.admin.with_token(acct.token);
         let iws = w
-            .block(isv.create_workspace("Brew Studio", "isv"))
+            .block(isv.create_workspace("Brew Studio", wire::WorkspaceKind::Isv))
             .expect("ws");
         let key = SecretKey::generate().expect("key");
         w.block(isv.register_key(&iws.id, &key.public().to_hex()))
@@ -233,7 +233,7 @@ fn a_revoked_isv_can_no_longer_upload() {
                 &wire::NewAuth {
                     isv_workspace: iws.id.clone(),
                     app_id: Some(third.to_string()),
-                    actions: vec!["read".into(), "upload".into()],
+                    actions: vec![wire::IsvAction::Read, wire::IsvAction::Upload],
                 },
             ))
             .expect("authorize");

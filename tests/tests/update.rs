@@ -525,7 +525,7 @@ fn the_client_retries_only_idempotent_calls_and_keeps_the_server_code() {
         );
         let before = w.hits.load(Ordering::SeqCst);
         let e = w
-            .block(c.create_workspace("x", "merchant"))
+            .block(c.create_workspace("x", mpkit_platform_client::wire::WorkspaceKind::Merchant))
             .expect_err("503");
         assert_eq!(e.status(), Some(503));
         assert_eq!(
@@ -539,7 +539,10 @@ fn the_client_retries_only_idempotent_calls_and_keeps_the_server_code() {
         let e = w.block(c.me()).expect_err("no token");
         assert_eq!(e.status(), Some(401));
         let e = w
-            .block(w.reviewer.create_workspace("", "merchant"))
+            .block(
+                w.reviewer
+                    .create_workspace("", mpkit_platform_client::wire::WorkspaceKind::Merchant),
+            )
             .expect_err("bad name");
         assert_eq!((e.status(), e.code()), (Some(400), "bad_request"), "{e}");
         let e = w

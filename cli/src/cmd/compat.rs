@@ -131,7 +131,7 @@ pub(crate) fn compat(a: CompatArgs, o: &mut Output<'_>) -> Result<()> {
             format_args!("attaching the report to release {id}"),
             s.client.compat_report(id, &report.to_json()),
         )?;
-        uploaded = Some((c.id, c.state));
+        uploaded = Some((c.id, c.state.to_string()));
     }
     o.emit(&report.to_json(), || {
         human(&report, a.html.as_ref(), uploaded.as_ref())

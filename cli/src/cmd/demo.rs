@@ -131,8 +131,8 @@ pub(crate) fn run(
     let isv = account("Brew Studio (ISV) master")?;
     let reviewer_acct = io.block_on(admin.create_account("Demo Wallet reviewer"))?;
     let reviewer = admin.with_token(reviewer_acct.token.clone());
-    let mws = io.block_on(merchant.create_workspace("Coffee Co", "merchant"))?;
-    let iws = io.block_on(isv.create_workspace("Brew Studio", "isv"))?;
+    let mws = io.block_on(merchant.create_workspace("Coffee Co", wire::WorkspaceKind::Merchant))?;
+    let iws = io.block_on(isv.create_workspace("Brew Studio", wire::WorkspaceKind::Isv))?;
     let dev_key = SecretKey::generate()?;
     io.block_on(isv.register_key(&iws.id, &dev_key.public().to_hex()))?;
     let (manifest, _) = mpkit_bundle::pack_dir(&src, &dev_key, &PackOptions::default())?;
@@ -150,7 +150,11 @@ pub(crate) fn run(
         &wire::NewAuth {
             isv_workspace: iws.id.clone(),
             app_id: Some(app.clone()),
-            actions: vec!["read".into(), "upload".into(), "release".into()],
+            actions: vec![
+                wire::IsvAction::Read,
+                wire::IsvAction::Upload,
+                wire::IsvAction::Release,
+            ],
         },
     ))?;
     io.block_on(
@@ -181,7 +185,11 @@ pub(crate) fn run(
     let backend = MerchantBackend::start(admin.base(), &app_secret.secret)?;
     o.line(format!(
         "[2/8] merchant Coffee Co authorizes ISV Brew Studio over {app} ({}); target app {TARGET} with a reviewer and an operator (the wallet's server, which asks for auth codes); Coffee Club's merchant backend on {} exchanges them with app secret {}",
-        auth.actions.join(", "),
+        auth.actions
+            .iter()
+            .map(|a| a.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
         backend.url(),
         app_secret.info.id
     ))?;

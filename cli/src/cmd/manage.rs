@@ -3,8 +3,8 @@
 
 use super::session::{when, Session};
 use crate::cli::{
-    AccountCommand, AppCommand, IsvCommand, KeyCommand, MemberCommand, OperatorCommand,
-    ReviewerCommand, SecretCommand, TargetCommand, VersionCommand, WebhookCommand,
+    AccountCommand, AppCommand, IsvAction, IsvCommand, KeyCommand, MemberCommand, MemberRole,
+    OperatorCommand, ReviewerCommand, SecretCommand, TargetCommand, VersionCommand, WebhookCommand,
     WorkspaceCommand,
 };
 use crate::output::{progress, table};
@@ -18,6 +18,44 @@ use std::sync::Arc;
 
 fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {
     serde_json::to_value(v).context("encoding the answer")
+}
+
+// The command line's choices are the wire's names, matched exhaustively so
+// that a new value cannot be forgotten on either side.
+
+impl From<crate::cli::WorkspaceKind> for wire::WorkspaceKind {
+    fn from(k: crate::cli::WorkspaceKind) -> wire::WorkspaceKind {
+        match k {
+            crate::cli::WorkspaceKind::Merchant => wire::WorkspaceKind::Merchant,
+            crate::cli::WorkspaceKind::Isv => wire::WorkspaceKind::Isv,
+        }
+    }
+}
+
+impl From<MemberRole> for wire::Role {
+    fn from(r: MemberRole) -> wire::Role {
+        match r {
+            MemberRole::Master => wire::Role::Master,
+            MemberRole::Owner => wire::Role::Owner,
+            MemberRole::Developer => wire::Role::Developer,
+        }
+    }
+}
+
+impl From<IsvAction> for wire::IsvAction {
+    fn from(a: IsvAction) -> wire::IsvAction {
+        match a {
+            IsvAction::Read => wire::IsvAction::Read,
+            IsvAction::Upload => wire::IsvAction::Upload,
+            IsvAction::Release => wire::IsvAction::Release,
+            IsvAction::Manage => wire::IsvAction::Manage,
+        }
+    }
+}
+
+/// Names joined by `sep`, for tables and messages.
+fn names<T: std::fmt::Display>(list: &[T], sep: &str) -> String {
+    list.iter().map(T::to_string).collect::<Vec<_>>().join(sep)
 }
 
 pub(crate) fn account(cmd: AccountCommand, o: &mut Output<'_>) -> Result<()> {
@@ -45,7 +83,7 @@ pub(crate) fn workspace(cmd: WorkspaceCommand, o: &mut Output<'_>) -> Result<()>
         WorkspaceCommand::Create { name, kind } => {
             let w = s.call(
                 format_args!("creating workspace {name:?}"),
-                s.client.create_workspace(&name, kind.as_str()),
+                s.client.create_workspace(&name, kind.into()),
             )?;
             o.emit(&to_json(&w)?, || {
                 format!(
@@ -63,7 +101,7 @@ pub(crate) fn workspace(cmd: WorkspaceCommand, o: &mut Output<'_>) -> Result<()>
                 let rows: Vec<Vec<String>> = me
                     .workspaces
                     .iter()
-                    .map(|m| vec![m.workspace.clone(), m.role.clone()])
+                    .map(|m| vec![m.workspace.clone(), m.role.to_string()])
                     .collect();
                 table(&["WORKSPACE", "ROLE"], &rows)
             })?;
@@ -75,7 +113,7 @@ pub(crate) fn workspace(cmd: WorkspaceCommand, o: &mut Output<'_>) -> Result<()>
 fn members_table(members: &[wire::Member]) -> String {
     let rows: Vec<Vec<String>> = members
         .iter()
-        .map(|m| vec![m.account_id.clone(), m.role.clone()])
+        .map(|m| vec![m.account_id.clone(), m.role.to_string()])
         .collect();
     table(&["ACCOUNT", "ROLE"], &rows)
 }
@@ -90,7 +128,7 @@ pub(crate) fn member(cmd: MemberCommand, o: &mut Output<'_>) -> Result<()> {
         } => {
             let m = s.call(
                 format_args!("adding {account} to {workspace}"),
-                s.client.add_member(&workspace, &account, role.as_str()),
+                s.client.add_member(&workspace, &account, role.into()),
             )?;
             o.emit(&to_json(&m)?, || {
                 format!("{} is now {} in {}", m.account_id, m.role, m.workspace)
@@ -103,7 +141,7 @@ pub(crate) fn member(cmd: MemberCommand, o: &mut Output<'_>) -> Result<()> {
         } => {
             let m = s.call(
                 format_args!("changing the role of {account} in {workspace}"),
-                s.client.set_role(&workspace, &account, role.as_str()),
+                s.client.set_role(&workspace, &account, role.into()),
             )?;
             o.emit(&to_json(&m)?, || {
                 format!("{} is now {} in {}", m.account_id, m.role, m.workspace)
@@ -150,7 +188,7 @@ pub(crate) fn isv(cmd: IsvCommand, o: &mut Output<'_>) -> Result<()> {
             let req = wire::NewAuth {
                 isv_workspace: isv.clone(),
                 app_id: app,
-                actions: actions.iter().map(|a| a.as_str().to_owned()).collect(),
+                actions: actions.into_iter().map(Into::into).collect(),
             };
             let a = s.call(
                 format_args!("authorizing {isv} in {workspace}"),
@@ -161,7 +199,7 @@ pub(crate) fn isv(cmd: IsvCommand, o: &mut Output<'_>) -> Result<()> {
                     "authorization {}: {} may {} {} of {}",
                     a.id,
                     a.isv,
-                    a.actions.join(", "),
+                    names(&a.actions, ", "),
                     a.app_id
                         .as_deref()
                         .map(|x| format!("mini program {x}"))
@@ -189,6 +227,11 @@ pub(crate) fn webhook(cmd: WebhookCommand, o: &mut Output<'_>) -> Result<()> {
             url,
             events,
         } => {
+            let events = events
+                .iter()
+                .map(|e| e.trim().parse::<wire::WebhookEvent>())
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| Coded::err("bad_input", format!("--events: {e}")))?;
             let req = wire::NewWebhook {
                 url: url.clone(),
                 events: (!events.is_empty()).then_some(events),
@@ -201,7 +244,7 @@ pub(crate) fn webhook(cmd: WebhookCommand, o: &mut Output<'_>) -> Result<()> {
                 format!(
                     "webhook {} posts {} to {}\nsigning secret (shown once; verify X-Mpkit-Signature: sha256=HMAC(secret, body)): {}",
                     h.id,
-                    h.events.join(", "),
+                    names(&h.events, ", "),
                     h.url,
                     h.secret
                 )
@@ -218,7 +261,7 @@ pub(crate) fn webhook(cmd: WebhookCommand, o: &mut Output<'_>) -> Result<()> {
                     vec![
                         h.id.clone(),
                         h.url.clone(),
-                        h.events.join(","),
+                        names(&h.events, ","),
                         when(h.created_at),
                     ]
                 })
@@ -247,8 +290,8 @@ pub(crate) fn webhook(cmd: WebhookCommand, o: &mut Output<'_>) -> Result<()> {
                     let last = d.attempts.last();
                     vec![
                         d.id.clone(),
-                        d.event.clone(),
-                        d.status.clone(),
+                        d.event.to_string(),
+                        d.status.to_string(),
                         d.attempts.len().to_string(),
                         last.and_then(|a| a.status)
                             .map(|c| c.to_string())
@@ -313,7 +356,7 @@ fn apps_table(apps: &[wire::App]) -> String {
                 a.name.clone(),
                 a.owner.clone(),
                 a.developer.clone().unwrap_or_else(|| "-".into()),
-                a.kind.clone(),
+                a.kind.to_string(),
             ]
         })
         .collect();
@@ -344,7 +387,7 @@ fn releases_table(rs: &[wire::ReleaseSummary]) -> String {
                 r.id.clone(),
                 r.target_app.clone(),
                 r.version.clone(),
-                r.state.clone(),
+                r.state.to_string(),
             ]
         })
         .collect();

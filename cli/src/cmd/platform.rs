@@ -67,6 +67,11 @@ pub(crate) fn serve(
         .build()
         .context("starting the async runtime")?;
     rt.block_on(async {
+        // The port first: a start that cannot listen creates nothing, and
+        // above all mints no bootstrap token it could never show.
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("listening on {listen}"))?;
         let mut config = Config::new(&storage);
         if let Some(db) = db {
             config.db = db;
@@ -86,9 +91,6 @@ pub(crate) fn serve(
                 writeln!(o.raw(), "token written to {}", path.display())?;
             }
         }
-        let listener = tokio::net::TcpListener::bind(listen)
-            .await
-            .with_context(|| format!("listening on {listen}"))?;
         writeln!(
             o.raw(),
             "mpkit platform listening on http://{}",

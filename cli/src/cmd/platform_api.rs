@@ -2,6 +2,7 @@
 //! benchmarks. (The typed client for integrators arrives with the client issue.)
 
 use anyhow::{anyhow, bail, Result};
+use mpkit_platform_client::paths;
 use serde_json::Value;
 
 /// A small blocking client of the platform's API (demo and benchmarks).
@@ -63,7 +64,7 @@ impl Api {
         let (_, bytes) = mpkit_bundle::pack_dir(src, key, &opts)?;
         self.call(
             reqwest::Method::POST,
-            &format!("/v1/apps/{app}/versions"),
+            &paths::UPLOAD_VERSION.path(&[app]),
             token,
             None,
             Some(bytes.clone()),
@@ -83,23 +84,19 @@ impl Api {
         reviewer: &str,
     ) -> Result<(String, Value)> {
         let r = self.post(
-            &format!("/v1/apps/{app}/releases"),
+            &paths::START_RELEASE.path(&[app]),
             owner,
             serde_json::json!({"targetApp": target, "version": version}),
         )?;
         let id = r["id"].as_str().unwrap_or_default().to_owned();
         self.post(
-            &format!("/v1/releases/{id}/compat-report"),
+            &paths::COMPAT_REPORT.path(&[&id]),
             owner,
             serde_json::json!({"suite": "mpkit", "passed": 1, "failed": 0}),
         )?;
+        self.post(&paths::APPLY.path(&[&id]), owner, serde_json::json!({}))?;
         self.post(
-            &format!("/v1/releases/{id}/apply"),
-            owner,
-            serde_json::json!({}),
-        )?;
-        self.post(
-            &format!("/v1/releases/{id}/review"),
+            &paths::REVIEW.path(&[&id]),
             reviewer,
             serde_json::json!({"decision": "approve"}),
         )?;

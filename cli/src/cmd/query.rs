@@ -100,15 +100,6 @@ fn verify(
     Ok(key.id().to_string())
 }
 
-fn rule(r: wire::Rule) -> &'static str {
-    match r {
-        wire::Rule::Pilot => "pilot",
-        wire::Rule::Grayscale => "grayscale",
-        wire::Rule::Stable => "stable",
-        wire::Rule::None => "none",
-    }
-}
-
 pub(crate) fn resolve(
     app: &str,
     target: &str,
@@ -141,11 +132,7 @@ pub(crate) fn resolve(
             let mut s = match &a.version {
                 Some(v) => format!(
                     "{user} gets {} {} ({} rule); package sha256 {} ({} bytes)",
-                    a.app_id,
-                    v.version,
-                    rule(a.rule),
-                    v.sha256,
-                    v.length
+                    a.app_id, v.version, a.rule, v.sha256, v.length
                 ),
                 None => format!("{user} gets no version of {} in {}", a.app_id, a.target_app),
             };
@@ -184,10 +171,7 @@ pub(crate) fn explain(app: &str, target: &str, user: &str, o: &mut Output<'_>) -
             .unwrap_or_else(|| "no version".into());
         format!(
             "{}: {v} ({} rule, policy seq {})\n{}",
-            e.user,
-            rule(e.rule),
-            e.seq,
-            e.why
+            e.user, e.rule, e.seq, e.why
         )
     })?;
     Ok(())

@@ -5,7 +5,7 @@ use crate::cli::{PilotAction, ReleaseCommand, TestersCommand};
 use crate::output::table;
 use crate::{Coded, Output};
 use anyhow::{Context as _, Result};
-use mpkit_platform_client::{testers, wire};
+use mpkit_platform_client::{rollout, testers, wire};
 use serde_json::json;
 use std::path::Path;
 
@@ -134,12 +134,12 @@ pub(crate) fn release(cmd: ReleaseCommand, o: &mut Output<'_>) -> Result<()> {
                 )?,
                 PilotAction::Cancel => {
                     let r = s.call(format_args!("reading release {id}"), s.client.release(&id))?;
-                    if r.state != "pilot" {
+                    if r.state != wire::ReleaseState::Pilot {
                         return Err(Coded::err(
                             "wrong_state",
                             format!(
-                                "release {id} is {}, not in pilot; `mpkit release cancel` cancels it in any active state",
-                                r.state
+                                "release {id} is {}, not in pilot testing; `mpkit release cancel` cancels a release in any state before it is released",
+                                r.state.describe()
                             ),
                         ));
                     }
@@ -152,6 +152,11 @@ pub(crate) fn release(cmd: ReleaseCommand, o: &mut Output<'_>) -> Result<()> {
             emit_changed(&c, o)?;
         }
         ReleaseCommand::Gray { percent, salt, sel } => {
+            // `20`, `20%` and `20.00` are the same percentage: checked here,
+            // and named the one way in messages and on the wire.
+            let bp = rollout::percent_to_bp(&percent)
+                .map_err(|e| Coded::err("bad_input", format!("the percentage: {e}")))?;
+            let percent = super::session::percent(i64::from(bp));
             let id = s.release_id(&sel)?;
             let c = s.call(
                 format_args!("setting the grayscale of release {id} to {percent}%"),
@@ -243,8 +248,8 @@ fn testers_cmd(s: &Session, cmd: TestersCommand, o: &mut Output<'_>) -> Result<(
             };
             let id = s.release_id(&sel)?;
             let r = s.call(format_args!("reading release {id}"), s.client.release(&id))?;
-            match r.state.as_str() {
-                "approved" => {
+            match r.state {
+                wire::ReleaseState::Approved => {
                     if ids.is_empty() {
                         return Err(Coded::err(
                             "bad_input",
@@ -253,7 +258,7 @@ fn testers_cmd(s: &Session, cmd: TestersCommand, o: &mut Output<'_>) -> Result<(
                                 rejected_table(local_rejected.iter().map(|l| (
                                     l.line,
                                     l.text.as_str(),
-                                    l.reason
+                                    l.reason.as_str()
                                 )))
                             ),
                         ));
@@ -279,14 +284,14 @@ fn testers_cmd(s: &Session, cmd: TestersCommand, o: &mut Output<'_>) -> Result<(
                                 rejected_table(local_rejected.iter().map(|l| (
                                     l.line,
                                     l.text.as_str(),
-                                    l.reason
+                                    l.reason.as_str()
                                 )))
                             ));
                         }
                         t
                     })?;
                 }
-                "pilot" => {
+                wire::ReleaseState::Pilot => {
                     // The platform has no merge: the list is replaced.
                     let body = file_text.unwrap_or_else(|| ids.join("\n"));
                     let t = s.call(
@@ -299,8 +304,9 @@ fn testers_cmd(s: &Session, cmd: TestersCommand, o: &mut Output<'_>) -> Result<(
                     return Err(Coded::err(
                         "wrong_state",
                         format!(
-                            "release {id} is {other}: testers are added to an approved release \
-                             (this starts the pilot) or to one in pilot"
+                            "release {id} is {}: testers are added to an approved release \
+                             (this starts the pilot) or to one in pilot testing",
+                            other.describe()
                         ),
                     ))
                 }

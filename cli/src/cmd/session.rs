@@ -267,11 +267,7 @@ impl Session {
             .into_iter()
             .filter(|r| r.target_app == target)
             .collect();
-        let open = all
-            .iter()
-            .filter(|r| !matches!(r.state.as_str(), "released" | "cancelled" | "rejected"))
-            .cloned()
-            .collect();
+        let open = all.iter().filter(|r| r.state.is_open()).cloned().collect();
         Ok((open, all))
     }
 }

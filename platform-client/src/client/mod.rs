@@ -9,13 +9,22 @@
 //! and a download is held to a byte cap and a minimum transfer rate so a
 //! hostile or broken server can neither feed endless data nor trickle it.
 
-use crate::wire::{self, ApiErrorBody, Signed};
+use crate::paths::{self, Route};
+use crate::wire::ApiErrorBody;
 use bytes::Bytes;
 use reqwest::{header, Method, StatusCode};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+mod accounts;
+mod apps;
+mod identity;
+mod releases;
+mod rollout;
+mod webhooks;
+mod workspaces;
 
 /// Progress of a transfer: bytes done so far, and the total when known.
 pub type Progress = Arc<dyn Fn(u64, Option<u64>) + Send + Sync>;
@@ -308,496 +317,30 @@ impl Client {
         }
     }
 
-    pub(crate) async fn json<T: DeserializeOwned>(
+    /// Calls `route` with its path parameters `args` and `query`, and reads
+    /// the JSON answer. The method is the route's: GET, PUT and DELETE are
+    /// retried on transient failures, POST and PATCH never.
+    pub(crate) async fn call<T: DeserializeOwned>(
         &self,
-        method: Method,
-        path: &str,
+        route: Route,
+        args: &[&str],
+        query: &[(&str, &str)],
         payload: Payload,
     ) -> Result<T> {
-        let body = self.send(method, path, payload).await?;
+        let path = with_query(route.path(args), query);
+        let body = self.send(method(route.method), &path, payload).await?;
         serde_json::from_slice(&body).map_err(|e| Error::Decode(format!("{path}: {e}")))
     }
 
-    pub(crate) async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
-        self.json(Method::GET, path, Payload::None).await
-    }
-
-    pub(crate) async fn post<B: Serialize, T: DeserializeOwned>(
+    /// As [`Client::call`] without a body, answering the raw bytes.
+    pub(crate) async fn call_bytes(
         &self,
-        path: &str,
-        body: &B,
-    ) -> Result<T> {
-        let b = serde_json::to_vec(body).map_err(|e| Error::Decode(e.to_string()))?;
-        self.json(Method::POST, path, Payload::Json(b)).await
-    }
-
-    async fn post_empty<T: DeserializeOwned>(&self, path: &str) -> Result<T> {
-        self.json(Method::POST, path, Payload::None).await
-    }
-
-    // ------------------------------------------------------------ accounts
-
-    /// `GET /v1/me`: who the token belongs to.
-    pub async fn me(&self) -> Result<wire::Me> {
-        self.get("/v1/me").await
-    }
-
-    /// `POST /v1/accounts` (admins): a new account and its token.
-    pub async fn create_account(&self, name: &str) -> Result<wire::AccountCreated> {
-        self.post(
-            "/v1/accounts",
-            &wire::NewAccount {
-                name: name.to_owned(),
-            },
-        )
-        .await
-    }
-
-    // ---------------------------------------------------------- workspaces
-
-    /// `POST /v1/workspaces`: the caller becomes its Master.
-    pub async fn create_workspace(&self, name: &str, kind: &str) -> Result<wire::Workspace> {
-        self.post(
-            "/v1/workspaces",
-            &wire::NewWorkspace {
-                name: name.to_owned(),
-                kind: kind.to_owned(),
-            },
-        )
-        .await
-    }
-
-    /// `GET /v1/workspaces/{ws}/members`.
-    pub async fn members(&self, ws: &str) -> Result<Vec<wire::Member>> {
-        self.get(&format!("/v1/workspaces/{}/members", seg(ws)))
-            .await
-    }
-
-    /// `POST /v1/workspaces/{ws}/members` (Master).
-    pub async fn add_member(&self, ws: &str, account: &str, role: &str) -> Result<wire::Member> {
-        self.post(
-            &format!("/v1/workspaces/{}/members", seg(ws)),
-            &wire::NewMember {
-                account_id: account.to_owned(),
-                role: role.to_owned(),
-            },
-        )
-        .await
-    }
-
-    /// `PATCH /v1/workspaces/{ws}/members/{account}` (Master).
-    pub async fn set_role(&self, ws: &str, account: &str, role: &str) -> Result<wire::Member> {
-        let b = serde_json::to_vec(&wire::SetRole {
-            role: role.to_owned(),
-        })
-        .map_err(|e| Error::Decode(e.to_string()))?;
-        self.json(
-            Method::PATCH,
-            &format!("/v1/workspaces/{}/members/{}", seg(ws), seg(account)),
-            Payload::Json(b),
-        )
-        .await
-    }
-
-    /// `DELETE /v1/workspaces/{ws}/members/{account}` (Master).
-    pub async fn remove_member(&self, ws: &str, account: &str) -> Result<wire::Member> {
-        self.json(
-            Method::DELETE,
-            &format!("/v1/workspaces/{}/members/{}", seg(ws), seg(account)),
-            Payload::None,
-        )
-        .await
-    }
-
-    /// `POST /v1/workspaces/{ws}/keys`: registers a developer public key.
-    pub async fn register_key(
-        &self,
-        ws: &str,
-        public_key_hex: &str,
-    ) -> Result<wire::KeyRegistered> {
-        self.post(
-            &format!("/v1/workspaces/{}/keys", seg(ws)),
-            &wire::NewKey {
-                public_key_hex: public_key_hex.to_owned(),
-            },
-        )
-        .await
-    }
-
-    /// `POST /v1/workspaces/{ws}/apps`.
-    pub async fn create_app(&self, ws: &str, app: &wire::NewApp) -> Result<wire::App> {
-        self.post(&format!("/v1/workspaces/{}/apps", seg(ws)), app)
-            .await
-    }
-
-    /// `GET /v1/workspaces/{ws}/apps`: the apps the caller sees there.
-    pub async fn apps(&self, ws: &str) -> Result<Vec<wire::App>> {
-        self.get(&format!("/v1/workspaces/{}/apps", seg(ws))).await
-    }
-
-    /// `POST /v1/workspaces/{ws}/isv-authorizations` (merchant Master).
-    pub async fn authorize_isv(
-        &self,
-        ws: &str,
-        auth: &wire::NewAuth,
-    ) -> Result<wire::IsvAuthorization> {
-        self.post(
-            &format!("/v1/workspaces/{}/isv-authorizations", seg(ws)),
-            auth,
-        )
-        .await
-    }
-
-    /// `DELETE /v1/isv-authorizations/{id}`.
-    pub async fn revoke_isv(&self, id: &str) -> Result<wire::Revoked> {
-        self.json(
-            Method::DELETE,
-            &format!("/v1/isv-authorizations/{}", seg(id)),
-            Payload::None,
-        )
-        .await
-    }
-
-    // --------------------------------------------------------- target apps
-
-    /// `POST /v1/target-apps` (admins).
-    pub async fn create_target(&self, t: &wire::NewTarget) -> Result<wire::TargetApp> {
-        self.post("/v1/target-apps", t).await
-    }
-
-    /// `GET /v1/target-apps`.
-    pub async fn targets(&self) -> Result<Vec<wire::TargetApp>> {
-        self.get("/v1/target-apps").await
-    }
-
-    /// `POST /v1/target-apps/{t}/reviewers` (admins).
-    pub async fn add_reviewer(&self, target: &str, account: &str) -> Result<wire::ReviewerAdded> {
-        self.post(
-            &format!("/v1/target-apps/{}/reviewers", seg(target)),
-            &wire::AccountRef {
-                account_id: account.to_owned(),
-            },
-        )
-        .await
-    }
-
-    // ----------------------------------------------------- mini programs
-
-    /// `GET /v1/apps/{app}`.
-    pub async fn app(&self, app: &str) -> Result<wire::AppDetail> {
-        self.get(&format!("/v1/apps/{}", seg(app))).await
-    }
-
-    /// `POST /v1/apps/{app}/assignments`: assigns a Developer.
-    pub async fn assign(&self, app: &str, account: &str) -> Result<wire::Assignment> {
-        self.post(
-            &format!("/v1/apps/{}/assignments", seg(app)),
-            &wire::AccountRef {
-                account_id: account.to_owned(),
-            },
-        )
-        .await
-    }
-
-    /// `GET /v1/apps/{app}/versions`.
-    pub async fn versions(&self, app: &str) -> Result<Vec<wire::VersionInfo>> {
-        self.get(&format!("/v1/apps/{}/versions", seg(app))).await
-    }
-
-    /// `POST /v1/apps/{app}/versions`: uploads a developer-signed bundle,
-    /// streamed in 64 KiB chunks with `progress`. Not retried.
-    pub async fn upload_version(
-        &self,
-        app: &str,
-        bundle: Bytes,
-        progress: Option<Progress>,
-    ) -> Result<wire::VersionUploaded> {
-        let path = format!("/v1/apps/{}/versions", seg(app));
-        let total = bundle.len() as u64;
-        let chunks: Vec<Bytes> = (0..bundle.len())
-            .step_by(CHUNK)
-            .map(|at| bundle.slice(at..(at + CHUNK).min(bundle.len())))
-            .collect();
-        let mut done = 0u64;
-        let stream = futures_util::stream::iter(chunks.into_iter().map(move |c| {
-            done += c.len() as u64;
-            if let Some(p) = &progress {
-                p(done, Some(total));
-            }
-            Ok::<Bytes, std::io::Error>(c)
-        }));
-        let mut r = self
-            .http
-            .post(self.url(&path))
-            .header(header::CONTENT_TYPE, "application/vnd.mpkit.bundle")
-            .header(header::CONTENT_LENGTH, total)
-            .body(reqwest::Body::wrap_stream(stream));
-        if let Some(t) = &self.token {
-            r = r.bearer_auth(t);
-        }
-        let url = self.url(&path);
-        let send = async {
-            let resp = r.send().await.map_err(|e| transport(&url, e))?;
-            let status = resp.status();
-            let body = resp.bytes().await.map_err(|e| transport(&url, e))?;
-            if !status.is_success() {
-                return Err(api_error(status, &body));
-            }
-            serde_json::from_slice(&body).map_err(|e| Error::Decode(format!("{path}: {e}")))
-        };
-        tokio::time::timeout(self.config.timeout, send)
-            .await
-            .map_err(|_| Error::Timeout(self.config.timeout))?
-    }
-
-    /// Takes down the app in a target: resolve answers "nothing" afterwards.
-    pub async fn takedown(&self, app: &str, target: &str) -> Result<wire::StableChanged> {
-        self.post_empty(&format!(
-            "/v1/apps/{}/targets/{}/takedown",
-            seg(app),
-            seg(target)
-        ))
-        .await
-    }
-
-    /// Makes an earlier fully released version the stable one again.
-    pub async fn rollback(
-        &self,
-        app: &str,
-        target: &str,
-        version: &str,
-    ) -> Result<wire::StableChanged> {
-        self.post(
-            &format!("/v1/apps/{}/targets/{}/rollback", seg(app), seg(target)),
-            &wire::Rollback {
-                version: version.to_owned(),
-            },
-        )
-        .await
-    }
-
-    /// The signed release policy of (app, target).
-    pub async fn policy(&self, app: &str, target: &str) -> Result<Signed> {
-        self.get(&format!(
-            "/v1/apps/{}/targets/{}/policy",
-            seg(app),
-            seg(target)
-        ))
-        .await
-    }
-
-    /// Why `user` gets what they get.
-    pub async fn explain(&self, app: &str, target: &str, user: &str) -> Result<wire::Explanation> {
-        self.get(&format!(
-            "/v1/apps/{}/targets/{}/explain?user={}",
-            seg(app),
-            seg(target),
-            seg(user)
-        ))
-        .await
-    }
-
-    /// How many of `users` a grayscale at `percent` would reach.
-    pub async fn dry_run(
-        &self,
-        app: &str,
-        target: &str,
-        req: &wire::DryRun,
-    ) -> Result<wire::DryRunResult> {
-        self.post(
-            &format!("/v1/apps/{}/targets/{}/dry-run", seg(app), seg(target)),
-            req,
-        )
-        .await
-    }
-
-    /// The launch QR code: `format` is `svg` or `png`; `release` points it at
-    /// a release's pilot instead of the stable version.
-    pub async fn qr(
-        &self,
-        app: &str,
-        target: &str,
-        format: &str,
-        release: Option<&str>,
+        route: Route,
+        args: &[&str],
+        query: &[(&str, &str)],
     ) -> Result<Bytes> {
-        let mut path = format!(
-            "/v1/apps/{}/targets/{}/qr?format={}",
-            seg(app),
-            seg(target),
-            seg(format)
-        );
-        if let Some(r) = release {
-            path.push_str(&format!("&release={}", seg(r)));
-        }
-        self.send(Method::GET, &path, Payload::None).await
-    }
-
-    // ------------------------------------------------------------ releases
-
-    /// Starts a release of an uploaded version into a target app.
-    pub async fn start_release(
-        &self,
-        app: &str,
-        req: &wire::NewRelease,
-    ) -> Result<wire::ReleaseStarted> {
-        self.post(&format!("/v1/apps/{}/releases", seg(app)), req)
-            .await
-    }
-
-    /// A release and its state.
-    pub async fn release(&self, id: &str) -> Result<wire::Release> {
-        self.get(&format!("/v1/releases/{}", seg(id))).await
-    }
-
-    /// Attaches a compatibility report (any JSON document).
-    pub async fn compat_report(
-        &self,
-        id: &str,
-        report: &serde_json::Value,
-    ) -> Result<wire::StateChanged> {
-        self.post(&format!("/v1/releases/{}/compat-report", seg(id)), report)
-            .await
-    }
-
-    /// Edits the release's basic info.
-    pub async fn basic_info(
-        &self,
-        id: &str,
-        info: &serde_json::Value,
-    ) -> Result<wire::StateChanged> {
-        let b = serde_json::to_vec(info).map_err(|e| Error::Decode(e.to_string()))?;
-        self.json(
-            Method::PATCH,
-            &format!("/v1/releases/{}/basic-info", seg(id)),
-            Payload::Json(b),
-        )
-        .await
-    }
-
-    /// Applies for release (needs a compatibility report).
-    pub async fn apply(&self, id: &str) -> Result<wire::StateChanged> {
-        self.post_empty(&format!("/v1/releases/{}/apply", seg(id)))
-            .await
-    }
-
-    /// A reviewer approves.
-    pub async fn approve(&self, id: &str) -> Result<wire::StateChanged> {
-        self.post(
-            &format!("/v1/releases/{}/review", seg(id)),
-            &wire::Review {
-                decision: "approve".into(),
-                reason: None,
-            },
-        )
-        .await
-    }
-
-    /// A reviewer rejects, with a reason.
-    pub async fn reject(&self, id: &str, reason: &str) -> Result<wire::StateChanged> {
-        self.post(
-            &format!("/v1/releases/{}/review", seg(id)),
-            &wire::Review {
-                decision: "reject".into(),
-                reason: Some(reason.to_owned()),
-            },
-        )
-        .await
-    }
-
-    /// Starts pilot testing with these tester user ids.
-    pub async fn start_pilot(&self, id: &str, testers: &[String]) -> Result<wire::StateChanged> {
-        self.post(
-            &format!("/v1/releases/{}/pilot", seg(id)),
-            &wire::Pilot {
-                testers: testers.to_vec(),
-            },
-        )
-        .await
-    }
-
-    /// Replaces the tester list from a tester file (one id per line, or CSV
-    /// with a `userid` column); refused lines come back in the answer.
-    pub async fn put_testers(&self, id: &str, file: &str) -> Result<wire::TestersReplaced> {
-        self.json(
-            Method::PUT,
-            &format!("/v1/releases/{}/testers", seg(id)),
-            Payload::Text(file.to_owned()),
-        )
-        .await
-    }
-
-    /// Completes pilot testing.
-    pub async fn complete_pilot(&self, id: &str) -> Result<wire::StateChanged> {
-        self.post_empty(&format!("/v1/releases/{}/complete-pilot", seg(id)))
-            .await
-    }
-
-    /// Starts or raises a grayscale (`percent` with up to two decimals).
-    pub async fn grayscale(&self, id: &str, percent: &str) -> Result<wire::StateChanged> {
-        self.grayscale_with_salt(id, percent, None).await
-    }
-
-    /// Starts a grayscale with a chosen bucket salt (or raises it, repeating
-    /// the running salt); `None` lets the platform mint one.
-    pub async fn grayscale_with_salt(
-        &self,
-        id: &str,
-        percent: &str,
-        salt: Option<&str>,
-    ) -> Result<wire::StateChanged> {
-        self.post(
-            &format!("/v1/releases/{}/grayscale", seg(id)),
-            &wire::Gray {
-                percent: percent.to_owned(),
-                salt: salt.map(str::to_owned),
-            },
-        )
-        .await
-    }
-
-    /// Releases to everyone.
-    pub async fn full(&self, id: &str) -> Result<wire::StateChanged> {
-        self.post_empty(&format!("/v1/releases/{}/full", seg(id)))
-            .await
-    }
-
-    /// Cancels the release (also ends a pilot or a grayscale).
-    pub async fn cancel(&self, id: &str) -> Result<wire::StateChanged> {
-        self.post_empty(&format!("/v1/releases/{}/cancel", seg(id)))
-            .await
-    }
-
-    // ------------------------------------------------------ hosts' calls
-
-    /// `GET /v1/resolve`: the signed answer for one user. The caller must
-    /// verify it (see `mpkit-host`'s update manager); this only fetches.
-    pub async fn resolve(&self, app: &str, target: &str, user: &str) -> Result<Signed> {
-        self.get(&format!(
-            "/v1/resolve?app={}&targetApp={}&user={}",
-            seg(app),
-            seg(target),
-            seg(user)
-        ))
-        .await
-    }
-
-    /// The platform's trust root (hosts pin it out of band; this is for setup).
-    pub async fn root_json(&self) -> Result<Bytes> {
-        self.send(Method::GET, "/v1/trust/root.json", Payload::None)
-            .await
-    }
-
-    /// Downloads a release package, streamed and held to `limits`.
-    pub async fn download_package(
-        &self,
-        app: &str,
-        target: &str,
-        version: &str,
-        limits: Limits,
-        progress: Option<Progress>,
-    ) -> Result<Vec<u8>> {
-        let path = format!("/v1/packages/{}/{}/{}", seg(app), seg(target), seg(version));
-        self.download(&path, limits, progress).await
+        let path = with_query(route.path(args), query);
+        self.send(method(route.method), &path, Payload::None).await
     }
 
     /// Streams `path` into memory under `limits`. Connection failures before
@@ -886,30 +429,42 @@ impl Client {
         }
         Ok(out)
     }
-
-    // --------------------------------------------------------- audit, inbox
-
-    /// The audit log, optionally of one object (`release:<id>`, `app:<id>`).
-    pub async fn audit(&self, object: Option<&str>) -> Result<Vec<wire::AuditEntry>> {
-        match object {
-            Some(o) => self.get(&format!("/v1/audit?object={}", seg(o))).await,
-            None => self.get("/v1/audit").await,
-        }
-    }
-
-    /// The caller's notifications.
-    pub async fn inbox(&self) -> Result<Vec<wire::InboxMessage>> {
-        self.get("/v1/inbox").await
-    }
 }
 
 const CHUNK: usize = 64 * 1024;
 
 /// Percent-encodes one path segment or query value.
 pub(crate) fn seg(s: &str) -> String {
-    url::form_urlencoded::byte_serialize(s.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
+    paths::encode(s)
+}
+
+/// `path` with `query` appended, each value percent-encoded.
+fn with_query(mut path: String, query: &[(&str, &str)]) -> String {
+    for (i, (k, v)) in query.iter().enumerate() {
+        path.push(if i == 0 { '?' } else { '&' });
+        path.push_str(k);
+        path.push('=');
+        path.push_str(&seg(v));
+    }
+    path
+}
+
+/// A JSON request body.
+pub(crate) fn json<B: Serialize>(body: &B) -> Result<Payload> {
+    serde_json::to_vec(body)
+        .map(Payload::Json)
+        .map_err(|e| Error::Decode(e.to_string()))
+}
+
+/// The HTTP method of a route.
+fn method(m: paths::Method) -> Method {
+    match m {
+        paths::Method::Get => Method::GET,
+        paths::Method::Post => Method::POST,
+        paths::Method::Put => Method::PUT,
+        paths::Method::Patch => Method::PATCH,
+        paths::Method::Delete => Method::DELETE,
+    }
 }
 
 fn transport(url: &str, e: reqwest::Error) -> Error {

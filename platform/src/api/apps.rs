@@ -1,0 +1,66 @@
+//! `/v1/apps/{app}`: a mini program, its assignments and its versions.
+
+use super::extract::{body, created, ok, ApiResult, AppState, Body};
+use crate::authz::{app_access, Caller, IsvAction};
+use crate::error::Error;
+use crate::{apps, packages};
+use axum::extract::{Path, State as AxState};
+use mpkit_platform_client::paths;
+use mpkit_platform_client::wire::{
+    AccountRef, AppDetail, Assignment, VersionInfo, VersionUploaded,
+};
+
+#[utoipa::path(get, path = paths::APP.template, tag = "apps", summary = "A mini program and its releases", params(("app" = String, Path)), responses((status = 200, description = "Success", body = AppDetail)), security(("bearer" = [])))]
+pub(super) async fn get_app(AxState(p): AppState, c: Caller, Path(app): Path<String>) -> ApiResult {
+    let a = app_access(&p.db, &c, &app, IsvAction::Read).await?;
+    let releases = apps::releases(&p.db, &app).await?;
+    ok(AppDetail {
+        app_id: a.app_id,
+        name: a.name,
+        owner: a.owner_ws,
+        developer: a.developer_ws,
+        releases,
+    })
+}
+
+#[utoipa::path(post, path = paths::ASSIGN.template, tag = "apps", summary = "Assign a mini program to a developer", request_body = AccountRef, params(("app" = String, Path)), responses((status = 201, description = "Success", body = Assignment)), security(("bearer" = [])))]
+pub(super) async fn assign(
+    AxState(p): AppState,
+    c: Caller,
+    Path(app): Path<String>,
+    Body(b): Body,
+) -> ApiResult {
+    let a = app_access(&p.db, &c, &app, IsvAction::Manage).await?;
+    let req: AccountRef = body(&b)?;
+    apps::assign(&p.db, &c.account, &a, &req.account_id).await?;
+    created(Assignment {
+        app_id: app,
+        account_id: req.account_id,
+    })
+}
+
+#[utoipa::path(post, path = paths::UPLOAD_VERSION.template, tag = "apps", summary = "Upload a version (a bundle signed with a registered developer key)", request_body(content = Vec<u8>, content_type = "application/octet-stream"), params(("app" = String, Path)), responses((status = 201, description = "Success", body = VersionUploaded)), security(("bearer" = [])))]
+pub(super) async fn upload(
+    AxState(p): AppState,
+    c: Caller,
+    Path(app): Path<String>,
+    Body(b): Body,
+) -> ApiResult {
+    let a = app_access(&p.db, &c, &app, IsvAction::Upload).await?;
+    if b.len() > p.config.max_upload {
+        return Err(Error::TooLarge(p.config.max_upload));
+    }
+    let v: VersionUploaded = packages::upload_version(&p, &c.account, &a, &b).await?;
+    created(v)
+}
+
+#[utoipa::path(get, path = paths::VERSIONS.template, tag = "apps", summary = "Versions of a mini program", params(("app" = String, Path)), responses((status = 200, description = "Success", body = [VersionInfo])), security(("bearer" = [])))]
+pub(super) async fn list_versions(
+    AxState(p): AppState,
+    c: Caller,
+    Path(app): Path<String>,
+) -> ApiResult {
+    app_access(&p.db, &c, &app, IsvAction::Read).await?;
+    let versions: Vec<VersionInfo> = apps::versions(&p.db, &app).await?;
+    ok(versions)
+}

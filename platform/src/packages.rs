@@ -1,0 +1,224 @@
+//! Uploads and release packages in the object store: where each lives, the
+//! verified upload of a version (checked against the developing workspace's
+//! registered keys before a byte is stored), and the target app's package,
+//! re-signed by the publisher key.
+
+use crate::audit::audit;
+use crate::authz::AppRow;
+use crate::error::Error;
+use crate::{now, workspaces, Platform};
+use mpkit_bundle::{AppId, Caps, Expected, Manifest, Role as KeyRole, Trust};
+use mpkit_platform_client::wire::{Permissions, ReleasePermissions, VersionUploaded};
+use object_store::path::Path as ObjPath;
+use object_store::ObjectStore;
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::BTreeSet;
+
+fn upload_path(app: &str, version: &str) -> ObjPath {
+    ObjPath::from(format!("uploads/{app}/{version}.mpk"))
+}
+
+fn package_path(app: &str, target: &str, version: &str) -> ObjPath {
+    ObjPath::from(format!("packages/{app}/{target}/{version}.mpk"))
+}
+
+/// A manifest's permissions on the wire. Destructured, so a new manifest
+/// field cannot be dropped silently.
+fn wire_permissions(p: &mpkit_bundle::Permissions) -> Permissions {
+    let mpkit_bundle::Permissions {
+        jsapi,
+        scopes,
+        domains,
+    } = p;
+    Permissions {
+        jsapi: jsapi.iter().cloned().collect(),
+        scopes: scopes.iter().cloned().collect(),
+        domains: domains.clone(),
+    }
+}
+
+/// Verifies an uploaded bundle against the keys registered to the workspace
+/// that develops the mini program, stores it and records the version
+/// (audited as `actor`). A version or build that exists is a conflict.
+pub(crate) async fn upload_version(
+    p: &Platform,
+    actor: &str,
+    a: &AppRow,
+    bundle: &[u8],
+) -> Result<VersionUploaded, Error> {
+    let app = &a.app_id;
+    // Signed by a developer key registered to the workspace that develops it.
+    let ws = a.developer_ws.as_deref().unwrap_or(&a.owner_ws);
+    let keys = workspaces::dev_keys(&p.db, ws).await?;
+    if keys.is_empty() {
+        return Err(Error::Invalid(
+            "the workspace has no registered developer keys".into(),
+        ));
+    }
+    let app_id = AppId::new(app.clone()).map_err(|e| Error::BadRequest(e.to_string()))?;
+    let verified = mpkit_bundle::open(
+        bundle,
+        &Trust::Developer(keys),
+        &Expected::app(app_id),
+        &Caps::default(),
+    )?;
+    verified.check_contents()?;
+    let m = verified.manifest().clone();
+    let version = m.version.to_string();
+    let sha = hex::encode(Sha256::digest(bundle));
+    let mut tx = p.db.begin().await?;
+    if sqlx::query("SELECT version FROM versions WHERE app_id = $1 AND version = $2")
+        .bind(app)
+        .bind(&version)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict(format!(
+            "version {version} of {app} exists"
+        )));
+    }
+    if sqlx::query("SELECT version FROM versions WHERE app_id = $1 AND build = $2")
+        .bind(app)
+        .bind(m.build as i64)
+        .fetch_optional(&mut *tx)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict(format!(
+            "build {} of {app} exists",
+            m.build
+        )));
+    }
+    let manifest = serde_json::to_string(&m).map_err(|e| Error::Internal(e.to_string()))?;
+    p.objects
+        .put(&upload_path(app, &version), bundle.to_vec().into())
+        .await
+        .map_err(|e| Error::Internal(format!("storing the upload: {e}")))?;
+    sqlx::query("INSERT INTO versions (app_id, version, build, sha256, length, manifest, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        .bind(app)
+        .bind(&version)
+        .bind(m.build as i64)
+        .bind(&sha)
+        .bind(bundle.len() as i64)
+        .bind(&manifest)
+        .bind(actor)
+        .bind(now())
+        .execute(&mut *tx)
+        .await?;
+    audit(
+        &mut tx,
+        actor,
+        "version.upload",
+        &format!("app:{app}/version:{version}"),
+        None,
+        Some(json!({"build": m.build, "sha256": sha})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(VersionUploaded {
+        app_id: app.clone(),
+        version,
+        build: m.build,
+        sha256: sha,
+        length: bundle.len() as u64,
+        requested_permissions: wire_permissions(&m.permissions),
+    })
+}
+
+/// Stores a target app's package where hosts download it.
+pub(crate) async fn store(
+    p: &Platform,
+    app: &str,
+    target: &str,
+    version: &str,
+    bytes: Vec<u8>,
+) -> Result<(), Error> {
+    p.objects
+        .put(&package_path(app, target, version), bytes.into())
+        .await
+        .map_err(|e| Error::Internal(format!("storing the package: {e}")))?;
+    Ok(())
+}
+
+/// A stored package, or `None` when there is none by that name.
+pub(crate) async fn read(
+    p: &Platform,
+    app: &str,
+    target: &str,
+    version: &str,
+) -> Result<Option<bytes::Bytes>, Error> {
+    let Ok(got) = p.objects.get(&package_path(app, target, version)).await else {
+        return Ok(None);
+    };
+    got.bytes()
+        .await
+        .map(Some)
+        .map_err(|e| Error::Internal(e.to_string()))
+}
+
+/// Builds the target app's package: the same files, the manifest re-signed
+/// by the publisher key with the permissions this target app allows.
+pub(crate) async fn build_package(
+    p: &Platform,
+    ws: &str,
+    app: &str,
+    version: &str,
+    allowed: &BTreeSet<String>,
+) -> Result<(Vec<u8>, ReleasePermissions), Error> {
+    let upload = p
+        .objects
+        .get(&upload_path(app, version))
+        .await
+        .map_err(|e| Error::Internal(format!("reading the upload: {e}")))?
+        .bytes()
+        .await
+        .map_err(|e| Error::Internal(format!("reading the upload: {e}")))?;
+    let keys = workspaces::dev_keys(&p.db, ws).await?;
+    let app_id = AppId::new(app.to_owned()).map_err(|e| Error::BadRequest(e.to_string()))?;
+    let v = mpkit_bundle::open(
+        &upload,
+        &Trust::Developer(keys),
+        &Expected::app(app_id),
+        &Caps::default(),
+    )?;
+    let files = v.read_files()?;
+    let m = v.manifest().clone();
+    let mut perms = m.permissions.clone();
+    let requested = perms.clone();
+    perms.jsapi.retain(|k| allowed.contains(k));
+    perms.scopes.retain(|s| allowed.contains(s));
+    let refused: Vec<String> = requested
+        .jsapi
+        .iter()
+        .chain(requested.scopes.iter())
+        .filter(|k| !allowed.contains(*k))
+        .cloned()
+        .collect();
+    let mut entries = m.files.clone();
+    entries.sort_by(|a, b| a.path.cmp(&b.path));
+    let manifest = Manifest::new(
+        m.app_id.clone(),
+        m.version.clone(),
+        m.build,
+        m.name.clone(),
+        m.min_host_version.clone(),
+        m.pages.clone(),
+        perms.clone(),
+        entries,
+    )?;
+    let bytes = mpkit_bundle::build_bundle(
+        &manifest,
+        &files,
+        &[(&p.keys.publisher, KeyRole::Publisher)],
+    )?;
+    let approved = serde_json::to_value(&perms).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok((
+        bytes,
+        ReleasePermissions {
+            approved,
+            not_allowed_by_target_app: refused,
+        },
+    ))
+}
