@@ -526,98 +526,175 @@ pub fn apply(root: &mut DomNode, ops: &[PatchOp]) -> Result<(), String> {
     Ok(())
 }
 
-/// The ops of a run, by the node they address.
-type IdMap<'a> = HashMap<NodeId, Vec<&'a PatchOp>, super::IdHash>;
+/// The ops of a run by the node they address: for each node, where its
+/// ops start in `order` and how many there are. No allocation per node.
+struct RunIndex {
+    /// (node, op index) sorted by node, then by op index, so one node's ops
+    /// keep their order.
+    order: Vec<(NodeId, usize)>,
+    by_node: HashMap<NodeId, (usize, usize), super::IdHash>,
+}
+
+impl RunIndex {
+    fn new(ops: &[PatchOp]) -> RunIndex {
+        let mut order: Vec<(NodeId, usize)> = ops
+            .iter()
+            .enumerate()
+            .filter_map(|(i, op)| match op {
+                PatchOp::SetAttr { id, .. }
+                | PatchOp::RemoveAttr { id, .. }
+                | PatchOp::SetText { id, .. } => Some((*id, i)),
+                _ => None,
+            })
+            .collect();
+        order.sort_unstable();
+        let mut by_node = HashMap::with_capacity_and_hasher(order.len(), super::IdHash);
+        let mut start = 0;
+        while start < order.len() {
+            let id = order[start].0;
+            let len = order[start..].iter().take_while(|(n, _)| *n == id).count();
+            by_node.insert(id, (start, len));
+            start += len;
+        }
+        RunIndex { order, by_node }
+    }
+
+    /// The error for the first (lowest) node id of the run not in the tree.
+    fn missing(&self, ops: &[PatchOp], found: &dyn Fn(NodeId) -> bool) -> String {
+        let id = self
+            .order
+            .iter()
+            .map(|(id, _)| *id)
+            .find(|id| !found(*id))
+            .unwrap_or_default();
+        let what = ops
+            .iter()
+            .find(|op| matches!(op, PatchOp::SetText { id: i, .. } if *i == id))
+            .map_or("attribute", |_| "text");
+        format!("{what} on unknown node {id}")
+    }
+}
 
 /// Applies attribute and text ops (no structural ones) in one walk. Ops on
 /// the same node keep their order; an op for a node not in the tree is an
 /// error, and then nothing of the run is applied. Returns by how many bytes
 /// the tree's text and attributes grew (negative when they shrank).
 pub(crate) fn apply_run(root: &mut DomNode, ops: &[PatchOp]) -> Result<isize, String> {
-    let mut by_node: IdMap<'_> = HashMap::with_capacity_and_hasher(ops.len(), super::IdHash);
-    for op in ops {
-        let id = match op {
-            PatchOp::SetAttr { id, .. }
-            | PatchOp::RemoveAttr { id, .. }
-            | PatchOp::SetText { id, .. } => *id,
-            _ => continue,
-        };
-        by_node.entry(id).or_default().push(op);
-    }
+    let index = RunIndex::new(ops);
     // Checked before anything changes, so a bad batch leaves the tree as it was.
-    let mut present = 0;
-    count_present(root, &by_node, &mut present);
-    if present != by_node.len() {
-        let mut missing: Vec<NodeId> = by_node.keys().copied().collect();
-        let mut found = std::collections::HashSet::new();
-        collect_present(root, &by_node, &mut found);
-        missing.retain(|id| !found.contains(id));
-        missing.sort_unstable();
-        let id = missing.first().copied().unwrap_or_default();
-        let what = ops
-            .iter()
-            .find(|op| matches!(op, PatchOp::SetText { id: i, .. } if *i == id))
-            .map_or("attribute", |_| "text");
-        return Err(format!("{what} on unknown node {id}"));
-    }
-    fn walk(n: &mut DomNode, by_node: &IdMap<'_>, left: &mut usize, grew: &mut isize) {
-        if *left == 0 {
+    let mut found =
+        std::collections::HashSet::with_capacity_and_hasher(index.by_node.len(), super::IdHash);
+    fn present(
+        n: &DomNode,
+        index: &RunIndex,
+        found: &mut std::collections::HashSet<NodeId, super::IdHash>,
+    ) {
+        if found.len() == index.by_node.len() {
             return;
         }
-        if let Some(list) = by_node.get(&n.id) {
-            *left -= 1;
-            for op in list {
-                match op {
-                    PatchOp::SetAttr { name, value, .. } => {
-                        *grew += value.len() as isize;
-                        match n.attrs.insert(name.clone(), value.clone()) {
-                            Some(old) => *grew -= old.len() as isize,
-                            None => *grew += name.len() as isize,
-                        }
-                    }
-                    PatchOp::RemoveAttr { name, .. } => {
-                        if let Some(old) = n.attrs.remove(name) {
-                            *grew -= (name.len() + old.len()) as isize;
-                        }
-                    }
-                    PatchOp::SetText { text, .. } => {
-                        *grew += text.len() as isize - n.text.len() as isize;
-                        n.text.clone_from(text);
-                    }
-                    _ => {}
-                }
-            }
+        if index.by_node.contains_key(&n.id) {
+            found.insert(n.id);
         }
-        for c in &mut n.children {
-            walk(c, by_node, left, grew);
+        for c in &n.children {
+            present(c, index, found);
         }
     }
-    let mut left = by_node.len();
+    present(root, &index, &mut found);
+    if found.len() != index.by_node.len() {
+        return Err(index.missing(ops, &|id| found.contains(&id)));
+    }
+    let mut left = index.by_node.len();
     let mut grew = 0;
-    walk(root, &by_node, &mut left, &mut grew);
+    walk_run(root, ops, &index, &mut left, &mut grew);
     Ok(grew)
 }
 
-fn count_present(n: &DomNode, by_node: &IdMap<'_>, found: &mut usize) {
-    if by_node.contains_key(&n.id) {
-        *found += 1;
+/// [`apply_run`] in one walk that stops once every addressed node is found,
+/// for a tree whose owner stops using it when this fails: an op for a node
+/// that is not there is an error after the others were applied.
+pub(crate) fn apply_run_once(root: &mut DomNode, ops: &[PatchOp]) -> Result<isize, String> {
+    let index = RunIndex::new(ops);
+    let mut left = index.by_node.len();
+    let mut grew = 0;
+    let mut seen = std::collections::HashSet::with_capacity_and_hasher(left, super::IdHash);
+    walk_run_seen(root, ops, &index, &mut left, &mut grew, &mut seen);
+    if left > 0 {
+        return Err(index.missing(ops, &|id| seen.contains(&id)));
     }
-    for c in &n.children {
-        count_present(c, by_node, found);
+    Ok(grew)
+}
+
+/// Applies the run's ops of each node it meets, until none is left.
+fn walk_run(
+    n: &mut DomNode,
+    ops: &[PatchOp],
+    index: &RunIndex,
+    left: &mut usize,
+    grew: &mut isize,
+) {
+    if *left == 0 {
+        return;
+    }
+    if let Some(&(start, len)) = index.by_node.get(&n.id) {
+        *left -= 1;
+        for &(_, i) in &index.order[start..start + len] {
+            *grew += apply_in_place(n, &ops[i]);
+        }
+    }
+    for c in &mut n.children {
+        walk_run(c, ops, index, left, grew);
     }
 }
 
-fn collect_present(
-    n: &DomNode,
-    by_node: &IdMap<'_>,
-    found: &mut std::collections::HashSet<NodeId>,
+/// [`walk_run`], noting which nodes it met (a node id could appear twice in
+/// a tree no check has held to unique ids; its ops apply once).
+fn walk_run_seen(
+    n: &mut DomNode,
+    ops: &[PatchOp],
+    index: &RunIndex,
+    left: &mut usize,
+    grew: &mut isize,
+    seen: &mut std::collections::HashSet<NodeId, super::IdHash>,
 ) {
-    if by_node.contains_key(&n.id) {
-        found.insert(n.id);
+    if *left == 0 {
+        return;
     }
-    for c in &n.children {
-        collect_present(c, by_node, found);
+    if let Some(&(start, len)) = index.by_node.get(&n.id) {
+        if seen.insert(n.id) {
+            *left -= 1;
+            for &(_, i) in &index.order[start..start + len] {
+                *grew += apply_in_place(n, &ops[i]);
+            }
+        }
     }
+    for c in &mut n.children {
+        walk_run_seen(c, ops, index, left, grew, seen);
+    }
+}
+
+/// One attribute or text op on its node; returns how many bytes it grew by.
+pub(crate) fn apply_in_place(n: &mut DomNode, op: &PatchOp) -> isize {
+    let mut grew = 0;
+    match op {
+        PatchOp::SetAttr { name, value, .. } => {
+            grew += value.len() as isize;
+            match n.attrs.insert(name.clone(), value.clone()) {
+                Some(old) => grew -= old.len() as isize,
+                None => grew += name.len() as isize,
+            }
+        }
+        PatchOp::RemoveAttr { name, .. } => {
+            if let Some(old) = n.attrs.remove(name) {
+                grew -= (name.len() + old.len()) as isize;
+            }
+        }
+        PatchOp::SetText { text, .. } => {
+            grew += text.len() as isize - n.text.len() as isize;
+            n.text.clone_from(text);
+        }
+        _ => {}
+    }
+    grew
 }
 
 fn detach(node: &mut DomNode, id: NodeId) -> Option<DomNode> {

@@ -7,6 +7,8 @@
 use crate::diff::{self, PatchOp};
 use crate::vdom::{DomNode, NodeId};
 use crate::wire::MAX_TREE_DEPTH;
+use crate::IdHash;
+use std::collections::HashMap;
 
 /// Most nodes, elements and texts, one mounted page may hold (the render
 /// core makes at most 100,000 elements, and about as many texts).
@@ -15,13 +17,25 @@ pub const MAX_TREE_NODES: usize = 3 * crate::template::MAX_NODES;
 /// Most bytes of tags, text, keys and attributes one mounted page may hold.
 pub const MAX_TREE_BYTES: usize = 64 << 20;
 
-/// A mounted page tree that only changes through checked patch ops.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A mounted page tree that only changes through checked patch ops. It
+/// keeps each node's parent by id, so an op finds its node by walking down
+/// from the root along that node's ancestors instead of searching the
+/// tree, and an id that is already in the tree cannot be inserted again.
+#[derive(Debug, Clone)]
 pub struct Mounted {
     root: DomNode,
     nodes: usize,
     bytes: usize,
+    parents: HashMap<NodeId, NodeId, IdHash>,
 }
+
+impl PartialEq for Mounted {
+    fn eq(&self, other: &Mounted) -> bool {
+        self.root == other.root
+    }
+}
+
+impl Eq for Mounted {}
 
 impl Default for Mounted {
     fn default() -> Self {
@@ -65,14 +79,9 @@ fn stats(n: &DomNode) -> Stats {
     s
 }
 
-/// The depth of node `id` (the root is at 0), in a tree already within the
-/// depth limit.
-fn depth_of(n: &DomNode, id: NodeId, depth: usize) -> Option<usize> {
-    if n.id == id {
-        return Some(depth);
-    }
-    n.children.iter().find_map(|c| depth_of(c, id, depth + 1))
-}
+/// Runs of attribute and text ops longer than this are applied in one walk
+/// of the tree; shorter ones find each node through its ancestors.
+const WALK_RUNS_OVER: usize = 16;
 
 impl Mounted {
     /// An empty page root.
@@ -82,6 +91,7 @@ impl Mounted {
             bytes: node_bytes(&root),
             root,
             nodes: 1,
+            parents: HashMap::default(),
         }
     }
 
@@ -100,9 +110,47 @@ impl Mounted {
         self.bytes
     }
 
-    /// Applies `ops` in order. An op for a node that is not there, or one
-    /// that would take the tree past a limit, is an error; the ops before it
-    /// stay applied, and the caller stops the app that sent them.
+    /// The ids from the root down to `id`, both included; `None` when `id`
+    /// is not in the tree.
+    fn chain(&self, id: NodeId) -> Option<Vec<NodeId>> {
+        let mut chain = vec![id];
+        let mut cur = id;
+        while cur != self.root.id {
+            cur = *self.parents.get(&cur)?;
+            chain.push(cur);
+        }
+        chain.reverse();
+        Some(chain)
+    }
+
+    /// The depth of node `id` (the root is at 0).
+    fn depth_of(&self, id: NodeId) -> Option<usize> {
+        self.chain(id).map(|c| c.len() - 1)
+    }
+
+    /// Node `id`, found by walking down along its ancestors.
+    pub fn find(&self, id: NodeId) -> Option<&DomNode> {
+        let chain = self.chain(id)?;
+        let mut n = &self.root;
+        for c in &chain[1..] {
+            n = n.children.iter().find(|x| x.id == *c)?;
+        }
+        Some(n)
+    }
+
+    fn find_mut(&mut self, id: NodeId) -> Option<&mut DomNode> {
+        let chain = self.chain(id)?;
+        let mut n = &mut self.root;
+        for c in &chain[1..] {
+            n = n.children.iter_mut().find(|x| x.id == *c)?;
+        }
+        Some(n)
+    }
+
+    /// Applies `ops` in order. An op for a node that is not there, an id
+    /// already in the tree, or an op that would take the tree past a limit is
+    /// an error; the ops before it stay applied, and the caller stops the
+    /// app that sent them.
     pub fn apply(&mut self, ops: &[PatchOp]) -> Result<(), String> {
         let mut i = 0;
         while i < ops.len() {
@@ -117,62 +165,139 @@ impl Mounted {
                     )
                 })
                 .count();
-            if run > 0 {
-                let grew = diff::apply_run(&mut self.root, &ops[i..i + run])?;
+            if run > WALK_RUNS_OVER {
+                let grew = diff::apply_run_once(&mut self.root, &ops[i..i + run])?;
                 self.bytes = self.bytes.saturating_add_signed(grew);
                 self.check_bytes()?;
                 i += run;
                 continue;
             }
-            let op = &ops[i];
-            match op {
-                PatchOp::Insert { parent, node, .. } => {
-                    let depth = depth_of(&self.root, *parent, 0)
-                        .ok_or_else(|| format!("insert into unknown node {parent}"))?;
-                    let s = stats(node);
-                    if depth + s.height > MAX_TREE_DEPTH {
-                        return Err(format!(
-                            "an insert would make the page deeper than {MAX_TREE_DEPTH} levels"
-                        ));
-                    }
-                    if self.nodes + s.nodes > MAX_TREE_NODES {
-                        return Err(format!(
-                            "an insert would give the page more than {MAX_TREE_NODES} nodes"
-                        ));
-                    }
-                    diff::apply(&mut self.root, std::slice::from_ref(op))?;
-                    self.nodes += s.nodes;
-                    self.bytes += s.bytes;
-                    self.check_bytes()?;
-                }
-                PatchOp::Remove { id } => {
-                    let s = match self.root.children.iter().find_map(|c| c.find(*id)) {
-                        Some(n) => stats(n),
-                        None => return Err(format!("remove of unknown node {id}")),
+            if run > 0 {
+                for op in &ops[i..i + run] {
+                    let (PatchOp::SetAttr { id, .. }
+                    | PatchOp::RemoveAttr { id, .. }
+                    | PatchOp::SetText { id, .. }) = op
+                    else {
+                        continue;
                     };
-                    diff::apply(&mut self.root, std::slice::from_ref(op))?;
-                    self.nodes -= s.nodes;
-                    self.bytes -= s.bytes;
-                }
-                PatchOp::Move { id, parent, .. } => {
-                    let height = match self.root.children.iter().find_map(|c| c.find(*id)) {
-                        Some(n) => stats(n).height,
-                        None => return Err(format!("move of unknown node {id}")),
+                    let what = if matches!(op, PatchOp::SetText { .. }) {
+                        "text"
+                    } else {
+                        "attribute"
                     };
-                    let depth = depth_of(&self.root, *parent, 0)
-                        .ok_or_else(|| format!("move into unknown node {parent}"))?;
-                    if depth + height > MAX_TREE_DEPTH {
-                        return Err(format!(
-                            "a move would make the page deeper than {MAX_TREE_DEPTH} levels"
-                        ));
-                    }
-                    diff::apply(&mut self.root, std::slice::from_ref(op))?;
+                    let n = self
+                        .find_mut(*id)
+                        .ok_or_else(|| format!("{what} on unknown node {id}"))?;
+                    let grew = diff::apply_in_place(n, op);
+                    self.bytes = self.bytes.saturating_add_signed(grew);
                 }
+                self.check_bytes()?;
+                i += run;
+                continue;
+            }
+            match &ops[i] {
+                PatchOp::Insert {
+                    parent,
+                    index,
+                    node,
+                } => self.insert(*parent, *index, node)?,
+                PatchOp::Remove { id } => self.remove(*id)?,
+                PatchOp::Move { id, parent, index } => self.move_to(*id, *parent, *index)?,
                 _ => unreachable!("attribute and text ops are applied in runs"),
             }
             i += 1;
         }
         Ok(())
+    }
+
+    fn insert(&mut self, parent: NodeId, index: usize, node: &DomNode) -> Result<(), String> {
+        let depth = self
+            .depth_of(parent)
+            .ok_or_else(|| format!("insert into unknown node {parent}"))?;
+        let s = stats(node);
+        if depth + s.height > MAX_TREE_DEPTH {
+            return Err(format!(
+                "an insert would make the page deeper than {MAX_TREE_DEPTH} levels"
+            ));
+        }
+        if self.nodes + s.nodes > MAX_TREE_NODES {
+            return Err(format!(
+                "an insert would give the page more than {MAX_TREE_NODES} nodes"
+            ));
+        }
+        // Every id is new, the subtree's own included.
+        let mut added: Vec<(NodeId, NodeId)> = Vec::with_capacity(s.nodes);
+        let mut stack = vec![(node, parent)];
+        while let Some((n, p)) = stack.pop() {
+            added.push((n.id, p));
+            stack.extend(n.children.iter().map(|c| (c, n.id)));
+        }
+        let mut seen = std::collections::HashSet::with_capacity_and_hasher(added.len(), IdHash);
+        for (id, _) in &added {
+            if *id == self.root.id || self.parents.contains_key(id) || !seen.insert(*id) {
+                return Err(format!("an insert repeats node id {id}"));
+            }
+        }
+        let p = self
+            .find_mut(parent)
+            .ok_or_else(|| format!("insert into unknown node {parent}"))?;
+        let at = index.min(p.children.len());
+        p.children.insert(at, node.clone());
+        self.parents.extend(added);
+        self.nodes += s.nodes;
+        self.bytes += s.bytes;
+        self.check_bytes()
+    }
+
+    fn remove(&mut self, id: NodeId) -> Result<(), String> {
+        let gone = self
+            .detach(id)
+            .ok_or_else(|| format!("remove of unknown node {id}"))?;
+        let mut stack = vec![&gone];
+        while let Some(n) = stack.pop() {
+            self.parents.remove(&n.id);
+            self.nodes -= 1;
+            self.bytes -= node_bytes(n);
+            stack.extend(n.children.iter());
+        }
+        Ok(())
+    }
+
+    fn move_to(&mut self, id: NodeId, parent: NodeId, index: usize) -> Result<(), String> {
+        let height = self
+            .find(id)
+            .filter(|_| id != self.root.id)
+            .map(|n| stats(n).height)
+            .ok_or_else(|| format!("move of unknown node {id}"))?;
+        let chain = self
+            .chain(parent)
+            .ok_or_else(|| format!("move into unknown node {parent}"))?;
+        if chain.contains(&id) {
+            return Err(format!("a move puts node {id} inside itself"));
+        }
+        if chain.len() - 1 + height > MAX_TREE_DEPTH {
+            return Err(format!(
+                "a move would make the page deeper than {MAX_TREE_DEPTH} levels"
+            ));
+        }
+        let node = self
+            .detach(id)
+            .ok_or_else(|| format!("move of unknown node {id}"))?;
+        let p = self
+            .find_mut(parent)
+            .ok_or_else(|| format!("move into unknown node {parent}"))?;
+        let at = index.min(p.children.len());
+        p.children.insert(at, node);
+        self.parents.insert(id, parent);
+        Ok(())
+    }
+
+    /// Takes node `id` (not the root) out of its parent's children.
+    fn detach(&mut self, id: NodeId) -> Option<DomNode> {
+        let parent = *self.parents.get(&id)?;
+        let p = self.find_mut(parent)?;
+        let i = p.children.iter().position(|c| c.id == id)?;
+        Some(p.children.remove(i))
     }
 
     fn check_bytes(&self) -> Result<(), String> {
@@ -316,6 +441,31 @@ mod tests {
             "the page would hold more than 67108864 bytes of text and attributes"
         );
 
+        // Ids are unique: a node already in the tree, or one repeated
+        // within the insert, is refused.
+        let mut m = Mounted::new();
+        m.apply(&[insert(0, node(1, vec![]))]).expect("one");
+        for (op, why) in [
+            (insert(0, node(1, vec![])), "an insert repeats node id 1"),
+            (insert(1, node(0, vec![])), "an insert repeats node id 0"),
+            (
+                insert(1, node(2, vec![node(3, vec![]), node(3, vec![])])),
+                "an insert repeats node id 3",
+            ),
+        ] {
+            assert_eq!(m.apply(&[op]).expect_err(why), why);
+        }
+        m.apply(&[insert(1, node(2, vec![node(3, vec![])]))])
+            .expect("fresh ids");
+        let e = m
+            .apply(&[PatchOp::Move {
+                id: 1,
+                parent: 3,
+                index: 0,
+            }])
+            .expect_err("inside itself");
+        assert_eq!(e, "a move puts node 1 inside itself");
+
         let mut m = Mounted::new();
         for (op, why) in [
             (insert(7, node(8, vec![])), "insert into unknown node 7"),
@@ -338,6 +488,38 @@ mod tests {
             ),
         ] {
             assert_eq!(m.apply(&[op]).expect_err(why), why);
+        }
+    }
+
+    proptest::proptest! {
+        /// Whatever a sequence of renders does to a page, the tree built
+        /// from its ops with the checks and the parent index equals the one
+        /// the diff keeps, and its totals are exact.
+        #[test]
+        fn mounted_trees_follow_the_diff_exactly(
+            steps in proptest::collection::vec(
+                proptest::collection::vec((0u8..8, 0u8..3, proptest::bool::ANY), 0..12), 1..8)
+        ) {
+            let doc = crate::axml::parse(
+                r#"<view a:for="{{rows}}" a:key="id" class="{{item.c}}"><text>{{item.t}}</text><view a:if="{{item.f}}"><text>f</text></view></view><text>{{rows.length}}</text>"#,
+            ).expect("parses");
+            let mut rendered = DomNode::root();
+            let mut ids = crate::diff::Ids::default();
+            let mut m = Mounted::new();
+            for rows in steps {
+                let mut seen = std::collections::HashSet::new();
+                let rows: Vec<serde_json::Value> = rows.into_iter().filter(|(k, _, _)| seen.insert(*k)).map(|(k, t, f)| {
+                    serde_json::json!({"id": k, "t": format!("t{t}"), "c": format!("c{}", k % 3), "f": f})
+                }).collect();
+                let v = crate::template::Renderer::new(&crate::testkit::NoFiles, 375.0)
+                    .render(&doc, "p.axml", &serde_json::json!({ "rows": rows }))
+                    .expect("renders");
+                let ops = crate::diff::diff_root(&mut rendered, v, &mut ids);
+                m.apply(&ops).expect("applies");
+                proptest::prop_assert_eq!(m.root(), &rendered);
+                let s = stats(m.root());
+                proptest::prop_assert_eq!((m.nodes(), m.bytes()), (s.nodes, s.bytes));
+            }
         }
     }
 }

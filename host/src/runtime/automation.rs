@@ -105,7 +105,7 @@ impl<S: Surface> Runtime<S> {
         Ok(self
             .stack
             .last()
-            .and_then(|p| p.tree.root().find(id))
+            .and_then(|p| p.tree.find(id))
             .map(DomNode::text_content)
             .unwrap_or_default())
     }

@@ -3,7 +3,8 @@
 
 use super::selector::{Selector, SelectorError};
 use super::{ErrorView, PageChrome, PageId, Surface};
-use crate::render::diff::{apply, PatchOp};
+use crate::render::diff::PatchOp;
+use crate::render::mounted::Mounted;
 use crate::render::vdom::{DomNode, NodeId};
 
 #[derive(Debug)]
@@ -11,7 +12,7 @@ struct Page {
     id: PageId,
     chrome: PageChrome,
     css: String,
-    dom: DomNode,
+    tree: Mounted,
     error: Option<ErrorView>,
 }
 
@@ -53,13 +54,13 @@ impl HeadlessSurface {
 
     /// The top page's tree.
     pub fn dom(&self) -> Option<&DomNode> {
-        self.top().map(|p| &p.dom)
+        self.top().map(|p| p.tree.root())
     }
 
     /// The top page as HTML.
     pub fn html(&self) -> String {
         self.top()
-            .map(|p| super::page_html(&p.chrome.route, &p.dom, p.error.as_ref()))
+            .map(|p| super::page_html(&p.chrome.route, p.tree.root(), p.error.as_ref()))
             .unwrap_or_default()
     }
 
@@ -68,7 +69,7 @@ impl HeadlessSurface {
         let sel = Selector::parse(selector)?;
         Ok(self
             .top()
-            .map(|p| sel.select(&p.dom).iter().map(|n| n.id).collect())
+            .map(|p| sel.select(p.tree.root()).iter().map(|n| n.id).collect())
             .unwrap_or_default())
     }
 
@@ -77,12 +78,12 @@ impl HeadlessSurface {
         let sel = Selector::parse(selector)?;
         Ok(self
             .top()
-            .and_then(|p| sel.select(&p.dom).first().map(|n| n.text_content())))
+            .and_then(|p| sel.select(p.tree.root()).first().map(|n| n.text_content())))
     }
 
     /// A node of the top page by id.
     pub fn node(&self, id: NodeId) -> Option<&DomNode> {
-        self.top().and_then(|p| p.dom.find(id))
+        self.top().and_then(|p| p.tree.find(id))
     }
 }
 
@@ -96,7 +97,7 @@ impl Surface for HeadlessSurface {
             id: page,
             chrome: chrome.clone(),
             css: css.to_owned(),
-            dom: DomNode::root(),
+            tree: Mounted::new(),
             error: None,
         });
     }
@@ -111,7 +112,7 @@ impl Surface for HeadlessSurface {
             .iter_mut()
             .find(|p| p.id == page)
             .ok_or_else(|| format!("patch for unknown page {page}"))?;
-        apply(&mut p.dom, ops)
+        p.tree.apply(ops)
     }
 
     fn show_error(&mut self, page: PageId, error: &ErrorView) {
