@@ -2,7 +2,7 @@
 
 fn main() -> std::process::ExitCode {
     // Re-entered as a mini program's logic worker: run it and exit.
-    mpkit_host::logic::worker::enter_if_worker();
+    mpkit_host::enter_if_worker();
     let code = mpkit::run(
         std::env::args_os(),
         &mut std::io::stdout(),

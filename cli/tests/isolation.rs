@@ -207,9 +207,9 @@ fn storage_survives_a_host_killed_mid_write() {
 }
 
 /// Links (or copies) `from` to `to`, executable.
-fn place(from: &str, to: &std::path::Path) {
-    if std::fs::hard_link(from, to).is_err() {
-        std::fs::copy(from, to).expect("copy");
+fn place(from: impl AsRef<std::path::Path>, to: &std::path::Path) {
+    if std::fs::hard_link(from.as_ref(), to).is_err() {
+        std::fs::copy(from.as_ref(), to).expect("copy");
     }
 }
 
@@ -254,7 +254,7 @@ fn the_worker_beside_mpkit_runs_the_logic_and_mpkit_alone_re_enters_itself() {
     // With mpkit-worker beside it, that is what runs: here a wrapper that
     // leaves a mark, then becomes the real worker.
     let real = dir.path().join("real-worker");
-    place(env!("CARGO_BIN_EXE_mpkit-worker"), &real);
+    place(worker_exe(), &real);
     let mark = dir.path().join("worker-ran");
     let wrapper = bin.join("mpkit-worker");
     std::fs::write(
@@ -273,9 +273,25 @@ fn the_worker_beside_mpkit_runs_the_logic_and_mpkit_alone_re_enters_itself() {
     let args = std::fs::read_to_string(&mark).expect("mpkit-worker ran");
     assert!(args.contains("--mpkit-logic-worker"), "{args}");
     // Started by hand, the worker says what it is and exits 2.
-    let out = Command::new(env!("CARGO_BIN_EXE_mpkit-worker"))
-        .output()
-        .expect("run");
+    let out = Command::new(worker_exe()).output().expect("run");
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("started by mpkit"));
+}
+
+/// `mpkit-worker`, which mpkit-host builds, beside the `mpkit` under test;
+/// built first when this test runs without the rest of the workspace.
+fn worker_exe() -> std::path::PathBuf {
+    let exe = std::path::Path::new(env!("CARGO_BIN_EXE_mpkit"))
+        .with_file_name(format!("mpkit-worker{}", std::env::consts::EXE_SUFFIX));
+    if !exe.is_file() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let built = Command::new(cargo)
+            .args(["build", "-p", "mpkit-host", "--bin", "mpkit-worker"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("cargo build");
+        assert!(built.success(), "building mpkit-worker");
+    }
+    assert!(exe.is_file(), "{}", exe.display());
+    exe
 }

@@ -6,13 +6,13 @@ use crate::profile::{Profile, Screen};
 use crate::report::{Problem, RunSummary, Severity};
 use crate::Options;
 use mpkit_bundle::{AppId, Expected, Trust};
-use mpkit_host::apis::net::NetConfig;
-use mpkit_host::apis::SystemInfo;
-use mpkit_host::delegate::{Answers, RecordingDelegate};
-use mpkit_host::host::{AppHandle, Host, LaunchSource};
-use mpkit_host::render::events::EventKind;
-use mpkit_host::render::vdom::{DomNode, NodeId};
-use mpkit_host::surface::headless::HeadlessSurface;
+use mpkit_host::EventKind;
+use mpkit_host::HeadlessSurface;
+use mpkit_host::NetConfig;
+use mpkit_host::SystemInfo;
+use mpkit_host::{Answers, RecordingDelegate};
+use mpkit_host::{AppHandle, Host, LaunchSource};
+use mpkit_host::{DomNode, NodeId};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -142,7 +142,7 @@ impl Runner<'_> {
         let o = &self.shared.opts;
         // Compatibility runs never leave the machine: no name resolves, so only
         // the dev origins (loopback IP literals) can be reached.
-        let lookup: mpkit_host::apis::net::Lookup = Arc::new(|name: &str| {
+        let lookup: mpkit_host::Lookup = Arc::new(|name: &str| {
             Err(std::io::Error::new(
                 std::io::ErrorKind::NotFound,
                 format!("{name}: compatibility runs resolve no names; use a dev origin"),
@@ -224,8 +224,8 @@ impl Runner<'_> {
                 format!(
                     "still busy after {} s: {} network calls in flight, {} timeouts due",
                     o.page_timeout.as_secs_f64(),
-                    h.runtime().in_flight(),
-                    h.runtime().timeouts_due_within(o.settle)
+                    h.in_flight(),
+                    h.timeouts_due_within(o.settle)
                 ),
             );
             p.page = Some(page.to_owned());
@@ -243,7 +243,7 @@ impl Runner<'_> {
         let opening = "opening the page (onLoad to onReady)";
         self.settle(&mut h, page, opening);
         self.collect(&h, &mut seen, page, opening);
-        let base = h.runtime().routes();
+        let base = h.routes();
         let total = tappables(&h).len();
         let max = self.shared.opts.max_taps_per_page;
         if total > max {
@@ -271,7 +271,7 @@ impl Runner<'_> {
                 seen = Seen::default();
                 self.settle(&mut h, page, "reopening the page");
                 self.collect(&h, &mut seen, page, "reopening the page");
-                if h.runtime().routes() != base {
+                if h.routes() != base {
                     break;
                 }
             }
@@ -308,7 +308,7 @@ impl Runner<'_> {
 
     /// Turns what the runtime recorded since `seen` into problems.
     fn collect(&mut self, h: &Handle, seen: &mut Seen, page: &str, context: &str) {
-        let rt = h.runtime();
+        let rt = h;
         let errors = rt.errors();
         for e in &errors[seen.errors.min(errors.len())..] {
             if e.kind == "syntax" && self.shared.broken.contains(&e.file) {
@@ -424,9 +424,9 @@ struct Meter {
 }
 
 impl Meter {
-    fn start(isolation: &mpkit_host::runtime::Isolation) -> Meter {
+    fn start(isolation: &mpkit_host::Isolation) -> Meter {
         let cpu = match isolation {
-            mpkit_host::runtime::Isolation::Thread => thread_cpu(),
+            mpkit_host::Isolation::Thread => thread_cpu(),
             _ => None,
         };
         Meter {
@@ -490,7 +490,7 @@ fn settle(h: &mut Handle, o: &Options) -> bool {
     let deadline = Instant::now() + o.page_timeout;
     loop {
         h.pump();
-        let rt = h.runtime();
+        let rt = &*h;
         if h.stopped().is_some() || (rt.in_flight() == 0 && rt.timeouts_due_within(o.settle) == 0) {
             return true;
         }
@@ -504,14 +504,14 @@ fn settle(h: &mut Handle, o: &Options) -> bool {
 /// Back to `base` after a tap: pops what the tap pushed. False when the
 /// stack under it changed (a redirect, a relaunch, a tab switch).
 fn restore(h: &mut Handle, base: &[String], o: &Options) -> bool {
-    let now = h.runtime().routes();
+    let now = h.routes();
     if now == base {
         return true;
     }
     if now.len() > base.len() && now[..base.len()] == *base {
         h.back(now.len() - base.len());
         settle(h, o);
-        return h.runtime().routes() == base;
+        return h.routes() == base;
     }
     false
 }

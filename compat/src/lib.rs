@@ -40,8 +40,8 @@ pub use profile::{default_profiles, load_dir, select, with_defaults, Profile, Pr
 pub use report::{Problem, Report, Severity, Shot, Status, REPORT_SCHEMA, VISUAL_UNAVAILABLE};
 
 use mpkit_bundle::{Caps, Expected, PackOptions, SecretKey, Store, Trust};
-use mpkit_host::host::HostBuilder;
-use mpkit_host::runtime::Isolation;
+use mpkit_host::HostBuilder;
+use mpkit_host::Isolation;
 use report::{AppInfo, PageInfo, ProfileReport, Visual};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -331,7 +331,7 @@ pub fn check(input: &Input, profiles: &[Profile], opts: &Options) -> Result<Repo
     Ok(Report {
         schema: REPORT_SCHEMA.into(),
         generator: format!("mpkit {}", env!("CARGO_PKG_VERSION")),
-        generated_at: mpkit_host::apis::now_secs(),
+        generated_at: mpkit_host::internals::now_secs(),
         app: AppInfo {
             app_id: manifest.app_id.to_string(),
             name: manifest.name.clone(),
@@ -551,7 +551,7 @@ fn profile_static(
 ) -> Vec<Problem> {
     let mut out = Vec::new();
     for (api, sites) in &scan.uses {
-        if p.apis.contains_key(api) || mpkit_host::apis::ALWAYS_AVAILABLE.contains(&api.as_str()) {
+        if p.apis.contains_key(api) || mpkit_host::ALWAYS_AVAILABLE.contains(&api.as_str()) {
             continue;
         }
         let guarded = scan.guarded.contains(api);

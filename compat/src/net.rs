@@ -3,7 +3,7 @@
 //! Nothing here reaches any address the policy would not allow: an offline or
 //! failed call never leaves the machine.
 
-use mpkit_host::apis::net::{NetCall, NetRefusal, NetShaper};
+use mpkit_host::{NetCall, NetRefusal, NetShaper};
 use std::time::Duration;
 
 /// A network condition, simulated around the real call.

@@ -7,8 +7,8 @@
 
 use crate::{Input, Problem, Profile, Report, Severity, Shot};
 use mpkit_bundle::{SecretKey, Trust};
-use mpkit_host::delegate::NoDelegate;
-use mpkit_host::host::{Host, LaunchSource};
+use mpkit_host::NoDelegate;
+use mpkit_host::{Host, LaunchSource};
 use mpkit_webview::{Driver, LaunchFn, OpenOptions, WebviewApp, WebviewConfig, WebviewError};
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -148,7 +148,7 @@ fn launcher(
             .dev_mode(dev)
             .screen_width(width)
             // Compatibility runs resolve no names: nothing leaves the machine.
-            .network(mpkit_host::apis::net::NetConfig {
+            .network(mpkit_host::NetConfig {
                 lookup: Some(Arc::new(|_: &str| {
                     Err(std::io::Error::other("compatibility runs resolve no names"))
                 })),

@@ -7,14 +7,14 @@ use crate::apis::store::{Grant, UserData};
 use crate::apis::{ApiEnv, CustomApi, SystemInfo};
 use crate::logic::worker::WorkerConfig;
 use crate::logic::Stopped;
-use crate::render::events::EventKind;
-use crate::render::vdom::NodeId;
 use crate::runtime::files::DirFiles;
 use crate::runtime::{AutomationError, Isolation, LaunchError, LaunchOptions, Runtime};
 use crate::surface::Surface;
 use mpkit_bundle::{AppId, Caps, Expected, PackOptions, SecretKey, Store, Trust};
 use mpkit_jsapi::registry::ApiDecl;
 use mpkit_jsapi::{ApiError, Handler};
+use mpkit_render::events::EventKind;
+use mpkit_render::vdom::NodeId;
 use mpkit_sandbox::acl::ScopeDecision;
 use mpkit_sandbox::net::DevOrigin;
 use mpkit_sandbox::storage::StorageQuota;
@@ -51,7 +51,7 @@ pub enum HostError {
     Permissions(#[from] ApiError),
 }
 
-pub use crate::delegate::{HostDelegate, NoDelegate};
+pub(crate) use crate::delegate::{HostDelegate, NoDelegate};
 
 /// What to launch.
 #[derive(Debug, Clone)]
@@ -306,11 +306,11 @@ impl HostBuilder {
 /// each with its own logic layer.
 ///
 /// ```no_run
-/// use mpkit_host::host::{Host, LaunchSource};
-/// use mpkit_host::surface::headless::HeadlessSurface;
+/// use mpkit_host::{Host, LaunchSource};
+/// use mpkit_host::HeadlessSurface;
 /// use mpkit_bundle::{AppId, Trust, TrustedRoot};
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-/// mpkit_host::logic::worker::enter_if_worker(); // first thing in main
+/// mpkit_host::enter_if_worker(); // first thing in main
 /// let root = TrustedRoot::load(&std::fs::read("root.json")?, time::OffsetDateTime::now_utc())?;
 /// let host = Host::builder().trust(Trust::Root(root)).storage_dir("/var/lib/wallet/mp").build()?;
 /// let app = AppId::new("2021000000000001")?;
@@ -584,9 +584,9 @@ pub fn parse_dev_origin(s: &str) -> Result<DevOrigin, String> {
 ///
 /// ```
 /// use mpkit_bundle::{SecretKey, Trust};
-/// use mpkit_host::host::{Host, LaunchSource};
-/// use mpkit_host::runtime::Isolation;
-/// use mpkit_host::surface::headless::HeadlessSurface;
+/// use mpkit_host::{Host, LaunchSource};
+/// use mpkit_host::Isolation;
+/// use mpkit_host::HeadlessSurface;
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// // A mini program directory, as a developer has it.
 /// let dir = tempfile::tempdir()?;
@@ -709,11 +709,61 @@ impl<S: Surface> AppHandle<S> {
         self.runtime.surface()
     }
 
-    /// The runtime, for queries (text, html, errors, calls).
-    pub fn runtime(&self) -> &Runtime<S> {
-        &self.runtime
+    /// The top page's error state, if any.
+    pub fn page_error(&self) -> Option<&crate::surface::ErrorView> {
+        self.runtime.page_error()
     }
 
+    /// The text of the first element matching `selector` on the top page.
+    pub fn text(&self, selector: &str) -> Result<String, AutomationError> {
+        self.runtime.text(selector)
+    }
+
+    /// The top page as HTML, with its error state if any.
+    pub fn html(&self) -> String {
+        self.runtime.html()
+    }
+
+    /// Routes on the page stack, bottom first.
+    pub fn routes(&self) -> Vec<String> {
+        self.runtime.routes()
+    }
+
+    /// Every error the mini program met so far (uncaught, rejections,
+    /// templates, navigation, a stop), each with its file, line and column.
+    pub fn errors(&self) -> &[crate::logic::protocol::ScriptError] {
+        self.runtime.errors()
+    }
+
+    /// The mini program's console output so far, as (level, text).
+    pub fn console(&self) -> &[(String, String)] {
+        self.runtime.console()
+    }
+
+    /// Every host call the mini program made so far, and how it ended.
+    pub fn calls(&self) -> &[crate::runtime::CallRecord] {
+        self.runtime.calls()
+    }
+
+    /// setData calls of at least [`crate::LARGE_SET_DATA_BYTES`] so far.
+    pub fn large_set_data(&self) -> &[crate::runtime::SetDataRecord] {
+        self.runtime.large_set_data()
+    }
+
+    /// Async calls still in flight (network).
+    pub fn in_flight(&self) -> usize {
+        self.runtime.in_flight()
+    }
+
+    /// One-shot timers (`setTimeout`) due within `d`.
+    pub fn timeouts_due_within(&self, d: std::time::Duration) -> usize {
+        self.runtime.timeouts_due_within(d)
+    }
+
+    /// The top page's data as the mini program's view has it.
+    pub fn data(&mut self) -> Option<Value> {
+        self.runtime.data()
+    }
     /// An event a surface reported at a node of the top page.
     pub fn dispatch(&mut self, target: NodeId, kind: EventKind, detail: Value) {
         self.runtime.dispatch(target, kind, detail);

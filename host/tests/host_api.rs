@@ -2,10 +2,10 @@
 //! drive, and hear about errors through the delegate.
 
 use mpkit_bundle::{AppId, Expected, PackOptions, Role, RootSpec, SecretKey, Trust, TrustedRoot};
-use mpkit_host::host::{Host, HostDelegate, HostError, LaunchSource};
-use mpkit_host::logic::protocol::ScriptError;
-use mpkit_host::runtime::Isolation;
-use mpkit_host::surface::headless::HeadlessSurface;
+use mpkit_host::HeadlessSurface;
+use mpkit_host::Isolation;
+use mpkit_host::ScriptError;
+use mpkit_host::{Host, HostDelegate, HostError, LaunchSource};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -118,8 +118,8 @@ fn install_then_launch_and_drive_two_apps_at_once() {
     a.tap("#inc").expect("tap");
     a.tap("#inc").expect("tap");
     b.tap("#inc").expect("tap");
-    assert_eq!(a.runtime().text("#count").expect("a"), "2");
-    assert_eq!(b.runtime().text("#count").expect("b"), "1");
+    assert_eq!(a.text("#count").expect("a"), "2");
+    assert_eq!(b.text("#count").expect("b"), "1");
     assert_eq!((a.user(), b.user()), ("alice", "bob"));
     assert_eq!(a.current_page(), Some("pages/index/index"));
     a.close();

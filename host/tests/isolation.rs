@@ -4,11 +4,12 @@
 
 #![allow(clippy::print_stdout)]
 
-use mpkit_host::logic::worker::{enter_if_worker, WorkerConfig};
-use mpkit_host::logic::Stopped;
-use mpkit_host::runtime::files::MemFiles;
-use mpkit_host::runtime::{Isolation, LaunchOptions, Runtime};
-use mpkit_host::surface::headless::HeadlessSurface;
+use mpkit_host::internals::MemFiles;
+use mpkit_host::internals::{LaunchOptions, Runtime};
+use mpkit_host::HeadlessSurface;
+use mpkit_host::Isolation;
+use mpkit_host::Stopped;
+use mpkit_host::{enter_if_worker, WorkerConfig};
 use std::time::Duration;
 
 const AXML: &str = r#"<text id="n">{{n}}</text><button id="go" onTap="go">go</button>"#;

@@ -4,11 +4,11 @@
 //! logs `R <json>` lines that the test reads back.
 
 use mpkit_bundle::{AppId, SecretKey, Trust};
-use mpkit_host::apis::net::NetConfig;
-use mpkit_host::delegate::{Answers, PayResult, RecordingDelegate};
-use mpkit_host::host::{Host, LaunchSource};
-use mpkit_host::runtime::Isolation;
-use mpkit_host::surface::headless::HeadlessSurface;
+use mpkit_host::HeadlessSurface;
+use mpkit_host::Isolation;
+use mpkit_host::NetConfig;
+use mpkit_host::{Answers, PayResult, RecordingDelegate};
+use mpkit_host::{Host, LaunchSource};
 use mpkit_jsapi::registry::{ApiDecl, Kind, ParamType};
 use mpkit_jsapi::{ApiError, Call};
 use serde_json::{json, Value};
@@ -89,10 +89,7 @@ fn env(answers: Answers) -> Env {
     }
 }
 
-fn host_with(
-    e: &Env,
-    f: impl FnOnce(mpkit_host::host::HostBuilder) -> mpkit_host::host::HostBuilder,
-) -> Host {
+fn host_with(e: &Env, f: impl FnOnce(mpkit_host::HostBuilder) -> mpkit_host::HostBuilder) -> Host {
     let key = SecretKey::generate().expect("key");
     f(Host::builder()
         .trust(Trust::Developer(vec![key.public().clone()]))
@@ -126,17 +123,12 @@ fn run(
         .unwrap_or_else(|err| {
             panic!(
                 "{err}; console: {:?}; errors: {:?}",
-                h.runtime().console(),
-                h.runtime().errors()
+                h.console(),
+                h.errors()
             )
         });
-    assert!(
-        h.runtime().errors().is_empty(),
-        "{:?}",
-        h.runtime().errors()
-    );
-    h.runtime()
-        .console()
+    assert!(h.errors().is_empty(), "{:?}", h.errors());
+    h.console()
         .iter()
         .filter_map(|(_, t)| t.strip_prefix("R "))
         .map(|t| serde_json::from_str(t).expect("json"))
@@ -331,7 +323,7 @@ fn the_app_quota_is_held_across_keys() {
 fn a_write_that_hits_disk_full_keeps_the_old_value() {
     big(|| {
         let tmp = tempfile::tempdir().expect("tmp");
-        let db = mpkit_host::apis::store::UserData::open(
+        let db = mpkit_host::internals::UserData::open(
             &tmp.path().join("kv.sqlite"),
             mpkit_sandbox::storage::StorageQuota::default(),
         )
@@ -479,7 +471,7 @@ fn net_perms() -> Value {
 fn net_host(
     e: &Env,
     port: u16,
-    f: impl FnOnce(mpkit_host::host::HostBuilder) -> mpkit_host::host::HostBuilder,
+    f: impl FnOnce(mpkit_host::HostBuilder) -> mpkit_host::HostBuilder,
 ) -> Host {
     host_with(
         e,

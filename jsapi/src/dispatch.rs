@@ -104,7 +104,7 @@ once, and parameters are type-checked before the handler runs. The handler
 gets the host's identity (`call.user`, `call.app_id`), never the payload's.
 
 ```rust
-use mpkit_host::host::Host;
+use mpkit_host::Host;
 use mpkit_jsapi::registry::{ApiDecl, Kind, ParamType};
 use mpkit_jsapi::{ApiError, Call};
 use serde_json::{json, Value};

@@ -22,7 +22,7 @@
 //! use mpkit_sample_app::backend::MerchantBackend;
 //! use mpkit_sample_app::wallet::{order_through_ui, ConsentPolicy, Wallet, WalletConfig};
 //! # fn main() -> anyhow::Result<()> {
-//! mpkit_host::logic::worker::enter_if_worker(); // first thing in main
+//! mpkit_host::enter_if_worker(); // first thing in main
 //! // The app secret from `mpkit app secret create`, the operator token of an
 //! // account named with `mpkit target operator add`.
 //! let backend = MerchantBackend::start("http://127.0.0.1:8080", "mpks_…")?;

@@ -21,12 +21,12 @@
 //!   `my.tradePay` reports `9000`. What JS sees stays informational: the order
 //!   is paid when the backend has the notification.
 //! - **A custom JSAPI**, `my.getWalletBalance`, registered with
-//!   [`mpkit_host::host::HostBuilder::register_api`]: it needs the platform
+//!   [`mpkit_host::HostBuilder::register_api`]: it needs the platform
 //!   permission `getWalletBalance` and the user scope `scope.walletBalance`,
 //!   so the host's dispatcher gates it like any built-in.
 //! - **The network**: Coffee Club reaches the merchant backend on loopback
 //!   only because the wallet names that origin in
-//!   [`mpkit_host::host::HostBuilder::dev_origins`] and passes it in the launch
+//!   [`mpkit_host::HostBuilder::dev_origins`] and passes it in the launch
 //!   query as `apiBase`.
 //!
 //! Headless ([`Wallet::launch`]) or in a window ([`Wallet::with_delegate`] with
@@ -37,15 +37,15 @@ use crate::backend::{MerchantLink, CURRENCY};
 use crate::signing::SIGNATURE_HEADER;
 use anyhow::{bail, Context as _};
 use mpkit_bundle::{AppId, Trust, TrustedRoot};
-use mpkit_host::apis::net::NetConfig;
-use mpkit_host::apis::SystemInfo;
-use mpkit_host::delegate::{DeviceRequest, HostDelegate, PayResult, UiReply, UiRequest};
-use mpkit_host::host::{AppHandle, Host};
-use mpkit_host::logic::protocol::ScriptError;
-use mpkit_host::logic::Stopped;
-use mpkit_host::runtime::Isolation;
-use mpkit_host::surface::headless::HeadlessSurface;
-use mpkit_host::surface::Surface;
+use mpkit_host::HeadlessSurface;
+use mpkit_host::Isolation;
+use mpkit_host::NetConfig;
+use mpkit_host::ScriptError;
+use mpkit_host::Stopped;
+use mpkit_host::Surface;
+use mpkit_host::SystemInfo;
+use mpkit_host::{AppHandle, Host};
+use mpkit_host::{DeviceRequest, HostDelegate, PayResult, UiReply, UiRequest};
 use mpkit_jsapi::registry::{ApiDecl, Kind};
 use mpkit_jsapi::{ApiError, Call};
 use mpkit_update::{Launched, UpdateConfig, UpdateError, UpdateEvent, UpdateManager, UpdateMode};
@@ -724,9 +724,8 @@ pub fn order_through_ui(
     // status check against the backend finishes.
     step(h.wait_for(".result-text", timeout), "the payment result")?;
     h.run_until_idle(Duration::from_millis(50), timeout);
-    let text = |h: &AppHandle<HeadlessSurface>, s: &str| {
-        h.runtime().text(s).ok().map(|t| t.trim().to_owned())
-    };
+    let text =
+        |h: &AppHandle<HeadlessSurface>, s: &str| h.text(s).ok().map(|t| t.trim().to_owned());
     let status_text = text(h, ".order-status").unwrap_or_default();
     let result_text = text(h, ".result-text").unwrap_or_default();
     Ok(OrderRun {

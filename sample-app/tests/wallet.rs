@@ -7,10 +7,10 @@
 //! the machine: the only origins reached are loopback IP literals.
 
 use mpkit_bundle::{AppId, PackOptions, SecretKey};
-use mpkit_host::apis::net::NetConfig;
-use mpkit_host::host::AppHandle;
-use mpkit_host::runtime::Isolation;
-use mpkit_host::surface::headless::HeadlessSurface;
+use mpkit_host::AppHandle;
+use mpkit_host::HeadlessSurface;
+use mpkit_host::Isolation;
+use mpkit_host::NetConfig;
 use mpkit_platform_client::wire;
 use mpkit_platform_client::Client;
 use mpkit_sample_app::backend::{MerchantBackend, MerchantLink, OrderStatus, COFFEE_CLUB_APP_ID};
@@ -220,7 +220,7 @@ fn launch(w: &Wallet, app: &AppId, user: &str) -> AppHandle<HeadlessSurface> {
 }
 
 fn text(h: &AppHandle<HeadlessSurface>, sel: &str) -> String {
-    h.runtime().text(sel).unwrap_or_default().trim().to_owned()
+    h.text(sel).unwrap_or_default().trim().to_owned()
 }
 
 fn consent_prompts(w: &Wallet, scope: &str) -> Vec<Value> {
@@ -249,17 +249,13 @@ fn an_order_placed_through_the_jsapis_ends_paid_at_the_backend() {
         // The menu comes from the merchant backend on loopback (flat-white is only there).
         h.wait_for(".menu-item[data-id=flat-white]", WAIT)
             .expect("the backend's menu");
-        assert!(h.runtime().text(".notice").is_err(), "not offline");
+        assert!(h.text(".notice").is_err(), "not offline");
 
         let run = order_through_ui(&mut h, "latte", 2, WAIT).expect("order");
-        let errors = h.runtime().errors().to_vec();
+        let errors = h.errors().to_vec();
         assert!(errors.is_empty(), "{errors:?}");
-        let calls: Vec<(String, Option<i64>)> = h
-            .runtime()
-            .calls()
-            .iter()
-            .map(|c| (c.api.clone(), c.error))
-            .collect();
+        let calls: Vec<(String, Option<i64>)> =
+            h.calls().iter().map(|c| (c.api.clone(), c.error)).collect();
         for api in ["getAuthCode", "request", "tradePay"] {
             assert!(
                 calls.contains(&(api.to_owned(), None)),
@@ -423,8 +419,8 @@ fn the_wallet_balance_api_is_refused_without_its_scope_and_works_with_it() {
             let note = text(&h, ".balance-note");
             assert!(note.contains("chose not to share"), "{note}");
             assert!(note.contains("(error 11)"), "{note}");
-            assert!(h.runtime().text(".balance").is_err());
-            let calls = h.runtime().calls().to_vec();
+            assert!(h.text(".balance").is_err());
+            let calls = h.calls().to_vec();
             assert!(
                 calls
                     .iter()
@@ -443,7 +439,7 @@ fn the_wallet_balance_api_is_refused_without_its_scope_and_works_with_it() {
         h.tap(".account-link").expect("to the profile");
         h.wait_for(".balance", WAIT).expect("the balance");
         assert_eq!(text(&h, ".balance"), "$50.00 USD");
-        assert!(h.runtime().text(".balance-note").is_err());
+        assert!(h.text(".balance-note").is_err());
         h.close();
         assert_eq!(
             consent_prompts(&wallet, "scope.walletBalance")[0]["granted"],
@@ -469,7 +465,7 @@ fn a_location_denial_persists_across_launches() {
                 "{e}"
             );
             assert!(e.contains("(error 11)"), "{e}");
-            assert!(h.runtime().text(".store-name").is_err());
+            assert!(h.text(".store-name").is_err());
         };
         {
             let wallet = w.wallet("wallet", &backend, &[]);
@@ -654,17 +650,16 @@ fn coffee_club_takes_only_an_exact_loopback_api_base_from_the_launch_query() {
             h.wait_for(".menu-item[data-id=latte]", WAIT).expect("menu");
             h.run_until_idle(Duration::from_millis(20), WAIT);
             // The built-in menu: the app kept its production URL, which is offline here.
-            assert!(h.runtime().text(".notice").is_ok(), "{bad}: offline notice");
+            assert!(h.text(".notice").is_ok(), "{bad}: offline notice");
             assert!(
-                h.runtime().text(".menu-item[data-id=flat-white]").is_err(),
+                h.text(".menu-item[data-id=flat-white]").is_err(),
                 "{bad}: not the backend's menu"
             );
             let warned = h
-                .runtime()
                 .console()
                 .iter()
                 .any(|(_, line)| line.contains("ignoring launch query apiBase"));
-            assert!(warned, "{bad}: {:?}", h.runtime().console());
+            assert!(warned, "{bad}: {:?}", h.console());
             h.close();
         }
         // The wallet's own query reaches the backend.

@@ -352,9 +352,9 @@ fn compat_section_queries_reach_the_page_and_bad_entries_are_warned() {
 #[test]
 fn a_hosts_api_subset_and_network_conditions_hold_at_run_time() {
     use mpkit_compat::NetCondition;
-    use mpkit_host::host::{Host, LaunchSource};
-    use mpkit_host::runtime::Isolation;
-    use mpkit_host::surface::headless::HeadlessSurface;
+    use mpkit_host::HeadlessSurface;
+    use mpkit_host::Isolation;
+    use mpkit_host::{Host, LaunchSource};
     big(|| {
         let srv = serve();
         let origin = format!("http://127.0.0.1:{}", srv.port);
@@ -415,8 +415,8 @@ fn a_hosts_api_subset_and_network_conditions_hold_at_run_time() {
                 )
                 .expect("launch");
             h.wait_for(".out", Duration::from_secs(20))
-                .unwrap_or_else(|e| panic!("{e}: {}", h.runtime().html()));
-            let text = h.runtime().text(".out").expect("out");
+                .unwrap_or_else(|e| panic!("{e}: {}", h.html()));
+            let text = h.text(".out").expect("out");
             serde_json::from_str(&text).expect("json")
         };
         let before = srv.hits.load(Ordering::SeqCst);
@@ -536,7 +536,7 @@ fn a_wallets_own_api_is_provided_through_the_host_setup() {
         wallet[0]
             .apis
             .insert(mpkit_sample_app::wallet::BALANCE_API.into(), "1.0".into());
-        let opts = Options::new().host_setup(Arc::new(|b: mpkit_host::host::HostBuilder| {
+        let opts = Options::new().host_setup(Arc::new(|b: mpkit_host::HostBuilder| {
             b.register_api(
                 mpkit_sample_app::wallet::balance_api(),
                 |_: &mpkit_jsapi::Call<'_>| -> Result<Value, mpkit_jsapi::ApiError> {

@@ -109,7 +109,7 @@ fn a_rejected_release_is_fixed_by_editing_and_reapplying_or_with_a_new_version()
                 "u1",
                 Default::default(),
                 UpdateMode::Sync,
-                mpkit_host::surface::headless::HeadlessSurface::new,
+                mpkit_host::HeadlessSurface::new,
             )
             .expect("launch");
         assert_eq!(l.version, v("1.1.1"));
@@ -137,7 +137,7 @@ fn a_rollback_brings_users_back_to_the_earlier_version() {
                     user,
                     Default::default(),
                     UpdateMode::Sync,
-                    mpkit_host::surface::headless::HeadlessSurface::new,
+                    mpkit_host::HeadlessSurface::new,
                 )
                 .expect("launch");
             let out = (l.version.clone(), l.from.clone());

@@ -12,7 +12,7 @@ mod common;
 
 use common::*;
 use mpkit_bundle::{SecretKey, Step};
-use mpkit_host::host::Host;
+use mpkit_host::Host;
 use mpkit_platform_client::wire::{ResolveAnswer, Rule, Signed};
 use mpkit_platform_client::Client;
 use mpkit_update::{

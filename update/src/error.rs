@@ -1,7 +1,7 @@
 //! [`UpdateError`]: why an update or a launch through the update manager
 //! failed, each with a stable code.
 
-use mpkit_host::host::HostError;
+use mpkit_host::HostError;
 
 /// Why an update or a launch through the update manager failed. Every
 /// variant has a stable [`UpdateError::code`].

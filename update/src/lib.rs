@@ -30,8 +30,8 @@ pub use error::UpdateError;
 pub use verify::verify_answer;
 
 use mpkit_bundle::{AppId, Role, Step, Trust};
-use mpkit_host::host::{AppHandle, Host, HostError};
-use mpkit_host::surface::Surface;
+use mpkit_host::Surface;
+use mpkit_host::{AppHandle, Host, HostError};
 use mpkit_platform_client::wire::{ResolveAnswer, Rule};
 use mpkit_platform_client::Client;
 use serde::Serialize;

@@ -8,8 +8,8 @@ use crate::state::{self, remember_user, State};
 use crate::verify::{parse_version, verify_answer};
 use crate::{EventSink, UpdateConfig, UpdateEvent};
 use mpkit_bundle::{AppId, Caps, Expected, PublicKey, Step, Store, Trust};
-use mpkit_host::host::{AppHandle, Host, LaunchSource};
-use mpkit_host::surface::Surface;
+use mpkit_host::Surface;
+use mpkit_host::{AppHandle, Host, LaunchSource};
 use mpkit_platform_client::wire::ResolveAnswer;
 use mpkit_platform_client::{Client, Limits};
 use serde_json::{Map, Value};
@@ -234,7 +234,7 @@ impl Core {
             handle.close();
             return Err(failed(reason));
         }
-        if let Some(err) = handle.runtime().page_error() {
+        if let Some(err) = handle.page_error() {
             let reason = format!("{err:?}");
             handle.close();
             return Err(failed(reason));

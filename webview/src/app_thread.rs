@@ -7,7 +7,7 @@
 use crate::chrome::UiLink;
 use crate::msg::{AppIn, AppStart, StartApp, UiMsg};
 use crate::surface::{LaunchContext, WebviewSurface};
-use mpkit_host::host::{AppHandle, HostError};
+use mpkit_host::{AppHandle, HostError};
 use serde_json::Map;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};

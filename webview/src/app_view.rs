@@ -9,8 +9,8 @@ use crate::msg::{
     UiAnswer, UiMsg,
 };
 use crate::window::Built;
-use mpkit_host::delegate::UiRequest;
-use mpkit_host::surface::{ErrorView, PageChrome, PageId};
+use mpkit_host::UiRequest;
+use mpkit_host::{ErrorView, PageChrome, PageId};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::path::PathBuf;

@@ -4,9 +4,9 @@
 
 use crate::msg::{Slot, UiAnswer, UiMsg};
 use mpkit_bundle::AppId;
-use mpkit_host::delegate::{DeviceRequest, HostDelegate, PayResult, UiReply, UiRequest};
-use mpkit_host::logic::protocol::ScriptError;
-use mpkit_host::logic::Stopped;
+use mpkit_host::ScriptError;
+use mpkit_host::Stopped;
+use mpkit_host::{DeviceRequest, HostDelegate, PayResult, UiReply, UiRequest};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::rc::Rc;

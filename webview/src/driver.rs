@@ -9,7 +9,7 @@ use crate::error::WebviewError;
 use crate::msg::{recv_reply, Command, OpenOptions, Slot, Status, UiMsg};
 use crate::surface::{LaunchContext, WebviewSurface};
 use mpkit_bundle::AppId;
-use mpkit_host::host::{AppHandle, HostError};
+use mpkit_host::{AppHandle, HostError};
 use std::path::Path;
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};

@@ -10,8 +10,8 @@
 
 use crate::msg::UiAnswer;
 use mpkit_bundle::AppId;
-use mpkit_host::render::events::EventKind;
-use mpkit_host::surface::PageId;
+use mpkit_host::EventKind;
+use mpkit_host::PageId;
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::HashMap;

@@ -16,9 +16,9 @@
 
 use crate::error::WebviewError;
 use mpkit_bundle::AppId;
-use mpkit_host::delegate::UiRequest;
-use mpkit_host::render::events::EventKind;
-use mpkit_host::surface::{ErrorView, PageChrome, PageId};
+use mpkit_host::EventKind;
+use mpkit_host::UiRequest;
+use mpkit_host::{ErrorView, PageChrome, PageId};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::path::PathBuf;

@@ -6,7 +6,7 @@
 
 use crate::protocol::{self, Resource};
 use mpkit_bundle::AppId;
-use mpkit_host::surface::PageId;
+use mpkit_host::PageId;
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -6,9 +6,9 @@
 use crate::chrome::{ChromeDelegate, UiLink};
 use crate::msg::{push_script_head, Patch, Slot, UiMsg};
 use crate::protocol::PUSH_LIMIT;
-use mpkit_host::delegate::HostDelegate;
-use mpkit_host::render::diff::PatchOp;
-use mpkit_host::surface::{ErrorView, PageChrome, PageId, Surface};
+use mpkit_host::HostDelegate;
+use mpkit_host::PatchOp;
+use mpkit_host::{ErrorView, PageChrome, PageId, Surface};
 use serde_json::{Map, Value};
 use std::rc::Rc;
 use std::time::Instant;
@@ -164,7 +164,7 @@ impl serde::Serialize for CompactOps<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use mpkit_host::render::vdom::DomNode;
+    use mpkit_host::DomNode;
 
     #[test]
     fn ops_are_written_as_arrays_led_by_their_number() {

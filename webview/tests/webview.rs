@@ -7,11 +7,11 @@
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use mpkit_bundle::AppId;
-use mpkit_host::apis::net::NetConfig;
-use mpkit_host::delegate::{NoDelegate, PayResult};
-use mpkit_host::host::{Host, LaunchSource};
-use mpkit_host::logic::worker::{enter_if_worker, WorkerConfig};
-use mpkit_host::runtime::Isolation;
+use mpkit_host::Isolation;
+use mpkit_host::NetConfig;
+use mpkit_host::{enter_if_worker, WorkerConfig};
+use mpkit_host::{Host, LaunchSource};
+use mpkit_host::{NoDelegate, PayResult};
 use mpkit_webview::{Driver, LaunchFn, OpenOptions, Slot, WebviewApp, WebviewConfig};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -43,12 +43,12 @@ fn launcher_with(dir: PathBuf, storage: PathBuf, watchdog: Duration) -> LaunchFn
 }
 
 /// Makes the embedding app's delegate, on the app thread (it is `!Send`).
-type MakeDelegate = Arc<dyn Fn() -> Rc<dyn mpkit_host::delegate::HostDelegate> + Send + Sync>;
+type MakeDelegate = Arc<dyn Fn() -> Rc<dyn mpkit_host::HostDelegate> + Send + Sync>;
 
 /// A delegate that shows allowlisted web views itself and records them.
 struct WebViews(Arc<std::sync::Mutex<Vec<String>>>);
 
-impl mpkit_host::delegate::HostDelegate for WebViews {
+impl mpkit_host::HostDelegate for WebViews {
     fn open_web_view(&self, _app: &AppId, url: &str) -> bool {
         if let Ok(mut v) = self.0.lock() {
             v.push(url.to_owned());
@@ -61,7 +61,7 @@ impl mpkit_host::delegate::HostDelegate for WebViews {
 /// what a mini program's tradePay gets then depends on the chrome's sheet.
 struct Payer;
 
-impl mpkit_host::delegate::HostDelegate for Payer {
+impl mpkit_host::HostDelegate for Payer {
     fn confirm_payment(&self, _app: &AppId, _user: &str, _trade_no: &str) -> bool {
         true
     }

@@ -6,13 +6,14 @@ use crate::output::table;
 use crate::Output;
 use anyhow::{anyhow, bail, Result};
 use mpkit_bundle::{AppId, Permissions};
-use mpkit_host::apis::files::Files;
-use mpkit_host::apis::net::NetConfig;
-use mpkit_host::apis::store::UserData;
-use mpkit_host::apis::{setup, ApiEnv, SystemInfo};
-use mpkit_host::delegate::NoDelegate;
-use mpkit_host::logic::engine::{JsLimits, LogicLayer};
-use mpkit_host::logic::protocol::ToLogic;
+use mpkit_host::internals::Files;
+use mpkit_host::internals::ToLogic;
+use mpkit_host::internals::UserData;
+use mpkit_host::internals::{setup, ApiEnv};
+use mpkit_host::internals::{JsLimits, LogicLayer};
+use mpkit_host::NetConfig;
+use mpkit_host::NoDelegate;
+use mpkit_host::SystemInfo;
 use mpkit_sandbox::storage::StorageQuota;
 use serde_json::{json, Value};
 use std::rc::Rc;
@@ -136,7 +137,7 @@ pub(crate) fn jsapi(runs: u32, writes: u32, o: &mut Output<'_>) -> Result<()> {
     for _ in 0..runs {
         let (g, out) = time_event(&mut l, "get");
         if let Some(e) = out.iter().find_map(|m| match m {
-            mpkit_host::logic::protocol::FromLogic::Error { error } => Some(error),
+            mpkit_host::internals::FromLogic::Error { error } => Some(error),
             _ => None,
         }) {
             bail!("the benchmark handler failed: {}", e.message);

@@ -4,12 +4,12 @@
 use crate::output::table;
 use crate::Output;
 use anyhow::{bail, Result};
-use mpkit_host::logic::engine::{JsLimits, LogicLayer};
-use mpkit_host::logic::protocol::ToLogic;
-use mpkit_host::render::axml;
-use mpkit_host::render::diff::{diff_root, Ids};
-use mpkit_host::render::template::{Changes, Loader, RenderCache, Renderer};
-use mpkit_host::render::vdom::DomNode;
+use mpkit_host::internals::ToLogic;
+use mpkit_host::internals::{JsLimits, LogicLayer};
+use mpkit_host::DomNode;
+use mpkit_render::axml;
+use mpkit_render::diff::{diff_root, Ids};
+use mpkit_render::template::{Changes, Loader, RenderCache, Renderer};
 use serde_json::{json, Value};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -4,9 +4,10 @@ use crate::output::table;
 use crate::Output;
 use anyhow::{anyhow, bail, Result};
 use mpkit_bundle::{Caps, Expected, PackOptions, SecretKey, Store, Trust};
-use mpkit_host::runtime::files::{DirFiles, MemFiles};
-use mpkit_host::runtime::{Isolation, LaunchOptions, Runtime};
-use mpkit_host::surface::headless::HeadlessSurface;
+use mpkit_host::internals::{DirFiles, MemFiles};
+use mpkit_host::internals::{LaunchOptions, Runtime};
+use mpkit_host::HeadlessSurface;
+use mpkit_host::Isolation;
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -126,7 +127,6 @@ pub(crate) fn runtime(runs: u32, apps: u32, o: &mut Output<'_>) -> Result<()> {
         }
         set_data.insert(if process { "process" } else { "thread" }, median(times));
     }
-    let (via_value, via_text) = pipe_encoding(runs.max(20), payload)?;
     let sent = serde_json::to_vec(&json!({"items": (0..payload / 52).map(|i| json!({"id": format!("i{i}"), "name": format!("item {i} of run 2"), "price": i * 2})).collect::<Vec<_>>()}))?.len();
 
     // Memory: N sample apps running at once, each in its worker.
@@ -150,7 +150,6 @@ pub(crate) fn runtime(runs: u32, apps: u32, o: &mut Output<'_>) -> Result<()> {
         "coldStartMs": {"thread": ms(cold["thread"]), "process": ms(cold["process"])},
         "setData16KbMs": {"thread": ms(set_data["thread"]), "process": ms(set_data["process"])},
         "setDataBytes": sent,
-        "workerPipeEncodingMs": {"valueThenText": ms(via_value), "textDirectly": ms(via_text), "ratio": ms(via_text) / ms(via_value).max(1e-9)},
         "apps": apps,
         "workersMeasured": workers.len(),
         "memoryPerAppMiB": per_app_mib,
@@ -162,8 +161,6 @@ pub(crate) fn runtime(runs: u32, apps: u32, o: &mut Output<'_>) -> Result<()> {
             vec!["cold start, sample app (worker process)".into(), format!("{:.1} ms", ms(cold["process"]))],
             vec![format!("setData {sent} B (thread)"), format!("{:.3} ms", ms(set_data["thread"]))],
             vec![format!("setData {sent} B (worker process)"), format!("{:.3} ms", ms(set_data["process"]))],
-            vec![format!("worker side of setData, patch as a Value then text (old)"), format!("{:.3} ms", ms(via_value))],
-            vec![format!("worker side of setData, patch written as text (now)"), format!("{:.3} ms", ms(via_text))],
             vec![format!("memory per app, {apps} running"), format!("{per_app_mib:.1} MiB")],
         ];
         format!(
@@ -174,71 +171,6 @@ pub(crate) fn runtime(runs: u32, apps: u32, o: &mut Output<'_>) -> Result<()> {
         )
     })?;
     Ok(())
-}
-
-/// The worker's side of a 16 KB setData in process mode, two ways, run
-/// alternately in one process: the patch built as a `Value`, counted, then
-/// written for the pipe and read back (as before 2026-12-02), against the
-/// patch written straight to JSON text and read back (what a worker does
-/// now). Each is the handler's time less the same handler building the data
-/// without setData. Returns the medians (value path, text path).
-fn pipe_encoding(runs: u32, bytes: usize) -> Result<(Duration, Duration)> {
-    use mpkit_host::logic::engine::{JsLimits, LogicLayer};
-    use mpkit_host::logic::protocol::{FromLogic, ToLogic};
-    let files = payload_app(bytes);
-    let js = String::from_utf8(files.0["pages/index/index.js"].clone())?;
-    let layer = |text: bool| -> Result<LogicLayer> {
-        let mut l =
-            LogicLayer::new(JsLimits::default(), Vec::new()).map_err(|e| anyhow!(e.message))?;
-        if text {
-            l.send_patches_as_json();
-        }
-        l.load_script("app.js", "App({});", None)
-            .map_err(|e| anyhow!(e.message))?;
-        l.load_script("pages/index/index.js", &js, Some("pages/index/index"))
-            .map_err(|e| anyhow!(e.message))?;
-        l.handle(&ToLogic::PageCreate {
-            page: 1,
-            route: "pages/index/index".into(),
-            query: Default::default(),
-        });
-        Ok(l)
-    };
-    let mut both = [layer(false)?, layer(true)?];
-    let mut times = [Vec::new(), Vec::new()];
-    for _ in 0..runs.max(5) {
-        for (i, l) in both.iter_mut().enumerate() {
-            let ev = |l: &mut LogicLayer, h: &str| -> Result<(Duration, Vec<FromLogic>)> {
-                let t = Instant::now();
-                let out = l.handle(&ToLogic::Event {
-                    page: 1,
-                    handler: h.into(),
-                    event: json!({}),
-                    site: String::new(),
-                });
-                let line = serde_json::to_string(&out)?;
-                let back: Vec<FromLogic> = serde_json::from_str(&line)?;
-                Ok((t.elapsed(), back))
-            };
-            let (build, _) = ev(l, "build")?;
-            let (go, back) = ev(l, "go")?;
-            let crossed = |m: &FromLogic| match m {
-                FromLogic::SetData { patch, .. } => Some(patch.clone()),
-                FromLogic::SetDataJson { patch, .. } => patch.to_map().ok(),
-                _ => None,
-            };
-            if !back
-                .iter()
-                .filter_map(crossed)
-                .any(|p| p["items"].as_array().is_some_and(|a| a.len() > 100))
-            {
-                bail!("the payload did not cross: {back:?}");
-            }
-            times[i].push(go.saturating_sub(build));
-        }
-    }
-    let [a, b] = times;
-    Ok((median(a), median(b)))
 }
 
 /// Child processes of this one that are logic workers (Linux /proc).
@@ -258,8 +190,7 @@ fn worker_pids() -> Vec<u32> {
                 .nth(1)
                 .and_then(|p| p.parse::<u32>().ok());
             let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-            ppid == Some(me)
-                && String::from_utf8_lossy(&cmdline).contains(mpkit_host::logic::worker::WORKER_ARG)
+            ppid == Some(me) && String::from_utf8_lossy(&cmdline).contains(mpkit_host::WORKER_ARG)
         })
         .collect()
 }

@@ -15,7 +15,7 @@
 use crate::Output;
 use anyhow::{anyhow, Context as _, Result};
 use mpkit_bundle::{AppId, SecretKey, Trust};
-use mpkit_host::host::{Host, LaunchSource};
+use mpkit_host::{Host, LaunchSource};
 use mpkit_webview::{Driver, LaunchFn, OpenOptions, WebviewApp, WebviewConfig};
 use serde_json::{json, Map};
 use std::path::{Path, PathBuf};

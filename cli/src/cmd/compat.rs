@@ -10,7 +10,7 @@ use crate::{Coded, Output, Reported};
 use anyhow::{Context as _, Result};
 use clap::Args;
 use mpkit_compat::{self as compat, Input, Options, Report, Severity};
-use mpkit_host::runtime::Isolation;
+use mpkit_host::Isolation;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]

@@ -13,10 +13,10 @@ use crate::cli::IsolationArg;
 use crate::Output;
 use anyhow::{ensure, Context as _, Result};
 use mpkit_bundle::{AppId, Caps, Expected, PackOptions, SecretKey, Trust, TrustedRoot};
-use mpkit_host::apis::net::NetConfig;
-use mpkit_host::host::{HostError, LaunchSource};
-use mpkit_host::runtime::Isolation;
-use mpkit_host::surface::headless::HeadlessSurface;
+use mpkit_host::HeadlessSurface;
+use mpkit_host::Isolation;
+use mpkit_host::NetConfig;
+use mpkit_host::{HostError, LaunchSource};
 use mpkit_platform_client::wire::{self, Rule};
 use mpkit_platform_client::{Client, Limits};
 use mpkit_sample_app::backend::{MerchantBackend, OrderStatus};
@@ -315,7 +315,6 @@ pub(crate) fn run(
     let mut h = launched.handle;
     let run = order_through_ui(&mut h, "latte", 2, Duration::from_secs(20))?;
     let calls: Vec<String> = h
-        .runtime()
         .calls()
         .iter()
         .map(|c| match c.error {

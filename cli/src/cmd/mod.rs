@@ -235,14 +235,7 @@ pub(crate) fn load_trust(t: &TrustArgs) -> Result<Trust> {
 
 /// The logic worker every process-isolated launch of this CLI uses: the
 /// `mpkit-worker` executable beside this one when it is there (it links only
-/// the logic layer, not WebKitGTK), else this executable, re-entered.
-pub(crate) fn worker_config() -> mpkit_host::logic::worker::WorkerConfig {
-    let exe = std::env::current_exe().ok().and_then(|me| {
-        let w = me.with_file_name(format!("mpkit-worker{}", std::env::consts::EXE_SUFFIX));
-        w.is_file().then_some(w)
-    });
-    mpkit_host::logic::worker::WorkerConfig {
-        exe,
-        ..Default::default()
-    }
+/// the runtime, not WebKitGTK), else this executable, re-entered.
+pub(crate) fn worker_config() -> mpkit_host::WorkerConfig {
+    mpkit_host::WorkerConfig::beside_current_exe()
 }

@@ -9,8 +9,8 @@ use crate::{Coded, Output};
 use anyhow::Result;
 use clap::Args;
 use mpkit_bundle::{SecretKey, Trust};
-use mpkit_host::delegate::NoDelegate;
-use mpkit_host::host::{Host, LaunchSource};
+use mpkit_host::NoDelegate;
+use mpkit_host::{Host, LaunchSource};
 use mpkit_webview::{find_device, Driver, LaunchFn, OpenOptions, WebviewApp, WebviewConfig};
 use serde_json::json;
 use std::path::{Path, PathBuf};
@@ -79,7 +79,7 @@ pub(crate) fn preview(a: PreviewArgs, o: &mut Output<'_>) -> Result<()> {
         })?)
     };
     for origin in &a.dev_origin {
-        mpkit_host::host::parse_dev_origin(origin).map_err(|e| Coded::err("bad_input", e))?;
+        mpkit_host::parse_dev_origin(origin).map_err(|e| Coded::err("bad_input", e))?;
     }
     let work = tempfile::tempdir()?;
     let data = a.data_dir.clone().unwrap_or_else(|| work.path().to_owned());

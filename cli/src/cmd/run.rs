@@ -4,11 +4,11 @@ use crate::cli::{IsolationArg, OptionalTrust, TrustArgs};
 use crate::Output;
 use anyhow::{bail, Context as _, Result};
 use mpkit_bundle::{SecretKey, Trust};
-use mpkit_host::delegate::{Answers, RecordingDelegate};
-use mpkit_host::host::{Host, LaunchSource};
-use mpkit_host::logic::worker::WorkerConfig;
-use mpkit_host::runtime::Isolation;
-use mpkit_host::surface::headless::HeadlessSurface;
+use mpkit_host::HeadlessSurface;
+use mpkit_host::Isolation;
+use mpkit_host::WorkerConfig;
+use mpkit_host::{Answers, RecordingDelegate};
+use mpkit_host::{Host, LaunchSource};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::Path;
@@ -148,7 +148,7 @@ pub(crate) fn run(
                     Err(format!("still busy after {ms} ms"))
                 }
             }
-            Step::ExpectText { selector, text } => match rt.runtime().text(selector) {
+            Step::ExpectText { selector, text } => match rt.text(selector) {
                 Ok(t) if t.contains(text.as_str()) => Ok(format!("{selector} contains {text:?}")),
                 Ok(t) => Err(format!(
                     "{selector} has {t:?}, expected it to contain {text:?}"
@@ -168,21 +168,19 @@ pub(crate) fn run(
     }
     let stopped = rt.stopped().map(ToString::to_string);
     let errors: Vec<Value> = rt
-        .runtime()
         .errors()
         .iter()
         .map(|e| json!({"kind": e.kind, "file": e.file, "line": e.line, "column": e.column, "message": e.message}))
         .collect();
     let calls: Vec<Value> = rt
-        .runtime()
         .calls()
         .iter()
         .map(|c| json!({"api": c.api, "ok": c.ok, "error": c.error}))
         .collect();
     let value = json!({
         "route": rt.current_page(),
-        "stack": rt.runtime().routes(),
-        "html": rt.runtime().html(),
+        "stack": rt.routes(),
+        "html": rt.html(),
         "steps": results,
         "jsapi_calls": calls,
         "host_events": delegate.events(),
@@ -202,15 +200,15 @@ pub(crate) fn run(
         s.push_str(&format!(
             "route: {}\nstack: {}\n",
             rt.current_page().unwrap_or("-"),
-            rt.runtime().routes().join(" > ")
+            rt.routes().join(" > ")
         ));
-        for c in rt.runtime().calls() {
+        for c in rt.calls() {
             match c.error {
                 None => s.push_str(&format!("my.{}: ok\n", c.api)),
                 Some(code) => s.push_str(&format!("my.{}: error {code}\n", c.api)),
             }
         }
-        for e in rt.runtime().errors() {
+        for e in rt.errors() {
             s.push_str(&format!(
                 "error: {}:{}:{}: {}\n",
                 e.file, e.line, e.column, e.message
@@ -218,7 +216,7 @@ pub(crate) fn run(
         }
         s
     })?;
-    let uncaught = rt.runtime().errors().len();
+    let uncaught = rt.errors().len();
     rt.close();
     if failed {
         return Err(crate::Reported("a step failed".into()).into());

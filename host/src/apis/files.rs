@@ -16,7 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Default per-app file quota: 50 MB.
-pub const DEFAULT_FILE_QUOTA: u64 = 50 * 1024 * 1024;
+pub(crate) const DEFAULT_FILE_QUOTA: u64 = 50 * 1024 * 1024;
 
 /// The file spaces of one host.
 #[derive(Debug, Clone)]

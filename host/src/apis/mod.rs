@@ -5,9 +5,9 @@
 //! runtime dispatches through. Every handler receives identity from the
 //! dispatcher's [`Call`] (the host's context), never from the payload.
 
-pub mod files;
-pub mod net;
-pub mod store;
+pub(crate) mod files;
+pub(crate) mod net;
+pub(crate) mod store;
 
 use crate::delegate::{DeviceRequest, HostDelegate, UiReply, UiRequest};
 use crate::runtime::JsapiSetup;

@@ -150,7 +150,7 @@ impl Default for NetConfig {
 
 /// The network handler of one running app (request, httpRequest, downloadFile, uploadFile).
 #[derive(Debug, Clone)]
-pub struct NetHandler {
+pub(crate) struct NetHandler {
     cfg: NetConfig,
     policy: NetPolicy,
     in_flight: Arc<AtomicUsize>,
@@ -286,7 +286,7 @@ struct Job {
 
 impl NetHandler {
     /// The handler for one app, with its policy (lists and dev origins) and the host's files.
-    pub fn new(cfg: NetConfig, policy: NetPolicy, files: Files) -> NetHandler {
+    pub(crate) fn new(cfg: NetConfig, policy: NetPolicy, files: Files) -> NetHandler {
         NetHandler {
             cfg,
             policy,

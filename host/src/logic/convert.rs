@@ -27,11 +27,11 @@ use serde_json::{Map, Value};
 /// levels, less the few of the message around the data), so deep data is a
 /// `RangeError` in the mini program's own code in either isolation mode,
 /// never a reply line the host cannot read.
-pub const MAX_DEPTH: usize = 100;
+pub(crate) const MAX_DEPTH: usize = 100;
 
 /// `v` as JSON; `None` for what `JSON.stringify` leaves out (`undefined`,
 /// functions, symbols).
-pub fn to_json(v: &JsValue, ctx: &mut Context) -> JsResult<Option<Value>> {
+pub(crate) fn to_json(v: &JsValue, ctx: &mut Context) -> JsResult<Option<Value>> {
     let mut ancestors = Vec::new();
     convert(v, ctx, &mut ancestors)
 }
@@ -250,7 +250,7 @@ fn bigint() -> boa_engine::JsError {
 /// `v` written as JSON text to `out`, by the same rules as [`to_json`], with
 /// no `Value` built on the way. Returns false, having written nothing, for
 /// what `JSON.stringify` leaves out.
-pub fn write_json(v: &JsValue, ctx: &mut Context, out: &mut Vec<u8>) -> JsResult<bool> {
+pub(crate) fn write_json(v: &JsValue, ctx: &mut Context, out: &mut Vec<u8>) -> JsResult<bool> {
     let mut ancestors = Vec::new();
     write(v, ctx, &mut ancestors, out)
 }
@@ -352,7 +352,7 @@ fn write_object(
 }
 
 /// `json` as a JS value: objects on shared shapes, with `Object.prototype`.
-pub fn from_json(json: &Value, ctx: &mut Context) -> JsResult<JsValue> {
+pub(crate) fn from_json(json: &Value, ctx: &mut Context) -> JsResult<JsValue> {
     Ok(match json {
         Value::Null => JsValue::null(),
         Value::Bool(b) => JsValue::from(*b),

@@ -43,7 +43,7 @@ impl Default for JsLimits {
 }
 
 /// Answers a synchronous `my.*Sync` call: the result, or `{error, errorMessage}`.
-pub type SyncHandler = Box<dyn FnMut(&str, &Value) -> Result<Value, Value>>;
+pub(crate) type SyncHandler = Box<dyn FnMut(&str, &Value) -> Result<Value, Value>>;
 
 struct State {
     out: Vec<FromLogic>,

@@ -2,14 +2,14 @@
 //! view (templates rendered and diffed), isolated from the host and from
 //! every other mini program, in a worker process (default) or on a thread.
 
-pub mod convert;
-pub mod engine;
-pub mod protocol;
-pub mod unit;
-pub mod view;
-pub mod worker;
+pub(crate) mod convert;
+pub(crate) mod engine;
+pub(crate) mod protocol;
+pub(crate) mod unit;
+pub(crate) mod view;
+pub(crate) mod worker;
 
-pub use engine::SyncHandler;
+pub(crate) use engine::SyncHandler;
 use protocol::{FromLogic, ScriptError, ToLogic};
 use std::time::Duration;
 
@@ -41,7 +41,7 @@ pub enum Stopped {
 }
 
 /// A logic layer, wherever it runs.
-pub trait Logic {
+pub(crate) trait Logic {
     /// Evaluates one script; the outer error means the layer is gone.
     fn load_script(
         &mut self,

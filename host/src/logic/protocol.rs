@@ -1,14 +1,14 @@
 //! Messages between the host and a logic layer. Only plain data crosses:
 //! ids and JSON, so the same messages work across a thread or a process.
 
-use crate::render::events::EventKind;
-use crate::render::vdom::NodeId;
-use crate::render::wire::WireOps;
+use mpkit_render::events::EventKind;
+use mpkit_render::vdom::NodeId;
+use mpkit_render::wire::WireOps;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// A page instance id.
-pub type PageId = u64;
+pub(crate) type PageId = u64;
 
 /// Host → logic layer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -355,12 +355,13 @@ impl RawPatch {
     }
 
     /// The JSON text.
-    pub fn text(&self) -> &str {
+    pub(crate) fn text(&self) -> &str {
         &self.0
     }
 
     /// The patch as a map (the text is re-read).
-    pub fn to_map(&self) -> Result<Map<String, Value>, String> {
+    #[cfg(test)]
+    pub(crate) fn to_map(&self) -> Result<Map<String, Value>, String> {
         serde_json::from_str(&self.0).map_err(|e| format!("setData patch unreadable: {e}"))
     }
 }

@@ -11,14 +11,14 @@ use super::{Logic, Stopped, SyncHandler};
 
 /// A mini program's logic and view.
 #[derive(Debug)]
-pub struct AppUnit {
+pub(crate) struct AppUnit {
     layer: LogicLayer,
     views: Views,
 }
 
 impl AppUnit {
     /// Starts the JS engine; templates and stylesheets are read through `files`.
-    pub fn new(
+    pub(crate) fn new(
         limits: JsLimits,
         apis: Vec<String>,
         view: ViewConfig,
@@ -32,12 +32,12 @@ impl AppUnit {
 
     /// Makes setData hand the view JSON text, merged in place (what a worker
     /// does; see [`LogicLayer::send_patches_as_json`]).
-    pub fn send_patches_as_json(&mut self) {
+    pub(crate) fn send_patches_as_json(&mut self) {
         self.layer.send_patches_as_json();
     }
 
     /// Evaluates one of the bundle's scripts.
-    pub fn load_script(
+    pub(crate) fn load_script(
         &mut self,
         file: &str,
         source: &str,
@@ -47,7 +47,7 @@ impl AppUnit {
     }
 
     /// Sets who answers `my.*Sync` calls.
-    pub fn set_sync_handler(&mut self, handler: SyncHandler) {
+    pub(crate) fn set_sync_handler(&mut self, handler: SyncHandler) {
         self.layer.set_sync_handler(handler);
     }
 
@@ -55,7 +55,7 @@ impl AppUnit {
     /// go to the logic layer, whose data changes the view takes in, and then
     /// every page whose data changed is rendered. Returns what the host must
     /// hear: calls, timers, console, errors, and the patch ops.
-    pub fn handle(&mut self, msg: &ToLogic) -> Vec<FromLogic> {
+    pub(crate) fn handle(&mut self, msg: &ToLogic) -> Vec<FromLogic> {
         match msg {
             ToLogic::PageView {
                 page,

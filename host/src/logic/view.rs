@@ -6,13 +6,13 @@
 //! the memory cap and a render budget. The host receives patch ops.
 
 use super::protocol::{FromLogic, NavRequest, PageId, ResolvedCall, ScriptError};
-use crate::render::axml::{self, Document};
-use crate::render::diff::{self, diff_root, Ids};
-use crate::render::events::{self, EventKind};
-use crate::render::template::{Budget, Changes, Loader, RenderCache, Renderer};
-use crate::render::vdom::{DomNode, NodeId};
-use crate::render::wire::WireOps;
-use crate::render::{acss, data};
+use mpkit_render::axml::{self, Document};
+use mpkit_render::diff::{self, diff_root, Ids};
+use mpkit_render::events::{self, EventKind};
+use mpkit_render::template::{Budget, Changes, Loader, RenderCache, Renderer};
+use mpkit_render::vdom::{DomNode, NodeId};
+use mpkit_render::wire::WireOps;
+use mpkit_render::{acss, data};
 use serde_json::{json, Map, Value};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -29,7 +29,7 @@ pub const DEFAULT_RENDER_BUDGET: Duration = Duration::from_secs(2);
 
 /// How the unit renders: the screen it renders for and how long a render may take.
 #[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct ViewConfig {
+pub(crate) struct ViewConfig {
     /// Screen width in px (750rpx).
     pub screen_width: f64,
     /// How long one page's render may take.
@@ -48,7 +48,7 @@ impl Default for ViewConfig {
 /// Reads the mini program's own files, as text, for the view: its templates
 /// and stylesheets. In a worker each read is a question to the host, which
 /// answers from the verified bundle under the bundle's path rules.
-pub trait UnitFiles {
+pub(crate) trait UnitFiles {
     /// The file's text; `Err("no such file")` when it is not in the bundle,
     /// another message when it cannot be read as text.
     fn read(&self, path: &str) -> Result<String, String>;

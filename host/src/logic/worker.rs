@@ -7,7 +7,7 @@
 //!
 //! ```no_run
 //! // First line of the wallet's `main`:
-//! mpkit_host::logic::worker::enter_if_worker();
+//! mpkit_host::enter_if_worker();
 //! // ... the wallet's own start-up
 //! ```
 
@@ -69,10 +69,10 @@ enum WorkerOut {
 /// The longest line the host reads from a worker. A render of the largest
 /// page the render core allows fits in a fraction of it; a worker that
 /// sends more is lying, and is stopped before the host holds the line.
-pub const MAX_LINE_BYTES: usize = 64 << 20;
+pub(crate) const MAX_LINE_BYTES: usize = 64 << 20;
 
 /// Answers a worker's request for one of the mini program's files, as text.
-pub type FileReader = Box<dyn Fn(&str) -> Result<String, String>>;
+pub(crate) type FileReader = Box<dyn Fn(&str) -> Result<String, String>>;
 
 /// How a worker is started and held.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,6 +84,22 @@ pub struct WorkerConfig {
     pub memory_bytes: u64,
     /// How long one message may run before the worker is killed.
     pub timeout: Duration,
+}
+
+impl WorkerConfig {
+    /// The `mpkit-worker` executable beside the current one when it is there
+    /// (it links only the runtime, not an embedding app's web engine), else
+    /// the current executable, re-entered; the other settings default.
+    pub fn beside_current_exe() -> WorkerConfig {
+        let exe = std::env::current_exe().ok().and_then(|me| {
+            let w = me.with_file_name(format!("mpkit-worker{}", std::env::consts::EXE_SUFFIX));
+            w.is_file().then_some(w)
+        });
+        WorkerConfig {
+            exe,
+            ..WorkerConfig::default()
+        }
+    }
 }
 
 impl Default for WorkerConfig {
@@ -258,7 +274,7 @@ fn worker_main(memory_cap: Option<u64>) -> std::io::Result<()> {
 }
 
 /// A logic layer in a worker process.
-pub struct LogicProcess {
+pub(crate) struct LogicProcess {
     child: Child,
     stdin: ChildStdin,
     lines: Receiver<Result<String, String>>,
@@ -279,7 +295,7 @@ impl std::fmt::Debug for LogicProcess {
 impl LogicProcess {
     /// Starts a worker and its engine; the worker reads the mini program's
     /// templates and stylesheets through `files`.
-    pub fn spawn(
+    pub(crate) fn spawn(
         config: &WorkerConfig,
         limits: JsLimits,
         apis: Vec<String>,
@@ -349,11 +365,6 @@ impl LogicProcess {
                 "unexpected first message {other:?}"
             )))),
         }
-    }
-
-    /// The worker's process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
     }
 
     fn stop(&mut self, why: Stopped) -> Stopped {
@@ -529,7 +540,7 @@ mod tests {
     /// ops in their wire form among the other messages.
     #[test]
     fn replies_round_trip() {
-        use crate::render::diff::PatchOp;
+        use mpkit_render::diff::PatchOp;
         let msgs = vec![
             FromLogic::Console {
                 level: "info".into(),
@@ -537,7 +548,7 @@ mod tests {
             },
             FromLogic::Patch {
                 page: 3,
-                ops: crate::render::wire::WireOps(vec![PatchOp::SetText {
+                ops: mpkit_render::wire::WireOps(vec![PatchOp::SetText {
                     id: 2,
                     text: "x\"y \u{2028}".into(),
                 }]),

@@ -3,10 +3,10 @@
 //! matched against the host's own tree of the top page.
 
 use super::Runtime;
-use crate::render::events::{self, EventKind};
-use crate::render::vdom::{DomNode, NodeId};
 use crate::surface::selector::Selector;
 use crate::surface::Surface;
+use mpkit_render::events::{self, EventKind};
+use mpkit_render::vdom::{DomNode, NodeId};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 /// The window configuration (app-wide, overridable per page).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct WindowConfig {
+pub(crate) struct WindowConfig {
     /// Navigation bar title.
     #[serde(default)]
     pub default_title: Option<String>,
@@ -21,7 +21,7 @@ pub struct WindowConfig {
 /// One tab of the tabBar.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct TabItem {
+pub(crate) struct TabItem {
     /// The page route.
     pub page_path: String,
     /// Label.
@@ -32,7 +32,7 @@ pub struct TabItem {
 /// The tabBar.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct TabBar {
+pub(crate) struct TabBar {
     /// Tabs, in order.
     #[serde(default)]
     pub items: Vec<TabItem>,
@@ -50,7 +50,7 @@ pub struct TabBar {
 /// What the runtime reads of `app.json`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct AppConfig {
+pub(crate) struct AppConfig {
     /// Page routes; the first is the home page.
     pub pages: Vec<String>,
     /// Window configuration.
@@ -63,7 +63,7 @@ pub struct AppConfig {
 
 impl AppConfig {
     /// Parses `app.json`.
-    pub fn parse(bytes: &[u8]) -> Result<AppConfig, String> {
+    pub(crate) fn parse(bytes: &[u8]) -> Result<AppConfig, String> {
         let c: AppConfig = serde_json::from_slice(bytes).map_err(|e| format!("app.json: {e}"))?;
         if c.pages.is_empty() {
             return Err("app.json: pages is empty".into());
@@ -72,7 +72,7 @@ impl AppConfig {
     }
 
     /// True when `route` is a tab page.
-    pub fn is_tab(&self, route: &str) -> bool {
+    pub(crate) fn is_tab(&self, route: &str) -> bool {
         self.tab_bar
             .as_ref()
             .is_some_and(|t| t.items.iter().any(|i| i.page_path == route))
@@ -80,7 +80,7 @@ impl AppConfig {
 }
 
 /// Splits `/pages/a/a?x=1&y=2` into a route and a query map.
-pub fn parse_url(url: &str) -> (String, Map<String, Value>) {
+pub(crate) fn parse_url(url: &str) -> (String, Map<String, Value>) {
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let route = path.trim_start_matches('/').to_owned();
     let mut q = Map::new();

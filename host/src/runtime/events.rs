@@ -4,9 +4,9 @@
 
 use super::Runtime;
 use crate::logic::protocol::{FromLogic, NavRequest, ResolvedCall, ToLogic};
-use crate::render::events::{self, EventKind};
-use crate::render::vdom::NodeId;
 use crate::surface::Surface;
+use mpkit_render::events::{self, EventKind};
+use mpkit_render::vdom::NodeId;
 use serde_json::{json, Value};
 
 impl<S: Surface> Runtime<S> {

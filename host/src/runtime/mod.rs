@@ -9,12 +9,13 @@
 //! ([`mpkit_render::mounted::Mounted`]) before any surface sees them.
 
 mod automation;
-pub mod config;
+pub(crate) mod config;
 mod events;
-pub mod files;
+pub(crate) mod files;
 mod pages;
 
-pub use crate::logic::view::{ViewConfig, DEFAULT_RENDER_BUDGET, LARGE_SET_DATA_BYTES};
+pub(crate) use crate::logic::view::ViewConfig;
+pub use crate::logic::view::{DEFAULT_RENDER_BUDGET, LARGE_SET_DATA_BYTES};
 pub use automation::AutomationError;
 pub use pages::MAX_PAGES;
 
@@ -128,7 +129,7 @@ struct PendingCall {
 #[non_exhaustive]
 pub enum Isolation {
     /// In a worker process with a memory cap and a watchdog (desktop default). The
-    /// executable must call `mpkit_host::logic::worker::enter_if_worker()` first in `main`.
+    /// executable must call `mpkit_host::enter_if_worker()` first in `main`.
     Process(WorkerConfig),
     /// On the caller's thread, stopped by boa's loop and recursion limits, for
     /// targets that cannot spawn processes. Unbounded allocation is not contained.

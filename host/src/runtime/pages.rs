@@ -5,8 +5,8 @@
 use super::config::parse_url;
 use super::{CallRecord, Runtime};
 use crate::logic::protocol::{FromLogic, PageId, ToLogic};
-use crate::render::mounted::Mounted;
 use crate::surface::{ErrorView, PageChrome, Surface};
+use mpkit_render::mounted::Mounted;
 use serde_json::{json, Map, Value};
 
 /// The page stack limit (WeChat's and Alipay's).

@@ -814,7 +814,7 @@ fn several_set_data_calls_in_one_handler_render_once_and_callbacks_run_after_the
         fn apply(
             &mut self,
             page: crate::surface::PageId,
-            ops: &[crate::render::diff::PatchOp],
+            ops: &[mpkit_render::diff::PatchOp],
         ) -> Result<(), String> {
             self.batches += 1;
             self.inner.apply(page, ops)
@@ -963,7 +963,7 @@ fn a_tap_in_a_navigator_navigates_by_its_open_type_after_its_handlers() {
 
 #[test]
 fn a_surfaces_events_keep_what_its_user_typed_and_a_submit_button_sends_it() {
-    use crate::render::events::EventKind;
+    use mpkit_render::events::EventKind;
     use serde_json::json;
     let mut rt = launch(app(&[
         (

@@ -3,9 +3,9 @@
 
 use super::selector::{Selector, SelectorError};
 use super::{ErrorView, PageChrome, PageId, Surface};
-use crate::render::diff::PatchOp;
-use crate::render::mounted::Mounted;
-use crate::render::vdom::{DomNode, NodeId};
+use mpkit_render::diff::PatchOp;
+use mpkit_render::mounted::Mounted;
+use mpkit_render::vdom::{DomNode, NodeId};
 
 #[derive(Debug)]
 struct Page {

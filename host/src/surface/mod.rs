@@ -1,10 +1,10 @@
 //! Surfaces show pages. The headless one keeps an in-memory DOM; the webview one
 //! (its own issue) implements the same trait.
 
-pub mod headless;
-pub mod selector;
+pub(crate) mod headless;
+pub(crate) mod selector;
 
-use crate::render::diff::PatchOp;
+use mpkit_render::diff::PatchOp;
 use serde::Serialize;
 
 /// A page instance's id, unique within one running mini program.
@@ -84,10 +84,10 @@ pub trait Surface {
 /// is escaped, since error messages quote mini program code.
 pub fn page_html(
     route: &str,
-    dom: &crate::render::vdom::DomNode,
+    dom: &mpkit_render::vdom::DomNode,
     error: Option<&ErrorView>,
 ) -> String {
-    use crate::render::vdom::escape;
+    use mpkit_render::vdom::escape;
     let mut out = String::from("<page route=\"");
     escape(route, &mut out);
     out.push_str("\">");
@@ -108,20 +108,20 @@ pub fn page_html(
 /// A template rendered with empty data and mounted on a fresh page root, for
 /// the surface tests.
 #[cfg(test)]
-pub(crate) fn test_dom(src: &str) -> crate::render::vdom::DomNode {
-    use crate::render::template::{Loader, Renderer};
+pub(crate) fn test_dom(src: &str) -> mpkit_render::vdom::DomNode {
+    use mpkit_render::template::{Loader, Renderer};
     struct NoFiles;
     impl Loader for NoFiles {
-        fn load(&self, p: &str) -> Result<std::sync::Arc<crate::render::axml::Document>, String> {
+        fn load(&self, p: &str) -> Result<std::sync::Arc<mpkit_render::axml::Document>, String> {
             Err(format!("no {p}"))
         }
     }
-    let doc = crate::render::axml::parse(src).expect("parses");
+    let doc = mpkit_render::axml::parse(src).expect("parses");
     let v = Renderer::new(&NoFiles, 375.0)
         .render(&doc, "p.axml", &serde_json::json!({}))
         .expect("renders");
-    let mut root = crate::render::vdom::DomNode::root();
-    crate::render::diff::diff_root(&mut root, v, &mut crate::render::diff::Ids::default());
+    let mut root = mpkit_render::vdom::DomNode::root();
+    mpkit_render::diff::diff_root(&mut root, v, &mut mpkit_render::diff::Ids::default());
     root
 }
 

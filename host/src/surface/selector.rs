@@ -1,7 +1,7 @@
 //! CSS-like selectors for the headless DOM: tag, `#id`, `.class`, `[attr]`,
 //! `[attr=value]`, compounds of those, and descendant combinators.
 
-use crate::render::vdom::DomNode;
+use mpkit_render::vdom::DomNode;
 
 /// One compound selector: every part must match the same element.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -14,7 +14,7 @@ struct Compound {
 
 /// A parsed selector: compounds separated by descendant combinators.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Selector(Vec<Compound>);
+pub(crate) struct Selector(Vec<Compound>);
 
 /// Why a selector did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -28,7 +28,7 @@ pub struct SelectorError {
 
 impl Selector {
     /// Parses a selector.
-    pub fn parse(s: &str) -> Result<Selector, SelectorError> {
+    pub(crate) fn parse(s: &str) -> Result<Selector, SelectorError> {
         let bad = |reason: &str| SelectorError {
             selector: s.to_owned(),
             reason: reason.to_owned(),
@@ -81,7 +81,7 @@ impl Selector {
     }
 
     /// Every matching element under `root`, in document order.
-    pub fn select<'a>(&self, root: &'a DomNode) -> Vec<&'a DomNode> {
+    pub(crate) fn select<'a>(&self, root: &'a DomNode) -> Vec<&'a DomNode> {
         let mut out = Vec::new();
         let mut ancestors = Vec::new();
         walk(root, &mut ancestors, &mut |node, ancestors| {

@@ -18,9 +18,9 @@
 use anyhow::{bail, Context as _};
 use clap::{Parser, ValueEnum};
 use mpkit_bundle::AppId;
-use mpkit_host::host::HostError;
-use mpkit_host::logic::worker::WorkerConfig;
-use mpkit_host::runtime::Isolation;
+use mpkit_host::HostError;
+use mpkit_host::Isolation;
+use mpkit_host::WorkerConfig;
 use mpkit_sample_app::backend::{MerchantBackend, MerchantLink, COFFEE_CLUB_APP_ID};
 use mpkit_sample_app::signing::SharedSecret;
 use mpkit_sample_app::wallet::{order_through_ui, ConsentPolicy, Wallet, WalletConfig};
@@ -111,7 +111,7 @@ struct Args {
 
 fn main() {
     // Process isolation re-enters this binary as the logic worker.
-    mpkit_host::logic::worker::enter_if_worker();
+    mpkit_host::enter_if_worker();
     let args = Args::parse();
     let json_out = args.json;
     let code = match if args.window { window(args) } else { run(args) } {
@@ -210,17 +210,8 @@ fn prepare(args: &Args) -> anyhow::Result<Prepared> {
     config.confirm_payments = !args.cancel_payment;
     config.opening_balance = args.balance;
     config.isolation = match args.isolation {
-        // The worker beside this executable, which does not link WebKitGTK.
-        IsolationArg::Process => Isolation::Process(WorkerConfig {
-            exe: std::env::current_exe().ok().and_then(|me| {
-                let w = me.with_file_name(format!(
-                    "sample-wallet-worker{}",
-                    std::env::consts::EXE_SUFFIX
-                ));
-                w.is_file().then_some(w)
-            }),
-            ..WorkerConfig::default()
-        }),
+        // mpkit-worker beside this executable, which does not link WebKitGTK.
+        IsolationArg::Process => Isolation::Process(WorkerConfig::beside_current_exe()),
         IsolationArg::Thread => Isolation::Thread,
     };
     Ok(Prepared {
@@ -325,7 +316,6 @@ fn run(args: Args) -> anyhow::Result<(bool, Value, String)> {
     let mut h = launched.handle;
     let run = order_through_ui(&mut h, &args.item, args.qty, Duration::from_secs(20));
     let calls: Vec<String> = h
-        .runtime()
         .calls()
         .iter()
         .map(|c| match c.error {
@@ -333,12 +323,7 @@ fn run(args: Args) -> anyhow::Result<(bool, Value, String)> {
             Some(e) => format!("{} error {e}", c.api),
         })
         .collect();
-    let errors: Vec<String> = h
-        .runtime()
-        .errors()
-        .iter()
-        .map(|e| e.message.clone())
-        .collect();
+    let errors: Vec<String> = h.errors().iter().map(|e| e.message.clone()).collect();
     let stopped = h.stopped().map(ToString::to_string);
     h.close();
     let run = run?;

@@ -8,9 +8,9 @@ use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use mpkit_bundle::{AppId, Context, PackOptions, SecretKey, Trust, TrustedRoot};
-use mpkit_host::host::Host;
-use mpkit_host::runtime::Isolation;
-use mpkit_host::surface::headless::HeadlessSurface;
+use mpkit_host::HeadlessSurface;
+use mpkit_host::Host;
+use mpkit_host::Isolation;
 use mpkit_platform_client::wire::{self, ResolveAnswer, Signed};
 use mpkit_platform_client::Client;
 use mpkit_update::{UpdateConfig, UpdateError, UpdateEvent, UpdateManager, UpdateMode};
@@ -325,14 +325,14 @@ impl World {
             .isolation(Isolation::Thread)
             // Tests never leave this machine: Coffee Club's menu request to
             // its production name fails at once and it shows its built-in menu.
-            .network(mpkit_host::apis::net::NetConfig {
+            .network(mpkit_host::NetConfig {
                 lookup: Some(Arc::new(|_: &str| {
                     Err(std::io::Error::new(
                         std::io::ErrorKind::NotFound,
                         "tests stay on this machine",
                     ))
                 })),
-                ..mpkit_host::apis::net::NetConfig::default()
+                ..mpkit_host::NetConfig::default()
             })
             .build()
             .expect("host")
