@@ -174,7 +174,7 @@ def lie(name, page):
     if name == "unknown":
         return patch(page, [[5, 999, "x"]])
     if name == "many":
-        return patch(page, [[0, 0, 0, [node(1000, 0, "view")] + [node(1001 + i, 1, "text") for i in range(300000)]]])
+        return patch(page, [[0, 0, 0, [node(1000, 0, "view")] + [node(1001 + i, 1, "text") for i in range(300001)]]])
     if name == "flood":
         return patch(page, [[5, 2, "x" * (65 << 20)]])
     if name == "notOps":
@@ -246,7 +246,7 @@ fn a_lying_workers_patches_stop_only_its_own_app() {
         ),
         (
             "#many",
-            "the mini program's view sent patch ops the host refused: an insert would give the page more than 300000 nodes",
+            "the mini program's view sent patch ops the host refused: an insert would give the page more than 300001 nodes",
         ),
         ("#flood", "the worker sent a line over 67108864 bytes"),
         ("#notOps", "worker sent garbage: invalid type: map, expected a list of patch ops"),

@@ -10,9 +10,9 @@ use crate::wire::MAX_TREE_DEPTH;
 use crate::IdHash;
 use std::collections::HashMap;
 
-/// Most nodes, elements and texts, one mounted page may hold (the render
-/// core makes at most 100,000 elements, and about as many texts).
-pub const MAX_TREE_NODES: usize = 3 * crate::template::MAX_NODES;
+/// Most nodes one mounted page may hold: the elements and texts the render
+/// core makes at most, and the page root.
+pub const MAX_TREE_NODES: usize = crate::template::MAX_NODES + crate::template::MAX_TEXTS + 1;
 
 /// Most bytes of tags, text, keys and attributes one mounted page may hold.
 pub const MAX_TREE_BYTES: usize = 64 << 20;
@@ -415,7 +415,7 @@ mod tests {
                 .collect(),
         );
         let e = m.apply(&[insert(0, wide)]).expect_err("too many");
-        assert_eq!(e, "an insert would give the page more than 300000 nodes");
+        assert_eq!(e, "an insert would give the page more than 300001 nodes");
         assert_eq!(m, Mounted::new(), "nothing was inserted");
 
         let mut m = Mounted::new();

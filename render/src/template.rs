@@ -14,6 +14,8 @@ use std::sync::Arc;
 
 /// Most elements one page may render; a hostile template cannot exhaust memory.
 pub const MAX_NODES: usize = 100_000;
+/// Most texts one page may render: two for each element.
+pub const MAX_TEXTS: usize = 2 * MAX_NODES;
 /// Deepest template-in-template nesting.
 const MAX_TEMPLATE_DEPTH: usize = 32;
 /// Deepest element nesting of a rendered page, counting the elements of
@@ -84,6 +86,7 @@ pub struct Renderer<'a> {
     /// px per rpx: screen width / 750.
     rpx: f64,
     nodes: usize,
+    texts: usize,
     cache: Option<RenderCache>,
     next: HashMap<usize, Vec<Option<(String, Memo)>>>,
     changes: Option<Changes>,
@@ -107,6 +110,7 @@ impl<'a> Renderer<'a> {
             loader,
             rpx: screen_width / 750.0,
             nodes: 0,
+            texts: 0,
             cache: None,
             next: HashMap::new(),
             changes: None,
@@ -179,6 +183,7 @@ impl<'a> Renderer<'a> {
         data: &Value,
     ) -> Result<Vec<VNode>, RenderError> {
         self.nodes = 0;
+        self.texts = 0;
         self.level = 0;
         let mut templates = BTreeMap::new();
         self.collect_templates(doc, file, &mut templates, 0)?;
@@ -234,6 +239,14 @@ impl<'a> Renderer<'a> {
                     self.step(cx.file, *pos)?;
                     let text = self.text(parts, scope);
                     if !text.is_empty() {
+                        self.texts += 1;
+                        if self.texts > MAX_TEXTS {
+                            return Err(err(
+                                cx.file,
+                                *pos,
+                                format!("the page renders more than {MAX_TEXTS} texts"),
+                            ));
+                        }
                         out.push(VNode::Text { text });
                     }
                 }
@@ -954,6 +967,16 @@ mod tests {
             .render(&doc, "p.axml", &json!({}))
             .expect_err("recursion");
         assert!(e.message.contains("nested too deeply"));
+        // Texts split by comments need no element between them.
+        let doc = parse(&format!(
+            r#"<block a:for="{{{{1000}}}}">{}</block>"#,
+            "t<!---->".repeat(300)
+        ))
+        .expect("parses");
+        let e = Renderer::new(&files, 375.0)
+            .render(&doc, "p.axml", &json!({}))
+            .expect_err("too many texts");
+        assert_eq!(e.message, "the page renders more than 200000 texts");
     }
 
     /// A page whose loops run 10^10 times without making an element: the
