@@ -455,19 +455,7 @@ impl Dispatcher {
             ));
         }
         s.push_str("\n## Error codes\n\n| code | meaning |\n|---|---|\n");
-        for (code, meaning) in [
-            (1, "the API is not available in this host"),
-            (2, "invalid parameter"),
-            (3, "internal error"),
-            (4, "no permission: not approved by the platform, or an argument outside the app's lists and quotas"),
-            (11, "the user did not authorize the scope"),
-            (12, "network error"),
-            (13, "timeout"),
-            (14, "the response could not be decoded"),
-            (19, "HTTP error"),
-            (20, "too many concurrent calls"),
-            (1001, "the device's storage is full; the old value is kept (mpkit)"),
-        ] {
+        for (code, meaning) in ApiError::CODES {
             s.push_str(&format!("| {code} | {meaning} |\n"));
         }
         s.push_str(CUSTOM_APIS);

@@ -320,9 +320,8 @@ fn can_i_use_answers_from_the_table() {
     );
 }
 
-#[test]
-fn error_mapping_snapshot() {
-    let all = [
+fn every_error() -> Vec<ApiError> {
+    vec![
         ApiError::NotAvailable("x".into()),
         ApiError::InvalidParam {
             param: "key".into(),
@@ -345,9 +344,47 @@ fn error_mapping_snapshot() {
             api: "request".into(),
             limit: 10,
         },
-    ];
-    let table: Vec<Value> = all.iter().map(ApiError::to_js).collect();
+        ApiError::NoSpace,
+        ApiError::Navigation("pages/cart/cart is a tab page; use switchTab".into()),
+    ]
+}
+
+#[test]
+fn error_mapping_snapshot() {
+    let table: Vec<Value> = every_error().iter().map(ApiError::to_js).collect();
     insta::assert_json_snapshot!(table);
+}
+
+/// The code table JS programs are written against: a change here is a change
+/// of contract, and shows in review.
+#[test]
+fn error_code_table_snapshot() {
+    let table: Vec<Value> = ApiError::CODES
+        .iter()
+        .map(|(code, meaning)| json!({"error": code, "meaning": meaning}))
+        .collect();
+    insta::assert_json_snapshot!(table);
+}
+
+#[test]
+fn every_error_has_a_documented_code_and_every_code_is_used() {
+    let used: BTreeSet<i64> = every_error().iter().map(ApiError::code).collect();
+    let documented: Vec<i64> = ApiError::CODES.iter().map(|(c, _)| *c).collect();
+    let unique: BTreeSet<i64> = documented.iter().copied().collect();
+    assert_eq!(unique.len(), documented.len(), "a code is listed twice");
+    assert_eq!(used, unique);
+}
+
+/// What crosses from the host to a worker (a Sync call's error) reads back
+/// as it was sent, and becomes the same JS error.
+#[test]
+fn errors_round_trip_through_json() {
+    for e in every_error() {
+        let text = serde_json::to_string(&e).expect("json");
+        let back: ApiError = serde_json::from_str(&text).expect("reads");
+        assert_eq!(back.to_js(), e.to_js());
+        assert_eq!(back, e);
+    }
 }
 
 #[test]
