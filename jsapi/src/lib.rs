@@ -13,9 +13,11 @@
 pub mod dispatch;
 mod error;
 pub mod registry;
+mod session;
 
 pub use dispatch::{AppContext, Call, ConsentStore, Dispatcher, Handler, Outcome, Prompter};
 pub use error::ApiError;
+pub use session::Session;
 
 #[cfg(test)]
 mod tests;

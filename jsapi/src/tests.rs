@@ -400,3 +400,38 @@ fn generated_reference_is_current() {
         "docs/jsapi.md is stale: run MPKIT_UPDATE_DOCS=1 cargo test -p mpkit-jsapi"
     );
 }
+
+/// A session dispatches with its own identity and stores, through the same gates.
+#[test]
+fn a_session_calls_and_starts_through_the_gate() {
+    use crate::{Outcome, Session};
+    use std::rc::Rc;
+    let d = host();
+    let context = ctx(&d, &["getWalletBalance"], &["scope.walletBalance"]);
+    let consents = Rc::new(Consents::default());
+    let session = Session {
+        dispatcher: Rc::new(d),
+        context,
+        consents: consents.clone(),
+        prompter: Rc::new(asker(true)),
+    };
+    let out = session
+        .call("showToast", &json!({"content": "hi", "userId": "admin"}), 7)
+        .expect("toast");
+    assert_eq!(
+        (out["user"].as_str(), out["app"].as_str()),
+        (Some("u-1"), Some("2021000000000001"))
+    );
+    let Outcome::Ready(Ok(v)) = session.start("getWalletBalance", &json!({}), 9) else {
+        panic!("balance not ready");
+    };
+    assert_eq!(v["balance"], 1200);
+    assert!(matches!(
+        consents.decision("u-1", "2021000000000001", "scope.walletBalance"),
+        Some(ScopeDecision::Granted { at: 9, .. })
+    ));
+    let e = session
+        .call("getLocation", &json!({}), 10)
+        .expect_err("not approved");
+    assert_eq!(e.code(), ApiError::NO_PERMISSION);
+}

@@ -1,7 +1,7 @@
 //! The built-in `my.*` handlers and the per-launch JSAPI setup.
 //!
 //! [`setup`] turns a launch (app, host user, the signed manifest's approved
-//! permissions, the host's delegate and services) into the [`JsapiSetup`] the
+//! permissions, the host's delegate and services) into the [`Session`] the
 //! runtime dispatches through. Every handler receives identity from the
 //! dispatcher's [`Call`] (the host's context), never from the payload.
 
@@ -10,12 +10,11 @@ pub(crate) mod net;
 pub(crate) mod store;
 
 use crate::delegate::{DeviceRequest, HostDelegate, UiReply, UiRequest};
-use crate::runtime::JsapiSetup;
 use files::Files;
 use mpkit_bundle::{AppId, Permissions};
 use mpkit_jsapi::dispatch::user_gate;
 use mpkit_jsapi::registry::{builtin_decls, ApiDecl};
-use mpkit_jsapi::{ApiError, AppContext, Call, Dispatcher, Handler, Prompter};
+use mpkit_jsapi::{ApiError, AppContext, Call, Dispatcher, Handler, Prompter, Session};
 use mpkit_sandbox::acl::ScopeDecision;
 use mpkit_sandbox::net::{DevOrigin, NetPolicy};
 use net::{NetConfig, NetHandler};
@@ -191,7 +190,7 @@ pub const ALWAYS_AVAILABLE: &[&str] = &[
 
 /// Builds the dispatcher with every built-in handler, plus the embedding app's
 /// custom APIs, and the resolved context for this launch.
-pub fn setup(env: &ApiEnv) -> Result<JsapiSetup, ApiError> {
+pub fn setup(env: &ApiEnv) -> Result<Session, ApiError> {
     let decls: BTreeMap<String, ApiDecl> = builtin_decls()
         .into_iter()
         .map(|d| (d.name.clone(), d))
@@ -251,7 +250,7 @@ pub fn setup(env: &ApiEnv) -> Result<JsapiSetup, ApiError> {
     let keys: BTreeSet<String> = env.permissions.jsapi.iter().cloned().collect();
     let scopes: BTreeSet<String> = env.permissions.scopes.iter().cloned().collect();
     let acl = d.resolve(&keys, &scopes);
-    Ok(JsapiSetup {
+    Ok(Session {
         dispatcher: Rc::new(d),
         context: AppContext {
             app_id: env.app.to_string(),

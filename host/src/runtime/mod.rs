@@ -28,6 +28,7 @@ use crate::logic::{Logic, Stopped};
 use crate::surface::{ErrorView, Surface};
 use config::AppConfig;
 use files::AppFiles;
+use mpkit_jsapi::Session;
 use pages::PageState;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -53,68 +54,12 @@ pub struct LaunchOptions {
     pub apis: Vec<String>,
     /// Where the isolation unit (logic and view) runs.
     pub isolation: Isolation,
-    /// The JSAPI dispatcher and this app's context; without it every API other
-    /// than navigation is refused (error 1).
-    pub jsapi: Option<JsapiSetup>,
+    /// This app's JSAPI session (the dispatcher, its identity and policy);
+    /// without it every API other than navigation is refused (error 1).
+    pub session: Option<Session>,
     /// The mini program's appId, which tags its console output and errors in
-    /// tracing (the `app` field). Defaults to the appId in `jsapi`'s context.
+    /// tracing (the `app` field). Defaults to the appId in `session`'s context.
     pub app_id: Option<String>,
-}
-
-/// What the runtime needs to dispatch `my.*` calls.
-#[derive(Clone)]
-pub struct JsapiSetup {
-    /// The registry with its handlers.
-    pub dispatcher: std::rc::Rc<mpkit_jsapi::Dispatcher>,
-    /// Identity and resolved policy, from the host.
-    pub context: mpkit_jsapi::AppContext,
-    /// Where consent decisions live.
-    pub consents: std::rc::Rc<dyn mpkit_jsapi::ConsentStore>,
-    /// Who asks the user.
-    pub prompter: std::rc::Rc<dyn mpkit_jsapi::Prompter>,
-}
-
-impl std::fmt::Debug for JsapiSetup {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JsapiSetup")
-            .field("app", &self.context.app_id)
-            .field("user", &self.context.user)
-            .finish_non_exhaustive()
-    }
-}
-
-impl JsapiSetup {
-    fn now() -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    }
-
-    /// A Sync call: gated, run to the end, errors as JS sees them.
-    fn dispatch(&self, api: &str, params: &Value) -> Result<Value, Value> {
-        self.dispatcher
-            .dispatch(
-                &self.context,
-                api,
-                params,
-                &*self.consents,
-                &*self.prompter,
-                Self::now(),
-            )
-            .map_err(|e| e.to_js())
-    }
-
-    /// An async call: gated and started; network calls finish later.
-    fn start(&self, api: &str, params: &Value) -> mpkit_jsapi::Outcome {
-        self.dispatcher.start(
-            &self.context,
-            api,
-            params,
-            &*self.consents,
-            &*self.prompter,
-            Self::now(),
-        )
-    }
 }
 
 /// An async call whose result arrives later (network).
@@ -152,7 +97,7 @@ impl Default for LaunchOptions {
                 "switchTab".into(),
             ],
             isolation: Isolation::Process(WorkerConfig::default()),
-            jsapi: None,
+            session: None,
             app_id: None,
         }
     }
@@ -236,7 +181,7 @@ pub struct Runtime<S: Surface> {
     console: Vec<(String, String)>,
     /// Navigation calls: id, API name, parameters, call site.
     nav: VecDeque<(u64, String, Value, String)>,
-    jsapi: Option<JsapiSetup>,
+    session: Option<Session>,
     pending: Vec<PendingCall>,
     ready: VecDeque<(u64, String, Result<Value, mpkit_jsapi::ApiError>)>,
     /// setData callbacks whose changes the surface has.
@@ -299,7 +244,7 @@ impl<S: Surface> Runtime<S> {
         let app = opts
             .app_id
             .clone()
-            .or_else(|| opts.jsapi.as_ref().map(|j| j.context.app_id.to_string()))
+            .or_else(|| opts.session.as_ref().map(|j| j.context.app_id.to_string()))
             .unwrap_or_default();
         let mut rt = Runtime {
             app,
@@ -317,7 +262,7 @@ impl<S: Surface> Runtime<S> {
             large_set_data: Vec::new(),
             console: Vec::new(),
             nav: VecDeque::new(),
-            jsapi: opts.jsapi.clone(),
+            session: opts.session.clone(),
             pending: Vec::new(),
             ready: VecDeque::new(),
             flushed: Vec::new(),
@@ -325,10 +270,12 @@ impl<S: Surface> Runtime<S> {
             started: Instant::now(),
             render_budget: opts.render_budget,
         };
-        if let Some(setup) = opts.jsapi.clone() {
+        if let Some(session) = opts.session.clone() {
             rt.logic
                 .set_sync_handler(Box::new(move |name: &str, params: &Value| {
-                    setup.dispatch(name, params)
+                    session
+                        .call(name, params, crate::apis::now_secs())
+                        .map_err(|e| e.to_js())
                 }));
         }
         rt.load_scripts();
@@ -480,8 +427,8 @@ impl<S: Surface> Runtime<S> {
                     } else {
                         // Every other API goes through the one dispatcher; with none
                         // configured, it is refused, never silently allowed.
-                        let outcome = match &self.jsapi {
-                            Some(setup) => setup.start(&name, &params),
+                        let outcome = match &self.session {
+                            Some(session) => session.start(&name, &params, crate::apis::now_secs()),
                             None => mpkit_jsapi::Outcome::Ready(Err(
                                 mpkit_jsapi::ApiError::NotAvailable(name.clone()),
                             )),

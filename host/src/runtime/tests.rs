@@ -447,10 +447,10 @@ fn pull_down_and_reach_bottom_reach_the_page() {
 
 mod jsapi {
     use super::super::files::MemFiles;
-    use super::super::{Isolation, JsapiSetup, LaunchOptions, Runtime};
+    use super::super::{Isolation, LaunchOptions, Runtime};
     use crate::surface::headless::HeadlessSurface;
     use mpkit_jsapi::registry::{builtin_decls, ApiDecl, Kind};
-    use mpkit_jsapi::{AppContext, Call, ConsentStore, Dispatcher, Prompter};
+    use mpkit_jsapi::{AppContext, Call, ConsentStore, Dispatcher, Prompter, Session};
     use mpkit_sandbox::acl::ScopeDecision;
     use mpkit_sandbox::net::NetPolicy;
     use serde_json::{json, Value};
@@ -475,7 +475,7 @@ mod jsapi {
         }
     }
 
-    fn setup(toasts: Rc<RefCell<Vec<String>>>) -> JsapiSetup {
+    fn setup(toasts: Rc<RefCell<Vec<String>>>) -> Session {
         let mut d = Dispatcher::new();
         for decl in builtin_decls() {
             let name = decl.name.clone();
@@ -508,7 +508,7 @@ mod jsapi {
         );
         let approved = ["getWalletBalance".to_string()].into_iter().collect();
         let scopes = ["scope.walletBalance".to_string()].into_iter().collect();
-        JsapiSetup {
+        Session {
             context: AppContext {
                 app_id: "test.app".into(),
                 user: "alice".into(),
@@ -548,7 +548,7 @@ mod jsapi {
         let toasts = Rc::new(RefCell::new(Vec::new()));
         let opts = LaunchOptions {
             isolation: Isolation::Thread,
-            jsapi: Some(setup(toasts.clone())),
+            session: Some(setup(toasts.clone())),
             ..LaunchOptions::default()
         };
         let mut rt =
