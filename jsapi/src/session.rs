@@ -5,7 +5,10 @@
 
 use crate::dispatch::{AppContext, ConsentStore, Dispatcher, Outcome, Prompter};
 use crate::error::ApiError;
+use mpkit_sandbox::acl::ScopeDecision;
+use mpkit_sandbox::net::NetPolicy;
 use serde_json::Value;
+use std::collections::BTreeSet;
 use std::rc::Rc;
 
 /// What a running mini program dispatches its `my.*` calls through.
@@ -34,6 +37,26 @@ impl std::fmt::Debug for Session {
 }
 
 impl Session {
+    /// A session that offers navigation alone, for a mini program run
+    /// without the host's APIs (tests, benchmarks): every other name is
+    /// not available (error 1), and nobody is ever asked anything.
+    pub fn navigation_only(app_id: &str) -> Session {
+        let mut dispatcher = Dispatcher::new();
+        dispatcher.register_navigation();
+        let acl = dispatcher.resolve(&BTreeSet::new(), &BTreeSet::new());
+        Session {
+            dispatcher: Rc::new(dispatcher),
+            context: AppContext {
+                app_id: app_id.to_owned(),
+                user: String::new(),
+                acl,
+                net: NetPolicy::default(),
+            },
+            consents: Rc::new(NoConsent),
+            prompter: Rc::new(NoConsent),
+        }
+    }
+
     /// A Sync call: gated, then run to the end.
     pub fn call(&self, api: &str, params: &Value, now: u64) -> Result<Value, ApiError> {
         self.dispatcher.dispatch(
@@ -57,5 +80,24 @@ impl Session {
             &*self.prompter,
             now,
         )
+    }
+}
+
+/// Keeps no consent decision and grants nothing when asked: the stores of a
+/// session whose APIs need no user scope.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoConsent;
+
+impl ConsentStore for NoConsent {
+    fn decision(&self, _user: &str, _app: &str, _scope: &str) -> Option<ScopeDecision> {
+        None
+    }
+
+    fn record(&self, _user: &str, _app: &str, _scope: &str, _decision: ScopeDecision) {}
+}
+
+impl Prompter for NoConsent {
+    fn ask(&self, _app: &str, _scope: &str) -> bool {
+        false
     }
 }

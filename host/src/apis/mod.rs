@@ -14,7 +14,7 @@ use files::Files;
 use mpkit_bundle::{AppId, Permissions};
 use mpkit_jsapi::dispatch::user_gate;
 use mpkit_jsapi::registry::{builtin_decls, ApiDecl};
-use mpkit_jsapi::{ApiError, AppContext, Call, Dispatcher, Handler, Prompter, Session};
+use mpkit_jsapi::{ApiError, AppContext, Call, Dispatcher, Handler, Nav, Prompter, Session};
 use mpkit_sandbox::acl::ScopeDecision;
 use mpkit_sandbox::net::{DevOrigin, NetPolicy};
 use net::{NetConfig, NetHandler};
@@ -180,11 +180,11 @@ where
 /// APIs that no subset removes: the page stack carries out navigation, and
 /// `canIUse` is how a mini program finds out about the rest.
 pub const ALWAYS_AVAILABLE: &[&str] = &[
-    "navigateTo",
-    "redirectTo",
-    "navigateBack",
-    "reLaunch",
-    "switchTab",
+    Nav::To.name(),
+    Nav::Redirect.name(),
+    Nav::Back.name(),
+    Nav::ReLaunch.name(),
+    Nav::SwitchTab.name(),
     "canIUse",
 ];
 
@@ -211,22 +211,8 @@ pub fn setup(env: &ApiEnv) -> Result<Session, ApiError> {
     register_system(&mut d, &decls, env);
     register_auth(&mut d, &decls, env);
     register_device(&mut d, &decls, env);
-    for name in [
-        "navigateTo",
-        "redirectTo",
-        "navigateBack",
-        "reLaunch",
-        "switchTab",
-    ] {
-        // The page stack carries these out before the dispatcher is asked; the
-        // declarations are here for canIUse and the reference.
-        reg(&mut d, &decls, name, |c| {
-            Err(ApiError::Internal(format!(
-                "my.{} is carried out by the page stack",
-                c.api
-            )))
-        });
-    }
+    // Gated like every API, then carried out by the runtime's page stack.
+    d.register_navigation();
     for (decl, handler) in &env.custom {
         d.register(decl.clone(), Box::new(Shared(handler.clone())));
     }

@@ -10,6 +10,7 @@ use boa_engine::property::Attribute;
 use boa_engine::{
     js_string, Context, JsError, JsNativeError, JsObject, JsResult, JsValue, NativeFunction, Source,
 };
+use mpkit_jsapi::Nav;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -289,18 +290,16 @@ fn native_clear_timer(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsRes
 }
 
 fn native_call(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
-    let kind = arg_string(args, 0, ctx)?;
-    let name = arg_string(args, 1, ctx)?;
-    let params = to_json(&arg(args, 2), ctx)?;
-    let id = arg_u64(args, 3, ctx)?;
-    let site = match args.get(4) {
-        Some(v) if v.is_string() => arg_string(args, 4, ctx)?,
+    let name = arg_string(args, 0, ctx)?;
+    let params = to_json(&arg(args, 1), ctx)?;
+    let id = arg_u64(args, 2, ctx)?;
+    let site = match args.get(3) {
+        Some(v) if v.is_string() => arg_string(args, 3, ctx)?,
         _ => String::new(),
     };
     push(
         ctx,
         FromLogic::Call {
-            kind,
             name,
             params,
             id,
@@ -461,7 +460,7 @@ impl LogicLayer {
                 NativeFunction::from_fn_ptr(native_clear_timer),
                 1,
             ),
-            ("call", NativeFunction::from_fn_ptr(native_call), 4),
+            ("call", NativeFunction::from_fn_ptr(native_call), 3),
             (
                 "stringify",
                 NativeFunction::from_fn_ptr(native_stringify),
@@ -470,10 +469,16 @@ impl LogicLayer {
             ("clone", NativeFunction::from_fn_ptr(native_clone), 1),
             ("canIUse", NativeFunction::from_fn_ptr(native_can_i_use), 1),
         ];
+        // The navigation names come from their one declaration, not the prelude.
+        let navigation = boa_engine::object::builtins::JsArray::from_iter(
+            Nav::ALL.map(|n| JsValue::from(js_string!(n.name()))),
+            &mut ctx,
+        );
         let mut init = ObjectInitializer::new(&mut ctx);
         for (name, f, arity) in natives {
             init.function(f, js_string!(name), arity);
         }
+        init.property(js_string!("navigation"), navigation, Attribute::empty());
         let mp = init.build();
         ctx.register_global_property(js_string!("__mp"), mp, Attribute::all())
             .map_err(|e| internal(&e))?;

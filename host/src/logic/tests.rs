@@ -3,10 +3,11 @@
 use super::convert::MAX_DEPTH;
 use super::engine::{JsLimits, LogicLayer};
 use super::protocol::{FromLogic, ScriptError, ToLogic};
+use mpkit_jsapi::{ApiError, Nav};
 use serde_json::{json, Map, Value};
 
 fn layer(app: &str, page: &str) -> LogicLayer {
-    let mut l = LogicLayer::new(JsLimits::default(), vec!["navigateTo".into()]).expect("layer");
+    let mut l = LogicLayer::new(JsLimits::default(), vec![Nav::To.name().into()]).expect("layer");
     l.load_script("app.js", app, None).expect("app.js");
     l.load_script("pages/index/index.js", page, Some("pages/index/index"))
         .expect("page js");
@@ -326,12 +327,11 @@ fn timers_and_promised_host_calls() {
         }),
         out.iter().find_map(|m| match m {
             FromLogic::Call {
-                kind,
                 name,
                 id,
                 params,
                 site,
-            } if kind == "navigate" && name == "navigateTo" => {
+            } if Nav::from_name(name) == Some(Nav::To) => {
                 assert_eq!(params["url"], "/pages/b/b");
                 // Where the page called from, for errors in the call.
                 assert!(site.contains("pages/index/index.js:3:"), "{site}");
@@ -348,7 +348,7 @@ fn timers_and_promised_host_calls() {
     let out = l.handle(&ToLogic::Reply {
         id: call.expect("call"),
         ok: false,
-        result: json!({"error": 4, "errorMessage": "no"}),
+        result: ApiError::Navigation("no".into()).to_js(),
     });
     assert_eq!(logs(&out), ["failed 4"]);
 }

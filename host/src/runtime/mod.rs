@@ -28,7 +28,7 @@ use crate::logic::{Logic, Stopped};
 use crate::surface::{ErrorView, Surface};
 use config::AppConfig;
 use files::AppFiles;
-use mpkit_jsapi::Session;
+use mpkit_jsapi::{Nav, Outcome, Session};
 use pages::PageState;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -55,7 +55,8 @@ pub struct LaunchOptions {
     /// Where the isolation unit (logic and view) runs.
     pub isolation: Isolation,
     /// This app's JSAPI session (the dispatcher, its identity and policy);
-    /// without it every API other than navigation is refused (error 1).
+    /// without it the app gets [`Session::navigation_only`], and every API
+    /// other than navigation is refused (error 1).
     pub session: Option<Session>,
     /// The mini program's appId, which tags its console output and errors in
     /// tracing (the `app` field). Defaults to the appId in `session`'s context.
@@ -89,13 +90,7 @@ impl Default for LaunchOptions {
             screen_width: 375.0,
             render_budget: DEFAULT_RENDER_BUDGET,
             limits: JsLimits::default(),
-            apis: vec![
-                "navigateTo".into(),
-                "redirectTo".into(),
-                "navigateBack".into(),
-                "reLaunch".into(),
-                "switchTab".into(),
-            ],
+            apis: Nav::ALL.iter().map(|n| n.name().to_owned()).collect(),
             isolation: Isolation::Process(WorkerConfig::default()),
             session: None,
             app_id: None,
@@ -179,9 +174,10 @@ pub struct Runtime<S: Surface> {
     calls: Vec<CallRecord>,
     large_set_data: Vec<SetDataRecord>,
     console: Vec<(String, String)>,
-    /// Navigation calls: id, API name, parameters, call site.
-    nav: VecDeque<(u64, String, Value, String)>,
-    session: Option<Session>,
+    /// Navigation calls that passed the gate: id, navigation, parameters,
+    /// call site.
+    nav: VecDeque<(u64, Nav, Map<String, Value>, String)>,
+    session: Session,
     pending: Vec<PendingCall>,
     ready: VecDeque<(u64, String, Result<Value, mpkit_jsapi::ApiError>)>,
     /// setData callbacks whose changes the surface has.
@@ -246,6 +242,10 @@ impl<S: Surface> Runtime<S> {
             .clone()
             .or_else(|| opts.session.as_ref().map(|j| j.context.app_id.to_string()))
             .unwrap_or_default();
+        let session = opts
+            .session
+            .clone()
+            .unwrap_or_else(|| Session::navigation_only(&app));
         let mut rt = Runtime {
             app,
             files,
@@ -262,7 +262,7 @@ impl<S: Surface> Runtime<S> {
             large_set_data: Vec::new(),
             console: Vec::new(),
             nav: VecDeque::new(),
-            session: opts.session.clone(),
+            session,
             pending: Vec::new(),
             ready: VecDeque::new(),
             flushed: Vec::new(),
@@ -270,14 +270,13 @@ impl<S: Surface> Runtime<S> {
             started: Instant::now(),
             render_budget: opts.render_budget,
         };
-        if let Some(session) = opts.session.clone() {
-            rt.logic
-                .set_sync_handler(Box::new(move |name: &str, params: &Value| {
-                    session
-                        .call(name, params, crate::apis::now_secs())
-                        .map_err(|e| e.to_js())
-                }));
-        }
+        let session = rt.session.clone();
+        rt.logic
+            .set_sync_handler(Box::new(move |name: &str, params: &Value| {
+                session
+                    .call(name, params, crate::apis::now_secs())
+                    .map_err(|e| e.to_js())
+            }));
         rt.load_scripts();
         let first = opts
             .path
@@ -339,8 +338,8 @@ impl<S: Surface> Runtime<S> {
                 self.fail_outside_js("render", v);
                 continue;
             }
-            if let Some((id, name, params, site)) = self.nav.pop_front() {
-                self.navigate(id, &name, &params, &site);
+            if let Some((id, nav, params, site)) = self.nav.pop_front() {
+                self.navigate(id, nav, &params, &site);
                 continue;
             }
             match self.ready.pop_front() {
@@ -416,33 +415,11 @@ impl<S: Surface> Runtime<S> {
                 }
                 FromLogic::LargeSetData { page, bytes } => self.note_size(page, bytes),
                 FromLogic::Call {
-                    kind,
                     name,
                     params,
                     id,
                     site,
-                } => {
-                    if kind == "navigate" {
-                        self.nav.push_back((id, name, params, site));
-                    } else {
-                        // Every other API goes through the one dispatcher; with none
-                        // configured, it is refused, never silently allowed.
-                        let outcome = match &self.session {
-                            Some(session) => session.start(&name, &params, crate::apis::now_secs()),
-                            None => mpkit_jsapi::Outcome::Ready(Err(
-                                mpkit_jsapi::ApiError::NotAvailable(name.clone()),
-                            )),
-                        };
-                        match outcome {
-                            // Queued, not answered here: answering re-enters JS, and a
-                            // chain of awaits must not become a chain of Rust frames.
-                            mpkit_jsapi::Outcome::Ready(r) => self.ready.push_back((id, name, r)),
-                            mpkit_jsapi::Outcome::Pending(rx) => {
-                                self.pending.push(PendingCall { id, api: name, rx })
-                            }
-                        }
-                    }
-                }
+                } => self.start_call(id, name, &params, site),
                 FromLogic::CallSync { name, ok, error } => self.calls.push(CallRecord {
                     api: name,
                     ok,
@@ -487,6 +464,18 @@ impl<S: Surface> Runtime<S> {
                 | FromLogic::SetData { .. }
                 | FromLogic::SetDataJson { .. } => {}
             }
+        }
+    }
+
+    /// Starts a `my.*` call through the session's gate, navigation included.
+    /// Its answer is queued, not given here: answering re-enters JS, and a
+    /// chain of awaits must not become a chain of Rust frames. A navigation
+    /// that passed waits for the page stack ([`Runtime::settle`]).
+    fn start_call(&mut self, id: u64, name: String, params: &Value, site: String) {
+        match self.session.start(&name, params, crate::apis::now_secs()) {
+            Outcome::Ready(r) => self.ready.push_back((id, name, r)),
+            Outcome::Pending(rx) => self.pending.push(PendingCall { id, api: name, rx }),
+            Outcome::Navigate { nav, params } => self.nav.push_back((id, nav, params, site)),
         }
     }
 

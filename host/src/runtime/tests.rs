@@ -961,6 +961,63 @@ fn a_tap_in_a_navigator_navigates_by_its_open_type_after_its_handlers() {
     );
 }
 
+/// Navigation passes the session's gate like every API: the argument shape
+/// is checked before the page stack sees it, and a host whose session does
+/// not offer navigation has none, from JS or from a `<navigator>`.
+#[test]
+fn navigation_passes_the_gate_before_the_page_stack() {
+    let files = || {
+        app(&[
+            (
+                "pages/index/index.axml",
+                r#"<text id="out">{{out}}</text><button id="bad" onTap="bad">bad</button><button id="go" onTap="go">go</button><navigator id="nav" url="/pages/item/item?id=nav">open</navigator>"#,
+            ),
+            (
+                "pages/index/index.js",
+                r#"Page({ data: { out: '' },
+  bad() { my.navigateTo({ fail: (e) => this.setData({ out: e.error + ' ' + e.errorMessage }) }); },
+  go() { my.navigateTo({ url: '/pages/item/item?id=js', fail: (e) => this.setData({ out: e.error + ' ' + e.errorMessage }) }); } });"#,
+            ),
+        ])
+    };
+    // Without the host's APIs: navigation alone, checked as declared.
+    let mut rt = launch(files());
+    rt.tap("#bad").expect("tap");
+    assert_eq!(
+        rt.text("#out").expect("out"),
+        "2 invalid parameter url: is required"
+    );
+    assert_eq!(rt.routes(), ["pages/index/index"]);
+    assert!(
+        rt.page_error().is_none(),
+        "a refused call is the caller's to handle"
+    );
+    // A session whose dispatcher offers no navigation: the host gate refuses.
+    let session = mpkit_jsapi::Session {
+        dispatcher: std::rc::Rc::new(mpkit_jsapi::Dispatcher::new()),
+        ..mpkit_jsapi::Session::navigation_only("test.app")
+    };
+    let opts = LaunchOptions {
+        isolation: super::Isolation::Thread,
+        session: Some(session),
+        ..LaunchOptions::default()
+    };
+    let mut rt = Runtime::launch(Box::new(files()), HeadlessSurface::new(), opts).expect("launch");
+    rt.tap("#go").expect("tap");
+    assert_eq!(
+        rt.text("#out").expect("out"),
+        "1 my.navigateTo is not available in this host"
+    );
+    rt.tap("#nav").expect("tap");
+    assert_eq!(rt.routes(), ["pages/index/index"]);
+    let calls: Vec<(&str, Option<i64>)> = rt
+        .calls()
+        .iter()
+        .map(|c| (c.api.as_str(), c.error))
+        .collect();
+    assert_eq!(calls, [("navigateTo", Some(1)), ("navigateTo", Some(1))]);
+}
+
 #[test]
 fn a_surfaces_events_keep_what_its_user_typed_and_a_submit_button_sends_it() {
     use mpkit_render::events::EventKind;
