@@ -1,13 +1,13 @@
 //! The one table of JSAPI error codes, and the one conversion to what JS sees.
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::{json, Value};
 
 /// Every way a JSAPI call can fail. Codes follow Alipay's published ones where known.
 ///
 /// A code is named once, as a constant below, and what JS sees
 /// (`{error, errorMessage}`) is built only by [`ApiError::to_js`].
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 #[non_exhaustive]
 pub enum ApiError {
     /// The host has no such API.

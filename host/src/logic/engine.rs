@@ -10,7 +10,7 @@ use boa_engine::property::Attribute;
 use boa_engine::{
     js_string, Context, JsError, JsNativeError, JsObject, JsResult, JsValue, NativeFunction, Source,
 };
-use mpkit_jsapi::Nav;
+use mpkit_jsapi::{ApiError, Nav};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -43,7 +43,8 @@ impl Default for JsLimits {
     }
 }
 
-/// Answers a synchronous `my.*Sync` call: the result, or `{error, errorMessage}`.
+/// Answers a synchronous `my.*Sync` call: the result, or the error as JS
+/// sees it ([`ApiError::to_js`]).
 pub(crate) type SyncHandler = Box<dyn FnMut(&str, &Value) -> Result<Value, Value>>;
 
 struct State {
@@ -57,10 +58,8 @@ struct State {
 }
 
 /// Until a JSAPI registry is attached, every sync call is refused.
-fn no_sync(name: &str, _: &Value) -> Result<Value, Value> {
-    Err(
-        serde_json::json!({"error": 1, "errorMessage": format!("my.{name} is not available in this host")}),
-    )
+pub(crate) fn no_sync(name: &str, _: &Value) -> Result<Value, Value> {
+    Err(ApiError::NotAvailable(name.to_owned()).to_js())
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -349,20 +348,18 @@ fn sync_call(name: &str, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValu
     match answer {
         Ok(result) => convert::from_json(&result, ctx),
         Err(error) => {
+            // The thrown Error carries every property of the JS error the
+            // host made, and its message.
             let msg = error["errorMessage"]
                 .as_str()
                 .map_or_else(|| format!("my.{name} failed"), str::to_owned);
-            let code = error["error"].as_i64().unwrap_or(1);
-            let obj = JsNativeError::error()
-                .with_message(msg.clone())
-                .into_opaque(ctx);
-            obj.set(js_string!("error"), JsValue::from(code as f64), false, ctx)?;
-            obj.set(
-                js_string!("errorMessage"),
-                JsValue::from(js_string!(msg.as_str())),
-                false,
-                ctx,
-            )?;
+            let obj = JsNativeError::error().with_message(msg).into_opaque(ctx);
+            if let Value::Object(props) = &error {
+                for (k, v) in props {
+                    let v = convert::from_json(v, ctx)?;
+                    obj.set(js_string!(k.as_str()), v, false, ctx)?;
+                }
+            }
             Err(JsError::from_opaque(obj.into()))
         }
     }

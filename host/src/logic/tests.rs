@@ -404,3 +404,39 @@ fn unhandled_rejections_are_reported_and_handled_ones_are_not() {
     assert!(errors(&out).is_empty(), "{out:?}");
     assert_eq!(logs(&out), ["handled"]);
 }
+
+/// A refused Sync call throws an `Error` carrying exactly what the host's
+/// `ApiError::to_js` made: its code, its message, nothing hand-built.
+#[test]
+fn a_refused_sync_call_throws_the_hosts_js_error() {
+    let mut l = layer(
+        "App({});",
+        r#"Page({ onLoad() {
+            try { my.getStorageSync({ key: 'k' }); }
+            catch (e) { console.log(e instanceof Error, e.error, e.errorMessage, e.message, Object.keys(e).join()); }
+        } });"#,
+    );
+    let without = create(&mut l, json!({}));
+    let mut l = layer(
+        "App({});",
+        r#"Page({ onLoad() {
+            try { my.getStorageSync({ key: 'k' }); }
+            catch (e) { console.log(e instanceof Error, e.error, e.errorMessage, e.message); }
+        } });"#,
+    );
+    l.set_sync_handler(Box::new(|_: &str, _: &Value| {
+        Err(ApiError::InvalidParam {
+            param: "key".into(),
+            reason: "is required".into(),
+        }
+        .to_js())
+    }));
+    let with = create(&mut l, json!({}));
+    assert_eq!(
+        (logs(&without), logs(&with)),
+        (
+            vec!["true 1 my.getStorageSync is not available in this host my.getStorageSync is not available in this host error,errorMessage".to_string()],
+            vec!["true 2 invalid parameter key: is required invalid parameter key: is required".to_string()]
+        )
+    );
+}

@@ -491,15 +491,11 @@ impl<S: Surface> Runtime<S> {
 
     /// Answers an async call and carries out what the callbacks did.
     fn reply(&mut self, id: u64, api: String, r: Result<Value, mpkit_jsapi::ApiError>) {
-        let (ok, result) = match r {
-            Ok(v) => (true, v),
-            Err(e) => (false, e.to_js()),
+        let (ok, error, result) = match r {
+            Ok(v) => (true, None, v),
+            Err(e) => (false, Some(e.code()), e.to_js()),
         };
-        self.calls.push(CallRecord {
-            api,
-            ok,
-            error: if ok { None } else { result["error"].as_i64() },
-        });
+        self.calls.push(CallRecord { api, ok, error });
         let out = self.call(&ToLogic::Reply { id, ok, result });
         self.absorb(out);
     }
