@@ -505,7 +505,7 @@ impl Host {
     /// for `app`; the next use asks again. Returns how many were removed.
     pub fn revoke(&self, user: &str, app: &AppId, scope: Option<&str>) -> Result<usize, HostError> {
         self.data
-            .revoke(user, app.as_str(), scope, crate::apis::now_secs())
+            .revoke(user, app.as_str(), scope, crate::util::now_secs())
             .map_err(|e| HostError::UserData(e.to_string()))
     }
 
@@ -518,7 +518,7 @@ impl Host {
         scope: &str,
         ttl: std::time::Duration,
     ) -> Result<String, HostError> {
-        let now = crate::apis::now_secs();
+        let now = crate::util::now_secs();
         let receipt = mpkit_jsapi::dispatch::receipt_id(user, app.as_str(), scope, now);
         let decision = ScopeDecision::Granted {
             at: now,

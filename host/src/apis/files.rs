@@ -1,7 +1,7 @@
 //! The per-app virtual file system behind `mpkitfile://usr/...`.
 //!
 //! Each (host user, appId) has its own directory under
-//! `<data>/files/<sha256(user)>/<appId>/usr`; the user id is hashed so no
+//! `<data>/files/<user_dir_name(user)>/<appId>/usr`; the user id is hashed so no
 //! user-chosen string becomes a path. Paths are normalised by the sandbox
 //! (no `..` out, no absolute forms, no NUL), symlinks are refused at every
 //! component, writes go through a temp file, fsync and rename (an interrupted
@@ -10,7 +10,6 @@
 use mpkit_jsapi::ApiError;
 use mpkit_sandbox::storage::{normalize_user_path, FILE_SCHEME};
 use mpkit_sandbox::Denied;
-use sha2::{Digest, Sha256};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -66,8 +65,10 @@ impl Files {
 
     /// The `usr` directory of (`user`, `app`).
     fn space(&self, user: &str, app: &str) -> PathBuf {
-        let user = hex::encode(Sha256::digest(user.as_bytes()));
-        self.root.join(&user[..32]).join(app).join("usr")
+        self.root
+            .join(crate::util::user_dir_name(user))
+            .join(app)
+            .join("usr")
     }
 
     /// Resolves a virtual path to a real one inside the space, refusing

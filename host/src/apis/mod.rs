@@ -133,13 +133,6 @@ impl Handler for Shared {
     }
 }
 
-/// Unix seconds now.
-pub fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
-}
-
 fn s(p: &Map<String, Value>, k: &str) -> String {
     p.get(k)
         .and_then(Value::as_str)
@@ -294,41 +287,6 @@ fn register_storage(d: &mut Dispatcher, decls: &BTreeMap<String, ApiDecl>, data:
     }
 }
 
-fn decode_base64(s: &str) -> Option<Vec<u8>> {
-    let val = |c: u8| -> Option<u32> {
-        Some(match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            _ => return None,
-        } as u32)
-    };
-    let t = s.trim_end_matches('=');
-    if s.len() - t.len() > 2 {
-        return None;
-    }
-    let mut out = Vec::with_capacity(t.len() * 3 / 4);
-    for chunk in t.as_bytes().chunks(4) {
-        if chunk.len() == 1 {
-            return None;
-        }
-        let mut n = 0u32;
-        for (i, c) in chunk.iter().enumerate() {
-            n |= val(*c)? << (18 - 6 * i);
-        }
-        out.push((n >> 16) as u8);
-        if chunk.len() > 2 {
-            out.push((n >> 8) as u8);
-        }
-        if chunk.len() > 3 {
-            out.push(n as u8);
-        }
-    }
-    Some(out)
-}
-
 fn register_files(d: &mut Dispatcher, files: &Files) {
     let encoding = |p: &Map<String, Value>| -> Result<bool, ApiError> {
         match p.get("encoding").and_then(Value::as_str).unwrap_or("utf8") {
@@ -351,7 +309,7 @@ fn register_files(d: &mut Dispatcher, files: &Files) {
             "writeFile" => Box::new(move |c: &Call<'_>| {
                 let data = s(c.params, "data");
                 let bytes = if encoding(c.params)? {
-                    decode_base64(&data).ok_or_else(|| ApiError::InvalidParam {
+                    crate::util::base64_decode(&data).ok_or_else(|| ApiError::InvalidParam {
                         param: "data".into(),
                         reason: "is not base64".into(),
                     })?
@@ -365,7 +323,7 @@ fn register_files(d: &mut Dispatcher, files: &Files) {
                 let b64 = encoding(c.params)?;
                 let bytes = f.read(c.user, c.app_id, &s(c.params, "filePath"))?;
                 let data = if b64 {
-                    net::base64(&bytes)
+                    crate::util::base64_encode(&bytes)
                 } else {
                     String::from_utf8(bytes).map_err(|_| {
                         ApiError::Decode("the file is not UTF-8; read it as base64".into())
@@ -611,11 +569,11 @@ fn register_auth(d: &mut Dispatcher, decls: &BTreeMap<String, ApiDecl>, env: &Ap
     });
     let data = env.data.clone();
     reg(d, decls, "getSetting", move |c| {
-        auth_setting(&data, c.user, c.app_id, now_secs())
+        auth_setting(&data, c.user, c.app_id, crate::util::now_secs())
     });
     let (data, delegate, app) = (env.data.clone(), env.delegate.clone(), env.app.clone());
     reg(d, decls, "openSetting", move |c| {
-        let now = now_secs();
+        let now = crate::util::now_secs();
         let before: BTreeMap<String, bool> = data
             .grants(c.user, c.app_id)?
             .into_iter()
@@ -661,7 +619,14 @@ fn register_auth(d: &mut Dispatcher, decls: &BTreeMap<String, ApiDecl>, env: &Ap
                 permission: scope,
             });
         }
-        user_gate(c.user, c.app_id, &scope, &*data, &prompter, now_secs())?;
+        user_gate(
+            c.user,
+            c.app_id,
+            &scope,
+            &*data,
+            &prompter,
+            crate::util::now_secs(),
+        )?;
         Ok(json!({}))
     });
     let (delegate, app) = (env.delegate.clone(), env.app.clone());

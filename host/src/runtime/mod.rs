@@ -274,7 +274,7 @@ impl<S: Surface> Runtime<S> {
         rt.logic
             .set_sync_handler(Box::new(move |name: &str, params: &Value| {
                 session
-                    .call(name, params, crate::apis::now_secs())
+                    .call(name, params, crate::util::now_secs())
                     .map_err(|e| e.to_js())
             }));
         rt.load_scripts();
@@ -472,7 +472,7 @@ impl<S: Surface> Runtime<S> {
     /// chain of awaits must not become a chain of Rust frames. A navigation
     /// that passed waits for the page stack ([`Runtime::settle`]).
     fn start_call(&mut self, id: u64, name: String, params: &Value, site: String) {
-        match self.session.start(&name, params, crate::apis::now_secs()) {
+        match self.session.start(&name, params, crate::util::now_secs()) {
             Outcome::Ready(r) => self.ready.push_back((id, name, r)),
             Outcome::Pending(rx) => self.pending.push(PendingCall { id, api: name, rx }),
             Outcome::Navigate { nav, params } => self.nav.push_back((id, nav, params, site)),
