@@ -14,11 +14,14 @@
 //!   `mpkit-compat`, not here).
 
 use super::files::Files;
-use mpkit_jsapi::{ApiError, Call, Handler, Outcome};
+use super::ApiEnv;
+use mpkit_jsapi::registry::ApiDecl;
+use mpkit_jsapi::{ApiError, Call, Dispatcher, Handler, Outcome};
 use mpkit_sandbox::net::{check_address, NetKind, NetPolicy};
 use mpkit_sandbox::Denied;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -618,6 +621,22 @@ impl Handler for NetHandler {
         match spawned {
             Ok(_) => Outcome::Pending(rx),
             Err(e) => Outcome::Ready(Err(ApiError::Internal(format!("no thread: {e}")))),
+        }
+    }
+}
+
+/// `my.request`, its earlier name `my.httpRequest`, `my.downloadFile` and
+/// `my.uploadFile`: one handler, checked against `policy`.
+pub(super) fn register_net(
+    d: &mut Dispatcher,
+    decls: &BTreeMap<String, ApiDecl>,
+    env: &ApiEnv,
+    policy: &NetPolicy,
+) {
+    let net = NetHandler::new(env.net.clone(), policy.clone(), env.files.clone());
+    for name in ["request", "httpRequest", "downloadFile", "uploadFile"] {
+        if let Some(decl) = decls.get(name) {
+            d.register(decl.clone(), Box::new(net.clone()));
         }
     }
 }
