@@ -452,7 +452,7 @@ impl Host {
                 )
             }
         };
-        let jsapi = crate::apis::setup(&ApiEnv {
+        let session = crate::apis::setup(&ApiEnv {
             app: app.clone(),
             user: user.to_owned(),
             permissions,
@@ -465,7 +465,7 @@ impl Host {
             custom: self.custom.clone(),
             available: self.available.clone(),
         })?;
-        let mut apis = jsapi.dispatcher.can_i_use_table();
+        let mut apis = session.dispatcher.can_i_use_table();
         apis.push("canIUse".into());
         let opts = LaunchOptions {
             path: page.map(|p| p.trim_start_matches('/').to_owned()),
@@ -474,7 +474,7 @@ impl Host {
             render_budget: self.render_budget,
             isolation: self.isolation.clone(),
             apis,
-            jsapi: Some(jsapi),
+            session: Some(session),
             ..LaunchOptions::default()
         };
         let runtime = Runtime::launch(Box::new(DirFiles::new(dir.clone())), surface, opts)?;
@@ -505,7 +505,7 @@ impl Host {
     /// for `app`; the next use asks again. Returns how many were removed.
     pub fn revoke(&self, user: &str, app: &AppId, scope: Option<&str>) -> Result<usize, HostError> {
         self.data
-            .revoke(user, app.as_str(), scope, crate::apis::now_secs())
+            .revoke(user, app.as_str(), scope, crate::util::now_secs())
             .map_err(|e| HostError::UserData(e.to_string()))
     }
 
@@ -518,7 +518,7 @@ impl Host {
         scope: &str,
         ttl: std::time::Duration,
     ) -> Result<String, HostError> {
-        let now = crate::apis::now_secs();
+        let now = crate::util::now_secs();
         let receipt = mpkit_jsapi::dispatch::receipt_id(user, app.as_str(), scope, now);
         let decision = ScopeDecision::Granted {
             at: now,

@@ -26,6 +26,7 @@ mod host;
 mod logic;
 mod runtime;
 mod surface;
+mod util;
 
 pub use apis::net::{Lookup, NetCall, NetConfig, NetRefusal, NetShaper};
 pub use apis::store::Grant;
@@ -48,6 +49,7 @@ pub use runtime::{
 pub use surface::headless::HeadlessSurface;
 pub use surface::selector::SelectorError;
 pub use surface::{page_html, ErrorView, PageChrome, PageId, Surface, TabChrome, TabColors};
+pub use util::user_dir_name;
 
 /// The runtime below the embedding API, for mpkit's own benchmarks
 /// (`cargo xtask bench`) and this crate's integration tests: a mini program
@@ -58,9 +60,10 @@ pub use surface::{page_html, ErrorView, PageChrome, PageId, Surface, TabChrome, 
 pub mod internals {
     pub use crate::apis::files::{Entry, Files};
     pub use crate::apis::store::{StorageInfo, UserData};
-    pub use crate::apis::{now_secs, setup, ApiEnv};
+    pub use crate::apis::{setup, ApiEnv};
     pub use crate::logic::engine::{JsLimits, LogicLayer, MAX_SET_DATA_BYTES};
     pub use crate::logic::protocol::{FromLogic, ToLogic};
     pub use crate::runtime::files::{AppFiles, DirFiles, MemFiles};
     pub use crate::runtime::{LaunchOptions, Runtime};
+    pub use crate::util::now_secs;
 }

@@ -87,6 +87,49 @@ fn sync_calls_cross_the_process_boundary() {
     assert_eq!(rt.calls()[0].api, "getStorageSync");
 }
 
+/// Navigation from a worker, by JS and by a `<navigator>` whose request
+/// crosses the pipe typed, passes the host's gate and its page stack.
+fn navigation_crosses_the_process_boundary() {
+    let mut files = app(
+        r#"<text id="out">{{out}}</text><button id="go" onTap="go">go</button><button id="bad" onTap="bad">bad</button><navigator id="nav" url="/pages/b/b?from=nav">b</navigator>"#,
+        r#"Page({ data: { out: '' },
+  go() { my.navigateTo({ url: '/pages/b/b?from=js' }); },
+  bad() { my.redirectTo({ url: 7, fail: (e) => this.setData({ out: 'error ' + e.error }) }); } });"#,
+    );
+    files.0.insert(
+        "app.json".to_string(),
+        br#"{"pages": ["pages/index/index", "pages/b/b"]}"#.to_vec(),
+    );
+    files.0.insert(
+        "pages/b/b.axml".to_string(),
+        br#"<text id="from">{{from}}</text><navigator id="up" open-type="navigateBack">up</navigator>"#.to_vec(),
+    );
+    files.0.insert(
+        "pages/b/b.js".to_string(),
+        b"Page({ onLoad(q) { this.setData({ from: q.from }); } });".to_vec(),
+    );
+    let opts = LaunchOptions {
+        isolation: Isolation::Process(WorkerConfig::default()),
+        ..LaunchOptions::default()
+    };
+    let mut rt = Runtime::launch(Box::new(files), HeadlessSurface::new(), opts).expect("launch");
+    rt.tap("#go").expect("tap");
+    assert_eq!(rt.routes(), ["pages/index/index", "pages/b/b"]);
+    assert_eq!(rt.text("#from").expect("from"), "js");
+    rt.tap("#up").expect("tap");
+    assert_eq!(rt.routes(), ["pages/index/index"]);
+    rt.tap("#nav").expect("tap");
+    assert_eq!(rt.text("#from").expect("from"), "nav");
+    rt.tap("#up").expect("tap");
+    rt.tap("#bad").expect("tap");
+    assert_eq!(
+        rt.text("#out").expect("out"),
+        "error 2",
+        "the gate checked the url"
+    );
+    assert_eq!(rt.routes(), ["pages/index/index"]);
+}
+
 /// The host reads a worker's patch text straight into the page's data,
 /// reusing what is there: every step renders exactly what was sent, and the
 /// host's copy of the data ends as the page's own `this.data`.
@@ -342,7 +385,11 @@ fn hostile_templates_stop_only_their_own_app_in_process_mode() {
 
 fn main() {
     enter_if_worker();
-    let tests: [(&str, fn()); 6] = [
+    let tests: [(&str, fn()); 7] = [
+        (
+            "navigation_crosses_the_process_boundary",
+            navigation_crosses_the_process_boundary,
+        ),
         (
             "hostile_templates_stop_only_their_own_app_in_process_mode",
             hostile_templates_stop_only_their_own_app_in_process_mode,

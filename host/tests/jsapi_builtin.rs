@@ -1147,3 +1147,23 @@ fn custom_apis_pass_the_same_gates() {
         assert_eq!(out[0]["error"], 4, "not approved for this app");
     });
 }
+
+/// A user's files live under the one per-user directory name the host has
+/// (which the webview's data directory uses too), never under the user id.
+#[test]
+fn a_users_files_live_under_the_one_per_user_directory_name() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    let files = mpkit_host::internals::Files::new(tmp.path(), 1 << 20);
+    files
+        .write("dave", APP, "mpkitfile://usr/notes/a.txt", b"hello")
+        .expect("write");
+    let dir = mpkit_host::user_dir_name("dave");
+    assert_eq!(dir, "61ea0803f8853523b777d414ace3130c");
+    let on_disk = tmp.path().join(&dir).join(APP).join("usr/notes/a.txt");
+    assert_eq!(std::fs::read(on_disk).expect("read"), b"hello");
+    let names: Vec<String> = std::fs::read_dir(tmp.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, [dir]);
+}

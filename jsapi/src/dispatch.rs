@@ -1,10 +1,10 @@
-//! The one dispatcher every `my.*` call passes. Gates, in order: host (the API
-//! exists), platform (its permission key is approved), user (consent for its
-//! scope), arguments (types, and URLs against the sandbox's lists). Deny wins;
-//! the default is deny.
+//! The one dispatcher every `my.*` call passes, navigation included. Gates,
+//! in order: host (the API exists), platform (its permission key is
+//! approved), argument shape (types), user (consent for its scope), sandbox
+//! lists (URLs against the app's lists). Deny wins; the default is deny.
 
 use crate::error::ApiError;
-use crate::registry::{ApiDecl, Kind};
+use crate::registry::{ApiDecl, Kind, Nav};
 
 use mpkit_sandbox::acl::{consent, Access, ApiNeeds, Consent, ResolvedAcl, ScopeDecision};
 use mpkit_sandbox::net::{AllowedUrl, NetKind, NetPolicy};
@@ -39,24 +39,37 @@ pub struct Call<'a> {
     pub url: Option<&'a AllowedUrl>,
 }
 
-/// How a handler answers: now, or later from another thread (network calls).
+/// How a call answers: now, later from another thread (network calls), or,
+/// for a navigation, by the host's page stack.
 #[derive(Debug)]
 pub enum Outcome {
     /// The result is ready.
     Ready(Result<Value, ApiError>),
     /// The result arrives on this channel; the host keeps pumping meanwhile.
     Pending(std::sync::mpsc::Receiver<Result<Value, ApiError>>),
+    /// A navigation passed every gate; the host's page stack carries it out
+    /// and answers the call.
+    Navigate {
+        /// Which navigation.
+        nav: Nav,
+        /// Its checked parameters (`url`, or `delta`).
+        params: Map<String, Value>,
+    },
 }
 
 impl Outcome {
     /// Waits for the result (Sync APIs, tools). A handler that drops its sender
-    /// without answering is an internal error, never a hang.
+    /// without answering is an internal error, never a hang. A navigation has
+    /// no result here: only a page stack carries it out.
     pub fn wait(self) -> Result<Value, ApiError> {
         match self {
             Outcome::Ready(r) => r,
             Outcome::Pending(rx) => rx
                 .recv()
                 .unwrap_or_else(|_| Err(ApiError::Internal("the handler went away".into()))),
+            Outcome::Navigate { nav, .. } => Err(ApiError::Internal(format!(
+                "my.{nav} is carried out by the page stack"
+            ))),
         }
     }
 }
@@ -98,7 +111,7 @@ const CUSTOM_APIS: &str = r#"
 ## Custom APIs
 
 An embedding app adds its own `my.*` APIs with the same declaration as the
-built-ins. They pass the same four gates: the permission key must be approved
+built-ins. They pass the same gates: the permission key must be approved
 for the mini program in its signed manifest, the scope (if any) asks the user
 once, and parameters are type-checked before the handler runs. The handler
 gets the host's identity (`call.user`, `call.app_id`), never the payload's.
@@ -177,10 +190,18 @@ pub fn receipt_id(user: &str, app: &str, scope: &str, at: u64) -> String {
     format!("rcpt-{at}-{h:016x}")
 }
 
+/// Who carries out a declared API.
+enum Carrier {
+    /// Its handler.
+    Handler(Box<dyn Handler>),
+    /// The host's page stack, after the gate ([`Outcome::Navigate`]).
+    Nav(Nav),
+}
+
 /// The registry: declarations with their handlers.
 #[derive(Default)]
 pub struct Dispatcher {
-    apis: BTreeMap<String, (ApiDecl, Box<dyn Handler>)>,
+    apis: BTreeMap<String, (ApiDecl, Carrier)>,
 }
 
 impl std::fmt::Debug for Dispatcher {
@@ -206,9 +227,25 @@ impl Dispatcher {
 
     /// Registers an API (built-in or the embedding app's own) with its handler.
     /// Custom APIs pass exactly the same gates. A later registration of the
-    /// same name replaces the earlier one.
+    /// same name replaces the earlier one. A [`Kind::Nav`] declaration of a
+    /// [`Nav`] name is navigation: the host's page stack carries it out and
+    /// `handler` is never called.
     pub fn register(&mut self, decl: ApiDecl, handler: Box<dyn Handler>) {
-        self.apis.insert(decl.name.clone(), (decl, handler));
+        let carrier = match Nav::from_name(&decl.name).filter(|_| decl.kind == Kind::Nav) {
+            Some(nav) => Carrier::Nav(nav),
+            None => Carrier::Handler(handler),
+        };
+        self.apis.insert(decl.name.clone(), (decl, carrier));
+    }
+
+    /// Declares every navigation ([`Nav::ALL`]), carried out by the host's
+    /// page stack once it passed the gate.
+    pub fn register_navigation(&mut self) {
+        for nav in Nav::ALL {
+            let decl = nav.decl();
+            self.apis
+                .insert(decl.name.clone(), (decl, Carrier::Nav(nav)));
+        }
     }
 
     /// Keeps only the APIs `keep` accepts (a host that ships a subset, a
@@ -263,12 +300,13 @@ impl Dispatcher {
             Some(param) => {
                 let first = param.split('.').next().unwrap_or(param);
                 decl.params.iter().any(|p| p.name == first)
-                    || matches!(first, "success" | "fail" | "complete") && decl.kind == Kind::Async
+                    || matches!(first, "success" | "fail" | "complete") && decl.kind != Kind::Sync
             }
         }
     }
 
-    /// Runs gates 1 to 4 without calling the handler.
+    /// Runs every gate without calling the handler: host, platform, argument
+    /// shape, user, sandbox lists, in that order.
     pub fn gate(
         &self,
         ctx: &AppContext,
@@ -300,7 +338,7 @@ impl Dispatcher {
             }
             None => return Err(ApiError::NotAvailable(api.to_owned())),
         }
-        // 4a. Argument shape before anyone is asked anything.
+        // 3. Argument shape, before anyone is asked anything.
         let mut params = match params {
             Value::Object(m) => m.clone(),
             Value::Null => Map::new(),
@@ -315,7 +353,7 @@ impl Dispatcher {
         params.remove("appId");
         params.remove("userId");
         decl.validate(&params)?;
-        // 3. User. A scope may be static, or named by an argument
+        // 4. User. A scope may be static, or named by an argument
         // (`getAuthCode({scopes: 'auth_user'})` needs `scope.userInfo`).
         let dynamic = decl.scope_for(&params);
         if let Some(scope) = dynamic.as_ref().filter(|s| decl.scope.as_ref() != Some(*s)) {
@@ -329,7 +367,7 @@ impl Dispatcher {
         if let Some(scope) = &dynamic {
             user_gate(&ctx.user, &ctx.app_id, scope, consents, prompter, now)?;
         }
-        // 4b. URLs against the app's list for this API.
+        // 5. Sandbox lists: URLs against the app's list for this API.
         let url = match decl.net {
             Some(kind) => {
                 let kind = match kind {
@@ -376,8 +414,15 @@ impl Dispatcher {
             Ok(c) => c,
             Err(e) => return Outcome::Ready(Err(e)),
         };
-        let Some((_, handler)) = self.apis.get(api) else {
-            return Outcome::Ready(Err(ApiError::NotAvailable(api.to_owned())));
+        let handler = match self.apis.get(api) {
+            Some((_, Carrier::Handler(h))) => h,
+            Some((_, Carrier::Nav(nav))) => {
+                return Outcome::Navigate {
+                    nav: *nav,
+                    params: cleared.params,
+                }
+            }
+            None => return Outcome::Ready(Err(ApiError::NotAvailable(api.to_owned()))),
         };
         handler.start(&Call {
             api,
@@ -397,7 +442,7 @@ impl Dispatcher {
             for p in &d.params {
                 out.push(format!("{}.{}", d.name, p.name));
             }
-            if d.kind == Kind::Async {
+            if d.kind != Kind::Sync {
                 for cb in ["success", "fail", "complete"] {
                     out.push(format!("{}.{cb}", d.name));
                 }
@@ -411,7 +456,8 @@ impl Dispatcher {
         let mut s = String::from(
             "# JSAPI reference\n\nGenerated from `mpkit_jsapi::registry::builtin_decls()`; a test fails when this file is stale \
              (regenerate with `MPKIT_UPDATE_DOCS=1 cargo test -p mpkit-jsapi`).\n\n\
-             Every call passes one dispatcher: host → platform permission → user scope → arguments. Deny wins.\n\n\
+             Every call, navigation included, passes one dispatcher: host → platform permission → argument shape → user scope → sandbox lists. Deny wins. \
+             A `Nav` API is called as an async one; once it passed the gate, the page stack carries it out.\n\n\
              | API | kind | permission | scope | network list | parameters | summary |\n|---|---|---|---|---|---|---|\n",
         );
         for d in decls {
@@ -455,19 +501,7 @@ impl Dispatcher {
             ));
         }
         s.push_str("\n## Error codes\n\n| code | meaning |\n|---|---|\n");
-        for (code, meaning) in [
-            (1, "the API is not available in this host"),
-            (2, "invalid parameter"),
-            (3, "internal error"),
-            (4, "no permission: not approved by the platform, or an argument outside the app's lists and quotas"),
-            (11, "the user did not authorize the scope"),
-            (12, "network error"),
-            (13, "timeout"),
-            (14, "the response could not be decoded"),
-            (19, "HTTP error"),
-            (20, "too many concurrent calls"),
-            (1001, "the device's storage is full; the old value is kept (mpkit)"),
-        ] {
+        for (code, meaning) in ApiError::CODES {
             s.push_str(&format!("| {code} | {meaning} |\n"));
         }
         s.push_str(CUSTOM_APIS);

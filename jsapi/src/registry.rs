@@ -1,19 +1,126 @@
 //! APIs declared once, as data: name, kind, parameters, permission key, user
 //! scope and network list. The dispatcher, `canIUse` and docs/jsapi.md all
-//! come from these declarations.
+//! come from these declarations. Navigation is declared here too, as [`Nav`]:
+//! the only spelling of its names in mpkit.
 
 use crate::error::ApiError;
 use mpkit_sandbox::net::NetKind;
-use serde::Serialize;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-/// Async (callbacks or a Promise) or Sync (returns or throws).
+/// Async (callbacks or a Promise), Sync (returns or throws), or Nav.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Kind {
     /// `my.x({success, fail, complete})` or a Promise.
     Async,
     /// `my.xSync(...)`.
     Sync,
+    /// A navigation ([`Nav`]): called as an async API, gated like every
+    /// API, then carried out by the host's page stack, never by a handler.
+    Nav,
+}
+
+/// The page stack's navigations: `my.navigateTo` and friends, and the
+/// `open-type` of a `<navigator>`. Their names are spelled here and nowhere
+/// else; the JS prelude gets them from [`Nav::ALL`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Nav {
+    /// `my.navigateTo({url})`: pushes a page (at most 10).
+    To,
+    /// `my.redirectTo({url})`: replaces the current page.
+    Redirect,
+    /// `my.navigateBack({delta})`: pops pages.
+    Back,
+    /// `my.reLaunch({url})`: closes every page and opens one.
+    ReLaunch,
+    /// `my.switchTab({url})`: opens a tabBar page.
+    SwitchTab,
+}
+
+impl Nav {
+    /// Every navigation, in the order the reference lists them.
+    pub const ALL: [Nav; 5] = [
+        Nav::To,
+        Nav::Redirect,
+        Nav::Back,
+        Nav::ReLaunch,
+        Nav::SwitchTab,
+    ];
+
+    /// Its `my.*` name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Nav::To => "navigateTo",
+            Nav::Redirect => "redirectTo",
+            Nav::Back => "navigateBack",
+            Nav::ReLaunch => "reLaunch",
+            Nav::SwitchTab => "switchTab",
+        }
+    }
+
+    /// The navigation a `my.*` name names.
+    pub fn from_name(name: &str) -> Option<Nav> {
+        Nav::ALL.into_iter().find(|n| n.name() == name)
+    }
+
+    /// Its `<navigator open-type>` value.
+    pub const fn open_type(self) -> &'static str {
+        match self {
+            Nav::To => "navigate",
+            Nav::Redirect => "redirect",
+            Nav::Back => "navigateBack",
+            Nav::ReLaunch => "reLaunch",
+            Nav::SwitchTab => "switchTab",
+        }
+    }
+
+    /// The navigation an `open-type` value asks for.
+    pub fn from_open_type(open_type: &str) -> Option<Nav> {
+        Nav::ALL.into_iter().find(|n| n.open_type() == open_type)
+    }
+
+    /// Whether it opens the page its `url` names (all but `navigateBack`).
+    pub fn opens_url(self) -> bool {
+        self != Nav::Back
+    }
+
+    /// Its declaration.
+    pub fn decl(self) -> ApiDecl {
+        let summary = match self {
+            Nav::To => "Pushes a page (at most 10).",
+            Nav::Redirect => "Replaces the current page.",
+            Nav::Back => "Pops pages.",
+            Nav::ReLaunch => "Closes every page and opens one.",
+            Nav::SwitchTab => "Opens a tabBar page.",
+        };
+        let decl = ApiDecl::new(self.name(), Kind::Nav, summary);
+        if self.opens_url() {
+            decl.param("url", ParamType::String, true)
+        } else {
+            decl.param("delta", ParamType::Number, false)
+        }
+    }
+}
+
+impl std::fmt::Display for Nav {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A navigation crosses the worker pipe as its `my.*` name.
+impl Serialize for Nav {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
+impl<'de> Deserialize<'de> for Nav {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Nav, D::Error> {
+        let name = std::borrow::Cow::<'de, str>::deserialize(d)?;
+        Nav::from_name(&name)
+            .ok_or_else(|| serde::de::Error::custom(format!("{name:?} is not a navigation")))
+    }
 }
 
 /// A parameter's JSON type.
@@ -185,7 +292,7 @@ impl ApiDecl {
 }
 
 fn storage() -> Vec<ApiDecl> {
-    use Kind::*;
+    use Kind::{Async, Sync};
     use ParamType as T;
     let mut v = Vec::new();
     for (kind, suffix) in [(Async, ""), (Sync, "Sync")] {
@@ -230,7 +337,7 @@ fn storage() -> Vec<ApiDecl> {
 /// The declarations of every built-in API. Hosts attach handlers; an API
 /// without a handler is not available.
 pub fn builtin_decls() -> Vec<ApiDecl> {
-    use Kind::*;
+    use Kind::{Async, Sync};
     use ParamType as T;
     let request = ApiDecl::new("request", Async, "HTTPS request to an allowed domain.")
         .permission("request")
@@ -332,23 +439,10 @@ pub fn builtin_decls() -> Vec<ApiDecl> {
         ApiDecl::new("setNavigationBar", Async, "Sets the title and colours.")
             .param("title", T::String, false)
             .param("backgroundColor", T::String, false),
-        ApiDecl::new("navigateTo", Async, "Pushes a page (at most 10).").param(
-            "url",
-            T::String,
-            true,
-        ),
-        ApiDecl::new("redirectTo", Async, "Replaces the current page.").param(
-            "url",
-            T::String,
-            true,
-        ),
-        ApiDecl::new("navigateBack", Async, "Pops pages.").param("delta", T::Number, false),
-        ApiDecl::new("reLaunch", Async, "Closes every page and opens one.").param(
-            "url",
-            T::String,
-            true,
-        ),
-        ApiDecl::new("switchTab", Async, "Opens a tabBar page.").param("url", T::String, true),
+    ]);
+    // Navigation sits between the UI and the system APIs in the reference.
+    v.extend(Nav::ALL.map(Nav::decl));
+    v.extend([
         ApiDecl::new(
             "getSystemInfo",
             Async,

@@ -320,9 +320,8 @@ fn can_i_use_answers_from_the_table() {
     );
 }
 
-#[test]
-fn error_mapping_snapshot() {
-    let all = [
+fn every_error() -> Vec<ApiError> {
+    vec![
         ApiError::NotAvailable("x".into()),
         ApiError::InvalidParam {
             param: "key".into(),
@@ -345,21 +344,203 @@ fn error_mapping_snapshot() {
             api: "request".into(),
             limit: 10,
         },
-    ];
-    let table: Vec<Value> = all.iter().map(ApiError::to_js).collect();
+        ApiError::NoSpace,
+        ApiError::Navigation("pages/cart/cart is a tab page; use switchTab".into()),
+    ]
+}
+
+#[test]
+fn error_mapping_snapshot() {
+    let table: Vec<Value> = every_error().iter().map(ApiError::to_js).collect();
+    insta::assert_json_snapshot!(table);
+}
+
+/// The code table JS programs are written against: a change here is a change
+/// of contract, and shows in review.
+#[test]
+fn error_code_table_snapshot() {
+    let table: Vec<Value> = ApiError::CODES
+        .iter()
+        .map(|(code, meaning)| json!({"error": code, "meaning": meaning}))
+        .collect();
     insta::assert_json_snapshot!(table);
 }
 
 #[test]
-fn generated_reference_is_current() {
-    let want = Dispatcher::reference_markdown(&builtin_decls());
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/jsapi.md");
-    if std::env::var_os("MPKIT_UPDATE_DOCS").is_some() {
-        std::fs::write(&path, &want).expect("write docs/jsapi.md");
-    }
-    let have = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        have == want,
-        "docs/jsapi.md is stale: run MPKIT_UPDATE_DOCS=1 cargo test -p mpkit-jsapi"
+fn every_error_has_a_documented_code_and_every_code_is_used() {
+    let used: BTreeSet<i64> = every_error().iter().map(ApiError::code).collect();
+    let documented: Vec<i64> = ApiError::CODES.iter().map(|(c, _)| *c).collect();
+    let unique: BTreeSet<i64> = documented.iter().copied().collect();
+    assert_eq!(unique.len(), documented.len(), "a code is listed twice");
+    assert_eq!(used, unique);
+}
+
+/// A session dispatches with its own identity and stores, through the same gates.
+#[test]
+fn a_session_calls_and_starts_through_the_gate() {
+    use crate::{Outcome, Session};
+    use std::rc::Rc;
+    let d = host();
+    let context = ctx(&d, &["getWalletBalance"], &["scope.walletBalance"]);
+    let consents = Rc::new(Consents::default());
+    let session = Session {
+        dispatcher: Rc::new(d),
+        context,
+        consents: consents.clone(),
+        prompter: Rc::new(asker(true)),
+    };
+    let out = session
+        .call("showToast", &json!({"content": "hi", "userId": "admin"}), 7)
+        .expect("toast");
+    assert_eq!(
+        (out["user"].as_str(), out["app"].as_str()),
+        (Some("u-1"), Some("2021000000000001"))
     );
+    let Outcome::Ready(Ok(v)) = session.start("getWalletBalance", &json!({}), 9) else {
+        panic!("balance not ready");
+    };
+    assert_eq!(v["balance"], 1200);
+    assert!(matches!(
+        consents.decision("u-1", "2021000000000001", "scope.walletBalance"),
+        Some(ScopeDecision::Granted { at: 9, .. })
+    ));
+    let e = session
+        .call("getLocation", &json!({}), 10)
+        .expect_err("not approved");
+    assert_eq!(e.code(), ApiError::NO_PERMISSION);
+}
+
+#[test]
+fn each_navigation_is_spelled_once_and_reads_back() {
+    use crate::registry::Nav;
+    let names: BTreeSet<&str> = Nav::ALL.iter().map(|n| n.name()).collect();
+    let open_types: BTreeSet<&str> = Nav::ALL.iter().map(|n| n.open_type()).collect();
+    assert_eq!((names.len(), open_types.len()), (5, 5));
+    for nav in Nav::ALL {
+        assert_eq!(Nav::from_name(nav.name()), Some(nav));
+        assert_eq!(Nav::from_open_type(nav.open_type()), Some(nav));
+        let text = serde_json::to_string(&nav).expect("json");
+        assert_eq!(text, format!("\"{}\"", nav.name()));
+        assert_eq!(serde_json::from_str::<Nav>(&text).expect("reads"), nav);
+        let decl = nav.decl();
+        assert_eq!((decl.name.as_str(), decl.kind), (nav.name(), Kind::Nav));
+        assert_eq!(
+            (decl.permission.as_deref(), decl.scope.as_deref(), decl.net),
+            (None, None, None),
+            "navigation needs no permission"
+        );
+    }
+    // The names and open-types mini programs are written against.
+    let table: Vec<Value> = Nav::ALL
+        .iter()
+        .map(|n| json!([n.name(), n.open_type(), n.opens_url()]))
+        .collect();
+    insta::assert_json_snapshot!(table);
+    assert_eq!(Nav::from_name("navigate"), None);
+    assert_eq!(Nav::from_open_type("navigateTo"), None);
+    assert!(serde_json::from_str::<Nav>("\"formatDisk\"").is_err());
+    let builtin: Vec<String> = builtin_decls()
+        .into_iter()
+        .filter(|d| d.kind == Kind::Nav)
+        .map(|d| d.name)
+        .collect();
+    assert_eq!(builtin, Nav::ALL.map(|n| n.name().to_owned()));
+}
+
+/// Navigation passes the same gate as every API, then goes to the host's
+/// page stack typed, never to a handler.
+#[test]
+fn navigation_is_gated_then_handed_to_the_page_stack() {
+    use crate::registry::Nav;
+    use crate::Outcome;
+    let d = host();
+    let c = ctx(&d, &[], &[]);
+    let go =
+        |api: &str, params: Value| d.start(&c, api, &params, &Consents::default(), &asker(true), 0);
+    match go(
+        "navigateTo",
+        json!({"url": "pages/b/b?x=1", "appId": "spoofed"}),
+    ) {
+        Outcome::Navigate { nav, params } => {
+            assert_eq!(nav, Nav::To);
+            assert_eq!(Value::Object(params), json!({"url": "pages/b/b?x=1"}));
+        }
+        other => panic!("{other:?}"),
+    }
+    match go("navigateBack", json!({})) {
+        Outcome::Navigate { nav, params } => assert_eq!((nav, params.len()), (Nav::Back, 0)),
+        other => panic!("{other:?}"),
+    }
+    // The argument shape gate.
+    let Outcome::Ready(Err(e)) = go("redirectTo", json!({})) else {
+        panic!("a navigation without its url passed");
+    };
+    assert_eq!(
+        e,
+        ApiError::InvalidParam {
+            param: "url".into(),
+            reason: "is required".into()
+        }
+    );
+    let Outcome::Ready(Err(e)) = go("navigateBack", json!({"delta": "2"})) else {
+        panic!("a delta that is not a number passed");
+    };
+    assert_eq!(e.code(), ApiError::INVALID_PARAM);
+    // Run to the end outside a page stack, it is an error, not a navigation.
+    let e = d
+        .dispatch(
+            &c,
+            "switchTab",
+            &json!({"url": "pages/a/a"}),
+            &Consents::default(),
+            &asker(true),
+            0,
+        )
+        .expect_err("no page stack here");
+    assert_eq!(e.code(), ApiError::INTERNAL);
+    // The host gate: a host without navigation has none.
+    let mut without = host();
+    without.retain(|name| Nav::from_name(name).is_none());
+    let c = ctx(&without, &[], &[]);
+    let e = without
+        .dispatch(
+            &c,
+            "navigateTo",
+            &json!({"url": "pages/a/a"}),
+            &Consents::default(),
+            &asker(true),
+            0,
+        )
+        .expect_err("not offered");
+    assert_eq!(e, ApiError::NotAvailable("navigateTo".into()));
+    assert!(!without.can_i_use("navigateTo"));
+}
+
+#[test]
+fn a_navigation_only_session_offers_navigation_and_nothing_else() {
+    use crate::{Outcome, Session};
+    let s = Session::navigation_only("app.one");
+    assert!(matches!(
+        s.start("reLaunch", &json!({"url": "pages/a/a"}), 0),
+        Outcome::Navigate {
+            nav: crate::Nav::ReLaunch,
+            ..
+        }
+    ));
+    let e = s
+        .call("getStorageSync", &json!({"key": "k"}), 0)
+        .expect_err("none");
+    assert_eq!(e, ApiError::NotAvailable("getStorageSync".into()));
+    assert!(s.dispatcher.can_i_use("navigateBack.delta"));
+    assert!(s.dispatcher.can_i_use("navigateBack.success"));
+}
+
+/// The host's registry resolved for a mini program the platform approved
+/// two keys and one scope for: navigation and the APIs without a key pass,
+/// the rest are refused before anyone is asked.
+#[test]
+fn builtin_acl_snapshot() {
+    let d = host();
+    let c = ctx(&d, &["request", "getLocation"], &["scope.location"]);
+    insta::assert_json_snapshot!(c.acl);
 }

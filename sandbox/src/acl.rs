@@ -162,7 +162,7 @@ mod tests {
     #[test]
     fn resolved_table_snapshot() {
         let registry = BTreeMap::from([
-            ("navigateTo".to_string(), needs(None, None, None)),
+            ("showToast".to_string(), needs(None, None, None)),
             (
                 "request".to_string(),
                 needs(Some("request"), None, Some("request")),

@@ -29,13 +29,11 @@ pub(crate) struct Served {
     pub(crate) refused: Vec<String>,
 }
 
-/// The per-(user, app) webview data directory. The user id is hashed with
-/// SHA-256, which, unlike the standard library's hasher, names the same
-/// directory after a toolchain upgrade.
+/// The per-(user, app) webview data directory. The user's directory is
+/// named by the host's one function for it ([`mpkit_host::user_dir_name`]),
+/// the same after a toolchain upgrade.
 pub(crate) fn data_dir(root: &Path, user: &str, app: &AppId) -> PathBuf {
-    use sha2::{Digest, Sha256};
-    let h = Sha256::digest(user.as_bytes());
-    root.join(format!("u{}", hex::encode(&h[..16])))
+    root.join(mpkit_host::user_dir_name(user))
         .join(app.as_str())
 }
 
@@ -203,7 +201,7 @@ mod tests {
         // SHA-256 of "dave", first 16 bytes: the same on every toolchain.
         assert_eq!(
             data_dir(root, "dave", &app),
-            Path::new("/data/u61ea0803f8853523b777d414ace3130c/2021000000000001")
+            Path::new("/data/61ea0803f8853523b777d414ace3130c/2021000000000001")
         );
         assert_ne!(data_dir(root, "erin", &app), data_dir(root, "dave", &app));
         let other = AppId::new("2021000000000002").expect("app");

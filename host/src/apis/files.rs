@@ -1,16 +1,18 @@
 //! The per-app virtual file system behind `mpkitfile://usr/...`.
 //!
 //! Each (host user, appId) has its own directory under
-//! `<data>/files/<sha256(user)>/<appId>/usr`; the user id is hashed so no
+//! `<data>/files/<user_dir_name(user)>/<appId>/usr`; the user id is hashed so no
 //! user-chosen string becomes a path. Paths are normalised by the sandbox
 //! (no `..` out, no absolute forms, no NUL), symlinks are refused at every
 //! component, writes go through a temp file, fsync and rename (an interrupted
 //! write leaves the old file), and the app's total is held to a quota.
 
-use mpkit_jsapi::ApiError;
+use super::common::s;
+use mpkit_jsapi::registry::builtin_decls;
+use mpkit_jsapi::{ApiError, Call, Dispatcher, Handler};
 use mpkit_sandbox::storage::{normalize_user_path, FILE_SCHEME};
 use mpkit_sandbox::Denied;
-use sha2::{Digest, Sha256};
+use serde_json::{json, Map, Value};
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -66,8 +68,10 @@ impl Files {
 
     /// The `usr` directory of (`user`, `app`).
     fn space(&self, user: &str, app: &str) -> PathBuf {
-        let user = hex::encode(Sha256::digest(user.as_bytes()));
-        self.root.join(&user[..32]).join(app).join("usr")
+        self.root
+            .join(crate::util::user_dir_name(user))
+            .join(app)
+            .join("usr")
     }
 
     /// Resolves a virtual path to a real one inside the space, refusing
@@ -247,5 +251,70 @@ fn bad_path(d: &Denied) -> ApiError {
     ApiError::InvalidParam {
         param: "filePath".into(),
         reason: d.to_string(),
+    }
+}
+
+/// `my.writeFile`, `readFile`, `unlink`, `readdir` and `getFileInfo` over
+/// the app's file space.
+pub(super) fn register_files(d: &mut Dispatcher, files: &Files) {
+    let encoding = |p: &Map<String, Value>| -> Result<bool, ApiError> {
+        match p.get("encoding").and_then(Value::as_str).unwrap_or("utf8") {
+            "utf8" | "utf-8" => Ok(false),
+            "base64" => Ok(true),
+            other => Err(ApiError::InvalidParam {
+                param: "encoding".into(),
+                reason: format!("{other:?} is not utf8 or base64"),
+            }),
+        }
+    };
+    for decl in builtin_decls().into_iter().filter(|d| {
+        matches!(
+            d.name.as_str(),
+            "writeFile" | "readFile" | "unlink" | "readdir" | "getFileInfo"
+        )
+    }) {
+        let f = files.clone();
+        let handler: Box<dyn Handler> = match decl.name.as_str() {
+            "writeFile" => Box::new(move |c: &Call<'_>| {
+                let data = s(c.params, "data");
+                let bytes = if encoding(c.params)? {
+                    crate::util::base64_decode(&data).ok_or_else(|| ApiError::InvalidParam {
+                        param: "data".into(),
+                        reason: "is not base64".into(),
+                    })?
+                } else {
+                    data.into_bytes()
+                };
+                let path = f.write(c.user, c.app_id, &s(c.params, "filePath"), &bytes)?;
+                Ok(json!({ "filePath": path }))
+            }),
+            "readFile" => Box::new(move |c: &Call<'_>| {
+                let b64 = encoding(c.params)?;
+                let bytes = f.read(c.user, c.app_id, &s(c.params, "filePath"))?;
+                let data = if b64 {
+                    crate::util::base64_encode(&bytes)
+                } else {
+                    String::from_utf8(bytes).map_err(|_| {
+                        ApiError::Decode("the file is not UTF-8; read it as base64".into())
+                    })?
+                };
+                Ok(json!({ "data": data }))
+            }),
+            "unlink" => Box::new(move |c: &Call<'_>| {
+                f.unlink(c.user, c.app_id, &s(c.params, "filePath"))?;
+                Ok(json!({}))
+            }),
+            "readdir" => Box::new(move |c: &Call<'_>| {
+                let entries = f.list(c.user, c.app_id, &s(c.params, "dirPath"))?;
+                Ok(
+                    json!({ "files": entries.iter().map(|e| e.name.clone()).collect::<Vec<_>>(), "entries": entries }),
+                )
+            }),
+            _ => Box::new(move |c: &Call<'_>| {
+                let size = f.size(c.user, c.app_id, &s(c.params, "filePath"))?;
+                Ok(json!({ "size": size }))
+            }),
+        };
+        d.register(decl, handler);
     }
 }

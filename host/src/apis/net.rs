@@ -14,11 +14,14 @@
 //!   `mpkit-compat`, not here).
 
 use super::files::Files;
-use mpkit_jsapi::{ApiError, Call, Handler, Outcome};
+use super::ApiEnv;
+use mpkit_jsapi::registry::ApiDecl;
+use mpkit_jsapi::{ApiError, Call, Dispatcher, Handler, Outcome};
 use mpkit_sandbox::net::{check_address, NetKind, NetPolicy};
 use mpkit_sandbox::Denied;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use serde_json::{json, Map, Value};
+use std::collections::BTreeMap;
 use std::io::Read;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -238,25 +241,6 @@ fn net_error(e: &reqwest::Error, timeout: Duration) -> ApiError {
         src = s.source();
     }
     ApiError::Network(msg)
-}
-
-/// Standard base64 with padding (for `dataType: 'base64'`).
-pub(crate) fn base64(bytes: &[u8]) -> String {
-    const T: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut s = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16)
-            | (u32::from(*c.get(1).unwrap_or(&0)) << 8)
-            | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                s.push(T[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                s.push('=');
-            }
-        }
-    }
-    s
 }
 
 fn form_encode(m: &Map<String, Value>) -> String {
@@ -584,7 +568,7 @@ impl NetHandler {
                 }
                 let data = match job.data_type.as_str() {
                     "text" => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
-                    "base64" => Value::String(base64(&bytes)),
+                    "base64" => Value::String(crate::util::base64_encode(&bytes)),
                     _ if bytes.is_empty() => Value::Null,
                     _ => serde_json::from_slice(&bytes)
                         .map_err(|e| ApiError::Decode(e.to_string()))?,
@@ -641,20 +625,18 @@ impl Handler for NetHandler {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn base64_matches_rfc4648_vectors() {
-        for (i, o) in [
-            ("", ""),
-            ("f", "Zg=="),
-            ("fo", "Zm8="),
-            ("foo", "Zm9v"),
-            ("foob", "Zm9vYg=="),
-            ("fooba", "Zm9vYmE="),
-            ("foobar", "Zm9vYmFy"),
-        ] {
-            assert_eq!(super::base64(i.as_bytes()), o);
+/// `my.request`, its earlier name `my.httpRequest`, `my.downloadFile` and
+/// `my.uploadFile`: one handler, checked against `policy`.
+pub(super) fn register_net(
+    d: &mut Dispatcher,
+    decls: &BTreeMap<String, ApiDecl>,
+    env: &ApiEnv,
+    policy: &NetPolicy,
+) {
+    let net = NetHandler::new(env.net.clone(), policy.clone(), env.files.clone());
+    for name in ["request", "httpRequest", "downloadFile", "uploadFile"] {
+        if let Some(decl) = decls.get(name) {
+            d.register(decl.clone(), Box::new(net.clone()));
         }
     }
 }

@@ -10,6 +10,7 @@ use boa_engine::property::Attribute;
 use boa_engine::{
     js_string, Context, JsError, JsNativeError, JsObject, JsResult, JsValue, NativeFunction, Source,
 };
+use mpkit_jsapi::{ApiError, Nav};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -42,7 +43,8 @@ impl Default for JsLimits {
     }
 }
 
-/// Answers a synchronous `my.*Sync` call: the result, or `{error, errorMessage}`.
+/// Answers a synchronous `my.*Sync` call: the result, or the error as JS
+/// sees it ([`ApiError::to_js`]).
 pub(crate) type SyncHandler = Box<dyn FnMut(&str, &Value) -> Result<Value, Value>>;
 
 struct State {
@@ -56,10 +58,8 @@ struct State {
 }
 
 /// Until a JSAPI registry is attached, every sync call is refused.
-fn no_sync(name: &str, _: &Value) -> Result<Value, Value> {
-    Err(
-        serde_json::json!({"error": 1, "errorMessage": format!("my.{name} is not available in this host")}),
-    )
+pub(crate) fn no_sync(name: &str, _: &Value) -> Result<Value, Value> {
+    Err(ApiError::NotAvailable(name.to_owned()).to_js())
 }
 
 type Shared = Rc<RefCell<State>>;
@@ -289,18 +289,16 @@ fn native_clear_timer(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsRes
 }
 
 fn native_call(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
-    let kind = arg_string(args, 0, ctx)?;
-    let name = arg_string(args, 1, ctx)?;
-    let params = to_json(&arg(args, 2), ctx)?;
-    let id = arg_u64(args, 3, ctx)?;
-    let site = match args.get(4) {
-        Some(v) if v.is_string() => arg_string(args, 4, ctx)?,
+    let name = arg_string(args, 0, ctx)?;
+    let params = to_json(&arg(args, 1), ctx)?;
+    let id = arg_u64(args, 2, ctx)?;
+    let site = match args.get(3) {
+        Some(v) if v.is_string() => arg_string(args, 3, ctx)?,
         _ => String::new(),
     };
     push(
         ctx,
         FromLogic::Call {
-            kind,
             name,
             params,
             id,
@@ -350,20 +348,18 @@ fn sync_call(name: &str, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValu
     match answer {
         Ok(result) => convert::from_json(&result, ctx),
         Err(error) => {
+            // The thrown Error carries every property of the JS error the
+            // host made, and its message.
             let msg = error["errorMessage"]
                 .as_str()
                 .map_or_else(|| format!("my.{name} failed"), str::to_owned);
-            let code = error["error"].as_i64().unwrap_or(1);
-            let obj = JsNativeError::error()
-                .with_message(msg.clone())
-                .into_opaque(ctx);
-            obj.set(js_string!("error"), JsValue::from(code as f64), false, ctx)?;
-            obj.set(
-                js_string!("errorMessage"),
-                JsValue::from(js_string!(msg.as_str())),
-                false,
-                ctx,
-            )?;
+            let obj = JsNativeError::error().with_message(msg).into_opaque(ctx);
+            if let Value::Object(props) = &error {
+                for (k, v) in props {
+                    let v = convert::from_json(v, ctx)?;
+                    obj.set(js_string!(k.as_str()), v, false, ctx)?;
+                }
+            }
             Err(JsError::from_opaque(obj.into()))
         }
     }
@@ -461,7 +457,7 @@ impl LogicLayer {
                 NativeFunction::from_fn_ptr(native_clear_timer),
                 1,
             ),
-            ("call", NativeFunction::from_fn_ptr(native_call), 4),
+            ("call", NativeFunction::from_fn_ptr(native_call), 3),
             (
                 "stringify",
                 NativeFunction::from_fn_ptr(native_stringify),
@@ -470,10 +466,16 @@ impl LogicLayer {
             ("clone", NativeFunction::from_fn_ptr(native_clone), 1),
             ("canIUse", NativeFunction::from_fn_ptr(native_can_i_use), 1),
         ];
+        // The navigation names come from their one declaration, not the prelude.
+        let navigation = boa_engine::object::builtins::JsArray::from_iter(
+            Nav::ALL.map(|n| JsValue::from(js_string!(n.name()))),
+            &mut ctx,
+        );
         let mut init = ObjectInitializer::new(&mut ctx);
         for (name, f, arity) in natives {
             init.function(f, js_string!(name), arity);
         }
+        init.property(js_string!("navigation"), navigation, Attribute::empty());
         let mp = init.build();
         ctx.register_global_property(js_string!("__mp"), mp, Attribute::all())
             .map_err(|e| internal(&e))?;

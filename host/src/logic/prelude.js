@@ -196,7 +196,7 @@
   var nextCall = 1;
   // `site` is where the mini program called from (a stack), for errors the
   // host finds in the call itself (a page not in app.json).
-  function hostCall(kind, name, args, site) {
+  function hostCall(name, args, site) {
     args = args || {};
     site = site || '';
     var id = nextCall++;
@@ -205,12 +205,12 @@
     for (var k in args) if (typeof args[k] !== 'function') params[k] = args[k];
     if (wantsCallbacks) {
       pending[id] = { success: args.success, fail: args.fail, complete: args.complete };
-      native.call(kind, name, params, id, site);
+      native.call(name, params, id, site);
       return undefined;
     }
     return new Promise(function (resolve, reject) {
       pending[id] = { resolve: resolve, reject: reject };
-      native.call(kind, name, params, id, site);
+      native.call(name, params, id, site);
     });
   }
   global.__mp_reply = function (id, ok, result) {
@@ -222,15 +222,13 @@
     if (!ok && typeof p.fail === 'function') guard(p.fail, global, [result]);
     if (typeof p.complete === 'function') guard(p.complete, global, [result]);
   };
-  function nav(kind) { return function (opts) { return hostCall('navigate', kind, opts, new Error().stack); }; }
+  // Navigation goes to the host's dispatcher too; its calls carry where they
+  // were made, for the page stack's errors. The names come from the host.
+  function nav(name) { return function (opts) { return hostCall(name, opts, new Error().stack); }; }
   var builtins = {
-    navigateTo: nav('navigateTo'),
-    redirectTo: nav('redirectTo'),
-    navigateBack: nav('navigateBack'),
-    reLaunch: nav('reLaunch'),
-    switchTab: nav('switchTab'),
     canIUse: function (name) { return native.canIUse(String(name)); }
   };
+  for (var n = 0; n < native.navigation.length; n++) builtins[native.navigation[n]] = nav(native.navigation[n]);
   // Every other my.* name goes to the host's dispatcher, which decides; nothing is
   // answered here. Sync variants return or throw.
   // Functions are made once per name, not on every property read.
@@ -242,7 +240,7 @@
       var f = made[name];
       if (f) return f;
       if (/Sync$/.test(name)) f = native.syncFn(name);
-      else f = (function (n) { return function (opts) { return hostCall('jsapi', n, opts); }; })(name);
+      else f = (function (n) { return function (opts) { return hostCall(n, opts); }; })(name);
       // Bounded: a mini program probing endless names cannot grow this forever.
       if (Object.keys(made).length < 512) made[name] = f;
       return f;

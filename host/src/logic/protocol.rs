@@ -1,6 +1,7 @@
 //! Messages between the host and a logic layer. Only plain data crosses:
 //! ids and JSON, so the same messages work across a thread or a process.
 
+use mpkit_jsapi::Nav;
 use mpkit_render::events::EventKind;
 use mpkit_render::vdom::NodeId;
 use mpkit_render::wire::WireOps;
@@ -133,8 +134,8 @@ pub struct ResolvedCall {
 /// A navigation a `<navigator>` asks for, carried out as `my.*` would.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NavRequest {
-    /// `navigateTo`, `redirectTo`, `switchTab`, `reLaunch` or `navigateBack`.
-    pub name: String,
+    /// Which navigation (it crosses the pipe as its `my.*` name).
+    pub nav: Nav,
     /// `{url}` or `{delta}`.
     pub params: Value,
     /// The page template it comes from (`file:0:0`).
@@ -183,10 +184,8 @@ pub enum FromLogic {
         /// The patch's length in bytes.
         size: usize,
     },
-    /// A call to the host: navigation or a JSAPI.
+    /// A call to the host: a `my.*` API, navigation included.
     Call {
-        /// `navigate` or `jsapi`.
-        kind: String,
         /// The API name.
         name: String,
         /// Parameters.

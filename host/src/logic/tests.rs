@@ -3,10 +3,11 @@
 use super::convert::MAX_DEPTH;
 use super::engine::{JsLimits, LogicLayer};
 use super::protocol::{FromLogic, ScriptError, ToLogic};
+use mpkit_jsapi::{ApiError, Nav};
 use serde_json::{json, Map, Value};
 
 fn layer(app: &str, page: &str) -> LogicLayer {
-    let mut l = LogicLayer::new(JsLimits::default(), vec!["navigateTo".into()]).expect("layer");
+    let mut l = LogicLayer::new(JsLimits::default(), vec![Nav::To.name().into()]).expect("layer");
     l.load_script("app.js", app, None).expect("app.js");
     l.load_script("pages/index/index.js", page, Some("pages/index/index"))
         .expect("page js");
@@ -326,12 +327,11 @@ fn timers_and_promised_host_calls() {
         }),
         out.iter().find_map(|m| match m {
             FromLogic::Call {
-                kind,
                 name,
                 id,
                 params,
                 site,
-            } if kind == "navigate" && name == "navigateTo" => {
+            } if Nav::from_name(name) == Some(Nav::To) => {
                 assert_eq!(params["url"], "/pages/b/b");
                 // Where the page called from, for errors in the call.
                 assert!(site.contains("pages/index/index.js:3:"), "{site}");
@@ -348,7 +348,7 @@ fn timers_and_promised_host_calls() {
     let out = l.handle(&ToLogic::Reply {
         id: call.expect("call"),
         ok: false,
-        result: json!({"error": 4, "errorMessage": "no"}),
+        result: ApiError::Navigation("no".into()).to_js(),
     });
     assert_eq!(logs(&out), ["failed 4"]);
 }
@@ -403,4 +403,40 @@ fn unhandled_rejections_are_reported_and_handled_ones_are_not() {
     });
     assert!(errors(&out).is_empty(), "{out:?}");
     assert_eq!(logs(&out), ["handled"]);
+}
+
+/// A refused Sync call throws an `Error` carrying exactly what the host's
+/// `ApiError::to_js` made: its code, its message, nothing hand-built.
+#[test]
+fn a_refused_sync_call_throws_the_hosts_js_error() {
+    let mut l = layer(
+        "App({});",
+        r#"Page({ onLoad() {
+            try { my.getStorageSync({ key: 'k' }); }
+            catch (e) { console.log(e instanceof Error, e.error, e.errorMessage, e.message, Object.keys(e).join()); }
+        } });"#,
+    );
+    let without = create(&mut l, json!({}));
+    let mut l = layer(
+        "App({});",
+        r#"Page({ onLoad() {
+            try { my.getStorageSync({ key: 'k' }); }
+            catch (e) { console.log(e instanceof Error, e.error, e.errorMessage, e.message); }
+        } });"#,
+    );
+    l.set_sync_handler(Box::new(|_: &str, _: &Value| {
+        Err(ApiError::InvalidParam {
+            param: "key".into(),
+            reason: "is required".into(),
+        }
+        .to_js())
+    }));
+    let with = create(&mut l, json!({}));
+    assert_eq!(
+        (logs(&without), logs(&with)),
+        (
+            vec!["true 1 my.getStorageSync is not available in this host my.getStorageSync is not available in this host error,errorMessage".to_string()],
+            vec!["true 2 invalid parameter key: is required invalid parameter key: is required".to_string()]
+        )
+    );
 }

@@ -6,6 +6,7 @@
 //! the memory cap and a render budget. The host receives patch ops.
 
 use super::protocol::{FromLogic, NavRequest, PageId, ResolvedCall, ScriptError};
+use mpkit_jsapi::Nav;
 use mpkit_render::axml::{self, Document};
 use mpkit_render::diff::{self, diff_root, Ids};
 use mpkit_render::events::{self, EventKind};
@@ -405,8 +406,8 @@ impl Views {
                 Some(path) => (
                     submitted_form(&path),
                     // An error in it is the page template's.
-                    navigator_at(&path).map(|(name, params)| NavRequest {
-                        name,
+                    navigator_at(&path).map(|(nav, params)| NavRequest {
+                        nav,
                         params,
                         site: format!("{}.axml:0:0", p.route),
                     }),
@@ -444,28 +445,25 @@ fn submitted_form(path: &[&DomNode]) -> Option<NodeId> {
 }
 
 /// The navigation a tap on the last node of `path` asks for through the nearest
-/// `<navigator>` around it: the API (`open-type`: `navigate`, `redirect`,
-/// `switchTab`, `reLaunch` or `navigateBack`) and its parameters.
-fn navigator_at(path: &[&DomNode]) -> Option<(String, Value)> {
-    let nav = path.iter().rev().find(|n| n.tag == "navigator")?;
-    let url = nav.attrs.get("url").cloned().unwrap_or_default();
-    let kind = nav.attrs.get("open-type").map(String::as_str);
-    let (name, params) = match kind.unwrap_or("navigate") {
-        "navigate" => ("navigateTo", json!({ "url": url })),
-        "redirect" => ("redirectTo", json!({ "url": url })),
-        "switchTab" => ("switchTab", json!({ "url": url })),
-        "reLaunch" => ("reLaunch", json!({ "url": url })),
-        "navigateBack" => {
-            let delta = nav
-                .attrs
-                .get("delta")
-                .and_then(|d| d.parse::<u64>().ok())
-                .unwrap_or(1);
-            ("navigateBack", json!({ "delta": delta }))
-        }
-        _ => return None,
+/// `<navigator>` around it: its `open-type` ([`Nav::open_type`], a push when
+/// none is given) and its parameters, `{url}` or `{delta}`.
+fn navigator_at(path: &[&DomNode]) -> Option<(Nav, Value)> {
+    let el = path.iter().rev().find(|n| n.tag == "navigator")?;
+    let nav = match el.attrs.get("open-type") {
+        None => Nav::To,
+        Some(t) => Nav::from_open_type(t)?,
     };
-    Some((name.to_owned(), params))
+    let params = if nav.opens_url() {
+        json!({ "url": el.attrs.get("url").cloned().unwrap_or_default() })
+    } else {
+        let delta = el
+            .attrs
+            .get("delta")
+            .and_then(|d| d.parse::<u64>().ok())
+            .unwrap_or(1);
+        json!({ "delta": delta })
+    };
+    Some((nav, params))
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ use super::protocol::{FromLogic, ScriptError, ToLogic};
 use super::unit::AppUnit;
 use super::view::{UnitFiles, ViewConfig};
 use super::{Logic, Stopped, SyncHandler};
+use mpkit_jsapi::ApiError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
@@ -239,8 +240,7 @@ fn worker_main(memory_cap: Option<u64>) -> std::io::Result<()> {
                 params: params.clone(),
             },
         );
-        let fail =
-            || Err(serde_json::json!({"error": 3, "errorMessage": "the host did not answer"}));
+        let fail = || Err(ApiError::Internal("the host did not answer".into()).to_js());
         if asked.is_err() {
             return fail();
         }
@@ -345,11 +345,7 @@ impl LogicProcess {
             stdin,
             lines,
             timeout: config.timeout,
-            sync: Box::new(|name: &str, _: &Value| {
-                Err(
-                    serde_json::json!({"error": 1, "errorMessage": format!("my.{name} is not available in this host")}),
-                )
-            }),
+            sync: Box::new(super::engine::no_sync),
             files,
             stopped: None,
         };

@@ -35,10 +35,11 @@ impl<S: Surface> Runtime<S> {
                 self.fire(page, calls);
             }
         }
-        // As my.navigateTo and friends would, with no callbacks to answer.
-        if let Some(NavRequest { name, params, site }) = navigate {
+        // As the navigation API would, through the same gate, with no
+        // callbacks to answer.
+        if let Some(NavRequest { nav, params, site }) = navigate {
             if self.stopped.is_none() {
-                self.nav.push_back((0, name, params, site));
+                self.start_call(0, nav.name().to_owned(), &params, site);
                 self.settle();
             }
         }

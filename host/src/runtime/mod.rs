@@ -28,6 +28,7 @@ use crate::logic::{Logic, Stopped};
 use crate::surface::{ErrorView, Surface};
 use config::AppConfig;
 use files::AppFiles;
+use mpkit_jsapi::{Nav, Outcome, Session};
 use pages::PageState;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
@@ -53,68 +54,13 @@ pub struct LaunchOptions {
     pub apis: Vec<String>,
     /// Where the isolation unit (logic and view) runs.
     pub isolation: Isolation,
-    /// The JSAPI dispatcher and this app's context; without it every API other
-    /// than navigation is refused (error 1).
-    pub jsapi: Option<JsapiSetup>,
+    /// This app's JSAPI session (the dispatcher, its identity and policy);
+    /// without it the app gets [`Session::navigation_only`], and every API
+    /// other than navigation is refused (error 1).
+    pub session: Option<Session>,
     /// The mini program's appId, which tags its console output and errors in
-    /// tracing (the `app` field). Defaults to the appId in `jsapi`'s context.
+    /// tracing (the `app` field). Defaults to the appId in `session`'s context.
     pub app_id: Option<String>,
-}
-
-/// What the runtime needs to dispatch `my.*` calls.
-#[derive(Clone)]
-pub struct JsapiSetup {
-    /// The registry with its handlers.
-    pub dispatcher: std::rc::Rc<mpkit_jsapi::Dispatcher>,
-    /// Identity and resolved policy, from the host.
-    pub context: mpkit_jsapi::AppContext,
-    /// Where consent decisions live.
-    pub consents: std::rc::Rc<dyn mpkit_jsapi::ConsentStore>,
-    /// Who asks the user.
-    pub prompter: std::rc::Rc<dyn mpkit_jsapi::Prompter>,
-}
-
-impl std::fmt::Debug for JsapiSetup {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("JsapiSetup")
-            .field("app", &self.context.app_id)
-            .field("user", &self.context.user)
-            .finish_non_exhaustive()
-    }
-}
-
-impl JsapiSetup {
-    fn now() -> u64 {
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs())
-    }
-
-    /// A Sync call: gated, run to the end, errors as JS sees them.
-    fn dispatch(&self, api: &str, params: &Value) -> Result<Value, Value> {
-        self.dispatcher
-            .dispatch(
-                &self.context,
-                api,
-                params,
-                &*self.consents,
-                &*self.prompter,
-                Self::now(),
-            )
-            .map_err(|e| e.to_js())
-    }
-
-    /// An async call: gated and started; network calls finish later.
-    fn start(&self, api: &str, params: &Value) -> mpkit_jsapi::Outcome {
-        self.dispatcher.start(
-            &self.context,
-            api,
-            params,
-            &*self.consents,
-            &*self.prompter,
-            Self::now(),
-        )
-    }
 }
 
 /// An async call whose result arrives later (network).
@@ -144,15 +90,9 @@ impl Default for LaunchOptions {
             screen_width: 375.0,
             render_budget: DEFAULT_RENDER_BUDGET,
             limits: JsLimits::default(),
-            apis: vec![
-                "navigateTo".into(),
-                "redirectTo".into(),
-                "navigateBack".into(),
-                "reLaunch".into(),
-                "switchTab".into(),
-            ],
+            apis: Nav::ALL.iter().map(|n| n.name().to_owned()).collect(),
             isolation: Isolation::Process(WorkerConfig::default()),
-            jsapi: None,
+            session: None,
             app_id: None,
         }
     }
@@ -234,9 +174,10 @@ pub struct Runtime<S: Surface> {
     calls: Vec<CallRecord>,
     large_set_data: Vec<SetDataRecord>,
     console: Vec<(String, String)>,
-    /// Navigation calls: id, API name, parameters, call site.
-    nav: VecDeque<(u64, String, Value, String)>,
-    jsapi: Option<JsapiSetup>,
+    /// Navigation calls that passed the gate: id, navigation, parameters,
+    /// call site.
+    nav: VecDeque<(u64, Nav, Map<String, Value>, String)>,
+    session: Session,
     pending: Vec<PendingCall>,
     ready: VecDeque<(u64, String, Result<Value, mpkit_jsapi::ApiError>)>,
     /// setData callbacks whose changes the surface has.
@@ -299,8 +240,12 @@ impl<S: Surface> Runtime<S> {
         let app = opts
             .app_id
             .clone()
-            .or_else(|| opts.jsapi.as_ref().map(|j| j.context.app_id.to_string()))
+            .or_else(|| opts.session.as_ref().map(|j| j.context.app_id.to_string()))
             .unwrap_or_default();
+        let session = opts
+            .session
+            .clone()
+            .unwrap_or_else(|| Session::navigation_only(&app));
         let mut rt = Runtime {
             app,
             files,
@@ -317,7 +262,7 @@ impl<S: Surface> Runtime<S> {
             large_set_data: Vec::new(),
             console: Vec::new(),
             nav: VecDeque::new(),
-            jsapi: opts.jsapi.clone(),
+            session,
             pending: Vec::new(),
             ready: VecDeque::new(),
             flushed: Vec::new(),
@@ -325,12 +270,13 @@ impl<S: Surface> Runtime<S> {
             started: Instant::now(),
             render_budget: opts.render_budget,
         };
-        if let Some(setup) = opts.jsapi.clone() {
-            rt.logic
-                .set_sync_handler(Box::new(move |name: &str, params: &Value| {
-                    setup.dispatch(name, params)
-                }));
-        }
+        let session = rt.session.clone();
+        rt.logic
+            .set_sync_handler(Box::new(move |name: &str, params: &Value| {
+                session
+                    .call(name, params, crate::util::now_secs())
+                    .map_err(|e| e.to_js())
+            }));
         rt.load_scripts();
         let first = opts
             .path
@@ -392,8 +338,8 @@ impl<S: Surface> Runtime<S> {
                 self.fail_outside_js("render", v);
                 continue;
             }
-            if let Some((id, name, params, site)) = self.nav.pop_front() {
-                self.navigate(id, &name, &params, &site);
+            if let Some((id, nav, params, site)) = self.nav.pop_front() {
+                self.navigate(id, nav, &params, &site);
                 continue;
             }
             match self.ready.pop_front() {
@@ -469,33 +415,11 @@ impl<S: Surface> Runtime<S> {
                 }
                 FromLogic::LargeSetData { page, bytes } => self.note_size(page, bytes),
                 FromLogic::Call {
-                    kind,
                     name,
                     params,
                     id,
                     site,
-                } => {
-                    if kind == "navigate" {
-                        self.nav.push_back((id, name, params, site));
-                    } else {
-                        // Every other API goes through the one dispatcher; with none
-                        // configured, it is refused, never silently allowed.
-                        let outcome = match &self.jsapi {
-                            Some(setup) => setup.start(&name, &params),
-                            None => mpkit_jsapi::Outcome::Ready(Err(
-                                mpkit_jsapi::ApiError::NotAvailable(name.clone()),
-                            )),
-                        };
-                        match outcome {
-                            // Queued, not answered here: answering re-enters JS, and a
-                            // chain of awaits must not become a chain of Rust frames.
-                            mpkit_jsapi::Outcome::Ready(r) => self.ready.push_back((id, name, r)),
-                            mpkit_jsapi::Outcome::Pending(rx) => {
-                                self.pending.push(PendingCall { id, api: name, rx })
-                            }
-                        }
-                    }
-                }
+                } => self.start_call(id, name, &params, site),
                 FromLogic::CallSync { name, ok, error } => self.calls.push(CallRecord {
                     api: name,
                     ok,
@@ -543,6 +467,18 @@ impl<S: Surface> Runtime<S> {
         }
     }
 
+    /// Starts a `my.*` call through the session's gate, navigation included.
+    /// Its answer is queued, not given here: answering re-enters JS, and a
+    /// chain of awaits must not become a chain of Rust frames. A navigation
+    /// that passed waits for the page stack ([`Runtime::settle`]).
+    fn start_call(&mut self, id: u64, name: String, params: &Value, site: String) {
+        match self.session.start(&name, params, crate::util::now_secs()) {
+            Outcome::Ready(r) => self.ready.push_back((id, name, r)),
+            Outcome::Pending(rx) => self.pending.push(PendingCall { id, api: name, rx }),
+            Outcome::Navigate { nav, params } => self.nav.push_back((id, nav, params, site)),
+        }
+    }
+
     /// Asks the unit a question and takes its answer out of what it says;
     /// the rest is absorbed as usual.
     fn ask<T>(&mut self, msg: &ToLogic, pick: impl Fn(&FromLogic) -> Option<T>) -> Option<T> {
@@ -555,15 +491,11 @@ impl<S: Surface> Runtime<S> {
 
     /// Answers an async call and carries out what the callbacks did.
     fn reply(&mut self, id: u64, api: String, r: Result<Value, mpkit_jsapi::ApiError>) {
-        let (ok, result) = match r {
-            Ok(v) => (true, v),
-            Err(e) => (false, e.to_js()),
+        let (ok, error, result) = match r {
+            Ok(v) => (true, None, v),
+            Err(e) => (false, Some(e.code()), e.to_js()),
         };
-        self.calls.push(CallRecord {
-            api,
-            ok,
-            error: if ok { None } else { result["error"].as_i64() },
-        });
+        self.calls.push(CallRecord { api, ok, error });
         let out = self.call(&ToLogic::Reply { id, ok, result });
         self.absorb(out);
     }

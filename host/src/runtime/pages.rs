@@ -1,11 +1,13 @@
-//! The page stack: opening, closing and navigating pages as `my.navigateTo`
-//! and friends, the tabBar and the back button do, and each page's chrome
-//! from app.json and its own `.json`.
+//! The page stack: opening, closing and navigating pages as the navigation
+//! APIs ([`Nav`]), the tabBar and the back button do, and each page's chrome
+//! from app.json and its own `.json`. A navigation arrives here typed, once
+//! it passed the session's gate.
 
 use super::config::parse_url;
 use super::{CallRecord, Runtime};
 use crate::logic::protocol::{FromLogic, PageId, ToLogic};
 use crate::surface::{ErrorView, PageChrome, Surface};
+use mpkit_jsapi::{ApiError, Nav};
 use mpkit_render::mounted::Mounted;
 use serde_json::{json, Map, Value};
 
@@ -204,27 +206,32 @@ impl<S: Surface> Runtime<S> {
         }
     }
 
-    fn reply_err(&mut self, id: u64, api: &str, code: i64, message: String) {
+    /// Refuses a navigation: recorded, and the call's `fail` runs.
+    fn reply_err(&mut self, id: u64, nav: Nav, e: ApiError) {
         self.calls.push(CallRecord {
-            api: api.into(),
+            api: nav.name().into(),
             ok: false,
-            error: Some(code),
+            error: Some(e.code()),
         });
         let out = self.call(&ToLogic::Reply {
             id,
             ok: false,
-            result: json!({"error": code, "errorMessage": message}),
+            result: e.to_js(),
         });
         self.absorb(out);
     }
 
-    pub(super) fn navigate(&mut self, id: u64, name: &str, params: &Value, site: &str) {
-        let url = params["url"].as_str().unwrap_or_default();
+    /// Carries out a navigation that passed the gate: `params` are checked
+    /// against its declaration (a `url` string, or an optional `delta` number).
+    pub(super) fn navigate(&mut self, id: u64, nav: Nav, params: &Map<String, Value>, site: &str) {
+        let url = params
+            .get("url")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let (route, query) = parse_url(url);
         let known = self.config.pages.contains(&route);
-        let needs_route = name != "navigateBack";
-        if needs_route && !known {
-            let message = format!("{name}: page {route:?} is not in app.json");
+        if nav.opens_url() && !known {
+            let message = format!("{nav}: page {route:?} is not in app.json");
             // Where the mini program called from; else its page script.
             let (file, line, column) = crate::logic::engine::locate(site)
                 .filter(|(f, _, _)| !f.is_empty())
@@ -245,57 +252,54 @@ impl<S: Surface> Runtime<S> {
             // Shown and reported before the reply runs the mini program's
             // `fail`, which may navigate elsewhere.
             self.fail_outside_js("navigation", view.clone());
-            self.reply_err(id, name, 4, view.message);
+            self.reply_err(id, nav, ApiError::Navigation(view.message));
             return;
         }
-        match name {
-            "navigateTo" => {
+        match nav {
+            Nav::To => {
                 if self.config.is_tab(&route) {
-                    return self.reply_err(
-                        id,
-                        name,
-                        4,
-                        format!("{route} is a tab page; use switchTab"),
-                    );
+                    let why = format!("{route} is a tab page; use {}", Nav::SwitchTab);
+                    return self.reply_err(id, nav, ApiError::Navigation(why));
                 }
                 if self.stack.len() >= MAX_PAGES {
-                    return self.reply_err(
-                        id,
-                        name,
-                        4,
-                        format!("the page stack is full ({MAX_PAGES} pages)"),
-                    );
+                    let why = format!("the page stack is full ({MAX_PAGES} pages)");
+                    return self.reply_err(id, nav, ApiError::Navigation(why));
                 }
                 self.hook_top("onHide");
-                self.ok_call(name);
+                self.ok_call(nav);
                 self.open(&route, query, Some(id));
             }
-            "redirectTo" => {
+            Nav::Redirect => {
                 self.close_top();
-                self.ok_call(name);
+                self.ok_call(nav);
                 self.open(&route, query, Some(id));
             }
-            "reLaunch" => {
+            Nav::ReLaunch => {
                 while !self.stack.is_empty() {
                     self.close_top();
                 }
-                self.ok_call(name);
+                self.ok_call(nav);
                 self.open(&route, query, Some(id));
             }
-            "switchTab" => {
+            Nav::SwitchTab => {
                 if !self.config.is_tab(&route) {
-                    return self.reply_err(id, name, 4, format!("{route} is not a tab page"));
+                    let why = format!("{route} is not a tab page");
+                    return self.reply_err(id, nav, ApiError::Navigation(why));
                 }
                 while !self.stack.is_empty() {
                     self.close_top();
                 }
-                self.ok_call(name);
+                self.ok_call(nav);
                 self.open(&route, Map::new(), Some(id));
             }
-            "navigateBack" => {
-                let delta = params["delta"].as_u64().unwrap_or(1).max(1) as usize;
+            Nav::Back => {
+                let delta = params
+                    .get("delta")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(1)
+                    .max(1) as usize;
                 self.back(delta);
-                self.ok_call(name);
+                self.ok_call(nav);
                 let out = self.call(&ToLogic::Reply {
                     id,
                     ok: true,
@@ -303,13 +307,12 @@ impl<S: Surface> Runtime<S> {
                 });
                 self.absorb(out);
             }
-            _ => self.reply_err(id, name, 1, format!("unknown navigation {name}")),
         }
     }
 
-    fn ok_call(&mut self, api: &str) {
+    fn ok_call(&mut self, nav: Nav) {
         self.calls.push(CallRecord {
-            api: api.into(),
+            api: nav.name().into(),
             ok: true,
             error: None,
         });
@@ -330,7 +333,7 @@ impl<S: Surface> Runtime<S> {
     }
 
     /// The user chose a tab of the tabBar (a surface's own tabBar, not JS):
-    /// every page is unloaded and the tab's page opens, as `my.switchTab` does.
+    /// every page is unloaded and the tab's page opens, as [`Nav::SwitchTab`] does.
     pub fn switch_tab(&mut self, route: &str) -> Result<(), String> {
         if !self.config.is_tab(route) {
             return Err(format!("{route} is not a tab page"));

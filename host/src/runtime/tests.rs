@@ -447,10 +447,10 @@ fn pull_down_and_reach_bottom_reach_the_page() {
 
 mod jsapi {
     use super::super::files::MemFiles;
-    use super::super::{Isolation, JsapiSetup, LaunchOptions, Runtime};
+    use super::super::{Isolation, LaunchOptions, Runtime};
     use crate::surface::headless::HeadlessSurface;
     use mpkit_jsapi::registry::{builtin_decls, ApiDecl, Kind};
-    use mpkit_jsapi::{AppContext, Call, ConsentStore, Dispatcher, Prompter};
+    use mpkit_jsapi::{AppContext, Call, ConsentStore, Dispatcher, Prompter, Session};
     use mpkit_sandbox::acl::ScopeDecision;
     use mpkit_sandbox::net::NetPolicy;
     use serde_json::{json, Value};
@@ -475,7 +475,7 @@ mod jsapi {
         }
     }
 
-    fn setup(toasts: Rc<RefCell<Vec<String>>>) -> JsapiSetup {
+    fn setup(toasts: Rc<RefCell<Vec<String>>>) -> Session {
         let mut d = Dispatcher::new();
         for decl in builtin_decls() {
             let name = decl.name.clone();
@@ -508,7 +508,7 @@ mod jsapi {
         );
         let approved = ["getWalletBalance".to_string()].into_iter().collect();
         let scopes = ["scope.walletBalance".to_string()].into_iter().collect();
-        JsapiSetup {
+        Session {
             context: AppContext {
                 app_id: "test.app".into(),
                 user: "alice".into(),
@@ -548,7 +548,7 @@ mod jsapi {
         let toasts = Rc::new(RefCell::new(Vec::new()));
         let opts = LaunchOptions {
             isolation: Isolation::Thread,
-            jsapi: Some(setup(toasts.clone())),
+            session: Some(setup(toasts.clone())),
             ..LaunchOptions::default()
         };
         let mut rt =
@@ -959,6 +959,63 @@ fn a_tap_in_a_navigator_navigates_by_its_open_type_after_its_handlers() {
             ("switchTab", true)
         ]
     );
+}
+
+/// Navigation passes the session's gate like every API: the argument shape
+/// is checked before the page stack sees it, and a host whose session does
+/// not offer navigation has none, from JS or from a `<navigator>`.
+#[test]
+fn navigation_passes_the_gate_before_the_page_stack() {
+    let files = || {
+        app(&[
+            (
+                "pages/index/index.axml",
+                r#"<text id="out">{{out}}</text><button id="bad" onTap="bad">bad</button><button id="go" onTap="go">go</button><navigator id="nav" url="/pages/item/item?id=nav">open</navigator>"#,
+            ),
+            (
+                "pages/index/index.js",
+                r#"Page({ data: { out: '' },
+  bad() { my.navigateTo({ fail: (e) => this.setData({ out: e.error + ' ' + e.errorMessage }) }); },
+  go() { my.navigateTo({ url: '/pages/item/item?id=js', fail: (e) => this.setData({ out: e.error + ' ' + e.errorMessage }) }); } });"#,
+            ),
+        ])
+    };
+    // Without the host's APIs: navigation alone, checked as declared.
+    let mut rt = launch(files());
+    rt.tap("#bad").expect("tap");
+    assert_eq!(
+        rt.text("#out").expect("out"),
+        "2 invalid parameter url: is required"
+    );
+    assert_eq!(rt.routes(), ["pages/index/index"]);
+    assert!(
+        rt.page_error().is_none(),
+        "a refused call is the caller's to handle"
+    );
+    // A session whose dispatcher offers no navigation: the host gate refuses.
+    let session = mpkit_jsapi::Session {
+        dispatcher: std::rc::Rc::new(mpkit_jsapi::Dispatcher::new()),
+        ..mpkit_jsapi::Session::navigation_only("test.app")
+    };
+    let opts = LaunchOptions {
+        isolation: super::Isolation::Thread,
+        session: Some(session),
+        ..LaunchOptions::default()
+    };
+    let mut rt = Runtime::launch(Box::new(files()), HeadlessSurface::new(), opts).expect("launch");
+    rt.tap("#go").expect("tap");
+    assert_eq!(
+        rt.text("#out").expect("out"),
+        "1 my.navigateTo is not available in this host"
+    );
+    rt.tap("#nav").expect("tap");
+    assert_eq!(rt.routes(), ["pages/index/index"]);
+    let calls: Vec<(&str, Option<i64>)> = rt
+        .calls()
+        .iter()
+        .map(|c| (c.api.as_str(), c.error))
+        .collect();
+    assert_eq!(calls, [("navigateTo", Some(1)), ("navigateTo", Some(1))]);
 }
 
 #[test]
