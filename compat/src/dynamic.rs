@@ -23,15 +23,6 @@ use std::time::{Duration, Instant};
 /// The host user compatibility runs launch as.
 const USER: &str = "compat-user";
 
-/// Navigation, carried out by the page stack.
-const NAVIGATION: &[&str] = &[
-    "navigateTo",
-    "redirectTo",
-    "navigateBack",
-    "reLaunch",
-    "switchTab",
-];
-
 const NETWORK_APIS: &[&str] = &["request", "httpRequest", "downloadFile", "uploadFile"];
 
 /// What every run shares.
@@ -337,7 +328,7 @@ impl Runner<'_> {
                 continue;
             };
             let api = c.api.as_str();
-            let (kind, severity, message) = if NAVIGATION.contains(&api) {
+            let (kind, severity, message) = if mpkit_jsapi::Nav::from_name(api).is_some() {
                 (
                     "page-stack",
                     Severity::Warn,

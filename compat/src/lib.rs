@@ -331,7 +331,9 @@ pub fn check(input: &Input, profiles: &[Profile], opts: &Options) -> Result<Repo
     Ok(Report {
         schema: REPORT_SCHEMA.into(),
         generator: format!("mpkit {}", env!("CARGO_PKG_VERSION")),
-        generated_at: mpkit_host::internals::now_secs(),
+        generated_at: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
         app: AppInfo {
             app_id: manifest.app_id.to_string(),
             name: manifest.name.clone(),
