@@ -22,6 +22,7 @@
 
 mod apis;
 mod delegate;
+mod handle;
 mod host;
 mod logic;
 mod runtime;
@@ -35,7 +36,8 @@ pub use delegate::{
     Answers, DeviceRequest, HostDelegate, NoDelegate, PayResult, RecordingDelegate, UiReply,
     UiRequest,
 };
-pub use host::{parse_dev_origin, AppHandle, Host, HostBuilder, HostError, LaunchSource};
+pub use handle::AppHandle;
+pub use host::{parse_dev_origin, Host, HostBuilder, HostError, LaunchSource};
 pub use logic::protocol::ScriptError;
 pub use logic::worker::{enter_if_worker, WorkerConfig, WORKER_ARG};
 pub use logic::Stopped;
