@@ -36,7 +36,7 @@ async fn upload(
     key: &mpkit_bundle::SecretKey,
 ) -> (StatusCode, Value) {
     let b = bundle(
-        s.tmp.path(),
+        s.dir(),
         app,
         version,
         build,
@@ -101,7 +101,7 @@ async fn resolve(s: &Srv, user: &str) -> ResolveAnswer {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_release_workflow_end_to_end() {
-    for db in databases() {
+    for db in Db::all() {
         let s = start(db).await;
         let w = world(&s).await;
         let (st, v) = upload(&s, &w.dev.1, APP, "1.0.0", 1, &w.key).await;
@@ -488,7 +488,7 @@ async fn refused(s: &Srv, status: StatusCode, call: (StatusCode, Value), what: &
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn attacks_are_refused_and_change_nothing() {
-    for db in databases() {
+    for db in Db::all() {
         let s = start(db).await;
         let w = world(&s).await;
         upload(&s, &w.dev.1, APP, "1.0.0", 1, &w.key).await;
@@ -705,7 +705,7 @@ async fn attacks_are_refused_and_change_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_a_clear_error_and_changes_nothing() {
-    for db in databases() {
+    for db in Db::all() {
         let s = start(db).await;
         let w = world(&s).await;
         upload(&s, &w.dev.1, APP, "1.0.0", 1, &w.key).await;
@@ -742,7 +742,7 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
         )
         .await;
         // Tampered bundle; garbage; signed by an unregistered key; another app's bundle.
-        let mut b = bundle(s.tmp.path(), APP, "2.0.0", 9, &w.key, json!({}));
+        let mut b = bundle(s.dir(), APP, "2.0.0", 9, &w.key, json!({}));
         let n = b.len() / 2;
         b[n] ^= 0x55;
         refused(
@@ -786,7 +786,7 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
                 Method::POST,
                 &format!("/v1/apps/{APP}/versions"),
                 &w.dev.1,
-                bundle(s.tmp.path(), OTHER_APP, "2.0.0", 9, &w.key, json!({})),
+                bundle(s.dir(), OTHER_APP, "2.0.0", 9, &w.key, json!({})),
             )
             .await,
             "another app's bundle",
@@ -942,10 +942,10 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn restart_keeps_everything_and_prints_no_second_token() {
-    let s = start("sqlite").await;
+    let s = start(Db::Sqlite).await;
     let w = world(&s).await;
     upload(&s, &w.dev.1, APP, "1.0.0", 1, &w.key).await;
-    let cfg = mpkit_platform::Config::new(s.tmp.path());
+    let cfg = mpkit_platform::Config::new(&s.config.storage);
     let (p2, boot) = mpkit_platform::Platform::open(cfg).await.expect("reopen");
     assert!(boot.is_none(), "the bootstrap token is shown once");
     assert_eq!(p2.root_json(), s.platform.root_json(), "the keys are kept");
@@ -958,7 +958,7 @@ async fn restart_keeps_everything_and_prints_no_second_token() {
 async fn the_router_serves_exactly_the_declared_routes() {
     use mpkit_platform_client::paths;
     use std::collections::BTreeSet;
-    let s = start("sqlite").await;
+    let s = start(Db::Sqlite).await;
     let concrete = |t: &str| {
         t.replace("{app}", APP)
             .replace("{t}", TARGET)
@@ -1039,7 +1039,7 @@ async fn the_router_serves_exactly_the_declared_routes() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_covers_every_route() {
-    let s = start("sqlite").await;
+    let s = start(Db::Sqlite).await;
     let (st, doc) = s.call(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(st, StatusCode::OK);
     assert!(doc["openapi"].as_str().expect("version").starts_with("3."));
@@ -1075,7 +1075,7 @@ async fn the_openapi_document_covers_every_route() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_answer_decodes_into_its_wire_type() {
     use mpkit_platform_client::wire::*;
-    for db in databases() {
+    for db in Db::all() {
         let s = start(db).await;
         let w = world(&s).await;
         let (master, owner) = (&w.master.1, &w.owner.1);
@@ -1493,7 +1493,7 @@ fn req<T: serde::Serialize>(v: &T) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn target_apps_are_listed_for_any_account() {
     use mpkit_platform_client::wire::TargetApp;
-    let s = start("sqlite").await;
+    let s = start(Db::Sqlite).await;
     let w = world(&s).await;
     for token in [&w.dev2.1, &w.other.1, &w.isv_master.1, &s.admin] {
         let ts: Vec<TargetApp> = answer(s.get("/v1/target-apps", token).await, StatusCode::OK);
@@ -1533,7 +1533,7 @@ fn app_ids(apps: &[mpkit_platform_client::wire::App]) -> Vec<&str> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workspace_lists_its_apps_by_role() {
     use mpkit_platform_client::wire::App;
-    for db in databases() {
+    for db in Db::all() {
         let s = start(db).await;
         let w = world(&s).await;
         let list = |ws: &str| format!("/v1/workspaces/{ws}/apps");
@@ -1609,7 +1609,7 @@ async fn a_workspace_lists_its_apps_by_role() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_are_listed_and_removed_by_a_master() {
     use mpkit_platform_client::wire::{AuditEntry, Member};
-    for db in databases() {
+    for db in Db::all() {
         let s = start(db).await;
         let w = world(&s).await;
         let m = &w.merchant;
@@ -1822,7 +1822,7 @@ async fn members_are_listed_and_removed_by_a_master() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_openapi_document_describes_every_answer() {
-    let s = start("sqlite").await;
+    let s = start(Db::Sqlite).await;
     let (st, doc) = s.call(Method::GET, "/openapi.json", None, None).await;
     assert_eq!(st, StatusCode::OK);
     let schemas = doc["components"]["schemas"].as_object().expect("schemas");
@@ -1900,7 +1900,7 @@ async fn the_openapi_document_describes_every_answer() {
 /// Grayscale`).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workflow_refusals_say_where_the_release_is_and_what_to_do() {
-    let s = start("sqlite").await;
+    let s = start(Db::Sqlite).await;
     let w = world(&s).await;
     let id = to_review(&s, &w, "1.0.0", 1).await;
     let t = &w.owner.1;

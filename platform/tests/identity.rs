@@ -100,7 +100,7 @@ async fn code_for(s: &Srv, ids: &Ids, user: &str) -> AuthCodeIssued {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_auth_code_names_the_user_to_its_own_app_once() {
-    for db in databases() {
+    for db in Db::all() {
         let s = start(db).await;
         let ids = setup(&s).await;
         let a1: AuthCodeIssued = answer(
@@ -163,7 +163,7 @@ async fn an_auth_code_names_the_user_to_its_own_app_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_issuers_are_refused_and_nothing_is_written() {
-    for db in databases() {
+    for db in Db::all() {
         let s = start(db).await;
         let ids = setup(&s).await;
         let op = &ids.operator.1;
@@ -279,7 +279,7 @@ async fn hostile_issuers_are_refused_and_nothing_is_written() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hostile_exchanges_are_refused_and_spend_nothing() {
-    for db in databases() {
+    for db in Db::all() {
         let s = start(db).await;
         let ids = setup(&s).await;
         let code = code_for(&s, &ids, "carol").await;
@@ -379,7 +379,7 @@ async fn hostile_exchanges_are_refused_and_spend_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_masters_and_owners_manage_app_secrets() {
-    for db in databases() {
+    for db in Db::all() {
         let s = start(db).await;
         let w = world(&s).await;
         let path = format!("/v1/apps/{APP}/secrets");
@@ -471,7 +471,7 @@ async fn only_masters_and_owners_manage_app_secrets() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn expired_codes_are_refused() {
-    for db in databases() {
+    for db in Db::all() {
         let s = start_with(db, |c| c.auth_code_ttl = 1).await;
         let ids = setup(&s).await;
         let late = code_for(&s, &ids, "dave").await;
@@ -487,7 +487,7 @@ async fn expired_codes_are_refused() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_exchanges_spend_a_code_once() {
-    for db in databases() {
+    for db in Db::all() {
         let s = start(db).await;
         let ids = setup(&s).await;
         // Eight exchanges of one code at once: exactly one wins.

@@ -60,11 +60,11 @@ async fn seen(b: &Srv, seq: u64, limit: Duration) -> Option<Duration> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_change_through_one_instance_is_seen_by_another() {
-    for db in databases() {
+    for db in Db::all() {
         // PostgreSQL: revalidation is an hour away, so only NOTIFY can tell B.
         // SQLite (two processes on one file have no notifications): the
         // revalidation interval is the bound.
-        let revalidate = if db == "postgres" {
+        let revalidate = if db == Db::Postgres {
             HOUR
         } else {
             Duration::from_millis(300)
@@ -114,7 +114,7 @@ async fn a_change_through_one_instance_is_seen_by_another() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn resolve_makes_no_query_when_nothing_changed() {
-    for db in databases() {
+    for db in Db::all() {
         let s = start_with(db, |c| c.policy_revalidate = HOUR).await;
         listening(&s).await;
         let w = world(&s).await;
@@ -159,7 +159,7 @@ async fn resolve_makes_no_query_when_nothing_changed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn revalidation_is_one_read_per_interval_not_per_request() {
-    let s = start_with("sqlite", |c| {
+    let s = start_with(Db::Sqlite, |c| {
         c.policy_revalidate = Duration::from_millis(200)
     })
     .await;
@@ -191,10 +191,10 @@ async fn revalidation_is_one_read_per_interval_not_per_request() {
 /// seen through NOTIFY afterwards.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_listener_connection_drops_the_cache() {
-    if !databases().contains(&"postgres") {
+    if !Db::all().contains(&Db::Postgres) {
         return;
     }
-    let a = start_with("postgres", |c| c.policy_revalidate = HOUR).await;
+    let a = start_with(Db::Postgres, |c| c.policy_revalidate = HOUR).await;
     let b = a.second(|_| {}).await;
     listening(&a).await;
     listening(&b).await;
@@ -252,7 +252,7 @@ async fn a_lost_listener_connection_drops_the_cache() {
 /// seq`), not a read and a write that two transactions can interleave.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_changes_never_share_a_sequence_number() {
-    for db in databases() {
+    for db in Db::all() {
         let a = start(db).await;
         let w = world(&a).await;
         let id = to_review(&a, &w, "1.0.0", 1).await;

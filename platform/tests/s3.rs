@@ -74,7 +74,7 @@ async fn keys(c: &S3Config) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn uploads_and_packages_live_in_the_bucket_and_a_second_instance_serves_them() {
     let Some(ep) = endpoint() else { return };
-    for db in databases() {
+    for db in Db::all() {
         let c = bucket(&ep).await;
         let s = start_with(db, |cfg| cfg.objects = Objects::S3(c.clone())).await;
         let w = world(&s).await;
@@ -91,7 +91,7 @@ async fn uploads_and_packages_live_in_the_bucket_and_a_second_instance_serves_th
             "{db}: {stored:?}"
         );
         // Nothing went to the local disk.
-        assert!(!s.tmp.path().join("objects").exists(), "{db}");
+        assert!(!s.config.storage.join("objects").exists(), "{db}");
 
         // The package the signed answer pins, from this instance and another.
         let a = resolved(&s, "u-1").await;
@@ -157,7 +157,7 @@ async fn a_missing_bucket_or_a_plain_http_endpoint_fails_the_start() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_upload_the_bucket_refuses_records_no_version() {
     let Some(ep) = endpoint() else { return };
-    for db in databases() {
+    for db in Db::all() {
         let c = bucket(&ep).await;
         let s = start_with(db, |cfg| cfg.objects = Objects::S3(c.clone())).await;
         let w = world(&s).await;

@@ -125,7 +125,7 @@ fn fast(c: &mut mpkit_platform::Config) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_webhook_receives_signed_release_results() {
-    for db in databases() {
+    for db in Db::all() {
         let s = start_with(db, fast).await;
         let w = world(&s).await;
         let all = Receiver::start(&[]).await;
@@ -292,7 +292,7 @@ async fn a_webhook_receives_signed_release_results() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_failing_receiver_is_retried_with_backoff() {
-    for db in databases() {
+    for db in Db::all() {
         let s = start_with(db, |c| {
             fast(c);
             c.webhook_max_attempts = 3;
@@ -361,7 +361,7 @@ async fn a_failing_receiver_is_retried_with_backoff() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deliveries_survive_a_restart() {
-    for db in databases() {
+    for db in Db::all() {
         let s = start_with(db, |c| {
             c.webhook_allow_loopback = true;
             c.webhook_backoff = Duration::from_millis(1500);
@@ -410,7 +410,7 @@ async fn deliveries_survive_a_restart() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_webhooks_are_refused_and_nothing_is_stored() {
-    for db in databases() {
+    for db in Db::all() {
         // Loopback is not allowed here (the default).
         let s = start(db).await;
         let w = world(&s).await;
@@ -462,7 +462,7 @@ async fn bad_webhooks_are_refused_and_nothing_is_stored() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn only_a_master_manages_webhooks() {
-    for db in databases() {
+    for db in Db::all() {
         let s = start_with(db, fast).await;
         let w = world(&s).await;
         let ws = &w.merchant;
@@ -569,7 +569,7 @@ async fn only_a_master_manages_webhooks() {
 /// too, while the merchant authorizes the ISV to read it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_authorized_isv_hears_of_its_releases() {
-    let s = start_with("sqlite", fast).await;
+    let s = start_with(Db::Sqlite, fast).await;
     let w = world(&s).await;
     let merchant_rx = Receiver::start(&[]).await;
     let isv_rx = Receiver::start(&[]).await;

@@ -6,42 +6,28 @@
 //! manager against the real merchant backend on 127.0.0.1. Nothing leaves
 //! the machine: the only origins reached are loopback IP literals.
 
-use mpkit_bundle::{AppId, PackOptions, SecretKey};
+use mpkit_bundle::{AppId, PackOptions};
 use mpkit_host::AppHandle;
 use mpkit_host::HeadlessSurface;
 use mpkit_host::Isolation;
-use mpkit_host::NetConfig;
 use mpkit_platform_client::wire;
 use mpkit_platform_client::Client;
 use mpkit_sample_app::backend::{MerchantBackend, MerchantLink, OrderStatus, COFFEE_CLUB_APP_ID};
 use mpkit_sample_app::signing::{SharedSecret, SIGNATURE_HEADER};
 use mpkit_sample_app::wallet::{order_through_ui, ConsentPolicy, Wallet, WalletConfig};
+use mpkit_testkit::{big_stack, offline_network, LocalPlatform};
 use serde_json::{json, Value};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 const TARGET: &str = "sample.wallet";
 const WAIT: Duration = Duration::from_secs(20);
 
-/// Runs a test body on a thread with room for boa's parser in debug builds.
-fn big(f: impl FnOnce() + Send + 'static) {
-    let t = std::thread::Builder::new()
-        .stack_size(64 * 1024 * 1024)
-        .spawn(f)
-        .expect("spawn");
-    if let Err(p) = t.join() {
-        std::panic::resume_unwind(p);
-    }
-}
-
 /// The platform with Coffee Club 1.0.0 fully released to the sample wallet,
 /// an operator account for the wallet's server (auth codes) and an app
 /// secret for Coffee Club's backend (exchanging them).
 struct World {
-    _dir: tempfile::TempDir,
     dir: PathBuf,
-    rt: tokio::runtime::Runtime,
     platform: String,
     root: PathBuf,
     app: AppId,
@@ -51,122 +37,74 @@ struct World {
     operator: Client,
     operator_token: String,
     app_secret: wire::AppSecretCreated,
+    // Last: the wallets' data goes with it.
+    lp: LocalPlatform,
 }
 
 impl World {
     fn new() -> World {
-        let d = tempfile::tempdir().expect("dir");
-        let dir = d.path().to_path_buf();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("rt");
-        let (platform, boot) = rt
-            .block_on(mpkit_platform::Platform::open(mpkit_platform::Config::new(
-                dir.join("platform"),
-            )))
-            .expect("platform");
-        let admin = boot.expect("fresh").token;
-        let listener = rt
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let router = platform.router();
-        rt.spawn(async move { axum::serve(listener, router).await });
-
-        let admin = Client::new(&base, Some(admin)).expect("client");
-        let master = rt
-            .block_on(admin.create_account("Coffee Co master"))
-            .expect("account");
-        let rev = rt
-            .block_on(admin.create_account("Wallet reviewer"))
-            .expect("account");
-        let owner = admin.with_token(master.token);
-        let reviewer = admin.with_token(rev.token.clone());
-        let ws = rt
-            .block_on(owner.create_workspace("Coffee Co", wire::WorkspaceKind::Merchant))
-            .expect("ws");
-        let dev_key = SecretKey::generate().expect("key");
-        rt.block_on(owner.register_key(&ws.id, &dev_key.public().to_hex()))
-            .expect("key");
+        let lp = LocalPlatform::start();
+        let dir = lp.dir().to_path_buf();
         let src = mpkit_sample_app::miniprogram_dir();
-        let (m, bytes) =
-            mpkit_bundle::pack_dir(&src, &dev_key, &PackOptions::default()).expect("pack");
-        rt.block_on(owner.create_app(
-            &ws.id,
-            &wire::NewApp {
-                app_id: m.app_id.to_string(),
-                name: m.name.clone(),
-                developer_workspace: None,
-            },
-        ))
-        .expect("app");
         // The sample wallet allows what Coffee Club asks for, its own API included.
-        rt.block_on(
-            admin.create_target(&wire::NewTarget {
-                id: TARGET.into(),
-                name: "Sample Wallet".into(),
-                allowed_permissions: [
-                    "request",
-                    "getAuthCode",
-                    "tradePay",
-                    "getOpenUserInfo",
-                    "getLocation",
-                    "getWalletBalance",
-                    "scope.userInfo",
-                    "scope.location",
-                    "scope.walletBalance",
-                ]
-                .map(String::from)
-                .to_vec(),
-            }),
-        )
-        .expect("target");
-        rt.block_on(admin.add_reviewer(TARGET, &rev.id))
-            .expect("reviewer");
-        rt.block_on(owner.upload_version(m.app_id.as_str(), bytes.into(), None))
-            .expect("upload");
-        let r = rt
-            .block_on(owner.start_release(
-                m.app_id.as_str(),
-                &wire::NewRelease {
-                    target_app: TARGET.into(),
-                    version: m.version.to_string(),
-                    basic_info: None,
+        let m = lp.block(
+            lp.merchant(
+                &src,
+                wire::NewTarget {
+                    id: TARGET.into(),
+                    name: "Sample Wallet".into(),
+                    allowed_permissions: [
+                        "request",
+                        "getAuthCode",
+                        "tradePay",
+                        "getOpenUserInfo",
+                        "getLocation",
+                        "getWalletBalance",
+                        "scope.userInfo",
+                        "scope.location",
+                        "scope.walletBalance",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
                 },
-            ))
-            .expect("start");
-        let report = json!({"suite": "mpkit", "passed": 1, "failed": 0});
-        rt.block_on(owner.compat_report(&r.id, &report))
-            .expect("report");
-        rt.block_on(owner.apply(&r.id)).expect("apply");
-        rt.block_on(reviewer.approve(&r.id)).expect("approve");
-        rt.block_on(owner.full(&r.id)).expect("full");
+            ),
+        );
+        let (manifest, bytes) =
+            mpkit_bundle::pack_dir(&src, &m.dev_key, &PackOptions::default()).expect("pack");
+        lp.block(m.owner.upload_version(m.app.as_str(), bytes.into(), None))
+            .expect("upload");
+        let id = lp.block(m.approved(&manifest.version.to_string()));
+        lp.block(m.owner.full(&id)).expect("full");
         // The wallet is handed the platform's root.json, as the demo does.
         let root = dir.join("root.json");
-        let root_bytes = rt.block_on(admin.root_json()).expect("root");
+        let root_bytes = lp.block(m.admin.root_json()).expect("root");
         std::fs::write(&root, &root_bytes).expect("write root");
-        let op = rt
-            .block_on(admin.create_account("Sample Wallet server"))
+        let op = lp
+            .block(m.admin.create_account("Sample Wallet server"))
             .expect("account");
-        rt.block_on(admin.add_operator(TARGET, &op.id))
+        lp.block(m.admin.add_operator(TARGET, &op.id))
             .expect("operator");
-        let app_secret = rt
-            .block_on(owner.create_app_secret(m.app_id.as_str(), "Coffee Club backend"))
+        let app_secret = lp
+            .block(
+                m.owner
+                    .create_app_secret(m.app.as_str(), "Coffee Club backend"),
+            )
             .expect("app secret");
         World {
-            _dir: d,
             dir,
-            rt,
-            platform: base,
+            platform: lp.base.clone(),
             root,
-            app: m.app_id.clone(),
-            operator: admin.with_token(op.token.clone()),
-            owner,
+            app: m.app.clone(),
+            operator: m.admin.with_token(op.token.clone()),
+            owner: m.owner,
             operator_token: op.token,
             app_secret,
+            lp,
         }
+    }
+
+    fn block<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.lp.block(f)
     }
 
     /// Coffee Club's backend, exchanging codes with the app secret.
@@ -176,14 +114,13 @@ impl World {
 
     /// An auth code for `user`, as the wallet's server gets one.
     fn code(&self, user: &str) -> wire::AuthCodeIssued {
-        self.rt
-            .block_on(self.operator.issue_auth_code(&wire::NewAuthCode {
-                app_id: self.app.to_string(),
-                target_app: TARGET.into(),
-                user_id: user.into(),
-                scopes: vec!["auth_base".into()],
-            }))
-            .expect("auth code")
+        self.block(self.operator.issue_auth_code(&wire::NewAuthCode {
+            app_id: self.app.to_string(),
+            target_app: TARGET.into(),
+            user_id: user.into(),
+            scopes: vec!["auth_base".into()],
+        }))
+        .expect("auth code")
     }
 
     /// A wallet keeping its data in `name`, linked to `backend`.
@@ -196,15 +133,7 @@ impl World {
         c.isolation = Isolation::Thread;
         // Tests never leave this machine: the backend is a loopback dev
         // origin (never looked up) and every name lookup fails at once.
-        c.network = NetConfig {
-            lookup: Some(Arc::new(|_: &str| {
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "tests stay on this machine",
-                ))
-            })),
-            ..NetConfig::default()
-        };
+        c.network = offline_network();
         c
     }
 
@@ -240,7 +169,7 @@ fn http() -> reqwest::blocking::Client {
 
 #[test]
 fn an_order_placed_through_the_jsapis_ends_paid_at_the_backend() {
-    big(|| {
+    big_stack(|| {
         let w = World::new();
         let backend = w.backend();
         let wallet = w.wallet("wallet", &backend, &[]);
@@ -312,7 +241,7 @@ fn an_order_placed_through_the_jsapis_ends_paid_at_the_backend() {
 
 #[test]
 fn a_cancelled_payment_leaves_the_order_pending_and_a_forged_notify_is_refused() {
-    big(|| {
+    big_stack(|| {
         let w = World::new();
         let backend = w.backend();
         let mut config = w.config("wallet", Some(backend.link()), &[]);
@@ -406,7 +335,7 @@ fn a_cancelled_payment_leaves_the_order_pending_and_a_forged_notify_is_refused()
 
 #[test]
 fn the_wallet_balance_api_is_refused_without_its_scope_and_works_with_it() {
-    big(|| {
+    big_stack(|| {
         let w = World::new();
         let backend = w.backend();
         {
@@ -452,7 +381,7 @@ fn the_wallet_balance_api_is_refused_without_its_scope_and_works_with_it() {
 
 #[test]
 fn a_location_denial_persists_across_launches() {
-    big(|| {
+    big_stack(|| {
         let w = World::new();
         let backend = w.backend();
         let denial = |h: &mut AppHandle<HeadlessSurface>| {
@@ -539,7 +468,7 @@ fn the_backend_refuses_unknown_items_bad_carts_and_codes_the_platform_did_not_is
     // Codes the platform did not issue, or already exchanged: refused.
     let spent = w.code("gus").auth_code;
     let exchanger = Client::new(&w.platform, Some(w.app_secret.secret.clone())).expect("client");
-    w.rt.block_on(exchanger.exchange_auth_code(&spent))
+    w.block(exchanger.exchange_auth_code(&spent))
         .expect("exchanged once");
     for bad in [
         json!("headless-1-0011223344556677"),
@@ -586,7 +515,7 @@ fn the_backend_refuses_unknown_items_bad_carts_and_codes_the_platform_did_not_is
     assert_eq!(backend.orders().len(), 1);
     assert_eq!(backend.orders()[0].buyer, w.code("gus").open_id);
     // Revoked, the backend's secret exchanges nothing more.
-    w.rt.block_on(
+    w.block(
         w.owner
             .revoke_app_secret(w.app.as_str(), &w.app_secret.info.id),
     )
@@ -609,20 +538,12 @@ fn the_backend_refuses_unknown_items_bad_carts_and_codes_the_platform_did_not_is
 
 #[test]
 fn coffee_club_takes_only_an_exact_loopback_api_base_from_the_launch_query() {
-    big(|| {
+    big_stack(|| {
         let w = World::new();
         let backend = w.backend();
         let mut config = w.config("wallet", Some(backend.link()), &[]);
         // Offline: no name resolves, so the production URL fails at once.
-        config.network = NetConfig {
-            lookup: Some(Arc::new(|_: &str| {
-                Err(std::io::Error::new(
-                    std::io::ErrorKind::NotFound,
-                    "offline test",
-                ))
-            })),
-            ..NetConfig::default()
-        };
+        config.network = offline_network();
         let wallet = Wallet::new(config).expect("wallet");
         let port = backend.url().rsplit(':').next().expect("port").to_owned();
         for bad in [

@@ -1,6 +1,6 @@
 //! The bundle commands end to end, as a developer and a wallet team run them.
 
-use mpkit_tests::{mpkit, snapshot};
+use mpkit_testkit::{mpkit, snapshot};
 use std::path::{Path, PathBuf};
 
 struct Env {

@@ -1,13 +1,11 @@
 //! `mpkit run` with the JSAPI layer: consent answered by --grant/--deny, user
 //! data kept per --user in --data-dir, payments confirmed only when asked to.
 
-use mpkit_tests::mpkit;
+use mpkit_testkit::mpkit;
 use serde_json::{json, Value};
-use std::path::PathBuf;
 
 fn fixture() -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/jsapi")
+    mpkit_testkit::fixture("jsapi")
         .to_string_lossy()
         .into_owned()
 }

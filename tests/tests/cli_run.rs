@@ -2,15 +2,12 @@
 //! These run in-process, so the logic layer runs on a thread; cli/tests/isolation.rs
 //! drives the real binary with worker processes.
 
-use mpkit_tests::mpkit;
+use mpkit_testkit::mpkit;
 use std::path::PathBuf;
 
+/// A fixture's path, as an argument.
 fn fixture(name: &str) -> String {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(name)
-        .to_string_lossy()
-        .into_owned()
+    mpkit_testkit::fixture(name).to_string_lossy().into_owned()
 }
 
 /// A copy of some of the counter fixture's files in `app`, with `files`

@@ -5,6 +5,7 @@
 //! Nothing leaves the machine: compatibility runs resolve no names.
 
 use mpkit_compat::{self as compat, Input, Options, Problem, Report, Severity, Status};
+use mpkit_testkit::{big_stack, MiniProgram};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -13,21 +14,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Runs a test body on a thread with room for boa in debug builds.
-fn big(f: impl FnOnce() + Send + 'static) {
-    let t = std::thread::Builder::new()
-        .stack_size(64 * 1024 * 1024)
-        .spawn(f)
-        .expect("spawn");
-    if let Err(p) = t.join() {
-        std::panic::resume_unwind(p);
-    }
-}
-
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/compat")
-        .join(name)
+    mpkit_testkit::fixture(&format!("compat/{name}"))
 }
 
 fn profiles(names: &[&str]) -> Vec<compat::Profile> {
@@ -109,7 +97,7 @@ fn answer(conn: TcpStream, hits: &AtomicUsize) {
 
 #[test]
 fn an_api_missing_from_one_profile_fails_that_profile_only() {
-    big(|| {
+    big_stack(|| {
         let r = check(fixture("missing-api"), ALL, &Options::new());
         assert_eq!(r.schema, "mpkit.compat/1");
         let low = profile(&r, "android-10-lowend");
@@ -145,7 +133,7 @@ fn an_api_missing_from_one_profile_fails_that_profile_only() {
 
 #[test]
 fn a_page_that_throws_on_a_slow_network_fails_under_slow_2g_only() {
-    big(|| {
+    big_stack(|| {
         let srv = serve();
         let origin = format!("http://127.0.0.1:{}", srv.port);
         let opts = Options::new()
@@ -205,7 +193,7 @@ fn a_page_that_throws_on_a_slow_network_fails_under_slow_2g_only() {
 
 #[test]
 fn a_300_kb_set_data_is_flagged() {
-    big(|| {
+    big_stack(|| {
         let r = check(
             fixture("big-setdata"),
             &["ios-17-iphone15", "desktop-macos"],
@@ -225,7 +213,7 @@ fn a_300_kb_set_data_is_flagged() {
 
 #[test]
 fn the_sample_app_passes_every_default_profile() {
-    big(|| {
+    big_stack(|| {
         let r = check(mpkit_sample_app::miniprogram_dir(), ALL, &Options::new());
         for p in &r.profiles {
             assert_eq!(p.status, Status::Pass, "{}: {:#?}", p.name, p.problems);
@@ -255,7 +243,7 @@ fn the_sample_app_passes_every_default_profile() {
 
 #[test]
 fn a_bundle_whose_js_does_not_parse_is_a_static_problem_with_its_position() {
-    big(|| {
+    big_stack(|| {
         let r = check(fixture("broken-js"), &["ios-17-iphone15"], &Options::new());
         let p = profile(&r, "ios-17-iphone15");
         assert_eq!(p.status, Status::Fail);
@@ -279,7 +267,7 @@ fn a_bundle_whose_js_does_not_parse_is_a_static_problem_with_its_position() {
 
 #[test]
 fn the_report_escapes_hostile_titles_and_messages() {
-    big(|| {
+    big_stack(|| {
         let r = check(
             fixture("hostile-title"),
             &["ios-17-iphone15"],
@@ -313,27 +301,19 @@ fn the_report_escapes_hostile_titles_and_messages() {
 
 #[test]
 fn compat_section_queries_reach_the_page_and_bad_entries_are_warned() {
-    big(|| {
+    big_stack(|| {
         let dir = tempfile::tempdir().expect("tmp");
-        let app = dir.path().join("app");
-        std::fs::create_dir_all(app.join("pages/item")).expect("mkdir");
-        std::fs::write(
-            app.join("app.json"),
-            json!({
-                "appId": "test.compat.query", "name": "Query", "version": "1.0.0",
-                "pages": ["pages/item/item"],
-                "compat": {"queries": {"pages/item/item": {"id": "latte"}, "pages/nope/nope": {}}, "screens": 1}
-            })
-            .to_string(),
-        )
-        .expect("write");
-        std::fs::write(app.join("app.js"), "App({});").expect("write");
-        std::fs::write(app.join("pages/item/item.axml"), "<text>{{id}}</text>").expect("write");
-        std::fs::write(
-            app.join("pages/item/item.js"),
+        let app = MiniProgram::new(&json!({
+            "appId": "test.compat.query", "name": "Query", "version": "1.0.0",
+            "pages": ["pages/item/item"],
+            "compat": {"queries": {"pages/item/item": {"id": "latte"}, "pages/nope/nope": {}}, "screens": 1}
+        }))
+        .page(
+            "pages/item/item",
+            "<text>{{id}}</text>",
             "Page({ onLoad(q) { if (q.id !== 'latte') throw new Error('no id: ' + JSON.stringify(q)); this.setData({id: q.id}); } });",
         )
-        .expect("write");
+        .write(&dir.path().join("app"));
         let mut only_online = profiles(&["ios-17-iphone15"]);
         only_online[0].network.truncate(1);
         let r = compat::check(&Input::Dir(app), &only_online, &Options::new()).expect("report");
@@ -355,29 +335,11 @@ fn a_hosts_api_subset_and_network_conditions_hold_at_run_time() {
     use mpkit_host::HeadlessSurface;
     use mpkit_host::Isolation;
     use mpkit_host::{Host, LaunchSource};
-    big(|| {
+    big_stack(|| {
         let srv = serve();
         let origin = format!("http://127.0.0.1:{}", srv.port);
         let dir = tempfile::tempdir().expect("tmp");
-        let app = dir.path().join("app");
-        std::fs::create_dir_all(app.join("pages/index")).expect("mkdir");
-        std::fs::write(
-            app.join("app.json"),
-            json!({"appId": "test.compat.subset", "name": "Subset", "version": "1.0.0",
-                   "pages": ["pages/index/index"],
-                   "permissions": {"jsapi": ["request", "vibrate"]}})
-            .to_string(),
-        )
-        .expect("write");
-        std::fs::write(app.join("app.js"), "App({});").expect("write");
-        std::fs::write(
-            app.join("pages/index/index.axml"),
-            "<text class=\"out\" a:if=\"{{out}}\">{{out}}</text>",
-        )
-        .expect("write");
-        std::fs::write(
-            app.join("pages/index/index.js"),
-            format!(
+        let js = format!(
                 "Page({{ data: {{out: ''}}, onLoad() {{
                   const seen = [my.canIUse('vibrate'), my.canIUse('showToast'), my.canIUse('navigateTo')];
                   const t0 = Date.now();
@@ -388,9 +350,17 @@ fn a_hosts_api_subset_and_network_conditions_hold_at_run_time() {
                         fail: (e) => go(n - 1, acc.concat([e.error + ' ' + (Date.now() - t0)]))}});
                   my.vibrate({{fail: (e) => {{ seen.push('vibrate ' + e.error); go(3, []); }}}});
                 }} }});"
-            ),
+        );
+        let app = MiniProgram::new(&json!({
+            "appId": "test.compat.subset", "name": "Subset", "version": "1.0.0",
+            "pages": ["pages/index/index"],
+            "permissions": {"jsapi": ["request", "vibrate"]}}))
+        .page(
+            "pages/index/index",
+            "<text class=\"out\" a:if=\"{{out}}\">{{out}}</text>",
+            &js,
         )
-        .expect("write");
+        .write(&dir.path().join("app"));
         let run = |condition: NetCondition| -> Value {
             let store = tempfile::tempdir().expect("tmp");
             let unused = mpkit_bundle::SecretKey::generate().expect("key");
@@ -475,36 +445,22 @@ fn a_hosts_api_subset_and_network_conditions_hold_at_run_time() {
 
 #[test]
 fn a_ticking_clock_is_not_busy_but_an_endless_timeout_chain_is() {
-    big(|| {
+    big_stack(|| {
         let dir = tempfile::tempdir().expect("tmp");
-        let app = dir.path().join("app");
-        for p in ["clock", "chain"] {
-            std::fs::create_dir_all(app.join(format!("pages/{p}"))).expect("mkdir");
-        }
-        std::fs::write(
-            app.join("app.json"),
-            json!({"appId": "test.compat.timers", "name": "Timers", "version": "1.0.0",
-                   "pages": ["pages/clock/clock", "pages/chain/chain"]})
-            .to_string(),
-        )
-        .expect("write");
-        std::fs::write(app.join("app.js"), "App({});").expect("write");
-        std::fs::write(
-            app.join("pages/clock/clock.axml"),
+        let app = MiniProgram::new(&json!({
+            "appId": "test.compat.timers", "name": "Timers", "version": "1.0.0",
+            "pages": ["pages/clock/clock", "pages/chain/chain"]}))
+        .page(
+            "pages/clock/clock",
             "<view><text>{{t}}</text><button onTap=\"reset\">reset</button></view>",
-        )
-        .expect("write");
-        std::fs::write(
-            app.join("pages/clock/clock.js"),
             "Page({ data: {t: 0}, onLoad() { setInterval(() => this.setData({t: this.data.t + 1}), 200); }, reset() { this.setData({t: 0}); } });",
         )
-        .expect("write");
-        std::fs::write(app.join("pages/chain/chain.axml"), "<view>busy</view>").expect("write");
-        std::fs::write(
-            app.join("pages/chain/chain.js"),
+        .page(
+            "pages/chain/chain",
+            "<view>busy</view>",
             "Page({ onLoad() { const again = () => setTimeout(again, 100); again(); } });",
         )
-        .expect("write");
+        .write(&dir.path().join("app"));
         let mut online = profiles(&["ios-17-iphone15"]);
         online[0].network.truncate(1);
         let mut opts = Options::new();
@@ -529,7 +485,7 @@ fn a_ticking_clock_is_not_busy_but_an_endless_timeout_chain_is() {
 /// every run: the sample wallet's `my.getWalletBalance`.
 #[test]
 fn a_wallets_own_api_is_provided_through_the_host_setup() {
-    big(|| {
+    big_stack(|| {
         let mut wallet = profiles(&["ios-17-iphone15"]);
         wallet[0].name = "sample-wallet".into();
         wallet[0].network.truncate(1);
@@ -571,21 +527,19 @@ fn a_wallets_own_api_is_provided_through_the_host_setup() {
 /// its budget.
 #[test]
 fn hostile_templates_fail_with_their_reason() {
-    big(|| {
+    big_stack(|| {
         let work = tempfile::tempdir().expect("dir");
         let write = |name: &str, axml: String, data: &str| {
-            let dir = work.path().join(name);
-            std::fs::create_dir_all(dir.join("pages/index")).expect("mkdir");
-            let app = json!({"appId": format!("test.compat.{name}"), "name": name, "version": "1.0.0", "pages": ["pages/index/index"]});
-            std::fs::write(dir.join("app.json"), app.to_string()).expect("write");
-            std::fs::write(dir.join("app.js"), "App({});").expect("write");
-            std::fs::write(dir.join("pages/index/index.axml"), axml).expect("write");
-            std::fs::write(
-                dir.join("pages/index/index.js"),
-                format!("Page({{ data: {data} }});"),
+            MiniProgram::new(
+                &json!({"appId": format!("test.compat.{name}"), "name": name,
+                                     "version": "1.0.0", "pages": ["pages/index/index"]}),
             )
-            .expect("write");
-            dir
+            .page(
+                "pages/index/index",
+                &axml,
+                &format!("Page({{ data: {data} }});"),
+            )
+            .write(&work.path().join(name))
         };
         for (name, chain) in [
             ("links", ".b".repeat(25_000)),

@@ -8,12 +8,9 @@ use common::*;
 use mpkit_bundle::{AppId, PackOptions, SecretKey};
 use mpkit_platform_client::wire::{self, Rule};
 use mpkit_platform_client::Client;
+use mpkit_testkit::{big_stack, copy_dir};
 use mpkit_update::{verify_answer, LaunchedFrom, UpdateMode};
 use std::collections::{BTreeSet, HashMap};
-
-fn v(s: &str) -> semver::Version {
-    s.parse().expect("semver")
-}
 
 /// Starts a release of `version` (uploaded) and walks it to in-review.
 fn applied(w: &World, by: &Client, version: &str) -> String {
@@ -49,7 +46,7 @@ fn upload(w: &mut World, version: &str) {
 
 #[test]
 fn a_rejected_release_is_fixed_by_editing_and_reapplying_or_with_a_new_version() {
-    big(|| {
+    big_stack(|| {
         let mut w = World::new();
         let app = w.app.clone();
         let host = w.host("wallet");
@@ -124,7 +121,7 @@ fn a_rejected_release_is_fixed_by_editing_and_reapplying_or_with_a_new_version()
 
 #[test]
 fn a_rollback_brings_users_back_to_the_earlier_version() {
-    big(|| {
+    big_stack(|| {
         let mut w = World::new();
         let app = w.app.clone();
         let host = w.host("wallet");
@@ -178,11 +175,11 @@ fn a_rollback_brings_users_back_to_the_earlier_version() {
 
 #[test]
 fn a_revoked_isv_can_no_longer_upload() {
-    big(|| {
+    big_stack(|| {
         let w = World::new();
         // The merchant's second mini program, developed by an ISV.
         let src = tempfile::tempdir().expect("dir");
-        copy_dir(&mpkit_sample_app::miniprogram_dir(), src.path());
+        copy_dir(&mpkit_sample_app::miniprogram_dir(), src.path()).expect("copy");
         let app_json = src.path().join("app.json");
         let text = std::fs::read_to_string(&app_json).expect("app.json");
         std::fs::write(
@@ -259,7 +256,7 @@ fn a_revoked_isv_can_no_longer_upload() {
 
 #[test]
 fn grayscale_shares_hold_within_tolerance_and_nobody_leaves_as_the_percentage_rises() {
-    big(|| {
+    big_stack(|| {
         let mut w = World::new();
         let app = w.app.clone();
         upload(&mut w, "1.1.0");

@@ -15,6 +15,7 @@ use mpkit_bundle::{SecretKey, Step};
 use mpkit_host::Host;
 use mpkit_platform_client::wire::{ResolveAnswer, Rule, Signed};
 use mpkit_platform_client::Client;
+use mpkit_testkit::{big_stack, copy_dir};
 use mpkit_update::{
     LaunchedFrom, UpdateConfig, UpdateError, UpdateEvent, UpdateManager, UpdateMode,
 };
@@ -38,7 +39,7 @@ fn with_pending_update(name: &str) -> (World, Host) {
 
 #[test]
 fn pilot_grayscale_and_stable_users_each_get_their_version() {
-    big(|| {
+    big_stack(|| {
         let mut w = World::new();
         let app = w.app.clone();
         let host = w.host("wallet");
@@ -119,7 +120,7 @@ fn pilot_grayscale_and_stable_users_each_get_their_version() {
 
 #[test]
 fn async_mode_launches_the_cached_version_and_installs_the_new_one_for_next_time() {
-    big(|| {
+    big_stack(|| {
         let (w, host) = with_pending_update("async");
         let app = w.app.clone();
         let (m, _) = w.manager(&host);
@@ -149,7 +150,7 @@ fn async_mode_launches_the_cached_version_and_installs_the_new_one_for_next_time
 
 #[test]
 fn the_server_down_timeouts_and_5xx_keep_the_cached_version_running() {
-    big(|| {
+    big_stack(|| {
         let (w, host) = with_pending_update("faults");
         let app = w.app.clone();
 
@@ -219,7 +220,7 @@ fn the_server_down_timeouts_and_5xx_keep_the_cached_version_running() {
 
 #[test]
 fn bad_downloads_are_refused_and_nothing_is_half_installed() {
-    big(|| {
+    big_stack(|| {
         let (w, host) = with_pending_update("downloads");
         let app = w.app.clone();
         let mut cfg = UpdateConfig::new(&w.proxy, TARGET);
@@ -253,7 +254,7 @@ fn bad_downloads_are_refused_and_nothing_is_half_installed() {
 
 #[test]
 fn a_full_disk_during_install_keeps_the_last_good_version() {
-    big(|| {
+    big_stack(|| {
         let (w, host) = with_pending_update("disk");
         let app = w.app.clone();
         let (m, _) = w.manager(&host);
@@ -284,7 +285,7 @@ fn a_full_disk_during_install_keeps_the_last_good_version() {
 
 #[test]
 fn forged_replayed_foreign_and_expired_answers_are_refused() {
-    big(|| {
+    big_stack(|| {
         let mut w = World::new();
         let app = w.app.clone();
         let host = w.host("policies");
@@ -376,7 +377,7 @@ fn forged_replayed_foreign_and_expired_answers_are_refused() {
 
 #[test]
 fn offline_runs_the_last_good_version_until_its_policy_expires() {
-    big(|| {
+    big_stack(|| {
         let (w, host) = with_pending_update("offline");
         let app = w.app.clone();
         let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
@@ -412,7 +413,7 @@ fn offline_runs_the_last_good_version_until_its_policy_expires() {
 
 #[test]
 fn a_version_that_fails_to_start_falls_back_and_is_not_retried() {
-    big(|| {
+    big_stack(|| {
         let mut w = World::new();
         let app = w.app.clone();
         let host = w.host("broken");
@@ -424,7 +425,7 @@ fn a_version_that_fails_to_start_falls_back_and_is_not_retried() {
 
         // 1.0.1's first page throws as it loads.
         let src = tempfile::tempdir().expect("dir");
-        copy_dir(&mpkit_sample_app::miniprogram_dir(), src.path());
+        copy_dir(&mpkit_sample_app::miniprogram_dir(), src.path()).expect("copy");
         std::fs::write(
             src.path().join("pages/index/index.js"),
             "throw new Error('broken build');\n",
@@ -466,7 +467,7 @@ fn a_version_that_fails_to_start_falls_back_and_is_not_retried() {
 
 #[test]
 fn a_takedown_refuses_to_launch_and_package_management_removes() {
-    big(|| {
+    big_stack(|| {
         let w = World::new();
         let app = w.app.clone();
         let host = w.host("takedown");
@@ -501,7 +502,7 @@ fn a_takedown_refuses_to_launch_and_package_management_removes() {
 
 #[test]
 fn the_client_retries_only_idempotent_calls_and_keeps_the_server_code() {
-    big(|| {
+    big_stack(|| {
         let w = World::new();
         let c = Client::with_config(
             &w.proxy,

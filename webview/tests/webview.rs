@@ -8,10 +8,10 @@
 
 use mpkit_bundle::AppId;
 use mpkit_host::Isolation;
-use mpkit_host::NetConfig;
 use mpkit_host::{enter_if_worker, WorkerConfig};
 use mpkit_host::{Host, LaunchSource};
 use mpkit_host::{NoDelegate, PayResult};
+use mpkit_testkit::{copy_dir, offline_network};
 use mpkit_webview::{Driver, LaunchFn, OpenOptions, Slot, WebviewApp, WebviewConfig};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -91,12 +91,7 @@ fn launcher_full(
             }))
             .dev_mode(true)
             .delegate(ctx.chrome(delegate))
-            .network(NetConfig {
-                lookup: Some(Arc::new(|_: &str| {
-                    Err(std::io::Error::other("tests stay on this machine"))
-                })),
-                ..NetConfig::default()
-            })
+            .network(offline_network())
             .build()?;
         host.launch_at(
             LaunchSource::DevDir(dir.clone()),
@@ -813,7 +808,7 @@ fn prewarmed_webview_is_used(e: &Env) -> Check {
 
 fn live_reload_keeps_the_route(e: &Env) -> Check {
     let dir = e.tmp.join("reload-app");
-    copy_dir(&fixture("counter"), &dir)?;
+    copy_dir(&fixture("counter"), &dir).map_err(|e| e.to_string())?;
     let s = e.open(dir.clone(), "gina")?;
     e.click(s, "#go")?;
     e.wait(
@@ -907,20 +902,6 @@ fn a_hostile_mini_program_only_kills_itself(e: &Env) -> Check {
     )?;
     e.d.close(bad).map_err(|x| x.to_string())?;
     e.d.close(good).map_err(|x| x.to_string())
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Check {
-    std::fs::create_dir_all(to).map_err(|x| x.to_string())?;
-    for entry in std::fs::read_dir(from).map_err(|x| x.to_string())? {
-        let entry = entry.map_err(|x| x.to_string())?;
-        let target = to.join(entry.file_name());
-        if entry.path().is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target).map_err(|x| x.to_string())?;
-        }
-    }
-    Ok(())
 }
 
 type Scenario = (&'static str, fn(&Env) -> Check);

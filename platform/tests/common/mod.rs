@@ -1,100 +1,49 @@
-//! A real platform on 127.0.0.1 over real HTTP, against SQLite or (when
-//! `MPKIT_TEST_POSTGRES` names a server, as `scripts/test` does) PostgreSQL.
+//! testkit's real platform on 127.0.0.1 over real HTTP, against SQLite or
+//! (when `MPKIT_TEST_POSTGRES` names a server, as `scripts/test` does)
+//! PostgreSQL, with raw JSON calls: these tests check the wire itself.
 
 #![allow(dead_code, unreachable_pub)]
 
 use mpkit_bundle::{PackOptions, SecretKey};
-use mpkit_platform::{Config, Platform};
+use mpkit_platform::Config;
+pub use mpkit_testkit::Db;
+use mpkit_testkit::{LocalPlatform, MiniProgram};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
 
+/// A [`LocalPlatform`] (it derefs to it: `base`, `admin`, `platform`,
+/// `config`, `dir()`) and a plain HTTP client for it.
 pub struct Srv {
-    pub base: String,
-    pub admin: String,
+    lp: LocalPlatform,
     pub http: reqwest::Client,
-    pub platform: Arc<Platform>,
-    pub tmp: tempfile::TempDir,
-    /// How it was opened (a second instance opens the same database and storage).
-    pub config: Config,
 }
 
-/// Which databases to run against: SQLite always, PostgreSQL when configured.
-pub fn databases() -> Vec<&'static str> {
-    let mut v = vec!["sqlite"];
-    if std::env::var("MPKIT_TEST_POSTGRES").is_ok() {
-        v.push("postgres");
-    } else {
-        eprintln!(
-            "MPKIT_TEST_POSTGRES is not set: PostgreSQL runs are skipped (scripts/test sets it)"
-        );
+impl std::ops::Deref for Srv {
+    type Target = LocalPlatform;
+    fn deref(&self) -> &LocalPlatform {
+        &self.lp
     }
-    v
 }
 
 static N: AtomicUsize = AtomicUsize::new(0);
 
-async fn fresh_postgres() -> String {
-    let base = std::env::var("MPKIT_TEST_POSTGRES").expect("MPKIT_TEST_POSTGRES");
-    let name = format!(
-        "mpkit_test_{}_{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::SeqCst)
-    );
-    sqlx::any::install_default_drivers();
-    let admin = sqlx::AnyPool::connect(&base)
-        .await
-        .expect("connect to postgres");
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&admin)
-        .await
-        .expect("create database");
-    admin.close().await;
-    let (head, _) = base.rsplit_once('/').expect("postgres url with a database");
-    format!("{head}/{name}")
-}
-
-pub async fn start(db: &str) -> Srv {
+pub async fn start(db: Db) -> Srv {
     start_with(db, |_| {}).await
 }
 
-/// A fresh platform on `db`, with `adjust` applied to its configuration.
-pub async fn start_with(db: &str, adjust: impl FnOnce(&mut Config)) -> Srv {
-    let tmp = tempfile::tempdir().expect("tmp");
-    let mut config = Config::new(tmp.path());
-    if db == "postgres" {
-        config.db = fresh_postgres().await;
-    }
-    config.max_upload = 4 * 1024 * 1024;
-    adjust(&mut config);
-    let (platform, boot) = Platform::open(config.clone()).await.expect("platform");
-    let boot = boot.expect("first start creates the admin");
-    serve(platform, boot.token, tmp, config).await
-}
-
-async fn serve(
-    platform: Arc<Platform>,
-    admin: String,
-    tmp: tempfile::TempDir,
-    config: Config,
-) -> Srv {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    let router = platform.router();
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+/// A fresh platform on `db` taking uploads up to 4 MiB, with `adjust`
+/// applied to its configuration.
+pub async fn start_with(db: Db, adjust: impl FnOnce(&mut Config)) -> Srv {
+    let lp = LocalPlatform::spawn(db, |config| {
+        config.max_upload = 4 * 1024 * 1024;
+        adjust(config);
+    })
+    .await;
     Srv {
-        base: format!("http://{addr}"),
-        admin,
+        lp,
         http: reqwest::Client::new(),
-        platform,
-        tmp,
-        config,
     }
 }
 
@@ -102,14 +51,10 @@ impl Srv {
     /// Another instance on the same database and storage (the same keys), with
     /// `adjust` applied to its configuration, served on its own port.
     pub async fn second(&self, adjust: impl FnOnce(&mut Config)) -> Srv {
-        let mut config = self.config.clone();
-        adjust(&mut config);
-        let (platform, boot) = Platform::open(config.clone())
-            .await
-            .expect("second instance");
-        assert!(boot.is_none(), "the second instance finds the admin");
-        let tmp = tempfile::tempdir().expect("tmp");
-        serve(platform, self.admin.clone(), tmp, config).await
+        Srv {
+            lp: self.lp.second(adjust).await,
+            http: reqwest::Client::new(),
+        }
     }
 
     pub async fn call(
@@ -267,22 +212,20 @@ pub fn bundle(
         "src-{app_id}-{version}-{}",
         N.fetch_add(1, Ordering::SeqCst)
     ));
-    std::fs::create_dir_all(d.join("pages/index")).expect("mkdir");
-    let app = json!({"appId": app_id, "name": "Test", "version": version, "pages": ["pages/index/index"], "permissions": permissions});
-    std::fs::write(d.join("app.json"), app.to_string()).expect("app.json");
-    std::fs::write(d.join("app.js"), "App({});").expect("app.js");
-    std::fs::write(
-        d.join("pages/index/index.axml"),
-        format!("<view>{version}</view>"),
-    )
-    .expect("axml");
-    std::fs::write(d.join("pages/index/index.js"), "Page({});").expect("js");
     let opts = PackOptions {
         version: Some(version.parse().expect("semver")),
         build: Some(build),
         ..PackOptions::default()
     };
-    mpkit_bundle::pack_dir(&d, key, &opts).expect("pack").1
+    MiniProgram::new(&json!({"appId": app_id, "name": "Test", "version": version,
+                             "pages": ["pages/index/index"], "permissions": permissions}))
+    .page(
+        "pages/index/index",
+        &format!("<view>{version}</view>"),
+        "Page({});",
+    )
+    .pack(&d, key, &opts)
+    .1
 }
 
 /// The cast of a typical setup.
@@ -433,7 +376,7 @@ pub async fn upload_version(
     key: &SecretKey,
 ) -> (StatusCode, Value) {
     let b = bundle(
-        s.tmp.path(),
+        s.dir(),
         app,
         version,
         build,

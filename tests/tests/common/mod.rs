@@ -1,6 +1,7 @@
-//! Shared by the end-to-end tests: a real platform on 127.0.0.1 (SQLite in a
-//! temporary directory), a faulty proxy in front of it, the release flow
-//! through the typed client, and hosts with their update managers.
+//! Shared by the end-to-end tests: testkit's platform on 127.0.0.1 (SQLite in
+//! a temporary directory) with Coffee Club released, a faulty proxy in front
+//! of it, the release flow through the typed client, and hosts with their
+//! update managers.
 #![allow(dead_code, unreachable_pub)]
 
 use axum::body::Body;
@@ -13,6 +14,7 @@ use mpkit_host::Host;
 use mpkit_host::Isolation;
 use mpkit_platform_client::wire::{self, ResolveAnswer, Signed};
 use mpkit_platform_client::Client;
+use mpkit_testkit::{offline_network, LocalPlatform, Merchant};
 use mpkit_update::{UpdateConfig, UpdateError, UpdateEvent, UpdateManager, UpdateMode};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -20,17 +22,6 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub const TARGET: &str = "test.wallet";
-
-/// Runs a test body on a thread with room for boa's parser in debug builds.
-pub fn big(f: impl FnOnce() + Send + 'static) {
-    let t = std::thread::Builder::new()
-        .stack_size(64 * 1024 * 1024)
-        .spawn(f)
-        .expect("spawn");
-    if let Err(p) = t.join() {
-        std::panic::resume_unwind(p);
-    }
-}
 
 /// What the proxy does to the next requests.
 #[derive(Debug, Clone, Default)]
@@ -141,47 +132,34 @@ pub async fn proxy(State(p): State<Proxy>, req: Request) -> Response {
     }
 }
 
-/// A platform, a proxy in front of it, and a released app.
+/// A platform, a proxy in front of it, and a released app. It derefs to its
+/// [`Merchant`] (`w.owner`, `w.reviewer`, `w.admin`, `w.app`, `w.dev_key`, ...).
 pub struct World {
-    _dir: tempfile::TempDir,
     pub dir: PathBuf,
-    pub rt: tokio::runtime::Runtime,
     pub platform: String,
     pub proxy: String,
     pub fault: Arc<Mutex<Fault>>,
     pub resolves: Arc<AtomicUsize>,
     pub hits: Arc<AtomicUsize>,
     pub root: TrustedRoot,
-    pub admin: Client,
-    pub owner: Client,
-    pub reviewer: Client,
-    pub workspace: String,
-    pub app: AppId,
-    pub dev_key: SecretKey,
+    pub merchant: Merchant,
     pub build: u64,
+    // Last: the proxy and the hosts' storage go with it.
+    lp: LocalPlatform,
+}
+
+impl std::ops::Deref for World {
+    type Target = Merchant;
+    fn deref(&self) -> &Merchant {
+        &self.merchant
+    }
 }
 
 impl World {
     pub fn new() -> World {
-        let d = tempfile::tempdir().expect("dir");
-        let dir = d.path().to_path_buf();
-        let rt = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("rt");
-        let (platform, boot) = rt
-            .block_on(mpkit_platform::Platform::open(mpkit_platform::Config::new(
-                dir.join("platform"),
-            )))
-            .expect("platform");
-        let admin = boot.expect("fresh").token;
-        let listener = rt
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
-            .expect("bind");
-        let base = format!("http://{}", listener.local_addr().expect("addr"));
-        let router = platform.router();
-        rt.spawn(async move { axum::serve(listener, router).await });
+        let lp = LocalPlatform::start();
+        let dir = lp.dir().to_path_buf();
+        let base = lp.base.clone();
 
         let fault = Arc::new(Mutex::new(Fault::None));
         let resolves = Arc::new(AtomicUsize::new(0));
@@ -193,67 +171,40 @@ impl World {
             hits: hits.clone(),
             http: reqwest::Client::new(),
         };
-        let pl = rt
-            .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        let pl = lp
+            .block(tokio::net::TcpListener::bind("127.0.0.1:0"))
             .expect("bind");
         let proxy_base = format!("http://{}", pl.local_addr().expect("addr"));
         let app = axum::Router::new().fallback(proxy).with_state(state);
-        rt.spawn(async move { axum::serve(pl, app).await });
+        lp.handle().spawn(async move { axum::serve(pl, app).await });
 
         // The management side, through the typed client.
-        let admin = Client::new(&base, Some(admin)).expect("client");
-        let master = rt
-            .block_on(admin.create_account("Coffee Co master"))
-            .expect("account");
-        let rev = rt
-            .block_on(admin.create_account("Wallet reviewer"))
-            .expect("account");
-        let owner = admin.with_token(master.token);
-        let reviewer = admin.with_token(rev.token.clone());
-        let ws = rt
-            .block_on(owner.create_workspace("Coffee Co", wire::WorkspaceKind::Merchant))
-            .expect("ws");
-        let dev_key = SecretKey::generate().expect("key");
-        rt.block_on(owner.register_key(&ws.id, &dev_key.public().to_hex()))
-            .expect("key");
         let src = mpkit_sample_app::miniprogram_dir();
-        let (m, _) = mpkit_bundle::pack_dir(&src, &dev_key, &PackOptions::default()).expect("pack");
-        rt.block_on(owner.create_app(
-            &ws.id,
-            &wire::NewApp {
-                app_id: m.app_id.to_string(),
-                name: m.name.clone(),
-                developer_workspace: None,
+        let merchant = lp.block(lp.merchant(
+            &src,
+            wire::NewTarget {
+                id: TARGET.into(),
+                name: "Test Wallet".into(),
+                allowed_permissions: vec![
+                    "request".into(),
+                    "getAuthCode".into(),
+                    "tradePay".into(),
+                ],
             },
-        ))
-        .expect("app");
-        rt.block_on(admin.create_target(&wire::NewTarget {
-            id: TARGET.into(),
-            name: "Test Wallet".into(),
-            allowed_permissions: vec!["request".into(), "getAuthCode".into(), "tradePay".into()],
-        }))
-        .expect("target");
-        rt.block_on(admin.add_reviewer(TARGET, &rev.id))
-            .expect("reviewer");
-        let root_bytes = rt.block_on(admin.root_json()).expect("root");
+        ));
+        let root_bytes = lp.block(merchant.admin.root_json()).expect("root");
         let root = TrustedRoot::load(&root_bytes, time_now()).expect("root");
         let mut w = World {
-            _dir: d,
             dir,
-            rt,
             platform: base,
             proxy: proxy_base,
             fault,
             resolves,
             hits,
             root,
-            admin: admin.clone(),
-            owner,
-            reviewer,
-            workspace: ws.id.clone(),
-            app: m.app_id.clone(),
-            dev_key,
+            merchant,
             build: 0,
+            lp,
         };
         let id = w.approved("1.0.0", &src);
         w.block(w.owner.full(&id)).expect("full");
@@ -261,7 +212,7 @@ impl World {
     }
 
     pub fn block<F: std::future::Future>(&self, f: F) -> F::Output {
-        self.rt.block_on(f)
+        self.lp.block(f)
     }
 
     pub fn fault(&self, f: Fault) {
@@ -299,23 +250,7 @@ impl World {
             seen.windows(2).all(|w| w[0].0 < w[1].0),
             "progress only grows"
         );
-        let r = self
-            .block(self.owner.start_release(
-                self.app.as_str(),
-                &wire::NewRelease {
-                    target_app: TARGET.into(),
-                    version: version.into(),
-                    basic_info: None,
-                },
-            ))
-            .expect("start");
-        let report = serde_json::json!({"suite": "mpkit", "passed": 1, "failed": 0});
-        self.block(self.owner.compat_report(&r.id, &report))
-            .expect("report");
-        self.block(self.owner.apply(&r.id)).expect("apply");
-        let ok = self.block(self.reviewer.approve(&r.id)).expect("approve");
-        assert_eq!(ok.state, wire::ReleaseState::Approved);
-        r.id
+        self.block(self.merchant.approved(version))
     }
 
     pub fn host(&self, name: &str) -> Host {
@@ -325,15 +260,7 @@ impl World {
             .isolation(Isolation::Thread)
             // Tests never leave this machine: Coffee Club's menu request to
             // its production name fails at once and it shows its built-in menu.
-            .network(mpkit_host::NetConfig {
-                lookup: Some(Arc::new(|_: &str| {
-                    Err(std::io::Error::new(
-                        std::io::ErrorKind::NotFound,
-                        "tests stay on this machine",
-                    ))
-                })),
-                ..mpkit_host::NetConfig::default()
-            })
+            .network(offline_network())
             .build()
             .expect("host")
     }
@@ -358,7 +285,7 @@ impl World {
 
     /// The policy key, to forge answers the way a compromised mirror could not.
     pub fn policy_key(&self) -> SecretKey {
-        mpkit_platform::PlatformKeys::load_or_create(&self.dir.join("platform").join("keys"))
+        mpkit_platform::PlatformKeys::load_or_create(&self.lp.config.storage.join("keys"))
             .expect("keys")
             .policy
     }
@@ -443,17 +370,4 @@ pub fn codes(events: &Arc<Mutex<Vec<UpdateEvent>>>) -> Vec<String> {
             _ => None,
         })
         .collect()
-}
-
-pub fn copy_dir(from: &Path, to: &Path) {
-    for e in std::fs::read_dir(from).expect("dir").flatten() {
-        let p = e.path();
-        let t = to.join(e.file_name());
-        if p.is_dir() {
-            std::fs::create_dir_all(&t).expect("mkdir");
-            copy_dir(&p, &t);
-        } else {
-            std::fs::copy(&p, &t).expect("copy");
-        }
-    }
 }
