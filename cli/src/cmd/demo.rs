@@ -25,7 +25,8 @@ use mpkit_update::{verify_answer, LaunchedFrom};
 use mpkit_webview::{LaunchFn, OpenOptions, WebviewApp, WebviewConfig};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -107,12 +108,11 @@ pub(crate) fn run(
     o.line(format!("  work directory: {}", work.display()))?;
 
     // 1. The platform, on loopback, on embedded SQLite.
-    let local = super::platform_api::LocalPlatform::start(&work.join("platform"))?;
-    let (rt, addr) = (local.rt, local.addr);
+    let (rt, addr, admin_token) = serve_platform(&work.join("platform"))?;
     let io = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let admin = Client::new(&format!("http://{addr}"), Some(local.admin))?;
+    let admin = Client::new(&format!("http://{addr}"), Some(admin_token))?;
     let root_bytes = io.block_on(admin.root_json())?;
     std::fs::write(work.join("root.json"), &root_bytes)?;
     let root = TrustedRoot::load(&root_bytes, time::OffsetDateTime::now_utc())?;
@@ -492,6 +492,34 @@ pub(crate) fn run(
         || format!("demo finished in {elapsed:.2} s"),
     )?;
     Ok(())
+}
+
+/// Opens a fresh platform in `dir` (embedded SQLite) and serves it on a free
+/// loopback port from a runtime of its own; dropping the runtime stops it.
+/// Returns the runtime, the address and the bootstrap admin's token.
+fn serve_platform(dir: &Path) -> Result<(tokio::runtime::Runtime, SocketAddr, String)> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let (platform, boot) = rt.block_on(mpkit_platform::Platform::open(
+        mpkit_platform::Config::new(dir),
+    ))?;
+    let admin = boot
+        .with_context(|| {
+            format!(
+                "{} already holds a platform; use a fresh directory",
+                dir.display()
+            )
+        })?
+        .token;
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let addr = listener.local_addr()?;
+    let router = platform.router();
+    rt.spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok((rt, addr, admin))
 }
 
 /// What the window step did.

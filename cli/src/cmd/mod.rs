@@ -1,19 +1,10 @@
 //! One module per command family.
 
-mod bench;
-mod bench_auth;
-mod bench_jsapi;
-mod bench_render;
-mod bench_resolve;
-mod bench_runtime;
-mod bench_update;
-mod bench_webview;
 mod bundle;
 pub(crate) mod compat;
 mod demo;
 mod manage;
 mod platform;
-mod platform_api;
 pub(crate) mod preview;
 mod query;
 mod release;
@@ -21,7 +12,7 @@ mod root;
 mod run;
 mod session;
 
-use crate::cli::{BenchCommand, Command, PlatformCommand, RolloutCommand, RootCommand, TrustArgs};
+use crate::cli::{Command, PlatformCommand, RolloutCommand, RootCommand, TrustArgs};
 use crate::Output;
 use anyhow::{Context as _, Result};
 use mpkit_bundle::{PublicKey, Trust, TrustedRoot};
@@ -194,23 +185,6 @@ pub(crate) fn dispatch(cmd: Command, o: &mut Output<'_>) -> Result<()> {
         } => query::explain(&app, &target, &user, o),
         Command::Inbox { .. } => query::inbox(o),
         Command::Audit { object, .. } => query::audit(object.as_deref(), o),
-        Command::Bench { command } => match command {
-            BenchCommand::Install {
-                runs, files, bytes, ..
-            } => bench::install(runs, files, bytes, o),
-            BenchCommand::Render { runs, rows, .. } => bench_render::render(runs, rows, o),
-            BenchCommand::Runtime { runs, apps, .. } => bench_runtime::runtime(runs, apps, o),
-            BenchCommand::Jsapi { runs, writes, .. } => bench_jsapi::jsapi(runs, writes, o),
-            BenchCommand::Resolve {
-                seconds,
-                connections,
-                testers,
-                ..
-            } => bench_resolve::resolve(seconds, connections, testers, o),
-            BenchCommand::Update { runs, mb, .. } => bench_update::update(runs, mb, o),
-            BenchCommand::Auth { runs, .. } => bench_auth::auth(runs, o),
-            BenchCommand::Webview { runs, .. } => bench_webview::webview(runs, o),
-        },
     }
 }
 

@@ -1,10 +1,10 @@
-//! `mpkit bench resolve`: `/v1/resolve` under load from wrk in a second
+//! `cargo xtask bench resolve`: `/v1/resolve` under load from wrk in a second
 //! process, against nginx serving a static file of the same size in the same
 //! run; and the in-process decision against a plain hash-set lookup.
 
-use super::platform_api::Api;
-use crate::output::table;
-use crate::Output;
+use super::platform::Api;
+use crate::report::table;
+use crate::report::Output;
 use anyhow::{bail, Context as _, Result};
 use mpkit_bundle::SecretKey;
 use mpkit_platform_client::rollout;
@@ -282,12 +282,12 @@ fn decision_ns(testers: usize) -> (f64, f64, f64) {
     (decide, lookup, peer.unwrap_or(f64::NAN))
 }
 
-pub(crate) fn resolve(secs: u64, conns: u32, testers: usize, o: &mut Output<'_>) -> Result<()> {
+pub(crate) fn resolve(secs: u64, conns: u32, testers: usize, o: &mut Output) -> Result<()> {
     if secs == 0 || conns == 0 {
         bail!("--seconds and --connections must be at least 1");
     }
     let tmp = tempfile::tempdir()?;
-    let local = super::platform_api::LocalPlatform::start(&tmp.path().join("platform"))?;
+    let local = super::platform::LocalPlatform::start(&tmp.path().join("platform"))?;
     let (rt, api, admin, addr) = (local.rt, local.api, local.admin, local.addr);
     setup(&api, &admin, tmp.path(), testers)?;
     // One answer, to size nginx's file the same.

@@ -1,8 +1,8 @@
-//! `mpkit bench render`: the render core's incremental path against a full
+//! `cargo xtask bench render`: the render core's incremental path against a full
 //! re-render in the same run, and the logic layer's fixed costs.
 
-use crate::output::table;
-use crate::Output;
+use crate::report::table;
+use crate::report::Output;
 use anyhow::{bail, Result};
 use mpkit_host::internals::ToLogic;
 use mpkit_host::internals::{JsLimits, LogicLayer};
@@ -32,7 +32,7 @@ const TEMPLATE: &str = r#"<view class="list">
   </view>
 </view>"#;
 
-pub(crate) fn render(runs: u32, rows: u32, o: &mut Output<'_>) -> Result<()> {
+pub(crate) fn render(runs: u32, rows: u32, o: &mut Output) -> Result<()> {
     if runs == 0 || rows < 2 {
         bail!("--runs must be at least 1 and --rows at least 2");
     }

@@ -1,4 +1,4 @@
-//! `mpkit bench update`: the host's update path against its peers in the same
+//! `cargo xtask bench update`: the host's update path against its peers in the same
 //! run, on a platform served on loopback.
 //!
 //! - check: `UpdateManager::check` (resolve, ed25519 verification of the
@@ -9,9 +9,9 @@
 //! - update: resolve, verify, download, check the pin and install, against
 //!   `Store::install` of the same bytes already in memory (no network).
 
-use super::platform_api::LocalPlatform;
-use crate::output::table;
-use crate::Output;
+use super::platform::LocalPlatform;
+use crate::report::table;
+use crate::report::Output;
 use anyhow::{Context as _, Result};
 use mpkit_bundle::{AppId, Caps, Expected, PackOptions, SecretKey, Trust, TrustedRoot};
 use mpkit_host::Host;
@@ -28,7 +28,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-pub(crate) fn update(runs: usize, mb: usize, o: &mut Output<'_>) -> Result<()> {
+pub(crate) fn update(runs: usize, mb: usize, o: &mut Output) -> Result<()> {
     let runs = runs.max(3);
     let tmp = tempfile::tempdir()?;
     let local = LocalPlatform::start(&tmp.path().join("platform"))?;

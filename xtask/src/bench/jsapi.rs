@@ -1,9 +1,9 @@
-//! `mpkit bench jsapi`: the cost of a Sync JSAPI round trip against a no-op
+//! `cargo xtask bench jsapi`: the cost of a Sync JSAPI round trip against a no-op
 //! native call in the same run, and `setStorage` throughput against the disk's
 //! own write+fsync rate in the same directory.
 
-use crate::output::table;
-use crate::Output;
+use crate::report::table;
+use crate::report::Output;
 use anyhow::{anyhow, bail, Result};
 use mpkit_bundle::{AppId, Permissions};
 use mpkit_host::internals::Files;
@@ -24,7 +24,7 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-pub(crate) fn jsapi(runs: u32, writes: u32, o: &mut Output<'_>) -> Result<()> {
+pub(crate) fn jsapi(runs: u32, writes: u32, o: &mut Output) -> Result<()> {
     if runs == 0 || writes == 0 {
         bail!("--runs and --writes must be at least 1");
     }

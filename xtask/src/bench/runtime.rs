@@ -1,7 +1,7 @@
-//! `mpkit bench runtime`: cold start, setData at 16 KB, and memory per app.
+//! `cargo xtask bench runtime`: cold start, setData at 16 KB, and memory per app.
 
-use crate::output::table;
-use crate::Output;
+use crate::report::table;
+use crate::report::Output;
 use anyhow::{anyhow, bail, Result};
 use mpkit_bundle::{Caps, Expected, PackOptions, SecretKey, Store, Trust};
 use mpkit_host::internals::{DirFiles, MemFiles};
@@ -64,7 +64,7 @@ fn payload_app(bytes: usize) -> MemFiles {
     MemFiles(m)
 }
 
-pub(crate) fn runtime(runs: u32, apps: u32, o: &mut Output<'_>) -> Result<()> {
+pub(crate) fn runtime(runs: u32, apps: u32, o: &mut Output) -> Result<()> {
     if runs == 0 || apps == 0 {
         bail!("--runs and --apps must be at least 1");
     }

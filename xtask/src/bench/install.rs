@@ -1,8 +1,8 @@
-//! `mpkit bench install`: verify + install against `unzip -q` and `sha256sum`
+//! `cargo xtask bench install`: verify + install against `unzip -q` and `sha256sum`
 //! of the same archive, in the same run, reporting ratios of medians.
 
-use crate::output::{progress, table};
-use crate::Output;
+use crate::report::Output;
+use crate::report::{progress, table};
 use anyhow::{bail, Context as _, Result};
 use mpkit_bundle::{
     Caps, Expected, FileEntry, Manifest, Permissions, Role, RootSpec, SecretKey, Store, Trust,
@@ -73,7 +73,7 @@ fn time_cmd(cmd: &mut Command) -> Result<Duration> {
     Ok(d)
 }
 
-pub(crate) fn install(runs: u32, files: u32, bytes: u64, o: &mut Output<'_>) -> Result<()> {
+pub(crate) fn install(runs: u32, files: u32, bytes: u64, o: &mut Output) -> Result<()> {
     if runs == 0 || files < 2 {
         bail!("--runs must be at least 1 and --files at least 2");
     }
