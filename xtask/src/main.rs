@@ -16,6 +16,9 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", bin_name = "cargo xtask")]
 struct Cli {
+    /// Print machine-readable JSON.
+    #[arg(long, global = true)]
+    json: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -23,10 +26,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Benchmarks, measured against a peer in the same run.
-    Bench {
-        #[command(subcommand)]
-        command: bench::BenchCommand,
-    },
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> ExitCode {
@@ -34,8 +34,16 @@ fn main() -> ExitCode {
     // mpkit-worker is beside it.
     mpkit_host::enter_if_worker();
     let cli = Cli::parse();
+    // The host's log (a mini program's console among it) only when asked for:
+    // a benchmark prints its table and nothing else.
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("MPKIT_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let r = match cli.command {
-        Command::Bench { command } => bench::run(command),
+        Command::Bench(args) => bench::run(args, cli.json),
     };
     match r {
         Ok(()) => ExitCode::SUCCESS,

@@ -14,6 +14,7 @@ use super::platform::LocalPlatform;
 use crate::report::table;
 use crate::report::Output;
 use anyhow::{bail, Result};
+use clap::Args;
 use mpkit_bundle::{PackOptions, SecretKey};
 use serde_json::{json, Value};
 use std::io::Write as _;
@@ -26,7 +27,16 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-pub(crate) fn auth(runs: usize, o: &mut Output) -> Result<()> {
+/// `cargo xtask bench auth`.
+#[derive(Debug, Args)]
+pub(crate) struct AuthArgs {
+    /// Measured codes (the median is reported; at least 20).
+    #[arg(long, default_value_t = 200)]
+    runs: usize,
+}
+
+pub(crate) fn run(args: AuthArgs, o: &mut Output) -> Result<()> {
+    let AuthArgs { runs } = args;
     let runs = runs.max(20);
     let tmp = tempfile::tempdir()?;
     let local = LocalPlatform::start(&tmp.path().join("platform"))?;

@@ -1,4 +1,10 @@
 //! `cargo xtask bench <name>`: each benchmark against a peer in the same run.
+//!
+//! Every benchmark prints only its table (or `--json`): the host's own log
+//! goes nowhere unless `MPKIT_LOG` asks for it. What a benchmark needs
+//! besides mpkit is found, installed, or named before any work starts
+//! (`tools.rs`). Figures come from a release build: `cargo xtask bench`
+//! re-runs itself with `cargo run --release` when it was built for debugging.
 
 mod auth;
 mod install;
@@ -7,157 +13,134 @@ mod platform;
 mod render;
 mod resolve;
 mod runtime;
+mod tools;
 mod update;
 mod webview;
 
 use crate::report::Output;
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand};
+use std::process::Command;
+
+/// `cargo xtask bench`.
+#[derive(Debug, Args)]
+pub(crate) struct BenchArgs {
+    /// Measure this build as it is, even a debug build (for tests; a debug
+    /// build's figures mean nothing).
+    #[arg(long, global = true)]
+    no_release: bool,
+    #[command(subcommand)]
+    bench: Bench,
+}
 
 #[derive(Debug, Subcommand)]
-pub(crate) enum BenchCommand {
+enum Bench {
     /// verify + install of a 2 MB, 300-file bundle against `unzip -q` and `sha256sum`.
-    Install {
-        /// Measured runs of each contender (the median is reported).
-        #[arg(long, default_value_t = 15)]
-        runs: u32,
-        /// Number of files in the generated bundle.
-        #[arg(long, default_value_t = 300)]
-        files: u32,
-        /// Total unpacked size of the generated bundle, in bytes.
-        #[arg(long, default_value_t = 2 * 1024 * 1024)]
-        bytes: u64,
-        #[command(flatten)]
-        fmt: Fmt,
-    },
+    Install(install::InstallArgs),
     /// setData of one changed row in a 1,000-row list against a full re-render,
     /// and the logic layer's context creation and native-call cost.
-    Render {
-        /// Measured runs (the median is reported).
-        #[arg(long, default_value_t = 30)]
-        runs: u32,
-        /// Rows in the list.
-        #[arg(long, default_value_t = 1000)]
-        rows: u32,
-        #[command(flatten)]
-        fmt: Fmt,
-    },
-    /// Cold start of the sample app, setData at 16 KB, and memory per running app.
-    /// /v1/resolve under wrk load against nginx serving the same bytes; the in-process decision.
-    Resolve {
-        /// Seconds of load per server (the figure holds it for 60).
-        #[arg(long, default_value_t = 10)]
-        seconds: u64,
-        /// Concurrent connections.
-        #[arg(long, default_value_t = 64)]
-        connections: u32,
-        /// Pilot testers in the policy.
-        #[arg(long, default_value_t = 10_000)]
-        testers: usize,
-        #[command(flatten)]
-        fmt: Fmt,
-    },
+    Render(render::RenderArgs),
+    /// Cold start of the sample app, setData at 16 KB, one changed row in 1,000,
+    /// the host's CPU time per setData and memory per app with 20 running, in
+    /// thread and process isolation.
+    Runtime(runtime::RuntimeArgs),
     /// A Sync JSAPI round trip against a no-op native call; setStorage throughput against fsync.
-    Jsapi {
-        /// Measured runs (the median is reported).
-        #[arg(long, default_value_t = 15)]
-        runs: u32,
-        /// setStorage writes (and fsyncs) to time.
-        #[arg(long, default_value_t = 300)]
-        writes: u32,
-        #[command(flatten)]
-        fmt: Fmt,
-    },
-    Runtime {
-        /// Measured runs (the median is reported).
-        #[arg(long, default_value_t = 15)]
-        runs: u32,
-        /// Mini programs running at once for the memory figure.
-        #[arg(long, default_value_t = 20)]
-        apps: u32,
-        #[command(flatten)]
-        fmt: Fmt,
-    },
+    Jsapi(jsapi::JsapiArgs),
+    /// /v1/resolve under wrk load against nginx serving the same bytes; the
+    /// in-process decision against unleash-yggdrasil.
+    Resolve(resolve::ResolveArgs),
     /// The webview surface under the real WebKitGTK: first render cold and from a pre-warmed
     /// webview against a bare wry page, setData-to-DOM at 1, 16 and 256 KB, the event round
-    /// trip, and the peak RSS of the process tree. Needs a display (xvfb-run -a).
-    Webview {
-        /// Measured runs of each figure (the median is reported).
-        #[arg(long, default_value_t = 9)]
-        runs: usize,
-        #[command(flatten)]
-        fmt: Fmt,
-    },
+    /// trip, and the peak RSS of the process tree. Without a display it runs under Xvfb.
+    Webview(webview::WebviewArgs),
     /// Auth codes on loopback: issuing and exchanging one against an authenticated read plus a
     /// durable write of the same disk.
-    Auth {
-        /// Measured codes (the median is reported; at least 20).
-        #[arg(long, default_value_t = 200)]
-        runs: usize,
-        #[command(flatten)]
-        fmt: Fmt,
-    },
+    Auth(auth::AuthArgs),
     /// The host's update path on loopback: a verified check against a bare resolve, the limited
     /// download against a plain one, resolve-to-install against a local install.
-    Update {
-        /// Measured runs (the median is reported).
-        #[arg(long, default_value_t = 9)]
-        runs: usize,
-        /// MiB of incompressible assets in the package.
-        #[arg(long, default_value_t = 8)]
-        mb: usize,
-        #[command(flatten)]
-        fmt: Fmt,
-    },
+    Update(update::UpdateArgs),
 }
 
-#[derive(Debug, Args)]
-pub(crate) struct Fmt {
-    /// Print machine-readable JSON.
-    #[arg(long)]
-    pub(crate) json: bool,
+/// Runs one benchmark, in a release build and with what it needs.
+pub(crate) fn run(args: BenchArgs, json: bool) -> Result<()> {
+    if cfg!(debug_assertions) && !args.no_release {
+        return rerun_in_release();
+    }
+    if matches!(args.bench, Bench::Webview(_)) && !tools::have_display() {
+        return rerun_under_xvfb();
+    }
+    let o = &mut Output::new(json);
+    match args.bench {
+        Bench::Install(a) => install::run(a, o),
+        Bench::Render(a) => render::run(a, o),
+        Bench::Runtime(a) => runtime::run(a, o),
+        Bench::Jsapi(a) => jsapi::run(a, o),
+        Bench::Resolve(a) => resolve::run(a, o),
+        Bench::Update(a) => update::run(a, o),
+        Bench::Auth(a) => auth::run(a, o),
+        Bench::Webview(a) => webview::run(a, o),
+    }
 }
 
-impl BenchCommand {
-    fn json(&self) -> bool {
-        match self {
-            BenchCommand::Install { fmt, .. }
-            | BenchCommand::Render { fmt, .. }
-            | BenchCommand::Runtime { fmt, .. }
-            | BenchCommand::Jsapi { fmt, .. }
-            | BenchCommand::Resolve { fmt, .. }
-            | BenchCommand::Update { fmt, .. }
-            | BenchCommand::Auth { fmt, .. }
-            | BenchCommand::Webview { fmt, .. } => fmt.json,
+/// Runs `cmd` (this command line again, some other way) and exits with its code.
+fn exec(mut cmd: Command, what: &str) -> Result<()> {
+    let status = cmd.status().with_context(|| format!("running {what}"))?;
+    std::process::exit(status.code().unwrap_or(1));
+}
+
+/// Figures from a debug build mean nothing: the same command, from a release build.
+fn rerun_in_release() -> Result<()> {
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut cmd = Command::new(cargo);
+    cmd.args(["run", "--quiet", "--release", "--package", "xtask", "--"])
+        .args(std::env::args_os().skip(1));
+    exec(cmd, "cargo run --release --package xtask")
+}
+
+/// A window needs a display: the same command under Xvfb, with a screen as
+/// large as the tests'.
+fn rerun_under_xvfb() -> Result<()> {
+    let xvfb = tools::require("webview", &[tools::XVFB_RUN])?;
+    let mut cmd = Command::new(&xvfb[0]);
+    cmd.args(["-a", "-s", "-screen 0 1280x1024x24"])
+        .arg(std::env::current_exe().context("finding this executable")?)
+        .args(std::env::args_os().skip(1));
+    exec(cmd, "xvfb-run")
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    /// Each benchmark's help says what that benchmark measures.
+    #[test]
+    fn each_benchmark_is_described_under_its_own_name() {
+        let cli = crate::Cli::command();
+        let bench = cli.find_subcommand("bench").expect("bench");
+        let about = |name: &str| {
+            bench
+                .find_subcommand(name)
+                .and_then(|c| c.get_about())
+                .map(|a| a.to_string())
+                .unwrap_or_default()
+        };
+        for (name, says) in [
+            ("install", "unzip -q"),
+            ("render", "full re-render"),
+            ("runtime", "Cold start of the sample app"),
+            ("jsapi", "Sync JSAPI round trip"),
+            ("resolve", "/v1/resolve under wrk load"),
+            ("webview", "WebKitGTK"),
+            ("auth", "Auth codes"),
+            ("update", "update path"),
+        ] {
+            let text = about(name);
+            assert!(text.contains(says), "bench {name}: {text:?}");
         }
+        assert!(
+            !about("resolve").contains("Cold start"),
+            "{}",
+            about("resolve")
+        );
     }
-}
-
-/// Runs one benchmark.
-pub(crate) fn run(command: BenchCommand) -> Result<()> {
-    let o = &mut Output::new(command.json());
-    match command {
-        BenchCommand::Install {
-            runs, files, bytes, ..
-        } => install::install(runs, files, bytes, o),
-        BenchCommand::Render { runs, rows, .. } => render::render(runs, rows, o),
-        BenchCommand::Runtime { runs, apps, .. } => runtime::runtime(runs, apps, o),
-        BenchCommand::Jsapi { runs, writes, .. } => jsapi::jsapi(runs, writes, o),
-        BenchCommand::Resolve {
-            seconds,
-            connections,
-            testers,
-            ..
-        } => resolve::resolve(seconds, connections, testers, o),
-        BenchCommand::Update { runs, mb, .. } => update::update(runs, mb, o),
-        BenchCommand::Auth { runs, .. } => auth::auth(runs, o),
-        BenchCommand::Webview { runs, .. } => webview::webview(runs, o),
-    }
-}
-
-/// The logic worker the benchmarks' process-isolated launches use: the
-/// `mpkit-worker` executable beside this one when it is there (it links only
-/// the runtime), else this executable, re-entered.
-pub(crate) fn worker_config() -> mpkit_host::WorkerConfig {
-    mpkit_host::WorkerConfig::beside_current_exe()
 }

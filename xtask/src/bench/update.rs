@@ -13,6 +13,7 @@ use super::platform::LocalPlatform;
 use crate::report::table;
 use crate::report::Output;
 use anyhow::{Context as _, Result};
+use clap::Args;
 use mpkit_bundle::{AppId, Caps, Expected, PackOptions, SecretKey, Trust, TrustedRoot};
 use mpkit_host::Host;
 use mpkit_host::Isolation;
@@ -28,7 +29,19 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-pub(crate) fn update(runs: usize, mb: usize, o: &mut Output) -> Result<()> {
+/// `cargo xtask bench update`.
+#[derive(Debug, Args)]
+pub(crate) struct UpdateArgs {
+    /// Measured runs (the median is reported).
+    #[arg(long, default_value_t = 9)]
+    runs: usize,
+    /// MiB of incompressible assets in the package.
+    #[arg(long, default_value_t = 8)]
+    mb: usize,
+}
+
+pub(crate) fn run(args: UpdateArgs, o: &mut Output) -> Result<()> {
+    let UpdateArgs { runs, mb } = args;
     let runs = runs.max(3);
     let tmp = tempfile::tempdir()?;
     let local = LocalPlatform::start(&tmp.path().join("platform"))?;
