@@ -1,5 +1,7 @@
 //! `cargo xtask`: mpkit's own tooling, kept out of the product binary.
 //!
+//! - `cargo xtask tidy`: the rules ARCHITECTURE.md states (the crate graph,
+//!   host's API boundary, file sizes, import circles), checked.
 //! - `cargo xtask bench <name>`: the benchmarks, each against a peer in the same run.
 //!
 //! The alias lives in `.cargo/config.toml`. Nothing in the product depends on
@@ -8,11 +10,12 @@
 
 mod bench;
 mod report;
+mod tidy;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
-/// mpkit's own tooling: benchmarks.
+/// mpkit's own tooling: the architecture's rules checked, and the benchmarks.
 #[derive(Debug, Parser)]
 #[command(name = "cargo xtask", bin_name = "cargo xtask")]
 struct Cli {
@@ -25,6 +28,9 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Check the rules ARCHITECTURE.md states: the crate graph, host's API
+    /// boundary, file sizes and import circles.
+    Tidy,
     /// Benchmarks, measured against a peer in the same run.
     Bench(bench::BenchArgs),
 }
@@ -43,6 +49,7 @@ fn main() -> ExitCode {
             .init();
     }
     let r = match cli.command {
+        Command::Tidy => tidy::run(),
         Command::Bench(args) => bench::run(args, cli.json),
     };
     match r {
