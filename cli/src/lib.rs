@@ -4,12 +4,17 @@
 //! end-to-end tests drive exactly what users run.
 //!
 //! Exit codes: 0 success; 1 the operation failed (stderr names the reason);
-//! 2 usage error. Every command that prints data takes `--json`.
+//! 2 usage error. Every command that prints data takes `--json`, before or
+//! after the command's name.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
+mod args;
 mod cli;
 mod cmd;
+mod error;
+mod files;
 mod output;
+mod session;
 
 use clap::Parser;
 use std::ffi::OsString;
@@ -45,14 +50,14 @@ where
         }
     };
     init_tracing(cli.verbose);
-    let json = cli.command.json();
+    let json = cli.json;
     let mut o = Output::new(out, json);
     match cmd::dispatch(cli.command, &mut o) {
         Ok(()) => EXIT_OK,
         Err(e) => {
             let (code, status) = error_code(&e);
             let reason = format!("{e:#}");
-            let reported = e.downcast_ref::<Reported>().is_some();
+            let reported = e.downcast_ref::<error::Reported>().is_some();
             if json && !reported {
                 let v = serde_json::json!({
                     "ok": false,
@@ -71,7 +76,7 @@ where
 /// platform client's (`unreachable`, `timeout`, ...), or the bundle's.
 fn error_code(e: &anyhow::Error) -> (String, Option<u16>) {
     for c in e.chain() {
-        if let Some(c) = c.downcast_ref::<Coded>() {
+        if let Some(c) = c.downcast_ref::<error::Coded>() {
             return (c.code.to_owned(), None);
         }
         if let Some(c) = c.downcast_ref::<mpkit_platform_client::Error>() {
@@ -83,44 +88,6 @@ fn error_code(e: &anyhow::Error) -> (String, Option<u16>) {
     }
     ("failed".to_owned(), None)
 }
-
-/// A failure of the CLI itself with a stable code (`not_logged_in`,
-/// `no_open_release`, ...), for `--json` output.
-#[derive(Debug)]
-pub(crate) struct Coded {
-    pub(crate) code: &'static str,
-    pub(crate) message: String,
-}
-
-impl Coded {
-    pub(crate) fn err(code: &'static str, message: impl Into<String>) -> anyhow::Error {
-        anyhow::Error::new(Coded {
-            code,
-            message: message.into(),
-        })
-    }
-}
-
-impl std::fmt::Display for Coded {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for Coded {}
-
-/// A failure whose details the command already printed (e.g. `mpkit run --json`),
-/// so only the exit code and a stderr line remain to be given.
-#[derive(Debug)]
-pub(crate) struct Reported(pub(crate) String);
-
-impl std::fmt::Display for Reported {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for Reported {}
 
 fn init_tracing(verbose: u8) {
     let level = match verbose {

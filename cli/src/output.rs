@@ -1,5 +1,7 @@
-//! Human tables or JSON, and progress bars that show only on a terminal.
+//! Human tables or JSON, progress bars that show only on a terminal, and the
+//! formats tables share.
 
+use anyhow::{Context as _, Result};
 use std::io::{IsTerminal, Write};
 
 /// Where a command's results go.
@@ -109,17 +111,51 @@ pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
         s.trim_end().to_owned() + "\n"
     };
     let mut out = fmt_row(header.to_vec());
-    out.push_str(&fmt_row(
-        widths
-            .iter()
-            .map(|w| "-".repeat(*w))
-            .collect::<Vec<_>>()
-            .iter()
-            .map(|s| s.as_str())
-            .collect(),
-    ));
+    let rules: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
+    out.push_str(&fmt_row(rules.iter().map(String::as_str).collect()));
     for r in rows {
-        out.push_str(&fmt_row(r.iter().map(|s| s.as_str()).collect()));
+        out.push_str(&fmt_row(r.iter().map(String::as_str).collect()));
     }
     out
+}
+
+/// An answer as JSON, for `--json`.
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {
+    serde_json::to_value(v).context("encoding the answer")
+}
+
+/// Names joined by `sep`, for tables and messages.
+pub(crate) fn names<T: std::fmt::Display>(list: &[T], sep: &str) -> String {
+    list.iter().map(T::to_string).collect::<Vec<_>>().join(sep)
+}
+
+/// Unix seconds as RFC 3339 (UTC), for tables.
+pub(crate) fn when(t: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t)
+        .ok()
+        .and_then(|d| {
+            d.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_else(|| t.to_string())
+}
+
+/// Basis points as a percentage: 2000 → "20", 1250 → "12.5", 1 → "0.01".
+pub(crate) fn percent(bp: i64) -> String {
+    let s = format!("{}.{:02}", bp / 100, (bp % 100).abs());
+    s.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentages_read_naturally() {
+        assert_eq!(percent(2000), "20");
+        assert_eq!(percent(1250), "12.5");
+        assert_eq!(percent(1), "0.01");
+        assert_eq!(percent(10000), "100");
+        assert_eq!(percent(0), "0");
+    }
 }

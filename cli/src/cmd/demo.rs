@@ -9,14 +9,12 @@
 //! version is kept, and a tampered package is refused while the current
 //! version keeps running.
 
-use crate::cli::IsolationArg;
-use crate::Output;
+use crate::args::{worker_config, IsolationArg};
+use crate::output::Output;
 use anyhow::{ensure, Context as _, Result};
+use clap::Args;
 use mpkit_bundle::{AppId, Caps, Expected, PackOptions, SecretKey, Trust, TrustedRoot};
-use mpkit_host::HeadlessSurface;
-use mpkit_host::Isolation;
-use mpkit_host::NetConfig;
-use mpkit_host::{HostError, LaunchSource};
+use mpkit_host::{HeadlessSurface, HostError, LaunchSource, NetConfig};
 use mpkit_platform_client::wire::{self, Rule};
 use mpkit_platform_client::{Client, Limits};
 use mpkit_sample_app::backend::{MerchantBackend, OrderStatus};
@@ -29,6 +27,17 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// `mpkit demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Keep the demo's working directory here instead of a temporary one.
+    #[arg(long)]
+    workdir: Option<PathBuf>,
+    /// Where the mini program's JS runs.
+    #[arg(long, value_enum, default_value_t = IsolationArg::Process)]
+    isolation: IsolationArg,
+}
 
 const TARGET: &str = "demo.wallet";
 /// Simulated users resolved before and after each release step.
@@ -84,11 +93,8 @@ fn cohort_table(rows: &[(String, BTreeMap<String, usize>)]) -> String {
     crate::output::table(&header, &body)
 }
 
-pub(crate) fn run(
-    workdir: Option<PathBuf>,
-    isolation: IsolationArg,
-    o: &mut Output<'_>,
-) -> Result<()> {
+pub(crate) fn run(args: DemoArgs, o: &mut Output<'_>) -> Result<()> {
+    let DemoArgs { workdir, isolation } = args;
     let started = Instant::now();
     let _tmp;
     let work = match workdir {
@@ -285,10 +291,7 @@ pub(crate) fn run(
         })),
         ..NetConfig::default()
     };
-    cfg.isolation = match isolation {
-        IsolationArg::Process => Isolation::Process(super::worker_config()),
-        IsolationArg::Thread => Isolation::Thread,
-    };
+    cfg.isolation = isolation.isolation(worker_config());
     let window_cfg = cfg.clone();
     let wallet = Wallet::new(cfg)?;
     let (host, updates) = (wallet.host(), wallet.updates());
