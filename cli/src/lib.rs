@@ -3,9 +3,12 @@
 //! Every command of the `mpkit` binary, callable in-process through [`run`] so
 //! end-to-end tests drive exactly what users run.
 //!
-//! Exit codes: 0 success; 1 the operation failed (stderr names the reason);
-//! 2 usage error. Every command that prints data takes `--json`, before or
-//! after the command's name.
+//! Exit codes: 0 success; 1 the operation failed (stderr names the reason,
+//! each cause once); 2 usage error. Every command that prints data takes
+//! `--json`, before or after the command's name. Colour only ever goes to a
+//! terminal (`NO_COLOR` and `CLICOLOR_FORCE` are honoured), and text that
+//! comes from other people reaches human output with its control characters
+//! escaped.
 #![allow(clippy::print_stdout, clippy::print_stderr)]
 
 mod args;
@@ -18,7 +21,7 @@ mod session;
 
 use clap::Parser;
 use std::ffi::OsString;
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 
 pub use output::Output;
 
@@ -29,34 +32,77 @@ pub const EXIT_FAILED: u8 = 1;
 /// Exit code for a usage error.
 pub const EXIT_USAGE: u8 = 2;
 
+/// Which of the process's output streams are terminals: colour goes only there.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Terminals {
+    /// stdout is a terminal.
+    pub stdout: bool,
+    /// stderr is a terminal.
+    pub stderr: bool,
+}
+
+impl Terminals {
+    /// This process's own stdout and stderr.
+    pub fn of_this_process() -> Terminals {
+        Terminals {
+            stdout: std::io::stdout().is_terminal(),
+            stderr: std::io::stderr().is_terminal(),
+        }
+    }
+}
+
 /// Parses `args` (including the program name) and runs the command, writing
-/// results to `out` and diagnostics to `err`. Returns the process exit code.
+/// results to `out` and diagnostics to `err`, neither of them a terminal.
+/// Returns the process exit code.
 pub fn run<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write) -> u8
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
+    run_on(args, out, err, Terminals::default())
+}
+
+/// As [`run`], for writers of which `terminals` says which are terminals
+/// (the binary's own stdout and stderr).
+pub fn run_on<I, T>(args: I, out: &mut dyn Write, err: &mut dyn Write, terminals: Terminals) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let env = |name: &str| std::env::var_os(name);
     let cli = match cli::Cli::try_parse_from(args) {
         Ok(c) => c,
         Err(e) => {
-            let code = if e.use_stderr() { EXIT_USAGE } else { EXIT_OK };
-            let text = e.render().ansi().to_string();
-            let _ = if e.use_stderr() {
+            // Help and version go to stdout, usage errors to stderr, each in
+            // colour only when that stream is a terminal.
+            let to_err = e.use_stderr();
+            let tty = if to_err {
+                terminals.stderr
+            } else {
+                terminals.stdout
+            };
+            let styled = e.render();
+            let text = if use_color(tty, &env) {
+                styled.ansi().to_string()
+            } else {
+                styled.to_string()
+            };
+            let _ = if to_err {
                 write!(err, "{text}")
             } else {
                 write!(out, "{text}")
             };
-            return code;
+            return if to_err { EXIT_USAGE } else { EXIT_OK };
         }
     };
-    init_tracing(cli.verbose);
+    init_tracing(cli.verbose, use_color(terminals.stderr, &env));
     let json = cli.json;
-    let mut o = Output::new(out, json);
+    let mut o = Output::new(out, err, json);
     match cmd::dispatch(cli.command, &mut o) {
         Ok(()) => EXIT_OK,
         Err(e) => {
             let (code, status) = error_code(&e);
-            let reason = format!("{e:#}");
+            let reason = error::causes(&e);
             let reported = e.downcast_ref::<error::Reported>().is_some();
             if json && !reported {
                 let v = serde_json::json!({
@@ -65,10 +111,27 @@ where
                 });
                 let _ = writeln!(o.raw(), "{v}");
             }
-            let _ = writeln!(err, "error: {reason}");
+            let _ = writeln!(o.diag(), "error: {}", output::escape_text(&reason));
             EXIT_FAILED
         }
     }
+}
+
+/// Whether to colour a stream: never with `NO_COLOR`; always with
+/// `CLICOLOR_FORCE` (not `0`); never with `CLICOLOR=0`; else only on a
+/// terminal that is not `TERM=dumb`. <https://no-color.org>,
+/// <https://bixense.com/clicolors/>.
+pub(crate) fn use_color(is_terminal: bool, var: &dyn Fn(&str) -> Option<OsString>) -> bool {
+    if var("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        return false;
+    }
+    if var("CLICOLOR_FORCE").is_some_and(|v| !v.is_empty() && v != "0") {
+        return true;
+    }
+    if var("CLICOLOR").is_some_and(|v| v == "0") {
+        return false;
+    }
+    is_terminal && var("TERM").is_none_or(|t| t != "dumb")
 }
 
 /// The stable code of a failure, and the HTTP status when a server answered:
@@ -89,7 +152,7 @@ fn error_code(e: &anyhow::Error) -> (String, Option<u16>) {
     ("failed".to_owned(), None)
 }
 
-fn init_tracing(verbose: u8) {
+fn init_tracing(verbose: u8, ansi: bool) {
     let level = match verbose {
         0 => "warn",
         1 => "info",
@@ -100,5 +163,36 @@ fn init_tracing(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        .with_ansi(ansi)
         .try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(vars: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<OsString> {
+        move |name| {
+            vars.iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| OsString::from(v))
+        }
+    }
+
+    #[test]
+    fn colour_only_on_a_terminal_and_as_the_environment_says() {
+        assert!(use_color(true, &env(&[])));
+        assert!(!use_color(false, &env(&[])));
+        assert!(!use_color(true, &env(&[("NO_COLOR", "1")])));
+        assert!(use_color(false, &env(&[("CLICOLOR_FORCE", "1")])));
+        assert!(!use_color(
+            false,
+            &env(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")])
+        ));
+        assert!(!use_color(false, &env(&[("CLICOLOR_FORCE", "0")])));
+        assert!(!use_color(true, &env(&[("CLICOLOR", "0")])));
+        assert!(!use_color(true, &env(&[("TERM", "dumb")])));
+        // An empty NO_COLOR does not count.
+        assert!(use_color(true, &env(&[("NO_COLOR", "")])));
+    }
 }

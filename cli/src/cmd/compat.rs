@@ -5,7 +5,7 @@
 
 use crate::args::{worker_config, IsolationArg, TrustArgs};
 use crate::error::{Coded, Reported};
-use crate::output::{spinner, Output};
+use crate::output::{escape_line, spinner, Output};
 use crate::session::Session;
 use anyhow::{Context as _, Result};
 use clap::Args;
@@ -149,14 +149,9 @@ pub(crate) fn run(a: CompatArgs, o: &mut Output<'_>) -> Result<()> {
 }
 
 fn human(r: &Report, html: Option<&PathBuf>, uploaded: Option<&(String, String)>) -> String {
-    let clean = |t: &str| -> String {
-        t.chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect()
-    };
     let mut s = format!(
         "{} {} ({}): {} pages, {} JS files, package {} bytes\n",
-        clean(&r.app.name),
+        escape_line(&r.app.name),
         r.app.version,
         r.app.app_id,
         r.app.pages.len(),
@@ -203,11 +198,7 @@ fn human(r: &Report, html: Option<&PathBuf>, uploaded: Option<&(String, String)>
             }
             // One line per problem, whatever the bundle put in its messages,
             // and no control characters (terminal escapes) from it.
-            let line: String = line
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
-            s.push_str(&line);
+            s.push_str(&escape_line(&line));
             s.push('\n');
         }
     }

@@ -3,7 +3,7 @@
 use crate::args::ReleaseSel;
 use crate::error::Coded;
 use crate::files::read_text;
-use crate::output::{percent, table, to_json, when, Output};
+use crate::output::{escape_line, percent, table, to_json, when, Output};
 use crate::session::Session;
 use anyhow::Result;
 use clap::{Args, Subcommand, ValueEnum};
@@ -150,7 +150,7 @@ enum PilotAction {
 fn changed_line(c: &wire::StateChanged) -> String {
     let mut s = format!("release {}: {}", c.id, c.state);
     if let Some(r) = &c.reason {
-        s.push_str(&format!(" (reason: {r})"));
+        s.push_str(&format!(" (reason: {})", escape_line(r)));
     }
     if let Some(n) = c.testers {
         s.push_str(&format!(" with {n} testers"));
@@ -336,7 +336,7 @@ fn status_text(r: &wire::Release) -> String {
         s.push_str(&format!("grayscale: {}%\n", percent(g.percent_bp)));
     }
     if let Some(reason) = &r.reject_reason {
-        s.push_str(&format!("rejected:  {reason}\n"));
+        s.push_str(&format!("rejected:  {}\n", escape_line(reason)));
     }
     let report = match &r.compat_report {
         None => "none".to_owned(),
