@@ -99,6 +99,15 @@ pub(crate) fn worker_config() -> mpkit_host::WorkerConfig {
     mpkit_host::WorkerConfig::beside_current_exe()
 }
 
+/// `--quiet` of the commands that run a mini program and show its console.
+#[derive(Debug, Clone, Copy, Args)]
+pub(crate) struct ConsoleArgs {
+    /// Hide the mini program's console (console.log and friends), which is
+    /// shown on stderr by default.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
 /// Which release: --release ID, or --app and --target for the one open release there.
 #[derive(Debug, Args)]
 #[group(id = "which_release", required = true, multiple = true)]

@@ -35,12 +35,13 @@ pub(crate) enum Command {
     Inspect(inspect::InspectArgs),
     /// Verify and install a bundle into a store, keeping the last good version.
     Install(install::InstallArgs),
-    /// Run a mini program (a directory or a bundle) and optionally script it.
+    /// Run a mini program (a directory or a bundle) headless and optionally script it;
+    /// its console shows on stderr.
     Run(run::RunArgs),
     /// Test a mini program against compatibility profiles (OS, device, host, network).
     Compat(compat::CompatArgs),
     /// Show a mini program in a window sized to a phone, reloading on change;
-    /// or render its first page to a PNG and exit.
+    /// or render its first page to a PNG and exit. Its console shows on stderr.
     Preview(preview::PreviewArgs),
     /// Create and rotate trust roots.
     Root(root::RootArgs),

@@ -14,6 +14,7 @@
 mod args;
 mod cli;
 mod cmd;
+mod console;
 mod error;
 mod files;
 mod output;
@@ -95,7 +96,11 @@ where
             return if to_err { EXIT_USAGE } else { EXIT_OK };
         }
     };
-    init_tracing(cli.verbose, use_color(terminals.stderr, &env));
+    init_tracing(
+        cli.verbose,
+        console_mode(&cli.command),
+        use_color(terminals.stderr, &env),
+    );
     let json = cli.json;
     let mut o = Output::new(out, err, json);
     match cmd::dispatch(cli.command, &mut o) {
@@ -152,18 +157,58 @@ fn error_code(e: &anyhow::Error) -> (String, Option<u16>) {
     ("failed".to_owned(), None)
 }
 
-fn init_tracing(verbose: u8, ansi: bool) {
+/// Where a mini program's console goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Console {
+    /// With the rest of the log (commands that run no app of their own).
+    Log,
+    /// Printed by the command itself (`mpkit run`, from its `AppHandle`).
+    Command,
+    /// Shown from tracing (`mpkit preview`: the app runs on another thread).
+    Shown,
+    /// Hidden (`--quiet`).
+    Hidden,
+}
+
+fn console_mode(c: &cli::Command) -> Console {
+    match c {
+        cli::Command::Run(a) if a.console.quiet => Console::Hidden,
+        cli::Command::Run(_) => Console::Command,
+        cli::Command::Preview(a) if a.console.quiet => Console::Hidden,
+        cli::Command::Preview(_) => Console::Shown,
+        _ => Console::Log,
+    }
+}
+
+fn init_tracing(verbose: u8, console: Console, ansi: bool) {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
+    use tracing_subscriber::Layer as _;
     let level = match verbose {
         0 => "warn",
         1 => "info",
         _ => "debug",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("MPKIT_LOG")
+    let mut filter = tracing_subscriber::EnvFilter::try_from_env("MPKIT_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    if console != Console::Log {
+        // The console has its own way out (or none); never twice.
+        if let Ok(d) = format!("{}=off", console::TARGET).parse() {
+            filter = filter.add_directive(d);
+        }
+    }
+    let log = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_ansi(ansi)
+        .with_filter(filter);
+    let shown = (console == Console::Shown).then(|| {
+        console::layer().with_filter(tracing_subscriber::filter::filter_fn(|m| {
+            m.target() == console::TARGET
+        }))
+    });
+    let _ = tracing_subscriber::registry()
+        .with(log)
+        .with(shown)
         .try_init();
 }
 

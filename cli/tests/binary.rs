@@ -131,6 +131,73 @@ fn each_cause_is_printed_once() {
     );
 }
 
+/// A mini program that logs, warns and throws with terminal escapes in its text.
+fn noisy_app(dir: &Path) -> std::path::PathBuf {
+    let app = dir.join("noisy");
+    std::fs::create_dir_all(app.join("pages/index")).expect("mkdir");
+    std::fs::write(
+        app.join("app.json"),
+        r#"{"appId": "3000000000000031", "name": "Noisy", "version": "1.0.0", "minHostVersion": "0.1.0", "pages": ["pages/index/index"]}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        app.join("app.js"),
+        "App({ onLaunch() { console.log('hello from onLaunch'); console.warn('careful: \\u001b[2J'); } });",
+    )
+    .expect("write");
+    std::fs::write(app.join("pages/index/index.axml"), "<view>hi</view>").expect("write");
+    std::fs::write(
+        app.join("pages/index/index.js"),
+        "Page({ onLoad() { console.error('boom'); throw new Error('bad \\u001b[31mred'); } });",
+    )
+    .expect("write");
+    app
+}
+
+/// `mpkit run` shows the mini program's console on stderr, each line tagged
+/// with its level, without -v; --quiet hides it. Its text and its errors
+/// reach the terminal escaped; --json keeps them exact.
+#[test]
+fn run_shows_the_console_and_escapes_what_the_app_wrote() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = noisy_app(dir.path());
+    let o = plain()
+        .args(["run", "--headless"])
+        .arg(&app)
+        .output()
+        .expect("run");
+    let (out, err) = (
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr),
+    );
+    assert_eq!(o.status.code(), Some(1), "the app threw: {out}\n{err}");
+    assert!(err.contains("[info] hello from onLaunch\n"), "{err}");
+    assert!(err.contains("[warn] careful: \\u{1b}[2J\n"), "{err}");
+    assert!(err.contains("[error] boom\n"), "{err}");
+    assert!(out.contains("bad \\u{1b}[31mred"), "{out}");
+    assert!(!out.contains(ESC) && !err.contains(ESC), "{out}\n{err}");
+
+    let quiet = plain()
+        .args(["run", "--headless", "--quiet"])
+        .arg(&app)
+        .output()
+        .expect("run");
+    let err = String::from_utf8_lossy(&quiet.stderr);
+    assert!(
+        !err.contains("[info]") && !err.contains("hello from onLaunch"),
+        "{err}"
+    );
+
+    let json = plain()
+        .args(["run", "--headless", "--json", "--quiet"])
+        .arg(&app)
+        .output()
+        .expect("run");
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).expect("json");
+    let message = v["errors"][0]["message"].as_str().expect("message");
+    assert!(message.contains("bad \u{1b}[31mred"), "{message:?}");
+}
+
 /// --json is one flag: before the command, after it, or after a subcommand.
 #[test]
 fn json_goes_before_or_after_the_command() {

@@ -3,8 +3,10 @@
 //! fly and reloaded when it changes, keeping the current route; JS and AXML
 //! errors show in an overlay. `--screenshot OUT.png --exit-after-render`
 //! renders the first page, writes a PNG and exits (tests, compatibility runs).
+//! The mini program's console shows on stderr (`crate::console`), unless
+//! `--quiet`.
 
-use crate::args::TrustArgs;
+use crate::args::{ConsoleArgs, TrustArgs};
 use crate::error::Coded;
 use crate::output::Output;
 use anyhow::Result;
@@ -49,6 +51,8 @@ pub(crate) struct PreviewArgs {
     /// Keep user data (storage, files, consent, webview data) here across runs.
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) console: ConsoleArgs,
 }
 
 /// How long the first page may take before `--exit-after-render` gives up.

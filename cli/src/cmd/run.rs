@@ -1,12 +1,16 @@
-//! `mpkit run`: launch a mini program headless and drive it with steps.
+//! `mpkit run`: launch a mini program headless and drive it with steps. Its
+//! console shows on stderr as it runs, each line tagged with its level.
 
-use crate::args::{worker_config, IsolationArg, TrustArgs};
+use crate::args::{worker_config, ConsoleArgs, IsolationArg, TrustArgs};
+use crate::console;
 use crate::error::Reported;
 use crate::output::Output;
 use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use mpkit_bundle::{SecretKey, Trust};
-use mpkit_host::{Answers, HeadlessSurface, Host, LaunchSource, RecordingDelegate, WorkerConfig};
+use mpkit_host::{
+    Answers, AppHandle, HeadlessSurface, Host, LaunchSource, RecordingDelegate, WorkerConfig,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -58,6 +62,8 @@ pub(crate) struct RunArgs {
     /// Keep user data (storage, files, consent) here across runs instead of a temporary directory.
     #[arg(long)]
     data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) console: ConsoleArgs,
 }
 
 /// One step of a script.
@@ -141,6 +147,14 @@ pub(crate) fn run(ro: RunArgs, o: &mut Output<'_>) -> Result<()> {
         .dev_origins(&ro.dev_origin)
         .build()?;
     let mut rt = host.launch(source, &ro.user, Default::default(), HeadlessSurface::new())?;
+    // The console as it comes: after the launch, and after each step.
+    let mut shown = 0;
+    let mut show_console = |rt: &AppHandle<HeadlessSurface>, o: &mut Output<'_>| {
+        if !ro.console.quiet {
+            shown = console::print_new(rt.console(), shown, o.diag());
+        }
+    };
+    show_console(&rt, o);
 
     let mut results = Vec::new();
     let mut failed = false;
@@ -182,6 +196,7 @@ pub(crate) fn run(ro: RunArgs, o: &mut Output<'_>) -> Result<()> {
             Err(m) => (false, m),
         };
         failed |= !ok;
+        show_console(&rt, o);
         results.push(json!({"ok": ok, "message": message}));
         if !ok {
             break;
