@@ -7,7 +7,8 @@
 //! answer and the pinned package, installs it and launches it headless with
 //! the JSAPI layer. A pilot version reaches only its tester, the last good
 //! version is kept, and a tampered package is refused while the current
-//! version keeps running.
+//! version keeps running. With a display, the tester orders again in a real
+//! window, and its screenshot is kept.
 
 use crate::args::{worker_config, IsolationArg};
 use crate::output::Output;
@@ -96,7 +97,9 @@ fn cohort_table(rows: &[(String, BTreeMap<String, usize>)]) -> String {
 pub(crate) fn run(args: DemoArgs, o: &mut Output<'_>) -> Result<()> {
     let DemoArgs { workdir, isolation } = args;
     let started = Instant::now();
-    let _tmp;
+    // A temporary work directory is removed at the end, unless it holds what
+    // the demo tells the user to look at.
+    let mut tmp = None;
     let work = match workdir {
         Some(w) => {
             std::fs::create_dir_all(&w)?;
@@ -105,7 +108,7 @@ pub(crate) fn run(args: DemoArgs, o: &mut Output<'_>) -> Result<()> {
         None => {
             let t = tempfile::tempdir()?;
             let p = t.path().to_path_buf();
-            _tmp = t;
+            tmp = Some(t);
             p
         }
     };
@@ -458,11 +461,16 @@ pub(crate) fn run(args: DemoArgs, o: &mut Output<'_>) -> Result<()> {
             placed.as_ref().map(|o| o.buyer.as_str()) == Some(order.buyer.as_str()),
             "a new auth code in another wallet process names the same buyer"
         );
+        let kept = keep_for(tmp.take(), &w.screenshot);
         o.line(format!(
-            "[window] {tester} ordered again in a window (first page painted in {:.0} ms): order {} is Paid at the merchant backend, bought by the same open id from a new auth code; screenshot {}",
+            "[window] {tester} ordered again in a window (first page painted in {:.0} ms): order {} is Paid at the merchant backend, bought by the same open id from a new auth code; screenshot {}{}",
             w.first_paint.as_secs_f64() * 1000.0,
             w.order_id,
-            w.screenshot.display()
+            w.screenshot.display(),
+            match &kept {
+                Some(dir) => format!(" (its work directory {} is kept for it; remove it when done, or pass --workdir DIR)", dir.display()),
+                None => String::new(),
+            }
         ))?;
         Some(w)
     } else {
@@ -483,6 +491,7 @@ pub(crate) fn run(args: DemoArgs, o: &mut Output<'_>) -> Result<()> {
             "versions": versions,
             "order": {"id": order.order_id, "buyer": order.buyer, "total": order.total, "status": format!("{:?}", order.status), "item": run.item, "qty": run.qty},
             "windowOrder": window.as_ref().map(|w| json!({"id": w.order_id, "firstPaintMs": w.first_paint.as_secs_f64() * 1000.0, "screenshot": w.screenshot})),
+            "workdir": work,
             "walletBalance": balance,
             "jsapiCalls": calls,
             "hostEvents": events,
@@ -494,7 +503,19 @@ pub(crate) fn run(args: DemoArgs, o: &mut Output<'_>) -> Result<()> {
         }),
         || format!("demo finished in {elapsed:.2} s"),
     )?;
+    drop(tmp);
     Ok(())
+}
+
+/// Keeps a temporary work directory that holds `file` (a screenshot the
+/// demo points the user to) instead of removing it; returns the directory
+/// when it was temporary.
+fn keep_for(tmp: Option<tempfile::TempDir>, file: &Path) -> Option<PathBuf> {
+    let t = tmp?;
+    if !file.starts_with(t.path()) {
+        return None;
+    }
+    Some(t.keep())
 }
 
 /// Opens a fresh platform in `dir` (embedded SQLite) and serves it on a free
@@ -608,4 +629,31 @@ fn window_order(
     ui.run();
     job.join()
         .map_err(|_| anyhow::anyhow!("the window thread panicked"))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The screenshot the demo names in a temporary work directory is
+    /// still there once the demo is over (the directory was removed with it).
+    #[test]
+    fn a_temporary_work_directory_is_kept_for_its_screenshot() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let shot = t.path().join("wallet").join("coffee-club.png");
+        std::fs::create_dir_all(shot.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&shot, b"png").expect("write");
+        let kept = keep_for(Some(t), &shot).expect("kept");
+        assert!(shot.is_file(), "the screenshot is gone");
+        assert!(shot.starts_with(&kept));
+        std::fs::remove_dir_all(kept).expect("clean up");
+
+        // Nothing to keep: the temporary directory goes as before.
+        let t = tempfile::tempdir().expect("tempdir");
+        let dir = t.path().to_path_buf();
+        assert_eq!(keep_for(Some(t), Path::new("/elsewhere.png")), None);
+        assert!(!dir.exists());
+        // A --workdir is the user's: nothing to decide.
+        assert_eq!(keep_for(None, &dir.join("x.png")), None);
+    }
 }
