@@ -1216,3 +1216,50 @@ fn gray_takes_a_percent_sign_and_says_it_once() {
         human.out
     );
 }
+
+/// What other people wrote (a reviewer's reason, a tester file) reaches a
+/// terminal with its control characters escaped; --json keeps it exact.
+#[test]
+fn text_from_other_people_is_escaped_for_people_and_exact_in_json() {
+    let w = World::new();
+    let id = w.in_review("1.0.0");
+    let reason = "icons \u{1b}[2Jblurry";
+    let human = w.reviewer(&["release", "reject", "--release", &id, "--reason", reason]);
+    assert_eq!(human.code, 0, "{}", human.err);
+    assert!(
+        human.out.contains("(reason: icons \\u{1b}[2Jblurry)"),
+        "{}",
+        human.out
+    );
+    let status = w.owner(&["release", "status", "--release", &id]);
+    assert!(
+        status.out.contains("rejected:  icons \\u{1b}[2Jblurry"),
+        "{}",
+        status.out
+    );
+    let inbox = w.owner(&["inbox"]);
+    assert_eq!(inbox.code, 0, "{}", inbox.err);
+    for out in [&human.out, &status.out, &inbox.out] {
+        assert!(!out.contains('\u{1b}'), "{out}");
+    }
+    let v = w
+        .owner(&["release", "status", "--release", &id, "--json"])
+        .ok();
+    assert_eq!(v["rejectReason"], reason);
+
+    // A tester file's rejected line, shown in the table.
+    assert_eq!(
+        w.owner(&["release", "apply", "--release", &id, "--json"])
+            .ok()["state"],
+        "in_review"
+    );
+    w.reviewer(&["release", "approve", "--release", &id, "--json"])
+        .ok();
+    let file = w.p.path("testers.txt");
+    std::fs::write(&file, "u-1\nu\u{1b}[31m-2\n").expect("file");
+    let f = file.to_str().expect("utf-8");
+    let human = w.owner(&["release", "testers", "add", "--release", &id, "--file", f]);
+    assert_eq!(human.code, 0, "{}", human.err);
+    assert!(human.out.contains("u\\u{1b}[31m-2"), "{}", human.out);
+    assert!(!human.out.contains('\u{1b}'), "{}", human.out);
+}

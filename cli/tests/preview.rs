@@ -334,3 +334,51 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The mini program's console shows on stderr while it is previewed, each
+/// line tagged with its level and escaped; --quiet hides it.
+#[test]
+fn preview_shows_the_console() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let app = t.path().join("chatty");
+    std::fs::create_dir_all(app.join("pages/index")).expect("mkdir");
+    std::fs::write(
+        app.join("app.json"),
+        r#"{"appId": "3000000000000032", "name": "Chatty", "version": "1.0.0", "minHostVersion": "0.1.0", "pages": ["pages/index/index"]}"#,
+    )
+    .expect("write");
+    std::fs::write(
+        app.join("app.js"),
+        "App({ onLaunch() { console.log('launched'); } });",
+    )
+    .expect("write");
+    std::fs::write(app.join("pages/index/index.axml"), "<view>hi</view>").expect("write");
+    std::fs::write(
+        app.join("pages/index/index.js"),
+        "Page({ onLoad() { console.warn('loaded \\u001b[2J'); } });",
+    )
+    .expect("write");
+    let png = t.path().join("chatty.png");
+    let args = [
+        app.to_str().expect("utf-8"),
+        "--screenshot",
+        png.to_str().expect("utf-8"),
+        "--exit-after-render",
+    ];
+    let o = preview(&args);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.contains("[info] launched\n"), "{err}");
+    assert!(err.contains("[warn] loaded \\u{1b}[2J\n"), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err}");
+
+    let mut quiet = args.to_vec();
+    quiet.push("--quiet");
+    let o = preview(&quiet);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        !err.contains("launched") && !err.contains("loaded"),
+        "{err}"
+    );
+}

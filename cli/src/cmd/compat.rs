@@ -3,14 +3,13 @@
 //! engine is `mpkit_compat` (its `visual` feature for `--screenshots`); this
 //! is its command line.
 
-use super::session::Session;
-use crate::cli::{Fmt, IsolationArg, OptionalTrust, TrustArgs};
-use crate::output::spinner;
-use crate::{Coded, Output, Reported};
+use crate::args::{worker_config, IsolationArg, TrustArgs};
+use crate::error::{Coded, Reported};
+use crate::output::{escape_line, spinner, Output};
+use crate::session::Session;
 use anyhow::{Context as _, Result};
 use clap::Args;
 use mpkit_compat::{self as compat, Input, Options, Report, Severity};
-use mpkit_host::Isolation;
 use std::path::PathBuf;
 
 #[derive(Debug, Args)]
@@ -35,7 +34,7 @@ pub(crate) struct CompatArgs {
     release: Option<String>,
     /// Trust for an .mpk (a directory is signed with a throwaway key for the check).
     #[command(flatten)]
-    trust: OptionalTrust,
+    trust: TrustArgs,
     /// A loopback origin the mini program may reach, e.g. http://127.0.0.1:8080
     /// (nothing else is reachable: compatibility runs resolve no names).
     #[arg(long = "dev-origin", value_name = "URL")]
@@ -51,11 +50,9 @@ pub(crate) struct CompatArgs {
     /// fails its profile. Needs a display (xvfb-run -a).
     #[arg(long, value_name = "DIR")]
     screenshots: Option<PathBuf>,
-    #[command(flatten)]
-    pub(crate) fmt: Fmt,
 }
 
-pub(crate) fn compat(a: CompatArgs, o: &mut Output<'_>) -> Result<()> {
+pub(crate) fn run(a: CompatArgs, o: &mut Output<'_>) -> Result<()> {
     let extra = match &a.profiles_dir {
         Some(d) => compat::load_dir(d).map_err(|e| Coded::err("bad_profile", e.to_string()))?,
         None => Vec::new(),
@@ -72,16 +69,13 @@ pub(crate) fn compat(a: CompatArgs, o: &mut Output<'_>) -> Result<()> {
     let input = if a.app.is_dir() {
         Input::Dir(a.app.clone())
     } else {
-        if a.trust.trust.is_empty() && a.trust.root.is_empty() {
+        if a.trust.is_empty() {
             return Err(Coded::err(
                 "usage",
                 "checking a bundle needs --trust KEY.pub or --root root.json (a directory needs neither)",
             ));
         }
-        let trust = super::load_trust(&TrustArgs {
-            trust: a.trust.trust.clone(),
-            root: a.trust.root.clone(),
-        })?;
+        let trust = a.trust.load()?;
         Input::Bundle {
             path: a.app.clone(),
             trust,
@@ -99,7 +93,7 @@ pub(crate) fn compat(a: CompatArgs, o: &mut Output<'_>) -> Result<()> {
         opts = opts.query(k, v);
     }
     if a.isolation == IsolationArg::Process {
-        opts = opts.isolation(Isolation::Process(super::worker_config()));
+        opts = opts.isolation(a.isolation.isolation(worker_config()));
     }
     // The session is opened first, so a missing login fails before the runs.
     let session = if a.upload {
@@ -155,14 +149,9 @@ pub(crate) fn compat(a: CompatArgs, o: &mut Output<'_>) -> Result<()> {
 }
 
 fn human(r: &Report, html: Option<&PathBuf>, uploaded: Option<&(String, String)>) -> String {
-    let clean = |t: &str| -> String {
-        t.chars()
-            .map(|c| if c.is_control() { ' ' } else { c })
-            .collect()
-    };
     let mut s = format!(
         "{} {} ({}): {} pages, {} JS files, package {} bytes\n",
-        clean(&r.app.name),
+        escape_line(&r.app.name),
         r.app.version,
         r.app.app_id,
         r.app.pages.len(),
@@ -209,11 +198,7 @@ fn human(r: &Report, html: Option<&PathBuf>, uploaded: Option<&(String, String)>
             }
             // One line per problem, whatever the bundle put in its messages,
             // and no control characters (terminal escapes) from it.
-            let line: String = line
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
-            s.push_str(&line);
+            s.push_str(&escape_line(&line));
             s.push('\n');
         }
     }

@@ -7,16 +7,15 @@
 //! answer and the pinned package, installs it and launches it headless with
 //! the JSAPI layer. A pilot version reaches only its tester, the last good
 //! version is kept, and a tampered package is refused while the current
-//! version keeps running.
+//! version keeps running. With a display, the tester orders again in a real
+//! window, and its screenshot is kept.
 
-use crate::cli::IsolationArg;
-use crate::Output;
+use crate::args::{worker_config, IsolationArg};
+use crate::output::Output;
 use anyhow::{ensure, Context as _, Result};
+use clap::Args;
 use mpkit_bundle::{AppId, Caps, Expected, PackOptions, SecretKey, Trust, TrustedRoot};
-use mpkit_host::HeadlessSurface;
-use mpkit_host::Isolation;
-use mpkit_host::NetConfig;
-use mpkit_host::{HostError, LaunchSource};
+use mpkit_host::{HeadlessSurface, HostError, LaunchSource, NetConfig};
 use mpkit_platform_client::wire::{self, Rule};
 use mpkit_platform_client::{Client, Limits};
 use mpkit_sample_app::backend::{MerchantBackend, OrderStatus};
@@ -25,9 +24,21 @@ use mpkit_update::{verify_answer, LaunchedFrom};
 use mpkit_webview::{LaunchFn, OpenOptions, WebviewApp, WebviewConfig};
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+/// `mpkit demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Keep the demo's working directory here instead of a temporary one.
+    #[arg(long)]
+    workdir: Option<PathBuf>,
+    /// Where the mini program's JS runs.
+    #[arg(long, value_enum, default_value_t = IsolationArg::Process)]
+    isolation: IsolationArg,
+}
 
 const TARGET: &str = "demo.wallet";
 /// Simulated users resolved before and after each release step.
@@ -83,13 +94,12 @@ fn cohort_table(rows: &[(String, BTreeMap<String, usize>)]) -> String {
     crate::output::table(&header, &body)
 }
 
-pub(crate) fn run(
-    workdir: Option<PathBuf>,
-    isolation: IsolationArg,
-    o: &mut Output<'_>,
-) -> Result<()> {
+pub(crate) fn run(args: DemoArgs, o: &mut Output<'_>) -> Result<()> {
+    let DemoArgs { workdir, isolation } = args;
     let started = Instant::now();
-    let _tmp;
+    // A temporary work directory is removed at the end, unless it holds what
+    // the demo tells the user to look at.
+    let mut tmp = None;
     let work = match workdir {
         Some(w) => {
             std::fs::create_dir_all(&w)?;
@@ -98,7 +108,7 @@ pub(crate) fn run(
         None => {
             let t = tempfile::tempdir()?;
             let p = t.path().to_path_buf();
-            _tmp = t;
+            tmp = Some(t);
             p
         }
     };
@@ -107,12 +117,11 @@ pub(crate) fn run(
     o.line(format!("  work directory: {}", work.display()))?;
 
     // 1. The platform, on loopback, on embedded SQLite.
-    let local = super::platform_api::LocalPlatform::start(&work.join("platform"))?;
-    let (rt, addr) = (local.rt, local.addr);
+    let (rt, addr, admin_token) = serve_platform(&work.join("platform"))?;
     let io = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let admin = Client::new(&format!("http://{addr}"), Some(local.admin))?;
+    let admin = Client::new(&format!("http://{addr}"), Some(admin_token))?;
     let root_bytes = io.block_on(admin.root_json())?;
     std::fs::write(work.join("root.json"), &root_bytes)?;
     let root = TrustedRoot::load(&root_bytes, time::OffsetDateTime::now_utc())?;
@@ -285,10 +294,7 @@ pub(crate) fn run(
         })),
         ..NetConfig::default()
     };
-    cfg.isolation = match isolation {
-        IsolationArg::Process => Isolation::Process(super::worker_config()),
-        IsolationArg::Thread => Isolation::Thread,
-    };
+    cfg.isolation = isolation.isolation(worker_config());
     let window_cfg = cfg.clone();
     let wallet = Wallet::new(cfg)?;
     let (host, updates) = (wallet.host(), wallet.updates());
@@ -455,11 +461,16 @@ pub(crate) fn run(
             placed.as_ref().map(|o| o.buyer.as_str()) == Some(order.buyer.as_str()),
             "a new auth code in another wallet process names the same buyer"
         );
+        let kept = keep_for(tmp.take(), &w.screenshot);
         o.line(format!(
-            "[window] {tester} ordered again in a window (first page painted in {:.0} ms): order {} is Paid at the merchant backend, bought by the same open id from a new auth code; screenshot {}",
+            "[window] {tester} ordered again in a window (first page painted in {:.0} ms): order {} is Paid at the merchant backend, bought by the same open id from a new auth code; screenshot {}{}",
             w.first_paint.as_secs_f64() * 1000.0,
             w.order_id,
-            w.screenshot.display()
+            w.screenshot.display(),
+            match &kept {
+                Some(dir) => format!(" (its work directory {} is kept for it; remove it when done, or pass --workdir DIR)", dir.display()),
+                None => String::new(),
+            }
         ))?;
         Some(w)
     } else {
@@ -480,6 +491,7 @@ pub(crate) fn run(
             "versions": versions,
             "order": {"id": order.order_id, "buyer": order.buyer, "total": order.total, "status": format!("{:?}", order.status), "item": run.item, "qty": run.qty},
             "windowOrder": window.as_ref().map(|w| json!({"id": w.order_id, "firstPaintMs": w.first_paint.as_secs_f64() * 1000.0, "screenshot": w.screenshot})),
+            "workdir": work,
             "walletBalance": balance,
             "jsapiCalls": calls,
             "hostEvents": events,
@@ -491,7 +503,47 @@ pub(crate) fn run(
         }),
         || format!("demo finished in {elapsed:.2} s"),
     )?;
+    drop(tmp);
     Ok(())
+}
+
+/// Keeps a temporary work directory that holds `file` (a screenshot the
+/// demo points the user to) instead of removing it; returns the directory
+/// when it was temporary.
+fn keep_for(tmp: Option<tempfile::TempDir>, file: &Path) -> Option<PathBuf> {
+    let t = tmp?;
+    if !file.starts_with(t.path()) {
+        return None;
+    }
+    Some(t.keep())
+}
+
+/// Opens a fresh platform in `dir` (embedded SQLite) and serves it on a free
+/// loopback port from a runtime of its own; dropping the runtime stops it.
+/// Returns the runtime, the address and the bootstrap admin's token.
+fn serve_platform(dir: &Path) -> Result<(tokio::runtime::Runtime, SocketAddr, String)> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let (platform, boot) = rt.block_on(mpkit_platform::Platform::open(
+        mpkit_platform::Config::new(dir),
+    ))?;
+    let admin = boot
+        .with_context(|| {
+            format!(
+                "{} already holds a platform; use a fresh directory",
+                dir.display()
+            )
+        })?
+        .token;
+    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
+    let addr = listener.local_addr()?;
+    let router = platform.router();
+    rt.spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    Ok((rt, addr, admin))
 }
 
 /// What the window step did.
@@ -577,4 +629,31 @@ fn window_order(
     ui.run();
     job.join()
         .map_err(|_| anyhow::anyhow!("the window thread panicked"))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The screenshot the demo names in a temporary work directory is
+    /// still there once the demo is over (the directory was removed with it).
+    #[test]
+    fn a_temporary_work_directory_is_kept_for_its_screenshot() {
+        let t = tempfile::tempdir().expect("tempdir");
+        let shot = t.path().join("wallet").join("coffee-club.png");
+        std::fs::create_dir_all(shot.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&shot, b"png").expect("write");
+        let kept = keep_for(Some(t), &shot).expect("kept");
+        assert!(shot.is_file(), "the screenshot is gone");
+        assert!(shot.starts_with(&kept));
+        std::fs::remove_dir_all(kept).expect("clean up");
+
+        // Nothing to keep: the temporary directory goes as before.
+        let t = tempfile::tempdir().expect("tempdir");
+        let dir = t.path().to_path_buf();
+        assert_eq!(keep_for(Some(t), Path::new("/elsewhere.png")), None);
+        assert!(!dir.exists());
+        // A --workdir is the user's: nothing to decide.
+        assert_eq!(keep_for(None, &dir.join("x.png")), None);
+    }
 }

@@ -1,25 +1,99 @@
-//! `mpkit platform serve` and `mpkit rollout bucket`.
+//! `mpkit platform serve`: the management platform's HTTP API.
 
-use crate::cli::S3Args;
-use crate::Output;
+use crate::output::Output;
 use anyhow::{Context as _, Result};
+use clap::{Args, Subcommand};
 use mpkit_platform::{Config, Objects, Platform, S3Config};
-use mpkit_platform_client::rollout;
-use serde_json::json;
 use std::io::Write;
 use std::path::PathBuf;
 
-/// Operational settings of `mpkit platform serve`.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Tuning {
-    pub(crate) policy_ttl_secs: i64,
-    pub(crate) policy_revalidate_ms: u64,
-    pub(crate) webhook_max_attempts: u32,
-    pub(crate) webhook_backoff_ms: u64,
-    pub(crate) auth_code_ttl_secs: i64,
+/// `mpkit platform`.
+#[derive(Debug, Args)]
+pub(crate) struct PlatformArgs {
+    #[command(subcommand)]
+    command: PlatformCommand,
 }
 
-pub(crate) fn serve(
+#[derive(Debug, Subcommand)]
+enum PlatformCommand {
+    /// Serve the platform's HTTP API (SQLite by default, PostgreSQL with --db postgres://...).
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8470")]
+    listen: String,
+    /// sqlite://PATH (created when missing) or postgres://USER@HOST/DB.
+    #[arg(long)]
+    db: Option<String>,
+    /// Bundles, packages and the platform's keys.
+    #[arg(long, default_value = "platform-data")]
+    storage: PathBuf,
+    /// On first start, also write the bootstrap admin token here (mode 0600).
+    #[arg(long)]
+    admin_token_file: Option<PathBuf>,
+    #[command(flatten)]
+    tuning: Tuning,
+    #[command(flatten)]
+    s3: S3Args,
+}
+
+/// Operational settings of `mpkit platform serve`.
+#[derive(Debug, Clone, Copy, Args)]
+struct Tuning {
+    /// How long a signed policy is valid, in seconds (re-signed before it expires).
+    #[arg(long, default_value_t = 24 * 3600)]
+    policy_ttl_secs: i64,
+    /// How old a cached policy may get before it is checked against the database, in
+    /// milliseconds (several instances on one database; PostgreSQL also notifies at once).
+    #[arg(long, default_value_t = 1000)]
+    policy_revalidate_ms: u64,
+    /// Attempts per webhook delivery before it is marked failed.
+    #[arg(long, default_value_t = 8)]
+    webhook_max_attempts: u32,
+    /// The wait before a webhook delivery's first retry, in milliseconds (it doubles per
+    /// attempt, up to an hour).
+    #[arg(long, default_value_t = 10_000)]
+    webhook_backoff_ms: u64,
+    /// How long an auth code can be exchanged, in seconds (10 to 600).
+    #[arg(long, default_value_t = 300)]
+    auth_code_ttl_secs: i64,
+}
+
+/// Uploads and packages in an S3-compatible bucket instead of `<storage>/objects`. The key is
+/// read from `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY`, never from the command line.
+#[derive(Debug, Args)]
+struct S3Args {
+    /// The bucket (it must exist; it is checked at start).
+    #[arg(long, value_name = "BUCKET")]
+    s3_bucket: Option<String>,
+    /// The bucket's region.
+    #[arg(long, default_value = "us-east-1", requires = "s3_bucket")]
+    s3_region: String,
+    /// An S3-compatible service's endpoint (default: AWS).
+    #[arg(long, value_name = "URL", requires = "s3_bucket")]
+    s3_endpoint: Option<String>,
+    /// Allow a plain http:// endpoint (a service on a private network).
+    #[arg(long, requires = "s3_endpoint")]
+    s3_allow_http: bool,
+}
+
+pub(crate) fn run(args: PlatformArgs, o: &mut Output<'_>) -> Result<()> {
+    let PlatformCommand::Serve(a) = args.command;
+    serve(
+        &a.listen,
+        a.db,
+        a.storage,
+        a.admin_token_file,
+        a.tuning,
+        a.s3,
+        o,
+    )
+}
+
+fn serve(
     listen: &str,
     db: Option<String>,
     storage: PathBuf,
@@ -116,28 +190,5 @@ fn write_secret(path: &std::path::Path, text: &str) -> Result<()> {
         .with_context(|| format!("{} (it must not exist yet)", path.display()))?;
     f.write_all(text.as_bytes())?;
     f.sync_all()?;
-    Ok(())
-}
-
-pub(crate) fn bucket(
-    salt: &str,
-    user: &str,
-    percent: Option<&str>,
-    o: &mut Output<'_>,
-) -> Result<()> {
-    let b = rollout::bucket(salt, user);
-    let inside = match percent {
-        Some(p) => Some(rollout::in_grayscale(
-            salt,
-            user,
-            rollout::percent_to_bp(p).map_err(anyhow::Error::msg)?,
-        )),
-        None => None,
-    };
-    let v = json!({"salt": salt, "user": user, "bucketBp": b, "inside": inside});
-    o.emit(&v, || match inside {
-        Some(i) => format!("{b}\n{}\n", if i { "inside" } else { "outside" }),
-        None => format!("{b}\n"),
-    })?;
     Ok(())
 }

@@ -3,9 +3,12 @@
 //! fly and reloaded when it changes, keeping the current route; JS and AXML
 //! errors show in an overlay. `--screenshot OUT.png --exit-after-render`
 //! renders the first page, writes a PNG and exits (tests, compatibility runs).
+//! The mini program's console shows on stderr (`crate::console`), unless
+//! `--quiet`.
 
-use crate::cli::{Fmt, OptionalTrust, TrustArgs};
-use crate::{Coded, Output};
+use crate::args::{ConsoleArgs, TrustArgs};
+use crate::error::Coded;
+use crate::output::Output;
 use anyhow::Result;
 use clap::Args;
 use mpkit_bundle::{SecretKey, Trust};
@@ -41,7 +44,7 @@ pub(crate) struct PreviewArgs {
     exit_after_render: bool,
     /// Trust for an .mpk (a directory is signed with a throwaway key).
     #[command(flatten)]
-    trust: OptionalTrust,
+    trust: TrustArgs,
     /// A loopback origin the mini program may reach, e.g. http://127.0.0.1:8080.
     #[arg(long = "dev-origin", value_name = "URL")]
     dev_origin: Vec<String>,
@@ -49,13 +52,13 @@ pub(crate) struct PreviewArgs {
     #[arg(long)]
     data_dir: Option<PathBuf>,
     #[command(flatten)]
-    pub(crate) fmt: Fmt,
+    pub(crate) console: ConsoleArgs,
 }
 
 /// How long the first page may take before `--exit-after-render` gives up.
 const RENDER_TIMEOUT: Duration = Duration::from_secs(60);
 
-pub(crate) fn preview(a: PreviewArgs, o: &mut Output<'_>) -> Result<()> {
+pub(crate) fn run(a: PreviewArgs, o: &mut Output<'_>) -> Result<()> {
     let device = find_device(&a.device).map_err(|e| Coded::err("unknown_device", e))?;
     if !a.app.exists() {
         return Err(Coded::err(
@@ -67,16 +70,13 @@ pub(crate) fn preview(a: PreviewArgs, o: &mut Output<'_>) -> Result<()> {
     let trust = if is_dir {
         None
     } else {
-        if a.trust.trust.is_empty() && a.trust.root.is_empty() {
+        if a.trust.is_empty() {
             return Err(Coded::err(
                 "bad_input",
                 "previewing a bundle needs --trust KEY.pub or --root root.json",
             ));
         }
-        Some(super::load_trust(&TrustArgs {
-            trust: a.trust.trust.clone(),
-            root: a.trust.root.clone(),
-        })?)
+        Some(a.trust.load()?)
     };
     for origin in &a.dev_origin {
         mpkit_host::parse_dev_origin(origin).map_err(|e| Coded::err("bad_input", e))?;

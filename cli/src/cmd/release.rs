@@ -1,23 +1,156 @@
 //! `mpkit release ...`: the release workflow through the typed client.
 
-use super::session::{percent, when, Session};
-use crate::cli::{PilotAction, ReleaseCommand, TestersCommand};
-use crate::output::table;
-use crate::{Coded, Output};
-use anyhow::{Context as _, Result};
+use crate::args::ReleaseSel;
+use crate::error::Coded;
+use crate::files::read_text;
+use crate::output::{escape_line, percent, table, to_json, when, Output};
+use crate::session::Session;
+use anyhow::Result;
+use clap::{Args, Subcommand, ValueEnum};
 use mpkit_platform_client::{rollout, testers, wire};
 use serde_json::json;
-use std::path::Path;
+use std::path::PathBuf;
 
-fn to_json<T: serde::Serialize>(v: &T) -> Result<serde_json::Value> {
-    serde_json::to_value(v).context("encoding the answer")
+/// `mpkit release`.
+#[derive(Debug, Args)]
+pub(crate) struct ReleaseArgs {
+    #[command(subcommand)]
+    command: ReleaseCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum ReleaseCommand {
+    /// Start a release of an uploaded version into a target app (builds its package).
+    Start {
+        /// The appId.
+        #[arg(long)]
+        app: String,
+        /// The target app.
+        #[arg(long)]
+        target: String,
+        /// An uploaded version.
+        #[arg(long)]
+        version: String,
+    },
+    /// Attach a compatibility report (a JSON file).
+    CompatReport {
+        /// The report.
+        file: PathBuf,
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Apply for release (needs a compatibility report).
+    Apply {
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Approve a release in review (a reviewer of the target app).
+    Approve {
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Reject a release in review, with a reason (a reviewer of the target app).
+    Reject {
+        /// Why; the release's creator sees it.
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Pilot testers.
+    Testers {
+        #[command(subcommand)]
+        command: TestersCommand,
+    },
+    /// Complete pilot testing, or cancel the release while in pilot.
+    Pilot {
+        /// complete: the pilot passed; cancel: cancel the release.
+        action: PilotAction,
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Start or raise the grayscale to PERCENT (0.01% steps, only up), e.g. 20 or 12.5.
+    Gray {
+        /// The percentage.
+        percent: String,
+        /// The bucket salt, when the grayscale starts (the platform mints one
+        /// otherwise); naming an earlier grayscale's salt keeps its cohort.
+        #[arg(long)]
+        salt: Option<String>,
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Release to everyone.
+    Full {
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Cancel the release (also ends a pilot or a grayscale).
+    Cancel {
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Make a version that was fully released before the stable one again.
+    Rollback {
+        /// The appId.
+        #[arg(long)]
+        app: String,
+        /// The target app.
+        #[arg(long)]
+        target: String,
+        /// The version to return to.
+        #[arg(long, value_name = "VERSION")]
+        to: String,
+    },
+    /// A release and its state. With --app/--target and no open release, the latest one there.
+    Status {
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TestersCommand {
+    /// Add testers: on an approved release this starts the pilot with them. In pilot,
+    /// the platform has no merge: the given testers REPLACE the list (as `update` does).
+    Add {
+        #[command(flatten)]
+        source: TesterSource,
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+    /// Replace the tester list of a release in pilot from a file; rejected lines are printed.
+    Update {
+        /// One user id per line, or CSV with the id in the first column.
+        #[arg(long)]
+        file: PathBuf,
+        #[command(flatten)]
+        sel: ReleaseSel,
+    },
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+struct TesterSource {
+    /// A tester's user id (repeat).
+    #[arg(long = "user", value_name = "ID", num_args = 1..)]
+    users: Vec<String>,
+    /// A tester file: one id per line, or CSV with the id in the first column.
+    #[arg(long)]
+    file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum PilotAction {
+    Complete,
+    Cancel,
 }
 
 /// One line for a workflow step's answer.
 fn changed_line(c: &wire::StateChanged) -> String {
     let mut s = format!("release {}: {}", c.id, c.state);
     if let Some(r) = &c.reason {
-        s.push_str(&format!(" (reason: {r})"));
+        s.push_str(&format!(" (reason: {})", escape_line(r)));
     }
     if let Some(n) = c.testers {
         s.push_str(&format!(" with {n} testers"));
@@ -40,19 +173,9 @@ fn rejected_table<'a>(rows: impl Iterator<Item = (usize, &'a str, &'a str)>) -> 
     table(&["LINE", "TEXT", "REASON"], &rows)
 }
 
-fn read_text(path: &Path, what: &str) -> Result<String> {
-    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    String::from_utf8(bytes).map_err(|_| {
-        Coded::err(
-            "bad_input",
-            format!("{what} {} is not UTF-8 text", path.display()),
-        )
-    })
-}
-
-pub(crate) fn release(cmd: ReleaseCommand, o: &mut Output<'_>) -> Result<()> {
+pub(crate) fn run(args: ReleaseArgs, o: &mut Output<'_>) -> Result<()> {
     let s = Session::open()?;
-    match cmd {
+    match args.command {
         ReleaseCommand::Start {
             app,
             target,
@@ -156,7 +279,7 @@ pub(crate) fn release(cmd: ReleaseCommand, o: &mut Output<'_>) -> Result<()> {
             // and named the one way in messages and on the wire.
             let bp = rollout::percent_to_bp(&percent)
                 .map_err(|e| Coded::err("bad_input", format!("the percentage: {e}")))?;
-            let percent = super::session::percent(i64::from(bp));
+            let percent = crate::output::percent(i64::from(bp));
             let id = s.release_id(&sel)?;
             let c = s.call(
                 format_args!("setting the grayscale of release {id} to {percent}%"),
@@ -213,7 +336,7 @@ fn status_text(r: &wire::Release) -> String {
         s.push_str(&format!("grayscale: {}%\n", percent(g.percent_bp)));
     }
     if let Some(reason) = &r.reject_reason {
-        s.push_str(&format!("rejected:  {reason}\n"));
+        s.push_str(&format!("rejected:  {}\n", escape_line(reason)));
     }
     let report = match &r.compat_report {
         None => "none".to_owned(),

@@ -1,14 +1,54 @@
-//! root init, root rotate.
+//! `mpkit root init` and `mpkit root rotate`: trust roots.
 
-use crate::Output;
+use crate::files::write_atomic;
+use crate::output::Output;
 use anyhow::{bail, Context as _, Result};
+use clap::{Args, Subcommand};
 use mpkit_bundle::{PublicKey, Role, RootSpec, SecretKey, TrustedRoot};
 use serde_json::json;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
 
-pub(crate) fn init(
+/// `mpkit root`.
+#[derive(Debug, Args)]
+pub(crate) struct RootArgs {
+    #[command(subcommand)]
+    command: RootCommand,
+}
+
+#[derive(Debug, Subcommand)]
+enum RootCommand {
+    /// Create root.json and fresh keys for the root, publisher and policy roles.
+    Init(InitArgs),
+    /// Write root N+1, signed by a threshold of root N's keys and of its own.
+    Rotate(Rotation),
+}
+
+#[derive(Debug, Args)]
+struct InitArgs {
+    /// Directory for root.json and keys/ (must not hold a root.json yet).
+    #[arg(long)]
+    out_dir: PathBuf,
+    /// Days until the root expires.
+    #[arg(long, default_value_t = 365)]
+    expires_days: i64,
+    /// Number of root keys.
+    #[arg(long, default_value_t = 1)]
+    root_keys: u32,
+    /// Root signatures required.
+    #[arg(long, default_value_t = 1)]
+    root_threshold: u32,
+}
+
+pub(crate) fn run(args: RootArgs, o: &mut Output<'_>) -> Result<()> {
+    match args.command {
+        RootCommand::Init(a) => init(&a.out_dir, a.expires_days, a.root_keys, a.root_threshold, o),
+        RootCommand::Rotate(r) => rotate(&r, o),
+    }
+}
+
+fn init(
     out_dir: &Path,
     expires_days: i64,
     root_keys: u32,
@@ -61,7 +101,7 @@ pub(crate) fn init(
         .map(|(_, k)| k)
         .collect();
     let bytes = spec.sign(&signers)?;
-    super::bundle::write_atomic(&root_path, &bytes)?;
+    write_atomic(&root_path, &bytes)?;
     let keys: Vec<_> = made
         .iter()
         .map(|(n, k)| json!({"name": n, "keyId": k.public().id(), "private": keys_dir.join(format!("{n}.key"))}))
@@ -87,18 +127,35 @@ pub(crate) fn init(
     Ok(())
 }
 
-pub(crate) struct Rotation {
-    pub(crate) root: PathBuf,
-    pub(crate) sign_keys: Vec<PathBuf>,
-    pub(crate) new_root_keys: Vec<PathBuf>,
-    pub(crate) root_threshold: Option<u32>,
-    pub(crate) publisher_keys: Vec<PathBuf>,
-    pub(crate) policy_keys: Vec<PathBuf>,
-    pub(crate) expires_days: i64,
-    pub(crate) out: PathBuf,
+#[derive(Debug, Args)]
+struct Rotation {
+    /// The current root.json.
+    #[arg(long)]
+    root: PathBuf,
+    /// Private keys of the current root role (repeat for a threshold).
+    #[arg(long = "sign-key", required = true)]
+    sign_keys: Vec<PathBuf>,
+    /// Private keys that become the new root role (repeat); default: unchanged.
+    #[arg(long = "new-root-key")]
+    new_root_keys: Vec<PathBuf>,
+    /// Root threshold of the new root; default: unchanged, or 1 with new keys.
+    #[arg(long)]
+    root_threshold: Option<u32>,
+    /// Public keys that become the publisher role (repeat); default: unchanged.
+    #[arg(long = "publisher-key")]
+    publisher_keys: Vec<PathBuf>,
+    /// Public keys that become the policy role (repeat); default: unchanged.
+    #[arg(long = "policy-key")]
+    policy_keys: Vec<PathBuf>,
+    /// Days until the new root expires.
+    #[arg(long, default_value_t = 365)]
+    expires_days: i64,
+    /// Where to write the new root.
+    #[arg(long)]
+    out: PathBuf,
 }
 
-pub(crate) fn rotate(r: &Rotation, o: &mut Output<'_>) -> Result<()> {
+fn rotate(r: &Rotation, o: &mut Output<'_>) -> Result<()> {
     let current_bytes =
         std::fs::read(&r.root).with_context(|| format!("reading {}", r.root.display()))?;
     let current = TrustedRoot::load_for_rotation(&current_bytes)?;
@@ -150,7 +207,7 @@ pub(crate) fn rotate(r: &Rotation, o: &mut Output<'_>) -> Result<()> {
     current
         .rotate(&bytes, OffsetDateTime::now_utc())
         .context("the new root would not be accepted by hosts trusting the current one")?;
-    super::bundle::write_atomic(&r.out, &bytes)?;
+    write_atomic(&r.out, &bytes)?;
     let v = spec.version;
     o.emit(&json!({"root": r.out, "version": v}), || {
         format!(

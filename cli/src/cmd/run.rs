@@ -1,19 +1,70 @@
-//! `mpkit run`: launch a mini program headless and drive it with steps.
+//! `mpkit run`: launch a mini program headless and drive it with steps. Its
+//! console shows on stderr as it runs, each line tagged with its level.
 
-use crate::cli::{IsolationArg, OptionalTrust, TrustArgs};
-use crate::Output;
+use crate::args::{worker_config, ConsoleArgs, IsolationArg, TrustArgs};
+use crate::console;
+use crate::error::Reported;
+use crate::output::Output;
 use anyhow::{bail, Context as _, Result};
+use clap::Args;
 use mpkit_bundle::{SecretKey, Trust};
-use mpkit_host::HeadlessSurface;
-use mpkit_host::Isolation;
-use mpkit_host::WorkerConfig;
-use mpkit_host::{Answers, RecordingDelegate};
-use mpkit_host::{Host, LaunchSource};
+use mpkit_host::{
+    Answers, AppHandle, HeadlessSurface, Host, LaunchSource, RecordingDelegate, WorkerConfig,
+};
 use serde::Deserialize;
 use serde_json::{json, Value};
-use std::path::Path;
+use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
+
+/// `mpkit run`.
+#[derive(Debug, Args)]
+pub(crate) struct RunArgs {
+    /// A mini program directory (packed on the fly with a throwaway dev key) or an .mpk.
+    app: PathBuf,
+    /// Render into the headless DOM (required; `mpkit preview` shows a window).
+    #[arg(long)]
+    headless: bool,
+    /// A JSON array of steps: {"tap": SEL}, {"input": {"selector", "value"}}, {"back": N},
+    /// {"wait_for": SEL}, {"expect_text": {"selector", "text"}}, {"idle": MS}.
+    #[arg(long)]
+    script: Option<PathBuf>,
+    /// Trust for an .mpk (a directory is signed with a throwaway key and trusted for this run).
+    #[command(flatten)]
+    trust: TrustArgs,
+    /// Screen width in px (750rpx).
+    #[arg(long, default_value_t = 375.0)]
+    width: f64,
+    /// Where the JS runs: a worker process (memory cap and watchdog) or this thread.
+    #[arg(long, value_enum, default_value_t = IsolationArg::Process)]
+    isolation: IsolationArg,
+    /// Watchdog: how long one handler may run, in milliseconds (process mode).
+    #[arg(long, default_value_t = 5000)]
+    timeout_ms: u64,
+    /// Memory cap of the worker, in MiB (process mode).
+    #[arg(long, default_value_t = 1024)]
+    memory_mb: u64,
+    /// The host user the mini program runs for (identity comes from the host).
+    #[arg(long, default_value = "dev-user")]
+    user: String,
+    /// Answer yes when the mini program asks for this scope (e.g. scope.location).
+    #[arg(long = "grant", value_name = "SCOPE")]
+    grant: Vec<String>,
+    /// Answer no when the mini program asks for this scope (the default answer).
+    #[arg(long = "deny", value_name = "SCOPE")]
+    deny: Vec<String>,
+    /// Confirm payment sheets (tradePay); without it every payment is cancelled.
+    #[arg(long)]
+    confirm_payments: bool,
+    /// A loopback origin the mini program may reach in development, e.g. http://127.0.0.1:8080.
+    #[arg(long = "dev-origin", value_name = "URL")]
+    dev_origin: Vec<String>,
+    /// Keep user data (storage, files, consent) here across runs instead of a temporary directory.
+    #[arg(long)]
+    data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) console: ConsoleArgs,
+}
 
 /// One step of a script.
 #[derive(Debug, Deserialize)]
@@ -27,27 +78,9 @@ enum Step {
     Idle(u64),
 }
 
-pub(crate) struct RunOptions {
-    pub(crate) headless: bool,
-    pub(crate) script: Option<std::path::PathBuf>,
-    pub(crate) width: f64,
-    pub(crate) isolation: IsolationArg,
-    pub(crate) timeout_ms: u64,
-    pub(crate) memory_mb: u64,
-    pub(crate) user: String,
-    pub(crate) grant: Vec<String>,
-    pub(crate) deny: Vec<String>,
-    pub(crate) confirm_payments: bool,
-    pub(crate) dev_origins: Vec<String>,
-    pub(crate) data_dir: Option<std::path::PathBuf>,
-}
-
-pub(crate) fn run(
-    app: &Path,
-    ro: &RunOptions,
-    trust: &OptionalTrust,
-    o: &mut Output<'_>,
-) -> Result<()> {
+pub(crate) fn run(ro: RunArgs, o: &mut Output<'_>) -> Result<()> {
+    let app = ro.app.as_path();
+    let trust = &ro.trust;
     let script = ro.script.as_deref();
     if !ro.headless {
         bail!(
@@ -70,14 +103,11 @@ pub(crate) fn run(
         bail!("{both} is both granted and denied");
     }
     let work = tempfile::tempdir()?;
-    let isolation = match ro.isolation {
-        IsolationArg::Thread => Isolation::Thread,
-        IsolationArg::Process => Isolation::Process(WorkerConfig {
-            memory_bytes: ro.memory_mb.saturating_mul(1024 * 1024),
-            timeout: Duration::from_millis(ro.timeout_ms.max(1)),
-            ..super::worker_config()
-        }),
-    };
+    let isolation = ro.isolation.isolation(WorkerConfig {
+        memory_bytes: ro.memory_mb.saturating_mul(1024 * 1024),
+        timeout: Duration::from_millis(ro.timeout_ms.max(1)),
+        ..worker_config()
+    });
     let mut answers = Answers {
         pay_confirm: ro.confirm_payments,
         ..Answers::default()
@@ -97,13 +127,10 @@ pub(crate) fn run(
             LaunchSource::DevDir(app.to_path_buf()),
         )
     } else {
-        if trust.trust.is_empty() && trust.root.is_empty() {
+        if trust.is_empty() {
             bail!("running a bundle needs --trust KEY.pub or --root root.json");
         }
-        let t = super::load_trust(&TrustArgs {
-            trust: trust.trust.clone(),
-            root: trust.root.clone(),
-        })?;
+        let t = trust.load()?;
         (t, LaunchSource::Bundle(app.to_path_buf()))
     };
     let store = match &ro.data_dir {
@@ -117,9 +144,17 @@ pub(crate) fn run(
         .isolation(isolation)
         .screen_width(ro.width)
         .dev_mode(app.is_dir())
-        .dev_origins(&ro.dev_origins)
+        .dev_origins(&ro.dev_origin)
         .build()?;
     let mut rt = host.launch(source, &ro.user, Default::default(), HeadlessSurface::new())?;
+    // The console as it comes: after the launch, and after each step.
+    let mut shown = 0;
+    let mut show_console = |rt: &AppHandle<HeadlessSurface>, o: &mut Output<'_>| {
+        if !ro.console.quiet {
+            shown = console::print_new(rt.console(), shown, o.diag());
+        }
+    };
+    show_console(&rt, o);
 
     let mut results = Vec::new();
     let mut failed = false;
@@ -161,6 +196,7 @@ pub(crate) fn run(
             Err(m) => (false, m),
         };
         failed |= !ok;
+        show_console(&rt, o);
         results.push(json!({"ok": ok, "message": message}));
         if !ok {
             break;
@@ -219,12 +255,10 @@ pub(crate) fn run(
     let uncaught = rt.errors().len();
     rt.close();
     if failed {
-        return Err(crate::Reported("a step failed".into()).into());
+        return Err(Reported("a step failed".into()).into());
     }
     if uncaught > 0 {
-        return Err(
-            crate::Reported(format!("the mini program hit {uncaught} uncaught error(s)")).into(),
-        );
+        return Err(Reported(format!("the mini program hit {uncaught} uncaught error(s)")).into());
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! `mpkit bench webview`: the webview surface under the real WebKitGTK.
+//! `cargo xtask bench webview`: the webview surface under the real WebKitGTK.
 //!
 //! - First render, launch to first painted page: cold (a new webview, built
 //!   while the logic layer starts) and from a pre-warmed webview, against a
@@ -12,8 +12,9 @@
 //! - Peak RSS of the whole process tree (host, logic workers, WebKit's web and
 //!   network processes), sampled every 20 ms.
 
-use crate::Output;
+use crate::report::Output;
 use anyhow::{anyhow, Context as _, Result};
+use clap::Args;
 use mpkit_bundle::{AppId, SecretKey, Trust};
 use mpkit_host::{Host, LaunchSource};
 use mpkit_webview::{Driver, LaunchFn, OpenOptions, WebviewApp, WebviewConfig};
@@ -341,7 +342,16 @@ fn measure(d: &Driver, runs: usize, dir: &Path, work: &Path) -> Result<Figures> 
     })
 }
 
-pub(crate) fn webview(runs: usize, o: &mut Output<'_>) -> Result<()> {
+/// `cargo xtask bench webview`.
+#[derive(Debug, Args)]
+pub(crate) struct WebviewArgs {
+    /// Measured runs of each figure (the median is reported).
+    #[arg(long, default_value_t = 9)]
+    runs: usize,
+}
+
+pub(crate) fn run(args: WebviewArgs, o: &mut Output) -> Result<()> {
+    let WebviewArgs { runs } = args;
     let runs = runs.max(1);
     let work = tempfile::tempdir()?;
     let dir = work.path().join("bench-app");

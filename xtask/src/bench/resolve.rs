@@ -1,11 +1,12 @@
-//! `mpkit bench resolve`: `/v1/resolve` under load from wrk in a second
+//! `cargo xtask bench resolve`: `/v1/resolve` under load from wrk in a second
 //! process, against nginx serving a static file of the same size in the same
 //! run; and the in-process decision against a plain hash-set lookup.
 
-use super::platform_api::Api;
-use crate::output::table;
-use crate::Output;
+use super::platform::Api;
+use crate::report::table;
+use crate::report::Output;
 use anyhow::{bail, Context as _, Result};
+use clap::Args;
 use mpkit_bundle::SecretKey;
 use mpkit_platform_client::rollout;
 use mpkit_platform_client::wire::{Grayscale, PinnedVersion, ReleasePolicy};
@@ -89,8 +90,8 @@ fn parse_ms(s: &str) -> Option<f64> {
     None
 }
 
-fn wrk(url: &str, script: Option<&Path>, secs: u64, conns: u32) -> Result<WrkResult> {
-    let mut cmd = Command::new("wrk");
+fn wrk(exe: &Path, url: &str, script: Option<&Path>, secs: u64, conns: u32) -> Result<WrkResult> {
+    let mut cmd = Command::new(exe);
     cmd.args([
         "-t2",
         &format!("-c{conns}"),
@@ -102,9 +103,8 @@ fn wrk(url: &str, script: Option<&Path>, secs: u64, conns: u32) -> Result<WrkRes
     }
     let out = cmd
         .arg(url)
-        .stderr(Stdio::inherit())
         .output()
-        .context("running wrk (apt install wrk)")?;
+        .with_context(|| format!("running {}", exe.display()))?;
     let text = String::from_utf8_lossy(&out.stdout);
     let mut r = WrkResult {
         rps: 0.0,
@@ -134,7 +134,10 @@ fn wrk(url: &str, script: Option<&Path>, secs: u64, conns: u32) -> Result<WrkRes
         }
     }
     if r.rps == 0.0 {
-        bail!("could not read wrk's output:\n{text}");
+        bail!(
+            "could not read wrk's output:\n{text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
     Ok(r)
 }
@@ -153,7 +156,7 @@ impl Drop for Nginx {
     }
 }
 
-fn nginx(dir: &Path, body: &[u8]) -> Result<(Nginx, u16)> {
+fn nginx(exe: &Path, dir: &Path, body: &[u8]) -> Result<(Nginx, u16)> {
     use std::os::unix::fs::PermissionsExt;
     let www = dir.join("www");
     std::fs::create_dir_all(&www)?;
@@ -166,7 +169,7 @@ fn nginx(dir: &Path, body: &[u8]) -> Result<(Nginx, u16)> {
         std::fs::Permissions::from_mode(0o644),
     )?;
     let port = free_port()?;
-    let user = if rustix_uid_is_root() {
+    let user = if rustix::process::geteuid().is_root() {
         "user root;\n"
     } else {
         ""
@@ -179,7 +182,7 @@ fn nginx(dir: &Path, body: &[u8]) -> Result<(Nginx, u16)> {
         w = www.display()
     );
     std::fs::write(dir.join("nginx.conf"), conf)?;
-    let child = Command::new("nginx")
+    let child = Command::new(exe)
         .arg("-c")
         .arg(dir.join("nginx.conf"))
         .arg("-p")
@@ -187,7 +190,7 @@ fn nginx(dir: &Path, body: &[u8]) -> Result<(Nginx, u16)> {
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
-        .context("starting nginx (apt install nginx)")?;
+        .with_context(|| format!("starting {}", exe.display()))?;
     let n = Nginx(child);
     for _ in 0..100 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
@@ -196,18 +199,6 @@ fn nginx(dir: &Path, body: &[u8]) -> Result<(Nginx, u16)> {
         std::thread::sleep(Duration::from_millis(20));
     }
     bail!("nginx did not start; see {}/error.log", dir.display())
-}
-
-fn rustix_uid_is_root() -> bool {
-    std::env::var("USER").map(|u| u == "root").unwrap_or(false)
-        || std::fs::read_to_string("/proc/self/status")
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("Uid:"))
-                    .map(|l| l.split_whitespace().nth(1) == Some("0"))
-            })
-            .unwrap_or(false)
 }
 
 /// The in-process decision: the shared `rollout::decide` over a policy with a
@@ -282,12 +273,34 @@ fn decision_ns(testers: usize) -> (f64, f64, f64) {
     (decide, lookup, peer.unwrap_or(f64::NAN))
 }
 
-pub(crate) fn resolve(secs: u64, conns: u32, testers: usize, o: &mut Output<'_>) -> Result<()> {
+/// `cargo xtask bench resolve`.
+#[derive(Debug, Args)]
+pub(crate) struct ResolveArgs {
+    /// Seconds of load per server (the figure holds it for 60).
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    /// Concurrent connections.
+    #[arg(long, default_value_t = 64)]
+    connections: u32,
+    /// Pilot testers in the policy.
+    #[arg(long, default_value_t = 10_000)]
+    testers: usize,
+}
+
+pub(crate) fn run(args: ResolveArgs, o: &mut Output) -> Result<()> {
+    let ResolveArgs {
+        seconds: secs,
+        connections: conns,
+        testers,
+    } = args;
     if secs == 0 || conns == 0 {
         bail!("--seconds and --connections must be at least 1");
     }
+    // The load generator and the peer, before any work.
+    let tools = super::tools::require("resolve", &[super::tools::WRK, super::tools::NGINX])?;
+    let (wrk_exe, nginx_exe) = (tools[0].as_path(), tools[1].as_path());
     let tmp = tempfile::tempdir()?;
-    let local = super::platform_api::LocalPlatform::start(&tmp.path().join("platform"))?;
+    let local = super::platform::LocalPlatform::start(&tmp.path().join("platform"))?;
     let (rt, api, admin, addr) = (local.rt, local.api, local.admin, local.addr);
     setup(&api, &admin, tmp.path(), testers)?;
     // One answer, to size nginx's file the same.
@@ -308,19 +321,27 @@ pub(crate) fn resolve(secs: u64, conns: u32, testers: usize, o: &mut Output<'_>)
         ),
     )?;
     // Warm up, then measure.
-    wrk(&format!("http://{addr}/"), Some(&script), 2, conns)?;
-    let ours = wrk(&format!("http://{addr}/"), Some(&script), secs, conns)?;
+    wrk(wrk_exe, &format!("http://{addr}/"), Some(&script), 2, conns)?;
+    let ours = wrk(
+        wrk_exe,
+        &format!("http://{addr}/"),
+        Some(&script),
+        secs,
+        conns,
+    )?;
     drop(rt);
     let ng_dir = tmp.path().join("nginx");
     std::fs::create_dir_all(&ng_dir)?;
-    let (_ng, port) = nginx(&ng_dir, &sample)?;
+    let (_ng, port) = nginx(nginx_exe, &ng_dir, &sample)?;
     wrk(
+        wrk_exe,
         &format!("http://127.0.0.1:{port}/resolve.json"),
         None,
         2,
         conns,
     )?;
     let peer = wrk(
+        wrk_exe,
         &format!("http://127.0.0.1:{port}/resolve.json"),
         None,
         secs,

@@ -1,4 +1,4 @@
-//! `mpkit bench auth`: auth codes on a platform served on loopback, against
+//! `cargo xtask bench auth`: auth codes on a platform served on loopback, against
 //! their floor in the same run.
 //!
 //! - issue: `POST /v1/auth-codes` as an operator (the eligibility decision,
@@ -10,10 +10,11 @@
 //!   disk (append and `fdatasync`), since a single-use code has to survive a
 //!   restart and SQLite runs with `synchronous=FULL`.
 
-use super::platform_api::LocalPlatform;
-use crate::output::table;
-use crate::Output;
+use super::platform::LocalPlatform;
+use crate::report::table;
+use crate::report::Output;
 use anyhow::{bail, Result};
+use clap::Args;
 use mpkit_bundle::{PackOptions, SecretKey};
 use serde_json::{json, Value};
 use std::io::Write as _;
@@ -26,7 +27,16 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-pub(crate) fn auth(runs: usize, o: &mut Output<'_>) -> Result<()> {
+/// `cargo xtask bench auth`.
+#[derive(Debug, Args)]
+pub(crate) struct AuthArgs {
+    /// Measured codes (the median is reported; at least 20).
+    #[arg(long, default_value_t = 200)]
+    runs: usize,
+}
+
+pub(crate) fn run(args: AuthArgs, o: &mut Output) -> Result<()> {
+    let AuthArgs { runs } = args;
     let runs = runs.max(20);
     let tmp = tempfile::tempdir()?;
     let local = LocalPlatform::start(&tmp.path().join("platform"))?;

@@ -2,27 +2,26 @@
 //! every management command talks to the platform through: the typed client
 //! on a current-thread tokio runtime of its own.
 
-use crate::cli::ReleaseSel;
-use crate::{Coded, Output};
+use crate::args::ReleaseSel;
+use crate::error::Coded;
 use anyhow::{Context as _, Result};
 use mpkit_platform_client::{wire, Client, Config};
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 
 /// The credentials file's name in the config directory.
-const CREDENTIALS: &str = "credentials.json";
+pub(crate) const CREDENTIALS: &str = "credentials.json";
 
 /// What `mpkit login` stores.
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Credentials {
-    server: String,
-    token: String,
+pub(crate) struct Credentials {
+    pub(crate) server: String,
+    pub(crate) token: String,
 }
 
-fn env_nonempty(name: &str) -> Option<String> {
+pub(crate) fn env_nonempty(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
@@ -57,7 +56,7 @@ fn read_credentials(path: &Path) -> Result<Option<Credentials>> {
 /// Writes the credentials so that they are never readable by anyone else,
 /// not even briefly: a temp file created 0600 in the same directory, fsynced,
 /// renamed over the old file, and the directory fsynced.
-fn write_credentials(dir: &Path, c: &Credentials) -> Result<PathBuf> {
+pub(crate) fn write_credentials(dir: &Path, c: &Credentials) -> Result<PathBuf> {
     use std::io::Write;
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     if !dir.exists() {
@@ -92,75 +91,11 @@ fn write_credentials(dir: &Path, c: &Credentials) -> Result<PathBuf> {
     Ok(path)
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime> {
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime> {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")
-}
-
-/// `mpkit login`: checks the token with `GET /v1/me`, then stores it.
-pub(crate) fn login(server: &str, token: &str, o: &mut Output<'_>) -> Result<()> {
-    let client =
-        Client::new(server, Some(token.to_owned())).with_context(|| format!("server {server}"))?;
-    let me = runtime()?.block_on(client.me()).map_err(|e| {
-        let why = if e.status() == Some(401) {
-            "the server refused this token; nothing was stored"
-        } else {
-            "checking the token with GET /v1/me failed; nothing was stored"
-        };
-        anyhow::Error::new(e).context(why)
-    })?;
-    let dir = config_dir()?;
-    let path = write_credentials(
-        &dir,
-        &Credentials {
-            server: client.base().to_owned(),
-            token: token.to_owned(),
-        },
-    )?;
-    o.emit(
-        &json!({
-            "ok": true, "server": client.base(), "account": me.id, "admin": me.admin,
-            "workspaces": me.workspaces, "credentials": path,
-        }),
-        || {
-            format!(
-                "logged in to {} as {}{}; token stored in {} (mode 0600)",
-                client.base(),
-                me.id,
-                if me.admin { " (platform admin)" } else { "" },
-                path.display()
-            )
-        },
-    )?;
-    Ok(())
-}
-
-/// `mpkit logout`: removes the stored credentials.
-pub(crate) fn logout(o: &mut Output<'_>) -> Result<()> {
-    let path = config_dir()?.join(CREDENTIALS);
-    let removed = match std::fs::remove_file(&path) {
-        Ok(()) => true,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => false,
-        Err(e) => return Err(e).with_context(|| format!("removing {}", path.display())),
-    };
-    let env_note = env_nonempty("MPKIT_TOKEN").is_some();
-    o.emit(
-        &json!({"ok": true, "removed": removed, "credentials": path, "envTokenSet": env_note}),
-        || {
-            let mut s = if removed {
-                format!("logged out: removed {}", path.display())
-            } else {
-                format!("not logged in (no {})", path.display())
-            };
-            if env_note {
-                s.push_str("\nnote: MPKIT_TOKEN is still set in the environment");
-            }
-            s
-        },
-    )?;
-    Ok(())
 }
 
 /// A client of the configured platform and the runtime that drives it.
@@ -322,35 +257,9 @@ fn pick_open(
     }
 }
 
-/// Unix seconds as RFC 3339 (UTC), for tables.
-pub(crate) fn when(t: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| {
-            d.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| t.to_string())
-}
-
-/// Basis points as a percentage: 2000 → "20", 1250 → "12.5", 1 → "0.01".
-pub(crate) fn percent(bp: i64) -> String {
-    let s = format!("{}.{:02}", bp / 100, (bp % 100).abs());
-    s.trim_end_matches('0').trim_end_matches('.').to_owned()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentages_read_naturally() {
-        assert_eq!(percent(2000), "20");
-        assert_eq!(percent(1250), "12.5");
-        assert_eq!(percent(1), "0.01");
-        assert_eq!(percent(10000), "100");
-        assert_eq!(percent(0), "0");
-    }
 
     #[test]
     fn credentials_are_written_0600() {

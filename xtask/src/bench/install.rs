@@ -1,9 +1,10 @@
-//! `mpkit bench install`: verify + install against `unzip -q` and `sha256sum`
+//! `cargo xtask bench install`: verify + install against `unzip -q` and `sha256sum`
 //! of the same archive, in the same run, reporting ratios of medians.
 
-use crate::output::{progress, table};
-use crate::Output;
+use crate::report::Output;
+use crate::report::{progress, table};
 use anyhow::{bail, Context as _, Result};
+use clap::Args;
 use mpkit_bundle::{
     Caps, Expected, FileEntry, Manifest, Permissions, Role, RootSpec, SecretKey, Store, Trust,
     TrustedRoot,
@@ -73,15 +74,28 @@ fn time_cmd(cmd: &mut Command) -> Result<Duration> {
     Ok(d)
 }
 
-pub(crate) fn install(runs: u32, files: u32, bytes: u64, o: &mut Output<'_>) -> Result<()> {
+/// `cargo xtask bench install`.
+#[derive(Debug, Args)]
+pub(crate) struct InstallArgs {
+    /// Measured runs of each contender (the median is reported).
+    #[arg(long, default_value_t = 15)]
+    runs: u32,
+    /// Number of files in the generated bundle.
+    #[arg(long, default_value_t = 300)]
+    files: u32,
+    /// Total unpacked size of the generated bundle, in bytes.
+    #[arg(long, default_value_t = 2 * 1024 * 1024)]
+    bytes: u64,
+}
+
+pub(crate) fn run(args: InstallArgs, o: &mut Output) -> Result<()> {
+    let InstallArgs { runs, files, bytes } = args;
     if runs == 0 || files < 2 {
         bail!("--runs must be at least 1 and --files at least 2");
     }
-    for tool in ["unzip", "sha256sum"] {
-        if Command::new(tool).arg("-h").output().is_err() {
-            bail!("{tool} is not installed; the benchmark measures it as the peer (apt-get install unzip coreutils)");
-        }
-    }
+    // The peer and the floor it is measured against.
+    let tools = super::tools::require("install", &[super::tools::UNZIP, super::tools::SHA256SUM])?;
+    let (unzip_exe, sha256sum_exe) = (&tools[0], &tools[1]);
     let work = tempfile::tempdir()?;
     let per_file = (bytes / u64::from(files)) as usize;
     let mut contents = Vec::new();
@@ -151,14 +165,14 @@ pub(crate) fn install(runs: u32, files: u32, bytes: u64, o: &mut Output<'_>) -> 
 
         let out_dir = work.path().join(format!("unzip{run}"));
         let d_unzip = time_cmd(
-            Command::new("unzip")
+            Command::new(unzip_exe)
                 .arg("-q")
                 .arg(&archive_path)
                 .arg("-d")
                 .arg(&out_dir),
         )?;
         let d_sha = time_cmd(
-            Command::new("sha256sum")
+            Command::new(sha256sum_exe)
                 .arg(&archive_path)
                 .stdout(std::process::Stdio::null()),
         )?;

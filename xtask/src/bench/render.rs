@@ -1,9 +1,10 @@
-//! `mpkit bench render`: the render core's incremental path against a full
+//! `cargo xtask bench render`: the render core's incremental path against a full
 //! re-render in the same run, and the logic layer's fixed costs.
 
-use crate::output::table;
-use crate::Output;
+use crate::report::table;
+use crate::report::Output;
 use anyhow::{bail, Result};
+use clap::Args;
 use mpkit_host::internals::ToLogic;
 use mpkit_host::internals::{JsLimits, LogicLayer};
 use mpkit_host::DomNode;
@@ -32,7 +33,19 @@ const TEMPLATE: &str = r#"<view class="list">
   </view>
 </view>"#;
 
-pub(crate) fn render(runs: u32, rows: u32, o: &mut Output<'_>) -> Result<()> {
+/// `cargo xtask bench render`.
+#[derive(Debug, Args)]
+pub(crate) struct RenderArgs {
+    /// Measured runs (the median is reported).
+    #[arg(long, default_value_t = 30)]
+    runs: u32,
+    /// Rows in the list.
+    #[arg(long, default_value_t = 1000)]
+    rows: u32,
+}
+
+pub(crate) fn run(args: RenderArgs, o: &mut Output) -> Result<()> {
+    let RenderArgs { runs, rows } = args;
     if runs == 0 || rows < 2 {
         bail!("--runs must be at least 1 and --rows at least 2");
     }

@@ -1,4 +1,4 @@
-//! `mpkit bench update`: the host's update path against its peers in the same
+//! `cargo xtask bench update`: the host's update path against its peers in the same
 //! run, on a platform served on loopback.
 //!
 //! - check: `UpdateManager::check` (resolve, ed25519 verification of the
@@ -9,10 +9,11 @@
 //! - update: resolve, verify, download, check the pin and install, against
 //!   `Store::install` of the same bytes already in memory (no network).
 
-use super::platform_api::LocalPlatform;
-use crate::output::table;
-use crate::Output;
+use super::platform::LocalPlatform;
+use crate::report::table;
+use crate::report::Output;
 use anyhow::{Context as _, Result};
+use clap::Args;
 use mpkit_bundle::{AppId, Caps, Expected, PackOptions, SecretKey, Trust, TrustedRoot};
 use mpkit_host::Host;
 use mpkit_host::Isolation;
@@ -28,7 +29,19 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-pub(crate) fn update(runs: usize, mb: usize, o: &mut Output<'_>) -> Result<()> {
+/// `cargo xtask bench update`.
+#[derive(Debug, Args)]
+pub(crate) struct UpdateArgs {
+    /// Measured runs (the median is reported).
+    #[arg(long, default_value_t = 9)]
+    runs: usize,
+    /// MiB of incompressible assets in the package.
+    #[arg(long, default_value_t = 8)]
+    mb: usize,
+}
+
+pub(crate) fn run(args: UpdateArgs, o: &mut Output) -> Result<()> {
+    let UpdateArgs { runs, mb } = args;
     let runs = runs.max(3);
     let tmp = tempfile::tempdir()?;
     let local = LocalPlatform::start(&tmp.path().join("platform"))?;

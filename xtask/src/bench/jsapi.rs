@@ -1,10 +1,11 @@
-//! `mpkit bench jsapi`: the cost of a Sync JSAPI round trip against a no-op
+//! `cargo xtask bench jsapi`: the cost of a Sync JSAPI round trip against a no-op
 //! native call in the same run, and `setStorage` throughput against the disk's
 //! own write+fsync rate in the same directory.
 
-use crate::output::table;
-use crate::Output;
+use crate::report::table;
+use crate::report::Output;
 use anyhow::{anyhow, bail, Result};
+use clap::Args;
 use mpkit_bundle::{AppId, Permissions};
 use mpkit_host::internals::Files;
 use mpkit_host::internals::ToLogic;
@@ -24,7 +25,19 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
-pub(crate) fn jsapi(runs: u32, writes: u32, o: &mut Output<'_>) -> Result<()> {
+/// `cargo xtask bench jsapi`.
+#[derive(Debug, Args)]
+pub(crate) struct JsapiArgs {
+    /// Measured runs (the median is reported).
+    #[arg(long, default_value_t = 15)]
+    runs: u32,
+    /// setStorage writes (and fsyncs) to time.
+    #[arg(long, default_value_t = 300)]
+    writes: u32,
+}
+
+pub(crate) fn run(args: JsapiArgs, o: &mut Output) -> Result<()> {
+    let JsapiArgs { runs, writes } = args;
     if runs == 0 || writes == 0 {
         bail!("--runs and --writes must be at least 1");
     }

@@ -1,11 +1,12 @@
-//! A small blocking client of the platform's HTTP API, for the demo and the
-//! benchmarks. (The typed client for integrators arrives with the client issue.)
+//! A platform served in this process, and a small blocking client of its HTTP
+//! API that times requests as plainly as `wrk` would (the benchmarks measure the
+//! server, not a client).
 
 use anyhow::{anyhow, bail, Result};
 use mpkit_platform_client::paths;
 use serde_json::Value;
 
-/// A small blocking client of the platform's API (demo and benchmarks).
+/// A small blocking client of the platform's API.
 pub(crate) struct Api {
     pub(crate) base: String,
     pub(crate) http: reqwest::blocking::Client,
