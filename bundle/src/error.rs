@@ -194,7 +194,9 @@ pub enum Error {
         /// Why.
         reason: String,
     },
-    /// An install was stopped at a simulated crash point (tests only).
+    /// An install was stopped at a simulated crash point (fault injection
+    /// in tests; not part of a product build).
+    #[cfg(any(test, feature = "fault-injection"))]
     #[error("simulated crash at {0:?}")]
     SimulatedCrash(crate::install::Step),
 }
@@ -400,6 +402,7 @@ impl Error {
             Error::VersionConflict { .. } => "version_conflict",
             Error::NotInstalled(_) => "not_installed",
             Error::Pack { .. } => "pack",
+            #[cfg(any(test, feature = "fault-injection"))]
             Error::SimulatedCrash(_) => "simulated_crash",
         }
     }

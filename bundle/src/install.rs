@@ -162,6 +162,7 @@ impl Store {
         match result {
             Ok(()) => {}
             // A simulated crash leaves everything as a real crash would.
+            #[cfg(any(test, feature = "fault-injection"))]
             Err(e @ Error::SimulatedCrash(_)) => return Err(e),
             Err(e) => {
                 let _ = fs::remove_dir_all(&staging);

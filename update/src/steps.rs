@@ -184,10 +184,7 @@ impl Core {
             )
             .map_err(|source| {
                 let v = pin.version.clone();
-                if matches!(
-                    source,
-                    mpkit_bundle::Error::Io { .. } | mpkit_bundle::Error::SimulatedCrash(_)
-                ) {
+                if matches!(source, mpkit_bundle::Error::Io { .. }) {
                     UpdateError::Install { version: v, source }
                 } else {
                     UpdateError::Verification { version: v, source }
