@@ -70,3 +70,9 @@ mod tests {
         }
     }
 }
+
+/// The README's Rust examples, compiled with this crate's doctests (it
+/// depends on everything they use), so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeExamples;
