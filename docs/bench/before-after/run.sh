@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=${BENCH_WORK:-/tmp/mpkit-before-after}
 mkdir -p "$work/before" "$work/after"
 for side in before after; do
-  if [ $side = before ]; then src=$before; feat=""; else src=$after; feat='after = []'; fi
+  if [ $side = before ]; then src=$before; feat=""; else src=$after; feat="after"; fi
   cat > "$work/$side/Cargo.toml" <<TOML
 [package]
 name = "bench-$side"
@@ -22,7 +22,7 @@ mpkit-host = { path = "$src/host" }
 rustix = { version = "1", features = ["time"] }
 
 [features]
-$feat
+after = []
 
 [[bin]]
 name = "bench-$side"
@@ -34,7 +34,7 @@ debug = "line-tables-only"
 [workspace]
 TOML
   cp "$src/Cargo.lock" "$work/$side/Cargo.lock"
-  (cd "$work/$side" && CARGO_TARGET_DIR="$work/target" cargo build --release --quiet ${feat:+--features after})
+  (cd "$work/$side" && CARGO_TARGET_DIR="$work/target" cargo build --release --quiet ${feat:+--features $feat})
 done
 sample="$after/sample-app/miniprogram"
 : > "$work/pairs.txt"

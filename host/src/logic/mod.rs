@@ -4,6 +4,7 @@
 
 pub(crate) mod convert;
 pub(crate) mod engine;
+mod lines;
 pub(crate) mod protocol;
 pub(crate) mod unit;
 pub(crate) mod view;

@@ -22,7 +22,6 @@ use serde_json::Value;
 use std::io::{BufRead, BufReader, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::Duration;
 
 /// The argument that turns an executable into a logic worker.
@@ -277,7 +276,7 @@ fn worker_main(memory_cap: Option<u64>) -> std::io::Result<()> {
 pub(crate) struct LogicProcess {
     child: Child,
     stdin: ChildStdin,
-    lines: Receiver<Result<String, String>>,
+    lines: super::lines::Lines,
     timeout: Duration,
     sync: SyncHandler,
     files: FileReader,
@@ -319,27 +318,8 @@ impl LogicProcess {
             (Some(i), Some(o)) => (i, o),
             _ => return Err(Stopped::Crashed("worker pipes missing".into())),
         };
-        let (tx, lines) = mpsc::channel();
-        // The one thread per worker: it only moves lines from the pipe to the
-        // channel, each held to MAX_LINE_BYTES.
-        std::thread::Builder::new()
-            .name("mpkit-worker-reader".into())
-            .spawn(move || {
-                let mut pipe = BufReader::new(stdout);
-                loop {
-                    let line = read_line_capped(&mut pipe, MAX_LINE_BYTES);
-                    let last = !matches!(line, Ok(Some(_)));
-                    let sent = match line {
-                        Ok(Some(l)) => tx.send(Ok(l)),
-                        Ok(None) => break,
-                        Err(e) => tx.send(Err(e)),
-                    };
-                    if sent.is_err() || last {
-                        break;
-                    }
-                }
-            })
-            .map_err(|e| Stopped::Crashed(format!("cannot start the reader thread: {e}")))?;
+        let lines = super::lines::Lines::new(stdout, MAX_LINE_BYTES)
+            .map_err(|e| Stopped::Crashed(format!("cannot read the logic worker: {e}")))?;
         let mut p = LogicProcess {
             child,
             stdin,
@@ -390,41 +370,38 @@ impl LogicProcess {
     /// Waits for the next message, answering sync calls on the way; the watchdog
     /// kills the worker when one message takes longer than the timeout.
     fn read(&mut self) -> Result<WorkerOut, Stopped> {
+        use super::lines::NoLine;
         let deadline = std::time::Instant::now() + self.timeout;
         loop {
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(Err(e)) => return Err(self.stop(Stopped::Crashed(e))),
-                Ok(Ok(line)) => {
-                    let msg: WorkerOut = match serde_json::from_str(&line) {
-                        Ok(m) => m,
-                        Err(e) => {
-                            return Err(
-                                self.stop(Stopped::Crashed(format!("worker sent garbage: {e}")))
-                            )
-                        }
-                    };
-                    match msg {
-                        WorkerOut::SyncCall { name, params } => {
-                            let result = (self.sync)(&name, &params);
-                            self.write(&WorkerIn::SyncReply { result })?;
-                        }
-                        WorkerOut::ReadFile { path } => {
-                            let result = (self.files)(&path);
-                            self.write(&WorkerIn::FileReply { result })?;
-                        }
-                        other => return Ok(other),
-                    }
-                }
-                Err(RecvTimeoutError::Timeout) => {
+            let line = match self.lines.next(deadline) {
+                Ok(line) => line,
+                Err(NoLine::Broken(e)) => return Err(self.stop(Stopped::Crashed(e))),
+                Err(NoLine::Timeout) => {
                     return Err(self.stop(Stopped::Timeout {
                         after: self.timeout,
                     }))
                 }
-                Err(RecvTimeoutError::Disconnected) => {
+                Err(NoLine::Closed) => {
                     let why = self.exit_reason();
                     return Err(self.stop(why));
                 }
+            };
+            let msg: WorkerOut = match serde_json::from_str(&line) {
+                Ok(m) => m,
+                Err(e) => {
+                    return Err(self.stop(Stopped::Crashed(format!("worker sent garbage: {e}"))))
+                }
+            };
+            match msg {
+                WorkerOut::SyncCall { name, params } => {
+                    let result = (self.sync)(&name, &params);
+                    self.write(&WorkerIn::SyncReply { result })?;
+                }
+                WorkerOut::ReadFile { path } => {
+                    let result = (self.files)(&path);
+                    self.write(&WorkerIn::FileReply { result })?;
+                }
+                other => return Ok(other),
             }
         }
     }
@@ -485,52 +462,9 @@ impl Drop for LogicProcess {
     }
 }
 
-/// Reads one line (without its newline) of at most `max` bytes. `Ok(None)`
-/// at the end of the stream; an error for a longer line, which is not read
-/// further, or for text that is not UTF-8.
-fn read_line_capped<R: BufRead>(r: &mut R, max: usize) -> Result<Option<String>, String> {
-    let mut line = Vec::new();
-    let read = std::io::Read::take(&mut *r, max as u64 + 1)
-        .read_until(b'\n', &mut line)
-        .map_err(|e| format!("the worker's pipe failed: {e}"))?;
-    if read == 0 {
-        return Ok(None);
-    }
-    if line.last() == Some(&b'\n') {
-        line.pop();
-    } else if line.len() > max {
-        return Err(format!("the worker sent a line over {max} bytes"));
-    }
-    String::from_utf8(line)
-        .map(Some)
-        .map_err(|_| "the worker sent a line that is not UTF-8".to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lines_are_held_to_their_cap() {
-        let mut r = BufReader::new(&b"short\nexactly10\nthis one is too long\ntail"[..]);
-        assert_eq!(read_line_capped(&mut r, 10), Ok(Some("short".into())));
-        assert_eq!(read_line_capped(&mut r, 10), Ok(Some("exactly10".into())));
-        assert_eq!(
-            read_line_capped(&mut r, 10),
-            Err("the worker sent a line over 10 bytes".into())
-        );
-        let mut r = BufReader::new(&b"last line without newline"[..]);
-        assert_eq!(
-            read_line_capped(&mut r, 100),
-            Ok(Some("last line without newline".into()))
-        );
-        assert_eq!(read_line_capped(&mut r, 100), Ok(None));
-        let mut r = BufReader::new(&b"\xff\xfe\n"[..]);
-        assert_eq!(
-            read_line_capped(&mut r, 100),
-            Err("the worker sent a line that is not UTF-8".into())
-        );
-    }
 
     /// What crosses the pipe from a worker reads back as it was sent: patch
     /// ops in their wire form among the other messages.
