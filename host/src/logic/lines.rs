@@ -60,6 +60,8 @@ mod imp {
         buf: Vec<u8>,
         /// How far `buf` has been searched for a newline.
         searched: usize,
+        /// Where each read lands, allocated once.
+        scratch: Box<[u8]>,
         max: usize,
     }
 
@@ -69,26 +71,30 @@ mod imp {
                 pipe,
                 buf: Vec::with_capacity(64 * 1024),
                 searched: 0,
+                scratch: vec![0; 64 * 1024].into_boxed_slice(),
                 max,
             })
+        }
+
+        fn too_long(&self) -> NoLine {
+            NoLine::Broken(format!("the worker sent a line over {} bytes", self.max))
         }
 
         pub(super) fn next(&mut self, deadline: Instant) -> Result<String, NoLine> {
             loop {
                 if let Some(i) = self.buf[self.searched..].iter().position(|b| *b == b'\n') {
                     let end = self.searched + i;
-                    let rest = self.buf.split_off(end + 1);
-                    let mut line = std::mem::replace(&mut self.buf, rest);
-                    line.truncate(end);
+                    if end > self.max {
+                        return Err(self.too_long());
+                    }
+                    let line = self.buf[..end].to_vec();
+                    self.buf.drain(..=end);
                     self.searched = 0;
                     return finish(line);
                 }
                 self.searched = self.buf.len();
                 if self.buf.len() > self.max {
-                    return Err(NoLine::Broken(format!(
-                        "the worker sent a line over {} bytes",
-                        self.max
-                    )));
+                    return Err(self.too_long());
                 }
                 let left = deadline.saturating_duration_since(Instant::now());
                 if left.is_zero() {
@@ -106,18 +112,11 @@ mod imp {
                     Err(rustix::io::Errno::INTR) => continue,
                     Err(e) => return Err(NoLine::Broken(format!("the worker's pipe failed: {e}"))),
                 }
-                let at = self.buf.len();
-                let want = (self.max + 1 - at.min(self.max)).min(256 * 1024);
-                self.buf.resize(at + want, 0);
-                match self.pipe.read(&mut self.buf[at..]) {
-                    Ok(0) => {
-                        self.buf.truncate(at);
-                        return Err(NoLine::Closed);
-                    }
-                    Ok(n) => self.buf.truncate(at + n),
-                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => self.buf.truncate(at),
+                match self.pipe.read(&mut self.scratch) {
+                    Ok(0) => return Err(NoLine::Closed),
+                    Ok(n) => self.buf.extend_from_slice(&self.scratch[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                     Err(e) => {
-                        self.buf.truncate(at);
                         return Err(NoLine::Broken(format!("the worker's pipe failed: {e}")));
                     }
                 }
