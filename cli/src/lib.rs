@@ -24,7 +24,7 @@ use clap::Parser;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 
-pub use output::Output;
+pub use output::{table, Output};
 
 /// Exit code for success.
 pub const EXIT_OK: u8 = 0;

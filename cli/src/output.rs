@@ -133,7 +133,7 @@ pub(crate) fn spinner(what: &str) -> indicatif::ProgressBar {
 }
 
 /// Renders rows as an aligned table; each cell is one line (escaped).
-pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
+pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     let rows: Vec<Vec<String>> = rows
         .iter()
         .map(|r| r.iter().map(|c| escape_line(c)).collect())

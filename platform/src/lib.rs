@@ -275,6 +275,23 @@ impl Platform {
         api::router(self.clone())
     }
 
+    /// Serves the API on a free port of 127.0.0.1, on the current tokio
+    /// runtime, for as long as that runs: what the demo, the benchmarks and
+    /// the tests stand a platform up with. Returns where it listens.
+    pub async fn serve_loopback(self: &Arc<Platform>) -> Result<std::net::SocketAddr, Error> {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| Error::Internal(format!("cannot listen on 127.0.0.1: {e}")))?;
+        let addr = listener
+            .local_addr()
+            .map_err(|e| Error::Internal(format!("cannot listen on 127.0.0.1: {e}")))?;
+        let router = self.router();
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, router).await;
+        });
+        Ok(addr)
+    }
+
     /// The trust root hosts configure (signed by the platform's root key).
     pub fn root_json(&self) -> &[u8] {
         &self.keys.root_json

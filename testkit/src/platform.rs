@@ -130,14 +130,7 @@ impl LocalPlatform {
         config: Config,
         dir: tempfile::TempDir,
     ) -> LocalPlatform {
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-            .await
-            .expect("bind 127.0.0.1");
-        let addr = listener.local_addr().expect("addr");
-        let router = platform.router();
-        tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
+        let addr = platform.serve_loopback().await.expect("serve on 127.0.0.1");
         LocalPlatform {
             rt: None,
             handle: Handle::current(),

@@ -53,32 +53,5 @@ pub(crate) fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
     pb
 }
 
-/// Renders rows as an aligned table.
-pub(crate) fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.len()).collect();
-    for r in rows {
-        for (i, c) in r.iter().enumerate() {
-            if i < widths.len() {
-                widths[i] = widths[i].max(c.chars().count());
-            }
-        }
-    }
-    let fmt_row = |cells: Vec<&str>| {
-        let mut s = String::new();
-        for (i, c) in cells.iter().enumerate() {
-            let pad = widths[i].saturating_sub(c.chars().count());
-            s.push_str(c);
-            if i + 1 < cells.len() {
-                s.push_str(&" ".repeat(pad + 2));
-            }
-        }
-        s.trim_end().to_owned() + "\n"
-    };
-    let mut out = fmt_row(header.to_vec());
-    let rules: Vec<String> = widths.iter().map(|w| "-".repeat(*w)).collect();
-    out.push_str(&fmt_row(rules.iter().map(String::as_str).collect()));
-    for r in rows {
-        out.push_str(&fmt_row(r.iter().map(String::as_str).collect()));
-    }
-    out
-}
+/// Rows as an aligned table, as the CLI prints them.
+pub(crate) use mpkit::table;

@@ -537,12 +537,7 @@ fn serve_platform(dir: &Path) -> Result<(tokio::runtime::Runtime, SocketAddr, St
             )
         })?
         .token;
-    let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-    let addr = listener.local_addr()?;
-    let router = platform.router();
-    rt.spawn(async move {
-        let _ = axum::serve(listener, router).await;
-    });
+    let addr = rt.block_on(platform.serve_loopback())?;
     Ok((rt, addr, admin))
 }
 

@@ -135,12 +135,7 @@ impl LocalPlatform {
                 )
             })?
             .token;
-        let listener = rt.block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))?;
-        let addr = listener.local_addr()?;
-        let router = platform.router();
-        rt.spawn(async move {
-            let _ = axum::serve(listener, router).await;
-        });
+        let addr = rt.block_on(platform.serve_loopback())?;
         let api = Api {
             base: format!("http://{addr}"),
             http: reqwest::blocking::Client::new(),
