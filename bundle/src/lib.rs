@@ -32,6 +32,7 @@ mod keys;
 mod manifest;
 mod pack;
 pub mod path;
+pub mod project;
 mod trust;
 mod verify;
 mod zip;
@@ -46,7 +47,8 @@ pub use manifest::{
     AppId, Expected, FileEntry, Limits, Manifest, Permissions, FORMAT_VERSION, MANIFEST_PATH,
     SIGNATURES_PATH,
 };
-pub use pack::{build_bundle, default_build, pack_dir, PackOptions};
+pub use pack::{build_bundle, default_build, pack_dir, pack_project, PackOptions, Packed};
+pub use project::{Identity, IdentityFlags, IdentitySource, Project, Settings};
 pub use trust::{Role, RoleKeys, RootSpec, SignatureFile, SignatureRecord, TrustedRoot};
 pub use verify::{check_detached, inspect, open, Caps, Inspection, Trust, Verified};
 

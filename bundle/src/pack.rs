@@ -2,35 +2,27 @@
 
 use crate::error::{Error, Result};
 use crate::keys::{Context, SecretKey};
-use crate::manifest::{AppId, FileEntry, Manifest, Permissions, MANIFEST_PATH, SIGNATURES_PATH};
+use crate::manifest::{FileEntry, Manifest, MANIFEST_PATH, SIGNATURES_PATH};
+use crate::project::{IdentityFlags, IdentitySource, Project};
 use crate::trust::{Role, SignatureFile, SignatureRecord};
 use crate::verify::Caps;
 use crate::zip::{Method, RawEntry, Writer};
-use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
-
-/// The fields of `app.json` that the packer reads; the rest (window, tabBar, ...) is the runtime's.
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct AppJson {
-    app_id: String,
-    name: String,
-    version: Option<semver::Version>,
-    build: Option<u64>,
-    min_host_version: Option<semver::Version>,
-    pages: Vec<String>,
-    #[serde(default)]
-    permissions: Permissions,
-}
 
 /// Overrides for [`pack_dir`].
 #[derive(Debug, Clone)]
 pub struct PackOptions {
-    /// Version to stamp instead of app.json's.
+    /// Version to stamp instead of the project's.
     pub version: Option<semver::Version>,
-    /// Build number instead of app.json's or the one derived from the version.
+    /// Build number instead of the project's or the one derived from the version.
     pub build: Option<u64>,
+    /// App id instead of the project's (`mpkit pack --app-id`).
+    pub app_id: Option<String>,
+    /// Display name instead of the project's.
+    pub name: Option<String>,
+    /// A development run: with no app id anywhere, one is derived from the folder.
+    pub development: bool,
     /// The role the signer claims.
     pub role: Role,
     /// Caps the result must fit, so nothing is packed that a host would refuse.
@@ -42,10 +34,26 @@ impl Default for PackOptions {
         PackOptions {
             version: None,
             build: None,
+            app_id: None,
+            name: None,
+            development: false,
             role: Role::Developer,
             caps: Caps::default(),
         }
     }
+}
+
+/// What [`pack_project`] made.
+#[derive(Debug, Clone)]
+pub struct Packed {
+    /// The signed manifest.
+    pub manifest: Manifest,
+    /// The bundle's bytes.
+    pub bytes: Vec<u8>,
+    /// Where the identity came from.
+    pub identity: IdentitySource,
+    /// What was accepted but is worth saying (unknown app.json fields, ...).
+    pub warnings: Vec<String>,
 }
 
 /// The build number used when none is given: `major*1_000_000 + minor*1_000 + patch`.
@@ -53,27 +61,41 @@ pub fn default_build(v: &semver::Version) -> u64 {
     v.major * 1_000_000 + v.minor.min(999) * 1_000 + v.patch.min(999)
 }
 
-/// Packs a mini program directory: `app.json` gives appId, name, version and pages.
-/// Hidden files are skipped; links and special files are refused.
+/// Packs a mini program project: see [`pack_project`].
 pub fn pack_dir(dir: &Path, key: &SecretKey, opts: &PackOptions) -> Result<(Manifest, Vec<u8>)> {
-    let app_json_path = dir.join("app.json");
-    let text = std::fs::read(&app_json_path).map_err(|e| Error::io("read", &app_json_path, e))?;
-    let app: AppJson = serde_json::from_slice(&text).map_err(|e| Error::Pack {
-        path: app_json_path.clone(),
-        reason: e.to_string(),
-    })?;
-    let version = opts
-        .version
-        .clone()
-        .or(app.version)
-        .unwrap_or_else(|| semver::Version::new(0, 1, 0));
-    let build = opts
-        .build
-        .or(app.build)
-        .unwrap_or_else(|| default_build(&version));
+    pack_project(dir, key, opts).map(|p| (p.manifest, p.bytes))
+}
 
+/// Packs a mini program project as Alipay's tools lay it out ([`Project`]):
+/// the package root's files (app.json's folder, after `miniprogramRoot`),
+/// and of `node_modules` only the packages the project depends on (never
+/// devDependencies). Hidden files, tool folders (`.tea`, `.mini-ide`), `*.md`,
+/// mini.project.json and mpkit.json are skipped; links and special files are
+/// refused. Every route, subpackages included, is listed in the manifest.
+pub fn pack_project(dir: &Path, key: &SecretKey, opts: &PackOptions) -> Result<Packed> {
+    let project = Project::open(dir)?;
+    let flags = IdentityFlags {
+        app_id: opts.app_id.clone(),
+        name: opts.name.clone(),
+        version: opts.version.clone(),
+        build: opts.build,
+    };
+    let id = project.identity(&flags, opts.development)?;
+    let mut warnings = project.warnings.clone();
+    let deps = Dependencies::of(&project, &mut warnings)?;
     let mut files = Vec::new();
-    collect(dir, dir, &mut files, &opts.caps)?;
+    collect(&project.root, &project.root, &mut files, &opts.caps, &deps)?;
+    // With miniprogramRoot, packages installed at the project root are packed too.
+    let outer = project.dir.join("node_modules");
+    if project.root != project.dir && outer.is_dir() {
+        let mut more = Vec::new();
+        collect(&project.dir, &outer, &mut more, &opts.caps, &deps)?;
+        for (rel, abs) in more {
+            if !files.iter().any(|(r, _)| *r == rel) {
+                files.push((rel, abs));
+            }
+        }
+    }
     let mut contents = Vec::with_capacity(files.len());
     let mut entries = Vec::with_capacity(files.len());
     for (rel, abs) in files {
@@ -86,14 +108,13 @@ pub fn pack_dir(dir: &Path, key: &SecretKey, opts: &PackOptions) -> Result<(Mani
         contents.push((rel, data));
     }
     let manifest = Manifest::new(
-        AppId::new(app.app_id)?,
-        version,
-        build,
-        app.name,
-        app.min_host_version
-            .unwrap_or_else(|| semver::Version::new(0, 1, 0)),
-        app.pages,
-        app.permissions,
+        id.app_id,
+        id.version,
+        id.build,
+        id.name,
+        project.min_host_version()?,
+        project.routes.clone(),
+        project.permissions()?,
         entries,
     )?;
     let bytes = build_bundle(&manifest, &contents, &[(key, opts.role)])?;
@@ -103,10 +124,105 @@ pub fn pack_dir(dir: &Path, key: &SecretKey, opts: &PackOptions) -> Result<(Mani
             cap: opts.caps.max_archive_bytes,
         });
     }
-    Ok((manifest, bytes))
+    Ok(Packed {
+        manifest,
+        bytes,
+        identity: id.source,
+        warnings,
+    })
 }
 
-fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>, caps: &Caps) -> Result<()> {
+/// The npm packages a project runs with: package.json's `dependencies`, and
+/// theirs, found in `node_modules`. `None` when no package.json says (then
+/// every installed package is packed, with a warning).
+struct Dependencies(Option<std::collections::BTreeSet<String>>);
+
+impl Dependencies {
+    fn of(project: &Project, warnings: &mut Vec<String>) -> Result<Dependencies> {
+        let mut folders = vec![project.root.clone()];
+        if project.dir != project.root {
+            folders.push(project.dir.clone());
+        }
+        let manifests: Vec<PathBuf> = folders
+            .iter()
+            .map(|f| f.join("package.json"))
+            .filter(|p| p.is_file())
+            .collect();
+        if manifests.is_empty() {
+            if folders.iter().any(|f| f.join("node_modules").is_dir()) {
+                warnings.push(
+                    "node_modules is packed whole: no package.json says which packages the program depends on".into(),
+                );
+            }
+            return Ok(Dependencies(None));
+        }
+        let mut wanted: Vec<String> = Vec::new();
+        for m in &manifests {
+            wanted.extend(dependency_names(m)?);
+        }
+        let mut set = std::collections::BTreeSet::new();
+        // Bounded by the packages installed: each is visited once.
+        while let Some(name) = wanted.pop() {
+            if !set.insert(name.clone()) {
+                continue;
+            }
+            for f in &folders {
+                let pj = f.join("node_modules").join(&name).join("package.json");
+                if pj.is_file() {
+                    wanted.extend(dependency_names(&pj)?);
+                }
+            }
+        }
+        Ok(Dependencies(Some(set)))
+    }
+
+    /// Whether `node_modules/<package>` is packed.
+    fn wants(&self, package: &str) -> bool {
+        self.0.as_ref().is_none_or(|s| s.contains(package))
+    }
+}
+
+fn dependency_names(path: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read(path).map_err(|e| Error::io("read", path, e))?;
+    let v: serde_json::Value = serde_json::from_slice(&text).map_err(|e| Error::Pack {
+        path: path.to_owned(),
+        reason: format!("not valid JSON: {e}"),
+    })?;
+    Ok(v.get("dependencies")
+        .and_then(serde_json::Value::as_object)
+        .map(|d| d.keys().cloned().collect())
+        .unwrap_or_default())
+}
+
+/// Files the packer never takes: tool folders and documents.
+fn skipped(name: &str, is_dir: bool, top: bool) -> bool {
+    name.starts_with('.')
+        || (!is_dir && name.ends_with(".md"))
+        || (top
+            && !is_dir
+            && (name == "mini.project.json" || name == crate::project::SETTINGS_FILE))
+}
+
+/// The npm package a packed path lies in: `node_modules/@s/p/x.js` → `@s/p`;
+/// `None` outside node_modules or for a scope folder itself.
+fn npm_package(rel: &str) -> Option<String> {
+    let after = rel.rsplit_once("node_modules/").map(|(_, a)| a)?;
+    let mut segs = after.split('/');
+    let first = segs.next()?;
+    if first.starts_with('@') {
+        segs.next().map(|second| format!("{first}/{second}"))
+    } else {
+        Some(first.to_owned())
+    }
+}
+
+fn collect(
+    root: &Path,
+    dir: &Path,
+    out: &mut Vec<(String, PathBuf)>,
+    caps: &Caps,
+    deps: &Dependencies,
+) -> Result<()> {
     let rd = std::fs::read_dir(dir).map_err(|e| Error::io("list", dir, e))?;
     let mut items: Vec<_> = rd
         .collect::<std::io::Result<Vec<_>>>()
@@ -119,7 +235,8 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>, caps: &Cap
             path: abs.clone(),
             reason: "file name is not UTF-8".into(),
         })?;
-        if name.starts_with('.') {
+        let ft = item.file_type().map_err(|e| Error::io("stat", &abs, e))?;
+        if skipped(name, ft.is_dir(), dir == root) {
             continue;
         }
         let rel = abs
@@ -137,14 +254,16 @@ fn collect(root: &Path, dir: &Path, out: &mut Vec<(String, PathBuf)>, caps: &Cap
                 reason: "the mpkit/ folder is reserved for the bundle's own metadata".into(),
             });
         }
-        let ft = item.file_type().map_err(|e| Error::io("stat", &abs, e))?;
+        if npm_package(&rel).is_some_and(|p| !deps.wants(&p)) {
+            continue;
+        }
         if ft.is_symlink() {
             return Err(Error::Pack {
                 path: abs,
                 reason: "symbolic links are not packed; copy the file in".into(),
             });
         } else if ft.is_dir() {
-            collect(root, &abs, out, caps)?;
+            collect(root, &abs, out, caps, deps)?;
         } else if ft.is_file() {
             crate::path::check(&rel).map_err(|reason| Error::UnsafePath {
                 name: rel.clone(),

@@ -99,6 +99,53 @@ pub(crate) fn worker_config() -> mpkit_host::WorkerConfig {
     mpkit_host::WorkerConfig::beside_current_exe()
 }
 
+/// The identity a project is packed or run under, over its own
+/// (mpkit.json, legacy app.json fields, or a development identity).
+#[derive(Debug, Clone, Default, Args)]
+pub(crate) struct IdentityArgs {
+    /// The app id (a project's app.json never holds one; mpkit.json may).
+    #[arg(long = "app-id", value_name = "ID")]
+    pub(crate) app_id: Option<String>,
+    /// The display name (default: mpkit.json's, else window.defaultTitle, else the folder's).
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// The version (default: mpkit.json's, else package.json's).
+    #[arg(long)]
+    pub(crate) version: Option<semver::Version>,
+}
+
+impl IdentityArgs {
+    /// As the bundle crate takes them.
+    pub(crate) fn flags(&self) -> mpkit_bundle::IdentityFlags {
+        mpkit_bundle::IdentityFlags {
+            app_id: self.app_id.clone(),
+            name: self.name.clone(),
+            version: self.version.clone(),
+            build: None,
+        }
+    }
+}
+
+/// Says once, on stderr, which identity a project directory runs under when
+/// it comes from the folder, and the project's warnings; the launch itself
+/// resolves it the same way.
+pub(crate) fn announce_dev_identity(
+    dir: &std::path::Path,
+    ids: &IdentityArgs,
+    diag: &mut dyn std::io::Write,
+) -> Result<()> {
+    let project = mpkit_bundle::Project::open(dir)?;
+    let id = project.identity(&ids.flags(), true)?;
+    if id.source == mpkit_bundle::IdentitySource::Development {
+        writeln!(
+            diag,
+            "development identity: {} \"{}\" {} (derived from the folder; set appId in mpkit.json or pass --app-id)",
+            id.app_id, id.name, id.version
+        )?;
+    }
+    Ok(())
+}
+
 /// `--quiet` of the commands that run a mini program and show its console.
 #[derive(Debug, Clone, Copy, Args)]
 pub(crate) struct ConsoleArgs {

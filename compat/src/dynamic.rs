@@ -108,6 +108,7 @@ pub(crate) fn run(shared: &Shared, profile: &Profile, job: Job) -> Outcome {
 #[derive(Default)]
 struct Seen {
     errors: usize,
+    warnings: usize,
     calls: usize,
     set_data: usize,
 }
@@ -322,6 +323,26 @@ impl Runner<'_> {
             self.problems.push(p);
         }
         seen.errors = errors.len();
+        // What the runtime accepted with a warning (a lenient template, an
+        // unhandled rejection, an unknown app.json field): reported, never failing.
+        let warnings = rt.warnings();
+        for w in &warnings[seen.warnings.min(warnings.len())..] {
+            let kind = match w.kind.as_str() {
+                "rejection" => "unhandled-rejection",
+                "project" => "project",
+                _ => "lenient",
+            };
+            let mut p = Problem::new(kind, Severity::Warn, truncate(&w.message, 1000));
+            p.page = Some(page.to_owned());
+            if !w.file.is_empty() {
+                p.file = Some(w.file.clone());
+                p.line = (w.line > 0).then_some(w.line);
+                p.column = (w.column > 0).then_some(w.column);
+            }
+            p.context = Some(context.to_owned());
+            self.problems.push(p);
+        }
+        seen.warnings = warnings.len();
         let calls = rt.calls();
         for c in &calls[seen.calls.min(calls.len())..] {
             let Some(code) = c.error.filter(|_| !c.ok) else {

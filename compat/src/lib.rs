@@ -215,7 +215,13 @@ pub fn check(input: &Input, profiles: &[Profile], opts: &Options) -> Result<Repo
     let (bundle, trust) = match input {
         Input::Dir(dir) => {
             let key = SecretKey::generate()?;
-            let (_, bytes) = mpkit_bundle::pack_dir(dir, &key, &PackOptions::default())?;
+            // A project as Alipay's tools lay it out: with no appId, it is
+            // checked under the folder's development identity.
+            let opts = PackOptions {
+                development: true,
+                ..PackOptions::default()
+            };
+            let (_, bytes) = mpkit_bundle::pack_dir(dir, &key, &opts)?;
             let path = work.path().join("app.mpk");
             std::fs::write(&path, &bytes).map_err(|e| io("writing the packed bundle", e))?;
             (path, Trust::Developer(vec![key.public().clone()]))

@@ -184,10 +184,18 @@ impl<S: Surface> AppHandle<S> {
         self.runtime.routes()
     }
 
-    /// Every error the mini program met so far (uncaught, rejections,
-    /// templates, navigation, a stop), each with its file, line and column.
+    /// Every error the mini program met so far (uncaught, templates,
+    /// navigation, a stop), each with its file, line and column. What
+    /// `mpkit run` exits 1 on.
     pub fn errors(&self) -> &[crate::logic::protocol::ScriptError] {
         self.runtime.errors()
+    }
+
+    /// What was accepted with a warning so far, each with its kind
+    /// (`rejection` for an unhandled promise rejection, as Alipay counts it;
+    /// `project`, `view`, ...), file, line and column. Never an error.
+    pub fn warnings(&self) -> &[crate::logic::protocol::ScriptError] {
+        self.runtime.warnings()
     }
 
     /// The mini program's console output so far, as (level, text).

@@ -61,8 +61,13 @@ pub enum LaunchSource {
     InstalledVersion(AppId, semver::Version),
     /// A bundle file: verified against the host's trust and installed first.
     Bundle(PathBuf),
-    /// A mini program directory, packed and signed with a throwaway key (dev mode only).
+    /// A mini program project (a folder as Alipay's tools lay it out), packed
+    /// and signed with a throwaway key (dev mode only). Its identity is
+    /// mpkit.json's, else the legacy app.json fields, else a development one
+    /// derived from the folder.
     DevDir(PathBuf),
+    /// As `DevDir`, with identity flags that win over the project's (`mpkit run --app-id`).
+    DevDirAs(PathBuf, mpkit_bundle::IdentityFlags),
 }
 
 /// Builds a [`Host`]; errors are collected and returned by [`HostBuilder::build`].
@@ -391,6 +396,7 @@ impl Host {
         query: Map<String, Value>,
         surface: S,
     ) -> Result<AppHandle<S>, HostError> {
+        let mut warnings = Vec::new();
         let (app, dir, permissions) = match source {
             LaunchSource::Installed(_) | LaunchSource::InstalledVersion(..) => {
                 let (app, version) = match source {
@@ -420,35 +426,13 @@ impl Host {
                     done.manifest.permissions,
                 )
             }
-            LaunchSource::DevDir(path) => {
-                if !self.dev_mode {
-                    return Err(HostError::DevModeOff);
-                }
-                let key = SecretKey::generate()?;
-                let (manifest, bytes) =
-                    mpkit_bundle::pack_dir(&path, &key, &PackOptions::default())?;
-                // An edited directory keeps its version: the new tree replaces
-                // the old dev install (live reload, a rerun after an edit).
-                if self
-                    .store
-                    .path_of(&manifest.app_id, &manifest.version)
-                    .is_dir()
-                {
-                    self.store.remove(&manifest.app_id)?;
-                }
-                let done = self.store.install(
-                    &bytes,
-                    &Trust::Developer(vec![key.public().clone()]),
-                    &Expected::any(),
-                    &Caps::default(),
-                )?;
-                // Dev mode: the requested permissions count as approved.
-                (
-                    done.manifest.app_id.clone(),
-                    done.path,
-                    done.manifest.permissions,
-                )
+            LaunchSource::DevDir(_) | LaunchSource::DevDirAs(..) if !self.dev_mode => {
+                return Err(HostError::DevModeOff);
             }
+            LaunchSource::DevDir(path) => {
+                self.install_dev(&path, mpkit_bundle::IdentityFlags::default(), &mut warnings)?
+            }
+            LaunchSource::DevDirAs(path, flags) => self.install_dev(&path, flags, &mut warnings)?,
         };
         let session = crate::apis::setup(&ApiEnv {
             app: app.clone(),
@@ -475,13 +459,61 @@ impl Host {
             session: Some(session),
             ..LaunchOptions::default()
         };
-        let runtime = Runtime::launch(Box::new(DirFiles::new(dir.clone())), surface, opts)?;
+        let mut runtime = Runtime::launch(Box::new(DirFiles::new(dir.clone())), surface, opts)?;
+        for w in warnings {
+            runtime.warn(crate::ScriptError::at("project", "", 0, 0, w));
+        }
         Ok(AppHandle::new(
             runtime,
             dir,
             app,
             user.to_owned(),
             self.delegate.clone(),
+        ))
+    }
+
+    /// Packs a project with a throwaway key and installs it (dev mode).
+    fn install_dev(
+        &self,
+        path: &std::path::Path,
+        flags: mpkit_bundle::IdentityFlags,
+        warnings: &mut Vec<String>,
+    ) -> Result<(AppId, PathBuf, mpkit_bundle::Permissions), HostError> {
+        let key = SecretKey::generate()?;
+        let packed = mpkit_bundle::pack_project(
+            path,
+            &key,
+            &PackOptions {
+                app_id: flags.app_id,
+                name: flags.name,
+                version: flags.version,
+                build: flags.build,
+                development: true,
+                ..PackOptions::default()
+            },
+        )?;
+        warnings.extend(packed.warnings);
+        let (manifest, bytes) = (packed.manifest, packed.bytes);
+        // An edited directory keeps its version: the new tree replaces
+        // the old dev install (live reload, a rerun after an edit).
+        if self
+            .store
+            .path_of(&manifest.app_id, &manifest.version)
+            .is_dir()
+        {
+            self.store.remove(&manifest.app_id)?;
+        }
+        let done = self.store.install(
+            &bytes,
+            &Trust::Developer(vec![key.public().clone()]),
+            &Expected::any(),
+            &Caps::default(),
+        )?;
+        // Dev mode: the requested permissions count as approved.
+        Ok((
+            done.manifest.app_id.clone(),
+            done.path,
+            done.manifest.permissions,
         ))
     }
 }

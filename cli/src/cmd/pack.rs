@@ -1,5 +1,6 @@
 //! `mpkit pack`: a mini program directory into a signed bundle.
 
+use crate::args::IdentityArgs;
 use crate::files::write_atomic;
 use crate::output::{spinner, Output};
 use anyhow::Result;
@@ -11,7 +12,7 @@ use std::path::PathBuf;
 /// `mpkit pack`.
 #[derive(Debug, Args)]
 pub(crate) struct PackArgs {
-    /// The directory holding app.json.
+    /// The project: a folder holding app.json, or mini.project.json naming it.
     dir: PathBuf,
     /// The signing key.
     #[arg(long)]
@@ -19,10 +20,10 @@ pub(crate) struct PackArgs {
     /// The bundle to write.
     #[arg(long)]
     out: PathBuf,
-    /// Version to stamp instead of app.json's.
-    #[arg(long)]
-    version: Option<semver::Version>,
-    /// Build number instead of app.json's or the one derived from the version.
+    /// The app id, version and name to stamp (app.json holds none of them).
+    #[command(flatten)]
+    identity: IdentityArgs,
+    /// Build number instead of mpkit.json's or the one derived from the version.
     #[arg(long)]
     build: Option<u64>,
     /// The role the signature claims.
@@ -42,14 +43,16 @@ pub(crate) fn run(args: PackArgs, o: &mut Output<'_>) -> Result<()> {
         dir,
         key,
         out,
-        version,
+        identity,
         build,
         role,
     } = args;
     let key = SecretKey::read(&key)?;
     let pb = spinner("packing");
     let opts = PackOptions {
-        version,
+        app_id: identity.app_id,
+        name: identity.name,
+        version: identity.version,
         build,
         role: match role {
             SignRole::Developer => Role::Developer,
@@ -57,14 +60,19 @@ pub(crate) fn run(args: PackArgs, o: &mut Output<'_>) -> Result<()> {
         },
         ..PackOptions::default()
     };
-    let (m, bytes) = mpkit_bundle::pack_dir(&dir, &key, &opts)?;
+    let packed = mpkit_bundle::pack_project(&dir, &key, &opts)?;
     pb.finish_and_clear();
+    for w in &packed.warnings {
+        writeln!(o.diag(), "warning: {w}")?;
+    }
+    let (m, bytes) = (packed.manifest, packed.bytes);
     write_atomic(&out, &bytes)?;
     o.emit(
         &json!({
             "appId": m.app_id, "version": m.version.to_string(), "build": m.build,
             "files": m.files.len(), "unpackedBytes": m.limits.unpacked_bytes,
             "bundleBytes": bytes.len(), "keyId": key.public().id(), "out": out,
+            "pages": m.pages, "warnings": packed.warnings,
         }),
         || {
             format!(

@@ -6,7 +6,7 @@
 //! The mini program's console shows on stderr (`crate::console`), unless
 //! `--quiet`.
 
-use crate::args::{ConsoleArgs, TrustArgs};
+use crate::args::{announce_dev_identity, ConsoleArgs, IdentityArgs, TrustArgs};
 use crate::error::Coded;
 use crate::output::Output;
 use anyhow::Result;
@@ -45,6 +45,9 @@ pub(crate) struct PreviewArgs {
     /// Trust for an .mpk (a directory is signed with a throwaway key).
     #[command(flatten)]
     trust: TrustArgs,
+    /// The identity a directory runs under, over its own.
+    #[command(flatten)]
+    identity: IdentityArgs,
     /// A loopback origin the mini program may reach, e.g. http://127.0.0.1:8080.
     #[arg(long = "dev-origin", value_name = "URL")]
     dev_origin: Vec<String>,
@@ -68,6 +71,7 @@ pub(crate) fn run(a: PreviewArgs, o: &mut Output<'_>) -> Result<()> {
     }
     let is_dir = a.app.is_dir();
     let trust = if is_dir {
+        announce_dev_identity(&a.app, &a.identity, o.diag())?;
         None
     } else {
         if a.trust.is_empty() {
@@ -94,6 +98,7 @@ pub(crate) fn run(a: PreviewArgs, o: &mut Output<'_>) -> Result<()> {
         data.join("store"),
         device.width as f64,
         a.dev_origin.clone(),
+        a.identity.flags(),
     );
     let opts = OpenOptions {
         title: format!("{} · {}", a.app.display(), device.label),
@@ -156,6 +161,7 @@ fn launcher(
     store: PathBuf,
     width: f64,
     dev_origins: Vec<String>,
+    identity: mpkit_bundle::IdentityFlags,
 ) -> LaunchFn {
     Arc::new(move |ctx| {
         let (trust, source, dev) = match &trust {
@@ -165,7 +171,7 @@ fn launcher(
                 let unused = SecretKey::generate()?;
                 (
                     Trust::Developer(vec![unused.public().clone()]),
-                    LaunchSource::DevDir(app.clone()),
+                    LaunchSource::DevDirAs(app.clone(), identity.clone()),
                     true,
                 )
             }

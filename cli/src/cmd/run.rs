@@ -1,7 +1,9 @@
 //! `mpkit run`: launch a mini program headless and drive it with steps. Its
 //! console shows on stderr as it runs, each line tagged with its level.
 
-use crate::args::{worker_config, ConsoleArgs, IsolationArg, TrustArgs};
+use crate::args::{
+    announce_dev_identity, worker_config, ConsoleArgs, IdentityArgs, IsolationArg, TrustArgs,
+};
 use crate::console;
 use crate::error::Reported;
 use crate::output::Output;
@@ -29,6 +31,9 @@ pub(crate) struct RunArgs {
     /// {"wait_for": SEL}, {"expect_text": {"selector", "text"}}, {"idle": MS}.
     #[arg(long)]
     script: Option<PathBuf>,
+    /// The identity a directory runs under, over its own.
+    #[command(flatten)]
+    identity: IdentityArgs,
     /// Trust for an .mpk (a directory is signed with a throwaway key and trusted for this run).
     #[command(flatten)]
     trust: TrustArgs,
@@ -124,7 +129,7 @@ pub(crate) fn run(ro: RunArgs, o: &mut Output<'_>) -> Result<()> {
         let unused = SecretKey::generate()?;
         (
             Trust::Developer(vec![unused.public().clone()]),
-            LaunchSource::DevDir(app.to_path_buf()),
+            LaunchSource::DevDirAs(app.to_path_buf(), ro.identity.flags()),
         )
     } else {
         if trust.is_empty() {
@@ -133,6 +138,9 @@ pub(crate) fn run(ro: RunArgs, o: &mut Output<'_>) -> Result<()> {
         let t = trust.load()?;
         (t, LaunchSource::Bundle(app.to_path_buf()))
     };
+    if app.is_dir() {
+        announce_dev_identity(app, &ro.identity, o.diag())?;
+    }
     let store = match &ro.data_dir {
         Some(d) => d.clone(),
         None => work.path().join("store"),
@@ -208,6 +216,11 @@ pub(crate) fn run(ro: RunArgs, o: &mut Output<'_>) -> Result<()> {
         .iter()
         .map(|e| json!({"kind": e.kind, "file": e.file, "line": e.line, "column": e.column, "message": e.message}))
         .collect();
+    let warnings: Vec<Value> = rt
+        .warnings()
+        .iter()
+        .map(|e| json!({"kind": e.kind, "file": e.file, "line": e.line, "column": e.column, "message": e.message}))
+        .collect();
     let calls: Vec<Value> = rt
         .calls()
         .iter()
@@ -221,6 +234,7 @@ pub(crate) fn run(ro: RunArgs, o: &mut Output<'_>) -> Result<()> {
         "jsapi_calls": calls,
         "host_events": delegate.events(),
         "errors": errors,
+        "warnings": warnings,
         "stopped": stopped,
     });
     o.emit(&value, || {
@@ -243,6 +257,18 @@ pub(crate) fn run(ro: RunArgs, o: &mut Output<'_>) -> Result<()> {
                 None => s.push_str(&format!("my.{}: ok\n", c.api)),
                 Some(code) => s.push_str(&format!("my.{}: error {code}\n", c.api)),
             }
+        }
+        for w in rt.warnings() {
+            s.push_str(&format!(
+                "warning ({}): {}{}\n",
+                w.kind,
+                if w.file.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}:{}:{}: ", w.file, w.line, w.column)
+                },
+                w.message
+            ));
         }
         for e in rt.errors() {
             s.push_str(&format!(

@@ -5,6 +5,8 @@
 
 use super::convert;
 use super::protocol::{FromLogic, RawPatch, ScriptError, ToLogic};
+use super::view::UnitFiles;
+use super::{esm, modules};
 use boa_engine::object::ObjectInitializer;
 use boa_engine::property::Attribute;
 use boa_engine::{
@@ -15,9 +17,13 @@ use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
 
-/// Opens the function scope each script runs in (on the script's first line, so
-/// line numbers stay true).
-const SCRIPT_PREFIX: &str = "(function () {";
+/// Opens the function each module runs in, CommonJS's wrapper, on the
+/// module's first line.
+const MODULE_PREFIX: &str = "(function (exports, require, module, __filename, __dirname) {";
+
+/// `my.SDKVersion`: the level of Alipay's base library whose behaviour this
+/// runtime follows (see docs/runtime.md).
+pub(crate) const SDK_VERSION: &str = "2.7.0";
 
 /// The largest setData payload accepted, serialized (1 MB, WeChat's contract).
 pub const MAX_SET_DATA_BYTES: usize = 1024 * 1024;
@@ -55,6 +61,11 @@ struct State {
     /// setData patches leave as JSON text (in a worker, where text is what
     /// crosses the pipe).
     patches_as_json: bool,
+    /// The mini program's files, for modules.
+    files: Option<Rc<dyn UnitFiles>>,
+    /// What resolution has learnt of the package: a file's text, or `None`
+    /// when it is not there.
+    probed: std::collections::HashMap<String, Option<String>>,
 }
 
 /// Until a JSAPI registry is attached, every sync call is refused.
@@ -95,6 +106,8 @@ pub struct LogicLayer {
     reply: JsObject,
     rejections: Rc<Rejections>,
     report_rejection: JsObject,
+    /// The prelude's `__mp_entry(file)`: loads an entry module.
+    entry: JsObject,
 }
 
 impl std::fmt::Debug for LogicLayer {
@@ -382,6 +395,110 @@ fn native_can_i_use(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResul
     Ok(JsValue::from(state(ctx)?.borrow().apis.contains(&key)))
 }
 
+/// `__mp.warn(kind, message)`: something accepted that is worth saying.
+fn native_warn(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let kind = arg_string(args, 0, ctx)?;
+    let message = arg_string(args, 1, ctx)?;
+    push(
+        ctx,
+        FromLogic::Warning {
+            warning: ScriptError::at(&kind, "", 0, 0, message),
+        },
+    )
+}
+
+/// `__mp.resolve(from, spec)`: the package path `spec` names from the file
+/// `from`, or a thrown `Error` saying why not.
+fn native_resolve(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let from = arg_string(args, 0, ctx)?;
+    let spec = arg_string(args, 1, ctx)?;
+    let st = state(ctx)?;
+    let mut st = st.borrow_mut();
+    let State { files, probed, .. } = &mut *st;
+    let mut read = |p: &str| files.as_ref().and_then(|f| f.read(p).ok());
+    let r = modules::resolve(&from, &spec, &mut modules::Probe::new(&mut read, probed))
+        .map_err(|m| JsNativeError::error().with_message(m))?;
+    if let Some(w) = r.warning {
+        st.out.push(FromLogic::Warning {
+            warning: ScriptError::at("module", &from, 0, 0, w),
+        });
+    }
+    Ok(JsValue::from(js_string!(r.path.as_str())))
+}
+
+/// A module's text, read once.
+fn module_text(path: &str, ctx: &Context) -> JsResult<String> {
+    let st = state(ctx)?;
+    let mut st = st.borrow_mut();
+    if let Some(Some(t)) = st.probed.get(path) {
+        return Ok(t.clone());
+    }
+    let read = st.files.as_ref().map(|f| f.read(path));
+    match read {
+        Some(Ok(t)) => {
+            st.probed.insert(path.to_owned(), Some(t.clone()));
+            Ok(t)
+        }
+        Some(Err(e)) => Err(JsNativeError::error()
+            .with_message(format!("{path}: {e}"))
+            .into()),
+        None => Err(JsNativeError::error()
+            .with_message(format!("{path}: no such file"))
+            .into()),
+    }
+}
+
+/// `__mp.source(path)`: a module's text (JSON modules).
+fn native_source(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let path = arg_string(args, 0, ctx)?;
+    let text = module_text(&path, ctx)?;
+    Ok(JsValue::from(js_string!(text.as_str())))
+}
+
+/// A SyntaxError thrown with the module's own position in its `stack`.
+fn syntax_error(file: &str, line: u32, column: u32, message: &str, ctx: &mut Context) -> JsError {
+    let obj = JsNativeError::syntax()
+        .with_message(format!("{message} ({file}:{line}:{column})"))
+        .into_opaque(ctx);
+    let _ = obj.set(
+        js_string!("stack"),
+        JsValue::from(js_string!(format!("    at {file}:{line}:{column}").as_str())),
+        false,
+        ctx,
+    );
+    JsError::from_opaque(obj.into())
+}
+
+/// `__mp.compile(path)`: `[fn, esm]`, the module's function in CommonJS's
+/// wrapper; an ES module is rewritten to CommonJS first ([`esm`]).
+fn native_compile(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    let path = arg_string(args, 0, ctx)?;
+    let text = module_text(&path, ctx)?;
+    let is_esm = esm::is_module(&text);
+    let body = if is_esm {
+        esm::to_commonjs(&text)
+            .map_err(|e| syntax_error(&path, e.line, e.column, &e.message, ctx))?
+    } else {
+        text
+    };
+    let wrapped = format!("{MODULE_PREFIX}{body}\n}})");
+    let f = ctx
+        .eval(Source::from_bytes(&wrapped).with_path(std::path::Path::new(&path)))
+        .map_err(|e| match e.try_native(ctx) {
+            Ok(n) if n.is_syntax() => {
+                let m = n.to_string();
+                let (_, line, mut column) = locate(&m).unwrap_or_default();
+                if line == 1 && column as usize > MODULE_PREFIX.len() {
+                    column -= MODULE_PREFIX.len() as u32;
+                }
+                syntax_error(&path, line, column, &m, ctx)
+            }
+            _ => e,
+        })?;
+    let out = boa_engine::object::builtins::JsArray::from_iter([f, JsValue::from(is_esm)], ctx);
+    Ok(out.into())
+}
+
 /// Finds `file:line:col` (a stack frame) or `line N, col M` (a parse error) in `text`.
 pub(crate) fn locate(text: &str) -> Option<(String, u32, u32)> {
     for token in text.split(|c: char| c.is_whitespace() || c == '(' || c == ')') {
@@ -434,9 +551,15 @@ impl LogicLayer {
             apis,
             sync: Box::new(no_sync),
             patches_as_json: false,
+            files: None,
+            probed: std::collections::HashMap::new(),
         }));
         ctx.insert_data(state.clone());
-        let natives: [(&str, NativeFunction, usize); 12] = [
+        let natives: [(&str, NativeFunction, usize); 16] = [
+            ("warn", NativeFunction::from_fn_ptr(native_warn), 2),
+            ("resolve", NativeFunction::from_fn_ptr(native_resolve), 2),
+            ("source", NativeFunction::from_fn_ptr(native_source), 1),
+            ("compile", NativeFunction::from_fn_ptr(native_compile), 1),
             ("syncFn", NativeFunction::from_fn_ptr(native_sync_fn), 1),
             ("log", NativeFunction::from_fn_ptr(native_log), 2),
             ("error", NativeFunction::from_fn_ptr(native_error), 3),
@@ -471,11 +594,25 @@ impl LogicLayer {
             Nav::ALL.map(|n| JsValue::from(js_string!(n.name()))),
             &mut ctx,
         );
+        let offered = boa_engine::object::builtins::JsArray::from_iter(
+            state
+                .borrow()
+                .apis
+                .iter()
+                .map(|n| JsValue::from(js_string!(n.as_str()))),
+            &mut ctx,
+        );
         let mut init = ObjectInitializer::new(&mut ctx);
         for (name, f, arity) in natives {
             init.function(f, js_string!(name), arity);
         }
         init.property(js_string!("navigation"), navigation, Attribute::empty());
+        init.property(js_string!("apis"), offered, Attribute::empty());
+        init.property(
+            js_string!("sdkVersion"),
+            js_string!(SDK_VERSION),
+            Attribute::empty(),
+        );
         let mp = init.build();
         ctx.register_global_property(js_string!("__mp"), mp, Attribute::all())
             .map_err(|e| internal(&e))?;
@@ -491,7 +628,9 @@ impl LogicLayer {
         let dispatch = get(&mut ctx, "__mp_dispatch")?;
         let reply = get(&mut ctx, "__mp_reply")?;
         let report_rejection = get(&mut ctx, "__mp_rejection")?;
+        let entry = get(&mut ctx, "__mp_entry")?;
         Ok(LogicLayer {
+            entry,
             ctx,
             state,
             dispatch,
@@ -501,21 +640,30 @@ impl LogicLayer {
         })
     }
 
-    /// Evaluates one of the bundle's scripts. Page files pass their route so
-    /// their `Page()` call registers under it.
+    /// Gives the layer the mini program's files, for `require` and `import`.
+    pub(crate) fn set_files(&mut self, files: Rc<dyn UnitFiles>) {
+        self.state.borrow_mut().files = Some(files);
+    }
+
+    /// Evaluates one of the bundle's entry scripts (app.js, a page's) as a
+    /// module of the one registry every `require` shares. Page files pass
+    /// their route so their `Page()` call registers under it.
     pub fn load_script(
         &mut self,
         file: &str,
         source: &str,
         route: Option<&str>,
     ) -> Result<(), ScriptError> {
-        self.state.borrow_mut().current_route = route.map(str::to_owned);
-        // Each file gets its own scope, as in every mini program runtime: two pages
-        // may both declare `const app = getApp()`.
-        let wrapped = format!("{SCRIPT_PREFIX}{source}\n}}).call(this);");
-        let result = self
-            .ctx
-            .eval(Source::from_bytes(&wrapped).with_path(std::path::Path::new(file)));
+        {
+            let mut st = self.state.borrow_mut();
+            st.current_route = route.map(str::to_owned);
+            st.probed.insert(file.to_owned(), Some(source.to_owned()));
+        }
+        let result = self.entry.call(
+            &JsValue::undefined(),
+            &[JsValue::from(js_string!(file))],
+            &mut self.ctx,
+        );
         self.state.borrow_mut().current_route = None;
         let result = result.and_then(|_| self.ctx.run_jobs());
         result.map_err(|e| self.script_error(&e, file))
@@ -610,9 +758,21 @@ impl LogicLayer {
                 Err(_) => ("uncaught", text),
             }
         };
-        let (f, line, mut column) = locate(&message).unwrap_or_default();
-        if line == 1 && column as usize > SCRIPT_PREFIX.len() {
-            column -= SCRIPT_PREFIX.len() as u32;
+        // A thrown object's stack says where; its top frame is the module
+        // that threw, which may not be the entry that required it.
+        let stack = e
+            .as_opaque()
+            .and_then(JsValue::as_object)
+            .and_then(|o| o.get(js_string!("stack"), &mut self.ctx).ok())
+            .filter(JsValue::is_string)
+            .map(|v| v.display().to_string());
+        let (f, line, mut column) = stack
+            .as_deref()
+            .and_then(locate)
+            .or_else(|| locate(&message))
+            .unwrap_or_default();
+        if line == 1 && column as usize > MODULE_PREFIX.len() {
+            column -= MODULE_PREFIX.len() as u32;
         }
         ScriptError {
             kind: kind.into(),

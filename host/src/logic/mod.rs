@@ -4,7 +4,9 @@
 
 pub(crate) mod convert;
 pub(crate) mod engine;
+mod esm;
 mod lines;
+mod modules;
 pub(crate) mod protocol;
 pub(crate) mod unit;
 pub(crate) mod view;

@@ -72,6 +72,79 @@
     if (keys.length) cur[keys[keys.length - 1]] = value;
   }
 
+
+  // Modules: one registry for every file (app.js, pages, utils, node_modules),
+  // CommonJS with Babel's interop for ES modules (rewritten by the host's
+  // unit before they run). A record is in the registry before its code runs,
+  // so a cycle gets the partial exports, as in Node; a module that throws is
+  // removed, and a later require tries again.
+  var registry = {};
+  function dirOf(id) { var i = id.lastIndexOf('/'); return i < 0 ? '' : id.slice(0, i); }
+  function makeRequire(from) {
+    return function require(spec) {
+      if (typeof spec !== 'string') throw new TypeError('require() expects a string, got ' + typeof spec);
+      var id;
+      try { id = native.resolve(from, spec); }
+      catch (e) {
+        var err = new Error(e && e.message !== undefined ? e.message : String(e));
+        err.code = 'MODULE_NOT_FOUND';
+        throw err;
+      }
+      return load(id);
+    };
+  }
+  function load(id) {
+    var m = registry[id];
+    if (m) return m.exports;
+    m = { id: id, filename: id, dirname: dirOf(id), exports: {}, loaded: false };
+    registry[id] = m;
+    try {
+      if (/\.json$/.test(id)) {
+        m.exports = JSON.parse(native.source(id));
+      } else {
+        var compiled = native.compile(id);
+        compiled[0].call(compiled[1] ? undefined : m.exports, m.exports, makeRequire(id), m, id, m.dirname);
+      }
+    } catch (e) {
+      delete registry[id];
+      throw e;
+    }
+    m.loaded = true;
+    return m.exports;
+  }
+  global.__mp_entry = function (file) { load(file); };
+  function hidden(name, value) {
+    Object.defineProperty(global, name, { value: value, writable: false, enumerable: false, configurable: false });
+  }
+  // Babel's interop, for the rewritten ES modules.
+  hidden('__mp_default', function (m) { return (m && m.__esModule) ? m['default'] : m; });
+  hidden('__mp_wildcard', function (m) {
+    if (m && m.__esModule) return m;
+    var ns = {};
+    if (m !== null && (typeof m === 'object' || typeof m === 'function')) {
+      for (var k in m) if (k !== 'default' && Object.prototype.hasOwnProperty.call(m, k)) ns[k] = m[k];
+    }
+    ns['default'] = m;
+    return ns;
+  });
+  hidden('__mp_export', function (exports, name, get) {
+    Object.defineProperty(exports, name, { enumerable: true, configurable: true, get: get });
+  });
+  hidden('__mp_exportStar', function (exports, m) {
+    if (m === null || m === undefined) return;
+    Object.keys(m).forEach(function (k) {
+      if (k === 'default' || k === '__esModule') return;
+      if (Object.prototype.hasOwnProperty.call(exports, k)) return;
+      Object.defineProperty(exports, k, { enumerable: true, configurable: true, get: function () { return m[k]; } });
+    });
+  });
+  // Named imports are read when the module's imports run; a binding still
+  // in its temporal dead zone (a cycle) reads as undefined.
+  hidden('__mp_read', function (m, k) {
+    try { return m === null || m === undefined ? undefined : m[k]; }
+    catch (e) { if (e instanceof ReferenceError) return undefined; throw e; }
+  });
+
   global.App = function (options) {
     if (appOptions) throw new Error('App() may be called only once');
     appOptions = options || {};
@@ -81,7 +154,8 @@
   global.getApp = function () { return appInstance; };
   global.Page = function (options) {
     var route = native.currentRoute();
-    if (!route) throw new Error('Page() must be called from a page file');
+    if (!route) throw new Error('Page() must be called while a page file loads');
+    if (pageDefs[route]) native.warn('page', 'Page() was called twice for ' + route + '; the later call wins');
     pageDefs[route] = options || {};
   };
   global.getCurrentPages = function () {
@@ -225,26 +299,29 @@
   // Navigation goes to the host's dispatcher too; its calls carry where they
   // were made, for the page stack's errors. The names come from the host.
   function nav(name) { return function (opts) { return hostCall(name, opts, new Error().stack); }; }
-  var builtins = {
-    canIUse: function (name) { return native.canIUse(String(name)); }
-  };
-  for (var n = 0; n < native.navigation.length; n++) builtins[native.navigation[n]] = nav(native.navigation[n]);
-  // Every other my.* name goes to the host's dispatcher, which decides; nothing is
-  // answered here. Sync variants return or throw.
-  // Functions are made once per name, not on every property read.
-  var made = {};
-  global.my = new Proxy(builtins, {
-    get: function (target, name) {
-      if (typeof name !== 'string') return undefined;
-      if (Object.prototype.hasOwnProperty.call(target, name)) return target[name];
-      var f = made[name];
-      if (f) return f;
-      if (/Sync$/.test(name)) f = native.syncFn(name);
-      else f = (function (n) { return function (opts) { return hostCall(n, opts); }; })(name);
-      // Bounded: a mini program probing endless names cannot grow this forever.
-      if (Object.keys(made).length < 512) made[name] = f;
-      return f;
-    },
-    set: function () { return false; }
-  });
+  // `my` is a plain object, as on Alipay: each API this host offers is an
+  // own, enumerable, writable property; any other name is undefined. The
+  // program may add its own properties or wrap an API; the bridge to the
+  // host stays in this closure either way.
+  var my = {};
+  function define(name, fn) {
+    Object.defineProperty(my, name, { value: fn, enumerable: true, writable: true, configurable: true });
+  }
+  var navNames = {};
+  for (var n = 0; n < native.navigation.length; n++) navNames[native.navigation[n]] = true;
+  var offered = native.apis;
+  for (var a = 0; a < offered.length; a++) {
+    var api = offered[a];
+    if (api.indexOf('.') >= 0 || Object.prototype.hasOwnProperty.call(my, api)) continue;
+    if (api === 'canIUse') define(api, function canIUse(name) { return native.canIUse(String(name)); });
+    else if (navNames[api]) define(api, nav(api));
+    else if (/Sync$/.test(api)) define(api, native.syncFn(api));
+    else define(api, (function (name) { return function (opts) { return hostCall(name, opts); }; })(api));
+  }
+  for (var nn in navNames) if (!Object.prototype.hasOwnProperty.call(my, nn)) define(nn, nav(nn));
+  if (!Object.prototype.hasOwnProperty.call(my, 'canIUse')) define('canIUse', function canIUse(name) { return native.canIUse(String(name)); });
+  define('SDKVersion', native.sdkVersion);
+  define('isIDE', false);
+  define('env', { USER_DATA_PATH: 'https://usr', clientName: 'mpkit', clientVersion: native.sdkVersion, platform: 'mpkit' });
+  global.my = my;
 })(this);

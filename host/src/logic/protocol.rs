@@ -232,6 +232,12 @@ pub enum FromLogic {
         /// What and where.
         error: ScriptError,
     },
+    /// Something accepted that is worth saying (a module found by a
+    /// fallback, a second `Page()` for one file): never an error.
+    Warning {
+        /// What and where.
+        warning: ScriptError,
+    },
     /// What a render of a page changed, for its surface, and the setData
     /// callbacks that may run once the surface has it.
     Patch {
@@ -327,6 +333,22 @@ impl ScriptError {
             line,
             column,
         }
+    }
+
+    /// A problem written as `file:line:column: message` (how the view
+    /// reports what it accepted with a warning); `file` when it names none.
+    pub fn parse_located(kind: &str, text: &str, file: &str) -> ScriptError {
+        let mut parts = text.splitn(4, ':');
+        if let (Some(f), Some(l), Some(c), Some(m)) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        {
+            if let (Ok(line), Ok(column)) = (l.trim().parse(), c.trim().parse()) {
+                if !f.is_empty() && !f.contains(' ') {
+                    return ScriptError::at(kind, f, line, column, m.trim().to_owned());
+                }
+            }
+        }
+        ScriptError::at(kind, file, 0, 0, text.to_owned())
     }
 
     /// An error the host found in what the mini program's code asked for

@@ -6,8 +6,24 @@ use super::protocol::{FromLogic, ScriptError, ToLogic};
 use mpkit_jsapi::{ApiError, Nav};
 use serde_json::{json, Map, Value};
 
+/// The `my.*` names the tests' layers offer.
+fn apis() -> Vec<String> {
+    let mut v: Vec<String> = [
+        "getStorageSync",
+        "setStorageSync",
+        "request",
+        "showToast",
+        "getSystemInfoSync",
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    v.push(Nav::To.name().into());
+    v
+}
+
 fn layer(app: &str, page: &str) -> LogicLayer {
-    let mut l = LogicLayer::new(JsLimits::default(), vec![Nav::To.name().into()]).expect("layer");
+    let mut l = LogicLayer::new(JsLimits::default(), apis()).expect("layer");
     l.load_script("app.js", app, None).expect("app.js");
     l.load_script("pages/index/index.js", page, Some("pages/index/index"))
         .expect("page js");

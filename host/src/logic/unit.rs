@@ -24,8 +24,11 @@ impl AppUnit {
         view: ViewConfig,
         files: Box<dyn UnitFiles>,
     ) -> Result<AppUnit, ScriptError> {
+        let files: std::rc::Rc<dyn UnitFiles> = std::rc::Rc::from(files);
+        let mut layer = LogicLayer::new(limits, apis)?;
+        layer.set_files(files.clone());
         Ok(AppUnit {
-            layer: LogicLayer::new(limits, apis)?,
+            layer,
             views: Views::new(files, view),
         })
     }

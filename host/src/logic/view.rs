@@ -72,7 +72,7 @@ struct PageView {
 
 /// Every open page's view.
 pub(crate) struct Views {
-    files: Box<dyn UnitFiles>,
+    files: std::rc::Rc<dyn UnitFiles>,
     config: ViewConfig,
     docs: RefCell<HashMap<String, Result<Arc<Document>, String>>>,
     pages: Vec<PageView>,
@@ -114,7 +114,7 @@ fn parse_pos(m: &str) -> (u32, u32) {
 }
 
 impl Views {
-    pub(crate) fn new(files: Box<dyn UnitFiles>, config: ViewConfig) -> Views {
+    pub(crate) fn new(files: std::rc::Rc<dyn UnitFiles>, config: ViewConfig) -> Views {
         Views {
             files,
             config,
@@ -492,7 +492,7 @@ mod tests {
                 let mut seen = Vec::new();
                 for (what, files) in crate::runtime::tests::hostile_apps() {
                     let mut views = Views::new(
-                        Box::new(Files(files)),
+                        std::rc::Rc::new(Files(files)),
                         ViewConfig {
                             screen_width: 375.0,
                             render_budget: Duration::from_millis(200),

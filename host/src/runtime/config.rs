@@ -10,6 +10,9 @@ pub(crate) struct WindowConfig {
     /// Navigation bar title.
     #[serde(default)]
     pub default_title: Option<String>,
+    /// WeChat's name for the title, which ported programs use.
+    #[serde(default)]
+    pub navigation_bar_title_text: Option<String>,
     /// Navigation bar colour.
     #[serde(default)]
     pub title_bar_color: Option<String>,
@@ -47,12 +50,26 @@ pub(crate) struct TabBar {
     pub background_color: Option<String>,
 }
 
+/// One subpackage: its pages are routes `root/page`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+pub(crate) struct SubPackage {
+    /// The folder.
+    pub root: String,
+    /// Its pages, relative to `root`.
+    #[serde(default)]
+    pub pages: Vec<String>,
+}
+
 /// What the runtime reads of `app.json`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct AppConfig {
-    /// Page routes; the first is the home page.
+    /// Page routes; the first is the home page. After parsing, the
+    /// subpackages' routes follow the main package's.
     pub pages: Vec<String>,
+    /// Subpackages (Alipay spells the key both ways).
+    #[serde(default, alias = "subpackages")]
+    sub_packages: Vec<SubPackage>,
     /// Window configuration.
     #[serde(default)]
     pub window: WindowConfig,
@@ -64,9 +81,41 @@ pub(crate) struct AppConfig {
 impl AppConfig {
     /// Parses `app.json`.
     pub(crate) fn parse(bytes: &[u8]) -> Result<AppConfig, String> {
-        let c: AppConfig = serde_json::from_slice(bytes).map_err(|e| format!("app.json: {e}"))?;
+        // Both spellings may be present; serde's alias takes one, so read both here.
+        let v: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| format!("app.json: {e}"))?;
+        let mut subs = Vec::new();
+        for key in ["subPackages", "subpackages"] {
+            if let Some(s) = v.get(key) {
+                let s: Vec<SubPackage> = serde_json::from_value(s.clone())
+                    .map_err(|e| format!("app.json: {key}: {e}"))?;
+                subs.extend(s);
+            }
+        }
+        let mut v = v;
+        if let Some(o) = v.as_object_mut() {
+            o.remove("subPackages");
+            o.remove("subpackages");
+        }
+        let mut c: AppConfig = serde_json::from_value(v).map_err(|e| format!("app.json: {e}"))?;
         if c.pages.is_empty() {
             return Err("app.json: pages is empty".into());
+        }
+        for p in &mut c.pages {
+            *p = p.trim_start_matches('/').to_owned();
+        }
+        for s in &subs {
+            let root = s.root.trim_matches('/');
+            for p in &s.pages {
+                let r = format!("{root}/{}", p.trim_start_matches('/'));
+                if !c.pages.contains(&r) {
+                    c.pages.push(r);
+                }
+            }
+        }
+        c.sub_packages = subs;
+        if c.window.default_title.is_none() {
+            c.window.default_title = c.window.navigation_bar_title_text.clone();
         }
         Ok(c)
     }

@@ -156,6 +156,9 @@ fn read_text(files: &dyn AppFiles, path: &str) -> Result<String, String> {
     }
 }
 
+/// The most warnings one run keeps.
+pub(crate) const MAX_WARNINGS: usize = 200;
+
 /// A running mini program. `!Send`: in thread mode it owns a JS engine.
 pub struct Runtime<S: Surface> {
     /// The appId for tracing, empty when unknown.
@@ -171,6 +174,8 @@ pub struct Runtime<S: Surface> {
     /// Routes whose page script failed to load, with why.
     broken: std::collections::HashMap<String, ScriptError>,
     errors: Vec<ScriptError>,
+    /// What was accepted with a warning ([`Runtime::warn`]).
+    warnings: Vec<ScriptError>,
     calls: Vec<CallRecord>,
     large_set_data: Vec<SetDataRecord>,
     console: Vec<(String, String)>,
@@ -213,6 +218,16 @@ impl<S: Surface> Runtime<S> {
             screen_width: opts.screen_width,
             render_budget: opts.render_budget,
         };
+        // `my` offers what the session's registry declares (what
+        // `my.canIUse` answers for), besides what the caller names.
+        let mut opts = opts;
+        if let Some(session) = &opts.session {
+            for name in session.dispatcher.can_i_use_table() {
+                if !opts.apis.contains(&name) {
+                    opts.apis.push(name);
+                }
+            }
+        }
         let logic: Box<dyn Logic> = match &opts.isolation {
             Isolation::Thread => Box::new(
                 AppUnit::new(
@@ -258,6 +273,7 @@ impl<S: Surface> Runtime<S> {
             timers: BTreeMap::new(),
             broken: std::collections::HashMap::new(),
             errors: Vec::new(),
+            warnings: Vec::new(),
             calls: Vec::new(),
             large_set_data: Vec::new(),
             console: Vec::new(),
@@ -455,6 +471,7 @@ impl<S: Surface> Runtime<S> {
                     }
                 }
                 FromLogic::Error { error } => self.record(error),
+                FromLogic::Warning { warning } => self.warn(warning),
                 // Answers to questions, taken where they are asked; what the
                 // logic layer hands the view never crosses to the host.
                 FromLogic::PageView { .. }
@@ -602,6 +619,13 @@ impl<S: Surface> Runtime<S> {
     }
 
     fn record(&mut self, e: ScriptError) {
+        // As in Alipay, an unhandled rejection is logged and handed to
+        // `App.onUnhandledRejection`, never shown over the page: a warning.
+        if e.kind == "rejection" {
+            tracing::info!(app = %self.app, file = %e.file, "unhandled rejection: {}", e.message);
+            self.warn(e);
+            return;
+        }
         tracing::warn!(app = %self.app, file = %e.file, line = e.line, column = e.column, "mini program error: {}", e.message);
         // An error in what the mini program ran or asked for is shown on the
         // page on top, over its content, which keeps working; the first one
@@ -623,6 +647,19 @@ impl<S: Surface> Runtime<S> {
             }
         }
         self.errors.push(e);
+    }
+
+    /// Records a warning: accepted, worth saying, never an uncaught error.
+    /// Held to [`MAX_WARNINGS`], repeats folded, so a loop cannot grow them.
+    pub(crate) fn warn(&mut self, w: ScriptError) {
+        if self.warnings.len() < MAX_WARNINGS && !self.warnings.contains(&w) {
+            self.warnings.push(w);
+        }
+    }
+
+    /// Warnings so far (see [`Runtime::warn`]).
+    pub fn warnings(&self) -> &[ScriptError] {
+        &self.warnings
     }
 
     /// A template or file problem: recorded, and reported to the app's `onError`.

@@ -5,7 +5,7 @@
 
 use super::config::parse_url;
 use super::{CallRecord, Runtime};
-use crate::logic::protocol::{FromLogic, PageId, ToLogic};
+use crate::logic::protocol::{FromLogic, PageId, ScriptError, ToLogic};
 use crate::surface::{ErrorView, PageChrome, Surface};
 use mpkit_jsapi::{ApiError, Nav};
 use mpkit_render::mounted::Mounted;
@@ -40,7 +40,12 @@ impl<S: Surface> Runtime<S> {
                 .or_else(|| app.clone())
         };
         let w = &self.config.window;
-        let title = window("defaultTitle", &w.default_title).unwrap_or_default();
+        let title = page_json["navigationBarTitleText"]
+            .as_str()
+            .filter(|_| page_json["defaultTitle"].is_null())
+            .map(str::to_owned)
+            .or_else(|| window("defaultTitle", &w.default_title))
+            .unwrap_or_default();
         let tabs = match &self.config.tab_bar {
             Some(bar) if self.config.is_tab(route) => bar
                 .items
@@ -104,6 +109,7 @@ impl<S: Surface> Runtime<S> {
         let (css, view_error, warnings) = view.unwrap_or_default();
         for w in warnings {
             tracing::warn!(app = %self.app, "{w}");
+            self.warn(ScriptError::parse_located("view", &w, &file));
         }
         self.surface.page_shown(id, &chrome, &css);
         let problem = if !known {
@@ -228,7 +234,21 @@ impl<S: Surface> Runtime<S> {
             .get("url")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let (route, query) = parse_url(url);
+        // A url without a leading `/` is relative to the current page, as on Alipay.
+        let url = match self.stack.last() {
+            Some(p) if !url.starts_with('/') && !url.is_empty() => {
+                let (path, query) = url
+                    .split_once('?')
+                    .map_or((url, None), |(a, b)| (a, Some(b)));
+                let path = mpkit_render::resolve_in_bundle(&p.route, path).unwrap_or_default();
+                match query {
+                    Some(q) => format!("{path}?{q}"),
+                    None => path,
+                }
+            }
+            _ => url.to_owned(),
+        };
+        let (route, query) = parse_url(&url);
         let known = self.config.pages.contains(&route);
         if nav.opens_url() && !known {
             let message = format!("{nav}: page {route:?} is not in app.json");

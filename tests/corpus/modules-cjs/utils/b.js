@@ -1,0 +1,2 @@
+const a = require('./a');
+exports.seen = a.early + '/' + String(a.late);

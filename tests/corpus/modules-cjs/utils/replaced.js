@@ -1,0 +1,2 @@
+module.exports = function shout(s) { return s.toUpperCase() + '!'; };
+module.exports.extra = 1;

@@ -1,0 +1,2 @@
+import { VERSION } from './lib/constants';
+App({ globalData: { version: VERSION } });

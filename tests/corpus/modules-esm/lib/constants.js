@@ -1,0 +1,2 @@
+export const VERSION = '1.0';
+export default 'constants-default';

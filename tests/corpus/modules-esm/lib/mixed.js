@@ -1,0 +1,2 @@
+const legacy = require('./legacy');
+export default function describe() { return 'mixed:' + legacy.name; }

@@ -1,0 +1,1 @@
+Page({ data: {}, onLoad(q) { this.setData({ id: q.id }); } });
