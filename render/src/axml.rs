@@ -1,5 +1,11 @@
 //! The AXML parser: XML-like templates with `{{ }}` interpolation and `a:`
-//! directives. Every node and error carries its line and column.
+//! directives. Every node, error and warning carries its line and column.
+//!
+//! Where Alipay's compiler is lenient, so is this parser, with a
+//! [`Warning`] (compat.md A10): unquoted attribute values, unknown `a:`
+//! directives (ignored), elements left open at the end of the file (closed
+//! there), end tags that close elements left open inside them, and stray end
+//! tags (ignored).
 
 use super::expr::{self, Expr};
 use std::collections::BTreeMap;
@@ -35,7 +41,7 @@ pub const COMPONENTS: &[&str] = &[
 ];
 
 /// A 1-based line and column.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
 pub struct Pos {
     /// Line, from 1.
     pub line: u32,
@@ -63,6 +69,25 @@ impl fmt::Display for ParseError {
         write!(f, "{}: {}", self.pos, self.message)
     }
 }
+
+/// Something the parser accepted, as Alipay's compiler does, though it is
+/// not well-formed; the document holds its well-formed equivalent.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    /// Where.
+    pub pos: Pos,
+    /// What was accepted, and how it was read.
+    pub message: String,
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.pos, self.message)
+    }
+}
+
+/// Most warnings one file reports; one more says that the rest were left out.
+pub const MAX_WARNINGS: usize = 100;
 
 /// Literal text or an interpolated expression.
 #[derive(Debug, Clone, PartialEq)]
@@ -121,8 +146,22 @@ pub struct Element {
     pub cond: Option<Cond>,
     /// List rendering.
     pub for_loop: Option<ForLoop>,
-    /// `a:key`: a property of the item, or `*this`.
-    pub key: Option<String>,
+    /// `a:key`.
+    pub key: Option<Key>,
+}
+
+/// `a:key`: how a loop item's key is found. A key that is `undefined`, or
+/// the same for two items, keys the whole loop by position instead, with a
+/// warning.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Key {
+    /// `a:key="*this"`: `String(item)`.
+    This,
+    /// `a:key="id"`: `String(item[id])`.
+    Field(String),
+    /// `a:key="{{expr}}"` (or text with `{{ }}` in it): evaluated per item,
+    /// with `a:for-item` and `a:for-index` bound.
+    Expr(Vec<Part>),
 }
 
 impl Element {
@@ -160,6 +199,9 @@ pub struct Document {
     pub templates: BTreeMap<String, Vec<Node>>,
     /// `<import src>` paths, in order.
     pub imports: Vec<(String, Pos)>,
+    /// What was accepted though not well-formed, in source order (at most
+    /// [`MAX_WARNINGS`], and one saying more were left out).
+    pub warnings: Vec<Warning>,
 }
 
 impl Document {
@@ -183,6 +225,29 @@ impl Document {
         walk(&self.nodes, handler)
             .or_else(|| self.templates.values().find_map(|t| walk(t, handler)))
     }
+
+    /// The literal `src` of every `<include>`, in the page's nodes and its
+    /// templates, in document order, with where each is; each file once.
+    pub fn includes(&self) -> Vec<(String, Pos)> {
+        let mut out: Vec<(String, Pos)> = Vec::new();
+        // An explicit stack: the nodes are as deep as the parser allowed.
+        let mut stack: Vec<&Node> = Vec::new();
+        for nodes in std::iter::once(&self.nodes).chain(self.templates.values()) {
+            stack.extend(nodes.iter().rev());
+            while let Some(n) = stack.pop() {
+                let Node::Element(e) = n else { continue };
+                if &*e.tag == "include" {
+                    if let Some(src) = e.literal("src") {
+                        if !out.iter().any(|(s, _)| s == src) {
+                            out.push((src.to_owned(), e.pos));
+                        }
+                    }
+                }
+                stack.extend(e.children.iter().rev());
+            }
+        }
+        out
+    }
 }
 
 /// Deepest element nesting accepted.
@@ -192,9 +257,22 @@ struct P<'a> {
     src: &'a str,
     pos: usize,
     line_starts: Vec<usize>,
+    /// Elements open around the current position, outermost first: tag and
+    /// where it opens.
+    open: Vec<(std::sync::Arc<str>, usize)>,
+    warnings: Vec<Warning>,
+    /// The end tag (by offset) that closes elements left open inside the
+    /// one it names, once its warning is given.
+    unwinding: Option<usize>,
+    /// Whether the end of the file closed elements (one warning for all).
+    eof_warned: bool,
+    /// The last position asked for: its offset and 0-based column.
+    last_at: std::cell::Cell<(usize, usize)>,
 }
 
-/// Parses a whole file.
+/// Parses a whole file. Forms Alipay accepts though they are not
+/// well-formed parse to their well-formed equivalent, with a warning in
+/// [`Document::warnings`].
 pub fn parse(src: &str) -> Result<Document, ParseError> {
     let mut line_starts = vec![0];
     line_starts.extend(src.match_indices('\n').map(|(i, _)| i + 1));
@@ -202,10 +280,16 @@ pub fn parse(src: &str) -> Result<Document, ParseError> {
         src,
         pos: 0,
         line_starts,
+        open: Vec::new(),
+        warnings: Vec::new(),
+        unwinding: None,
+        eof_warned: false,
+        last_at: std::cell::Cell::new((0, 0)),
     };
     let mut doc = Document::default();
     let nodes = p.children(None, 0, &mut doc)?;
     doc.nodes = nodes;
+    doc.warnings = p.warnings;
     Ok(doc)
 }
 
@@ -216,7 +300,17 @@ impl<'a> P<'a> {
             Err(i) => i - 1,
         };
         let start = self.line_starts[line];
-        let col = self.src.get(start..offset).map_or(0, |s| s.chars().count());
+        // Positions are mostly asked for in order: count the characters
+        // from the last one on the same line, so that a long line (a
+        // minified file) is counted once, not once per element.
+        let (last_offset, last_col) = self.last_at.get();
+        let (from, base) = if last_offset >= start && last_offset <= offset {
+            (last_offset, last_col)
+        } else {
+            (start, 0)
+        };
+        let col = base + self.src.get(from..offset).map_or(0, |s| s.chars().count());
+        self.last_at.set((offset, col));
         Pos {
             line: line as u32 + 1,
             col: col as u32 + 1,
@@ -230,6 +324,25 @@ impl<'a> P<'a> {
     }
     fn rest(&self) -> &'a str {
         &self.src[self.pos..]
+    }
+    /// Records a warning at `offset`, unless it repeats the last one (an
+    /// end tag read again by each element it closes).
+    fn warn(&mut self, offset: usize, m: impl Into<String>) {
+        let w = Warning {
+            pos: self.at(offset),
+            message: m.into(),
+        };
+        if self.warnings.last() == Some(&w) || self.warnings.len() > MAX_WARNINGS {
+            return;
+        }
+        if self.warnings.len() == MAX_WARNINGS {
+            self.warnings.push(Warning {
+                pos: w.pos,
+                message: format!("more than {MAX_WARNINGS} warnings; the rest are left out"),
+            });
+            return;
+        }
+        self.warnings.push(w);
     }
     fn skip_ws(&mut self) {
         let t = self.rest().trim_start();
@@ -249,10 +362,17 @@ impl<'a> P<'a> {
         let mut out: Vec<Node> = Vec::new();
         loop {
             if self.pos >= self.src.len() {
-                return match close {
-                    Some((tag, at)) => Err(self.err(at, format!("<{tag}> is never closed"))),
-                    None => Ok(out),
-                };
+                // Elements still open close here: one warning, for the outermost.
+                if close.is_some() && !self.eof_warned {
+                    self.eof_warned = true;
+                    if let Some((tag, at)) = self.open.first().cloned() {
+                        self.warn(
+                            at,
+                            format!("<{tag}> is never closed; the end of the file closes it"),
+                        );
+                    }
+                }
+                return Ok(out);
             }
             let r = self.rest();
             if r.starts_with("<!--") {
@@ -265,21 +385,40 @@ impl<'a> P<'a> {
                 self.pos += 2;
                 let name = self.name();
                 self.skip_ws();
-                if !self.rest().starts_with('>') {
+                if self.rest().starts_with('>') {
+                    self.pos += 1;
+                } else if self.rest().is_empty() && self.unwinding != Some(at) {
+                    self.warn(
+                        at,
+                        format!("end tag </{name}> is cut off at the end of the file"),
+                    );
+                } else if !self.rest().is_empty() {
                     return Err(self.err(self.pos, "expected `>`"));
                 }
-                self.pos += 1;
-                return match close {
-                    Some((tag, _)) if tag == name => Ok(out),
-                    Some((tag, open_at)) => Err(self.err(
-                        at,
-                        format!(
-                            "</{name}> does not match <{tag}> opened at {}",
-                            self.at(open_at)
-                        ),
-                    )),
-                    None => Err(self.err(at, format!("</{name}> has no opening tag"))),
-                };
+                if matches!(close, Some((tag, _)) if tag == name) {
+                    return Ok(out);
+                }
+                // An element open further out: this end tag closes every
+                // element inside it too. Each returns, and the next one out
+                // reads the end tag again, until the one it names.
+                if let Some(j) = self.open.iter().rposition(|(t, _)| **t == *name) {
+                    if self.unwinding != Some(at) {
+                        self.unwinding = Some(at);
+                        if let Some((inner, inner_at)) = self.open.get(j + 1).cloned() {
+                            let opened = self.at(inner_at);
+                            self.warn(
+                                at,
+                                format!(
+                                    "</{name}> closes <{inner}> opened at {opened}, \
+                                     which has no end tag"
+                                ),
+                            );
+                        }
+                    }
+                    self.pos = at;
+                    return Ok(out);
+                }
+                self.warn(at, format!("</{name}> has no opening tag; it is ignored"));
             } else if r.starts_with('<') {
                 let el = self.element(depth, doc)?;
                 match &*el.tag {
@@ -374,11 +513,19 @@ impl<'a> P<'a> {
             if r.starts_with('>') {
                 self.pos += 1;
                 let tag = el.tag.clone();
+                self.open.push((tag.clone(), open));
                 el.children = self.children(Some((&tag, open)), depth + 1, doc)?;
+                self.open.pop();
                 break;
             }
             if r.is_empty() {
-                return Err(self.err(open, format!("<{}> is never closed", el.tag)));
+                return Err(self.err(
+                    open,
+                    format!(
+                        "the start tag <{}> is cut off at the end of the file",
+                        el.tag
+                    ),
+                ));
             }
             let at = self.pos;
             let name = self.name();
@@ -391,21 +538,39 @@ impl<'a> P<'a> {
             self.skip_ws();
             let value = if self.rest().starts_with('=') {
                 self.pos += 1;
+                let after = self.pos;
                 self.skip_ws();
-                let q = self
-                    .rest()
-                    .chars()
-                    .next()
-                    .filter(|c| *c == '"' || *c == '\'');
-                let q =
-                    q.ok_or_else(|| self.err(self.pos, format!("value of {name} must be quoted")))?;
-                let start = self.pos + 1;
-                let len = self.src[start..].find(q).ok_or_else(|| {
-                    self.err(self.pos, format!("value of {name} is never closed"))
-                })?;
-                let parts = self.interpolate(start, start + len)?;
-                self.pos = start + len + 1;
-                Some(parts)
+                match self.rest().chars().next() {
+                    Some(q @ ('"' | '\'')) => {
+                        let start = self.pos + 1;
+                        let len = self.src[start..].find(q).ok_or_else(|| {
+                            self.err(self.pos, format!("value of {name} is never closed"))
+                        })?;
+                        let parts = self.interpolate(start, start + len)?;
+                        self.pos = start + len + 1;
+                        Some(parts)
+                    }
+                    // `name=` and then a space, `>` or `/>`: an empty value.
+                    _ if self.pos > after
+                        || self.rest().is_empty()
+                        || self.rest().starts_with('>')
+                        || self.rest().starts_with("/>") =>
+                    {
+                        self.warn(
+                            at,
+                            format!("attribute {name:?} has nothing after `=`; it is \"\""),
+                        );
+                        Some(Vec::new())
+                    }
+                    _ => {
+                        let start = self.pos;
+                        let end = self.unquoted_end(start)?;
+                        self.warn(start, format!("unquoted attribute value for {name:?}"));
+                        let parts = self.interpolate(start, end)?;
+                        self.pos = end;
+                        Some(parts)
+                    }
+                }
             } else {
                 None
             };
@@ -426,7 +591,22 @@ impl<'a> P<'a> {
                 }
                 "a:for-item" => item = Some(literal(need(value, self)?, self, at)?),
                 "a:for-index" => index = Some(literal(need(value, self)?, self, at)?),
-                "a:key" => el.key = Some(literal(need(value, self)?, self, at)?),
+                "a:key" => {
+                    el.key = match need(value, self)?.as_slice() {
+                        [Part::Lit(s)] if s.trim() == "*this" => Some(Key::This),
+                        [Part::Lit(s)] if !s.trim().is_empty() => {
+                            Some(Key::Field(s.trim().to_owned()))
+                        }
+                        [] | [Part::Lit(_)] => {
+                            self.warn(at, "a:key is empty; it is ignored");
+                            None
+                        }
+                        parts => Some(Key::Expr(parts.to_vec())),
+                    }
+                }
+                n if n.starts_with("a:") => {
+                    self.warn(at, format!("unknown directive {n:?}; it is ignored"));
+                }
                 _ => {
                     if el.attrs.iter().any(|a| a.name == name) {
                         return Err(self.err(at, format!("attribute {name} is given twice")));
@@ -442,6 +622,36 @@ impl<'a> P<'a> {
         Ok(el)
     }
 
+    /// Where an unquoted attribute value starting at `start` ends: at
+    /// whitespace, `>` or `/>`, a `{{ }}` inside it being taken whole.
+    fn unquoted_end(&self, start: usize) -> Result<usize, ParseError> {
+        let mut i = start;
+        while let Some(c) = self.src[i..].chars().next() {
+            let r = &self.src[i..];
+            if let Some(body) = r.strip_prefix("{{") {
+                let close = find_close(body).map_err(|u| self.unclosed(i, u))?;
+                i += 2 + close + 2;
+            } else if c.is_whitespace() || c == '>' || r.starts_with("/>") {
+                break;
+            } else {
+                i += c.len_utf8();
+            }
+        }
+        Ok(i)
+    }
+
+    /// The error for a `{{` at `open` whose end `find_close` did not find.
+    fn unclosed(&self, open: usize, u: Unclosed) -> ParseError {
+        match u {
+            Unclosed::Braces => self.err(open, "`{{` is never closed"),
+            Unclosed::Template(at) => self.err(
+                open + 2 + at,
+                "template literal is never closed (no closing backtick)",
+            ),
+            Unclosed::Substitution(at) => self.err(open + 2 + at, "`${` is never closed"),
+        }
+    }
+
     /// Splits `src[start..end]` into literal text and `{{ }}` expressions.
     fn interpolate(&self, start: usize, end: usize) -> Result<Vec<Part>, ParseError> {
         let text = &self.src[start..end];
@@ -453,8 +663,8 @@ impl<'a> P<'a> {
                 parts.push(Part::Lit(decode(&text[i..open])));
             }
             let body_start = open + 2;
-            let close = find_close(&text[body_start..])
-                .ok_or_else(|| self.err(start + open, "`{{` is never closed"))?;
+            let close =
+                find_close(&text[body_start..]).map_err(|u| self.unclosed(start + open, u))?;
             let body = &text[body_start..body_start + close];
             // `{{...item}}` and `{{a: 1}}` (template data) are object bodies without braces.
             let e = expr::parse(body.trim())
@@ -484,31 +694,68 @@ fn literal(v: Vec<Part>, p: &P<'_>, at: usize) -> Result<String, ParseError> {
     }
 }
 
-/// Finds the `}}` that closes an interpolation, skipping strings and nested braces.
-fn find_close(s: &str) -> Option<usize> {
+/// What a `{{` without its `}}` left open last, at its offset after the `{{`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unclosed {
+    /// Only braces (or nothing).
+    Braces,
+    /// A template literal's backtick.
+    Template(usize),
+    /// A `${` inside a template literal.
+    Substitution(usize),
+}
+
+/// Finds the `}}` that closes an interpolation, skipping strings, nested
+/// braces and template literals (whose text may hold `}}`, and whose `${}`
+/// may hold more of them). What is open is kept on a stack on the heap, so
+/// any nesting is a loop, not a recursion.
+fn find_close(s: &str) -> Result<usize, Unclosed> {
     let b = s.as_bytes();
-    let (mut depth, mut i, mut quote) = (0i32, 0usize, None::<u8>);
+    // b'{' a brace, b'`' a template literal, b'$' a `${` inside one.
+    let mut open: Vec<(u8, usize)> = Vec::new();
+    let mut i = 0usize;
     while i < b.len() {
         let c = b[i];
-        match quote {
-            Some(q) => {
-                if c == b'\\' {
+        if let Some((b'`', _)) = open.last() {
+            match c {
+                b'\\' => i += 1,
+                b'`' => {
+                    open.pop();
+                }
+                b'$' if b.get(i + 1) == Some(&b'{') => {
+                    open.push((b'$', i));
                     i += 1;
-                } else if c == q {
-                    quote = None;
+                }
+                _ => {}
+            }
+            i += 1;
+            continue;
+        }
+        match c {
+            b'\'' | b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != c {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
                 }
             }
-            None => match c {
-                b'\'' | b'"' => quote = Some(c),
-                b'{' => depth += 1,
-                b'}' if depth > 0 => depth -= 1,
-                b'}' if b.get(i + 1) == Some(&b'}') => return Some(i),
-                _ => {}
-            },
+            b'`' => open.push((b'`', i)),
+            b'{' => open.push((b'{', i)),
+            b'}' if !open.is_empty() => {
+                open.pop();
+            }
+            b'}' if b.get(i + 1) == Some(&b'}') => return Ok(i),
+            _ => {}
         }
         i += 1;
     }
-    None
+    Err(match open.last() {
+        Some(&(b'`', at)) => Unclosed::Template(at),
+        Some(&(b'$', at)) => Unclosed::Substitution(at),
+        _ => Unclosed::Braces,
+    })
 }
 
 fn decode(s: &str) -> String {
@@ -560,7 +807,7 @@ mod tests {
         };
         let f = list.for_loop.as_ref().expect("for");
         assert_eq!((f.item.as_str(), f.index.as_str()), ("it", "index"));
-        assert_eq!(list.key.as_deref(), Some("id"));
+        assert_eq!(list.key, Some(Key::Field("id".into())));
         let Node::Element(input) = &root.children[4] else {
             panic!("element")
         };
@@ -574,20 +821,16 @@ mod tests {
             (e.pos, e.message.as_str()),
             (Pos { line: 2, col: 3 }, "unknown component <foo>")
         );
-        let e = err("<view>\n<text>hi</view>");
-        assert_eq!(e.pos, Pos { line: 2, col: 9 });
-        assert!(
-            e.message.contains("does not match <text> opened at 2:1"),
-            "{}",
-            e.message
-        );
         let e = err("<view>\n  <text>{{ a + }}</text>\n</view>");
         assert_eq!(e.pos.line, 2);
         assert!(e.message.starts_with("in expression"), "{}", e.message);
-        let e = err("<view>");
+        let e = err("<view class=\"a\"");
         assert_eq!(
             (e.pos, e.message.as_str()),
-            (Pos { line: 1, col: 1 }, "<view> is never closed")
+            (
+                Pos { line: 1, col: 1 },
+                "the start tag <view> is cut off at the end of the file"
+            )
         );
         let e = err("<view a:else></view>");
         assert_eq!(e.message, "a:elif or a:else without a preceding a:if");
@@ -595,8 +838,13 @@ mod tests {
         assert_eq!(e.message, "attribute class is given twice");
         let e = err("<view>{{ open </view>");
         assert_eq!(e.message, "`{{` is never closed");
-        let e = err(r#"<view class=a/>"#);
-        assert_eq!(e.message, "value of class must be quoted");
+        let e = err(r#"<view class=a class=b/>"#);
+        assert_eq!(
+            (e.pos, e.message.as_str()),
+            (Pos { line: 1, col: 15 }, "attribute class is given twice")
+        );
+        let e = err(r#"<view class="a" class/>"#);
+        assert_eq!(e.message, "attribute class is given twice");
         assert!(err(&"<view>".repeat(120))
             .message
             .contains("nested too deeply"));
@@ -630,6 +878,431 @@ mod tests {
         }
     }
 
+    fn el(n: &Node) -> &Element {
+        match n {
+            Node::Element(e) => e,
+            Node::Text(..) => panic!("an element, not {n:?}"),
+        }
+    }
+
+    fn warnings(doc: &Document) -> Vec<String> {
+        doc.warnings.iter().map(ToString::to_string).collect()
+    }
+
+    fn expr(src: &str) -> Expr {
+        expr::parse(src).expect("expression")
+    }
+
+    fn at(line: u32, col: u32) -> Pos {
+        Pos { line, col }
+    }
+
+    /// A10.1: after `name=`, a value without quotes runs to whitespace,
+    /// `>` or `/>`, a `{{ }}` in it taken whole.
+    #[test]
+    fn unquoted_values_are_single_values_with_a_warning() {
+        let doc = parse(
+            "<view a:for={{list}} data-k={{item.k}} scroll-x={{true}} id=cell-{{i}} class= hidden>\n\
+             <text title={{ n > 1 ? \"many items\" : 'one' }}>x</text>\n\
+             <image src=/img/a.png/><template is=row data={{a:a, b:b}}/>\n\
+             </view>",
+        )
+        .expect("parses");
+        let view = el(&doc.nodes[0]);
+        let f = view.for_loop.as_ref().expect("a:for");
+        assert_eq!(
+            f.list,
+            vec![Part::Expr(expr("list"), at(1, 13))],
+            "a:for={{{{list}}}}"
+        );
+        let value = |e: &Element, name: &str| e.attr(name).expect(name).value.clone();
+        assert_eq!(
+            value(view, "data-k"),
+            Some(vec![Part::Expr(expr("item.k"), at(1, 29))])
+        );
+        assert_eq!(
+            value(view, "scroll-x"),
+            Some(vec![Part::Expr(expr("true"), at(1, 49))])
+        );
+        assert_eq!(
+            value(view, "id"),
+            Some(vec![
+                Part::Lit("cell-".into()),
+                Part::Expr(expr("i"), at(1, 66))
+            ])
+        );
+        assert_eq!(value(view, "class"), Some(vec![]), "`class=` then a space");
+        assert_eq!(value(view, "hidden"), None, "a bare attribute after it");
+        let text = el(&view.children[0]);
+        assert_eq!(
+            value(text, "title"),
+            Some(vec![Part::Expr(
+                expr("n > 1 ? \"many items\" : 'one'"),
+                at(2, 13)
+            )])
+        );
+        assert_eq!(text.children.len(), 1);
+        let image = el(&view.children[1]);
+        assert_eq!(image.literal("src"), Some("/img/a.png"));
+        assert!(image.children.is_empty(), "`/>` ends the value and the tag");
+        let t = el(&view.children[2]);
+        assert_eq!(t.literal("is"), Some("row"));
+        assert!(matches!(
+            value(t, "data").as_deref(),
+            Some([Part::Expr(Expr::Object(parts), _)]) if parts.len() == 2
+        ));
+        assert_eq!(
+            warnings(&doc),
+            [
+                "1:13: unquoted attribute value for \"a:for\"",
+                "1:29: unquoted attribute value for \"data-k\"",
+                "1:49: unquoted attribute value for \"scroll-x\"",
+                "1:61: unquoted attribute value for \"id\"",
+                "1:72: attribute \"class\" has nothing after `=`; it is \"\"",
+                "2:13: unquoted attribute value for \"title\"",
+                "3:12: unquoted attribute value for \"src\"",
+                "3:37: unquoted attribute value for \"is\"",
+                "3:46: unquoted attribute value for \"data\"",
+            ]
+        );
+        // Quoted values, spaces around `=` included, warn about nothing.
+        let doc = parse(r#"<view class = "a" id='b' hidden/>"#).expect("parses");
+        assert_eq!(el(&doc.nodes[0]).literal("class"), Some("a"));
+        assert!(doc.warnings.is_empty(), "{:?}", doc.warnings);
+        // `name=` at `>` or `/>` is empty too.
+        let doc = parse(r#"<view class=><text id=/></view>"#).expect("parses");
+        assert_eq!(el(&doc.nodes[0]).literal("class"), Some(""));
+        assert_eq!(el(&el(&doc.nodes[0]).children[0]).literal("id"), Some(""));
+        assert_eq!(doc.warnings.len(), 2);
+        // A `{{` never closed in an unquoted value is still an error.
+        let e = err("<view a:for={{list>\n</view>");
+        assert_eq!(
+            (e.pos, e.message.as_str()),
+            (at(1, 13), "`{{` is never closed")
+        );
+    }
+
+    /// A10.2: the three forms of `a:key`.
+    #[test]
+    fn key_forms() {
+        let doc = parse(
+            r#"<view a:for="{{a}}" a:key="id"/><view a:for="{{a}}" a:key="*this"/><view a:for="{{a}}" a:key=" {{it.id + i}} " a:for-item="it" a:for-index="i"/><view a:for="{{a}}" a:key="k-{{item}}"/><view a:for="{{a}}" a:key=""/>"#,
+        )
+        .expect("parses");
+        let keys: Vec<_> = doc.nodes.iter().map(|n| el(n).key.clone()).collect();
+        assert_eq!(
+            keys,
+            [
+                Some(Key::Field("id".into())),
+                Some(Key::This),
+                Some(Key::Expr(vec![
+                    Part::Lit(" ".into()),
+                    Part::Expr(expr("it.id + i"), at(1, 96)),
+                    Part::Lit(" ".into()),
+                ])),
+                Some(Key::Expr(vec![
+                    Part::Lit("k-".into()),
+                    Part::Expr(expr("item"), at(1, 174))
+                ])),
+                None,
+            ]
+        );
+        assert_eq!(warnings(&doc), ["1:205: a:key is empty; it is ignored"]);
+        let doc = parse(r#"<view a:for="{{a}}" a:key="{{item.id}}"/>"#).expect("parses");
+        assert_eq!(
+            el(&doc.nodes[0]).key,
+            Some(Key::Expr(vec![Part::Expr(expr("item.id"), at(1, 28))]))
+        );
+        assert!(doc.warnings.is_empty());
+    }
+
+    /// A10.3: unknown `a:` directives are dropped with a warning.
+    #[test]
+    fn unknown_directives_are_ignored_with_a_warning() {
+        let doc = parse("<view a:for=\"{{l}}\" a:index=\"{{i}}\" class=\"c\"\n  a:foo>x</view>")
+            .expect("parses");
+        let view = el(&doc.nodes[0]);
+        let names: Vec<&str> = view.attrs.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(names, ["class"]);
+        assert!(view.for_loop.is_some());
+        assert_eq!(
+            warnings(&doc),
+            [
+                "1:21: unknown directive \"a:index\"; it is ignored",
+                "2:3: unknown directive \"a:foo\"; it is ignored",
+            ]
+        );
+    }
+
+    /// A10.4: elements open at the end of the file close there, with one
+    /// warning for the outermost; a cut-off end tag counts.
+    #[test]
+    fn the_end_of_the_file_closes_open_elements() {
+        let doc = parse("<view class=\"a\">\n  <text>hi\n  <view/>").expect("parses");
+        assert_eq!(doc.nodes.len(), 1);
+        let view = el(&doc.nodes[0]);
+        assert_eq!(view.children.len(), 1);
+        let text = el(&view.children[0]);
+        assert_eq!(&*text.tag, "text");
+        assert!(
+            matches!(&text.children[..], [Node::Text(..), Node::Element(v)] if &*v.tag == "view")
+        );
+        assert_eq!(
+            warnings(&doc),
+            ["1:1: <view> is never closed; the end of the file closes it"]
+        );
+        // `</view` without its `>`: that end tag, cut off.
+        let doc = parse("<view><text>hi</text>\n</view").expect("parses");
+        assert_eq!(el(&doc.nodes[0]).children.len(), 1);
+        assert_eq!(
+            warnings(&doc),
+            ["2:1: end tag </view> is cut off at the end of the file"]
+        );
+        // Cut off, and naming an element further out.
+        let doc = parse("<view><text>hi</view  ").expect("parses");
+        assert_eq!(
+            warnings(&doc),
+            [
+                "1:15: end tag </view> is cut off at the end of the file",
+                "1:15: </view> closes <text> opened at 1:7, which has no end tag",
+            ]
+        );
+        // Well-formed files warn about nothing.
+        let doc = parse("<view><text>hi</text></view>").expect("parses");
+        assert!(doc.warnings.is_empty());
+    }
+
+    /// A10.5: an end tag closes what is open inside the element it names;
+    /// one that names nothing open is ignored.
+    #[test]
+    fn mismatched_and_stray_end_tags() {
+        let doc = parse("<view>\n<text>hi</view><view id=\"next\"/>").expect("parses");
+        assert_eq!(doc.nodes.len(), 2, "{:?}", doc.nodes);
+        let view = el(&doc.nodes[0]);
+        assert_eq!(&*el(&view.children[0]).tag, "text");
+        assert_eq!(el(&doc.nodes[1]).literal("id"), Some("next"));
+        assert_eq!(
+            warnings(&doc),
+            ["2:9: </view> closes <text> opened at 2:1, which has no end tag"]
+        );
+        // Several levels at once: one warning, naming the outermost closed.
+        let doc = parse("<view><block><view><text>x</block>y</view>").expect("parses");
+        let block = el(&el(&doc.nodes[0]).children[0]);
+        assert_eq!(&*block.tag, "block");
+        assert!(
+            matches!(&el(&doc.nodes[0]).children[1], Node::Text(p, _) if p == &[Part::Lit("y".into())])
+        );
+        assert_eq!(
+            warnings(&doc),
+            ["1:27: </block> closes <view> opened at 1:14, which has no end tag"]
+        );
+        // Stray end tags, inside an element and at the top.
+        let doc = parse("<view></text>a</view>\n</view>").expect("parses");
+        assert!(
+            matches!(&el(&doc.nodes[0]).children[..], [Node::Text(p, _)] if p == &[Part::Lit("a".into())])
+        );
+        assert_eq!(
+            warnings(&doc),
+            [
+                "1:7: </text> has no opening tag; it is ignored",
+                "2:1: </view> has no opening tag; it is ignored",
+            ]
+        );
+    }
+
+    /// A10.6: template literals inside `{{ }}`, whose text may hold `}}`,
+    /// quotes and backticks escaped.
+    #[test]
+    fn template_literals_in_interpolations() {
+        use crate::expr::TemplatePart as T;
+        let doc = parse(
+            "<text>{{`${a}-${b}`}}</text><view class=\"{{ `x ${ c ? `y${d}` : {k: 1}.k } }}` }}\"/><text>{{`\\``}}</text>",
+        )
+        .expect("parses");
+        let Node::Text(parts, _) = &el(&doc.nodes[0]).children[0] else {
+            panic!("text")
+        };
+        assert_eq!(
+            parts,
+            &[Part::Expr(
+                Expr::Template(vec![
+                    T::Expr(expr("a")),
+                    T::Str("-".into()),
+                    T::Expr(expr("b")),
+                ]),
+                at(1, 7)
+            )]
+        );
+        let class = el(&doc.nodes[1]).attr("class").expect("class");
+        let Some([Part::Expr(Expr::Template(t), _)]) = class.value.as_deref() else {
+            panic!("{class:?}")
+        };
+        assert_eq!(t.len(), 3, "{t:?}");
+        assert_eq!(t[2], T::Str(" }}".into()));
+        assert!(doc.warnings.is_empty());
+    }
+
+    /// A10.7: self-closing tags, with and without a space, on every kind
+    /// of element the parser knows.
+    #[test]
+    fn self_closing_tags() {
+        let doc = parse(
+            r#"<import src="a"/><template name="t"><text /></template><view/><text /><block/><slot name="x"/><include src="b" /><template is="t"/><input disabled/><view a:if="{{x}}"/><view a:else />"#,
+        )
+        .expect("parses");
+        let tags: Vec<&str> = doc.nodes.iter().map(|n| &*el(n).tag).collect();
+        assert_eq!(
+            tags,
+            ["view", "text", "block", "slot", "include", "template", "input", "view", "view"]
+        );
+        assert!(doc.nodes.iter().all(|n| el(n).children.is_empty()));
+        assert_eq!(doc.imports.len(), 1);
+        assert_eq!(doc.templates["t"].len(), 1);
+        assert_eq!(el(&doc.nodes[6]).attrs[0].value, None);
+        assert!(doc.warnings.is_empty());
+        // Custom tags are B1's: a self-closing one is refused as unknown,
+        // not as a syntax error.
+        assert_eq!(err("<my-comp/>").message, "unknown component <my-comp>");
+    }
+
+    /// A10.8: what stays an error, with its position.
+    #[test]
+    fn still_errors() {
+        let e = err("<view>\n  <text>{{ price.toFixed(2) }}</text>\n</view>");
+        assert_eq!(e.pos, at(2, 25));
+        assert_eq!(
+            e.message,
+            "in expression: `toFixed(…)`: templates cannot call functions or methods of \
+             data values; compute the value in the page's JS and pass it with setData"
+        );
+        let e = err(r#"<view class="{{`${a}-${b"/>"#);
+        assert_eq!(
+            (e.pos, e.message.as_str()),
+            (at(1, 22), "`${` is never closed")
+        );
+        // A backtick inside `${` opens a nested literal, as in JS.
+        let e = err("<text>{{ `${a}-${b` }}</text>");
+        assert_eq!(
+            (e.pos, e.message.as_str()),
+            (
+                at(1, 19),
+                "template literal is never closed (no closing backtick)"
+            )
+        );
+        let e = err("<text>{{ `abc }}</text>");
+        assert_eq!(
+            (e.pos, e.message.as_str()),
+            (
+                at(1, 10),
+                "template literal is never closed (no closing backtick)"
+            )
+        );
+        let e = err("<text>{{ `${}` }}</text>");
+        assert_eq!(
+            (e.pos, e.message.as_str()),
+            (at(1, 13), "in expression: unexpected `}`")
+        );
+        let e = err("<text>\n{{ a b }}</text>");
+        assert_eq!(
+            (e.pos, e.message.as_str()),
+            (
+                at(2, 6),
+                "in expression: unexpected text after the expression"
+            )
+        );
+        let e = err("<text>{{ a </text>");
+        assert_eq!(
+            (e.pos, e.message.as_str()),
+            (at(1, 7), "`{{` is never closed")
+        );
+        let e = err(r#"<text a:for={{x}} id="a" id=b/>"#);
+        assert_eq!(
+            (e.pos, e.message.as_str()),
+            (at(1, 26), "attribute id is given twice")
+        );
+    }
+
+    /// Runs `f` on a thread with a 1 MB stack.
+    fn on_small_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::Builder::new()
+            .stack_size(1 << 20)
+            .spawn(f)
+            .expect("thread")
+            .join()
+            .expect("no stack overflow")
+    }
+
+    /// Hostile input for the new forms: each a clear error or a bounded
+    /// list of warnings, on a 1 MB stack.
+    #[test]
+    fn hostile_lenient_input_is_bounded() {
+        // Template literals nested 10,000 deep.
+        let e = on_small_stack(|| {
+            let body = format!("{}a{}", "`${".repeat(10_000), "}`".repeat(10_000));
+            parse(&format!("<text>\n{{{{{body}}}}}</text>")).expect_err("too deep")
+        });
+        assert_eq!(e.pos.line, 2);
+        assert!(
+            e.message
+                .starts_with("in expression: expression nested too deeply (more than 64"),
+            "{e}"
+        );
+        // 100,000 `<view>` never closed: the depth limit, not a recursion.
+        let e = on_small_stack(|| parse(&"<view>".repeat(100_000)).expect_err("too deep"));
+        assert!(e.message.contains("nested too deeply"), "{e}");
+        // 100,000 unclosed within the limit, side by side.
+        let doc = on_small_stack(|| parse(&"<view><text>".repeat(50_000)).expect_err("deep"));
+        assert!(doc.message.contains("nested too deeply"), "{doc}");
+        // 100,000 stray end tags and unquoted values: warnings stop at the cap.
+        let doc = parse(&"</x><view id=a/>".repeat(100_000)).expect("parses");
+        assert_eq!(doc.nodes.len(), 100_000);
+        assert_eq!(doc.warnings.len(), MAX_WARNINGS + 1);
+        assert_eq!(
+            doc.warnings[MAX_WARNINGS].message,
+            "more than 100 warnings; the rest are left out"
+        );
+        // A backtick never closed, with 100,000 `${` in it.
+        let e = parse(&format!("<text>{{{{`{}</text>", "${".repeat(100_000))).expect_err("open");
+        assert_eq!(
+            e.message, "`{{` is never closed",
+            "`${{${{` is a `${{` and a brace"
+        );
+        let e = parse(&format!("<text>{{{{`{}", "${`".repeat(100_000))).expect_err("open");
+        assert_eq!(
+            e.message,
+            "template literal is never closed (no closing backtick)"
+        );
+        let e =
+            parse(&format!("<text>{{{{ {} }}}}</text>", "`".repeat(100_001))).expect_err("open");
+        assert_eq!(
+            e.message,
+            "template literal is never closed (no closing backtick)"
+        );
+        // An unterminated `${` in a quoted value, and 100,000 `{{` unquoted.
+        let e = err(r#"<view class="{{`${a"/>"#);
+        assert_eq!(e.message, "`${` is never closed");
+        let e = err(&format!("<view id={}/>", "{{".repeat(100_000)));
+        assert_eq!(e.message, "`{{` is never closed");
+    }
+
+    /// The warnings of a page with every lenient form, as a list.
+    #[test]
+    fn warnings_snapshot() {
+        let doc = parse(
+            "<view a:for={{rows}} a:index=\"{{i}}\" class=>\n  <text>{{item}}</block>\n</x>\n<view><text>t</view>",
+        )
+        .expect("parses");
+        insta::assert_snapshot!(warnings(&doc).join("\n"), @r#"
+        1:13: unquoted attribute value for "a:for"
+        1:22: unknown directive "a:index"; it is ignored
+        1:38: attribute "class" has nothing after `=`; it is ""
+        2:17: </block> has no opening tag; it is ignored
+        3:1: </x> has no opening tag; it is ignored
+        4:14: </view> closes <text> opened at 4:7, which has no end tag
+        1:1: <view> is never closed; the end of the file closes it
+        "#);
+    }
+
     #[test]
     fn columns_count_characters() {
         let e = err("<text>héllo</text><bad/>");
@@ -638,7 +1311,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn parser_never_panics(src in "[<>/a-z =\"'{}!:.\\-\n]{0,80}") {
+        fn parser_never_panics(src in "[<>/a-z =\"'{}!:.`$\\-\n]{0,80}") {
             let _ = parse(&src);
         }
     }

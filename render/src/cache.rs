@@ -17,6 +17,9 @@ pub struct RenderCache {
     pub(crate) loops: HashMap<usize, Vec<Option<(String, Memo)>>>,
     pub(crate) free: HashMap<usize, Option<Rc<Vec<String>>>>,
     pub(crate) next_fp: u64,
+    /// Where the page's renders have warned (each place once, at most
+    /// `MAX_RENDER_WARNINGS`).
+    pub(crate) warned: HashSet<(String, crate::axml::Pos)>,
 }
 
 /// Which data paths setData changed since the last render; lets the renderer

@@ -1,6 +1,8 @@
 //! The expression language inside `{{ }}`: paths, literals, arithmetic,
 //! comparison, logic, ternaries, string concatenation, array and object
-//! literals, member and index access. Evaluated over page data with JS semantics.
+//! literals, template literals, member and index access. Evaluated over page
+//! data with JS semantics. Calls are refused: a template cannot call a
+//! method of a data value.
 
 use serde_json::{Map, Number, Value};
 use std::fmt;
@@ -28,6 +30,17 @@ pub enum Expr {
     Binary(BinOp, Box<Expr>, Box<Expr>),
     /// `a ? b : c`.
     Cond(Box<Expr>, Box<Expr>, Box<Expr>),
+    /// `` `a${b}c` ``: a string, each `${}` converted with JS `String()`.
+    Template(Vec<TemplatePart>),
+}
+
+/// One part of a template literal.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TemplatePart {
+    /// Text as written, escapes decoded.
+    Str(String),
+    /// `${expr}`.
+    Expr(Expr),
 }
 
 /// One part of an object literal.
@@ -308,6 +321,15 @@ impl<'a> Parser<'a> {
                 h = h.max(self.height) + 1;
                 self.grown(h)?;
                 e = Expr::Index(Box::new(e), Box::new(idx));
+            } else if self.rest().starts_with('(') {
+                let callee = match &e {
+                    Expr::Ident(n) | Expr::Member(_, n) => format!("`{n}(…)`"),
+                    _ => "this call".to_owned(),
+                };
+                return Err(self.err(format!(
+                    "{callee}: templates cannot call functions or methods of data values; \
+                     compute the value in the page's JS and pass it with setData"
+                )));
             } else {
                 self.height = h;
                 return Ok(e);
@@ -380,6 +402,7 @@ impl<'a> Parser<'a> {
                 self.height = 1;
                 self.string(c).map(|s| Expr::Lit(Value::String(s)))
             }
+            '`' => self.template(),
             '0'..='9' | '.' => {
                 self.height = 1;
                 self.number()
@@ -468,6 +491,72 @@ impl<'a> Parser<'a> {
         Err(self.err("unterminated string"))
     }
 
+    /// A template literal, from its opening backtick. Each `${}` holds a
+    /// whole expression (template literals included), so nesting counts
+    /// against [`MAX_DEPTH`] like brackets do.
+    fn template(&mut self) -> Result<Expr, ExprError> {
+        let start = self.pos;
+        self.pos += 1;
+        self.enter()?;
+        let mut parts = Vec::new();
+        let mut text = String::new();
+        let mut h = 0;
+        loop {
+            let mut chars = self.rest().chars();
+            match chars.next() {
+                None => {
+                    self.pos = start;
+                    return Err(self.err("template literal is never closed (no closing backtick)"));
+                }
+                Some('`') => {
+                    self.pos += 1;
+                    break;
+                }
+                Some('\\') => {
+                    let Some(e) = chars.next() else {
+                        self.pos = start;
+                        return Err(
+                            self.err("template literal is never closed (no closing backtick)")
+                        );
+                    };
+                    text.push(match e {
+                        'n' => '\n',
+                        't' => '\t',
+                        other => other,
+                    });
+                    self.pos += 1 + e.len_utf8();
+                }
+                Some('$') if chars.next() == Some('{') => {
+                    let open = self.pos;
+                    self.pos += 2;
+                    if !text.is_empty() {
+                        parts.push(TemplatePart::Str(std::mem::take(&mut text)));
+                    }
+                    let e = self.expr()?;
+                    h = h.max(self.height);
+                    if !self.eat("}") {
+                        if self.rest().is_empty() {
+                            self.pos = open;
+                            return Err(self.err("`${` is never closed"));
+                        }
+                        return Err(self.err("expected `}` to end the `${` expression"));
+                    }
+                    parts.push(TemplatePart::Expr(e));
+                }
+                Some(c) => {
+                    text.push(c);
+                    self.pos += c.len_utf8();
+                }
+            }
+        }
+        if !text.is_empty() {
+            parts.push(TemplatePart::Str(text));
+        }
+        self.depth -= 1;
+        self.grown(h + 1)?;
+        Ok(Expr::Template(parts))
+    }
+
     fn number(&mut self) -> Result<Expr, ExprError> {
         let r = self.rest();
         let end = r
@@ -520,6 +609,13 @@ impl Expr {
                 c.names(out);
                 a.names(out);
                 b.names(out);
+            }
+            Expr::Template(parts) => {
+                for p in parts {
+                    if let TemplatePart::Expr(e) = p {
+                        e.names(out);
+                    }
+                }
             }
         }
     }
@@ -748,6 +844,154 @@ pub fn eval(e: &Expr, scope: &dyn Scope) -> Value {
                 eval(b, scope)
             }
         }
+        Expr::Template(parts) => {
+            let mut s = String::new();
+            for p in parts {
+                match p {
+                    TemplatePart::Str(t) => s.push_str(t),
+                    TemplatePart::Expr(e) => write_js_string(find(e, scope).value(), &mut s),
+                }
+            }
+            Value::String(s)
+        }
+    }
+}
+
+/// Evaluates `e` telling `undefined` from `null`, as JS `String()` must:
+/// `None` for `undefined` itself and for a missing name or property (also
+/// through `a ? b : c`, `a || b` and `a && b`); everything else as [`eval`].
+pub fn eval_opt(e: &Expr, scope: &dyn Scope) -> Option<Value> {
+    match find(e, scope) {
+        Found::At(v) => Some(v.clone()),
+        Found::Made(v) => Some(v),
+        Found::Undefined => None,
+    }
+}
+
+/// A value found in place in the scope, one computed, or `undefined`.
+enum Found<'a> {
+    At(&'a Value),
+    Made(Value),
+    Undefined,
+}
+
+impl Found<'_> {
+    fn value(&self) -> Option<&Value> {
+        match self {
+            Found::At(v) => Some(v),
+            Found::Made(v) => Some(v),
+            Found::Undefined => None,
+        }
+    }
+
+    /// The same, owning what it holds.
+    fn owned(&self) -> Found<'static> {
+        self.value()
+            .map_or(Found::Undefined, |v| Found::Made(v.clone()))
+    }
+}
+
+/// [`eval_opt`] without copying what a path reaches: one walk down the
+/// expression, as deep as it is high (at most [`MAX_HEIGHT`]).
+fn find<'a>(e: &Expr, scope: &'a dyn Scope) -> Found<'a> {
+    match e {
+        Expr::Undefined => Found::Undefined,
+        Expr::Ident(n) => scope.get(n).map_or(Found::Undefined, Found::At),
+        Expr::Member(o, name) => match find(o, scope) {
+            Found::At(base) => prop(base, name),
+            Found::Made(base) => prop(&base, name).owned(),
+            Found::Undefined => Found::Undefined,
+        },
+        Expr::Index(o, i) => {
+            let base = find(o, scope);
+            if let Found::Undefined = base {
+                return Found::Undefined;
+            }
+            let key = eval(i, scope);
+            match base {
+                Found::At(base) => index(base, &key),
+                Found::Made(base) => index(&base, &key).owned(),
+                Found::Undefined => Found::Undefined,
+            }
+        }
+        Expr::Cond(c, a, b) => {
+            if truthy(&eval(c, scope)) {
+                find(a, scope)
+            } else {
+                find(b, scope)
+            }
+        }
+        Expr::Binary(BinOp::Or, a, b) => {
+            let a = find(a, scope);
+            if a.value().is_some_and(truthy) {
+                a
+            } else {
+                find(b, scope)
+            }
+        }
+        Expr::Binary(BinOp::And, a, b) => {
+            let a = find(a, scope);
+            if a.value().is_some_and(truthy) {
+                find(b, scope)
+            } else {
+                a
+            }
+        }
+        _ => Found::Made(eval(e, scope)),
+    }
+}
+
+/// `o[name]`, in place where it can be.
+fn prop<'a>(o: &'a Value, name: &str) -> Found<'a> {
+    match o {
+        Value::Object(m) => m.get(name).map_or(Found::Undefined, Found::At),
+        Value::Array(a) if name != "length" => name
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| a.get(i))
+            .map_or(Found::Undefined, Found::At),
+        _ => member_opt(o, name).map_or(Found::Undefined, Found::Made),
+    }
+}
+
+/// `o[key]` for a computed key.
+fn index<'a>(o: &'a Value, key: &Value) -> Found<'a> {
+    match (o, key) {
+        (Value::Array(a), Value::Number(n)) => match n.as_f64() {
+            Some(f) if f >= 0.0 && f.fract() == 0.0 => {
+                a.get(f as usize).map_or(Found::Undefined, Found::At)
+            }
+            _ => prop(o, &to_text(key)),
+        },
+        _ => prop(o, &to_text(key)),
+    }
+}
+
+/// `o[name]`, or `None` when `o` has no such property (`undefined`).
+pub fn member_opt(o: &Value, name: &str) -> Option<Value> {
+    match o {
+        Value::Object(m) => m.get(name).cloned(),
+        Value::Array(a) if name == "length" => Some(Value::from(a.len())),
+        Value::Array(a) => name.parse::<usize>().ok().and_then(|i| a.get(i).cloned()),
+        Value::String(s) if name == "length" => Some(Value::from(s.encode_utf16().count())),
+        _ => None,
+    }
+}
+
+/// JS `String(v)`, `None` being `undefined`: unlike [`to_text`], which
+/// renders a bare `{{undefined}}` or `{{null}}` empty, this gives
+/// `"undefined"` and `"null"`, as inside a template literal.
+pub fn js_string(v: Option<&Value>) -> String {
+    let mut s = String::new();
+    write_js_string(v, &mut s);
+    s
+}
+
+fn write_js_string(v: Option<&Value>, out: &mut String) {
+    match v {
+        None => out.push_str("undefined"),
+        Some(Value::Null) => out.push_str("null"),
+        Some(v) => write_text(v, out),
     }
 }
 
@@ -811,6 +1055,124 @@ mod tests {
         check("\"q\\\"uote\"", json!("q\"uote"));
     }
 
+    /// Template literals convert each part with JS `String()`: a missing
+    /// name or `undefined` is "undefined" and `null` is "null" there, while
+    /// [`to_text`] (a bare `{{x}}`) renders both empty.
+    #[test]
+    fn template_literals_convert_parts_as_js_string_does() {
+        check("`${a}-${b}`", json!("1-2"));
+        check("`x${missing}y`", json!("xundefinedy"));
+        check(
+            "`${undefined}|${null}|${user.nope}|${list[5]}`",
+            json!("undefined|null|undefined|undefined"),
+        );
+        check(
+            "`${user.tags}|${list[0]}|${zero}|${empty}|${!a}`",
+            json!("vip|[object Object]|0||false"),
+        );
+        check(
+            "`${zero || missing}|${a && user.nope}|${a ? missing : 1}`",
+            json!("undefined|undefined|undefined"),
+        );
+        check(
+            "`${s.length}|${list.length}|${user['name']}|${list[1].name}`",
+            json!("2|2|Ann|y"),
+        );
+        check("`a${`b${`c${a}`}`}`", json!("abc1"));
+        check("`\\`q\\${a}`", json!("`q${a}"));
+        check("`${ {k: `}`}.k }`", json!("}"));
+        check("`line\\n` + a", json!("line\n1"));
+        check("``", json!(""));
+        // Outside a template literal nothing changes.
+        check("missing", Value::Null);
+        check("undefined", Value::Null);
+        assert_eq!(
+            to_text(&eval(&parse("undefined").expect("parses"), &json!({}))),
+            ""
+        );
+        assert_eq!(js_string(None), "undefined");
+        assert_eq!(js_string(Some(&Value::Null)), "null");
+        let mut names = Vec::new();
+        parse("`${a}${`${b.c}`}`")
+            .expect("parses")
+            .names(&mut names);
+        assert_eq!(names, ["a", "b"]);
+    }
+
+    #[test]
+    fn template_literal_errors() {
+        let e = parse("`abc").expect_err("open");
+        assert_eq!(
+            (e.offset, e.message.as_str()),
+            (0, "template literal is never closed (no closing backtick)")
+        );
+        let e = parse("`a${b").expect_err("open");
+        assert_eq!((e.offset, e.message.as_str()), (2, "`${` is never closed"));
+        let e = parse("`a${b c}`").expect_err("junk");
+        assert_eq!(
+            (e.offset, e.message.as_str()),
+            (6, "expected `}` to end the `${` expression")
+        );
+        let e = parse("`a\\").expect_err("open");
+        assert_eq!(e.offset, 0);
+        let deep = format!("{}a{}", "`${".repeat(10_000), "}`".repeat(10_000));
+        let e = on_small_stack(move || parse(&deep).expect_err("deep"));
+        assert!(e.message.contains("nested too deeply"), "{e}");
+        // Just within the limit (each level is a literal and its `${}`).
+        let ok = format!(
+            "{}a{}",
+            "`${".repeat(MAX_DEPTH / 2 - 1),
+            "}`".repeat(MAX_DEPTH / 2 - 1)
+        );
+        assert_eq!(
+            eval(&parse(&ok).expect("within"), &json!({"a": 5})),
+            json!("5")
+        );
+        // The tallest chain inside one, missing or found, on a small stack.
+        let got = on_small_stack(|| {
+            let chain = format!("a{}", ".b".repeat(MAX_HEIGHT - 2));
+            let e = parse(&format!(
+                "`${{{chain}}}|${{(a || c){}}}`",
+                ".b".repeat(MAX_HEIGHT - 3)
+            ))
+            .expect("at the limit");
+            let mut v = json!(7);
+            for _ in 0..MAX_HEIGHT - 2 {
+                v = json!({ "b": v });
+            }
+            (eval(&e, &json!({})), eval(&e, &json!({ "a": v })))
+        });
+        assert_eq!(
+            got,
+            (json!("undefined|undefined"), json!("7|[object Object]"))
+        );
+    }
+
+    /// Calls are not part of the language; on a data value they are a
+    /// clear error at the `(`.
+    #[test]
+    fn calls_are_errors_that_say_why() {
+        let e = parse("price.toFixed(2)").expect_err("call");
+        assert_eq!(e.offset, 13);
+        assert_eq!(
+            e.message,
+            "`toFixed(…)`: templates cannot call functions or methods of data values; \
+             compute the value in the page's JS and pass it with setData"
+        );
+        assert!(parse("f(1)")
+            .expect_err("call")
+            .message
+            .starts_with("`f(…)`"));
+        assert!(parse("a[0](1)")
+            .expect_err("call")
+            .message
+            .starts_with("this call"));
+        assert!(parse("(a)(1)")
+            .expect_err("call")
+            .message
+            .starts_with("`a(…)`"));
+    }
+
     #[test]
     fn object_body_without_braces() {
         let e = parse_object_body("...user, extra: a").expect("parses");
@@ -851,6 +1213,13 @@ mod tests {
                 Expr::Member(o, _) | Expr::Unary(_, o) => vec![o],
                 Expr::Index(a, b) | Expr::Binary(_, a, b) => vec![a, b],
                 Expr::Cond(a, b, c) => vec![a, b, c],
+                Expr::Template(parts) => parts
+                    .iter()
+                    .filter_map(|p| match p {
+                        TemplatePart::Expr(e) => Some(e),
+                        TemplatePart::Str(_) => None,
+                    })
+                    .collect(),
                 Expr::Array(items) => items.iter().collect(),
                 Expr::Object(parts) => parts
                     .iter()
@@ -922,7 +1291,7 @@ mod tests {
 
     proptest::proptest! {
         #[test]
-        fn parser_never_panics(src in "[a-z0-9 +*/%<>=!&|?:.,'\"\\[\\](){}-]{0,40}") {
+        fn parser_never_panics(src in "[a-z0-9 +*/%<>=!&|?:.,'\"\\[\\](){}`$\\\\-]{0,40}") {
             if let Ok(e) = parse(&src) {
                 let _ = eval(&e, &json!({"a": 1}));
             }

@@ -1,7 +1,7 @@
 //! Rendering a parsed document with page data into virtual DOM nodes.
 
-use super::axml::{Cond, Document, Element, Node, Part, Pos};
-use super::expr::{eval, to_text, truthy, Expr, Scope};
+use super::axml::{Cond, Document, Element, ForLoop, Key, Node, Part, Pos};
+use super::expr::{eval, eval_opt, js_string, member_opt, truthy, Expr, Scope};
 use super::vdom::VNode;
 pub use crate::budget::Budget;
 use crate::cache::{write_form, Memo};
@@ -23,6 +23,37 @@ const MAX_TEMPLATE_DEPTH: usize = 32;
 /// and every walk of the mounted tree (on the host too) recurse this deep at
 /// most, which fits a 1 MB stack.
 pub const MAX_RENDER_DEPTH: usize = 128;
+
+/// Most render warnings one page reports, over all its renders.
+pub const MAX_RENDER_WARNINGS: usize = 100;
+
+/// Something a render accepted though it is wrong, such as an `a:key`
+/// that repeats: the page renders, and the warning says how. A
+/// [`Renderer`] collects them ([`Renderer::take_warnings`]), each place once
+/// per page while a [`RenderCache`] is used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RenderWarning {
+    /// The `.axml` file.
+    pub file: String,
+    /// Where in it.
+    pub pos: Pos,
+    /// What was wrong, and what the render did instead.
+    pub message: String,
+}
+
+impl fmt::Display for RenderWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.pos, self.message)
+    }
+}
+
+/// At most 40 characters of `s`, for a message.
+fn clip(s: &str) -> String {
+    match s.char_indices().nth(40) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_owned(),
+    }
+}
 
 /// Loads another `.axml` of the bundle by normalised path (for import and include).
 pub trait Loader {
@@ -101,6 +132,10 @@ pub struct Renderer<'a> {
     budget: Budget,
     /// Elements open around the one being rendered.
     level: usize,
+    /// The key of the loop item about to be rendered.
+    loop_key: Option<String>,
+    /// Warnings not yet taken.
+    warnings: Vec<RenderWarning>,
 }
 
 impl<'a> Renderer<'a> {
@@ -119,6 +154,8 @@ impl<'a> Renderer<'a> {
             item_nodes: Vec::new(),
             budget: Budget::unlimited(),
             level: 0,
+            loop_key: None,
+            warnings: Vec::new(),
         }
     }
 
@@ -185,6 +222,7 @@ impl<'a> Renderer<'a> {
         self.nodes = 0;
         self.texts = 0;
         self.level = 0;
+        self.loop_key = None;
         let mut templates = BTreeMap::new();
         self.collect_templates(doc, file, &mut templates, 0)?;
         let cx = Cx {
@@ -338,19 +376,13 @@ impl<'a> Renderer<'a> {
         };
         let Some(names) = memo else {
             let no_free = Rc::new(Vec::new());
-            for (index, item) in items {
-                self.memo_item(
-                    el,
-                    f,
-                    scope,
-                    cx,
-                    out,
-                    index,
-                    item,
-                    String::new(),
-                    false,
-                    &no_free,
-                )?;
+            let mut keys = match el.key {
+                Some(_) => self.loop_keys(el, f, scope, cx, &items).0,
+                None => Vec::new(),
+            };
+            for (i, (index, item)) in items.into_iter().enumerate() {
+                let key = keys.get_mut(i).map(std::mem::take);
+                self.memo_item(el, f, scope, cx, out, index, item, key, false, &no_free)?;
             }
             return Ok(());
         };
@@ -375,6 +407,10 @@ impl<'a> Renderer<'a> {
             }
             _ => None,
         };
+        // The fast path keeps every other item's key, so it is taken only
+        // when the keys of the items it renders afresh are defined and
+        // clash with no other: then every key is what a fresh render finds.
+        let fresh = dirty.and_then(|d| self.fresh_keys(el, f, scope, &items, &prev, &d));
         let free = Rc::new(
             names
                 .iter()
@@ -382,39 +418,57 @@ impl<'a> Renderer<'a> {
                 .collect::<Vec<_>>(),
         );
         let mut next: Vec<Option<(String, Memo)>> = Vec::with_capacity(items.len());
-        if let Some(dirty) = dirty {
+        if let Some(fresh) = fresh {
             let mut prev = prev;
+            let mut fresh = fresh.into_iter().peekable();
             for (i, (index, item)) in items.into_iter().enumerate() {
-                if !dirty.contains(&i) {
-                    self.step(cx.file, el.pos)?;
-                    if let Some((key, m)) = prev.get_mut(i).and_then(Option::take) {
+                if let Some((_, key)) = fresh.next_if(|(p, _)| *p == i) {
+                    next.push(self.memo_item(
+                        el,
+                        f,
+                        scope,
+                        cx,
+                        out,
+                        index,
+                        item,
+                        Some(key),
+                        true,
+                        &free,
+                    )?);
+                    continue;
+                }
+                self.step(cx.file, el.pos)?;
+                match prev.get_mut(i).and_then(Option::take) {
+                    Some((key, m)) => {
                         out.push(VNode::Memo {
                             fp: m.fp,
                             unchanged: true,
                             node: m.node.clone(),
                         });
                         next.push(Some((key, m)));
-                        continue;
+                    }
+                    // Every item without a fresh key had a memo; were one
+                    // missing, it is rendered, not kept.
+                    None => {
+                        let key = self.item_key(el, f, scope, &index, item);
+                        next.push(
+                            self.memo_item(el, f, scope, cx, out, index, item, key, false, &free)?,
+                        );
                     }
                 }
-                let key = item_key(el, item);
-                let clash = prev.iter().flatten().any(|(k, _)| *k == key)
-                    || next.iter().flatten().any(|(k, _)| *k == key);
-                next.push(self.memo_item(el, f, scope, cx, out, index, item, key, !clash, &free)?);
             }
         } else {
             // Slow path: match items to the last render by key and compare
             // their inputs. While the keys stay in the same order, an item's
             // last render is the one at its own position; the map of the rest
-            // by key is built only once an item is found elsewhere.
+            // by key is built only once an item is found elsewhere. Keys
+            // that repeat or are undefined key the loop by position, and
+            // such a loop is not memoised.
+            let (keys, by_position) = self.loop_keys(el, f, scope, cx, &items);
             let mut prev = prev;
             let mut by_key: Option<HashMap<String, Memo>> = None;
-            let mut seen = KeysSeen::default();
-            for (i, (index, item)) in items.into_iter().enumerate() {
-                let key = item_key(el, item);
-                // A repeated key makes "the node with this key" ambiguous: render it plainly.
-                let unique = seen.first(&key);
-                if unique {
+            for (i, ((index, item), key)) in items.into_iter().zip(keys).enumerate() {
+                if !by_position {
                     let last = match &mut by_key {
                         None if prev
                             .get(i)
@@ -439,11 +493,156 @@ impl<'a> Renderer<'a> {
                         continue;
                     }
                 }
-                next.push(self.memo_item(el, f, scope, cx, out, index, item, key, unique, &free)?);
+                next.push(self.memo_item(
+                    el,
+                    f,
+                    scope,
+                    cx,
+                    out,
+                    index,
+                    item,
+                    Some(key),
+                    !by_position,
+                    &free,
+                )?);
             }
         }
         self.next.insert(el_id, next);
         Ok(())
+    }
+
+    /// The key of each item of a keyed loop, and whether they are positions:
+    /// when a key is `undefined` or repeats, the loop is keyed by position
+    /// (`"0"`, `"1"`, …), with one warning per loop.
+    fn loop_keys(
+        &mut self,
+        el: &Element,
+        f: &ForLoop,
+        scope: &dyn Scope,
+        cx: &Cx<'_>,
+        items: &[(Value, &Value)],
+    ) -> (Vec<String>, bool) {
+        let mut keys = Vec::with_capacity(items.len());
+        let mut problem = None;
+        for (i, (index, item)) in items.iter().enumerate() {
+            match self.item_key(el, f, scope, index, item) {
+                Some(k) => keys.push(k),
+                None => {
+                    problem
+                        .get_or_insert_with(|| format!("a:key is undefined for the item at {i}"));
+                    keys.push(String::new());
+                }
+            }
+        }
+        if problem.is_none() {
+            let mut seen = HashSet::with_capacity(keys.len());
+            if let Some(k) = keys.iter().find(|k| !seen.insert(k.as_str())) {
+                problem = Some(format!("a:key {:?} is given to two items", clip(k)));
+            }
+        }
+        let Some(problem) = problem else {
+            return (keys, false);
+        };
+        self.warn(
+            cx.file,
+            el.pos,
+            format!("{problem}; this loop's items are keyed by their position"),
+        );
+        ((0..items.len()).map(|i| i.to_string()).collect(), true)
+    }
+
+    /// For the fast path: the keys of the items to render afresh (those
+    /// setData changed and those without a memo), if there are few, each is
+    /// defined and none clashes with another item's key; else `None`.
+    fn fresh_keys(
+        &self,
+        el: &Element,
+        f: &ForLoop,
+        scope: &dyn Scope,
+        items: &[(Value, &Value)],
+        prev: &[Option<(String, Memo)>],
+        dirty: &HashSet<usize>,
+    ) -> Option<Vec<(usize, String)>> {
+        // In order of position.
+        let mut fresh = Vec::new();
+        for (i, p) in prev.iter().enumerate() {
+            if p.is_none() || dirty.contains(&i) {
+                let (index, item) = items.get(i)?;
+                fresh.push((i, self.item_key(el, f, scope, index, item)?));
+                if fresh.len() > items.len() / 8 + 1 {
+                    return None;
+                }
+            }
+        }
+        // Few keys are fresh (usually one): each is compared with the
+        // others, which is cheaper than hashing every key of the loop.
+        let is_fresh = |j: usize| fresh.binary_search_by_key(&j, |(p, _)| *p).is_ok();
+        for (i, k) in &fresh {
+            let clash = fresh.iter().any(|(j, o)| j != i && o == k)
+                || prev
+                    .iter()
+                    .enumerate()
+                    .any(|(j, p)| p.as_ref().is_some_and(|(o, _)| o == k) && !is_fresh(j));
+            if clash {
+                return None;
+            }
+        }
+        Some(fresh)
+    }
+
+    /// `String()` of one item's `a:key`; `None` when it is `undefined`.
+    fn item_key(
+        &self,
+        el: &Element,
+        f: &ForLoop,
+        scope: &dyn Scope,
+        index: &Value,
+        item: &Value,
+    ) -> Option<String> {
+        match el.key.as_ref()? {
+            Key::This => Some(js_string(Some(item))),
+            Key::Field(k) => member_opt(item, k).map(|v| js_string(Some(&v))),
+            Key::Expr(parts) => {
+                let vars = Vars {
+                    vars: [(f.index.as_str(), index), (f.item.as_str(), item)],
+                    parent: Some(scope),
+                };
+                self.key_text(parts, &vars)
+            }
+        }
+    }
+
+    /// `String()` of an `a:key="{{…}}"`, `None` when it is `undefined`.
+    fn key_text(&self, parts: &[Part], scope: &dyn Scope) -> Option<String> {
+        match parts {
+            [Part::Expr(e, _)] => eval_opt(e, scope).map(|v| js_string(Some(&v))),
+            _ => Some(self.text(parts, scope)),
+        }
+    }
+
+    /// Records a warning, once per place per page (while a cache is used,
+    /// across its renders), and at most [`MAX_RENDER_WARNINGS`].
+    fn warn(&mut self, file: &str, pos: Pos, message: String) {
+        if self.warnings.len() >= MAX_RENDER_WARNINGS
+            || self.warnings.iter().any(|w| w.pos == pos && w.file == file)
+        {
+            return;
+        }
+        if let Some(c) = self.cache.as_mut() {
+            if c.warned.len() >= MAX_RENDER_WARNINGS || !c.warned.insert((file.to_owned(), pos)) {
+                return;
+            }
+        }
+        self.warnings.push(RenderWarning {
+            file: file.to_owned(),
+            pos,
+            message,
+        });
+    }
+
+    /// The warnings of the renders so far, taken: see [`RenderWarning`].
+    pub fn take_warnings(&mut self) -> Vec<RenderWarning> {
+        std::mem::take(&mut self.warnings)
     }
 
     /// Renders one loop item; when `memoise`, wraps it for the cache.
@@ -457,7 +656,7 @@ impl<'a> Renderer<'a> {
         out: &mut Vec<VNode>,
         index: Value,
         item: &Value,
-        key: String,
+        key: Option<String>,
         memoise: bool,
         free: &Rc<Vec<Value>>,
     ) -> Result<Option<(String, Memo)>, RenderError> {
@@ -473,6 +672,18 @@ impl<'a> Renderer<'a> {
         if !show {
             return Ok(None);
         }
+        // The element takes its key from here (see `element_body`); the
+        // memo keeps a copy.
+        let key = match key {
+            Some(k) if memoise => {
+                self.loop_key = Some(k.clone());
+                Some(k)
+            }
+            other => {
+                self.loop_key = other;
+                None
+            }
+        };
         // One buffer serves every item (a nested loop's items, rendered
         // while it is taken, get their own).
         let mut one = std::mem::take(&mut self.item_nodes);
@@ -480,6 +691,7 @@ impl<'a> Renderer<'a> {
         self.memo_off += 1;
         let r = self.element_into(el, &vars, cx, &mut one);
         self.memo_off -= 1;
+        self.loop_key = None;
         r?;
         // Only a single element per item can be kept by key; a `<block>` item
         // renders zero or several nodes and is passed through as it is.
@@ -490,7 +702,7 @@ impl<'a> Renderer<'a> {
             None
         };
         self.item_nodes = one;
-        let Some(node) = node else {
+        let (Some(node), Some(key)) = (node, key) else {
             return Ok(None);
         };
         let fp = self.cache.as_mut().map_or(0, |c| {
@@ -574,6 +786,9 @@ impl<'a> Renderer<'a> {
         cx: &Cx<'_>,
         out: &mut Vec<VNode>,
     ) -> Result<(), RenderError> {
+        // A loop item's key, from `memo_item`; taken first, so that no
+        // element inside this one sees it.
+        let loop_key = self.loop_key.take();
         match &*el.tag {
             "block" => return self.nodes_into(&el.children, scope, cx, out),
             "template" => return self.template_into(el, scope, cx, out),
@@ -620,10 +835,17 @@ impl<'a> Renderer<'a> {
             }
             attrs.insert(a.name.clone(), v);
         }
-        let key = el
-            .key
-            .as_ref()
-            .map(|_| item_key(el, scope.get(item_name(el)).unwrap_or(&Value::Null)));
+        // `a:key` outside `a:for` reads the enclosing loop's `item`.
+        let key = match (loop_key, &el.key) {
+            (Some(k), _) => Some(k),
+            (None, None) => None,
+            (None, Some(Key::Expr(parts))) => self.key_text(parts, scope),
+            (None, Some(Key::This)) => scope.get("item").map(|v| js_string(Some(v))),
+            (None, Some(Key::Field(k))) => scope
+                .get("item")
+                .and_then(|v| member_opt(v, k))
+                .map(|v| js_string(Some(&v))),
+        };
         let mut children = Vec::new();
         self.nodes_into(&el.children, scope, cx, &mut children)?;
         out.push(VNode::Element {
@@ -702,33 +924,6 @@ impl<'a> Renderer<'a> {
     }
 }
 
-/// The keys of one loop's items so far, to find repeats. Only a hash of
-/// each is kept, so nothing is copied: two different keys with one hash count
-/// as a repeat, and the second item is rendered plainly, without the cache,
-/// which changes how fast it renders but never what. The hashes are of a
-/// random seed, so a mini program cannot pick keys that collide.
-#[derive(Default)]
-struct KeysSeen {
-    seed: std::hash::RandomState,
-    hashes: HashSet<u64, super::IdHash>,
-}
-
-impl KeysSeen {
-    /// True the first time `key` (or its hash) is seen.
-    fn first(&mut self, key: &str) -> bool {
-        use std::hash::BuildHasher;
-        self.hashes.insert(self.seed.hash_one(key))
-    }
-}
-
-/// The `a:key` string of one item.
-fn item_key(el: &Element, item: &Value) -> String {
-    match el.key.as_deref() {
-        Some("*this") | None => to_text(item),
-        Some(k) => to_text(item.get(k).unwrap_or(&Value::Null)),
-    }
-}
-
 fn parts_names(parts: &[Part], bound: &[String], out: &mut Vec<String>) {
     for p in parts {
         if let Part::Expr(e, _) = p {
@@ -757,6 +952,10 @@ fn collect_free(el: &Element, bound: &[String], out: &mut Vec<String>, is_loop_r
     if let Some(Cond::If(p) | Cond::Elif(p)) = &el.cond {
         parts_names(p, &inner, out);
     }
+    // A key read from outside the item must invalidate kept items too.
+    if let Some(Key::Expr(p)) = &el.key {
+        parts_names(p, &inner, out);
+    }
     for a in &el.attrs {
         if let Some(v) = &a.value {
             parts_names(v, &inner, out);
@@ -773,10 +972,6 @@ fn collect_free(el: &Element, bound: &[String], out: &mut Vec<String>, is_loop_r
         }
     }
     true
-}
-
-fn item_name(el: &Element) -> &str {
-    el.for_loop.as_ref().map_or("item", |f| f.item.as_str())
 }
 
 struct Cx<'a> {
@@ -930,6 +1125,162 @@ mod tests {
         );
         assert!(matches!(&out[0], VNode::Element { key: Some(k), .. } if k == "7"));
         assert!(matches!(&out[1], VNode::Element { key: Some(k), .. } if k == "x"));
+    }
+
+    fn keys(nodes: &[VNode]) -> Vec<Option<&str>> {
+        nodes
+            .iter()
+            .map(|n| match n {
+                VNode::Element { key, .. } => key.as_deref(),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Renders `src` and returns the nodes and the warnings.
+    fn render_warned(src: &str, data: Value) -> (Vec<VNode>, Vec<String>) {
+        let doc = parse(src).expect("parses");
+        let files = Files(HashMap::new());
+        let mut r = Renderer::new(&files, 375.0);
+        let out = r.render(&doc, "p.axml", &data).expect("renders");
+        let w = r.take_warnings().iter().map(ToString::to_string).collect();
+        (out, w)
+    }
+
+    /// A10.1 rendered: unquoted values are the values they hold.
+    #[test]
+    fn unquoted_values_render_as_quoted_ones() {
+        let data = json!({"list": [{"k": "a"}, {"k": "b"}], "on": true});
+        let unquoted = render(
+            "<view a:for={{list}} data-k={{item.k}} id=cell-{{index}} scroll-x={{on}} class=>{{item.k}}</view>",
+            data.clone(),
+        );
+        let quoted = render(
+            r#"<view a:for="{{list}}" data-k="{{item.k}}" id="cell-{{index}}" scroll-x="{{on}}" class="">{{item.k}}</view>"#,
+            data,
+        );
+        assert_eq!(html(&unquoted), html(&quoted));
+        assert!(
+            html(&unquoted).contains(r#""data-k":"b","id":"cell-1","scroll-x":"true""#),
+            "{}",
+            html(&unquoted)
+        );
+    }
+
+    /// A10.2: `a:key` as a field, `*this`, an expression over the loop's
+    /// own names, and text with `{{ }}`.
+    #[test]
+    fn key_forms_render_their_keys() {
+        let (out, w) = render_warned(
+            r#"<view a:for="{{list}}" a:key="id"/><view a:for="{{tags}}" a:key="*this"/><view a:for="{{list}}" a:for-item="it" a:for-index="i" a:key="{{it.id * 10 + i}}"/><view a:for="{{list}}" a:key="{{prefix}}-{{item.id}}"/><view a:for="{{list}}" a:key="{{`${item.id}`}}"/><view a:for="{{nums}}" a:key="*this"/>"#,
+            json!({"list": [{"id": 7}, {"id": 8}], "tags": ["x", "y"], "prefix": "p", "nums": [1.5, null]}),
+        );
+        assert_eq!(
+            keys(&out),
+            [
+                Some("7"),
+                Some("8"),
+                Some("x"),
+                Some("y"),
+                Some("70"),
+                Some("81"),
+                Some("p-7"),
+                Some("p-8"),
+                Some("7"),
+                Some("8"),
+                Some("1.5"),
+                Some("null"),
+            ]
+        );
+        assert!(w.is_empty(), "{w:?}");
+    }
+
+    /// A repeated or undefined key keys the whole loop by position, with
+    /// one warning per loop.
+    #[test]
+    fn repeated_or_undefined_keys_fall_back_to_positions() {
+        let (out, w) = render_warned(
+            "<view a:for=\"{{list}}\" a:key=\"id\"/>\n<view a:for=\"{{list}}\" a:key=\"nope\"/>\n<view a:for=\"{{list}}\" a:key=\"{{item.nope}}\"/>\n<view a:for=\"{{list}}\" a:key=\"{{undefined}}\"/><view a:for=\"{{list}}\" a:key=\"*this\"/>",
+            json!({"list": [{"id": 1}, {"id": 2}, {"id": 1}]}),
+        );
+        assert_eq!(
+            keys(&out),
+            [Some("0"), Some("1"), Some("2")].repeat(5),
+            "{}",
+            html(&out)
+        );
+        assert_eq!(
+            w,
+            [
+                "p.axml:1:1: a:key \"1\" is given to two items; this loop's items are keyed by their position",
+                "p.axml:2:1: a:key is undefined for the item at 0; this loop's items are keyed by their position",
+                "p.axml:3:1: a:key is undefined for the item at 0; this loop's items are keyed by their position",
+                "p.axml:4:1: a:key is undefined for the item at 0; this loop's items are keyed by their position",
+                "p.axml:4:47: a:key \"[object Object]\" is given to two items; this loop's items are keyed by their position",
+            ]
+        );
+        // A long key is clipped in the message.
+        let long = "k".repeat(100);
+        let (_, w) = render_warned(
+            r#"<view a:for="{{list}}" a:key="*this"/>"#,
+            json!({"list": [long, long]}),
+        );
+        assert!(w[0].contains(&format!("\"{}…\"", "k".repeat(40))), "{w:?}");
+    }
+
+    /// Render warnings are kept once per place per page across cached
+    /// renders, and at most 100, however many loops a page has.
+    #[test]
+    fn render_warnings_are_deduplicated_and_bounded() {
+        let files = Files(HashMap::new());
+        let doc = parse(
+            r#"<view a:for="{{list}}" a:key="id"><view a:for="{{list}}" a:key="id"/></view>"#,
+        )
+        .expect("parses");
+        let data = json!({"list": [{"id": 1}, {"id": 1}]});
+        let mut cache = RenderCache::default();
+        let mut all = Vec::new();
+        for _ in 0..3 {
+            let mut r = Renderer::new(&files, 375.0);
+            r.render_cached(&doc, "p.axml", &data, &mut cache, &Changes::everything())
+                .expect("renders");
+            all.extend(r.take_warnings());
+        }
+        let places: Vec<String> = all.iter().map(|w| w.pos.to_string()).collect();
+        assert_eq!(
+            places,
+            ["1:1", "1:35"],
+            "each loop once, over three renders"
+        );
+        assert_eq!(all[0].file, "p.axml");
+        // 1,000 loops, each with a repeated key, in one page.
+        let doc = parse(&r#"<view a:for="{{list}}" a:key="id"/>"#.repeat(1_000)).expect("parses");
+        let mut r = Renderer::new(&files, 375.0);
+        r.render_cached(&doc, "p.axml", &data, &mut cache, &Changes::everything())
+            .expect("renders");
+        assert_eq!(r.take_warnings().len(), MAX_RENDER_WARNINGS - 2);
+        assert_eq!(cache.warned.len(), MAX_RENDER_WARNINGS);
+        let mut r = Renderer::new(&files, 375.0);
+        let out = r.render(&doc, "p.axml", &data).expect("renders");
+        assert_eq!(out.len(), 2_000);
+        assert_eq!(r.take_warnings().len(), MAX_RENDER_WARNINGS);
+    }
+
+    /// A10.6 rendered: `undefined` prints "undefined" inside a template
+    /// literal and nothing bare.
+    #[test]
+    fn template_literals_render_like_js() {
+        let out = render(
+            "<text>[{{undefined}}|{{missing}}|{{nothing}}]</text><text>{{`${a}-${b}`}}|{{`${missing}/${nothing}/${undefined}`}}</text><view class=\"{{`c-${a}`}} {{b}}\" data-x={{`${list.length}`}}/>",
+            json!({"a": 1, "b": "two", "nothing": null, "list": [1, 2]}),
+        );
+        let h = html(&out);
+        assert!(h.contains(r#""text":"[||]""#), "{h}");
+        assert!(
+            h.contains(r#""text":"1-two|undefined/null/undefined""#),
+            "{h}"
+        );
+        assert!(h.contains(r#""class":"c-1 two","data-x":"2""#), "{h}");
     }
 
     #[test]
@@ -1157,6 +1508,11 @@ mod cache_tests {
 <view a:if="{{currency == 'USD'}}"><view a:for="{{rows}}" a:key="id">{{item.name}}</view></view>
 <block a:for="{{rows}}" a:key="id"><text>{{item.name}}</text><text>{{currency}}</text></block>"#;
 
+    const SRC3: &str = r#"<view a:for="{{rows}}" a:key="{{item.id}}">{{item.name}}</view>
+<view a:for="{{rows}}" a:key="{{currency}}-{{item.id}}" a:for-item="r">{{r.name}}</view>
+<view a:for="{{rows}}" a:key="{{`${item.id}`}}"><text>{{item.name}}</text></view>
+<view><view a:for="{{rows}}" a:key="name">{{index}}</view></view>"#;
+
     fn check(steps: &[serde_json::Value]) -> Vec<Vec<PatchOp>> {
         check_src(SRC, steps)
     }
@@ -1296,6 +1652,37 @@ mod cache_tests {
         }
     }
 
+    /// setData that changes one item so that its key repeats another's,
+    /// or goes missing, and back: the fast path must not keep stale keys.
+    #[test]
+    fn one_changed_key_that_clashes_renders_as_a_fresh_render_does() {
+        let row = |id: Option<&str>, name: &str| match id {
+            Some(id) => json!({"id": id, "name": name, "tags": []}),
+            None => json!({"name": name, "tags": []}),
+        };
+        let page = |rows: Vec<serde_json::Value>| json!({"rows": rows, "currency": "USD", "selected": "a"});
+        let many = |i: usize| {
+            (0..20)
+                .map(|k| row(Some(&format!("r{k}")), &format!("n{k}-{i}")))
+                .collect::<Vec<_>>()
+        };
+        let mut clash = many(0);
+        clash[5] = row(Some("r6"), "clash");
+        let mut missing = many(0);
+        missing[7] = row(None, "missing");
+        let steps = [
+            page(many(0)),
+            page(clash.clone()),
+            page(many(0)),
+            page(missing),
+            page(many(0)),
+            page(clash),
+        ];
+        for src in [SRC, SRC3] {
+            check_src(src, &steps);
+        }
+    }
+
     proptest! {
         #[test]
         fn cached_renders_always_match_fresh_ones(
@@ -1311,6 +1698,28 @@ mod cache_tests {
             }).collect();
             check(&datas);
             check_src(SRC2, &datas);
+        }
+
+        /// Keys from expressions (one reading a name from outside the
+        /// loop), and keys that repeat or are missing: cached renders, on
+        /// the fast path or not, still agree with fresh ones.
+        #[test]
+        fn cached_renders_with_any_keys_match_fresh_ones(
+            steps in proptest::collection::vec(
+                (proptest::collection::vec((0u8..5, 0u8..3), 0..7), 0u8..2), 1..7)
+        ) {
+            let datas: Vec<serde_json::Value> = steps.iter().map(|(rs, cur)| {
+                let list: Vec<serde_json::Value> = rs.iter().map(|(k, n)| {
+                    if *k == 4 {
+                        json!({"name": format!("n{n}"), "tags": []})
+                    } else {
+                        json!({"id": format!("k{k}"), "name": format!("n{n}"), "tags": [format!("t{n}")]})
+                    }
+                }).collect();
+                json!({"rows": list, "currency": if *cur == 0 { "USD" } else { "EUR" }, "selected": "k1"})
+            }).collect();
+            check(&datas);
+            check_src(SRC3, &datas);
         }
     }
 }

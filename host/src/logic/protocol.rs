@@ -277,7 +277,10 @@ pub enum FromLogic {
         css: String,
         /// Why its template cannot be shown (missing, or a syntax error).
         error: Option<ScriptError>,
-        /// Stylesheet problems (a missing import), for the log.
+        /// Stylesheet problems (a missing import) and what the template
+        /// parser accepted with a warning (`file:line:column: message`, for
+        /// the page's `.axml` and the files it imports and includes), for
+        /// the log.
         warnings: Vec<String>,
     },
     /// The answer to [`ToLogic::DomEvent`].

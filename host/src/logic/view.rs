@@ -106,6 +106,35 @@ impl Loader for DocLoader<'_> {
     }
 }
 
+/// Most template files whose warnings a page's view reports.
+const MAX_WARNED_FILES: usize = 64;
+
+/// The parse warnings of a page's template and of the files it imports and
+/// includes (and theirs), as `file:line:column: message`, the page's first;
+/// each file once. A file that cannot be loaded is skipped here: the render
+/// reports it where it is used.
+fn axml_warnings(loader: &DocLoader<'_>, file: &str, doc: &Arc<Document>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut seen = vec![file.to_owned()];
+    let mut todo = std::collections::VecDeque::from([(file.to_owned(), doc.clone())]);
+    while let Some((path, doc)) = todo.pop_front() {
+        out.extend(doc.warnings.iter().map(|w| format!("{path}:{w}")));
+        for (src, _) in doc.imports.iter().cloned().chain(doc.includes()) {
+            let Some(next) = mpkit_render::template::resolve(&path, &src) else {
+                continue;
+            };
+            if seen.len() >= MAX_WARNED_FILES || seen.contains(&next) {
+                continue;
+            }
+            seen.push(next.clone());
+            if let Ok(d) = loader.load(&next) {
+                todo.push_back((next, d));
+            }
+        }
+    }
+    out
+}
+
 fn parse_pos(m: &str) -> (u32, u32) {
     let mut it = m.split(':').skip(1);
     let line = it.next().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
@@ -130,7 +159,7 @@ impl Views {
     /// Loads a page's view: its stylesheet, and its template when `template`
     /// (the host knows the route is in app.json and its script loaded).
     pub(crate) fn open(&mut self, page: PageId, route: &str, template: bool) -> FromLogic {
-        let (css, warnings) = self.css(route);
+        let (css, mut warnings) = self.css(route);
         let file = format!("{route}.axml");
         let (doc, error) = if !template {
             (None, None)
@@ -140,7 +169,10 @@ impl Views {
                 cache: &self.docs,
             };
             match loader.load(&file) {
-                Ok(d) => (Some(d), None),
+                Ok(d) => {
+                    warnings.extend(axml_warnings(&loader, &file, &d));
+                    (Some(d), None)
+                }
                 Err(m) if m == "no such file" => (
                     None,
                     Some(ScriptError::at(
