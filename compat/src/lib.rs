@@ -559,7 +559,10 @@ fn profile_static(
 ) -> Vec<Problem> {
     let mut out = Vec::new();
     for (api, sites) in &scan.uses {
-        if p.apis.contains_key(api) || mpkit_host::ALWAYS_AVAILABLE.contains(&api.as_str()) {
+        if p.apis.contains_key(api)
+            || mpkit_host::ALWAYS_AVAILABLE.contains(&api.as_str())
+            || scan.defined.contains(api)
+        {
             continue;
         }
         let guarded = scan.guarded.contains(api);

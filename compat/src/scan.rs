@@ -47,9 +47,28 @@ pub struct Scan {
     pub aliases: Vec<Site>,
     /// Files that do not parse: where, and why.
     pub parse_errors: Vec<(Site, String)>,
+    /// Names the program itself writes on `my` (`my.webpackJsonp = []`):
+    /// its own properties, not APIs.
+    pub defined: BTreeSet<String>,
     /// Files scanned.
     pub files: usize,
 }
+
+/// What `my` has that is not an API: its constants, and what every object
+/// inherits. Reading them needs no host.
+pub const NOT_APIS: &[&str] = &[
+    "SDKVersion",
+    "isIDE",
+    "env",
+    "ap",
+    "hasOwnProperty",
+    "isPrototypeOf",
+    "propertyIsEnumerable",
+    "toString",
+    "toLocaleString",
+    "valueOf",
+    "constructor",
+];
 
 impl Scan {
     /// Files with a parse error.
@@ -73,6 +92,24 @@ pub fn scan_script(file: &str, source: &str, out: &mut Scan) {
     let script = match parsed {
         Ok(s) => s,
         Err(e) => {
+            // An ES module (import/export at the top level) parses as one;
+            // the runtime rewrites it to CommonJS. Its positions need no
+            // shift: nothing wraps it.
+            let mut minterner = Interner::default();
+            let module = Parser::new(Source::from_bytes(source.as_bytes()))
+                .parse_module(&Scope::new_global(), &mut minterner);
+            if let Ok(m) = module {
+                let mut v = Walker {
+                    interner: &minterner,
+                    my: minterner.get("my"),
+                    can_i_use: minterner.get("canIUse"),
+                    file,
+                    out,
+                    shift: false,
+                };
+                let _ = m.visit_with(&mut v);
+                return;
+            }
             let (line, column) = error_position(&e, source);
             out.parse_errors
                 .push((site(file, line, column), strip_position(&e.to_string())));
@@ -85,6 +122,7 @@ pub fn scan_script(file: &str, source: &str, out: &mut Scan) {
         can_i_use: interner.get("canIUse"),
         file,
         out,
+        shift: true,
     };
     let _ = script.visit_with(&mut v);
 }
@@ -139,6 +177,8 @@ struct Walker<'a> {
     can_i_use: Option<Sym>,
     file: &'a str,
     out: &'a mut Scan,
+    /// Positions are in the wrapped script (true) or the file itself.
+    shift: bool,
 }
 
 impl Walker<'_> {
@@ -166,10 +206,21 @@ impl Walker<'_> {
     }
 
     fn at(&self, p: Position) -> Site {
-        site(self.file, p.line_number(), p.column_number())
+        if self.shift {
+            site(self.file, p.line_number(), p.column_number())
+        } else {
+            Site {
+                file: self.file.to_owned(),
+                line: p.line_number(),
+                column: p.column_number(),
+            }
+        }
     }
 
     fn record(&mut self, name: String, p: Position) {
+        if NOT_APIS.contains(&name.as_str()) {
+            return;
+        }
         let s = self.at(p);
         self.out.uses.entry(name).or_default().push(s);
     }
@@ -201,6 +252,25 @@ impl<'ast> Visitor<'ast> for Walker<'_> {
 
     fn visit_expression(&mut self, e: &'ast Expression) -> ControlFlow<Infallible> {
         match e {
+            // `my.x = …`: the program's own property, not an API call.
+            Expression::Assign(a) => {
+                if let boa_engine::ast::expression::operator::assign::AssignTarget::Access(
+                    PropertyAccess::Simple(t),
+                ) = a.lhs()
+                {
+                    if self.is_my(t.target()) {
+                        let name = match t.field() {
+                            PropertyAccessField::Const(id) => Some(self.name(id.sym())),
+                            PropertyAccessField::Expr(x) => self.string_literal(x),
+                        };
+                        if let Some(n) = name {
+                            self.out.defined.insert(n);
+                            return self.visit_expression(a.rhs());
+                        }
+                    }
+                }
+                e.visit_with(self)
+            }
             Expression::PropertyAccess(PropertyAccess::Simple(a)) if self.is_my(a.target()) => {
                 self.access(a.field(), a.span().start())
             }

@@ -10,8 +10,7 @@
 //! line numbers. Everything here is iterative: no input can overflow a stack.
 //!
 //! The prelude provides the helpers the output calls: `__mp_default`,
-//! `__mp_wildcard`, `__mp_export`, `__mp_exportStar`, `__mp_read`,
-//! `__mp_import`.
+//! `__mp_wildcard`, `__mp_export`, `__mp_exportStar` and `__mp_read`.
 
 use std::fmt::Write as _;
 
@@ -798,6 +797,10 @@ impl Rewrite<'_> {
     }
 }
 
+/// What `import(` becomes: the module required on a later turn, as a namespace.
+const DYNAMIC_IMPORT: &str =
+    "(function (s) { return Promise.resolve().then(function () { return __mp_wildcard(require(s)); }); })";
+
 /// Rewrites an ES module to a CommonJS module body with Babel's interop.
 /// The result starts with `"use strict";` and the hoisted part on line 1.
 pub(crate) fn to_commonjs(src: &str) -> Result<String, EsmError> {
@@ -821,7 +824,7 @@ pub(crate) fn to_commonjs(src: &str) -> Result<String, EsmError> {
                 return Err(r.err(i, "import.meta is not supported"));
             }
             if next == "(" {
-                r.edits.push((t.start, t.end, "__mp_import".into()));
+                r.edits.push((t.start, t.end, DYNAMIC_IMPORT.into()));
                 i += 1;
                 continue;
             }
@@ -925,7 +928,7 @@ mod tests {
     #[test]
     fn dynamic_import_and_unsupported_forms() {
         let out = to_commonjs("export const p = import('./x');").unwrap();
-        assert!(out.contains("__mp_import('./x')"), "{out}");
+        assert!(out.contains(&format!("{DYNAMIC_IMPORT}('./x')")), "{out}");
         let e = to_commonjs("export const u = import.meta.url;").unwrap_err();
         assert_eq!(
             (e.line, e.message.as_str()),

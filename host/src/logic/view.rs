@@ -341,7 +341,15 @@ impl Views {
             let deadline = Instant::now() + budget;
             let mut renderer = Renderer::new(&loader, self.config.screen_width)
                 .with_budget(Budget::new(u64::MAX, move || Instant::now() < deadline));
-            match renderer.render_cached(&doc, &file, &p.data, &mut p.cache, &changes) {
+            let rendered = renderer.render_cached(&doc, &file, &p.data, &mut p.cache, &changes);
+            // What the render accepted with a warning (an `a:key` that
+            // names nothing): each place once per page, held to a cap.
+            for w in renderer.take_warnings() {
+                out.push(FromLogic::Warning {
+                    warning: ScriptError::at("view", &w.file, w.pos.line, w.pos.col, w.message),
+                });
+            }
+            match rendered {
                 Ok(nodes) => {
                     let ops = diff_root(&mut p.dom, nodes, &mut p.ids);
                     // A page's first render reaches the surface even when it

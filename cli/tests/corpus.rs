@@ -1,0 +1,342 @@
+//! Mini programs written the way real ones are (tests/corpus/: no identity
+//! in app.json, modules of both kinds, npm packages, mini.project.json,
+//! subpackages, lenient templates, `my` as a plain object), each run by the
+//! real `mpkit` binary in both isolation modes with its steps, and checked
+//! by `mpkit compat`. Hostile projects are refused with their reason.
+
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn corpus(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/corpus")
+        .join(name)
+}
+
+struct Out {
+    code: Option<i32>,
+    json: Value,
+    stderr: String,
+}
+
+fn mpkit(args: &[&str]) -> Out {
+    let out = Command::new(env!("CARGO_BIN_EXE_mpkit"))
+        .args(args)
+        .output()
+        .expect("run mpkit");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let json = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not JSON ({e}): {}\n{stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    Out {
+        code: out.status.code(),
+        json,
+        stderr,
+    }
+}
+
+fn run_dir(dir: &Path, isolation: &str) -> Out {
+    let steps = dir.join("steps.json");
+    let dir = dir.to_string_lossy();
+    let steps = steps.to_string_lossy();
+    mpkit(&[
+        "run",
+        &dir,
+        "--headless",
+        "--json",
+        "--isolation",
+        isolation,
+        "--script",
+        &steps,
+    ])
+}
+
+/// Runs `name` in both modes; every step passes, nothing is uncaught, and
+/// each of `warned` (kind, text) is among its warnings. Returns the warnings.
+fn passes(name: &str, warned: &[(&str, &str)]) -> Vec<Value> {
+    let mut last = Vec::new();
+    for isolation in ["process", "thread"] {
+        let r = run_dir(&corpus(name), isolation);
+        assert_eq!(
+            r.code,
+            Some(0),
+            "{name} ({isolation}): {:#}\n{}",
+            r.json,
+            r.stderr
+        );
+        assert_eq!(
+            r.json["errors"],
+            serde_json::json!([]),
+            "{name} ({isolation})"
+        );
+        let steps = r.json["steps"].as_array().expect("steps");
+        assert!(
+            !steps.is_empty() && steps.iter().all(|s| s["ok"] == true),
+            "{name} ({isolation}): {steps:?}"
+        );
+        let warnings = r.json["warnings"].as_array().expect("warnings").clone();
+        for (kind, text) in warned {
+            assert!(
+                warnings.iter().any(|w| w["kind"] == *kind
+                    && w["message"].as_str().is_some_and(|m| m.contains(text))),
+                "{name} ({isolation}): no {kind} warning with {text:?} in {warnings:#?}"
+            );
+        }
+        // The identity came from the folder, and was said once.
+        assert_eq!(
+            r.stderr.matches("development identity: dev.").count(),
+            1,
+            "{}",
+            r.stderr
+        );
+        last = warnings;
+    }
+    // And `mpkit compat` finds nothing that fails.
+    let dir = corpus(name);
+    let c = mpkit(&[
+        "compat",
+        &dir.to_string_lossy(),
+        "--profiles",
+        "ios-17-iphone15",
+        "--json",
+    ]);
+    assert_eq!(c.code, Some(0), "{name}: compat {:#}", c.json);
+    assert_ne!(c.json["status"], "fail", "{name}: {:#}", c.json);
+    last
+}
+
+#[test]
+fn commonjs_modules_one_registry_cycles_json_and_retries() {
+    let w = passes("modules-cjs", &[]);
+    assert!(w.is_empty(), "{w:#?}");
+}
+
+#[test]
+fn es_modules_with_babel_interop_and_npm_packages() {
+    passes("modules-esm", &[]);
+}
+
+#[test]
+fn project_layout_miniprogram_root_subpackages_and_app_json_tolerance() {
+    passes(
+        "project-layout",
+        &[("project", "unknown field \"someNewAlipayField\"")],
+    );
+}
+
+#[test]
+fn my_is_a_plain_object_and_rejections_are_warnings() {
+    passes("my-object", &[("rejection", "Error: nobody listens")]);
+}
+
+#[test]
+fn lenient_templates_render_with_warnings_that_say_where() {
+    let w = passes(
+        "lenient-templates",
+        &[
+            ("view", "unquoted attribute value for \"a:for\""),
+            ("view", "unknown directive \"a:index\""),
+            ("view", "<view> is never closed"),
+        ],
+    );
+    let unquoted = w
+        .iter()
+        .find(|w| w["message"] == "unquoted attribute value for \"a:for\"")
+        .expect("warning");
+    assert_eq!(
+        (&unquoted["file"], &unquoted["line"], &unquoted["column"]),
+        (
+            &Value::from("pages/index/index.axml"),
+            &Value::from(2),
+            &Value::from(15)
+        )
+    );
+}
+
+fn write(dir: &Path, files: &[(&str, &str)]) {
+    for (name, text) in files {
+        let p = dir.join(name);
+        std::fs::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+        std::fs::write(p, text).expect("write");
+    }
+}
+
+const PAGE: (&str, &str) = ("pages/a/a.axml", "<text id=\"t\">{{t}}</text>");
+
+#[test]
+fn module_errors_name_the_module_file_line_and_column() {
+    for isolation in ["process", "thread"] {
+        let t = tempfile::tempdir().expect("tempdir");
+        write(
+            t.path(),
+            &[
+                ("app.json", r#"{"pages":["pages/a/a","pages/b/b"]}"#),
+                PAGE,
+                (
+                    "pages/a/a.js",
+                    "const u = require('../../utils/bad');\nPage({});",
+                ),
+                (
+                    "utils/bad.js",
+                    "// fine\nconst x = 1;\nthrow new Error('util broke');\n",
+                ),
+                ("pages/b/b.axml", "<text>b</text>"),
+                (
+                    "pages/b/b.js",
+                    "import { x } from '../../utils/syntax';\nPage({});",
+                ),
+                (
+                    "utils/syntax.js",
+                    "export const x = 1;\nexport const y = (;\n",
+                ),
+                ("steps.json", "[]"),
+            ],
+        );
+        let r = run_dir(t.path(), isolation);
+        assert_eq!(r.code, Some(1), "{:#}", r.json);
+        let errors = r.json["errors"].as_array().expect("errors");
+        let thrown = errors
+            .iter()
+            .find(|e| {
+                e["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("util broke"))
+            })
+            .unwrap_or_else(|| panic!("{errors:#?}"));
+        assert_eq!(
+            (&thrown["file"], &thrown["line"]),
+            (&Value::from("utils/bad.js"), &Value::from(3)),
+            "{isolation}: {thrown:#}"
+        );
+        let syntax = errors
+            .iter()
+            .find(|e| e["kind"] == "syntax")
+            .unwrap_or_else(|| panic!("{errors:#?}"));
+        assert_eq!(
+            (&syntax["file"], &syntax["line"]),
+            (&Value::from("utils/syntax.js"), &Value::from(2)),
+            "{isolation}: {syntax:#}"
+        );
+    }
+}
+
+#[test]
+fn hostile_projects_are_refused_and_nothing_is_written() {
+    let key_dir = tempfile::tempdir().expect("tempdir");
+    let key = key_dir.path().join("dev.key");
+    let k = key.to_string_lossy().into_owned();
+    let made = Command::new(env!("CARGO_BIN_EXE_mpkit"))
+        .args(["keygen", "--out", &k])
+        .output()
+        .expect("keygen");
+    assert!(made.status.success());
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (
+            &[("mini.project.json", r#"{"miniprogramRoot":"../outside"}"#)],
+            "leaves the project",
+        ),
+        (
+            &[(
+                "mini.project.json",
+                r#"{"compileType":"plugin","pluginRoot":"plugin"}"#,
+            )],
+            "plugin project",
+        ),
+        (
+            &[("app.json", r#"{"pages":["pages/a/a"]}"#)],
+            "no appId: pass --app-id or add mpkit.json",
+        ),
+        (
+            &[
+                ("app.json", r#"{"pages":["pages/a/a"]}"#),
+                ("mpkit.json", r#"{"appId":"x.y","signingKey":"nope"}"#),
+            ],
+            "unknown field `signingKey`",
+        ),
+        (&[("app.json", r#"{"pages":["../../etc/passwd"]}"#)], "page"),
+    ];
+    for (files, want) in cases {
+        let t = tempfile::tempdir().expect("tempdir");
+        write(t.path(), files);
+        let out = t.path().join("out.mpk");
+        let r = mpkit(&[
+            "pack",
+            &t.path().to_string_lossy(),
+            "--key",
+            &k,
+            "--out",
+            &out.to_string_lossy(),
+            "--json",
+        ]);
+        assert_eq!(r.code, Some(1), "{files:?}: {:#}", r.json);
+        let message = r.json["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(want), "{files:?}: {:#}", r.json);
+        assert!(!out.exists(), "nothing is written for {files:?}");
+    }
+    // With --app-id the same Alipay project packs, and says what it stamped.
+    let t = tempfile::tempdir().expect("tempdir");
+    write(
+        t.path(),
+        &[
+            (
+                "app.json",
+                r#"{"pages":["pages/a/a"],"subPackages":[{"root":"s","pages":["p/p"]}]}"#,
+            ),
+            PAGE,
+        ],
+    );
+    let out = t.path().join("out.mpk");
+    let r = mpkit(&[
+        "pack",
+        &t.path().to_string_lossy(),
+        "--key",
+        &k,
+        "--out",
+        &out.to_string_lossy(),
+        "--app-id",
+        "2021000000000001",
+        "--version",
+        "1.2.3",
+        "--json",
+    ]);
+    assert_eq!(r.code, Some(0), "{:#}\n{}", r.json, r.stderr);
+    assert_eq!(r.json["appId"], "2021000000000001");
+    assert_eq!(r.json["version"], "1.2.3");
+    assert_eq!(r.json["pages"], serde_json::json!(["pages/a/a", "s/p/p"]));
+}
+
+#[test]
+fn a_require_that_leaves_the_package_or_names_a_plugin_is_refused() {
+    let t = tempfile::tempdir().expect("tempdir");
+    write(
+        t.path(),
+        &[
+            ("app.json", r#"{"pages":["pages/a/a"]}"#),
+            PAGE,
+            (
+                "pages/a/a.js",
+                "const out = [];\nfor (const s of ['../../../../etc/passwd', 'plugin://p/x', 'fs', '/missing']) {\n  try { require(s); out.push('loaded ' + s); } catch (e) { out.push(e.code + ' ' + e.message); }\n}\nPage({ data: { t: out.join(' | ') } });",
+            ),
+            ("steps.json", "[]"),
+        ],
+    );
+    let r = run_dir(t.path(), "process");
+    assert_eq!(r.code, Some(0), "{:#}", r.json);
+    let html = r.json["html"].as_str().expect("html");
+    for want in [
+        "MODULE_NOT_FOUND Cannot find module &#39;../../../../etc/passwd&#39; from &#39;pages/a/a.js&#39;: it leaves the package",
+        "plugins are not supported",
+        "Cannot find module &#39;fs&#39;",
+        "Cannot find module &#39;/missing&#39;",
+    ] {
+        assert!(
+            html.contains(want) || html.contains(&want.replace("&#39;", "'")),
+            "{want}: {html}"
+        );
+    }
+    assert!(!html.contains("loaded"), "{html}");
+}
