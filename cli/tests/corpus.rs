@@ -287,6 +287,7 @@ fn hostile_projects_are_refused_and_nothing_is_written() {
                 r#"{"pages":["pages/a/a"],"subPackages":[{"root":"s","pages":["p/p"]}]}"#,
             ),
             PAGE,
+            ("s/p/p.axml", "<text>sub</text>"),
         ],
     );
     let out = t.path().join("out.mpk");
