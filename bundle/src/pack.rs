@@ -70,7 +70,7 @@ pub fn pack_dir(dir: &Path, key: &SecretKey, opts: &PackOptions) -> Result<(Mani
 /// the package root's files (app.json's folder, after `miniprogramRoot`),
 /// and of `node_modules` only the packages the project depends on (never
 /// devDependencies). Hidden files, tool folders (`.tea`, `.mini-ide`), `*.md`,
-/// mini.project.json and mpkit.json are skipped; links and special files are
+/// and mini.project.json are skipped; links and special files are
 /// refused. Every route, subpackages included, is listed in the manifest.
 pub fn pack_project(dir: &Path, key: &SecretKey, opts: &PackOptions) -> Result<Packed> {
     let project = Project::open(dir)?;

@@ -433,7 +433,7 @@ fn page_titles(tree: &Path, pages: &[String]) -> Vec<PageInfo> {
         .collect()
 }
 
-/// The launch query of each page from app.json's `compat.queries` (pages
+/// The launch query of each page from mpkit.json's (or app.json's) `compat.queries` (pages
 /// without one launch with none). For visual checks, which launch pages
 /// themselves.
 pub fn launch_queries(app_json: &Path, pages: &[String]) -> BTreeMap<String, Map<String, Value>> {
@@ -452,10 +452,20 @@ fn compat_config(
         p.file = Some("app.json".into());
         problems.push(p);
     };
-    let v: Value = std::fs::read(app_json)
-        .ok()
-        .and_then(|b| serde_json::from_slice(&b).ok())
-        .unwrap_or(Value::Null);
+    // mpkit's own settings live in mpkit.json beside app.json; the first
+    // wave's programs kept them in app.json itself.
+    let read = |p: &Path| -> Value {
+        std::fs::read(p)
+            .ok()
+            .and_then(|b| serde_json::from_slice(&b).ok())
+            .unwrap_or(Value::Null)
+    };
+    let settings = read(&app_json.with_file_name(mpkit_bundle::project::SETTINGS_FILE));
+    let v = if settings.get("compat").is_some() {
+        settings
+    } else {
+        read(app_json)
+    };
     let Some(section) = v.get("compat") else {
         return (queries, problems);
     };
