@@ -4,8 +4,8 @@
 
 use crate::cmd::manage::{account, app, isv, key, member, target, version, webhook, workspace};
 use crate::cmd::{
-    audit, compat, demo, explain, inbox, inspect, install, keygen, login, logout, pack, platform,
-    preview, qrcode, release, resolve, rollout, root, run, verify,
+    audit, compat, demo, explain, inbox, inspect, install, keygen, login, logout, new, pack,
+    platform, preview, qrcode, release, resolve, rollout, root, run, verify,
 };
 use clap::{Parser, Subcommand};
 
@@ -27,6 +27,8 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Generate an ed25519 key: KEY (private, mode 0600) and KEY.pub.
     Keygen(keygen::KeygenArgs),
+    /// Create a mini program project as Alipay's tools lay one out, ready to run.
+    New(new::NewArgs),
     /// Pack a mini program directory into a signed bundle.
     Pack(pack::PackArgs),
     /// Verify a bundle completely: structure, signature, identity, every file.

@@ -341,3 +341,59 @@ fn a_require_that_leaves_the_package_or_names_a_plugin_is_refused() {
     }
     assert!(!html.contains("loaded"), "{html}");
 }
+
+#[test]
+fn new_projects_run_at_once_and_an_existing_folder_is_left_alone() {
+    let t = tempfile::tempdir().expect("tempdir");
+    for template in ["blank", "tabs"] {
+        let dir = t.path().join(format!("My {template} app"));
+        let d = dir.to_string_lossy().into_owned();
+        let made = mpkit(&["new", &d, "--template", template, "--json"]);
+        assert_eq!(made.code, Some(0), "{:#}\n{}", made.json, made.stderr);
+        assert_eq!(made.json["name"], format!("my-{template}-app"));
+        // As Alipay's tools write it: no identity in app.json.
+        let app: Value =
+            serde_json::from_slice(&std::fs::read(dir.join("app.json")).expect("app.json"))
+                .expect("json");
+        assert!(app.get("appId").is_none() && app.get("permissions").is_none());
+        assert!(dir.join("mini.project.json").is_file());
+        let steps = dir.join("steps.json");
+        let script = if template == "blank" {
+            r##"[{"tap": "#tap"}, {"expect_text": {"selector": "#tap", "text": "Tapped 1 times"}}]"##
+        } else {
+            r##"[{"tap": ".row[data-id=b]"}, {"expect_text": {"selector": ".detail", "text": "Item b"}}]"##
+        };
+        std::fs::write(&steps, script).expect("steps");
+        for isolation in ["process", "thread"] {
+            let r = run_dir(&dir, isolation);
+            assert_eq!(r.code, Some(0), "{template} {isolation}: {:#}", r.json);
+            assert_eq!(r.json["errors"], serde_json::json!([]));
+            assert_eq!(r.json["warnings"], serde_json::json!([]), "{template}");
+        }
+        // Writing over it is refused, and nothing in it changes.
+        let before = std::fs::read(dir.join("app.js")).expect("app.js");
+        let again = mpkit(&["new", &d, "--json"]);
+        assert_eq!(again.code, Some(1));
+        assert!(
+            again.json["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("is not empty")),
+            "{:#}",
+            again.json
+        );
+        assert_eq!(std::fs::read(dir.join("app.js")).expect("app.js"), before);
+    }
+    // A file in the way is refused too, and left as it was.
+    let file = t.path().join("taken");
+    std::fs::write(&file, "mine").expect("write");
+    let r = mpkit(&["new", &file.to_string_lossy(), "--json"]);
+    assert_eq!(r.code, Some(1));
+    assert_eq!(std::fs::read_to_string(&file).expect("read"), "mine");
+    // Nothing was left behind by the refused calls.
+    let left: Vec<_> = std::fs::read_dir(t.path())
+        .expect("list")
+        .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".mpkit-new-"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -34,13 +34,17 @@ fn launch(js: &str, timeout: Duration) -> Runtime<HeadlessSurface> {
 }
 
 fn launch_page(axml: &str, js: &str, timeout: Duration) -> Runtime<HeadlessSurface> {
-    let opts = LaunchOptions {
+    let mut opts = LaunchOptions {
         isolation: Isolation::Process(WorkerConfig {
             timeout,
             ..WorkerConfig::default()
         }),
         ..LaunchOptions::default()
     };
+    // `my` offers what the host names; this host has no dispatcher, so
+    // each answers "not available", across the pipe.
+    opts.apis
+        .extend(["getStorageSync", "setStorageSync"].map(String::from));
     Runtime::launch(Box::new(app(axml, js)), HeadlessSurface::new(), opts).expect("launch")
 }
 

@@ -13,6 +13,7 @@ pub(crate) mod keygen;
 pub(crate) mod login;
 pub(crate) mod logout;
 pub(crate) mod manage;
+pub(crate) mod new;
 pub(crate) mod pack;
 pub(crate) mod platform;
 pub(crate) mod preview;
@@ -32,6 +33,7 @@ use anyhow::Result;
 pub(crate) fn dispatch(command: Command, o: &mut Output<'_>) -> Result<()> {
     match command {
         Command::Keygen(a) => keygen::run(a, o),
+        Command::New(a) => new::run(a, o),
         Command::Pack(a) => pack::run(a, o),
         Command::Verify(a) => verify::run(a, o),
         Command::Inspect(a) => inspect::run(a, o),

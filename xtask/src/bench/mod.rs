@@ -9,6 +9,7 @@
 mod auth;
 mod install;
 mod jsapi;
+mod modules;
 mod platform;
 mod render;
 mod resolve;
@@ -46,6 +47,9 @@ enum Bench {
     Runtime(runtime::RuntimeArgs),
     /// A Sync JSAPI round trip against a no-op native call; setStorage throughput against fsync.
     Jsapi(jsapi::JsapiArgs),
+    /// Modules against the engine's floor: 200 CommonJS or ES modules against the same code
+    /// concatenated into one script; a 300 KB framework file required against it inline.
+    Modules(modules::ModulesArgs),
     /// /v1/resolve under wrk load against nginx serving the same bytes; the
     /// in-process decision against unleash-yggdrasil.
     Resolve(resolve::ResolveArgs),
@@ -75,6 +79,7 @@ pub(crate) fn run(args: BenchArgs, json: bool) -> Result<()> {
         Bench::Render(a) => render::run(a, o),
         Bench::Runtime(a) => runtime::run(a, o),
         Bench::Jsapi(a) => jsapi::run(a, o),
+        Bench::Modules(a) => modules::run(a, o),
         Bench::Resolve(a) => resolve::run(a, o),
         Bench::Update(a) => update::run(a, o),
         Bench::Auth(a) => auth::run(a, o),
@@ -129,6 +134,7 @@ mod tests {
             ("render", "full re-render"),
             ("runtime", "Cold start of the sample app"),
             ("jsapi", "Sync JSAPI round trip"),
+            ("modules", "concatenated into one script"),
             ("resolve", "/v1/resolve under wrk load"),
             ("webview", "WebKitGTK"),
             ("auth", "Auth codes"),
