@@ -227,10 +227,9 @@ impl Views {
         let mut warnings = Vec::new();
         for file in ["app.acss".to_string(), format!("{route}.acss")] {
             if let Some(text) = load(&file) {
-                match acss::expand(&file, &text, ratio, &load) {
-                    Ok(css) => out.push_str(&css),
-                    Err(e) => warnings.push(e),
-                }
+                let expanded = acss::expand(&file, &text, ratio, &load);
+                out.push_str(&expanded.css);
+                warnings.extend(expanded.warnings.iter().map(ToString::to_string));
             }
         }
         (out, warnings)
