@@ -141,6 +141,7 @@ fn lenient_templates_render_with_warnings_that_say_where() {
             ("view", "unquoted attribute value for \"a:for\""),
             ("view", "unknown directive \"a:index\""),
             ("view", "<view> is never closed"),
+            ("view", "@import \"../../missing.wxss\": no such file"),
         ],
     );
     let unquoted = w
@@ -396,4 +397,83 @@ fn new_projects_run_at_once_and_an_existing_folder_is_left_alone() {
         .filter(|n| n.starts_with(".mpkit-new-"))
         .collect();
     assert!(left.is_empty(), "{left:?}");
+}
+
+/// `--net`: `off` fails every call as offline (error 12) before it leaves,
+/// `declared` keeps a release's lists (no domain declared: refused), and the
+/// default names each origin reached once, in `warnings`.
+#[test]
+fn the_development_network_switches() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    let served = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let s2 = served.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            let Ok(mut conn) = conn else { continue };
+            s2.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut buf = [0u8; 4096];
+            let _ = std::io::Read::read(&mut conn, &mut buf);
+            let _ = std::io::Write::write_all(
+                &mut conn,
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 11\r\nconnection: close\r\n\r\n{\"ok\":true}",
+            );
+        }
+    });
+    let t = tempfile::tempdir().expect("tempdir");
+    let base = format!("http://127.0.0.1:{port}");
+    write(
+        t.path(),
+        &[
+            ("app.json", r#"{"pages":["pages/a/a"]}"#),
+            PAGE,
+            (
+                "pages/a/a.js",
+                &format!(
+                    "Page({{ data: {{ t: '' }}, onLoad() {{ const self = this; let n = 0; const got = []; const done = (x) => {{ got.push(x); if (++n === 2) self.setData({{ t: got.sort().join(' ') }}); }};\n  for (const p of ['/a', '/b']) my.request({{ url: '{base}' + p, success: (r) => done('ok'), fail: (e) => done('error ' + e.error) }});\n}} }});"
+                ),
+            ),
+            ("steps.json", r##"[{"wait_for": "#t"}, {"idle": 2000}]"##),
+        ],
+    );
+    let dir = t.path().to_string_lossy().into_owned();
+    let steps = t.path().join("steps.json").to_string_lossy().into_owned();
+    let text = |extra: &[&str]| -> (Value, String) {
+        let mut args = vec![
+            "run",
+            &dir,
+            "--headless",
+            "--json",
+            "--script",
+            &steps,
+            "--dev-origin",
+            &base,
+        ];
+        args.extend_from_slice(extra);
+        let r = mpkit(&args);
+        assert_eq!(r.code, Some(0), "{extra:?}: {:#}", r.json);
+        let html = r.json["html"].as_str().expect("html").to_owned();
+        (r.json, html)
+    };
+    let (v, html) = text(&[]);
+    assert!(html.contains("ok ok"), "{html}");
+    let network: Vec<&Value> = v["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter(|w| w["kind"] == "network")
+        .collect();
+    assert_eq!(network.len(), 1, "one warning per origin: {network:?}");
+    assert!(network[0]["message"]
+        .as_str()
+        .is_some_and(|m| m.contains(&format!("my.request reached {base}"))));
+    assert_eq!(served.load(std::sync::atomic::Ordering::SeqCst), 2);
+
+    let (_, html) = text(&["--net", "off"]);
+    assert!(html.contains("error 12 error 12"), "{html}");
+    assert_eq!(
+        served.load(std::sync::atomic::Ordering::SeqCst),
+        2,
+        "nothing left with --net off"
+    );
 }

@@ -84,6 +84,7 @@ pub struct HostBuilder {
     net: NetConfig,
     shaper: Option<Arc<dyn NetShaper>>,
     dev_origins: Vec<DevOrigin>,
+    dev_network: bool,
     system: Option<SystemInfo>,
     custom: Vec<CustomApi>,
     available: Option<BTreeSet<String>>,
@@ -105,6 +106,7 @@ impl Default for HostBuilder {
             net: NetConfig::default(),
             shaper: None,
             dev_origins: Vec::new(),
+            dev_network: false,
             system: None,
             custom: Vec::new(),
             available: None,
@@ -208,6 +210,17 @@ impl HostBuilder {
         self
     }
 
+    /// Development only: a mini program folder launched in dev mode
+    /// ([`LaunchSource::DevDir`]) may call `my.request`, `downloadFile` and
+    /// `uploadFile` on any public https host, as Alipay's IDE can skip the
+    /// domain check (real app.json declares no domains; they are set on the
+    /// platform). IP literals, localhost and private addresses stay refused.
+    /// Signed bundles keep their approved lists, whatever this says.
+    pub fn dev_network(mut self, open: bool) -> HostBuilder {
+        self.dev_network = open;
+        self
+    }
+
     /// Loopback origins (`http://127.0.0.1:8080`) mini programs may reach in
     /// development. Set by the embedding app only, never by a bundle; anything
     /// that is not a loopback IP origin is refused.
@@ -288,6 +301,7 @@ impl HostBuilder {
             files: Files::new(data_dir.join("files"), self.file_quota),
             net,
             dev_origins: self.dev_origins,
+            dev_network: self.dev_network,
             system: self.system.unwrap_or_default(),
             custom: self.custom,
             available: self.available,
@@ -327,6 +341,7 @@ pub struct Host {
     files: Files,
     net: NetConfig,
     dev_origins: Vec<DevOrigin>,
+    dev_network: bool,
     system: SystemInfo,
     custom: Vec<CustomApi>,
     available: Option<BTreeSet<String>>,
@@ -397,7 +412,9 @@ impl Host {
         surface: S,
     ) -> Result<AppHandle<S>, HostError> {
         let mut warnings = Vec::new();
-        let (app, dir, permissions) = match source {
+        let open_network = self.dev_network
+            && matches!(source, LaunchSource::DevDir(_) | LaunchSource::DevDirAs(..));
+        let (app, dir, mut permissions) = match source {
             LaunchSource::Installed(_) | LaunchSource::InstalledVersion(..) => {
                 let (app, version) = match source {
                     LaunchSource::InstalledVersion(app, v) => (app, v),
@@ -434,10 +451,17 @@ impl Host {
             }
             LaunchSource::DevDirAs(path, flags) => self.install_dev(&path, flags, &mut warnings)?,
         };
+        if open_network {
+            // The network APIs count as approved, on any public https host.
+            for key in ["request", "downloadFile", "uploadFile"] {
+                permissions.jsapi.insert(key.to_owned());
+            }
+        }
         let session = crate::apis::setup(&ApiEnv {
             app: app.clone(),
             user: user.to_owned(),
             permissions,
+            open_network,
             data: self.data.clone(),
             files: self.files.clone(),
             net: self.net.clone(),

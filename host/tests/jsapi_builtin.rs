@@ -1167,3 +1167,51 @@ fn a_users_files_live_under_the_one_per_user_directory_name() {
         .collect();
     assert_eq!(names, [dir]);
 }
+
+/// A folder in development with the open network (`dev_network(true)`, what
+/// `mpkit run` does) reaches any public https host with no domain declared;
+/// IP literals, localhost, http and resolved internal addresses stay
+/// refused. Without it, the same program is refused before any lookup.
+#[test]
+fn the_open_development_network_passes_any_public_host_and_nothing_else() {
+    big(|| {
+        let e = env(Answers::default());
+        let script = r#"
+            for (const url of ['https://api.anything.example/x', 'https://127.0.0.1/x', 'https://localhost/x', 'http://api.anything.example/x']) {
+                try { await my.request({url}); log('ok'); } catch (e) { log(err(e)); }
+            }
+        "#;
+        let lookups = Arc::new(Mutex::new(Vec::new()));
+        let l2 = lookups.clone();
+        let network = NetConfig {
+            lookup: Some(Arc::new(move |name: &str| {
+                l2.lock().expect("lock").push(name.to_owned());
+                // The name points at a private address: refused after the lookup.
+                Ok(vec![IpAddr::V4(Ipv4Addr::new(10, 0, 0, 1))])
+            })),
+            ..NetConfig::default()
+        };
+        let open = host_with(&e, |b| b.network(network.clone()).dev_network(true));
+        let out = run(&open, &e, APP, "alice", json!({}), script);
+        assert_eq!(out.len(), 4, "{out:?}");
+        assert!(
+            out[0]["errorMessage"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("10.0.0.1"),
+            "the open network let the name through to its lookup: {out:?}"
+        );
+        for refused in &out[1..] {
+            assert_eq!(refused["error"], 4, "{out:?}");
+        }
+        assert_eq!(*lookups.lock().expect("lock"), ["api.anything.example"]);
+
+        // The same program with the declared lists only: refused before any lookup.
+        lookups.lock().expect("lock").clear();
+        let e2 = env(Answers::default());
+        let closed = host_with(&e2, |b| b.network(network));
+        let out = run(&closed, &e2, APP, "alice", json!({}), script);
+        assert!(out.iter().all(|o| o["error"] != Value::Null), "{out:?}");
+        assert!(lookups.lock().expect("lock").is_empty());
+    });
+}

@@ -131,6 +131,8 @@ pub struct DevOrigin {
 pub struct NetPolicy {
     lists: BTreeMap<NetKind, Vec<DomainPattern>>,
     dev: Vec<DevOrigin>,
+    /// Development only: every public host passes the lists.
+    any_host: bool,
 }
 
 /// A URL that passed the policy, normalised.
@@ -167,6 +169,15 @@ impl NetPolicy {
     /// Adds loopback origins for local development. Set by the embedding app only.
     pub fn with_dev_origins(mut self, origins: Vec<DevOrigin>) -> NetPolicy {
         self.dev = origins.into_iter().filter(|o| o.ip.is_loopback()).collect();
+        self
+    }
+
+    /// Development only (a folder run by its developer, as Alipay's IDE can
+    /// skip the domain check): every host name passes the lists. Everything
+    /// else still holds: the API's scheme, no user info, no IP literals, no
+    /// localhost, and the host still checks every address a name resolves to.
+    pub fn with_any_public_host(mut self) -> NetPolicy {
+        self.any_host = true;
         self
     }
 
@@ -208,10 +219,11 @@ impl NetPolicy {
         if is_localhost(&host) {
             return Err(Denied::Localhost);
         }
-        let allowed = self
-            .lists
-            .get(&kind)
-            .is_some_and(|list| list.iter().any(|p| p.matches(&host)));
+        let allowed = self.any_host
+            || self
+                .lists
+                .get(&kind)
+                .is_some_and(|list| list.iter().any(|p| p.matches(&host)));
         if !allowed {
             return Err(Denied::NotAllowed {
                 host,
@@ -273,6 +285,35 @@ fn v4_internal(v4: std::net::Ipv4Addr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_open_development_policy_still_refuses_what_is_never_allowed() {
+        let open = NetPolicy::default().with_any_public_host();
+        for url in [
+            "https://api.anything.example/x",
+            "https://cdn.other.example",
+        ] {
+            assert!(open.check_url(NetKind::Request, url).is_ok(), "{url}");
+        }
+        assert!(NetPolicy::default()
+            .check_url(NetKind::Request, "https://api.anything.example/x")
+            .is_err());
+        for (url, want) in [
+            ("http://api.anything.example/", "scheme"),
+            ("https://127.0.0.1/", "IP"),
+            ("https://[::1]/", "IP"),
+            ("https://localhost/", "localhost"),
+            ("https://user:pw@api.anything.example/", "user"),
+        ] {
+            let e = open.check_url(NetKind::Request, url).expect_err(url);
+            assert!(
+                format!("{e:?} {e}")
+                    .to_lowercase()
+                    .contains(&want.to_lowercase()),
+                "{url}: {e:?}"
+            );
+        }
+    }
 
     fn policy() -> NetPolicy {
         let lists = BTreeMap::from([

@@ -182,6 +182,8 @@ fn launcher(
             .dev_mode(dev)
             .screen_width(width)
             .dev_origins(&dev_origins)
+            // A folder in development may reach any public https host.
+            .dev_network(dev)
             .delegate(ctx.chrome(Rc::new(NoDelegate)))
             .build()?;
         host.launch_at(

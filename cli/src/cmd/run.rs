@@ -64,11 +64,49 @@ pub(crate) struct RunArgs {
     /// A loopback origin the mini program may reach in development, e.g. http://127.0.0.1:8080.
     #[arg(long = "dev-origin", value_name = "URL")]
     dev_origin: Vec<String>,
+    /// The network of a directory run: `open` (any public https host, one
+    /// warning per origin; the default, as Alipay's IDE can skip the domain
+    /// check), `declared` (only mpkit.json's domains, as a release), `off`
+    /// (every call fails as offline, error 12). A bundle keeps its approved lists.
+    #[arg(long, value_enum, default_value_t = NetArg::Open)]
+    net: NetArg,
     /// Keep user data (storage, files, consent) here across runs instead of a temporary directory.
     #[arg(long)]
     data_dir: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) console: ConsoleArgs,
+}
+
+/// `--net`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum NetArg {
+    Open,
+    Declared,
+    Off,
+}
+
+/// Sees a run's network calls: the origins reached (each said once), or,
+/// with `--net off`, refuses every call as offline.
+#[derive(Debug, Default)]
+pub(crate) struct DevNet {
+    off: bool,
+    origins: std::sync::Mutex<Vec<(String, String)>>,
+}
+
+impl mpkit_host::NetShaper for DevNet {
+    fn before_request(&self, call: &mpkit_host::NetCall<'_>) -> Result<(), mpkit_host::NetRefusal> {
+        if self.off {
+            return Err(mpkit_host::NetRefusal::Network(
+                "offline (mpkit run --net off)".into(),
+            ));
+        }
+        let origin = call.url.origin().ascii_serialization();
+        let mut seen = self.origins.lock().unwrap_or_else(|e| e.into_inner());
+        if !seen.iter().any(|(_, o)| *o == origin) {
+            seen.push((call.api.to_owned(), origin));
+        }
+        Ok(())
+    }
 }
 
 /// One step of a script.
@@ -145,8 +183,14 @@ pub(crate) fn run(ro: RunArgs, o: &mut Output<'_>) -> Result<()> {
         Some(d) => d.clone(),
         None => work.path().join("store"),
     };
+    let net = std::sync::Arc::new(DevNet {
+        off: ro.net == NetArg::Off,
+        ..DevNet::default()
+    });
     let host = Host::builder()
         .trust(trust)
+        .dev_network(app.is_dir() && ro.net != NetArg::Declared)
+        .net_shaper(net.clone())
         .storage_dir(store)
         .delegate(delegate.clone())
         .isolation(isolation)
@@ -216,11 +260,27 @@ pub(crate) fn run(ro: RunArgs, o: &mut Output<'_>) -> Result<()> {
         .iter()
         .map(|e| json!({"kind": e.kind, "file": e.file, "line": e.line, "column": e.column, "message": e.message}))
         .collect();
-    let warnings: Vec<Value> = rt
+    let mut warnings: Vec<Value> = rt
         .warnings()
         .iter()
         .map(|e| json!({"kind": e.kind, "file": e.file, "line": e.line, "column": e.column, "message": e.message}))
         .collect();
+    // Each origin the program reached, once: allowed here, but a release
+    // needs its domain approved on the platform.
+    let origins = net
+        .origins
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone();
+    let reached: Vec<String> = origins
+        .iter()
+        .map(|(api, origin)| {
+            format!("my.{api} reached {origin}: allowed in development; a release needs the domain approved on the platform")
+        })
+        .collect();
+    for m in &reached {
+        warnings.push(json!({"kind": "network", "file": "", "line": 0, "column": 0, "message": m}));
+    }
     let calls: Vec<Value> = rt
         .calls()
         .iter()
@@ -257,6 +317,9 @@ pub(crate) fn run(ro: RunArgs, o: &mut Output<'_>) -> Result<()> {
                 None => s.push_str(&format!("my.{}: ok\n", c.api)),
                 Some(code) => s.push_str(&format!("my.{}: error {code}\n", c.api)),
             }
+        }
+        for m in &reached {
+            s.push_str(&format!("warning (network): {m}\n"));
         }
         for w in rt.warnings() {
             s.push_str(&format!(

@@ -53,6 +53,9 @@ pub struct ApiEnv {
     pub net: NetConfig,
     /// Loopback origins allowed for development (the embedding app's choice).
     pub dev_origins: Vec<DevOrigin>,
+    /// Development only: any public https host passes the domain lists
+    /// ([`mpkit_sandbox::net::NetPolicy::with_any_public_host`]).
+    pub open_network: bool,
     /// The embedding app.
     pub delegate: Rc<dyn HostDelegate>,
     /// Device and host facts.
@@ -95,9 +98,12 @@ pub fn setup(env: &ApiEnv) -> Result<Session, ApiError> {
     let mut d = Dispatcher::new();
     storage::register_storage(&mut d, &decls, &env.data);
     files::register_files(&mut d, &env.files);
-    let policy = NetPolicy::from_lists(&env.permissions.domains)
+    let mut policy = NetPolicy::from_lists(&env.permissions.domains)
         .map_err(ApiError::from)?
         .with_dev_origins(env.dev_origins.clone());
+    if env.open_network {
+        policy = policy.with_any_public_host();
+    }
     net::register_net(&mut d, &decls, env, &policy);
     ui::register_ui(&mut d, &decls, env);
     system::register_system(&mut d, &decls, env);

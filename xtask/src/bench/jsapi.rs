@@ -55,6 +55,7 @@ pub(crate) fn run(args: JsapiArgs, o: &mut Output) -> Result<()> {
         files: Files::new(dir.path().join("files"), 1 << 20),
         net: NetConfig::default(),
         dev_origins: Vec::new(),
+        open_network: false,
         delegate: Rc::new(NoDelegate),
         system: SystemInfo::default(),
         custom: Vec::new(),

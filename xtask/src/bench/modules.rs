@@ -305,5 +305,6 @@ pub(crate) fn run(args: ModulesArgs, o: &mut Output) -> Result<()> {
             args.runs,
             table(&["mode", "program", "launch", "vs floor"], &rows)
         )
-    })
+    })?;
+    Ok(())
 }
