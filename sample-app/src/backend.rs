@@ -631,9 +631,14 @@ mod tests {
 
     #[test]
     fn the_app_id_is_coffee_clubs() {
-        let text =
-            std::fs::read_to_string(crate::miniprogram_dir().join("app.json")).expect("app.json");
+        // In mpkit.json: app.json holds only Alipay's fields.
+        let text = std::fs::read_to_string(crate::miniprogram_dir().join("mpkit.json"))
+            .expect("mpkit.json");
         let v: Value = serde_json::from_str(&text).expect("json");
         assert_eq!(v["appId"], COFFEE_CLUB_APP_ID);
+        let app =
+            std::fs::read_to_string(crate::miniprogram_dir().join("app.json")).expect("app.json");
+        let app: Value = serde_json::from_str(&app).expect("json");
+        assert!(app.get("appId").is_none(), "{app}");
     }
 }

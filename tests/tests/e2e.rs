@@ -180,10 +180,11 @@ fn a_revoked_isv_can_no_longer_upload() {
         // The merchant's second mini program, developed by an ISV.
         let src = tempfile::tempdir().expect("dir");
         copy_dir(&mpkit_sample_app::miniprogram_dir(), src.path()).expect("copy");
-        let app_json = src.path().join("app.json");
-        let text = std::fs::read_to_string(&app_json).expect("app.json");
+        // Its identity is in mpkit.json, as Alipay's tools keep it out of app.json.
+        let settings = src.path().join("mpkit.json");
+        let text = std::fs::read_to_string(&settings).expect("mpkit.json");
         std::fs::write(
-            &app_json,
+            &settings,
             text.replace("2021000000000001", "2021000000000042"),
         )
         .expect("w");
