@@ -47,8 +47,8 @@ pub use manifest::{
     AppId, Expected, FileEntry, Limits, Manifest, Permissions, FORMAT_VERSION, MANIFEST_PATH,
     SIGNATURES_PATH,
 };
-pub use pack::{build_bundle, default_build, pack_dir, pack_project, PackOptions, Packed};
-pub use project::{Identity, IdentityFlags, IdentitySource, Project, Settings};
+pub use pack::{build_bundle, pack_dir, pack_project, PackOptions, Packed};
+pub use project::{default_build, Identity, IdentityFlags, IdentitySource, Project, Settings};
 pub use trust::{Role, RoleKeys, RootSpec, SignatureFile, SignatureRecord, TrustedRoot};
 pub use verify::{check_detached, inspect, open, Caps, Inspection, Trust, Verified};
 

@@ -56,11 +56,6 @@ pub struct Packed {
     pub warnings: Vec<String>,
 }
 
-/// The build number used when none is given: `major*1_000_000 + minor*1_000 + patch`.
-pub fn default_build(v: &semver::Version) -> u64 {
-    v.major * 1_000_000 + v.minor.min(999) * 1_000 + v.patch.min(999)
-}
-
 /// Packs a mini program project: see [`pack_project`].
 pub fn pack_dir(dir: &Path, key: &SecretKey, opts: &PackOptions) -> Result<(Manifest, Vec<u8>)> {
     pack_project(dir, key, opts).map(|p| (p.manifest, p.bytes))

@@ -48,6 +48,11 @@ const LEGACY_KEYS: &[&str] = &[
     "permissions",
 ];
 
+/// The build number used when none is given: `major*1_000_000 + minor*1_000 + patch`.
+pub fn default_build(v: &semver::Version) -> u64 {
+    v.major * 1_000_000 + v.minor.min(999) * 1_000 + v.patch.min(999)
+}
+
 /// Identity given on the command line; each field wins over every other source.
 #[derive(Debug, Clone, Default)]
 pub struct IdentityFlags {
@@ -402,7 +407,7 @@ impl Project {
             .build
             .or(self.settings.build)
             .or(self.legacy::<u64>("build")?)
-            .unwrap_or_else(|| crate::default_build(&version));
+            .unwrap_or_else(|| default_build(&version));
         Ok(Identity {
             app_id,
             name,
@@ -419,13 +424,13 @@ mod tests {
 
     fn write(dir: &Path, path: &str, text: &str) {
         let p = dir.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, text).unwrap();
+        std::fs::create_dir_all(p.parent().expect("ok")).expect("ok");
+        std::fs::write(p, text).expect("ok");
     }
 
     #[test]
     fn alipay_layout_without_identity_gets_a_stable_development_one() {
-        let t = tempfile::tempdir().unwrap();
+        let t = tempfile::tempdir().expect("ok");
         write(
             t.path(),
             "app.json",
@@ -436,20 +441,20 @@ mod tests {
             "package.json",
             r#"{"name":"shop","version":"1.4.2"}"#,
         );
-        let p = Project::open(t.path()).unwrap();
+        let p = Project::open(t.path()).expect("ok");
         assert!(p.warnings.is_empty(), "{:?}", p.warnings);
-        let a = p.identity(&IdentityFlags::default(), true).unwrap();
+        let a = p.identity(&IdentityFlags::default(), true).expect("ok");
         let b = Project::open(t.path())
-            .unwrap()
+            .expect("ok")
             .identity(&IdentityFlags::default(), true)
-            .unwrap();
+            .expect("ok");
         assert_eq!(a.app_id, b.app_id);
         assert!(a.app_id.as_str().starts_with("dev.") && a.app_id.as_str().len() == 16);
         assert_eq!(a.name, "Shop");
         assert_eq!(a.version.to_string(), "1.4.2");
         assert_eq!(a.source, IdentitySource::Development);
         // Packing for upload never invents one.
-        let e = p.identity(&IdentityFlags::default(), false).unwrap_err();
+        let e = p.identity(&IdentityFlags::default(), false).expect_err("an error");
         assert!(
             e.to_string()
                 .contains("no appId: pass --app-id or add mpkit.json"),
@@ -459,16 +464,16 @@ mod tests {
 
     #[test]
     fn flags_win_over_settings_which_win_over_app_json() {
-        let t = tempfile::tempdir().unwrap();
+        let t = tempfile::tempdir().expect("ok");
         write(
             t.path(),
             "app.json",
             r#"{"pages":["a"],"appId":"legacy","name":"L","version":"0.0.1"}"#,
         );
-        let p = Project::open(t.path()).unwrap();
+        let p = Project::open(t.path()).expect("ok");
         assert_eq!(
             p.identity(&IdentityFlags::default(), false)
-                .unwrap()
+                .expect("ok")
                 .app_id
                 .as_str(),
             "legacy"
@@ -479,8 +484,8 @@ mod tests {
             "mpkit.json",
             r#"{"appId":"from.settings","version":"2.0.0"}"#,
         );
-        let p = Project::open(t.path()).unwrap();
-        let id = p.identity(&IdentityFlags::default(), false).unwrap();
+        let p = Project::open(t.path()).expect("ok");
+        let id = p.identity(&IdentityFlags::default(), false).expect("ok");
         assert_eq!(
             (id.app_id.as_str(), id.name.as_str(), id.version.to_string()),
             ("from.settings", "L", "2.0.0".into())
@@ -490,7 +495,7 @@ mod tests {
             version: Some(semver::Version::new(3, 0, 0)),
             ..IdentityFlags::default()
         };
-        let id = p.identity(&flags, false).unwrap();
+        let id = p.identity(&flags, false).expect("ok");
         assert_eq!(
             (id.app_id.as_str(), id.version.major, id.build),
             ("from.flags", 3, 3_000_000)
@@ -500,7 +505,7 @@ mod tests {
 
     #[test]
     fn miniprogram_root_and_subpackages() {
-        let t = tempfile::tempdir().unwrap();
+        let t = tempfile::tempdir().expect("ok");
         write(
             t.path(),
             "mini.project.json",
@@ -511,7 +516,7 @@ mod tests {
             "src/app.json",
             r#"{"pages":["pages/a/a"],"subPackages":[{"root":"shop","pages":["list/list"]}],"subpackages":[{"root":"/more/","pages":["x"]}],"preloadRule":{"pages/a/a":{"packages":["shop"]}},"whatever":true}"#,
         );
-        let p = Project::open(t.path()).unwrap();
+        let p = Project::open(t.path()).expect("ok");
         assert_eq!(p.root, t.path().join("src"));
         assert_eq!(p.routes, ["pages/a/a", "shop/list/list", "more/x"]);
         assert_eq!(p.pages, ["pages/a/a"]);
@@ -560,24 +565,24 @@ mod tests {
             ("app.json", "{", "not valid JSON"),
         ];
         for (file, text, want) in cases {
-            let t = tempfile::tempdir().unwrap();
+            let t = tempfile::tempdir().expect("ok");
             if *file != "app.json" {
                 write(t.path(), "app.json", r#"{"pages":["a"]}"#);
             }
             write(t.path(), file, text);
-            let e = Project::open(t.path()).unwrap_err().to_string();
+            let e = Project::open(t.path()).expect_err("an error").to_string();
             assert!(e.contains(want), "{file} {text}: {e}");
         }
-        let t = tempfile::tempdir().unwrap();
+        let t = tempfile::tempdir().expect("ok");
         write(t.path(), "app.json", r#"{"pages":["a"]}"#);
         write(t.path(), "mpkit.json", r#"{"appId":"x","apiKey":"secret"}"#);
-        let e = Project::open(t.path()).unwrap_err().to_string();
+        let e = Project::open(t.path()).expect_err("an error").to_string();
         assert!(e.contains("unknown field `apiKey`"), "{e}");
         write(t.path(), "mpkit.json", r#"{"appId":"../x"}"#);
         let e = Project::open(t.path())
-            .unwrap()
+            .expect("ok")
             .identity(&IdentityFlags::default(), false)
-            .unwrap_err();
+            .expect_err("an error");
         assert!(e.to_string().contains("appId"), "{e}");
     }
 }

@@ -6,13 +6,14 @@
 use super::convert;
 use super::protocol::{FromLogic, RawPatch, ScriptError, ToLogic};
 use super::view::UnitFiles;
-use super::{esm, modules};
 use boa_engine::object::ObjectInitializer;
 use boa_engine::property::Attribute;
 use boa_engine::{
     js_string, Context, JsError, JsNativeError, JsObject, JsResult, JsValue, NativeFunction, Source,
 };
 use mpkit_jsapi::{ApiError, Nav};
+use mpkit_modules as modules;
+use mpkit_modules::esm;
 use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;

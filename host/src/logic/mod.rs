@@ -4,9 +4,7 @@
 
 pub(crate) mod convert;
 pub(crate) mod engine;
-mod esm;
 mod lines;
-mod modules;
 pub(crate) mod protocol;
 pub(crate) mod unit;
 pub(crate) mod view;

@@ -51,6 +51,7 @@ pub(crate) const RULES: &[Rule] = &[
     rule("mpkit-bundle", &[]),
     rule("mpkit-sandbox", &[]),
     rule("mpkit-render", &[]),
+    rule("mpkit-modules", &[]),
     rule("mpkit-platform-client", &[]),
     rule("mpkit-jsapi", &["mpkit-sandbox"]),
     Rule {
@@ -60,6 +61,7 @@ pub(crate) const RULES: &[Rule] = &[
             "mpkit-jsapi",
             "mpkit-sandbox",
             "mpkit-render",
+            "mpkit-modules",
         ]),
         optional: &[],
         never: &["mpkit-platform-client", "wry", "tao", "axum"],

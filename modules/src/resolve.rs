@@ -1,4 +1,4 @@
-//! Module resolution as Alipay's tools do it, inside the isolation unit:
+//! Module resolution as Alipay's tools do it, run inside the isolation unit:
 //! `/`-rooted (from the package root), relative, and bare names
 //! (`node_modules`, walking up to the root, with package.json's `alipay`,
 //! `module` and `main` fields), each tried as `P`, `P.js`, `P.json`, the
@@ -15,19 +15,27 @@ const MAX_MAIN_HOPS: usize = 4;
 /// A resolved module: its package path, and a warning when it was found only
 /// by a fallback.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Resolved {
+pub struct Resolved {
     pub path: String,
     pub warning: Option<String>,
 }
 
 /// Reads package files for resolution, caching what it learns.
-pub(crate) struct Probe<'a> {
+pub struct Probe<'a> {
     read: &'a mut dyn FnMut(&str) -> Option<String>,
     cache: &'a mut HashMap<String, Option<String>>,
 }
 
+impl std::fmt::Debug for Probe<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Probe")
+            .field("known", &self.cache.len())
+            .finish_non_exhaustive()
+    }
+}
+
 impl<'a> Probe<'a> {
-    pub(crate) fn new(
+    pub fn new(
         read: &'a mut dyn FnMut(&str) -> Option<String>,
         cache: &'a mut HashMap<String, Option<String>>,
     ) -> Probe<'a> {
@@ -99,16 +107,13 @@ fn as_path(p: &str, probe: &mut Probe<'_>, hops: usize) -> Option<String> {
             }
         }
     }
-    for c in [format!("{p}/index.js"), format!("{p}/index.json")] {
-        if probe.exists(&c) {
-            return Some(c);
-        }
-    }
-    None
+    [format!("{p}/index.js"), format!("{p}/index.json")]
+        .into_iter()
+        .find(|c| probe.exists(c))
 }
 
 /// Resolves `spec` as required from the package file `from`.
-pub(crate) fn resolve(from: &str, spec: &str, probe: &mut Probe<'_>) -> Result<Resolved, String> {
+pub fn resolve(from: &str, spec: &str, probe: &mut Probe<'_>) -> Result<Resolved, String> {
     let not_found = || format!("Cannot find module '{spec}' from '{from}'");
     if spec.is_empty() {
         return Err(not_found());
@@ -241,9 +246,9 @@ mod tests {
             let r = run(&list, from, spec).unwrap_or_else(|e| panic!("{spec}: {e}"));
             assert_eq!((r.path.as_str(), r.warning), (want, None), "{spec}");
         }
-        let r = run(&list, "pages/a/a.js", "utils/util").unwrap();
+        let r = run(&list, "pages/a/a.js", "utils/util").expect("ok");
         assert_eq!(r.path, "utils/util.js");
-        assert!(r.warning.unwrap().contains("bare specifier 'utils/util'"));
+        assert!(r.warning.expect("ok").contains("bare specifier 'utils/util'"));
     }
 
     #[test]
@@ -260,11 +265,11 @@ mod tests {
             ("/b", "Cannot find module '/b'"),
             ("", "Cannot find module ''"),
         ] {
-            let e = run(&list, "pages/x.js", spec).unwrap_err();
+            let e = run(&list, "pages/x.js", spec).expect_err("an error");
             assert!(e.contains(want), "{spec}: {e}");
         }
         // .ts is never a candidate.
-        assert_eq!(run(&list, "x.js", "./a").unwrap().path, "a.js");
+        assert_eq!(run(&list, "x.js", "./a").expect("ok").path, "a.js");
     }
 
     #[test]

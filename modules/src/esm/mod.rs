@@ -16,298 +16,15 @@ use std::fmt::Write as _;
 
 /// Why a file could not be rewritten, with its 1-based line and column.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct EsmError {
+pub struct EsmError {
     pub line: u32,
     pub column: u32,
     pub message: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Ident,
-    Punct,
-    Str,
-    Num,
-    Template,
-    Regex,
-}
+mod lexer;
 
-#[derive(Debug, Clone, Copy)]
-struct Tok {
-    kind: Kind,
-    start: usize,
-    end: usize,
-    /// A line break lies between the previous token and this one.
-    nl: bool,
-    /// Bracket depth before this token.
-    depth: u32,
-}
-
-const REGEX_AFTER_WORDS: &[&str] = &[
-    "return",
-    "typeof",
-    "instanceof",
-    "in",
-    "of",
-    "new",
-    "delete",
-    "void",
-    "throw",
-    "case",
-    "do",
-    "else",
-    "yield",
-    "await",
-];
-
-struct Lexer<'a> {
-    src: &'a str,
-    b: &'a [u8],
-    pos: usize,
-    toks: Vec<Tok>,
-    /// Open brackets; `b'$'` marks a template's `${`.
-    stack: Vec<u8>,
-}
-
-fn err_at(src: &str, at: usize, message: impl Into<String>) -> EsmError {
-    let before = &src[..at.min(src.len())];
-    let line = before.matches('\n').count() as u32 + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32 + 1;
-    EsmError {
-        line,
-        column,
-        message: message.into(),
-    }
-}
-
-fn is_ident_start(c: char) -> bool {
-    c == '_' || c == '$' || c.is_alphabetic()
-}
-
-fn is_ident_char(c: char) -> bool {
-    c == '_' || c == '$' || c.is_alphanumeric() || c == '\u{200c}' || c == '\u{200d}'
-}
-
-impl<'a> Lexer<'a> {
-    fn regex_allowed(&self) -> bool {
-        let Some(t) = self.toks.last() else {
-            return true;
-        };
-        let text = &self.src[t.start..t.end];
-        match t.kind {
-            Kind::Ident => REGEX_AFTER_WORDS.contains(&text),
-            Kind::Num | Kind::Str | Kind::Template | Kind::Regex => false,
-            Kind::Punct => !matches!(text, ")" | "]" | "}"),
-        }
-    }
-
-    fn push(&mut self, kind: Kind, start: usize, nl: bool) {
-        let depth = self.stack.len() as u32;
-        self.toks.push(Tok {
-            kind,
-            start,
-            end: self.pos,
-            nl,
-            depth,
-        });
-    }
-
-    /// Scans template characters from `self.pos` (just after a backtick or a
-    /// closing `}`) to the closing backtick or the next `${`.
-    fn template_part(&mut self, start: usize, nl: bool) -> Result<(), EsmError> {
-        loop {
-            match self.b.get(self.pos) {
-                None => return Err(err_at(self.src, start, "unterminated template literal")),
-                Some(b'\\') => self.pos += 2,
-                Some(b'`') => {
-                    self.pos += 1;
-                    self.push(Kind::Template, start, nl);
-                    return Ok(());
-                }
-                Some(b'$') if self.b.get(self.pos + 1) == Some(&b'{') => {
-                    self.pos += 2;
-                    self.push(Kind::Template, start, nl);
-                    self.stack.push(b'$');
-                    return Ok(());
-                }
-                Some(_) => self.pos += 1,
-            }
-        }
-    }
-
-    fn run(mut self) -> Result<Vec<Tok>, EsmError> {
-        let mut nl = false;
-        while self.pos < self.b.len() {
-            let c = self.b[self.pos];
-            let start = self.pos;
-            match c {
-                b'\n' | b'\r' => {
-                    nl = true;
-                    self.pos += 1;
-                    continue;
-                }
-                b' ' | b'\t' | 0x0b | 0x0c => {
-                    self.pos += 1;
-                    continue;
-                }
-                b'/' if self.b.get(self.pos + 1) == Some(&b'/') => {
-                    while self.pos < self.b.len() && self.b[self.pos] != b'\n' {
-                        self.pos += 1;
-                    }
-                    continue;
-                }
-                b'/' if self.b.get(self.pos + 1) == Some(&b'*') => {
-                    let end = self.src[self.pos + 2..]
-                        .find("*/")
-                        .ok_or_else(|| err_at(self.src, start, "unterminated comment"))?;
-                    nl |= self.src[self.pos..self.pos + 2 + end].contains('\n');
-                    self.pos += end + 4;
-                    continue;
-                }
-                b'/' if self.regex_allowed() => {
-                    self.pos += 1;
-                    let mut class = false;
-                    loop {
-                        match self.b.get(self.pos) {
-                            None | Some(b'\n') => {
-                                return Err(err_at(
-                                    self.src,
-                                    start,
-                                    "unterminated regular expression",
-                                ))
-                            }
-                            Some(b'\\') => self.pos += 2,
-                            Some(b'[') => {
-                                class = true;
-                                self.pos += 1
-                            }
-                            Some(b']') => {
-                                class = false;
-                                self.pos += 1
-                            }
-                            Some(b'/') if !class => {
-                                self.pos += 1;
-                                break;
-                            }
-                            Some(_) => self.pos += 1,
-                        }
-                    }
-                    while self.pos < self.b.len()
-                        && (self.b[self.pos].is_ascii_alphanumeric() || self.b[self.pos] == b'$')
-                    {
-                        self.pos += 1;
-                    }
-                    self.push(Kind::Regex, start, nl);
-                }
-                b'"' | b'\'' => {
-                    self.pos += 1;
-                    loop {
-                        match self.b.get(self.pos) {
-                            None | Some(b'\n') => {
-                                return Err(err_at(self.src, start, "unterminated string"))
-                            }
-                            Some(b'\\') => self.pos += 2,
-                            Some(&q) if q == c => {
-                                self.pos += 1;
-                                break;
-                            }
-                            Some(_) => self.pos += 1,
-                        }
-                    }
-                    self.pos = self.pos.min(self.b.len());
-                    self.push(Kind::Str, start, nl);
-                }
-                b'`' => {
-                    self.pos += 1;
-                    self.template_part(start, nl)?;
-                }
-                b'}' if self.stack.last() == Some(&b'$') => {
-                    self.stack.pop();
-                    self.pos += 1;
-                    self.template_part(start, nl)?;
-                }
-                b'(' | b'[' | b'{' => {
-                    self.pos += 1;
-                    self.push(Kind::Punct, start, nl);
-                    self.stack.push(c);
-                }
-                b')' | b']' | b'}' => {
-                    self.stack.pop();
-                    self.pos += 1;
-                    self.push(Kind::Punct, start, nl);
-                }
-                b'0'..=b'9' => {
-                    while self.pos < self.b.len()
-                        && (self.b[self.pos].is_ascii_alphanumeric()
-                            || self.b[self.pos] == b'.'
-                            || self.b[self.pos] == b'_')
-                    {
-                        self.pos += 1;
-                    }
-                    self.push(Kind::Num, start, nl);
-                }
-                b'.' if self.b.get(self.pos + 1).is_some_and(u8::is_ascii_digit) => {
-                    self.pos += 1;
-                    while self.pos < self.b.len() && self.b[self.pos].is_ascii_alphanumeric() {
-                        self.pos += 1;
-                    }
-                    self.push(Kind::Num, start, nl);
-                }
-                _ => {
-                    let ch = self.src[self.pos..].chars().next().unwrap_or(' ');
-                    if is_ident_start(ch) || ch == '\\' || ch == '#' {
-                        self.pos += ch.len_utf8();
-                        while let Some(n) = self.src[self.pos..].chars().next() {
-                            if is_ident_char(n) || n == '\\' {
-                                self.pos += n.len_utf8();
-                            } else {
-                                break;
-                            }
-                        }
-                        self.push(Kind::Ident, start, nl);
-                    } else if ch.is_whitespace() {
-                        // U+2028, U+2029 end lines; other Unicode spaces do not.
-                        nl |= matches!(ch, '\u{2028}' | '\u{2029}');
-                        self.pos += ch.len_utf8();
-                        continue;
-                    } else {
-                        // Punctuators: one character each is enough here,
-                        // except `...` and `=>`, which the rewrite reads.
-                        let rest = &self.src[self.pos..];
-                        self.pos += if rest.starts_with("...") {
-                            3
-                        } else if rest.starts_with("=>") {
-                            2
-                        } else {
-                            ch.len_utf8()
-                        };
-                        self.push(Kind::Punct, start, nl);
-                    }
-                }
-            }
-            nl = false;
-        }
-        if self.stack.contains(&b'$') {
-            return Err(err_at(
-                self.src,
-                self.src.len(),
-                "unterminated template literal",
-            ));
-        }
-        Ok(self.toks)
-    }
-}
-
-fn tokens(src: &str) -> Result<Vec<Tok>, EsmError> {
-    Lexer {
-        src,
-        b: src.as_bytes(),
-        pos: 0,
-        toks: Vec::new(),
-        stack: Vec::new(),
-    }
-    .run()
-}
+use lexer::{err_at, tokens, Kind, Tok};
 
 /// Whether the token at `i` starts a top-level `import`/`export` declaration.
 fn is_declaration(src: &str, toks: &[Tok], i: usize) -> bool {
@@ -330,7 +47,7 @@ fn is_declaration(src: &str, toks: &[Tok], i: usize) -> bool {
 
 /// Whether `src` has a top-level `import` or `export` declaration. `None`
 /// when the file cannot be tokenized (the engine then reports it).
-pub(crate) fn is_module(src: &str) -> bool {
+pub fn is_module(src: &str) -> bool {
     if !src.contains("import") && !src.contains("export") {
         return false;
     }
@@ -803,7 +520,7 @@ const DYNAMIC_IMPORT: &str =
 
 /// Rewrites an ES module to a CommonJS module body with Babel's interop.
 /// The result starts with `"use strict";` and the hoisted part on line 1.
-pub(crate) fn to_commonjs(src: &str) -> Result<String, EsmError> {
+pub fn to_commonjs(src: &str) -> Result<String, EsmError> {
     let toks = tokens(src)?;
     let mut r = Rewrite {
         src,
@@ -849,6 +566,11 @@ pub(crate) fn to_commonjs(src: &str) -> Result<String, EsmError> {
         }
         body.push_str(&src[at..*s]);
         body.push_str(rep);
+        // Every line stays where it was: a removed span keeps its line breaks.
+        let lost = src[*s..*e].matches('\n').count();
+        for _ in rep.matches('\n').count()..lost {
+            body.push('\n');
+        }
         at = *e;
     }
     body.push_str(&src[at..]);
@@ -883,8 +605,8 @@ mod tests {
 
     #[test]
     fn imports_are_hoisted_and_lines_kept() {
-        let out = to_commonjs("const a = 1;\nimport d, { x, y as z } from '../m';\nimport * as ns from \"n\";\nimport 'side';\nd(x, z, ns);").unwrap();
-        let (first, rest) = out.split_once('\n').unwrap();
+        let out = to_commonjs("const a = 1;\nimport d, { x, y as z } from '../m';\nimport * as ns from \"n\";\nimport 'side';\nd(x, z, ns);").expect("ok");
+        let (first, rest) = out.split_once('\n').expect("ok");
         assert!(first.contains("var __mp_m1 = require(\"../m\");var d = __mp_default(__mp_m1);var x = __mp_read(__mp_m1, \"x\");var z = __mp_read(__mp_m1, \"y\");"), "{first}");
         assert!(first.contains("var __mp_m2 = require(\"n\");var ns = __mp_wildcard(__mp_m2);var __mp_m3 = require(\"side\");"), "{first}");
         assert!(first.ends_with("const a = 1;"), "{first}");
@@ -896,7 +618,7 @@ mod tests {
         let out = to_commonjs(
             "export const a = 1, { b, c: [d, e = 2], ...f } = o, g = (1, 2)\nexport let h\nexport function i() {}\nexport class J {}\nexport async function k() {}\nexport { a as l, h as default2 }\nexport default function () {}",
         )
-        .unwrap();
+        .expect("ok");
         for name in [
             "a", "b", "d", "e", "f", "g", "h", "i", "J", "k", "l", "default2", "default",
         ] {
@@ -912,7 +634,7 @@ mod tests {
 
     #[test]
     fn re_exports_and_default_expressions() {
-        let out = to_commonjs("export * from './a';\nexport * as b from './b';\nexport { x as y, default as z } from './c';\nexport default { n: 1 };").unwrap();
+        let out = to_commonjs("export * from './a';\nexport * as b from './b';\nexport { x as y, default as z } from './c';\nexport default { n: 1 };").expect("ok");
         assert!(out.contains("__mp_exportStar(exports, __mp_m1);"), "{out}");
         assert!(
             out.contains(
@@ -926,10 +648,22 @@ mod tests {
     }
 
     #[test]
+    fn declarations_split_over_lines_keep_their_lines() {
+        let src = "export\ndefault\n{ a: 1 };\nexport\nconst b = 2;\nexport {\n  b as c\n};\nimport {\n  x\n} from './x';\ny();";
+        let out = to_commonjs(src).expect("ok");
+        assert_eq!(
+            out.matches('\n').count(),
+            src.matches('\n').count(),
+            "{out}"
+        );
+        assert!(out.ends_with("\ny();"), "{out}");
+    }
+
+    #[test]
     fn dynamic_import_and_unsupported_forms() {
-        let out = to_commonjs("export const p = import('./x');").unwrap();
+        let out = to_commonjs("export const p = import('./x');").expect("ok");
         assert!(out.contains(&format!("{DYNAMIC_IMPORT}('./x')")), "{out}");
-        let e = to_commonjs("export const u = import.meta.url;").unwrap_err();
+        let e = to_commonjs("export const u = import.meta.url;").expect_err("an error");
         assert_eq!(
             (e.line, e.message.as_str()),
             (1, "import.meta is not supported")
@@ -947,7 +681,7 @@ mod tests {
             ("export /* x", "unterminated comment"),
             ("export 42", "not a declaration"),
         ] {
-            let e = to_commonjs(src).unwrap_err();
+            let e = to_commonjs(src).expect_err("an error");
             assert!(e.message.contains(want), "{src}: {e:?}");
         }
         // Deep nesting is a flat loop here, not recursion.
