@@ -454,7 +454,9 @@ mod tests {
         assert_eq!(a.version.to_string(), "1.4.2");
         assert_eq!(a.source, IdentitySource::Development);
         // Packing for upload never invents one.
-        let e = p.identity(&IdentityFlags::default(), false).expect_err("an error");
+        let e = p
+            .identity(&IdentityFlags::default(), false)
+            .expect_err("an error");
         assert!(
             e.to_string()
                 .contains("no appId: pass --app-id or add mpkit.json"),

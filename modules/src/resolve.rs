@@ -248,7 +248,10 @@ mod tests {
         }
         let r = run(&list, "pages/a/a.js", "utils/util").expect("ok");
         assert_eq!(r.path, "utils/util.js");
-        assert!(r.warning.expect("ok").contains("bare specifier 'utils/util'"));
+        assert!(r
+            .warning
+            .expect("ok")
+            .contains("bare specifier 'utils/util'"));
     }
 
     #[test]
