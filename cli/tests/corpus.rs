@@ -477,3 +477,55 @@ fn the_development_network_switches() {
         "nothing left with --net off"
     );
 }
+
+/// Modules nest deeper than a real program needs (a chain of 150 requires),
+/// and a hostile chain of 5,000 is the engine's recursion limit, reported
+/// with the module it reached, in both isolation modes: the app stops
+/// itself, never the host.
+#[test]
+fn deep_require_chains_end_in_a_limit_not_a_crash() {
+    for (depth, ok) in [(150usize, true), (5_000, false)] {
+        let t = tempfile::tempdir().expect("tempdir");
+        let mut files: Vec<(String, String)> = vec![
+            ("app.json".into(), r#"{"pages":["pages/a/a"]}"#.into()),
+            (PAGE.0.into(), PAGE.1.into()),
+            (
+                "pages/a/a.js".into(),
+                "Page({ data: { t: String(require('../../lib/m0').v) } });".into(),
+            ),
+            ("steps.json".into(), "[]".into()),
+        ];
+        for i in 0..depth {
+            let next = if i + 1 < depth {
+                format!("require('./m{}').v + 1", i + 1)
+            } else {
+                "1".into()
+            };
+            files.push((format!("lib/m{i}.js"), format!("exports.v = {next};\n")));
+        }
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        write(t.path(), &refs);
+        for isolation in ["process", "thread"] {
+            let r = run_dir(t.path(), isolation);
+            if ok {
+                assert_eq!(r.code, Some(0), "{depth} {isolation}: {:#}", r.json);
+                assert!(r.json["html"]
+                    .as_str()
+                    .expect("html")
+                    .contains(&depth.to_string()));
+            } else {
+                assert_eq!(r.code, Some(1), "{depth} {isolation}: {:#}", r.json);
+                let e = &r.json["errors"][0];
+                assert_eq!(e["kind"], "limit", "{e:#}");
+                assert!(
+                    e["file"].as_str().is_some_and(|f| f.starts_with("lib/m")),
+                    "{e:#}"
+                );
+                assert!(r.json["stopped"].is_null(), "the app itself lives on");
+            }
+        }
+    }
+}

@@ -9,7 +9,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 work=${BENCH_WORK:-/tmp/mpkit-before-after}
 mkdir -p "$work/before" "$work/after"
 for side in before after; do
-  if [ $side = before ]; then src=$before; feat=""; else src=$after; feat="after"; fi
+  # BENCH_BEFORE_FEATURES=after when the before side is itself after the view moved.
+  if [ $side = before ]; then src=$before; feat="${BENCH_BEFORE_FEATURES:-}"; else src=$after; feat="after"; fi
   cat > "$work/$side/Cargo.toml" <<TOML
 [package]
 name = "bench-$side"
@@ -36,7 +37,9 @@ TOML
   cp "$src/Cargo.lock" "$work/$side/Cargo.lock"
   (cd "$work/$side" && CARGO_TARGET_DIR="$work/target" cargo build --release --quiet ${feat:+--features $feat})
 done
-sample="$after/sample-app/miniprogram"
+# The program both sides launch: the after side's sample, or BENCH_SAMPLE (e.g. the
+# first wave's Coffee Club, which both sides can read).
+sample=${BENCH_SAMPLE:-$after/sample-app/miniprogram}
 : > "$work/pairs.txt"
 for i in $(seq 1 "$pairs"); do
   if [ $((i % 2)) = 0 ]; then order="after before"; else order="before after"; fi

@@ -80,6 +80,10 @@
   // removed, and a later require tries again.
   var registry = {};
   function dirOf(id) { var i = id.lastIndexOf('/'); return i < 0 ? '' : id.slice(0, i); }
+  // A module runs as a method of its own exports object (under a symbol no
+  // program sees), so `this === module.exports` costs no native call: each
+  // level of nested requires is two calls of the engine's recursion limit.
+  var RUN = typeof Symbol === 'function' ? Symbol('mpkit.run') : '__mp_run';
   function makeRequire(from) {
     return function require(spec) {
       if (typeof spec !== 'string') throw new TypeError('require() expects a string, got ' + typeof spec);
@@ -90,28 +94,35 @@
         err.code = 'MODULE_NOT_FOUND';
         throw err;
       }
-      return load(id);
+      var m = registry[id];
+      if (m) return m.exports;
+      m = { id: id, filename: id, dirname: dirOf(id), exports: {}, loaded: false };
+      registry[id] = m;
+      try {
+        if (/\.json$/.test(id)) {
+          m.exports = JSON.parse(native.source(id));
+        } else {
+          var compiled = native.compile(id);
+          var fn = compiled[0];
+          if (compiled[1]) {
+            fn(m.exports, makeRequire(id), m, id, m.dirname);
+          } else {
+            var self = m.exports;
+            self[RUN] = fn;
+            try { self[RUN](m.exports, makeRequire(id), m, id, m.dirname); }
+            finally { try { delete self[RUN]; } catch (e) { /* frozen by the module */ } }
+          }
+        }
+      } catch (e) {
+        delete registry[id];
+        throw e;
+      }
+      m.loaded = true;
+      return m.exports;
     };
   }
-  function load(id) {
-    var m = registry[id];
-    if (m) return m.exports;
-    m = { id: id, filename: id, dirname: dirOf(id), exports: {}, loaded: false };
-    registry[id] = m;
-    try {
-      if (/\.json$/.test(id)) {
-        m.exports = JSON.parse(native.source(id));
-      } else {
-        var compiled = native.compile(id);
-        compiled[0].call(compiled[1] ? undefined : m.exports, m.exports, makeRequire(id), m, id, m.dirname);
-      }
-    } catch (e) {
-      delete registry[id];
-      throw e;
-    }
-    m.loaded = true;
-    return m.exports;
-  }
+  var entryRequire = makeRequire('');
+  function load(id) { return entryRequire('/' + id); }
   global.__mp_entry = function (file) { load(file); };
   function hidden(name, value) {
     Object.defineProperty(global, name, { value: value, writable: false, enumerable: false, configurable: false });

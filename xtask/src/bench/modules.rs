@@ -1,8 +1,9 @@
 //! `cargo xtask bench modules`: what modules cost a launch, against the
 //! engine's floor, in both isolation modes, side by side in one run.
 //!
-//! - 200 modules (a chain of `require`s, about 1 KB each), as CommonJS and
-//!   as ES modules, against the same code concatenated into app.js: one
+//! - 200 modules (about 1 KB each, each requiring the next two, so a tree
+//!   eight deep, as a program's pages, utils and packages are), as CommonJS
+//!   and as ES modules, against the same code concatenated into app.js: one
 //!   script, no registry, no resolution, no file reads (the floor).
 //! - A 300 KB framework runtime file required by app.js, against the same
 //!   text inline in app.js, and against an app without it.
@@ -32,8 +33,16 @@ pub(crate) struct ModulesArgs {
 
 const MODULES: usize = 200;
 
-/// One module's body; `prev` is how it reaches the one before it.
-fn body(i: usize, prev: &str) -> String {
+/// Module `i`'s children in the tree: `2i+1` and `2i+2`, those that exist.
+fn children(i: usize) -> Vec<usize> {
+    [2 * i + 1, 2 * i + 2]
+        .into_iter()
+        .filter(|c| *c < MODULES)
+        .collect()
+}
+
+/// One module's body; `kids` are how it reaches its children's values.
+fn body(i: usize, kids: &[String]) -> String {
     let mut s = String::new();
     for k in 0..6 {
         let _ = writeln!(
@@ -41,9 +50,10 @@ fn body(i: usize, prev: &str) -> String {
             "function f{i}_{k}(x) {{\n  let s = 0;\n  for (let k = 0; k < 4; k++) {{ s += (x * k + {k}) % 7; }}\n  const o = {{ a: x, b: [s, {k}], c: 'module {i} function {k}' }};\n  return o.b[0] + o.a;\n}}"
         );
     }
+    let sum: String = kids.iter().map(|k| format!(" + {k}.value")).collect();
     let _ = writeln!(
         s,
-        "const value{i} = ({prev} ? {prev}.value : 0) + 1;\nconst table{i} = [f{i}_0, f{i}_1, f{i}_2, f{i}_3, f{i}_4, f{i}_5];"
+        "const value{i} = 1{sum};\nconst table{i} = [f{i}_0, f{i}_1, f{i}_2, f{i}_3, f{i}_4, f{i}_5];"
     );
     s
 }
@@ -77,25 +87,23 @@ fn program(dir: &Path, app_js: String, mut more: Vec<(String, String)>) -> Resul
 fn cjs(dir: &Path) -> Result<()> {
     let mut files = Vec::new();
     for i in 0..MODULES {
-        let head = if i == 0 {
-            "const prev = null;\n".to_string()
-        } else {
-            format!("const prev = require('./m{}');\n", i - 1)
-        };
+        let mut head = String::new();
+        let mut kids = Vec::new();
+        for c in children(i) {
+            let _ = writeln!(head, "const c{c} = require('./m{c}');");
+            kids.push(format!("c{c}"));
+        }
         files.push((
             format!("lib/m{i}.js"),
             format!(
                 "{head}{}exports.value = value{i};\nexports.table = table{i};\n",
-                body(i, "prev")
+                body(i, &kids)
             ),
         ));
     }
-    let last = MODULES - 1;
     program(
         dir,
-        format!(
-            "const last = require('./lib/m{last}');\nApp({{ globalData: {{ v: last.value }} }});\n"
-        ),
+        "const root = require('./lib/m0');\nApp({ globalData: { v: root.value } });\n".into(),
         files,
     )
 }
@@ -103,45 +111,40 @@ fn cjs(dir: &Path) -> Result<()> {
 fn esm(dir: &Path) -> Result<()> {
     let mut files = Vec::new();
     for i in 0..MODULES {
-        let head = if i == 0 {
-            "const prev = null;\n".to_string()
-        } else {
-            format!("import * as prev from './m{}';\n", i - 1)
-        };
+        let mut head = String::new();
+        let mut kids = Vec::new();
+        for c in children(i) {
+            let _ = writeln!(head, "import * as c{c} from './m{c}';");
+            kids.push(format!("c{c}"));
+        }
         files.push((
             format!("lib/m{i}.js"),
             format!(
                 "{head}{}export const value = value{i};\nexport const table = table{i};\n",
-                body(i, "prev")
+                body(i, &kids)
             ),
         ));
     }
-    let last = MODULES - 1;
     program(
         dir,
-        format!(
-            "import {{ value }} from './lib/m{last}';\nApp({{ globalData: {{ v: value }} }});\n"
-        ),
+        "import { value } from './lib/m0';\nApp({ globalData: { v: value } });\n".into(),
         files,
     )
 }
 
-/// The floor: the same bodies in one script, each in its own function scope.
+/// The floor: the same bodies in one script, each in its own function
+/// scope, children first.
 fn concatenated(dir: &Path) -> Result<()> {
     let mut s = String::new();
-    for i in 0..MODULES {
-        let prev = if i == 0 {
-            "null".to_string()
-        } else {
-            format!("m{}", i - 1)
-        };
+    for i in (0..MODULES).rev() {
+        let kids: Vec<String> = children(i).iter().map(|c| format!("m{c}")).collect();
         let _ = writeln!(
             s,
-            "var m{i} = (function () {{\nconst prev = {prev};\n{}return {{ value: value{i}, table: table{i} }};\n}})();",
-            body(i, "prev")
+            "var m{i} = (function () {{\n{}return {{ value: value{i}, table: table{i} }};\n}})();",
+            body(i, &kids)
         );
     }
-    let _ = writeln!(s, "App({{ globalData: {{ v: m{}.value }} }});", MODULES - 1);
+    s.push_str("App({ globalData: { v: m0.value } });\n");
     program(dir, s, Vec::new())
 }
 
