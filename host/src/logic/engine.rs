@@ -67,6 +67,8 @@ struct State {
     /// What resolution has learnt of the package: a file's text, or `None`
     /// when it is not there.
     probed: std::collections::HashMap<String, Option<String>>,
+    /// Babel's interop helpers are defined (`esm_helpers.js`, on the first ES module).
+    esm_ready: bool,
 }
 
 /// Until a JSAPI registry is attached, every sync call is refused.
@@ -476,6 +478,9 @@ fn native_compile(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<
     let path = arg_string(args, 0, ctx)?;
     let text = module_text(&path, ctx)?;
     let is_esm = esm::is_module(&text);
+    if is_esm && !std::mem::replace(&mut state(ctx)?.borrow_mut().esm_ready, true) {
+        ctx.eval(Source::from_bytes(include_str!("esm_helpers.js")))?;
+    }
     let body = if is_esm {
         esm::to_commonjs(&text)
             .map_err(|e| syntax_error(&path, e.line, e.column, &e.message, ctx))?
@@ -554,6 +559,7 @@ impl LogicLayer {
             patches_as_json: false,
             files: None,
             probed: std::collections::HashMap::new(),
+            esm_ready: false,
         }));
         ctx.insert_data(state.clone());
         let natives: [(&str, NativeFunction, usize); 16] = [
@@ -595,14 +601,23 @@ impl LogicLayer {
             Nav::ALL.map(|n| JsValue::from(js_string!(n.name()))),
             &mut ctx,
         );
-        let offered = boa_engine::object::builtins::JsArray::from_iter(
-            state
-                .borrow()
+        // The names `my` gets as functions: `api`, not `api.param` (those
+        // are for `my.canIUse` alone), each once.
+        let offered = {
+            let st = state.borrow();
+            let mut names: Vec<&str> = st
                 .apis
                 .iter()
-                .map(|n| JsValue::from(js_string!(n.as_str()))),
-            &mut ctx,
-        );
+                .map(String::as_str)
+                .filter(|n| !n.contains('.'))
+                .collect();
+            names.sort_unstable();
+            names.dedup();
+            boa_engine::object::builtins::JsArray::from_iter(
+                names.into_iter().map(|n| JsValue::from(js_string!(n))),
+                &mut ctx,
+            )
+        };
         let mut init = ObjectInitializer::new(&mut ctx);
         for (name, f, arity) in natives {
             init.function(f, js_string!(name), arity);

@@ -124,38 +124,6 @@
   var entryRequire = makeRequire('');
   function load(id) { return entryRequire('/' + id); }
   global.__mp_entry = function (file) { load(file); };
-  function hidden(name, value) {
-    Object.defineProperty(global, name, { value: value, writable: false, enumerable: false, configurable: false });
-  }
-  // Babel's interop, for the rewritten ES modules.
-  hidden('__mp_default', function (m) { return (m && m.__esModule) ? m['default'] : m; });
-  hidden('__mp_wildcard', function (m) {
-    if (m && m.__esModule) return m;
-    var ns = {};
-    if (m !== null && (typeof m === 'object' || typeof m === 'function')) {
-      for (var k in m) if (k !== 'default' && Object.prototype.hasOwnProperty.call(m, k)) ns[k] = m[k];
-    }
-    ns['default'] = m;
-    return ns;
-  });
-  hidden('__mp_export', function (exports, name, get) {
-    Object.defineProperty(exports, name, { enumerable: true, configurable: true, get: get });
-  });
-  hidden('__mp_exportStar', function (exports, m) {
-    if (m === null || m === undefined) return;
-    Object.keys(m).forEach(function (k) {
-      if (k === 'default' || k === '__esModule') return;
-      if (Object.prototype.hasOwnProperty.call(exports, k)) return;
-      Object.defineProperty(exports, k, { enumerable: true, configurable: true, get: function () { return m[k]; } });
-    });
-  });
-  // Named imports are read when the module's imports run; a binding still
-  // in its temporal dead zone (a cycle) reads as undefined.
-  hidden('__mp_read', function (m, k) {
-    try { return m === null || m === undefined ? undefined : m[k]; }
-    catch (e) { if (e instanceof ReferenceError) return undefined; throw e; }
-  });
-
   global.App = function (options) {
     if (appOptions) throw new Error('App() may be called only once');
     appOptions = options || {};
@@ -315,24 +283,17 @@
   // program may add its own properties or wrap an API; the bridge to the
   // host stays in this closure either way.
   var my = {};
-  function define(name, fn) {
-    Object.defineProperty(my, name, { value: fn, enumerable: true, writable: true, configurable: true });
-  }
-  var navNames = {};
-  for (var n = 0; n < native.navigation.length; n++) navNames[native.navigation[n]] = true;
+  // Plain assignments: own, enumerable, writable, configurable, as on Alipay.
   var offered = native.apis;
   for (var a = 0; a < offered.length; a++) {
     var api = offered[a];
-    if (api.indexOf('.') >= 0 || Object.prototype.hasOwnProperty.call(my, api)) continue;
-    if (api === 'canIUse') define(api, function canIUse(name) { return native.canIUse(String(name)); });
-    else if (navNames[api]) define(api, nav(api));
-    else if (/Sync$/.test(api)) define(api, native.syncFn(api));
-    else define(api, (function (name) { return function (opts) { return hostCall(name, opts); }; })(api));
+    if (api === 'canIUse') continue;
+    my[api] = /Sync$/.test(api) ? native.syncFn(api) : (function (name) { return function (opts) { return hostCall(name, opts); }; })(api);
   }
-  for (var nn in navNames) if (!Object.prototype.hasOwnProperty.call(my, nn)) define(nn, nav(nn));
-  if (!Object.prototype.hasOwnProperty.call(my, 'canIUse')) define('canIUse', function canIUse(name) { return native.canIUse(String(name)); });
-  define('SDKVersion', native.sdkVersion);
-  define('isIDE', false);
-  define('env', { USER_DATA_PATH: 'https://usr', clientName: 'mpkit', clientVersion: native.sdkVersion, platform: 'mpkit' });
+  for (var n = 0; n < native.navigation.length; n++) my[native.navigation[n]] = nav(native.navigation[n]);
+  my.canIUse = function canIUse(name) { return native.canIUse(String(name)); };
+  my.SDKVersion = native.sdkVersion;
+  my.isIDE = false;
+  my.env = { USER_DATA_PATH: 'https://usr', clientName: 'mpkit', clientVersion: native.sdkVersion, platform: 'mpkit' };
   global.my = my;
 })(this);
