@@ -17,6 +17,7 @@ mod cmd;
 mod console;
 mod error;
 mod files;
+mod fixtures;
 mod output;
 mod session;
 

@@ -529,3 +529,129 @@ fn deep_require_chains_end_in_a_limit_not_a_crash() {
         }
     }
 }
+
+/// `--net fixtures=DIR`: requests are answered from recorded files and
+/// nothing leaves the machine: a request with no fixture is a network error
+/// (12), a recorded 500 an HTTP error (19). A file that is not a fixture, or
+/// a second answer to one request, is refused before anything runs.
+#[test]
+fn fixtures_answer_requests_and_nothing_leaves() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let app = t.path().join("app");
+    write(
+        &app,
+        &[
+            ("app.json", r#"{"pages":["pages/a/a"]}"#),
+            PAGE,
+            (
+                "pages/a/a.js",
+                "Page({ data: { t: '' }, async onLoad() {\n  const out = [];\n  for (const u of ['https://api.shop.example/menu?city=1', 'https://api.shop.example/broken', 'https://api.gone.example/x']) {\n    try { const r = await my.request({ url: u }); out.push(r.status + ':' + JSON.stringify(r.data)); } catch (e) { out.push('error ' + e.error); }\n  }\n  const p = await my.request({ url: 'https://api.shop.example/orders', method: 'POST', data: { n: 1 } });\n  out.push(p.data);\n  this.setData({ t: out.join(' | ') });\n} });",
+            ),
+            ("steps.json", r##"[{"wait_for": "#t"}, {"idle": 1000}]"##),
+        ],
+    );
+    let fixtures = t.path().join("fixtures");
+    write(
+        &fixtures,
+        &[
+            (
+                "menu.json",
+                r#"{"request": {"url": "https://api.shop.example/menu?city=1"}, "response": {"body": {"items": ["latte"]}}}"#,
+            ),
+            (
+                "nested/broken.json",
+                r#"{"request": {"method": "get", "url": "https://api.shop.example/broken"}, "response": {"status": 500, "body": "down"}}"#,
+            ),
+            (
+                "orders.json",
+                r#"{"request": {"method": "POST", "url": "https://api.shop.example/orders"}, "response": {"status": 201, "headers": {"content-type": "text/plain"}, "body": "\"created\""}}"#,
+            ),
+            ("notes.txt", "not a fixture, not read"),
+        ],
+    );
+    let dir = app.to_string_lossy().into_owned();
+    let steps = app.join("steps.json").to_string_lossy().into_owned();
+    let net = format!("fixtures={}", fixtures.display());
+    for isolation in ["process", "thread"] {
+        let r = mpkit(&[
+            "run",
+            &dir,
+            "--headless",
+            "--json",
+            "--script",
+            &steps,
+            "--net",
+            &net,
+            "--isolation",
+            isolation,
+        ]);
+        assert_eq!(r.code, Some(0), "{:#}\n{}", r.json, r.stderr);
+        let html = r.json["html"].as_str().expect("html");
+        assert!(
+            html.contains(
+                r#"200:{&quot;items&quot;:[&quot;latte&quot;]} | error 19 | error 12 | created"#
+            ) || html.contains(r#"200:{"items":["latte"]} | error 19 | error 12 | created"#),
+            "{isolation}: {html}"
+        );
+    }
+    // Hostile fixture folders are refused, naming the file.
+    for (name, text, want) in [
+        ("bad.json", "{", "not a fixture"),
+        (
+            "extra.json",
+            r#"{"request": {"url": "https://a.example/"}, "response": {}, "secret": 1}"#,
+            "unknown field",
+        ),
+        (
+            "status.json",
+            r#"{"request": {"url": "https://a.example/"}, "response": {"status": 42}}"#,
+            "not an HTTP status",
+        ),
+        (
+            "url.json",
+            r#"{"request": {"url": "not a url"}, "response": {}}"#,
+            "request.url",
+        ),
+    ] {
+        let f = t.path().join(format!("hostile-{name}"));
+        write(&f, &[(name, text)]);
+        let r = mpkit(&[
+            "run",
+            &dir,
+            "--headless",
+            "--json",
+            "--net",
+            &format!("fixtures={}", f.display()),
+        ]);
+        assert_eq!(r.code, Some(1), "{name}: {:#}", r.json);
+        let m = r.json["error"]["message"].as_str().unwrap_or_default();
+        assert!(m.contains(name) && m.contains(want), "{name}: {m}");
+    }
+    let twice = t.path().join("twice");
+    write(
+        &twice,
+        &[
+            (
+                "a.json",
+                r#"{"request": {"url": "https://a.example/x"}, "response": {}}"#,
+            ),
+            (
+                "b.json",
+                r#"{"request": {"method": "GET", "url": "https://a.example/x"}, "response": {}}"#,
+            ),
+        ],
+    );
+    let r = mpkit(&[
+        "run",
+        &dir,
+        "--headless",
+        "--json",
+        "--net",
+        &format!("fixtures={}", twice.display()),
+    ]);
+    assert_eq!(r.code, Some(1));
+    assert!(r.json["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .contains("a second answer"));
+}

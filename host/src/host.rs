@@ -83,6 +83,7 @@ pub struct HostBuilder {
     file_quota: u64,
     net: NetConfig,
     shaper: Option<Arc<dyn NetShaper>>,
+    fixtures: Option<Arc<dyn crate::NetFixtures>>,
     dev_origins: Vec<DevOrigin>,
     dev_network: bool,
     system: Option<SystemInfo>,
@@ -105,6 +106,7 @@ impl Default for HostBuilder {
             file_quota: DEFAULT_FILE_QUOTA,
             net: NetConfig::default(),
             shaper: None,
+            fixtures: None,
             dev_origins: Vec::new(),
             dev_network: false,
             system: None,
@@ -210,6 +212,14 @@ impl HostBuilder {
         self
     }
 
+    /// Answers mini programs' requests from recorded fixtures instead of
+    /// the network (see [`crate::NetFixtures`]): nothing leaves the machine.
+    /// It replaces any fixtures in [`HostBuilder::network`]'s config.
+    pub fn net_fixtures(mut self, fixtures: Arc<dyn crate::NetFixtures>) -> HostBuilder {
+        self.fixtures = Some(fixtures);
+        self
+    }
+
     /// Development only: a mini program folder launched in dev mode
     /// ([`LaunchSource::DevDir`]) may call `my.request`, `downloadFile` and
     /// `uploadFile` on any public https host, as Alipay's IDE can skip the
@@ -292,6 +302,9 @@ impl HostBuilder {
         let data = UserData::open(&data_dir.join("kv.sqlite"), self.storage_quota)
             .map_err(|e| HostError::UserData(e.to_string()))?;
         let mut net = self.net;
+        if let Some(fixtures) = self.fixtures {
+            net.fixtures = Some(fixtures);
+        }
         if let Some(shaper) = self.shaper {
             net.shaper = Some(shaper);
         }

@@ -29,7 +29,9 @@ mod runtime;
 mod surface;
 mod util;
 
-pub use apis::net::{Lookup, NetCall, NetConfig, NetRefusal, NetShaper};
+pub use apis::net::{
+    FixtureAnswer, Lookup, NetCall, NetConfig, NetFixtures, NetRefusal, NetShaper,
+};
 pub use apis::store::Grant;
 pub use apis::{CustomApi, SystemInfo, ALWAYS_AVAILABLE};
 pub use delegate::{

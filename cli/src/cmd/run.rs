@@ -67,8 +67,10 @@ pub(crate) struct RunArgs {
     /// The network of a directory run: `open` (any public https host, one
     /// warning per origin; the default, as Alipay's IDE can skip the domain
     /// check), `declared` (only mpkit.json's domains, as a release), `off`
-    /// (every call fails as offline, error 12). A bundle keeps its approved lists.
-    #[arg(long, value_enum, default_value_t = NetArg::Open)]
+    /// (every call fails as offline, error 12), `fixtures=DIR` (requests are
+    /// answered from the recorded files in DIR; nothing leaves the machine).
+    /// A bundle keeps its approved lists.
+    #[arg(long, default_value = "open", value_parser = parse_net)]
     net: NetArg,
     /// Keep user data (storage, files, consent) here across runs instead of a temporary directory.
     #[arg(long)]
@@ -78,11 +80,26 @@ pub(crate) struct RunArgs {
 }
 
 /// `--net`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum NetArg {
     Open,
     Declared,
     Off,
+    Fixtures(PathBuf),
+}
+
+fn parse_net(s: &str) -> Result<NetArg, String> {
+    match s {
+        "open" => Ok(NetArg::Open),
+        "declared" => Ok(NetArg::Declared),
+        "off" => Ok(NetArg::Off),
+        _ => match s.strip_prefix("fixtures=") {
+            Some(dir) if !dir.is_empty() => Ok(NetArg::Fixtures(PathBuf::from(dir))),
+            _ => Err(format!(
+                "{s:?}: expected open, declared, off or fixtures=DIR"
+            )),
+        },
+    }
 }
 
 /// Sees a run's network calls: the origins reached (each said once), or,
@@ -187,10 +204,14 @@ pub(crate) fn run(ro: RunArgs, o: &mut Output<'_>) -> Result<()> {
         off: ro.net == NetArg::Off,
         ..DevNet::default()
     });
-    let host = Host::builder()
+    let mut builder = Host::builder()
         .trust(trust)
         .dev_network(app.is_dir() && ro.net != NetArg::Declared)
-        .net_shaper(net.clone())
+        .net_shaper(net.clone());
+    if let NetArg::Fixtures(dir) = &ro.net {
+        builder = builder.net_fixtures(std::sync::Arc::new(crate::fixtures::Fixtures::load(dir)?));
+    }
+    let host = builder
         .storage_dir(store)
         .delegate(delegate.clone())
         .isolation(isolation)

@@ -48,6 +48,32 @@ pub struct NetConfig {
     /// (see [`NetShaper`]); none by default. Usually installed with
     /// `HostBuilder::net_shaper`.
     pub shaper: Option<Arc<dyn NetShaper>>,
+    /// Answers calls from recorded fixtures instead of the network (see
+    /// [`NetFixtures`]); none by default.
+    pub fixtures: Option<Arc<dyn NetFixtures>>,
+}
+
+/// Recorded answers that stand in for the network, for development and CI
+/// runs of programs whose backends are gone (`mpkit run --net
+/// fixtures=DIR`). Installed by the embedding app (`NetConfig::fixtures`),
+/// never by a bundle. With fixtures, no call leaves the machine: it passes
+/// the gate, the lists and the shaper as usual, and then either gets its
+/// fixture or fails as a network error (12). `downloadFile` and
+/// `uploadFile` are not answered.
+pub trait NetFixtures: Send + Sync {
+    /// The recorded answer to `method` `url`, or `None`.
+    fn answer(&self, method: &str, url: &url::Url) -> Option<FixtureAnswer>;
+}
+
+/// One recorded answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FixtureAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// Response headers.
+    pub headers: Vec<(String, String)>,
+    /// The body.
+    pub body: Vec<u8>,
 }
 
 /// A hook around every network call of a mini program (`my.request`,
@@ -134,6 +160,7 @@ impl std::fmt::Debug for NetConfig {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("max_redirects", &self.max_redirects)
             .field("shaper", &self.shaper.is_some())
+            .field("fixtures", &self.fixtures.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -147,6 +174,7 @@ impl Default for NetConfig {
             max_redirects: 5,
             lookup: None,
             shaper: None,
+            fixtures: None,
         }
     }
 }
@@ -461,6 +489,9 @@ impl NetHandler {
                 }
             }
         };
+        if let Some(fixtures) = &self.cfg.fixtures {
+            return self.answer_from_fixture(fixtures.as_ref(), &job, &shaped);
+        }
         let policy = self.policy.clone();
         let kind = job.kind;
         let max_redirects = self.cfg.max_redirects;
@@ -486,7 +517,7 @@ impl NetHandler {
         for (k, v) in &job.headers {
             req = req.header(k, v);
         }
-        if let Some(b) = job.body {
+        if let Some(b) = job.body.clone() {
             req = req.body(b);
         }
         let resp = req.send().map_err(|e| net_error(&e, job.timeout))?;
@@ -562,21 +593,61 @@ impl NetHandler {
                     json!({"data": String::from_utf8_lossy(&bytes), "statusCode": status, "header": headers}),
                 )
             }
-            _ => {
-                if status >= 400 {
-                    return Err(ApiError::Http(status));
-                }
-                let data = match job.data_type.as_str() {
-                    "text" => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
-                    "base64" => Value::String(crate::util::base64_encode(&bytes)),
-                    _ if bytes.is_empty() => Value::Null,
-                    _ => serde_json::from_slice(&bytes)
-                        .map_err(|e| ApiError::Decode(e.to_string()))?,
-                };
-                Ok(json!({"data": data, "status": status, "headers": headers}))
-            }
+            _ => request_result(&job, status, headers, &bytes),
         }
     }
+
+    /// A call answered from fixtures: nothing leaves the machine, and a
+    /// call without a fixture is a network error.
+    fn answer_from_fixture(
+        &self,
+        fixtures: &dyn NetFixtures,
+        job: &Job,
+        shaped: &NetCall<'_>,
+    ) -> Result<Value, ApiError> {
+        if matches!(job.kind, NetKind::DownloadFile | NetKind::UploadFile) {
+            return Err(ApiError::Network(format!(
+                "no fixtures for my.{}: only requests are answered from fixtures",
+                job.api
+            )));
+        }
+        let answer = fixtures
+            .answer(job.method.as_str(), &job.url)
+            .ok_or_else(|| {
+                ApiError::Network(format!("no fixture for {} {}", job.method, job.url))
+            })?;
+        let cap = self.cfg.max_response_bytes;
+        if answer.body.len() as u64 > cap {
+            return Err(too_big(cap));
+        }
+        if let Some(shaper) = &self.cfg.shaper {
+            shaper.after_response(shaped, answer.body.len())?;
+        }
+        let mut headers = Map::new();
+        for (k, v) in answer.headers {
+            headers.insert(k.to_ascii_lowercase(), Value::String(v));
+        }
+        request_result(job, answer.status, headers, &answer.body)
+    }
+}
+
+/// What `my.request` answers for a response: its data as `dataType` asks.
+fn request_result(
+    job: &Job,
+    status: u16,
+    headers: Map<String, Value>,
+    bytes: &[u8],
+) -> Result<Value, ApiError> {
+    if status >= 400 {
+        return Err(ApiError::Http(status));
+    }
+    let data = match job.data_type.as_str() {
+        "text" => Value::String(String::from_utf8_lossy(bytes).into_owned()),
+        "base64" => Value::String(crate::util::base64_encode(bytes)),
+        _ if bytes.is_empty() => Value::Null,
+        _ => serde_json::from_slice(bytes).map_err(|e| ApiError::Decode(e.to_string()))?,
+    };
+    Ok(json!({"data": data, "status": status, "headers": headers}))
 }
 
 fn quote(s: &str) -> String {
