@@ -40,10 +40,14 @@ fn mpkit(args: &[&str]) -> Out {
 }
 
 fn run_dir(dir: &Path, isolation: &str) -> Out {
+    run_dir_with(dir, isolation, &[])
+}
+
+fn run_dir_with(dir: &Path, isolation: &str, extra: &[&str]) -> Out {
     let steps = dir.join("steps.json");
     let dir = dir.to_string_lossy();
     let steps = steps.to_string_lossy();
-    mpkit(&[
+    let mut args = vec![
         "run",
         &dir,
         "--headless",
@@ -52,15 +56,21 @@ fn run_dir(dir: &Path, isolation: &str) -> Out {
         isolation,
         "--script",
         &steps,
-    ])
+    ];
+    args.extend_from_slice(extra);
+    mpkit(&args)
 }
 
 /// Runs `name` in both modes; every step passes, nothing is uncaught, and
 /// each of `warned` (kind, text) is among its warnings. Returns the warnings.
 fn passes(name: &str, warned: &[(&str, &str)]) -> Vec<Value> {
+    passes_with(name, warned, &[])
+}
+
+fn passes_with(name: &str, warned: &[(&str, &str)], extra: &[&str]) -> Vec<Value> {
     let mut last = Vec::new();
     for isolation in ["process", "thread"] {
-        let r = run_dir(&corpus(name), isolation);
+        let r = run_dir_with(&corpus(name), isolation, extra);
         assert_eq!(
             r.code,
             Some(0),
@@ -107,6 +117,43 @@ fn passes(name: &str, warned: &[(&str, &str)]) -> Vec<Value> {
     assert_eq!(c.code, Some(0), "{name}: compat {:#}", c.json);
     assert_ne!(c.json["status"], "fail", "{name}: {:#}", c.json);
     last
+}
+
+/// Whole apps of ten or more pages, each mixing what the features above
+/// test alone, driven through their main flows.
+#[test]
+fn a_mall_of_eleven_pages_with_subpackages_npm_es_modules_and_a_recorded_backend() {
+    let fixtures = corpus("app-mall").join("fixtures");
+    let net = format!("fixtures={}", fixtures.display());
+    let w = passes_with(
+        "app-mall",
+        &[
+            ("rejection", "request failed: 19"),
+            ("view", "unquoted attribute value for \"a:for\""),
+            ("network", "my.request reached https://api.mall.example"),
+        ],
+        &["--net", &net],
+    );
+    assert!(!w
+        .iter()
+        .any(|w| w["message"].as_str().is_some_and(|m| m.contains("eslint"))));
+}
+
+#[test]
+fn a_news_app_of_ten_pages_ported_from_wechat() {
+    passes(
+        "app-news",
+        &[
+            ("module", "bare specifier 'utils/util'"),
+            ("view", "<view> is never closed"),
+        ],
+    );
+}
+
+#[test]
+fn framework_output_of_ten_pages_registers_chunks_on_my() {
+    let w = passes("app-framework", &[]);
+    assert!(w.is_empty(), "{w:#?}");
 }
 
 #[test]

@@ -1,0 +1,3 @@
+require('./runtime');
+require('./common');
+App({ onLaunch: function () { this.chunks = my.webpackJsonp.length; } });

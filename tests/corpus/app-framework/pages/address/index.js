@@ -1,0 +1,2 @@
+// Framework output: the entry requires the page's module, which calls Page().
+require('./index.page');

@@ -1,0 +1,1 @@
+module.exports = { api: 'https://api.mall.example' };

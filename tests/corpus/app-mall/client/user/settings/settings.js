@@ -1,0 +1,1 @@
+Page({ data: { v: '' }, onLoad() { this.setData({ v: my.SDKVersion }); } });
