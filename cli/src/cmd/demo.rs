@@ -579,6 +579,15 @@ fn window_order(
     };
     let shot = shot.to_owned();
     let job = std::thread::spawn(move || {
+        // The window closes however this thread ends, a panic included, so
+        // `ui.run()` below always returns and a failure is reported, not a hang.
+        struct CloseOnDrop<'a>(&'a mpkit_webview::Driver);
+        impl Drop for CloseOnDrop<'_> {
+            fn drop(&mut self) {
+                let _ = self.0.exit();
+            }
+        }
+        let _close = CloseOnDrop(&d);
         let r = (|| -> Result<WindowOrder> {
             let wait = Duration::from_secs(30);
             let s = d.open(opts, launch)?;
@@ -618,7 +627,6 @@ fn window_order(
                 screenshot: shot.clone(),
             })
         })();
-        let _ = d.exit();
         r
     });
     ui.run();
