@@ -294,6 +294,6 @@
   my.canIUse = function canIUse(name) { return native.canIUse(String(name)); };
   my.SDKVersion = native.sdkVersion;
   my.isIDE = false;
-  my.env = { USER_DATA_PATH: 'https://usr', clientName: 'mpkit', clientVersion: native.sdkVersion, platform: 'mpkit' };
+  my.env = { USER_DATA_PATH: 'mpkitfile://usr', clientName: 'mpkit', clientVersion: native.sdkVersion, platform: 'mpkit' };
   global.my = my;
 })(this);

@@ -222,8 +222,9 @@ impl<S: Surface> Runtime<S> {
         // `my.canIUse` answers for), besides what the caller names.
         let mut opts = opts;
         if let Some(session) = &opts.session {
+            let mut known: std::collections::HashSet<String> = opts.apis.iter().cloned().collect();
             for name in session.dispatcher.can_i_use_table() {
-                if !opts.apis.contains(&name) {
+                if known.insert(name.clone()) {
                     opts.apis.push(name);
                 }
             }

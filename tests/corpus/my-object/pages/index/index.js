@@ -8,7 +8,7 @@ Page({
     kept: String(Array.isArray(my.webpackJsonp)),
     canIUse: [my.canIUse('request'), my.canIUse('request.success'), my.canIUse('noSuchApi'), my.canIUse('getStorageSync.key')].join(','),
     sdk: typeof my.SDKVersion + ' ' + /^\d+\.\d+\.\d+$/.test(my.SDKVersion),
-    env: typeof my.env,
+    env: typeof my.env + ' ' + my.env.USER_DATA_PATH,
     noGlobals: [typeof window, typeof document, typeof self, typeof global, typeof XMLHttpRequest, typeof fetch].join(','),
   },
   onLoad() {
