@@ -186,6 +186,9 @@ pub enum Error {
     /// A store lookup found nothing usable.
     #[error("{0} is not installed")]
     NotInstalled(String),
+    /// A TypeScript file could not be compiled: `file:line:column: why`.
+    #[error("cannot compile {0}")]
+    TypeScript(String),
     /// Packing a directory failed.
     #[error("cannot pack {path}: {reason}")]
     Pack {
@@ -402,6 +405,7 @@ impl Error {
             Error::VersionConflict { .. } => "version_conflict",
             Error::NotInstalled(_) => "not_installed",
             Error::Pack { .. } => "pack",
+            Error::TypeScript(_) => "typescript",
             #[cfg(any(test, feature = "fault-injection"))]
             Error::SimulatedCrash(_) => "simulated_crash",
         }

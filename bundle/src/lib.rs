@@ -34,6 +34,7 @@ mod pack;
 pub mod path;
 pub mod project;
 mod trust;
+pub mod typescript;
 mod verify;
 mod zip;
 

@@ -5,6 +5,7 @@ use crate::keys::{Context, SecretKey};
 use crate::manifest::{FileEntry, Manifest, MANIFEST_PATH, SIGNATURES_PATH};
 use crate::project::{IdentityFlags, IdentitySource, Project};
 use crate::trust::{Role, SignatureFile, SignatureRecord};
+use crate::typescript;
 use crate::verify::Caps;
 use crate::zip::{Method, RawEntry, Writer};
 use sha2::{Digest, Sha256};
@@ -65,8 +66,10 @@ pub fn pack_dir(dir: &Path, key: &SecretKey, opts: &PackOptions) -> Result<(Mani
 /// the package root's files (app.json's folder, after `miniprogramRoot`),
 /// and of `node_modules` only the packages the project depends on (never
 /// devDependencies). Hidden files, tool folders (`.tea`, `.mini-ide`), `*.md`,
-/// and mini.project.json are skipped; links and special files are
-/// refused. Every route, subpackages included, is listed in the manifest.
+/// mini.project.json, tsconfig.json and declaration files (`.d.ts`) are
+/// skipped; links and special files are refused. TypeScript (`X.ts`) is
+/// compiled to `X.js` with its source map `X.js.map` ([`crate::typescript`]).
+/// Every route, subpackages included, is listed in the manifest.
 pub fn pack_project(dir: &Path, key: &SecretKey, opts: &PackOptions) -> Result<Packed> {
     let project = Project::open(dir)?;
     let flags = IdentityFlags {
@@ -92,16 +95,44 @@ pub fn pack_project(dir: &Path, key: &SecretKey, opts: &PackOptions) -> Result<P
         }
     }
     let mut contents = Vec::with_capacity(files.len());
-    let mut entries = Vec::with_capacity(files.len());
-    for (rel, abs) in files {
-        let data = std::fs::read(&abs).map_err(|e| Error::io("read", &abs, e))?;
-        entries.push(FileEntry {
+    for (rel, abs) in &files {
+        let data = std::fs::read(abs).map_err(|e| Error::io("read", abs, e))?;
+        if typescript::is_declaration(rel) || (rel.ends_with(".ts") && npm_package(rel).is_some()) {
+            // Types only, or a package's TypeScript sources beside its
+            // JavaScript: never a module candidate, so never packed.
+            continue;
+        }
+        if typescript::is_source(rel) {
+            let out = typescript::output_path(rel);
+            if files.iter().any(|(r, _)| *r == out) {
+                return Err(Error::TypeScript(format!(
+                    "{rel}: {out} exists too; keep one of the two"
+                )));
+            }
+            let text = String::from_utf8(data)
+                .map_err(|_| Error::TypeScript(format!("{rel}: the file is not UTF-8")))?;
+            let compiled = typescript::compile(rel, &text).map_err(Error::TypeScript)?;
+            contents.push((format!("{out}.map"), compiled.map.into_bytes()));
+            contents.push((out, compiled.js.into_bytes()));
+            continue;
+        }
+        contents.push((rel.clone(), data));
+    }
+    contents.sort_by(|a, b| a.0.cmp(&b.0));
+    if contents.len() as u64 + 2 > opts.caps.max_entries {
+        return Err(Error::TooManyEntries {
+            count: contents.len() as u64 + 2,
+            cap: opts.caps.max_entries,
+        });
+    }
+    let entries: Vec<FileEntry> = contents
+        .iter()
+        .map(|(rel, data)| FileEntry {
             path: rel.clone(),
             size: data.len() as u64,
-            sha256: hex::encode(Sha256::digest(&data)),
-        });
-        contents.push((rel, data));
-    }
+            sha256: hex::encode(Sha256::digest(data)),
+        })
+        .collect();
     let manifest = Manifest::new(
         id.app_id,
         id.version,
@@ -195,7 +226,9 @@ fn skipped(name: &str, is_dir: bool, top: bool) -> bool {
         || (!is_dir && name.ends_with(".md"))
         || (top
             && !is_dir
-            && (name == "mini.project.json" || name == crate::project::SETTINGS_FILE))
+            && (name == "mini.project.json"
+                || name == "tsconfig.json"
+                || name == crate::project::SETTINGS_FILE))
 }
 
 /// The npm package a packed path lies in: `node_modules/@s/p/x.js` → `@s/p`;

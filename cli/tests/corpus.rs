@@ -702,3 +702,199 @@ fn fixtures_answer_requests_and_nothing_leaves() {
         .unwrap_or_default()
         .contains("a second answer"));
 }
+
+/// TypeScript pages, app and modules (enums, namespaces, parameter
+/// properties, type-only imports, `satisfies`), a CommonJS file requiring a
+/// compiled module, an npm package shipping `.ts` and `.d.ts` beside its
+/// JavaScript: compiled when packed, run in both modes, checked by compat.
+#[test]
+fn typescript_pages_and_modules_run_as_alipay_compiles_them() {
+    passes("typescript", &[]);
+    // The bundle holds the compiled JavaScript and its maps, never the
+    // TypeScript, the declarations or tsconfig.json.
+    let key_dir = tempfile::tempdir().expect("tempdir");
+    let key = key_dir.path().join("dev.key");
+    let k = key.to_string_lossy().into_owned();
+    let made = Command::new(env!("CARGO_BIN_EXE_mpkit"))
+        .args(["keygen", "--out", &k])
+        .output()
+        .expect("keygen");
+    assert!(made.status.success());
+    let out = key_dir.path().join("ts.mpk");
+    let r = mpkit(&[
+        "pack",
+        &corpus("typescript").to_string_lossy(),
+        "--key",
+        &k,
+        "--out",
+        &out.to_string_lossy(),
+        "--app-id",
+        "2021000000000077",
+        "--json",
+    ]);
+    assert_eq!(r.code, Some(0), "{:#}\n{}", r.json, r.stderr);
+    let listed = Command::new(env!("CARGO_BIN_EXE_mpkit"))
+        .args(["inspect", &out.to_string_lossy(), "--json"])
+        .output()
+        .expect("inspect");
+    let listed: Value = serde_json::from_slice(&listed.stdout).expect("inspect json");
+    let files: Vec<&str> = listed["manifest"]["files"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed:#}"))
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
+    for want in [
+        "app.js",
+        "app.js.map",
+        "pages/index/index.js",
+        "pages/index/index.js.map",
+        "utils/levels.js",
+        "utils/legacy.js",
+        "node_modules/typed-lib/lib/index.js",
+    ] {
+        assert!(files.contains(&want), "{want} in {files:?}");
+    }
+    for f in &files {
+        assert!(
+            !f.ends_with(".ts") && *f != "tsconfig.json",
+            "{f} is not packed"
+        );
+    }
+}
+
+/// An error in compiled TypeScript names the `.ts` file, line and column;
+/// a file that does not compile is refused with its place, and nothing runs.
+#[test]
+fn typescript_errors_name_the_ts_file_line_and_column() {
+    for isolation in ["process", "thread"] {
+        let t = tempfile::tempdir().expect("tempdir");
+        write(
+            t.path(),
+            &[
+                ("app.json", r#"{"pages":["pages/a/a"]}"#),
+                PAGE,
+                (
+                    "pages/a/a.ts",
+                    "interface Order {\n  id: number;\n  lines?: string[];\n}\n\nconst order: Order = { id: 1 };\n\nPage({\n  data: { t: '' },\n  onLoad(): void {\n    const n: number = order.lines!.length;\n    this.setData({ t: String(n) });\n  },\n});\n",
+                ),
+                ("steps.json", "[]"),
+            ],
+        );
+        let r = run_dir(t.path(), isolation);
+        assert_eq!(r.code, Some(1), "{:#}", r.json);
+        let errors = r.json["errors"].as_array().expect("errors");
+        let e = errors
+            .iter()
+            .find(|e| e["file"] == "pages/a/a.ts")
+            .unwrap_or_else(|| panic!("{isolation}: {errors:#?}"));
+        assert_eq!(e["line"], 11, "{isolation}: {e:#}");
+        let column = e["column"].as_u64().expect("column");
+        assert!(
+            (23..=36).contains(&column),
+            "{isolation}: column {column} lies in `order.lines!.length`: {e:#}"
+        );
+    }
+    // Not TypeScript: refused when packed, with the place; nothing runs.
+    let key_dir = tempfile::tempdir().expect("tempdir");
+    let key = key_dir.path().join("dev.key");
+    let k = key.to_string_lossy().into_owned();
+    assert!(Command::new(env!("CARGO_BIN_EXE_mpkit"))
+        .args(["keygen", "--out", &k])
+        .output()
+        .expect("keygen")
+        .status
+        .success());
+    let deep = format!(
+        "export const x = {}1{};\n",
+        "[".repeat(1_200),
+        "]".repeat(1_200)
+    );
+    let cases: [(&[(&str, &str)], &str); 3] = [
+        (
+            &[("utils/u.ts", "export const a: number = 1;\nlet b = (;\n")],
+            "cannot compile utils/u.ts:2:10: ",
+        ),
+        (
+            &[("pages/a/a.js", "Page({});"), ("pages/a/a.ts", "Page({});")],
+            "pages/a/a.ts: pages/a/a.js exists too",
+        ),
+        (
+            &[("utils/deep.ts", deep.as_str())],
+            "utils/deep.ts:1:1018: nested more than 1000 levels deep",
+        ),
+    ];
+    for (files, want) in cases {
+        let t = tempfile::tempdir().expect("tempdir");
+        write(
+            t.path(),
+            &[("app.json", r#"{"pages":["pages/a/a"]}"#), PAGE],
+        );
+        write(t.path(), files);
+        let out = t.path().join("out.mpk");
+        let r = mpkit(&[
+            "pack",
+            &t.path().to_string_lossy(),
+            "--key",
+            &k,
+            "--out",
+            &out.to_string_lossy(),
+            "--app-id",
+            "2021000000000078",
+            "--json",
+        ]);
+        assert_eq!(r.code, Some(1), "{files:?}: {:#}", r.json);
+        let message = r.json["error"]["message"].as_str().unwrap_or_default();
+        assert!(message.contains(want), "{want:?} in {:#}", r.json);
+        assert!(!out.exists(), "nothing is written for {files:?}");
+        // `mpkit run` of the folder refuses it the same way, before any code runs.
+        write(t.path(), &[("steps.json", "[]")]);
+        let r = run_dir(t.path(), "thread");
+        assert_ne!(r.code, Some(0), "{files:?}: {:#}", r.json);
+        assert!(
+            r.json.to_string().contains(want),
+            "{want:?} in {:#}",
+            r.json
+        );
+    }
+}
+
+/// Coffee Club, as Alipay's tools write it, opens a page of its `stores`
+/// subpackage from the menu, and the page uses a main-package module.
+#[test]
+fn coffee_club_opens_its_stores_subpackage() {
+    let t = tempfile::tempdir().expect("tempdir");
+    let script = t.path().join("steps.json");
+    std::fs::write(
+        &script,
+        r#"[
+          {"tap": ".all-stores"},
+          {"wait_for": ".store-row"},
+          {"expect_text": {"selector": ".store-row[data-id=orchard] .store-row-name", "text": "Orchard"}},
+          {"tap": ".store-row[data-id=tiong-bahru]"},
+          {"expect_text": {"selector": ".picked-name", "text": "Tiong Bahru"}}
+        ]"#,
+    )
+    .expect("script");
+    let app = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sample-app/miniprogram");
+    for isolation in ["process", "thread"] {
+        let r = mpkit(&[
+            "run",
+            &app.to_string_lossy(),
+            "--headless",
+            "--json",
+            "--net",
+            "off",
+            "--isolation",
+            isolation,
+            "--script",
+            &script.to_string_lossy(),
+        ]);
+        assert_eq!(r.code, Some(0), "{isolation}: {:#}\n{}", r.json, r.stderr);
+        let steps = r.json["steps"].as_array().expect("steps");
+        assert!(
+            steps.len() == 5 && steps.iter().all(|s| s["ok"] == true),
+            "{isolation}: {steps:#?}"
+        );
+    }
+}

@@ -4,7 +4,8 @@
 //! file a `require`/`import` specifier names (`/`-rooted, relative, or from
 //! `node_modules` with package.json's `alipay`, `module` and `main`), and
 //! [`esm`] rewrites an ES module to CommonJS with Babel's interop, keeping
-//! every line where it was.
+//! every line where it was, and [`SourceMap`] reads a compiled file's map
+//! back, so errors name the line of the TypeScript the developer wrote.
 //!
 //! **Invariant**: pure. No I/O, no clock, no threads (`clippy.toml` bans
 //! them): files come through the closure the caller gives. It runs inside
@@ -13,9 +14,11 @@
 
 pub mod esm;
 pub mod resolve;
+pub mod sourcemap;
 
 pub use esm::{is_module, to_commonjs, EsmError};
 pub use resolve::{resolve, Probe, Resolved};
+pub use sourcemap::SourceMap;
 
 /// Fuzzing entry points: hostile sources and specifiers, never a panic.
 #[doc(hidden)]
@@ -24,6 +27,11 @@ pub mod fuzz {
     /// resolves specifiers taken from its lines against a small package.
     pub fn modules(src: &str) {
         let _ = crate::is_module(src);
+        if let Some(map) = crate::SourceMap::parse("lib/a.js", src) {
+            for line in 0..4 {
+                let _ = map.lookup(line, 1);
+            }
+        }
         if let Ok(out) = crate::to_commonjs(src) {
             assert_eq!(
                 out.matches('\n').count(),

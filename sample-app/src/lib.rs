@@ -63,8 +63,19 @@ mod tests {
         let v: serde_json::Value = serde_json::from_str(&text).expect("json");
         let pages = v["pages"].as_array().expect("pages");
         assert!(!pages.is_empty());
-        for p in pages {
-            let p = p.as_str().expect("page path");
+        let mut routes: Vec<String> = pages
+            .iter()
+            .map(|p| p.as_str().expect("page path").to_owned())
+            .collect();
+        // The stores subpackage: its pages are routes like any other.
+        for sub in v["subPackages"].as_array().expect("subPackages") {
+            let root = sub["root"].as_str().expect("root");
+            for p in sub["pages"].as_array().expect("pages") {
+                routes.push(format!("{root}/{}", p.as_str().expect("page path")));
+            }
+        }
+        assert!(routes.contains(&"packages/stores/pages/list/list".to_owned()));
+        for p in &routes {
             assert!(dir.join(format!("{p}.axml")).is_file(), "{p}.axml");
             assert!(dir.join(format!("{p}.js")).is_file(), "{p}.js");
         }

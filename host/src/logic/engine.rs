@@ -113,6 +113,8 @@ pub struct LogicLayer {
     report_rejection: JsObject,
     /// The prelude's `__mp_entry(file)`: loads an entry module.
     entry: JsObject,
+    /// Source maps, for errors in compiled files (TypeScript).
+    maps: super::sourcemap::SourceMaps,
 }
 
 impl std::fmt::Debug for LogicLayer {
@@ -548,7 +550,17 @@ impl LogicLayer {
             reply,
             rejections,
             report_rejection,
+            maps: super::sourcemap::SourceMaps::default(),
         })
+    }
+
+    /// Moves the positions of errors and warnings in compiled files to the
+    /// sources they were compiled from.
+    fn remap(&mut self, err: &mut ScriptError) {
+        let files = self.state.borrow().files.clone();
+        if let Some(files) = files {
+            self.maps.remap(err, files.as_ref());
+        }
     }
 
     /// Gives the layer the mini program's files, for `require` and `import`.
@@ -577,7 +589,11 @@ impl LogicLayer {
         );
         self.state.borrow_mut().current_route = None;
         let result = result.and_then(|_| self.ctx.run_jobs());
-        result.map_err(|e| self.script_error(&e, file))
+        result.map_err(|e| {
+            let mut err = self.script_error(&e, file);
+            self.remap(&mut err);
+            err
+        })
     }
 
     /// Handles one message and returns what the mini program did in response,
@@ -625,7 +641,13 @@ impl LogicLayer {
                 tracing::debug!("onError after a limit: {e}");
             }
         }
-        std::mem::take(&mut self.state.borrow_mut().out)
+        let mut out = std::mem::take(&mut self.state.borrow_mut().out);
+        for msg in &mut out {
+            if let FromLogic::Error { error: e } | FromLogic::Warning { warning: e } = msg {
+                self.remap(e);
+            }
+        }
+        out
     }
 
     /// Reports promises still rejected with no handler once the jobs have run.

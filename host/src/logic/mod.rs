@@ -6,6 +6,7 @@ pub(crate) mod convert;
 pub(crate) mod engine;
 mod lines;
 pub(crate) mod protocol;
+mod sourcemap;
 pub(crate) mod unit;
 pub(crate) mod view;
 pub(crate) mod worker;

@@ -70,6 +70,11 @@ Page({
     my.switchTab({ url: '/pages/profile/profile' });
   },
 
+  // Every store, in the "stores" subpackage.
+  onAllStores() {
+    my.navigateTo({ url: '/packages/stores/pages/list/list' });
+  },
+
   // "Find a store near me": needs scope.location; a refusal shows the host's reason.
   onFindStore() {
     if (this.data.locating) return;
