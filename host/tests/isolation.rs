@@ -387,9 +387,72 @@ fn hostile_templates_stop_only_their_own_app_in_process_mode() {
     }
 }
 
+/// setData paths that would reach a prototype, or that are malformed, throw
+/// before anything is sent or set, in a worker as on the host's thread; the
+/// bridge the host calls is no global of the mini program's realm.
+fn setdata_paths_cannot_pollute_and_the_bridge_is_out_of_reach() {
+    let axml = r#"<text id="n">{{n}}</text><text id="msg">{{msg}}</text><button id="go" onTap="go">go</button>"#;
+    let js = r#"Page({
+  data: { n: '', msg: '', a: { b: 1 }, list: [1] },
+  go() {
+    const tries = ['__proto__.polluted', 'a.__proto__.x', 'constructor.prototype.y',
+      'list[-1]', 'list[1e3]', 'a..b', 'a[""]', 'list[100001]'];
+    const out = [];
+    let first = '';
+    for (const p of tries) {
+      try { this.setData({ [p]: 'P1', ok: 1 }); out.push(p + ' was set'); }
+      catch (e) { out.push(e.name); if (!first) first = e.message; }
+    }
+    out.push(typeof ({}).polluted, typeof Object.prototype.x, typeof Object.prototype.y,
+      typeof this.data.ok, JSON.stringify(this.data.a) + JSON.stringify(this.data.list));
+    out.push([typeof __mp_dispatch, typeof __mp_reply, typeof __mp_rejection,
+      typeof __mp_entry, typeof __mp, typeof globalThis.__mp_dispatch].join(','));
+    this.setData({ n: out.join('|'), msg: first });
+  }
+});"#;
+    let modes = [
+        Isolation::Thread,
+        Isolation::Process(WorkerConfig {
+            timeout: Duration::from_secs(5),
+            ..WorkerConfig::default()
+        }),
+    ];
+    for isolation in modes {
+        let opts = LaunchOptions {
+            isolation,
+            ..LaunchOptions::default()
+        };
+        let mut rt =
+            Runtime::launch(Box::new(app(axml, js)), HeadlessSurface::new(), opts).expect("launch");
+        rt.tap("#go").expect("tap");
+        assert_eq!(
+            rt.text("#n").expect("text"),
+            "TypeError|TypeError|TypeError|TypeError|TypeError|TypeError|TypeError|RangeError|\
+             undefined|undefined|undefined|undefined|{\"b\":1}[1]|\
+             undefined,undefined,undefined,undefined,undefined,undefined"
+        );
+        assert_eq!(
+            rt.text("#msg").expect("text"),
+            "setData path \"__proto__.polluted\" is refused: \"__proto__\" is not a data key"
+        );
+        // The view's copy of the data has none of it either.
+        let data = rt.data().expect("data");
+        assert!(
+            data.get("ok").is_none() && data.get("polluted").is_none(),
+            "{data}"
+        );
+        assert!(rt.errors().is_empty(), "{:?}", rt.errors());
+        assert!(rt.stopped().is_none());
+    }
+}
+
 fn main() {
     enter_if_worker();
-    let tests: [(&str, fn()); 7] = [
+    let tests: [(&str, fn()); 8] = [
+        (
+            "setdata_paths_cannot_pollute_and_the_bridge_is_out_of_reach",
+            setdata_paths_cannot_pollute_and_the_bridge_is_out_of_reach,
+        ),
         (
             "navigation_crosses_the_process_boundary",
             navigation_crosses_the_process_boundary,

@@ -12,41 +12,50 @@ enum Seg {
     Index(usize),
 }
 
-fn parse(path: &str) -> Vec<Seg> {
+/// Reads a path key as Alipay does and as the prelude's `parsePath` does:
+/// keys (one or more characters other than `.`, `[`, `]`) joined by `.`,
+/// and indexes (decimal digits in brackets, at most [`MAX_INDEX`]). An empty
+/// key, an index that is not digits, and the keys that reach a prototype in
+/// the logic layer (`__proto__`, `constructor`, `prototype`) are refused. The
+/// empty path names nothing and sets nothing, as before.
+fn parse(path: &str) -> Result<Vec<Seg>, String> {
+    let refused = |why: String| format!("setData path \"{path}\" is refused: {why}");
     let mut out = Vec::new();
-    let mut cur = String::new();
-    let mut chars = path.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '.' => {
-                if !cur.is_empty() {
-                    out.push(Seg::Key(std::mem::take(&mut cur)));
-                }
+    let mut rest = path;
+    while !rest.is_empty() {
+        let at = path.len() - rest.len();
+        if let Some(after) = rest.strip_prefix('[') {
+            let close = after.find(']');
+            let digits = close.map_or("", |c| &after[..c]);
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(refused(format!("an index is digits in brackets (at {at})")));
             }
-            '[' => {
-                if !cur.is_empty() {
-                    out.push(Seg::Key(std::mem::take(&mut cur)));
-                }
-                let mut digits = String::new();
-                for d in chars.by_ref() {
-                    if d == ']' {
-                        break;
-                    }
-                    digits.push(d);
-                }
-                match digits.parse::<usize>() {
-                    Ok(i) => out.push(Seg::Index(i)),
-                    Err(_) => out.push(Seg::Key(digits)),
-                }
+            let index = digits.parse::<usize>().ok().filter(|i| *i <= MAX_INDEX);
+            let Some(index) = index else {
+                return Err(format!("setData index {digits} is over {MAX_INDEX}"));
+            };
+            out.push(Seg::Index(index));
+            rest = &after[digits.len() + 1..];
+        } else {
+            if !out.is_empty() {
+                rest = rest
+                    .strip_prefix('.')
+                    .ok_or_else(|| refused(format!("expected \".\" or \"[\" at {at}")))?;
             }
-            ']' => {}
-            c => cur.push(c),
+            let start = path.len() - rest.len();
+            let end = rest.find(['.', '[', ']']).unwrap_or(rest.len());
+            let key = &rest[..end];
+            if key.is_empty() {
+                return Err(refused(format!("an empty key at {start}")));
+            }
+            if matches!(key, "__proto__" | "constructor" | "prototype") {
+                return Err(refused(format!("\"{key}\" is not a data key")));
+            }
+            out.push(Seg::Key(key.to_owned()));
+            rest = &rest[end..];
         }
     }
-    if !cur.is_empty() {
-        out.push(Seg::Key(cur));
-    }
-    out
+    Ok(out)
 }
 
 /// Most array slots a path index may create, so `list[99999999]` cannot exhaust memory.
@@ -68,7 +77,7 @@ pub fn set_path(data: &mut Value, path: &str, value: Value) -> Result<(), String
 /// The place `path` names in `data`, created (as `null`) with the objects and
 /// arrays on the way if missing; `None` for an empty path, which sets nothing.
 fn slot<'a>(data: &'a mut Value, path: &str) -> Result<Option<&'a mut Value>, String> {
-    let segs = parse(path);
+    let segs = parse(path)?;
     if segs.len() > MAX_PATH_SEGMENTS {
         return Err(format!(
             "setData path has {} segments, more than {MAX_PATH_SEGMENTS}",
@@ -78,11 +87,6 @@ fn slot<'a>(data: &'a mut Value, path: &str) -> Result<Option<&'a mut Value>, St
     let Some((last, init)) = segs.split_last() else {
         return Ok(None);
     };
-    if let Seg::Index(i) = last {
-        if *i > MAX_INDEX {
-            return Err(format!("setData index {i} is over {MAX_INDEX}"));
-        }
-    }
     let mut cur = data;
     for (i, seg) in init.iter().enumerate() {
         let next_is_index = matches!(segs.get(i + 1), Some(Seg::Index(_)));
@@ -429,6 +433,73 @@ mod tests {
         );
         let mut d = json!({});
         assert!(set_path(&mut d, "list[99999999]", json!(1)).is_err());
+        check(json!({}), "[1]", json!(1), json!([null, 1]));
+        check(json!({}), "a b.c-d", json!(1), json!({"a b": {"c-d": 1}}));
+    }
+
+    /// The paths the prelude refuses are refused here too, each with its
+    /// reason, and nothing is set.
+    #[test]
+    fn malformed_paths_and_prototype_keys_are_refused() {
+        let cases = [
+            ("__proto__.polluted", "\"__proto__\" is not a data key"),
+            ("a.__proto__.x", "\"__proto__\" is not a data key"),
+            (
+                "constructor.prototype.x",
+                "\"constructor\" is not a data key",
+            ),
+            ("a.prototype", "\"prototype\" is not a data key"),
+            ("list[-1]", "an index is digits in brackets (at 4)"),
+            ("list[1e3]", "an index is digits in brackets (at 4)"),
+            ("a[\"\"]", "an index is digits in brackets (at 1)"),
+            ("a[]", "an index is digits in brackets (at 1)"),
+            ("a[1", "an index is digits in brackets (at 1)"),
+            ("a..b", "an empty key at 2"),
+            (".a", "an empty key at 0"),
+            ("a.", "an empty key at 2"),
+            ("a[0]b", "expected \".\" or \"[\" at 4"),
+            ("a]", "expected \".\" or \"[\" at 1"),
+        ];
+        for (path, why) in cases {
+            let mut d = json!({"a": {"b": 1}, "list": [1]});
+            assert_eq!(
+                set_path(&mut d, path, json!("P1")),
+                Err(format!("setData path \"{path}\" is refused: {why}")),
+                "{path}"
+            );
+            assert_eq!(d, json!({"a": {"b": 1}, "list": [1]}), "{path} set nothing");
+        }
+        let mut d = json!({});
+        assert_eq!(
+            set_path(&mut d, "list[100001]", json!(1)),
+            Err("setData index 100001 is over 100000".into())
+        );
+        assert_eq!(
+            set_path(&mut d, "list[99999999999999999999999]", json!(1)),
+            Err("setData index 99999999999999999999999 is over 100000".into())
+        );
+        assert_eq!(d, json!({}));
+    }
+
+    proptest! {
+        /// Any path either parses to segments that print back to itself, or
+        /// is refused: nothing is read two ways.
+        #[test]
+        fn a_path_parses_to_itself_or_is_refused(path in "[a-c.\\[\\]0-9_]{0,12}") {
+            if let Ok(segs) = parse(&path) {
+                let mut back = String::new();
+                for (i, s) in segs.iter().enumerate() {
+                    match s {
+                        Seg::Key(k) if i == 0 => back.push_str(k),
+                        Seg::Key(k) => { back.push('.'); back.push_str(k); }
+                        Seg::Index(n) => back.push_str(&format!("[{n}]")),
+                    }
+                }
+                // Leading zeros in an index are the one spelling read as another.
+                let normal = |p: &str| p.replace("[0", "[").replace("[]", "[0]");
+                prop_assert_eq!(normal(&back), normal(&path));
+            }
+        }
     }
 
     /// `merge_patch` of a patch's text, and the keys it reported.

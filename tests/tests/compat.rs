@@ -221,7 +221,7 @@ fn the_sample_app_passes_every_default_profile() {
             assert_eq!(p.status, Status::Pass, "{}: {:#?}", p.name, p.problems);
             assert!(!p.runs.is_empty());
             for run in &p.runs {
-                assert_eq!(run.pages, 6, "{run:?}");
+                assert_eq!(run.pages, 7, "{run:?}");
                 assert!(run.taps > 0, "{run:?}");
             }
         }

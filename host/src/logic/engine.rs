@@ -111,7 +111,7 @@ pub struct LogicLayer {
     reply: JsObject,
     rejections: Rc<Rejections>,
     report_rejection: JsObject,
-    /// The prelude's `__mp_entry(file)`: loads an entry module.
+    /// The prelude's `entry(file)` (its bridge): loads an entry module.
     entry: JsObject,
     /// Source maps, for errors in compiled files (TypeScript).
     maps: super::sourcemap::SourceMaps,
@@ -529,19 +529,24 @@ impl LogicLayer {
         let mp = init.build();
         ctx.register_global_property(js_string!("__mp"), mp, Attribute::all())
             .map_err(|e| internal(&e))?;
-        ctx.eval(Source::from_bytes(include_str!("prelude.js")))
-            .map_err(|e| internal(&e))?;
+        // The prelude's value is its bridge: the functions the host calls,
+        // kept out of the mini program's globals.
+        let bridge = ctx
+            .eval(Source::from_bytes(include_str!("prelude.js")))
+            .map_err(|e| internal(&e))?
+            .as_object()
+            .ok_or_else(|| internal_msg("the prelude returned no bridge"))?;
         let get = |ctx: &mut Context, name: &str| -> Result<JsObject, ScriptError> {
-            ctx.global_object()
+            bridge
                 .get(js_string!(name), ctx)
                 .ok()
                 .and_then(|v| v.as_object())
-                .ok_or_else(|| internal_msg(&format!("prelude did not define {name}")))
+                .ok_or_else(|| internal_msg(&format!("the prelude's bridge has no {name}")))
         };
-        let dispatch = get(&mut ctx, "__mp_dispatch")?;
-        let reply = get(&mut ctx, "__mp_reply")?;
-        let report_rejection = get(&mut ctx, "__mp_rejection")?;
-        let entry = get(&mut ctx, "__mp_entry")?;
+        let dispatch = get(&mut ctx, "dispatch")?;
+        let reply = get(&mut ctx, "reply")?;
+        let report_rejection = get(&mut ctx, "rejection")?;
+        let entry = get(&mut ctx, "entry")?;
         Ok(LogicLayer {
             entry,
             ctx,

@@ -4,6 +4,9 @@
   'use strict';
   var native = global.__mp;
   delete global.__mp;
+  // What the host calls (entry, dispatch, reply, rejection): returned to it
+  // as this script's value, never a global the mini program could reach.
+  var bridge = {};
   var appOptions = null;
   var appInstance = null;
   var pageDefs = {};            // route -> options object
@@ -53,15 +56,45 @@
     try { return fn.apply(self, args || []); } catch (e) { report('uncaught', e); }
   }
 
-  // Path keys: 'a.b', 'list[3].name'.
-  function parsePath(path) {
-    var out = [], re = /([^.[\]]+)|\[(\d+)\]/g, m;
-    while ((m = re.exec(path)) !== null) out.push(m[1] !== undefined ? m[1] : Number(m[2]));
-    return out;
-  }
   // The host refuses longer paths too: page data must stay shallow enough to
   // free and compare without deep recursion.
   var MAX_PATH_SEGMENTS = 64;
+  // Path keys as Alipay reads them: 'a.b', 'list[3].name', '[0]'. A key is
+  // one or more characters other than '.', '[' and ']'; an index is decimal
+  // digits in brackets, at most MAX_INDEX. Anything else is refused before
+  // anything is sent or set, and so are the keys that reach a prototype.
+  var MAX_INDEX = 100000;
+  function badPath(path, why) { return new TypeError('setData path "' + path + '" is refused: ' + why); }
+  function parsePath(path) {
+    var out = [], i = 0, n = path.length;   // '' names nothing: it sets nothing
+    while (i < n) {
+      var c = path.charAt(i);
+      if (c === '[') {
+        var close = path.indexOf(']', i + 1);
+        var digits = close < 0 ? '' : path.slice(i + 1, close);
+        if (!/^[0-9]+$/.test(digits)) throw badPath(path, 'an index is digits in brackets (at ' + i + ')');
+        if (digits.length > 6 || Number(digits) > MAX_INDEX) {
+          throw new RangeError('setData index ' + digits + ' is over ' + MAX_INDEX);
+        }
+        out.push(Number(digits));
+        i = close + 1;
+      } else {
+        if (out.length) {
+          if (c !== '.') throw badPath(path, 'expected "." or "[" at ' + i);
+          i++;
+        }
+        var start = i;
+        while (i < n && '.[]'.indexOf(path.charAt(i)) < 0) i++;
+        var key = path.slice(start, i);
+        if (!key) throw badPath(path, 'an empty key at ' + start);
+        if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
+          throw badPath(path, '"' + key + '" is not a data key');
+        }
+        out.push(key);
+      }
+    }
+    return out;
+  }
   function setPath(obj, keys, value) {
     var cur = obj;
     for (var i = 0; i < keys.length - 1; i++) {
@@ -123,7 +156,7 @@
   }
   var entryRequire = makeRequire('');
   function load(id) { return entryRequire('/' + id); }
-  global.__mp_entry = function (file) { load(file); };
+  bridge.entry = function (file) { load(file); };
   global.App = function (options) {
     if (appOptions) throw new Error('App() may be called only once');
     appOptions = options || {};
@@ -174,7 +207,7 @@
     if (target && typeof target[name] === 'function') return guard(target[name], target, args);
   }
 
-  global.__mp_dispatch = function (msg) {
+  bridge.dispatch = function (msg) {
     switch (msg.kind) {
       case 'appLaunch':
         if (!appInstance) { appOptions = {}; appInstance = { globalData: {} }; }
@@ -242,7 +275,7 @@
     if (timers[id]) { delete timers[id]; native.clearTimer(id); }
   };
 
-  global.__mp_rejection = function (reason) { report('rejection', reason); };
+  bridge.rejection = function (reason) { report('rejection', reason); };
 
   // Async host calls: success/fail/complete callbacks, or a Promise when none is given.
   var pending = {};
@@ -266,7 +299,7 @@
       native.call(name, params, id, site);
     });
   }
-  global.__mp_reply = function (id, ok, result) {
+  bridge.reply = function (id, ok, result) {
     var p = pending[id];
     if (!p) return;
     delete pending[id];
@@ -296,4 +329,5 @@
   my.isIDE = false;
   my.env = { USER_DATA_PATH: 'mpkitfile://usr', clientName: 'mpkit', clientVersion: native.sdkVersion, platform: 'mpkit' };
   global.my = my;
+  return bridge;
 })(this);
