@@ -183,6 +183,21 @@ pub enum Error {
         /// The version.
         version: String,
     },
+    /// A bundle older than the version the store runs, by version or build,
+    /// offered without an explicit rollback naming it.
+    #[error("{app_id} {version} (build {build}) is older than the installed {current} (build {current_build}); install it as a rollback that names this version")]
+    Downgrade {
+        /// The app.
+        app_id: String,
+        /// The offered version.
+        version: String,
+        /// The offered build.
+        build: u64,
+        /// The current version.
+        current: String,
+        /// The current build.
+        current_build: u64,
+    },
     /// A store lookup found nothing usable.
     #[error("{0} is not installed")]
     NotInstalled(String),
@@ -403,6 +418,7 @@ impl Error {
             Error::SizeMismatch { .. } => "size_mismatch",
             Error::HashMismatch(_) => "hash_mismatch",
             Error::VersionConflict { .. } => "version_conflict",
+            Error::Downgrade { .. } => "downgrade",
             Error::NotInstalled(_) => "not_installed",
             Error::Pack { .. } => "pack",
             Error::TypeScript(_) => "typescript",

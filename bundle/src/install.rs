@@ -129,6 +129,7 @@ impl Store {
         let app_dir = self.root.join(m.app_id.as_str());
         let target = app_dir.join(m.version.to_string());
         let pointer = self.read_pointer(&m.app_id)?;
+        self.refuse_downgrade(&m, &pointer, expected)?;
         if target.exists() {
             let existing =
                 fs::read(target.join(MANIFEST_PATH)).map_err(|e| Error::io("read", &target, e))?;
@@ -178,6 +179,33 @@ impl Store {
             previous,
             already_present: false,
         })
+    }
+
+    /// Refuses `m` when the current version is newer, by version or by build,
+    /// unless `expected` is a rollback naming `m`'s version. A current version
+    /// whose manifest cannot be read is compared by version alone.
+    fn refuse_downgrade(&self, m: &Manifest, pointer: &Pointer, expected: &Expected) -> Result<()> {
+        let Some(current) = &pointer.current else {
+            return Ok(());
+        };
+        if expected.allows_older(m) {
+            return Ok(());
+        }
+        let current_build = fs::read(self.path_of(&m.app_id, current).join(MANIFEST_PATH))
+            .ok()
+            .and_then(|b| Manifest::parse(&b).ok())
+            .map(|c| c.build);
+        let older = m.version < *current || current_build.is_some_and(|b| m.build < b);
+        if older {
+            return Err(Error::Downgrade {
+                app_id: m.app_id.to_string(),
+                version: m.version.to_string(),
+                build: m.build,
+                current: current.to_string(),
+                current_build: current_build.unwrap_or(0),
+            });
+        }
+        Ok(())
     }
 
     /// The current version of `app`, if any.

@@ -311,6 +311,7 @@ impl Manifest {
 pub struct Expected {
     app_id: Option<AppId>,
     version: Option<semver::Version>,
+    rollback: bool,
 }
 
 impl Expected {
@@ -324,6 +325,7 @@ impl Expected {
         Expected {
             app_id: Some(app_id),
             version: None,
+            rollback: false,
         }
     }
 
@@ -331,6 +333,21 @@ impl Expected {
     pub fn version(mut self, v: semver::Version) -> Expected {
         self.version = Some(v);
         self
+    }
+
+    /// An explicit rollback to `v`: this version, and it may replace a newer
+    /// current one. Without it, a store refuses a bundle older (by version or
+    /// build) than the version it runs ([`crate::Error::Downgrade`]).
+    pub fn rollback_to(mut self, v: semver::Version) -> Expected {
+        self.version = Some(v);
+        self.rollback = true;
+        self
+    }
+
+    /// Whether `m` may replace a newer current version: a rollback that
+    /// names exactly its version.
+    pub(crate) fn allows_older(&self, m: &Manifest) -> bool {
+        self.rollback && self.version.as_ref() == Some(&m.version)
     }
 
     pub(crate) fn check(&self, m: &Manifest) -> Result<()> {

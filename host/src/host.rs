@@ -540,10 +540,11 @@ impl Host {
         {
             self.store.remove(&manifest.app_id)?;
         }
+        // The folder is what runs, whatever version it says now.
         let done = self.store.install(
             &bytes,
             &Trust::Developer(vec![key.public().clone()]),
-            &Expected::any(),
+            &Expected::any().rollback_to(manifest.version.clone()),
             &Caps::default(),
         )?;
         // Dev mode: the requested permissions count as approved.

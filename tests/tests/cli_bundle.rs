@@ -425,3 +425,57 @@ fn demo_runs_end_to_end() {
         assert!(v["windowOrder"].is_null());
     }
 }
+
+/// A wallet's store runs the newest version it was given: an older signed
+/// bundle is refused (`downgrade`), and installs only as a rollback that
+/// names its version.
+#[test]
+fn install_refuses_an_older_version_unless_rolled_back_to() {
+    let env = Env::new();
+    let key = env.s("dev.key");
+    assert_eq!(mpkit(["keygen", "--out", &key]).code, 0);
+    let pubkey = format!("{key}.pub");
+    let src = mpkit_sample_app::miniprogram_dir();
+    let pack = |version: &str| {
+        let out = env.s(&format!("coffee-{version}.mpk"));
+        let r = mpkit([
+            "pack",
+            src.to_str().expect("utf8"),
+            "--key",
+            &key,
+            "--out",
+            &out,
+            "--version",
+            version,
+        ]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        out
+    };
+    let (old, new) = (pack("1.0.0"), pack("1.1.0"));
+    let store = env.s("store");
+    let install = |bundle: &str, extra: &[&str]| {
+        let mut args = vec![
+            "install", bundle, "--store", &store, "--trust", &pubkey, "--json",
+        ];
+        args.extend_from_slice(extra);
+        mpkit(args)
+    };
+    assert_eq!(install(&new, &[]).code, 0);
+    let r = install(&old, &[]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(r.json()["error"]["code"], "downgrade", "{}", r.stdout);
+    assert!(
+        !Path::new(&store).join("2021000000000001/1.0.0").exists(),
+        "nothing written"
+    );
+    let r = install(&old, &["--version", "1.0.0"]);
+    assert_eq!(
+        r.json()["error"]["code"],
+        "downgrade",
+        "requiring a version is no rollback"
+    );
+    let r = install(&old, &["--rollback-to", "1.0.0"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.json()["version"], "1.0.0");
+    assert_eq!(r.json()["previous"], "1.1.0");
+}

@@ -168,7 +168,9 @@ impl Core {
                 got,
             });
         }
-        let expected = Expected::app(app.clone()).version(version.clone());
+        // The signed policy names this version: installing it is a rollback
+        // when the platform rolled back (replays are refused by sequence).
+        let expected = Expected::app(app.clone()).rollback_to(version.clone());
         let hook = self.install_hook.clone();
         let done = self
             .store

@@ -97,6 +97,14 @@ fn error_codes_and_messages() {
             app_id: s("a"),
             version: s("1.0.0"),
         },
+        Error::Downgrade {
+            app_id: s("a"),
+            version: s("1.0.0"),
+            build: 1_000_000,
+            current: s("1.1.0"),
+            current_build: 1_001_000,
+        },
+        Error::TypeScript(s("utils/u.ts:2:10: Unexpected token")),
         Error::NotInstalled(s("a 1.0.0")),
     ];
     let table: Vec<String> = errors

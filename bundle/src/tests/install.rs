@@ -266,3 +266,83 @@ fn package_management_lists_switches_removes_and_clears() {
     assert_eq!(store.clear().expect("clear"), 1);
     assert!(store.apps().expect("apps").is_empty());
 }
+
+/// A bundle of `version` with build number `build`, signed by the publisher.
+fn built(fx: &Fixture, version: &str, build: u64) -> Vec<u8> {
+    let mut m = fx.manifest_for(version, &fx.files);
+    m.build = build;
+    crate::build_bundle(&m, &fx.files, &[(&fx.publisher, crate::Role::Publisher)]).expect("bundle")
+}
+
+fn downgrade(e: &Error, version: &str, current: &str) -> bool {
+    matches!(e, Error::Downgrade { version: v, current: c, .. } if v == version && c == current)
+}
+
+#[test]
+fn an_older_version_is_refused_unless_a_rollback_names_it() {
+    let fx = Fixture::new();
+    let (d, store) = store_with_v1(&fx);
+    let install = |bytes: &[u8], expected: &Expected| {
+        store.install(bytes, &fx.trust(), expected, &Caps::default())
+    };
+    install(&fx.bundle("1.1.0"), &Expected::any()).expect("newer installs");
+    let before = snapshot(d.path());
+    // 1.0.0 is still on disk, 0.9.0 never was: both are older than 1.1.0.
+    for v in ["1.0.0", "0.9.0"] {
+        for expected in [
+            Expected::any(),
+            Expected::app(app()),
+            Expected::any().version(Version::parse(v).expect("v")),
+        ] {
+            let e = install(&fx.bundle(v), &expected).expect_err("older");
+            assert!(downgrade(&e, v, "1.1.0"), "{e}");
+            assert_eq!(e.code(), "downgrade");
+            assert_eq!(snapshot(d.path()), before, "nothing written for {v}");
+            assert_eq!(
+                store.current(&app()).expect("current"),
+                Some(Version::new(1, 1, 0))
+            );
+        }
+    }
+    // A rollback that names another version does not open the door either.
+    let e = install(
+        &fx.bundle("0.9.0"),
+        &Expected::any().rollback_to(Version::new(1, 0, 0)),
+    )
+    .expect_err("names another version");
+    assert!(matches!(e, Error::VersionMismatch { .. }), "{e}");
+    // An explicit rollback naming the version installs it.
+    let done = install(
+        &fx.bundle("0.9.0"),
+        &Expected::app(app()).rollback_to(Version::new(0, 9, 0)),
+    )
+    .expect("rollback");
+    assert_eq!(done.previous, Some(Version::new(1, 1, 0)));
+    assert_eq!(
+        store.current(&app()).expect("current"),
+        Some(Version::new(0, 9, 0))
+    );
+    store
+        .check_installed(&app(), &Version::new(0, 9, 0), &fx.trust())
+        .expect("rolled back tree verifies");
+}
+
+#[test]
+fn a_lower_build_is_a_downgrade_even_under_a_higher_version() {
+    let fx = Fixture::new();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = Store::open(dir.path().join("store")).expect("store");
+    let install =
+        |bytes: &[u8]| store.install(bytes, &fx.trust(), &Expected::any(), &Caps::default());
+    install(&built(&fx, "1.1.0", 1_001_000)).expect("installs");
+    let before = snapshot(dir.path());
+    let e = install(&built(&fx, "1.2.0", 1_000_900)).expect_err("lower build");
+    assert!(downgrade(&e, "1.2.0", "1.1.0"), "{e}");
+    assert!(
+        e.to_string()
+            .contains("(build 1000900) is older than the installed 1.1.0 (build 1001000)"),
+        "{e}"
+    );
+    assert_eq!(snapshot(dir.path()), before);
+    install(&built(&fx, "1.2.0", 1_002_000)).expect("a higher build installs");
+}

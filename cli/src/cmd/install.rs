@@ -22,18 +22,21 @@ pub(crate) struct InstallArgs {
     trust: TrustArgs,
     #[command(flatten)]
     expect: ExpectArgs,
+    /// Install this older version over a newer current one (a rollback);
+    /// without it, a bundle older than the current version is refused.
+    #[arg(long, value_name = "VERSION", conflicts_with = "version")]
+    rollback_to: Option<semver::Version>,
 }
 
 pub(crate) fn run(args: InstallArgs, o: &mut Output<'_>) -> Result<()> {
     let trust = args.trust.load()?;
     let store = Store::open(&args.store)?;
     let pb = spinner("installing");
-    let done = store.install_file(
-        &args.bundle,
-        &trust,
-        &args.expect.expected()?,
-        &Caps::default(),
-    )?;
+    let mut expected = args.expect.expected()?;
+    if let Some(v) = args.rollback_to {
+        expected = expected.rollback_to(v);
+    }
+    let done = store.install_file(&args.bundle, &trust, &expected, &Caps::default())?;
     pb.finish_and_clear();
     let m = &done.manifest;
     let previous = done.previous.as_ref().map(ToString::to_string);
