@@ -144,12 +144,10 @@ pub fn pack_project(dir: &Path, key: &SecretKey, opts: &PackOptions) -> Result<P
         entries,
     )?;
     let bytes = build_bundle(&manifest, &contents, &[(key, opts.role)])?;
-    if bytes.len() as u64 > opts.caps.max_archive_bytes {
-        return Err(Error::ArchiveTooLarge {
-            size: bytes.len() as u64,
-            cap: opts.caps.max_archive_bytes,
-        });
-    }
+    // The caps `verify`, a host and the platform's upload apply (archive and
+    // unpacked size, entries, compression ratio): nothing is packed that
+    // they would refuse.
+    crate::verify::parse_capped(&bytes, &opts.caps)?;
     Ok(Packed {
         manifest,
         bytes,

@@ -124,7 +124,7 @@ pub fn open<'a>(
 }
 
 /// Applies the size caps and parses the zip structure; nothing is inflated.
-fn parse_capped<'a>(bytes: &'a [u8], caps: &Caps) -> Result<Archive<'a>> {
+pub(crate) fn parse_capped<'a>(bytes: &'a [u8], caps: &Caps) -> Result<Archive<'a>> {
     let size = bytes.len() as u64;
     if size > caps.max_archive_bytes {
         return Err(Error::ArchiveTooLarge {

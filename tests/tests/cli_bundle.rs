@@ -479,3 +479,55 @@ fn install_refuses_an_older_version_unless_rolled_back_to() {
     assert_eq!(r.json()["version"], "1.0.0");
     assert_eq!(r.json()["previous"], "1.1.0");
 }
+
+/// `mpkit pack` applies the caps `verify` and the platform's upload apply:
+/// a file that compresses past 100:1 (a run of zeros, 1028:1) is refused
+/// when packing, naming it, instead of making a bundle nobody accepts.
+#[test]
+fn pack_refuses_what_verify_would_refuse() {
+    let env = Env::new();
+    let key = env.s("dev.key");
+    assert_eq!(mpkit(["keygen", "--out", &key]).code, 0);
+    let src = env.p("app");
+    std::fs::create_dir_all(src.join("pages/index")).expect("mkdir");
+    std::fs::write(src.join("app.json"), r#"{"pages":["pages/index/index"]}"#).expect("w");
+    std::fs::write(src.join("pages/index/index.axml"), "<view/>").expect("w");
+    std::fs::write(src.join("zeros.bin"), vec![0u8; 4 << 20]).expect("w");
+    let out = env.s("z.mpk");
+    let r = mpkit([
+        "pack",
+        src.to_str().expect("utf8"),
+        "--key",
+        &key,
+        "--out",
+        &out,
+        "--app-id",
+        "2021000000000005",
+        "--json",
+    ]);
+    assert_eq!(r.code, 1, "{}", r.stdout);
+    assert_eq!(r.json()["error"]["code"], "ratio_too_high", "{}", r.stdout);
+    assert!(
+        r.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("zeros.bin")),
+        "{}",
+        r.stdout
+    );
+    assert!(!Path::new(&out).exists(), "nothing written");
+    // Without it the same project packs, and verifies.
+    std::fs::remove_file(src.join("zeros.bin")).expect("rm");
+    let r = mpkit([
+        "pack",
+        src.to_str().expect("utf8"),
+        "--key",
+        &key,
+        "--out",
+        &out,
+        "--app-id",
+        "2021000000000005",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let pubkey = format!("{key}.pub");
+    assert_eq!(mpkit(["verify", &out, "--trust", &pubkey]).code, 0);
+}
