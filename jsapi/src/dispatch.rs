@@ -465,13 +465,14 @@ impl Dispatcher {
                 .params
                 .iter()
                 .map(|p| {
+                    // The name as the program spells it (camelCase, as in
+                    // the typings); only the type is written in lower case.
                     format!(
-                        "`{}`{}: {:?}",
+                        "`{}`{}: {}",
                         p.name,
                         if p.required { "" } else { "?" },
-                        p.ty
+                        format!("{:?}", p.ty).to_lowercase()
                     )
-                    .to_lowercase()
                 })
                 .collect();
             s.push_str(&format!(

@@ -544,3 +544,34 @@ fn builtin_acl_snapshot() {
     let c = ctx(&d, &["request", "getLocation"], &["scope.location"]);
     insta::assert_json_snapshot!(c.acl);
 }
+
+/// docs/jsapi.md is exactly what the registry generates (regenerate with
+/// `MPKIT_UPDATE_DOCS=1 cargo test -p mpkit-jsapi`), and it spells every
+/// parameter as the runtime reads it: camelCase, as in the typings.
+#[test]
+fn docs_jsapi_md_is_generated_from_the_registry() {
+    let decls = crate::registry::builtin_decls();
+    let text = crate::Dispatcher::reference_markdown(&decls);
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/jsapi.md");
+    if std::env::var_os("MPKIT_UPDATE_DOCS").is_some() {
+        std::fs::write(&path, &text).expect("write docs/jsapi.md");
+    }
+    let on_disk = std::fs::read_to_string(&path).expect("docs/jsapi.md");
+    assert!(
+        on_disk == text,
+        "docs/jsapi.md is stale: run MPKIT_UPDATE_DOCS=1 cargo test -p mpkit-jsapi"
+    );
+    for d in &decls {
+        for p in &d.params {
+            assert!(
+                text.contains(&format!("`{}`", p.name)),
+                "my.{} documents `{}` as the runtime spells it",
+                d.name,
+                p.name
+            );
+        }
+    }
+    for camel in ["`filePath`", "`dirPath`", "`dataType`", "`tradeNO`"] {
+        assert!(text.contains(camel), "{camel}");
+    }
+}
