@@ -305,6 +305,17 @@ fn hostile_projects_are_refused_and_nothing_is_written() {
             ],
             "unknown field `signingKey`",
         ),
+        (
+            &[
+                ("app.json", r#"{"pages":["pages/a/a"]}"#),
+                PAGE,
+                (
+                    "mpkit.json",
+                    r#"{"appId":"x.y","permissions":{"jsapi":["request"],"domains":{"request":["*.co.uk"]}}}"#,
+                ),
+            ],
+            "covers a public suffix",
+        ),
         (&[("app.json", r#"{"pages":["../../etc/passwd"]}"#)], "page"),
     ];
     for (files, want) in cases {

@@ -65,6 +65,15 @@ pub(crate) async fn upload_version(
     )?;
     verified.check_contents()?;
     let m = verified.manifest().clone();
+    // The domain lists as a host will read them: a pattern it would refuse
+    // (a wildcard over a public suffix, `*.nip.io`, a leading dot) is
+    // refused here, before anything is stored.
+    for (kind, list) in &m.permissions.domains {
+        for entry in list {
+            mpkit_sandbox::net::DomainPattern::parse(entry)
+                .map_err(|e| Error::Invalid(format!("the {kind} domain list is refused: {e}")))?;
+        }
+    }
     let version = m.version.to_string();
     let sha = hex::encode(Sha256::digest(bundle));
     let mut tx = p.db.begin().await?;

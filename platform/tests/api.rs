@@ -1996,3 +1996,71 @@ async fn workflow_refusals_say_where_the_release_is_and_what_to_do() {
         "{m}"
     );
 }
+
+/// A version whose domain lists a host would refuse (a wildcard over a public
+/// suffix, a wildcard DNS service, a leading dot) is refused at upload with
+/// the reason, and nothing is stored; a wildcard below a registrable domain
+/// uploads.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_with_domain_patterns_a_host_would_refuse_are_refused() {
+    for db in Db::all() {
+        let s = start(db).await;
+        let w = world(&s).await;
+        let cases = [
+            ("*.co.uk", "covers a public suffix"),
+            ("*.github.io", "covers a public suffix"),
+            ("*.nip.io", "wildcard DNS service"),
+            (".example.com", "no empty labels"),
+        ];
+        for (i, (entry, why)) in cases.iter().enumerate() {
+            let before = s.audit_count().await;
+            let version = format!("1.0.{i}");
+            let b = bundle(
+                s.dir(),
+                APP,
+                &version,
+                i as u64 + 1,
+                &w.key,
+                json!({"jsapi": ["request"], "domains": {"request": ["api.example.com", entry]}}),
+            );
+            let (st, v) = s
+                .raw(
+                    Method::POST,
+                    &format!("/v1/apps/{APP}/versions"),
+                    &w.dev.1,
+                    b,
+                )
+                .await;
+            assert_eq!(st, StatusCode::UNPROCESSABLE_ENTITY, "{entry}: {v}");
+            assert_eq!(v["code"], "invalid_bundle", "{entry}: {v}");
+            let message = v["message"].as_str().unwrap_or_default();
+            assert!(
+                message.contains(why) && message.contains(entry),
+                "{entry}: {v}"
+            );
+            assert_eq!(s.audit_count().await, before, "{entry}: nothing recorded");
+            let (_, listed) = s.get(&format!("/v1/apps/{APP}/versions"), &w.dev.1).await;
+            assert!(
+                !listed.to_string().contains(&version),
+                "{entry}: no version stored: {listed}"
+            );
+        }
+        let b = bundle(
+            s.dir(),
+            APP,
+            "2.0.0",
+            100,
+            &w.key,
+            json!({"jsapi": ["request"], "domains": {"request": ["*.example.co.uk"]}}),
+        );
+        let (st, v) = s
+            .raw(
+                Method::POST,
+                &format!("/v1/apps/{APP}/versions"),
+                &w.dev.1,
+                b,
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{v}");
+    }
+}

@@ -3,6 +3,8 @@
 //! Rules: https only (wss for sockets); no user info; no IP literals in any
 //! notation; no localhost; the host must match an exact entry or an explicit
 //! `*.` wildcard of the app's list for that API kind; an empty list denies.
+//! A wildcard sits below a registrable domain, never at or above a public
+//! suffix (`*.co.uk`, `*.nip.io`; the public suffix list, compiled in).
 //! Names are compared after WHATWG URL parsing (lowercase, IDNA to ASCII, no
 //! trailing dot), so what is checked is exactly what a client would connect to.
 //! Resolved addresses and every redirect are checked again by the host.
@@ -56,8 +58,26 @@ impl DomainPattern {
         if is_localhost(&name) {
             return Err(bad("localhost cannot be allowed"));
         }
+        if name.split('.').any(str::is_empty) {
+            return Err(bad(
+                "a host name has no empty labels (no leading dot, no `..`)",
+            ));
+        }
         if !name.contains('.') {
             return Err(bad("a host needs at least two labels"));
+        }
+        // `*.co.uk` or `*.github.io` would allow every site under a public
+        // suffix: a wildcard must sit below a registrable domain.
+        if wild && psl::domain(name.as_bytes()).is_none() {
+            return Err(bad(
+                "a wildcard must be below a registrable domain: this one covers a public suffix",
+            ));
+        }
+        let registrable = psl::domain_str(&name).unwrap_or(&name);
+        if ANY_ADDRESS_DNS.contains(&registrable) {
+            return Err(bad(
+                "a wildcard DNS service (nip.io and the like) resolves names to any address",
+            ));
         }
         Ok(if wild {
             DomainPattern::Subdomains(name)
@@ -77,6 +97,19 @@ impl DomainPattern {
         }
     }
 }
+
+/// Services whose names resolve to whatever address they spell
+/// (`10.0.0.1.nip.io`): allowing one allows any address.
+const ANY_ADDRESS_DNS: &[&str] = &[
+    "nip.io",
+    "sslip.io",
+    "xip.io",
+    "traefik.me",
+    "localtest.me",
+    "lvh.me",
+    "vcap.me",
+    "lacolhost.com",
+];
 
 fn is_localhost(host: &str) -> bool {
     host == "localhost" || host.ends_with(".localhost")
@@ -518,6 +551,32 @@ mod tests {
     }
 
     #[test]
+    fn wildcards_below_a_registrable_domain_are_normalized_and_kept() {
+        for (entry, want) in [
+            (
+                "*.example.co.uk",
+                DomainPattern::Subdomains("example.co.uk".into()),
+            ),
+            (
+                "*.coffee.github.io",
+                DomainPattern::Subdomains("coffee.github.io".into()),
+            ),
+            (
+                "*.CDN.Example.com.",
+                DomainPattern::Subdomains("cdn.example.com".into()),
+            ),
+            (
+                "https://API.example.com",
+                DomainPattern::Exact("api.example.com".into()),
+            ),
+            // An exact public suffix names one host, not everything under it.
+            ("github.io", DomainPattern::Exact("github.io".into())),
+        ] {
+            assert_eq!(DomainPattern::parse(entry), Ok(want), "{entry}");
+        }
+    }
+
+    #[test]
     fn bad_patterns_are_refused() {
         for (entry, reason) in [
             ("127.0.0.1", "IP addresses cannot be allowed"),
@@ -539,6 +598,39 @@ mod tests {
                 "",
                 "expected a host name such as api.example.com or *.example.com",
             ),
+            (
+                ".example.com",
+                "a host name has no empty labels (no leading dot, no `..`)",
+            ),
+            (
+                "api..example.com",
+                "a host name has no empty labels (no leading dot, no `..`)",
+            ),
+            (
+                "*.co.uk",
+                "a wildcard must be below a registrable domain: this one covers a public suffix",
+            ),
+            (
+                "*.nip.io",
+                "a wildcard DNS service (nip.io and the like) resolves names to any address",
+            ),
+            (
+                "10.0.0.1.nip.io",
+                "a wildcard DNS service (nip.io and the like) resolves names to any address",
+            ),
+            (
+                "*.app.sslip.io",
+                "a wildcard DNS service (nip.io and the like) resolves names to any address",
+            ),
+            (
+                "*.github.io",
+                "a wildcard must be below a registrable domain: this one covers a public suffix",
+            ),
+            (
+                "*.CO.UK.",
+                "a wildcard must be below a registrable domain: this one covers a public suffix",
+            ),
+            ("*.com", "a host needs at least two labels"),
         ] {
             assert_eq!(
                 DomainPattern::parse(entry),

@@ -66,6 +66,9 @@ pub(crate) fn run(args: PackArgs, o: &mut Output<'_>) -> Result<()> {
         writeln!(o.diag(), "warning: {w}")?;
     }
     let (m, bytes) = (packed.manifest, packed.bytes);
+    // The domain lists as a host and the platform read them: a pattern they
+    // would refuse is refused now, and nothing is written.
+    mpkit_sandbox::net::NetPolicy::from_lists(&m.permissions.domains)?;
     write_atomic(&out, &bytes)?;
     o.emit(
         &json!({

@@ -80,7 +80,10 @@ pub(crate) const RULES: &[Rule] = &[
         "mpkit-webview",
         &["mpkit-host", "mpkit-render", "mpkit-bundle"],
     ),
-    rule("mpkit-platform", &["mpkit-bundle", "mpkit-platform-client"]),
+    rule(
+        "mpkit-platform",
+        &["mpkit-bundle", "mpkit-platform-client", "mpkit-sandbox"],
+    ),
     // The sample wallet uses public APIs only, and the typed platform
     // client for its auth codes.
     rule(
