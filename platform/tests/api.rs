@@ -992,6 +992,7 @@ async fn the_router_serves_exactly_the_declared_routes() {
                 .call(method(m), &concrete(t), Some("mpk_nobody"), None)
                 .await;
             assert_eq!(st, StatusCode::METHOD_NOT_ALLOWED, "{m} {t}: {v}");
+            assert_eq!(v["code"], "method_not_allowed", "{m} {t}: {v}");
             refused += 1;
         }
     }
@@ -2062,5 +2063,98 @@ async fn uploads_with_domain_patterns_a_host_would_refuse_are_refused() {
             )
             .await;
         assert_eq!(st, StatusCode::CREATED, "{v}");
+    }
+}
+
+/// The HTTP details a client relies on: the bearer scheme in any case,
+/// `{code, message}` for every error (a query axum cannot read, a method a
+/// path does not serve), and `Cache-Control: no-store` on every answer, the
+/// ones carrying a token first.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn errors_are_json_answers_are_not_stored_and_the_scheme_is_case_insensitive() {
+    let s = start(Db::Sqlite).await;
+    let (_, token) = s.account("carol").await;
+    for scheme in ["Bearer", "bearer", "BEARER", "bEaReR"] {
+        let r = s
+            .http
+            .get(format!("{}/v1/me", s.base))
+            .header("Authorization", format!("{scheme} {token}"))
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::OK, "{scheme}");
+    }
+    for bad in ["Basic x", "Bearer", "Bearer ", "Token abc", ""] {
+        let r = s
+            .http
+            .get(format!("{}/v1/me", s.base))
+            .header("Authorization", bad)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED, "{bad:?}");
+    }
+    // An account's token is answered once, and never stored on the way.
+    let r = s
+        .http
+        .post(format!("{}/v1/accounts", s.base))
+        .bearer_auth(&s.admin)
+        .json(&json!({"name": "dave"}))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_eq!(r.headers()["cache-control"], "no-store");
+    let with_token: Value = r.json().await.expect("json");
+    assert!(with_token["token"].is_string(), "{with_token}");
+    // A query string the endpoint cannot read, and a method it does not take.
+    let cases = [
+        (
+            Method::GET,
+            "/v1/resolve?app=1",
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            Method::GET,
+            "/v1/resolve?app=1&targetApp=t&user=u&extra=1",
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+        ),
+        (
+            Method::DELETE,
+            "/v1/me",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+        (
+            Method::PUT,
+            "/v1/accounts",
+            StatusCode::METHOD_NOT_ALLOWED,
+            "method_not_allowed",
+        ),
+    ];
+    for (method, path, status, code) in cases {
+        let r = s
+            .http
+            .request(method.clone(), format!("{}{path}", s.base))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(r.status(), status, "{method} {path}");
+        assert_eq!(r.headers()["cache-control"], "no-store", "{method} {path}");
+        assert!(
+            r.headers()["content-type"]
+                .to_str()
+                .is_ok_and(|t| t.starts_with("application/json")),
+            "{method} {path}"
+        );
+        let v: Value = r.json().await.expect("a JSON body");
+        assert_eq!(v["code"], code, "{method} {path}: {v}");
+        assert!(
+            v["message"].as_str().is_some_and(|m| !m.is_empty()),
+            "{method} {path}: {v}"
+        );
     }
 }

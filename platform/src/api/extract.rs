@@ -74,14 +74,13 @@ pub(crate) fn no_body(bytes: &Bytes) -> Result<(), Error> {
     body::<Empty>(bytes).map(|_| ())
 }
 
-/// The bearer token of a request, if it has one.
+/// The bearer token of a request, if it has one. The scheme is matched
+/// without regard to case, as HTTP says (`Bearer`, `bearer`, `BEARER`).
 fn bearer(parts: &Parts) -> Option<&str> {
-    parts
-        .headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
+    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.trim_start().split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
 }
 
 /// The mini program whose server is calling, from its app secret.

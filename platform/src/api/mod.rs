@@ -219,7 +219,56 @@ pub(crate) fn router(p: Arc<Platform>) -> Router {
         })
         .fallback(|| async { Error::NotFound("no such endpoint".into()) })
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::map_response(uniform))
         .with_state(p)
+}
+
+/// Every answer says `Cache-Control: no-store` (answers carry tokens,
+/// secrets and per-user decisions), and every error is `{code, message}`
+/// JSON, also those axum writes itself: a query string it cannot read
+/// (plain text) and a method a path does not serve (no body at all).
+async fn uniform(resp: axum::response::Response) -> axum::response::Response {
+    use axum::http::{header, HeaderValue, StatusCode};
+    use axum::response::IntoResponse;
+    let (mut parts, body) = resp.into_parts();
+    parts
+        .headers
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let is_json = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if is_json || !(parts.status.is_client_error() || parts.status.is_server_error()) {
+        return axum::response::Response::from_parts(parts, body);
+    }
+    // axum's own rejections are a line of text: read at most 16 KiB of it.
+    let text = axum::body::to_bytes(body, 16 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let code = match parts.status {
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        s if s.is_server_error() => "internal",
+        _ => "error",
+    };
+    let message = if text.is_empty() {
+        match parts.status {
+            StatusCode::METHOD_NOT_ALLOWED => "this endpoint does not take that method".to_owned(),
+            s => s.canonical_reason().unwrap_or("error").to_owned(),
+        }
+    } else {
+        text
+    };
+    parts.headers.remove(header::CONTENT_TYPE);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    let body = mpkit_platform_client::wire::ApiErrorBody {
+        code: code.to_owned(),
+        message,
+    };
+    (parts, axum::Json(body)).into_response()
 }
 
 #[cfg(test)]
