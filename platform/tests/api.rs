@@ -2158,3 +2158,77 @@ async fn errors_are_json_answers_are_not_stored_and_the_scheme_is_case_insensiti
         );
     }
 }
+
+/// Names people give (accounts, workspaces, mini programs, target apps, app
+/// secrets) are 1 to 64 printable characters: empty, NUL, escapes, bidi
+/// overrides and megabytes are refused, and nothing is recorded.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_are_one_to_sixty_four_printable_characters() {
+    let s = start(Db::Sqlite).await;
+    let w = world(&s).await;
+    let long = "x".repeat(65);
+    let huge = "y".repeat(1 << 20);
+    let bad: [&str; 8] = [
+        "",
+        "   ",
+        "a\0b",
+        "\u{1b}[2Jfake",
+        "tab\there",
+        "\u{202e}gnp.exe",
+        &long,
+        &huge,
+    ];
+    let admin = s.admin.clone();
+    let calls = |name: &str| {
+        vec![
+            (
+                "/v1/accounts".to_owned(),
+                admin.clone(),
+                json!({"name": name}),
+            ),
+            (
+                "/v1/workspaces".to_owned(),
+                w.master.1.clone(),
+                json!({"name": name, "kind": "merchant"}),
+            ),
+            (
+                format!("/v1/workspaces/{}/apps", w.merchant),
+                w.master.1.clone(),
+                json!({"appId": "2021000000000099", "name": name}),
+            ),
+            (
+                "/v1/target-apps".to_owned(),
+                admin.clone(),
+                json!({"id": "named.wallet", "name": name, "allowedPermissions": []}),
+            ),
+            (
+                format!("/v1/apps/{APP}/secrets"),
+                w.master.1.clone(),
+                json!({"name": name}),
+            ),
+        ]
+    };
+    for name in bad {
+        for (path, token, body) in calls(name) {
+            let before = s.audit_count().await;
+            let (st, v) = s.post(&path, &token, body).await;
+            assert_eq!(
+                st,
+                StatusCode::BAD_REQUEST,
+                "{path} {:?}: {v}",
+                name.get(..16)
+            );
+            assert_eq!(
+                v["message"], "name must be 1 to 64 printable characters",
+                "{path}"
+            );
+            assert_eq!(s.audit_count().await, before, "{path}: nothing recorded");
+        }
+    }
+    // 64 characters, accents and CJK included, are a name; spaces around go.
+    let fine = format!("  Café 咖啡 {}  ", "n".repeat(56));
+    for (path, token, body) in calls(&fine) {
+        let (st, v) = s.post(&path, &token, body).await;
+        assert_eq!(st, StatusCode::CREATED, "{path}: {v}");
+    }
+}

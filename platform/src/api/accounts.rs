@@ -1,6 +1,6 @@
 //! `/v1/accounts` and `/v1/me`.
 
-use super::extract::{body, created, ok, ApiResult, AppState, Body};
+use super::extract::{body, created, display_name, ok, ApiResult, AppState, Body};
 use crate::accounts;
 use crate::authz::Caller;
 use crate::error::Error;
@@ -16,10 +16,7 @@ pub(super) async fn create_account(AxState(p): AppState, c: Caller, Body(b): Bod
         ));
     }
     let req: NewAccount = body(&b)?;
-    let name = req.name.trim();
-    if name.is_empty() || name.len() > 100 {
-        return Err(Error::BadRequest("name must be 1 to 100 characters".into()));
-    }
+    let name = display_name(&req.name)?;
     // The token is shown once; only its hash is stored.
     created(accounts::create(&p.db, &c.account, name).await?)
 }

@@ -74,6 +74,24 @@ pub(crate) fn no_body(bytes: &Bytes) -> Result<(), Error> {
     body::<Empty>(bytes).map(|_| ())
 }
 
+/// A display name as people give one (an account, a workspace, a mini
+/// program, a target app, an app secret): trimmed, 1 to 64 characters, none
+/// of them control characters (NUL, escapes, C1) or bidirectional overrides,
+/// which would make it print as something else.
+pub(crate) fn display_name(raw: &str) -> Result<&str, Error> {
+    let name = raw.trim();
+    let n = name.chars().count();
+    let printable = name.chars().all(|ch| {
+        !ch.is_control() && !matches!(ch, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    });
+    if n == 0 || n > 64 || !printable {
+        return Err(Error::BadRequest(
+            "name must be 1 to 64 printable characters".into(),
+        ));
+    }
+    Ok(name)
+}
+
 /// The bearer token of a request, if it has one. The scheme is matched
 /// without regard to case, as HTTP says (`Bearer`, `bearer`, `BEARER`).
 fn bearer(parts: &Parts) -> Option<&str> {

@@ -1,7 +1,7 @@
 //! User identity: target app operators, app secrets and auth codes (see
 //! [`crate::identity`]).
 
-use super::extract::{body, created, ok, ApiResult, AppClient, AppState, Body};
+use super::extract::{body, created, display_name, ok, ApiResult, AppClient, AppState, Body};
 use crate::authz::{app_access, role_in, AppRow, Caller, IsvAction, Role};
 use crate::error::Error;
 use crate::identity::{self, check_scopes, check_user, is_operator};
@@ -71,12 +71,7 @@ pub(super) async fn create_secret(
 ) -> ApiResult {
     let a = secrets_manager(&p, &c, &app).await?;
     let req: NewAppSecret = body(&b)?;
-    let name = req.name.trim();
-    if name.is_empty() || name.chars().count() > 64 || name.chars().any(char::is_control) {
-        return Err(Error::BadRequest(
-            "name must be 1 to 64 characters, none of them control characters".into(),
-        ));
-    }
+    let name = display_name(&req.name)?;
     let made: AppSecretCreated =
         identity::create_secret(&p.db, &c.account, &a.app_id, name).await?;
     created(made)

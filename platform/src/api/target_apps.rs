@@ -1,6 +1,6 @@
 //! `/v1/target-apps`: target (super) apps and their reviewers.
 
-use super::extract::{body, created, ok, ApiResult, AppState, Body};
+use super::extract::{body, created, display_name, ok, ApiResult, AppState, Body};
 use crate::authz::{is_reviewer, Caller};
 use crate::error::Error;
 use crate::{accounts, target_apps};
@@ -20,7 +20,8 @@ pub(super) async fn create_target(AxState(p): AppState, c: Caller, Body(b): Body
             "only a platform admin adds target apps".into(),
         ));
     }
-    let req: NewTarget = body(&b)?;
+    let mut req: NewTarget = body(&b)?;
+    req.name = display_name(&req.name)?.to_owned();
     if req.id.is_empty()
         || req.id.len() > 64
         || !req

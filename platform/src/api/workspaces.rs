@@ -1,7 +1,7 @@
 //! `/v1/workspaces/...`: workspaces, members and roles, developer keys, the
 //! workspace's mini programs and ISV authorizations.
 
-use super::extract::{body, created, ok, ApiResult, AppState, Body};
+use super::extract::{body, created, display_name, ok, ApiResult, AppState, Body};
 use crate::authz::{require_ws_role, role_in, Caller, Role};
 use crate::error::Error;
 use crate::{accounts, apps, workspaces};
@@ -16,10 +16,7 @@ use mpkit_platform_client::wire::{
 #[utoipa::path(post, path = paths::CREATE_WORKSPACE.template, tag = "workspaces", summary = "Create a merchant or ISV workspace; the creator is its Master", request_body = NewWorkspace, responses((status = 201, description = "Success", body = Workspace)), security(("bearer" = [])))]
 pub(super) async fn create_workspace(AxState(p): AppState, c: Caller, Body(b): Body) -> ApiResult {
     let req: NewWorkspace = body(&b)?;
-    if req.name.trim().is_empty() || req.name.len() > 100 {
-        return Err(Error::BadRequest("name must be 1 to 100 characters".into()));
-    }
-    let name = req.name.trim();
+    let name = display_name(&req.name)?;
     let id = workspaces::create(&p.db, &c.account, name, req.kind).await?;
     created(Workspace {
         id,
@@ -152,7 +149,7 @@ pub(super) async fn create_app(
         &c.account,
         &ws,
         &app,
-        req.name.trim(),
+        display_name(&req.name)?,
         req.developer_workspace.as_deref(),
     )
     .await?;
