@@ -564,6 +564,9 @@ pub(crate) async fn rollback(
 /// active release (a pilot, a grayscale) is cancelled; the policy's new
 /// sequence number (audited as `actor`).
 pub(crate) async fn takedown(p: &Platform, actor: &str, app: &str, t: &str) -> Result<u64, Error> {
+    if !crate::target_apps::exists(&p.db, t).await? {
+        return Err(Error::NotFound(format!("no target app {t}")));
+    }
     let mut tx = p.db.begin().await?;
     sqlx::query("UPDATE releases SET state = $1, active = 0, updated_at = $2 WHERE app_id = $3 AND target_app = $4 AND active = 1")
         .bind(ReleaseState::Cancelled.as_str())

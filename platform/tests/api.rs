@@ -415,6 +415,25 @@ async fn the_release_workflow_end_to_end() {
             )
             .await;
         assert_eq!(st, StatusCode::CONFLICT, "{v}");
+        // A target app that does not exist: 404, and nothing is written.
+        let before = s.audit_count().await;
+        let (st, v) = s
+            .post(
+                &format!("/v1/apps/{APP}/targets/no.such.wallet/takedown"),
+                &w.owner.1,
+                json!({}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
+        assert_eq!(v["message"], "no target app no.such.wallet", "{v}");
+        assert_eq!(s.audit_count().await, before);
+        let (st, _) = s
+            .get(
+                &format!("/v1/apps/{APP}/targets/no.such.wallet/policy"),
+                &w.owner.1,
+            )
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "no policy was published for it");
         let (st, _) = s
             .post(
                 &format!("/v1/apps/{APP}/targets/{TARGET}/takedown"),
