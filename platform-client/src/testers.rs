@@ -59,9 +59,63 @@ pub fn parse(text: &str) -> (Vec<String>, Vec<Rejected>) {
     (ok.into_iter().collect(), rejected)
 }
 
+/// Checks a list of tester ids given one by one (a JSON array), element by
+/// element: each must be an id as it stands, with nothing trimmed, split or
+/// skipped (`"alice\nbob"` is one bad id, not two testers). Returns the
+/// distinct ids, sorted, and each rejected element (its `line` is its
+/// position from 1).
+pub fn check_list(ids: &[String]) -> (Vec<String>, Vec<Rejected>) {
+    let mut ok = BTreeSet::new();
+    let mut rejected = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        let reject = |reason: &str| Rejected {
+            line: i + 1,
+            text: id.chars().take(80).collect(),
+            reason: String::from(reason),
+        };
+        match check_id(id) {
+            Ok(()) if !ok.insert(id.clone()) => rejected.push(reject("duplicate")),
+            Ok(()) => {}
+            Err(why) => rejected.push(reject(why)),
+        }
+    }
+    (ok.into_iter().collect(), rejected)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_list_is_checked_element_by_element() {
+        let list: Vec<String> = [
+            "u-1",
+            "alice\nbob",
+            " u-2",
+            "u-3,x",
+            "# c",
+            "user_id",
+            "u-1",
+            "",
+        ]
+        .map(String::from)
+        .to_vec();
+        let (ok, bad) = check_list(&list);
+        assert_eq!(ok, ["u-1", "user_id"]);
+        let got: Vec<(usize, &str)> = bad.iter().map(|r| (r.line, r.reason.as_str())).collect();
+        let outside = "characters outside [A-Za-z0-9_.@+-]";
+        assert_eq!(
+            got,
+            [
+                (2, outside),
+                (3, outside),
+                (4, outside),
+                (5, outside),
+                (7, "duplicate"),
+                (8, "empty")
+            ]
+        );
+    }
 
     #[test]
     fn tester_files_report_bad_lines() {

@@ -918,6 +918,34 @@ async fn bad_input_gets_a_clear_error_and_changes_nothing() {
             "bad tester in list",
         )
         .await;
+        // A list is checked element by element: a newline, a comma or a
+        // comment inside an element is one bad id, never several testers.
+        for (element, why) in [
+            ("alice\nbob", "characters outside"),
+            ("carol,dave", "characters outside"),
+            ("# x", "characters outside"),
+            (" erin", "characters outside"),
+        ] {
+            let call = s
+                .post(
+                    &format!("/v1/releases/{id}/pilot"),
+                    t,
+                    json!({"testers": ["ok-1", element]}),
+                )
+                .await;
+            let m = call.1["message"].as_str().unwrap_or_default().to_owned();
+            assert!(
+                m.contains("bad tester ids") && m.contains(why),
+                "{element:?}: {m}"
+            );
+            refused(
+                &s,
+                StatusCode::BAD_REQUEST,
+                call,
+                "an element that is no id",
+            )
+            .await;
+        }
         refused(
             &s,
             StatusCode::CONFLICT,

@@ -166,7 +166,9 @@ pub(super) async fn start_pilot(
 ) -> ApiResult {
     let r = release_for(&p, &c, &id, IsvAction::Release).await?;
     let req: Pilot = body(&b)?;
-    let (ids, rejected) = testers::parse(&req.testers.join("\n"));
+    // A list is checked element by element, never as a file: an element
+    // with a newline or a comma is one bad id, not several testers.
+    let (ids, rejected) = testers::check_list(&req.testers);
     if !rejected.is_empty() {
         return Err(Error::BadRequest(format!(
             "bad tester ids: {}",
