@@ -5,6 +5,7 @@ use std::process::{Command, Stdio};
 
 #[test]
 fn serve_prints_the_bootstrap_token_once_and_answers() {
+    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().expect("tmp");
     let token_file = dir.path().join("admin.token");
     let start = || {
@@ -39,8 +40,20 @@ fn serve_prints_the_bootstrap_token_once_and_answers() {
     let mut child = start();
     let (lines, url) = read_until_listening(&mut child);
     let token = std::fs::read_to_string(&token_file).expect("token file");
-    assert!(lines[0].contains(&token), "{lines:?}");
-    use std::os::unix::fs::PermissionsExt;
+    // With a token file, the token goes there alone: stdout names the file.
+    assert!(!lines.iter().any(|l| l.contains(&token)), "{lines:?}");
+    assert!(
+        lines[0].contains("token written to") && lines[0].contains("admin.token"),
+        "{lines:?}"
+    );
+    // The storage folder is its owner's alone, and so is the database.
+    for (path, want) in [
+        (dir.path().join("data"), 0o700),
+        (dir.path().join("data/platform.sqlite"), 0o600),
+    ] {
+        let mode = std::fs::metadata(&path).expect("meta").permissions().mode() & 0o777;
+        assert_eq!(mode, want, "{}", path.display());
+    }
     let mode = std::fs::metadata(&token_file)
         .expect("meta")
         .permissions()
@@ -371,14 +384,17 @@ fn a_start_that_cannot_listen_mints_no_token() {
     assert!(!token_file.exists(), "no token is written");
     assert!(!d.path().join("data").exists(), "nothing is created");
     drop(taken);
-    // The next start (on a free port) makes the token, shows it once, and it works.
+    // The next start (on a free port) makes the token, writes it to the
+    // file alone (stdout names the file), and it works.
     let a = args("127.0.0.1:0".to_owned());
     let (lines, mut child) = serve_in(d.path(), &a.iter().map(String::as_str).collect::<Vec<_>>());
-    let (token, url) = token_and_url(&lines);
-    assert_eq!(
-        std::fs::read_to_string(&token_file).expect("token file"),
-        token
-    );
+    let token = std::fs::read_to_string(&token_file).expect("token file");
+    assert!(!lines.iter().any(|l| l.contains(&token)), "{lines:?}");
+    let url = lines
+        .last()
+        .and_then(|l| l.split_whitespace().last())
+        .expect("url")
+        .to_owned();
     assert!(is_admin(&url, &token), "the token works");
     child.kill().expect("kill");
     let _ = child.wait();

@@ -224,12 +224,26 @@ impl Platform {
     /// which is shown nowhere else: bind the listener before calling this, so
     /// a start that cannot serve does not use the token up.
     pub async fn open(config: Config) -> Result<(Arc<Platform>, Option<Bootstrap>), Error> {
-        // The object store first: a bucket that is not usable fails the start
-        // before anything is created.
-        let objects = config.objects.open(&config.storage).await?;
+        // The storage folder holds keys, the database and packages: its
+        // owner's alone (0700), made so before anything is written in it.
         std::fs::create_dir_all(&config.storage)
             .map_err(|e| Error::Internal(format!("{}: {e}", config.storage.display())))?;
+        restrict(&config.storage, 0o700)?;
+        // The object store next: a bucket that is not usable fails the start
+        // before anything else is created.
+        let objects = config.objects.open(&config.storage).await?;
         let db = db::connect(&config.db).await?;
+        // An SQLite database in it, with its journal files: 0600.
+        for name in [
+            "platform.sqlite",
+            "platform.sqlite-wal",
+            "platform.sqlite-shm",
+        ] {
+            let f = config.storage.join(name);
+            if f.is_file() {
+                restrict(&f, 0o600)?;
+            }
+        }
         let keys = PlatformKeys::load_or_create(&config.storage.join("keys"))?;
         let postgres = config.db.starts_with("postgres:") || config.db.starts_with("postgresql:");
         let p = Arc::new(Platform {
@@ -301,4 +315,17 @@ impl Platform {
 /// Unix seconds now.
 pub fn now() -> i64 {
     time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// Sets `path`'s permission bits (Unix; elsewhere the folder's ACLs rule).
+fn restrict(path: &std::path::Path, mode: u32) -> Result<(), Error> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::Internal(format!("{}: {e}", path.display())))?;
+    }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
+    Ok(())
 }

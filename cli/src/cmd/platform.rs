@@ -158,11 +158,19 @@ fn serve(
         config.objects = objects;
         let (platform, boot) = Platform::open(config).await?;
         if let Some(b) = boot {
-            // Shown once: only its hash is stored.
-            writeln!(o.raw(), "bootstrap admin {} token: {}", b.admin, b.token)?;
-            if let Some(path) = &admin_token_file {
-                write_secret(path, &b.token)?;
-                writeln!(o.raw(), "token written to {}", path.display())?;
+            // Shown once: only its hash is stored. With a token file, it
+            // goes there alone, never to a log that captures stdout.
+            match &admin_token_file {
+                Some(path) => {
+                    write_secret(path, &b.token)?;
+                    writeln!(
+                        o.raw(),
+                        "bootstrap admin {}: token written to {} (not shown)",
+                        b.admin,
+                        path.display()
+                    )?;
+                }
+                None => writeln!(o.raw(), "bootstrap admin {} token: {}", b.admin, b.token)?,
             }
         }
         writeln!(
