@@ -625,14 +625,23 @@ async fn notify(
     text: &str,
 ) -> Result<(), Error> {
     let id = ordered_id()?;
+    // Only while the creator can still see the mini program: a member of the
+    // workspace that owns or develops it, or of an ISV workspace whose
+    // authorization over it stands. A removed member is told nothing more.
     sqlx::query(
-        "INSERT INTO inbox (id, account_id, at, text, release_id) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO inbox (id, account_id, at, text, release_id) \
+         SELECT $1, $2, $3, $4, $5 WHERE EXISTS ( \
+           SELECT 1 FROM members m JOIN apps a ON a.app_id = $6 \
+           WHERE m.account_id = $2 AND (m.workspace_id = a.owner_ws OR m.workspace_id = a.developer_ws \
+             OR m.workspace_id IN (SELECT i.isv_ws FROM isv_auths i WHERE i.merchant_ws = a.owner_ws \
+               AND (i.app_id IS NULL OR i.app_id = a.app_id) AND i.revoked_at IS NULL)))",
     )
     .bind(&id)
     .bind(&r.created_by)
     .bind(now())
     .bind(text)
     .bind(&r.id)
+    .bind(&r.app)
     .execute(&mut **tx)
     .await?;
     webhooks::enqueue(

@@ -2279,3 +2279,55 @@ async fn names_are_one_to_sixty_four_printable_characters() {
         assert_eq!(st, StatusCode::CREATED, "{path}: {v}");
     }
 }
+
+/// Release results reach the creator's inbox only while they can still see
+/// the mini program: a member removed from the workspace is told nothing more.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn removed_members_receive_no_more_release_results() {
+    for db in Db::all() {
+        let s = start(db).await;
+        let w = world(&s).await;
+        let texts = |v: Value| -> Vec<String> {
+            v.as_array()
+                .expect("inbox")
+                .iter()
+                .filter_map(|m| m["text"].as_str().map(str::to_owned))
+                .collect()
+        };
+        // Still a member: the rejection of the first release is told.
+        let first = to_review(&s, &w, "1.0.0", 1).await;
+        let (st, v) = s
+            .post(
+                &format!("/v1/releases/{first}/review"),
+                &w.reviewer.1,
+                json!({"decision": "reject", "reason": "icon missing"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let (_, inbox) = s.get("/v1/inbox", &w.owner.1).await;
+        assert!(texts(inbox).iter().any(|t| t.contains("icon missing")));
+        // Removed, then the second release (started while a member) is approved.
+        let second = to_review(&s, &w, "1.0.1", 2).await;
+        let (st, v) = s
+            .call(
+                Method::DELETE,
+                &format!("/v1/workspaces/{}/members/{}", w.merchant, w.owner.0),
+                Some(&w.master.1),
+                None,
+            )
+            .await;
+        assert!(st.is_success(), "{v}");
+        let (st, v) = s
+            .post(
+                &format!("/v1/releases/{second}/review"),
+                &w.reviewer.1,
+                json!({"decision": "approve"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let (_, inbox) = s.get("/v1/inbox", &w.owner.1).await;
+        let told = texts(inbox);
+        assert!(!told.iter().any(|t| t.contains("approved")), "{told:?}");
+        assert_eq!(told.len(), 1, "only what came while a member: {told:?}");
+    }
+}
