@@ -33,6 +33,33 @@ pub(crate) struct Rel {
     pub(crate) row: Release,
 }
 
+/// The accounts that brought a release to review: who started it, who
+/// uploaded its version, and who applied for review (from the audit log).
+pub(crate) async fn involved(
+    p: &Platform,
+    r: &Rel,
+) -> Result<std::collections::BTreeSet<String>, Error> {
+    let mut out = std::collections::BTreeSet::from([r.created_by.clone()]);
+    let uploader =
+        sqlx::query("SELECT uploaded_by FROM versions WHERE app_id = $1 AND version = $2")
+            .bind(&r.app)
+            .bind(&r.version)
+            .fetch_optional(&p.db)
+            .await?;
+    if let Some(row) = uploader {
+        out.insert(row.text("uploaded_by")?);
+    }
+    let applied = sqlx::query("SELECT actor FROM audit WHERE object = $1 AND action = $2")
+        .bind(format!("release:{}", r.id))
+        .bind("release.apply")
+        .fetch_all(&p.db)
+        .await?;
+    for row in applied {
+        out.insert(row.text("actor")?);
+    }
+    Ok(out)
+}
+
 /// Loads a release; 404 when there is none.
 pub(crate) async fn load(p: &Platform, id: &str) -> Result<Rel, Error> {
     let r = sqlx::query("SELECT * FROM releases WHERE id = $1")

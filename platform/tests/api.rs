@@ -2331,3 +2331,76 @@ async fn removed_members_receive_no_more_release_results() {
         assert_eq!(told.len(), 1, "only what came while a member: {told:?}");
     }
 }
+
+/// Separation of duties: whoever started, uploaded or applied for a release
+/// does not decide on it, even as a reviewer of its target; the target's
+/// reviewers see the release they review; strangers still learn nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_cannot_decide_on_their_own_release_but_sees_what_they_review() {
+    for db in Db::all() {
+        let s = start(db).await;
+        let w = world(&s).await;
+        // The owner (who starts and applies) and the developer (who uploads)
+        // are made reviewers of the target too.
+        for who in [&w.owner.0, &w.dev.0] {
+            let (st, v) = s
+                .post(
+                    &format!("/v1/target-apps/{TARGET}/reviewers"),
+                    &s.admin,
+                    json!({"accountId": who}),
+                )
+                .await;
+            assert_eq!(st, StatusCode::CREATED, "{v}");
+        }
+        let id = to_review(&s, &w, "1.0.0", 1).await;
+        for (who, token) in [("starter", &w.owner.1), ("uploader", &w.dev.1)] {
+            for decision in [
+                json!({"decision": "approve"}),
+                json!({"decision": "reject", "reason": "mine"}),
+            ] {
+                let before = s.audit_count().await;
+                let (st, v) = s
+                    .post(
+                        &format!("/v1/releases/{id}/review"),
+                        token,
+                        decision.clone(),
+                    )
+                    .await;
+                assert_eq!(st, StatusCode::FORBIDDEN, "{who}: {v}");
+                assert!(
+                    v["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("another reviewer")),
+                    "{who}: {v}"
+                );
+                assert_eq!(s.audit_count().await, before, "{who}: nothing recorded");
+            }
+        }
+        let (_, r) = s.get(&format!("/v1/releases/{id}"), &w.owner.1).await;
+        assert_eq!(r["state"], "in_review", "{r}");
+        // The independent reviewer sees the release (digest, report, info)...
+        let (st, r) = s.get(&format!("/v1/releases/{id}"), &w.reviewer.1).await;
+        assert_eq!(st, StatusCode::OK, "{r}");
+        assert!(
+            r["package"]["sha256"].is_string() && r["compatReport"].is_object(),
+            "{r}"
+        );
+        // ...and decides.
+        let (st, v) = s
+            .post(
+                &format!("/v1/releases/{id}/review"),
+                &w.reviewer.1,
+                json!({"decision": "approve"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{v}");
+        // A stranger's read is the same 404 as for a release that does not exist.
+        let (st1, a) = s.get(&format!("/v1/releases/{id}"), &w.other.1).await;
+        let (st2, b) = s.get("/v1/releases/rel_nope", &w.other.1).await;
+        assert_eq!(
+            (st1, st2),
+            (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND),
+            "{a} {b}"
+        );
+    }
+}

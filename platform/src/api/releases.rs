@@ -69,7 +69,19 @@ pub(super) async fn get_release(
     c: Caller,
     Path(id): Path<String>,
 ) -> ApiResult {
-    let r = release_for(&p, &c, &id, IsvAction::Read).await?;
+    // The target app's reviewers see what they review (the package digest,
+    // the compat report, the basic info), whatever their workspaces.
+    let r = match release_for(&p, &c, &id, IsvAction::Read).await {
+        Ok(r) => r,
+        Err(Error::NotFound(m)) => {
+            let r = release::load(&p, &id).await?;
+            if !is_reviewer(&p.db, &r.target, &c.account).await? {
+                return Err(Error::NotFound(m));
+            }
+            r
+        }
+        Err(e) => return Err(e),
+    };
     let answer: Release = r.row;
     ok(answer)
 }
@@ -135,6 +147,16 @@ pub(super) async fn review(
     if !is_reviewer(&p.db, &r.target, &c.account).await? {
         return Err(Error::Forbidden(format!(
             "you are not a reviewer of {}",
+            r.target
+        )));
+    }
+    // Separation of duties: whoever started the release, uploaded its
+    // version or applied for review does not decide on it, whatever other
+    // roles they hold. A target whose only reviewer is that person needs
+    // another reviewer.
+    if release::involved(&p, &r).await?.contains(&c.account) {
+        return Err(Error::Forbidden(format!(
+            "you started, uploaded or applied for this release: another reviewer of {} decides",
             r.target
         )));
     }
