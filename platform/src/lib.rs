@@ -224,14 +224,14 @@ impl Platform {
     /// which is shown nowhere else: bind the listener before calling this, so
     /// a start that cannot serve does not use the token up.
     pub async fn open(config: Config) -> Result<(Arc<Platform>, Option<Bootstrap>), Error> {
+        // The object store first: a bucket that is not usable fails the start
+        // before anything is created.
+        let objects = config.objects.open(&config.storage).await?;
         // The storage folder holds keys, the database and packages: its
-        // owner's alone (0700), made so before anything is written in it.
+        // owner's alone (0700), made so before a key or a row is written.
         std::fs::create_dir_all(&config.storage)
             .map_err(|e| Error::Internal(format!("{}: {e}", config.storage.display())))?;
         restrict(&config.storage, 0o700)?;
-        // The object store next: a bucket that is not usable fails the start
-        // before anything else is created.
-        let objects = config.objects.open(&config.storage).await?;
         let db = db::connect(&config.db).await?;
         // An SQLite database in it, with its journal files: 0600.
         for name in [
