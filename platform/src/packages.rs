@@ -5,6 +5,7 @@
 
 use crate::audit::audit;
 use crate::authz::AppRow;
+use crate::db::Columns;
 use crate::error::Error;
 use crate::{now, workspaces, Platform};
 use mpkit_bundle::{AppId, Caps, Expected, Manifest, Role as KeyRole, Trust};
@@ -134,6 +135,24 @@ pub(crate) async fn upload_version(
         length: bundle.len() as u64,
         requested_permissions: wire_permissions(&m.permissions),
     })
+}
+
+/// What a stored version asks for, from the manifest recorded at upload.
+pub(crate) async fn requested(
+    p: &Platform,
+    app: &str,
+    version: &str,
+) -> Result<Permissions, Error> {
+    let row = sqlx::query("SELECT manifest FROM versions WHERE app_id = $1 AND version = $2")
+        .bind(app)
+        .bind(version)
+        .fetch_optional(&p.db)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no version {version} of {app}")))?;
+    let text = row.text("manifest")?;
+    let m: Manifest = serde_json::from_str(&text)
+        .map_err(|e| Error::Internal(format!("the recorded manifest of {app} {version}: {e}")))?;
+    Ok(wire_permissions(&m.permissions))
 }
 
 /// Stores a target app's package where hosts download it.

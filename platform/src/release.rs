@@ -80,6 +80,7 @@ pub(crate) async fn load(p: &Platform, id: &str) -> Result<Rel, Error> {
         },
         compat_report: r.opt_json("compat_report")?,
         basic_info: r.json("basic_info")?,
+        requested_permissions: None,
         reject_reason: r.opt_text("reject_reason")?,
         grayscale: match r.opt_int("gray_bp")? {
             Some(percent_bp) => Some(ReleaseGray {

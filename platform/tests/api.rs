@@ -2385,6 +2385,17 @@ async fn a_reviewer_cannot_decide_on_their_own_release_but_sees_what_they_review
             r["package"]["sha256"].is_string() && r["compatReport"].is_object(),
             "{r}"
         );
+        // ...with what the version asks for, as its signed manifest says...
+        assert_eq!(
+            r["requestedPermissions"]["jsapi"],
+            json!(["getLocation"]),
+            "{r}"
+        );
+        assert_eq!(
+            r["requestedPermissions"]["scopes"],
+            json!(["scope.location"]),
+            "{r}"
+        );
         // ...and decides.
         let (st, v) = s
             .post(

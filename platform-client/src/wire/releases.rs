@@ -146,6 +146,11 @@ pub struct Release {
     /// Basic info.
     #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub basic_info: serde_json::Value,
+    /// What the version asks for (JSAPI keys, scopes, domain lists), as its
+    /// signed manifest says: what a reviewer weighs. Absent from answers
+    /// that do not carry it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_permissions: Option<super::Permissions>,
     /// Why it was rejected.
     pub reject_reason: Option<String>,
     /// The grayscale, once started.

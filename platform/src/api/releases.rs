@@ -82,7 +82,8 @@ pub(super) async fn get_release(
         }
         Err(e) => return Err(e),
     };
-    let answer: Release = r.row;
+    let mut answer: Release = r.row;
+    answer.requested_permissions = Some(crate::packages::requested(&p, &r.app, &r.version).await?);
     ok(answer)
 }
 
