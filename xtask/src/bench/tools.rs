@@ -184,24 +184,31 @@ pub(crate) fn have_display() -> bool {
 /// returns the worker settings that start it. Built with the whole
 /// workspace's features, as `cargo build --workspace` builds it, so nothing
 /// is compiled twice.
+///
+/// With `MPKIT_BENCH_WORKER_BUILT` set, the worker already beside this
+/// executable is used as it is: the test suite sets it, since `cargo test`
+/// built the worker, and a `cargo build` in the middle of `cargo test`
+/// rebuilds libraries other test targets (the doc tests) still link against.
 pub(crate) fn worker() -> Result<mpkit_host::WorkerConfig> {
     let me = std::env::current_exe().context("finding this executable")?;
     let profile_dir = me.parent().context("this executable has no directory")?;
     let target_dir = profile_dir
         .parent()
         .context("this executable is not in a cargo target directory")?;
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let mut cmd = Command::new(cargo);
-    cmd.args(["build", "--quiet", "--workspace", "--bin", "mpkit-worker"])
-        .arg("--target-dir")
-        .arg(target_dir);
-    if !cfg!(debug_assertions) {
-        cmd.arg("--release");
+    if std::env::var_os("MPKIT_BENCH_WORKER_BUILT").is_none() {
+        let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--quiet", "--workspace", "--bin", "mpkit-worker"])
+            .arg("--target-dir")
+            .arg(target_dir);
+        if !cfg!(debug_assertions) {
+            cmd.arg("--release");
+        }
+        let status = cmd
+            .status()
+            .context("running cargo to build mpkit-worker")?;
+        anyhow::ensure!(status.success(), "building mpkit-worker failed: {status}");
     }
-    let status = cmd
-        .status()
-        .context("running cargo to build mpkit-worker")?;
-    anyhow::ensure!(status.success(), "building mpkit-worker failed: {status}");
     let cfg = mpkit_host::WorkerConfig::beside_current_exe();
     anyhow::ensure!(
         cfg.exe.is_some(),
