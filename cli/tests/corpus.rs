@@ -909,3 +909,58 @@ fn coffee_club_opens_its_stores_subpackage() {
         );
     }
 }
+
+/// A `my.*` call whose arguments are over 1 MB throws a `RangeError` where
+/// it is made and reaches nothing; a toast or dialog text over 4,096
+/// characters fails with error 2. A flood of them cannot fill the host.
+#[test]
+fn oversized_jsapi_arguments_are_refused_where_they_are_made() {
+    for isolation in ["process", "thread"] {
+        let t = tempfile::tempdir().expect("tempdir");
+        write(
+            t.path(),
+            &[
+                ("app.json", r#"{"pages":["pages/a/a"]}"#),
+                (
+                    "pages/a/a.axml",
+                    r#"<text id="t">{{t}}</text><text a:if="{{ui}}" id="ui">{{ui}}</text>"#,
+                ),
+                (
+                    "pages/a/a.js",
+                    r#"Page({
+  data: { t: '', ui: '' },
+  onLoad() {
+    const out = [];
+    const big = 'x'.repeat(1100000);
+    try { my.setStorageSync({ key: 'k', data: big }); out.push('sync sent'); }
+    catch (e) { out.push(e.name + ': ' + e.message); }
+    try { my.showToast({ content: big }); out.push('promise sent'); } catch (e) { out.push(e.name); }
+    try { my.showToast({ content: big, fail() {} }); out.push('callback sent'); } catch (e) { out.push(e.name); }
+    my.showToast({ content: 'y'.repeat(5000), fail: (e) => { this.setData({ ui: e.error + ' ' + e.errorMessage }); } });
+    this.setData({ t: out.join('|') });
+  }
+});"#,
+                ),
+                ("steps.json", r##"[{"wait_for": "#ui"}]"##),
+            ],
+        );
+        let r = run_dir(t.path(), isolation);
+        assert_eq!(r.code, Some(0), "{isolation}: {:#}", r.json);
+        let html = r.json["html"].as_str().expect("html");
+        assert!(
+            html.contains(
+                "RangeError: my.setStorageSync arguments are over the 1 MB limit; send less data per call|RangeError|RangeError"
+            ),
+            "{isolation}: {html}"
+        );
+        assert!(
+            html.contains("2 ") && html.contains("longer than 4096 characters"),
+            "{isolation}: {html}"
+        );
+        // Only the 5,000-character toast reached the host, and it failed there.
+        let calls = r.json["jsapi_calls"].as_array().expect("calls");
+        let names: Vec<&str> = calls.iter().filter_map(|c| c["api"].as_str()).collect();
+        assert_eq!(names, ["showToast"], "{isolation}: {calls:?}");
+        assert_eq!(calls[0]["ok"], false, "{isolation}: {calls:?}");
+    }
+}

@@ -9,11 +9,38 @@ use mpkit_jsapi::{ApiError, Call, Dispatcher};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 
+/// The longest text a toast, dialog, sheet item or bar title may show, in
+/// characters: more is no message a person reads, and a flood of such
+/// calls would fill the embedding app's memory.
+pub(crate) const MAX_UI_TEXT: usize = 4_096;
+
+/// Refuses a string argument (or a string in an array argument) longer than
+/// [`MAX_UI_TEXT`] characters.
+fn check_texts(p: &Map<String, Value>) -> Result<(), ApiError> {
+    for (k, v) in p {
+        let too_long = match v {
+            Value::String(t) => t.chars().count() > MAX_UI_TEXT,
+            Value::Array(items) => items
+                .iter()
+                .any(|i| i.as_str().is_some_and(|t| t.chars().count() > MAX_UI_TEXT)),
+            _ => false,
+        };
+        if too_long {
+            return Err(ApiError::InvalidParam {
+                param: k.clone(),
+                reason: format!("longer than {MAX_UI_TEXT} characters"),
+            });
+        }
+    }
+    Ok(())
+}
+
 pub(super) fn register_ui(d: &mut Dispatcher, decls: &BTreeMap<String, ApiDecl>, env: &ApiEnv) {
     let ui = |name: &'static str, make: fn(&Map<String, Value>) -> Result<UiRequest, ApiError>| {
         let delegate = env.delegate.clone();
         let app = env.app.clone();
         move |c: &Call<'_>| -> Result<Value, ApiError> {
+            check_texts(c.params)?;
             let req = make(c.params)?;
             let reply = delegate.ui(&app, &req);
             Ok(match (name, reply) {

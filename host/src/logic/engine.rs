@@ -308,9 +308,42 @@ fn native_clear_timer(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsRes
     push(ctx, FromLogic::ClearTimer { id })
 }
 
+/// The largest arguments one `my.*` call may carry, serialized: as much as
+/// a setData. A call past it throws a `RangeError` where it was made, and
+/// nothing reaches the host.
+pub(crate) const MAX_CALL_BYTES: usize = 1024 * 1024;
+
+/// Refuses arguments over [`MAX_CALL_BYTES`], counting as it writes and
+/// stopping at the cap (nothing is allocated for the count).
+fn check_call_size(name: &str, params: &Value) -> JsResult<()> {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len();
+            if self.0 > MAX_CALL_BYTES {
+                return Err(std::io::Error::other("over the cap"));
+            }
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut n = Count(0);
+    if serde_json::to_writer(&mut n, params).is_err() {
+        return Err(JsNativeError::range()
+            .with_message(format!(
+                "my.{name} arguments are over the 1 MB limit; send less data per call"
+            ))
+            .into());
+    }
+    Ok(())
+}
+
 fn native_call(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let name = arg_string(args, 0, ctx)?;
     let params = to_json(&arg(args, 1), ctx)?;
+    check_call_size(&name, &params)?;
     let id = arg_u64(args, 2, ctx)?;
     let site = match args.get(3) {
         Some(v) if v.is_string() => arg_string(args, 3, ctx)?,
@@ -354,6 +387,7 @@ fn sync_call(name: &str, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValu
         Some(v) if v.is_undefined() => Value::Object(serde_json::Map::new()),
         Some(v) => to_json(v, ctx)?,
     };
+    check_call_size(name, &params)?;
     let answer = {
         let st = state(ctx)?;
         let mut st = st.borrow_mut();

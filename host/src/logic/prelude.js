@@ -289,14 +289,21 @@
     var wantsCallbacks = typeof args.success === 'function' || typeof args.fail === 'function' || typeof args.complete === 'function';
     var params = {};
     for (var k in args) if (typeof args[k] !== 'function') params[k] = args[k];
+    // Arguments the logic layer refuses (over 1 MB) throw where the call
+    // was made, and leave nothing pending.
+    function send() {
+      try { native.call(name, params, id, site); }
+      catch (e) { delete pending[id]; throw e; }
+    }
     if (wantsCallbacks) {
       pending[id] = { success: args.success, fail: args.fail, complete: args.complete };
-      native.call(name, params, id, site);
+      send();
       return undefined;
     }
+    pending[id] = null;
+    send();
     return new Promise(function (resolve, reject) {
       pending[id] = { resolve: resolve, reject: reject };
-      native.call(name, params, id, site);
     });
   }
   bridge.reply = function (id, ok, result) {
