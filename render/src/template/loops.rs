@@ -141,7 +141,18 @@ impl<'a> Renderer<'a> {
                 .map(|(k, v)| (Value::String(k.clone()), v))
                 .collect(),
             Value::Number(n) => {
-                let count = n.as_u64().unwrap_or(0).min(MAX_NODES as u64);
+                let count = n.as_u64().unwrap_or(0);
+                // Never cut short in silence: a count past what a page can
+                // render is the documented limit error, here.
+                if count > MAX_NODES as u64 {
+                    return Err(super::err(
+                        cx.file,
+                        el.pos,
+                        format!(
+                            "a:for over {count} items: the page renders more than {MAX_NODES} elements"
+                        ),
+                    ));
+                }
                 counted = (0..count).map(Value::from).collect::<Vec<_>>();
                 counted
                     .iter()

@@ -884,6 +884,25 @@ mod tests {
             .render(&doc, "p.axml", &json!({}))
             .expect_err("too many texts");
         assert_eq!(e.message, "the page renders more than 200000 texts");
+        // A loop over a count past the cap is the limit error, never a page
+        // cut at 100,000 in silence; at the cap it renders.
+        for (src, fails) in [
+            (r#"<block a:for="{{150000}}"><text>x</text></block>"#, true),
+            (r#"<block a:for="{{n}}"><text>x</text></block>"#, true),
+            (r#"<block a:for="{{100000}}">x</block>"#, false),
+        ] {
+            let doc = parse(src).expect("parses");
+            let got = Renderer::new(&files, 375.0).render(&doc, "p.axml", &json!({"n": 150000}));
+            match (got, fails) {
+                (Err(e), true) => assert_eq!(
+                    e.message,
+                    "a:for over 150000 items: the page renders more than 100000 elements",
+                    "{src}"
+                ),
+                (Ok(_), false) => {}
+                (got, _) => panic!("{src}: {:?}", got.map(|_| "rendered")),
+            }
+        }
     }
 
     /// A page whose loops run 10^10 times without making an element: the
