@@ -58,7 +58,7 @@ impl<'a> Probe<'a> {
 
 /// Joins `spec` onto the folder `dir` (`""` is the root). `None` when the
 /// result leaves the package root or is empty.
-fn join(dir: &str, spec: &str) -> Option<String> {
+pub(crate) fn join(dir: &str, spec: &str) -> Option<String> {
     let mut parts: Vec<&str> = if spec.starts_with('/') || dir.is_empty() {
         Vec::new()
     } else {

@@ -63,23 +63,14 @@ impl SourceMap {
     }
 }
 
-/// `rel` joined onto the package folder `dir`, `.` and `..` resolved;
-/// `None` when it leaves the package root, is absolute or is a URL.
+/// `rel` joined onto the package folder `dir`, `.` and `..` resolved, as
+/// module specifiers are ([`crate::resolve`]); `None` when it leaves the
+/// package root, is absolute or is a URL.
 fn join(dir: &str, rel: &str) -> Option<String> {
     if rel.starts_with('/') || rel.contains("://") || rel.contains('\\') {
         return None;
     }
-    let mut parts: Vec<&str> = dir.split('/').filter(|p| !p.is_empty()).collect();
-    for seg in rel.split('/') {
-        match seg {
-            "" | "." => {}
-            ".." => {
-                parts.pop()?;
-            }
-            s => parts.push(s),
-        }
-    }
-    (!parts.is_empty()).then(|| parts.join("/"))
+    crate::resolve::join(dir, rel)
 }
 
 #[cfg(test)]
