@@ -213,6 +213,19 @@ fn write(dir: &Path, files: &[(&str, &str)]) {
     }
 }
 
+/// A fresh developer key made by `mpkit keygen`: its folder (kept alive by
+/// the caller) and the key file's path.
+fn dev_key() -> (tempfile::TempDir, String) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let k = dir.path().join("dev.key").to_string_lossy().into_owned();
+    let made = Command::new(env!("CARGO_BIN_EXE_mpkit"))
+        .args(["keygen", "--out", &k])
+        .output()
+        .expect("keygen");
+    assert!(made.status.success(), "{made:?}");
+    (dir, k)
+}
+
 const PAGE: (&str, &str) = ("pages/a/a.axml", "<text id=\"t\">{{t}}</text>");
 
 #[test]
@@ -274,14 +287,7 @@ fn module_errors_name_the_module_file_line_and_column() {
 
 #[test]
 fn hostile_projects_are_refused_and_nothing_is_written() {
-    let key_dir = tempfile::tempdir().expect("tempdir");
-    let key = key_dir.path().join("dev.key");
-    let k = key.to_string_lossy().into_owned();
-    let made = Command::new(env!("CARGO_BIN_EXE_mpkit"))
-        .args(["keygen", "--out", &k])
-        .output()
-        .expect("keygen");
-    assert!(made.status.success());
+    let (_key_dir, k) = dev_key();
     let cases: &[(&[(&str, &str)], &str)] = &[
         (
             &[("mini.project.json", r#"{"miniprogramRoot":"../outside"}"#)],
@@ -723,14 +729,7 @@ fn typescript_pages_and_modules_run_as_alipay_compiles_them() {
     passes("typescript", &[]);
     // The bundle holds the compiled JavaScript and its maps, never the
     // TypeScript, the declarations or tsconfig.json.
-    let key_dir = tempfile::tempdir().expect("tempdir");
-    let key = key_dir.path().join("dev.key");
-    let k = key.to_string_lossy().into_owned();
-    let made = Command::new(env!("CARGO_BIN_EXE_mpkit"))
-        .args(["keygen", "--out", &k])
-        .output()
-        .expect("keygen");
-    assert!(made.status.success());
+    let (key_dir, k) = dev_key();
     let out = key_dir.path().join("ts.mpk");
     let r = mpkit(&[
         "pack",
@@ -807,15 +806,7 @@ fn typescript_errors_name_the_ts_file_line_and_column() {
         );
     }
     // Not TypeScript: refused when packed, with the place; nothing runs.
-    let key_dir = tempfile::tempdir().expect("tempdir");
-    let key = key_dir.path().join("dev.key");
-    let k = key.to_string_lossy().into_owned();
-    assert!(Command::new(env!("CARGO_BIN_EXE_mpkit"))
-        .args(["keygen", "--out", &k])
-        .output()
-        .expect("keygen")
-        .status
-        .success());
+    let (_key_dir, k) = dev_key();
     let deep = format!(
         "export const x = {}1{};\n",
         "[".repeat(1_200),

@@ -67,8 +67,9 @@ pub(crate) fn run(args: JsapiArgs, o: &mut Output) -> Result<()> {
 
     // 1. Sync round trip: getStorageSync of a small key, through the prelude,
     //    the gates and SQLite, against my.canIUse (a native call that does no work).
-    let mut l = LogicLayer::new(JsLimits::default(), vec!["navigateTo".into()])
-        .map_err(|e| anyhow!(e.message))?;
+    // `my` offers exactly the names the host gives it (Alipay's plain object).
+    let offered = vec!["navigateTo".into(), "getStorageSync".into()];
+    let mut l = LogicLayer::new(JsLimits::default(), offered).map_err(|e| anyhow!(e.message))?;
     let setup_for_js = js.clone();
     l.set_sync_handler(Box::new(move |name: &str, params: &Value| {
         setup_for_js
