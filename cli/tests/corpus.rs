@@ -955,3 +955,123 @@ fn oversized_jsapi_arguments_are_refused_where_they_are_made() {
         assert_eq!(calls[0]["ok"], false, "{isolation}: {calls:?}");
     }
 }
+
+#[test]
+fn custom_components_props_slots_lifecycles_and_events_run_as_in_alipay() {
+    let warnings = passes("components", &[]);
+    // Every component json says `component: true`, so nothing is said about it.
+    assert!(
+        !warnings.iter().any(|w| w["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("usingComponents"))),
+        "{warnings:#?}"
+    );
+}
+
+/// A component tree that never ends, or grows past the page's limits, is a
+/// render error that names the limit; the run ends normally, in both modes.
+/// usingComponents that leave the package or name a plugin resolve to
+/// nothing: a warning says why, and the tag is an unknown component.
+#[test]
+fn hostile_component_trees_end_at_a_limit_and_bad_paths_resolve_to_nothing() {
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: &[Case<'_>] = &[
+        (
+            "itself",
+            &[
+                (
+                    "pages/a/a.json",
+                    r#"{"usingComponents":{"r":"/components/r/r"}}"#,
+                ),
+                ("pages/a/a.axml", "<r/>"),
+                (
+                    "components/r/r.json",
+                    r#"{"component":true,"usingComponents":{"r":"./r"}}"#,
+                ),
+                ("components/r/r.axml", "<view><r/></view>"),
+            ],
+            "components nested more than 32 deep (does <r> use itself?)",
+            "",
+        ),
+        (
+            "fan-out",
+            &[
+                (
+                    "pages/a/a.json",
+                    r#"{"usingComponents":{"f":"/components/f/f"}}"#,
+                ),
+                ("pages/a/a.axml", "<f/>"),
+                (
+                    "components/f/f.json",
+                    r#"{"component":true,"usingComponents":{"f":"./f"}}"#,
+                ),
+                ("components/f/f.axml", "<view a:for=\"{{12}}\"><f/></view>"),
+            ],
+            "more than 10000 component instances",
+            "",
+        ),
+        (
+            "outside",
+            &[
+                (
+                    "pages/a/a.json",
+                    r#"{"usingComponents":{"x":"/../../etc/passwd"}}"#,
+                ),
+                ("pages/a/a.axml", "<view><x/></view>"),
+            ],
+            "unknown component <x>",
+            "names no component",
+        ),
+        (
+            "plugin",
+            &[
+                (
+                    "pages/a/a.json",
+                    r#"{"usingComponents":{"p":"plugin://myPlugin/card"}}"#,
+                ),
+                ("pages/a/a.axml", "<view><p/></view>"),
+            ],
+            "unknown component <p>",
+            "plugin://myPlugin/card is a plugin, and this host runs no plugins",
+        ),
+    ];
+    for (what, files, error, warning) in cases {
+        for isolation in ["process", "thread"] {
+            let t = tempfile::tempdir().expect("tempdir");
+            write(
+                t.path(),
+                &[
+                    ("app.json", r#"{"pages":["pages/a/a"]}"#),
+                    ("steps.json", "[]"),
+                ],
+            );
+            write(t.path(), files);
+            let r = run_dir(t.path(), isolation);
+            assert_eq!(
+                r.code,
+                Some(1),
+                "{what} ({isolation}): {:#}\n{}",
+                r.json,
+                r.stderr
+            );
+            let errors = r.json["errors"].as_array().expect("errors");
+            assert!(
+                errors
+                    .iter()
+                    .any(|e| e["message"].as_str().is_some_and(|m| m.contains(error))),
+                "{what} ({isolation}): {errors:#?}"
+            );
+            if !warning.is_empty() {
+                let warnings = r.json["warnings"].as_array().expect("warnings");
+                assert!(
+                    warnings
+                        .iter()
+                        .any(|w| w["message"].as_str().is_some_and(|m| m.contains(warning))),
+                    "{what} ({isolation}): {warnings:#?}"
+                );
+            }
+            // The app was not stopped: the host answered to the end.
+            assert_eq!(r.json["route"], "pages/a/a", "{what} ({isolation})");
+        }
+    }
+}

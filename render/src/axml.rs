@@ -11,34 +11,8 @@ use super::expr::{self, Expr};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// Components a template may use. Anything else is an error with its position.
-pub const COMPONENTS: &[&str] = &[
-    "view",
-    "text",
-    "button",
-    "image",
-    "input",
-    "textarea",
-    "scroll-view",
-    "swiper",
-    "swiper-item",
-    "navigator",
-    "icon",
-    "checkbox",
-    "checkbox-group",
-    "radio",
-    "radio-group",
-    "switch",
-    "slider",
-    "form",
-    "label",
-    "picker",
-    "block",
-    "template",
-    "import",
-    "include",
-    "slot",
-];
+mod tags;
+pub use tags::{is_custom_name, COMPONENTS};
 
 /// A 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]
@@ -199,6 +173,9 @@ pub struct Document {
     pub templates: BTreeMap<String, Vec<Node>>,
     /// `<import src>` paths, in order.
     pub imports: Vec<(String, Pos)>,
+    /// Each custom tag the file uses (not a built-in component), where it
+    /// first appears, in source order.
+    pub custom: Vec<(String, Pos)>,
     /// What was accepted though not well-formed, in source order (at most
     /// [`MAX_WARNINGS`], and one saying more were left out).
     pub warnings: Vec<Warning>,
@@ -491,7 +468,13 @@ impl<'a> P<'a> {
             return Err(self.err(open, "expected a tag name after `<`"));
         }
         if !COMPONENTS.contains(&tag.as_str()) {
-            return Err(self.err(open, format!("unknown component <{tag}>")));
+            if !is_custom_name(&tag) {
+                return Err(self.err(open, format!("unknown component <{tag}>")));
+            }
+            if !doc.custom.iter().any(|(t, _)| *t == tag) {
+                let at = self.at(open);
+                doc.custom.push((tag.clone(), at));
+            }
         }
         let mut el = Element {
             tag: tag.into(),
@@ -816,10 +799,12 @@ mod tests {
 
     #[test]
     fn errors_name_line_and_column() {
-        let e = err("<view>\n  <foo/>\n</view>");
+        // A custom tag is no error here: it is listed, with its place, for
+        // the renderer to resolve or refuse.
+        let doc = parse("<view>\n  <foo/>\n</view>").expect("custom tag");
         assert_eq!(
-            (e.pos, e.message.as_str()),
-            (Pos { line: 2, col: 3 }, "unknown component <foo>")
+            doc.custom,
+            vec![("foo".to_owned(), Pos { line: 2, col: 3 })]
         );
         let e = err("<view>\n  <text>{{ a + }}</text>\n</view>");
         assert_eq!(e.pos.line, 2);
@@ -1160,9 +1145,19 @@ mod tests {
         assert_eq!(doc.templates["t"].len(), 1);
         assert_eq!(el(&doc.nodes[6]).attrs[0].value, None);
         assert!(doc.warnings.is_empty());
-        // Custom tags are B1's: a self-closing one is refused as unknown,
-        // not as a syntax error.
-        assert_eq!(err("<my-comp/>").message, "unknown component <my-comp>");
+        // Custom tags are B1's: listed with where each first appears, for
+        // whoever renders the file to resolve; a name no usingComponents
+        // key can be is refused here.
+        let doc =
+            parse("<view><my-comp/>\n<my-comp a='1'/><Card_2></Card_2></view>").expect("custom");
+        assert_eq!(
+            doc.custom,
+            vec![
+                ("my-comp".to_owned(), at(1, 7)),
+                ("Card_2".to_owned(), at(2, 17))
+            ]
+        );
+        assert_eq!(err("<my.comp/>").message, "unknown component <my.comp>");
     }
 
     /// A10.8: what stays an error, with its position.
@@ -1305,7 +1300,9 @@ mod tests {
 
     #[test]
     fn columns_count_characters() {
-        let e = err("<text>héllo</text><bad/>");
+        let doc = parse("<text>héllo</text><bad/>").expect("custom tag");
+        assert_eq!(doc.custom[0].1, Pos { line: 1, col: 19 });
+        let e = err("<text>héllo</text><b.d/>");
         assert_eq!(e.pos, Pos { line: 1, col: 19 });
     }
 

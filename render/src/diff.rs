@@ -1,6 +1,7 @@
 //! Diffing a page's mounted tree against a new render into a minimal list of
 //! serializable patch ops, keyed by `a:key` where every sibling has one.
 
+use super::component::HostChange;
 use super::vdom::{DomNode, NodeId, VNode, TEXT_TAG};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
@@ -83,16 +84,29 @@ pub enum PatchOp {
     },
 }
 
-/// Allocates node ids for one page.
+/// Allocates node ids for one page, and notes what each diff did to
+/// component hosts ([`Ids::take_hosts`]).
 #[derive(Debug, Default)]
 pub struct Ids {
     next: NodeId,
+    hosts: Vec<HostChange>,
 }
 
 impl Ids {
     fn take(&mut self) -> NodeId {
         self.next += 1;
         self.next
+    }
+
+    /// What the diffs since the last call did to component hosts, in the
+    /// order they did it.
+    pub fn take_hosts(&mut self) -> Vec<HostChange> {
+        std::mem::take(&mut self.hosts)
+    }
+
+    fn remove(&mut self, node: &DomNode, ops: &mut Vec<PatchOp>) {
+        ops.push(PatchOp::Remove { id: node.id });
+        crate::component::removed(node, &mut self.hosts);
     }
 }
 
@@ -112,12 +126,15 @@ pub fn mount(v: VNode, ids: &mut Ids) -> DomNode {
             key: None,
             children: Vec::new(),
             memo: 0,
+            owner: 0,
+            host: false,
         },
         VNode::Element {
             tag,
             attrs,
             key,
             children,
+            owner,
         } => {
             let id = ids.take();
             DomNode {
@@ -128,7 +145,25 @@ pub fn mount(v: VNode, ids: &mut Ids) -> DomNode {
                 key,
                 children: children.into_iter().map(|c| mount(c, ids)).collect(),
                 memo: 0,
+                owner,
+                host: false,
             }
+        }
+        VNode::Component { tag, key, call } => {
+            let id = ids.take();
+            let node = DomNode {
+                id,
+                tag: tag.to_string(),
+                text: String::new(),
+                attrs: BTreeMap::from([("is".to_owned(), format!("/{}", call.is))]),
+                key,
+                children: Vec::new(),
+                memo: 0,
+                owner: call.owner,
+                host: true,
+            };
+            ids.hosts.push(HostChange::Created(id, call));
+            node
         }
     }
 }
@@ -150,7 +185,13 @@ fn same_kind(old: &DomNode, new: &VNode) -> bool {
         } => old.memo == *fp,
         VNode::Memo { node, .. } => same_kind(old, node),
         VNode::Text { .. } => old.is_text(),
-        VNode::Element { tag, key, .. } => *old.tag == **tag && &old.key == key,
+        VNode::Element { tag, key, .. } => !old.host && *old.tag == **tag && &old.key == key,
+        VNode::Component { tag, key, call } => {
+            old.host
+                && *old.tag == **tag
+                && &old.key == key
+                && old.attrs.get("is").is_some_and(|is| is[1..] == *call.is)
+        }
     }
 }
 
@@ -181,8 +222,12 @@ fn patch(mut old: DomNode, new: VNode, ids: &mut Ids, ops: &mut Vec<PatchOp>) ->
             old
         }
         VNode::Element {
-            attrs, children, ..
+            attrs,
+            children,
+            owner,
+            ..
         } => {
+            old.owner = owner;
             for name in old.attrs.keys() {
                 if !attrs.contains_key(name) && !users_own(&old.tag, name) {
                     ops.push(PatchOp::RemoveAttr {
@@ -205,6 +250,10 @@ fn patch(mut old: DomNode, new: VNode, ids: &mut Ids, ops: &mut Vec<PatchOp>) ->
             old.attrs.extend(kept);
             let old_children = std::mem::take(&mut old.children);
             old.children = diff_children(old.id, old_children, children, ids, ops);
+            old
+        }
+        VNode::Component { call, .. } => {
+            ids.hosts.push(HostChange::Kept(old.id, call));
             old
         }
     }
@@ -236,8 +285,12 @@ fn patch_ref(old: &mut DomNode, new: &VNode, ids: &mut Ids, ops: &mut Vec<PatchO
             }
         }
         VNode::Element {
-            attrs, children, ..
+            attrs,
+            children,
+            owner,
+            ..
         } => {
+            old.owner = *owner;
             if &old.attrs != attrs {
                 for name in old.attrs.keys() {
                     if !attrs.contains_key(name) && !users_own(&old.tag, name) {
@@ -275,12 +328,13 @@ fn patch_ref(old: &mut DomNode, new: &VNode, ids: &mut Ids, ops: &mut Vec<PatchO
                 old.children = diff_children(old.id, old_children, children.clone(), ids, ops);
             }
         }
+        VNode::Component { call, .. } => ids.hosts.push(HostChange::Kept(old.id, call.clone())),
     }
 }
 
 fn key_of(v: &VNode) -> Option<&str> {
     match v {
-        VNode::Element { key: Some(k), .. } => Some(k),
+        VNode::Element { key: Some(k), .. } | VNode::Component { key: Some(k), .. } => Some(k),
         VNode::Memo { node, .. } => key_of(node),
         _ => None,
     }
@@ -306,18 +360,36 @@ fn diff_children(
             .map(|(o, v)| patch(o, v, ids, ops))
             .collect();
     }
-    let keyed = !new.is_empty()
-        && new.iter().all(|v| key_of(v).is_some())
-        && old.iter().all(|o| o.key.is_some())
-        && {
-            let mut seen = std::collections::HashSet::new();
-            new.iter().all(|v| seen.insert(key_of(v)))
-        };
+    // Keyed where any sibling has a key (an `a:for` among other children):
+    // keyed nodes match by key, the others by their order among the
+    // unkeyed, so that a list's items, and the component instances among
+    // them, keep their state when the list changes around fixed siblings.
+    let any_key = new.iter().any(|v| key_of(v).is_some()) || old.iter().any(|o| o.key.is_some());
+    let keyed = !new.is_empty() && any_key && {
+        let mut seen = std::collections::HashSet::new();
+        new.iter().filter_map(key_of).all(|k| seen.insert(k))
+    };
     if keyed {
-        diff_keyed(parent, old, new, ids, ops)
+        let old_keys = sibling_keys(old.iter().map(|o| o.key.as_deref()));
+        let new_keys = sibling_keys(new.iter().map(key_of));
+        diff_keyed(parent, old, new, (old_keys, new_keys), ids, ops)
     } else {
         diff_indexed(parent, old, new, ids, ops)
     }
+}
+
+/// Each sibling's identity for the keyed diff: `k` + its key, or `#` + its
+/// place among the siblings that have none.
+fn sibling_keys<'a>(keys: impl Iterator<Item = Option<&'a str>>) -> Vec<String> {
+    let mut unkeyed = 0;
+    keys.map(|k| match k {
+        Some(k) => format!("k{k}"),
+        None => {
+            unkeyed += 1;
+            format!("#{unkeyed}")
+        }
+    })
+    .collect()
 }
 
 fn diff_indexed(
@@ -334,7 +406,7 @@ fn diff_indexed(
         match old.next() {
             Some(o) if same_kind(&o, &v) => out.push(patch(o, v, ids, ops)),
             Some(o) => {
-                ops.push(PatchOp::Remove { id: o.id });
+                ids.remove(&o, ops);
                 pending.push((index, mount(v, ids)));
                 out.push(DomNode::root());
             }
@@ -345,7 +417,7 @@ fn diff_indexed(
         }
     }
     for o in old {
-        ops.push(PatchOp::Remove { id: o.id });
+        ids.remove(&o, ops);
     }
     for (index, node) in pending {
         ops.push(PatchOp::Insert {
@@ -362,39 +434,38 @@ fn diff_keyed(
     parent: NodeId,
     old: Vec<DomNode>,
     new: Vec<VNode>,
+    (old_keys, new_keys_list): (Vec<String>, Vec<String>),
     ids: &mut Ids,
     ops: &mut Vec<PatchOp>,
 ) -> Vec<DomNode> {
-    let new_keys: HashMap<&str, usize> = new
+    let new_keys: HashMap<&str, usize> = new_keys_list
         .iter()
         .enumerate()
-        .filter_map(|(i, v)| key_of(v).map(|k| (k, i)))
+        .map(|(i, k)| (k.as_str(), i))
         .collect();
     // Old nodes whose key survives with the same tag are reused; the rest go.
     let mut reusable: HashMap<String, (usize, DomNode)> = HashMap::new();
-    for (i, o) in old.into_iter().enumerate() {
-        let k = o.key.clone().unwrap_or_default();
+    for ((i, o), k) in old.into_iter().enumerate().zip(old_keys) {
         let keep = new_keys
             .get(k.as_str())
             .is_some_and(|&j| same_kind(&o, &new[j]));
         if keep {
             reusable.insert(k, (i, o));
         } else {
-            ops.push(PatchOp::Remove { id: o.id });
+            ids.remove(&o, ops);
         }
     }
     // Old positions of reused nodes in new order; the longest increasing run stays put.
-    let plan: Vec<Option<usize>> = new
+    let plan: Vec<Option<usize>> = new_keys_list
         .iter()
-        .map(|v| key_of(v).and_then(|k| reusable.get(k)).map(|(i, _)| *i))
+        .map(|k| reusable.get(k).map(|(i, _)| *i))
         .collect();
     let stay = lis(&plan);
     // Patch every reused node and mount the new ones, in order.
     let mut out = Vec::with_capacity(new.len());
     let mut fresh = vec![false; new.len()];
-    for (index, v) in new.into_iter().enumerate() {
-        let k = key_of(&v).unwrap_or_default().to_owned();
-        match reusable.remove(&k) {
+    for ((index, v), k) in new.into_iter().enumerate().zip(&new_keys_list) {
+        match reusable.remove(k) {
             Some((_, o)) => out.push(patch(o, v, ids, ops)),
             None => {
                 fresh[index] = true;
@@ -715,6 +786,7 @@ mod tests {
             attrs: BTreeMap::from([("class".into(), "row".into())]),
             key: Some(key.into()),
             children: vec![VNode::Text { text: text.into() }],
+            owner: 0,
         }
     }
 
@@ -767,6 +839,7 @@ mod tests {
                 .collect(),
             key: None,
             children: Vec::new(),
+            owner: 0,
         };
         let mut ids = Ids::default();
         let mut page = DomNode::root();
@@ -887,6 +960,7 @@ mod tests {
                                 text: format!("{k}.{i}.{t}"),
                             })
                             .collect(),
+                        owner: 0,
                     }),
                 }
             })

@@ -54,6 +54,10 @@ pub struct HandlerCall {
     pub handler: String,
     /// `{type, timeStamp, target, currentTarget, detail}`.
     pub event: Value,
+    /// Whose method it is: 0 for the page, else the component instance
+    /// whose template declares the handler.
+    #[serde(default)]
+    pub owner: u64,
 }
 
 /// `data-item-id="3"` → `{"itemId": "3"}`.
@@ -127,6 +131,7 @@ pub fn resolve(
                         "currentTarget": describe(node),
                         "detail": detail,
                     }),
+                    owner: node.owner,
                 });
             }
         }

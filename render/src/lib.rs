@@ -14,6 +14,7 @@ pub mod acss;
 pub mod axml;
 pub mod budget;
 pub mod cache;
+pub mod component;
 pub mod data;
 pub mod diff;
 pub mod events;

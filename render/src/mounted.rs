@@ -324,6 +324,8 @@ mod tests {
             key: None,
             children,
             memo: 0,
+            owner: 0,
+            host: false,
         }
     }
 

@@ -21,6 +21,21 @@ pub enum VNode {
         /// Children.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         children: Vec<VNode>,
+        /// Whose template wrote it, for its event handlers: 0 for the page,
+        /// else the component instance's id (its host node's id).
+        #[serde(skip)]
+        owner: u64,
+    },
+    /// A custom component's tag, as its owner rendered it: the component
+    /// renders its own subtree into the host node this becomes.
+    #[serde(skip)]
+    Component {
+        /// The tag as written.
+        tag: std::sync::Arc<str>,
+        /// `a:key`.
+        key: Option<String>,
+        /// What the owner passes it.
+        call: std::rc::Rc<Call>,
     },
     /// Text.
     Text {
@@ -71,6 +86,13 @@ pub struct DomNode {
     /// The render-cache item this node was last rendered from (0: none).
     #[serde(skip)]
     pub memo: u64,
+    /// Whose template wrote it (see [`VNode::Element`]'s `owner`).
+    #[serde(skip)]
+    pub owner: u64,
+    /// Whether this is a custom component's host: its children are the
+    /// component's own render, which only the component diffs.
+    #[serde(skip)]
+    pub host: bool,
 }
 
 impl DomNode {
@@ -84,6 +106,8 @@ impl DomNode {
             key: None,
             children: Vec::new(),
             memo: 0,
+            owner: 0,
+            host: false,
         }
     }
 
@@ -157,5 +181,48 @@ pub fn escape(s: &str, out: &mut String) {
             '"' => out.push_str("&quot;"),
             _ => out.push(c),
         }
+    }
+}
+
+/// What an owner passes a component at one occurrence of its tag.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Call {
+    /// The component's base path in the bundle (`components/card/index`);
+    /// its `is` is this with a leading `/`.
+    pub is: std::sync::Arc<str>,
+    /// Every attribute but the handlers and `ref`, `slot`, `slot-scope`,
+    /// `key` and `a:*`: `{{x}}` as its value, text as a string, a bare
+    /// attribute as `true`; `class` arrives as `className`.
+    pub props: serde_json::Map<String, serde_json::Value>,
+    /// Function props: `(prop, owner's method)`, from `onX="method"` and
+    /// `catchX="method"` written as plain text.
+    pub handlers: Vec<(String, String)>,
+    /// Slot content by name (`""` is the default slot), in source order,
+    /// rendered in the owner's scope.
+    pub slots: Vec<(String, Vec<VNode>)>,
+    /// Nodes in [`Call::slots`], counted against the render's node limit
+    /// at each outlet that shows them.
+    pub slot_nodes: usize,
+    /// Who wrote the tag: 0 for the page, else the owning instance's id.
+    pub owner: u64,
+    /// `ref="method"`: the owner's method given the instance once it exists.
+    pub ref_method: Option<String>,
+    /// The file and place of the tag, for errors about this instance.
+    pub file: String,
+    /// Where the tag is in [`Call::file`].
+    pub pos: crate::axml::Pos,
+}
+
+impl Call {
+    /// The content passed for slot `name` (`""` for the default slot), each
+    /// piece in source order; `None` when nothing was passed for it.
+    pub fn slot(&self, name: &str) -> Option<Vec<&VNode>> {
+        let out: Vec<&VNode> = self
+            .slots
+            .iter()
+            .filter(|(n, _)| n == name)
+            .flat_map(|(_, nodes)| nodes.iter())
+            .collect();
+        (!out.is_empty()).then_some(out)
     }
 }

@@ -245,6 +245,8 @@ fn rebuild(nodes: Vec<FlatNode>) -> Result<DomNode, String> {
             key,
             children: Vec::new(),
             memo: 0,
+            owner: 0,
+            host: false,
         });
     }
     while let Some(child) = open.pop() {
@@ -312,6 +314,8 @@ mod tests {
             key: None,
             children: Vec::new(),
             memo: 0,
+            owner: 0,
+            host: false,
         };
         for id in (1..levels as u64).rev() {
             let mut parent = node.clone();

@@ -47,6 +47,9 @@
   }
 
   function setAttr(el, tag, name, value) {
+    // A custom component's host (its `is`): no box of its own, as Alipay's
+    // virtualHost; the component's nodes lay out as its parent's children.
+    if (name === "is") { el.classList.add("mp-host"); el.setAttribute("data-mp-is", value); return; }
     if (name === "class") { el.className = "mp-" + tag + (value ? " " + value : ""); return; }
     if (name === "style") { el.style.cssText = value; return; }
     if (name.startsWith("data-")) { el.setAttribute(name, value); return; }

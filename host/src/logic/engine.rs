@@ -74,8 +74,10 @@ pub(crate) fn no_sync(name: &str, _: &Value) -> Result<Value, Value> {
     Err(ApiError::NotAvailable(name.to_owned()).to_js())
 }
 
+mod components;
 mod modules;
 
+use components::native_component_state;
 use modules::{native_compile, native_resolve, native_source, native_warn};
 
 type Shared = Rc<RefCell<State>>;
@@ -196,6 +198,7 @@ fn too_big(size: usize) -> JsError {
 /// what crosses the pipe, and its length is the size checked.
 fn set_data_as_json(
     page: u64,
+    comp: u64,
     data: &JsValue,
     args: &[JsValue],
     ctx: &mut Context,
@@ -221,6 +224,7 @@ fn set_data_as_json(
         ctx,
         FromLogic::SetDataJson {
             page,
+            comp,
             patch: RawPatch::new(patch),
             callback,
             size,
@@ -230,8 +234,10 @@ fn set_data_as_json(
 
 fn native_set_data(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
     let page = arg_u64(args, 0, ctx)?;
+    // A component instance's id, or none for the page's own setData.
+    let comp = arg_u64(args, 3, ctx)?;
     if state(ctx)?.borrow().patches_as_json {
-        return set_data_as_json(page, &arg(args, 1), args, ctx);
+        return set_data_as_json(page, comp, &arg(args, 1), args, ctx);
     }
     let patch = match to_json(&arg(args, 1), ctx)? {
         Value::Object(m) => m,
@@ -250,6 +256,7 @@ fn native_set_data(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult
         ctx,
         FromLogic::SetData {
             page,
+            comp,
             patch,
             callback,
             size,
@@ -493,7 +500,12 @@ impl LogicLayer {
             esm_ready: false,
         }));
         ctx.insert_data(state.clone());
-        let natives: [(&str, NativeFunction, usize); 16] = [
+        let natives: [(&str, NativeFunction, usize); 17] = [
+            (
+                "componentState",
+                NativeFunction::from_fn_ptr(native_component_state),
+                4,
+            ),
             ("warn", NativeFunction::from_fn_ptr(native_warn), 2),
             ("resolve", NativeFunction::from_fn_ptr(native_resolve), 2),
             ("source", NativeFunction::from_fn_ptr(native_source), 1),

@@ -2,10 +2,13 @@
 //! view (templates rendered and diffed), isolated from the host and from
 //! every other mini program, in a worker process (default) or on a thread.
 
+mod components;
 pub(crate) mod convert;
 pub(crate) mod engine;
+mod files;
 mod lines;
 pub(crate) mod protocol;
+mod rounds;
 mod sourcemap;
 pub(crate) mod unit;
 pub(crate) mod view;

@@ -182,26 +182,299 @@
     page.data = (initial && typeof initial === 'object') ? JSON_clone(initial) : {};
     page.route = route;
     page.options = query;
-    page.setData = function (obj, cb) {
-      if (obj === null || typeof obj !== 'object') throw new TypeError('setData expects an object');
-      var paths = [];
-      for (var k in obj) {
-        if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
-        var keys = parsePath(k);
-        if (keys.length > MAX_PATH_SEGMENTS) {
-          throw new RangeError('setData path has ' + keys.length + ' segments, more than ' + MAX_PATH_SEGMENTS);
-        }
-        paths.push(keys, obj[k]);
-      }
-      var cbId = 0;
-      if (typeof cb === 'function') { cbId = nextCallback++; callbacks[cbId] = cb; }
-      native.setData(id, obj, cbId);
-      for (var i = 0; i < paths.length; i += 2) setPath(page.data, paths[i], paths[i + 1]);
-    };
+    page.setData = function (obj, cb) { sendData(id, 0, page.data, obj, cb); };
+    page.$spliceData = function (obj, cb) { spliceData(id, 0, page.data, obj, cb); };
+    page.$batchedUpdates = function (fn) { if (typeof fn === 'function') fn(); };
     page.$id = id;
     return page;
   }
+
+  // setData of a page (comp 0) or of a component instance: every path is
+  // checked before anything is sent or set.
+  function checkPaths(obj) {
+    if (obj === null || typeof obj !== 'object') throw new TypeError('setData expects an object');
+    var paths = [];
+    for (var k in obj) {
+      if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
+      var keys = parsePath(k);
+      if (keys.length > MAX_PATH_SEGMENTS) {
+        throw new RangeError('setData path has ' + keys.length + ' segments, more than ' + MAX_PATH_SEGMENTS);
+      }
+      paths.push(keys, obj[k]);
+    }
+    return paths;
+  }
+  function callbackId(cb) {
+    if (typeof cb !== 'function') return 0;
+    var cbId = nextCallback++;
+    callbacks[cbId] = cb;
+    return cbId;
+  }
+  function sendData(pageId, comp, data, obj, cb) {
+    var paths = checkPaths(obj);
+    native.setData(pageId, obj, callbackId(cb), comp);
+    for (var i = 0; i < paths.length; i += 2) setPath(data, paths[i], paths[i + 1]);
+  }
+  function getPath(obj, keys) {
+    var cur = obj;
+    for (var i = 0; i < keys.length; i++) {
+      if (cur === null || typeof cur !== 'object') return undefined;
+      cur = cur[keys[i]];
+    }
+    return cur;
+  }
+  // $spliceData({'a.b': [start, deleteCount, ...items]}): Array.prototype.splice
+  // on each target, which must be an array; the new arrays are what is sent.
+  function spliceData(pageId, comp, data, obj, cb) {
+    var paths = checkPaths(obj);
+    var out = {};
+    for (var i = 0; i < paths.length; i += 2) {
+      var target = getPath(data, paths[i]);
+      var args = paths[i + 1];
+      if (!Array.isArray(target)) throw new TypeError('$spliceData: "' + paths[i].join('.') + '" is not an array');
+      if (!Array.isArray(args)) throw new TypeError('$spliceData expects [start, deleteCount, ...items] for "' + paths[i].join('.') + '"');
+      var copy = target.slice();
+      Array.prototype.splice.apply(copy, args);
+      out[Object.keys(obj)[i / 2]] = copy;
+    }
+    sendData(pageId, comp, data, out, cb);
+  }
   function JSON_clone(v) { return native.clone(v); }
+
+  // Components (compat.md B2–B10): Component() registers the options of the
+  // component file being loaded; the view asks for instances through
+  // 'components' tasks (create, props, remove, mounted, updated).
+  var compDefs = {};            // base path -> definition
+  var compLoaded = {};          // base path -> whether its script was run
+  var compRecs = {};            // page id -> { instance id -> record }
+  var loadingComponent = null;
+  var recOf = typeof WeakMap === 'function' ? new WeakMap() : null;
+  var HOOKS = ['onInit', 'deriveDataFromProps', 'didMount', 'didUpdate', 'didUnmount'];
+  function flattenMixins(list, out, depth) {
+    if (!Array.isArray(list)) return;
+    if (depth > 16) throw new RangeError('mixins nested more than 16 deep');
+    for (var i = 0; i < list.length; i++) {
+      var m = list[i];
+      if (!m || typeof m !== 'object') continue;
+      flattenMixins(m.mixins, out, depth + 1);
+      out.push(m);
+    }
+  }
+  function assign(to, from) {
+    if (from && typeof from === 'object') for (var k in from) if (Object.prototype.hasOwnProperty.call(from, k)) to[k] = from[k];
+    return to;
+  }
+  function define(options) {
+    var all = [];
+    flattenMixins(options.mixins, all, 0);
+    all.push(options);
+    var def = { data: [], props: {}, hooks: {}, ref: options.ref, proto: {}, observers: [] };
+    def.observing = !!(options.options && options.options.observers === true);
+    for (var h = 0; h < HOOKS.length; h++) def.hooks[HOOKS[h]] = [];
+    for (var i = 0; i < all.length; i++) {
+      var m = all[i];
+      if (m.data !== undefined) def.data.push(m.data);
+      assign(def.props, m.props);
+      assign(def.proto, m.methods);
+      for (var j = 0; j < HOOKS.length; j++) if (typeof m[HOOKS[j]] === 'function') def.hooks[HOOKS[j]].push(m[HOOKS[j]]);
+      if (m.observers && typeof m.observers === 'object') {
+        for (var key in m.observers) {
+          if (!Object.prototype.hasOwnProperty.call(m.observers, key) || typeof m.observers[key] !== 'function') continue;
+          def.observers.push({ paths: key.split(',').map(function (p) { return p.trim(); }), fn: m.observers[key] });
+        }
+      }
+    }
+    if (def.observers.length && !def.observing) {
+      native.warn('component', 'observers run only with options: { observers: true }; these are ignored');
+      def.observers = [];
+    }
+    for (var w = 0; w < WARNED_OPTIONS.length; w++) {
+      if (options[WARNED_OPTIONS[w]] !== undefined) native.warn('component', 'Component() option "' + WARNED_OPTIONS[w] + '" is not supported yet and is ignored');
+    }
+    def.proto.setData = function (obj, cb) {
+      var rec = recOf && recOf.get(this);
+      if (!rec || !rec.alive) { native.warn('component', 'setData on a component that is not mounted is ignored'); return; }
+      snapshot(rec);
+      sendData(rec.page, rec.id, this.data, obj, cb);
+      noteChanged(rec, obj);
+    };
+    def.proto.$spliceData = function (obj, cb) {
+      var rec = recOf && recOf.get(this);
+      if (!rec || !rec.alive) { native.warn('component', '$spliceData on a component that is not mounted is ignored'); return; }
+      snapshot(rec);
+      spliceData(rec.page, rec.id, this.data, obj, cb);
+      noteChanged(rec, obj);
+    };
+    def.proto.hasMixin = function (m) { return all.indexOf(m) >= 0; };
+    return def;
+  }
+  var WARNED_OPTIONS = ['lifetimes', 'relations', 'externalClasses', 'pageEvents'];
+  var EMPTY_DEF = null;
+  global.Component = function (options) {
+    if (!loadingComponent) throw new Error('Component() must be called while a component file loads');
+    compDefs[loadingComponent] = define(options || {});
+  };
+  global.requirePlugin = function (name) {
+    throw new Error("plugin '" + String(name) + "' is not available in this host");
+  };
+  // Observers (B7): the paths an update changed, matched against each
+  // observer's paths once the update is rendered, before didUpdate.
+  function noteChanged(rec, obj) {
+    if (!rec.def.observers.length) return;
+    for (var k in obj) if (Object.prototype.hasOwnProperty.call(obj, k)) rec.changed.push(parsePath(k));
+  }
+  function observedKeys(p) {
+    if (p === '**') return null;
+    return parsePath(p.replace(/\.\*\*$/, ''));
+  }
+  function overlaps(a, b) {
+    var n = Math.min(a.length, b.length);
+    for (var i = 0; i < n; i++) if (String(a[i]) !== String(b[i])) return false;
+    return true;
+  }
+  function runObservers(rec) {
+    var changed = rec.changed;
+    rec.changed = [];
+    if (!changed.length) return;
+    var inst = rec.inst;
+    var view = null;
+    for (var i = 0; i < rec.def.observers.length; i++) {
+      var o = rec.def.observers[i];
+      var keys = [], hit = false;
+      for (var j = 0; j < o.paths.length; j++) {
+        var k;
+        try { k = observedKeys(o.paths[j]); } catch (e) { k = undefined; }
+        keys.push(k);
+        if (k === null) hit = true;
+        for (var c = 0; !hit && k && c < changed.length; c++) if (overlaps(changed[c], k)) hit = true;
+      }
+      if (!hit) continue;
+      if (!view) view = assign(assign({}, inst.props), inst.data);
+      guard(o.fn, inst, keys.map(function (k) { return k === null ? view : k ? getPath(view, k) : undefined; }));
+    }
+  }
+  // Before an update changes data or props: what didUpdate gets.
+  function snapshot(rec) {
+    if (!rec.mounted || rec.prevData) return;
+    rec.prevProps = rec.inst.props;
+    rec.prevData = native.clone(rec.inst.data);
+  }
+  function runHooks(rec, name, args) {
+    var list = rec.def.hooks[name];
+    for (var i = 0; i < list.length; i++) guard(list[i], rec.inst, args);
+  }
+  function ownerOf(pageId, owner) {
+    if (!owner) return pages[pageId];
+    var r = compRecs[pageId] && compRecs[pageId][owner];
+    return r ? r.inst : undefined;
+  }
+  // props = defaults, then every attribute, then the owner's methods its
+  // on*/catch* attributes name (left out when the owner has none).
+  function makeProps(rec, t) {
+    var props = assign(assign({}, rec.def.props), t.props);
+    var owner = ownerOf(rec.page, rec.owner);
+    for (var i = 0; i < t.handlers.length; i++) {
+      var prop = t.handlers[i][0], method = t.handlers[i][1];
+      if (owner && typeof owner[method] === 'function') {
+        props[prop] = (function (o, m) { return function () { return o[m].apply(o, arguments); }; })(owner, method);
+      }
+    }
+    return props;
+  }
+  function componentDef(is, script) {
+    if (!compLoaded[is]) {
+      compLoaded[is] = true;
+      if (script) {
+        loadingComponent = is;
+        try { load(is + '.js'); } catch (e) { report('uncaught', e); } finally { loadingComponent = null; }
+      }
+    }
+    if (compDefs[is]) return compDefs[is];
+    if (!EMPTY_DEF) EMPTY_DEF = define({});
+    return EMPTY_DEF;
+  }
+  function componentTask(pageId, t) {
+    var recs = compRecs[pageId] || (compRecs[pageId] = {});
+    var rec = recs[t.id];
+    switch (t.op) {
+      case 'create': {
+        var def = componentDef(t.is, t.script);
+        var inst = Object.create(def.proto);
+        rec = { inst: inst, def: def, page: pageId, id: t.id, owner: t.owner, alive: true, mounted: false, prevProps: null, prevData: null, changed: [] };
+        recs[t.id] = rec;
+        if (recOf) recOf.set(inst, rec);
+        var data = {};
+        for (var i = 0; i < def.data.length; i++) {
+          var d = def.data[i];
+          assign(data, typeof d === 'function' ? guard(d, inst, []) : native.clone(d));
+        }
+        inst.data = native.clone(data);
+        inst.props = makeProps(rec, t);
+        inst.is = '/' + t.is;
+        inst.$id = t.id;
+        inst.$page = pages[pageId];
+        native.componentState(pageId, t.id, inst.props, inst.data);
+        runHooks(rec, 'onInit', []);
+        runHooks(rec, 'deriveDataFromProps', [inst.props]);
+        if (t.ref) {
+          var owner = ownerOf(pageId, t.owner);
+          if (owner && typeof owner[t.ref] === 'function') {
+            var value = typeof def.ref === 'function' ? guard(def.ref, inst, []) : inst;
+            guard(owner[t.ref], owner, [value]);
+          } else {
+            native.warn('component', 'ref "' + t.ref + '" names no method of its owner');
+          }
+        }
+        return;
+      }
+      case 'props': {
+        if (!rec) return;
+        var next = makeProps(rec, t);
+        snapshot(rec);
+        if (rec.def.observers.length) {
+          var before = rec.inst.props;
+          for (var pk in assign(assign({}, before), next)) if (before[pk] !== next[pk]) rec.changed.push([pk]);
+        }
+        runHooks(rec, 'deriveDataFromProps', [next]);
+        rec.inst.props = next;
+        native.componentState(pageId, t.id, next, undefined);
+        return;
+      }
+      case 'mounted':
+        if (!rec) return;
+        rec.mounted = true;
+        rec.changed = [];
+        runHooks(rec, 'didMount', []);
+        return;
+      case 'updated': {
+        if (!rec || !rec.mounted) return;
+        // What an observer sets is an update of its own, with its own didUpdate.
+        var prevProps = rec.prevProps, prevData = rec.prevData;
+        rec.prevProps = rec.prevData = null;
+        runObservers(rec);
+        if (prevData) runHooks(rec, 'didUpdate', [prevProps, prevData]);
+        return;
+      }
+      case 'remove':
+        if (!rec) return;
+        delete recs[t.id];
+        rec.alive = false;
+        runHooks(rec, 'didUnmount', []);
+        return;
+    }
+  }
+  function unmountPage(pageId) {
+    var recs = compRecs[pageId];
+    delete compRecs[pageId];
+    if (!recs) return;
+    var ids = Object.keys(recs).map(Number).sort(function (a, b) { return a - b; });
+    for (var i = 0; i < ids.length; i++) {
+      var rec = recs[ids[i]];
+      rec.alive = false;
+      runHooks(rec, 'didUnmount', []);
+    }
+  }
+
 
   function callHook(target, name, args) {
     if (target && typeof target[name] === 'function') return guard(target[name], target, args);
@@ -230,7 +503,24 @@
         var p = pages[msg.page];
         if (!p) return;
         callHook(p, msg.hook, msg.args || []);
-        if (msg.hook === 'onUnload') delete pages[msg.page];
+        if (msg.hook === 'onUnload') { unmountPage(msg.page); delete pages[msg.page]; }
+        return;
+      }
+      case 'components': {
+        for (var c = 0; c < msg.tasks.length; c++) {
+          try { componentTask(msg.page, msg.tasks[c]); } catch (e) { report('uncaught', e); }
+        }
+        return;
+      }
+      case 'componentEvent': {
+        var r = compRecs[msg.page] && compRecs[msg.page][msg.component];
+        if (!r) return;
+        var ch = r.inst[msg.handler];
+        if (typeof ch !== 'function') {
+          native.warn('component', 'handler "' + msg.handler + '" is not a method of ' + r.inst.is + (msg.site ? ' (' + msg.site + ')' : ''));
+          return;
+        }
+        guard(ch, r.inst, [msg.event]);
         return;
       }
       case 'event': {
@@ -331,7 +621,9 @@
     my[api] = /Sync$/.test(api) ? native.syncFn(api) : (function (name) { return function (opts) { return hostCall(name, opts); }; })(api);
   }
   for (var n = 0; n < native.navigation.length; n++) my[native.navigation[n]] = nav(native.navigation[n]);
-  my.canIUse = function canIUse(name) { return native.canIUse(String(name)); };
+  // Features of the runtime itself, beside the APIs the host offers.
+  var FEATURES = { 'component2': true, 'page.$spliceData': true, 'component.$spliceData': true, 'component.observers': true };
+  my.canIUse = function canIUse(name) { name = String(name); return FEATURES[name] === true || native.canIUse(name); };
   my.SDKVersion = native.sdkVersion;
   my.isIDE = false;
   my.env = { USER_DATA_PATH: 'mpkitfile://usr', clientName: 'mpkit', clientVersion: native.sdkVersion, platform: 'mpkit' };

@@ -65,6 +65,30 @@ pub enum ToLogic {
         #[serde(default, skip_serializing_if = "String::is_empty")]
         site: String,
     },
+    /// Call an event handler of a component instance (a method of its
+    /// `methods`).
+    ComponentEvent {
+        /// The page.
+        page: PageId,
+        /// The instance's id (`this.$id`).
+        component: u64,
+        /// Method name.
+        handler: String,
+        /// The event object.
+        event: Value,
+        /// Where its template names the handler (`file:line:col`).
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        site: String,
+    },
+    /// What the view asks of a page's component instances (unit-internal):
+    /// create, update props, unmount, and the lifecycles after a render.
+    /// Each task is `{op, id, ...}`; see `logic/components.rs`.
+    Components {
+        /// The page.
+        page: PageId,
+        /// The tasks, in order.
+        tasks: Vec<Value>,
+    },
     /// A timer fired.
     Timer {
         /// Timer id.
@@ -129,6 +153,13 @@ pub struct ResolvedCall {
     pub event: Value,
     /// Where the template names the handler (`file:line:col`), empty when unknown.
     pub site: String,
+    /// Whose method: 0 for the page, else a component instance's id.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub component: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 /// A navigation a `<navigator>` asks for, carried out as `my.*` would.
@@ -158,11 +189,26 @@ pub enum FromLogic {
         /// `this.data`.
         data: Value,
     },
+    /// A component instance's props (as JSON: functions left out) and,
+    /// when given, its whole data (to the view).
+    #[serde(skip)]
+    ComponentState {
+        /// The page.
+        page: PageId,
+        /// The instance.
+        component: u64,
+        /// `this.props`.
+        props: Value,
+        /// `this.data`, when it is new.
+        data: Option<Value>,
+    },
     /// `this.setData(patch)` as path keys and values (to the view).
     #[serde(skip)]
     SetData {
         /// The page.
         page: PageId,
+        /// The component instance, 0 for the page itself.
+        comp: u64,
         /// Path keys and values.
         patch: Map<String, Value>,
         /// Callback id, 0 for none.
@@ -177,6 +223,8 @@ pub enum FromLogic {
     SetDataJson {
         /// The page.
         page: PageId,
+        /// The component instance, 0 for the page itself.
+        comp: u64,
         /// The patch, a JSON object.
         patch: RawPatch,
         /// Callback id, 0 for none.

@@ -269,6 +269,7 @@ fn a_worker_sends_set_data_as_json_text_with_the_same_checks() {
     let out = event(&mut l, "ok");
     let Some(FromLogic::SetDataJson {
         page,
+        comp: 0,
         patch,
         callback,
         size,

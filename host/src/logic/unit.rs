@@ -6,6 +6,7 @@
 
 use super::engine::{JsLimits, LogicLayer};
 use super::protocol::{FromLogic, ScriptError, ToLogic};
+use super::rounds::MAX_ROUNDS;
 use super::view::{UnitFiles, ViewConfig, Views};
 use super::{Logic, Stopped, SyncHandler};
 
@@ -87,28 +88,86 @@ impl AppUnit {
         }
         let from_layer = self.layer.handle(msg);
         let mut out = Vec::with_capacity(from_layer.len() + 1);
+        self.take(from_layer, &mut out);
+        // A new page renders once its onLoad and onShow have run: no
+        // component exists before them (compat.md B5.4).
+        let opening = match msg {
+            ToLogic::PageCreate { .. } => true,
+            ToLogic::PageHook { hook, .. } => hook == "onLoad",
+            _ => false,
+        };
+        if !opening {
+            self.settle(&mut out);
+        }
+        out
+    }
+
+    /// Hands the view what the logic layer did to data; keeps the rest for the host.
+    fn take(&mut self, from_layer: Vec<FromLogic>, out: &mut Vec<FromLogic>) {
         for m in from_layer {
             match m {
                 FromLogic::InitialData { page, data } => self.views.initial_data(page, data),
                 FromLogic::SetData {
                     page,
-                    patch,
-                    callback,
-                    size,
-                } => self.views.set_data(page, patch, callback, size, &mut out),
-                FromLogic::SetDataJson {
-                    page,
+                    comp,
                     patch,
                     callback,
                     size,
                 } => self
                     .views
-                    .set_data_json(page, patch.text(), callback, size, &mut out),
+                    .set_data((page, comp), patch, callback, size, out),
+                FromLogic::SetDataJson {
+                    page,
+                    comp,
+                    patch,
+                    callback,
+                    size,
+                } => self
+                    .views
+                    .set_data_json((page, comp), patch.text(), callback, size, out),
+                FromLogic::ComponentState {
+                    page,
+                    component,
+                    props,
+                    data,
+                } => self.views.component_state(page, component, props, data),
                 other => out.push(other),
             }
         }
-        self.views.render_dirty(&mut out);
-        out
+    }
+
+    /// Renders until nothing is left to render: each round's component
+    /// tasks go to the logic layer, whose data changes the next round
+    /// renders; then the lifecycles after a render, which may change data
+    /// again. Ends with each page's ops, in one patch per page.
+    fn settle(&mut self, out: &mut Vec<FromLogic>) {
+        let mut rounds = 0;
+        loop {
+            let mut tasks = self.views.render_round(out);
+            if self.views.stopped {
+                break;
+            }
+            if tasks.is_empty() {
+                tasks = self.views.after_render();
+                if tasks.is_empty() {
+                    break;
+                }
+            }
+            rounds += 1;
+            if rounds > MAX_ROUNDS {
+                out.push(FromLogic::Error {
+                    error: ScriptError::host(format!(
+                        "components kept re-rendering each other: more than {MAX_ROUNDS} rounds in one update; the rest was dropped"
+                    )),
+                });
+                break;
+            }
+            for (page, tasks) in tasks {
+                let from_layer = self.layer.handle(&ToLogic::Components { page, tasks });
+                self.take(from_layer, out);
+            }
+        }
+        self.views.flush(out);
     }
 }
 

@@ -5,18 +5,22 @@
 //! parsed and evaluated behind the isolation boundary, under the watchdog,
 //! the memory cap and a render budget. The host receives patch ops.
 
+use super::components::{Instance, Registry, TagMap};
+use super::files::parse_error;
+pub(crate) use super::files::UnitFiles;
 use super::protocol::{FromLogic, NavRequest, PageId, ResolvedCall, ScriptError};
 use mpkit_jsapi::Nav;
 use mpkit_render::axml::{self, Document};
-use mpkit_render::diff::{self, diff_root, Ids};
+use mpkit_render::diff::PatchOp;
+use mpkit_render::diff::{self, Ids};
 use mpkit_render::events::{self, EventKind};
-use mpkit_render::template::{Budget, Changes, Loader, RenderCache, Renderer};
+use mpkit_render::template::{Changes, Loader, RenderCache};
 use mpkit_render::vdom::{DomNode, NodeId};
-use mpkit_render::wire::WireOps;
 use mpkit_render::{acss, data};
 use serde_json::{json, Map, Value};
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -46,36 +50,53 @@ impl Default for ViewConfig {
     }
 }
 
-/// Reads the mini program's own files, as text, for the view: its templates
-/// and stylesheets. In a worker each read is a question to the host, which
-/// answers from the verified bundle under the bundle's path rules.
-pub(crate) trait UnitFiles {
-    /// The file's text; `Err("no such file")` when it is not in the bundle,
-    /// another message when it cannot be read as text.
-    fn read(&self, path: &str) -> Result<String, String>;
+pub(super) struct PageView {
+    pub(super) id: PageId,
+    pub(super) route: String,
+    pub(super) doc: Option<Arc<Document>>,
+    /// The tags its template may use.
+    pub(super) map: Rc<TagMap>,
+    pub(super) data: Value,
+    pub(super) dom: DomNode,
+    pub(super) ids: Ids,
+    pub(super) cache: RenderCache,
+    pub(super) changes: Changes,
+    pub(super) dirty: bool,
+    /// Whether the host has had this page's first render (even an empty one).
+    pub(super) rendered: bool,
+    pub(super) callbacks: Vec<u64>,
+    /// Its component instances, by id (their host node's).
+    pub(super) comps: BTreeMap<u64, Instance>,
+    /// Ops of this update's renders, sent together.
+    pub(super) ops: Vec<PatchOp>,
+    /// Whether the page or one of its instances rendered in this update.
+    pub(super) touched: bool,
+    /// Instances whose first render was in this update (for `didMount`),
+    /// and those re-rendered (for `didUpdate`).
+    pub(super) mounted: Vec<u64>,
+    pub(super) updated: Vec<u64>,
+    /// When this update's renders must be done.
+    pub(super) deadline: Option<Instant>,
+    /// Elements rendered in this update, the page's and its instances'.
+    pub(super) nodes: usize,
 }
 
-struct PageView {
-    id: PageId,
-    route: String,
-    doc: Option<Arc<Document>>,
-    data: Value,
-    dom: DomNode,
-    ids: Ids,
-    cache: RenderCache,
-    changes: Changes,
-    dirty: bool,
-    /// Whether the host has had this page's first render (even an empty one).
-    rendered: bool,
-    callbacks: Vec<u64>,
+/// What one setData writes to: a page's data or an instance's.
+struct Target<'a> {
+    data: &'a mut Value,
+    changes: &'a mut Changes,
+    callbacks: &'a mut Vec<u64>,
 }
 
 /// Every open page's view.
 pub(crate) struct Views {
-    files: std::rc::Rc<dyn UnitFiles>,
-    config: ViewConfig,
-    docs: RefCell<HashMap<String, Result<Arc<Document>, String>>>,
-    pages: Vec<PageView>,
+    pub(super) files: Rc<dyn UnitFiles>,
+    pub(super) config: ViewConfig,
+    pub(super) docs: RefCell<HashMap<String, Result<Arc<Document>, String>>>,
+    pub(super) pages: Vec<PageView>,
+    pub(super) registry: Registry,
+    /// Whether a render ran out of its budget: nothing renders after that.
+    pub(super) stopped: bool,
 }
 
 impl std::fmt::Debug for Views {
@@ -86,9 +107,9 @@ impl std::fmt::Debug for Views {
     }
 }
 
-struct DocLoader<'a> {
-    files: &'a dyn UnitFiles,
-    cache: &'a RefCell<HashMap<String, Result<Arc<Document>, String>>>,
+pub(super) struct DocLoader<'a> {
+    pub(super) files: &'a dyn UnitFiles,
+    pub(super) cache: &'a RefCell<HashMap<String, Result<Arc<Document>, String>>>,
 }
 
 impl Loader for DocLoader<'_> {
@@ -135,20 +156,15 @@ fn axml_warnings(loader: &DocLoader<'_>, file: &str, doc: &Arc<Document>) -> Vec
     out
 }
 
-fn parse_pos(m: &str) -> (u32, u32) {
-    let mut it = m.split(':').skip(1);
-    let line = it.next().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
-    let col = it.next().and_then(|s| s.trim().parse().ok()).unwrap_or(0);
-    (line, col)
-}
-
 impl Views {
-    pub(crate) fn new(files: std::rc::Rc<dyn UnitFiles>, config: ViewConfig) -> Views {
+    pub(crate) fn new(files: Rc<dyn UnitFiles>, config: ViewConfig) -> Views {
         Views {
             files,
             config,
             docs: RefCell::new(HashMap::new()),
             pages: Vec::new(),
+            registry: Registry::default(),
+            stopped: false,
         }
     }
 
@@ -159,20 +175,43 @@ impl Views {
     /// Loads a page's view: its stylesheet, and its template when `template`
     /// (the host knows the route is in app.json and its script loaded).
     pub(crate) fn open(&mut self, page: PageId, route: &str, template: bool) -> FromLogic {
-        let (css, mut warnings) = self.css(route);
+        let mut warnings = Vec::new();
+        let loader = DocLoader {
+            files: &*self.files,
+            cache: &self.docs,
+        };
+        let map = self.registry.map(
+            &*self.files,
+            &loader,
+            &format!("{route}.json"),
+            &mut warnings,
+        );
+        let components = self
+            .registry
+            .reachable(&*self.files, &loader, &map, &mut warnings);
+        let (css, css_warnings) = self.css(route, &components);
+        warnings.extend(css_warnings);
         let file = format!("{route}.axml");
         let (doc, error) = if !template {
             (None, None)
         } else {
-            let loader = DocLoader {
-                files: &*self.files,
-                cache: &self.docs,
-            };
             match loader.load(&file) {
-                Ok(d) => {
-                    warnings.extend(axml_warnings(&loader, &file, &d));
-                    (Some(d), None)
-                }
+                Ok(d) => match super::components::unknown_tag(&d, &map) {
+                    Some((tag, pos)) => (
+                        None,
+                        Some(ScriptError::at(
+                            "page",
+                            &file,
+                            pos.line,
+                            pos.col,
+                            format!("unknown component <{tag}>"),
+                        )),
+                    ),
+                    None => {
+                        warnings.extend(axml_warnings(&loader, &file, &d));
+                        (Some(d), None)
+                    }
+                },
                 Err(m) if m == "no such file" => (
                     None,
                     Some(ScriptError::at(
@@ -185,14 +224,10 @@ impl Views {
                 ),
                 Err(m) => {
                     // `path:line:col: message` from the parser.
-                    let (line, column) = parse_pos(&m);
-                    let message = m
-                        .splitn(4, ':')
-                        .nth(3)
-                        .map_or(m.clone(), |s| s.trim().to_owned());
+                    let (pos, message) = parse_error(&m);
                     (
                         None,
-                        Some(ScriptError::at("page", &file, line, column, message)),
+                        Some(ScriptError::at("page", &file, pos.line, pos.col, message)),
                     )
                 }
             }
@@ -202,6 +237,7 @@ impl Views {
             id: page,
             route: route.to_owned(),
             doc,
+            map,
             data: Value::Object(Map::new()),
             dom: DomNode::root(),
             ids: Ids::default(),
@@ -210,6 +246,13 @@ impl Views {
             dirty: false,
             rendered: false,
             callbacks: Vec::new(),
+            comps: BTreeMap::new(),
+            ops: Vec::new(),
+            touched: false,
+            mounted: Vec::new(),
+            updated: Vec::new(),
+            deadline: None,
+            nodes: 0,
         });
         FromLogic::PageView {
             page,
@@ -219,13 +262,17 @@ impl Views {
         }
     }
 
-    fn css(&self, route: &str) -> (String, Vec<String>) {
+    /// app.acss, then each component's stylesheet once (B11), then the page's.
+    fn css(&self, route: &str, components: &[Arc<str>]) -> (String, Vec<String>) {
         let ratio = self.config.screen_width / 750.0;
         let files = &*self.files;
         let load = |p: &str| files.read(p).ok();
         let mut out = String::new();
         let mut warnings = Vec::new();
-        for file in ["app.acss".to_string(), format!("{route}.acss")] {
+        let sheets = std::iter::once("app.acss".to_string())
+            .chain(components.iter().map(|c| format!("{c}.acss")))
+            .chain(std::iter::once(format!("{route}.acss")));
+        for file in sheets {
             if let Some(text) = load(&file) {
                 let expanded = acss::expand(&file, &text, ratio, &load);
                 out.push_str(&expanded.css);
@@ -249,27 +296,50 @@ impl Views {
         }
     }
 
+    /// The data a setData of `comp` (0: the page itself) changes, with
+    /// its change log and callbacks; marked to render.
+    fn target(&mut self, page: PageId, comp: u64) -> Option<Target<'_>> {
+        let p = self.page_mut(page)?;
+        if comp == 0 {
+            p.dirty = true;
+            return Some(Target {
+                data: &mut p.data,
+                changes: &mut p.changes,
+                callbacks: &mut p.callbacks,
+            });
+        }
+        let inst = p.comps.get_mut(&comp)?;
+        inst.dirty = true;
+        inst.updated = true;
+        Some(Target {
+            data: &mut inst.data,
+            changes: &mut inst.changes,
+            callbacks: &mut inst.callbacks,
+        })
+    }
+
     /// `setData` as a logic layer on this thread sends it: path keys and values.
     pub(crate) fn set_data(
         &mut self,
-        page: PageId,
+        (page, comp): (PageId, u64),
         patch: Map<String, Value>,
         callback: u64,
         size: usize,
         out: &mut Vec<FromLogic>,
     ) {
         Self::note_size(page, size, out);
-        let Some(p) = self.page_mut(page) else { return };
+        let Some(t) = self.target(page, comp) else {
+            return;
+        };
         let mut failed = None;
         for (k, v) in patch {
-            p.changes.record(&k);
-            if let Err(e) = data::set_path(&mut p.data, &k, v) {
+            t.changes.record(&k);
+            if let Err(e) = data::set_path(t.data, &k, v) {
                 failed = Some(e);
             }
         }
-        p.dirty = true;
         if callback > 0 {
-            p.callbacks.push(callback);
+            t.callbacks.push(callback);
         }
         if let Some(e) = failed {
             out.push(FromLogic::Error {
@@ -281,23 +351,24 @@ impl Views {
     /// `setData` as JSON text, merged straight into the page's data.
     pub(crate) fn set_data_json(
         &mut self,
-        page: PageId,
+        (page, comp): (PageId, u64),
         text: &str,
         callback: u64,
         size: usize,
         out: &mut Vec<FromLogic>,
     ) {
         Self::note_size(page, size, out);
-        let Some(p) = self.page_mut(page) else { return };
-        let changes = &mut p.changes;
-        let errors = match data::merge_patch(&mut p.data, text, &mut |k| changes.record(k)) {
+        let Some(t) = self.target(page, comp) else {
+            return;
+        };
+        let changes = t.changes;
+        let errors = match data::merge_patch(t.data, text, &mut |k| changes.record(k)) {
             Ok(errors) => errors,
             // The logic layer wrote this text itself; it is always one object.
             Err(e) => vec![e.to_string()],
         };
-        p.dirty = true;
         if callback > 0 {
-            p.callbacks.push(callback);
+            t.callbacks.push(callback);
         }
         for message in errors {
             out.push(FromLogic::Error {
@@ -306,77 +377,30 @@ impl Views {
         }
     }
 
+    /// A component instance's props and data as the logic layer made them.
+    pub(crate) fn component_state(
+        &mut self,
+        page: PageId,
+        comp: u64,
+        props: Value,
+        data: Option<Value>,
+    ) {
+        let Some(inst) = self.page_mut(page).and_then(|p| p.comps.get_mut(&comp)) else {
+            return;
+        };
+        inst.props = props;
+        if let Some(d) = data {
+            inst.data = d;
+        }
+        inst.ready = true;
+        inst.awaiting = false;
+        inst.dirty = true;
+        inst.changes = Changes::everything();
+    }
+
     fn note_size(page: PageId, bytes: usize, out: &mut Vec<FromLogic>) {
         if bytes >= LARGE_SET_DATA_BYTES {
             out.push(FromLogic::LargeSetData { page, bytes });
-        }
-    }
-
-    /// Renders every page whose data changed, diffs it against its mounted
-    /// tree, and says what changed. A render past the budget ends the list
-    /// with [`FromLogic::RenderBudget`], after which nothing else is rendered.
-    pub(crate) fn render_dirty(&mut self, out: &mut Vec<FromLogic>) {
-        let loader = DocLoader {
-            files: &*self.files,
-            cache: &self.docs,
-        };
-        let budget = self.config.render_budget;
-        for p in self.pages.iter_mut().filter(|p| p.dirty) {
-            p.dirty = false;
-            let callbacks = std::mem::take(&mut p.callbacks);
-            let Some(doc) = p.doc.clone() else {
-                if !callbacks.is_empty() {
-                    out.push(FromLogic::Patch {
-                        page: p.id,
-                        ops: WireOps::default(),
-                        first: false,
-                        callbacks,
-                    });
-                }
-                continue;
-            };
-            let file = format!("{}.axml", p.route);
-            let changes = std::mem::take(&mut p.changes);
-            let deadline = Instant::now() + budget;
-            let mut renderer = Renderer::new(&loader, self.config.screen_width)
-                .with_budget(Budget::new(u64::MAX, move || Instant::now() < deadline));
-            let rendered = renderer.render_cached(&doc, &file, &p.data, &mut p.cache, &changes);
-            // What the render accepted with a warning (an `a:key` that
-            // names nothing): each place once per page, held to a cap.
-            for w in renderer.take_warnings() {
-                out.push(FromLogic::Warning {
-                    warning: ScriptError::at("view", &w.file, w.pos.line, w.pos.col, w.message),
-                });
-            }
-            match rendered {
-                Ok(nodes) => {
-                    let ops = diff_root(&mut p.dom, nodes, &mut p.ids);
-                    // A page's first render reaches the surface even when it
-                    // is empty: that is when the page is on screen.
-                    if !ops.is_empty() || !p.rendered || !callbacks.is_empty() {
-                        out.push(FromLogic::Patch {
-                            page: p.id,
-                            ops: WireOps(ops),
-                            first: !p.rendered,
-                            callbacks,
-                        });
-                        p.rendered = true;
-                    }
-                }
-                Err(e) if e.over_budget => {
-                    out.push(FromLogic::RenderBudget {
-                        page: p.id,
-                        route: p.route.clone(),
-                        steps: renderer.steps(),
-                    });
-                    return;
-                }
-                Err(e) => out.push(FromLogic::RenderError {
-                    page: p.id,
-                    error: ScriptError::at("render", &e.file, e.pos.line, e.pos.col, e.message),
-                    callbacks,
-                }),
-            }
         }
     }
 
@@ -411,6 +435,7 @@ impl Views {
         let Some(p) = self.pages.iter_mut().find(|p| p.id == page) else {
             return resolved;
         };
+        let p = &mut *p;
         if let Some(op) = events::value_op(&p.dom, target, kind, &detail) {
             let _ = diff::apply(&mut p.dom, std::slice::from_ref(&op));
         }
@@ -427,16 +452,30 @@ impl Views {
         let calls = events::resolve(&p.dom, target, kind, detail, time_stamp)
             .into_iter()
             .map(|c| {
-                let site = p
-                    .doc
+                // Where the owner's template names the handler.
+                let (doc, file) = match p.comps.get(&c.owner) {
+                    None => (p.doc.clone(), format!("{}.axml", p.route)),
+                    Some(inst) => (
+                        self.registry
+                            .known(&inst.is)
+                            .and_then(|d| d.doc.clone().ok()),
+                        format!("{}.axml", inst.is),
+                    ),
+                };
+                let site = doc
                     .as_ref()
                     .and_then(|d| d.handler_pos(&c.handler))
-                    .map(|pos| format!("{}.axml:{}:{}", p.route, pos.line, pos.col))
+                    .map(|pos| format!("{file}:{}:{}", pos.line, pos.col))
                     .unwrap_or_default();
                 ResolvedCall {
                     handler: c.handler,
                     event: c.event,
                     site,
+                    component: if p.comps.contains_key(&c.owner) {
+                        c.owner
+                    } else {
+                        0
+                    },
                 }
             })
             .collect();
@@ -540,7 +579,9 @@ mod tests {
                     let opened = views.open(1, "pages/index/index", true);
                     views.initial_data(1, json!({"n": 100_000}));
                     let mut out = Vec::new();
-                    views.render_dirty(&mut out);
+                    let tasks = views.render_round(&mut out);
+                    assert!(tasks.is_empty(), "{what}: no components");
+                    views.flush(&mut out);
                     seen.push((what, opened, out));
                 }
                 seen

@@ -77,12 +77,22 @@ impl<S: Surface> Runtime<S> {
     /// Runs the handlers an event reaches, each told where the template names it.
     fn fire(&mut self, page: u64, calls: Vec<ResolvedCall>) {
         for c in calls {
-            self.send(ToLogic::Event {
-                page,
-                handler: c.handler,
-                event: c.event,
-                site: c.site,
-            });
+            if c.component == 0 {
+                self.send(ToLogic::Event {
+                    page,
+                    handler: c.handler,
+                    event: c.event,
+                    site: c.site,
+                });
+            } else {
+                self.send(ToLogic::ComponentEvent {
+                    page,
+                    component: c.component,
+                    handler: c.handler,
+                    event: c.event,
+                    site: c.site,
+                });
+            }
         }
     }
 }

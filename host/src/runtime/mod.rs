@@ -480,6 +480,7 @@ impl<S: Surface> Runtime<S> {
                 | FromLogic::PageData { .. }
                 | FromLogic::InitialData { .. }
                 | FromLogic::SetData { .. }
+                | FromLogic::ComponentState { .. }
                 | FromLogic::SetDataJson { .. } => {}
             }
         }

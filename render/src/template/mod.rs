@@ -12,6 +12,7 @@ use std::fmt;
 use std::rc::Rc;
 use std::sync::Arc;
 
+mod custom;
 mod loops;
 
 /// Most elements one page may render; a hostile template cannot exhaust memory.
@@ -138,6 +139,12 @@ pub struct Renderer<'a> {
     loop_key: Option<String>,
     /// Warnings not yet taken.
     warnings: Vec<RenderWarning>,
+    /// Custom tags of the file being rendered: tag → component base path.
+    components: Option<&'a HashMap<String, Arc<str>>>,
+    /// Whose template this is: 0 for the page, else the instance's id.
+    owner: u64,
+    /// When rendering a component instance: what its owner passed it.
+    call: Option<&'a crate::component::Call>,
 }
 
 impl<'a> Renderer<'a> {
@@ -158,13 +165,40 @@ impl<'a> Renderer<'a> {
             level: 0,
             loop_key: None,
             warnings: Vec::new(),
+            components: None,
+            owner: 0,
+            call: None,
         }
+    }
+
+    /// Resolves custom tags through `components` (tag → component base
+    /// path), in a template written by `owner` (0: the page).
+    pub fn with_components(
+        mut self,
+        components: &'a HashMap<String, Arc<str>>,
+        owner: u64,
+    ) -> Renderer<'a> {
+        self.components = Some(components);
+        self.owner = owner;
+        self
+    }
+
+    /// Renders a component instance's template, whose `<slot>` outlets show
+    /// what `call` passed.
+    pub fn for_instance(mut self, call: &'a crate::component::Call) -> Renderer<'a> {
+        self.call = Some(call);
+        self
     }
 
     /// Renders within `budget` from now on.
     pub fn with_budget(mut self, budget: Budget) -> Renderer<'a> {
         self.budget = budget;
         self
+    }
+
+    /// Elements the last render made (slot content counted where shown).
+    pub fn nodes(&self) -> usize {
+        self.nodes
     }
 
     /// Steps taken so far (see [`Budget`]).
@@ -395,8 +429,16 @@ impl<'a> Renderer<'a> {
         // A loop item's key, from `memo_item`; taken first, so that no
         // element inside this one sees it.
         let loop_key = self.loop_key.take();
+        if let Some(is) = self.components.and_then(|m| m.get(&*el.tag)) {
+            return self.component_into(el, is.clone(), loop_key, scope, cx, out);
+        }
         match &*el.tag {
             "block" => return self.nodes_into(&el.children, scope, cx, out),
+            "slot" if self.call.is_some() => return self.outlet_into(el, scope, cx, out),
+            "import-sjs" => return Ok(()),
+            t if !super::axml::COMPONENTS.contains(&t) => {
+                return Err(err(cx.file, el.pos, format!("unknown component <{t}>")))
+            }
             "template" => return self.template_into(el, scope, cx, out),
             "include" => {
                 let src = el
@@ -441,8 +483,22 @@ impl<'a> Renderer<'a> {
             }
             attrs.insert(a.name.clone(), v);
         }
-        // `a:key` outside `a:for` reads the enclosing loop's `item`.
-        let key = match (loop_key, &el.key) {
+        let key = self.key_of(el, loop_key, scope);
+        let mut children = Vec::new();
+        self.nodes_into(&el.children, scope, cx, &mut children)?;
+        out.push(VNode::Element {
+            tag: el.tag.clone(),
+            attrs,
+            key,
+            children,
+            owner: self.owner,
+        });
+        Ok(())
+    }
+
+    /// `a:key` outside `a:for` reads the enclosing loop's `item`.
+    fn key_of(&self, el: &Element, loop_key: Option<String>, scope: &dyn Scope) -> Option<String> {
+        match (loop_key, &el.key) {
             (Some(k), _) => Some(k),
             (None, None) => None,
             (None, Some(Key::Expr(parts))) => self.key_text(parts, scope),
@@ -451,16 +507,7 @@ impl<'a> Renderer<'a> {
                 .get("item")
                 .and_then(|v| member_opt(v, k))
                 .map(|v| js_string(Some(&v))),
-        };
-        let mut children = Vec::new();
-        self.nodes_into(&el.children, scope, cx, &mut children)?;
-        out.push(VNode::Element {
-            tag: el.tag.clone(),
-            attrs,
-            key,
-            children,
-        });
-        Ok(())
+        }
     }
 
     fn template_into(

@@ -1,0 +1,30 @@
+//! The native behind component instances: their props and data handed to
+//! the view (compat.md B2, B3).
+
+use super::*;
+
+/// `__mp.componentState(page, id, props, data)`: an instance's props (what
+/// JSON can carry: functions are left out) and, unless `data` is
+/// `undefined`, its whole data, for the view to render with.
+pub(super) fn native_component_state(
+    _: &JsValue,
+    args: &[JsValue],
+    ctx: &mut Context,
+) -> JsResult<JsValue> {
+    let page = arg_u64(args, 0, ctx)?;
+    let component = arg_u64(args, 1, ctx)?;
+    let props = to_json(&arg(args, 2), ctx)?;
+    let data = match arg(args, 3) {
+        v if v.is_undefined() => None,
+        v => Some(to_json(&v, ctx)?),
+    };
+    push(
+        ctx,
+        FromLogic::ComponentState {
+            page,
+            component,
+            props,
+            data,
+        },
+    )
+}

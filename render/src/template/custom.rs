@@ -1,0 +1,415 @@
+//! Custom component tags and `<slot>` outlets (compat.md B3, B8).
+
+use super::{err, Cx, RenderError, Renderer, MAX_NODES};
+use crate::axml::{Element, Part};
+use crate::component::{self, Call};
+use crate::expr::Scope;
+use crate::vdom::VNode;
+use serde_json::{Map, Value};
+use std::rc::Rc;
+use std::sync::Arc;
+
+impl Renderer<'_> {
+    /// A custom tag: its props and handler names evaluated in the owner's
+    /// scope, its children rendered there as slot content, all handed to the
+    /// instance through a [`VNode::Component`].
+    pub(super) fn component_into(
+        &mut self,
+        el: &Element,
+        is: Arc<str>,
+        loop_key: Option<String>,
+        scope: &dyn Scope,
+        cx: &Cx<'_>,
+        out: &mut Vec<VNode>,
+    ) -> Result<(), RenderError> {
+        let mut props = Map::new();
+        let mut handlers = Vec::new();
+        let mut ref_method = None;
+        for a in &el.attrs {
+            match a.name.as_str() {
+                "slot" | "slot-scope" | "key" => continue,
+                "ref" => {
+                    if let Some(parts) = &a.value {
+                        ref_method = Some(self.text(parts, scope));
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            if component::is_handler_attr(&a.name) {
+                if let Some([Part::Lit(method)]) = a.value.as_deref() {
+                    handlers.push((a.name.clone(), method.clone()));
+                    continue;
+                }
+            }
+            let value = match &a.value {
+                None => Value::Bool(true),
+                Some(parts) => self.value(parts, scope),
+            };
+            let name = if a.name == "class" {
+                "className".to_owned()
+            } else {
+                a.name.clone()
+            };
+            let value = match (name.as_str(), value) {
+                ("style", Value::String(s)) => Value::String(crate::acss::rpx_to_px(&s, self.rpx)),
+                (_, v) => v,
+            };
+            props.insert(name, value);
+        }
+        let key = self.key_of(el, loop_key, scope);
+        // Slot content is the owner's: its scope, its handlers. Not memoised:
+        // it is shown wherever the component puts its outlets.
+        let mut content = Vec::new();
+        self.memo_off += 1;
+        let rendered = self.nodes_into(&el.children, scope, cx, &mut content);
+        self.memo_off -= 1;
+        rendered?;
+        if el
+            .children
+            .iter()
+            .any(|c| matches!(c, crate::axml::Node::Element(e) if e.attr("slot-scope").is_some()))
+        {
+            self.warn(
+                cx.file,
+                el.pos,
+                "slot-scope (scoped slots) is not supported yet: the content renders without its slot props"
+                    .to_owned(),
+            );
+        }
+        let mut slots: Vec<(String, Vec<VNode>)> = Vec::new();
+        for mut v in content {
+            let name = match &mut v {
+                VNode::Element { attrs, .. } => attrs.remove("slot").unwrap_or_default(),
+                VNode::Text { text } if text.trim().is_empty() => continue,
+                _ => String::new(),
+            };
+            let name = if name == "default" {
+                String::new()
+            } else {
+                name
+            };
+            match slots.iter_mut().find(|(n, _)| *n == name) {
+                Some((_, nodes)) => nodes.push(v),
+                None => slots.push((name, vec![v])),
+            }
+        }
+        let slot_nodes = slots.iter().map(|(_, n)| component::count(n)).sum();
+        out.push(VNode::Component {
+            tag: el.tag.clone(),
+            key,
+            call: Rc::new(Call {
+                is,
+                props,
+                handlers,
+                slots,
+                slot_nodes,
+                owner: self.owner,
+                ref_method,
+                file: cx.file.to_owned(),
+                pos: el.pos,
+            }),
+        });
+        Ok(())
+    }
+
+    /// A `<slot>` outlet in a component's template: the content its owner
+    /// passed under this name (in the owner's scope, rendered there), else
+    /// the outlet's own children as fallback. The outlet renders no node.
+    pub(super) fn outlet_into(
+        &mut self,
+        el: &Element,
+        scope: &dyn Scope,
+        cx: &Cx<'_>,
+        out: &mut Vec<VNode>,
+    ) -> Result<(), RenderError> {
+        let name = match el.attr("name").and_then(|a| a.value.as_ref()) {
+            Some(parts) => self.text(parts, scope),
+            None => String::new(),
+        };
+        let name = if name == "default" { "" } else { &name };
+        let Some(call) = self.call else {
+            return self.nodes_into(&el.children, scope, cx, out);
+        };
+        match call.slot(name) {
+            Some(nodes) => {
+                self.nodes += call.slot_nodes;
+                if self.nodes > MAX_NODES {
+                    return Err(err(
+                        cx.file,
+                        el.pos,
+                        format!("the page renders more than {MAX_NODES} elements"),
+                    ));
+                }
+                out.extend(nodes.into_iter().cloned());
+                Ok(())
+            }
+            None => self.nodes_into(&el.children, scope, cx, out),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::axml::{parse, Document};
+    use crate::component::HostChange;
+    use crate::diff::{diff_root, Ids, PatchOp};
+    use crate::template::Loader;
+    use crate::vdom::DomNode;
+    use serde_json::json;
+    use std::collections::HashMap;
+
+    struct NoFiles;
+    impl Loader for NoFiles {
+        fn load(&self, path: &str) -> Result<Arc<Document>, String> {
+            Err(format!("no file {path}"))
+        }
+    }
+
+    fn map() -> HashMap<String, Arc<str>> {
+        HashMap::from([
+            ("card".to_owned(), Arc::from("components/card/card")),
+            ("map".to_owned(), Arc::from("components/map/index")),
+        ])
+    }
+
+    fn page(src: &str, data: Value) -> Result<Vec<VNode>, RenderError> {
+        let doc = parse(src).expect("parses");
+        let m = map();
+        Renderer::new(&NoFiles, 375.0)
+            .with_components(&m, 0)
+            .render(&doc, "pages/a/a.axml", &data)
+    }
+
+    fn call(v: &VNode) -> &Call {
+        match v {
+            VNode::Component { call, .. } => call,
+            other => panic!("not a component: {other:?}"),
+        }
+    }
+
+    fn texts(nodes: &[VNode]) -> String {
+        let mut s = String::new();
+        for n in nodes {
+            match n {
+                VNode::Text { text } => s.push_str(text),
+                VNode::Element { children, .. } => s.push_str(&texts(children)),
+                _ => {}
+            }
+        }
+        s
+    }
+
+    /// B3: every attribute is a prop (class as className, bare as true,
+    /// `{{x}}` as its value, mixed as text, data-* under its raw name);
+    /// `on*`/`catch*` naming a method are handlers; ref, slot and key are not
+    /// props; children are slot content by name, in the owner's scope.
+    #[test]
+    fn a_custom_tag_passes_props_handlers_and_slot_content() {
+        let out = page(
+            r#"<card title="{{t}}" n="{{3}}" label="a {{t}}" class="x  y" data-item-id="7" bare
+  onTap="go" catchLongTap="hold" onChange="{{dyn}}" ref="keep" a:key="k">
+  <text>hi {{t}}</text>
+  <text slot="foot">f1</text>
+  <text a:for="{{2}}" slot="s{{item}}">{{item}}</text>
+  <text slot="foot">f2</text>
+</card>"#,
+            json!({"t": "T", "dyn": "h"}),
+        )
+        .expect("renders");
+        let c = call(&out[0]);
+        assert_eq!(&*c.is, "components/card/card");
+        assert_eq!(
+            Value::Object(c.props.clone()),
+            json!({"title": "T", "n": 3, "label": "a T", "className": "x  y", "data-item-id": "7", "bare": true, "onChange": "h"})
+        );
+        assert_eq!(
+            c.handlers,
+            vec![
+                ("onTap".to_owned(), "go".to_owned()),
+                ("catchLongTap".to_owned(), "hold".to_owned())
+            ]
+        );
+        assert_eq!(c.ref_method.as_deref(), Some("keep"));
+        let names: Vec<&str> = c.slots.iter().map(|(n, _)| n.as_str()).collect();
+        assert_eq!(names, ["", "foot", "s0", "s1"]);
+        assert_eq!(
+            texts(
+                &c.slot("")
+                    .expect("default")
+                    .into_iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+            ),
+            "hi T"
+        );
+        assert_eq!(
+            texts(
+                &c.slot("foot")
+                    .expect("foot")
+                    .into_iter()
+                    .cloned()
+                    .collect::<Vec<_>>()
+            ),
+            "f1f2"
+        );
+        assert!(c.slot("none").is_none());
+        // A custom `map` shadows the built-in one.
+        let out = page("<map/>", json!({})).expect("renders");
+        assert_eq!(&*call(&out[0]).is, "components/map/index");
+    }
+
+    #[test]
+    fn a_custom_tag_no_map_names_is_an_error_with_its_place() {
+        let e = page("<view>\n  <chart/>\n</view>", json!({})).expect_err("unknown");
+        assert_eq!((e.pos.line, e.pos.col), (2, 3));
+        assert_eq!(e.message, "unknown component <chart>");
+        assert!(!e.over_budget);
+    }
+
+    fn instance(src: &str, data: Value, call: &Call) -> Vec<VNode> {
+        let doc = parse(src).expect("parses");
+        let m = map();
+        Renderer::new(&NoFiles, 375.0)
+            .with_components(&m, 9)
+            .for_instance(call)
+            .render(&doc, "components/card/card.axml", &data)
+            .expect("renders")
+    }
+
+    /// B8: content shows at its outlet, fallback where none was passed, an
+    /// outlet in a loop once per iteration; `<slot>` itself is no node.
+    #[test]
+    fn outlets_show_their_content_or_their_fallback() {
+        let out = page(
+            r#"<card><text>main</text><text slot="row">R</text></card>"#,
+            json!({}),
+        )
+        .expect("renders");
+        let c = call(&out[0]).clone();
+        let tpl = r#"<view><slot>fallback</slot>|<slot name="foot">no foot</slot>|<view a:for="{{n}}"><slot name="row">-</slot></view></view>"#;
+        let got = instance(tpl, json!({"n": 3}), &c);
+        assert_eq!(texts(&got), "main|no foot|RRR");
+        let empty = page("<card/>", json!({})).expect("renders");
+        let got = instance(tpl, json!({"n": 1}), call(&empty[0]));
+        assert_eq!(texts(&got), "fallback|no foot|-");
+        // Elements of the instance's template are its own; slot content is
+        // its owner's (the page, 0), for their event handlers.
+        let VNode::Element {
+            owner, children, ..
+        } = &got[0]
+        else {
+            panic!("element")
+        };
+        assert_eq!(*owner, 9);
+        let inner = instance(tpl, json!({"n": 0}), &c);
+        let VNode::Element { children: kids, .. } = &inner[0] else {
+            panic!("element")
+        };
+        assert!(
+            matches!(&kids[0], VNode::Element { owner: 0, .. }),
+            "{kids:?}"
+        );
+        assert!(!children.is_empty());
+    }
+
+    /// The owner's diff makes, keeps and removes hosts, and never looks
+    /// inside one; removed hosts are reported outer first.
+    #[test]
+    fn diffs_report_what_they_did_to_component_hosts() {
+        let mut dom = DomNode::root();
+        let mut ids = Ids::default();
+        let src = r#"<view><card a:if="{{on}}" title="{{t}}"/><text>x</text></view>"#;
+        let ops = diff_root(
+            &mut dom,
+            page(src, json!({"on": true, "t": "a"})).expect("r"),
+            &mut ids,
+        );
+        let hosts = ids.take_hosts();
+        let [HostChange::Created(id, c)] = &hosts[..] else {
+            panic!("{hosts:?}")
+        };
+        assert_eq!(c.props["title"], "a");
+        let host = dom.find(*id).expect("host");
+        assert!(host.host && host.children.is_empty());
+        assert_eq!(host.attrs["is"], "/components/card/card");
+        assert!(ops.iter().any(|o| matches!(o, PatchOp::Insert { .. })));
+        // The instance renders into its host; the owner's next render keeps it.
+        let inner = vec![VNode::Element {
+            tag: "view".into(),
+            attrs: Default::default(),
+            key: None,
+            children: vec![VNode::Text { text: "in".into() }],
+            owner: *id,
+        }];
+        let host = dom.find_mut(*id).expect("host");
+        diff_root(host, inner, &mut ids);
+        let ops = diff_root(
+            &mut dom,
+            page(src, json!({"on": true, "t": "b"})).expect("r"),
+            &mut ids,
+        );
+        assert!(ops.is_empty(), "{ops:?}");
+        assert!(
+            matches!(&ids.take_hosts()[..], [HostChange::Kept(k, c)] if k == id && c.props["title"] == "b")
+        );
+        assert_eq!(dom.find(*id).expect("kept").text_content(), "in");
+        // Gone with its subtree: the surface removes the host.
+        let ops = diff_root(
+            &mut dom,
+            page(src, json!({"on": false})).expect("r"),
+            &mut ids,
+        );
+        assert!(
+            ops.iter()
+                .any(|o| matches!(o, PatchOp::Remove { id: r } if r == id)),
+            "{ops:?}"
+        );
+        assert!(dom.find(*id).is_none());
+        assert!(matches!(&ids.take_hosts()[..], [HostChange::Removed(r)] if r == id));
+    }
+
+    /// Keyed items among unkeyed siblings keep their nodes (and so their
+    /// component instances) when the list changes around them.
+    #[test]
+    fn keyed_items_among_fixed_siblings_keep_their_nodes() {
+        let mut dom = DomNode::root();
+        let mut ids = Ids::default();
+        let src = r#"<card title="head"/><card a:for="{{list}}" a:key="*this" title="{{item}}"/><text>tail</text>"#;
+        diff_root(
+            &mut dom,
+            page(src, json!({"list": ["a", "b", "c"]})).expect("r"),
+            &mut ids,
+        );
+        let created: Vec<u64> = ids
+            .take_hosts()
+            .iter()
+            .map(|h| match h {
+                HostChange::Created(id, _) => *id,
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(created.len(), 4);
+        diff_root(
+            &mut dom,
+            page(src, json!({"list": ["c", "b"]})).expect("r"),
+            &mut ids,
+        );
+        let hosts = ids.take_hosts();
+        let removed: Vec<u64> = hosts
+            .iter()
+            .filter_map(|h| match h {
+                HostChange::Removed(id) => Some(*id),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(removed, [created[1]], "only a's instance goes: {hosts:?}");
+        assert!(
+            !hosts.iter().any(|h| matches!(h, HostChange::Created(..))),
+            "{hosts:?}"
+        );
+        let order: Vec<u64> = dom.children.iter().map(|n| n.id).collect();
+        assert_eq!(&order[..3], [created[0], created[3], created[2]]);
+    }
+}

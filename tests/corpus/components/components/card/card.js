@@ -1,0 +1,6 @@
+Component({
+  props: { title: 'Untitled', onTitleTap: null },
+  methods: {
+    onTitle() { if (this.props.onTitleTap) this.props.onTitleTap(); }
+  }
+});
