@@ -1030,9 +1030,10 @@ fn hostile_component_trees_end_at_a_limit_and_bad_paths_resolve_to_nothing() {
                     r#"{"usingComponents":{"p":"plugin://myPlugin/card"}}"#,
                 ),
                 ("pages/a/a.axml", "<view><p/></view>"),
+                ("pages/a/a.js", "Page({ onLoad() { requirePlugin('myPlugin'); } });"),
             ],
-            "unknown component <p>",
-            "plugin://myPlugin/card is a plugin, and this host runs no plugins",
+            "plugin 'myPlugin' is not available in this host",
+            "plugin://myPlugin/card is a plugin, and this host runs no plugins; <p> renders as a placeholder",
         ),
     ];
     for (what, files, error, warning) in cases {
@@ -1072,6 +1073,15 @@ fn hostile_component_trees_end_at_a_limit_and_bad_paths_resolve_to_nothing() {
             }
             // The app was not stopped: the host answered to the end.
             assert_eq!(r.json["route"], "pages/a/a", "{what} ({isolation})");
+            if *what == "plugin" {
+                let html = r.json["html"].as_str().expect("html");
+                assert!(
+                    html.contains(
+                        r#"<plugin-component src="plugin://myPlugin/card"></plugin-component>"#
+                    ),
+                    "{html}"
+                );
+            }
         }
     }
 }

@@ -182,9 +182,8 @@ pub(crate) fn resolve(
     value: &str,
 ) -> Result<Arc<str>, String> {
     if value.starts_with("plugin://") {
-        return Err(format!(
-            "{value} is a plugin, and this host runs no plugins"
-        ));
+        // Rendered as a placeholder (B15); the map's warning says why.
+        return Ok(value.into());
     }
     let value = value.strip_suffix(".axml").unwrap_or(value);
     let dir = json_file.rsplit_once('/').map_or("", |(d, _)| d);
@@ -286,6 +285,11 @@ impl Registry {
         for (tag, value) in using_components(files, json_file, warnings) {
             match resolve(loader, json_file, &value) {
                 Ok(is) => {
+                    if is.starts_with("plugin://") {
+                        warnings.push(format!(
+                            "{json_file}: usingComponents \"{tag}\": {is} is a plugin, and this host runs no plugins; <{tag}> renders as a placeholder"
+                        ));
+                    }
                     m.insert(tag, is);
                 }
                 Err(why) => warnings.push(format!("{json_file}: usingComponents \"{tag}\": {why}")),
@@ -364,7 +368,7 @@ impl Registry {
         first.sort();
         let mut todo: std::collections::VecDeque<Arc<str>> = first.into_iter().cloned().collect();
         while let Some(is) = todo.pop_front() {
-            if out.contains(&is) || out.len() >= MAX_COMPONENTS {
+            if out.contains(&is) || out.len() >= MAX_COMPONENTS || is.starts_with("plugin://") {
                 continue;
             }
             out.push(is.clone());

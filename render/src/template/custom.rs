@@ -22,6 +22,17 @@ impl Renderer<'_> {
         cx: &Cx<'_>,
         out: &mut Vec<VNode>,
     ) -> Result<(), RenderError> {
+        if is.starts_with("plugin://") {
+            // A plugin's component (B15): this host runs no plugins.
+            out.push(VNode::Element {
+                tag: "plugin-component".into(),
+                attrs: std::collections::BTreeMap::from([("src".to_owned(), is.to_string())]),
+                key: self.key_of(el, loop_key, scope),
+                children: Vec::new(),
+                owner: self.owner,
+            });
+            return Ok(());
+        }
         let mut props = Map::new();
         let mut handlers = Vec::new();
         let mut ref_method = None;
