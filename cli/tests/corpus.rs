@@ -1085,3 +1085,50 @@ fn hostile_component_trees_end_at_a_limit_and_bad_paths_resolve_to_nothing() {
         }
     }
 }
+
+/// An sjs function that throws, spins or reaches for the logic layer is a
+/// warning at its expression, which renders empty; the rest of the page
+/// renders and the app runs on (compat.md B12).
+#[test]
+fn sjs_that_throws_spins_or_reaches_for_my_renders_empty_with_a_warning() {
+    for isolation in ["process", "thread"] {
+        let t = tempfile::tempdir().expect("tempdir");
+        write(
+            t.path(),
+            &[
+                ("app.json", r#"{"pages":["pages/a/a"]}"#),
+                (
+                    "pages/a/a.axml",
+                    "<import-sjs name=\"m\" from=\"./m.sjs\"/>\n<text id=\"a\">{{m.boom()}}</text>\n<text id=\"b\">{{m.spin()}}</text>\n<text id=\"c\">{{m.reach()}}</text>\n<text id=\"d\">{{m.ok(2)}}</text>",
+                ),
+                (
+                    "pages/a/m.sjs",
+                    "export default {\n  boom() { throw new Error('sjs broke'); },\n  spin() { for (;;) {} },\n  reach() { return my.getStorageSync({ key: 'k' }); },\n  ok(n) { return n * 21; },\n};\n",
+                ),
+                ("steps.json", r##"[{"expect_text": {"selector": "#d", "text": "42"}}]"##),
+            ],
+        );
+        let r = run_dir(t.path(), isolation);
+        assert_eq!(r.code, Some(0), "{isolation}: {:#}\n{}", r.json, r.stderr);
+        let html = r.json["html"].as_str().expect("html");
+        for id in ["a", "b", "c"] {
+            assert!(
+                html.contains(&format!("<text id=\"{id}\"></text>")),
+                "{html}"
+            );
+        }
+        let warnings = r.json["warnings"].as_array().expect("warnings");
+        for (line, text) in [
+            (2, "m.boom(…): Error: sjs broke"),
+            (3, "m.spin(…): RuntimeLimitError"),
+            (4, "m.reach(…): ReferenceError"),
+        ] {
+            assert!(
+                warnings.iter().any(|w| w["line"] == line
+                    && w["file"] == "pages/a/a.axml"
+                    && w["message"].as_str().is_some_and(|m| m.contains(text))),
+                "{isolation}: no {text:?} at line {line}: {warnings:#?}"
+            );
+        }
+    }
+}

@@ -11,7 +11,9 @@ use super::expr::{self, Expr};
 use std::collections::BTreeMap;
 use std::fmt;
 
+mod sjs;
 mod tags;
+pub use sjs::SjsImport;
 pub use tags::{is_custom_name, COMPONENTS};
 
 /// A 1-based line and column.
@@ -176,6 +178,8 @@ pub struct Document {
     /// Each custom tag the file uses (not a built-in component), where it
     /// first appears, in source order.
     pub custom: Vec<(String, Pos)>,
+    /// Its `<import-sjs>`, in source order (a later one wins a name).
+    pub sjs: Vec<SjsImport>,
     /// What was accepted though not well-formed, in source order (at most
     /// [`MAX_WARNINGS`], and one saying more were left out).
     pub warnings: Vec<Warning>,
@@ -245,6 +249,8 @@ struct P<'a> {
     eof_warned: bool,
     /// The last position asked for: its offset and 0-based column.
     last_at: std::cell::Cell<(usize, usize)>,
+    /// The names the file's `<import-sjs>` bind: what its expressions may call.
+    calls: Vec<String>,
 }
 
 /// Parses a whole file. Forms Alipay accepts though they are not
@@ -262,6 +268,7 @@ pub fn parse(src: &str) -> Result<Document, ParseError> {
         unwinding: None,
         eof_warned: false,
         last_at: std::cell::Cell::new((0, 0)),
+        calls: sjs::prescan(src),
     };
     let mut doc = Document::default();
     let nodes = p.children(None, 0, &mut doc)?;
@@ -602,7 +609,19 @@ impl<'a> P<'a> {
             f.item = item.unwrap_or_else(|| "item".into());
             f.index = index.unwrap_or_else(|| "index".into());
         }
+        if &*el.tag == "import-sjs" {
+            self.sjs_import(&el, open, doc)?;
+        }
         Ok(el)
+    }
+
+    /// Records an `<import-sjs>`. Out of line: elements recurse, and their
+    /// frames stay small.
+    #[inline(never)]
+    fn sjs_import(&self, el: &Element, open: usize, doc: &mut Document) -> Result<(), ParseError> {
+        doc.sjs
+            .push(sjs::import(el).map_err(|m| self.err(open, m))?);
+        Ok(())
     }
 
     /// Where an unquoted attribute value starting at `start` ends: at
@@ -650,8 +669,10 @@ impl<'a> P<'a> {
                 find_close(&text[body_start..]).map_err(|u| self.unclosed(start + open, u))?;
             let body = &text[body_start..body_start + close];
             // `{{...item}}` and `{{a: 1}}` (template data) are object bodies without braces.
-            let e = expr::parse(body.trim())
-                .or_else(|first| expr::parse_object_body(body.trim()).map_err(|_| first))
+            let e = expr::parse_with(body.trim(), &self.calls)
+                .or_else(|first| {
+                    expr::parse_object_body_with(body.trim(), &self.calls).map_err(|_| first)
+                })
                 .map_err(|e| {
                     let lead = body.len() - body.trim_start().len();
                     self.err(

@@ -9,6 +9,7 @@ mod files;
 mod lines;
 pub(crate) mod protocol;
 mod rounds;
+mod sjs;
 mod sourcemap;
 pub(crate) mod unit;
 pub(crate) mod view;

@@ -109,7 +109,8 @@ impl Views {
         let map = p.map.clone();
         let mut renderer = Renderer::new(&loader, self.config.screen_width)
             .with_budget(Budget::new(u64::MAX, move || Instant::now() < deadline))
-            .with_components(&map, 0);
+            .with_components(&map, 0)
+            .with_sjs(&self.sjs);
         let rendered = renderer.render_cached(&doc, &file, &p.data, &mut p.cache, &changes);
         // What the render accepted with a warning (an `a:key` that
         // names nothing): each place once per page, held to a cap.
@@ -200,6 +201,7 @@ impl Views {
         let mut renderer = Renderer::new(&loader, self.config.screen_width)
             .with_budget(Budget::new(u64::MAX, move || Instant::now() < deadline))
             .with_components(&def.map, id)
+            .with_sjs(&self.sjs)
             .for_instance(&call);
         let rendered = renderer.render_cached(&doc, &file, &scope, &mut cache, &changes);
         for w in renderer.take_warnings() {

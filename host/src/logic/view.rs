@@ -97,6 +97,8 @@ pub(crate) struct Views {
     pub(super) registry: Registry,
     /// Whether a render ran out of its budget: nothing renders after that.
     pub(super) stopped: bool,
+    /// The templates' sjs modules.
+    pub(super) sjs: super::sjs::SjsEngine,
 }
 
 impl std::fmt::Debug for Views {
@@ -159,12 +161,13 @@ fn axml_warnings(loader: &DocLoader<'_>, file: &str, doc: &Arc<Document>) -> Vec
 impl Views {
     pub(crate) fn new(files: Rc<dyn UnitFiles>, config: ViewConfig) -> Views {
         Views {
-            files,
+            files: files.clone(),
             config,
             docs: RefCell::new(HashMap::new()),
             pages: Vec::new(),
             registry: Registry::default(),
             stopped: false,
+            sjs: super::sjs::SjsEngine::new(files.clone()),
         }
     }
 

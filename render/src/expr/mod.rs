@@ -32,6 +32,10 @@ pub enum Expr {
     Cond(Box<Expr>, Box<Expr>, Box<Expr>),
     /// `` `a${b}c` ``: a string, each `${}` converted with JS `String()`.
     Template(Vec<TemplatePart>),
+    /// `m(x)`, `m.f(x, y)`: a call of a function of an sjs module the file
+    /// imports (`<import-sjs>`), the only calls a template may make. The
+    /// callee is the binding and the members after it.
+    Call(Box<[String]>, Box<[Expr]>),
 }
 
 /// One part of a template literal.
@@ -127,7 +131,7 @@ pub const MAX_HEIGHT: usize = 256;
 
 mod parse;
 
-pub use parse::{parse, parse_object_body};
+pub use parse::{parse, parse_object_body, parse_object_body_with, parse_with};
 
 /// A JSON number for `n`, integral when it is one.
 pub(crate) fn num(n: f64) -> Value {
@@ -174,6 +178,7 @@ impl Expr {
                     }
                 }
             }
+            Expr::Call(_, args) => args.iter().for_each(|x| x.names(out)),
         }
     }
 }
@@ -182,6 +187,13 @@ impl Expr {
 pub trait Scope {
     /// The value bound to `name`, if any.
     fn get(&self, name: &str) -> Option<&Value>;
+
+    /// Calls the sjs function `callee` names with `args` (see
+    /// [`Expr::Call`]); `undefined` where no sjs module is in scope.
+    fn call(&self, callee: &[String], args: Vec<Value>) -> Option<Value> {
+        let _ = (callee, args);
+        None
+    }
 }
 
 impl Scope for Value {
@@ -411,6 +423,9 @@ pub fn eval(e: &Expr, scope: &dyn Scope) -> Value {
             }
             Value::String(s)
         }
+        Expr::Call(callee, args) => scope
+            .call(callee, args.iter().map(|a| eval(a, scope)).collect())
+            .unwrap_or(Value::Null),
     }
 }
 
@@ -494,6 +509,10 @@ fn find<'a>(e: &Expr, scope: &'a dyn Scope) -> Found<'a> {
                 a
             }
         }
+        // What an sjs function returns as `undefined` stays undefined.
+        Expr::Call(callee, args) => scope
+            .call(callee, args.iter().map(|a| eval(a, scope)).collect())
+            .map_or(Found::Undefined, Found::Made),
         _ => Found::Made(eval(e, scope)),
     }
 }
@@ -778,6 +797,7 @@ mod tests {
                     })
                     .collect(),
                 Expr::Array(items) => items.iter().collect(),
+                Expr::Call(_, args) => args.iter().collect(),
                 Expr::Object(parts) => parts
                     .iter()
                     .map(|p| match p {

@@ -6,6 +6,8 @@ use super::*;
 
 struct Parser<'a> {
     src: &'a str,
+    /// The names of the file's sjs imports: the only functions a call may name.
+    calls: &'a [String],
     pos: usize,
     depth: usize,
     /// The height of the expression the last parse function returned.
@@ -14,8 +16,15 @@ struct Parser<'a> {
 
 /// Parses a whole expression.
 pub fn parse(src: &str) -> Result<Expr, ExprError> {
+    parse_with(src, &[])
+}
+
+/// Parses a whole expression in a file whose `<import-sjs>` bind `calls`:
+/// `name(…)` and `name.member(…)` call them; any other call is an error.
+pub fn parse_with(src: &str, calls: &[String]) -> Result<Expr, ExprError> {
     let mut p = Parser {
         src,
+        calls,
         pos: 0,
         depth: 0,
         height: 0,
@@ -31,8 +40,14 @@ pub fn parse(src: &str) -> Result<Expr, ExprError> {
 /// Parses the body of an object literal without braces (`a: 1, ...b`), as
 /// `<template is data="{{...}}">` allows.
 pub fn parse_object_body(src: &str) -> Result<Expr, ExprError> {
+    parse_object_body_with(src, &[])
+}
+
+/// [`parse_object_body`] in a file whose sjs imports bind `calls`.
+pub fn parse_object_body_with(src: &str, calls: &[String]) -> Result<Expr, ExprError> {
     let mut p = Parser {
         src,
+        calls,
         pos: 0,
         depth: 0,
         height: 0,
@@ -200,6 +215,11 @@ impl<'a> Parser<'a> {
                 h = h.max(self.height) + 1;
                 self.grown(h)?;
                 e = Expr::Index(Box::new(e), Box::new(idx));
+            } else if self.rest().starts_with('(') && self.sjs_callee(&e).is_some() {
+                let (call, ah) = self.call(&e)?;
+                e = call;
+                h = h.max(ah) + 1;
+                self.grown(h)?;
             } else if self.rest().starts_with('(') {
                 let callee = match &e {
                     Expr::Ident(n) | Expr::Member(_, n) => format!("`{n}(…)`"),
@@ -212,6 +232,51 @@ impl<'a> Parser<'a> {
             } else {
                 self.height = h;
                 return Ok(e);
+            }
+        }
+    }
+
+    /// The call of the sjs function `callee` names, at `(`, and the
+    /// height of its tallest argument. Out of line: the parser's recursion
+    /// keeps its frames small.
+    #[inline(never)]
+    fn call(&mut self, callee: &Expr) -> Result<(Expr, usize), ExprError> {
+        let path = self.sjs_callee(callee).unwrap_or_default();
+        self.pos += 1;
+        self.enter()?;
+        let mut args = Vec::new();
+        let mut tallest = 0;
+        if !self.eat(")") {
+            loop {
+                args.push(self.expr()?);
+                tallest = tallest.max(self.height);
+                if self.eat(")") {
+                    break;
+                }
+                self.expect(",")?;
+            }
+        }
+        self.depth -= 1;
+        Ok((Expr::Call(path.into(), args.into()), tallest))
+    }
+
+    /// The callee path of `e` when it names an sjs import or one of its
+    /// members (`m`, `m.f`, `m.a.b`).
+    fn sjs_callee(&self, e: &Expr) -> Option<Vec<String>> {
+        let mut path = Vec::new();
+        let mut cur = e;
+        loop {
+            match cur {
+                Expr::Member(o, n) => {
+                    path.push(n.clone());
+                    cur = o;
+                }
+                Expr::Ident(n) if self.calls.contains(n) => {
+                    path.push(n.clone());
+                    path.reverse();
+                    return Some(path);
+                }
+                _ => return None,
             }
         }
     }

@@ -14,6 +14,9 @@ use std::sync::Arc;
 
 mod custom;
 mod loops;
+mod sjs;
+pub use sjs::Sjs;
+use sjs::SjsScope;
 
 /// Most elements one page may render; a hostile template cannot exhaust memory.
 pub const MAX_NODES: usize = 100_000;
@@ -111,6 +114,10 @@ impl Scope for Vars<'_> {
             .map(|(_, v)| *v)
             .or_else(|| self.parent.and_then(|p| p.get(name)))
     }
+
+    fn call(&self, callee: &[String], args: Vec<Value>) -> Option<Value> {
+        self.parent.and_then(|p| p.call(callee, args))
+    }
 }
 
 /// Renders one page.
@@ -145,6 +152,10 @@ pub struct Renderer<'a> {
     owner: u64,
     /// When rendering a component instance: what its owner passed it.
     call: Option<&'a crate::component::Call>,
+    /// Who runs sjs functions.
+    sjs: Option<&'a dyn Sjs>,
+    /// What sjs calls reported since the last look.
+    sjs_errors: Rc<std::cell::RefCell<Vec<String>>>,
 }
 
 impl<'a> Renderer<'a> {
@@ -168,7 +179,15 @@ impl<'a> Renderer<'a> {
             components: None,
             owner: 0,
             call: None,
+            sjs: None,
+            sjs_errors: Default::default(),
         }
+    }
+
+    /// Runs the templates' sjs calls with `sjs`.
+    pub fn with_sjs(mut self, sjs: &'a dyn Sjs) -> Renderer<'a> {
+        self.sjs = Some(sjs);
+        self
     }
 
     /// Resolves custom tags through `components` (tag → component base
@@ -267,15 +286,38 @@ impl<'a> Renderer<'a> {
             depth: 0,
         };
         let mut out = Vec::new();
-        self.nodes_into(&doc.nodes, data, &cx, &mut out)?;
+        self.file_nodes_into(&doc.nodes, &doc.sjs, data, &cx, &mut out)?;
         Ok(out)
+    }
+
+    /// Renders `nodes` of the file `cx` names, whose `<import-sjs>` are
+    /// `imports`, over `scope`.
+    fn file_nodes_into(
+        &mut self,
+        nodes: &[Node],
+        imports: &[crate::axml::SjsImport],
+        scope: &dyn Scope,
+        cx: &Cx<'_>,
+        out: &mut Vec<VNode>,
+    ) -> Result<(), RenderError> {
+        if imports.is_empty() {
+            return self.nodes_into(nodes, scope, cx, out);
+        }
+        let wrapped = SjsScope {
+            inner: scope,
+            file: cx.file,
+            imports,
+            sjs: self.sjs,
+            errors: self.sjs_errors.clone(),
+        };
+        self.nodes_into(nodes, &wrapped, cx, out)
     }
 
     fn collect_templates(
         &self,
         doc: &Document,
         file: &str,
-        into: &mut BTreeMap<String, (String, Vec<Node>)>,
+        into: &mut Templates,
         depth: usize,
     ) -> Result<(), RenderError> {
         if depth > 8 {
@@ -291,8 +333,12 @@ impl<'a> Renderer<'a> {
             // Imports are not transitive for templates' users, but a file's own imports serve its templates.
             self.collect_templates(&imported, &path, into, depth + 1)?;
         }
+        let imports: Rc<[crate::axml::SjsImport]> = doc.sjs.clone().into();
         for (name, nodes) in &doc.templates {
-            into.insert(name.clone(), (file.to_owned(), nodes.clone()));
+            into.insert(
+                name.clone(),
+                (file.to_owned(), nodes.clone(), imports.clone()),
+            );
         }
         Ok(())
     }
@@ -312,6 +358,7 @@ impl<'a> Renderer<'a> {
                     chain_taken = false;
                     self.step(cx.file, *pos)?;
                     let text = self.text(parts, scope);
+                    self.sjs_warnings(cx.file, *pos);
                     if !text.is_empty() {
                         self.texts += 1;
                         if self.texts > MAX_TEXTS {
@@ -357,6 +404,7 @@ impl<'a> Renderer<'a> {
                     if show {
                         self.element_into(el, scope, cx, out)?;
                     }
+                    self.sjs_warnings(cx.file, el.pos);
                 }
             }
         }
@@ -464,7 +512,7 @@ impl<'a> Renderer<'a> {
                     depth: cx.depth + 1,
                 };
                 self.memo_off += 1;
-                let r = self.nodes_into(&doc.nodes, scope, &inner, out);
+                let r = self.file_nodes_into(&doc.nodes, &doc.sjs, scope, &inner, out);
                 self.memo_off -= 1;
                 return r;
             }
@@ -522,7 +570,7 @@ impl<'a> Renderer<'a> {
             .and_then(|a| a.value.as_ref())
             .map(|p| self.text(p, scope))
             .ok_or_else(|| err(cx.file, el.pos, "<template> needs name or is"))?;
-        let (file, nodes) = cx.templates.get(&is).ok_or_else(|| {
+        let (file, nodes, imports) = cx.templates.get(&is).ok_or_else(|| {
             err(
                 cx.file,
                 el.pos,
@@ -542,7 +590,7 @@ impl<'a> Renderer<'a> {
             depth: cx.depth + 1,
         };
         self.memo_off += 1;
-        let r = self.nodes_into(nodes, &data, &inner, out);
+        let r = self.file_nodes_into(nodes, imports, &data, &inner, out);
         self.memo_off -= 1;
         r
     }
@@ -577,9 +625,13 @@ impl<'a> Renderer<'a> {
     }
 }
 
+/// Templates by name: the file that defines each, its nodes, and that
+/// file's sjs imports (which its templates keep wherever they are used).
+type Templates = BTreeMap<String, (String, Vec<Node>, Rc<[crate::axml::SjsImport]>)>;
+
 struct Cx<'a> {
     file: &'a str,
-    templates: &'a BTreeMap<String, (String, Vec<Node>)>,
+    templates: &'a Templates,
     depth: usize,
 }
 

@@ -1,0 +1,3 @@
+export function tag(label, count) {
+  return label.toUpperCase() + '#' + count;
+}
