@@ -410,7 +410,7 @@ fn a_require_that_leaves_the_package_or_names_a_plugin_is_refused() {
 #[test]
 fn new_projects_run_at_once_and_an_existing_folder_is_left_alone() {
     let t = tempfile::tempdir().expect("tempdir");
-    for template in ["blank", "tabs"] {
+    for template in ["blank", "tabs", "components"] {
         let dir = t.path().join(format!("My {template} app"));
         let d = dir.to_string_lossy().into_owned();
         let made = mpkit(&["new", &d, "--template", template, "--json"]);
@@ -423,10 +423,16 @@ fn new_projects_run_at_once_and_an_existing_folder_is_left_alone() {
         assert!(app.get("appId").is_none() && app.get("permissions").is_none());
         assert!(dir.join("mini.project.json").is_file());
         let steps = dir.join("steps.json");
-        let script = if template == "blank" {
-            r##"[{"tap": "#tap"}, {"expect_text": {"selector": "#tap", "text": "Tapped 1 times"}}]"##
-        } else {
-            r##"[{"tap": ".row[data-id=b]"}, {"expect_text": {"selector": ".detail", "text": "Item b"}}]"##
+        let script = match template {
+            "blank" => {
+                r##"[{"tap": "#tap"}, {"expect_text": {"selector": "#tap", "text": "Tapped 1 times"}}]"##
+            }
+            "tabs" => {
+                r##"[{"tap": ".row[data-id=b]"}, {"expect_text": {"selector": ".detail", "text": "Item b"}}]"##
+            }
+            _ => {
+                r##"[{"expect_text": {"selector": ".hint", "text": "Tap Add"}}, {"tap": ".card-add"}, {"tap": ".card-add"}, {"expect_text": {"selector": ".card-badge", "text": "4"}}, {"expect_text": {"selector": ".total", "text": "Coffee cups: 4"}}, {"expect_text": {"selector": ".page", "text": "Tea0Nothing here yet."}}]"##
+            }
         };
         std::fs::write(&steps, script).expect("steps");
         for isolation in ["process", "thread"] {

@@ -200,6 +200,9 @@ pub struct Call {
     /// Slot content by name (`""` is the default slot), in source order,
     /// rendered in the owner's scope.
     pub slots: Vec<(String, Vec<VNode>)>,
+    /// Content passed with `slot-scope`, rendered at each outlet of its
+    /// name with the outlet's props (B8.5).
+    pub scoped: Vec<ScopedSlot>,
     /// Nodes in [`Call::slots`], counted against the render's node limit
     /// at each outlet that shows them.
     pub slot_nodes: usize,
@@ -226,3 +229,24 @@ impl Call {
         (!out.is_empty()).then_some(out)
     }
 }
+
+/// Slot content passed with `slot-scope="s"`: its nodes, rendered at each
+/// outlet named `name` in its owner's scope (what the content reads of it,
+/// kept when the owner rendered) plus `s`, the outlet's props.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopedSlot {
+    /// The slot's name (`""`: the default slot).
+    pub name: String,
+    /// The `slot-scope` name.
+    pub var: String,
+    /// The content, its `slot` and `slot-scope` attributes removed.
+    pub nodes: Vec<crate::axml::Node>,
+    /// The names the content reads, with their values in the owner's scope.
+    pub scope: serde_json::Value,
+    /// The owner's file, for errors.
+    pub file: String,
+}
+
+// Nodes compare by value; what they hold (expressions over JSON) has no
+// value that is unequal to itself.
+impl Eq for ScopedSlot {}

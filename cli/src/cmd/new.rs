@@ -26,6 +26,8 @@ enum Template {
     Blank,
     /// A tab bar with two pages, and a detail page pushed from the first.
     Tabs,
+    /// A page built from custom components: props, events, a slot, sjs.
+    Components,
 }
 
 const MINI_PROJECT: &str = r#"{
@@ -104,6 +106,66 @@ const DETAIL_JS: &str = "Page({\n  data: { id: '' },\n  onLoad(query) {\n    thi
 
 const DETAIL_AXML: &str = "<view class=\"page\"><text class=\"detail\">Item {{id}}</text></view>\n";
 
+const CARD_JSON: &str = "{\n  \"component\": true\n}\n";
+
+const CARD_AXML: &str = r#"<import-sjs from="./card.sjs" name="{ badge }"/>
+<view class="card {{className}}">
+  <view class="card-head">
+    <text class="card-title">{{title}}</text>
+    <text class="card-badge">{{badge(count)}}</text>
+  </view>
+  <view class="card-body"><slot>Nothing here yet.</slot></view>
+  <button class="card-add" onTap="add">Add</button>
+</view>
+"#;
+
+const CARD_JS: &str = r#"Component({
+  props: {
+    title: '',
+    step: 1,
+    onChange: null,
+  },
+  data: {
+    count: 0,
+  },
+  didMount() {},
+  methods: {
+    add() {
+      const count = this.data.count + this.props.step;
+      this.setData({ count });
+      if (this.props.onChange) this.props.onChange(count);
+    },
+  },
+});
+"#;
+
+const CARD_SJS: &str =
+    "export function badge(count) {\n  return count > 99 ? '99+' : String(count);\n}\n";
+
+const CARD_ACSS: &str = ".card {\n  background: #fff;\n  border-radius: 16rpx;\n  padding: 24rpx;\n  margin-bottom: 24rpx;\n}\n.card-head {\n  display: flex;\n  justify-content: space-between;\n}\n";
+
+const COMP_INDEX_JSON: &str =
+    "{\n  \"usingComponents\": {\n    \"card\": \"/components/card/card\"\n  }\n}\n";
+
+const COMP_INDEX_JS: &str = r#"Page({
+  data: {
+    total: 0,
+  },
+  onChange(count) {
+    this.setData({ total: count });
+  },
+});
+"#;
+
+const COMP_INDEX_AXML: &str = r#"<view class="page">
+  <card title="Coffee" step="{{2}}" onChange="onChange">
+    <text class="hint">Tap Add to count cups.</text>
+  </card>
+  <card title="Tea"/>
+  <text class="total">Coffee cups: {{total}}</text>
+</view>
+"#;
+
 const MINE_AXML: &str = "<view class=\"page\"><text class=\"mine\">My account</text></view>\n";
 
 fn files(name: &str, template: Template) -> Vec<(&'static str, String)> {
@@ -152,6 +214,22 @@ fn files(name: &str, template: Template) -> Vec<(&'static str, String)> {
             out.push(("pages/mine/mine.js", "Page({});\n".to_string()));
             out.push(("pages/detail/detail.js", DETAIL_JS.to_string()));
             out.push(("pages/detail/detail.axml", DETAIL_AXML.to_string()));
+        }
+        Template::Components => {
+            let app = json!({
+                "pages": ["pages/index/index"],
+                "window": { "defaultTitle": name }
+            });
+            out.retain(|(p, _)| *p != "pages/index/index.json");
+            out.push(("app.json", format!("{:#}\n", app)));
+            out.push(("pages/index/index.json", COMP_INDEX_JSON.to_string()));
+            out.push(("pages/index/index.js", COMP_INDEX_JS.to_string()));
+            out.push(("pages/index/index.axml", COMP_INDEX_AXML.to_string()));
+            out.push(("components/card/card.json", CARD_JSON.to_string()));
+            out.push(("components/card/card.axml", CARD_AXML.to_string()));
+            out.push(("components/card/card.js", CARD_JS.to_string()));
+            out.push(("components/card/card.sjs", CARD_SJS.to_string()));
+            out.push(("components/card/card.acss", CARD_ACSS.to_string()));
         }
     }
     out

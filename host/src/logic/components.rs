@@ -75,12 +75,16 @@ pub(crate) struct Instance {
     pub callbacks: Vec<u64>,
     /// How many instances it sits in by ownership (1: the page's own).
     pub depth: usize,
+    /// Which lifecycles after a render its JS has (1: `didMount`, 2:
+    /// `didUpdate` or observers); the view sends only those tasks.
+    pub after: u8,
 }
 
 impl Instance {
     pub(crate) fn new(is: Arc<str>, call: Rc<Call>, depth: usize) -> Instance {
         Instance {
             depth,
+            after: 3,
             is,
             call,
             props: Value::Object(Default::default()),

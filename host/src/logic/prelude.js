@@ -260,8 +260,12 @@
       out.push(m);
     }
   }
+  // Own enumerable keys by Object.keys: boa's for-in is several times slower.
   function assign(to, from) {
-    if (from && typeof from === 'object') for (var k in from) if (Object.prototype.hasOwnProperty.call(from, k)) to[k] = from[k];
+    if (from && typeof from === 'object') {
+      var keys = Object.keys(from);
+      for (var i = 0; i < keys.length; i++) to[keys[i]] = from[keys[i]];
+    }
     return to;
   }
   function define(options) {
@@ -381,6 +385,17 @@
     }
     return props;
   }
+  // What a component's template sees of its props: a function prop is
+  // `true` there (Ant Design Mini writes onTap="{{onTap ? 'onTap' : ''}}"),
+  // never the function.
+  function viewProps(props) {
+    var out = {}, keys = Object.keys(props);
+    for (var i = 0; i < keys.length; i++) {
+      var v = props[keys[i]];
+      out[keys[i]] = typeof v === 'function' ? true : v;
+    }
+    return out;
+  }
   function componentDef(is, script) {
     if (!compLoaded[is]) {
       compLoaded[is] = true;
@@ -403,17 +418,21 @@
         rec = { inst: inst, def: def, page: pageId, id: t.id, owner: t.owner, alive: true, mounted: false, prevProps: null, prevData: null, changed: [] };
         recs[t.id] = rec;
         if (recOf) recOf.set(inst, rec);
+        // A deep copy per instance: of each source, merged, mixins first.
         var data = {};
         for (var i = 0; i < def.data.length; i++) {
           var d = def.data[i];
-          assign(data, typeof d === 'function' ? guard(d, inst, []) : native.clone(d));
+          assign(data, native.clone(typeof d === 'function' ? guard(d, inst, []) : d));
         }
-        inst.data = native.clone(data);
+        inst.data = data;
         inst.props = makeProps(rec, t);
         inst.is = '/' + t.is;
         inst.$id = t.id;
         inst.$page = pages[pageId];
-        native.componentState(pageId, t.id, inst.props, inst.data);
+        // Which lifecycles after a render it has, so the view asks only for those.
+        var after = (def.hooks.didMount.length ? 1 : 0) |
+          ((def.hooks.didUpdate.length || def.observers.length) ? 2 : 0);
+        native.componentState(pageId, t.id, viewProps(inst.props), inst.data, after);
         runHooks(rec, 'onInit', []);
         runHooks(rec, 'deriveDataFromProps', [inst.props]);
         if (t.ref) {
@@ -437,7 +456,7 @@
         }
         runHooks(rec, 'deriveDataFromProps', [next]);
         rec.inst.props = next;
-        native.componentState(pageId, t.id, next, undefined);
+        native.componentState(pageId, t.id, viewProps(next), undefined);
         return;
       }
       case 'mounted':

@@ -201,6 +201,9 @@ pub enum FromLogic {
         props: Value,
         /// `this.data`, when it is new.
         data: Option<Value>,
+        /// At creation: which lifecycles after a render it has (1:
+        /// `didMount`, 2: `didUpdate` or observers).
+        after: Option<u8>,
     },
     /// `this.setData(patch)` as path keys and values (to the view).
     #[serde(skip)]

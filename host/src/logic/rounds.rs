@@ -67,8 +67,12 @@ impl Views {
             if self.stopped {
                 break;
             }
+            // Instances in tree order, parents first; a page without
+            // components is not walked.
             let mut order = Vec::new();
-            hosts_pre_order(&self.pages[i].dom, &mut order);
+            if self.pages[i].comps.values().any(|c| c.dirty) {
+                hosts_pre_order(&self.pages[i].dom, &mut order);
+            }
             for id in order {
                 let due = self.pages[i]
                     .comps
@@ -221,9 +225,12 @@ impl Views {
                 let ops = diff_root(host, nodes, &mut p.ids);
                 p.ops.extend(ops);
                 p.touched = true;
-                if first {
+                // Only the lifecycles its JS has: `mounted` also tells it that
+                // later updates get `didUpdate`.
+                let after = p.comps.get(&id).map_or(3, |c| c.after);
+                if first && after != 0 {
                     p.mounted.push(id);
-                } else if update {
+                } else if !first && update && after & 2 != 0 {
                     p.updated.push(id);
                 }
                 let changes = p.ids.take_hosts();

@@ -130,7 +130,10 @@ impl AppUnit {
                     component,
                     props,
                     data,
-                } => self.views.component_state(page, component, props, data),
+                    after,
+                } => self
+                    .views
+                    .component_state(page, component, props, data, after),
                 other => out.push(other),
             }
         }

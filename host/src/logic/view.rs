@@ -387,10 +387,14 @@ impl Views {
         comp: u64,
         props: Value,
         data: Option<Value>,
+        after: Option<u8>,
     ) {
         let Some(inst) = self.page_mut(page).and_then(|p| p.comps.get_mut(&comp)) else {
             return;
         };
+        if let Some(a) = after {
+            inst.after = a;
+        }
         inst.props = props;
         if let Some(d) = data {
             inst.data = d;

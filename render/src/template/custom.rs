@@ -1,9 +1,10 @@
 //! Custom component tags and `<slot>` outlets (compat.md B3, B8).
 
-use super::{err, Cx, RenderError, Renderer, MAX_NODES};
-use crate::axml::{Element, Part};
+use super::{err, Cx, RenderError, Renderer, Vars, MAX_NODES};
+use crate::axml::{Cond, Element, Key, Node, Part};
 use crate::component::{self, Call};
 use crate::expr::Scope;
+use crate::vdom::ScopedSlot;
 use crate::vdom::VNode;
 use serde_json::{Map, Value};
 use std::rc::Rc;
@@ -69,25 +70,31 @@ impl Renderer<'_> {
             props.insert(name, value);
         }
         let key = self.key_of(el, loop_key, scope);
-        // Slot content is the owner's: its scope, its handlers. Not memoised:
-        // it is shown wherever the component puts its outlets.
+        // Content with `slot-scope` is kept with what it reads of this
+        // scope, and rendered at the outlets (B8.5); the rest is rendered
+        // here, in the owner's scope, with its handlers. Not memoised: it is
+        // shown wherever the component puts its outlets.
+        let is_scoped = |n: &Node| matches!(n, Node::Element(c) if c.attr("slot-scope").is_some());
+        let mut scoped = Vec::new();
+        let plain: std::borrow::Cow<'_, [Node]> = if el.children.iter().any(is_scoped) {
+            let mut plain = Vec::new();
+            for child in &el.children {
+                match child {
+                    Node::Element(c) if is_scoped(child) => {
+                        scoped.push(self.scoped_slot(c, scope, cx))
+                    }
+                    other => plain.push(other.clone()),
+                }
+            }
+            plain.into()
+        } else {
+            el.children.as_slice().into()
+        };
         let mut content = Vec::new();
         self.memo_off += 1;
-        let rendered = self.nodes_into(&el.children, scope, cx, &mut content);
+        let rendered = self.nodes_into(&plain, scope, cx, &mut content);
         self.memo_off -= 1;
         rendered?;
-        if el
-            .children
-            .iter()
-            .any(|c| matches!(c, crate::axml::Node::Element(e) if e.attr("slot-scope").is_some()))
-        {
-            self.warn(
-                cx.file,
-                el.pos,
-                "slot-scope (scoped slots) is not supported yet: the content renders without its slot props"
-                    .to_owned(),
-            );
-        }
         let mut slots: Vec<(String, Vec<VNode>)> = Vec::new();
         for mut v in content {
             let name = match &mut v {
@@ -114,6 +121,7 @@ impl Renderer<'_> {
                 props,
                 handlers,
                 slots,
+                scoped,
                 slot_nodes,
                 owner: self.owner,
                 ref_method,
@@ -122,6 +130,45 @@ impl Renderer<'_> {
             }),
         });
         Ok(())
+    }
+
+    /// Slot content with `slot-scope`, kept for the outlets: its name (in
+    /// this scope), its nodes, and the values of the names it reads.
+    fn scoped_slot(&mut self, c: &Element, scope: &dyn Scope, cx: &Cx<'_>) -> ScopedSlot {
+        let name = match c.attr("slot").and_then(|a| a.value.as_ref()) {
+            Some(parts) => self.text(parts, scope),
+            None => String::new(),
+        };
+        let var = c
+            .literal("slot-scope")
+            .unwrap_or_default()
+            .trim()
+            .to_owned();
+        let mut el = c.clone();
+        el.attrs
+            .retain(|a| a.name != "slot" && a.name != "slot-scope");
+        let nodes = vec![Node::Element(el)];
+        let mut names = Vec::new();
+        names_in(&nodes, &mut names);
+        let mut kept = Map::new();
+        for n in names {
+            if n != var && !kept.contains_key(&n) {
+                if let Some(v) = scope.get(&n) {
+                    kept.insert(n, v.clone());
+                }
+            }
+        }
+        ScopedSlot {
+            name: if name == "default" {
+                String::new()
+            } else {
+                name
+            },
+            var,
+            nodes,
+            scope: Value::Object(kept),
+            file: cx.file.to_owned(),
+        }
     }
 
     /// A `<slot>` outlet in a component's template: the content its owner
@@ -142,6 +189,40 @@ impl Renderer<'_> {
         let Some(call) = self.call else {
             return self.nodes_into(&el.children, scope, cx, out);
         };
+        let scoped: Vec<&ScopedSlot> = call.scoped.iter().filter(|s| s.name == name).collect();
+        if !scoped.is_empty() {
+            // The outlet's other attributes are the slot's props.
+            let mut props = Map::new();
+            for a in el.attrs.iter().filter(|a| a.name != "name") {
+                let v = match &a.value {
+                    None => Value::Bool(true),
+                    Some(parts) => self.value(parts, scope),
+                };
+                props.insert(a.name.clone(), v);
+            }
+            let props = Value::Object(props);
+            let own = std::mem::replace(&mut self.owner, call.owner);
+            let mut r = Ok(());
+            for s in scoped {
+                let vars = Vars {
+                    vars: [(s.var.as_str(), &props), (s.var.as_str(), &props)],
+                    parent: Some(&s.scope),
+                };
+                let inner = Cx {
+                    file: &s.file,
+                    templates: cx.templates,
+                    depth: cx.depth + 1,
+                };
+                self.memo_off += 1;
+                r = self.nodes_into(&s.nodes, &vars, &inner, out);
+                self.memo_off -= 1;
+                if r.is_err() {
+                    break;
+                }
+            }
+            self.owner = own;
+            return r;
+        }
         match call.slot(name) {
             Some(nodes) => {
                 self.nodes += call.slot_nodes;
@@ -156,6 +237,40 @@ impl Renderer<'_> {
                 Ok(())
             }
             None => self.nodes_into(&el.children, scope, cx, out),
+        }
+    }
+}
+
+/// The top-level names the expressions of `nodes` read.
+fn names_in(nodes: &[Node], out: &mut Vec<String>) {
+    let parts = |ps: &[Part], out: &mut Vec<String>| {
+        for p in ps {
+            if let Part::Expr(e, _) = p {
+                e.names(out);
+            }
+        }
+    };
+    let mut stack: Vec<&Node> = nodes.iter().collect();
+    while let Some(n) = stack.pop() {
+        match n {
+            Node::Text(ps, _) => parts(ps, out),
+            Node::Element(e) => {
+                for a in &e.attrs {
+                    if let Some(ps) = &a.value {
+                        parts(ps, out);
+                    }
+                }
+                if let Some(Cond::If(ps) | Cond::Elif(ps)) = &e.cond {
+                    parts(ps, out);
+                }
+                if let Some(f) = &e.for_loop {
+                    parts(&f.list, out);
+                }
+                if let Some(Key::Expr(ps)) = &e.key {
+                    parts(ps, out);
+                }
+                stack.extend(e.children.iter());
+            }
         }
     }
 }
@@ -422,5 +537,39 @@ mod tests {
         );
         let order: Vec<u64> = dom.children.iter().map(|n| n.id).collect();
         assert_eq!(&order[..3], [created[0], created[3], created[2]]);
+    }
+
+    /// B8.5: content with `slot-scope` renders at each outlet of its name,
+    /// in its owner's scope (what it reads, kept) plus the outlet's props,
+    /// and its handlers are its owner's.
+    #[test]
+    fn scoped_slots_render_per_outlet_with_its_props() {
+        let out = page(
+            r#"<card><text slot="row" slot-scope="r" onTap="pick">{{r.value}}{{k}}</text><text>plain</text></card>"#,
+            json!({"k": "K", "unused": [1, 2, 3]}),
+        )
+        .expect("renders");
+        let c = call(&out[0]).clone();
+        assert_eq!(c.scoped.len(), 1);
+        assert_eq!(
+            (c.scoped[0].name.as_str(), c.scoped[0].var.as_str()),
+            ("row", "r")
+        );
+        assert_eq!(c.scoped[0].scope, json!({"k": "K"}));
+        let tpl =
+            r#"<view a:for="{{rows}}"><slot name="row" value="{{item * 10}}"/></view><slot/>"#;
+        let got = instance(tpl, json!({"rows": [1, 2]}), &c);
+        assert_eq!(texts(&got), "10K20Kplain");
+        let VNode::Element { children, .. } = &got[0] else {
+            panic!("element")
+        };
+        let VNode::Element { owner, attrs, .. } = &children[0] else {
+            panic!("element")
+        };
+        assert_eq!(*owner, 0, "the page's handler");
+        assert!(
+            !attrs.contains_key("slot-scope") && !attrs.contains_key("slot"),
+            "{attrs:?}"
+        );
     }
 }

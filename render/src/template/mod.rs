@@ -206,6 +206,11 @@ impl<'a> Renderer<'a> {
     /// what `call` passed.
     pub fn for_instance(mut self, call: &'a crate::component::Call) -> Renderer<'a> {
         self.call = Some(call);
+        // What an outlet shows comes from the call, which a loop item's
+        // memo does not see: with slot content, nothing is memoised.
+        if !call.slots.is_empty() || !call.scoped.is_empty() {
+            self.memo_off += 1;
+        }
         self
     }
 

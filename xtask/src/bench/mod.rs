@@ -7,6 +7,7 @@
 //! re-runs itself with `cargo run --release` when it was built for debugging.
 
 mod auth;
+mod components;
 mod install;
 mod jsapi;
 mod modules;
@@ -63,6 +64,9 @@ enum Bench {
     /// The host's update path on loopback: a verified check against a bare resolve, the limited
     /// download against a plain one, resolve-to-install against a local install.
     Update(update::UpdateArgs),
+    /// Custom components against the same markup inlined: first render of 100 instances,
+    /// one instance's setData against a page re-render (time and patch bytes), sjs calls.
+    Components(components::ComponentsArgs),
 }
 
 /// Runs one benchmark, in a release build and with what it needs.
@@ -84,6 +88,7 @@ pub(crate) fn run(args: BenchArgs, json: bool) -> Result<()> {
         Bench::Update(a) => update::run(a, o),
         Bench::Auth(a) => auth::run(a, o),
         Bench::Webview(a) => webview::run(a, o),
+        Bench::Components(a) => components::run(a, o),
     }
 }
 
@@ -139,6 +144,7 @@ mod tests {
             ("webview", "WebKitGTK"),
             ("auth", "Auth codes"),
             ("update", "update path"),
+            ("components", "markup inlined"),
         ] {
             let text = about(name);
             assert!(text.contains(says), "bench {name}: {text:?}");

@@ -3,9 +3,11 @@
 
 use super::*;
 
-/// `__mp.componentState(page, id, props, data)`: an instance's props (what
-/// JSON can carry: functions are left out) and, unless `data` is
-/// `undefined`, its whole data, for the view to render with.
+/// `__mp.componentState(page, id, props, data, after)`: an instance's props
+/// (what JSON can carry: functions are left out) and, unless `data` is
+/// `undefined`, its whole data, for the view to render with; at creation,
+/// `after` says which lifecycles after a render it has (1: `didMount`,
+/// 2: `didUpdate` or observers).
 pub(super) fn native_component_state(
     _: &JsValue,
     args: &[JsValue],
@@ -18,6 +20,10 @@ pub(super) fn native_component_state(
         v if v.is_undefined() => None,
         v => Some(to_json(&v, ctx)?),
     };
+    let after = match arg(args, 4) {
+        v if v.is_undefined() => None,
+        v => Some(v.to_u32(ctx)? as u8),
+    };
     push(
         ctx,
         FromLogic::ComponentState {
@@ -25,6 +31,7 @@ pub(super) fn native_component_state(
             component,
             props,
             data,
+            after,
         },
     )
 }

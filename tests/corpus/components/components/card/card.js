@@ -1,5 +1,5 @@
 Component({
-  props: { title: 'Untitled', onTitleTap: null },
+  props: { title: 'Untitled', onTitleTap: null, items: [] },
   methods: {
     onTitle() { if (this.props.onTitleTap) this.props.onTitleTap(); }
   }
