@@ -130,9 +130,18 @@ pub(crate) fn create_task(id: u64, call: &Call, script: bool) -> Value {
     })
 }
 
-/// The props task for an instance whose owner passes it something new.
-pub(crate) fn props_task(id: u64, call: &Call) -> Value {
-    json!({ "op": "props", "id": id, "props": call.props, "handlers": call.handlers })
+/// The props task for an instance whose owner passes it something new
+/// (`call`, after `before`): with the names whose values did not change,
+/// which keep their JS values (and so their identity, `prevProps.items ===
+/// this.props.items`), as on Alipay.
+pub(crate) fn props_task(id: u64, call: &Call, before: &Call) -> Value {
+    let same: Vec<&String> = call
+        .props
+        .iter()
+        .filter(|(k, v)| before.props.get(*k) == Some(v))
+        .map(|(k, _)| k)
+        .collect();
+    json!({ "op": "props", "id": id, "props": call.props, "handlers": call.handlers, "same": same })
 }
 
 /// A task naming one instance: `remove`, `mounted`, `updated`.

@@ -215,6 +215,32 @@
     native.setData(pageId, obj, callbackId(cb), comp);
     for (var i = 0; i < paths.length; i += 2) setPath(data, paths[i], paths[i + 1]);
   }
+  // A component's data is replaced, not changed in place: each path is
+  // set on copies of the objects along it, so the data before an update
+  // (didUpdate's prevData) keeps its values, and what the update did not
+  // touch keeps its identity (prevData.a === this.data.a), as on Alipay.
+  function copyOf(o) { return Array.isArray(o) ? o.slice() : assign({}, o); }
+  function cowSet(obj, keys, value) {
+    if (!keys.length) return obj;
+    var root = copyOf(obj), cur = root, src = obj;
+    for (var i = 0; i < keys.length - 1; i++) {
+      var next = (src !== null && typeof src === 'object') ? src[keys[i]] : undefined;
+      var copy = (next !== null && typeof next === 'object') ? copyOf(next)
+        : (typeof keys[i + 1] === 'number' ? [] : {});
+      cur[keys[i]] = copy;
+      cur = copy;
+      src = next;
+    }
+    cur[keys[keys.length - 1]] = value;
+    return root;
+  }
+  function sendComponentData(rec, obj, cb) {
+    var paths = checkPaths(obj);
+    native.setData(rec.page, obj, callbackId(cb), rec.id);
+    var data = rec.inst.data;
+    for (var i = 0; i < paths.length; i += 2) data = cowSet(data, paths[i], paths[i + 1]);
+    rec.inst.data = data;
+  }
   function getPath(obj, keys) {
     var cur = obj;
     for (var i = 0; i < keys.length; i++) {
@@ -225,7 +251,7 @@
   }
   // $spliceData({'a.b': [start, deleteCount, ...items]}): Array.prototype.splice
   // on each target, which must be an array; the new arrays are what is sent.
-  function spliceData(pageId, comp, data, obj, cb) {
+  function spliceData(pageId, comp, data, obj, cb, rec) {
     var paths = checkPaths(obj);
     var out = {};
     for (var i = 0; i < paths.length; i += 2) {
@@ -237,7 +263,8 @@
       Array.prototype.splice.apply(copy, args);
       out[Object.keys(obj)[i / 2]] = copy;
     }
-    sendData(pageId, comp, data, out, cb);
+    if (rec) sendComponentData(rec, out, cb);
+    else sendData(pageId, comp, data, out, cb);
   }
   function JSON_clone(v) { return native.clone(v); }
 
@@ -299,14 +326,14 @@
       var rec = recOf && recOf.get(this);
       if (!rec || !rec.alive) { native.warn('component', 'setData on a component that is not mounted is ignored'); return; }
       snapshot(rec);
-      sendData(rec.page, rec.id, this.data, obj, cb);
+      sendComponentData(rec, obj, cb);
       noteChanged(rec, obj);
     };
     def.proto.$spliceData = function (obj, cb) {
       var rec = recOf && recOf.get(this);
       if (!rec || !rec.alive) { native.warn('component', '$spliceData on a component that is not mounted is ignored'); return; }
       snapshot(rec);
-      spliceData(rec.page, rec.id, this.data, obj, cb);
+      spliceData(rec.page, rec.id, this.data, obj, cb, rec);
       noteChanged(rec, obj);
     };
     def.proto.hasMixin = function (m) { return all.indexOf(m) >= 0; };
@@ -361,7 +388,8 @@
   function snapshot(rec) {
     if (!rec.mounted || rec.prevData) return;
     rec.prevProps = rec.inst.props;
-    rec.prevData = native.clone(rec.inst.data);
+    // The data object itself: updates replace it (sendComponentData).
+    rec.prevData = rec.inst.data;
   }
   function runHooks(rec, name, args) {
     var list = rec.def.hooks[name];
@@ -449,6 +477,10 @@
       case 'props': {
         if (!rec) return;
         var next = makeProps(rec, t);
+        // What the owner passes unchanged keeps its identity.
+        for (var si = 0; si < t.same.length; si++) {
+          if (Object.prototype.hasOwnProperty.call(rec.inst.props, t.same[si])) next[t.same[si]] = rec.inst.props[t.same[si]];
+        }
         snapshot(rec);
         if (rec.def.observers.length) {
           var before = rec.inst.props;

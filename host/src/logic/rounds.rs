@@ -53,16 +53,13 @@ impl Views {
     /// kept and removed. Empty when nothing is left to render.
     pub(crate) fn render_round(&mut self, out: &mut Vec<FromLogic>) -> Tasks {
         let mut all = Tasks::new();
-        let budget = self.config.render_budget;
         for i in 0..self.pages.len() {
             if self.stopped {
                 break;
             }
             let mut tasks = Vec::new();
-            let p = &mut self.pages[i];
-            let deadline = *p.deadline.get_or_insert_with(|| Instant::now() + budget);
-            if p.dirty {
-                self.render_page(i, deadline, &mut tasks, out);
+            if self.pages[i].dirty {
+                self.render_page(i, &mut tasks, out);
             }
             if self.stopped {
                 break;
@@ -79,7 +76,7 @@ impl Views {
                     .get(&id)
                     .is_some_and(|c| c.dirty && c.ready && !c.awaiting);
                 if due {
-                    self.render_instance(i, id, deadline, &mut tasks, out);
+                    self.render_instance(i, id, &mut tasks, out);
                 }
                 if self.stopped {
                     break;
@@ -92,13 +89,7 @@ impl Views {
         all
     }
 
-    fn render_page(
-        &mut self,
-        i: usize,
-        deadline: Instant,
-        tasks: &mut Vec<Value>,
-        out: &mut Vec<FromLogic>,
-    ) {
+    fn render_page(&mut self, i: usize, tasks: &mut Vec<Value>, out: &mut Vec<FromLogic>) {
         let loader = DocLoader {
             files: &*self.files,
             cache: &self.docs,
@@ -111,11 +102,14 @@ impl Views {
         let file = format!("{}.axml", p.route);
         let changes = std::mem::take(&mut p.changes);
         let map = p.map.clone();
+        let (started, deadline) = self.budget(i);
+        let p = &mut self.pages[i];
         let mut renderer = Renderer::new(&loader, self.config.screen_width)
             .with_budget(Budget::new(u64::MAX, move || Instant::now() < deadline))
             .with_components(&map, 0)
             .with_sjs(&self.sjs);
         let rendered = renderer.render_cached(&doc, &file, &p.data, &mut p.cache, &changes);
+        p.spent += started.elapsed();
         // What the render accepted with a warning (an `a:key` that
         // names nothing): each place once per page, held to a cap.
         for w in renderer.take_warnings() {
@@ -161,7 +155,6 @@ impl Views {
         &mut self,
         i: usize,
         id: u64,
-        deadline: Instant,
         tasks: &mut Vec<Value>,
         out: &mut Vec<FromLogic>,
     ) {
@@ -202,12 +195,14 @@ impl Views {
         let scope = inst.scope(id);
         let changes = std::mem::take(&mut inst.changes);
         let mut cache = std::mem::take(&mut inst.cache);
+        let (started, deadline) = self.budget(i);
         let mut renderer = Renderer::new(&loader, self.config.screen_width)
             .with_budget(Budget::new(u64::MAX, move || Instant::now() < deadline))
             .with_components(&def.map, id)
             .with_sjs(&self.sjs)
             .for_instance(&call);
         let rendered = renderer.render_cached(&doc, &file, &scope, &mut cache, &changes);
+        self.pages[i].spent += started.elapsed();
         for w in renderer.take_warnings() {
             out.push(FromLogic::Warning {
                 warning: ScriptError::at("view", &w.file, w.pos.line, w.pos.col, w.message),
@@ -319,14 +314,14 @@ impl Views {
                     }
                     let props_changed =
                         inst.call.props != call.props || inst.call.handlers != call.handlers;
+                    if props_changed {
+                        tasks.push(components::props_task(id, &call, &inst.call));
+                        inst.awaiting = true;
+                        inst.updated = true;
+                    }
                     inst.call = call;
                     inst.dirty = true;
                     inst.changes = Changes::everything();
-                    if props_changed {
-                        inst.awaiting = true;
-                        inst.updated = true;
-                        tasks.push(components::props_task(id, &inst.call));
-                    }
                 }
                 HostChange::Removed(id) => {
                     let p = &mut self.pages[i];
@@ -338,6 +333,18 @@ impl Views {
                 }
             }
         }
+    }
+
+    /// When a render of page `i` starts now, and when it must be done: the
+    /// budget is for this update's renders together (the page's and its
+    /// instances'), the logic layer's time between them not counted.
+    fn budget(&self, i: usize) -> (Instant, Instant) {
+        let now = Instant::now();
+        let left = self
+            .config
+            .render_budget
+            .saturating_sub(self.pages[i].spent);
+        (now, now + left)
     }
 
     /// Ends this update of page `i` with a render error at `file:pos`: what
@@ -397,7 +404,7 @@ impl Views {
     pub(crate) fn flush(&mut self, out: &mut Vec<FromLogic>) {
         self.stopped = false;
         for p in &mut self.pages {
-            p.deadline = None;
+            p.spent = std::time::Duration::ZERO;
             p.nodes = 0;
             let mut callbacks = std::mem::take(&mut p.callbacks);
             for inst in p.comps.values_mut() {

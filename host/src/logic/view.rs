@@ -22,7 +22,7 @@ use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// setData payloads of at least this many bytes (serialized) are reported to
 /// the host ([`FromLogic::LargeSetData`]), for tools such as compatibility checks.
@@ -75,8 +75,8 @@ pub(super) struct PageView {
     /// and those re-rendered (for `didUpdate`).
     pub(super) mounted: Vec<u64>,
     pub(super) updated: Vec<u64>,
-    /// When this update's renders must be done.
-    pub(super) deadline: Option<Instant>,
+    /// Time this update's renders took so far (held to the render budget).
+    pub(super) spent: Duration,
     /// Elements rendered in this update, the page's and its instances'.
     pub(super) nodes: usize,
 }
@@ -254,7 +254,7 @@ impl Views {
             touched: false,
             mounted: Vec::new(),
             updated: Vec::new(),
-            deadline: None,
+            spent: Duration::ZERO,
             nodes: 0,
         });
         FromLogic::PageView {

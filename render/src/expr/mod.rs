@@ -36,6 +36,8 @@ pub enum Expr {
     /// imports (`<import-sjs>`), the only calls a template may make. The
     /// callee is the binding and the members after it.
     Call(Box<[String]>, Box<[Expr]>),
+    /// `v.substring(0, 3)`: one of [`methods::METHODS`] called on a value.
+    Method(Box<(Expr, String, Vec<Expr>)>),
 }
 
 /// One part of a template literal.
@@ -129,6 +131,7 @@ pub const MAX_DEPTH: usize = 64;
 /// even on a 1 MB thread.
 pub const MAX_HEIGHT: usize = 256;
 
+pub mod methods;
 mod parse;
 
 pub use parse::{parse, parse_object_body, parse_object_body_with, parse_with};
@@ -179,6 +182,10 @@ impl Expr {
                 }
             }
             Expr::Call(_, args) => args.iter().for_each(|x| x.names(out)),
+            Expr::Method(m) => {
+                m.0.names(out);
+                m.2.iter().for_each(|x| x.names(out));
+            }
         }
     }
 }
@@ -426,6 +433,15 @@ pub fn eval(e: &Expr, scope: &dyn Scope) -> Value {
         Expr::Call(callee, args) => scope
             .call(callee, args.iter().map(|a| eval(a, scope)).collect())
             .unwrap_or(Value::Null),
+        Expr::Method(m) => method(m, scope).unwrap_or(Value::Null),
+    }
+}
+
+fn method(m: &(Expr, String, Vec<Expr>), scope: &dyn Scope) -> Option<Value> {
+    let args: Vec<Value> = m.2.iter().map(|a| eval(a, scope)).collect();
+    match eval_ref(&m.0, scope) {
+        Some(v) => methods::call(v, &m.1, &args),
+        None => methods::call(&eval(&m.0, scope), &m.1, &args),
     }
 }
 
@@ -513,6 +529,7 @@ fn find<'a>(e: &Expr, scope: &'a dyn Scope) -> Found<'a> {
         Expr::Call(callee, args) => scope
             .call(callee, args.iter().map(|a| eval(a, scope)).collect())
             .map_or(Found::Undefined, Found::Made),
+        Expr::Method(m) => method(m, scope).map_or(Found::Undefined, Found::Made),
         _ => Found::Made(eval(e, scope)),
     }
 }
@@ -728,12 +745,14 @@ mod tests {
     /// clear error at the `(`.
     #[test]
     fn calls_are_errors_that_say_why() {
-        let e = parse("price.toFixed(2)").expect_err("call");
-        assert_eq!(e.offset, 13);
+        let e = parse("price.format(2)").expect_err("call");
+        assert_eq!(e.offset, 12);
         assert_eq!(
             e.message,
-            "`toFixed(…)`: templates cannot call functions or methods of data values; \
-             compute the value in the page's JS and pass it with setData"
+            "`format(…)`: templates cannot call this: only functions of the sjs modules the \
+             file imports and the string, array and number methods Alipay's templates allow \
+             (substring, includes, toFixed, …); compute the value in the page's JS and pass it \
+             with setData"
         );
         assert!(parse("f(1)")
             .expect_err("call")
@@ -798,6 +817,7 @@ mod tests {
                     .collect(),
                 Expr::Array(items) => items.iter().collect(),
                 Expr::Call(_, args) => args.iter().collect(),
+                Expr::Method(m) => std::iter::once(&m.0).chain(m.2.iter()).collect(),
                 Expr::Object(parts) => parts
                     .iter()
                     .map(|p| match p {

@@ -220,14 +220,23 @@ impl<'a> Parser<'a> {
                 e = call;
                 h = h.max(ah) + 1;
                 self.grown(h)?;
+            } else if self.rest().starts_with('(')
+                && matches!(&e, Expr::Member(_, n) if super::methods::METHODS.contains(&n.as_str()))
+            {
+                let (call, ah) = self.method(e)?;
+                e = call;
+                h = h.max(ah) + 1;
+                self.grown(h)?;
             } else if self.rest().starts_with('(') {
                 let callee = match &e {
                     Expr::Ident(n) | Expr::Member(_, n) => format!("`{n}(…)`"),
                     _ => "this call".to_owned(),
                 };
                 return Err(self.err(format!(
-                    "{callee}: templates cannot call functions or methods of data values; \
-                     compute the value in the page's JS and pass it with setData"
+                    "{callee}: templates cannot call this: only functions of the sjs modules \
+                     the file imports and the string, array and number methods Alipay's \
+                     templates allow (substring, includes, toFixed, …); compute the value in \
+                     the page's JS and pass it with setData"
                 )));
             } else {
                 self.height = h;
@@ -242,6 +251,13 @@ impl<'a> Parser<'a> {
     #[inline(never)]
     fn call(&mut self, callee: &Expr) -> Result<(Expr, usize), ExprError> {
         let path = self.sjs_callee(callee).unwrap_or_default();
+        let (args, tallest) = self.args()?;
+        Ok((Expr::Call(path.into(), args.into()), tallest))
+    }
+
+    /// A call's arguments, from its `(` to its `)`, and the height of the
+    /// tallest.
+    fn args(&mut self) -> Result<(Vec<Expr>, usize), ExprError> {
         self.pos += 1;
         self.enter()?;
         let mut args = Vec::new();
@@ -257,7 +273,17 @@ impl<'a> Parser<'a> {
             }
         }
         self.depth -= 1;
-        Ok((Expr::Call(path.into(), args.into()), tallest))
+        Ok((args, tallest))
+    }
+
+    /// `value.method(…)`, at `(`, and the height of its tallest argument.
+    #[inline(never)]
+    fn method(&mut self, callee: Expr) -> Result<(Expr, usize), ExprError> {
+        let Expr::Member(value, name) = callee else {
+            return Err(self.err("expected a method"));
+        };
+        let (args, tallest) = self.args()?;
+        Ok((Expr::Method(Box::new((*value, name, args))), tallest))
     }
 
     /// The callee path of `e` when it names an sjs import or one of its

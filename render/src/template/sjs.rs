@@ -183,8 +183,8 @@ mod tests {
         assert_eq!((w[0].file.as_str(), w[0].pos.line), ("pages/a.axml", 4));
         assert_eq!(w[0].message, "m.fail(…): it threw");
         // Calls of anything else stay a parse error, with the old message.
-        let e = parse("<text>{{ x.toFixed(2) }}</text>").expect_err("not sjs");
-        assert!(e.message.contains("templates cannot call functions"), "{e}");
+        let e = parse("<text>{{ x.format(2) }}</text>").expect_err("not sjs");
+        assert!(e.message.contains("templates cannot call this"), "{e}");
         // Without an engine, a call renders empty and says so.
         let mut r = Renderer::new(&files, 375.0);
         let out = r

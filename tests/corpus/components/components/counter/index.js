@@ -5,7 +5,7 @@ const mixin = {
 Component({
   mixins: [mixin],
   props: { step: 1, label: '?' },
-  data: { count: 0, summary: '' },
+  data: { count: 0, summary: '', cfg: { a: 1 } },
   options: { observers: true },
   observers: {
     'count, label': function (count, label) { this.setData({ summary: label + ':' + count }); }
@@ -13,7 +13,10 @@ Component({
   onInit() { this.$page.note('onInit:' + this.props.label); },
   deriveDataFromProps(next) { this.$page.note('derive:' + next.label); },
   didMount() { this.$page.note('didMount:' + this.props.label); },
-  didUpdate(prevProps, prevData) { this.$page.note('didUpdate:' + this.props.label + ':' + prevData.count); },
+  didUpdate(prevProps, prevData) {
+    // What the update did not touch keeps its identity; prevData has the old values.
+    this.$page.note('didUpdate:' + this.props.label + ':' + prevData.count + (prevData.cfg === this.data.cfg && prevProps.label === this.props.label ? '=' : '~'));
+  },
   didUnmount() { this.$page.note('didUnmount:' + this.props.label); },
   methods: {
     inc() {
