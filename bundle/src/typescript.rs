@@ -10,8 +10,6 @@
 //! deeper than [`MAX_NESTING`] is refused before it is parsed, and the
 //! compile runs on a thread with a stack of its own.
 
-use std::path::Path;
-
 /// The deepest bracket nesting a TypeScript file may have.
 pub const MAX_NESTING: usize = 1_000;
 
@@ -94,7 +92,7 @@ fn compile_here(rel: &str, source: &str) -> Result<Compiled, String> {
         return Err(located(rel, source, d));
     }
     let scoping = semantic.semantic.into_scoping();
-    let name = Path::new(rel);
+    let name = std::path::Path::new(rel);
     let done = Transformer::new(&alloc, name, &TransformOptions::default())
         .build_with_scoping(scoping, &mut program);
     if let Some(d) = done.diagnostics.iter().next() {
