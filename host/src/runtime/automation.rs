@@ -44,8 +44,67 @@ impl<S: Surface> Runtime<S> {
     /// also submits its form.
     pub fn tap(&mut self, selector: &str) -> Result<(), AutomationError> {
         let id = self.first(selector)?;
+        let toggled = self.toggled_by_tap(id);
         self.dispatch(id, EventKind::Tap, json!({}));
+        // As on a phone: a tap on a checkbox, radio or switch, or in a
+        // `label` around one, changes it, and its `onChange` hears of it.
+        if let Some((control, detail)) = toggled {
+            let exists = self
+                .stack
+                .last()
+                .is_some_and(|p| p.tree.find(control).is_some());
+            if exists {
+                if let Some(top) = self.stack.last() {
+                    if let Some(op) =
+                        events::value_op(top.tree.root(), control, EventKind::Change, &detail)
+                    {
+                        let _ = self.surface.apply(top.id, &[op]);
+                    }
+                }
+                self.dispatch(control, EventKind::Change, detail);
+            }
+        }
         Ok(())
+    }
+
+    /// The control a tap at `id` changes, and the change: the checkbox,
+    /// radio or switch tapped (or the one the tap is in), else the first
+    /// one inside the `label` around the tap. A disabled one changes not.
+    fn toggled_by_tap(&self, id: NodeId) -> Option<(NodeId, Value)> {
+        const CONTROLS: [&str; 3] = ["checkbox", "radio", "switch"];
+        let root = self.stack.last()?.tree.root();
+        let path = events::path_to(root, id)?;
+        let control = match path
+            .iter()
+            .rev()
+            .find(|n| CONTROLS.contains(&n.tag.as_str()))
+        {
+            Some(c) => *c,
+            None => {
+                let label = path.iter().rev().find(|n| n.tag == "label")?;
+                let mut stack: Vec<&DomNode> = vec![label];
+                let mut found = None;
+                while let Some(n) = stack.pop() {
+                    if CONTROLS.contains(&n.tag.as_str()) {
+                        found = Some(n);
+                        break;
+                    }
+                    stack.extend(n.children.iter().rev());
+                }
+                found?
+            }
+        };
+        let on = |a: &str| {
+            control
+                .attrs
+                .get(a)
+                .is_some_and(|v| v != "false" && !v.is_empty())
+        };
+        if on("disabled") {
+            return None;
+        }
+        let value = control.tag == "radio" || !on("checked");
+        Some((control.id, json!({ "value": value })))
     }
 
     /// Types `value` into the first element matching `selector`, as its user would.

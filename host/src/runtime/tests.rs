@@ -1182,3 +1182,35 @@ fn hostile_templates_stop_only_their_own_app_in_thread_mode() {
         });
     }
 }
+
+/// A tap on a checkbox, radio or switch changes it, as on a phone, and so
+/// does a tap in a `label` around one (its first); a disabled one does not.
+#[test]
+fn a_tap_on_a_control_or_its_label_changes_it() {
+    let mut rt = launch(app(&[
+        (
+            "pages/index/index.axml",
+            r#"<label id="l"><text id="lt">agree</text><checkbox onChange="box"/></label>
+<radio id="r" onChange="radio"/>
+<switch id="s" disabled="{{true}}" onChange="sw"/>
+<text id="log">{{log}}</text>"#,
+        ),
+        (
+            "pages/index/index.js",
+            r#"Page({ data: { log: '' },
+  note(s) { this.setData({ log: this.data.log + s + ';' }); },
+  box(e) { this.note('box:' + e.detail.value); },
+  radio(e) { this.note('radio:' + e.detail.value); },
+  sw(e) { this.note('sw:' + e.detail.value); } });"#,
+        ),
+    ]));
+    rt.tap("#lt").expect("tap the label's text");
+    rt.tap("#l").expect("tap the label");
+    rt.tap("#r").expect("tap the radio");
+    rt.tap("#s").expect("tap the disabled switch");
+    assert_eq!(
+        rt.text("#log").expect("log"),
+        "box:true;box:false;radio:true;"
+    );
+    assert!(rt.errors().is_empty(), "{:?}", rt.errors());
+}
