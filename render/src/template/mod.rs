@@ -482,14 +482,19 @@ impl<'a> Renderer<'a> {
         // A loop item's key, from `memo_item`; taken first, so that no
         // element inside this one sees it.
         let loop_key = self.loop_key.take();
-        if let Some(is) = self.components.and_then(|m| m.get(&*el.tag)) {
+        // Most pages use no custom component: no lookup at all then.
+        let custom = self.components.filter(|m| !m.is_empty());
+        if let Some(is) = custom.and_then(|m| m.get(&*el.tag)) {
             return self.component_into(el, is.clone(), loop_key, scope, cx, out);
         }
         match &*el.tag {
             "block" => return self.nodes_into(&el.children, scope, cx, out),
             "slot" if self.call.is_some() => return self.outlet_into(el, scope, cx, out),
             "import-sjs" => return Ok(()),
-            t if !super::axml::COMPONENTS.contains(&t) => {
+            // The common tags first, without a walk of the list.
+            t if !matches!(t, "view" | "text" | "image" | "button")
+                && !super::axml::COMPONENTS.contains(&t) =>
+            {
                 return Err(err(cx.file, el.pos, format!("unknown component <{t}>")))
             }
             "template" => return self.template_into(el, scope, cx, out),
