@@ -77,7 +77,7 @@ pub(crate) fn no_sync(name: &str, _: &Value) -> Result<Value, Value> {
 mod components;
 mod modules;
 
-use components::native_component_state;
+use components::{native_component_runtime, native_component_state};
 use modules::{native_compile, native_resolve, native_source, native_warn};
 
 type Shared = Rc<RefCell<State>>;
@@ -500,11 +500,16 @@ impl LogicLayer {
             esm_ready: false,
         }));
         ctx.insert_data(state.clone());
-        let natives: [(&str, NativeFunction, usize); 17] = [
+        let natives: [(&str, NativeFunction, usize); 18] = [
             (
                 "componentState",
                 NativeFunction::from_fn_ptr(native_component_state),
                 4,
+            ),
+            (
+                "componentRuntime",
+                NativeFunction::from_fn_ptr(native_component_runtime),
+                0,
             ),
             ("warn", NativeFunction::from_fn_ptr(native_warn), 2),
             ("resolve", NativeFunction::from_fn_ptr(native_resolve), 2),

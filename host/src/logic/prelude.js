@@ -215,32 +215,6 @@
     native.setData(pageId, obj, callbackId(cb), comp);
     for (var i = 0; i < paths.length; i += 2) setPath(data, paths[i], paths[i + 1]);
   }
-  // A component's data is replaced, not changed in place: each path is
-  // set on copies of the objects along it, so the data before an update
-  // (didUpdate's prevData) keeps its values, and what the update did not
-  // touch keeps its identity (prevData.a === this.data.a), as on Alipay.
-  function copyOf(o) { return Array.isArray(o) ? o.slice() : assign({}, o); }
-  function cowSet(obj, keys, value) {
-    if (!keys.length) return obj;
-    var root = copyOf(obj), cur = root, src = obj;
-    for (var i = 0; i < keys.length - 1; i++) {
-      var next = (src !== null && typeof src === 'object') ? src[keys[i]] : undefined;
-      var copy = (next !== null && typeof next === 'object') ? copyOf(next)
-        : (typeof keys[i + 1] === 'number' ? [] : {});
-      cur[keys[i]] = copy;
-      cur = copy;
-      src = next;
-    }
-    cur[keys[keys.length - 1]] = value;
-    return root;
-  }
-  function sendComponentData(rec, obj, cb) {
-    var paths = checkPaths(obj);
-    native.setData(rec.page, obj, callbackId(cb), rec.id);
-    var data = rec.inst.data;
-    for (var i = 0; i < paths.length; i += 2) data = cowSet(data, paths[i], paths[i + 1]);
-    rec.inst.data = data;
-  }
   function getPath(obj, keys) {
     var cur = obj;
     for (var i = 0; i < keys.length; i++) {
@@ -251,7 +225,7 @@
   }
   // $spliceData({'a.b': [start, deleteCount, ...items]}): Array.prototype.splice
   // on each target, which must be an array; the new arrays are what is sent.
-  function spliceData(pageId, comp, data, obj, cb, rec) {
+  function spliceData(pageId, comp, data, obj, cb, send) {
     var paths = checkPaths(obj);
     var out = {};
     for (var i = 0; i < paths.length; i += 2) {
@@ -263,269 +237,27 @@
       Array.prototype.splice.apply(copy, args);
       out[Object.keys(obj)[i / 2]] = copy;
     }
-    if (rec) sendComponentData(rec, out, cb);
+    if (send) send(out, cb);
     else sendData(pageId, comp, data, out, cb);
   }
   function JSON_clone(v) { return native.clone(v); }
 
-  // Components (compat.md B2–B10): Component() registers the options of the
-  // component file being loaded; the view asks for instances through
-  // 'components' tasks (create, props, remove, mounted, updated).
-  var compDefs = {};            // base path -> definition
-  var compLoaded = {};          // base path -> whether its script was run
-  var compRecs = {};            // page id -> { instance id -> record }
-  var loadingComponent = null;
-  var recOf = typeof WeakMap === 'function' ? new WeakMap() : null;
-  var HOOKS = ['onInit', 'deriveDataFromProps', 'didMount', 'didUpdate', 'didUnmount'];
-  function flattenMixins(list, out, depth) {
-    if (!Array.isArray(list)) return;
-    if (depth > 16) throw new RangeError('mixins nested more than 16 deep');
-    for (var i = 0; i < list.length; i++) {
-      var m = list[i];
-      if (!m || typeof m !== 'object') continue;
-      flattenMixins(m.mixins, out, depth + 1);
-      out.push(m);
+  // The component runtime (components.js), compiled on first use.
+  var componentRuntime = null;
+  function components() {
+    if (!componentRuntime) {
+      componentRuntime = native.componentRuntime()({
+        native: native, pages: pages, guard: guard, report: report, load: load,
+        checkPaths: checkPaths, callbackId: callbackId, spliceData: spliceData,
+        parsePath: parsePath, getPath: getPath
+      });
     }
+    return componentRuntime;
   }
-  // Own enumerable keys by Object.keys: boa's for-in is several times slower.
-  function assign(to, from) {
-    if (from && typeof from === 'object') {
-      var keys = Object.keys(from);
-      for (var i = 0; i < keys.length; i++) to[keys[i]] = from[keys[i]];
-    }
-    return to;
-  }
-  function define(options) {
-    var all = [];
-    flattenMixins(options.mixins, all, 0);
-    all.push(options);
-    var def = { data: [], props: {}, hooks: {}, ref: options.ref, proto: {}, observers: [] };
-    def.observing = !!(options.options && options.options.observers === true);
-    for (var h = 0; h < HOOKS.length; h++) def.hooks[HOOKS[h]] = [];
-    for (var i = 0; i < all.length; i++) {
-      var m = all[i];
-      if (m.data !== undefined) def.data.push(m.data);
-      assign(def.props, m.props);
-      assign(def.proto, m.methods);
-      for (var j = 0; j < HOOKS.length; j++) if (typeof m[HOOKS[j]] === 'function') def.hooks[HOOKS[j]].push(m[HOOKS[j]]);
-      if (m.observers && typeof m.observers === 'object') {
-        for (var key in m.observers) {
-          if (!Object.prototype.hasOwnProperty.call(m.observers, key) || typeof m.observers[key] !== 'function') continue;
-          def.observers.push({ paths: key.split(',').map(function (p) { return p.trim(); }), fn: m.observers[key] });
-        }
-      }
-    }
-    if (def.observers.length && !def.observing) {
-      native.warn('component', 'observers run only with options: { observers: true }; these are ignored');
-      def.observers = [];
-    }
-    for (var w = 0; w < WARNED_OPTIONS.length; w++) {
-      if (options[WARNED_OPTIONS[w]] !== undefined) native.warn('component', 'Component() option "' + WARNED_OPTIONS[w] + '" is not supported yet and is ignored');
-    }
-    def.proto.setData = function (obj, cb) {
-      var rec = recOf && recOf.get(this);
-      if (!rec || !rec.alive) { native.warn('component', 'setData on a component that is not mounted is ignored'); return; }
-      snapshot(rec);
-      sendComponentData(rec, obj, cb);
-      noteChanged(rec, obj);
-    };
-    def.proto.$spliceData = function (obj, cb) {
-      var rec = recOf && recOf.get(this);
-      if (!rec || !rec.alive) { native.warn('component', '$spliceData on a component that is not mounted is ignored'); return; }
-      snapshot(rec);
-      spliceData(rec.page, rec.id, this.data, obj, cb, rec);
-      noteChanged(rec, obj);
-    };
-    def.proto.hasMixin = function (m) { return all.indexOf(m) >= 0; };
-    return def;
-  }
-  var WARNED_OPTIONS = ['lifetimes', 'relations', 'externalClasses', 'pageEvents'];
-  var EMPTY_DEF = null;
-  global.Component = function (options) {
-    if (!loadingComponent) throw new Error('Component() must be called while a component file loads');
-    compDefs[loadingComponent] = define(options || {});
-  };
+  global.Component = function (options) { components().Component(options); };
   global.requirePlugin = function (name) {
     throw new Error("plugin '" + String(name) + "' is not available in this host");
   };
-  // Observers (B7): the paths an update changed, matched against each
-  // observer's paths once the update is rendered, before didUpdate.
-  function noteChanged(rec, obj) {
-    if (!rec.def.observers.length) return;
-    for (var k in obj) if (Object.prototype.hasOwnProperty.call(obj, k)) rec.changed.push(parsePath(k));
-  }
-  function observedKeys(p) {
-    if (p === '**') return null;
-    return parsePath(p.replace(/\.\*\*$/, ''));
-  }
-  function overlaps(a, b) {
-    var n = Math.min(a.length, b.length);
-    for (var i = 0; i < n; i++) if (String(a[i]) !== String(b[i])) return false;
-    return true;
-  }
-  function runObservers(rec) {
-    var changed = rec.changed;
-    rec.changed = [];
-    if (!changed.length) return;
-    var inst = rec.inst;
-    var view = null;
-    for (var i = 0; i < rec.def.observers.length; i++) {
-      var o = rec.def.observers[i];
-      var keys = [], hit = false;
-      for (var j = 0; j < o.paths.length; j++) {
-        var k;
-        try { k = observedKeys(o.paths[j]); } catch (e) { k = undefined; }
-        keys.push(k);
-        if (k === null) hit = true;
-        for (var c = 0; !hit && k && c < changed.length; c++) if (overlaps(changed[c], k)) hit = true;
-      }
-      if (!hit) continue;
-      if (!view) view = assign(assign({}, inst.props), inst.data);
-      guard(o.fn, inst, keys.map(function (k) { return k === null ? view : k ? getPath(view, k) : undefined; }));
-    }
-  }
-  // Before an update changes data or props: what didUpdate gets.
-  function snapshot(rec) {
-    if (!rec.mounted || rec.prevData) return;
-    rec.prevProps = rec.inst.props;
-    // The data object itself: updates replace it (sendComponentData).
-    rec.prevData = rec.inst.data;
-  }
-  function runHooks(rec, name, args) {
-    var list = rec.def.hooks[name];
-    for (var i = 0; i < list.length; i++) guard(list[i], rec.inst, args);
-  }
-  function ownerOf(pageId, owner) {
-    if (!owner) return pages[pageId];
-    var r = compRecs[pageId] && compRecs[pageId][owner];
-    return r ? r.inst : undefined;
-  }
-  // props = defaults, then every attribute, then the owner's methods its
-  // on*/catch* attributes name (left out when the owner has none).
-  function makeProps(rec, t) {
-    var props = assign(assign({}, rec.def.props), t.props);
-    var owner = ownerOf(rec.page, rec.owner);
-    for (var i = 0; i < t.handlers.length; i++) {
-      var prop = t.handlers[i][0], method = t.handlers[i][1];
-      if (owner && typeof owner[method] === 'function') {
-        props[prop] = (function (o, m) { return function () { return o[m].apply(o, arguments); }; })(owner, method);
-      }
-    }
-    return props;
-  }
-  // What a component's template sees of its props: a function prop is
-  // `true` there (Ant Design Mini writes onTap="{{onTap ? 'onTap' : ''}}"),
-  // never the function.
-  function viewProps(props) {
-    var out = {}, keys = Object.keys(props);
-    for (var i = 0; i < keys.length; i++) {
-      var v = props[keys[i]];
-      out[keys[i]] = typeof v === 'function' ? true : v;
-    }
-    return out;
-  }
-  function componentDef(is, script) {
-    if (!compLoaded[is]) {
-      compLoaded[is] = true;
-      if (script) {
-        loadingComponent = is;
-        try { load(is + '.js'); } catch (e) { report('uncaught', e); } finally { loadingComponent = null; }
-      }
-    }
-    if (compDefs[is]) return compDefs[is];
-    if (!EMPTY_DEF) EMPTY_DEF = define({});
-    return EMPTY_DEF;
-  }
-  function componentTask(pageId, t) {
-    var recs = compRecs[pageId] || (compRecs[pageId] = {});
-    var rec = recs[t.id];
-    switch (t.op) {
-      case 'create': {
-        var def = componentDef(t.is, t.script);
-        var inst = Object.create(def.proto);
-        rec = { inst: inst, def: def, page: pageId, id: t.id, owner: t.owner, alive: true, mounted: false, prevProps: null, prevData: null, changed: [] };
-        recs[t.id] = rec;
-        if (recOf) recOf.set(inst, rec);
-        // A deep copy per instance: of each source, merged, mixins first.
-        var data = {};
-        for (var i = 0; i < def.data.length; i++) {
-          var d = def.data[i];
-          assign(data, native.clone(typeof d === 'function' ? guard(d, inst, []) : d));
-        }
-        inst.data = data;
-        inst.props = makeProps(rec, t);
-        inst.is = '/' + t.is;
-        inst.$id = t.id;
-        inst.$page = pages[pageId];
-        // Which lifecycles after a render it has, so the view asks only for those.
-        var after = (def.hooks.didMount.length ? 1 : 0) |
-          ((def.hooks.didUpdate.length || def.observers.length) ? 2 : 0);
-        native.componentState(pageId, t.id, viewProps(inst.props), inst.data, after);
-        runHooks(rec, 'onInit', []);
-        runHooks(rec, 'deriveDataFromProps', [inst.props]);
-        if (t.ref) {
-          var owner = ownerOf(pageId, t.owner);
-          if (owner && typeof owner[t.ref] === 'function') {
-            var value = typeof def.ref === 'function' ? guard(def.ref, inst, []) : inst;
-            guard(owner[t.ref], owner, [value]);
-          } else {
-            native.warn('component', 'ref "' + t.ref + '" names no method of its owner');
-          }
-        }
-        return;
-      }
-      case 'props': {
-        if (!rec) return;
-        var next = makeProps(rec, t);
-        // What the owner passes unchanged keeps its identity.
-        for (var si = 0; si < t.same.length; si++) {
-          if (Object.prototype.hasOwnProperty.call(rec.inst.props, t.same[si])) next[t.same[si]] = rec.inst.props[t.same[si]];
-        }
-        snapshot(rec);
-        if (rec.def.observers.length) {
-          var before = rec.inst.props;
-          for (var pk in assign(assign({}, before), next)) if (before[pk] !== next[pk]) rec.changed.push([pk]);
-        }
-        runHooks(rec, 'deriveDataFromProps', [next]);
-        rec.inst.props = next;
-        native.componentState(pageId, t.id, viewProps(next), undefined);
-        return;
-      }
-      case 'mounted':
-        if (!rec) return;
-        rec.mounted = true;
-        rec.changed = [];
-        runHooks(rec, 'didMount', []);
-        return;
-      case 'updated': {
-        if (!rec || !rec.mounted) return;
-        // What an observer sets is an update of its own, with its own didUpdate.
-        var prevProps = rec.prevProps, prevData = rec.prevData;
-        rec.prevProps = rec.prevData = null;
-        runObservers(rec);
-        if (prevData) runHooks(rec, 'didUpdate', [prevProps, prevData]);
-        return;
-      }
-      case 'remove':
-        if (!rec) return;
-        delete recs[t.id];
-        rec.alive = false;
-        runHooks(rec, 'didUnmount', []);
-        return;
-    }
-  }
-  function unmountPage(pageId) {
-    var recs = compRecs[pageId];
-    delete compRecs[pageId];
-    if (!recs) return;
-    var ids = Object.keys(recs).map(Number).sort(function (a, b) { return a - b; });
-    for (var i = 0; i < ids.length; i++) {
-      var rec = recs[ids[i]];
-      rec.alive = false;
-      runHooks(rec, 'didUnmount', []);
-    }
-  }
-
 
   function callHook(target, name, args) {
     if (target && typeof target[name] === 'function') return guard(target[name], target, args);
@@ -554,26 +286,20 @@
         var p = pages[msg.page];
         if (!p) return;
         callHook(p, msg.hook, msg.args || []);
-        if (msg.hook === 'onUnload') { unmountPage(msg.page); delete pages[msg.page]; }
+        if (msg.hook === 'onUnload') {
+          if (componentRuntime) componentRuntime.unmountPage(msg.page);
+          delete pages[msg.page];
+        }
         return;
       }
       case 'components': {
+        var rt = components();
         for (var c = 0; c < msg.tasks.length; c++) {
-          try { componentTask(msg.page, msg.tasks[c]); } catch (e) { report('uncaught', e); }
+          try { rt.task(msg.page, msg.tasks[c]); } catch (e) { report('uncaught', e); }
         }
         return;
       }
-      case 'componentEvent': {
-        var r = compRecs[msg.page] && compRecs[msg.page][msg.component];
-        if (!r) return;
-        var ch = r.inst[msg.handler];
-        if (typeof ch !== 'function') {
-          native.warn('component', 'handler "' + msg.handler + '" is not a method of ' + r.inst.is + (msg.site ? ' (' + msg.site + ')' : ''));
-          return;
-        }
-        guard(ch, r.inst, [msg.event]);
-        return;
-      }
+      case 'componentEvent': components().event(msg); return;
       case 'event': {
         var pg = pages[msg.page];
         if (!pg) return;

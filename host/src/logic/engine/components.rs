@@ -1,5 +1,6 @@
-//! The native behind component instances: their props and data handed to
-//! the view (compat.md B2, B3).
+//! The natives behind component instances: the component runtime compiled
+//! on first use, and instances' props and data handed to the view
+//! (compat.md B2, B3).
 
 use super::*;
 
@@ -34,4 +35,15 @@ pub(super) fn native_component_state(
             after,
         },
     )
+}
+
+/// `__mp.componentRuntime()`: compiles the component runtime
+/// (`components.js`) and returns its function of the prelude's kit. Called
+/// once, the first time a program needs components.
+pub(super) fn native_component_runtime(
+    _: &JsValue,
+    _: &[JsValue],
+    ctx: &mut Context,
+) -> JsResult<JsValue> {
+    ctx.eval(Source::from_bytes(include_str!("../components.js")))
 }
