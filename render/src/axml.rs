@@ -14,7 +14,7 @@ use std::fmt;
 mod sjs;
 mod tags;
 pub use sjs::SjsImport;
-pub use tags::{is_custom_name, COMPONENTS};
+pub use tags::{is_custom_name, COMPONENTS, DIRECTIVES};
 
 /// A 1-based line and column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize)]

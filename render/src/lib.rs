@@ -49,6 +49,28 @@ pub fn resolve_in_bundle(current: &str, src: &str) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("/"))
 }
 
+/// Where a bare (npm) name `spec`, named by the bundle file `file`, may be:
+/// `D/node_modules/spec` for each folder `D` from the file's up to the
+/// root, nearest first; each normalised as [`resolve_in_bundle`] does
+/// (those that leave the bundle are left out).
+pub fn node_modules_paths(file: &str, spec: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut dir = file.rsplit_once('/').map_or("", |(d, _)| d);
+    loop {
+        let candidate = if dir.is_empty() {
+            format!("node_modules/{spec}")
+        } else {
+            format!("{dir}/node_modules/{spec}")
+        };
+        out.extend(resolve_in_bundle("", &candidate));
+        match dir.rsplit_once('/') {
+            Some((up, _)) => dir = up,
+            None if dir.is_empty() => return out,
+            None => dir = "",
+        }
+    }
+}
+
 /// A hasher for `u64`s no mini program can choose: node ids from our own
 /// counter, and key hashes already made with a random seed. A multiply is
 /// hash enough, and SipHash showed in the profile of a 630-op batch.
@@ -116,5 +138,29 @@ pub(crate) mod testkit {
         let mut root = DomNode::root();
         diff_root(&mut root, v, &mut Ids::default());
         root
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn npm_names_are_looked_up_from_the_files_folder_to_the_root() {
+        assert_eq!(
+            super::node_modules_paths("pages/a/a.json", "ui/es/x"),
+            [
+                "pages/a/node_modules/ui/es/x",
+                "pages/node_modules/ui/es/x",
+                "node_modules/ui/es/x"
+            ]
+        );
+        assert_eq!(
+            super::node_modules_paths("app.json", "ui"),
+            ["node_modules/ui"]
+        );
+        // What would leave the bundle is no candidate.
+        assert_eq!(
+            super::node_modules_paths("a.axml", "../../x"),
+            Vec::<String>::new()
+        );
     }
 }

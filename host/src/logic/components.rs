@@ -17,16 +17,6 @@ use std::sync::Arc;
 /// Tag → component base path (`components/card/index`), for one file.
 pub(crate) type TagMap = HashMap<String, Arc<str>>;
 
-/// Tags `usingComponents` may not take: the template's own directives.
-const DIRECTIVES: &[&str] = &[
-    "block",
-    "template",
-    "import",
-    "include",
-    "slot",
-    "import-sjs",
-];
-
 /// Most components one app may define, and most entries one json may list.
 const MAX_COMPONENTS: usize = 1024;
 
@@ -172,7 +162,7 @@ fn using_components(
             Some(v)
                 if axml::is_custom_name(tag)
                     || axml::COMPONENTS.contains(&tag.as_str())
-                        && !DIRECTIVES.contains(&tag.as_str()) =>
+                        && !axml::DIRECTIVES.contains(&tag.as_str()) =>
             {
                 out.push((tag.clone(), v.to_owned()))
             }
@@ -199,32 +189,13 @@ pub(crate) fn resolve(
         return Ok(value.into());
     }
     let value = value.strip_suffix(".axml").unwrap_or(value);
-    let dir = json_file.rsplit_once('/').map_or("", |(d, _)| d);
     let candidates: Vec<String> =
         if value.starts_with('/') || value.starts_with("./") || value.starts_with("../") {
             mpkit_render::resolve_in_bundle(json_file, value)
                 .into_iter()
                 .collect()
         } else {
-            let mut out = Vec::new();
-            let mut d = dir.to_owned();
-            loop {
-                let base = if d.is_empty() {
-                    format!("node_modules/{value}")
-                } else {
-                    format!("{d}/node_modules/{value}")
-                };
-                if let Some(p) = mpkit_render::resolve_in_bundle("", &base) {
-                    out.push(p);
-                }
-                if d.is_empty() {
-                    break;
-                }
-                d = d
-                    .rsplit_once('/')
-                    .map_or(String::new(), |(p, _)| p.to_owned());
-            }
-            out
+            mpkit_render::node_modules_paths(json_file, value)
         };
     for base in &candidates {
         for b in [base.clone(), format!("{base}/index")] {

@@ -135,19 +135,10 @@ impl Views {
                 }
                 self.apply_hosts(i, changes, tasks, out);
             }
-            Err(e) if e.over_budget => {
-                out.push(FromLogic::RenderBudget {
-                    page: p.id,
-                    route: p.route.clone(),
-                    steps: renderer.steps(),
-                });
-                self.stopped = true;
+            Err(e) => {
+                let steps = renderer.steps();
+                self.failed(i, e, steps, true, out);
             }
-            Err(e) => out.push(FromLogic::RenderError {
-                page: p.id,
-                error: ScriptError::at("render", &e.file, e.pos.line, e.pos.col, e.message),
-                callbacks: std::mem::take(&mut p.callbacks),
-            }),
         }
     }
 
@@ -235,17 +226,10 @@ impl Views {
                 }
                 self.apply_hosts(i, changes, tasks, out);
             }
-            Err(e) if e.over_budget => {
-                out.push(FromLogic::RenderBudget {
-                    page: p.id,
-                    route: p.route.clone(),
-                    steps: renderer.steps(),
-                });
-                self.stopped = true;
+            Err(e) => {
+                let steps = renderer.steps();
+                self.failed(i, e, steps, false, out);
             }
-            Err(e) => out.push(FromLogic::Error {
-                error: ScriptError::at("render", &e.file, e.pos.line, e.pos.col, e.message),
-            }),
         }
     }
 
@@ -332,6 +316,38 @@ impl Views {
                     }
                 }
             }
+        }
+    }
+
+    /// A render of page `i` that failed: past the budget, the mini program
+    /// is stopped and nothing else renders; else a mistake in the page's
+    /// template is the page's error state, one in a component's an error
+    /// (the instance renders nothing, the page stays).
+    fn failed(
+        &mut self,
+        i: usize,
+        e: mpkit_render::template::RenderError,
+        steps: u64,
+        page_template: bool,
+        out: &mut Vec<FromLogic>,
+    ) {
+        let p = &mut self.pages[i];
+        let error = ScriptError::at("render", &e.file, e.pos.line, e.pos.col, e.message);
+        if e.over_budget {
+            out.push(FromLogic::RenderBudget {
+                page: p.id,
+                route: p.route.clone(),
+                steps,
+            });
+            self.stopped = true;
+        } else if page_template {
+            out.push(FromLogic::RenderError {
+                page: p.id,
+                error,
+                callbacks: std::mem::take(&mut p.callbacks),
+            });
+        } else {
+            out.push(FromLogic::Error { error });
         }
     }
 

@@ -131,25 +131,10 @@ impl SjsEngine {
             return mpkit_render::resolve_in_bundle(file, from)
                 .ok_or_else(|| format!("{from:?} leaves the package"));
         }
-        let mut dir = file.rsplit_once('/').map_or("", |(d, _)| d).to_owned();
-        loop {
-            let candidate = if dir.is_empty() {
-                format!("node_modules/{from}")
-            } else {
-                format!("{dir}/node_modules/{from}")
-            };
-            if let Some(p) = mpkit_render::resolve_in_bundle("", &candidate) {
-                if self.files.read(&p).is_ok() {
-                    return Ok(p);
-                }
-            }
-            if dir.is_empty() {
-                return Err(format!("no sjs module {from:?} in node_modules"));
-            }
-            dir = dir
-                .rsplit_once('/')
-                .map_or(String::new(), |(d, _)| d.to_owned());
-        }
+        mpkit_render::node_modules_paths(file, from)
+            .into_iter()
+            .find(|p| self.files.read(p).is_ok())
+            .ok_or_else(|| format!("no sjs module {from:?} in node_modules"))
     }
 
     /// The exports of the module at `path`, evaluated once.

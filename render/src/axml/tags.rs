@@ -60,3 +60,14 @@ pub fn is_custom_name(tag: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         && !COMPONENTS.contains(&tag)
 }
+
+/// The template's own directives, written as elements: tags no
+/// `usingComponents` may take.
+pub const DIRECTIVES: &[&str] = &[
+    "block",
+    "template",
+    "import",
+    "include",
+    "slot",
+    "import-sjs",
+];

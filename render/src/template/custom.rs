@@ -278,20 +278,13 @@ fn names_in(nodes: &[Node], out: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::axml::{parse, Document};
+    use crate::axml::parse;
     use crate::component::HostChange;
     use crate::diff::{diff_root, Ids, PatchOp};
-    use crate::template::Loader;
+    use crate::testkit::NoFiles;
     use crate::vdom::DomNode;
     use serde_json::json;
     use std::collections::HashMap;
-
-    struct NoFiles;
-    impl Loader for NoFiles {
-        fn load(&self, path: &str) -> Result<Arc<Document>, String> {
-            Err(format!("no file {path}"))
-        }
-    }
 
     fn map() -> HashMap<String, Arc<str>> {
         HashMap::from([
