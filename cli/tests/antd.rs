@@ -54,6 +54,15 @@ fn ant_design_mini_renders_every_component_and_answers_taps_and_typing() {
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
         assert_eq!(out.status.code(), Some(0), "{isolation}: {r:#}");
         assert_eq!(r["errors"], serde_json::json!([]), "{isolation}");
+        // No component failed quietly either: every selector query,
+        // component context and prop default answered as on Alipay.
+        let warnings = r["warnings"].as_array().expect("warnings");
+        assert!(
+            warnings
+                .iter()
+                .all(|w| w["kind"] != "rejection" && w["kind"] != "uncaught"),
+            "{isolation}: {warnings:#?}"
+        );
         let steps = r["steps"].as_array().expect("steps");
         assert!(
             steps.len() > 20 && steps.iter().all(|s| s["ok"] == true),

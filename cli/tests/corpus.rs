@@ -974,6 +974,28 @@ fn custom_components_props_slots_lifecycles_and_events_run_as_in_alipay() {
     );
 }
 
+/// my.createSelectorQuery (page-wide, and a component's own template),
+/// the canvas context's draw, and the placeholders' contexts, in both modes:
+/// a selector that does not parse selects nothing with a warning; a context
+/// method this host cannot carry out fails with error 1 naming it, and one
+/// without callbacks says so as a warning, not an uncaught rejection.
+#[test]
+fn selector_queries_and_component_contexts_answer_from_the_page() {
+    passes(
+        "view-apis",
+        &[
+            (
+                "createSelectorQuery",
+                "bad selector \"view:hover\": pseudo-classes are not supported",
+            ),
+            (
+                "createVideoContext",
+                "my.createVideoContext().play is not available in this host",
+            ),
+        ],
+    );
+}
+
 /// A component tree that never ends, or grows past the page's limits, is a
 /// render error that names the limit; the run ends normally, in both modes.
 /// usingComponents that leave the package or name a plugin resolve to

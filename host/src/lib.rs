@@ -51,8 +51,11 @@ pub use runtime::{
     LARGE_SET_DATA_BYTES, MAX_PAGES,
 };
 pub use surface::headless::HeadlessSurface;
-pub use surface::selector::SelectorError;
-pub use surface::{page_html, ErrorView, PageChrome, PageId, Surface, TabChrome, TabColors};
+pub use mpkit_render::selector::SelectorError;
+pub use surface::{
+    page_html, CanvasAction, ErrorView, PageChrome, PageId, Rect, Surface, TabChrome, TabColors,
+    CANVAS_ACTIONS,
+};
 pub use util::user_dir_name;
 
 /// The runtime below the embedding API, for mpkit's own benchmarks

@@ -4,7 +4,7 @@
 //! lists (URLs against the app's lists). Deny wins; the default is deny.
 
 use crate::error::ApiError;
-use crate::registry::{ApiDecl, Kind, Nav};
+use crate::registry::{ApiDecl, Kind, Nav, ViewApi};
 
 use mpkit_sandbox::acl::{consent, Access, ApiNeeds, Consent, ResolvedAcl, ScopeDecision};
 use mpkit_sandbox::net::{AllowedUrl, NetKind, NetPolicy};
@@ -55,6 +55,13 @@ pub enum Outcome {
         /// Its checked parameters (`url`, or `delta`).
         params: Map<String, Value>,
     },
+    /// A view API passed every gate; the host's page and surface answer it.
+    View {
+        /// Which one.
+        api: ViewApi,
+        /// Its checked parameters.
+        params: Map<String, Value>,
+    },
 }
 
 impl Outcome {
@@ -69,6 +76,9 @@ impl Outcome {
                 .unwrap_or_else(|_| Err(ApiError::Internal("the handler went away".into()))),
             Outcome::Navigate { nav, .. } => Err(ApiError::Internal(format!(
                 "my.{nav} is carried out by the page stack"
+            ))),
+            Outcome::View { api, .. } => Err(ApiError::Internal(format!(
+                "my.{api} is answered by the page's view"
             ))),
         }
     }
@@ -196,6 +206,8 @@ enum Carrier {
     Handler(Box<dyn Handler>),
     /// The host's page stack, after the gate ([`Outcome::Navigate`]).
     Nav(Nav),
+    /// The host's page and surface, after the gate ([`Outcome::View`]).
+    View(ViewApi),
 }
 
 /// The registry: declarations with their handlers.
@@ -231,9 +243,12 @@ impl Dispatcher {
     /// [`Nav`] name is navigation: the host's page stack carries it out and
     /// `handler` is never called.
     pub fn register(&mut self, decl: ApiDecl, handler: Box<dyn Handler>) {
-        let carrier = match Nav::from_name(&decl.name).filter(|_| decl.kind == Kind::Nav) {
-            Some(nav) => Carrier::Nav(nav),
-            None => Carrier::Handler(handler),
+        let nav = Nav::from_name(&decl.name).filter(|_| decl.kind == Kind::Nav);
+        let view = ViewApi::from_name(&decl.name).filter(|_| decl.kind == Kind::View);
+        let carrier = match (nav, view) {
+            (Some(nav), _) => Carrier::Nav(nav),
+            (None, Some(view)) => Carrier::View(view),
+            (None, None) => Carrier::Handler(handler),
         };
         self.apis.insert(decl.name.clone(), (decl, carrier));
     }
@@ -245,6 +260,16 @@ impl Dispatcher {
             let decl = nav.decl();
             self.apis
                 .insert(decl.name.clone(), (decl, Carrier::Nav(nav)));
+        }
+    }
+
+    /// Declares the view's own APIs ([`ViewApi::ALL`]), answered by the
+    /// host's page and surface once they passed the gate.
+    pub fn register_view(&mut self) {
+        for view in ViewApi::ALL {
+            let decl = view.decl();
+            self.apis
+                .insert(decl.name.clone(), (decl, Carrier::View(view)));
         }
     }
 
@@ -419,6 +444,12 @@ impl Dispatcher {
             Some((_, Carrier::Nav(nav))) => {
                 return Outcome::Navigate {
                     nav: *nav,
+                    params: cleared.params,
+                }
+            }
+            Some((_, Carrier::View(view))) => {
+                return Outcome::View {
+                    api: *view,
                     params: cleared.params,
                 }
             }

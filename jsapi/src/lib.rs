@@ -24,7 +24,7 @@ mod session;
 
 pub use dispatch::{AppContext, Call, ConsentStore, Dispatcher, Handler, Outcome, Prompter};
 pub use error::ApiError;
-pub use registry::Nav;
+pub use registry::{Nav, ViewApi};
 pub use session::{NoConsent, Session};
 
 #[cfg(test)]

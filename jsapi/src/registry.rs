@@ -18,6 +18,11 @@ pub enum Kind {
     /// A navigation ([`Nav`]): called as an async API, gated like every
     /// API, then carried out by the host's page stack, never by a handler.
     Nav,
+    /// A call on the page's view ([`ViewApi`]): a selector query's `exec`,
+    /// a component context's method. Built by the runtime from the object
+    /// the `my.*` factory returned, gated like every API, then answered by
+    /// the host's page and its surface, never by a handler.
+    View,
 }
 
 /// The page stack's navigations: `my.navigateTo` and friends, and the
@@ -120,6 +125,97 @@ impl<'de> Deserialize<'de> for Nav {
         let name = std::borrow::Cow::<'de, str>::deserialize(d)?;
         Nav::from_name(&name)
             .ok_or_else(|| serde::de::Error::custom(format!("{name:?} is not a navigation")))
+    }
+}
+
+/// The view's own APIs: `my.createSelectorQuery` and the component contexts
+/// (`my.createCanvasContext` and friends). Each `my.*` factory returns an
+/// object built in the logic layer; what that object does to the page
+/// (a query's `exec`, a context's method) is one call under the factory's
+/// name, which the host's page and surface answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ViewApi {
+    /// `my.createSelectorQuery()`: its `exec` reads nodes of the page.
+    SelectorQuery,
+    /// `my.createCanvasContext(id)`: its `draw` paints a `<canvas>`.
+    Canvas,
+    /// `my.createMapContext(id)`: a `<map>` (a placeholder in this host).
+    Map,
+    /// `my.createVideoContext(id)`: a `<video>` (a placeholder in this host).
+    Video,
+    /// `my.createWebViewContext(id)`: a `<web-view>` (a placeholder in this host).
+    WebView,
+}
+
+impl ViewApi {
+    /// Every view API.
+    pub const ALL: [ViewApi; 5] = [
+        ViewApi::SelectorQuery,
+        ViewApi::Canvas,
+        ViewApi::Map,
+        ViewApi::Video,
+        ViewApi::WebView,
+    ];
+
+    /// Its `my.*` name (the factory's).
+    pub const fn name(self) -> &'static str {
+        match self {
+            ViewApi::SelectorQuery => "createSelectorQuery",
+            ViewApi::Canvas => "createCanvasContext",
+            ViewApi::Map => "createMapContext",
+            ViewApi::Video => "createVideoContext",
+            ViewApi::WebView => "createWebViewContext",
+        }
+    }
+
+    /// The view API a `my.*` name names.
+    pub fn from_name(name: &str) -> Option<ViewApi> {
+        ViewApi::ALL.into_iter().find(|v| v.name() == name)
+    }
+
+    /// The built-in component a context drives (none for a selector query).
+    pub const fn component(self) -> Option<&'static str> {
+        match self {
+            ViewApi::SelectorQuery => None,
+            ViewApi::Canvas => Some("canvas"),
+            ViewApi::Map => Some("map"),
+            ViewApi::Video => Some("video"),
+            ViewApi::WebView => Some("web-view"),
+        }
+    }
+
+    /// Its declaration: the parameters of the call the runtime makes.
+    pub fn decl(self) -> ApiDecl {
+        match self {
+            ViewApi::SelectorQuery => ApiDecl::new(
+                self.name(),
+                Kind::View,
+                "A query of the page's nodes; `exec` answers each selection's rect, scroll offset, id and dataset (zero rects where the surface has no layout).",
+            )
+            .param("queries", ParamType::Array, true),
+            ViewApi::Canvas => ApiDecl::new(
+                self.name(),
+                Kind::View,
+                "A `<canvas>`'s 2D context; `draw` paints the recorded actions in the webview and records them headless.",
+            )
+            .param("id", ParamType::String, true)
+            .param("method", ParamType::String, true)
+            .param("args", ParamType::Any, false),
+            ViewApi::Map | ViewApi::Video | ViewApi::WebView => ApiDecl::new(
+                self.name(),
+                Kind::View,
+                "The component's context; its methods fail with \"not available in this host\" (the component is a placeholder here).",
+            )
+            .param("id", ParamType::String, true)
+            .param("method", ParamType::String, true)
+            .param("args", ParamType::Any, false),
+        }
+    }
+}
+
+impl std::fmt::Display for ViewApi {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 
@@ -442,6 +538,7 @@ pub fn builtin_decls() -> Vec<ApiDecl> {
     ]);
     // Navigation sits between the UI and the system APIs in the reference.
     v.extend(Nav::ALL.map(Nav::decl));
+    v.extend(ViewApi::ALL.map(ViewApi::decl));
     v.extend([
         ApiDecl::new(
             "getSystemInfo",

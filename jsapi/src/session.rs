@@ -43,6 +43,7 @@ impl Session {
     pub fn navigation_only(app_id: &str) -> Session {
         let mut dispatcher = Dispatcher::new();
         dispatcher.register_navigation();
+        dispatcher.register_view();
         let acl = dispatcher.resolve(&BTreeSet::new(), &BTreeSet::new());
         Session {
             dispatcher: Rc::new(dispatcher),

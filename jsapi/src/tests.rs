@@ -575,3 +575,64 @@ fn docs_jsapi_md_is_generated_from_the_registry() {
         assert!(text.contains(camel), "{camel}");
     }
 }
+
+/// The view's own APIs are declared once (`ViewApi`), pass the same gate as
+/// every API (identity stripped, argument shape checked), and then go to the
+/// host's page typed, never to a handler.
+#[test]
+fn view_apis_are_gated_then_handed_to_the_page() {
+    use crate::registry::ViewApi;
+    use crate::Outcome;
+    let names: BTreeSet<&str> = ViewApi::ALL.iter().map(|v| v.name()).collect();
+    assert_eq!(names.len(), ViewApi::ALL.len());
+    for v in ViewApi::ALL {
+        assert_eq!(ViewApi::from_name(v.name()), Some(v));
+        let decl = v.decl();
+        assert_eq!((decl.name.as_str(), decl.kind), (v.name(), Kind::View));
+        assert_eq!((decl.permission.as_deref(), decl.scope.as_deref()), (None, None));
+    }
+    assert_eq!(ViewApi::from_name("createAnimation"), None);
+    let builtin: Vec<String> = builtin_decls()
+        .into_iter()
+        .filter(|d| d.kind == Kind::View)
+        .map(|d| d.name)
+        .collect();
+    assert_eq!(builtin, ViewApi::ALL.map(|v| v.name().to_owned()));
+    let d = host();
+    let c = ctx(&d, &[], &[]);
+    let go =
+        |api: &str, params: Value| d.start(&c, api, &params, &Consents::default(), &asker(true), 0);
+    match go(
+        "createSelectorQuery",
+        json!({"page": 1, "queries": [], "userId": "spoofed"}),
+    ) {
+        Outcome::View { api, params } => {
+            assert_eq!(api, ViewApi::SelectorQuery);
+            assert_eq!(Value::Object(params), json!({"page": 1, "queries": []}));
+        }
+        other => panic!("{other:?}"),
+    }
+    let Outcome::Ready(Err(e)) = go("createCanvasContext", json!({"id": 5, "method": "draw"}))
+    else {
+        panic!("a context call with a numeric id passed");
+    };
+    assert_eq!(
+        e,
+        ApiError::InvalidParam {
+            param: "id".into(),
+            reason: "must be a string".into()
+        }
+    );
+    // Run to the end outside a page, it is an error, not an answer.
+    let e = d
+        .dispatch(
+            &c,
+            "createMapContext",
+            &json!({"id": "m", "method": "getScale"}),
+            &Consents::default(),
+            &asker(true),
+            0,
+        )
+        .expect_err("no page here");
+    assert_eq!(e.code(), ApiError::INTERNAL);
+}

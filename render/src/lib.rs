@@ -20,6 +20,7 @@ pub mod diff;
 pub mod events;
 pub mod expr;
 pub mod mounted;
+pub mod selector;
 pub mod template;
 pub mod vdom;
 pub mod wire;

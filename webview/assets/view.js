@@ -28,7 +28,7 @@
     textarea: "textarea", form: "form", label: "label", "scroll-view": "div",
     swiper: "div", "swiper-item": "div", icon: "span", progress: "progress",
     switch: "input", checkbox: "input", radio: "input", slider: "input",
-    "rich-text": "div", navigator: "div", picker: "div", block: "div",
+    "rich-text": "div", navigator: "div", picker: "div", block: "div", canvas: "canvas",
   };
   const INPUT_TYPES = { text: "text", number: "number", digit: "number", idcard: "text", password: "password" };
   const PLAIN = new Set(["id", "placeholder", "maxlength", "disabled", "hidden", "title", "alt", "role", "min", "max", "step", "name"]);
@@ -393,6 +393,47 @@
         o.appendChild(document.createTextNode(view.message));
         o.hidden = false;
         markPainted();
+      });
+    },
+    // A canvas context's draw: actions the host checked against its list,
+    // each mapped onto the element's 2D context here; gradients arrive as
+    // {type, args, stops}. Images are not drawn (no package URL is trusted here).
+    canvas(id, node, actions, reserve) {
+      enqueue(() => {
+        const p = pages.get(id);
+        const el = p && p.nodes.get(node);
+        if (!el || el.tagName !== "CANVAS") return;
+        if (el.width !== el.clientWidth && el.clientWidth) { el.width = el.clientWidth; el.height = el.clientHeight; }
+        const c = el.getContext("2d");
+        if (!reserve) { c.setTransform(1, 0, 0, 1, 0, 0); c.clearRect(0, 0, el.width, el.height); }
+        const style = (v) => {
+          if (!v || typeof v !== "object") return String(v);
+          const a = (v.args || []).map(Number);
+          const g = v.type === "linear" ? c.createLinearGradient(a[0], a[1], a[2], a[3])
+            : v.type === "circular" ? c.createRadialGradient(a[0], a[1], 0, a[0], a[1], a[2])
+            : v.type === "radial" ? c.createRadialGradient(a[0], a[1], a[2], a[3], a[4], a[5]) : null;
+          if (!g) return "#000";
+          for (const [o, col] of v.stops || []) { try { g.addColorStop(o, col); } catch (e) { /* a bad stop is skipped */ } }
+          return g;
+        };
+        const SET = { setFillStyle: "fillStyle", setStrokeStyle: "strokeStyle", setLineWidth: "lineWidth",
+          setLineCap: "lineCap", setLineJoin: "lineJoin", setMiterLimit: "miterLimit", setTextAlign: "textAlign",
+          setTextBaseline: "textBaseline", setGlobalAlpha: "globalAlpha" };
+        const CALL = new Set(["fillRect", "strokeRect", "clearRect", "rect", "beginPath", "closePath", "moveTo",
+          "lineTo", "arc", "arcTo", "quadraticCurveTo", "bezierCurveTo", "fill", "stroke", "clip", "fillText",
+          "strokeText", "save", "restore", "translate", "rotate", "scale", "transform", "setTransform"]);
+        for (const [name, args] of actions) {
+          try {
+            if (name[0] === "=") {
+              const prop = name.slice(1);
+              c[prop] = /Style$/.test(prop) ? style(args[0]) : args[0];
+            } else if (SET[name]) c[SET[name]] = /Style$/.test(SET[name]) ? style(args[0]) : args[0];
+            else if (name === "setFontSize") c.font = Number(args[0]) + "px sans-serif";
+            else if (name === "setLineDash") c.setLineDash(Array.isArray(args[0]) ? args[0] : []);
+            else if (name === "setShadow") { c.shadowOffsetX = args[0]; c.shadowOffsetY = args[1]; c.shadowBlur = args[2]; c.shadowColor = String(args[3]); }
+            else if (CALL.has(name)) c[name].apply(c, args);
+          } catch (e) { /* one bad action does not stop the rest */ }
+        }
       });
     },
     clearError() { enqueue(() => { $("mp-overlay").hidden = true; }); },

@@ -210,6 +210,14 @@ pub(crate) enum UiMsg {
         page: PageId,
         view: ErrorView,
     },
+    /// Actions for a page's `<canvas>` node, checked by the host, as JSON.
+    Canvas {
+        slot: Slot,
+        page: PageId,
+        node: u64,
+        actions: String,
+        reserve: bool,
+    },
     /// Something to show in the chrome; `reply` is `None` for
     /// fire-and-forget ones (toast, overlay).
     Ui {

@@ -8,7 +8,7 @@ use crate::msg::{push_script_head, Patch, Slot, UiMsg};
 use crate::protocol::PUSH_LIMIT;
 use mpkit_host::HostDelegate;
 use mpkit_host::PatchOp;
-use mpkit_host::{ErrorView, PageChrome, PageId, Surface};
+use mpkit_host::{CanvasAction, ErrorView, PageChrome, PageId, Surface};
 use serde_json::{Map, Value};
 use std::rc::Rc;
 use std::time::Instant;
@@ -116,6 +116,21 @@ impl Surface for WebviewSurface {
             slot: self.slot,
             page,
             view: error.clone(),
+        });
+    }
+
+    fn draw_canvas(&mut self, page: PageId, node: u64, actions: &[CanvasAction], reserve: bool) {
+        // Checked by the host (names from CANVAS_ACTIONS); the page's script
+        // maps each onto the element's 2D context.
+        let Ok(actions) = serde_json::to_string(actions) else {
+            return;
+        };
+        self.post(UiMsg::Canvas {
+            slot: self.slot,
+            page,
+            node,
+            actions,
+            reserve,
         });
     }
 }

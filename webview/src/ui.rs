@@ -102,6 +102,17 @@ impl Ui {
                     v.page_error(page, view);
                 }
             }
+            UiMsg::Canvas {
+                slot,
+                page,
+                node,
+                actions,
+                reserve,
+            } => {
+                if let Some(v) = self.views.get_mut(&slot) {
+                    v.run(format!("__mpkit.canvas({page},{node},{actions},{reserve})"));
+                }
+            }
             UiMsg::Ui {
                 slot,
                 request,

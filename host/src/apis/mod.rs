@@ -26,7 +26,7 @@ use common::Shared;
 use files::Files;
 use mpkit_bundle::{AppId, Permissions};
 use mpkit_jsapi::registry::{builtin_decls, ApiDecl};
-use mpkit_jsapi::{ApiError, AppContext, Dispatcher, Handler, Nav, Session};
+use mpkit_jsapi::{ApiError, AppContext, Dispatcher, Handler, Nav, Session, ViewApi};
 use mpkit_sandbox::net::{DevOrigin, NetPolicy};
 use net::NetConfig;
 use std::collections::{BTreeMap, BTreeSet};
@@ -77,7 +77,8 @@ impl std::fmt::Debug for ApiEnv {
     }
 }
 
-/// APIs that no subset removes: the page stack carries out navigation, and
+/// APIs that no subset removes: the page stack carries out navigation, the
+/// page's view answers the selector query and the component contexts, and
 /// `canIUse` is how a mini program finds out about the rest.
 pub const ALWAYS_AVAILABLE: &[&str] = &[
     Nav::To.name(),
@@ -85,6 +86,11 @@ pub const ALWAYS_AVAILABLE: &[&str] = &[
     Nav::Back.name(),
     Nav::ReLaunch.name(),
     Nav::SwitchTab.name(),
+    ViewApi::SelectorQuery.name(),
+    ViewApi::Canvas.name(),
+    ViewApi::Map.name(),
+    ViewApi::Video.name(),
+    ViewApi::WebView.name(),
     "canIUse",
 ];
 
@@ -111,6 +117,8 @@ pub fn setup(env: &ApiEnv) -> Result<Session, ApiError> {
     device::register_device(&mut d, &decls, env);
     // Gated like every API, then carried out by the runtime's page stack.
     d.register_navigation();
+    // Gated like every API, then answered by the runtime's page and surface.
+    d.register_view();
     for (decl, handler) in &env.custom {
         d.register(decl.clone(), Box::new(Shared(handler.clone())));
     }

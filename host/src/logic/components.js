@@ -102,6 +102,11 @@
       noteChanged(rec, obj);
     };
     def.proto.hasMixin = function (m) { return all.indexOf(m) >= 0; };
+    // A query of this instance's own template (compat.md B13.2).
+    def.proto.createSelectorQuery = function () {
+      var rec = recOf && recOf.get(this);
+      return kit.views().createSelectorQuery(rec ? { page: rec.page, comp: rec.id } : null);
+    };
     return def;
   }
   var WARNED_OPTIONS = ['lifetimes', 'relations', 'externalClasses', 'pageEvents'];

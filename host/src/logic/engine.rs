@@ -11,7 +11,7 @@ use boa_engine::property::Attribute;
 use boa_engine::{
     js_string, Context, JsError, JsNativeError, JsObject, JsResult, JsValue, NativeFunction, Source,
 };
-use mpkit_jsapi::{ApiError, Nav};
+use mpkit_jsapi::{ApiError, Nav, ViewApi};
 use serde_json::Value;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -77,7 +77,7 @@ pub(crate) fn no_sync(name: &str, _: &Value) -> Result<Value, Value> {
 mod components;
 mod modules;
 
-use components::{native_component_runtime, native_component_state};
+use components::{native_component_runtime, native_component_state, native_view_runtime};
 use modules::{native_compile, native_resolve, native_source, native_warn};
 
 type Shared = Rc<RefCell<State>>;
@@ -500,7 +500,12 @@ impl LogicLayer {
             esm_ready: false,
         }));
         ctx.insert_data(state.clone());
-        let natives: [(&str, NativeFunction, usize); 18] = [
+        let natives: [(&str, NativeFunction, usize); 19] = [
+            (
+                "viewRuntime",
+                NativeFunction::from_fn_ptr(native_view_runtime),
+                0,
+            ),
             (
                 "componentState",
                 NativeFunction::from_fn_ptr(native_component_state),
@@ -571,6 +576,13 @@ impl LogicLayer {
             init.function(f, js_string!(name), arity);
         }
         init.property(js_string!("navigation"), navigation, Attribute::empty());
+        // The view APIs whose `my.*` is a factory (contexts.js), from their
+        // one declaration.
+        let views = boa_engine::object::builtins::JsArray::from_iter(
+            ViewApi::ALL.map(|v| JsValue::from(js_string!(v.name()))),
+            init.context(),
+        );
+        init.property(js_string!("views"), views, Attribute::empty());
         init.property(js_string!("apis"), offered, Attribute::empty());
         init.property(
             js_string!("sdkVersion"),

@@ -8,6 +8,7 @@ pub(crate) mod engine;
 mod files;
 mod lines;
 pub(crate) mod protocol;
+pub(crate) mod query;
 mod rounds;
 mod sjs;
 mod sourcemap;

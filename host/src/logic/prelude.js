@@ -249,7 +249,7 @@
       componentRuntime = native.componentRuntime()({
         native: native, pages: pages, guard: guard, report: report, load: load,
         checkPaths: checkPaths, callbackId: callbackId, spliceData: spliceData,
-        parsePath: parsePath, getPath: getPath
+        parsePath: parsePath, getPath: getPath, views: views
       });
     }
     return componentRuntime;
@@ -344,6 +344,13 @@
 
   bridge.rejection = function (reason) { report('rejection', reason); };
 
+  // The view's own APIs (contexts.js), compiled on first use.
+  var viewRuntime = null;
+  function views() {
+    if (!viewRuntime) viewRuntime = native.viewRuntime()({ hostCall: hostCall, guard: guard, native: native });
+    return viewRuntime;
+  }
+
   // Async host calls: success/fail/complete callbacks, or a Promise when none is given.
   var pending = {};
   var nextCall = 1;
@@ -395,6 +402,11 @@
   for (var a = 0; a < offered.length; a++) {
     var api = offered[a];
     if (api === 'canIUse') continue;
+    if (native.views.indexOf(api) >= 0) {
+      // A factory whose object the view runtime builds (contexts.js).
+      my[api] = (function (name) { return function (arg) { return views()[name](name === 'createSelectorQuery' ? null : arg); }; })(api);
+      continue;
+    }
     my[api] = /Sync$/.test(api) ? native.syncFn(api) : (function (name) { return function (opts) { return hostCall(name, opts); }; })(api);
   }
   for (var n = 0; n < native.navigation.length; n++) my[native.navigation[n]] = nav(native.navigation[n]);

@@ -9,12 +9,16 @@ use super::protocol::{FromLogic, ScriptError, ToLogic};
 use super::rounds::MAX_ROUNDS;
 use super::view::{UnitFiles, ViewConfig, Views};
 use super::{Logic, Stopped, SyncHandler};
+use mpkit_jsapi::ViewApi;
 
 /// A mini program's logic and view.
 #[derive(Debug)]
 pub(crate) struct AppUnit {
     layer: LogicLayer,
     views: Views,
+    /// Selector queries the logic layer made, answered once the page has
+    /// rendered what came before them: (call id, parameters).
+    queries: Vec<(u64, serde_json::Value)>,
 }
 
 impl AppUnit {
@@ -31,6 +35,7 @@ impl AppUnit {
         Ok(AppUnit {
             layer,
             views: Views::new(files, view),
+            queries: Vec::new(),
         })
     }
 
@@ -134,6 +139,11 @@ impl AppUnit {
                 } => self
                     .views
                     .component_state(page, component, props, data, after),
+                FromLogic::Call { name, params, id, .. }
+                    if name == ViewApi::SelectorQuery.name() =>
+                {
+                    self.queries.push((id, params))
+                }
                 other => out.push(other),
             }
         }
@@ -171,6 +181,17 @@ impl AppUnit {
             }
         }
         self.views.flush(out);
+        // Queries see the tree as rendered, so after every render: their
+        // selectors become node ids here, and the host measures those.
+        for (id, params) in std::mem::take(&mut self.queries) {
+            let params = self.views.resolve_query(&params, out);
+            out.push(FromLogic::Call {
+                name: ViewApi::SelectorQuery.name().to_owned(),
+                params,
+                id,
+                site: String::new(),
+            });
+        }
     }
 }
 

@@ -3,7 +3,7 @@
 //! matched against the host's own tree of the top page.
 
 use super::Runtime;
-use crate::surface::selector::Selector;
+use mpkit_render::selector::Selector;
 use crate::surface::Surface;
 use mpkit_render::events::{self, EventKind};
 use mpkit_render::vdom::{DomNode, NodeId};

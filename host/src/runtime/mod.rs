@@ -13,6 +13,7 @@ pub(crate) mod config;
 mod events;
 pub(crate) mod files;
 mod pages;
+mod view_calls;
 
 pub(crate) use crate::logic::view::ViewConfig;
 pub use crate::logic::view::{DEFAULT_RENDER_BUDGET, LARGE_SET_DATA_BYTES};
@@ -90,7 +91,12 @@ impl Default for LaunchOptions {
             screen_width: 375.0,
             render_budget: DEFAULT_RENDER_BUDGET,
             limits: JsLimits::default(),
-            apis: Nav::ALL.iter().map(|n| n.name().to_owned()).collect(),
+            apis: Nav::ALL
+                .iter()
+                .map(|n| n.name())
+                .chain(mpkit_jsapi::ViewApi::ALL.iter().map(|v| v.name()))
+                .map(str::to_owned)
+                .collect(),
             isolation: Isolation::Process(WorkerConfig::default()),
             session: None,
             app_id: None,
@@ -192,6 +198,8 @@ pub struct Runtime<S: Surface> {
     failures: VecDeque<ErrorView>,
     started: Instant,
     render_budget: Duration,
+    /// Screen width in px, for the viewport of a selector query.
+    screen_width: f64,
 }
 
 impl<S: Surface> std::fmt::Debug for Runtime<S> {
@@ -286,6 +294,7 @@ impl<S: Surface> Runtime<S> {
             failures: VecDeque::new(),
             started: Instant::now(),
             render_budget: opts.render_budget,
+            screen_width: opts.screen_width,
         };
         let session = rt.session.clone();
         rt.logic
@@ -495,6 +504,10 @@ impl<S: Surface> Runtime<S> {
             Outcome::Ready(r) => self.ready.push_back((id, name, r)),
             Outcome::Pending(rx) => self.pending.push(PendingCall { id, api: name, rx }),
             Outcome::Navigate { nav, params } => self.nav.push_back((id, nav, params, site)),
+            Outcome::View { api, params } => {
+                let r = self.view_call(api, &params);
+                self.ready.push_back((id, name, r));
+            }
         }
     }
 

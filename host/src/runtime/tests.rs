@@ -826,6 +826,15 @@ fn several_set_data_calls_in_one_handler_render_once_and_callbacks_run_after_the
             self.batches += 1;
             self.inner.apply(page, ops)
         }
+        fn draw_canvas(
+            &mut self,
+            page: crate::surface::PageId,
+            node: u64,
+            actions: &[crate::surface::CanvasAction],
+            reserve: bool,
+        ) {
+            self.inner.draw_canvas(page, node, actions, reserve);
+        }
         fn show_error(&mut self, page: crate::surface::PageId, error: &crate::surface::ErrorView) {
             self.inner.show_error(page, error);
         }
@@ -1212,5 +1221,67 @@ fn a_tap_on_a_control_or_its_label_changes_it() {
         rt.text("#log").expect("log"),
         "box:true;box:false;radio:true;"
     );
+    assert!(rt.errors().is_empty(), "{:?}", rt.errors());
+}
+
+/// A canvas context's draw reaches the surface as checked actions: without
+/// `reserve` the canvas is cleared first, with it the actions add up. A
+/// context told more than it may hold throws where the program called it,
+/// and nothing of that context is drawn.
+#[test]
+fn a_canvas_draw_reaches_the_surface_and_an_overfull_context_draws_nothing() {
+    let mut rt = launch(app(&[
+        (
+            "pages/index/index.axml",
+            r#"<canvas id="c"/><text id="r">{{r}}</text><button id="more" onTap="more">m</button><button id="flood" onTap="flood">f</button>"#,
+        ),
+        (
+            "pages/index/index.js",
+            r#"Page({
+  data: { r: '' },
+  onReady() {
+    var c = my.createCanvasContext('c');
+    c.setFillStyle('#0f0');
+    c.fillRect(1, 2, 3, 4);
+    c.lineWidth = 2;
+    c.draw(false, () => this.setData({ r: 'one' }));
+  },
+  more() {
+    var c = my.createCanvasContext('c');
+    c.beginPath();
+    c.draw(true, () => this.setData({ r: 'two' }));
+  },
+  flood() {
+    var c = my.createCanvasContext('c');
+    try { for (var i = 0; i < 10001; i++) c.moveTo(i, i); }
+    catch (e) { this.setData({ r: e.name + ': ' + e.message }); return; }
+    c.draw();
+  }
+});"#,
+        ),
+    ]));
+    rt.wait_for("#r", Duration::from_secs(5)).expect("rendered");
+    assert_eq!(rt.text("#r").expect("r"), "one");
+    let canvas = rt.surface().query("#c").expect("selector")[0];
+    let drawn = |rt: &Runtime<HeadlessSurface>| -> Vec<String> {
+        rt.surface()
+            .canvas(canvas)
+            .iter()
+            .map(|a| format!("{}{}", a.0, serde_json::Value::Array(a.1.clone())))
+            .collect()
+    };
+    assert_eq!(
+        drawn(&rt),
+        ["setFillStyle[\"#0f0\"]", "fillRect[1,2,3,4]", "=lineWidth[2]"]
+    );
+    rt.tap("#more").expect("tap");
+    assert_eq!(rt.text("#r").expect("r"), "two");
+    assert_eq!(drawn(&rt).len(), 4, "reserve keeps what was drawn");
+    rt.tap("#flood").expect("tap");
+    assert_eq!(
+        rt.text("#r").expect("r"),
+        "RangeError: a canvas context holds at most 10000 actions before draw()"
+    );
+    assert_eq!(drawn(&rt).len(), 4, "nothing of the flood was drawn");
     assert!(rt.errors().is_empty(), "{:?}", rt.errors());
 }

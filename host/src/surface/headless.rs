@@ -1,8 +1,8 @@
 //! The headless surface: an in-memory DOM per page that tests, compatibility
 //! runs and CI can query, serialize to HTML and point events at.
 
-use super::selector::{Selector, SelectorError};
-use super::{ErrorView, PageChrome, PageId, Surface};
+use mpkit_render::selector::{Selector, SelectorError};
+use super::{CanvasAction, ErrorView, PageChrome, PageId, Surface};
 use mpkit_render::diff::PatchOp;
 use mpkit_render::mounted::Mounted;
 use mpkit_render::vdom::{DomNode, NodeId};
@@ -20,7 +20,13 @@ struct Page {
 #[derive(Debug, Default)]
 pub struct HeadlessSurface {
     pages: Vec<Page>,
+    /// What each `<canvas>` was told to draw since it was last cleared, at
+    /// most [`MAX_CANVAS_ACTIONS`] each (the newest kept).
+    canvases: std::collections::BTreeMap<(PageId, NodeId), Vec<CanvasAction>>,
 }
+
+/// The most actions the headless surface keeps per canvas.
+pub(crate) const MAX_CANVAS_ACTIONS: usize = 100_000;
 
 impl HeadlessSurface {
     /// An empty surface.
@@ -50,6 +56,15 @@ impl HeadlessSurface {
     /// The error shown on the top page, if any.
     pub fn error(&self) -> Option<&ErrorView> {
         self.top().and_then(|p| p.error.as_ref())
+    }
+
+    /// What the top page's `<canvas>` node `node` was told to draw since it
+    /// was last cleared (empty if nothing).
+    pub fn canvas(&self, node: NodeId) -> &[CanvasAction] {
+        self.current_page()
+            .and_then(|page| self.canvases.get(&(page, node)))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
     }
 
     /// The top page's tree.
@@ -104,6 +119,7 @@ impl Surface for HeadlessSurface {
 
     fn page_closed(&mut self, page: PageId) {
         self.pages.retain(|p| p.id != page);
+        self.canvases.retain(|(p, _), _| *p != page);
     }
 
     fn apply(&mut self, page: PageId, ops: &[PatchOp]) -> Result<(), String> {
@@ -118,6 +134,17 @@ impl Surface for HeadlessSurface {
     fn show_error(&mut self, page: PageId, error: &ErrorView) {
         if let Some(p) = self.pages.iter_mut().find(|p| p.id == page) {
             p.error = Some(error.clone());
+        }
+    }
+
+    fn draw_canvas(&mut self, page: PageId, node: NodeId, actions: &[CanvasAction], reserve: bool) {
+        let kept = self.canvases.entry((page, node)).or_default();
+        if !reserve {
+            kept.clear();
+        }
+        kept.extend_from_slice(actions);
+        if kept.len() > MAX_CANVAS_ACTIONS {
+            kept.drain(..kept.len() - MAX_CANVAS_ACTIONS);
         }
     }
 }

@@ -2,9 +2,10 @@
 //! (its own issue) implements the same trait.
 
 pub(crate) mod headless;
-pub(crate) mod selector;
+
 
 use mpkit_render::diff::PatchOp;
+use mpkit_render::vdom::NodeId;
 use serde::Serialize;
 
 /// A page instance's id, unique within one running mini program.
@@ -78,7 +79,55 @@ pub trait Surface {
     fn apply(&mut self, page: PageId, ops: &[PatchOp]) -> Result<(), String>;
     /// Shows an error state on a page.
     fn show_error(&mut self, page: PageId, error: &ErrorView);
+    /// Where nodes of a page are, for `my.createSelectorQuery`: one rect
+    /// per node, or `None` when this surface has no layout (then every rect
+    /// is zero, and the viewport is the screen).
+    fn measure(&mut self, _page: PageId, _nodes: &[NodeId]) -> Option<Vec<Rect>> {
+        None
+    }
+    /// Paints a `<canvas>` node: actions a canvas context recorded, checked
+    /// by the host ([`CanvasAction`]); without `reserve`, the canvas is
+    /// cleared first.
+    fn draw_canvas(&mut self, page: PageId, node: NodeId, actions: &[CanvasAction], reserve: bool);
 }
+
+/// A node's box and scroll offset in CSS px, relative to the viewport.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Rect {
+    /// Left edge.
+    pub left: f64,
+    /// Top edge.
+    pub top: f64,
+    /// Width.
+    pub width: f64,
+    /// Height.
+    pub height: f64,
+    /// Horizontal scroll offset of its content.
+    pub scroll_left: f64,
+    /// Vertical scroll offset of its content.
+    pub scroll_top: f64,
+}
+
+/// One canvas action, as `CanvasRenderingContext2D` spells it: a method
+/// (`fillRect`, Alipay's `setFillStyle`) or a property set (`=fillStyle`),
+/// with JSON arguments. Only [`CANVAS_ACTIONS`] names pass the host.
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
+pub struct CanvasAction(pub String, pub Vec<serde_json::Value>);
+
+/// Every canvas action a context may send: Alipay's methods and property
+/// sets. Anything else is refused before a surface sees it.
+pub const CANVAS_ACTIONS: &[&str] = &[
+    "setFillStyle", "setStrokeStyle", "setLineWidth", "setLineCap", "setLineJoin",
+    "setMiterLimit", "setLineDash", "setFontSize", "setTextAlign", "setTextBaseline",
+    "setGlobalAlpha", "setShadow", "fillRect", "strokeRect", "clearRect", "rect",
+    "beginPath", "closePath", "moveTo", "lineTo", "arc", "arcTo", "quadraticCurveTo",
+    "bezierCurveTo", "fill", "stroke", "clip", "fillText", "strokeText", "drawImage",
+    "save", "restore", "translate", "rotate", "scale", "transform", "setTransform",
+    "=fillStyle", "=strokeStyle", "=lineWidth", "=lineCap", "=lineJoin", "=miterLimit",
+    "=font", "=textAlign", "=textBaseline", "=globalAlpha", "=globalCompositeOperation",
+    "=shadowBlur", "=shadowColor", "=shadowOffsetX", "=shadowOffsetY", "=lineDashOffset",
+];
 
 /// A page as HTML: its error state (if any) first, then its tree. Every value
 /// is escaped, since error messages quote mini program code.

@@ -54,8 +54,16 @@ impl Renderer<'_> {
                     continue;
                 }
             }
-            let value = match &a.value {
+            let value = match a.value.as_deref() {
                 None => Value::Bool(true),
+                // `undefined` is left out, so the component's default
+                // applies: Alipay's props cross to the logic layer as
+                // JSON, which drops it (Ant Design Mini's Calendar passes
+                // `text="{{item.top.label}}"` to a prop defaulting to '').
+                Some([Part::Expr(e, _)]) => match crate::expr::eval_opt(e, scope) {
+                    Some(v) => v,
+                    None => continue,
+                },
                 Some(parts) => self.value(parts, scope),
             };
             let name = if a.name == "class" {
@@ -324,6 +332,19 @@ mod tests {
     /// `{{x}}` as its value, mixed as text, data-* under its raw name);
     /// `on*`/`catch*` naming a method are handlers; ref, slot and key are not
     /// props; children are slot content by name, in the owner's scope.
+    #[test]
+    fn an_undefined_prop_is_left_out_and_null_is_kept() {
+        let out = page(
+            r#"<card gone="{{item.top.label}}" none="{{undefined}}" nil="{{n}}" text="a{{item.x}}" off="{{f ? 1 : item.y}}"/>"#,
+            json!({"item": {}, "n": null, "f": false}),
+        )
+        .expect("renders");
+        assert_eq!(
+            Value::Object(call(&out[0]).props.clone()),
+            json!({"nil": null, "text": "a"})
+        );
+    }
+
     #[test]
     fn a_custom_tag_passes_props_handlers_and_slot_content() {
         let out = page(

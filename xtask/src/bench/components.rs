@@ -55,6 +55,15 @@ impl Surface for Counting {
     fn show_error(&mut self, page: mpkit_host::PageId, error: &mpkit_host::ErrorView) {
         self.inner.show_error(page, error);
     }
+    fn draw_canvas(
+        &mut self,
+        page: mpkit_host::PageId,
+        node: u64,
+        actions: &[mpkit_host::CanvasAction],
+        reserve: bool,
+    ) {
+        self.inner.draw_canvas(page, node, actions, reserve);
+    }
 }
 
 const ITEM: &str = r#"<view class="item"><text class="label">#{{n}}</text><text class="v">{{v}}</text><text class="count">{{count}}</text><button id="b{{n}}" onTap="bump">+</button></view>"#;

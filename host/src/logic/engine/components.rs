@@ -47,3 +47,13 @@ pub(super) fn native_component_runtime(
 ) -> JsResult<JsValue> {
     ctx.eval(Source::from_bytes(include_str!("../components.js")))
 }
+
+/// `native.viewRuntime()`: compiles the view's own APIs (contexts.js) and
+/// returns its factory; the prelude calls it once, on first use.
+pub(super) fn native_view_runtime(
+    _: &JsValue,
+    _: &[JsValue],
+    ctx: &mut Context,
+) -> JsResult<JsValue> {
+    ctx.eval(Source::from_bytes(include_str!("../contexts.js")))
+}

@@ -1,0 +1,44 @@
+Page({
+  data: { one: '', all: '', rows: '', vp: '', missing: '', comp: '', ctx: '', bad: '', inner: '', drawn: '', map: '', nocanvas: '', promise: '' },
+  onReady() { this.query(); },
+  query() {
+    var perCall = [];
+    my.createSelectorQuery()
+      .select('#list > .row').boundingClientRect(function (r) { perCall.push(r.dataset.kind); })
+      .selectAll('.list .row').fields({ id: true, dataset: true, size: true })
+      .selectAll('.row').boundingClientRect()
+      .selectViewport().boundingClientRect()
+      .select('#nothing').boundingClientRect()
+      .select('#pic').context()
+      .select('.inner').fields({ id: true, properties: ['class'] })
+      .exec((res) => {
+        this.setData({
+          one: res[0].dataset.userId + ',' + res[0].left + ',' + res[0].width + ',' + perCall.join(''),
+          all: res[1].map(function (r) { return r.dataset.kind + (r.dataset.userId || '') + ':' + r.width; }).join(','),
+          rows: String(res[2].length),
+          vp: res[3].width + 'x' + res[3].height,
+          missing: String(res[4]),
+          ctx: typeof res[5].context.draw,
+          inner: (/^inner-\d+$/.test(res[6].id) ? 'inner-N' : res[6].id) + '/' + res[6]['class']
+        });
+      });
+    my.createSelectorQuery().select('view:hover').boundingClientRect().exec((r) => this.setData({ bad: String(r[0]) }));
+  },
+  onMeasured(text) { this.setData({ comp: text }); },
+  draw() {
+    var c = my.createCanvasContext('pic');
+    c.setFillStyle('#f00');
+    c.fillRect(0, 0, 10, 10);
+    var g = c.createLinearGradient(0, 0, 10, 0);
+    g.addColorStop(0, 'red');
+    c.fillStyle = g;
+    c.fillText('hi', 1, 2);
+    c.draw(false, () => this.setData({ drawn: 'drawn:' + Math.round(c.measureText('ab').width) }));
+    my.createCanvasContext('nope').draw(false, (r) => this.setData({ nocanvas: r.error + ':' + r.errorMessage }));
+    my.createMapContext('m').moveToLocation({ fail: (e) => this.setData({ map: e.error + ':' + e.errorMessage }) });
+    my.createVideoContext('v').play();
+    // canIUse knows the factories, and `this` is not needed to call them.
+    var q = my.createSelectorQuery;
+    q().select('#one').boundingClientRect().exec((r) => this.setData({ promise: String(my.canIUse('createSelectorQuery')) + ',' + r[0].id }));
+  }
+});
