@@ -45,16 +45,16 @@ pub use logic::worker::{enter_if_worker, WorkerConfig, WORKER_ARG};
 pub use logic::Stopped;
 pub use mpkit_render::diff::PatchOp;
 pub use mpkit_render::events::EventKind;
+pub use mpkit_render::selector::SelectorError;
 pub use mpkit_render::vdom::{DomNode, NodeId};
 pub use runtime::{
     AutomationError, CallRecord, Isolation, LaunchError, SetDataRecord, DEFAULT_RENDER_BUDGET,
     LARGE_SET_DATA_BYTES, MAX_PAGES,
 };
 pub use surface::headless::HeadlessSurface;
-pub use mpkit_render::selector::SelectorError;
 pub use surface::{
-    page_html, CanvasAction, ErrorView, PageChrome, PageId, Rect, Surface, TabChrome, TabColors,
-    CANVAS_ACTIONS,
+    page_html, CanvasAction, ErrorView, Measured, PageChrome, PageId, Rect, Surface, TabChrome,
+    TabColors, CANVAS_ACTIONS,
 };
 pub use util::user_dir_name;
 

@@ -589,7 +589,10 @@ fn view_apis_are_gated_then_handed_to_the_page() {
         assert_eq!(ViewApi::from_name(v.name()), Some(v));
         let decl = v.decl();
         assert_eq!((decl.name.as_str(), decl.kind), (v.name(), Kind::View));
-        assert_eq!((decl.permission.as_deref(), decl.scope.as_deref()), (None, None));
+        assert_eq!(
+            (decl.permission.as_deref(), decl.scope.as_deref()),
+            (None, None)
+        );
     }
     assert_eq!(ViewApi::from_name("createAnimation"), None);
     let builtin: Vec<String> = builtin_decls()

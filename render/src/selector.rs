@@ -71,7 +71,7 @@ impl Selector {
                 if parts > MAX_PARTS {
                     return Err(bad(&format!("more than {MAX_PARTS} parts")));
                 }
-                let c = compound(token).map_err(|r| bad(r))?;
+                let c = compound(token).map_err(&bad)?;
                 match chains.last_mut() {
                     Some(chain) if child => chain.push(c),
                     _ => chains.push(vec![c]),
@@ -119,9 +119,9 @@ impl Complex {
         // Each earlier chain, innermost first, matched as deep as it can:
         // what is left above it is then the most the rest can use.
         for chain in before.iter().rev() {
-            let found = (0..above).rev().find_map(|i| {
-                chain_at(chain, ancestors[i], &ancestors[..i])
-            });
+            let found = (0..above)
+                .rev()
+                .find_map(|i| chain_at(chain, ancestors[i], &ancestors[..i]));
             match found {
                 Some(top) => above = top,
                 None => return false,
@@ -366,7 +366,9 @@ mod tests {
     #[test]
     fn child_chains_backtrack_past_a_nearer_match() {
         // The nearest `.a` is not a `>` parent of a `.b`; the outer one is.
-        let root = dom(r#"<view class="a"><view class="b"><view class="a"><view class="c"><text>x</text></view></view></view></view>"#);
+        let root = dom(
+            r#"<view class="a"><view class="b"><view class="a"><view class="c"><text>x</text></view></view></view></view>"#,
+        );
         let sel = Selector::parse(".a > .b .c").expect("parses");
         assert_eq!(sel.select(&root).len(), 1);
         let sel = Selector::parse(".a > .c").expect("parses");
@@ -399,7 +401,9 @@ mod tests {
             "empty selector"
         );
         assert_eq!(
-            Selector::parse("view:first-child").expect_err("pseudo").reason,
+            Selector::parse("view:first-child")
+                .expect_err("pseudo")
+                .reason,
             "pseudo-classes are not supported"
         );
         let long = ".a ".repeat(400);

@@ -395,6 +395,19 @@
         markPainted();
       });
     },
+    // Where nodes are, for my.createSelectorQuery: [left, top, width,
+    // height, scrollLeft, scrollTop] relative to the page's viewport, null
+    // for a node that is not there. Answered at once (the host waits).
+    measure(id, nodes) {
+      const p = pages.get(id);
+      const base = p ? pagesEl.getBoundingClientRect() : null;
+      return nodes.map((n) => {
+        const el = p && p.nodes.get(n);
+        if (!el || !el.getBoundingClientRect) return null;
+        const r = el.getBoundingClientRect();
+        return [r.left - base.left, r.top - base.top, r.width, r.height, el.scrollLeft || 0, el.scrollTop || 0];
+      });
+    },
     // A canvas context's draw: actions the host checked against its list,
     // each mapped onto the element's 2D context here; gradients arrive as
     // {type, args, stops}. Images are not drawn (no package URL is trusted here).

@@ -41,7 +41,9 @@ pub(crate) struct AppView {
     opened_at: Instant,
     pub(crate) built: Option<Built>,
     /// Scripts waiting for the shell to be ready.
-    scripts: Vec<String>,
+    /// Scripts waiting for the shell, in order; a question's answer goes
+    /// to its sender.
+    scripts: Vec<(String, Option<Answer>)>,
     keys: HashMap<PageId, String>,
     stack: Vec<(PageId, String)>,
     ui_key: String,
@@ -64,6 +66,27 @@ pub(crate) struct AppView {
 
 fn js_str(s: &str) -> String {
     serde_json::to_string(s).unwrap_or_else(|_| "\"\"".into())
+}
+
+/// What takes a script's value (as JSON), once.
+pub(crate) type Answer = Box<dyn FnOnce(String) + Send>;
+
+/// Evaluates a script; with `reply`, its value as JSON goes there.
+fn eval(webview: &wry::WebView, script: &str, reply: Option<Answer>) {
+    let r = match reply {
+        Some(f) => {
+            let once = std::sync::Mutex::new(Some(f));
+            webview.evaluate_script_with_callback(script, move |v| {
+                if let Some(f) = once.lock().ok().and_then(|mut g| g.take()) {
+                    f(v);
+                }
+            })
+        }
+        None => webview.evaluate_script(script),
+    };
+    if let Err(e) = r {
+        tracing::warn!("evaluate_script: {e}");
+    }
 }
 
 fn to_json(v: &impl serde::Serialize) -> String {
@@ -334,10 +357,8 @@ impl AppView {
         if !b.ready {
             return;
         }
-        for s in std::mem::take(&mut self.scripts) {
-            if let Err(e) = b.webview.evaluate_script(&s) {
-                tracing::warn!("evaluate_script: {e}");
-            }
+        for (s, reply) in std::mem::take(&mut self.scripts) {
+            eval(&b.webview, &s, reply);
         }
     }
 
@@ -395,12 +416,18 @@ impl AppView {
     /// Runs a script in the page, or keeps it until the shell is ready.
     pub(crate) fn run(&mut self, script: String) {
         match &self.built {
-            Some(b) if b.ready && self.scripts.is_empty() => {
-                if let Err(e) = b.webview.evaluate_script(&script) {
-                    tracing::warn!("evaluate_script: {e}");
-                }
-            }
-            _ => self.scripts.push(script),
+            Some(b) if b.ready && self.scripts.is_empty() => eval(&b.webview, &script, None),
+            _ => self.scripts.push((script, None)),
+        }
+    }
+
+    /// Runs a script whose value (as JSON) goes to `reply`, in order with
+    /// the scripts before it: a question about the page sees every patch
+    /// sent before it.
+    pub(crate) fn ask(&mut self, script: String, reply: Answer) {
+        match &self.built {
+            Some(b) if b.ready && self.scripts.is_empty() => eval(&b.webview, &script, Some(reply)),
+            _ => self.scripts.push((script, Some(reply))),
         }
     }
 

@@ -210,6 +210,15 @@ pub(crate) enum UiMsg {
         page: PageId,
         view: ErrorView,
     },
+    /// Where nodes of a page are, for a selector query: the page's script
+    /// measures them after the patches sent before, and `answer` gets the
+    /// rects (the call waits, the app thread does not).
+    Measure {
+        slot: Slot,
+        page: PageId,
+        nodes: Vec<u64>,
+        answer: mpkit_host::Measured,
+    },
     /// Actions for a page's `<canvas>` node, checked by the host, as JSON.
     Canvas {
         slot: Slot,

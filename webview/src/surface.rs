@@ -8,7 +8,7 @@ use crate::msg::{push_script_head, Patch, Slot, UiMsg};
 use crate::protocol::PUSH_LIMIT;
 use mpkit_host::HostDelegate;
 use mpkit_host::PatchOp;
-use mpkit_host::{CanvasAction, ErrorView, PageChrome, PageId, Surface};
+use mpkit_host::{CanvasAction, ErrorView, Measured, PageChrome, PageId, Surface};
 use serde_json::{Map, Value};
 use std::rc::Rc;
 use std::time::Instant;
@@ -116,6 +116,17 @@ impl Surface for WebviewSurface {
             slot: self.slot,
             page,
             view: error.clone(),
+        });
+    }
+
+    fn measure(&mut self, page: PageId, nodes: &[u64], answer: Measured) {
+        // Answered from the UI thread once the page's script has measured;
+        // a window that closes first drops `answer`, and the call fails.
+        self.post(UiMsg::Measure {
+            slot: self.slot,
+            page,
+            nodes: nodes.to_vec(),
+            answer,
         });
     }
 

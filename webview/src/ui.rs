@@ -102,6 +102,23 @@ impl Ui {
                     v.page_error(page, view);
                 }
             }
+            UiMsg::Measure {
+                slot,
+                page,
+                nodes,
+                answer,
+            } => {
+                if let Some(v) = self.views.get_mut(&slot) {
+                    let js = format!(
+                        "__mpkit.measure({page},{})",
+                        serde_json::to_string(&nodes).unwrap_or_else(|_| "[]".into())
+                    );
+                    v.ask(
+                        js,
+                        Box::new(move |text| answer.give(rects(&text, nodes.len()))),
+                    );
+                }
+            }
             UiMsg::Canvas {
                 slot,
                 page,
@@ -491,4 +508,29 @@ impl Ui {
             self.bare = None;
         }
     }
+}
+
+/// The page script's measurements (`[left, top, width, height, scrollLeft,
+/// scrollTop]` or null per node) as rects; `None` if they do not read as
+/// one per node.
+fn rects(text: &str, n: usize) -> Option<Vec<mpkit_host::Rect>> {
+    let rows: Vec<Option<[f64; 6]>> = serde_json::from_str(text).ok()?;
+    if rows.len() != n {
+        return None;
+    }
+    Some(
+        rows.into_iter()
+            .map(|r| {
+                let [left, top, width, height, scroll_left, scroll_top] = r.unwrap_or_default();
+                mpkit_host::Rect {
+                    left,
+                    top,
+                    width,
+                    height,
+                    scroll_left,
+                    scroll_top,
+                }
+            })
+            .collect(),
+    )
 }

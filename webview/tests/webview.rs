@@ -904,6 +904,24 @@ fn a_hostile_mini_program_only_kills_itself(e: &Env) -> Check {
     e.d.close(good).map_err(|x| x.to_string())
 }
 
+/// my.createSelectorQuery measures the page as laid out in the webview,
+/// and a canvas context's draw paints the real `<canvas>`.
+fn selector_queries_measure_and_canvases_paint(e: &Env) -> Check {
+    let s = e.open(fixture("views"), "carol")?;
+    e.wait(
+        s,
+        "document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('#drawn').textContent === 'yes'",
+    )?;
+    let rect = e.text(s, "#rect")?;
+    ensure(rect == "\"6,10,120,40\"", format!("rect {rect}"))?;
+    let red = e.eval(
+        s,
+        "(function(){const c=document.querySelector('.mp-page:not([hidden])').shadowRoot.querySelector('canvas');return Array.from(c.getContext('2d').getImageData(5,5,1,1).data).join(',')})()",
+    )?;
+    ensure(red == "\"255,0,0,255\"", format!("canvas pixel {red}"))?;
+    e.d.close(s).map_err(|x| x.to_string())
+}
+
 type Scenario = (&'static str, fn(&Env) -> Check);
 
 fn main() {
@@ -945,6 +963,10 @@ fn main() {
             consent_and_payment_are_the_hosts_questions,
         ),
         ("the screenshot PNG is not blank", screenshot_is_not_blank),
+        (
+            "selector queries measure the laid-out page and canvas contexts paint",
+            selector_queries_measure_and_canvases_paint,
+        ),
         (
             "a pre-warmed webview is used, and only for its app",
             prewarmed_webview_is_used,

@@ -41,7 +41,10 @@ impl Views {
             0 => Some(&page.dom),
             id => find(&page.dom, id),
         };
-        let list = params["queries"].as_array().map(Vec::as_slice).unwrap_or(&[]);
+        let list = params["queries"]
+            .as_array()
+            .map(Vec::as_slice)
+            .unwrap_or(&[]);
         if list.len() > MAX_QUERIES {
             warn(
                 out,

@@ -139,11 +139,9 @@ impl AppUnit {
                 } => self
                     .views
                     .component_state(page, component, props, data, after),
-                FromLogic::Call { name, params, id, .. }
-                    if name == ViewApi::SelectorQuery.name() =>
-                {
-                    self.queries.push((id, params))
-                }
+                FromLogic::Call {
+                    name, params, id, ..
+                } if name == ViewApi::SelectorQuery.name() => self.queries.push((id, params)),
                 other => out.push(other),
             }
         }

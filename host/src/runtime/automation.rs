@@ -3,9 +3,9 @@
 //! matched against the host's own tree of the top page.
 
 use super::Runtime;
-use mpkit_render::selector::Selector;
 use crate::surface::Surface;
 use mpkit_render::events::{self, EventKind};
+use mpkit_render::selector::Selector;
 use mpkit_render::vdom::{DomNode, NodeId};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};

@@ -504,10 +504,18 @@ impl<S: Surface> Runtime<S> {
             Outcome::Ready(r) => self.ready.push_back((id, name, r)),
             Outcome::Pending(rx) => self.pending.push(PendingCall { id, api: name, rx }),
             Outcome::Navigate { nav, params } => self.nav.push_back((id, nav, params, site)),
-            Outcome::View { api, params } => {
-                let r = self.view_call(api, &params);
-                self.ready.push_back((id, name, r));
-            }
+            Outcome::View { api, params } => match self.view_call(api, &params) {
+                Outcome::Pending(rx) => self.pending.push(PendingCall { id, api: name, rx }),
+                Outcome::Ready(r) => self.ready.push_back((id, name, r)),
+                // A view call answers; it never navigates or asks the view.
+                _ => self.ready.push_back((
+                    id,
+                    name,
+                    Err(mpkit_jsapi::ApiError::Internal(
+                        "a view call gave no answer".into(),
+                    )),
+                )),
+            },
         }
     }
 

@@ -1272,7 +1272,11 @@ fn a_canvas_draw_reaches_the_surface_and_an_overfull_context_draws_nothing() {
     };
     assert_eq!(
         drawn(&rt),
-        ["setFillStyle[\"#0f0\"]", "fillRect[1,2,3,4]", "=lineWidth[2]"]
+        [
+            "setFillStyle[\"#0f0\"]",
+            "fillRect[1,2,3,4]",
+            "=lineWidth[2]"
+        ]
     );
     rt.tap("#more").expect("tap");
     assert_eq!(rt.text("#r").expect("r"), "two");

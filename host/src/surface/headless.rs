@@ -1,10 +1,10 @@
 //! The headless surface: an in-memory DOM per page that tests, compatibility
 //! runs and CI can query, serialize to HTML and point events at.
 
-use mpkit_render::selector::{Selector, SelectorError};
 use super::{CanvasAction, ErrorView, PageChrome, PageId, Surface};
 use mpkit_render::diff::PatchOp;
 use mpkit_render::mounted::Mounted;
+use mpkit_render::selector::{Selector, SelectorError};
 use mpkit_render::vdom::{DomNode, NodeId};
 
 #[derive(Debug)]

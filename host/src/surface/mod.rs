@@ -3,7 +3,6 @@
 
 pub(crate) mod headless;
 
-
 use mpkit_render::diff::PatchOp;
 use mpkit_render::vdom::NodeId;
 use serde::Serialize;
@@ -79,16 +78,38 @@ pub trait Surface {
     fn apply(&mut self, page: PageId, ops: &[PatchOp]) -> Result<(), String>;
     /// Shows an error state on a page.
     fn show_error(&mut self, page: PageId, error: &ErrorView);
-    /// Where nodes of a page are, for `my.createSelectorQuery`: one rect
-    /// per node, or `None` when this surface has no layout (then every rect
-    /// is zero, and the viewport is the screen).
-    fn measure(&mut self, _page: PageId, _nodes: &[NodeId]) -> Option<Vec<Rect>> {
-        None
+    /// Where nodes of a page are, for `my.createSelectorQuery`: `answer`
+    /// gets one rect per node, now or later (the call waits), or `None`
+    /// when this surface has no layout (then every rect is zero, and the
+    /// viewport is the screen). An answer dropped unanswered fails the call.
+    fn measure(&mut self, _page: PageId, _nodes: &[NodeId], answer: Measured) {
+        answer.give(None);
     }
     /// Paints a `<canvas>` node: actions a canvas context recorded, checked
     /// by the host ([`CanvasAction`]); without `reserve`, the canvas is
     /// cleared first.
     fn draw_canvas(&mut self, page: PageId, node: NodeId, actions: &[CanvasAction], reserve: bool);
+}
+
+/// Where a surface sends the rects a selector query asked for; it may
+/// cross to the surface's UI thread.
+pub struct Measured(Box<dyn FnOnce(Option<Vec<Rect>>) + Send>);
+
+impl Measured {
+    pub(crate) fn new(f: impl FnOnce(Option<Vec<Rect>>) + Send + 'static) -> Measured {
+        Measured(Box::new(f))
+    }
+
+    /// Answers: one rect per node asked for, in order, or `None`.
+    pub fn give(self, rects: Option<Vec<Rect>>) {
+        (self.0)(rects)
+    }
+}
+
+impl std::fmt::Debug for Measured {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Measured")
+    }
 }
 
 /// A node's box and scroll offset in CSS px, relative to the viewport.
@@ -118,15 +139,59 @@ pub struct CanvasAction(pub String, pub Vec<serde_json::Value>);
 /// Every canvas action a context may send: Alipay's methods and property
 /// sets. Anything else is refused before a surface sees it.
 pub const CANVAS_ACTIONS: &[&str] = &[
-    "setFillStyle", "setStrokeStyle", "setLineWidth", "setLineCap", "setLineJoin",
-    "setMiterLimit", "setLineDash", "setFontSize", "setTextAlign", "setTextBaseline",
-    "setGlobalAlpha", "setShadow", "fillRect", "strokeRect", "clearRect", "rect",
-    "beginPath", "closePath", "moveTo", "lineTo", "arc", "arcTo", "quadraticCurveTo",
-    "bezierCurveTo", "fill", "stroke", "clip", "fillText", "strokeText", "drawImage",
-    "save", "restore", "translate", "rotate", "scale", "transform", "setTransform",
-    "=fillStyle", "=strokeStyle", "=lineWidth", "=lineCap", "=lineJoin", "=miterLimit",
-    "=font", "=textAlign", "=textBaseline", "=globalAlpha", "=globalCompositeOperation",
-    "=shadowBlur", "=shadowColor", "=shadowOffsetX", "=shadowOffsetY", "=lineDashOffset",
+    "setFillStyle",
+    "setStrokeStyle",
+    "setLineWidth",
+    "setLineCap",
+    "setLineJoin",
+    "setMiterLimit",
+    "setLineDash",
+    "setFontSize",
+    "setTextAlign",
+    "setTextBaseline",
+    "setGlobalAlpha",
+    "setShadow",
+    "fillRect",
+    "strokeRect",
+    "clearRect",
+    "rect",
+    "beginPath",
+    "closePath",
+    "moveTo",
+    "lineTo",
+    "arc",
+    "arcTo",
+    "quadraticCurveTo",
+    "bezierCurveTo",
+    "fill",
+    "stroke",
+    "clip",
+    "fillText",
+    "strokeText",
+    "drawImage",
+    "save",
+    "restore",
+    "translate",
+    "rotate",
+    "scale",
+    "transform",
+    "setTransform",
+    "=fillStyle",
+    "=strokeStyle",
+    "=lineWidth",
+    "=lineCap",
+    "=lineJoin",
+    "=miterLimit",
+    "=font",
+    "=textAlign",
+    "=textBaseline",
+    "=globalAlpha",
+    "=globalCompositeOperation",
+    "=shadowBlur",
+    "=shadowColor",
+    "=shadowOffsetX",
+    "=shadowOffsetY",
+    "=lineDashOffset",
 ];
 
 /// A page as HTML: its error state (if any) first, then its tree. Every value
