@@ -974,6 +974,21 @@ fn custom_components_props_slots_lifecycles_and_events_run_as_in_alipay() {
     );
 }
 
+/// `Mixin()` by identifier (with its `definitionFilter` and `pageEvents`),
+/// `lifetimes` behind `options.lifetimes` around the component2 hooks, and
+/// `pageEvents` following the page through navigation, in both modes;
+/// `lifetimes` without the option are ignored with a warning.
+#[test]
+fn mixins_lifetimes_and_page_events_run_in_order() {
+    passes(
+        "component-events",
+        &[(
+            "component",
+            "lifetimes run only with options: { lifetimes: true }; these are ignored",
+        )],
+    );
+}
+
 /// my.createSelectorQuery (page-wide, and a component's own template),
 /// the canvas context's draw, and the placeholders' contexts, in both modes:
 /// a selector that does not parse selects nothing with a warning; a context

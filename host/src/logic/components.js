@@ -6,7 +6,8 @@
   'use strict';
   var native = kit.native, pages = kit.pages, guard = kit.guard, report = kit.report,
     load = kit.load, checkPaths = kit.checkPaths, callbackId = kit.callbackId,
-    spliceData = kit.spliceData, parsePath = kit.parsePath, getPath = kit.getPath;
+    spliceData = kit.spliceData, parsePath = kit.parsePath, getPath = kit.getPath,
+    mixinRegistry = kit.mixins;
   // A component's data is replaced, not changed in place: each path is
   // set on copies of the objects along it, so the data before an update
   // (didUpdate's prevData) keeps its values, and what the update did not
@@ -42,11 +43,17 @@
   var loadingComponent = null;
   var recOf = typeof WeakMap === 'function' ? new WeakMap() : null;
   var HOOKS = ['onInit', 'deriveDataFromProps', 'didMount', 'didUpdate', 'didUnmount'];
+  // `lifetimes` (behind options.lifetimes): created before onInit, attached
+  // and ready around didMount, detached before didUnmount; an instance is
+  // never moved to another parent here, so `moved` never runs.
+  var LIFETIMES = ['created', 'attached', 'ready', 'detached'];
   function flattenMixins(list, out, depth) {
     if (!Array.isArray(list)) return;
     if (depth > 16) throw new RangeError('mixins nested more than 16 deep');
     for (var i = 0; i < list.length; i++) {
       var m = list[i];
+      // Mixin() returns an identifier of what it registered.
+      if (typeof m === 'string') m = mixinRegistry[m];
       if (!m || typeof m !== 'object') continue;
       flattenMixins(m.mixins, out, depth + 1);
       out.push(m);
@@ -64,15 +71,34 @@
     var all = [];
     flattenMixins(options.mixins, all, 0);
     all.push(options);
-    var def = { data: [], props: {}, hooks: {}, ref: options.ref, proto: {}, observers: [] };
-    def.observing = !!(options.options && options.options.observers === true);
+    // A Mixin()'s definitionFilter sees the definition that uses it, once.
+    for (var f = 0; f < all.length; f++) {
+      if (typeof all[f].definitionFilter === 'function') guard(all[f].definitionFilter, null, [options, []]);
+    }
+    var def = { data: [], props: {}, hooks: {}, ref: options.ref, proto: {}, observers: [], pageEvents: {} };
+    var flags = options.options || {};
+    def.observing = flags.observers === true;
+    var lifetimes = flags.lifetimes === true;
     for (var h = 0; h < HOOKS.length; h++) def.hooks[HOOKS[h]] = [];
+    for (var l = 0; l < LIFETIMES.length; l++) def.hooks[LIFETIMES[l]] = [];
     for (var i = 0; i < all.length; i++) {
       var m = all[i];
       if (m.data !== undefined) def.data.push(m.data);
       assign(def.props, m.props);
       assign(def.proto, m.methods);
       for (var j = 0; j < HOOKS.length; j++) if (typeof m[HOOKS[j]] === 'function') def.hooks[HOOKS[j]].push(m[HOOKS[j]]);
+      if (lifetimes && m.lifetimes && typeof m.lifetimes === 'object') {
+        for (var lt = 0; lt < LIFETIMES.length; lt++) {
+          if (typeof m.lifetimes[LIFETIMES[lt]] === 'function') def.hooks[LIFETIMES[lt]].push(m.lifetimes[LIFETIMES[lt]]);
+        }
+      }
+      // pageEvents: the page's hooks and handlers, mixins' first, all run.
+      if (m.pageEvents && typeof m.pageEvents === 'object') {
+        for (var pe in m.pageEvents) {
+          if (!Object.prototype.hasOwnProperty.call(m.pageEvents, pe) || typeof m.pageEvents[pe] !== 'function' || pe === 'onShareAppMessage') continue;
+          (def.pageEvents[pe] = def.pageEvents[pe] || []).push(m.pageEvents[pe]);
+        }
+      }
       if (m.observers && typeof m.observers === 'object') {
         for (var key in m.observers) {
           if (!Object.prototype.hasOwnProperty.call(m.observers, key) || typeof m.observers[key] !== 'function') continue;
@@ -86,6 +112,9 @@
     }
     for (var w = 0; w < WARNED_OPTIONS.length; w++) {
       if (options[WARNED_OPTIONS[w]] !== undefined) native.warn('component', 'Component() option "' + WARNED_OPTIONS[w] + '" is not supported yet and is ignored');
+    }
+    if (options.lifetimes !== undefined && !lifetimes) {
+      native.warn('component', 'lifetimes run only with options: { lifetimes: true }; these are ignored');
     }
     def.proto.setData = function (obj, cb) {
       var rec = recOf && recOf.get(this);
@@ -101,7 +130,7 @@
       spliceData(rec.page, rec.id, this.data, obj, cb, function (out, done) { sendComponentData(rec, out, done); });
       noteChanged(rec, obj);
     };
-    def.proto.hasMixin = function (m) { return all.indexOf(m) >= 0; };
+    def.proto.hasMixin = function (m) { return all.indexOf(typeof m === 'string' ? mixinRegistry[m] : m) >= 0; };
     // A query of this instance's own template (compat.md B13.2).
     def.proto.createSelectorQuery = function () {
       var rec = recOf && recOf.get(this);
@@ -109,7 +138,7 @@
     };
     return def;
   }
-  var WARNED_OPTIONS = ['lifetimes', 'relations', 'externalClasses', 'pageEvents'];
+  var WARNED_OPTIONS = ['relations', 'externalClasses'];
   var EMPTY_DEF = null;
   // Observers (B7): the paths an update changed, matched against each
   // observer's paths once the update is rendered, before didUpdate.
@@ -221,9 +250,10 @@
         inst.$id = t.id;
         inst.$page = pages[pageId];
         // Which lifecycles after a render it has, so the view asks only for those.
-        var after = (def.hooks.didMount.length ? 1 : 0) |
+        var after = ((def.hooks.didMount.length || def.hooks.attached.length || def.hooks.ready.length) ? 1 : 0) |
           ((def.hooks.didUpdate.length || def.observers.length) ? 2 : 0);
         native.componentState(pageId, t.id, viewProps(inst.props), inst.data, after);
+        runHooks(rec, 'created', []);
         runHooks(rec, 'onInit', []);
         runHooks(rec, 'deriveDataFromProps', [inst.props]);
         if (t.ref) {
@@ -258,7 +288,9 @@
         if (!rec) return;
         rec.mounted = true;
         rec.changed = [];
+        runHooks(rec, 'attached', []);
         runHooks(rec, 'didMount', []);
+        runHooks(rec, 'ready', []);
         return;
       case 'updated': {
         if (!rec || !rec.mounted) return;
@@ -273,6 +305,7 @@
         if (!rec) return;
         delete recs[t.id];
         rec.alive = false;
+        runHooks(rec, 'detached', []);
         runHooks(rec, 'didUnmount', []);
         return;
     }
@@ -285,7 +318,21 @@
     for (var i = 0; i < ids.length; i++) {
       var rec = recs[ids[i]];
       rec.alive = false;
+      runHooks(rec, 'detached', []);
       runHooks(rec, 'didUnmount', []);
+    }
+  }
+  // A page hook or handler ran: the mounted instances of that page whose
+  // pageEvents name it run theirs, in creation order, `this` the instance.
+  function pageEvent(pageId, name, args) {
+    var recs = compRecs[pageId];
+    if (!recs) return;
+    var ids = Object.keys(recs).map(Number).sort(function (a, b) { return a - b; });
+    for (var i = 0; i < ids.length; i++) {
+      var rec = recs[ids[i]];
+      var list = rec && rec.alive && rec.mounted && rec.def.pageEvents[name];
+      if (!list) continue;
+      for (var j = 0; j < list.length; j++) guard(list[j], rec.inst, args);
     }
   }
 
@@ -306,6 +353,7 @@
       }
       guard(ch, r.inst, [msg.event]);
     },
-    unmountPage: unmountPage
+    unmountPage: unmountPage,
+    pageEvent: pageEvent
   };
 })

@@ -249,12 +249,21 @@
       componentRuntime = native.componentRuntime()({
         native: native, pages: pages, guard: guard, report: report, load: load,
         checkPaths: checkPaths, callbackId: callbackId, spliceData: spliceData,
-        parsePath: parsePath, getPath: getPath, views: views
+        parsePath: parsePath, getPath: getPath, views: views, mixins: mixinRegistry
       });
     }
     return componentRuntime;
   }
   global.Component = function (options) { components().Component(options); };
+  // Mixin(options): registers a mixin for Component()'s `mixins`, by the
+  // identifier it returns (compat.md B10).
+  var mixinRegistry = {};
+  var nextMixin = 1;
+  global.Mixin = function (options) {
+    var id = 'mixin-' + (nextMixin++);
+    mixinRegistry[id] = (options && typeof options === 'object') ? options : {};
+    return id;
+  };
   global.requirePlugin = function (name) {
     throw new Error("plugin '" + String(name) + "' is not available in this host");
   };
@@ -286,6 +295,7 @@
         var p = pages[msg.page];
         if (!p) return;
         callHook(p, msg.hook, msg.args || []);
+        if (componentRuntime) componentRuntime.pageEvent(msg.page, msg.hook, msg.args || []);
         if (msg.hook === 'onUnload') {
           if (componentRuntime) componentRuntime.unmountPage(msg.page);
           delete pages[msg.page];
