@@ -128,6 +128,7 @@ pub fn mount(v: VNode, ids: &mut Ids) -> DomNode {
             memo: 0,
             owner: 0,
             host: false,
+            data: None,
         },
         VNode::Element {
             tag,
@@ -135,6 +136,7 @@ pub fn mount(v: VNode, ids: &mut Ids) -> DomNode {
             key,
             children,
             owner,
+            data,
         } => {
             let id = ids.take();
             DomNode {
@@ -147,6 +149,7 @@ pub fn mount(v: VNode, ids: &mut Ids) -> DomNode {
                 memo: 0,
                 owner,
                 host: false,
+                data,
             }
         }
         VNode::Component { tag, key, call } => {
@@ -161,6 +164,7 @@ pub fn mount(v: VNode, ids: &mut Ids) -> DomNode {
                 memo: 0,
                 owner: call.owner,
                 host: true,
+                data: None,
             };
             ids.hosts.push(HostChange::Created(id, call));
             node
@@ -225,9 +229,11 @@ fn patch(mut old: DomNode, new: VNode, ids: &mut Ids, ops: &mut Vec<PatchOp>) ->
             attrs,
             children,
             owner,
+            data,
             ..
         } => {
             old.owner = owner;
+            old.data = data;
             for name in old.attrs.keys() {
                 if !attrs.contains_key(name) && !users_own(&old.tag, name) {
                     ops.push(PatchOp::RemoveAttr {
@@ -288,9 +294,13 @@ fn patch_ref(old: &mut DomNode, new: &VNode, ids: &mut Ids, ops: &mut Vec<PatchO
             attrs,
             children,
             owner,
+            data,
             ..
         } => {
             old.owner = *owner;
+            if &old.data != data {
+                old.data.clone_from(data);
+            }
             if &old.attrs != attrs {
                 for name in old.attrs.keys() {
                     if !attrs.contains_key(name) && !users_own(&old.tag, name) {
@@ -787,6 +797,7 @@ mod tests {
             key: Some(key.into()),
             children: vec![VNode::Text { text: text.into() }],
             owner: 0,
+            data: None,
         }
     }
 
@@ -840,6 +851,7 @@ mod tests {
             key: None,
             children: Vec::new(),
             owner: 0,
+            data: None,
         };
         let mut ids = Ids::default();
         let mut page = DomNode::root();
@@ -961,6 +973,7 @@ mod tests {
                             })
                             .collect(),
                         owner: 0,
+                        data: None,
                     }),
                 }
             })

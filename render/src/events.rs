@@ -60,7 +60,7 @@ pub struct HandlerCall {
     pub owner: u64,
 }
 
-/// `data-item-id="3"` → `{"itemId": "3"}`.
+/// `data-item-id="3"` → `{"itemId": "3"}`; `data-item="{{obj}}"` keeps the object.
 pub fn dataset(n: &DomNode) -> Value {
     let mut m = Map::new();
     for (k, v) in &n.attrs {
@@ -77,7 +77,9 @@ pub fn dataset(n: &DomNode) -> Value {
                     key.push(c);
                 }
             }
-            m.insert(key, Value::String(v.clone()));
+            // A value the template gave as an object or a number stays one.
+            let typed = n.data.as_ref().and_then(|d| d.get(k)).cloned();
+            m.insert(key, typed.unwrap_or_else(|| Value::String(v.clone())));
         }
     }
     Value::Object(m)
@@ -209,6 +211,30 @@ mod tests {
         );
         assert_eq!(calls[1].event["target"]["id"], "t");
         assert_eq!(calls[1].event["timeStamp"], 5);
+    }
+
+    /// A `data-*` given a number, a boolean, an array or an object by one
+    /// `{{ }}` keeps that value in `dataset`; text around it makes it text.
+    #[test]
+    fn dataset_keeps_the_values_templates_give() {
+        let root = dom(
+            r#"<view id="v" data-n="{{1}}" data-on="{{true}}" data-list="{{[1, 'a']}}" data-mixed="n{{1}}" data-s="{{'x'}}" data-gone="{{missing}}" data-user-id="7"/>"#,
+        );
+        let v = root
+            .children
+            .iter()
+            .find(|n| n.attrs.get("id").is_some_and(|i| i == "v"));
+        let d = dataset(v.expect("the view"));
+        assert_eq!(
+            d,
+            json!({"n": 1, "on": true, "list": [1, "a"], "mixed": "n1", "s": "x", "gone": "", "userId": "7"})
+        );
+        // What a surface gets is text all the same.
+        let v = v.expect("the view");
+        assert_eq!(
+            (v.attrs["data-n"].as_str(), v.attrs["data-list"].as_str()),
+            ("1", "1,a")
+        );
     }
 
     #[test]

@@ -326,6 +326,7 @@ mod tests {
             memo: 0,
             owner: 0,
             host: false,
+            data: None,
         }
     }
 

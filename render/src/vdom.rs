@@ -25,6 +25,10 @@ pub enum VNode {
         /// else the component instance's id (its host node's id).
         #[serde(skip)]
         owner: u64,
+        /// `data-*` attributes whose `{{ }}` gave a value that is not a
+        /// string, as that value (`dataset` keeps it, as on Alipay).
+        #[serde(skip)]
+        data: Option<Box<BTreeMap<String, serde_json::Value>>>,
     },
     /// A custom component's tag, as its owner rendered it: the component
     /// renders its own subtree into the host node this becomes.
@@ -93,6 +97,10 @@ pub struct DomNode {
     /// component's own render, which only the component diffs.
     #[serde(skip)]
     pub host: bool,
+    /// Typed `data-*` values (see [`VNode::Element`]'s `data`); kept where
+    /// events are made, never sent to a surface.
+    #[serde(skip)]
+    pub data: Option<Box<BTreeMap<String, serde_json::Value>>>,
 }
 
 impl DomNode {
@@ -108,6 +116,7 @@ impl DomNode {
             memo: 0,
             owner: 0,
             host: false,
+            data: None,
         }
     }
 
@@ -245,6 +254,11 @@ pub struct ScopedSlot {
     pub scope: serde_json::Value,
     /// The owner's file, for errors.
     pub file: String,
+    /// What the owner's own owner passed it, when the owner is a component:
+    /// a `<slot>` inside the content is the owner's outlet, not the one the
+    /// content is rendered at (Ant Design Mini's FormInput passes its
+    /// `header` slot on to form-item's).
+    pub outer: Option<std::rc::Rc<Call>>,
 }
 
 // Nodes compare by value; what they hold (expressions over JSON) has no

@@ -247,6 +247,7 @@ fn rebuild(nodes: Vec<FlatNode>) -> Result<DomNode, String> {
             memo: 0,
             owner: 0,
             host: false,
+            data: None,
         });
     }
     while let Some(child) = open.pop() {
@@ -316,6 +317,7 @@ mod tests {
             memo: 0,
             owner: 0,
             host: false,
+            data: None,
         };
         for id in (1..levels as u64).rev() {
             let mut parent = node.clone();

@@ -31,6 +31,7 @@ impl Renderer<'_> {
                 key: self.key_of(el, loop_key, scope),
                 children: Vec::new(),
                 owner: self.owner,
+                data: None,
             });
             return Ok(());
         }
@@ -176,6 +177,7 @@ impl Renderer<'_> {
             nodes,
             scope: Value::Object(kept),
             file: cx.file.to_owned(),
+            outer: self.call.cloned(),
         }
     }
 
@@ -222,7 +224,10 @@ impl Renderer<'_> {
                     depth: cx.depth + 1,
                 };
                 self.memo_off += 1;
+                // Outlets in the content are its owner's.
+                let at = std::mem::replace(&mut self.call, s.outer.as_ref());
                 r = self.nodes_into(&s.nodes, &vars, &inner, out);
+                self.call = at;
                 self.memo_off -= 1;
                 if r.is_err() {
                     break;
@@ -309,7 +314,7 @@ mod tests {
             .render(&doc, "pages/a/a.axml", &data)
     }
 
-    fn call(v: &VNode) -> &Call {
+    fn call(v: &VNode) -> &std::rc::Rc<Call> {
         match v {
             VNode::Component { call, .. } => call,
             other => panic!("not a component: {other:?}"),
@@ -408,7 +413,7 @@ mod tests {
         assert!(!e.over_budget);
     }
 
-    fn instance(src: &str, data: Value, call: &Call) -> Vec<VNode> {
+    fn instance(src: &str, data: Value, call: &std::rc::Rc<Call>) -> Vec<VNode> {
         let doc = parse(src).expect("parses");
         let m = map();
         Renderer::new(&NoFiles, 375.0)
@@ -420,6 +425,28 @@ mod tests {
 
     /// B8: content shows at its outlet, fallback where none was passed, an
     /// outlet in a loop once per iteration; `<slot>` itself is no node.
+    /// A component that passes its own slot on inside a scoped slot of the
+    /// same name (Ant Design Mini's FormInput to its form-item): the
+    /// `<slot>` in that content is the passing component's outlet, filled
+    /// by its own owner, not the outlet the content renders at.
+    #[test]
+    fn a_slot_passed_on_inside_scoped_content_is_its_writers_outlet() {
+        let out = page(r#"<card><text slot="header">H</text></card>"#, json!({})).expect("renders");
+        let outer = call(&out[0]).clone();
+        let passing = instance(
+            r#"<card><view slot="header" slot-scope="item"><slot name="header"/>{{item.x}}</view></card>"#,
+            json!({}),
+            &outer,
+        );
+        let inner = call(&passing[0]).clone();
+        let got = instance(
+            r#"<view><slot name="header" x="1"/></view>"#,
+            json!({}),
+            &inner,
+        );
+        assert_eq!(texts(&got), "H1");
+    }
+
     #[test]
     fn outlets_show_their_content_or_their_fallback() {
         let out = page(
@@ -482,6 +509,7 @@ mod tests {
             key: None,
             children: vec![VNode::Text { text: "in".into() }],
             owner: *id,
+            data: None,
         }];
         let host = dom.find_mut(*id).expect("host");
         diff_root(host, inner, &mut ids);

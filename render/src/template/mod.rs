@@ -151,7 +151,7 @@ pub struct Renderer<'a> {
     /// Whose template this is: 0 for the page, else the instance's id.
     owner: u64,
     /// When rendering a component instance: what its owner passed it.
-    call: Option<&'a crate::component::Call>,
+    call: Option<&'a std::rc::Rc<crate::component::Call>>,
     /// Who runs sjs functions.
     sjs: Option<&'a dyn Sjs>,
     /// What sjs calls reported since the last look.
@@ -204,7 +204,7 @@ impl<'a> Renderer<'a> {
 
     /// Renders a component instance's template, whose `<slot>` outlets show
     /// what `call` passed.
-    pub fn for_instance(mut self, call: &'a crate::component::Call) -> Renderer<'a> {
+    pub fn for_instance(mut self, call: &'a std::rc::Rc<crate::component::Call>) -> Renderer<'a> {
         self.call = Some(call);
         // What an outlet shows comes from the call, which a loop item's
         // memo does not see: with slot content, nothing is memoised.
@@ -529,9 +529,13 @@ impl<'a> Renderer<'a> {
             _ => {}
         }
         let mut attrs = BTreeMap::new();
+        let mut data = None;
         for a in &el.attrs {
-            let mut v = match &a.value {
+            let mut v = match a.value.as_deref() {
                 None => String::new(),
+                Some(parts @ [Part::Expr(..)]) if a.name.starts_with("data-") => {
+                    self.data_attr(&a.name, parts, scope, &mut data)
+                }
                 Some(parts) => self.text(parts, scope),
             };
             if a.name == "class" {
@@ -550,8 +554,36 @@ impl<'a> Renderer<'a> {
             key,
             children,
             owner: self.owner,
+            data,
         });
         Ok(())
+    }
+
+    /// A `data-*` attribute that is one `{{ }}`: its text, and its value
+    /// kept in `data` when it is not a string (an object, a number), for
+    /// the `dataset` of events. Out of line: `element_into` recurses.
+    #[inline(never)]
+    fn data_attr(
+        &self,
+        name: &str,
+        parts: &[Part],
+        scope: &dyn Scope,
+        data: &mut Option<Box<BTreeMap<String, Value>>>,
+    ) -> String {
+        let [Part::Expr(e, _)] = parts else {
+            return self.text(parts, scope);
+        };
+        match super::expr::eval_opt(e, scope) {
+            Some(Value::String(s)) => s,
+            Some(v) => {
+                let mut text = String::new();
+                super::expr::write_text(&v, &mut text);
+                data.get_or_insert_with(Default::default)
+                    .insert(name.to_owned(), v);
+                text
+            }
+            None => String::new(),
+        }
     }
 
     /// `a:key` outside `a:for` reads the enclosing loop's `item`.
