@@ -1,10 +1,11 @@
 //! Ant Design Mini 3.4.3 (`antd-mini` on npm, Alipay's own component
 //! library) as a peer test suite: its 72 components rendered with their
-//! default props, and interactions with nine of them, in a gallery mini
-//! program of ours (`tests/antd-gallery`), run unmodified by the real
-//! `mpkit` binary in both isolation modes. `scripts/test` installs the
-//! package from npm with `npm ci` (pinned by package-lock.json's integrity
-//! hashes).
+//! default props, and interactions with fifteen of them and with its Form
+//! (a `Form` object fed by `ref`, through FormSwitch and FormInput), each asserting what
+//! the page's handler received, in a gallery mini program of ours
+//! (`tests/antd-gallery`), run unmodified by the real `mpkit` binary in both
+//! isolation modes. `scripts/test` installs the package from npm with
+//! `npm ci` (pinned by package-lock.json's integrity hashes).
 
 use serde_json::Value;
 use std::path::PathBuf;

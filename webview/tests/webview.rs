@@ -922,6 +922,51 @@ fn selector_queries_measure_and_canvases_paint(e: &Env) -> Check {
     e.d.close(s).map_err(|x| x.to_string())
 }
 
+/// Ant Design Mini's gallery (tests/antd-gallery, installed by the test
+/// command) in the webview: its form page, its overlays page and the page
+/// of all 72 components render with no error overlay, each screenshot is
+/// not blank, a tap on the Switch reaches the page's handler and one on
+/// "open modal" shows the Modal.
+fn ant_design_mini_renders_in_the_webview(e: &Env) -> Check {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/antd-gallery");
+    if !dir.join("node_modules/antd-mini/package.json").is_file() {
+        return Err(
+            "tests/antd-gallery/node_modules is missing: scripts/test runs npm ci there".into(),
+        );
+    }
+    let s = e.open(dir, "dana")?;
+    let page = "document.querySelector('.mp-page:not([hidden])').shadowRoot";
+    e.wait(s, &format!("!!{page}.querySelector('.ant-switch')"))?;
+    let shot = |name: &str| -> Check {
+        let png = e.tmp.join(format!("antd-{name}.png"));
+        e.d.screenshot(s, &png).map_err(|x| x.to_string())?;
+        let facts = mpkit_webview::describe_png(&png)?;
+        ensure(facts.colours >= 8, format!("{name} looks blank: {facts:?}"))
+    };
+    shot("form")?;
+    e.click(s, ".ant-switch")?;
+    e.wait(
+        s,
+        &format!("{page}.querySelector('#out').textContent === 'switch:true'"),
+    )?;
+    e.click(s, ".to-overlay")?;
+    e.wait(s, &format!("!!{page}.querySelector('.open-popup')"))?;
+    shot("overlay")?;
+    e.click(s, ".open-modal")?;
+    e.wait(
+        s,
+        &format!("!!{page}.querySelector('.ant-modal-body-title')"),
+    )?;
+    e.click(s, ".to-all")?;
+    e.wait(s, &format!("!!{page}.querySelector('.gallery')"))?;
+    let cases = e.eval(s, &format!("{page}.querySelectorAll('.case').length"))?;
+    ensure(cases == "72", format!("{cases} cases on the gallery page"))?;
+    let hidden = e.eval(s, "document.getElementById('mp-overlay').hidden")?;
+    ensure(hidden == "true", "an error overlay is shown")?;
+    shot("all")?;
+    e.d.close(s).map_err(|x| x.to_string())
+}
+
 type Scenario = (&'static str, fn(&Env) -> Check);
 
 fn main() {
@@ -963,6 +1008,10 @@ fn main() {
             consent_and_payment_are_the_hosts_questions,
         ),
         ("the screenshot PNG is not blank", screenshot_is_not_blank),
+        (
+            "Ant Design Mini's gallery renders in the webview, its screenshots not blank",
+            ant_design_mini_renders_in_the_webview,
+        ),
         (
             "selector queries measure the laid-out page and canvas contexts paint",
             selector_queries_measure_and_canvases_paint,
