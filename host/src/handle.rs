@@ -240,6 +240,27 @@ impl<S: Surface> AppHandle<S> {
         r
     }
 
+    /// Fires an event of any kind at the first element matching a selector
+    /// (tests, tools): what a surface reports, such as an `animationEnd`.
+    pub fn fire(
+        &mut self,
+        selector: &str,
+        kind: EventKind,
+        detail: Value,
+    ) -> Result<(), AutomationError> {
+        let r = self.runtime.fire_at(selector, kind, detail);
+        self.report();
+        r
+    }
+
+    /// A finger on the first element matching a selector, through `points`
+    /// (tests, tools): touchStart, touchMove…, touchEnd.
+    pub fn touch(&mut self, selector: &str, points: &[(f64, f64)]) -> Result<(), AutomationError> {
+        let r = self.runtime.touch(selector, points);
+        self.report();
+        r
+    }
+
     /// Pumps timers and network results until an element matches `selector`.
     pub fn wait_for(
         &mut self,

@@ -5,7 +5,8 @@ use super::vdom::{DomNode, NodeId};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Map, Value};
 
-/// Events surfaces report.
+/// Events surfaces report: what Alipay's built-in components send (the
+/// handler attribute is `on`/`catch` + the name's capitalised form).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum EventKind {
@@ -19,9 +20,55 @@ pub enum EventKind {
     Change,
     /// A form submission.
     Submit,
+    /// A finger down; `detail.touches` and `detail.changedTouches` become
+    /// the event's own `touches` and `changedTouches`, as for every touch.
+    TouchStart,
+    /// A finger moved.
+    TouchMove,
+    /// A finger up.
+    TouchEnd,
+    /// A touch the system took over.
+    TouchCancel,
+    /// A field got the focus.
+    Focus,
+    /// A field lost it.
+    Blur,
+    /// The keyboard's done key in a field.
+    Confirm,
+    /// A `scroll-view` (or another scrolling element) scrolled.
+    Scroll,
+    /// A CSS animation started.
+    AnimationStart,
+    /// A CSS animation began another iteration.
+    AnimationIteration,
+    /// A CSS animation ended.
+    AnimationEnd,
+    /// A CSS transition ended.
+    TransitionEnd,
 }
 
 impl EventKind {
+    /// Every kind.
+    pub const ALL: [EventKind; 17] = [
+        EventKind::Tap,
+        EventKind::LongTap,
+        EventKind::Input,
+        EventKind::Change,
+        EventKind::Submit,
+        EventKind::TouchStart,
+        EventKind::TouchMove,
+        EventKind::TouchEnd,
+        EventKind::TouchCancel,
+        EventKind::Focus,
+        EventKind::Blur,
+        EventKind::Confirm,
+        EventKind::Scroll,
+        EventKind::AnimationStart,
+        EventKind::AnimationIteration,
+        EventKind::AnimationEnd,
+        EventKind::TransitionEnd,
+    ];
+
     fn suffix(self) -> &'static str {
         match self {
             EventKind::Tap => "Tap",
@@ -29,21 +76,70 @@ impl EventKind {
             EventKind::Input => "Input",
             EventKind::Change => "Change",
             EventKind::Submit => "Submit",
+            EventKind::TouchStart => "TouchStart",
+            EventKind::TouchMove => "TouchMove",
+            EventKind::TouchEnd => "TouchEnd",
+            EventKind::TouchCancel => "TouchCancel",
+            EventKind::Focus => "Focus",
+            EventKind::Blur => "Blur",
+            EventKind::Confirm => "Confirm",
+            EventKind::Scroll => "Scroll",
+            EventKind::AnimationStart => "AnimationStart",
+            EventKind::AnimationIteration => "AnimationIteration",
+            EventKind::AnimationEnd => "AnimationEnd",
+            EventKind::TransitionEnd => "TransitionEnd",
         }
     }
 
-    fn js_type(self) -> &'static str {
+    /// The event's `type`, as Alipay names it (`touchStart`, `animationEnd`).
+    pub fn js_type(self) -> &'static str {
         match self {
             EventKind::Tap => "tap",
             EventKind::LongTap => "longTap",
             EventKind::Input => "input",
             EventKind::Change => "change",
             EventKind::Submit => "submit",
+            EventKind::TouchStart => "touchStart",
+            EventKind::TouchMove => "touchMove",
+            EventKind::TouchEnd => "touchEnd",
+            EventKind::TouchCancel => "touchCancel",
+            EventKind::Focus => "focus",
+            EventKind::Blur => "blur",
+            EventKind::Confirm => "confirm",
+            EventKind::Scroll => "scroll",
+            EventKind::AnimationStart => "animationStart",
+            EventKind::AnimationIteration => "animationIteration",
+            EventKind::AnimationEnd => "animationEnd",
+            EventKind::TransitionEnd => "transitionEnd",
         }
     }
 
+    /// The kind a `type` names.
+    pub fn from_js_type(name: &str) -> Option<EventKind> {
+        EventKind::ALL.into_iter().find(|k| k.js_type() == name)
+    }
+
+    /// Taps and touches bubble; the rest stay on their element.
     fn bubbles(self) -> bool {
-        matches!(self, EventKind::Tap | EventKind::LongTap)
+        matches!(
+            self,
+            EventKind::Tap
+                | EventKind::LongTap
+                | EventKind::TouchStart
+                | EventKind::TouchMove
+                | EventKind::TouchEnd
+                | EventKind::TouchCancel
+        )
+    }
+
+    fn is_touch(self) -> bool {
+        matches!(
+            self,
+            EventKind::TouchStart
+                | EventKind::TouchMove
+                | EventKind::TouchEnd
+                | EventKind::TouchCancel
+        )
     }
 }
 
@@ -124,15 +220,24 @@ pub fn resolve(
         let on = node.attrs.get(&format!("on{}", kind.suffix()));
         for handler in [on, catch].into_iter().flatten() {
             if !handler.is_empty() {
+                let mut event = json!({
+                    "type": kind.js_type(),
+                    "timeStamp": time_stamp,
+                    "target": target_desc,
+                    "currentTarget": describe(node),
+                    "detail": detail,
+                });
+                if kind.is_touch() {
+                    for k in ["touches", "changedTouches"] {
+                        event[k] = match &detail[k] {
+                            Value::Array(list) => Value::Array(list.clone()),
+                            _ => json!([]),
+                        };
+                    }
+                }
                 calls.push(HandlerCall {
                     handler: handler.clone(),
-                    event: json!({
-                        "type": kind.js_type(),
-                        "timeStamp": time_stamp,
-                        "target": target_desc,
-                        "currentTarget": describe(node),
-                        "detail": detail,
-                    }),
+                    event,
                     owner: node.owner,
                 });
             }
@@ -235,6 +340,39 @@ mod tests {
             (v.attrs["data-n"].as_str(), v.attrs["data-list"].as_str()),
             ("1", "1,a")
         );
+    }
+
+    /// Touches bubble and carry `touches`/`changedTouches` on the event
+    /// itself; animation, focus and scroll events stay on their element.
+    /// Each kind's `type` is its wire name.
+    #[test]
+    fn touches_bubble_with_their_points_and_animation_ends_do_not() {
+        let root = dom(
+            r#"<view onTouchMove="outerMove" onAnimationEnd="outerEnd"><view id="t" onTouchMove="move" onAnimationEnd="end"/></view>"#,
+        );
+        let t = id_attr(&root, "t");
+        let points = json!({"touches": [{"identifier": 0, "clientX": 3, "clientY": 4, "pageX": 3, "pageY": 4}], "changedTouches": []});
+        let calls = resolve(&root, t, EventKind::TouchMove, points, 1);
+        let names: Vec<&str> = calls.iter().map(|c| c.handler.as_str()).collect();
+        assert_eq!(names, ["move", "outerMove"]);
+        assert_eq!(calls[0].event["type"], "touchMove");
+        assert_eq!(calls[0].event["touches"][0]["clientX"], 3);
+        assert_eq!(calls[0].event["changedTouches"], json!([]));
+        let calls = resolve(
+            &root,
+            t,
+            EventKind::AnimationEnd,
+            json!({"animationName": "fade"}),
+            1,
+        );
+        let names: Vec<&str> = calls.iter().map(|c| c.handler.as_str()).collect();
+        assert_eq!(names, ["end"]);
+        assert!(calls[0].event.get("touches").is_none());
+        for k in EventKind::ALL {
+            assert_eq!(EventKind::from_js_type(k.js_type()), Some(k));
+            assert_eq!(serde_json::to_value(k).expect("json"), json!(k.js_type()));
+        }
+        assert_eq!(EventKind::from_js_type("click"), None);
     }
 
     #[test]

@@ -99,6 +99,47 @@ fn failing_step_exits_1_with_one_json_object() {
         .contains("expected it to contain \"99\""));
 }
 
+/// An event step whose type is no event's, or whose selector matches
+/// nothing, fails there with what is wrong, and the steps after it do not run.
+#[test]
+fn an_event_step_of_an_unknown_type_or_element_fails_naming_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for (json, said) in [
+        (
+            r##"[{"event": {"selector": "#inc", "type": "click"}}, {"tap": "#inc"}]"##,
+            "\"click\" is not an event type",
+        ),
+        (
+            r##"[{"touch": {"selector": "#nothing-here", "points": [[1, 2]]}}, {"tap": "#inc"}]"##,
+            "no element matches \"#nothing-here\"",
+        ),
+    ] {
+        let script = steps(&dir, json);
+        let r = mpkit([
+            "run",
+            &fixture("counter"),
+            "--headless",
+            "--isolation",
+            "thread",
+            "--script",
+            &script,
+            "--json",
+        ]);
+        assert_eq!(r.code, 1, "{}", r.stdout);
+        let v = r.json();
+        let steps = v["steps"].as_array().expect("steps");
+        assert_eq!(steps.len(), 1, "the run stops at the failing step");
+        assert!(
+            steps[0]["message"].as_str().expect("msg").contains(said),
+            "{steps:?}"
+        );
+        assert!(
+            v["html"].as_str().expect("html").contains(">0<"),
+            "nothing was tapped"
+        );
+    }
+}
+
 #[test]
 fn script_errors_are_reported_with_file_line_and_column() {
     let dir = tempfile::tempdir().expect("tempdir");

@@ -253,6 +253,47 @@
       report("change", t, { value: value });
     }, true);
     root.addEventListener("submit", (e) => { e.preventDefault(); report("submit", e.target, { value: {} }); }, true);
+    // Touches, as Alipay's touch events carry them; a desktop window's mouse
+    // (no touch screen) acts as one finger. Moves and scrolls are sent at
+    // most once a frame.
+    const points = (list) => Array.from(list || []).map((t) => ({
+      identifier: t.identifier, clientX: t.clientX, clientY: t.clientY, pageX: t.pageX, pageY: t.pageY, x: t.clientX, y: t.clientY,
+    }));
+    const framed = new Map();
+    const once = (key, f) => {
+      if (framed.has(key)) { framed.set(key, f); return; }
+      framed.set(key, f);
+      requestAnimationFrame(() => { const g = framed.get(key); framed.delete(key); g(); });
+    };
+    const touch = (kind, e) => report(kind, e.target, { touches: points(e.touches), changedTouches: points(e.changedTouches) });
+    root.addEventListener("touchstart", (e) => touch("touchStart", e), { capture: true, passive: true });
+    root.addEventListener("touchmove", (e) => once("touchMove", () => touch("touchMove", e)), { capture: true, passive: true });
+    root.addEventListener("touchend", (e) => touch("touchEnd", e), { capture: true, passive: true });
+    root.addEventListener("touchcancel", (e) => touch("touchCancel", e), { capture: true, passive: true });
+    if (!("ontouchstart" in window)) {
+      let down = null;
+      const mouse = (kind, e, pressed) => {
+        const p = [{ identifier: 0, clientX: e.clientX, clientY: e.clientY, pageX: e.pageX, pageY: e.pageY, x: e.clientX, y: e.clientY }];
+        report(kind, down, { touches: pressed ? p : [], changedTouches: p });
+      };
+      root.addEventListener("mousedown", (e) => { down = e.target; mouse("touchStart", e, true); }, true);
+      root.addEventListener("mousemove", (e) => { if (down) once("touchMove", () => down && mouse("touchMove", e, true)); }, true);
+      window.addEventListener("mouseup", (e) => { if (down) { mouse("touchEnd", e, false); down = null; } }, true);
+    }
+    const field = (t) => t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA");
+    root.addEventListener("focusin", (e) => { if (field(e.target)) report("focus", e.target, { value: e.target.value }); }, true);
+    root.addEventListener("focusout", (e) => { if (field(e.target)) report("blur", e.target, { value: e.target.value }); }, true);
+    root.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && e.target.tagName === "INPUT") report("confirm", e.target, { value: e.target.value });
+    }, true);
+    for (const [dom, kind] of [["animationstart", "animationStart"], ["animationiteration", "animationIteration"], ["animationend", "animationEnd"]]) {
+      root.addEventListener(dom, (e) => report(kind, e.target, { animationName: e.animationName, elapsedTime: e.elapsedTime }), true);
+    }
+    root.addEventListener("transitionend", (e) => report("transitionEnd", e.target, { propertyName: e.propertyName, elapsedTime: e.elapsedTime }), true);
+    root.addEventListener("scroll", (e) => {
+      const t = e.target;
+      once("scroll", () => report("scroll", t, { scrollTop: t.scrollTop, scrollLeft: t.scrollLeft, scrollHeight: t.scrollHeight, scrollWidth: t.scrollWidth }));
+    }, true);
   }
   pagesEl.addEventListener("scroll", (e) => {
     const el = e.target;

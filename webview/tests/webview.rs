@@ -952,6 +952,21 @@ fn ant_design_mini_renders_in_the_webview(e: &Env) -> Check {
     e.click(s, ".to-overlay")?;
     e.wait(s, &format!("!!{page}.querySelector('.open-popup')"))?;
     shot("overlay")?;
+    // A Popup closes when its CSS animation ends, which the page reports:
+    // a second open and close works only if the first finished.
+    for n in 1..=2 {
+        e.click(s, ".open-popup")?;
+        e.wait(
+            s,
+            &format!("!!{page}.querySelector('#pop .ant-popup-mask')"),
+        )?;
+        e.click(s, "#pop .ant-popup-mask")?;
+        e.wait(
+            s,
+            &format!("{page}.querySelector('#out').textContent === 'popup:close:p1:{n}'"),
+        )?;
+        e.wait(s, &format!("!{page}.querySelector('#pop .ant-popup-mask')"))?;
+    }
     e.click(s, ".open-modal")?;
     e.wait(
         s,

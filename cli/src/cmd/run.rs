@@ -11,7 +11,8 @@ use anyhow::{bail, Context as _, Result};
 use clap::Args;
 use mpkit_bundle::{SecretKey, Trust};
 use mpkit_host::{
-    Answers, AppHandle, HeadlessSurface, Host, LaunchSource, RecordingDelegate, WorkerConfig,
+    Answers, AppHandle, EventKind, HeadlessSurface, Host, LaunchSource, RecordingDelegate,
+    WorkerConfig,
 };
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -28,7 +29,8 @@ pub(crate) struct RunArgs {
     #[arg(long)]
     headless: bool,
     /// A JSON array of steps: {"tap": SEL}, {"input": {"selector", "value"}}, {"back": N},
-    /// {"wait_for": SEL}, {"expect_text": {"selector", "text"}}, {"idle": MS}.
+    /// {"wait_for": SEL}, {"expect_text": {"selector", "text"}}, {"idle": MS},
+    /// {"event": {"selector", "type", "detail"}}, {"touch": {"selector", "points": [[X, Y], ...]}}.
     #[arg(long)]
     script: Option<PathBuf>,
     /// The identity a directory runs under, over its own.
@@ -131,11 +133,31 @@ impl mpkit_host::NetShaper for DevNet {
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 enum Step {
     Tap(String),
-    Input { selector: String, value: String },
+    Input {
+        selector: String,
+        value: String,
+    },
     Back(usize),
     WaitFor(String),
-    ExpectText { selector: String, text: String },
+    ExpectText {
+        selector: String,
+        text: String,
+    },
     Idle(u64),
+    /// An event of any kind, as a surface reports it: `{"event":
+    /// {"selector", "type": "animationEnd", "detail": {…}}}`.
+    Event {
+        selector: String,
+        #[serde(rename = "type")]
+        kind: String,
+        #[serde(default)]
+        detail: Value,
+    },
+    /// A finger through points in px: `{"touch": {"selector", "points": [[x, y], …]}}`.
+    Touch {
+        selector: String,
+        points: Vec<(f64, f64)>,
+    },
 }
 
 pub(crate) fn run(ro: RunArgs, o: &mut Output<'_>) -> Result<()> {
@@ -256,6 +278,27 @@ pub(crate) fn run(ro: RunArgs, o: &mut Output<'_>) -> Result<()> {
                     Err(format!("still busy after {ms} ms"))
                 }
             }
+            Step::Event {
+                selector,
+                kind,
+                detail,
+            } => match EventKind::from_js_type(kind) {
+                Some(k) => {
+                    let detail = if detail.is_null() {
+                        json!({})
+                    } else {
+                        detail.clone()
+                    };
+                    rt.fire(selector, k, detail)
+                        .map(|()| format!("{kind} at {selector}"))
+                        .map_err(String::from)
+                }
+                None => Err(format!("{kind:?} is not an event type")),
+            },
+            Step::Touch { selector, points } => rt
+                .touch(selector, points)
+                .map(|()| format!("touched {selector} through {} points", points.len()))
+                .map_err(String::from),
             Step::ExpectText { selector, text } => match rt.text(selector) {
                 Ok(t) if t.contains(text.as_str()) => Ok(format!("{selector} contains {text:?}")),
                 Ok(t) => Err(format!(

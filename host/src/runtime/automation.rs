@@ -127,6 +127,50 @@ impl<S: Surface> Runtime<S> {
         Ok(())
     }
 
+    /// An event of any kind at the first element matching `selector`, as
+    /// a surface would report it (an `animationEnd`, a `focus`, a `scroll`).
+    pub fn fire_at(
+        &mut self,
+        selector: &str,
+        kind: EventKind,
+        detail: Value,
+    ) -> Result<(), AutomationError> {
+        let id = self.first(selector)?;
+        self.dispatch(id, kind, detail);
+        Ok(())
+    }
+
+    /// A finger on the first element matching `selector`: `touchStart` at
+    /// the first point, `touchMove` through the rest, `touchEnd` where it
+    /// lifts (the last point), each with Alipay's `touches` and
+    /// `changedTouches` (`clientX`/`clientY`, `pageX`/`pageY`, in px).
+    pub fn touch(&mut self, selector: &str, points: &[(f64, f64)]) -> Result<(), AutomationError> {
+        let id = self.first(selector)?;
+        let Some((&first, rest)) = points.split_first() else {
+            return Ok(());
+        };
+        let at = |(x, y): (f64, f64)| json!({"identifier": 0, "clientX": x, "clientY": y, "pageX": x, "pageY": y, "x": x, "y": y});
+        self.dispatch(
+            id,
+            EventKind::TouchStart,
+            json!({"touches": [at(first)], "changedTouches": [at(first)]}),
+        );
+        for &p in rest {
+            self.dispatch(
+                id,
+                EventKind::TouchMove,
+                json!({"touches": [at(p)], "changedTouches": [at(p)]}),
+            );
+        }
+        let last = rest.last().copied().unwrap_or(first);
+        self.dispatch(
+            id,
+            EventKind::TouchEnd,
+            json!({"touches": [], "changedTouches": [at(last)]}),
+        );
+        Ok(())
+    }
+
     /// What a user's typing or switching does: the surface shows the new
     /// value, then the event is dispatched.
     fn as_user(

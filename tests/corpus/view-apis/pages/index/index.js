@@ -1,5 +1,5 @@
 Page({
-  data: { one: '', all: '', rows: '', vp: '', missing: '', comp: '', ctx: '', bad: '', inner: '', drawn: '', map: '', nocanvas: '', promise: '' },
+  data: { touches: '', events: '', one: '', all: '', rows: '', vp: '', missing: '', comp: '', ctx: '', bad: '', inner: '', drawn: '', map: '', nocanvas: '', promise: '' },
   onReady() { this.query(); },
   query() {
     var perCall = [];
@@ -24,6 +24,14 @@ Page({
       });
     my.createSelectorQuery().select('view:hover').boundingClientRect().exec((r) => this.setData({ bad: String(r[0]) }));
   },
+  touched(e) {
+    var t = (e.touches[0] || e.changedTouches[0]);
+    this.setData({ touches: (this.data.touches ? this.data.touches + ';' : '') + e.type + '@' + t.clientX + ',' + t.clientY + '/' + e.currentTarget.id + '<' + e.target.id });
+  },
+  animated(e) { this.note(e.type + ':' + (e.detail.animationName || e.detail.propertyName)); },
+  fielded(e) { this.note(e.type + ':' + e.detail.value); },
+  scrolled(e) { this.note(e.type + ':' + e.detail.scrollTop); },
+  note(s) { this.setData({ events: (this.data.events ? this.data.events + ';' : '') + s }); },
   onMeasured(text) { this.setData({ comp: text }); },
   draw() {
     var c = my.createCanvasContext('pic');
