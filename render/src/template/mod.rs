@@ -563,6 +563,8 @@ impl<'a> Renderer<'a> {
     /// kept in `data` when it is not a string (an object, a number), for
     /// the `dataset` of events. Out of line: `element_into` recurses.
     #[inline(never)]
+    // Boxed as in `VNode::Element`: most elements have none, and the node stays small.
+    #[allow(clippy::box_collection)]
     fn data_attr(
         &self,
         name: &str,
