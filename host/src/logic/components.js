@@ -122,6 +122,7 @@
       snapshot(rec);
       sendComponentData(rec, obj, cb);
       noteChanged(rec, obj);
+      deriveOwn(rec);
     };
     def.proto.$spliceData = function (obj, cb) {
       var rec = recOf && recOf.get(this);
@@ -129,6 +130,7 @@
       snapshot(rec);
       spliceData(rec.page, rec.id, this.data, obj, cb, function (out, done) { sendComponentData(rec, out, done); });
       noteChanged(rec, obj);
+      deriveOwn(rec);
     };
     def.proto.hasMixin = function (m) { return all.indexOf(typeof m === 'string' ? mixinRegistry[m] : m) >= 0; };
     // A query of this instance's own template (compat.md B13.2).
@@ -182,6 +184,14 @@
     rec.prevProps = rec.inst.props;
     // The data object itself: updates replace it (sendComponentData).
     rec.prevData = rec.inst.data;
+  }
+  // The instance's own update runs deriveDataFromProps with its props too,
+  // as Alipay's lifecycle has it (compat.md B5.2), once per setData and
+  // not again for a setData that deriveDataFromProps itself makes.
+  function deriveOwn(rec) {
+    if (!rec.mounted || rec.deriving || !rec.def.hooks.deriveDataFromProps.length) return;
+    rec.deriving = true;
+    try { runHooks(rec, 'deriveDataFromProps', [rec.inst.props]); } finally { rec.deriving = false; }
   }
   function runHooks(rec, name, args) {
     var list = rec.def.hooks[name];
@@ -279,7 +289,8 @@
           var before = rec.inst.props;
           for (var pk in assign(assign({}, before), next)) if (before[pk] !== next[pk]) rec.changed.push([pk]);
         }
-        runHooks(rec, 'deriveDataFromProps', [next]);
+        rec.deriving = true;
+        try { runHooks(rec, 'deriveDataFromProps', [next]); } finally { rec.deriving = false; }
         rec.inst.props = next;
         native.componentState(pageId, t.id, viewProps(next), undefined);
         return;

@@ -17,6 +17,18 @@ Component({
     detached: function () { this.props.onLog('detached'); }
   },
   didMount: function () { this.props.onLog('didMount'); },
+  // Runs at creation and before each update, the instance's own setData
+  // included; its own setData does not run it again.
+  deriveDataFromProps: function () {
+    this.derives = (this.derives || 0) + 1;
+    this.setData({ derived: this.derives });
+  },
+  methods: {
+    bump: function () {
+      this.setData({ bumped: true });
+      this.props.onLog('derives:' + this.derives + '/' + this.data.derived);
+    }
+  },
   didUnmount: function () { this.props.onLog('didUnmount'); },
   pageEvents: {
     onShow: function () { this.props.onLog('onShow'); },
