@@ -975,17 +975,25 @@ fn custom_components_props_slots_lifecycles_and_events_run_as_in_alipay() {
 }
 
 /// `Mixin()` by identifier (with its `definitionFilter` and `pageEvents`),
-/// `lifetimes` behind `options.lifetimes` around the component2 hooks, and
-/// `pageEvents` following the page through navigation, in both modes;
-/// `lifetimes` without the option are ignored with a warning.
+/// `lifetimes` behind `options.lifetimes` around the component2 hooks,
+/// `pageEvents` following the page through navigation, `deriveDataFromProps`
+/// at the instance's own setData, and `externalClasses`, in both modes;
+/// `lifetimes` and `externalClasses` without their option are ignored with a
+/// warning.
 #[test]
 fn mixins_lifetimes_and_page_events_run_in_order() {
     passes(
         "component-events",
-        &[(
-            "component",
-            "lifetimes run only with options: { lifetimes: true }; these are ignored",
-        )],
+        &[
+            (
+                "component",
+                "lifetimes run only with options: { lifetimes: true }; these are ignored",
+            ),
+            (
+                "component",
+                "externalClasses apply only with options: { externalClasses: true }; these are ignored",
+            ),
+        ],
     );
 }
 

@@ -79,6 +79,9 @@
     var flags = options.options || {};
     def.observing = flags.observers === true;
     var lifetimes = flags.lifetimes === true;
+    // externalClasses (behind options.externalClasses): names the view
+    // replaces in the template by the classes the owner passes under them.
+    def.classes = [];
     for (var h = 0; h < HOOKS.length; h++) def.hooks[HOOKS[h]] = [];
     for (var l = 0; l < LIFETIMES.length; l++) def.hooks[LIFETIMES[l]] = [];
     for (var i = 0; i < all.length; i++) {
@@ -87,6 +90,11 @@
       assign(def.props, m.props);
       assign(def.proto, m.methods);
       for (var j = 0; j < HOOKS.length; j++) if (typeof m[HOOKS[j]] === 'function') def.hooks[HOOKS[j]].push(m[HOOKS[j]]);
+      if (flags.externalClasses === true && Array.isArray(m.externalClasses)) {
+        for (var ec = 0; ec < m.externalClasses.length; ec++) {
+          if (typeof m.externalClasses[ec] === 'string' && def.classes.indexOf(m.externalClasses[ec]) < 0) def.classes.push(m.externalClasses[ec]);
+        }
+      }
       if (lifetimes && m.lifetimes && typeof m.lifetimes === 'object') {
         for (var lt = 0; lt < LIFETIMES.length; lt++) {
           if (typeof m.lifetimes[LIFETIMES[lt]] === 'function') def.hooks[LIFETIMES[lt]].push(m.lifetimes[LIFETIMES[lt]]);
@@ -112,6 +120,9 @@
     }
     for (var w = 0; w < WARNED_OPTIONS.length; w++) {
       if (options[WARNED_OPTIONS[w]] !== undefined) native.warn('component', 'Component() option "' + WARNED_OPTIONS[w] + '" is not supported yet and is ignored');
+    }
+    if (options.externalClasses !== undefined && flags.externalClasses !== true) {
+      native.warn('component', 'externalClasses apply only with options: { externalClasses: true }; these are ignored');
     }
     if (options.lifetimes !== undefined && !lifetimes) {
       native.warn('component', 'lifetimes run only with options: { lifetimes: true }; these are ignored');
@@ -140,7 +151,7 @@
     };
     return def;
   }
-  var WARNED_OPTIONS = ['relations', 'externalClasses'];
+  var WARNED_OPTIONS = ['relations'];
   var EMPTY_DEF = null;
   // Observers (B7): the paths an update changed, matched against each
   // observer's paths once the update is rendered, before didUpdate.
@@ -262,7 +273,7 @@
         // Which lifecycles after a render it has, so the view asks only for those.
         var after = ((def.hooks.didMount.length || def.hooks.attached.length || def.hooks.ready.length) ? 1 : 0) |
           ((def.hooks.didUpdate.length || def.observers.length) ? 2 : 0);
-        native.componentState(pageId, t.id, viewProps(inst.props), inst.data, after);
+        native.componentState(pageId, t.id, viewProps(inst.props), inst.data, after, def.classes);
         runHooks(rec, 'created', []);
         runHooks(rec, 'onInit', []);
         runHooks(rec, 'deriveDataFromProps', [inst.props]);

@@ -68,6 +68,9 @@ pub(crate) struct Instance {
     /// Which lifecycles after a render its JS has (1: `didMount`, 2:
     /// `didUpdate` or observers); the view sends only those tasks.
     pub after: u8,
+    /// Its `externalClasses`: class names in its template that stand for
+    /// the classes its owner passes under the same attribute name.
+    pub classes: Vec<String>,
 }
 
 impl Instance {
@@ -75,6 +78,7 @@ impl Instance {
         Instance {
             depth,
             after: 3,
+            classes: Vec::new(),
             is,
             call,
             props: Value::Object(Default::default()),

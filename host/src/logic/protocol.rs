@@ -204,6 +204,9 @@ pub enum FromLogic {
         /// At creation: which lifecycles after a render it has (1:
         /// `didMount`, 2: `didUpdate` or observers).
         after: Option<u8>,
+        /// At creation: its `externalClasses` (with `options.externalClasses`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        classes: Vec<String>,
     },
     /// `this.setData(patch)` as path keys and values (to the view).
     #[serde(skip)]

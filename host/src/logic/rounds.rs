@@ -184,6 +184,15 @@ impl Views {
             }
         };
         let scope = inst.scope(id);
+        // externalClasses: each name stands for what the owner passed under it.
+        let classes: Vec<(String, String)> = inst
+            .classes
+            .iter()
+            .map(|c| {
+                let passed = inst.call.props.get(c).and_then(Value::as_str).unwrap_or("");
+                (c.clone(), passed.to_owned())
+            })
+            .collect();
         let changes = std::mem::take(&mut inst.changes);
         let mut cache = std::mem::take(&mut inst.cache);
         let (started, deadline) = self.budget(i);
@@ -191,6 +200,7 @@ impl Views {
             .with_budget(Budget::new(u64::MAX, move || Instant::now() < deadline))
             .with_components(&def.map, id)
             .with_sjs(&self.sjs)
+            .with_external_classes(&classes)
             .for_instance(&call);
         let rendered = renderer.render_cached(&doc, &file, &scope, &mut cache, &changes);
         self.pages[i].spent += started.elapsed();

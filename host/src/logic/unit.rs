@@ -136,9 +136,10 @@ impl AppUnit {
                     props,
                     data,
                     after,
+                    classes,
                 } => self
                     .views
-                    .component_state(page, component, props, data, after),
+                    .component_state(page, component, props, data, (after, classes)),
                 FromLogic::Call {
                     name, params, id, ..
                 } if name == ViewApi::SelectorQuery.name() => self.queries.push((id, params)),

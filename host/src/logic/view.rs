@@ -387,13 +387,14 @@ impl Views {
         comp: u64,
         props: Value,
         data: Option<Value>,
-        after: Option<u8>,
+        (after, classes): (Option<u8>, Vec<String>),
     ) {
         let Some(inst) = self.page_mut(page).and_then(|p| p.comps.get_mut(&comp)) else {
             return;
         };
         if let Some(a) = after {
             inst.after = a;
+            inst.classes = classes;
         }
         inst.props = props;
         if let Some(d) = data {

@@ -224,9 +224,12 @@ impl Renderer<'_> {
                     depth: cx.depth + 1,
                 };
                 self.memo_off += 1;
-                // Outlets in the content are its owner's.
+                // Outlets in the content are its owner's, and so are its
+                // class names.
                 let at = std::mem::replace(&mut self.call, s.outer.as_ref());
+                let external = std::mem::take(&mut self.external);
                 r = self.nodes_into(&s.nodes, &vars, &inner, out);
+                self.external = external;
                 self.call = at;
                 self.memo_off -= 1;
                 if r.is_err() {
@@ -445,6 +448,47 @@ mod tests {
             &inner,
         );
         assert_eq!(texts(&got), "H1");
+    }
+
+    /// externalClasses: a name in the instance's own class lists becomes
+    /// what the owner passed (nothing when it passed nothing); other names
+    /// and slot content are left as they are.
+    #[test]
+    fn external_class_names_become_what_the_owner_passed() {
+        let out = page(
+            r#"<card><text class="t-class">slot</text></card>"#,
+            json!({}),
+        )
+        .expect("renders");
+        let c = call(&out[0]).clone();
+        let doc =
+            parse(r#"<view class="a t-class  b"><slot/></view><view class="x-class">y</view>"#)
+                .expect("parses");
+        let m = map();
+        let external = [
+            ("t-class".to_owned(), "big  red".to_owned()),
+            ("x-class".to_owned(), String::new()),
+        ];
+        let got = Renderer::new(&NoFiles, 375.0)
+            .with_components(&m, 9)
+            .with_external_classes(&external)
+            .for_instance(&c)
+            .render(&doc, "components/card/card.axml", &json!({}))
+            .expect("renders");
+        let class = |v: &VNode| match v {
+            VNode::Element { attrs, .. } => attrs.get("class").cloned().unwrap_or_default(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(class(&got[0]), "a big red b");
+        assert_eq!(class(&got[1]), "");
+        let VNode::Element { children, .. } = &got[0] else {
+            panic!("element")
+        };
+        assert_eq!(
+            class(&children[0]),
+            "t-class",
+            "the owner's slot content keeps its classes"
+        );
     }
 
     #[test]

@@ -156,6 +156,9 @@ pub struct Renderer<'a> {
     sjs: Option<&'a dyn Sjs>,
     /// What sjs calls reported since the last look.
     sjs_errors: Rc<std::cell::RefCell<Vec<String>>>,
+    /// An instance's `externalClasses`: (name in its template, the classes
+    /// its owner passed under that name).
+    external: &'a [(String, String)],
 }
 
 impl<'a> Renderer<'a> {
@@ -181,7 +184,15 @@ impl<'a> Renderer<'a> {
             call: None,
             sjs: None,
             sjs_errors: Default::default(),
+            external: &[],
         }
+    }
+
+    /// An instance's `externalClasses`: in its own template, a class named
+    /// `name` is replaced by the classes its owner passed as `name`.
+    pub fn with_external_classes(mut self, external: &'a [(String, String)]) -> Renderer<'a> {
+        self.external = external;
+        self
     }
 
     /// Runs the templates' sjs calls with `sjs`.
@@ -539,7 +550,11 @@ impl<'a> Renderer<'a> {
                 Some(parts) => self.text(parts, scope),
             };
             if a.name == "class" {
-                v = v.split_whitespace().collect::<Vec<_>>().join(" ");
+                v = if self.external.is_empty() {
+                    v.split_whitespace().collect::<Vec<_>>().join(" ")
+                } else {
+                    self.external_classes(&v)
+                };
             } else if a.name == "style" {
                 v = super::acss::rpx_to_px(&v, self.rpx);
             }
@@ -557,6 +572,20 @@ impl<'a> Renderer<'a> {
             data,
         });
         Ok(())
+    }
+
+    /// A class list with each external class name replaced by what the
+    /// owner passed for it. Out of line: `element_into` recurses.
+    #[inline(never)]
+    fn external_classes(&self, v: &str) -> String {
+        let mut out: Vec<&str> = Vec::new();
+        for token in v.split_whitespace() {
+            match self.external.iter().find(|(name, _)| name == token) {
+                Some((_, passed)) => out.extend(passed.split_whitespace()),
+                None => out.push(token),
+            }
+        }
+        out.join(" ")
     }
 
     /// A `data-*` attribute that is one `{{ }}`: its text, and its value

@@ -25,6 +25,17 @@ pub(super) fn native_component_state(
         v if v.is_undefined() => None,
         v => Some(v.to_u32(ctx)? as u8),
     };
+    // Class names: plain tokens only, at most 32 of 64 bytes each.
+    let classes = match to_json(&arg(args, 5), ctx)? {
+        Value::Array(list) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|c| !c.is_empty() && c.len() <= 64 && !c.contains(char::is_whitespace))
+            .take(32)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    };
     push(
         ctx,
         FromLogic::ComponentState {
@@ -33,6 +44,7 @@ pub(super) fn native_component_state(
             props,
             data,
             after,
+            classes,
         },
     )
 }
