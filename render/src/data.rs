@@ -14,7 +14,8 @@ enum Seg {
 
 /// Reads a path key as Alipay does and as the prelude's `parsePath` does:
 /// keys (one or more characters other than `.`, `[`, `]`) joined by `.`,
-/// and indexes (decimal digits in brackets, at most [`MAX_INDEX`]). An empty
+/// and indexes (decimal digits in brackets, at most [`MAX_INDEX`]), which a
+/// `.` may precede (`root.cn.[0]`, as Taro's runtime writes). An empty
 /// key, an index that is not digits, and the keys that reach a prototype in
 /// the logic layer (`__proto__`, `constructor`, `prototype`) are refused. The
 /// empty path names nothing and sets nothing, as before.
@@ -41,6 +42,10 @@ fn parse(path: &str) -> Result<Vec<Seg>, String> {
                 rest = rest
                     .strip_prefix('.')
                     .ok_or_else(|| refused(format!("expected \".\" or \"[\" at {at}")))?;
+                // `a.[0]` is `a[0]` (what Taro's runtime writes).
+                if rest.starts_with('[') {
+                    continue;
+                }
             }
             let start = path.len() - rest.len();
             let end = rest.find(['.', '[', ']']).unwrap_or(rest.len());
@@ -435,6 +440,12 @@ mod tests {
         assert!(set_path(&mut d, "list[99999999]", json!(1)).is_err());
         check(json!({}), "[1]", json!(1), json!([null, 1]));
         check(json!({}), "a b.c-d", json!(1), json!({"a b": {"c-d": 1}}));
+        check(
+            json!({"root": {"cn": [{"v": "a"}]}}),
+            "root.cn.[0].v",
+            json!("b"),
+            json!({"root": {"cn": [{"v": "b"}]}}),
+        );
     }
 
     /// The paths the prelude refuses are refused here too, each with its
@@ -459,6 +470,9 @@ mod tests {
             ("a.", "an empty key at 2"),
             ("a[0]b", "expected \".\" or \"[\" at 4"),
             ("a]", "expected \".\" or \"[\" at 1"),
+            (".[0]", "an empty key at 0"),
+            ("a.[x]", "an index is digits in brackets (at 2)"),
+            ("a.[0].", "an empty key at 6"),
         ];
         for (path, why) in cases {
             let mut d = json!({"a": {"b": 1}, "list": [1]});
@@ -496,7 +510,8 @@ mod tests {
                     }
                 }
                 // Leading zeros in an index are the one spelling read as another.
-                let normal = |p: &str| p.replace("[0", "[").replace("[]", "[0]");
+                // and `.[` is `[`.
+                let normal = |p: &str| p.replace(".[", "[").replace("[0", "[").replace("[]", "[0]");
                 prop_assert_eq!(normal(&back), normal(&path));
             }
         }

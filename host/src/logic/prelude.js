@@ -82,6 +82,8 @@
         if (out.length) {
           if (c !== '.') throw badPath(path, 'expected "." or "[" at ' + i);
           i++;
+          // `a.[0]` is `a[0]` (what Taro's runtime writes).
+          if (path.charAt(i) === '[') continue;
         }
         var start = i;
         while (i < n && '.[]'.indexOf(path.charAt(i)) < 0) i++;

@@ -1,6 +1,7 @@
 Page({
-  data: { touches: '', events: '', one: '', all: '', rows: '', vp: '', missing: '', comp: '', ctx: '', bad: '', inner: '', drawn: '', map: '', nocanvas: '', promise: '' },
-  onReady() { this.query(); },
+  data: { taro: { cn: [{ v: '' }] }, touches: '', events: '', one: '', all: '', rows: '', vp: '', missing: '', comp: '', ctx: '', bad: '', inner: '', drawn: '', map: '', nocanvas: '', promise: '' },
+  // Taro's runtime writes paths as `root.cn.[0].v`.
+  onReady() { this.query(); this.setData({ 'taro.cn.[0].v': 'dotted index' }); },
   query() {
     var perCall = [];
     my.createSelectorQuery()
