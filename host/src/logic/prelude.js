@@ -429,5 +429,12 @@
   my.isIDE = false;
   my.env = { USER_DATA_PATH: 'mpkitfile://usr', clientName: 'mpkit', clientVersion: native.sdkVersion, platform: 'mpkit' };
   global.my = my;
+  // Alipay's logic layer has a `navigator` with a `userAgent` (Taro's
+  // runtime reads and redefines it); plain and writable, like `my`.
+  global.navigator = {
+    userAgent: 'Mozilla/5.0 (MiniProgram; mpkit/' + native.sdkVersion + ') AlipayClient/compatible',
+    language: 'zh-CN',
+    platform: 'mpkit'
+  };
   return bridge;
 })(this);

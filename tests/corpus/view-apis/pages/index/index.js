@@ -1,7 +1,14 @@
 Page({
   data: { taro: { cn: [{ v: '' }] }, touches: '', events: '', one: '', all: '', rows: '', vp: '', missing: '', comp: '', ctx: '', bad: '', inner: '', drawn: '', map: '', nocanvas: '', promise: '' },
   // Taro's runtime writes paths as `root.cn.[0].v`.
-  onReady() { this.query(); this.setData({ 'taro.cn.[0].v': 'dotted index' }); },
+  onReady() {
+    this.query();
+    this.setData({ 'taro.cn.[0].v': 'dotted index' });
+    // Alipay's logic layer has a navigator whose userAgent a framework may redefine (Taro does).
+    var ua = navigator.userAgent;
+    Object.defineProperty(navigator, 'userAgent', { configurable: true, get: function () { return ua + ' taro'; } });
+    this.setData({ ua: /AlipayClient/.test(navigator.userAgent) && /taro$/.test(navigator.userAgent) ? 'redefined' : navigator.userAgent });
+  },
   query() {
     var perCall = [];
     my.createSelectorQuery()
