@@ -457,3 +457,31 @@ fn a_refused_sync_call_throws_the_hosts_js_error() {
         )
     );
 }
+
+/// `this` in an arrow nested in another arrow is the enclosing function's,
+/// whether or not the outer arrow uses `this` itself (boa_ast 0.22.0 gave
+/// the global object: vendor/boa_ast/MPKIT.md). Everyday mini program code:
+/// a forEach inside a request's success callback.
+#[test]
+fn this_in_an_arrow_nested_in_an_arrow_is_the_enclosing_functions() {
+    let page = r#"
+const seen = [];
+const probe = {
+  name: 'probe',
+  viaForEach() { [1].forEach(() => { [2].forEach(() => { seen.push(this.name); }); }); },
+  direct() { const f = () => () => this.name; seen.push(f()()); },
+  deep() { const f = () => () => () => () => this.name; seen.push(f()()()()); },
+  withDefault(e = {}) { const f = () => { const g = () => this.name; return g(); }; seen.push(f()); },
+};
+function Ctor() { this.name = 'ctor'; const f = () => () => this.name; seen.push(f()()); }
+probe.viaForEach(); probe.direct(); probe.deep(); probe.withDefault(); new Ctor();
+Page({ onLoad() { const later = () => { [0].map(() => console.log(seen.join(',') + '|' + this.route)); }; later(); } });
+"#;
+    let mut l = layer("App({});", page);
+    let out = create(&mut l, json!({}));
+    assert!(errors(&out).is_empty(), "{:?}", errors(&out));
+    assert_eq!(
+        logs(&out),
+        ["probe,probe,probe,probe,ctor|pages/index/index"]
+    );
+}

@@ -4,7 +4,8 @@ use anyhow::{Context as _, Result};
 use std::path::{Path, PathBuf};
 
 /// Every `.rs` file under `root`, relative to it, sorted; build output
-/// (`target`), VCS and hidden directories are skipped.
+/// (`target`), VCS and hidden directories, and third-party sources kept
+/// as published (`vendor`, see vendor/boa_ast/MPKIT.md) are skipped.
 pub(crate) fn rust_files(root: &Path) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     let mut stack = vec![PathBuf::new()];
@@ -19,7 +20,10 @@ pub(crate) fn rust_files(root: &Path) -> Result<Vec<PathBuf>> {
             let path = rel.join(&*name);
             let ty = e.file_type()?;
             if ty.is_dir() {
-                if !(name.starts_with('.') || name == "target") {
+                if !(name.starts_with('.')
+                    || name == "target"
+                    || rel.as_os_str().is_empty() && name == "vendor")
+                {
                     stack.push(path);
                 }
             } else if ty.is_file() && name.ends_with(".rs") {
