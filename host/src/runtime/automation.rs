@@ -122,22 +122,19 @@ impl<S: Surface> Runtime<S> {
 
     /// A long press on the first element matching `selector`.
     pub fn long_tap(&mut self, selector: &str) -> Result<(), AutomationError> {
-        let id = self.first(selector)?;
-        self.dispatch(id, EventKind::LongTap, json!({}));
-        Ok(())
+        self.fire_at(selector, EventKind::LongTap, json!({}))
     }
 
     /// An event of any kind at the first element matching `selector`, as
-    /// a surface would report it (an `animationEnd`, a `focus`, a `scroll`).
+    /// a surface would report it (an `animationEnd`, a `focus`, a `scroll`);
+    /// an input or change shows its value first, as a user's would.
     pub fn fire_at(
         &mut self,
         selector: &str,
         kind: EventKind,
         detail: Value,
     ) -> Result<(), AutomationError> {
-        let id = self.first(selector)?;
-        self.dispatch(id, kind, detail);
-        Ok(())
+        self.as_user(selector, kind, detail)
     }
 
     /// A finger on the first element matching `selector`: `touchStart` at
