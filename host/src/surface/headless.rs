@@ -21,11 +21,12 @@ struct Page {
 pub struct HeadlessSurface {
     pages: Vec<Page>,
     /// What each `<canvas>` was told to draw since it was last cleared, at
-    /// most [`MAX_CANVAS_ACTIONS`] each (the newest kept).
+    /// most [`MAX_CANVAS_ACTIONS`] over all of them (the newest kept).
     canvases: std::collections::BTreeMap<(PageId, NodeId), Vec<CanvasAction>>,
 }
 
-/// The most actions the headless surface keeps per canvas.
+/// The most canvas actions the headless surface keeps, over every canvas:
+/// what a program draws cannot grow the host's memory without end.
 pub(crate) const MAX_CANVAS_ACTIONS: usize = 100_000;
 
 impl HeadlessSurface {
@@ -138,7 +139,8 @@ impl Surface for HeadlessSurface {
     }
 
     fn draw_canvas(&mut self, page: PageId, node: NodeId, actions: &[CanvasAction], reserve: bool) {
-        let kept = self.canvases.entry((page, node)).or_default();
+        let key = (page, node);
+        let kept = self.canvases.entry(key).or_default();
         if !reserve {
             kept.clear();
         }
@@ -146,5 +148,49 @@ impl Surface for HeadlessSurface {
         if kept.len() > MAX_CANVAS_ACTIONS {
             kept.drain(..kept.len() - MAX_CANVAS_ACTIONS);
         }
+        // Over the cap in all: the other canvases' records go, oldest key first.
+        let mut total: usize = self.canvases.values().map(Vec::len).sum();
+        while total > MAX_CANVAS_ACTIONS {
+            let Some(other) = self.canvases.keys().find(|k| **k != key).copied() else {
+                break;
+            };
+            total -= self.canvases.remove(&other).map_or(0, |v| v.len());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    /// A program that draws on many canvases, or one at a time past the
+    /// cap, keeps at most MAX_CANVAS_ACTIONS in the host over all of them:
+    /// the canvas being drawn keeps its newest, the others' records go.
+    #[test]
+    fn canvas_records_stay_under_one_cap_over_every_canvas() {
+        let mut s = HeadlessSurface::new();
+        s.page_shown(1, &PageChrome::default(), "");
+        let batch: Vec<CanvasAction> = (0..10_000)
+            .map(|i| CanvasAction("moveTo".into(), vec![json!(i), json!(0)]))
+            .collect();
+        for node in 0..30u64 {
+            s.draw_canvas(1, node, &batch, true);
+        }
+        let total: usize = s.canvases.values().map(Vec::len).sum();
+        assert!(total <= MAX_CANVAS_ACTIONS, "{total}");
+        assert_eq!(
+            s.canvas(29).len(),
+            10_000,
+            "the last canvas drawn keeps all of its draw"
+        );
+        for _ in 0..15 {
+            s.draw_canvas(1, 29, &batch, true);
+        }
+        assert_eq!(s.canvas(29).len(), MAX_CANVAS_ACTIONS);
+        assert_eq!(s.canvas(29).last(), batch.last(), "the newest are kept");
+        assert_eq!(s.canvases.len(), 1);
+        s.page_closed(1);
+        assert!(s.canvases.is_empty());
     }
 }
