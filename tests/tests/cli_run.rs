@@ -26,6 +26,20 @@ fn counter_app(app: &std::path::Path, entries: &[&str], files: &[(&str, &str)]) 
     }
 }
 
+/// `mpkit run APP --headless --isolation thread --script SCRIPT --json`.
+fn run_json(app: &str, script: &str) -> mpkit_testkit::Run {
+    mpkit([
+        "run",
+        app,
+        "--headless",
+        "--isolation",
+        "thread",
+        "--script",
+        script,
+        "--json",
+    ])
+}
+
 fn steps(dir: &tempfile::TempDir, json: &str) -> String {
     let p = dir.path().join("steps.json");
     std::fs::write(&p, json).expect("write steps");
@@ -43,16 +57,7 @@ fn scripted_run_reports_route_stack_html_and_steps() {
             {"tap": ".row[data-id=b]"}, {"expect_text": {"selector": "#which", "text": "Detail b"}},
             {"expect_text": {"selector": "#launches", "text": "1"}}]"##,
     );
-    let r = mpkit([
-        "run",
-        &fixture("counter"),
-        "--headless",
-        "--isolation",
-        "thread",
-        "--script",
-        &script,
-        "--json",
-    ]);
+    let r = run_json(&fixture("counter"), &script);
     assert_eq!(r.code, 0, "{}\n{}", r.stdout, r.stderr);
     let v = r.json();
     assert_eq!(v["route"], "pages/detail/detail");
@@ -78,16 +83,7 @@ fn failing_step_exits_1_with_one_json_object() {
         &dir,
         r##"[{"expect_text": {"selector": "#count", "text": "99"}}, {"tap": "#inc"}]"##,
     );
-    let r = mpkit([
-        "run",
-        &fixture("counter"),
-        "--headless",
-        "--isolation",
-        "thread",
-        "--script",
-        &script,
-        "--json",
-    ]);
+    let r = run_json(&fixture("counter"), &script);
     assert_eq!(r.code, 1);
     let v = r.json();
     let steps = v["steps"].as_array().expect("steps");
@@ -115,16 +111,7 @@ fn an_event_step_of_an_unknown_type_or_element_fails_naming_it() {
         ),
     ] {
         let script = steps(&dir, json);
-        let r = mpkit([
-            "run",
-            &fixture("counter"),
-            "--headless",
-            "--isolation",
-            "thread",
-            "--script",
-            &script,
-            "--json",
-        ]);
+        let r = run_json(&fixture("counter"), &script);
         assert_eq!(r.code, 1, "{}", r.stdout);
         let v = r.json();
         let steps = v["steps"].as_array().expect("steps");
@@ -159,16 +146,7 @@ fn script_errors_are_reported_with_file_line_and_column() {
         )],
     );
     let script = steps(&dir, r##"[{"tap": "#inc"}]"##);
-    let r = mpkit([
-        "run",
-        app.to_str().expect("utf8"),
-        "--headless",
-        "--isolation",
-        "thread",
-        "--script",
-        &script,
-        "--json",
-    ]);
+    let r = run_json(app.to_str().expect("utf8"), &script);
     assert_eq!(r.code, 1);
     let v = r.json();
     let e = &v["errors"][0];
@@ -303,16 +281,7 @@ fn every_bad_input_is_reported_with_its_position_and_shown_on_the_page() {
             case.files,
         );
         let script = steps(&dir, case.steps);
-        let r = mpkit([
-            "run",
-            app.to_str().expect("utf8"),
-            "--headless",
-            "--isolation",
-            "thread",
-            "--script",
-            &script,
-            "--json",
-        ]);
+        let r = run_json(app.to_str().expect("utf8"), &script);
         assert_eq!(r.code, 1, "{}: {}", case.name, r.stderr);
         let v = r.json();
         let errors = v["errors"]

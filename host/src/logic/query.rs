@@ -7,7 +7,6 @@
 use super::protocol::{FromLogic, ScriptError};
 use super::view::Views;
 use mpkit_render::selector::Selector;
-use mpkit_render::vdom::DomNode;
 use serde_json::{json, Map, Value};
 
 /// The most queries one `exec` may hold.
@@ -39,7 +38,7 @@ impl Views {
         // A component's query sees only the nodes of its own template.
         let root = match comp {
             0 => Some(&page.dom),
-            id => find(&page.dom, id),
+            id => page.dom.find(id),
         };
         let list = params["queries"]
             .as_array()
@@ -92,11 +91,4 @@ impl Views {
         }
         json!({"page": page.id, "queries": queries})
     }
-}
-
-fn find(node: &DomNode, id: u64) -> Option<&DomNode> {
-    if node.id == id {
-        return Some(node);
-    }
-    node.children.iter().find_map(|c| find(c, id))
 }
