@@ -999,7 +999,8 @@ fn mixins_lifetimes_and_page_events_run_in_order() {
 
 /// my.createSelectorQuery (page-wide, and a component's own template),
 /// the canvas context's draw, and the placeholders' contexts, in both modes:
-/// a selector that does not parse selects nothing with a warning; a context
+/// a selector that does not parse selects nothing with a warning, and an
+/// exec past 256 queries answers null for the rest with one; a context
 /// method this host cannot carry out fails with error 1 naming it, and one
 /// without callbacks says so as a warning, not an uncaught rejection.
 #[test]
@@ -1014,6 +1015,10 @@ fn selector_queries_and_component_contexts_answer_from_the_page() {
             (
                 "createVideoContext",
                 "my.createVideoContext().play is not available in this host",
+            ),
+            (
+                "createSelectorQuery",
+                "one exec holds at most 256 queries; the rest answer null",
             ),
         ],
     );

@@ -1,5 +1,5 @@
 Page({
-  data: { taro: { cn: [{ v: '' }] }, touches: '', events: '', one: '', all: '', rows: '', vp: '', missing: '', comp: '', ctx: '', bad: '', inner: '', drawn: '', map: '', nocanvas: '', promise: '' },
+  data: { flood: '', taro: { cn: [{ v: '' }] }, touches: '', events: '', one: '', all: '', rows: '', vp: '', missing: '', comp: '', ctx: '', bad: '', inner: '', drawn: '', map: '', nocanvas: '', promise: '' },
   // Taro's runtime writes paths as `root.cn.[0].v`.
   onReady() {
     this.query();
@@ -31,6 +31,10 @@ Page({
         });
       });
     my.createSelectorQuery().select('view:hover').boundingClientRect().exec((r) => this.setData({ bad: String(r[0]) }));
+    // More queries than one exec may hold: the first 256 answer, the rest are null.
+    var flood = my.createSelectorQuery();
+    for (var i = 0; i < 300; i++) flood.select('#list').boundingClientRect();
+    flood.exec((r) => this.setData({ flood: r.length + ':' + (r[255] && r[255].id) + ':' + r[256] + ':' + r[299] }));
   },
   touched(e) {
     var t = (e.touches[0] || e.changedTouches[0]);
