@@ -974,6 +974,19 @@ fn custom_components_props_slots_lifecycles_and_events_run_as_in_alipay() {
     );
 }
 
+/// Instances of plain components are made by the view and their JS objects
+/// later (logic/components.rs `Summary`); nothing of that shows, in both
+/// modes: a handler's first call sees its instance's props as last rendered
+/// (after a relabel), its data, mixins, `is`, `$id` and `$page`; a plain
+/// owner's method handed to a child works at once; a component whose
+/// `data()` is a function has it run once per instance; instances removed
+/// and made again start afresh.
+#[test]
+fn plain_components_instances_wait_for_their_js_unseen() {
+    let warnings = passes("deferred-instances", &[]);
+    assert!(warnings.is_empty(), "{warnings:#?}");
+}
+
 /// `Mixin()` by identifier (with its `definitionFilter` and `pageEvents`),
 /// `lifetimes` behind `options.lifetimes` around the component2 hooks,
 /// `pageEvents` following the page through navigation, `deriveDataFromProps`

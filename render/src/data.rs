@@ -6,9 +6,12 @@ use serde_json::{Map, Number, Value};
 use std::borrow::Cow;
 use std::fmt;
 
+/// One segment of a setData path key.
 #[derive(Debug, PartialEq)]
-enum Seg {
+pub enum Seg {
+    /// An object key.
     Key(String),
+    /// An array index.
     Index(usize),
 }
 
@@ -71,6 +74,20 @@ const MAX_INDEX: usize = 100_000;
 /// key adds at most this many levels to the depth of the value it sets.
 pub const MAX_PATH_SEGMENTS: usize = 64;
 
+/// The segments of a setData path key, read as [`parse`] reads it, held to
+/// [`MAX_PATH_SEGMENTS`]. The logic layer reads `this.setData`'s keys with
+/// this too, so both sides read a key alike.
+pub fn parse_path(path: &str) -> Result<Vec<Seg>, String> {
+    let segs = parse(path)?;
+    if segs.len() > MAX_PATH_SEGMENTS {
+        return Err(format!(
+            "setData path has {} segments, more than {MAX_PATH_SEGMENTS}",
+            segs.len()
+        ));
+    }
+    Ok(segs)
+}
+
 /// Sets `path` in `data` to `value`, creating objects and arrays on the way.
 pub fn set_path(data: &mut Value, path: &str, value: Value) -> Result<(), String> {
     if let Some(slot) = slot(data, path)? {
@@ -82,13 +99,7 @@ pub fn set_path(data: &mut Value, path: &str, value: Value) -> Result<(), String
 /// The place `path` names in `data`, created (as `null`) with the objects and
 /// arrays on the way if missing; `None` for an empty path, which sets nothing.
 fn slot<'a>(data: &'a mut Value, path: &str) -> Result<Option<&'a mut Value>, String> {
-    let segs = parse(path)?;
-    if segs.len() > MAX_PATH_SEGMENTS {
-        return Err(format!(
-            "setData path has {} segments, more than {MAX_PATH_SEGMENTS}",
-            segs.len()
-        ));
-    }
+    let segs = parse_path(path)?;
     let Some((last, init)) = segs.split_last() else {
         return Ok(None);
     };

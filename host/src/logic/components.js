@@ -127,6 +127,13 @@
     if (options.lifetimes !== undefined && !lifetimes) {
       native.warn('component', 'lifetimes run only with options: { lifetimes: true }; these are ignored');
     }
+    // Plain: nothing runs when an instance is made, nor after it renders
+    // or goes, so the view makes its instances from the summary and their
+    // JS objects wait until something needs them (components.rs Summary).
+    def.plain = !def.observers.length && Object.keys(def.pageEvents).length === 0;
+    for (var dd = 0; def.plain && dd < def.data.length; dd++) if (typeof def.data[dd] === 'function') def.plain = false;
+    var hookNames = Object.keys(def.hooks);
+    for (var hn = 0; def.plain && hn < hookNames.length; hn++) if (def.hooks[hookNames[hn]].length) def.plain = false;
     def.proto.setData = function (obj, cb) {
       var rec = recOf && recOf.get(this);
       if (!rec || !rec.alive) { native.warn('component', 'setData on a component that is not mounted is ignored'); return; }
@@ -249,7 +256,29 @@
     if (!EMPTY_DEF) EMPTY_DEF = define({});
     return EMPTY_DEF;
   }
+  function dataOf(def, inst) {
+    // A deep copy per instance: of each source, merged, mixins first.
+    var data = {};
+    for (var i = 0; i < def.data.length; i++) {
+      var d = def.data[i];
+      assign(data, native.clone(typeof d === 'function' ? guard(d, inst, []) : d));
+    }
+    return data;
+  }
+  function afterOf(def) {
+    // Which lifecycles after a render it has, so the view asks only for those.
+    return ((def.hooks.didMount.length || def.hooks.attached.length || def.hooks.ready.length) ? 1 : 0) |
+      ((def.hooks.didUpdate.length || def.observers.length) ? 2 : 0);
+  }
   function componentTask(pageId, t) {
+    if (t.op === 'define') {
+      var dfn = componentDef(t.is, t.script);
+      native.componentDef(t.is, {
+        plain: dfn.plain, props: viewProps(dfn.props), data: dfn.plain ? dataOf(dfn, null) : {},
+        after: afterOf(dfn), classes: dfn.classes
+      });
+      return;
+    }
     var recs = compRecs[pageId] || (compRecs[pageId] = {});
     var rec = recs[t.id];
     switch (t.op) {
@@ -259,21 +288,12 @@
         rec = { inst: inst, def: def, page: pageId, id: t.id, owner: t.owner, alive: true, mounted: false, prevProps: null, prevData: null, changed: [] };
         recs[t.id] = rec;
         if (recOf) recOf.set(inst, rec);
-        // A deep copy per instance: of each source, merged, mixins first.
-        var data = {};
-        for (var i = 0; i < def.data.length; i++) {
-          var d = def.data[i];
-          assign(data, native.clone(typeof d === 'function' ? guard(d, inst, []) : d));
-        }
-        inst.data = data;
+        inst.data = dataOf(def, inst);
         inst.props = makeProps(rec, t);
         inst.is = '/' + t.is;
         inst.$id = t.id;
         inst.$page = pages[pageId];
-        // Which lifecycles after a render it has, so the view asks only for those.
-        var after = ((def.hooks.didMount.length || def.hooks.attached.length || def.hooks.ready.length) ? 1 : 0) |
-          ((def.hooks.didUpdate.length || def.observers.length) ? 2 : 0);
-        native.componentState(pageId, t.id, viewProps(inst.props), inst.data, after, def.classes);
+        native.componentState(pageId, t.id, viewProps(inst.props), inst.data, afterOf(def), def.classes);
         runHooks(rec, 'created', []);
         runHooks(rec, 'onInit', []);
         runHooks(rec, 'deriveDataFromProps', [inst.props]);

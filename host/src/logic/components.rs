@@ -38,6 +38,55 @@ pub(crate) struct Def {
     pub script: bool,
 }
 
+/// What the view needs of a component's JS definition to make its
+/// instances itself, without a JS object each: a *plain* component (no
+/// lifecycle, observer, `pageEvents` or `data()` function, compat.md B5)
+/// does nothing at creation that JS could see, so its instance renders
+/// from `props` and `data` here, and its JS object is made the first time
+/// something needs it (an event its template names, a handler or `ref` its
+/// children need). The logic layer sends one per component, once its
+/// script has run (`FromLogic::ComponentDef`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Summary {
+    /// Whether it is plain.
+    pub plain: bool,
+    /// Its props' defaults as its template sees them (functions `true`).
+    pub props: serde_json::Map<String, Value>,
+    /// Its data, its mixins' merged first (a plain component's is static).
+    pub data: Value,
+    /// Which lifecycles after a render it has (see [`Instance::after`]).
+    pub after: u8,
+    /// Its `externalClasses`.
+    pub classes: Vec<String>,
+}
+
+impl Summary {
+    /// A component without a script: plain, with nothing of its own.
+    pub(crate) fn template_only() -> Summary {
+        Summary {
+            plain: true,
+            data: Value::Object(Default::default()),
+            ..Summary::default()
+        }
+    }
+
+    /// Whether an instance of it that `call` makes can wait for its JS
+    /// object: it is plain, and its owner hands it no handler and no `ref`
+    /// (those need the JS object at once).
+    pub(crate) fn defers(&self, call: &Call) -> bool {
+        self.plain && call.handlers.is_empty() && call.ref_method.is_none()
+    }
+
+    /// Its props for what `call` passes: the defaults, every attribute over them.
+    pub(crate) fn props_for(&self, call: &Call) -> Value {
+        let mut m = self.props.clone();
+        for (k, v) in &call.props {
+            m.insert(k.clone(), v.clone());
+        }
+        Value::Object(m)
+    }
+}
+
 /// One occurrence of a custom tag: the instance it created.
 #[derive(Debug)]
 pub(crate) struct Instance {
@@ -71,6 +120,9 @@ pub(crate) struct Instance {
     /// Its `externalClasses`: class names in its template that stand for
     /// the classes its owner passes under the same attribute name.
     pub classes: Vec<String>,
+    /// Whether its JS object is still to be made (see [`Summary`]): the
+    /// view made it from its component's summary.
+    pub deferred: bool,
 }
 
 impl Instance {
@@ -91,7 +143,20 @@ impl Instance {
             rendered: false,
             updated: false,
             callbacks: Vec::new(),
+            deferred: false,
         }
+    }
+
+    /// Makes it from its component's summary, its JS object deferred.
+    pub(crate) fn defer(&mut self, summary: &Summary) {
+        self.props = summary.props_for(&self.call);
+        self.data = summary.data.clone();
+        self.after = summary.after;
+        self.classes = summary.classes.clone();
+        self.deferred = true;
+        self.ready = true;
+        self.dirty = true;
+        self.changes = Changes::everything();
     }
 
     /// What its template sees: props, then data over them, then `$id`.
@@ -136,6 +201,12 @@ pub(crate) fn props_task(id: u64, call: &Call, before: &Call) -> Value {
         .map(|(k, _)| k)
         .collect();
     json!({ "op": "props", "id": id, "props": call.props, "handlers": call.handlers, "same": same })
+}
+
+/// The task that runs a component's script and has its summary sent
+/// (`FromLogic::ComponentDef`), before any of its instances is made.
+pub(crate) fn define_task(is: &str) -> Value {
+    json!({ "op": "define", "is": is, "script": true })
 }
 
 /// A task naming one instance: `remove`, `mounted`, `updated`.

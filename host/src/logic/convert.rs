@@ -196,7 +196,7 @@ fn each_own(
 
 /// Calls `f` with the key and value of each enumerable own property that is
 /// not a symbol, in `Object.keys` order; the key is lent, not copied.
-fn each_own_key(
+pub(crate) fn each_own_key(
     obj: &JsObject,
     ctx: &mut Context,
     mut f: impl FnMut(&PropertyKey, JsValue, &mut Context) -> JsResult<()>,

@@ -76,9 +76,8 @@ pub(crate) fn no_sync(name: &str, _: &Value) -> Result<Value, Value> {
 
 mod components;
 mod modules;
-
-use components::{native_component_runtime, native_component_state, native_view_runtime};
-use modules::{native_compile, native_resolve, native_source, native_warn};
+mod natives;
+mod paths;
 
 type Shared = Rc<RefCell<State>>;
 
@@ -500,55 +499,7 @@ impl LogicLayer {
             esm_ready: false,
         }));
         ctx.insert_data(state.clone());
-        let natives: [(&str, NativeFunction, usize); 19] = [
-            (
-                "viewRuntime",
-                NativeFunction::from_fn_ptr(native_view_runtime),
-                0,
-            ),
-            (
-                "componentState",
-                NativeFunction::from_fn_ptr(native_component_state),
-                4,
-            ),
-            (
-                "componentRuntime",
-                NativeFunction::from_fn_ptr(native_component_runtime),
-                0,
-            ),
-            ("warn", NativeFunction::from_fn_ptr(native_warn), 2),
-            ("resolve", NativeFunction::from_fn_ptr(native_resolve), 2),
-            ("source", NativeFunction::from_fn_ptr(native_source), 1),
-            ("compile", NativeFunction::from_fn_ptr(native_compile), 1),
-            ("syncFn", NativeFunction::from_fn_ptr(native_sync_fn), 1),
-            ("log", NativeFunction::from_fn_ptr(native_log), 2),
-            ("error", NativeFunction::from_fn_ptr(native_error), 3),
-            ("setData", NativeFunction::from_fn_ptr(native_set_data), 3),
-            (
-                "initialData",
-                NativeFunction::from_fn_ptr(native_initial_data),
-                2,
-            ),
-            (
-                "currentRoute",
-                NativeFunction::from_fn_ptr(native_current_route),
-                0,
-            ),
-            ("setTimer", NativeFunction::from_fn_ptr(native_set_timer), 3),
-            (
-                "clearTimer",
-                NativeFunction::from_fn_ptr(native_clear_timer),
-                1,
-            ),
-            ("call", NativeFunction::from_fn_ptr(native_call), 3),
-            (
-                "stringify",
-                NativeFunction::from_fn_ptr(native_stringify),
-                1,
-            ),
-            ("clone", NativeFunction::from_fn_ptr(native_clone), 1),
-            ("canIUse", NativeFunction::from_fn_ptr(native_can_i_use), 1),
-        ];
+        let natives = natives::table();
         // The navigation names come from their one declaration, not the prelude.
         let navigation = boa_engine::object::builtins::JsArray::from_iter(
             Nav::ALL.map(|n| JsValue::from(js_string!(n.name()))),

@@ -56,47 +56,12 @@
     try { return fn.apply(self, args || []); } catch (e) { report('uncaught', e); }
   }
 
-  // The host refuses longer paths too: page data must stay shallow enough to
-  // free and compare without deep recursion.
-  var MAX_PATH_SEGMENTS = 64;
-  // Path keys as Alipay reads them: 'a.b', 'list[3].name', '[0]'. A key is
-  // one or more characters other than '.', '[' and ']'; an index is decimal
-  // digits in brackets, at most MAX_INDEX. Anything else is refused before
-  // anything is sent or set, and so are the keys that reach a prototype.
-  var MAX_INDEX = 100000;
-  function badPath(path, why) { return new TypeError('setData path "' + path + '" is refused: ' + why); }
-  function parsePath(path) {
-    var out = [], i = 0, n = path.length;   // '' names nothing: it sets nothing
-    while (i < n) {
-      var c = path.charAt(i);
-      if (c === '[') {
-        var close = path.indexOf(']', i + 1);
-        var digits = close < 0 ? '' : path.slice(i + 1, close);
-        if (!/^[0-9]+$/.test(digits)) throw badPath(path, 'an index is digits in brackets (at ' + i + ')');
-        if (digits.length > 6 || Number(digits) > MAX_INDEX) {
-          throw new RangeError('setData index ' + digits + ' is over ' + MAX_INDEX);
-        }
-        out.push(Number(digits));
-        i = close + 1;
-      } else {
-        if (out.length) {
-          if (c !== '.') throw badPath(path, 'expected "." or "[" at ' + i);
-          i++;
-          // `a.[0]` is `a[0]` (what Taro's runtime writes).
-          if (path.charAt(i) === '[') continue;
-        }
-        var start = i;
-        while (i < n && '.[]'.indexOf(path.charAt(i)) < 0) i++;
-        var key = path.slice(start, i);
-        if (!key) throw badPath(path, 'an empty key at ' + start);
-        if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
-          throw badPath(path, '"' + key + '" is not a data key');
-        }
-        out.push(key);
-      }
-    }
-    return out;
-  }
+  // Path keys as Alipay reads them: 'a.b', 'list[3].name', '[0]' (and
+  // 'a.[0]', as Taro writes). Read natively, by the reader the view applies
+  // them with (render/src/data.rs): a key that is not digits in brackets,
+  // an empty key, a key that reaches a prototype, an index over 100,000
+  // and more than 64 segments are refused before anything is sent or set.
+  function parsePath(path) { return native.parsePath(path); }
   function setPath(obj, keys, value) {
     var cur = obj;
     for (var i = 0; i < keys.length - 1; i++) {
@@ -193,19 +158,8 @@
 
   // setData of a page (comp 0) or of a component instance: every path is
   // checked before anything is sent or set.
-  function checkPaths(obj) {
-    if (obj === null || typeof obj !== 'object') throw new TypeError('setData expects an object');
-    var paths = [];
-    for (var k in obj) {
-      if (!Object.prototype.hasOwnProperty.call(obj, k)) continue;
-      var keys = parsePath(k);
-      if (keys.length > MAX_PATH_SEGMENTS) {
-        throw new RangeError('setData path has ' + keys.length + ' segments, more than ' + MAX_PATH_SEGMENTS);
-      }
-      paths.push(keys, obj[k]);
-    }
-    return paths;
-  }
+  // [segments, value, …] of a setData object's keys; throws on the first refused one.
+  function checkPaths(obj) { return native.paths(obj); }
   function callbackId(cb) {
     if (typeof cb !== 'function') return 0;
     var cbId = nextCallback++;

@@ -208,6 +208,15 @@ pub enum FromLogic {
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         classes: Vec<String>,
     },
+    /// What the view needs of a component's definition to make instances
+    /// on its own (to the view): see [`Summary`](super::components::Summary).
+    #[serde(skip)]
+    ComponentDef {
+        /// The component's base path.
+        is: String,
+        /// The summary.
+        summary: super::components::Summary,
+    },
     /// `this.setData(patch)` as path keys and values (to the view).
     #[serde(skip)]
     SetData {

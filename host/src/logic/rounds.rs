@@ -5,7 +5,7 @@
 //! render, `didMount` (children first) and `didUpdate`; and at the end each
 //! page's ops go to the host together, in one patch.
 
-use super::components::{self, Instance};
+use super::components::{self, Instance, Summary};
 use super::protocol::{FromLogic, PageId, ScriptError};
 use super::view::{DocLoader, Views};
 use mpkit_render::component::HostChange;
@@ -14,6 +14,7 @@ use mpkit_render::template::{Budget, Changes, Renderer};
 use mpkit_render::vdom::DomNode;
 use mpkit_render::wire::WireOps;
 use serde_json::Value;
+use std::rc::Rc;
 use std::time::Instant;
 
 /// Tasks for the logic layer, page by page.
@@ -58,6 +59,11 @@ impl Views {
                 break;
             }
             let mut tasks = Vec::new();
+            // Instances held for a summary: the logic layer has run the
+            // define tasks since, so each is made now, in order.
+            for id in std::mem::take(&mut self.pages[i].held) {
+                self.make(i, id, &mut tasks);
+            }
             if self.pages[i].dirty {
                 self.render_page(i, &mut tasks, out);
             }
@@ -65,20 +71,33 @@ impl Views {
                 break;
             }
             // Instances in tree order, parents first; a page without
-            // components is not walked.
-            let mut order = Vec::new();
-            if self.pages[i].comps.values().any(|c| c.dirty) {
-                hosts_pre_order(&self.pages[i].dom, &mut order);
-            }
-            for id in order {
-                let due = self.pages[i]
-                    .comps
-                    .get(&id)
-                    .is_some_and(|c| c.dirty && c.ready && !c.awaiting);
-                if due {
-                    self.render_instance(i, id, &mut tasks, out);
+            // components is not walked. Instances made here from their
+            // summary (no JS to wait for) render in the same round: the
+            // walk is taken again while any is due (the instance, depth
+            // and element limits end it).
+            loop {
+                let due = |c: &Instance| c.dirty && c.ready && !c.awaiting;
+                if self.stopped || !self.pages[i].comps.values().any(due) {
+                    break;
                 }
-                if self.stopped {
+                // One instance due (its own setData): no walk for the order.
+                let mut order = Vec::new();
+                let mut due_ids = self.pages[i].comps.iter().filter(|(_, c)| due(c));
+                match (due_ids.next(), due_ids.next()) {
+                    (Some((id, _)), None) => order.push(*id),
+                    _ => hosts_pre_order(&self.pages[i].dom, &mut order),
+                }
+                let mut rendered = false;
+                for id in order {
+                    if self.pages[i].comps.get(&id).is_some_and(due) {
+                        self.render_instance(i, id, &mut tasks, out);
+                        rendered = true;
+                    }
+                    if self.stopped {
+                        break;
+                    }
+                }
+                if !rendered {
                     break;
                 }
             }
@@ -252,10 +271,6 @@ impl Views {
         tasks: &mut Vec<Value>,
         out: &mut Vec<FromLogic>,
     ) {
-        let loader = DocLoader {
-            files: &*self.files,
-            cache: &self.docs,
-        };
         for change in changes {
             match change {
                 HostChange::Created(id, call) => {
@@ -280,6 +295,10 @@ impl Views {
                         return;
                     }
                     let mut warnings = Vec::new();
+                    let loader = DocLoader {
+                        files: &*self.files,
+                        cache: &self.docs,
+                    };
                     let def = self
                         .registry
                         .def(&*self.files, &loader, &call.is, &mut warnings);
@@ -294,10 +313,24 @@ impl Views {
                             ),
                         });
                     }
-                    tasks.push(components::create_task(id, &call, def.script));
+                    let is = call.is.clone();
                     self.pages[i]
                         .comps
-                        .insert(id, Instance::new(call.is.clone(), call, depth));
+                        .insert(id, Instance::new(is.clone(), call, depth));
+                    if !def.script && !self.summaries.contains_key(&is) {
+                        self.summaries
+                            .insert(is.clone(), Rc::new(Summary::template_only()));
+                    }
+                    // Made in order: once one instance waits for its
+                    // component's summary, those after it wait too.
+                    if self.pages[i].held.is_empty() && self.summaries.contains_key(&is) {
+                        self.make(i, id, tasks);
+                    } else {
+                        if !self.summaries.contains_key(&is) && self.defining.insert(is.clone()) {
+                            tasks.push(components::define_task(&is));
+                        }
+                        self.pages[i].held.push(id);
+                    }
                 }
                 HostChange::Kept(id, call) => {
                     let Some(inst) = self.pages[i].comps.get_mut(&id) else {
@@ -308,6 +341,19 @@ impl Views {
                     }
                     let props_changed =
                         inst.call.props != call.props || inst.call.handlers != call.handlers;
+                    if inst.deferred {
+                        let summary = self.summaries.get(&inst.is).cloned().unwrap_or_default();
+                        let defers = summary.defers(&call);
+                        inst.props = summary.props_for(&call);
+                        inst.call = call;
+                        inst.dirty = true;
+                        inst.changes = Changes::everything();
+                        if !defers {
+                            // Handlers or a ref now: its JS object is needed.
+                            self.materialize(i, id, tasks);
+                        }
+                        continue;
+                    }
                     if props_changed {
                         tasks.push(components::props_task(id, &call, &inst.call));
                         inst.awaiting = true;
@@ -319,14 +365,62 @@ impl Views {
                 }
                 HostChange::Removed(id) => {
                     let p = &mut self.pages[i];
-                    if p.comps.remove(&id).is_some() {
+                    p.held.retain(|h| *h != id);
+                    if let Some(inst) = p.comps.remove(&id) {
                         p.mounted.retain(|m| *m != id);
                         p.updated.retain(|m| *m != id);
-                        tasks.push(components::task("remove", id));
+                        // A deferred instance has no JS object to unmount.
+                        if !inst.deferred {
+                            tasks.push(components::task("remove", id));
+                        }
                     }
                 }
             }
         }
+    }
+
+    /// Makes instance `id` of page `i` once its component's summary is
+    /// known: from the summary, its JS object deferred, when the component
+    /// is plain and its owner hands it no handler or ref; else through a
+    /// create task (its owner's JS object made first, for the handlers).
+    /// A component whose summary never came (its script failed) is taken
+    /// as not plain.
+    fn make(&mut self, i: usize, id: u64, tasks: &mut Vec<Value>) {
+        let Some(inst) = self.pages[i].comps.get(&id) else {
+            return;
+        };
+        let summary = self
+            .summaries
+            .entry(inst.is.clone())
+            .or_insert_with(|| Rc::new(Summary::default()))
+            .clone();
+        if summary.defers(&inst.call) {
+            if let Some(inst) = self.pages[i].comps.get_mut(&id) {
+                inst.defer(&summary);
+            }
+            return;
+        }
+        let owner = inst.call.owner;
+        self.materialize(i, owner, tasks);
+        let Some(inst) = self.pages[i].comps.get(&id) else {
+            return;
+        };
+        let script = self.registry.known(&inst.is).is_none_or(|d| d.script);
+        tasks.push(components::create_task(id, &inst.call, script));
+    }
+
+    /// Makes the JS object of deferred instance `id` of page `i` (a create
+    /// task with what its owner passes now); nothing for one that has it.
+    pub(crate) fn materialize(&mut self, i: usize, id: u64, tasks: &mut Vec<Value>) {
+        let Some(inst) = self.pages[i].comps.get_mut(&id) else {
+            return;
+        };
+        if !inst.deferred {
+            return;
+        }
+        inst.deferred = false;
+        let script = self.registry.known(&inst.is).is_none_or(|d| d.script);
+        tasks.push(components::create_task(id, &inst.call, script));
     }
 
     /// A render of page `i` that failed: past the budget, the mini program
@@ -472,3 +566,194 @@ fn too_many() -> String {
 /// Most rounds one update may take before the view gives up on it: a
 /// component tree that keeps re-rendering itself.
 pub(crate) const MAX_ROUNDS: usize = 64;
+
+#[cfg(test)]
+mod tests {
+    use super::super::components::Summary;
+    use super::super::view::{UnitFiles, ViewConfig, Views};
+    use crate::runtime::files::{AppFiles, MemFiles};
+    use serde_json::{json, Value};
+    use std::rc::Rc;
+
+    struct Files(MemFiles);
+    impl UnitFiles for Files {
+        fn read(&self, path: &str) -> Result<String, String> {
+            self.0
+                .read(path)
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .ok_or_else(|| "no such file".into())
+        }
+    }
+
+    /// A page of `<plain>` (three), `<eager>` between them, and a `<plain>`
+    /// owner whose template hands a `<child>` one of its methods.
+    fn views() -> Views {
+        let mut files = std::collections::BTreeMap::new();
+        let mut w = |p: &str, t: &str| {
+            files.insert(p.to_owned(), t.as_bytes().to_vec());
+        };
+        w(
+            "app.json",
+            r#"{"pages":["pages/index/index"],"usingComponents":{"plain":"/c/plain","eager":"/c/eager","owner":"/c/owner","child":"/c/child"}}"#,
+        );
+        w(
+            "pages/index/index.axml",
+            r#"<plain n="1"/><eager/><plain a:for="{{list}}" n="{{item}}"/><owner a:if="{{owner}}"/>"#,
+        );
+        for c in ["plain", "eager", "owner", "child"] {
+            w(&format!("c/{c}.json"), r#"{"component":true}"#);
+            w(&format!("c/{c}.js"), "Component({});");
+        }
+        w("c/plain.axml", "<text>{{n}}:{{count}}:{{d}}</text>");
+        w("c/eager.axml", "<text>eager</text>");
+        w("c/owner.axml", r#"<child onPick="picked"/>"#);
+        w("c/child.axml", "<text>child</text>");
+        let mut views = Views::new(Rc::new(Files(MemFiles(files))), ViewConfig::default());
+        views.open(1, "pages/index/index", true);
+        views.initial_data(1, json!({"list": [2, 3], "owner": false}));
+        views
+    }
+
+    fn plain() -> Summary {
+        Summary {
+            plain: true,
+            props: serde_json::from_value(json!({"n": 0, "d": "default"})).expect("map"),
+            data: json!({"count": 0}),
+            ..Summary::default()
+        }
+    }
+
+    /// The ops of each task, as `op is` or `op id`.
+    fn ops(tasks: &[(u64, Vec<Value>)]) -> Vec<String> {
+        tasks
+            .iter()
+            .flat_map(|(_, t)| t.iter())
+            .map(|t| match t["op"].as_str() {
+                Some("define") => format!("define {}", t["is"].as_str().unwrap_or("?")),
+                Some(op) => format!("{op} {}", t["props"]["n"]),
+                None => "?".into(),
+            })
+            .collect()
+    }
+
+    /// Each component's summary is asked for once, before any instance is
+    /// made, and the instances wait for it in order; then a plain
+    /// component's instances are made and rendered by the view with no
+    /// task at all, the others through create tasks in tree order.
+    #[test]
+    fn plain_instances_are_made_by_the_view_in_order_and_others_by_tasks() {
+        let mut v = views();
+        let mut out = Vec::new();
+        let first = v.render_round(&mut out);
+        assert_eq!(ops(&first), ["define c/plain", "define c/eager"]);
+        v.component_def("c/plain", plain());
+        v.component_def("c/eager", Summary::default());
+        let second = v.render_round(&mut out);
+        assert_eq!(ops(&second), ["create null"], "only <eager> needs JS");
+        v.component_state(
+            1,
+            second[0].1[0]["id"].as_u64().expect("id"),
+            json!({}),
+            Some(json!({})),
+            (Some(0), vec![]),
+        );
+        assert!(v.render_round(&mut out).is_empty());
+        v.flush(&mut out);
+        let html = v.pages[0].dom.to_html();
+        for n in ["1", "2", "3"] {
+            assert!(html.contains(&format!("{n}:0:default")), "{html}");
+        }
+        assert!(html.contains("eager"), "{html}");
+    }
+
+    /// A deferred instance's new props are its own business; its JS object
+    /// is made with what its owner passes now when an event needs it; a
+    /// child handed a method of a deferred owner gets the owner's JS object
+    /// made first; a deferred instance removed tells JS nothing.
+    #[test]
+    fn deferred_instances_get_their_js_object_when_it_is_needed() {
+        let mut v = views();
+        let mut out = Vec::new();
+        v.render_round(&mut out);
+        v.component_def("c/plain", plain());
+        v.component_def("c/eager", Summary::default());
+        v.component_def("c/owner", plain());
+        v.component_def("c/child", plain());
+        let created = v.render_round(&mut out);
+        let eager = created[0].1[0]["id"].as_u64().expect("id");
+        v.component_state(1, eager, json!({}), Some(json!({})), (Some(0), vec![]));
+        v.render_round(&mut out);
+        v.set_data(
+            (1, 0),
+            json!({"list": [5, 3]}).as_object().cloned().expect("map"),
+            0,
+            0,
+            &mut out,
+        );
+        assert!(v.render_round(&mut out).is_empty(), "new props need no JS");
+        let html = v.pages[0].dom.to_html();
+        assert!(html.contains("5:0:default"), "{html}");
+        // The second <plain>'s JS object, for an event: made with n = 5.
+        let second = v.pages[0]
+            .comps
+            .iter()
+            .filter(|(_, c)| c.deferred)
+            .map(|(id, _)| *id)
+            .nth(1)
+            .expect("second plain");
+        let tasks = v.materialize_on(1, second);
+        assert_eq!(tasks.len(), 1);
+        assert_eq!(
+            (tasks[0]["op"].as_str(), &tasks[0]["props"]["n"]),
+            (Some("create"), &json!(5))
+        );
+        assert!(v.materialize_on(1, second).is_empty(), "made once");
+        // The owner: plain, but its child takes one of its methods.
+        v.set_data(
+            (1, 0),
+            json!({"owner": true}).as_object().cloned().expect("map"),
+            0,
+            0,
+            &mut out,
+        );
+        let tasks = v.render_round(&mut out);
+        let made: Vec<&str> = tasks[0]
+            .1
+            .iter()
+            .map(|t| t["is"].as_str().unwrap_or("?"))
+            .collect();
+        assert_eq!(made, ["c/owner", "c/child"], "{tasks:?}");
+        // Removing deferred instances sends nothing; a made one is removed.
+        let deferred: Vec<u64> = v.pages[0]
+            .comps
+            .iter()
+            .filter(|(_, c)| c.deferred)
+            .map(|(id, _)| *id)
+            .collect();
+        assert_eq!(
+            deferred.len(),
+            2,
+            "the first <plain> and the one with n = 3"
+        );
+        v.set_data(
+            (1, 0),
+            json!({"list": []}).as_object().cloned().expect("map"),
+            0,
+            0,
+            &mut out,
+        );
+        let tasks = v.render_round(&mut out);
+        let removed: Vec<u64> = tasks
+            .iter()
+            .flat_map(|(_, t)| t.iter())
+            .filter(|t| t["op"] == "remove")
+            .filter_map(|t| t["id"].as_u64())
+            .collect();
+        assert!(removed.contains(&second), "{removed:?}");
+        assert!(
+            !v.pages[0].comps.contains_key(&deferred[1]),
+            "n = 3 is gone"
+        );
+        assert!(!removed.iter().any(|r| deferred.contains(r)), "{removed:?}");
+    }
+}

@@ -89,8 +89,30 @@ impl AppUnit {
                 }]
             }
             ToLogic::Stack { pages } => self.views.keep(pages),
+            // An event for an instance whose JS object was deferred: it is
+            // made first (components.rs `Summary`).
+            ToLogic::ComponentEvent {
+                page, component, ..
+            } => {
+                let tasks = self.views.materialize_on(*page, *component);
+                if !tasks.is_empty() {
+                    let from_layer = self
+                        .layer
+                        .handle(&ToLogic::Components { page: *page, tasks });
+                    let mut out = Vec::new();
+                    self.take(from_layer, &mut out);
+                    let mut rest = self.handle_in_layer(msg);
+                    out.append(&mut rest);
+                    return out;
+                }
+            }
             _ => {}
         }
+        self.handle_in_layer(msg)
+    }
+
+    /// Hands `msg` to the logic layer, then renders what it changed.
+    fn handle_in_layer(&mut self, msg: &ToLogic) -> Vec<FromLogic> {
         let from_layer = self.layer.handle(msg);
         let mut out = Vec::with_capacity(from_layer.len() + 1);
         self.take(from_layer, &mut out);
@@ -140,6 +162,7 @@ impl AppUnit {
                 } => self
                     .views
                     .component_state(page, component, props, data, (after, classes)),
+                FromLogic::ComponentDef { is, summary } => self.views.component_def(&is, summary),
                 FromLogic::Call {
                     name, params, id, ..
                 } if name == ViewApi::SelectorQuery.name() => self.queries.push((id, params)),

@@ -5,7 +5,7 @@
 //! parsed and evaluated behind the isolation boundary, under the watchdog,
 //! the memory cap and a render budget. The host receives patch ops.
 
-use super::components::{Instance, Registry, TagMap};
+use super::components::{Instance, Registry, Summary, TagMap};
 use super::files::parse_error;
 pub(crate) use super::files::UnitFiles;
 use super::protocol::{FromLogic, NavRequest, PageId, ResolvedCall, ScriptError};
@@ -79,6 +79,9 @@ pub(super) struct PageView {
     pub(super) spent: Duration,
     /// Elements rendered in this update, the page's and its instances'.
     pub(super) nodes: usize,
+    /// Instances made while a component's summary was awaited, in the order
+    /// they were made (that order is kept for their JS objects).
+    pub(super) held: Vec<u64>,
 }
 
 /// What one setData writes to: a page's data or an instance's.
@@ -99,6 +102,10 @@ pub(crate) struct Views {
     pub(super) stopped: bool,
     /// The templates' sjs modules.
     pub(super) sjs: super::sjs::SjsEngine,
+    /// Components' summaries, as the logic layer sent them.
+    pub(super) summaries: HashMap<Arc<str>, Rc<Summary>>,
+    /// Components whose summary was asked for.
+    pub(super) defining: std::collections::HashSet<Arc<str>>,
 }
 
 impl std::fmt::Debug for Views {
@@ -168,6 +175,8 @@ impl Views {
             registry: Registry::default(),
             stopped: false,
             sjs: super::sjs::SjsEngine::new(files.clone()),
+            summaries: HashMap::new(),
+            defining: Default::default(),
         }
     }
 
@@ -253,6 +262,7 @@ impl Views {
             ops: Vec::new(),
             touched: false,
             mounted: Vec::new(),
+            held: Vec::new(),
             updated: Vec::new(),
             spent: Duration::ZERO,
             nodes: 0,
@@ -404,6 +414,21 @@ impl Views {
         inst.awaiting = false;
         inst.dirty = true;
         inst.changes = Changes::everything();
+    }
+
+    /// The tasks that make the JS object of instance `comp` of `page`, when
+    /// it was deferred; none when it has one.
+    pub(crate) fn materialize_on(&mut self, page: PageId, comp: u64) -> Vec<Value> {
+        let mut tasks = Vec::new();
+        if let Some(i) = self.pages.iter().position(|p| p.id == page) {
+            self.materialize(i, comp, &mut tasks);
+        }
+        tasks
+    }
+
+    /// A component's summary, from the logic layer.
+    pub(crate) fn component_def(&mut self, is: &str, summary: Summary) {
+        self.summaries.insert(is.into(), Rc::new(summary));
     }
 
     fn note_size(page: PageId, bytes: usize, out: &mut Vec<FromLogic>) {

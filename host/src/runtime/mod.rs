@@ -490,6 +490,7 @@ impl<S: Surface> Runtime<S> {
                 | FromLogic::InitialData { .. }
                 | FromLogic::SetData { .. }
                 | FromLogic::ComponentState { .. }
+                | FromLogic::ComponentDef { .. }
                 | FromLogic::SetDataJson { .. } => {}
             }
         }

@@ -4,10 +4,15 @@
 //! bytes of the patch ops it is given).
 //!
 //! - First render: 100 instances of a small component against its markup
-//!   repeated 100 times in the page (goal: at most 2x).
+//!   repeated 100 times in the page (goal: at most 2x). The component is
+//!   plain (no lifecycle), as most small ones are: the view makes its
+//!   instances; the same with a `didMount`, whose instances each need
+//!   their JS object at once, is recorded beside it.
 //! - One instance's own setData (one counter bumped) against re-rendering
 //!   the page (every instance given a new prop): time (goal: at least 20x
-//!   faster) and patch bytes (goal: at most 1% of a full render).
+//!   faster) and patch bytes (goal: at most 1% of a full render). It is
+//!   the instance's second tap; the first, which makes its JS object, is
+//!   recorded.
 //! - sjs: one call per `{{ }}` in a 1,000-item list against the same list
 //!   with a plain expression; the difference per expression.
 //!
@@ -77,10 +82,18 @@ fn write_app(dir: &Path) -> Result<()> {
     };
     w(
         "app.json",
-        &json!({"pages": ["pages/index/index"], "usingComponents": {"item": "/components/item/item"}}).to_string(),
+        &json!({"pages": ["pages/index/index"], "usingComponents": {"item": "/components/item/item", "hooked": "/components/hooked/hooked"}}).to_string(),
     )?;
     w("app.js", "App({});")?;
     w("components/item/item.json", r#"{"component": true}"#)?;
+    // The same component with a lifecycle: each instance needs its JS
+    // object at once (not plain, logic/components.rs `Summary`).
+    w("components/hooked/hooked.json", r#"{"component": true}"#)?;
+    w("components/hooked/hooked.axml", ITEM)?;
+    w(
+        "components/hooked/hooked.js",
+        "Component({ props: { n: 0, v: 0 }, data: { count: 0 }, didMount() {}, methods: { bump() { this.setData({ count: this.data.count + 1 }); } } });",
+    )?;
     w("components/item/item.axml", ITEM)?;
     w(
         "components/item/item.js",
@@ -101,7 +114,9 @@ fn write_app(dir: &Path) -> Result<()> {
 <button id="comp" onTap="comp">comp</button><button id="inline" onTap="inline">inline</button><button id="off" onTap="off">off</button>
 <button id="all" onTap="all">all</button>
 <button id="sjs" onTap="sjs">sjs</button><button id="plain" onTap="plain">plain</button>
+<button id="hooked" onTap="hooked">hooked</button>
 <view a:if="{{mode == 'comp'}}"><item a:for="{{list}}" a:key="*this" n="{{item}}" v="{{v}}"/></view>
+<view a:if="{{mode == 'hooked'}}"><hooked a:for="{{list}}" a:key="*this" n="{{item}}" v="{{v}}"/></view>
 <view a:if="{{mode == 'inline'}}"><block a:for="{{list}}" a:key="*this">INLINE</block></view>
 <view a:if="{{mode == 'sjs'}}"><text a:for="{{big}}">{{m.f(item)}}</text></view>
 <view a:if="{{mode == 'plain'}}"><text a:for="{{big}}">{{item + 1}}</text></view>"#
@@ -112,7 +127,7 @@ fn write_app(dir: &Path) -> Result<()> {
         "const list = []; for (let i = 0; i < 100; i++) list.push(i);\n\
          const big = []; for (let i = 0; i < 1000; i++) big.push(i);\n\
          Page({ data: { mode: '', list, big, v: 0 },\n\
-           noop() {}, comp() { this.setData({ mode: 'comp' }); }, inline() { this.setData({ mode: 'inline' }); },\n\
+           noop() {}, comp() { this.setData({ mode: 'comp' }); }, inline() { this.setData({ mode: 'inline' }); }, hooked() { this.setData({ mode: 'hooked' }); },\n\
            off() { this.setData({ mode: '' }); }, all() { this.setData({ v: this.data.v + 1 }); },\n\
            sjs() { this.setData({ mode: 'sjs' }); }, plain() { this.setData({ mode: 'plain' }); } });",
     )?;
@@ -148,6 +163,8 @@ pub(crate) fn run(args: ComponentsArgs, o: &mut Output) -> Result<()> {
         f("page_rerender_ms"),
     );
     let (own_bytes, full_bytes) = (f("own_setdata_patch_bytes"), f("full_render_patch_bytes"));
+    let tap_t = f("own_first_tap_ms");
+    let fh = f("first_render_hooked_ms");
     let (sjs_t, plain_t, sjs_us) = (
         f("sjs_list_ms"),
         f("plain_list_ms"),
@@ -156,7 +173,9 @@ pub(crate) fn run(args: ComponentsArgs, o: &mut Output) -> Result<()> {
     o.emit(&value, || {
         let rows = vec![
             vec!["first render, 100 instances".into(), format!("{fc:.2} ms"), format!("{fi:.2} ms inlined"), format!("{:.2}x (goal <= 2x)", fc / fi)],
+            vec!["  the same with didMount".into(), format!("{fh:.2} ms"), format!("{fi:.2} ms inlined"), format!("{:.2}x (recorded)", fh / fi)],
             vec!["one instance's setData".into(), format!("{own_t:.3} ms"), format!("{page_t:.2} ms page re-render"), format!("{:.0}x faster (goal >= 20x)", page_t / own_t)],
+            vec!["  the instance's first tap".into(), format!("{tap_t:.3} ms"), String::new(), "makes its JS object (recorded)".into()],
             vec!["  its patch".into(), format!("{own_bytes} B"), format!("{full_bytes} B full render"), format!("{:.2}% (goal <= 1%)", 100.0 * own_bytes / full_bytes.max(1.0))],
             vec!["1,000 sjs calls".into(), format!("{sjs_t:.2} ms"), format!("{plain_t:.2} ms plain"), format!("{sjs_us:.2} µs per call")],
         ];
@@ -196,6 +215,7 @@ fn measure(runs: u32) -> Result<serde_json::Value> {
     ensure!(app.errors().is_empty(), "launch: {:?}", app.errors());
     let (mut first_c, mut first_i, mut own, mut page, mut sjs, mut plain) =
         (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut first_tap, mut first_h) = (vec![], vec![]);
     let (mut full_bytes, mut own_bytes, mut page_bytes) = (0, 0, 0);
     for round in 0..runs + 2 {
         let warm = round < 2;
@@ -221,7 +241,15 @@ fn measure(runs: u32) -> Result<serde_json::Value> {
             first_c.push(t);
             full_bytes = b;
         }
-        let (t, b) = timed(&mut app, &bytes, &format!("#b{}", round % 100))?;
+        // The first tap on an instance makes its JS object (a plain
+        // component's instances are made by the view alone); the second
+        // is an instance's setData as it is from then on.
+        let button = format!("#b{}", round % 100);
+        let (t, _) = timed(&mut app, &bytes, &button)?;
+        if !warm {
+            first_tap.push(t);
+        }
+        let (t, b) = timed(&mut app, &bytes, &button)?;
         if !warm {
             own.push(t);
             own_bytes = b;
@@ -237,6 +265,11 @@ fn measure(runs: u32) -> Result<serde_json::Value> {
             first_i.push(t);
         }
         timed(&mut app, &bytes, "#off")?;
+        let (t, _) = timed(&mut app, &bytes, "#hooked")?;
+        if !warm {
+            first_h.push(t);
+        }
+        timed(&mut app, &bytes, "#off")?;
         let (t, _) = timed(&mut app, &bytes, "#sjs")?;
         if !warm {
             sjs.push(t);
@@ -250,13 +283,18 @@ fn measure(runs: u32) -> Result<serde_json::Value> {
     }
     let (fc, fi) = (median(first_c), median(first_i));
     let (own_t, page_t) = (median(own), median(page));
+    let first_tap_t = median(first_tap);
+    let first_h_t = median(first_h);
     let (sjs_t, plain_t) = (median(sjs), median(plain));
     let sjs_us = ((sjs_t - plain_t) * 1000.0 / 1000.0).max(0.0);
     let value = json!({
         "first_render_components_ms": fc,
         "first_render_inline_ms": fi,
         "first_render_ratio": fc / fi,
+        "first_render_hooked_ms": first_h_t,
+        "first_render_hooked_ratio": first_h_t / fi,
         "own_setdata_ms": own_t,
+        "own_first_tap_ms": first_tap_t,
         "page_rerender_ms": page_t,
         "own_vs_page_speedup": page_t / own_t,
         "own_setdata_patch_bytes": own_bytes,

@@ -25,17 +25,7 @@ pub(super) fn native_component_state(
         v if v.is_undefined() => None,
         v => Some(v.to_u32(ctx)? as u8),
     };
-    // Class names: plain tokens only, at most 32 of 64 bytes each.
-    let classes = match to_json(&arg(args, 5), ctx)? {
-        Value::Array(list) => list
-            .iter()
-            .filter_map(Value::as_str)
-            .filter(|c| !c.is_empty() && c.len() <= 64 && !c.contains(char::is_whitespace))
-            .take(32)
-            .map(str::to_owned)
-            .collect(),
-        _ => Vec::new(),
-    };
+    let classes = class_names(&to_json(&arg(args, 5), ctx)?);
     push(
         ctx,
         FromLogic::ComponentState {
@@ -47,6 +37,46 @@ pub(super) fn native_component_state(
             classes,
         },
     )
+}
+
+/// `__mp.componentDef(is, {plain, props, data, after, classes})`: what the
+/// view needs of a component's definition to make its instances itself
+/// (see [`Summary`](crate::logic::components::Summary)).
+pub(super) fn native_component_def(
+    _: &JsValue,
+    args: &[JsValue],
+    ctx: &mut Context,
+) -> JsResult<JsValue> {
+    let is = arg_string(args, 0, ctx)?;
+    let v = to_json(&arg(args, 1), ctx)?;
+    let summary = crate::logic::components::Summary {
+        plain: v["plain"].as_bool().unwrap_or(false),
+        props: match &v["props"] {
+            Value::Object(m) => m.clone(),
+            _ => Default::default(),
+        },
+        data: match &v["data"] {
+            d @ Value::Object(_) => d.clone(),
+            _ => Value::Object(Default::default()),
+        },
+        after: v["after"].as_u64().map_or(3, |a| (a & 3) as u8),
+        classes: class_names(&v["classes"]),
+    };
+    push(ctx, FromLogic::ComponentDef { is, summary })
+}
+
+/// Class names: plain tokens only, at most 32 of 64 bytes each.
+fn class_names(v: &Value) -> Vec<String> {
+    match v {
+        Value::Array(list) => list
+            .iter()
+            .filter_map(Value::as_str)
+            .filter(|c| !c.is_empty() && c.len() <= 64 && !c.contains(char::is_whitespace))
+            .take(32)
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// `__mp.componentRuntime()`: compiles the component runtime
