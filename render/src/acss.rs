@@ -558,5 +558,8 @@ fn contains_rpx(css: &str) -> bool {
 }
 
 mod import;
+mod scope;
+
+pub use scope::{class_prefix, scope_classes, unscoped_class};
 #[cfg(test)]
 mod tests;

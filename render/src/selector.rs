@@ -294,11 +294,11 @@ fn compound_matches(c: &Compound, n: &DomNode) -> bool {
         .get("class")
         .map(|s| s.split_whitespace().collect())
         .unwrap_or_default();
-    if !c
-        .classes
-        .iter()
-        .all(|want| classes.contains(&want.as_str()))
-    {
+    if !c.classes.iter().all(|want| {
+        classes
+            .iter()
+            .any(|t| *t == want.as_str() || crate::acss::unscoped_class(t) == Some(want.as_str()))
+    }) {
         return false;
     }
     c.attrs

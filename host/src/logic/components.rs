@@ -36,6 +36,10 @@ pub(crate) struct Def {
     pub map: Rc<TagMap>,
     /// Whether it has a script (`B.js`); without one it is template-only.
     pub script: bool,
+    /// Its `styleIsolation` other than `shared`: the prefix its class
+    /// names get, and whether they keep their names too (`apply-shared`)
+    /// or not (`isolated`).
+    pub scope: Option<(String, bool)>,
 }
 
 /// What the view needs of a component's JS definition to make its
@@ -383,6 +387,7 @@ impl Registry {
                 )),
                 map: Rc::new(TagMap::new()),
                 script: false,
+                scope: None,
             });
         }
         let map = self.map(files, loader, &json_file, warnings);
@@ -397,18 +402,23 @@ impl Registry {
                 Err((pos, message))
             }
         };
+        let mut scope = None;
         if let Ok(text) = files.read(&json_file) {
-            let component = serde_json::from_str::<Value>(&text)
-                .ok()
-                .and_then(|v| v.get("component").cloned());
-            if component != Some(Value::Bool(true)) {
+            let json = serde_json::from_str::<Value>(&text).unwrap_or_default();
+            if json.get("component") != Some(&Value::Bool(true)) {
                 warnings.push(format!(
                     "{json_file}: a component's json should say \"component\": true"
                 ));
             }
+            scope = style_isolation(&json, is, &json_file, warnings);
         }
         let script = files.read(&format!("{is}.js")).is_ok();
-        let def = Rc::new(Def { doc, map, script });
+        let def = Rc::new(Def {
+            doc,
+            map,
+            script,
+            scope,
+        });
         self.defs.insert(is.clone(), def.clone());
         def
     }
@@ -437,6 +447,31 @@ impl Registry {
             todo.extend(next.into_iter().cloned());
         }
         out
+    }
+}
+
+/// A component json's `styleIsolation` (compat.md B11): `shared`, the
+/// default, leaves its classes alone; `apply-shared` keeps its stylesheet's
+/// rules to its own elements (the page's still reach them); `isolated`
+/// also keeps the page's rules from its elements. Anything else is
+/// `shared`, with a warning.
+fn style_isolation(
+    json: &Value,
+    is: &str,
+    json_file: &str,
+    warnings: &mut Vec<String>,
+) -> Option<(String, bool)> {
+    match json.get("styleIsolation")?.as_str() {
+        Some("shared") => None,
+        Some("apply-shared") => Some((mpkit_render::acss::class_prefix(is), true)),
+        Some("isolated") => Some((mpkit_render::acss::class_prefix(is), false)),
+        other => {
+            warnings.push(format!(
+                "{json_file}: styleIsolation {} is not one of \"shared\", \"apply-shared\", \"isolated\"; its styles are shared",
+                other.map_or_else(|| json["styleIsolation"].to_string(), |o| format!("\"{o}\""))
+            ));
+            None
+        }
     }
 }
 

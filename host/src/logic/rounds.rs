@@ -221,6 +221,9 @@ impl Views {
             .with_sjs(&self.sjs)
             .with_external_classes(&classes)
             .for_instance(&call);
+        if let Some((prefix, keep)) = &def.scope {
+            renderer = renderer.with_class_scope(prefix, *keep);
+        }
         let rendered = renderer.render_cached(&doc, &file, &scope, &mut cache, &changes);
         self.pages[i].spent += started.elapsed();
         for w in renderer.take_warnings() {
@@ -755,5 +758,122 @@ mod tests {
             "n = 3 is gone"
         );
         assert!(!removed.iter().any(|r| deferred.contains(r)), "{removed:?}");
+    }
+
+    /// `styleIsolation` in a component's json: `shared` (and none) leaves
+    /// its classes and rules alone; `apply-shared` gives its elements its
+    /// own class names beside theirs and its rules only those; `isolated`
+    /// its own names alone. Owner-passed classes stay as passed; a query's
+    /// `.name` still finds every element; a value that is none of the
+    /// three is shared, with a warning.
+    #[test]
+    fn style_isolation_renames_a_components_classes_and_rules() {
+        let mut files = std::collections::BTreeMap::new();
+        let mut w = |p: &str, t: &str| {
+            files.insert(p.to_owned(), t.as_bytes().to_vec());
+        };
+        w(
+            "app.json",
+            r#"{"pages":["pages/index/index"],"usingComponents":{"sh":"/c/sh","ap":"/c/ap","iso":"/c/iso","odd":"/c/odd"}}"#,
+        );
+        w(
+            "pages/index/index.axml",
+            r#"<text class="title">page</text><sh/><ap/><iso x-class="big"/><odd/>"#,
+        );
+        w("pages/index/index.acss", ".title { font-weight: bold }");
+        for (c, iso) in [
+            ("sh", "shared"),
+            ("ap", "apply-shared"),
+            ("iso", "isolated"),
+            ("odd", "yes"),
+        ] {
+            w(
+                &format!("c/{c}.json"),
+                &format!(r#"{{"component":true,"styleIsolation":"{iso}"}}"#),
+            );
+            w(
+                &format!("c/{c}.acss"),
+                &format!(".title, view.{c}:not(.x) {{ color: red }}"),
+            );
+            w(&format!("c/{c}.js"), "Component({});");
+            w(
+                &format!("c/{c}.axml"),
+                &format!(
+                    r#"<view class="{c} title" id="{c}"><text class="x-class">x</text></view>"#
+                ),
+            );
+        }
+        let mut v = Views::new(Rc::new(Files(MemFiles(files))), ViewConfig::default());
+        let opened = v.open(1, "pages/index/index", true);
+        let super::FromLogic::PageView { css, warnings, .. } = opened else {
+            panic!("{opened:?}");
+        };
+        let (ap, iso) = (
+            mpkit_render::acss::class_prefix("c/ap"),
+            mpkit_render::acss::class_prefix("c/iso"),
+        );
+        assert!(
+            css.contains(".title, view.sh:not(.x) { color: red }"),
+            "{css}"
+        );
+        assert!(
+            css.contains(&format!(
+                ".{ap}title, view.{ap}ap:not(.{ap}x) {{ color: red }}"
+            )),
+            "{css}"
+        );
+        assert!(
+            css.contains(&format!(
+                ".{iso}title, view.{iso}iso:not(.{iso}x) {{ color: red }}"
+            )),
+            "{css}"
+        );
+        assert!(
+            css.contains(".title, view.odd:not(.x) { color: red }"),
+            "{css}"
+        );
+        assert!(css.ends_with(".title { font-weight: bold }"), "{css}");
+        assert!(
+            warnings
+                .iter()
+                .any(|w| w.contains("c/odd.json: styleIsolation \"yes\" is not one of")),
+            "{warnings:?}"
+        );
+        v.initial_data(1, json!({}));
+        let mut out = Vec::new();
+        let tasks = v.render_round(&mut out);
+        assert_eq!(tasks[0].1.len(), 4, "a define task each: {tasks:?}");
+        for c in ["c/sh", "c/ap", "c/odd"] {
+            v.component_def(c, Summary::template_only());
+        }
+        let external = Summary {
+            classes: vec!["x-class".into()],
+            ..Summary::template_only()
+        };
+        v.component_def("c/iso", external);
+        assert!(v.render_round(&mut out).is_empty());
+        let dom = &v.pages[0].dom;
+        let class = |id: &str| {
+            mpkit_render::selector::Selector::parse(&format!("#{id}"))
+                .expect("selector")
+                .select(dom)
+                .first()
+                .and_then(|n| n.attrs.get("class").cloned())
+                .unwrap_or_default()
+        };
+        assert_eq!(class("sh"), "sh title");
+        assert_eq!(class("ap"), format!("ap {ap}ap title {ap}title"));
+        assert_eq!(class("iso"), format!("{iso}iso {iso}title"));
+        assert_eq!(class("odd"), "odd title");
+        let html = dom.to_html();
+        assert!(
+            html.contains(r#"<text class="big">x</text>"#),
+            "the owner's class as passed: {html}"
+        );
+        let titles = mpkit_render::selector::Selector::parse(".title")
+            .expect("selector")
+            .select(dom)
+            .len();
+        assert_eq!(titles, 5, "{html}");
     }
 }

@@ -275,20 +275,28 @@ impl Views {
         }
     }
 
-    /// app.acss, then each component's stylesheet once (B11), then the page's.
+    /// app.acss, then each component's stylesheet once (B11), then the
+    /// page's; an isolated component's with its class selectors renamed to
+    /// its own (`styleIsolation`).
     fn css(&self, route: &str, components: &[Arc<str>]) -> (String, Vec<String>) {
         let ratio = self.config.screen_width / 750.0;
         let files = &*self.files;
         let load = |p: &str| files.read(p).ok();
         let mut out = String::new();
         let mut warnings = Vec::new();
-        let sheets = std::iter::once("app.acss".to_string())
-            .chain(components.iter().map(|c| format!("{c}.acss")))
-            .chain(std::iter::once(format!("{route}.acss")));
-        for file in sheets {
+        let sheets = std::iter::once(("app.acss".to_string(), None))
+            .chain(components.iter().map(|c| {
+                let scope = self.registry.known(c).and_then(|d| d.scope.clone());
+                (format!("{c}.acss"), scope)
+            }))
+            .chain(std::iter::once((format!("{route}.acss"), None)));
+        for (file, scope) in sheets {
             if let Some(text) = load(&file) {
                 let expanded = acss::expand(&file, &text, ratio, &load);
-                out.push_str(&expanded.css);
+                match scope {
+                    Some((prefix, _)) => out.push_str(&acss::scope_classes(&expanded.css, &prefix)),
+                    None => out.push_str(&expanded.css),
+                }
                 warnings.extend(expanded.warnings.iter().map(ToString::to_string));
             }
         }

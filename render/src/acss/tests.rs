@@ -565,6 +565,55 @@ fn plain_piece() -> impl Strategy<Value = String> {
     ]
 }
 
+/// Style isolation: class selectors renamed, in groups and functions;
+/// everything else as written.
+#[test]
+fn scoped_classes_are_renamed_in_selectors_only() {
+    let cases = [
+        (".a{color:red}", ".p-a{color:red}"),
+        (
+            "view.a > .b, .c:hover::after {}",
+            "view.p-a > .p-b, .p-c:hover::after {}",
+        ),
+        (":not(.a):is(.b, .c) {}", ":not(.p-a):is(.p-b, .p-c) {}"),
+        (
+            "[class~=a] .b[data-x='.c'] {}",
+            "[class~=a] .p-b[data-x='.c'] {}",
+        ),
+        (
+            ".a { width: .5em; content: '.b' }",
+            ".p-a { width: .5em; content: '.b' }",
+        ),
+        ("/* .a */ .b {}", "/* .a */ .p-b {}"),
+        (
+            "@media (min-width: 1px) { @supports (x: y) { .a {} } }",
+            "@media (min-width: 1px) { @supports (x: y) { .p-a {} } }",
+        ),
+        (
+            "@keyframes k { from { top: 0 } } @font-face { src: url(.a) }",
+            "@keyframes k { from { top: 0 } } @font-face { src: url(.a) }",
+        ),
+        ("@import '.a'; .b {}", "@import '.a'; .p-b {}"),
+        (".\\31 a {}", ".p-\\31 a {}"),
+    ];
+    for (css, want) in cases {
+        assert_eq!(scope_classes(css, "p-"), want, "{css}");
+    }
+}
+
+/// A hostile sheet: nesting past the block limit is copied, not entered,
+/// and nothing overflows; text that is not CSS is copied.
+#[test]
+fn scoping_a_hostile_sheet_stays_bounded() {
+    let deep = format!("{}.a{{}}{}", "@media x{".repeat(10_000), "}".repeat(10_000));
+    let out = scope_classes(&deep, "p-");
+    assert_eq!(out.matches("p-").count(), 0, "past the limit: copied");
+    let fns = format!("{}.a{}{{}}", ":is(".repeat(10_000), ")".repeat(10_000));
+    let out = scope_classes(&fns, "p-");
+    assert_eq!(out.replace("p-", ""), fns);
+    assert_eq!(scope_classes("}}{{.a", "p-"), "}}{{.a");
+}
+
 proptest! {
     #[test]
     fn expand_never_panics(css in cssish(80), other in cssish(40)) {
@@ -620,5 +669,11 @@ proptest! {
             format!(".a{{content:\"{s}\";width:{n}px}}.b{{content:'{s}'}}\n")
         );
         prop_assert!(e.warnings.is_empty());
+    }
+
+    #[test]
+    fn scoping_only_inserts_the_prefix(css in cssish(60)) {
+        let scoped = scope_classes(&css, "_s0-");
+        prop_assert_eq!(scoped.replace("_s0-", ""), css.replace("_s0-", ""));
     }
 }

@@ -228,8 +228,10 @@ impl Renderer<'_> {
                 // class names.
                 let at = std::mem::replace(&mut self.call, s.outer.as_ref());
                 let external = std::mem::take(&mut self.external);
+                let class_scope = self.class_scope.take();
                 r = self.nodes_into(&s.nodes, &vars, &inner, out);
                 self.external = external;
+                self.class_scope = class_scope;
                 self.call = at;
                 self.memo_off -= 1;
                 if r.is_err() {

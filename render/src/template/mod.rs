@@ -159,6 +159,9 @@ pub struct Renderer<'a> {
     /// An instance's `externalClasses`: (name in its template, the classes
     /// its owner passed under that name).
     external: &'a [(String, String)],
+    /// An instance's style isolation: the prefix its own class names get,
+    /// and whether they keep their names too (see [`Renderer::with_class_scope`]).
+    class_scope: Option<(&'a str, bool)>,
 }
 
 impl<'a> Renderer<'a> {
@@ -185,6 +188,7 @@ impl<'a> Renderer<'a> {
             sjs: None,
             sjs_errors: Default::default(),
             external: &[],
+            class_scope: None,
         }
     }
 
@@ -192,6 +196,18 @@ impl<'a> Renderer<'a> {
     /// `name` is replaced by the classes its owner passed as `name`.
     pub fn with_external_classes(mut self, external: &'a [(String, String)]) -> Renderer<'a> {
         self.external = external;
+        self
+    }
+
+    /// An instance's `styleIsolation` (compat.md B11): each class name its
+    /// own template writes is also written with `prefix` before it, the
+    /// name its stylesheet's rules were renamed to
+    /// ([`crate::acss::scope_classes`]), so those rules reach only its own
+    /// elements; with `keep` false (`isolated`), the name as written is
+    /// dropped, so the page's rules do not reach them either. What the
+    /// owner passes (external classes, slot content) is left as it is.
+    pub fn with_class_scope(mut self, prefix: &'a str, keep: bool) -> Renderer<'a> {
+        self.class_scope = Some((prefix, keep));
         self
     }
 
@@ -550,7 +566,7 @@ impl<'a> Renderer<'a> {
                 Some(parts) => self.text(parts, scope),
             };
             if a.name == "class" {
-                v = if self.external.is_empty() {
+                v = if self.external.is_empty() && self.class_scope.is_none() {
                     v.split_whitespace().collect::<Vec<_>>().join(" ")
                 } else {
                     self.external_classes(&v)
@@ -578,14 +594,29 @@ impl<'a> Renderer<'a> {
     /// owner passed for it. Out of line: `element_into` recurses.
     #[inline(never)]
     fn external_classes(&self, v: &str) -> String {
-        let mut out: Vec<&str> = Vec::new();
+        let mut out = String::new();
+        let mut push = |t: &str, prefix: &str| {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            out.push_str(prefix);
+            out.push_str(t);
+        };
         for token in v.split_whitespace() {
             match self.external.iter().find(|(name, _)| name == token) {
-                Some((_, passed)) => out.extend(passed.split_whitespace()),
-                None => out.push(token),
+                Some((_, passed)) => passed.split_whitespace().for_each(|t| push(t, "")),
+                None => match self.class_scope {
+                    Some((prefix, keep)) => {
+                        if keep {
+                            push(token, "");
+                        }
+                        push(token, prefix);
+                    }
+                    None => push(token, ""),
+                },
             }
         }
-        out.join(" ")
+        out
     }
 
     /// A `data-*` attribute that is one `{{ }}`: its text, and its value
