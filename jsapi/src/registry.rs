@@ -145,16 +145,19 @@ pub enum ViewApi {
     Video,
     /// `my.createWebViewContext(id)`: a `<web-view>` (a placeholder in this host).
     WebView,
+    /// `my.createLottieContext(id)`: a `<lottie>` (a placeholder in this host).
+    Lottie,
 }
 
 impl ViewApi {
     /// Every view API.
-    pub const ALL: [ViewApi; 5] = [
+    pub const ALL: [ViewApi; 6] = [
         ViewApi::SelectorQuery,
         ViewApi::Canvas,
         ViewApi::Map,
         ViewApi::Video,
         ViewApi::WebView,
+        ViewApi::Lottie,
     ];
 
     /// Its `my.*` name (the factory's).
@@ -165,6 +168,7 @@ impl ViewApi {
             ViewApi::Map => "createMapContext",
             ViewApi::Video => "createVideoContext",
             ViewApi::WebView => "createWebViewContext",
+            ViewApi::Lottie => "createLottieContext",
         }
     }
 
@@ -181,6 +185,7 @@ impl ViewApi {
             ViewApi::Map => Some("map"),
             ViewApi::Video => Some("video"),
             ViewApi::WebView => Some("web-view"),
+            ViewApi::Lottie => Some("lottie"),
         }
     }
 
@@ -201,7 +206,7 @@ impl ViewApi {
             .param("id", ParamType::String, true)
             .param("method", ParamType::String, true)
             .param("args", ParamType::Any, false),
-            ViewApi::Map | ViewApi::Video | ViewApi::WebView => ApiDecl::new(
+            ViewApi::Map | ViewApi::Video | ViewApi::WebView | ViewApi::Lottie => ApiDecl::new(
                 self.name(),
                 Kind::View,
                 "The component's context; its methods fail with \"not available in this host\" (the component is a placeholder here).",

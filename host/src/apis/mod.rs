@@ -91,6 +91,7 @@ pub const ALWAYS_AVAILABLE: &[&str] = &[
     ViewApi::Map.name(),
     ViewApi::Video.name(),
     ViewApi::WebView.name(),
+    ViewApi::Lottie.name(),
     "canIUse",
 ];
 

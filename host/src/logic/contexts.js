@@ -148,6 +148,11 @@
     'playbackRate', 'showStatusBar', 'hideStatusBar', 'loadDanmu'
   ]);
   var createWebViewContext = placeholder('createWebViewContext', ['postMessage']);
+  var createLottieContext = placeholder('createLottieContext', [
+    'play', 'pause', 'stop', 'setSpeed', 'goToAndPlay', 'goToAndStop', 'playFromMinToMaxFrame',
+    'playFromMinToMaxProgress', 'getDuration', 'getLottieInfo', 'fillVariableValue',
+    'downgradeToPlaceholder'
+  ]);
 
   // The canvas context records what it is told; draw() sends the actions.
   var CANVAS_METHODS = [
@@ -227,7 +232,7 @@
 
   var FACTORY = {
     canvas: createCanvasContext, map: createMapContext, video: createVideoContext,
-    'web-view': createWebViewContext
+    'web-view': createWebViewContext, lottie: createLottieContext
   };
   return {
     createSelectorQuery: function (scope) { return new SelectorQuery(scope); },
@@ -235,6 +240,7 @@
     createCanvasContext: createCanvasContext,
     createMapContext: createMapContext,
     createVideoContext: createVideoContext,
-    createWebViewContext: createWebViewContext
+    createWebViewContext: createWebViewContext,
+    createLottieContext: createLottieContext
   };
 })

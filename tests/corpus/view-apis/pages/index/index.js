@@ -57,6 +57,8 @@ Page({
     my.createCanvasContext('nope').draw(false, (r) => this.setData({ nocanvas: r.error + ':' + r.errorMessage }));
     my.createMapContext('m').moveToLocation({ fail: (e) => this.setData({ map: e.error + ':' + e.errorMessage }) });
     my.createVideoContext('v').play();
+    var l = my.createLottieContext('anim');
+    l.getDuration({ fail: (e) => this.setData({ lottie: typeof l.play + ':' + e.error + ':' + e.errorMessage }) });
     // canIUse knows the factories, and `this` is not needed to call them.
     var q = my.createSelectorQuery;
     q().select('#one').boundingClientRect().exec((r) => this.setData({ promise: String(my.canIUse('createSelectorQuery')) + ',' + r[0].id }));
