@@ -151,6 +151,39 @@
       deriveOwn(rec);
     };
     def.proto.hasMixin = function (m) { return all.indexOf(typeof m === 'string' ? mixinRegistry[m] : m) >= 0; };
+    // The typings' instance methods that read the tree (lib.component.d.ts,
+    // lib.shared.d.ts): what they answer is "affected by ref".
+    def.proto.$selectComponent = function (sel) {
+      var rec = recOf && recOf.get(this);
+      return rec ? select(rec.page, rec.id, sel, false) : undefined;
+    };
+    def.proto.$selectAllComponents = function (sel) {
+      var rec = recOf && recOf.get(this);
+      return rec ? select(rec.page, rec.id, sel, true) : [];
+    };
+    def.proto.selectOwnerComponent = function () {
+      var rec = recOf && recOf.get(this);
+      if (!rec) return undefined;
+      if (!rec.owner) return pages[rec.page];
+      return refOf(rec.page, native.instance(rec.page, rec.owner));
+    };
+    def.proto.selectComposedParentComponent = function () {
+      var rec = recOf && recOf.get(this);
+      if (!rec) return undefined;
+      var parent = native.composedParent(rec.page, rec.id);
+      return parent ? refOf(rec.page, parent) : pages[rec.page];
+    };
+    // Made on first use: most instances never navigate.
+    Object.defineProperty(def.proto, 'router', { configurable: true, get: function () {
+      var rec = recOf && recOf.get(this);
+      if (!rec) return undefined;
+      return rec.router || (rec.router = makeRouter(this.is));
+    } });
+    Object.defineProperty(def.proto, 'pageRouter', { configurable: true, get: function () {
+      var rec = recOf && recOf.get(this);
+      if (!rec) return undefined;
+      return rec.pageRouter || (rec.pageRouter = makeRouter('/' + (pages[rec.page] ? pages[rec.page].route : '')));
+    } });
     // A query of this instance's own template (compat.md B13.2).
     def.proto.createSelectorQuery = function () {
       var rec = recOf && recOf.get(this);
@@ -159,6 +192,54 @@
     return def;
   }
   var WARNED_OPTIONS = ['relations'];
+  // [id, task] from the view: the instance's JS object (made first when
+  // the view deferred it), or what its component's ref() gives instead.
+  function refOf(pageId, found) {
+    if (!found) return undefined;
+    if (found[1]) componentTask(pageId, found[1]);
+    var rec = compRecs[pageId] && compRecs[pageId][found[0]];
+    if (!rec) return undefined;
+    return typeof rec.def.ref === 'function' ? guard(rec.def.ref, rec.inst, []) : rec.inst;
+  }
+  function select(pageId, owner, sel, all) {
+    var found;
+    try { found = native.selectComponents(pageId, owner, String(sel), all); }
+    catch (e) { native.warn('component', (all ? '$selectAllComponents' : '$selectComponent') + ': ' + e.message); return all ? [] : undefined; }
+    var out = [];
+    for (var i = 0; i < found.length; i++) {
+      var v = refOf(pageId, found[i]);
+      if (v !== undefined) out.push(v);
+    }
+    return all ? out : out[0];
+  }
+  // this.router / this.pageRouter: the navigation APIs with relative urls
+  // resolved against the component's (or its page's) folder.
+  function resolveUrl(base, url) {
+    if (typeof url !== 'string' || url.charAt(0) === '/') return url;
+    var parts = base.split('/');
+    parts.pop();
+    var rest = url.split('/');
+    for (var i = 0; i < rest.length; i++) {
+      if (rest[i] === '..') { if (parts.length > 1) parts.pop(); }
+      else if (rest[i] !== '.' && rest[i] !== '') parts.push(rest[i]);
+      else if (rest[i] === '' && i === rest.length - 1) parts.push('');
+    }
+    var path = parts.join('/');
+    return path.charAt(0) === '/' ? path : '/' + path;
+  }
+  function makeRouter(base) {
+    var router = {};
+    for (var i = 0; i < kit.navigation.length; i++) {
+      (function (name) {
+        router[name] = function (opts) {
+          var o = assign({}, opts);
+          if (o.url !== undefined) o.url = resolveUrl(base, o.url);
+          return kit.navigate(name, o);
+        };
+      })(kit.navigation[i]);
+    }
+    return router;
+  }
   var EMPTY_DEF = null;
   // Observers (B7): the paths an update changed, matched against each
   // observer's paths once the update is rendered, before didUpdate.
@@ -293,6 +374,7 @@
         inst.is = '/' + t.is;
         inst.$id = t.id;
         inst.$page = pages[pageId];
+
         native.componentState(pageId, t.id, viewProps(inst.props), inst.data, afterOf(def), def.classes);
         runHooks(rec, 'created', []);
         runHooks(rec, 'onInit', []);
@@ -396,6 +478,7 @@
       guard(ch, r.inst, [msg.event]);
     },
     unmountPage: unmountPage,
-    pageEvent: pageEvent
+    pageEvent: pageEvent,
+    select: select
   };
 })

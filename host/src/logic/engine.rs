@@ -67,6 +67,8 @@ struct State {
     probed: std::collections::HashMap<String, Option<String>>,
     /// Babel's interop helpers are defined (`esm_helpers.js`, on the first ES module).
     esm_ready: bool,
+    /// The view's tree, for the instance methods that read it (`$selectComponent`).
+    tree: Option<Rc<RefCell<dyn super::select::ComponentTree>>>,
 }
 
 /// Until a JSAPI registry is attached, every sync call is refused.
@@ -78,6 +80,7 @@ mod components;
 mod modules;
 mod natives;
 mod paths;
+mod tree;
 
 type Shared = Rc<RefCell<State>>;
 
@@ -497,6 +500,7 @@ impl LogicLayer {
             files: None,
             probed: std::collections::HashMap::new(),
             esm_ready: false,
+            tree: None,
         }));
         ctx.insert_data(state.clone());
         let natives = natives::table();
@@ -585,6 +589,11 @@ impl LogicLayer {
     /// Gives the layer the mini program's files, for `require` and `import`.
     pub(crate) fn set_files(&mut self, files: Rc<dyn UnitFiles>) {
         self.state.borrow_mut().files = Some(files);
+    }
+
+    /// Gives the natives the view's tree (see [`super::select`]).
+    pub(crate) fn set_tree(&mut self, tree: Rc<RefCell<dyn super::select::ComponentTree>>) {
+        self.state.borrow_mut().tree = Some(tree);
     }
 
     /// Evaluates one of the bundle's entry scripts (app.js, a page's) as a

@@ -10,6 +10,7 @@ mod lines;
 pub(crate) mod protocol;
 pub(crate) mod query;
 mod rounds;
+mod select;
 mod sjs;
 mod sourcemap;
 pub(crate) mod unit;

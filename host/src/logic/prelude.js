@@ -153,6 +153,10 @@
     page.$spliceData = function (obj, cb) { spliceData(id, 0, page.data, obj, cb); };
     page.$batchedUpdates = function (fn) { if (typeof fn === 'function') fn(); };
     page.$id = id;
+    // The typings' shared instance methods (lib.shared.d.ts).
+    page.$selectComponent = function (sel) { return components().select(id, 0, sel, false); };
+    page.$selectAllComponents = function (sel) { return components().select(id, 0, sel, true); };
+    page.createSelectorQuery = function () { return views().createSelectorQuery(null); };
     return page;
   }
 
@@ -205,7 +209,9 @@
       componentRuntime = native.componentRuntime()({
         native: native, pages: pages, guard: guard, report: report, load: load,
         checkPaths: checkPaths, callbackId: callbackId, spliceData: spliceData,
-        parsePath: parsePath, getPath: getPath, views: views, mixins: mixinRegistry
+        parsePath: parsePath, getPath: getPath, views: views, mixins: mixinRegistry,
+        navigation: native.navigation,
+        navigate: function (name, opts) { return hostCall(name, opts, new Error().stack); }
       });
     }
     return componentRuntime;

@@ -15,7 +15,9 @@ use mpkit_jsapi::ViewApi;
 #[derive(Debug)]
 pub(crate) struct AppUnit {
     layer: LogicLayer,
-    views: Views,
+    /// Shared with the logic layer's natives, which read its tree while JS
+    /// runs (`super::select`); never borrowed across a call into JS.
+    views: std::rc::Rc<std::cell::RefCell<Views>>,
     /// Selector queries the logic layer made, answered once the page has
     /// rendered what came before them: (call id, parameters).
     queries: Vec<(u64, serde_json::Value)>,
@@ -32,9 +34,11 @@ impl AppUnit {
         let files: std::rc::Rc<dyn UnitFiles> = std::rc::Rc::from(files);
         let mut layer = LogicLayer::new(limits, apis)?;
         layer.set_files(files.clone());
+        let views = std::rc::Rc::new(std::cell::RefCell::new(Views::new(files, view)));
+        layer.set_tree(views.clone());
         Ok(AppUnit {
             layer,
-            views: Views::new(files, view),
+            views,
             queries: Vec::new(),
         })
     }
@@ -70,7 +74,7 @@ impl AppUnit {
                 page,
                 route,
                 template,
-            } => return vec![self.views.open(*page, route, *template)],
+            } => return vec![self.views.borrow_mut().open(*page, route, *template)],
             ToLogic::DomEvent {
                 page,
                 target,
@@ -78,23 +82,27 @@ impl AppUnit {
                 detail,
                 time_stamp,
             } => {
-                return vec![self
-                    .views
-                    .event(*page, *target, *event, detail.clone(), *time_stamp)]
+                return vec![self.views.borrow_mut().event(
+                    *page,
+                    *target,
+                    *event,
+                    detail.clone(),
+                    *time_stamp,
+                )]
             }
             ToLogic::PageData { page } => {
                 return vec![FromLogic::PageData {
                     page: *page,
-                    data: self.views.data(*page),
+                    data: self.views.borrow_mut().data(*page),
                 }]
             }
-            ToLogic::Stack { pages } => self.views.keep(pages),
+            ToLogic::Stack { pages } => self.views.borrow_mut().keep(pages),
             // An event for an instance whose JS object was deferred: it is
             // made first (components.rs `Summary`).
             ToLogic::ComponentEvent {
                 page, component, ..
             } => {
-                let tasks = self.views.materialize_on(*page, *component);
+                let tasks = self.views.borrow_mut().materialize_on(*page, *component);
                 if !tasks.is_empty() {
                     let from_layer = self
                         .layer
@@ -133,7 +141,9 @@ impl AppUnit {
     fn take(&mut self, from_layer: Vec<FromLogic>, out: &mut Vec<FromLogic>) {
         for m in from_layer {
             match m {
-                FromLogic::InitialData { page, data } => self.views.initial_data(page, data),
+                FromLogic::InitialData { page, data } => {
+                    self.views.borrow_mut().initial_data(page, data)
+                }
                 FromLogic::SetData {
                     page,
                     comp,
@@ -142,6 +152,7 @@ impl AppUnit {
                     size,
                 } => self
                     .views
+                    .borrow_mut()
                     .set_data((page, comp), patch, callback, size, out),
                 FromLogic::SetDataJson {
                     page,
@@ -149,9 +160,13 @@ impl AppUnit {
                     patch,
                     callback,
                     size,
-                } => self
-                    .views
-                    .set_data_json((page, comp), patch.text(), callback, size, out),
+                } => self.views.borrow_mut().set_data_json(
+                    (page, comp),
+                    patch.text(),
+                    callback,
+                    size,
+                    out,
+                ),
                 FromLogic::ComponentState {
                     page,
                     component,
@@ -159,10 +174,16 @@ impl AppUnit {
                     data,
                     after,
                     classes,
-                } => self
-                    .views
-                    .component_state(page, component, props, data, (after, classes)),
-                FromLogic::ComponentDef { is, summary } => self.views.component_def(&is, summary),
+                } => self.views.borrow_mut().component_state(
+                    page,
+                    component,
+                    props,
+                    data,
+                    (after, classes),
+                ),
+                FromLogic::ComponentDef { is, summary } => {
+                    self.views.borrow_mut().component_def(&is, summary)
+                }
                 FromLogic::Call {
                     name, params, id, ..
                 } if name == ViewApi::SelectorQuery.name() => self.queries.push((id, params)),
@@ -178,12 +199,12 @@ impl AppUnit {
     fn settle(&mut self, out: &mut Vec<FromLogic>) {
         let mut rounds = 0;
         loop {
-            let mut tasks = self.views.render_round(out);
-            if self.views.stopped {
+            let mut tasks = self.views.borrow_mut().render_round(out);
+            if self.views.borrow_mut().stopped {
                 break;
             }
             if tasks.is_empty() {
-                tasks = self.views.after_render();
+                tasks = self.views.borrow_mut().after_render();
                 if tasks.is_empty() {
                     break;
                 }
@@ -202,11 +223,11 @@ impl AppUnit {
                 self.take(from_layer, out);
             }
         }
-        self.views.flush(out);
+        self.views.borrow_mut().flush(out);
         // Queries see the tree as rendered, so after every render: their
         // selectors become node ids here, and the host measures those.
         for (id, params) in std::mem::take(&mut self.queries) {
-            let params = self.views.resolve_query(&params, out);
+            let params = self.views.borrow_mut().resolve_query(&params, out);
             out.push(FromLogic::Call {
                 name: ViewApi::SelectorQuery.name().to_owned(),
                 params,

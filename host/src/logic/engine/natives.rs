@@ -5,12 +5,24 @@ use super::components::{
 };
 use super::modules::{native_compile, native_resolve, native_source, native_warn};
 use super::paths::{native_parse_path, native_paths};
+use super::tree::{native_composed_parent, native_instance, native_select_components};
 use super::*;
 
 /// Every native, as (name, function, arity).
 pub(super) fn table() -> Vec<(&'static str, NativeFunction, usize)> {
     vec![
         ("paths", NativeFunction::from_fn_ptr(native_paths), 1),
+        (
+            "selectComponents",
+            NativeFunction::from_fn_ptr(native_select_components),
+            4,
+        ),
+        (
+            "composedParent",
+            NativeFunction::from_fn_ptr(native_composed_parent),
+            2,
+        ),
+        ("instance", NativeFunction::from_fn_ptr(native_instance), 2),
         (
             "parsePath",
             NativeFunction::from_fn_ptr(native_parse_path),

@@ -1,4 +1,11 @@
 Component({
   props: { value: '', onPick: null },
-  methods: { go() { this.props.onPick(this.props.value); } }
+  methods: {
+    go() {
+      const owner = this.selectOwnerComponent();
+      const parent = this.selectComposedParentComponent();
+      this.props.onPick(this.props.value + ':' + owner.is + ':' + (owner === parent));
+    },
+    away() { this.router.navigateTo({ url: '../../pages/two/two?from=router' }); }
+  }
 });

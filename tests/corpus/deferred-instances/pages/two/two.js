@@ -1,0 +1,1 @@
+Page({ data: { from: '' }, onLoad(q) { this.setData({ from: q.from }); } });
