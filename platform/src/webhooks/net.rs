@@ -1,8 +1,11 @@
 //! Where a webhook may connect: URLs are checked when registered and again
-//! before each attempt (http(s), no user info, no loopback, private,
-//! link-local or otherwise internal IP literal), and host names are resolved
-//! by our resolver, which drops internal answers, so DNS cannot point a
-//! webhook inside.
+//! before each attempt (http(s), no user info, no IP literal in the deny
+//! lists below), and host names are resolved by our resolver, which drops
+//! every answer in them, so DNS cannot point a webhook inside; the client
+//! connects only to the answers it kept. The deny lists are IANA's
+//! special-purpose registries (what is not globally reachable), the
+//! reserved and multicast space, and every form that embeds an IPv4
+//! address for a translator or tunnel.
 
 use reqwest::Url;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
@@ -51,33 +54,89 @@ pub(crate) fn refused(ip: IpAddr, allow_loopback: bool) -> Option<&'static str> 
     }
 }
 
+/// IPv4 ranges no webhook may reach: every entry of IANA's IPv4
+/// Special-Purpose Address Registry that is not globally reachable, with
+/// the reserved and multicast space (loopback is handled apart).
+const DENIED_V4: [([u8; 4], u8, &str); 14] = [
+    ([0, 0, 0, 0], 8, "an unspecified (this network) address"),
+    ([10, 0, 0, 0], 8, "a private address"),
+    ([100, 64, 0, 0], 10, "a shared (CGNAT) address"),
+    ([169, 254, 0, 0], 16, "a link-local address"),
+    ([172, 16, 0, 0], 12, "a private address"),
+    ([192, 0, 0, 0], 24, "a reserved (IETF protocol) address"),
+    ([192, 0, 2, 0], 24, "a documentation (TEST-NET-1) address"),
+    ([192, 88, 99, 0], 24, "a reserved (6to4 relay) address"),
+    ([192, 168, 0, 0], 16, "a private address"),
+    ([198, 18, 0, 0], 15, "a reserved (benchmarking) address"),
+    (
+        [198, 51, 100, 0],
+        24,
+        "a documentation (TEST-NET-2) address",
+    ),
+    ([203, 0, 113, 0], 24, "a documentation (TEST-NET-3) address"),
+    ([224, 0, 0, 0], 4, "a multicast address"),
+    ([240, 0, 0, 0], 4, "a reserved or broadcast address"),
+];
+
+/// IPv6 ranges no webhook may reach: IANA's IPv6 Special-Purpose Address
+/// Registry's entries that are not globally reachable, the forms that
+/// carry an IPv4 address to a translator or tunnel (IPv4-compatible,
+/// SIIT, NAT64, 6to4, Teredo), and the deprecated site-local space.
+/// IPv4-mapped addresses are judged by their IPv4 address instead.
+const DENIED_V6: [([u16; 8], u8, &str); 15] = [
+    ([0, 0, 0, 0, 0, 0, 0, 0], 96, "an IPv4-compatible address"),
+    (
+        [0, 0, 0, 0, 0xffff, 0, 0, 0],
+        96,
+        "an IPv4-translated (SIIT) address",
+    ),
+    ([0x64, 0xff9b, 0, 0, 0, 0, 0, 0], 96, "a NAT64 address"),
+    (
+        [0x64, 0xff9b, 1, 0, 0, 0, 0, 0],
+        48,
+        "a local NAT64 address",
+    ),
+    ([0x100, 0, 0, 0, 0, 0, 0, 0], 64, "a discard-only address"),
+    ([0x100, 0, 0, 1, 0, 0, 0, 0], 64, "a dummy-prefix address"),
+    (
+        [0x2001, 0, 0, 0, 0, 0, 0, 0],
+        23,
+        "a reserved (IETF protocol, Teredo) address",
+    ),
+    (
+        [0x2001, 0xdb8, 0, 0, 0, 0, 0, 0],
+        32,
+        "a documentation address",
+    ),
+    ([0x2002, 0, 0, 0, 0, 0, 0, 0], 16, "a 6to4 address"),
+    ([0x3fff, 0, 0, 0, 0, 0, 0, 0], 20, "a documentation address"),
+    (
+        [0x5f00, 0, 0, 0, 0, 0, 0, 0],
+        16,
+        "a segment-routing (SRv6) address",
+    ),
+    (
+        [0xfc00, 0, 0, 0, 0, 0, 0, 0],
+        7,
+        "a private (unique local) address",
+    ),
+    ([0xfe80, 0, 0, 0, 0, 0, 0, 0], 10, "a link-local address"),
+    ([0xfec0, 0, 0, 0, 0, 0, 0, 0], 10, "a site-local address"),
+    ([0xff00, 0, 0, 0, 0, 0, 0, 0], 8, "a multicast address"),
+];
+
 fn refused_v4(ip: Ipv4Addr, allow_loopback: bool) -> Option<&'static str> {
-    let o = ip.octets();
     if ip.is_loopback() {
         return (!allow_loopback).then_some("a loopback address");
     }
-    if ip.is_private() {
-        Some("a private address")
-    } else if ip.is_link_local() {
-        Some("a link-local address")
-    } else if o[0] == 100 && (o[1] & 0xc0) == 64 {
-        Some("a shared (CGNAT) address")
-    } else if o[0] == 0 {
-        Some("an unspecified address")
-    } else if ip.is_multicast() || o[0] >= 240 {
-        Some("a multicast, broadcast or reserved address")
-    } else if (o[0], o[1], o[2]) == (192, 0, 0) || (o[0] == 198 && (o[1] & 0xfe) == 18) {
-        Some("a reserved address")
-    } else {
-        None
-    }
+    let bits = u32::from(ip);
+    DENIED_V4.iter().find_map(|(net, len, why)| {
+        let mask = u32::MAX.checked_shl(32 - u32::from(*len)).unwrap_or(0);
+        (bits & mask == u32::from(Ipv4Addr::from(*net)) & mask).then_some(*why)
+    })
 }
 
 fn refused_v6(ip: Ipv6Addr, allow_loopback: bool) -> Option<&'static str> {
-    let s = ip.segments();
-    // Addresses that embed an IPv4 address are judged by it: mapped
-    // (::ffff:a.b.c.d), compatible (::a.b.c.d), NAT64 (64:ff9b::/96), 6to4 (2002::/16).
-    let embedded = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
     if let Some(v4) = ip.to_ipv4_mapped() {
         return refused_v4(v4, allow_loopback);
     }
@@ -87,21 +146,11 @@ fn refused_v6(ip: Ipv6Addr, allow_loopback: bool) -> Option<&'static str> {
     if ip.is_unspecified() {
         return Some("an unspecified address");
     }
-    if s[..6] == [0; 6] || s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
-        return refused_v4(embedded(s[6], s[7]), false);
-    }
-    if s[0] == 0x2002 {
-        return refused_v4(embedded(s[1], s[2]), false);
-    }
-    if s[0] & 0xfe00 == 0xfc00 {
-        Some("a private (unique local) address")
-    } else if s[0] & 0xffc0 == 0xfe80 {
-        Some("a link-local address")
-    } else if s[0] & 0xff00 == 0xff00 {
-        Some("a multicast address")
-    } else {
-        None
-    }
+    let bits = u128::from(ip);
+    DENIED_V6.iter().find_map(|(net, len, why)| {
+        let mask = u128::MAX.checked_shl(128 - u32::from(*len)).unwrap_or(0);
+        (bits & mask == u128::from(Ipv6Addr::from(*net)) & mask).then_some(*why)
+    })
 }
 
 /// Resolves host names for deliveries, dropping every answer a webhook may
@@ -176,5 +225,59 @@ mod tests {
         assert!(check_url("http://localhost:9/", true).is_ok());
         assert!(check_url("http://10.0.0.1/", true).is_err());
         assert!(check_url(&format!("https://e.com/{}", "a".repeat(MAX_URL)), false).is_err());
+    }
+
+    /// The second pass's finds (issue 22, item 9): documentation ranges,
+    /// NAT64 (well-known and local), SIIT, site-local, Teredo and the rest
+    /// of IANA's registries are refused, each with its reason; the public
+    /// neighbours of each range are not.
+    #[test]
+    fn every_special_purpose_range_is_refused() {
+        let refused_for = |s: &str| refused(s.parse().expect("ip"), false);
+        for (ip, why) in [
+            ("192.0.2.1", "a documentation (TEST-NET-1) address"),
+            ("198.51.100.7", "a documentation (TEST-NET-2) address"),
+            ("203.0.113.200", "a documentation (TEST-NET-3) address"),
+            ("192.88.99.1", "a reserved (6to4 relay) address"),
+            ("192.0.0.9", "a reserved (IETF protocol) address"),
+            ("198.19.255.255", "a reserved (benchmarking) address"),
+            ("255.255.255.255", "a reserved or broadcast address"),
+            ("239.1.1.1", "a multicast address"),
+            ("64:ff9b::5db8:d822", "a NAT64 address"),
+            ("64:ff9b:1::1", "a local NAT64 address"),
+            ("::ffff:0:5db8:d822", "an IPv4-translated (SIIT) address"),
+            ("::5db8:d822", "an IPv4-compatible address"),
+            ("fec0::1", "a site-local address"),
+            (
+                "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+                "a reserved (IETF protocol, Teredo) address",
+            ),
+            ("2001:db8::1", "a documentation address"),
+            ("3fff::1", "a documentation address"),
+            ("2002:5db8:d822::1", "a 6to4 address"),
+            ("100::1", "a discard-only address"),
+            ("5f00::1", "a segment-routing (SRv6) address"),
+            ("::ffff:192.0.2.1", "a documentation (TEST-NET-1) address"),
+        ] {
+            assert_eq!(refused_for(ip), Some(why), "{ip}");
+            let url = if ip.contains(':') {
+                format!("http://[{ip}]/")
+            } else {
+                format!("http://{ip}/")
+            };
+            assert!(check_url(&url, true).is_err(), "{url}");
+        }
+        for ip in [
+            "192.0.3.1",
+            "198.51.101.1",
+            "203.0.114.1",
+            "93.184.216.34",
+            "2606:2800:220:1::1",
+            "2001:200::1",
+            "::ffff:93.184.216.34",
+            "2a00:1450:4001::1",
+        ] {
+            assert_eq!(refused_for(ip), None, "{ip}");
+        }
     }
 }

@@ -239,17 +239,29 @@ async fn send(http: &reqwest::Client, d: &Due, allow_loopback: bool) -> Result<u
         .body(d.payload.clone())
         .send()
         .await
-        .map_err(|e| {
-            let mut s = e.to_string();
-            let mut src = std::error::Error::source(&e);
-            while let Some(c) = src {
-                s.push_str(": ");
-                s.push_str(&c.to_string());
-                src = c.source();
-            }
-            s.chars().take(500).collect::<String>()
-        })?;
+        .map_err(|e| delivery_error(&e))?;
     Ok(resp.status().as_u16())
+}
+
+/// What a failed attempt records, for whoever reads the deliveries: the
+/// same words whether the name did not resolve, resolved only to addresses
+/// a webhook may not reach, or the connection failed, so a delivery log
+/// cannot map which internal names exist; the cause goes to the platform's
+/// own log.
+fn delivery_error(e: &reqwest::Error) -> String {
+    let mut cause = e.to_string();
+    let mut src = std::error::Error::source(e);
+    while let Some(c) = src {
+        cause.push_str(": ");
+        cause.push_str(&c.to_string());
+        src = c.source();
+    }
+    tracing::info!(cause = %cause, "webhook delivery failed");
+    if e.is_timeout() {
+        "the receiver did not answer in time".into()
+    } else {
+        "could not reach the receiver".into()
+    }
 }
 
 /// `sha256=<hex HMAC-SHA256(secret, body)>`, the `X-Mpkit-Signature` header.
@@ -347,5 +359,48 @@ mod tests {
         assert_eq!(backoff(b, 2), Duration::from_secs(20));
         assert_eq!(backoff(b, 3), Duration::from_secs(40));
         assert_eq!(backoff(b, 40), MAX_BACKOFF);
+    }
+
+    fn client(allow_loopback: bool) -> reqwest::Client {
+        reqwest::Client::builder()
+            .timeout(Duration::from_millis(300))
+            .no_proxy()
+            .dns_resolver(std::sync::Arc::new(super::super::net::Guarded {
+                allow_loopback,
+            }))
+            .build()
+            .expect("client")
+    }
+
+    /// A delivery log does not tell a name that resolves only inside from
+    /// a port nobody listens on (issue 22, item 9): both are "could not
+    /// reach the receiver"; a receiver that never answers is a timeout.
+    #[tokio::test]
+    async fn failed_deliveries_say_the_same_whatever_the_cause() {
+        let inside = client(false)
+            .post("http://localhost:1/hook")
+            .send()
+            .await
+            .expect_err("localhost is refused by the resolver");
+        assert!(format!("{inside:?}").contains("resolves to no public address"));
+        let closed = client(true)
+            .post("http://127.0.0.1:1/hook")
+            .send()
+            .await
+            .expect_err("nothing listens on port 1");
+        assert_eq!(delivery_error(&inside), "could not reach the receiver");
+        assert_eq!(delivery_error(&closed), delivery_error(&inside));
+        let silent = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let url = format!("http://{}/hook", silent.local_addr().expect("addr"));
+        let held = tokio::spawn(async move {
+            let (sock, _) = silent.accept().await.expect("accept");
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            drop(sock);
+        });
+        let slow = client(true).post(url).send().await.expect_err("no answer");
+        assert_eq!(delivery_error(&slow), "the receiver did not answer in time");
+        held.abort();
     }
 }
