@@ -998,6 +998,23 @@ fn plain_components_instances_wait_for_their_js_unseen() {
     assert_eq!(warnings.len(), 1, "{warnings:#?}");
 }
 
+/// `relations` behind `options.relations`, in both modes: slot content's
+/// items link to the list around them once mounted (both sides' `linked`,
+/// `getRelationNodes` in order), not an item outside it; an item removed
+/// is unlinked, one added is linked; without the option they are ignored
+/// with a warning.
+#[test]
+fn relations_link_items_to_the_list_around_them() {
+    let warnings = passes(
+        "relations",
+        &[(
+            "component",
+            "relations apply only with options: { relations: true }; these are ignored",
+        )],
+    );
+    assert_eq!(warnings.len(), 1, "{warnings:#?}");
+}
+
 /// `Mixin()` by identifier (with its `definitionFilter` and `pageEvents`),
 /// `lifetimes` behind `options.lifetimes` around the component2 hooks,
 /// `pageEvents` following the page through navigation, `deriveDataFromProps`

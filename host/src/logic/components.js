@@ -79,6 +79,10 @@
     var flags = options.options || {};
     def.observing = flags.observers === true;
     var lifetimes = flags.lifetimes === true;
+    // relations (behind options.relations): path (relative to the
+    // component) -> {type, linked, linkChanged, unlinked, target}.
+    def.relations = {};
+    def.mixins = all;
     // externalClasses (behind options.externalClasses): names the view
     // replaces in the template by the classes the owner passes under them.
     def.classes = [];
@@ -107,6 +111,17 @@
           (def.pageEvents[pe] = def.pageEvents[pe] || []).push(m.pageEvents[pe]);
         }
       }
+      if (flags.relations === true && m.relations && typeof m.relations === 'object') {
+        var relKeys = Object.keys(m.relations);
+        for (var rk = 0; rk < relKeys.length; rk++) {
+          var rel = m.relations[relKeys[rk]];
+          if (!rel || RELATION_TYPES.indexOf(rel.type) < 0) {
+            native.warn('component', 'relation "' + relKeys[rk] + '" needs a type of parent, child, ancestor or descendant; it is ignored');
+            continue;
+          }
+          def.relations[relKeys[rk]] = rel;
+        }
+      }
       if (m.observers && typeof m.observers === 'object') {
         for (var key in m.observers) {
           if (!Object.prototype.hasOwnProperty.call(m.observers, key) || typeof m.observers[key] !== 'function') continue;
@@ -118,8 +133,8 @@
       native.warn('component', 'observers run only with options: { observers: true }; these are ignored');
       def.observers = [];
     }
-    for (var w = 0; w < WARNED_OPTIONS.length; w++) {
-      if (options[WARNED_OPTIONS[w]] !== undefined) native.warn('component', 'Component() option "' + WARNED_OPTIONS[w] + '" is not supported yet and is ignored');
+    if (options.relations !== undefined && flags.relations !== true) {
+      native.warn('component', 'relations apply only with options: { relations: true }; these are ignored');
     }
     if (options.externalClasses !== undefined && flags.externalClasses !== true) {
       native.warn('component', 'externalClasses apply only with options: { externalClasses: true }; these are ignored');
@@ -130,7 +145,8 @@
     // Plain: nothing runs when an instance is made, nor after it renders
     // or goes, so the view makes its instances from the summary and their
     // JS objects wait until something needs them (components.rs Summary).
-    def.plain = !def.observers.length && Object.keys(def.pageEvents).length === 0;
+    def.plain = !def.observers.length && Object.keys(def.pageEvents).length === 0 &&
+      Object.keys(def.relations).length === 0;
     for (var dd = 0; def.plain && dd < def.data.length; dd++) if (typeof def.data[dd] === 'function') def.plain = false;
     var hookNames = Object.keys(def.hooks);
     for (var hn = 0; def.plain && hn < hookNames.length; hn++) if (def.hooks[hookNames[hn]].length) def.plain = false;
@@ -149,6 +165,11 @@
       spliceData(rec.page, rec.id, this.data, obj, cb, function (out, done) { sendComponentData(rec, out, done); });
       noteChanged(rec, obj);
       deriveOwn(rec);
+    };
+    def.proto.getRelationNodes = function (key) {
+      var rec = recOf && recOf.get(this);
+      var list = rec && rec.links[key];
+      return list ? list.filter(function (r) { return r.alive; }).map(function (r) { return r.inst; }) : [];
     };
     def.proto.hasMixin = function (m) { return all.indexOf(typeof m === 'string' ? mixinRegistry[m] : m) >= 0; };
     // The typings' instance methods that read the tree (lib.component.d.ts,
@@ -191,7 +212,81 @@
     };
     return def;
   }
-  var WARNED_OPTIONS = ['relations'];
+  var RELATION_TYPES = ['parent', 'child', 'ancestor', 'descendant'];
+  var OPPOSITE = { parent: 'child', child: 'parent', ancestor: 'descendant', descendant: 'ancestor' };
+  // Whether `rec` is what relation `key` of `from` names: its path, or,
+  // with `target`, a Mixin() it uses.
+  function relationNames(from, key, rel, rec) {
+    if (typeof rel.target === 'string' || (rel.target && typeof rel.target === 'object')) {
+      return rec.def.mixins.indexOf(typeof rel.target === 'string' ? mixinRegistry[rel.target] : rel.target) >= 0;
+    }
+    var path = resolveUrl(from.inst.is, key);
+    return path === rec.inst.is || path + '/index' === rec.inst.is;
+  }
+  // The relation of `rec` that answers `key` of `from` (its opposite type
+  // and naming `from`), if it has one.
+  function answering(rec, from, rel) {
+    var keys = Object.keys(rec.def.relations);
+    for (var i = 0; i < keys.length; i++) {
+      var r = rec.def.relations[keys[i]];
+      if (r.type === OPPOSITE[rel.type] && relationNames(rec, keys[i], r, from)) return keys[i];
+    }
+    return null;
+  }
+  // Once `rec` is mounted: each of its parent and ancestor relations is
+  // linked to the first instance up the page's tree (where its events
+  // bubble: slot content's is the component it is in) that the relation
+  // names and that names it back as child or descendant; both sides'
+  // linked() run, the other side's first. Children mount first, so their
+  // links exist when a parent's didMount runs.
+  function linkRelations(rec) {
+    var keys = Object.keys(rec.def.relations);
+    for (var i = 0; i < keys.length; i++) {
+      var rel = rec.def.relations[keys[i]];
+      if (rel.type !== 'parent' && rel.type !== 'ancestor') continue;
+      var up = native.composedParent(rec.page, rec.id), steps = 0;
+      while (up && steps++ < 64) {
+        if (up[1]) componentTask(rec.page, up[1]);
+        var other = compRecs[rec.page] && compRecs[rec.page][up[0]];
+        if (other && relationNames(rec, keys[i], rel, other)) {
+          var back = answering(other, rec, rel);
+          if (back !== null) link(rec, keys[i], other, back);
+          break;
+        }
+        if (rel.type === 'parent') break;
+        up = native.composedParent(rec.page, up[0]);
+      }
+    }
+  }
+  function link(rec, key, other, otherKey) {
+    (rec.links[key] = rec.links[key] || []).push(other);
+    (other.links[otherKey] = other.links[otherKey] || []).push(rec);
+    rec.linked.push([key, other, otherKey]);
+    var a = other.def.relations[otherKey], b = rec.def.relations[key];
+    if (typeof a.linked === 'function') guard(a.linked, other.inst, [rec.inst]);
+    if (typeof b.linked === 'function') guard(b.linked, rec.inst, [other.inst]);
+  }
+  // When `rec` goes: every link it holds, either side, is undone, and
+  // both sides' unlinked() run.
+  function unlinkAll(rec) {
+    var recs = compRecs[rec.page] || {};
+    var ids = Object.keys(recs);
+    for (var i = 0; i < ids.length; i++) {
+      var o = recs[ids[i]];
+      for (var j = o.linked.length - 1; j >= 0; j--) if (o.linked[j][1] === rec) unlink(o, o.linked[j]);
+    }
+    for (var k = rec.linked.length - 1; k >= 0; k--) unlink(rec, rec.linked[k]);
+  }
+  function unlink(rec, entry) {
+    var key = entry[0], other = entry[1], otherKey = entry[2];
+    rec.linked.splice(rec.linked.indexOf(entry), 1);
+    var mine = rec.links[key], theirs = other.links[otherKey];
+    if (mine && mine.indexOf(other) >= 0) mine.splice(mine.indexOf(other), 1);
+    if (theirs && theirs.indexOf(rec) >= 0) theirs.splice(theirs.indexOf(rec), 1);
+    var a = other.def.relations[otherKey], b = rec.def.relations[key];
+    if (typeof a.unlinked === 'function') guard(a.unlinked, other.inst, [rec.inst]);
+    if (typeof b.unlinked === 'function') guard(b.unlinked, rec.inst, [other.inst]);
+  }
   // [id, task] from the view: the instance's JS object (made first when
   // the view deferred it), or what its component's ref() gives instead.
   function refOf(pageId, found) {
@@ -348,7 +443,8 @@
   }
   function afterOf(def) {
     // Which lifecycles after a render it has, so the view asks only for those.
-    return ((def.hooks.didMount.length || def.hooks.attached.length || def.hooks.ready.length) ? 1 : 0) |
+    return ((def.hooks.didMount.length || def.hooks.attached.length || def.hooks.ready.length ||
+      Object.keys(def.relations).length) ? 1 : 0) |
       ((def.hooks.didUpdate.length || def.observers.length) ? 2 : 0);
   }
   function componentTask(pageId, t) {
@@ -366,7 +462,7 @@
       case 'create': {
         var def = componentDef(t.is, t.script);
         var inst = Object.create(def.proto);
-        rec = { inst: inst, def: def, page: pageId, id: t.id, owner: t.owner, alive: true, mounted: false, prevProps: null, prevData: null, changed: [] };
+        rec = { inst: inst, def: def, page: pageId, id: t.id, owner: t.owner, alive: true, mounted: false, prevProps: null, prevData: null, changed: [], links: {}, linked: [] };
         recs[t.id] = rec;
         if (recOf) recOf.set(inst, rec);
         inst.data = dataOf(def, inst);
@@ -413,6 +509,7 @@
         rec.mounted = true;
         rec.changed = [];
         runHooks(rec, 'attached', []);
+        linkRelations(rec);
         runHooks(rec, 'didMount', []);
         runHooks(rec, 'ready', []);
         return;
@@ -430,6 +527,7 @@
         delete recs[t.id];
         rec.alive = false;
         runHooks(rec, 'detached', []);
+        unlinkAll(rec);
         runHooks(rec, 'didUnmount', []);
         return;
     }

@@ -1,0 +1,2 @@
+// relations without the option: ignored, with a warning.
+Component({ relations: { '../ul/ul': { type: 'parent' } } });
