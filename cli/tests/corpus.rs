@@ -1001,8 +1001,9 @@ fn plain_components_instances_wait_for_their_js_unseen() {
 /// `relations` behind `options.relations`, in both modes: slot content's
 /// items link to the list around them once mounted (both sides' `linked`,
 /// `getRelationNodes` in order), not an item outside it; an item removed
-/// is unlinked, one added is linked; without the option they are ignored
-/// with a warning.
+/// is unlinked, one added is linked; a `descendant` relation by `target`
+/// (a `Mixin()` the items use) counts every item inside; without the
+/// option they are ignored with a warning.
 #[test]
 fn relations_link_items_to_the_list_around_them() {
     let warnings = passes(

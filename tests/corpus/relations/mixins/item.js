@@ -1,0 +1,2 @@
+// The mixin that marks list items, shared by require (one registry).
+module.exports = Mixin({});
