@@ -157,6 +157,9 @@ pub struct Config {
     pub webhook_backoff: Duration,
     /// How long an auth code stays exchangeable, in seconds. Default 300.
     pub auth_code_ttl: i64,
+    /// The most bytes the signed resolve answers cached in memory may hold,
+    /// over every (mini program, target app). Default 64 MiB.
+    pub resolve_cache_bytes: usize,
 }
 
 impl Config {
@@ -177,6 +180,7 @@ impl Config {
             webhook_max_attempts: 8,
             webhook_backoff: Duration::from_secs(10),
             auth_code_ttl: 300,
+            resolve_cache_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -250,7 +254,7 @@ impl Platform {
             db,
             objects,
             keys,
-            policies: Arc::new(policy::Cache::new(postgres)),
+            policies: Arc::new(policy::Cache::new(postgres, config.resolve_cache_bytes)),
             webhooks: webhooks::Outbox::new(&config)?,
             config,
             tasks: Mutex::new(Vec::new()),

@@ -32,7 +32,7 @@ use mpkit_platform_client::wire::{
 };
 use sqlx::{Any, Transaction};
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -51,10 +51,26 @@ pub(crate) struct Entry {
     answers: std::sync::Mutex<HashMap<String, bytes::Bytes>>,
     /// When the entry was last known current (milliseconds on the cache's clock).
     checked: AtomicU64,
+    /// The bytes every entry's cached answers hold, shared by the cache.
+    held: Arc<AtomicUsize>,
 }
 
-/// Cached answers per policy, at most (then the cache starts over).
-const MAX_CACHED_ANSWERS: usize = 100_000;
+impl Drop for Entry {
+    /// An entry dropped (changed, re-signed, invalidated) gives back what
+    /// its answers held.
+    fn drop(&mut self) {
+        if let Ok(m) = self.answers.get_mut() {
+            let bytes: usize = m.iter().map(|(k, v)| answer_cost(k, v)).sum();
+            self.held.fetch_sub(bytes, Ordering::SeqCst);
+        }
+    }
+}
+
+/// What one cached answer costs the budget: its body, its key, and the
+/// map's own bookkeeping.
+fn answer_cost(user: &str, body: &bytes::Bytes) -> usize {
+    user.len() + body.len() + 64
+}
 
 /// The in-memory cache.
 #[derive(Debug)]
@@ -73,6 +89,9 @@ pub(crate) struct Cache {
     /// Times the listener (re)started listening and dropped the whole cache.
     resets: AtomicU64,
     clock: Instant,
+    /// Bytes of cached answers, over every entry, and the most they may hold.
+    held: Arc<AtomicUsize>,
+    budget: usize,
 }
 
 /// What the policy cache is doing, for monitoring and tests.
@@ -89,12 +108,20 @@ pub struct PolicyCacheStats {
     pub listening: Option<bool>,
     /// Times the listener started listening (again) and dropped the whole cache.
     pub resets: u64,
+    /// Bytes the cached resolve answers hold, over every policy; at most
+    /// `Config::resolve_cache_bytes`.
+    pub answer_bytes: usize,
+    /// Resolve answers cached, over every policy.
+    pub answers: usize,
 }
 
 impl Cache {
-    /// A cache; `listened` when a change listener will feed it (PostgreSQL).
-    pub(crate) fn new(listened: bool) -> Cache {
+    /// A cache; `listened` when a change listener will feed it
+    /// (PostgreSQL); its resolve answers hold at most `budget` bytes.
+    pub(crate) fn new(listened: bool, budget: usize) -> Cache {
         Cache {
+            held: Arc::new(AtomicUsize::new(0)),
+            budget,
             map: RwLock::new(HashMap::new()),
             generation: AtomicU64::new(0),
             live: AtomicBool::new(!listened),
@@ -138,6 +165,12 @@ impl Cache {
             entries: self.map.read().map_or(0, |m| m.len()),
             db_reads: self.reads.load(Ordering::Relaxed),
             listening: self.listened.then(|| self.live.load(Ordering::SeqCst)),
+            answer_bytes: self.held.load(Ordering::SeqCst),
+            answers: self.map.read().map_or(0, |m| {
+                m.values()
+                    .map(|e| e.answers.lock().map_or(0, |a| a.len()))
+                    .sum()
+            }),
             resets: self.resets.load(Ordering::Relaxed),
         }
     }
@@ -317,6 +350,7 @@ async fn build(p: &Platform, app: &str, target: &str) -> Result<Entry, Error> {
         testers,
         answers: std::sync::Mutex::new(HashMap::new()),
         checked: AtomicU64::new(p.policies.now_ms()),
+        held: p.policies.held.clone(),
     })
 }
 
@@ -451,13 +485,38 @@ pub(crate) fn answer(p: &Platform, e: &Entry, user: &str) -> Result<bytes::Bytes
     let payload = serde_json::to_string(&a).map_err(|e| Error::Internal(e.to_string()))?;
     let body = serde_json::to_vec(&sign(p, payload)).map_err(|e| Error::Internal(e.to_string()))?;
     let body = bytes::Bytes::from(body);
-    if let Ok(mut m) = e.answers.lock() {
-        if m.len() >= MAX_CACHED_ANSWERS {
-            m.clear();
-        }
-        m.insert(user.to_owned(), body.clone());
+    // A policy with nothing to serve (never released, taken down) answers
+    // every user alike: signed per call, never cached, so random user ids
+    // cannot fill memory through apps that have no release.
+    let serves =
+        e.policy.stable.is_some() || e.policy.grayscale.is_some() || e.policy.pilot.is_some();
+    if serves {
+        cache_answer(p, e, user, &body);
     }
     Ok(body)
+}
+
+/// Keeps `body` for `user` under `e` within the cache's byte budget: past
+/// it, this entry's answers are dropped first; if the others still hold
+/// too much, the answer is not kept.
+fn cache_answer(p: &Platform, e: &Entry, user: &str, body: &bytes::Bytes) {
+    let cost = answer_cost(user, body);
+    let held = &p.policies.held;
+    let Ok(mut m) = e.answers.lock() else {
+        return;
+    };
+    if held.load(Ordering::SeqCst) + cost > p.policies.budget {
+        let freed: usize = m.iter().map(|(k, v)| answer_cost(k, v)).sum();
+        m.clear();
+        held.fetch_sub(freed, Ordering::SeqCst);
+        if held.load(Ordering::SeqCst) + cost > p.policies.budget {
+            return;
+        }
+    }
+    if let Some(old) = m.insert(user.to_owned(), body.clone()) {
+        held.fetch_sub(answer_cost(user, &old), Ordering::SeqCst);
+    }
+    held.fetch_add(cost, Ordering::SeqCst);
 }
 
 /// Bumps the policy sequence of (app, target) inside the mutation's

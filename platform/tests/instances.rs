@@ -290,3 +290,52 @@ async fn concurrent_changes_never_share_a_sequence_number() {
         );
     }
 }
+
+/// The resolve answers kept in memory are bounded in bytes over every
+/// policy (issue 22, item 6): random user ids for an app with nothing to
+/// serve are answered and never kept; for a released one, what is kept
+/// stays within `Config::resolve_cache_bytes` however many users ask, every
+/// answer still correct; a change gives back all its policy held.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resolve_answers_are_kept_within_a_byte_budget() {
+    const BUDGET: usize = 16 * 1024;
+    for db in Db::all() {
+        let s = start_with(db, |c| {
+            c.policy_revalidate = HOUR;
+            c.resolve_cache_bytes = BUDGET;
+        })
+        .await;
+        listening(&s).await;
+        let w = world(&s).await;
+        for i in 0..100 {
+            let a = resolved(&s, &format!("nobody-{i}")).await;
+            assert!(a.version.is_none(), "{db}: nothing released yet");
+        }
+        let st = s.platform.policy_cache_stats();
+        assert_eq!((st.answers, st.answer_bytes), (0, 0), "{db}: nothing kept");
+
+        let id = to_review(&s, &w, "1.0.0", 1).await;
+        approve_and_release(&s, &w, &id).await;
+        settle().await;
+        for i in 0..300 {
+            let a = resolved(&s, &format!("user-{i}")).await;
+            assert_eq!(
+                a.version.map(|v| v.version).as_deref(),
+                Some("1.0.0"),
+                "{db}: user-{i}"
+            );
+            let st = s.platform.policy_cache_stats();
+            assert!(st.answer_bytes <= BUDGET, "{db}: {st:?}");
+        }
+        let st = s.platform.policy_cache_stats();
+        assert!(st.answers > 0 && st.answers < 300, "{db}: {st:?}");
+        // A user asked again is answered alike, from the cache or not.
+        assert_eq!(resolved(&s, "user-299").await.user, "user-299");
+
+        takedown(&s, &w).await;
+        settle().await;
+        resolved(&s, "user-1").await;
+        let st = s.platform.policy_cache_stats();
+        assert_eq!((st.answers, st.answer_bytes), (0, 0), "{db}: {st:?}");
+    }
+}
