@@ -27,13 +27,41 @@ pub fn check_id(s: &str) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// Rejected lines reported in full, at most; the rest are only counted.
+pub const MAX_REPORTED: usize = 100;
+
+/// A tester file or list, checked.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Parsed {
+    /// The distinct valid ids, sorted.
+    pub ids: Vec<String>,
+    /// The first [`MAX_REPORTED`] rejected lines, with their reasons.
+    pub rejected: Vec<Rejected>,
+    /// Every rejected line, counted (duplicates included).
+    pub rejected_total: usize,
+    /// Whether it holds more than [`MAX_TESTERS`] valid ids: reading stopped
+    /// there, and what was read is incomplete.
+    pub too_many: bool,
+}
+
+impl Parsed {
+    fn reject(&mut self, r: impl FnOnce() -> Rejected) {
+        self.rejected_total += 1;
+        if self.rejected.len() < MAX_REPORTED {
+            self.rejected.push(r());
+        }
+    }
+}
+
 /// Parses a tester file: one user id per line (the first CSV column, quotes
 /// trimmed). A `user_id`/`userid` header on the first line, blank lines and
-/// `#` comments are skipped. Returns the distinct ids, sorted, and every
-/// rejected line with its reason (duplicates included).
-pub fn parse(text: &str) -> (Vec<String>, Vec<Rejected>) {
+/// `#` comments are skipped. Returns the distinct ids, sorted, and the
+/// rejected lines with their reasons (duplicates included): the first
+/// [`MAX_REPORTED`] in full, all counted. Memory stays within the ids kept:
+/// reading stops past [`MAX_TESTERS`] of them.
+pub fn parse(text: &str) -> Parsed {
+    let mut out = Parsed::default();
     let mut ok = BTreeSet::new();
-    let mut rejected = Vec::new();
     for (i, line) in text.lines().enumerate() {
         let raw = line.trim_start_matches('\u{feff}').trim();
         if raw.is_empty() || raw.starts_with('#') {
@@ -43,43 +71,61 @@ pub fn parse(text: &str) -> (Vec<String>, Vec<Rejected>) {
         if i == 0 && (id.eq_ignore_ascii_case("user_id") || id.eq_ignore_ascii_case("userid")) {
             continue;
         }
-        let reject = |reason: &str| Rejected {
-            line: i + 1,
-            text: raw.chars().take(80).collect(),
-            reason: String::from(reason),
+        let reject = |reason: &str| {
+            let reason = String::from(reason);
+            move || Rejected {
+                line: i + 1,
+                text: raw.chars().take(80).collect(),
+                reason,
+            }
         };
         match check_id(id) {
-            Ok(()) if ok.contains(id) => rejected.push(reject("duplicate")),
+            Ok(()) if ok.contains(id) => out.reject(reject("duplicate")),
             Ok(()) => {
+                if ok.len() == MAX_TESTERS {
+                    out.too_many = true;
+                    break;
+                }
                 ok.insert(id.to_owned());
             }
-            Err(why) => rejected.push(reject(why)),
+            Err(why) => out.reject(reject(why)),
         }
     }
-    (ok.into_iter().collect(), rejected)
+    out.ids = ok.into_iter().collect();
+    out
 }
 
 /// Checks a list of tester ids given one by one (a JSON array), element by
 /// element: each must be an id as it stands, with nothing trimmed, split or
 /// skipped (`"alice\nbob"` is one bad id, not two testers). Returns the
-/// distinct ids, sorted, and each rejected element (its `line` is its
-/// position from 1).
-pub fn check_list(ids: &[String]) -> (Vec<String>, Vec<Rejected>) {
+/// distinct ids, sorted, and the rejected elements (a `line` is a position
+/// from 1), bounded as [`parse`]'s.
+pub fn check_list(ids: &[String]) -> Parsed {
+    let mut out = Parsed::default();
     let mut ok = BTreeSet::new();
-    let mut rejected = Vec::new();
     for (i, id) in ids.iter().enumerate() {
-        let reject = |reason: &str| Rejected {
-            line: i + 1,
-            text: id.chars().take(80).collect(),
-            reason: String::from(reason),
+        let reject = |reason: &str| {
+            let reason = String::from(reason);
+            move || Rejected {
+                line: i + 1,
+                text: id.chars().take(80).collect(),
+                reason,
+            }
         };
         match check_id(id) {
-            Ok(()) if !ok.insert(id.clone()) => rejected.push(reject("duplicate")),
-            Ok(()) => {}
-            Err(why) => rejected.push(reject(why)),
+            Ok(()) if ok.contains(id.as_str()) => out.reject(reject("duplicate")),
+            Ok(()) => {
+                if ok.len() == MAX_TESTERS {
+                    out.too_many = true;
+                    break;
+                }
+                ok.insert(id.clone());
+            }
+            Err(why) => out.reject(reject(why)),
         }
     }
-    (ok.into_iter().collect(), rejected)
+    out.ids = ok.into_iter().collect();
+    out
 }
 
 #[cfg(test)]
@@ -100,8 +146,14 @@ mod tests {
         ]
         .map(String::from)
         .to_vec();
-        let (ok, bad) = check_list(&list);
+        let Parsed {
+            ids: ok,
+            rejected: bad,
+            rejected_total,
+            too_many,
+        } = check_list(&list);
         assert_eq!(ok, ["u-1", "user_id"]);
+        assert_eq!((rejected_total, too_many), (6, false));
         let got: Vec<(usize, &str)> = bad.iter().map(|r| (r.line, r.reason.as_str())).collect();
         let outside = "characters outside [A-Za-z0-9_.@+-]";
         assert_eq!(
@@ -119,7 +171,11 @@ mod tests {
 
     #[test]
     fn tester_files_report_bad_lines() {
-        let (ok, bad) = parse("user_id\nu-1\n\n# comment\nu-2,extra\nu 3\nu-1\n\"u-4\"\nuserid\n");
+        let Parsed {
+            ids: ok,
+            rejected: bad,
+            ..
+        } = parse("user_id\nu-1\n\n# comment\nu-2,extra\nu 3\nu-1\n\"u-4\"\nuserid\n");
         // A header is skipped on the first line only; later, "userid" is an id.
         assert_eq!(ok, ["u-1", "u-2", "u-4", "userid"]);
         let lines: Vec<(usize, &str)> = bad.iter().map(|r| (r.line, r.reason.as_str())).collect();
@@ -129,18 +185,39 @@ mod tests {
         );
     }
 
+    /// A hostile file (issue 22, item 7): two million bad lines report the
+    /// first 100 and a count; more valid ids than a pilot takes stop the
+    /// reading there.
+    #[test]
+    fn a_huge_file_reports_a_bounded_list() {
+        let bad = "!\n".repeat(2_000_000);
+        let p = parse(&bad);
+        assert_eq!(
+            (p.ids.len(), p.rejected.len(), p.rejected_total),
+            (0, MAX_REPORTED, 2_000_000)
+        );
+        assert_eq!(p.rejected[99].line, 100);
+        let many: String = (0..MAX_TESTERS + 5).map(|i| format!("u-{i}\n")).collect();
+        let p = parse(&many);
+        assert!(p.too_many);
+        assert_eq!(p.ids.len(), MAX_TESTERS);
+        let list: Vec<String> = (0..MAX_TESTERS + 1).map(|i| format!("u-{i}")).collect();
+        assert!(check_list(&list).too_many);
+    }
+
     proptest::proptest! {
         /// Whatever the file, every accepted id passes the id check, ids are
         /// distinct, and every line is accounted for at most once.
         #[test]
         fn accepted_ids_are_valid(text in "\\PC{0,400}") {
-            let (ok, bad) = parse(&text);
+            let Parsed { ids: ok, rejected: bad, rejected_total, .. } = parse(&text);
             for id in &ok {
                 proptest::prop_assert!(check_id(id).is_ok());
             }
             let distinct: BTreeSet<&String> = ok.iter().collect();
             proptest::prop_assert_eq!(distinct.len(), ok.len());
-            proptest::prop_assert!(ok.len() + bad.len() <= text.lines().count());
+            proptest::prop_assert!(bad.len() <= MAX_REPORTED && bad.len() <= rejected_total);
+            proptest::prop_assert!(ok.len() + rejected_total <= text.lines().count());
         }
     }
 }

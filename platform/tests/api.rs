@@ -2415,3 +2415,68 @@ async fn a_reviewer_cannot_decide_on_their_own_release_but_sees_what_they_review
         );
     }
 }
+
+/// Tester files cannot amplify memory (issue 22, item 7): a release not in
+/// pilot refuses a 4 MiB file with 409 before reading it; in pilot, two
+/// million bad lines are a 400 whose answer names the first 100 and the
+/// count (a few KiB, not hundreds of MB), more ids than a pilot takes are a
+/// 400, and neither changes the testers.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tester_files_are_bounded_and_checked_after_the_state() {
+    for db in Db::all() {
+        let s = start(db).await;
+        let w = world(&s).await;
+        let id = to_review(&s, &w, "1.0.0", 1).await;
+        let (st, v) = s
+            .post(
+                &format!("/v1/releases/{id}/review"),
+                &w.reviewer.1,
+                json!({"decision": "approve"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{db}: {v}");
+        let garbage = "!\n".repeat(2 * 1024 * 1024).into_bytes();
+        let put = |body: Vec<u8>| {
+            let (s, id, t) = (&s, id.clone(), w.owner.1.clone());
+            async move {
+                s.raw(Method::PUT, &format!("/v1/releases/{id}/testers"), &t, body)
+                    .await
+            }
+        };
+        let (st, v) = put(garbage.clone()).await;
+        assert_eq!(
+            st,
+            StatusCode::CONFLICT,
+            "{db}: approved, not in pilot: {v}"
+        );
+        assert!(v.to_string().len() < 1024, "{db}: {v}");
+
+        let (st, v) = s
+            .post(
+                &format!("/v1/releases/{id}/pilot"),
+                &w.owner.1,
+                json!({"testers": ["tester-1"]}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{db}: {v}");
+        let (st, v) = put(garbage).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{db}");
+        let text = v.to_string();
+        assert!(text.len() < 32 * 1024, "{db}: {} bytes", text.len());
+        assert!(
+            text.contains("2097152 in all, the first 100"),
+            "{db}: {}",
+            &text[..300.min(text.len())]
+        );
+        let many: String = (0..100_001).map(|i| format!("u-{i}\n")).collect();
+        let (st, v) = put(many.into_bytes()).await;
+        assert_eq!(st, StatusCode::BAD_REQUEST, "{db}");
+        assert!(
+            v.to_string().contains("at most 100000 testers"),
+            "{db}: {v}"
+        );
+        // The pilot's testers are the ones it started with.
+        assert_eq!(resolve(&s, "tester-1").await.rule, Rule::Pilot, "{db}");
+        assert_eq!(resolve(&s, "u-1").await.rule, Rule::None, "{db}");
+    }
+}

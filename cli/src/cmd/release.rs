@@ -361,13 +361,19 @@ fn testers_cmd(s: &Session, cmd: TestersCommand, o: &mut Output<'_>) -> Result<(
             // Ids from --user go to the server as given (it refuses bad ones);
             // a file is parsed here with the platform's own parser, and its
             // rejected lines are reported like `update` reports them.
-            let (ids, file_text, local_rejected) = match &source.file {
+            let (ids, file_text, local_rejected, local_total) = match &source.file {
                 Some(f) => {
                     let text = read_text(f, "the tester file")?;
-                    let (ids, rejected) = testers::parse(&text);
-                    (ids, Some(text), rejected)
+                    let p = testers::parse(&text);
+                    if p.too_many {
+                        return Err(Coded::err(
+                            "bad_input",
+                            format!("at most {} testers", testers::MAX_TESTERS),
+                        ));
+                    }
+                    (p.ids, Some(text), p.rejected, p.rejected_total)
                 }
-                None => (source.users.clone(), None, Vec::new()),
+                None => (source.users.clone(), None, Vec::new(), 0),
             };
             let id = s.release_id(&sel)?;
             let r = s.call(format_args!("reading release {id}"), s.client.release(&id))?;
@@ -393,6 +399,7 @@ fn testers_cmd(s: &Session, cmd: TestersCommand, o: &mut Output<'_>) -> Result<(
                     let v = json!({
                         "id": c.id, "state": c.state, "mode": "started_pilot",
                         "testers": c.testers, "rejected": local_rejected,
+                        "rejectedTotal": local_total,
                     });
                     o.emit(&v, || {
                         let mut t = format!(
@@ -402,7 +409,8 @@ fn testers_cmd(s: &Session, cmd: TestersCommand, o: &mut Output<'_>) -> Result<(
                         );
                         if !local_rejected.is_empty() {
                             t.push_str(&format!(
-                                "\n{} lines rejected:\n{}",
+                                "\n{} lines rejected (the first {} shown):\n{}",
+                                local_total,
                                 local_rejected.len(),
                                 rejected_table(local_rejected.iter().map(|l| (
                                     l.line,
@@ -464,9 +472,14 @@ fn emit_replaced(t: &wire::TestersReplaced, from_add: bool, o: &mut Output<'_>) 
         if t.rejected.is_empty() {
             s.push_str("; no lines rejected");
         } else {
+            let shown = if t.rejected_total > t.rejected.len() as u64 {
+                format!(" (the first {} shown)", t.rejected.len())
+            } else {
+                String::new()
+            };
             s.push_str(&format!(
-                "\n{} lines rejected:\n{}",
-                t.rejected.len(),
+                "\n{} lines rejected{shown}:\n{}",
+                t.rejected_total.max(t.rejected.len() as u64),
                 rejected_table(t.rejected.iter().map(|l| (
                     l.line,
                     l.text.as_str(),

@@ -208,6 +208,9 @@ pub struct TestersReplaced {
     pub id: String,
     /// Valid ids stored.
     pub accepted: u64,
-    /// Lines refused.
+    /// Lines refused: the first 100.
     pub rejected: Vec<RejectedLine>,
+    /// Every line refused, counted.
+    #[serde(default)]
+    pub rejected_total: u64,
 }

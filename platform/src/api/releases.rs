@@ -11,8 +11,8 @@ use mpkit_platform_client::paths;
 use mpkit_platform_client::rollout;
 use mpkit_platform_client::testers::{self, MAX_TESTERS};
 use mpkit_platform_client::wire::{
-    Gray, NewRelease, Pilot, RejectedLine, Release, ReleaseStarted, Review, ReviewDecision,
-    StateChanged, TestersReplaced,
+    Gray, NewRelease, Pilot, Release, ReleaseStarted, Review, ReviewDecision, StateChanged,
+    TestersReplaced,
 };
 use serde_json::Value;
 
@@ -42,9 +42,19 @@ async fn release_for(p: &Platform, c: &Caller, id: &str, action: IsvAction) -> R
     Ok(r)
 }
 
-/// Rejected lines for an error message.
-fn lines_text(rejected: &[RejectedLine]) -> String {
-    serde_json::to_string(rejected).unwrap_or_default()
+/// Rejected lines for an error message: the first ones (at most
+/// `testers::MAX_REPORTED`) and how many there were in all.
+fn lines_text(parsed: &testers::Parsed) -> String {
+    let shown = serde_json::to_string(&parsed.rejected).unwrap_or_default();
+    if parsed.rejected_total > parsed.rejected.len() {
+        format!(
+            "{} in all, the first {}: {shown}",
+            parsed.rejected_total,
+            parsed.rejected.len()
+        )
+    } else {
+        shown
+    }
 }
 
 #[utoipa::path(post, path = paths::START_RELEASE.template, tag = "apps", summary = "Start a release in a target app; the package is built and re-signed", request_body = NewRelease, params(("app" = String, Path)), responses((status = 201, description = "Success", body = ReleaseStarted)), security(("bearer" = [])))]
@@ -188,22 +198,24 @@ pub(super) async fn start_pilot(
     Body(b): Body,
 ) -> ApiResult {
     let r = release_for(&p, &c, &id, IsvAction::Release).await?;
+    // The release's state first: a refused call reads nothing more.
+    let next = step(&r, Action::StartPilot)?;
     let req: Pilot = body(&b)?;
     // A list is checked element by element, never as a file: an element
     // with a newline or a comma is one bad id, not several testers.
-    let (ids, rejected) = testers::check_list(&req.testers);
-    if !rejected.is_empty() {
+    let parsed = testers::check_list(&req.testers);
+    if parsed.rejected_total > 0 {
         return Err(Error::BadRequest(format!(
             "bad tester ids: {}",
-            lines_text(&rejected)
+            lines_text(&parsed)
         )));
     }
-    if ids.is_empty() || ids.len() > MAX_TESTERS {
+    let ids = parsed.ids;
+    if ids.is_empty() || parsed.too_many {
         return Err(Error::BadRequest(format!(
             "a pilot needs 1 to {MAX_TESTERS} testers"
         )));
     }
-    let next = step(&r, Action::StartPilot)?;
     release::set_testers(&p, &c.account, &r, next, "release.pilot", &ids).await?;
     ok(StateChanged {
         testers: Some(ids.len() as u64),
@@ -219,24 +231,26 @@ pub(super) async fn put_testers(
     Body(b): Body,
 ) -> ApiResult {
     let r = release_for(&p, &c, &id, IsvAction::Release).await?;
+    // The release's state first: a refused call parses nothing.
+    let next = step(&r, Action::UpdateTesters)?;
     let text = std::str::from_utf8(&b)
         .map_err(|_| Error::BadRequest("the tester file must be UTF-8 text".into()))?;
-    let (ids, rejected) = testers::parse(text);
-    if ids.len() > MAX_TESTERS {
+    let parsed = testers::parse(text);
+    if parsed.too_many {
         return Err(Error::BadRequest(format!("at most {MAX_TESTERS} testers")));
     }
-    let next = step(&r, Action::UpdateTesters)?;
-    if ids.is_empty() {
+    if parsed.ids.is_empty() {
         return Err(Error::BadRequest(format!(
             "no valid tester ids; rejected lines: {}",
-            lines_text(&rejected)
+            lines_text(&parsed)
         )));
     }
-    release::set_testers(&p, &c.account, &r, next, "release.testers", &ids).await?;
+    release::set_testers(&p, &c.account, &r, next, "release.testers", &parsed.ids).await?;
     ok(TestersReplaced {
         id,
-        accepted: ids.len() as u64,
-        rejected,
+        accepted: parsed.ids.len() as u64,
+        rejected: parsed.rejected,
+        rejected_total: parsed.rejected_total as u64,
     })
 }
 
