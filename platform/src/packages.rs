@@ -16,8 +16,23 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeSet;
 
-fn upload_path(app: &str, version: &str) -> ObjPath {
+/// Where an upload is stored: by its content (its sha256), so two uploads
+/// that race for one version can never leave one's bytes under the other's
+/// recorded digest.
+fn upload_path(app: &str, sha256: &str) -> ObjPath {
+    ObjPath::from(format!("uploads/{app}/{sha256}.mpk"))
+}
+
+/// Where uploads were stored before they were stored by content (read only).
+fn legacy_upload_path(app: &str, version: &str) -> ObjPath {
     ObjPath::from(format!("uploads/{app}/{version}.mpk"))
+}
+
+/// Whether `e` is a unique-key violation (two uploads of one version or
+/// build at once: the second waits for the first and then finds its row).
+fn unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .is_some_and(|d| matches!(d.kind(), sqlx::error::ErrorKind::UniqueViolation))
 }
 
 fn package_path(app: &str, target: &str, version: &str) -> ObjPath {
@@ -102,11 +117,11 @@ pub(crate) async fn upload_version(
         )));
     }
     let manifest = serde_json::to_string(&m).map_err(|e| Error::Internal(e.to_string()))?;
-    p.objects
-        .put(&upload_path(app, &version), bundle.to_vec().into())
-        .await
-        .map_err(|e| Error::Internal(format!("storing the upload: {e}")))?;
-    sqlx::query("INSERT INTO versions (app_id, version, build, sha256, length, manifest, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+    // The row first: a concurrent upload of the same version or build waits
+    // for this transaction and is then refused by the key, before it
+    // stores anything; the object goes under its digest, and if storing it
+    // fails the row is rolled back.
+    let inserted = sqlx::query("INSERT INTO versions (app_id, version, build, sha256, length, manifest, uploaded_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
         .bind(app)
         .bind(&version)
         .bind(m.build as i64)
@@ -116,7 +131,22 @@ pub(crate) async fn upload_version(
         .bind(actor)
         .bind(now())
         .execute(&mut *tx)
-        .await?;
+        .await;
+    match inserted {
+        Err(e) if unique_violation(&e) => {
+            return Err(Error::Conflict(format!(
+                "version {version} or build {} of {app} exists",
+                m.build
+            )))
+        }
+        other => {
+            other?;
+        }
+    }
+    p.objects
+        .put(&upload_path(app, &sha), bundle.to_vec().into())
+        .await
+        .map_err(|e| Error::Internal(format!("storing the upload: {e}")))?;
     audit(
         &mut tx,
         actor,
@@ -186,6 +216,41 @@ pub(crate) async fn read(
         .map_err(|e| Error::Internal(e.to_string()))
 }
 
+/// The bytes of an uploaded version, as recorded: read by their digest
+/// (or where uploads were stored before), and checked against it.
+async fn stored_upload(p: &Platform, app: &str, version: &str) -> Result<bytes::Bytes, Error> {
+    let row = sqlx::query("SELECT sha256 FROM versions WHERE app_id = $1 AND version = $2")
+        .bind(app)
+        .bind(version)
+        .fetch_optional(&p.db)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no version {version} of {app}")))?;
+    let sha: String = row.text("sha256")?;
+    let read = |path: ObjPath| async move {
+        match p.objects.get(&path).await {
+            Ok(r) => r.bytes().await.map(Some),
+            Err(object_store::Error::NotFound { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    };
+    let mut upload = read(upload_path(app, &sha))
+        .await
+        .map_err(|e| Error::Internal(format!("reading the upload: {e}")))?;
+    if upload.is_none() {
+        upload = read(legacy_upload_path(app, version))
+            .await
+            .map_err(|e| Error::Internal(format!("reading the upload: {e}")))?;
+    }
+    let upload = upload
+        .ok_or_else(|| Error::Internal(format!("the upload of {app} {version} is missing")))?;
+    if hex::encode(Sha256::digest(&upload)) != sha {
+        return Err(Error::Internal(format!(
+            "the stored upload of {app} {version} does not match its recorded sha256"
+        )));
+    }
+    Ok(upload)
+}
+
 /// Builds the target app's package: the same files, the manifest re-signed
 /// by the publisher key with the permissions this target app allows.
 pub(crate) async fn build_package(
@@ -195,14 +260,7 @@ pub(crate) async fn build_package(
     version: &str,
     allowed: &BTreeSet<String>,
 ) -> Result<(Vec<u8>, ReleasePermissions), Error> {
-    let upload = p
-        .objects
-        .get(&upload_path(app, version))
-        .await
-        .map_err(|e| Error::Internal(format!("reading the upload: {e}")))?
-        .bytes()
-        .await
-        .map_err(|e| Error::Internal(format!("reading the upload: {e}")))?;
+    let upload = stored_upload(p, app, version).await?;
     let keys = workspaces::dev_keys(&p.db, ws).await?;
     let app_id = AppId::new(app.to_owned()).map_err(|e| Error::BadRequest(e.to_string()))?;
     let v = mpkit_bundle::open(

@@ -2480,3 +2480,72 @@ async fn tester_files_are_bounded_and_checked_after_the_state() {
         assert_eq!(resolve(&s, "u-1").await.rule, Rule::None, "{db}");
     }
 }
+
+/// Two uploads of one version at once, with different contents (issue 22,
+/// item 13), on SQLite and on the real PostgreSQL: exactly one is stored,
+/// the other is 409; the stored bytes are the winner's, under the digest
+/// recorded for it, and a release builds from them (the build checks the
+/// bytes against that digest).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_uploads_of_one_version_keep_one_consistent_object() {
+    for db in Db::all() {
+        let s = start(db).await;
+        let w = world(&s).await;
+        for round in 0..4u64 {
+            let version = format!("1.{round}.0");
+            let build = 10 + round;
+            let a = bundle(
+                s.dir(),
+                APP,
+                &version,
+                build,
+                &w.key,
+                json!({"jsapi": ["getLocation"], "scopes": ["scope.location"]}),
+            );
+            let b = bundle(
+                s.dir(),
+                APP,
+                &version,
+                build,
+                &w.key,
+                json!({"jsapi": ["getSystemInfo"]}),
+            );
+            assert_ne!(a, b);
+            let url = format!("/v1/apps/{APP}/versions");
+            let (ra, rb) = tokio::join!(
+                s.raw(Method::POST, &url, &w.dev.1, a.clone()),
+                s.raw(Method::POST, &url, &w.dev.1, b.clone())
+            );
+            let mut codes = [ra.0, rb.0];
+            codes.sort();
+            assert_eq!(
+                codes,
+                [StatusCode::CREATED, StatusCode::CONFLICT],
+                "{db}: {ra:?} {rb:?}"
+            );
+            let (winner, answer) = if ra.0 == StatusCode::CREATED {
+                (&a, &ra.1)
+            } else {
+                (&b, &rb.1)
+            };
+            let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(winner));
+            assert_eq!(answer["sha256"], digest.as_str(), "{db}");
+            let (st, v) = s
+                .post(
+                    &format!("/v1/apps/{APP}/releases"),
+                    &w.owner.1,
+                    json!({"targetApp": TARGET, "version": version}),
+                )
+                .await;
+            assert_eq!(st, StatusCode::CREATED, "{db}: {v}");
+            let (st, v) = s
+                .post(
+                    &format!("/v1/releases/{}/cancel", v["id"].as_str().expect("id")),
+                    &w.owner.1,
+                    json!({}),
+                )
+                .await;
+            assert_eq!(st, StatusCode::OK, "{db}: {v}");
+        }
+    }
+}
