@@ -116,11 +116,14 @@ fn secret_row(r: &sqlx::any::AnyRow) -> Result<AppSecret, Error> {
 
 /// Creates an app secret for `app` (audited as `actor`); the answer carries
 /// the secret, shown once: only its hash is stored.
+/// `isv_ws` is the developing ISV when its member made it: the secret then
+/// lives only as long as the merchant's authorization of that ISV.
 pub(crate) async fn create_secret(
     db: &AnyPool,
     actor: &str,
     app: &str,
     name: &str,
+    isv_ws: Option<&str>,
 ) -> Result<AppSecretCreated, Error> {
     let secret = format!("mpks_{}", random_hex(32)?);
     let info = AppSecret {
@@ -132,13 +135,14 @@ pub(crate) async fn create_secret(
         revoked_at: None,
     };
     let mut tx = db.begin().await?;
-    sqlx::query("INSERT INTO app_secrets (hash, id, app_id, name, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+    sqlx::query("INSERT INTO app_secrets (hash, id, app_id, name, created_by, created_at, isv_ws) VALUES ($1, $2, $3, $4, $5, $6, $7)")
         .bind(token_hash(&secret))
         .bind(&info.id)
         .bind(&info.app_id)
         .bind(&info.name)
         .bind(&info.created_by)
         .bind(info.created_at)
+        .bind(isv_ws)
         .execute(&mut *tx)
         .await?;
     audit(
@@ -207,9 +211,21 @@ pub(crate) async fn revoke_secret(
     secret_row(&row)
 }
 
-/// The mini program an unrevoked app secret belongs to.
+/// What keeps a secret made through an ISV alive: a standing authorization
+/// of that ISV by the app's merchant to `manage` (what making it took), for
+/// all its apps or this one.
+pub(crate) const ISV_STANDS: &str =
+    "(s.isv_ws IS NULL OR EXISTS (SELECT 1 FROM isv_auths a, apps p \
+     WHERE p.app_id = s.app_id AND a.merchant_ws = p.owner_ws AND a.isv_ws = s.isv_ws \
+     AND a.revoked_at IS NULL AND (a.app_id IS NULL OR a.app_id = s.app_id) \
+     AND (',' || a.actions || ',') LIKE '%,manage,%'))";
+
+/// The mini program an unrevoked app secret belongs to; a secret an ISV
+/// made counts only while the merchant's authorization of it stands.
 pub(crate) async fn app_of_secret(db: &AnyPool, secret: &str) -> Result<Option<String>, Error> {
-    sqlx::query("SELECT app_id FROM app_secrets WHERE hash = $1 AND revoked_at IS NULL")
+    sqlx::query(&format!(
+        "SELECT s.app_id AS app_id FROM app_secrets s WHERE s.hash = $1 AND s.revoked_at IS NULL AND {ISV_STANDS}"
+    ))
         .bind(token_hash(secret))
         .fetch_optional(db)
         .await?

@@ -371,13 +371,24 @@ pub(crate) async fn revoke_isv(db: &AnyPool, actor: &str, id: &str) -> Result<()
     if n != 1 {
         return Err(Error::Conflict("already revoked".into()));
     }
+    // The server credentials the ISV made under the merchant's apps, that
+    // no other standing authorization keeps, are revoked with it.
+    let secrets = sqlx::query(&format!(
+        "UPDATE app_secrets SET revoked_at = $1 WHERE revoked_at IS NULL AND isv_ws IS NOT NULL \
+         AND hash IN (SELECT s.hash FROM app_secrets s WHERE s.isv_ws IS NOT NULL AND NOT {})",
+        crate::identity::ISV_STANDS
+    ))
+    .bind(now())
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
     audit(
         &mut tx,
         actor,
         "isv.revoke",
         &format!("isv-auth:{id}"),
         Some(json!({"revoked": false})),
-        Some(json!({"revoked": true})),
+        Some(json!({"revoked": true, "secretsRevoked": secrets})),
     )
     .await?;
     tx.commit().await?;

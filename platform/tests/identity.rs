@@ -516,3 +516,106 @@ async fn concurrent_exchanges_spend_a_code_once() {
         assert_eq!(won, 1, "{db}");
     }
 }
+
+/// A revoked ISV stops exchanging auth codes at once (issue 22, item 5):
+/// the server credential its member made for the merchant's app under a
+/// `manage` authorization exchanges only while that authorization stands;
+/// revoking it revokes the credential (listed as revoked, audited), and the
+/// merchant's own credential for the same app keeps working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revoking_an_isv_revokes_the_secrets_it_made() {
+    for db in Db::all() {
+        let s = start(db).await;
+        let ids = setup(&s).await;
+        let w = &ids.w;
+        // ISV_APP, built by the ISV, released to everyone in TARGET.
+        let (st, v) = upload_version(&s, &w.isv_master.1, ISV_APP, "1.0.0", 1, &w.isv_key).await;
+        assert_eq!(st, StatusCode::CREATED, "{db}: {v}");
+        let t = &w.isv_master.1;
+        let (st, v) = s
+            .post(
+                &format!("/v1/apps/{ISV_APP}/releases"),
+                t,
+                json!({"targetApp": TARGET, "version": "1.0.0"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{db}: {v}");
+        let rel = v["id"].as_str().expect("id").to_owned();
+        for (path, who, body) in [
+            ("compat-report", t, json!({"passed": 1})),
+            ("apply", t, json!({})),
+            ("review", &w.reviewer.1, json!({"decision": "approve"})),
+            ("full", &w.owner.1, json!({})),
+        ] {
+            let (st, v) = s
+                .post(&format!("/v1/releases/{rel}/{path}"), who, body)
+                .await;
+            assert_eq!(st, StatusCode::OK, "{db}: {path}: {v}");
+        }
+        // The merchant lets the ISV manage ISV_APP; the ISV makes a secret.
+        let (st, v) = s
+            .post(
+                &format!("/v1/workspaces/{}/isv-authorizations", w.merchant),
+                &w.master.1,
+                json!({"isvWorkspace": w.isv, "appId": ISV_APP, "actions": ["manage"]}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED, "{db}: {v}");
+        let manage = v["id"].as_str().expect("id").to_owned();
+        let path = format!("/v1/apps/{ISV_APP}/secrets");
+        let isv_secret: AppSecretCreated = answer(
+            s.post(&path, &w.isv_master.1, json!({"name": "isv backend"}))
+                .await,
+            StatusCode::CREATED,
+        );
+        let own_secret: AppSecretCreated = answer(
+            s.post(&path, &w.owner.1, json!({"name": "merchant backend"}))
+                .await,
+            StatusCode::CREATED,
+        );
+        let code = |user: &'static str| {
+            let (s, op) = (&s, ids.operator.1.clone());
+            async move {
+                let c: AuthCodeIssued = answer(
+                    issue(s, &op, ISV_APP, user, json!(["auth_base"])).await,
+                    StatusCode::CREATED,
+                );
+                c.auth_code
+            }
+        };
+        let (st, v) = exchange(&s, Some(&isv_secret.secret), &code("u-1").await).await;
+        assert_eq!(st, StatusCode::OK, "{db}: before the revocation: {v}");
+
+        let (st, v) = s
+            .call(
+                Method::DELETE,
+                &format!("/v1/isv-authorizations/{manage}"),
+                Some(&w.master.1),
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::OK, "{db}: {v}");
+        let spent = code("u-2").await;
+        let refused = err(exchange(&s, Some(&isv_secret.secret), &spent).await);
+        assert_eq!(refused.0, StatusCode::UNAUTHORIZED, "{db}: {refused:?}");
+        let (st, v) = exchange(&s, Some(&own_secret.secret), &spent).await;
+        assert_eq!(
+            st,
+            StatusCode::OK,
+            "{db}: the merchant's own secret, and the code unspent: {v}"
+        );
+        let (st, list) = s.get(&path, &w.owner.1).await;
+        assert_eq!(st, StatusCode::OK, "{db}");
+        let list: Vec<AppSecret> = serde_json::from_value(list).expect("secrets");
+        let mut revoked: Vec<(&str, bool)> = list
+            .iter()
+            .map(|x| (x.name.as_str(), x.revoked_at.is_some()))
+            .collect();
+        revoked.sort();
+        assert_eq!(
+            revoked,
+            [("isv backend", true), ("merchant backend", false)],
+            "{db}"
+        );
+    }
+}

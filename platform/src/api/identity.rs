@@ -72,8 +72,15 @@ pub(super) async fn create_secret(
     let a = secrets_manager(&p, &c, &app).await?;
     let req: NewAppSecret = body(&b)?;
     let name = display_name(&req.name)?;
+    // Made by the developing ISV's member (not the merchant's): it lives
+    // as long as the merchant's authorization of that ISV.
+    let isv_ws = if c.admin || role_in(&p.db, &a.owner_ws, &c.account).await?.is_some() {
+        None
+    } else {
+        a.developer_ws.clone()
+    };
     let made: AppSecretCreated =
-        identity::create_secret(&p.db, &c.account, &a.app_id, name).await?;
+        identity::create_secret(&p.db, &c.account, &a.app_id, name, isv_ws.as_deref()).await?;
     created(made)
 }
 

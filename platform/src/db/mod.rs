@@ -21,6 +21,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     // the mini program's server (with an app secret) exchanges them once.
     // Codes and secrets are stored only as their SHA-256.
     (3, include_str!("migrations/003.sql")),
+    // The ISV a server credential was made through (issue 22, item 5).
+    (4, include_str!("migrations/004.sql")),
 ];
 
 /// A database URL as the driver takes it. Every SQLite form a user may write
@@ -188,6 +190,7 @@ mod tests {
             "5aa7a4d761280dbdf3e4d90af47ce4f020fd9bb93c030b5aed80ae9fb2cafab1",
             "f7797b4c4eba22a2ff1aa84b3be214be1241240f18c50e0d9fa103daf9e28bce",
             "c6f4e49b01681a5d77ccede746d5b540b0f07802dca9e3b628a93ffebd8366a6",
+            "d69f9694a64cd363a31f32756f4179387972978542a0c2d35f64aacddfe1c100",
         ];
         assert_eq!(MIGRATIONS.len(), pinned.len());
         for ((version, sql), want) in MIGRATIONS.iter().zip(pinned) {
