@@ -979,6 +979,63 @@ fn ant_design_mini_renders_in_the_webview(e: &Env) -> Check {
     let hidden = e.eval(s, "document.getElementById('mp-overlay').hidden")?;
     ensure(hidden == "true", "an error overlay is shown")?;
     shot("all")?;
+    // Each family page: every component with its documented props, the
+    // page reached from the gallery's links and left by its Back button.
+    let families = [
+        ("general", 5),
+        ("layout", 3),
+        ("navigation", 7),
+        ("data-entry", 13),
+        ("data-display", 13),
+        ("feedback", 14),
+        ("business", 6),
+        ("other", 4),
+        ("ai", 7),
+    ];
+    let mut names: Vec<String> = Vec::new();
+    for (family, n) in families {
+        e.click(s, &format!(".to-family[data-page={family}]"))?;
+        e.wait(
+            s,
+            &format!("!!{page}.querySelector('.family[data-family={family}]')"),
+        )?;
+        // Every case holds its component's element, with content rendered
+        // in it: the names of the cases that do not, none once all render.
+        let empty = format!(
+            "[...{page}.querySelectorAll('.case')].filter(c=>{{const h=c.querySelector('[data-mp-is=\"/node_modules/antd-mini/es/'+c.dataset.name+'/index\"]');return !h||h.children.length===0}}).map(c=>c.dataset.name).join(',')"
+        );
+        if let Err(x) = e.wait(
+            s,
+            &format!("{page}.querySelectorAll('.case').length==={n}&&{empty}===''"),
+        ) {
+            let left = e.eval(s, &empty)?;
+            return Err(format!("{family}: {x}; empty cases: {left}"));
+        }
+        let hidden = e.eval(s, "document.getElementById('mp-overlay').hidden")?;
+        ensure(
+            hidden == "true",
+            format!("an error overlay is shown on {family}"),
+        )?;
+        shot(family)?;
+        let on = e.eval(
+            s,
+            &format!("[...{page}.querySelectorAll('.case')].map(c=>c.dataset.name).join(',')"),
+        )?;
+        names.extend(on.trim_matches('"').split(',').map(str::to_owned));
+        e.click(s, ".back")?;
+        e.wait(s, &format!("!!{page}.querySelector('.gallery')"))?;
+    }
+    // The 72 components, each on one family page.
+    let count = names.len();
+    names.sort();
+    names.dedup();
+    ensure(
+        count == 72 && names.len() == 72,
+        format!(
+            "{count} cases, {} components on the family pages",
+            names.len()
+        ),
+    )?;
     e.d.close(s).map_err(|x| x.to_string())
 }
 
