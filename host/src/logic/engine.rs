@@ -547,8 +547,11 @@ impl LogicLayer {
         let mp = init.build();
         ctx.register_global_property(js_string!("__mp"), mp, Attribute::all())
             .map_err(|e| internal(&e))?;
-        // The prelude's value is its bridge: the functions the host calls,
+        // Date strings as Alipay's engines read them (dates.js), then the
+        // prelude, whose value is its bridge: the functions the host calls,
         // kept out of the mini program's globals.
+        ctx.eval(Source::from_bytes(include_str!("dates.js")))
+            .map_err(|e| internal(&e))?;
         let bridge = ctx
             .eval(Source::from_bytes(include_str!("prelude.js")))
             .map_err(|e| internal(&e))?

@@ -108,6 +108,8 @@ impl SjsEngine {
         rl.set_recursion_limit(RECURSION);
         ctx.eval(Source::from_bytes(include_str!("engine/esm_helpers.js")))
             .map_err(|e| e.to_string())?;
+        ctx.eval(Source::from_bytes(include_str!("dates.js")))
+            .map_err(|e| e.to_string())?;
         let make_require = ctx
             .eval(Source::from_bytes(GLOBALS))
             .map_err(|e| e.to_string())?
@@ -285,7 +287,7 @@ mod tests {
         let e = engine(&[
             (
                 "utils/fmt.sjs",
-                "import { cents } from './money.sjs';\nexport default function price(n) { return '¥' + cents(n); }\nexport const upper = (s) => s.toUpperCase();\nexport const nested = { twice: function (x) { return [x, x]; } };\nexport function nothing() {}\nexport function when() { return getDate(2020, 0, 2).getFullYear() + ':' + getRegExp('a+', 'g').test('caa'); }\nexport function leak() { return [typeof my, typeof App, typeof getApp, typeof setTimeout, typeof Page].join(','); }\n",
+                "import { cents } from './money.sjs';\nexport default function price(n) { return '¥' + cents(n); }\nexport const upper = (s) => s.toUpperCase();\nexport const nested = { twice: function (x) { return [x, x]; } };\nexport function nothing() {}\nexport function when() { return getDate(2020, 0, 2).getFullYear() + ':' + getRegExp('a+', 'g').test('caa') + ':' + getDate('2020/01/02 03:04').getHours(); }\nexport function leak() { return [typeof my, typeof App, typeof getApp, typeof setTimeout, typeof Page].join(','); }\n",
             ),
             ("utils/money.sjs", "export function cents(n) { return (n / 100).toFixed(2); }"),
             ("node_modules/lib/x.sjs", "export default { id: (v) => v };"),
@@ -324,7 +326,7 @@ mod tests {
         );
         assert_eq!(
             call("/utils/fmt.sjs", "when", &[], serde_json::json!([])),
-            Ok(Some(Value::from("2020:true")))
+            Ok(Some(Value::from("2020:true:3")))
         );
         // Nothing of the logic layer is there.
         assert_eq!(

@@ -485,3 +485,38 @@ Page({ onLoad() { const later = () => { [0].map(() => console.log(seen.join(',')
         ["probe,probe,probe,probe,ctor|pages/index/index"]
     );
 }
+
+/// Date strings as Alipay's engines read them (dates.js): the slash and
+/// space forms are local time, ISO stays boa's, what is no date stays NaN,
+/// and `Date` still behaves as `Date` (instanceof, called without `new`,
+/// subclassed, `Date.now`, `Date.UTC`, `Date.parse`).
+#[test]
+fn date_strings_in_the_forms_mini_programs_write_are_read() {
+    let mut l = layer(
+        "App({});",
+        r#"Page({ onLoad() {
+          const t = (s) => new Date(s).getTime();
+          const same = (a, b) => t(a) === new Date(...b).getTime();
+          class Later extends Date {}
+          console.log([
+            same('2024/03/01', [2024, 2, 1]),
+            same('2024/3/1 08:05', [2024, 2, 1, 8, 5]),
+            same('2024-03-01 08:05:09', [2024, 2, 1, 8, 5, 9]),
+            same('2024/03/01 08:05:09.5', [2024, 2, 1, 8, 5, 9, 500]),
+            same('03/01/2024', [2024, 2, 1]),
+            t('2024-03-01T00:00:00Z') === Date.UTC(2024, 2, 1),
+            isNaN(t('2024/13/01')), isNaN(t('yesterday')), isNaN(t('2024/03/01 25:00')),
+            new Date('2024/03/01') instanceof Date, typeof Date(), Object.prototype.toString.call(new Date()),
+            new Later('2024/03/01').getDate(), new Later() instanceof Later,
+            Date.parse('2024/03/01') === new Date(2024, 2, 1).getTime(), typeof Date.now(), Date.name, Date.length,
+            new Date(2024, 0).getMonth(), new Date(0).getTime(), new Date(new Date(5)).getTime()
+          ].join(','));
+        } });"#,
+    );
+    let out = create(&mut l, json!({}));
+    assert!(errors(&out).is_empty(), "{:?}", errors(&out));
+    assert_eq!(
+        logs(&out),
+        ["true,true,true,true,true,true,true,true,true,true,string,[object Date],1,true,true,number,Date,7,0,0,5"]
+    );
+}
