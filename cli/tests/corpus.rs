@@ -985,7 +985,9 @@ fn custom_components_props_slots_lifecycles_and_events_run_as_in_alipay() {
 /// class, `selectOwnerComponent`, `selectComposedParentComponent`) find
 /// deferred instances too, `ref()` deciding what is found; `this.router`
 /// resolves a relative url against the component's folder; a selector
-/// that does not parse finds nothing, with a warning.
+/// that does not parse finds nothing, with a warning. A page's component
+/// inside a list's scoped slot content resolves through the page's
+/// `usingComponents` (the content is the page's).
 #[test]
 fn plain_components_instances_wait_for_their_js_unseen() {
     let warnings = passes(

@@ -259,6 +259,9 @@ pub struct ScopedSlot {
     /// content is rendered at (Ant Design Mini's FormInput passes its
     /// `header` slot on to form-item's).
     pub outer: Option<std::rc::Rc<Call>>,
+    /// The tags the owner's template may use: custom tags in the content
+    /// are the owner's (a page's component inside a list's scoped slot).
+    pub components: Option<std::rc::Rc<std::collections::HashMap<String, std::sync::Arc<str>>>>,
 }
 
 // Nodes compare by value; what they hold (expressions over JSON) has no

@@ -178,6 +178,7 @@ impl Renderer<'_> {
             scope: Value::Object(kept),
             file: cx.file.to_owned(),
             outer: self.call.cloned(),
+            components: self.components.cloned(),
         }
     }
 
@@ -229,7 +230,13 @@ impl Renderer<'_> {
                 let at = std::mem::replace(&mut self.call, s.outer.as_ref());
                 let external = std::mem::take(&mut self.external);
                 let class_scope = self.class_scope.take();
+                // Its custom tags resolve through the owner's map.
+                let tags = match &s.components {
+                    Some(m) => std::mem::replace(&mut self.components, Some(m)),
+                    None => self.components,
+                };
                 r = self.nodes_into(&s.nodes, &vars, &inner, out);
+                self.components = tags;
                 self.external = external;
                 self.class_scope = class_scope;
                 self.call = at;
@@ -304,11 +311,11 @@ mod tests {
     use serde_json::json;
     use std::collections::HashMap;
 
-    fn map() -> HashMap<String, Arc<str>> {
-        HashMap::from([
+    fn map() -> std::rc::Rc<HashMap<String, Arc<str>>> {
+        std::rc::Rc::new(HashMap::from([
             ("card".to_owned(), Arc::from("components/card/card")),
             ("map".to_owned(), Arc::from("components/map/index")),
-        ])
+        ]))
     }
 
     fn page(src: &str, data: Value) -> Result<Vec<VNode>, RenderError> {

@@ -147,7 +147,7 @@ pub struct Renderer<'a> {
     /// Warnings not yet taken.
     warnings: Vec<RenderWarning>,
     /// Custom tags of the file being rendered: tag → component base path.
-    components: Option<&'a HashMap<String, Arc<str>>>,
+    components: Option<&'a std::rc::Rc<HashMap<String, Arc<str>>>>,
     /// Whose template this is: 0 for the page, else the instance's id.
     owner: u64,
     /// When rendering a component instance: what its owner passed it.
@@ -221,7 +221,7 @@ impl<'a> Renderer<'a> {
     /// path), in a template written by `owner` (0: the page).
     pub fn with_components(
         mut self,
-        components: &'a HashMap<String, Arc<str>>,
+        components: &'a std::rc::Rc<HashMap<String, Arc<str>>>,
         owner: u64,
     ) -> Renderer<'a> {
         self.components = Some(components);
