@@ -405,6 +405,9 @@
       var prop = t.handlers[i][0], method = t.handlers[i][1];
       if (owner && typeof owner[method] === 'function') {
         props[prop] = (function (o, m) { return function () { return o[m].apply(o, arguments); }; })(owner, method);
+      } else if (owner && owner.props && typeof owner.props[method] === 'function') {
+        // The owner's own function prop, passed on (onChange="{{onChange}}").
+        props[prop] = owner.props[method];
       }
     }
     return props;

@@ -50,9 +50,18 @@ impl Renderer<'_> {
                 _ => {}
             }
             if component::is_handler_attr(&a.name) {
-                if let Some([Part::Lit(method)]) = a.value.as_deref() {
-                    handlers.push((a.name.clone(), method.clone()));
-                    continue;
+                match a.value.as_deref() {
+                    Some([Part::Lit(method)]) => {
+                        handlers.push((a.name.clone(), method.clone()));
+                        continue;
+                    }
+                    Some([Part::Expr(e, _)]) => {
+                        if let Some(method) = handler_of(e, scope) {
+                            handlers.push((a.name.clone(), method));
+                            continue;
+                        }
+                    }
+                    _ => {}
                 }
             }
             let value = match a.value.as_deref() {
@@ -300,6 +309,30 @@ fn names_in(nodes: &[Node], out: &mut Vec<String>) {
     }
 }
 
+/// The handler an `on*`/`catch*` attribute written as one `{{ }}` names:
+/// a string is the owner's method of that name (Ant Design Mini's
+/// `onFormat="{{handleFormat ? handleFormat : 'handleFormat'}}"`); a bare
+/// name that is `true` here is the owner's function prop of that name,
+/// passed on (`onChange="{{onChange}}"`; function props are `true` in a
+/// template); a condition picks its branch. Anything else is a plain prop.
+fn handler_of(e: &crate::expr::Expr, scope: &dyn Scope) -> Option<String> {
+    use crate::expr::{eval_opt, truthy, Expr};
+    match e {
+        Expr::Cond(c, a, b) => {
+            let pick = eval_opt(c, scope).is_some_and(|v| truthy(&v));
+            handler_of(if pick { a } else { b }, scope)
+        }
+        _ => match eval_opt(e, scope) {
+            Some(Value::String(s)) if !s.is_empty() => Some(s),
+            Some(Value::Bool(true)) => match e {
+                Expr::Ident(name) => Some(name.clone()),
+                _ => None,
+            },
+            _ => None,
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,6 +395,35 @@ mod tests {
         );
     }
 
+    /// An `on*` attribute written as one `{{ }}`: a method name it yields
+    /// is a handler (Ant Design Mini's FormPicker writes
+    /// `onFormat="{{handleFormat ? handleFormat : 'handleFormat'}}"`), a
+    /// bare function prop (`true` in a template) is passed on under its
+    /// name; an empty string, `false`, a number or an object is no handler
+    /// and stays a plain prop (or, undefined, is left out).
+    #[test]
+    fn a_handler_written_as_an_expression_names_a_method_or_passes_one_on() {
+        let out = page(
+            r#"<card onA="{{f ? f : 'fallback'}}" onB="{{fn}}" onC="{{'m' + 1}}" onD="{{''}}" onE="{{n}}" onF="{{gone}}" onG="{{obj}}" onH="{{fn && 'x'}}"/>"#,
+            json!({"f": false, "fn": true, "n": 3, "obj": {"a": 1}}),
+        )
+        .expect("renders");
+        let c = call(&out[0]);
+        assert_eq!(
+            c.handlers,
+            vec![
+                ("onA".to_owned(), "fallback".to_owned()),
+                ("onB".to_owned(), "fn".to_owned()),
+                ("onC".to_owned(), "m1".to_owned()),
+                ("onH".to_owned(), "x".to_owned()),
+            ]
+        );
+        assert_eq!(
+            Value::Object(c.props.clone()),
+            json!({"onD": "", "onE": 3, "onG": {"a": 1}})
+        );
+    }
+
     #[test]
     fn a_custom_tag_passes_props_handlers_and_slot_content() {
         let out = page(
@@ -379,13 +441,14 @@ mod tests {
         assert_eq!(&*c.is, "components/card/card");
         assert_eq!(
             Value::Object(c.props.clone()),
-            json!({"title": "T", "n": 3, "label": "a T", "className": "x  y", "data-item-id": "7", "bare": true, "onChange": "h"})
+            json!({"title": "T", "n": 3, "label": "a T", "className": "x  y", "data-item-id": "7", "bare": true})
         );
         assert_eq!(
             c.handlers,
             vec![
                 ("onTap".to_owned(), "go".to_owned()),
-                ("catchLongTap".to_owned(), "hold".to_owned())
+                ("catchLongTap".to_owned(), "hold".to_owned()),
+                ("onChange".to_owned(), "h".to_owned())
             ]
         );
         assert_eq!(c.ref_method.as_deref(), Some("keep"));

@@ -5,6 +5,7 @@
 Page({
   data: { ids: [1, 2, 3], label: 'a', shown: true, log: '' },
   note(line) { this.setData({ log: this.data.log ? this.data.log + ',' + line : line }); },
+  relayed(v) { this.setData({ relayed: 'relayed:' + v }); },
   relabel() { this.setData({ label: 'b' }); },
   toggle() { this.setData({ shown: !this.data.shown }); },
   // The typings' instance methods that read the tree: a deferred instance

@@ -1,0 +1,1 @@
+Component({ methods: { go() { this.props.onPick(this.props.onFormat('v')); } } });
