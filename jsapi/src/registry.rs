@@ -147,17 +147,21 @@ pub enum ViewApi {
     WebView,
     /// `my.createLottieContext(id)`: a `<lottie>` (a placeholder in this host).
     Lottie,
+    /// `my.createIntersectionObserver(options)`: built in the logic layer
+    /// over selector queries; it makes no call of its own.
+    IntersectionObserver,
 }
 
 impl ViewApi {
     /// Every view API.
-    pub const ALL: [ViewApi; 6] = [
+    pub const ALL: [ViewApi; 7] = [
         ViewApi::SelectorQuery,
         ViewApi::Canvas,
         ViewApi::Map,
         ViewApi::Video,
         ViewApi::WebView,
         ViewApi::Lottie,
+        ViewApi::IntersectionObserver,
     ];
 
     /// Its `my.*` name (the factory's).
@@ -169,6 +173,7 @@ impl ViewApi {
             ViewApi::Video => "createVideoContext",
             ViewApi::WebView => "createWebViewContext",
             ViewApi::Lottie => "createLottieContext",
+            ViewApi::IntersectionObserver => "createIntersectionObserver",
         }
     }
 
@@ -180,7 +185,7 @@ impl ViewApi {
     /// The built-in component a context drives (none for a selector query).
     pub const fn component(self) -> Option<&'static str> {
         match self {
-            ViewApi::SelectorQuery => None,
+            ViewApi::SelectorQuery | ViewApi::IntersectionObserver => None,
             ViewApi::Canvas => Some("canvas"),
             ViewApi::Map => Some("map"),
             ViewApi::Video => Some("video"),
@@ -198,6 +203,11 @@ impl ViewApi {
                 "A query of the page's nodes; `exec` answers each selection's rect, scroll offset, id and dataset (zero rects where the surface has no layout).",
             )
             .param("queries", ParamType::Array, true),
+            ViewApi::IntersectionObserver => ApiDecl::new(
+                self.name(),
+                Kind::View,
+                "An observer of how much of an element is inside the viewport or another element; `observe` measures through createSelectorQuery when it is called (later scrolling is not observed in this host). The factory makes no call of its own.",
+            ),
             ViewApi::Canvas => ApiDecl::new(
                 self.name(),
                 Kind::View,

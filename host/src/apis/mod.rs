@@ -92,6 +92,7 @@ pub const ALWAYS_AVAILABLE: &[&str] = &[
     ViewApi::Video.name(),
     ViewApi::WebView.name(),
     ViewApi::Lottie.name(),
+    ViewApi::IntersectionObserver.name(),
     "canIUse",
 ];
 

@@ -210,6 +210,10 @@
       var rec = recOf && recOf.get(this);
       return kit.views().createSelectorQuery(rec ? { page: rec.page, comp: rec.id } : null);
     };
+    def.proto.createIntersectionObserver = function (o) {
+      var rec = recOf && recOf.get(this);
+      return kit.views().createIntersectionObserver(rec ? { page: rec.page, comp: rec.id } : null, o);
+    };
     return def;
   }
   var RELATION_TYPES = ['parent', 'child', 'ancestor', 'descendant'];

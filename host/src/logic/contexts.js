@@ -91,6 +91,69 @@
     });
   };
 
+  // my.createIntersectionObserver(options) and a page's or component's
+  // this.createIntersectionObserver(options): how much of a target is
+  // inside the viewport (or another element, with margins), measured by a
+  // selector query when observe() is called. The callback runs when the
+  // ratio crosses one of `thresholds` (default [0]: becoming visible or
+  // hidden) from `initialRatio` (default 0). This host measures at
+  // observe() only: later scrolling and layout changes are not observed.
+  function IntersectionObserver(scope, options) {
+    var o = options && typeof options === 'object' ? options : {};
+    var th = Array.isArray(o.thresholds) && o.thresholds.length ? o.thresholds.map(Number) : [0];
+    this._scope = scope;
+    this._thresholds = th.filter(function (t) { return t >= 0 && t <= 1; }).sort();
+    this._initial = typeof o.initialRatio === 'number' ? o.initialRatio : 0;
+    this._all = o.selectAll === true;
+    this._relative = null;
+    this._live = true;
+  }
+  IntersectionObserver.prototype.relativeTo = function (selector, margins) {
+    this._relative = { selector: String(selector), margins: margins || {} };
+    return this;
+  };
+  IntersectionObserver.prototype.relativeToViewport = function (margins) {
+    this._relative = { viewport: true, margins: margins || {} };
+    return this;
+  };
+  IntersectionObserver.prototype.disconnect = function () { this._live = false; };
+  function side(r, t) { return t === 0 ? r > 0 : r >= t; }
+  function expand(r, m) {
+    return { left: r.left - (+m.left || 0), top: r.top - (+m.top || 0), right: r.right + (+m.right || 0), bottom: r.bottom + (+m.bottom || 0) };
+  }
+  IntersectionObserver.prototype.observe = function (selector, cb) {
+    if (typeof cb !== 'function') throw new TypeError('IntersectionObserver.observe expects a callback');
+    var self = this, rel = this._relative || { viewport: true, margins: {} };
+    var q = new SelectorQuery(this._scope);
+    if (rel.viewport) q.selectViewport(); else q.select(rel.selector);
+    q.boundingClientRect();
+    if (this._all) q.selectAll(String(selector)); else q.select(String(selector));
+    q.boundingClientRect();
+    q.exec(function (res) {
+      if (!self._live || !res[0]) return;
+      var relRect = expand(res[0], rel.margins);
+      var targets = self._all ? (res[1] || []) : (res[1] ? [res[1]] : []);
+      for (var i = 0; i < targets.length; i++) {
+        var b = targets[i];
+        var left = Math.max(b.left, relRect.left), right = Math.min(b.right, relRect.right);
+        var top = Math.max(b.top, relRect.top), bottom = Math.min(b.bottom, relRect.bottom);
+        var w = Math.max(0, right - left), h = Math.max(0, bottom - top);
+        var area = b.width * b.height;
+        var ratio = area > 0 ? Math.min(1, (w * h) / area) : 0;
+        var crossed = false;
+        for (var t = 0; t < self._thresholds.length; t++) {
+          if (side(self._initial, self._thresholds[t]) !== side(ratio, self._thresholds[t])) crossed = true;
+        }
+        if (!crossed) continue;
+        guard(cb, null, [{
+          id: b.id, dataset: b.dataset, time: Date.now(), intersectionRatio: ratio,
+          intersectionRect: { left: left, top: top, right: left + w, bottom: top + h, width: w, height: h },
+          boundingClientRect: b, relativeRect: relRect
+        }]);
+      }
+    });
+  };
+
   // A `context` field answers {tag, id}: the context of that component.
   function withContexts(r) {
     if (Array.isArray(r)) return r.map(withContexts);
@@ -236,6 +299,7 @@
   };
   return {
     createSelectorQuery: function (scope) { return new SelectorQuery(scope); },
+    createIntersectionObserver: function (scope, options) { return new IntersectionObserver(scope, options); },
     scopeOf: scopeOf,
     createCanvasContext: createCanvasContext,
     createMapContext: createMapContext,

@@ -157,6 +157,7 @@
     page.$selectComponent = function (sel) { return components().select(id, 0, sel, false); };
     page.$selectAllComponents = function (sel) { return components().select(id, 0, sel, true); };
     page.createSelectorQuery = function () { return views().createSelectorQuery(null); };
+    page.createIntersectionObserver = function (o) { return views().createIntersectionObserver(null, o); };
     return page;
   }
 
@@ -376,7 +377,13 @@
     if (api === 'canIUse') continue;
     if (native.views.indexOf(api) >= 0) {
       // A factory whose object the view runtime builds (contexts.js).
-      my[api] = (function (name) { return function (arg) { return views()[name](name === 'createSelectorQuery' ? null : arg); }; })(api);
+      my[api] = (function (name) {
+        return function (arg) {
+          if (name === 'createSelectorQuery') return views().createSelectorQuery(null);
+          if (name === 'createIntersectionObserver') return views().createIntersectionObserver(null, arg);
+          return views()[name](arg);
+        };
+      })(api);
       continue;
     }
     my[api] = /Sync$/.test(api) ? native.syncFn(api) : (function (name) { return function (opts) { return hostCall(name, opts); }; })(api);

@@ -25,7 +25,11 @@ impl<S: Surface> Runtime<S> {
         match api {
             ViewApi::SelectorQuery => self.selector_query(params),
             ViewApi::Canvas => Outcome::Ready(self.canvas_call(params)),
-            ViewApi::Map | ViewApi::Video | ViewApi::WebView | ViewApi::Lottie => {
+            ViewApi::Map
+            | ViewApi::Video
+            | ViewApi::WebView
+            | ViewApi::Lottie
+            | ViewApi::IntersectionObserver => {
                 let method = params.get("method").and_then(Value::as_str).unwrap_or("");
                 Outcome::Ready(Err(not_here(api, method)))
             }

@@ -57,6 +57,11 @@ Page({
     my.createCanvasContext('nope').draw(false, (r) => this.setData({ nocanvas: r.error + ':' + r.errorMessage }));
     my.createMapContext('m').moveToLocation({ fail: (e) => this.setData({ map: e.error + ':' + e.errorMessage }) });
     my.createVideoContext('v').play();
+    // Headless rects are zero: a target that starts as seen (initialRatio 1)
+    // is reported at its measured ratio, 0; one that starts unseen is not.
+    my.createIntersectionObserver({ initialRatio: 1 }).relativeToViewport({ bottom: 10 })
+      .observe('#one', (r) => this.setData({ io: r.intersectionRatio + ':' + r.id + ':' + r.relativeRect.bottom }));
+    my.createIntersectionObserver().relativeToViewport().observe('#one', () => this.setData({ io: 'wrong' }));
     var l = my.createLottieContext('anim');
     l.getDuration({ fail: (e) => this.setData({ lottie: typeof l.play + ':' + e.error + ':' + e.errorMessage }) });
     // canIUse knows the factories, and `this` is not needed to call them.
