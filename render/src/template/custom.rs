@@ -241,7 +241,7 @@ impl Renderer<'_> {
                 let class_scope = self.class_scope.take();
                 // Its custom tags resolve through the owner's map.
                 let tags = match &s.components {
-                    Some(m) => std::mem::replace(&mut self.components, Some(m)),
+                    Some(m) => self.components.replace(m),
                     None => self.components,
                 };
                 r = self.nodes_into(&s.nodes, &vars, &inner, out);
