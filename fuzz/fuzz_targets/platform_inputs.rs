@@ -8,11 +8,14 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
-    let (ok, bad) = testers::parse(text);
-    for id in &ok {
+    let p = testers::parse(text);
+    for id in &p.ids {
         assert!(testers::check_id(id).is_ok());
     }
-    assert!(ok.len() + bad.len() <= text.lines().count());
+    // The report stays bounded whatever the file; every line counts once.
+    assert!(p.rejected.len() <= testers::MAX_REPORTED && p.rejected.len() <= p.rejected_total);
+    assert!(p.ids.len() <= testers::MAX_TESTERS);
+    assert!(p.ids.len() + p.rejected_total <= text.lines().count());
     if let Ok(bp) = rollout::percent_to_bp(text) {
         assert!(bp <= 10_000);
     }
