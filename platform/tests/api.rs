@@ -572,10 +572,30 @@ async fn attacks_are_refused_and_change_nothing() {
             "developer promotes self",
         )
         .await;
-        // A member of workspace A approves a release of workspace B; a non-reviewer approves.
+        // A member of workspace A approves a release of workspace B: to a
+        // stranger it does not exist, exactly as an id that names nothing
+        // (issue 22, item 11: no 403 with the target's name for a real id).
+        let (st, real) = s
+            .post(
+                &format!("/v1/releases/{id}/review"),
+                &w.other.1,
+                json!({"decision": "approve"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{db}: {real}");
+        let (st, bogus) = s
+            .post(
+                "/v1/releases/rel-that-does-not-exist/review",
+                &w.other.1,
+                json!({"decision": "approve"}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{db}: {bogus}");
+        assert_eq!(real["code"], bogus["code"], "{db}");
+        assert!(!real.to_string().contains(TARGET), "{db}: {real}");
         refused(
             &s,
-            StatusCode::FORBIDDEN,
+            StatusCode::NOT_FOUND,
             s.post(
                 &format!("/v1/releases/{id}/review"),
                 &w.other.1,

@@ -155,11 +155,14 @@ pub(super) async fn review(
 ) -> ApiResult {
     let r = release::load(&p, &id).await?;
     // Only the target app's reviewers decide, whatever their workspaces.
+    // To a caller who cannot see the release either, it does not exist:
+    // the same 404 as an id that names nothing, and no target's name.
     if !is_reviewer(&p.db, &r.target, &c.account).await? {
-        return Err(Error::Forbidden(format!(
-            "you are not a reviewer of {}",
-            r.target
-        )));
+        return Err(match release_for(&p, &c, &id, IsvAction::Read).await {
+            Ok(_) => Error::Forbidden(format!("you are not a reviewer of {}", r.target)),
+            Err(Error::Forbidden(_) | Error::NotFound(_)) => Error::NotFound(format!("no release {id}")),
+            Err(other) => other,
+        });
     }
     // Separation of duties: whoever started the release, uploaded its
     // version or applied for review does not decide on it, whatever other
