@@ -10,8 +10,8 @@
 (function (global) {
   'use strict';
   var NativeDate = global.Date;
-  var YMD = /^\s*(\d{4})[\/-](\d{1,2})[\/-](\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,3}))?)?)?\s*$/;
-  var MDY = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?\s*$/;
+  // Compiled on the first string boa cannot read: most launches have none.
+  var YMD = null, MDY = null;
   function local(y, mo, d, h, mi, s, ms) {
     if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 24 || mi > 59 || s > 59) return NaN;
     return new NativeDate(y, mo - 1, d, h, mi, s, ms).getTime();
@@ -19,6 +19,10 @@
   function parse(s) {
     var t = NativeDate.parse(s);
     if (t === t) return t;
+    if (!YMD) {
+      YMD = /^\s*(\d{4})[\/-](\d{1,2})[\/-](\d{1,2})(?:[ T](\d{1,2}):(\d{1,2})(?::(\d{1,2})(?:\.(\d{1,3}))?)?)?\s*$/;
+      MDY = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{1,2})(?::(\d{1,2}))?)?\s*$/;
+    }
     var str = String(s), m = YMD.exec(str);
     if (m) {
       return local(+m[1], +m[2], +m[3], +(m[4] || 0), +(m[5] || 0), +(m[6] || 0),
