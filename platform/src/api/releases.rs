@@ -160,7 +160,9 @@ pub(super) async fn review(
     if !is_reviewer(&p.db, &r.target, &c.account).await? {
         return Err(match release_for(&p, &c, &id, IsvAction::Read).await {
             Ok(_) => Error::Forbidden(format!("you are not a reviewer of {}", r.target)),
-            Err(Error::Forbidden(_) | Error::NotFound(_)) => Error::NotFound(format!("no release {id}")),
+            Err(Error::Forbidden(_) | Error::NotFound(_)) => {
+                Error::NotFound(format!("no release {id}"))
+            }
             Err(other) => other,
         });
     }
