@@ -115,14 +115,44 @@ pub(crate) fn check_basic_info(info: &Value) -> Result<(), Error> {
     let Value::Object(m) = info else {
         return Err(Error::BadRequest("basic info must be a JSON object".into()));
     };
-    for k in m.keys() {
-        if !matches!(
-            k.as_str(),
-            "description" | "releaseNotes" | "iconUrl" | "category" | "contact"
-        ) {
-            return Err(Error::BadRequest(format!(
+    for (k, v) in m {
+        // (most characters, whether it is text with lines)
+        let (max, lines) = match k.as_str() {
+            "description" => (2000, true),
+            "releaseNotes" => (4000, true),
+            "iconUrl" => (2048, false),
+            "category" => (64, false),
+            "contact" => (256, false),
+            _ => {
+                return Err(Error::BadRequest(format!(
                 "{k:?} is not basic info (description, releaseNotes, iconUrl, category, contact)"
+            )))
+            }
+        };
+        let Value::String(s) = v else {
+            return Err(Error::BadRequest(format!(
+                "basic info {k} must be a string"
             )));
+        };
+        if s.chars().count() > max {
+            return Err(Error::BadRequest(format!(
+                "basic info {k} is longer than {max} characters"
+            )));
+        }
+        let allowed = |c: char| lines && (c == '\n' || c == '\t');
+        if s.chars().any(|c| c.is_control() && !allowed(c)) {
+            return Err(Error::BadRequest(format!(
+                "basic info {k} holds control characters"
+            )));
+        }
+        if k == "iconUrl" && !s.is_empty() {
+            let ok =
+                reqwest::Url::parse(s).is_ok_and(|u| u.scheme() == "https" && u.host().is_some());
+            if !ok {
+                return Err(Error::BadRequest(
+                    "basic info iconUrl must be an https: URL".into(),
+                ));
+            }
         }
     }
     Ok(())

@@ -2569,3 +2569,65 @@ async fn concurrent_uploads_of_one_version_keep_one_consistent_object() {
         }
     }
 }
+
+/// Basic info is text of bounded size (issue 22, item 10 in part): a
+/// 1 MiB description (under the 4 MiB body limit), a number, an `http:` or scriptable icon URL and
+/// control characters are each a 400 that changes and audits nothing; a
+/// description with lines and an https icon are kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn basic_info_is_bounded_text_and_refusals_write_nothing() {
+    for db in Db::all() {
+        let s = start(db).await;
+        let w = world(&s).await;
+        let id = to_review(&s, &w, "1.0.0", 1).await;
+        let patch = |body: Value| {
+            let (s, id, t) = (&s, id.clone(), w.owner.1.clone());
+            async move {
+                s.call(
+                    Method::PATCH,
+                    &format!("/v1/releases/{id}/basic-info"),
+                    Some(&t),
+                    Some(body),
+                )
+                .await
+            }
+        };
+        let before = s.audit_count().await;
+        for (body, why) in [
+            (
+                json!({"description": "a".repeat(1024 * 1024)}),
+                "longer than 2000 characters",
+            ),
+            (json!({"releaseNotes": 5}), "must be a string"),
+            (
+                json!({"iconUrl": "http://cdn.example.com/i.png"}),
+                "an https: URL",
+            ),
+            (json!({"iconUrl": "javascript:alert(1)"}), "an https: URL"),
+            (json!({"category": "food\u{1b}[2J"}), "control characters"),
+            (
+                json!({"contact": "x".repeat(257)}),
+                "longer than 256 characters",
+            ),
+        ] {
+            let (st, v) = patch(body).await;
+            assert_eq!(st, StatusCode::BAD_REQUEST, "{db}: {why}: {v}");
+            assert!(
+                v["message"].as_str().is_some_and(|m| m.contains(why)),
+                "{db}: {v}"
+            );
+        }
+        assert_eq!(
+            s.audit_count().await,
+            before,
+            "{db}: refusals write nothing"
+        );
+        let (st, v) = patch(json!({"description": "Order coffee.\nPick it up.", "iconUrl": "https://cdn.example.com/i.png"})).await;
+        assert_eq!(st, StatusCode::OK, "{db}: {v}");
+        let (_, rel) = s.get(&format!("/v1/releases/{id}"), &w.owner.1).await;
+        assert_eq!(
+            rel["basicInfo"]["description"], "Order coffee.\nPick it up.",
+            "{db}: {rel}"
+        );
+    }
+}
