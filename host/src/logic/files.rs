@@ -28,3 +28,18 @@ pub(crate) fn parse_error(m: &str) -> (Pos, String) {
         .map_or(m.to_owned(), |s| s.trim().to_owned());
     (Pos { line, col }, message)
 }
+
+/// A unit's files from memory, for tests.
+#[cfg(test)]
+pub(crate) struct TestFiles(pub(crate) crate::runtime::files::MemFiles);
+
+#[cfg(test)]
+impl UnitFiles for TestFiles {
+    fn read(&self, path: &str) -> Result<String, String> {
+        use crate::runtime::files::AppFiles;
+        self.0
+            .read(path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .ok_or_else(|| "no such file".into())
+    }
+}

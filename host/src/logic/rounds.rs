@@ -573,20 +573,12 @@ pub(crate) const MAX_ROUNDS: usize = 64;
 #[cfg(test)]
 mod tests {
     use super::super::components::Summary;
-    use super::super::view::{UnitFiles, ViewConfig, Views};
-    use crate::runtime::files::{AppFiles, MemFiles};
+    use super::super::view::{ViewConfig, Views};
+    use crate::runtime::files::MemFiles;
     use serde_json::{json, Value};
     use std::rc::Rc;
 
-    struct Files(MemFiles);
-    impl UnitFiles for Files {
-        fn read(&self, path: &str) -> Result<String, String> {
-            self.0
-                .read(path)
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .ok_or_else(|| "no such file".into())
-        }
-    }
+    use super::super::files::TestFiles as Files;
 
     /// A page of `<plain>` (three), `<eager>` between them, and a `<plain>`
     /// owner whose template hands a `<child>` one of its methods.

@@ -588,17 +588,8 @@ fn navigator_at(path: &[&DomNode]) -> Option<(Nav, Value)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runtime::files::{AppFiles, MemFiles};
 
-    struct Files(MemFiles);
-    impl UnitFiles for Files {
-        fn read(&self, path: &str) -> Result<String, String> {
-            self.0
-                .read(path)
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .ok_or_else(|| "no such file".into())
-        }
-    }
+    use super::super::files::TestFiles as Files;
 
     /// The view half of the unit on a 1 MB stack, as a phone's thread has:
     /// the hostile pages are a page error with their position, or a render

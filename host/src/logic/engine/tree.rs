@@ -4,6 +4,7 @@
 //! task (or `null`) making a deferred instance's JS object first.
 
 use super::*;
+use crate::logic::protocol::PageId;
 use crate::logic::select::{ComponentTree, Found};
 use boa_engine::object::builtins::JsArray;
 
@@ -45,6 +46,21 @@ pub(super) fn native_select_components(
     Ok(JsArray::from_iter(out, ctx).into())
 }
 
+/// `(page, id)` from the arguments, asked of the tree: `[id, task]`, or
+/// `null` when it found nothing.
+fn one(
+    args: &[JsValue],
+    ctx: &mut Context,
+    ask: fn(&mut dyn ComponentTree, PageId, u64) -> Option<Found>,
+) -> JsResult<JsValue> {
+    let page = arg_u64(args, 0, ctx)?;
+    let id = arg_u64(args, 1, ctx)?;
+    match tree(ctx)?.and_then(|t| ask(&mut *t.borrow_mut(), page, id)) {
+        Some(f) => pair(f, ctx),
+        None => Ok(JsValue::null()),
+    }
+}
+
 /// `__mp.composedParent(page, id)`: `[id, task]` of the instance around
 /// `id`, or `null` when that is the page.
 pub(super) fn native_composed_parent(
@@ -52,13 +68,7 @@ pub(super) fn native_composed_parent(
     args: &[JsValue],
     ctx: &mut Context,
 ) -> JsResult<JsValue> {
-    let page = arg_u64(args, 0, ctx)?;
-    let id = arg_u64(args, 1, ctx)?;
-    let found = tree(ctx)?.and_then(|t| t.borrow_mut().composed_parent(page, id));
-    match found {
-        Some(f) => pair(f, ctx),
-        None => Ok(JsValue::null()),
-    }
+    one(args, ctx, |t, page, id| t.composed_parent(page, id))
 }
 
 /// `__mp.instance(page, id)`: `[id, task]`, or `null` when the page has no
@@ -68,11 +78,5 @@ pub(super) fn native_instance(
     args: &[JsValue],
     ctx: &mut Context,
 ) -> JsResult<JsValue> {
-    let page = arg_u64(args, 0, ctx)?;
-    let id = arg_u64(args, 1, ctx)?;
-    let found = tree(ctx)?.and_then(|t| t.borrow_mut().instance(page, id));
-    match found {
-        Some(f) => pair(f, ctx),
-        None => Ok(JsValue::null()),
-    }
+    one(args, ctx, |t, page, id| t.instance(page, id))
 }
