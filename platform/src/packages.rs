@@ -9,7 +9,7 @@ use crate::db::Columns;
 use crate::error::Error;
 use crate::{now, workspaces, Platform};
 use mpkit_bundle::{AppId, Caps, Expected, Manifest, Role as KeyRole, Trust};
-use mpkit_platform_client::wire::{Permissions, ReleasePermissions, VersionUploaded};
+use mpkit_platform_client::wire::{PackageRef, Permissions, ReleasePermissions, VersionUploaded};
 use object_store::path::Path as ObjPath;
 use object_store::ObjectStore;
 use serde_json::json;
@@ -167,12 +167,8 @@ pub(crate) async fn upload_version(
     })
 }
 
-/// What a stored version asks for, from the manifest recorded at upload.
-pub(crate) async fn requested(
-    p: &Platform,
-    app: &str,
-    version: &str,
-) -> Result<Permissions, Error> {
+/// A stored version's recorded manifest.
+async fn recorded_manifest(p: &Platform, app: &str, version: &str) -> Result<Manifest, Error> {
     let row = sqlx::query("SELECT manifest FROM versions WHERE app_id = $1 AND version = $2")
         .bind(app)
         .bind(version)
@@ -180,9 +176,79 @@ pub(crate) async fn requested(
         .await?
         .ok_or_else(|| Error::NotFound(format!("no version {version} of {app}")))?;
     let text = row.text("manifest")?;
-    let m: Manifest = serde_json::from_str(&text)
-        .map_err(|e| Error::Internal(format!("the recorded manifest of {app} {version}: {e}")))?;
-    Ok(wire_permissions(&m.permissions))
+    serde_json::from_str(&text)
+        .map_err(|e| Error::Internal(format!("the recorded manifest of {app} {version}: {e}")))
+}
+
+/// What a stored version asks for, from the manifest recorded at upload.
+pub(crate) async fn requested(
+    p: &Platform,
+    app: &str,
+    version: &str,
+) -> Result<Permissions, Error> {
+    Ok(wire_permissions(
+        &recorded_manifest(p, app, version).await?.permissions,
+    ))
+}
+
+/// The uploaded version as recorded: its digest and length (what a
+/// release's reviewers review).
+pub(crate) async fn upload_ref(
+    p: &Platform,
+    app: &str,
+    version: &str,
+) -> Result<PackageRef, Error> {
+    let row = sqlx::query("SELECT sha256, length FROM versions WHERE app_id = $1 AND version = $2")
+        .bind(app)
+        .bind(version)
+        .fetch_optional(&p.db)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no version {version} of {app}")))?;
+    Ok(PackageRef {
+        sha256: row.text("sha256")?,
+        length: row.uint("length")?,
+    })
+}
+
+/// `requested` narrowed to what a target app allows; what it refuses.
+fn narrowed(
+    requested: &mpkit_bundle::Permissions,
+    allowed: &BTreeSet<String>,
+) -> (mpkit_bundle::Permissions, Vec<String>) {
+    let mut perms = requested.clone();
+    perms.jsapi.retain(|k| allowed.contains(k));
+    perms.scopes.retain(|s| allowed.contains(s));
+    let refused = requested
+        .jsapi
+        .iter()
+        .chain(requested.scopes.iter())
+        .filter(|k| !allowed.contains(*k))
+        .cloned()
+        .collect();
+    (perms, refused)
+}
+
+fn release_permissions(
+    perms: &mpkit_bundle::Permissions,
+    refused: Vec<String>,
+) -> Result<ReleasePermissions, Error> {
+    Ok(ReleasePermissions {
+        approved: serde_json::to_value(perms).map_err(|e| Error::Internal(e.to_string()))?,
+        not_allowed_by_target_app: refused,
+    })
+}
+
+/// The permissions a target app's package of a stored version will carry,
+/// from the recorded manifest: nothing is built or signed.
+pub(crate) async fn planned_permissions(
+    p: &Platform,
+    app: &str,
+    version: &str,
+    allowed: &BTreeSet<String>,
+) -> Result<ReleasePermissions, Error> {
+    let m = recorded_manifest(p, app, version).await?;
+    let (perms, refused) = narrowed(&m.permissions, allowed);
+    release_permissions(&perms, refused)
 }
 
 /// Stores a target app's package where hosts download it.
@@ -271,17 +337,7 @@ pub(crate) async fn build_package(
     )?;
     let files = v.read_files()?;
     let m = v.manifest().clone();
-    let mut perms = m.permissions.clone();
-    let requested = perms.clone();
-    perms.jsapi.retain(|k| allowed.contains(k));
-    perms.scopes.retain(|s| allowed.contains(s));
-    let refused: Vec<String> = requested
-        .jsapi
-        .iter()
-        .chain(requested.scopes.iter())
-        .filter(|k| !allowed.contains(*k))
-        .cloned()
-        .collect();
+    let (perms, refused) = narrowed(&m.permissions, allowed);
     let mut entries = m.files.clone();
     entries.sort_by(|a, b| a.path.cmp(&b.path));
     let manifest = Manifest::new(
@@ -299,12 +355,5 @@ pub(crate) async fn build_package(
         &files,
         &[(&p.keys.publisher, KeyRole::Publisher)],
     )?;
-    let approved = serde_json::to_value(&perms).map_err(|e| Error::Internal(e.to_string()))?;
-    Ok((
-        bytes,
-        ReleasePermissions {
-            approved,
-            not_allowed_by_target_app: refused,
-        },
-    ))
+    Ok((bytes, release_permissions(&perms, refused)?))
 }

@@ -62,11 +62,14 @@ pub(crate) async fn involved(
 
 /// Loads a release; 404 when there is none.
 pub(crate) async fn load(p: &Platform, id: &str) -> Result<Rel, Error> {
-    let r = sqlx::query("SELECT * FROM releases WHERE id = $1")
-        .bind(id)
-        .fetch_optional(&p.db)
-        .await?
-        .ok_or_else(|| Error::NotFound(format!("no release {id}")))?;
+    let r = sqlx::query(
+        "SELECT r.*, v.sha256 AS upload_sha256, v.length AS upload_length FROM releases r \
+         JOIN versions v ON v.app_id = r.app_id AND v.version = r.version WHERE r.id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&p.db)
+    .await?
+    .ok_or_else(|| Error::NotFound(format!("no release {id}")))?;
     let state = r.parsed::<ReleaseState>("state")?;
     let row = Release {
         id: r.text("id")?,
@@ -74,10 +77,20 @@ pub(crate) async fn load(p: &Platform, id: &str) -> Result<Rel, Error> {
         target_app: r.text("target_app")?,
         version: r.text("version")?,
         state,
-        package: PackageRef {
-            sha256: r.text("package_sha256")?,
-            length: r.uint("package_length")?,
+        upload: PackageRef {
+            sha256: r.text("upload_sha256")?,
+            length: r.uint("upload_length")?,
         },
+        // Empty until a reviewer approves and the package is signed.
+        package: Some(r.text("package_sha256")?)
+            .filter(|s| !s.is_empty())
+            .map(|sha256| {
+                Ok::<_, Error>(PackageRef {
+                    sha256,
+                    length: r.uint("package_length")?,
+                })
+            })
+            .transpose()?,
         compat_report: r.opt_json("compat_report")?,
         basic_info: r.json("basic_info")?,
         requested_permissions: None,
@@ -185,11 +198,10 @@ pub(crate) async fn start(
     .bind(&req.target_app)
     .fetch_optional(&p.db)
     .await?;
-    let ws = a.developer_ws.as_deref().unwrap_or(&a.owner_ws);
-    let (bytes, perms) = packages::build_package(p, ws, app, &req.version, &allowed).await?;
-    let sha = hex::encode(Sha256::digest(&bytes));
-    let length = bytes.len() as u64;
-    packages::store(p, app, &req.target_app, &req.version, bytes).await?;
+    // Nothing is built, signed or stored yet: the publisher key signs a
+    // package only when a reviewer approves it (see `review`).
+    let perms = packages::planned_permissions(p, app, &req.version, &allowed).await?;
+    let upload = packages::upload_ref(p, app, &req.version).await?;
     let id = new_id()?;
     let info = req.basic_info.clone().unwrap_or_else(|| json!({}));
     let mut tx = p.db.begin().await?;
@@ -230,8 +242,8 @@ pub(crate) async fn start(
         .bind(&req.target_app)
         .bind(&req.version)
         .bind(ReleaseState::Built.as_str())
-        .bind(&sha)
-        .bind(length as i64)
+        .bind("")
+        .bind(0_i64)
         .bind(info.to_string())
         .bind(actor)
         .bind(now())
@@ -244,7 +256,7 @@ pub(crate) async fn start(
         "release.start",
         &format!("release:{id}"),
         None,
-        Some(json!({"state": ReleaseState::Built, "version": req.version, "targetApp": req.target_app, "package": sha})),
+        Some(json!({"state": ReleaseState::Built, "version": req.version, "targetApp": req.target_app, "upload": upload.sha256})),
     )
     .await?;
     tx.commit().await?;
@@ -254,10 +266,7 @@ pub(crate) async fn start(
         target_app: req.target_app.clone(),
         version: req.version.clone(),
         state: ReleaseState::Built,
-        package: PackageRef {
-            sha256: sha,
-            length,
-        },
+        upload,
         permissions: perms,
     })
 }
@@ -388,13 +397,23 @@ pub(crate) async fn review(
     next: ReleaseState,
     reason: Option<&str>,
 ) -> Result<(), Error> {
+    // An approval is what lets the publisher key sign: the target app's
+    // package is built now, from the reviewed upload, with the permissions
+    // the target app allows. A rejection signs nothing.
+    let package = match reason {
+        None => Some(approved_package(p, r).await?),
+        Some(_) => None,
+    };
     let mut tx = set_state(
         p,
         actor,
         r,
         next,
         "release.review",
-        &[("reason", json!(reason))],
+        &[
+            ("reason", json!(reason)),
+            ("package", json!(package.as_ref().map(|(sha, _, _)| sha))),
+        ],
         false,
     )
     .await?;
@@ -403,6 +422,18 @@ pub(crate) async fn review(
         .bind(&r.id)
         .execute(&mut *tx)
         .await?;
+    if let Some((sha, length, bytes)) = package {
+        sqlx::query("UPDATE releases SET package_sha256 = $1, package_length = $2 WHERE id = $3")
+            .bind(&sha)
+            .bind(length)
+            .bind(&r.id)
+            .execute(&mut *tx)
+            .await?;
+        // Stored under the state's compare-and-set: a step that lost the
+        // race stored nothing. Until the policy pins it, only the
+        // release's members and reviewers can fetch it.
+        packages::store(p, &r.app, &r.target, &r.version, bytes).await?;
+    }
     let (event, text) = match reason {
         None => (
             WebhookEvent::ReleaseApproved,
@@ -420,6 +451,28 @@ pub(crate) async fn review(
     tx.commit().await?;
     p.webhooks.wake();
     Ok(())
+}
+
+/// The target app's package of an approved release: built from the
+/// reviewed upload and signed by the publisher key; its digest, length and
+/// bytes.
+async fn approved_package(p: &Platform, r: &Rel) -> Result<(String, i64, Vec<u8>), Error> {
+    let app = sqlx::query("SELECT owner_ws, developer_ws FROM apps WHERE app_id = $1")
+        .bind(&r.app)
+        .fetch_optional(&p.db)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no mini program {}", r.app)))?;
+    let ws = match app.opt_text("developer_ws")? {
+        Some(ws) => ws,
+        None => app.text("owner_ws")?,
+    };
+    let allowed = target_apps::allowed(&p.db, &r.target)
+        .await?
+        .ok_or_else(|| Error::NotFound(format!("no target app {}", r.target)))?;
+    let (bytes, _) = packages::build_package(p, &ws, &r.app, &r.version, &allowed).await?;
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let length = i64::try_from(bytes.len()).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok((sha, length, bytes))
 }
 
 /// Starts the pilot with `testers`, or replaces its tester list.
@@ -521,7 +574,12 @@ pub(crate) async fn full(
     r: &Rel,
     next: ReleaseState,
 ) -> Result<(), Error> {
-    let pkg = &r.row.package;
+    let pkg = r.row.package.as_ref().ok_or_else(|| {
+        Error::Conflict(format!(
+            "release {} has no signed package: it was never approved",
+            r.id
+        ))
+    })?;
     let length = i64::try_from(pkg.length).unwrap_or_default();
     let mut tx = set_state(p, actor, r, next, "release.full", &[], false).await?;
     publish(

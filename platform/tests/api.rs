@@ -108,43 +108,20 @@ async fn the_release_workflow_end_to_end() {
         assert_eq!(st, StatusCode::CREATED, "{db}: {v}");
         assert_eq!(resolve(&s, "u-1").await.rule, Rule::None);
 
-        // Start: the package is re-signed by the publisher with the target app's permissions.
+        // Start: nothing is signed or served before a reviewer approves.
         let id = release_to_review(&s, &w, "1.0.0").await;
         let (_, rel) = s.get(&format!("/v1/releases/{id}"), &w.owner.1).await;
-        let (st, pkg) = s
+        assert_eq!(rel["package"], Value::Null, "{rel}");
+        assert!(rel["upload"]["sha256"].is_string(), "{rel}");
+        let (st, _) = s
             .call(
                 Method::GET,
                 &format!("/v1/packages/{APP}/{TARGET}/1.0.0"),
-                None,
+                Some(&w.owner.1),
                 None,
             )
             .await;
-        assert_eq!(st, StatusCode::OK);
-        let _ = pkg;
-        let bytes = s
-            .http
-            .get(format!("{}/v1/packages/{APP}/{TARGET}/1.0.0", s.base))
-            .send()
-            .await
-            .expect("get")
-            .bytes()
-            .await
-            .expect("bytes");
-        let root = TrustedRoot::load(s.platform.root_json(), time::OffsetDateTime::now_utc())
-            .expect("root");
-        let verified = mpkit_bundle::open(
-            &bytes,
-            &Trust::Root(root),
-            &mpkit_bundle::Expected::any(),
-            &mpkit_bundle::Caps::default(),
-        )
-        .expect("publisher-signed package");
-        let perms = &verified.manifest().permissions;
-        assert!(
-            perms.jsapi.contains("getLocation") && !perms.jsapi.contains("tradePay"),
-            "{perms:?}"
-        );
-        assert_eq!(rel["package"]["length"].as_u64(), Some(bytes.len() as u64));
+        assert_eq!(st, StatusCode::NOT_FOUND, "{db}: not signed before review");
 
         // Only basic info may change while in review; a state in the body is refused.
         let (st, _) = s
@@ -202,6 +179,43 @@ async fn the_release_workflow_end_to_end() {
             )
             .await;
         assert_eq!(st, StatusCode::OK);
+        // Approved: the package is re-signed by the publisher with the
+        // target app's permissions; its members fetch it, strangers do not.
+        let (_, rel) = s.get(&format!("/v1/releases/{id}"), &w.owner.1).await;
+        let bytes = s
+            .http
+            .get(format!("{}/v1/packages/{APP}/{TARGET}/1.0.0", s.base))
+            .bearer_auth(&w.owner.1)
+            .send()
+            .await
+            .expect("get")
+            .bytes()
+            .await
+            .expect("bytes");
+        let root = TrustedRoot::load(s.platform.root_json(), time::OffsetDateTime::now_utc())
+            .expect("root");
+        let verified = mpkit_bundle::open(
+            &bytes,
+            &Trust::Root(root),
+            &mpkit_bundle::Expected::any(),
+            &mpkit_bundle::Caps::default(),
+        )
+        .expect("publisher-signed package");
+        let perms = &verified.manifest().permissions;
+        assert!(
+            perms.jsapi.contains("getLocation") && !perms.jsapi.contains("tradePay"),
+            "{perms:?}"
+        );
+        assert_eq!(rel["package"]["length"].as_u64(), Some(bytes.len() as u64));
+        let (st, _) = s
+            .call(
+                Method::GET,
+                &format!("/v1/packages/{APP}/{TARGET}/1.0.0?user=u-1"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(st, StatusCode::NOT_FOUND, "{db}: not in the policy yet");
         let (_, inbox) = s.get("/v1/inbox", &w.owner.1).await;
         let texts: Vec<&str> = inbox
             .as_array()
@@ -1385,8 +1399,8 @@ async fn every_answer_decodes_into_its_wire_type() {
         );
         let rel: Release = answer(s.get(&format!("/v1/releases/{id}"), owner).await, OK);
         assert_eq!(
-            (rel.reject_reason.as_deref(), rel.package.length),
-            (Some("icon"), started.package.length)
+            (rel.reject_reason.as_deref(), rel.package, &rel.upload),
+            (Some("icon"), None, &started.upload)
         );
         let _: StateChanged = answer(s.post(&step("apply"), owner, json!({})).await, OK);
         let c: StateChanged = answer(
@@ -2402,7 +2416,7 @@ async fn a_reviewer_cannot_decide_on_their_own_release_but_sees_what_they_review
         let (st, r) = s.get(&format!("/v1/releases/{id}"), &w.reviewer.1).await;
         assert_eq!(st, StatusCode::OK, "{r}");
         assert!(
-            r["package"]["sha256"].is_string() && r["compatReport"].is_object(),
+            r["upload"]["sha256"].is_string() && r["compatReport"].is_object(),
             "{r}"
         );
         // ...with what the version asks for, as its signed manifest says...

@@ -153,6 +153,7 @@ impl Core {
                 app.as_str(),
                 &self.config.target_app,
                 &pin.version,
+                Some(user),
                 limits,
                 progress,
             ))

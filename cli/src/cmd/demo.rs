@@ -405,6 +405,7 @@ pub(crate) fn run(args: DemoArgs, o: &mut Output<'_>) -> Result<()> {
         &app,
         TARGET,
         "1.0.1",
+        None,
         Limits {
             max_bytes: 64 << 20,
             expected: None,

@@ -20,7 +20,7 @@ pub(crate) struct ReleaseArgs {
 
 #[derive(Debug, Subcommand)]
 enum ReleaseCommand {
-    /// Start a release of an uploaded version into a target app (builds its package).
+    /// Start a release of an uploaded version into a target app (its package is signed when a reviewer approves).
     Start {
         /// The appId.
         #[arg(long)]
@@ -192,14 +192,15 @@ pub(crate) fn run(args: ReleaseArgs, o: &mut Output<'_>) -> Result<()> {
             )?;
             o.emit(&to_json(&r)?, || {
                 let mut s = format!(
-                    "release {}: {} {} in {} is {}; package sha256 {} ({} bytes)",
+                    "release {}: {} {} in {} is {}; upload sha256 {} ({} bytes) goes to review, \
+                     and its package is signed when a reviewer approves it",
                     r.id,
                     r.app_id,
                     r.version,
                     r.target_app,
                     r.state,
-                    r.package.sha256,
-                    r.package.length
+                    r.upload.sha256,
+                    r.upload.length
                 );
                 if !r.permissions.not_allowed_by_target_app.is_empty() {
                     s.push_str(&format!(
@@ -329,9 +330,16 @@ pub(crate) fn run(args: ReleaseArgs, o: &mut Output<'_>) -> Result<()> {
 
 fn status_text(r: &wire::Release) -> String {
     let mut s = format!(
-        "release:   {}\napp:       {}\ntarget:    {}\nversion:   {}\nstate:     {}\npackage:   sha256 {} ({} bytes)\n",
-        r.id, r.app_id, r.target_app, r.version, r.state, r.package.sha256, r.package.length
+        "release:   {}\napp:       {}\ntarget:    {}\nversion:   {}\nstate:     {}\nupload:    sha256 {} ({} bytes)\n",
+        r.id, r.app_id, r.target_app, r.version, r.state, r.upload.sha256, r.upload.length
     );
+    match &r.package {
+        Some(p) => s.push_str(&format!(
+            "package:   sha256 {} ({} bytes), signed on approval\n",
+            p.sha256, p.length
+        )),
+        None => s.push_str("package:   not signed yet (a reviewer's approval signs it)\n"),
+    }
     if let Some(g) = &r.grayscale {
         s.push_str(&format!("grayscale: {}%\n", percent(g.percent_bp)));
     }

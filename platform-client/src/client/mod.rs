@@ -439,7 +439,7 @@ pub(crate) fn seg(s: &str) -> String {
 }
 
 /// `path` with `query` appended, each value percent-encoded.
-fn with_query(mut path: String, query: &[(&str, &str)]) -> String {
+pub(super) fn with_query(mut path: String, query: &[(&str, &str)]) -> String {
     for (i, (k, v)) in query.iter().enumerate() {
         path.push(if i == 0 { '?' } else { '&' });
         path.push_str(k);

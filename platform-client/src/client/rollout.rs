@@ -92,16 +92,21 @@ impl Client {
         self.call_bytes(paths::ROOT_JSON, &[], &[]).await
     }
 
-    /// Downloads a release package, streamed and held to `limits`.
+    /// Downloads a release package, streamed and held to `limits`. The
+    /// platform serves it to `user` when the signed policy gives them that
+    /// version (the stable version to everyone), and to the mini program's
+    /// members and the release's reviewers by their token.
     pub async fn download_package(
         &self,
         app: &str,
         target: &str,
         version: &str,
+        user: Option<&str>,
         limits: Limits,
         progress: Option<Progress>,
     ) -> Result<Vec<u8>> {
-        let path = paths::PACKAGE.path(&[app, target, version]);
+        let query: Vec<(&str, &str)> = user.map(|u| ("user", u)).into_iter().collect();
+        let path = super::with_query(paths::PACKAGE.path(&[app, target, version]), &query);
         self.download(&path, limits, progress).await
     }
 }

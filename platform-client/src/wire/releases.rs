@@ -69,7 +69,8 @@ pub struct ReleaseSummary {
     pub state: ReleaseState,
 }
 
-/// A release package: the publisher-signed bundle hosts download.
+/// A bundle by its digest: an uploaded version (what reviewers review), or
+/// a release package (the publisher-signed bundle hosts download).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PackageRef {
@@ -106,8 +107,10 @@ pub struct ReleaseStarted {
     pub version: String,
     /// Always `built`.
     pub state: ReleaseState,
-    /// The release package.
-    pub package: PackageRef,
+    /// The uploaded version under review (developer-signed). The release
+    /// package is built and signed by the publisher key only when a
+    /// reviewer approves it.
+    pub upload: PackageRef,
     /// Its permissions.
     pub permissions: ReleasePermissions,
 }
@@ -138,8 +141,11 @@ pub struct Release {
     pub version: String,
     /// Workflow state.
     pub state: ReleaseState,
-    /// The release package.
-    pub package: PackageRef,
+    /// The uploaded version under review (developer-signed).
+    pub upload: PackageRef,
+    /// The release package hosts download: built and signed by the
+    /// publisher key when a reviewer approves; absent before.
+    pub package: Option<PackageRef>,
     /// The attached compatibility report.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
     pub compat_report: Option<serde_json::Value>,

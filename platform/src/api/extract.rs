@@ -95,7 +95,11 @@ pub(crate) fn display_name(raw: &str) -> Result<&str, Error> {
 /// The bearer token of a request, if it has one. The scheme is matched
 /// without regard to case, as HTTP says (`Bearer`, `bearer`, `BEARER`).
 fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    bearer_of(&parts.headers)
+}
+
+fn bearer_of(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.trim_start().split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
@@ -115,6 +119,21 @@ impl FromRequestParts<Arc<Platform>> for AppClient {
             .await?
             .ok_or(Error::InvalidClient)?;
         Ok(AppClient { app_id })
+    }
+}
+
+/// The caller of an endpoint that answers without login too: `None`
+/// without a bearer token; a token that names no account is refused.
+pub(crate) async fn optional_caller(
+    p: &Platform,
+    headers: &axum::http::HeaderMap,
+) -> Result<Option<Caller>, Error> {
+    match bearer_of(headers) {
+        None => Ok(None),
+        Some(token) => authz::caller(&p.db, token)
+            .await?
+            .ok_or(Error::Unauthorized)
+            .map(Some),
     }
 }
 

@@ -1,11 +1,11 @@
 //! Rollback and takedown, the signed policy, resolve, explain, dry runs,
 //! packages, the trust root and QR codes.
 
-use super::extract::{body, no_body, ok, ApiResult, AppState, Body};
-use crate::authz::{app_access, Caller, IsvAction};
+use super::extract::{body, no_body, ok, optional_caller, ApiResult, AppState, Body};
+use crate::authz::{app_access, is_reviewer, Caller, IsvAction};
 use crate::error::Error;
 use crate::workflow::ReleaseState;
-use crate::{packages, policy, qr, release, target_apps};
+use crate::{packages, policy, qr, release, target_apps, Platform};
 use axum::extract::{Path, Query, State as AxState};
 use axum::http::header;
 use axum::response::IntoResponse;
@@ -163,13 +163,20 @@ pub(super) async fn dry_run(
     })
 }
 
-#[utoipa::path(get, path = paths::PACKAGE.template, tag = "packages", summary = "A release package (public; hosts verify it against the signed pin)", params(("app" = String, Path), ("t" = String, Path), ("version" = String, Path)), responses((status = 200, description = "The publisher-signed package", body = Vec<u8>, content_type = "application/vnd.mpkit.bundle")))]
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PackageQ {
+    user: Option<String>,
+}
+
+#[utoipa::path(get, path = paths::PACKAGE.template, tag = "packages", summary = "A release package, to the users the signed policy gives it to (hosts verify it against the signed pin), or to the release's members and reviewers", params(("app" = String, Path), ("t" = String, Path), ("version" = String, Path), ("user" = Option<String>, Query, description = "the super app user id the host downloads for")), responses((status = 200, description = "The publisher-signed package", body = Vec<u8>, content_type = "application/vnd.mpkit.bundle")))]
 pub(super) async fn package(
     AxState(p): AppState,
+    headers: axum::http::HeaderMap,
     Path((app, t, version)): Path<(String, String, String)>,
+    Query(q): Query<PackageQ>,
 ) -> ApiResult {
-    // Packages are public by design: hosts fetch what a signed policy pinned,
-    // and verify the bytes against that pin and the publisher signature.
+    let none = || Error::NotFound("no such package".into());
     let ok_name = |s: &str| {
         !s.is_empty()
             && s.len() <= 64
@@ -177,16 +184,72 @@ pub(super) async fn package(
                 .all(|c| c.is_ascii_alphanumeric() || "._-+".contains(c))
     };
     if !(ok_name(&app) && ok_name(&t) && ok_name(&version)) {
-        return Err(Error::NotFound("no such package".into()));
+        return Err(none());
+    }
+    let caller = optional_caller(&p, &headers).await?;
+    if !may_fetch(&p, caller.as_ref(), &app, &t, &version, q.user.as_deref()).await? {
+        return Err(none());
     }
     let bytes = packages::read(&p, &app, &t, &version)
         .await?
-        .ok_or_else(|| Error::NotFound("no such package".into()))?;
+        .ok_or_else(none)?;
     Ok((
         [(header::CONTENT_TYPE, "application/vnd.mpkit.bundle")],
         bytes,
     )
         .into_response())
+}
+
+/// Whether a package may be served: to `user` when the signed policy gives
+/// them that version now (the stable version to everyone), and to the
+/// mini program's members and the release's reviewers. Everyone else gets
+/// the same answer as for a package that does not exist.
+async fn may_fetch(
+    p: &Platform,
+    caller: Option<&Caller>,
+    app: &str,
+    t: &str,
+    version: &str,
+    user: Option<&str>,
+) -> Result<bool, Error> {
+    match policy::current(p, app, t).await {
+        Ok(e) => {
+            let stable = e
+                .policy
+                .stable
+                .as_ref()
+                .is_some_and(|v| v.version == version);
+            let pinned = user
+                .filter(|u| !u.is_empty() && u.len() <= 128)
+                .and_then(|u| policy::decide(&e, u).0)
+                .is_some_and(|v| v.version == version);
+            if stable || pinned {
+                return Ok(true);
+            }
+        }
+        Err(Error::NotFound(_)) => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    let Some(c) = caller else {
+        return Ok(false);
+    };
+    match app_access(&p.db, c, app, IsvAction::Read).await {
+        Ok(_) => return Ok(true),
+        Err(Error::NotFound(_) | Error::Forbidden(_)) => {}
+        Err(e) => return Err(e),
+    }
+    if !is_reviewer(&p.db, t, &c.account).await? {
+        return Ok(false);
+    }
+    Ok(sqlx::query(
+        "SELECT id FROM releases WHERE app_id = $1 AND target_app = $2 AND version = $3",
+    )
+    .bind(app)
+    .bind(t)
+    .bind(version)
+    .fetch_optional(&p.db)
+    .await?
+    .is_some())
 }
 
 #[utoipa::path(get, path = paths::ROOT_JSON.template, tag = "trust", summary = "The trust root hosts configure", responses((status = 200, description = "The signed trust root", body = Object, content_type = "application/json")))]

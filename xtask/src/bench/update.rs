@@ -148,6 +148,7 @@ pub(crate) fn run(args: UpdateArgs, o: &mut Output) -> Result<()> {
             &app,
             TARGET,
             &pin.version,
+            None,
             Limits::pinned(pin.length),
             None,
         ))?;
