@@ -171,13 +171,16 @@ pub(crate) async fn releases(db: &AnyPool, app: &str) -> Result<Vec<ReleaseSumma
 }
 
 /// Assigns the mini program to `account`, who must be a member of its owning
-/// or developing workspace (audited as `actor`).
+/// or developing workspace, with or without the production grant (audited
+/// as `actor`). Whether the assignment is new; assigning again with another
+/// grant changes it, and with the same one is a conflict.
 pub(crate) async fn assign(
     db: &AnyPool,
     actor: &str,
     a: &AppRow,
     account: &str,
-) -> Result<(), Error> {
+    production: bool,
+) -> Result<bool, Error> {
     let member = role_in(db, &a.owner_ws, account).await?.is_some()
         || match &a.developer_ws {
             Some(d) => role_in(db, d, account).await?.is_some(),
@@ -190,31 +193,64 @@ pub(crate) async fn assign(
     }
     let app = &a.app_id;
     let mut tx = db.begin().await?;
-    if sqlx::query("SELECT app_id FROM assignments WHERE app_id = $1 AND account_id = $2")
-        .bind(app)
-        .bind(account)
-        .fetch_optional(&mut *tx)
-        .await?
-        .is_some()
-    {
-        return Err(Error::Conflict("already assigned".into()));
+    let existing =
+        sqlx::query("SELECT production FROM assignments WHERE app_id = $1 AND account_id = $2")
+            .bind(app)
+            .bind(account)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| r.int("production").map(|p| p != 0))
+            .transpose()?;
+    let object = format!("app:{app}/developer:{account}");
+    match existing {
+        Some(had) if had == production => {
+            return Err(Error::Conflict(if production {
+                "already assigned, with production granted".into()
+            } else {
+                "already assigned".into()
+            }))
+        }
+        Some(had) => {
+            sqlx::query(
+                "UPDATE assignments SET production = $1 WHERE app_id = $2 AND account_id = $3",
+            )
+            .bind(i64::from(production))
+            .bind(app)
+            .bind(account)
+            .execute(&mut *tx)
+            .await?;
+            audit(
+                &mut tx,
+                actor,
+                "app.production_grant",
+                &object,
+                Some(json!({"production": had})),
+                Some(json!({"production": production})),
+            )
+            .await?;
+        }
+        None => {
+            sqlx::query(
+                "INSERT INTO assignments (app_id, account_id, production) VALUES ($1, $2, $3)",
+            )
+            .bind(app)
+            .bind(account)
+            .bind(i64::from(production))
+            .execute(&mut *tx)
+            .await?;
+            audit(
+                &mut tx,
+                actor,
+                "app.assign",
+                &object,
+                None,
+                Some(json!({"production": production})),
+            )
+            .await?;
+        }
     }
-    sqlx::query("INSERT INTO assignments (app_id, account_id) VALUES ($1, $2)")
-        .bind(app)
-        .bind(account)
-        .execute(&mut *tx)
-        .await?;
-    audit(
-        &mut tx,
-        actor,
-        "app.assign",
-        &format!("app:{app}/developer:{account}"),
-        None,
-        Some(json!({})),
-    )
-    .await?;
     tx.commit().await?;
-    Ok(())
+    Ok(existing.is_none())
 }
 
 /// The mini program's uploaded versions, by build.

@@ -11,14 +11,21 @@ impl Client {
         self.call(paths::APP, &[app], &[], Payload::None).await
     }
 
-    /// [`ASSIGN`](paths::ASSIGN): assigns a Developer.
-    pub async fn assign(&self, app: &str, account: &str) -> Result<wire::Assignment> {
+    /// [`ASSIGN`](paths::ASSIGN): assigns a Developer, with or without the
+    /// production grant (rollback, takedown).
+    pub async fn assign(
+        &self,
+        app: &str,
+        account: &str,
+        production: bool,
+    ) -> Result<wire::Assignment> {
         self.call(
             paths::ASSIGN,
             &[app],
             &[],
-            json(&wire::AccountRef {
+            json(&wire::NewAssignment {
                 account_id: account.to_owned(),
+                production,
             })?,
         )
         .await

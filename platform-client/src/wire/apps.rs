@@ -53,6 +53,20 @@ pub struct AppDetail {
     pub releases: Vec<ReleaseSummary>,
 }
 
+/// [`ASSIGN`](crate::paths::ASSIGN): assigns a mini program to a member.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct NewAssignment {
+    /// The account.
+    pub account_id: String,
+    /// Grants production decisions (rollback, takedown) on this mini
+    /// program to a Developer; off by default (least privilege). Assigning
+    /// again with another value changes the grant (audited).
+    #[serde(default)]
+    pub production: bool,
+}
+
 /// A developer assigned to a mini program.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -62,6 +76,8 @@ pub struct Assignment {
     pub app_id: String,
     /// The developer's account.
     pub account_id: String,
+    /// Whether production decisions (rollback, takedown) are granted.
+    pub production: bool,
 }
 
 /// An uploaded version as stored.

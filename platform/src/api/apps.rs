@@ -1,18 +1,18 @@
 //! `/v1/apps/{app}`: a mini program, its assignments and its versions.
 
 use super::extract::{body, created, ok, ApiResult, AppState, Body};
-use crate::authz::{app_access, Caller, IsvAction};
+use crate::authz::{app_access, Caller, Op};
 use crate::error::Error;
 use crate::{apps, packages};
 use axum::extract::{Path, State as AxState};
 use mpkit_platform_client::paths;
 use mpkit_platform_client::wire::{
-    AccountRef, AppDetail, Assignment, VersionInfo, VersionUploaded,
+    AppDetail, Assignment, NewAssignment, VersionInfo, VersionUploaded,
 };
 
 #[utoipa::path(get, path = paths::APP.template, tag = "apps", summary = "A mini program and its releases", params(("app" = String, Path)), responses((status = 200, description = "Success", body = AppDetail)), security(("bearer" = [])))]
 pub(super) async fn get_app(AxState(p): AppState, c: Caller, Path(app): Path<String>) -> ApiResult {
-    let a = app_access(&p.db, &c, &app, IsvAction::Read).await?;
+    let a = app_access(&p.db, &c, &app, Op::ReadApp).await?;
     let releases = apps::releases(&p.db, &app).await?;
     ok(AppDetail {
         app_id: a.app_id,
@@ -23,20 +23,26 @@ pub(super) async fn get_app(AxState(p): AppState, c: Caller, Path(app): Path<Str
     })
 }
 
-#[utoipa::path(post, path = paths::ASSIGN.template, tag = "apps", summary = "Assign a mini program to a developer", request_body = AccountRef, params(("app" = String, Path)), responses((status = 201, description = "Success", body = Assignment)), security(("bearer" = [])))]
+#[utoipa::path(post, path = paths::ASSIGN.template, tag = "apps", summary = "Assign a mini program to a developer", request_body = NewAssignment, params(("app" = String, Path)), responses((status = 201, description = "Assigned", body = Assignment), (status = 200, description = "The production grant changed", body = Assignment)), security(("bearer" = [])))]
 pub(super) async fn assign(
     AxState(p): AppState,
     c: Caller,
     Path(app): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    let a = app_access(&p.db, &c, &app, IsvAction::Manage).await?;
-    let req: AccountRef = body(&b)?;
-    apps::assign(&p.db, &c.account, &a, &req.account_id).await?;
-    created(Assignment {
+    let a = app_access(&p.db, &c, &app, Op::Assign).await?;
+    let req: NewAssignment = body(&b)?;
+    let fresh = apps::assign(&p.db, &c.account, &a, &req.account_id, req.production).await?;
+    let answer = Assignment {
         app_id: app,
         account_id: req.account_id,
-    })
+        production: req.production,
+    };
+    if fresh {
+        created(answer)
+    } else {
+        ok(answer)
+    }
 }
 
 #[utoipa::path(post, path = paths::UPLOAD_VERSION.template, tag = "apps", summary = "Upload a version (a bundle signed with a registered developer key)", request_body(content = Vec<u8>, content_type = "application/octet-stream"), params(("app" = String, Path)), responses((status = 201, description = "Success", body = VersionUploaded)), security(("bearer" = [])))]
@@ -46,7 +52,7 @@ pub(super) async fn upload(
     Path(app): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    let a = app_access(&p.db, &c, &app, IsvAction::Upload).await?;
+    let a = app_access(&p.db, &c, &app, Op::Upload).await?;
     if b.len() > p.config.max_upload {
         return Err(Error::TooLarge(p.config.max_upload));
     }
@@ -60,7 +66,7 @@ pub(super) async fn list_versions(
     c: Caller,
     Path(app): Path<String>,
 ) -> ApiResult {
-    app_access(&p.db, &c, &app, IsvAction::Read).await?;
+    app_access(&p.db, &c, &app, Op::ReadApp).await?;
     let versions: Vec<VersionInfo> = apps::versions(&p.db, &app).await?;
     ok(versions)
 }

@@ -2,7 +2,7 @@
 //! [`crate::identity`]).
 
 use super::extract::{body, created, display_name, ok, ApiResult, AppClient, AppState, Body};
-use crate::authz::{app_access, role_in, AppRow, Caller, IsvAction, Role};
+use crate::authz::{app_access, role_in, AppRow, Caller, Op, Role};
 use crate::error::Error;
 use crate::identity::{self, check_scopes, check_user, is_operator};
 use crate::{accounts, target_apps, Platform};
@@ -45,7 +45,7 @@ pub(super) async fn add_operator(
 /// The app, if the caller manages its secrets: a Master or Owner of the
 /// owning merchant, or of an ISV the merchant authorized to manage it.
 async fn secrets_manager(p: &Platform, c: &Caller, app: &str) -> Result<AppRow, Error> {
-    let a = app_access(&p.db, c, app, IsvAction::Manage).await?;
+    let a = app_access(&p.db, c, app, Op::AppSecrets).await?;
     if c.admin {
         return Ok(a);
     }

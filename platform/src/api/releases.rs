@@ -1,7 +1,7 @@
 //! `/v1/apps/{app}/releases` and `/v1/releases/{id}/...`: the release workflow.
 
 use super::extract::{body, created, no_body, ok, ApiResult, AppState, Body};
-use crate::authz::{app_access, is_reviewer, Caller, IsvAction};
+use crate::authz::{app_access, is_reviewer, Caller, Op};
 use crate::error::Error;
 use crate::release::{self, check_basic_info, step, Rel};
 use crate::workflow::{Action, ReleaseState};
@@ -30,7 +30,7 @@ fn changed(id: &str, state: ReleaseState) -> StateChanged {
 }
 
 /// Loads a release the caller may act on with `action`.
-async fn release_for(p: &Platform, c: &Caller, id: &str, action: IsvAction) -> Result<Rel, Error> {
+async fn release_for(p: &Platform, c: &Caller, id: &str, action: Op) -> Result<Rel, Error> {
     let r = release::load(p, id).await?;
     app_access(&p.db, c, &r.app, action)
         .await
@@ -64,7 +64,7 @@ pub(super) async fn start_release(
     Path(app): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    let a = app_access(&p.db, &c, &app, IsvAction::Release).await?;
+    let a = app_access(&p.db, &c, &app, Op::Release).await?;
     let req: NewRelease = body(&b)?;
     if let Some(info) = &req.basic_info {
         check_basic_info(info)?;
@@ -81,7 +81,7 @@ pub(super) async fn get_release(
 ) -> ApiResult {
     // The target app's reviewers see what they review (the package digest,
     // the compat report, the basic info), whatever their workspaces.
-    let r = match release_for(&p, &c, &id, IsvAction::Read).await {
+    let r = match release_for(&p, &c, &id, Op::ReadApp).await {
         Ok(r) => r,
         Err(Error::NotFound(m)) => {
             let r = release::load(&p, &id).await?;
@@ -104,7 +104,7 @@ pub(super) async fn attach_report(
     Path(id): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
+    let r = release_for(&p, &c, &id, Op::Release).await?;
     let report: Value = body(&b)?;
     if !report.is_object() {
         return Err(Error::BadRequest("the report must be a JSON object".into()));
@@ -121,7 +121,7 @@ pub(super) async fn edit_basic_info(
     Path(id): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
+    let r = release_for(&p, &c, &id, Op::Release).await?;
     let info: Value = body(&b)?;
     check_basic_info(&info)?;
     let next = step(&r, Action::EditBasicInfo)?;
@@ -140,7 +140,7 @@ pub(super) async fn apply(
     Body(b): Body,
 ) -> ApiResult {
     no_body(&b)?;
-    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
+    let r = release_for(&p, &c, &id, Op::Release).await?;
     let next = step(&r, Action::Apply)?;
     release::advance(&p, &c.account, &r, next, "release.apply", false).await?;
     ok(changed(&id, next))
@@ -158,7 +158,7 @@ pub(super) async fn review(
     // To a caller who cannot see the release either, it does not exist:
     // the same 404 as an id that names nothing, and no target's name.
     if !is_reviewer(&p.db, &r.target, &c.account).await? {
-        return Err(match release_for(&p, &c, &id, IsvAction::Read).await {
+        return Err(match release_for(&p, &c, &id, Op::ReadApp).await {
             Ok(_) => Error::Forbidden(format!("you are not a reviewer of {}", r.target)),
             Err(Error::Forbidden(_) | Error::NotFound(_)) => {
                 Error::NotFound(format!("no release {id}"))
@@ -202,7 +202,7 @@ pub(super) async fn start_pilot(
     Path(id): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
+    let r = release_for(&p, &c, &id, Op::Release).await?;
     // The release's state first: a refused call reads nothing more.
     let next = step(&r, Action::StartPilot)?;
     let req: Pilot = body(&b)?;
@@ -235,7 +235,7 @@ pub(super) async fn put_testers(
     Path(id): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
+    let r = release_for(&p, &c, &id, Op::Release).await?;
     // The release's state first: a refused call parses nothing.
     let next = step(&r, Action::UpdateTesters)?;
     let text = std::str::from_utf8(&b)
@@ -267,7 +267,7 @@ pub(super) async fn complete_pilot(
     Body(b): Body,
 ) -> ApiResult {
     no_body(&b)?;
-    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
+    let r = release_for(&p, &c, &id, Op::Release).await?;
     let next = step(&r, Action::CompletePilot)?;
     release::advance(&p, &c.account, &r, next, "release.pilot_complete", true).await?;
     ok(changed(&id, next))
@@ -280,7 +280,7 @@ pub(super) async fn grayscale(
     Path(id): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
+    let r = release_for(&p, &c, &id, Op::Release).await?;
     let req: Gray = body(&b)?;
     let bp = rollout::percent_to_bp(&req.percent).map_err(Error::BadRequest)?;
     if bp == 0 {
@@ -303,7 +303,7 @@ pub(super) async fn full(
     Body(b): Body,
 ) -> ApiResult {
     no_body(&b)?;
-    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
+    let r = release_for(&p, &c, &id, Op::Release).await?;
     let next = step(&r, Action::Full)?;
     release::full(&p, &c.account, &r, next).await?;
     ok(changed(&id, next))
@@ -317,7 +317,7 @@ pub(super) async fn cancel(
     Body(b): Body,
 ) -> ApiResult {
     no_body(&b)?;
-    let r = release_for(&p, &c, &id, IsvAction::Release).await?;
+    let r = release_for(&p, &c, &id, Op::Release).await?;
     let next = step(&r, Action::Cancel)?;
     release::cancel(&p, &c.account, &r, next).await?;
     ok(changed(&id, next))

@@ -2,7 +2,7 @@
 //! packages, the trust root and QR codes.
 
 use super::extract::{body, no_body, ok, optional_caller, ApiResult, AppState, Body};
-use crate::authz::{app_access, is_reviewer, Caller, IsvAction};
+use crate::authz::{app_access, is_reviewer, Caller, Op};
 use crate::error::Error;
 use crate::workflow::ReleaseState;
 use crate::{packages, policy, qr, release, target_apps, Platform};
@@ -24,7 +24,7 @@ pub(super) async fn rollback(
     Path((app, t)): Path<(String, String)>,
     Body(b): Body,
 ) -> ApiResult {
-    app_access(&p.db, &c, &app, IsvAction::Manage).await?;
+    app_access(&p.db, &c, &app, Op::Production).await?;
     let req: Rollback = body(&b)?;
     // Only to a version that was fully released in this target app before.
     let seq = release::rollback(&p, &c.account, &app, &t, &req.version).await?;
@@ -44,7 +44,7 @@ pub(super) async fn takedown(
     Body(b): Body,
 ) -> ApiResult {
     no_body(&b)?;
-    app_access(&p.db, &c, &app, IsvAction::Manage).await?;
+    app_access(&p.db, &c, &app, Op::Production).await?;
     // Any active pilot or grayscale ends too.
     let seq = release::takedown(&p, &c.account, &app, &t).await?;
     ok(StableChanged {
@@ -97,7 +97,7 @@ pub(super) async fn explain(
     Path((app, t)): Path<(String, String)>,
     Query(q): Query<ExplainQ>,
 ) -> ApiResult {
-    app_access(&p.db, &c, &app, IsvAction::Read).await?;
+    app_access(&p.db, &c, &app, Op::ReadApp).await?;
     let e = policy::current(&p, &app, &t).await?;
     let (version, rule, bucket) = policy::decide(&e, &q.user);
     let why = match rule {
@@ -133,7 +133,7 @@ pub(super) async fn dry_run(
     Path((app, t)): Path<(String, String)>,
     Body(b): Body,
 ) -> ApiResult {
-    app_access(&p.db, &c, &app, IsvAction::Read).await?;
+    app_access(&p.db, &c, &app, Op::ReadApp).await?;
     let req: DryRun = body(&b)?;
     let bp = rollout::percent_to_bp(&req.percent).map_err(Error::BadRequest)?;
     let e = policy::current(&p, &app, &t).await?;
@@ -233,7 +233,7 @@ async fn may_fetch(
     let Some(c) = caller else {
         return Ok(false);
     };
-    match app_access(&p.db, c, app, IsvAction::Read).await {
+    match app_access(&p.db, c, app, Op::ReadApp).await {
         Ok(_) => return Ok(true),
         Err(Error::NotFound(_) | Error::Forbidden(_)) => {}
         Err(e) => return Err(e),
@@ -277,7 +277,7 @@ pub(super) async fn qr_code(
     Path((app, t)): Path<(String, String)>,
     Query(q): Query<QrQ>,
 ) -> ApiResult {
-    app_access(&p.db, &c, &app, IsvAction::Read).await?;
+    app_access(&p.db, &c, &app, Op::ReadApp).await?;
     if !target_apps::exists(&p.db, &t).await? {
         return Err(Error::NotFound(format!("no target app {t}")));
     }

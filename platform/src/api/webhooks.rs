@@ -1,7 +1,7 @@
 //! `/v1/workspaces/{ws}/webhooks` and `/v1/webhooks/{id}`.
 
 use super::extract::{body, created, ok, ApiResult, AppState, Body};
-use crate::authz::{require_ws_role, Caller, Role};
+use crate::authz::{require_ws, Caller, Op};
 use crate::error::Error;
 use crate::{webhooks, Platform};
 use axum::extract::{Path, State as AxState};
@@ -13,7 +13,7 @@ async fn webhook_for(p: &Platform, c: &Caller, id: &str) -> Result<Webhook, Erro
     let hook = webhooks::get(&p.db, id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no webhook {id}")))?;
-    require_ws_role(&p.db, c, &hook.workspace, Role::Master)
+    require_ws(&p.db, c, &hook.workspace, Op::Webhooks)
         .await
         .map_err(|e| match e {
             Error::NotFound(_) => Error::NotFound(format!("no webhook {id}")),
@@ -29,7 +29,7 @@ pub(super) async fn create_webhook(
     Path(ws): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    require_ws_role(&p.db, &c, &ws, Role::Master).await?;
+    require_ws(&p.db, &c, &ws, Op::Webhooks).await?;
     let req: NewWebhook = body(&b)?;
     // The secret is shown once; it is kept to sign deliveries.
     let hook: WebhookCreated =
@@ -43,7 +43,7 @@ pub(super) async fn list_webhooks(
     c: Caller,
     Path(ws): Path<String>,
 ) -> ApiResult {
-    require_ws_role(&p.db, &c, &ws, Role::Master).await?;
+    require_ws(&p.db, &c, &ws, Op::Webhooks).await?;
     ok(webhooks::list(&p.db, &ws).await?)
 }
 

@@ -2,7 +2,7 @@
 //! workspace's mini programs and ISV authorizations.
 
 use super::extract::{body, created, display_name, ok, ApiResult, AppState, Body};
-use crate::authz::{require_ws_role, role_in, Caller, Role};
+use crate::authz::{require_ws, role_in, Caller, Op, Role};
 use crate::error::Error;
 use crate::{accounts, apps, workspaces};
 use axum::extract::{Path, State as AxState};
@@ -32,7 +32,7 @@ pub(super) async fn list_members(
     c: Caller,
     Path(ws): Path<String>,
 ) -> ApiResult {
-    require_ws_role(&p.db, &c, &ws, Role::Developer).await?;
+    require_ws(&p.db, &c, &ws, Op::ListMembers).await?;
     ok(workspaces::members(&p.db, &ws).await?)
 }
 
@@ -43,7 +43,7 @@ pub(super) async fn add_member(
     Path(ws): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    require_ws_role(&p.db, &c, &ws, Role::Master).await?;
+    require_ws(&p.db, &c, &ws, Op::ManageMembers).await?;
     let req: NewMember = body(&b)?;
     if !accounts::exists(&p.db, &req.account_id).await? {
         return Err(Error::NotFound(format!("no account {}", req.account_id)));
@@ -97,7 +97,7 @@ pub(super) async fn remove_member(
     c: Caller,
     Path((ws, account)): Path<(String, String)>,
 ) -> ApiResult {
-    require_ws_role(&p.db, &c, &ws, Role::Master).await?;
+    require_ws(&p.db, &c, &ws, Op::ManageMembers).await?;
     let role = workspaces::remove_member(&p.db, &c.account, &ws, &account).await?;
     ok(Member {
         workspace: ws,
@@ -113,7 +113,7 @@ pub(super) async fn add_key(
     Path(ws): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    require_ws_role(&p.db, &c, &ws, Role::Owner).await?;
+    require_ws(&p.db, &c, &ws, Op::DevKeys).await?;
     let req: NewKey = body(&b)?;
     let key = PublicKey::from_hex(req.public_key_hex.trim())
         .map_err(|e| Error::BadRequest(format!("public key: {e}")))?;
@@ -130,7 +130,7 @@ pub(super) async fn list_apps(
     c: Caller,
     Path(ws): Path<String>,
 ) -> ApiResult {
-    let role = require_ws_role(&p.db, &c, &ws, Role::Developer).await?;
+    let role = require_ws(&p.db, &c, &ws, Op::ListApps).await?;
     ok(apps::of_workspace(&p.db, &ws, role, &c.account).await?)
 }
 
@@ -141,7 +141,7 @@ pub(super) async fn create_app(
     Path(ws): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    require_ws_role(&p.db, &c, &ws, Role::Owner).await?;
+    require_ws(&p.db, &c, &ws, Op::CreateApp).await?;
     let req: NewApp = body(&b)?;
     let app = AppId::new(req.app_id.clone()).map_err(|e| Error::BadRequest(e.to_string()))?;
     let a: App = apps::create(
@@ -163,7 +163,7 @@ pub(super) async fn authorize_isv(
     Path(ws): Path<String>,
     Body(b): Body,
 ) -> ApiResult {
-    require_ws_role(&p.db, &c, &ws, Role::Master).await?;
+    require_ws(&p.db, &c, &ws, Op::AuthorizeIsv).await?;
     let req: NewAuth = body(&b)?;
     if req.actions.is_empty() {
         return Err(Error::BadRequest(
@@ -191,7 +191,7 @@ pub(super) async fn revoke_isv(
     let merchant = workspaces::isv_auth_merchant(&p.db, &id)
         .await?
         .ok_or_else(|| Error::NotFound(format!("no authorization {id}")))?;
-    require_ws_role(&p.db, &c, &merchant, Role::Master).await?;
+    require_ws(&p.db, &c, &merchant, Op::AuthorizeIsv).await?;
     workspaces::revoke_isv(&p.db, &c.account, &id).await?;
     ok(Revoked { id, revoked: true })
 }

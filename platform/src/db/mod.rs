@@ -23,6 +23,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("migrations/003.sql")),
     // The ISV a server credential was made through (issue 22, item 5).
     (4, include_str!("migrations/004.sql")),
+    // Production grants, token expiry and revocation, revoked developer
+    // keys (issue 22, items 3 and 4).
+    (5, include_str!("migrations/005.sql")),
 ];
 
 /// A database URL as the driver takes it. Every SQLite form a user may write
@@ -191,6 +194,7 @@ mod tests {
             "f7797b4c4eba22a2ff1aa84b3be214be1241240f18c50e0d9fa103daf9e28bce",
             "c6f4e49b01681a5d77ccede746d5b540b0f07802dca9e3b628a93ffebd8366a6",
             "d69f9694a64cd363a31f32756f4179387972978542a0c2d35f64aacddfe1c100",
+            "77a225f3f3fbc14bf476d08b1f56f9b6fbd329fab9f60410268503ba6f8c689a",
         ];
         assert_eq!(MIGRATIONS.len(), pinned.len());
         for ((version, sql), want) in MIGRATIONS.iter().zip(pinned) {

@@ -48,6 +48,10 @@ enum MemberCommand {
         /// The Developer's account id.
         #[arg(long)]
         account: String,
+        /// Also grant production decisions on it (rollback, takedown);
+        /// assigning again without it withdraws the grant.
+        #[arg(long)]
+        production: bool,
     },
     /// Remove a member from a workspace (Master; the last Master stays).
     Remove {
@@ -103,13 +107,22 @@ pub(crate) fn run(args: MemberArgs, o: &mut Output<'_>) -> Result<()> {
                 format!("{} is now {} in {}", m.account_id, m.role, m.workspace)
             })?;
         }
-        MemberCommand::Assign { app, account } => {
+        MemberCommand::Assign {
+            app,
+            account,
+            production,
+        } => {
             let a = s.call(
                 format_args!("assigning {app} to {account}"),
-                s.client.assign(&app, &account),
+                s.client.assign(&app, &account, production),
             )?;
             o.emit(&to_json(&a)?, || {
-                format!("{} is assigned to {}", a.app_id, a.account_id)
+                let grant = if a.production {
+                    ", with production decisions (rollback, takedown)"
+                } else {
+                    ""
+                };
+                format!("{} is assigned to {}{grant}", a.app_id, a.account_id)
             })?;
         }
         MemberCommand::Remove { workspace, account } => {
