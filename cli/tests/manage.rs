@@ -1263,3 +1263,91 @@ fn text_from_other_people_is_escaped_for_people_and_exact_in_json() {
     assert!(human.out.contains("u\\u{1b}[31m-2"), "{}", human.out);
     assert!(!human.out.contains('\u{1b}'), "{}", human.out);
 }
+
+#[test]
+fn credentials_are_listed_and_revoked_through_the_cli() {
+    let w = World::new();
+    // Tokens: the owner makes a second one, revokes the first by its id,
+    // and the first fails on its next call.
+    let t = as_(&w.owner, &["account", "token", "create", "--json"]).ok();
+    let next = s(&t["token"]);
+    let list = as_(&next, &["account", "token", "list", "--json"]).ok();
+    let list = list.as_array().expect("list").clone();
+    assert_eq!(list.len(), 2, "{list:?}");
+    let first = list
+        .iter()
+        .find(|t| t["current"] == false)
+        .map(|t| s(&t["id"]))
+        .expect("the first token");
+    as_(
+        &next,
+        &["account", "token", "revoke", "--id", &first, "--json"],
+    )
+    .ok();
+    let e = as_(&w.owner, &["workspace", "list", "--json"]).failed();
+    assert_eq!(e["status"], 401, "{e}");
+    // The people's view says the same in words.
+    let r = as_(&next, &["account", "token", "list"]);
+    assert_eq!(r.code, 0, "{}", r.err);
+    assert!(
+        r.out.contains("this one") && r.out.contains(&first),
+        "{}",
+        r.out
+    );
+
+    // Keys: listed and revoked by the owner.
+    let keys = as_(&next, &["key", "list", "--workspace", &w.ws, "--json"]).ok();
+    let key_id = s(&keys[0]["keyId"]);
+    let k = as_(
+        &next,
+        &[
+            "key",
+            "revoke",
+            "--workspace",
+            &w.ws,
+            "--key-id",
+            &key_id,
+            "--json",
+        ],
+    )
+    .ok();
+    assert!(k["revokedAt"].is_i64(), "{k}");
+    let e = as_(
+        &next,
+        &[
+            "key",
+            "revoke",
+            "--workspace",
+            &w.ws,
+            "--key-id",
+            &key_id,
+            "--json",
+        ],
+    )
+    .failed();
+    assert_eq!(e["code"], "conflict", "{e}");
+
+    // Reviewers: an admin lists and removes them.
+    let rs = mpkit(&["target", "reviewer", "list", "--target", TARGET, "--json"]).ok();
+    let reviewer = s(&rs[0]["accountId"]);
+    mpkit(&[
+        "target",
+        "reviewer",
+        "remove",
+        "--target",
+        TARGET,
+        "--account",
+        &reviewer,
+        "--json",
+    ])
+    .ok();
+    let rs = mpkit(&["target", "reviewer", "list", "--target", TARGET, "--json"]).ok();
+    assert_eq!(rs, serde_json::json!([]));
+
+    // An admin revokes every token of an account.
+    let (id, token) = w.p.account("leaver");
+    let v = mpkit(&["account", "revoke-tokens", "--account", &id, "--json"]).ok();
+    assert_eq!(v["revoked"], 1, "{v}");
+    let e = as_(&token, &["workspace", "list", "--json"]).failed();
+    assert_eq!(e["status"], 401, "{e}");
+}

@@ -139,6 +139,14 @@ routes! {
     AUDIT = Get "/v1/audit";
     /// The caller's notifications.
     INBOX = Get "/v1/inbox";
+    /// The caller's tokens.
+    TOKENS = Get "/v1/me/tokens";
+    /// A new token for the caller.
+    CREATE_TOKEN = Post "/v1/me/tokens";
+    /// Revokes one of the caller's tokens.
+    REVOKE_TOKEN = Delete "/v1/me/tokens/{id}";
+    /// Revokes every token of an account (admins).
+    REVOKE_ACCOUNT_TOKENS = Delete "/v1/accounts/{account}/tokens";
 
     /// Creates a workspace.
     CREATE_WORKSPACE = Post "/v1/workspaces";
@@ -152,6 +160,10 @@ routes! {
     REMOVE_MEMBER = Delete "/v1/workspaces/{ws}/members/{account}";
     /// Registers a developer key.
     REGISTER_KEY = Post "/v1/workspaces/{ws}/keys";
+    /// A workspace's developer keys.
+    KEYS = Get "/v1/workspaces/{ws}/keys";
+    /// Revokes a developer key.
+    REVOKE_KEY = Delete "/v1/workspaces/{ws}/keys/{key}";
     /// A workspace's mini programs.
     APPS = Get "/v1/workspaces/{ws}/apps";
     /// Creates a mini program.
@@ -167,6 +179,10 @@ routes! {
     CREATE_TARGET = Post "/v1/target-apps";
     /// Names a reviewer of a target app (admins).
     ADD_REVIEWER = Post "/v1/target-apps/{t}/reviewers";
+    /// A target app's reviewers (admins).
+    REVIEWERS = Get "/v1/target-apps/{t}/reviewers";
+    /// Removes a reviewer (admins).
+    REMOVE_REVIEWER = Delete "/v1/target-apps/{t}/reviewers/{account}";
 
     /// A mini program and its releases.
     APP = Get "/v1/apps/{app}";
@@ -232,6 +248,10 @@ routes! {
 
     /// Names an operator of a target app (admins).
     ADD_OPERATOR = Post "/v1/target-apps/{t}/operators";
+    /// A target app's operators (admins).
+    OPERATORS = Get "/v1/target-apps/{t}/operators";
+    /// Removes an operator (admins).
+    REMOVE_OPERATOR = Delete "/v1/target-apps/{t}/operators/{account}";
     /// A mini program's app secrets.
     APP_SECRETS = Get "/v1/apps/{app}/secrets";
     /// Creates an app secret.

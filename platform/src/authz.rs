@@ -15,6 +15,8 @@ pub(crate) struct Caller {
     pub(crate) account: String,
     /// Platform administrator (target apps, reviewers, accounts).
     pub(crate) admin: bool,
+    /// The id of the token the call was made with.
+    pub(crate) token: String,
 }
 
 pub(crate) use mpkit_platform_client::wire::{IsvAction, Role};
@@ -193,18 +195,23 @@ pub(crate) fn render_matrix() -> String {
     s
 }
 
-/// The account a bearer token belongs to, if any.
+/// The account a bearer token belongs to, if any: a token that is revoked
+/// or expired names no one, from its next call on.
 pub(crate) async fn caller(db: &AnyPool, token: &str) -> Result<Option<Caller>, Error> {
+    let hash = token_hash(token);
     let row = sqlx::query(
-        "SELECT a.id AS id, a.admin AS admin FROM tokens t JOIN accounts a ON a.id = t.account_id WHERE t.hash = $1",
+        "SELECT a.id AS id, a.admin AS admin FROM tokens t JOIN accounts a ON a.id = t.account_id \
+         WHERE t.hash = $1 AND t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > $2)",
     )
-    .bind(token_hash(token))
+    .bind(&hash)
+    .bind(crate::now())
     .fetch_optional(db)
     .await?;
     row.map(|r| {
         Ok(Caller {
             account: r.text("id")?,
             admin: r.int("admin")? != 0,
+            token: crate::credentials::token_id(&hash),
         })
     })
     .transpose()

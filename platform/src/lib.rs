@@ -15,6 +15,7 @@ mod api;
 mod apps;
 mod audit;
 mod authz;
+mod credentials;
 mod db;
 mod error;
 mod identity;

@@ -242,7 +242,7 @@ pub(crate) async fn add_key(
         .await?;
     if dup.is_some() {
         return Err(Error::Conflict(format!(
-            "key {} is already registered",
+            "key {} is already registered, or was revoked (a revoked key stays revoked)",
             key.id()
         )));
     }
@@ -269,10 +269,12 @@ pub(crate) async fn add_key(
 
 /// The developer keys registered with `ws`.
 pub(crate) async fn dev_keys(db: &AnyPool, ws: &str) -> Result<Vec<PublicKey>, Error> {
-    let rows = sqlx::query("SELECT public_hex FROM dev_keys WHERE workspace_id = $1")
-        .bind(ws)
-        .fetch_all(db)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT public_hex FROM dev_keys WHERE workspace_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(ws)
+    .fetch_all(db)
+    .await?;
     rows.iter()
         .map(|r| {
             PublicKey::from_hex(&r.text("public_hex")?).map_err(|e| Error::Internal(e.to_string()))

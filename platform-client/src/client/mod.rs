@@ -20,6 +20,7 @@ use std::time::{Duration, Instant};
 
 mod accounts;
 mod apps;
+mod credentials;
 mod identity;
 mod releases;
 mod rollout;

@@ -10,6 +10,7 @@ use std::fmt;
 
 mod accounts;
 mod apps;
+mod credentials;
 mod identity;
 mod releases;
 mod rollout;
@@ -18,6 +19,7 @@ mod workspaces;
 
 pub use accounts::*;
 pub use apps::*;
+pub use credentials::*;
 pub use identity::*;
 pub use releases::*;
 pub use rollout::*;

@@ -14,15 +14,15 @@ use extract::{ok, ApiResult};
 use mpkit_platform_client::paths::{self, Method, Route};
 use mpkit_platform_client::wire::{
     AccountCreated, AccountRef, ApiErrorBody, App, AppDetail, AppSecret, AppSecretCreated,
-    Assignment, AuditEntry, AuthCodeIssued, CodeExchange, CodeExchanged, DryRun, DryRunResult,
-    Explanation, Gray, Grayscale, InboxMessage, IsvAuthorization, KeyRegistered, Me, Member,
-    Membership, NewAccount, NewApp, NewAppSecret, NewAuth, NewAuthCode, NewKey, NewMember,
-    NewRelease, NewTarget, NewWebhook, NewWorkspace, OperatorAdded, PackageRef, Permissions, Pilot,
-    PinnedVersion, RejectedLine, Release, ReleaseGray, ReleasePermissions, ReleasePolicy,
-    ReleaseStarted, ReleaseSummary, ResolveAnswer, Review, ReviewerAdded, Revoked, Rollback, Rule,
-    SetRole, Signed, StableChanged, StateChanged, TargetApp, TestersReplaced, VersionInfo,
-    VersionUploaded, Webhook, WebhookAttempt, WebhookCreated, WebhookDelivery, WebhookPayload,
-    Workspace,
+    Assignment, AuditEntry, AuthCodeIssued, CodeExchange, CodeExchanged, DevKey, DryRun,
+    DryRunResult, Explanation, Gray, Grayscale, InboxMessage, IsvAuthorization, KeyRegistered, Me,
+    Member, Membership, NewAccount, NewApp, NewAppSecret, NewAuth, NewAuthCode, NewKey, NewMember,
+    NewRelease, NewTarget, NewToken, NewWebhook, NewWorkspace, OperatorAdded, PackageRef,
+    Permissions, Pilot, PinnedVersion, RejectedLine, Release, ReleaseGray, ReleasePermissions,
+    ReleasePolicy, ReleaseStarted, ReleaseSummary, ResolveAnswer, Review, ReviewerAdded, Revoked,
+    Rollback, Rule, SetRole, Signed, StableChanged, StateChanged, TargetApp, TestersReplaced,
+    TokenCreated, TokenInfo, TokensRevoked, VersionInfo, VersionUploaded, Webhook, WebhookAttempt,
+    WebhookCreated, WebhookDelivery, WebhookPayload, Workspace,
 };
 use mpkit_platform_client::wire::{
     AppKind, DeliveryStatus, IsvAction, ReleaseState, ReviewDecision, Role, WebhookEvent,
@@ -32,6 +32,7 @@ use std::sync::Arc;
 
 mod accounts;
 mod apps;
+mod credentials;
 pub(crate) mod extract;
 mod identity;
 mod log;
@@ -43,6 +44,7 @@ mod workspaces;
 
 use accounts::*;
 use apps::*;
+use credentials::*;
 use log::*;
 use releases::*;
 use rollout::*;
@@ -55,12 +57,13 @@ use workspaces::*;
 #[openapi(
     info(title = "mpkit platform", description = "Workspaces, versions, the release workflow and signed eligibility. Authenticate with `Authorization: Bearer <token>`."),
     paths(create_account, me, create_workspace, list_members, add_member, set_role, remove_member, add_key, list_apps, create_app, revoke_isv, list_target_apps, create_target, add_reviewer, get_app, assign, upload, list_versions, start_release, get_release, attach_report, edit_basic_info, apply, review, start_pilot, put_testers, complete_pilot, grayscale, full, cancel, rollback, takedown, get_policy, explain, dry_run, qr_code, resolve, package, root_json, audit_log, inbox, authorize_isv, create_webhook, list_webhooks, delete_webhook, webhook_deliveries,
+        list_tokens, create_token, revoke_token, revoke_account_tokens, list_keys, revoke_key, list_reviewers, remove_reviewer, list_operators, remove_operator,
         identity::add_operator, identity::create_secret, identity::list_secrets, identity::revoke_secret, identity::issue_code, identity::exchange),
     components(schemas(
         // Requests.
-        AccountRef, DryRun, Gray, NewAccount, NewApp, NewAuth, NewKey, NewMember, NewRelease, NewTarget, NewWebhook, NewWorkspace, Pilot, Review, Rollback, SetRole,
+        AccountRef, NewToken, DryRun, Gray, NewAccount, NewApp, NewAuth, NewKey, NewMember, NewRelease, NewTarget, NewWebhook, NewWorkspace, Pilot, Review, Rollback, SetRole,
         // Answers.
-        AccountCreated, App, AppDetail, Assignment, AuditEntry, DryRunResult, Explanation, InboxMessage, IsvAuthorization, KeyRegistered, Me, Member, Membership,
+        AccountCreated, TokenCreated, TokenInfo, TokensRevoked, DevKey, App, AppDetail, Assignment, AuditEntry, DryRunResult, Explanation, InboxMessage, IsvAuthorization, KeyRegistered, Me, Member, Membership,
         PackageRef, Permissions, RejectedLine, Release, ReleaseGray, ReleasePermissions, ReleaseStarted, ReleaseSummary, Revoked, ReviewerAdded, StableChanged,
         StateChanged, TargetApp, TestersReplaced, VersionInfo, VersionUploaded, Workspace,
         Webhook, WebhookCreated, WebhookDelivery, WebhookAttempt, WebhookPayload,
@@ -171,6 +174,8 @@ fn table() -> Vec<(Route, MethodRouter<Arc<Platform>>)> {
         TARGETS => target_apps::list_target_apps,
         CREATE_TARGET => target_apps::create_target,
         ADD_REVIEWER => target_apps::add_reviewer,
+        REVIEWERS => credentials::list_reviewers,
+        REMOVE_REVIEWER => credentials::remove_reviewer,
         APP => apps::get_app,
         ASSIGN => apps::assign,
         VERSIONS => apps::list_versions,
@@ -201,6 +206,14 @@ fn table() -> Vec<(Route, MethodRouter<Arc<Platform>>)> {
         DELETE_WEBHOOK => webhooks::delete_webhook,
         WEBHOOK_DELIVERIES => webhooks::webhook_deliveries,
         ADD_OPERATOR => identity::add_operator,
+        OPERATORS => credentials::list_operators,
+        REMOVE_OPERATOR => credentials::remove_operator,
+        TOKENS => credentials::list_tokens,
+        CREATE_TOKEN => credentials::create_token,
+        REVOKE_TOKEN => credentials::revoke_token,
+        REVOKE_ACCOUNT_TOKENS => credentials::revoke_account_tokens,
+        KEYS => credentials::list_keys,
+        REVOKE_KEY => credentials::revoke_key,
         APP_SECRETS => identity::list_secrets,
         CREATE_APP_SECRET => identity::create_secret,
         REVOKE_APP_SECRET => identity::revoke_secret,

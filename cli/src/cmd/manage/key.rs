@@ -1,7 +1,7 @@
 //! `mpkit key`: developer keys that uploads must be signed with.
 
 use crate::error::Coded;
-use crate::output::{to_json, Output};
+use crate::output::{table, to_json, when, Output};
 use crate::session::Session;
 use anyhow::{Context as _, Result};
 use clap::{Args, Subcommand};
@@ -25,6 +25,22 @@ enum KeyCommand {
         /// The public key file (PEM or 64 hex digits).
         #[arg(long, value_name = "KEY.pub")]
         key: PathBuf,
+    },
+    /// A workspace's developer keys, revoked ones included (Owner).
+    List {
+        /// The workspace id.
+        #[arg(long)]
+        workspace: String,
+    },
+    /// Revoke a developer key (Owner): uploads signed with it are refused,
+    /// and so are approvals of versions it signed.
+    Revoke {
+        /// The workspace id.
+        #[arg(long)]
+        workspace: String,
+        /// The key's id (from `mpkit key list`).
+        #[arg(long = "key-id")]
+        key_id: String,
     },
 }
 
@@ -50,6 +66,37 @@ pub(crate) fn run(args: KeyArgs, o: &mut Output<'_>) -> Result<()> {
             )?;
             o.emit(&to_json(&r)?, || {
                 format!("registered key {} with {}", r.key_id, r.workspace)
+            })?;
+        }
+        KeyCommand::List { workspace } => {
+            let s = Session::open()?;
+            let ks = s.call(
+                format_args!("listing the keys of {workspace}"),
+                s.client.keys(&workspace),
+            )?;
+            o.emit(&to_json(&ks)?, || {
+                let rows: Vec<Vec<String>> = ks
+                    .iter()
+                    .map(|k| {
+                        vec![
+                            k.key_id.clone(),
+                            k.added_by.clone(),
+                            when(k.created_at),
+                            k.revoked_at.map_or_else(|| "-".into(), when),
+                        ]
+                    })
+                    .collect();
+                table(&["KEY", "ADDED BY", "ADDED", "REVOKED"], &rows)
+            })?;
+        }
+        KeyCommand::Revoke { workspace, key_id } => {
+            let s = Session::open()?;
+            let k = s.call(
+                format_args!("revoking key {key_id} of {workspace}"),
+                s.client.revoke_key(&workspace, &key_id),
+            )?;
+            o.emit(&to_json(&k)?, || {
+                format!("key {} of {} is revoked", k.key_id, k.workspace)
             })?;
         }
     }

@@ -52,12 +52,42 @@ enum ReviewerCommand {
         #[arg(long)]
         account: String,
     },
+    /// The reviewers of a target app (admins).
+    List {
+        /// The target app.
+        #[arg(long)]
+        target: String,
+    },
+    /// Remove a reviewer (admins); it applies on their next call.
+    Remove {
+        /// The target app.
+        #[arg(long)]
+        target: String,
+        /// The account id.
+        #[arg(long)]
+        account: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
 enum OperatorCommand {
     /// Let an account issue auth codes for the target app's users (admins).
     Add {
+        /// The target app.
+        #[arg(long)]
+        target: String,
+        /// The account id.
+        #[arg(long)]
+        account: String,
+    },
+    /// The operators of a target app (admins).
+    List {
+        /// The target app.
+        #[arg(long)]
+        target: String,
+    },
+    /// Remove a operator (admins); it applies on their next call.
+    Remove {
         /// The target app.
         #[arg(long)]
         target: String,
@@ -114,6 +144,52 @@ pub(crate) fn run(args: TargetArgs, o: &mut Output<'_>) -> Result<()> {
             })?;
         }
         TargetCommand::Reviewer {
+            command: ReviewerCommand::List { target },
+        } => {
+            let rs = s.call(
+                format_args!("listing the reviewers of {target}"),
+                s.client.reviewers(&target),
+            )?;
+            o.emit(&to_json(&rs)?, || people(rs.iter().map(|r| &r.account_id)))?;
+        }
+        TargetCommand::Reviewer {
+            command: ReviewerCommand::Remove { target, account },
+        } => {
+            let r = s.call(
+                format_args!("removing reviewer {account} from {target}"),
+                s.client.remove_reviewer(&target, &account),
+            )?;
+            o.emit(&to_json(&r)?, || {
+                format!(
+                    "{} no longer reviews releases in {}",
+                    r.account_id, r.target_app
+                )
+            })?;
+        }
+        TargetCommand::Operator {
+            command: OperatorCommand::List { target },
+        } => {
+            let rs = s.call(
+                format_args!("listing the operators of {target}"),
+                s.client.operators(&target),
+            )?;
+            o.emit(&to_json(&rs)?, || people(rs.iter().map(|r| &r.account_id)))?;
+        }
+        TargetCommand::Operator {
+            command: OperatorCommand::Remove { target, account },
+        } => {
+            let r = s.call(
+                format_args!("removing operator {account} from {target}"),
+                s.client.remove_operator(&target, &account),
+            )?;
+            o.emit(&to_json(&r)?, || {
+                format!(
+                    "{} no longer issues auth codes for the users of {}",
+                    r.account_id, r.target_app
+                )
+            })?;
+        }
+        TargetCommand::Reviewer {
             command: ReviewerCommand::Add { target, account },
         } => {
             let r = s.call(
@@ -140,4 +216,10 @@ pub(crate) fn run(args: TargetArgs, o: &mut Output<'_>) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Accounts, one per row.
+fn people<'a>(accounts: impl Iterator<Item = &'a String>) -> String {
+    let rows: Vec<Vec<String>> = accounts.map(|a| vec![a.clone()]).collect();
+    table(&["ACCOUNT"], &rows)
 }
