@@ -5,7 +5,7 @@
 //! every call checks it.
 
 use crate::audit::audit;
-use crate::authz::token_hash;
+use crate::authz::{token_hash, token_id};
 use crate::db::Columns;
 use crate::error::Error;
 use crate::ids::new_token;
@@ -15,12 +15,6 @@ use mpkit_platform_client::wire::{
 };
 use serde_json::json;
 use sqlx::AnyPool;
-
-/// A token's id: the first 16 hex digits of its stored hash (so the id
-/// says nothing about the token, and old rows have one too).
-pub(crate) fn token_id(hash: &str) -> String {
-    hash.chars().take(16).collect()
-}
 
 fn token_info(r: &sqlx::any::AnyRow, current: &str) -> Result<TokenInfo, Error> {
     let id = token_id(&r.text("hash")?);
