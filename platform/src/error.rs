@@ -36,6 +36,14 @@ pub enum Error {
     /// another mini program (one answer for all, so it tells nothing).
     #[error("the auth code is unknown, expired, already exchanged, or for another mini program")]
     InvalidGrant,
+    /// Too many calls: failed authentications from this address, or
+    /// expensive calls from it or with this credential; retry after the
+    /// seconds given (also in `Retry-After`).
+    #[error("too many requests: retry in {0} s")]
+    TooManyRequests(u64),
+    /// The request body did not arrive in time.
+    #[error("the request body did not arrive within {0} s")]
+    BodyTimeout(u64),
     /// The database failed.
     #[error("database: {0}")]
     Db(#[from] sqlx::Error),
@@ -57,6 +65,8 @@ impl Error {
             Error::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_bundle"),
             Error::InvalidClient => (StatusCode::UNAUTHORIZED, "invalid_client"),
             Error::InvalidGrant => (StatusCode::BAD_REQUEST, "invalid_grant"),
+            Error::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            Error::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, "timeout"),
             Error::Db(_) | Error::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -21,14 +21,18 @@ mod error;
 mod identity;
 mod ids;
 mod keys;
+mod limits;
 mod packages;
 mod policy;
 mod qr;
 mod release;
+mod serve;
 mod target_apps;
 mod webhooks;
 mod workflow;
 mod workspaces;
+
+pub use limits::RateLimits;
 
 pub use error::Error;
 pub use keys::PlatformKeys;
@@ -161,6 +165,18 @@ pub struct Config {
     /// The most bytes the signed resolve answers cached in memory may hold,
     /// over every (mini program, target app). Default 64 MiB.
     pub resolve_cache_bytes: usize,
+    /// Rate limits per client address and per credential (see
+    /// [`RateLimits`]).
+    pub rate_limits: RateLimits,
+    /// How long a connection may take to send a request's headers, and
+    /// how long it may sit idle between requests, before it is closed
+    /// (slow and idle sockets). Default 10 s.
+    pub header_timeout: Duration,
+    /// How long a request body may take to arrive in full. Default 120 s.
+    pub body_timeout: Duration,
+    /// The most connections served at once; more wait to be accepted.
+    /// Default 1024.
+    pub max_connections: usize,
 }
 
 impl Config {
@@ -182,6 +198,10 @@ impl Config {
             webhook_backoff: Duration::from_secs(10),
             auth_code_ttl: 300,
             resolve_cache_bytes: 64 * 1024 * 1024,
+            rate_limits: RateLimits::default(),
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(120),
+            max_connections: 1024,
         }
     }
 }
@@ -194,6 +214,7 @@ pub struct Platform {
     pub(crate) config: Config,
     pub(crate) policies: Arc<policy::Cache>,
     pub(crate) webhooks: webhooks::Outbox,
+    pub(crate) limiters: Arc<limits::Limiters>,
     /// The background tasks (policy listener, webhook deliveries), stopped
     /// with the platform.
     tasks: Mutex<Vec<tokio::task::AbortHandle>>,
@@ -257,6 +278,7 @@ impl Platform {
             keys,
             policies: Arc::new(policy::Cache::new(postgres, config.resolve_cache_bytes)),
             webhooks: webhooks::Outbox::new(&config)?,
+            limiters: Arc::new(limits::Limiters::new(config.rate_limits)),
             config,
             tasks: Mutex::new(Vec::new()),
         });
@@ -304,9 +326,9 @@ impl Platform {
         let addr = listener
             .local_addr()
             .map_err(|e| Error::Internal(format!("cannot listen on 127.0.0.1: {e}")))?;
-        let router = self.router();
+        let me = self.clone();
         tokio::spawn(async move {
-            let _ = axum::serve(listener, router).await;
+            let _ = me.serve(listener, std::future::pending()).await;
         });
         Ok(addr)
     }

@@ -60,6 +60,26 @@ struct Tuning {
     /// How long an auth code can be exchanged, in seconds (10 to 600).
     #[arg(long, default_value_t = 300)]
     auth_code_ttl_secs: i64,
+    /// The most connections served at once; more wait to be accepted.
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Seconds a connection may take to send a request's headers, or sit idle between
+    /// requests, before it is closed (1 to 300).
+    #[arg(long, default_value_t = 10)]
+    header_timeout_secs: u64,
+    /// Seconds a request body may take to arrive (1 to 3600).
+    #[arg(long, default_value_t = 120)]
+    body_timeout_secs: u64,
+    /// Failed authentications per client address per minute before it gets 429 (0: no limit).
+    #[arg(long, default_value_t = 30)]
+    auth_failures_per_minute: u32,
+    /// Expensive calls (uploads, tester lists, dry runs, QR codes, the audit log, tokens, auth
+    /// codes) per client address per minute (0: no limit).
+    #[arg(long, default_value_t = 300)]
+    expensive_per_ip_per_minute: u32,
+    /// Expensive calls per bearer credential per minute (0: no limit).
+    #[arg(long, default_value_t = 120)]
+    expensive_per_token_per_minute: u32,
 }
 
 /// Uploads and packages in an S3-compatible bucket instead of `<storage>/objects`. The key is
@@ -117,6 +137,15 @@ fn serve(
     if !(10..=600).contains(&tuning.auth_code_ttl_secs) {
         anyhow::bail!("--auth-code-ttl-secs must be 10 to 600");
     }
+    if tuning.max_connections == 0 {
+        anyhow::bail!("--max-connections must be at least 1");
+    }
+    if !(1..=300).contains(&tuning.header_timeout_secs) {
+        anyhow::bail!("--header-timeout-secs must be 1 to 300");
+    }
+    if !(1..=3600).contains(&tuning.body_timeout_secs) {
+        anyhow::bail!("--body-timeout-secs must be 1 to 3600");
+    }
     let objects = match s3.s3_bucket {
         None => Objects::Local,
         Some(bucket) => {
@@ -155,6 +184,15 @@ fn serve(
         config.webhook_max_attempts = tuning.webhook_max_attempts;
         config.webhook_backoff = std::time::Duration::from_millis(tuning.webhook_backoff_ms);
         config.auth_code_ttl = tuning.auth_code_ttl_secs;
+        config.max_connections = tuning.max_connections;
+        config.header_timeout = std::time::Duration::from_secs(tuning.header_timeout_secs);
+        config.body_timeout = std::time::Duration::from_secs(tuning.body_timeout_secs);
+        let some = |n: u32| (n > 0).then_some(n);
+        config.rate_limits = mpkit_platform::RateLimits {
+            auth_failures_per_minute: some(tuning.auth_failures_per_minute),
+            expensive_per_ip_per_minute: some(tuning.expensive_per_ip_per_minute),
+            expensive_per_token_per_minute: some(tuning.expensive_per_token_per_minute),
+        };
         config.objects = objects;
         let (platform, boot) = Platform::open(config).await?;
         if let Some(b) = boot {
@@ -179,8 +217,8 @@ fn serve(
             listener.local_addr()?
         )?;
         o.raw().flush()?;
-        axum::serve(listener, platform.router())
-            .with_graceful_shutdown(async {
+        platform
+            .serve(listener, async {
                 let _ = tokio::signal::ctrl_c().await;
             })
             .await?;

@@ -52,13 +52,18 @@ impl axum::extract::FromRequest<Arc<Platform>> for Body {
         if declared.is_some_and(|n| n > p.config.max_upload as u64) {
             return Err(Error::TooLarge(p.config.max_upload));
         }
-        Bytes::from_request(req, p).await.map(Body).map_err(|r| {
-            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Error::TooLarge(p.config.max_upload)
-            } else {
-                Error::BadRequest(r.body_text())
-            }
-        })
+        // A body that trickles in is cut off (slow-body attacks).
+        let within = p.config.body_timeout;
+        match tokio::time::timeout(within, Bytes::from_request(req, p)).await {
+            Err(_) => Err(Error::BodyTimeout(within.as_secs().max(1))),
+            Ok(read) => read.map(Body).map_err(|r| {
+                if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Error::TooLarge(p.config.max_upload)
+                } else {
+                    Error::BadRequest(r.body_text())
+                }
+            }),
+        }
     }
 }
 

@@ -232,6 +232,10 @@ pub(crate) fn router(p: Arc<Platform>) -> Router {
         })
         .fallback(|| async { Error::NotFound("no such endpoint".into()) })
         .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::from_fn_with_state(
+            p.limiters.clone(),
+            crate::limits::limit,
+        ))
         .layer(axum::middleware::map_response(uniform))
         .with_state(p)
 }

@@ -124,9 +124,10 @@ impl LocalPlatform {
             .worker_threads(2)
             .enable_all()
             .build()?;
-        let (platform, boot) = rt.block_on(mpkit_platform::Platform::open(
-            mpkit_platform::Config::new(dir),
-        ))?;
+        // Benchmarks measure throughput from one address: no rate limits.
+        let mut config = mpkit_platform::Config::new(dir);
+        config.rate_limits = mpkit_platform::RateLimits::off();
+        let (platform, boot) = rt.block_on(mpkit_platform::Platform::open(config))?;
         let admin = boot
             .ok_or_else(|| {
                 anyhow!(
