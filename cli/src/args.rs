@@ -78,7 +78,9 @@ impl ExpectArgs {
 pub(crate) enum IsolationArg {
     /// A worker process (memory cap and watchdog).
     Process,
-    /// The caller's thread.
+    /// The caller's thread: choosing it accepts that runaway code (native
+    /// iteration, regex backtracking, unbounded allocation) can hang or abort
+    /// this command (docs/runtime.md).
     Thread,
 }
 
@@ -87,7 +89,9 @@ impl IsolationArg {
     pub(crate) fn isolation(self, worker: mpkit_host::WorkerConfig) -> mpkit_host::Isolation {
         match self {
             IsolationArg::Process => mpkit_host::Isolation::Process(worker),
-            IsolationArg::Thread => mpkit_host::Isolation::Thread,
+            IsolationArg::Thread => {
+                mpkit_host::Isolation::Thread(mpkit_host::ThreadOptIn::ACCEPT_UNCONTAINED)
+            }
         }
     }
 }

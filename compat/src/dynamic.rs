@@ -438,7 +438,7 @@ struct Meter {
 impl Meter {
     fn start(isolation: &mpkit_host::Isolation) -> Meter {
         let cpu = match isolation {
-            mpkit_host::Isolation::Thread => thread_cpu(),
+            mpkit_host::Isolation::Thread(_) => thread_cpu(),
             _ => None,
         };
         Meter {

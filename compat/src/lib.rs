@@ -41,7 +41,7 @@ pub use report::{Problem, Report, Severity, Shot, Status, REPORT_SCHEMA, VISUAL_
 
 use mpkit_bundle::{Caps, Expected, PackOptions, SecretKey, Store, Trust};
 use mpkit_host::HostBuilder;
-use mpkit_host::Isolation;
+use mpkit_host::{Isolation, ThreadOptIn};
 use report::{AppInfo, PageInfo, ProfileReport, Visual};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -112,7 +112,7 @@ impl Default for Options {
         Options {
             dev_origins: Vec::new(),
             query: Map::new(),
-            isolation: Isolation::Thread,
+            isolation: Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED),
             settle: Duration::from_secs(2),
             page_timeout: Duration::from_secs(20),
             max_taps_per_page: 40,

@@ -19,7 +19,7 @@ use std::rc::Rc;
 /// ```
 /// use mpkit_bundle::{SecretKey, Trust};
 /// use mpkit_host::{Host, LaunchSource};
-/// use mpkit_host::Isolation;
+/// use mpkit_host::{Isolation, ThreadOptIn};
 /// use mpkit_host::HeadlessSurface;
 /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
 /// // A mini program directory, as a developer has it.
@@ -46,7 +46,7 @@ use std::rc::Rc;
 /// let host = Host::builder()
 ///     .trust(Trust::Developer(vec![key.public().clone()]))
 ///     .storage_dir(dir.path().join("store"))
-///     .isolation(Isolation::Thread)
+///     .isolation(Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED))
 ///     .dev_mode(true)
 ///     .build()?;
 /// let mut handle = host.launch(

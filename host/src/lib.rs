@@ -48,8 +48,8 @@ pub use mpkit_render::events::EventKind;
 pub use mpkit_render::selector::SelectorError;
 pub use mpkit_render::vdom::{DomNode, NodeId};
 pub use runtime::{
-    AutomationError, CallRecord, Isolation, LaunchError, SetDataRecord, DEFAULT_RENDER_BUDGET,
-    LARGE_SET_DATA_BYTES, MAX_PAGES,
+    AutomationError, CallRecord, Isolation, LaunchError, SetDataRecord, ThreadOptIn,
+    DEFAULT_RENDER_BUDGET, LARGE_SET_DATA_BYTES, MAX_PAGES,
 };
 pub use surface::headless::HeadlessSurface;
 pub use surface::{

@@ -3,9 +3,9 @@
 
 use mpkit_bundle::{AppId, Expected, PackOptions, Role, RootSpec, SecretKey, Trust, TrustedRoot};
 use mpkit_host::HeadlessSurface;
-use mpkit_host::Isolation;
 use mpkit_host::ScriptError;
 use mpkit_host::{Host, HostDelegate, HostError, LaunchSource};
+use mpkit_host::{Isolation, ThreadOptIn};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -64,7 +64,7 @@ fn host(store: &Path, keys: &Keys, delegate: Rc<dyn HostDelegate>) -> Host {
         .trust(Trust::Root(keys.root.clone()))
         .storage_dir(store)
         .delegate(delegate)
-        .isolation(Isolation::Thread)
+        .isolation(Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED))
         .build()
         .expect("host")
 }
@@ -192,7 +192,7 @@ fn dev_directories_need_dev_mode() {
     let dev = Host::builder()
         .trust(Trust::Root(keys.root.clone()))
         .storage_dir(dir.path().join("dev-store"))
-        .isolation(Isolation::Thread)
+        .isolation(Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED))
         .dev_mode(true)
         .build()
         .expect("dev host");
@@ -247,7 +247,7 @@ fn the_delegate_hears_about_errors() {
         .trust(Trust::Root(keys.root.clone()))
         .storage_dir(dir.path().join("store"))
         .delegate(rec.clone())
-        .isolation(Isolation::Thread)
+        .isolation(Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED))
         .dev_mode(true)
         .build()
         .expect("host");

@@ -7,9 +7,9 @@
 use mpkit_host::internals::MemFiles;
 use mpkit_host::internals::{LaunchOptions, Runtime};
 use mpkit_host::HeadlessSurface;
-use mpkit_host::Isolation;
 use mpkit_host::Stopped;
 use mpkit_host::{enter_if_worker, WorkerConfig};
+use mpkit_host::{Isolation, ThreadOptIn};
 use std::time::Duration;
 
 const AXML: &str = r#"<text id="n">{{n}}</text><button id="go" onTap="go">go</button>"#;
@@ -411,7 +411,7 @@ fn setdata_paths_cannot_pollute_and_the_bridge_is_out_of_reach() {
   }
 });"#;
     let modes = [
-        Isolation::Thread,
+        Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED),
         Isolation::Process(WorkerConfig {
             timeout: Duration::from_secs(5),
             ..WorkerConfig::default()
@@ -446,9 +446,112 @@ fn setdata_paths_cannot_pollute_and_the_bridge_is_out_of_reach() {
     }
 }
 
+/// What boa 0.22 cannot interrupt (issue 22, item 14): native iteration
+/// with a JS callback, regex backtracking and unbounded allocation. Process
+/// mode stops each (watchdog, memory cap) and the neighbour keeps working;
+/// thread mode, which takes the explicit [`ThreadOptIn`], is measured: the
+/// time grows with the input, and nothing stops it.
+fn runaway_code_boa_cannot_interrupt_is_stopped_in_process_mode() {
+    let attacks = [
+        (
+            "nested forEach",
+            "const a = new Array(100000).fill(0); a.forEach(() => a.forEach(() => {}));",
+            Stopped::Timeout {
+                after: Duration::from_millis(1500),
+            },
+        ),
+        (
+            "regex backtracking",
+            "/^(a+)+$/.test('a'.repeat(40) + 'b');",
+            Stopped::Timeout {
+                after: Duration::from_millis(1500),
+            },
+        ),
+        (
+            "unbounded allocation",
+            "let s = 'ab'; for (let i = 0; i < 40; i++) { s += s; } this.setData({ n: s.length });",
+            Stopped::OutOfMemory,
+        ),
+    ];
+    let mut good = launch(
+        "Page({ data: { n: 0 }, go() { this.setData({ n: this.data.n + 1 }); } });",
+        Duration::from_secs(5),
+    );
+    for (what, body, want) in attacks {
+        let mut bad = launch_page(
+            AXML,
+            &format!("Page({{ data: {{ n: 0 }}, go() {{ {body} }} }});"),
+            Duration::from_millis(1500),
+        );
+        let t = std::time::Instant::now();
+        bad.tap("#go").expect("tap");
+        let took = t.elapsed();
+        // An allocation that outgrows the cap may also be refused by boa
+        // as a RangeError before the allocator fails: either way the app
+        // ends, the host does not.
+        match (&want, bad.stopped()) {
+            (Stopped::OutOfMemory, Some(Stopped::OutOfMemory)) => {}
+            (Stopped::OutOfMemory, None) => {
+                assert!(
+                    !bad.errors().is_empty(),
+                    "{what}: neither stopped nor refused"
+                );
+            }
+            (w, got) => assert_eq!(got, Some(w), "{what}"),
+        }
+        assert!(took < Duration::from_secs(10), "{what}: {took:?}");
+        good.tap("#go").expect("the neighbour");
+        eprintln!("{what}: stopped in process mode after {took:?}");
+    }
+    assert_eq!(good.text("#n").expect("text"), "3");
+
+    // Thread mode: the same code grows without bound. Quadratic for the
+    // nested forEach (4x the items: ~16x the time), exponential for the
+    // regex (4 more characters: ~16x). Small sizes, so the test ends.
+    let time = |body: String| {
+        let opts = LaunchOptions {
+            isolation: Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED),
+            ..LaunchOptions::default()
+        };
+        let js =
+            format!("Page({{ data: {{ n: 0 }}, go() {{ {body} this.setData({{ n: 1 }}); }} }});");
+        let mut rt = Runtime::launch(Box::new(app(AXML, &js)), HeadlessSurface::new(), opts)
+            .expect("launch");
+        let t = std::time::Instant::now();
+        rt.tap("#go").expect("tap");
+        let took = t.elapsed();
+        assert_eq!(
+            rt.text("#n").expect("text"),
+            "1",
+            "it ran to the end: nothing stopped it"
+        );
+        took
+    };
+    let each = |n: usize| {
+        time(format!(
+            "const a = new Array({n}).fill(0); a.forEach(() => a.forEach(() => {{}}));"
+        ))
+    };
+    let regex = |n: usize| time(format!("/^(a+)+$/.test('a'.repeat({n}) + 'b');"));
+    let (e1, e2) = (each(150), each(600));
+    let (r1, r2) = (regex(14), regex(18));
+    eprintln!(
+        "thread mode: nested forEach 150 items {e1:?}, 600 items {e2:?} ({:.1}x); \
+         regex 14 chars {r1:?}, 18 chars {r2:?} ({:.1}x)",
+        e2.as_secs_f64() / e1.as_secs_f64(),
+        r2.as_secs_f64() / r1.as_secs_f64()
+    );
+    assert!(e2 > e1 * 4, "quadratic: {e1:?} then {e2:?}");
+    assert!(r2 > r1 * 4, "exponential: {r1:?} then {r2:?}");
+}
+
 fn main() {
     enter_if_worker();
-    let tests: [(&str, fn()); 8] = [
+    let tests: [(&str, fn()); 9] = [
+        (
+            "runaway_code_boa_cannot_interrupt_is_stopped_in_process_mode",
+            runaway_code_boa_cannot_interrupt_is_stopped_in_process_mode,
+        ),
         (
             "setdata_paths_cannot_pollute_and_the_bridge_is_out_of_reach",
             setdata_paths_cannot_pollute_and_the_bridge_is_out_of_reach,

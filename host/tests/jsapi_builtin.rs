@@ -5,10 +5,10 @@
 
 use mpkit_bundle::{AppId, SecretKey, Trust};
 use mpkit_host::HeadlessSurface;
-use mpkit_host::Isolation;
 use mpkit_host::NetConfig;
 use mpkit_host::{Answers, PayResult, RecordingDelegate};
 use mpkit_host::{Host, LaunchSource};
+use mpkit_host::{Isolation, ThreadOptIn};
 use mpkit_jsapi::registry::{ApiDecl, Kind, ParamType};
 use mpkit_jsapi::{ApiError, Call};
 use serde_json::{json, Value};
@@ -95,7 +95,7 @@ fn host_with(e: &Env, f: impl FnOnce(mpkit_host::HostBuilder) -> mpkit_host::Hos
         .trust(Trust::Developer(vec![key.public().clone()]))
         .storage_dir(e.root.join("store"))
         .delegate(e.delegate.clone())
-        .isolation(Isolation::Thread)
+        .isolation(Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED))
         .dev_mode(true))
     .build()
     .expect("host")

@@ -9,7 +9,7 @@
 use mpkit_bundle::{AppId, PackOptions};
 use mpkit_host::AppHandle;
 use mpkit_host::HeadlessSurface;
-use mpkit_host::Isolation;
+use mpkit_host::{Isolation, ThreadOptIn};
 use mpkit_platform_client::wire;
 use mpkit_platform_client::Client;
 use mpkit_sample_app::backend::{MerchantBackend, MerchantLink, OrderStatus, COFFEE_CLUB_APP_ID};
@@ -130,7 +130,7 @@ impl World {
         c.platform_token = Some(self.operator_token.clone());
         c.consent = ConsentPolicy::granting(grants.iter().copied());
         c.confirm_payments = true;
-        c.isolation = Isolation::Thread;
+        c.isolation = Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED);
         // Tests never leave this machine: the backend is a loopback dev
         // origin (never looked up) and every name lookup fails at once.
         c.network = offline_network();

@@ -336,8 +336,8 @@ fn compat_section_queries_reach_the_page_and_bad_entries_are_warned() {
 fn a_hosts_api_subset_and_network_conditions_hold_at_run_time() {
     use mpkit_compat::NetCondition;
     use mpkit_host::HeadlessSurface;
-    use mpkit_host::Isolation;
     use mpkit_host::{Host, LaunchSource};
+    use mpkit_host::{Isolation, ThreadOptIn};
     big_stack(|| {
         let srv = serve();
         let origin = format!("http://127.0.0.1:{}", srv.port);
@@ -374,7 +374,7 @@ fn a_hosts_api_subset_and_network_conditions_hold_at_run_time() {
                     .public()
                     .clone()]))
                 .storage_dir(store.path())
-                .isolation(Isolation::Thread)
+                .isolation(Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED))
                 .dev_mode(true)
                 .dev_origins([origin.as_str()])
                 .available_apis(["request", "showToast"])

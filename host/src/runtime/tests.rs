@@ -60,7 +60,7 @@ fn on_error_ran(rt: &Runtime<HeadlessSurface>) -> bool {
 fn launch(files: MemFiles) -> Runtime<HeadlessSurface> {
     // Unit tests run the logic layer on this thread; tests/isolation.rs covers workers.
     let opts = LaunchOptions {
-        isolation: super::Isolation::Thread,
+        isolation: super::Isolation::Thread(super::ThreadOptIn::ACCEPT_UNCONTAINED),
         ..LaunchOptions::default()
     };
     Runtime::launch(Box::new(files), HeadlessSurface::new(), opts).expect("launches")
@@ -325,7 +325,7 @@ fn traced(f: impl FnOnce()) -> String {
 fn console_output_and_errors_reach_tracing_tagged_with_the_app_id() {
     let log = traced(|| {
         let opts = LaunchOptions {
-            isolation: super::Isolation::Thread,
+            isolation: super::Isolation::Thread(super::ThreadOptIn::ACCEPT_UNCONTAINED),
             app_id: Some("2021000000000042".into()),
             ..LaunchOptions::default()
         };
@@ -454,7 +454,7 @@ fn pull_down_and_reach_bottom_reach_the_page() {
 
 mod jsapi {
     use super::super::files::MemFiles;
-    use super::super::{Isolation, LaunchOptions, Runtime};
+    use super::super::{Isolation, LaunchOptions, Runtime, ThreadOptIn};
     use crate::surface::headless::HeadlessSurface;
     use mpkit_jsapi::registry::{builtin_decls, ApiDecl, Kind};
     use mpkit_jsapi::{AppContext, Call, ConsentStore, Dispatcher, Prompter, Session};
@@ -554,7 +554,7 @@ mod jsapi {
         );
         let toasts = Rc::new(RefCell::new(Vec::new()));
         let opts = LaunchOptions {
-            isolation: Isolation::Thread,
+            isolation: Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED),
             session: Some(setup(toasts.clone())),
             ..LaunchOptions::default()
         };
@@ -855,7 +855,7 @@ fn several_set_data_calls_in_one_handler_render_once_and_callbacks_run_after_the
         ),
     ]);
     let opts = LaunchOptions {
-        isolation: super::Isolation::Thread,
+        isolation: super::Isolation::Thread(super::ThreadOptIn::ACCEPT_UNCONTAINED),
         ..LaunchOptions::default()
     };
     let mut rt = Runtime::launch(Box::new(files), Counting::default(), opts).expect("launch");
@@ -1014,7 +1014,7 @@ fn navigation_passes_the_gate_before_the_page_stack() {
         ..mpkit_jsapi::Session::navigation_only("test.app")
     };
     let opts = LaunchOptions {
-        isolation: super::Isolation::Thread,
+        isolation: super::Isolation::Thread(super::ThreadOptIn::ACCEPT_UNCONTAINED),
         session: Some(session),
         ..LaunchOptions::default()
     };
@@ -1148,7 +1148,7 @@ fn hostile_templates_stop_only_their_own_app_in_thread_mode() {
     for stack in [8 << 20, 2 << 20] {
         on_stack(stack, move || {
             let opts = || LaunchOptions {
-                isolation: super::Isolation::Thread,
+                isolation: super::Isolation::Thread(super::ThreadOptIn::ACCEPT_UNCONTAINED),
                 render_budget: Duration::from_millis(300),
                 ..LaunchOptions::default()
             };

@@ -19,8 +19,8 @@ use anyhow::{bail, Context as _};
 use clap::{Parser, ValueEnum};
 use mpkit_bundle::AppId;
 use mpkit_host::HostError;
-use mpkit_host::Isolation;
 use mpkit_host::WorkerConfig;
+use mpkit_host::{Isolation, ThreadOptIn};
 use mpkit_sample_app::backend::{MerchantBackend, MerchantLink, COFFEE_CLUB_APP_ID};
 use mpkit_sample_app::signing::SharedSecret;
 use mpkit_sample_app::wallet::{order_through_ui, ConsentPolicy, Wallet, WalletConfig};
@@ -35,7 +35,8 @@ use std::time::Duration;
 enum IsolationArg {
     /// A worker process per mini program (memory cap, watchdog).
     Process,
-    /// On this process's thread.
+    /// On this process's thread: choosing it accepts that runaway code can
+    /// hang or abort the wallet (docs/runtime.md).
     Thread,
 }
 
@@ -212,7 +213,7 @@ fn prepare(args: &Args) -> anyhow::Result<Prepared> {
     config.isolation = match args.isolation {
         // mpkit-worker beside this executable, which does not link WebKitGTK.
         IsolationArg::Process => Isolation::Process(WorkerConfig::beside_current_exe()),
-        IsolationArg::Thread => Isolation::Thread,
+        IsolationArg::Thread => Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED),
     };
     Ok(Prepared {
         config,

@@ -11,7 +11,7 @@ use bytes::Bytes;
 use mpkit_bundle::{AppId, Context, PackOptions, SecretKey, Trust, TrustedRoot};
 use mpkit_host::HeadlessSurface;
 use mpkit_host::Host;
-use mpkit_host::Isolation;
+use mpkit_host::{Isolation, ThreadOptIn};
 use mpkit_platform_client::wire::{self, ResolveAnswer, Signed};
 use mpkit_platform_client::Client;
 use mpkit_testkit::{offline_network, LocalPlatform, Merchant};
@@ -257,7 +257,7 @@ impl World {
         Host::builder()
             .trust(Trust::Root(self.root.clone()))
             .storage_dir(self.dir.join(name))
-            .isolation(Isolation::Thread)
+            .isolation(Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED))
             // Tests never leave this machine: Coffee Club's menu request to
             // its production name fails at once and it shows its built-in menu.
             .network(offline_network())

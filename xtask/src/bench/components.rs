@@ -23,7 +23,9 @@ use crate::report::table;
 use crate::report::Output;
 use anyhow::{anyhow, ensure, Result};
 use clap::Args;
-use mpkit_host::{AppHandle, HeadlessSurface, Host, Isolation, LaunchSource, PageChrome, Surface};
+use mpkit_host::{
+    AppHandle, HeadlessSurface, Host, Isolation, LaunchSource, PageChrome, Surface, ThreadOptIn,
+};
 use mpkit_render::diff::PatchOp;
 use serde_json::{json, Map};
 use std::cell::Cell;
@@ -198,7 +200,7 @@ fn measure(runs: u32) -> Result<serde_json::Value> {
     let host = Host::builder()
         .trust(mpkit_bundle::Trust::Developer(vec![key.public().clone()]))
         .storage_dir(work.path().join("host"))
-        .isolation(Isolation::Thread)
+        .isolation(Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED))
         .dev_mode(true)
         .build()?;
     let bytes = Rc::new(Cell::new(0));

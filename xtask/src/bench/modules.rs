@@ -17,7 +17,7 @@ use crate::report::Output;
 use anyhow::{bail, ensure, Result};
 use clap::Args;
 use mpkit_bundle::{AppId, Expected, PackOptions, SecretKey, Trust};
-use mpkit_host::{HeadlessSurface, Host, Isolation, LaunchSource};
+use mpkit_host::{HeadlessSurface, Host, Isolation, LaunchSource, ThreadOptIn};
 use serde_json::{json, Map};
 use std::fmt::Write as _;
 use std::path::Path;
@@ -219,7 +219,7 @@ pub(crate) fn run(args: ModulesArgs, o: &mut Output) -> Result<()> {
         ),
     ];
     let modes = [
-        ("thread", Isolation::Thread),
+        ("thread", Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED)),
         ("process", Isolation::Process(worker)),
     ];
     let mut hosts = Vec::new();

@@ -24,7 +24,8 @@ use anyhow::{anyhow, bail, ensure, Result};
 use clap::Args;
 use mpkit_bundle::{AppId, Expected, PackOptions, SecretKey, Trust};
 use mpkit_host::{
-    AppHandle, HeadlessSurface, Host, Isolation, LaunchSource, NetConfig, WorkerConfig, WORKER_ARG,
+    AppHandle, HeadlessSurface, Host, Isolation, LaunchSource, NetConfig, ThreadOptIn,
+    WorkerConfig, WORKER_ARG,
 };
 use serde_json::{json, Map};
 use std::path::Path;
@@ -151,7 +152,7 @@ impl Hosts {
                 .trust(trust.clone())
                 .storage_dir(work.join(mode.name()))
                 .isolation(match mode {
-                    Mode::Thread => Isolation::Thread,
+                    Mode::Thread => Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED),
                     Mode::Process => Isolation::Process(worker.clone()),
                 })
                 .network(offline)

@@ -16,7 +16,7 @@ use anyhow::{Context as _, Result};
 use clap::Args;
 use mpkit_bundle::{AppId, Caps, Expected, PackOptions, SecretKey, Trust, TrustedRoot};
 use mpkit_host::Host;
-use mpkit_host::Isolation;
+use mpkit_host::{Isolation, ThreadOptIn};
 use mpkit_platform_client::{Client, Limits};
 use mpkit_update::{UpdateConfig, UpdateManager};
 use serde_json::json;
@@ -109,7 +109,7 @@ pub(crate) fn run(args: UpdateArgs, o: &mut Output) -> Result<()> {
         Host::builder()
             .trust(Trust::Root(root.clone()))
             .storage_dir(tmp.path().join(name))
-            .isolation(Isolation::Thread)
+            .isolation(Isolation::Thread(ThreadOptIn::ACCEPT_UNCONTAINED))
             .build()
     };
     let host = host_at("wallet")?;
