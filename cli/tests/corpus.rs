@@ -962,6 +962,60 @@ fn oversized_jsapi_arguments_are_refused_where_they_are_made() {
     }
 }
 
+/// A flood of `my.*` calls or console lines in one turn (issue 22, item
+/// 15): past 1,000 calls, or 8 MB of arguments, a call throws a
+/// `RangeError` where it is made; console lines past 10,000 in a turn are
+/// dropped. The host keeps what it answered and nothing more, in both modes.
+#[test]
+fn a_flood_of_calls_in_one_turn_is_refused_in_the_mini_program() {
+    for isolation in ["process", "thread"] {
+        let t = tempfile::tempdir().expect("tempdir");
+        write(
+            t.path(),
+            &[
+                ("app.json", r#"{"pages":["pages/a/a"]}"#),
+                (
+                    "pages/a/a.axml",
+                    r#"<text a:if="{{t}}" id="t">{{t}}</text>"#,
+                ),
+                (
+                    "pages/a/a.js",
+                    r#"Page({
+  data: { t: '' },
+  onLoad() {
+    let sent = 0, error = '';
+    try { for (let i = 0; i < 100000; i++) { my.showToast({ content: 'x' }); sent++; } }
+    catch (e) { error = e.name + ': ' + e.message; }
+    for (let i = 0; i < 20000; i++) console.log('line ' + i);
+    setTimeout(() => {
+      let big = 0, bigError = '';
+      const mb = 'y'.repeat(1000000);
+      try { for (let i = 0; i < 20; i++) { my.showToast({ content: mb, fail() {} }); big++; } }
+      catch (e) { bigError = e.name; }
+      this.setData({ t: sent + '|' + error + '|' + big + '|' + bigError });
+    }, 10);
+  }
+});"#,
+                ),
+                ("steps.json", r##"[{"wait_for": "#t"}]"##),
+            ],
+        );
+        let r = run_dir(t.path(), isolation);
+        assert_eq!(r.code, Some(0), "{isolation}: {:#}", r.json);
+        let html = r.json["html"].as_str().expect("html");
+        assert!(
+            html.contains("1000|RangeError: my.showToast: more than 1000 my.* calls in one turn"),
+            "{isolation}: {html}"
+        );
+        assert!(html.contains("|8|RangeError"), "{isolation}: {html}");
+        // The console shows on stderr: the turn's first 10,000 lines.
+        let lines = r.stderr.lines().filter(|l| l.contains("line ")).count();
+        assert_eq!(lines, 10_000, "{isolation}");
+        let calls = r.json["jsapi_calls"].as_array().expect("calls");
+        assert!(calls.len() <= 1_008, "{isolation}: {}", calls.len());
+    }
+}
+
 #[test]
 fn custom_components_props_slots_lifecycles_and_events_run_as_in_alipay() {
     let warnings = passes("components", &[]);

@@ -69,6 +69,8 @@ struct State {
     esm_ready: bool,
     /// The view's tree, for the instance methods that read it (`$selectComponent`).
     tree: Option<Rc<RefCell<dyn super::select::ComponentTree>>>,
+    /// What this turn has queued for the host so far.
+    turn: calls::Turn,
 }
 
 /// Until a JSAPI registry is attached, every sync call is refused.
@@ -76,6 +78,7 @@ pub(crate) fn no_sync(name: &str, _: &Value) -> Result<Value, Value> {
     Err(ApiError::NotAvailable(name.to_owned()).to_js())
 }
 
+mod calls;
 mod components;
 mod modules;
 mod natives;
@@ -162,6 +165,11 @@ fn push(ctx: &Context, msg: FromLogic) -> JsResult<JsValue> {
 }
 
 fn native_log(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
+    // Past the turn's console lines, output is dropped (the host keeps
+    // only the first lines of a run anyway).
+    if !calls::console_line(ctx)? {
+        return Ok(JsValue::undefined());
+    }
     let level = arg_string(args, 0, ctx)?;
     let text = arg_string(args, 1, ctx)?;
     push(ctx, FromLogic::Console { level, text })
@@ -317,58 +325,6 @@ fn native_clear_timer(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsRes
     push(ctx, FromLogic::ClearTimer { id })
 }
 
-/// The largest arguments one `my.*` call may carry, serialized: as much as
-/// a setData. A call past it throws a `RangeError` where it was made, and
-/// nothing reaches the host.
-pub(crate) const MAX_CALL_BYTES: usize = 1024 * 1024;
-
-/// Refuses arguments over [`MAX_CALL_BYTES`], counting as it writes and
-/// stopping at the cap (nothing is allocated for the count).
-fn check_call_size(name: &str, params: &Value) -> JsResult<()> {
-    struct Count(usize);
-    impl std::io::Write for Count {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0 += b.len();
-            if self.0 > MAX_CALL_BYTES {
-                return Err(std::io::Error::other("over the cap"));
-            }
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut n = Count(0);
-    if serde_json::to_writer(&mut n, params).is_err() {
-        return Err(JsNativeError::range()
-            .with_message(format!(
-                "my.{name} arguments are over the 1 MB limit; send less data per call"
-            ))
-            .into());
-    }
-    Ok(())
-}
-
-fn native_call(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
-    let name = arg_string(args, 0, ctx)?;
-    let params = to_json(&arg(args, 1), ctx)?;
-    check_call_size(&name, &params)?;
-    let id = arg_u64(args, 2, ctx)?;
-    let site = match args.get(3) {
-        Some(v) if v.is_string() => arg_string(args, 3, ctx)?,
-        _ => String::new(),
-    };
-    push(
-        ctx,
-        FromLogic::Call {
-            name,
-            params,
-            id,
-            site,
-        },
-    )
-}
-
 /// Makes the function behind `my.<name>Sync`: a native closure, so a Sync
 /// call is one native call from JS with no script wrapper around it.
 fn native_sync_fn(_: &JsValue, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValue> {
@@ -396,7 +352,7 @@ fn sync_call(name: &str, args: &[JsValue], ctx: &mut Context) -> JsResult<JsValu
         Some(v) if v.is_undefined() => Value::Object(serde_json::Map::new()),
         Some(v) => to_json(v, ctx)?,
     };
-    check_call_size(name, &params)?;
+    calls::check_call_size(name, &params)?;
     let answer = {
         let st = state(ctx)?;
         let mut st = st.borrow_mut();
@@ -501,6 +457,7 @@ impl LogicLayer {
             probed: std::collections::HashMap::new(),
             esm_ready: false,
             tree: None,
+            turn: calls::Turn::default(),
         }));
         ctx.insert_data(state.clone());
         let natives = natives::table();
@@ -672,7 +629,11 @@ impl LogicLayer {
                 tracing::debug!("onError after a limit: {e}");
             }
         }
-        let mut out = std::mem::take(&mut self.state.borrow_mut().out);
+        let mut out = {
+            let mut st = self.state.borrow_mut();
+            st.turn = calls::Turn::default();
+            std::mem::take(&mut st.out)
+        };
         for msg in &mut out {
             if let FromLogic::Error { error: e } | FromLogic::Warning { warning: e } = msg {
                 self.remap(e);

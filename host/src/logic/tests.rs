@@ -520,3 +520,35 @@ fn date_strings_in_the_forms_mini_programs_write_are_read() {
         ["true,true,true,true,true,true,true,true,true,true,string,[object Date],1,true,true,number,Date,7,0,0,5"]
     );
 }
+
+/// The loop limit counts every loop iteration of one function call
+/// together (boa counts per call frame), as docs/miniprogram-format.md
+/// says: two loops in one call share it, a loop in each of two calls does
+/// not, and a call past it throws where it runs while the layer lives on.
+#[test]
+fn the_loop_limit_counts_per_function_call() {
+    let limits = JsLimits {
+        loop_iterations: 1_000,
+        ..JsLimits::default()
+    };
+    let mut l = LogicLayer::new(limits, apis()).expect("layer");
+    l.load_script("app.js", "App({});", None).expect("app.js");
+    l.load_script(
+        "pages/index/index.js",
+        r#"function spin(n) { let x = 0; for (let i = 0; i < n; i++) { x++; } return x; }
+Page({
+  twoInOne() { let x = 0; for (let i = 0; i < 600; i++) { x++; } for (let i = 0; i < 600; i++) { x++; } },
+  oneEach() { spin(600); spin(600); this.setData({ ok: true }); },
+});"#,
+        Some("pages/index/index"),
+    )
+    .expect("page js");
+    create(&mut l, json!({}));
+    let errs = errors(&event(&mut l, "twoInOne"));
+    assert!(
+        errs.len() == 1 && errs[0].message.contains("loop"),
+        "two loops of 600 in one call pass 1,000: {errs:?}"
+    );
+    let out = event(&mut l, "oneEach");
+    assert!(errors(&out).is_empty(), "{:?}", errors(&out));
+}

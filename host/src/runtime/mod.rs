@@ -152,6 +152,9 @@ fn read_text(files: &dyn AppFiles, path: &str) -> Result<String, String> {
     }
 }
 
+/// The most host call records one run keeps (a flood costs no more).
+pub(crate) const MAX_CALL_RECORDS: usize = 10_000;
+
 /// The most warnings one run keeps.
 pub(crate) const MAX_WARNINGS: usize = 200;
 
@@ -436,7 +439,7 @@ impl<S: Surface> Runtime<S> {
                     id,
                     site,
                 } => self.start_call(id, name, &params, site),
-                FromLogic::CallSync { name, ok, error } => self.calls.push(CallRecord {
+                FromLogic::CallSync { name, ok, error } => self.record_call(CallRecord {
                     api: name,
                     ok,
                     error,
@@ -526,7 +529,7 @@ impl<S: Surface> Runtime<S> {
             Ok(v) => (true, None, v),
             Err(e) => (false, Some(e.code()), e.to_js()),
         };
-        self.calls.push(CallRecord { api, ok, error });
+        self.record_call(CallRecord { api, ok, error });
         let out = self.call(&ToLogic::Reply { id, ok, result });
         self.absorb(out);
     }
@@ -777,9 +780,16 @@ impl<S: Surface> Runtime<S> {
         &self.console
     }
 
-    /// Every host call so far.
+    /// The host calls so far: the first 10,000.
     pub fn calls(&self) -> &[CallRecord] {
         &self.calls
+    }
+
+    /// Keeps a host call's record while there is room for it.
+    pub(crate) fn record_call(&mut self, r: CallRecord) {
+        if self.calls.len() < MAX_CALL_RECORDS {
+            self.calls.push(r);
+        }
     }
 
     /// setData calls of at least [`LARGE_SET_DATA_BYTES`] so far (the first 1,000).

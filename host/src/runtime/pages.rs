@@ -214,7 +214,7 @@ impl<S: Surface> Runtime<S> {
 
     /// Refuses a navigation: recorded, and the call's `fail` runs.
     fn reply_err(&mut self, id: u64, nav: Nav, e: ApiError) {
-        self.calls.push(CallRecord {
+        self.record_call(CallRecord {
             api: nav.name().into(),
             ok: false,
             error: Some(e.code()),
@@ -331,7 +331,7 @@ impl<S: Surface> Runtime<S> {
     }
 
     fn ok_call(&mut self, nav: Nav) {
-        self.calls.push(CallRecord {
+        self.record_call(CallRecord {
             api: nav.name().into(),
             ok: true,
             error: None,

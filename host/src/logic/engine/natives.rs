@@ -72,7 +72,7 @@ pub(super) fn table() -> Vec<(&'static str, NativeFunction, usize)> {
             NativeFunction::from_fn_ptr(native_clear_timer),
             1,
         ),
-        ("call", NativeFunction::from_fn_ptr(native_call), 3),
+        ("call", NativeFunction::from_fn_ptr(calls::native_call), 3),
         (
             "stringify",
             NativeFunction::from_fn_ptr(native_stringify),
