@@ -114,13 +114,16 @@ pub(crate) async fn create(
         }
     }
     let mut tx = db.begin().await?;
+    // Taken, whoever holds it: one answer, which says nothing of whose.
     if sqlx::query("SELECT app_id FROM apps WHERE app_id = $1")
         .bind(app.as_str())
         .fetch_optional(&mut *tx)
         .await?
         .is_some()
     {
-        return Err(Error::Conflict(format!("{app} exists")));
+        return Err(Error::Conflict(format!(
+            "appId {app} is not available; leave it out and the platform assigns one"
+        )));
     }
     sqlx::query("INSERT INTO apps (app_id, name, owner_ws, developer_ws, created_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(app.as_str())
@@ -282,4 +285,11 @@ pub(crate) async fn has_version(db: &AnyPool, app: &str, version: &str) -> Resul
             .await?
             .is_some(),
     )
+}
+
+/// A fresh appId: `2021` and twelve random digits.
+pub(crate) fn mint_app_id() -> Result<String, Error> {
+    let hex = crate::ids::random_hex(8)?;
+    let n = u64::from_str_radix(&hex, 16).map_err(|e| Error::Internal(e.to_string()))?;
+    Ok(format!("2021{:012}", n % 1_000_000_000_000))
 }

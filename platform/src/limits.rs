@@ -6,7 +6,7 @@
 //!   call from it is refused with 429 and `Retry-After` until the allowance
 //!   returns, so tokens and secrets cannot be guessed at speed.
 //! - **Expensive calls** (uploads, tester files, pilots, dry runs, QR codes,
-//!   the audit log, new tokens, auth codes issued and exchanged) count per
+//!   the audit log, new tokens, new mini programs, auth codes issued and exchanged) count per
 //!   IP and per bearer credential.
 //!
 //! The key maps are pruned of idle keys and hard-capped, so random tokens
@@ -70,6 +70,8 @@ const EXPENSIVE: &[paths::Route] = &[
     paths::QR,
     paths::AUDIT,
     paths::CREATE_TOKEN,
+    // Each answer says whether an appId is free.
+    paths::CREATE_APP,
     paths::ISSUE_AUTH_CODE,
     paths::EXCHANGE_AUTH_CODE,
 ];

@@ -441,12 +441,13 @@ pub(crate) async fn current(p: &Platform, app: &str, target: &str) -> Result<Arc
             .bind(target)
             .fetch_optional(&p.db)
             .await?;
-    if exists.is_none() {
-        return Err(Error::NotFound(format!(
-            "no mini program {app} in target app {target}"
-        )));
-    }
     let e = Arc::new(build(p, app, target).await?);
+    // A pair that does not exist answers as one never released does (a
+    // stranger learns nothing from the answer), but is not kept: random
+    // names cannot fill the cache.
+    if exists.is_none() {
+        return Ok(e);
+    }
     if let Ok(mut m) = p.policies.map.write() {
         if p.policies.generation.load(Ordering::SeqCst) == generation {
             m.insert(key, e.clone());

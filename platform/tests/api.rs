@@ -441,13 +441,21 @@ async fn the_release_workflow_end_to_end() {
         assert_eq!(st, StatusCode::NOT_FOUND, "{v}");
         assert_eq!(v["message"], "no target app no.such.wallet", "{v}");
         assert_eq!(s.audit_count().await, before);
-        let (st, _) = s
+        // Its policy publishes nothing (seq 0), as for any pair nobody
+        // released (platform/tests/oracles.rs).
+        let (st, v) = s
             .get(
                 &format!("/v1/apps/{APP}/targets/no.such.wallet/policy"),
                 &w.owner.1,
             )
             .await;
-        assert_eq!(st, StatusCode::NOT_FOUND, "no policy was published for it");
+        assert_eq!(st, StatusCode::OK, "{v}");
+        let p: ReleasePolicy = verify(&s, &v);
+        assert_eq!(
+            (p.seq, p.stable),
+            (0, None),
+            "no policy was published for it"
+        );
         let (st, _) = s
             .post(
                 &format!("/v1/apps/{APP}/targets/{TARGET}/takedown"),
@@ -1260,7 +1268,7 @@ async fn every_answer_decodes_into_its_wire_type() {
                 &format!("/v1/workspaces/{m}/apps"),
                 master,
                 req(&NewApp {
-                    app_id: "2021000000000004".into(),
+                    app_id: Some("2021000000000004".into()),
                     name: "Beans".into(),
                     developer_workspace: None,
                 }),

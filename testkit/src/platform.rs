@@ -218,7 +218,7 @@ impl LocalPlatform {
             .create_app(
                 &ws.id,
                 &wire::NewApp {
-                    app_id: m.app_id.to_string(),
+                    app_id: Some(m.app_id.to_string()),
                     name: m.name.clone(),
                     developer_workspace: None,
                 },

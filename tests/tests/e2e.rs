@@ -203,7 +203,7 @@ fn a_revoked_isv_can_no_longer_upload() {
         w.block(w.owner.create_app(
             &w.workspace,
             &wire::NewApp {
-                app_id: third.to_string(),
+                app_id: Some(third.to_string()),
                 name: "Coffee Club Express".into(),
                 developer_workspace: Some(iws.id.clone()),
             },

@@ -149,7 +149,7 @@ pub(crate) fn run(args: DemoArgs, o: &mut Output<'_>) -> Result<()> {
     io.block_on(merchant.create_app(
         &mws.id,
         &wire::NewApp {
-            app_id: app.clone(),
+            app_id: Some(app.clone()),
             name: manifest.name.clone(),
             developer_workspace: Some(iws.id.clone()),
         },

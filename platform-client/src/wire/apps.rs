@@ -10,8 +10,11 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct NewApp {
-    /// The appId (16 digits).
-    pub app_id: String,
+    /// The appId (16 digits). Leave it out and the platform assigns a
+    /// fresh one (as Alipay does); a taken one is refused alike whoever
+    /// holds it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub app_id: Option<String>,
     /// Display name.
     pub name: String,
     /// The ISV workspace that develops it (third-party); none when self-developed.

@@ -143,17 +143,22 @@ pub(super) async fn create_app(
 ) -> ApiResult {
     require_ws(&p.db, &c, &ws, Op::CreateApp).await?;
     let req: NewApp = body(&b)?;
-    let app = AppId::new(req.app_id.clone()).map_err(|e| Error::BadRequest(e.to_string()))?;
-    let a: App = apps::create(
-        &p.db,
-        &c.account,
-        &ws,
-        &app,
-        display_name(&req.name)?,
-        req.developer_workspace.as_deref(),
-    )
-    .await?;
-    created(a)
+    let name = display_name(&req.name)?;
+    let dev = req.developer_workspace.as_deref();
+    if let Some(id) = &req.app_id {
+        let app = AppId::new(id.clone()).map_err(|e| Error::BadRequest(e.to_string()))?;
+        return created(apps::create(&p.db, &c.account, &ws, &app, name, dev).await?);
+    }
+    // Minted: `2021` and twelve random digits; a collision (one in 10^12
+    // per app) draws again.
+    for _ in 0..5 {
+        let app = AppId::new(apps::mint_app_id()?).map_err(|e| Error::Internal(e.to_string()))?;
+        match apps::create(&p.db, &c.account, &ws, &app, name, dev).await {
+            Err(Error::Conflict(_)) => continue,
+            other => return created(other?),
+        }
+    }
+    Err(Error::Internal("no free appId after five draws".into()))
 }
 
 #[utoipa::path(post, path = paths::AUTHORIZE_ISV.template, tag = "workspaces", summary = "Authorize an ISV over one or all mini programs (Master)", request_body = NewAuth, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = IsvAuthorization)), security(("bearer" = [])))]

@@ -22,9 +22,9 @@ enum AppCommand {
         /// The merchant workspace that owns it.
         #[arg(long)]
         workspace: String,
-        /// Its appId (16 digits).
+        /// Its appId (16 digits); the platform assigns one when left out.
         #[arg(long)]
-        app_id: String,
+        app_id: Option<String>,
         /// Display name.
         #[arg(long)]
         name: String,
@@ -109,12 +109,12 @@ pub(crate) fn run(args: AppArgs, o: &mut Output<'_>) -> Result<()> {
             developer,
         } => {
             let req = wire::NewApp {
-                app_id: app_id.clone(),
-                name,
+                app_id,
+                name: name.clone(),
                 developer_workspace: developer,
             };
             let a = s.call(
-                format_args!("creating mini program {app_id} in {workspace}"),
+                format_args!("creating mini program {name:?} in {workspace}"),
                 s.client.create_app(&workspace, &req),
             )?;
             o.emit(&to_json(&a)?, || {
