@@ -9,6 +9,26 @@ use mpkit_platform_client::wire::{AuditEntry, InboxMessage};
 use serde_json::Value;
 use sqlx::{Any, AnyPool, Transaction};
 
+/// The most bytes one side (before or after) of an audit entry keeps.
+pub(crate) const MAX_AUDIT_SIDE: usize = 16 * 1024;
+
+/// A state as the audit log keeps it: whole up to [`MAX_AUDIT_SIDE`]
+/// bytes; past it, its size and digest (the log cannot be grown by large
+/// edits).
+fn capped(v: Value) -> String {
+    let text = v.to_string();
+    if text.len() <= MAX_AUDIT_SIDE {
+        return text;
+    }
+    use sha2::Digest;
+    serde_json::json!({
+        "truncated": true,
+        "bytes": text.len(),
+        "sha256": hex::encode(sha2::Sha256::digest(text.as_bytes())),
+    })
+    .to_string()
+}
+
 /// Records one mutation: who, what, when, and the state before and after.
 pub(crate) async fn audit(
     tx: &mut Transaction<'_, Any>,
@@ -24,24 +44,35 @@ pub(crate) async fn audit(
         .bind(actor)
         .bind(action)
         .bind(object)
-        .bind(before.map(|v| v.to_string()))
-        .bind(after.map(|v| v.to_string()))
+        .bind(before.map(capped))
+        .bind(after.map(capped))
         .execute(&mut **tx)
         .await?;
     Ok(())
 }
 
-/// The audit log in the order it was written, or only the entries about `object`.
-pub(crate) async fn log(db: &AnyPool, object: Option<&str>) -> Result<Vec<AuditEntry>, Error> {
+/// The audit log in the order it was written, or only the entries about
+/// `object`: `limit` entries after the entry `after`.
+pub(crate) async fn log(
+    db: &AnyPool,
+    object: Option<&str>,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, Error> {
+    let after = after.unwrap_or("");
     let rows = match object {
         Some(o) => {
-            sqlx::query("SELECT * FROM audit WHERE object = $1 ORDER BY id")
+            sqlx::query("SELECT * FROM audit WHERE object = $1 AND id > $2 ORDER BY id LIMIT $3")
                 .bind(o)
+                .bind(after)
+                .bind(limit)
                 .fetch_all(db)
                 .await?
         }
         None => {
-            sqlx::query("SELECT * FROM audit ORDER BY id")
+            sqlx::query("SELECT * FROM audit WHERE id > $1 ORDER BY id LIMIT $2")
+                .bind(after)
+                .bind(limit)
                 .fetch_all(db)
                 .await?
         }
@@ -49,6 +80,7 @@ pub(crate) async fn log(db: &AnyPool, object: Option<&str>) -> Result<Vec<AuditE
     rows.iter()
         .map(|r| {
             Ok(AuditEntry {
+                id: r.text("id")?,
                 at: r.int("at")?,
                 actor: r.text("actor")?,
                 action: r.text("action")?,
@@ -60,20 +92,46 @@ pub(crate) async fn log(db: &AnyPool, object: Option<&str>) -> Result<Vec<AuditE
         .collect()
 }
 
-/// An account's notifications, oldest first.
-pub(crate) async fn inbox(db: &AnyPool, account: &str) -> Result<Vec<InboxMessage>, Error> {
-    let rows =
-        sqlx::query("SELECT at, text, release_id FROM inbox WHERE account_id = $1 ORDER BY id")
-            .bind(account)
-            .fetch_all(db)
-            .await?;
+/// An account's notifications, oldest first: `limit` after the message `after`.
+pub(crate) async fn inbox(
+    db: &AnyPool,
+    account: &str,
+    after: Option<&str>,
+    limit: i64,
+) -> Result<Vec<InboxMessage>, Error> {
+    let rows = sqlx::query(
+        "SELECT id, at, text, release_id FROM inbox WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+    )
+    .bind(account)
+    .bind(after.unwrap_or(""))
+    .bind(limit)
+    .fetch_all(db)
+    .await?;
     rows.iter()
         .map(|r| {
             Ok(InboxMessage {
+                id: r.text("id")?,
                 at: r.int("at")?,
                 text: r.text("text")?,
                 release: r.opt_text("release_id")?,
             })
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_large_side_is_kept_as_its_size_and_digest() {
+        let small = serde_json::json!({"a": "b"});
+        assert_eq!(capped(small.clone()), small.to_string());
+        let big = serde_json::json!({"description": "x".repeat(MAX_AUDIT_SIDE)});
+        let kept: Value = serde_json::from_str(&capped(big.clone())).expect("json");
+        assert_eq!(kept["truncated"], true);
+        assert_eq!(kept["bytes"], big.to_string().len());
+        assert_eq!(kept["sha256"].as_str().map(str::len), Some(64));
+        assert!(capped(big).len() < 200);
+    }
 }

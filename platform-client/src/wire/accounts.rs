@@ -59,6 +59,9 @@ pub struct Me {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
+    /// The entry's id, in the order entries were written: the cursor for
+    /// the next page (`?after=ID`).
+    pub id: String,
     /// Unix seconds.
     pub at: i64,
     /// Account id.
@@ -79,6 +82,9 @@ pub struct AuditEntry {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InboxMessage {
+    /// The message's id, in the order messages arrived: the cursor for the
+    /// next page (`?after=ID`).
+    pub id: String,
     /// Unix seconds.
     pub at: i64,
     /// The message.

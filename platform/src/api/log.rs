@@ -13,9 +13,26 @@ use serde::Deserialize;
 #[serde(deny_unknown_fields)]
 pub(super) struct AuditQ {
     object: Option<String>,
+    after: Option<String>,
+    limit: Option<u32>,
 }
 
-#[utoipa::path(get, path = paths::AUDIT.template, tag = "audit", summary = "The audit log (admin)", params(("object" = Option<String>, Query, description = "only entries about this object, e.g. release:ID")), responses((status = 200, description = "Success", body = [AuditEntry])), security(("bearer" = [])))]
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PageQ {
+    after: Option<String>,
+    limit: Option<u32>,
+}
+
+/// A page's size: 1 to 1,000, 500 when not given.
+fn page_limit(limit: Option<u32>) -> Result<i64, Error> {
+    match limit.unwrap_or(500) {
+        n @ 1..=1000 => Ok(i64::from(n)),
+        _ => Err(Error::BadRequest("limit must be 1 to 1000".into())),
+    }
+}
+
+#[utoipa::path(get, path = paths::AUDIT.template, tag = "audit", summary = "The audit log (admin)", params(("object" = Option<String>, Query, description = "only entries about this object, e.g. release:ID"), ("after" = Option<String>, Query, description = "the id of the last entry of the previous page"), ("limit" = Option<u32>, Query, description = "entries in this page, 1 to 1000 (500)")), responses((status = 200, description = "One page, oldest first; a full page means there may be more", body = [AuditEntry])), security(("bearer" = [])))]
 pub(super) async fn audit_log(
     AxState(p): AppState,
     c: Caller,
@@ -26,10 +43,12 @@ pub(super) async fn audit_log(
             "the full audit log is for platform admins".into(),
         ));
     }
-    ok(audit::log(&p.db, q.object.as_deref()).await?)
+    let limit = page_limit(q.limit)?;
+    ok(audit::log(&p.db, q.object.as_deref(), q.after.as_deref(), limit).await?)
 }
 
-#[utoipa::path(get, path = paths::INBOX.template, tag = "inbox", summary = "The caller's notifications", responses((status = 200, description = "Success", body = [InboxMessage])), security(("bearer" = [])))]
-pub(super) async fn inbox(AxState(p): AppState, c: Caller) -> ApiResult {
-    ok(audit::inbox(&p.db, &c.account).await?)
+#[utoipa::path(get, path = paths::INBOX.template, tag = "inbox", summary = "The caller's notifications", params(("after" = Option<String>, Query, description = "the id of the last message of the previous page"), ("limit" = Option<u32>, Query, description = "messages in this page, 1 to 1000 (500)")), responses((status = 200, description = "One page, oldest first; a full page means there may be more", body = [InboxMessage])), security(("bearer" = [])))]
+pub(super) async fn inbox(AxState(p): AppState, c: Caller, Query(q): Query<PageQ>) -> ApiResult {
+    let limit = page_limit(q.limit)?;
+    ok(audit::inbox(&p.db, &c.account, q.after.as_deref(), limit).await?)
 }
