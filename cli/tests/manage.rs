@@ -512,16 +512,19 @@ fn the_whole_release_flow_through_the_cli() {
         .contains("<svg"));
 
     // Testers see the pilot; nobody else gets anything yet.
+    // The public answer says which version; `explain` says why.
     let a = w.resolve("tester-1", &[]);
     assert_eq!(
         (
-            s(&a["answer"]["rule"]),
+            s(&w.explain("tester-1")["rule"]),
             s(&a["answer"]["version"]["version"])
         ),
         ("pilot".into(), "1.0.0".into())
     );
+    assert_eq!(a["answer"]["rule"], Value::Null, "{a}");
     assert_eq!(a["verified"], false);
-    assert_eq!(w.resolve("someone", &[])["answer"]["rule"], "none");
+    assert_eq!(w.resolve("someone", &[])["answer"]["version"], Value::Null);
+    assert_eq!(w.explain("someone")["rule"], "none");
 
     // In pilot, `testers add` replaces the list (the platform has no merge).
     let v = w.rel(&["testers", "add", "--user", "tester-3"]).ok();
@@ -529,8 +532,13 @@ fn the_whole_release_flow_through_the_cli() {
         (s(&v["mode"]), v["accepted"].clone()),
         ("replaced".into(), 1.into())
     );
-    assert_eq!(w.resolve("tester-1", &[])["answer"]["rule"], "none");
-    assert_eq!(w.resolve("tester-3", &[])["answer"]["rule"], "pilot");
+    assert_eq!(w.resolve("tester-1", &[])["answer"]["version"], Value::Null);
+    assert_eq!(w.explain("tester-1")["rule"], "none");
+    assert_eq!(w.explain("tester-3")["rule"], "pilot");
+    assert_eq!(
+        w.resolve("tester-3", &[])["answer"]["version"]["version"],
+        "1.0.0"
+    );
 
     // pilot complete → gray 20 → full.
     assert_eq!(w.rel(&["pilot", "complete"]).ok()["state"], "piloted");
@@ -595,15 +603,11 @@ fn the_whole_release_flow_through_the_cli() {
     std::fs::write(&root, w.p.platform.root_json()).expect("root");
     let a = w.resolve("u-42", &["--root", root.to_str().expect("utf-8")]);
     assert_eq!(a["verified"], true, "{a}");
+    let x = w.explain("u-42");
     assert_eq!(
-        (
-            s(&a["answer"]["rule"]),
-            s(&a["answer"]["version"]["version"])
-        ),
+        (s(&x["rule"]), s(&a["answer"]["version"]["version"])),
         ("stable".into(), "1.0.0".into())
     );
-    let x = w.explain("u-42");
-    assert_eq!(x["rule"], a["answer"]["rule"]);
     assert_eq!(x["version"], a["answer"]["version"]);
     assert_eq!(x["seq"], a["answer"]["seq"]);
     let human = w.owner(&[
@@ -677,7 +681,10 @@ fn the_whole_release_flow_through_the_cli() {
     assert_eq!(v["stable"], Value::Null);
     let a = w.resolve("u-42", &["--root", root.to_str().expect("utf-8")]);
     assert_eq!(
-        (a["answer"]["version"].clone(), s(&a["answer"]["rule"])),
+        (
+            a["answer"]["version"].clone(),
+            s(&w.explain("u-42")["rule"])
+        ),
         (Value::Null, "none".into())
     );
     assert_eq!(w.explain("u-42")["rule"], "none");

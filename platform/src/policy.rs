@@ -471,15 +471,13 @@ pub(crate) fn answer(p: &Platform, e: &Entry, user: &str) -> Result<bytes::Bytes
     if let Some(b) = e.answers.lock().ok().and_then(|m| m.get(user).cloned()) {
         return Ok(b);
     }
-    let (version, rule, bucket) = decide(e, user);
+    let (version, _, _) = decide(e, user);
     let a = ResolveAnswer {
         kind: "resolve".into(),
         app_id: e.policy.app_id.clone(),
         target_app: e.policy.target_app.clone(),
         user: user.to_owned(),
         version,
-        rule,
-        bucket,
         seq: e.policy.seq,
         expires: e.policy.expires,
     };

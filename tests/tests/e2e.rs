@@ -273,7 +273,9 @@ fn grayscale_shares_hold_within_tolerance_and_nobody_leaves_as_the_percentage_ri
         // Every user's signed answer, verified as a host would.
         let cohort = |w: &World| -> BTreeSet<String> {
             use futures_util::StreamExt as _;
-            let answers: Vec<(String, Rule)> = w.block(
+            // The public answer says which version, not why: the
+            // grayscale's users are those given 1.1.0 while 1.0.0 is stable.
+            let answers: Vec<(String, Option<String>)> = w.block(
                 futures_util::stream::iter(users.iter())
                     .map(|u| {
                         let (client, keys, app) = (&client, &keys, &app);
@@ -284,7 +286,7 @@ fn grayscale_shares_hold_within_tolerance_and_nobody_leaves_as_the_percentage_ri
                                 .expect("resolve");
                             let a =
                                 verify_answer(keys, &s, app.as_str(), TARGET, u).expect("verified");
-                            (u.clone(), a.rule)
+                            (u.clone(), a.version.map(|p| p.version))
                         }
                     })
                     .buffer_unordered(32)
@@ -292,7 +294,7 @@ fn grayscale_shares_hold_within_tolerance_and_nobody_leaves_as_the_percentage_ri
             );
             answers
                 .into_iter()
-                .filter(|(_, r)| *r == Rule::Grayscale)
+                .filter(|(_, v)| v.as_deref() == Some("1.1.0"))
                 .map(|(u, _)| u)
                 .collect()
         };

@@ -63,7 +63,11 @@ fn pilot_grayscale_and_stable_users_each_get_their_version() {
         w.block(w.owner.start_pilot(&id, &["alice".to_string()]))
             .expect("pilot");
         let a = m.check(&app, "alice").expect("alice");
-        assert_eq!(a.rule, Rule::Pilot);
+        assert_eq!(a.version.map(|p| p.version).as_deref(), Some("1.0.1"));
+        let e = w
+            .block(w.owner.explain(app.as_str(), TARGET, "alice"))
+            .expect("explain");
+        assert_eq!(e.rule, Rule::Pilot);
         let l = launch(&m, &host, &app, "alice", UpdateMode::Sync).expect("pilot launch");
         assert_eq!(l.version, v("1.0.1"));
         assert_eq!(
@@ -93,7 +97,11 @@ fn pilot_grayscale_and_stable_users_each_get_their_version() {
             .find(|u| !mpkit_platform_client::rollout::in_grayscale(&salt, u, 5000))
             .expect("someone outside");
         let a = m.check(&app, &inside).expect("inside");
-        assert_eq!(a.rule, Rule::Grayscale);
+        assert_eq!(a.version.map(|p| p.version).as_deref(), Some("1.0.1"));
+        let e = w
+            .block(w.owner.explain(app.as_str(), TARGET, &inside))
+            .expect("explain");
+        assert_eq!(e.rule, Rule::Grayscale);
         let l = launch(&m, &host, &app, &inside, UpdateMode::Sync).expect("gray launch");
         assert_eq!(l.version, v("1.0.1"));
         l.handle.close();

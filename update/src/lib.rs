@@ -32,7 +32,7 @@ pub use verify::verify_answer;
 use mpkit_bundle::{AppId, Role, Step, Trust};
 use mpkit_host::Surface;
 use mpkit_host::{AppHandle, Host, HostError};
-use mpkit_platform_client::wire::{ResolveAnswer, Rule};
+use mpkit_platform_client::wire::ResolveAnswer;
 use mpkit_platform_client::Client;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -64,8 +64,6 @@ pub enum UpdateEvent {
         app: String,
         /// The version chosen for the user.
         version: Option<String>,
-        /// Why.
-        rule: Rule,
         /// The policy's sequence.
         seq: u64,
     },

@@ -103,7 +103,6 @@ impl Core {
         self.emit(UpdateEvent::Checked {
             app: app.to_string(),
             version: a.version.as_ref().map(|v| v.version.clone()),
-            rule: a.rule,
             seq: a.seq,
         });
         Ok(a)

@@ -67,7 +67,7 @@ pub fn verify_answer(
 mod tests {
     use super::*;
     use mpkit_bundle::SecretKey;
-    use mpkit_platform_client::wire::{PinnedVersion, Rule};
+    use mpkit_platform_client::wire::PinnedVersion;
 
     fn answer(app: &str, user: &str) -> ResolveAnswer {
         ResolveAnswer {
@@ -80,8 +80,6 @@ mod tests {
                 sha256: "ab".repeat(32),
                 length: 10,
             }),
-            rule: Rule::Stable,
-            bucket: None,
             seq: 3,
             expires: 10,
         }

@@ -307,10 +307,13 @@ pub(crate) fn run(args: DemoArgs, o: &mut Output<'_>) -> Result<()> {
         launched.from
     );
     let a = updates.check(&app_id, &tester)?;
+    // The public answer says which version, not why; the platform's
+    // `explain` tells a member the rule.
+    let why = io.block_on(admin.explain(&app, TARGET, &tester))?;
     o.line(format!(
         "[5/8] the sample wallet launches Coffee Club for pilot tester {tester}: {} ({:?}, policy seq {}), answer verified, pinned package downloaded, verified, installed and launched in {:.1} ms, headless",
         launched.version,
-        a.rule,
+        why.rule,
         a.seq,
         t.elapsed().as_secs_f64() * 1000.0
     ))?;
@@ -376,10 +379,11 @@ pub(crate) fn run(args: DemoArgs, o: &mut Output<'_>) -> Result<()> {
     io.block_on(reviewer.approve(&r2.id))?;
     io.block_on(isv.start_pilot(&r2.id, std::slice::from_ref(&tester)))?;
     let other = users[COHORT - 1].clone();
-    let pilot = updates.check(&app_id, &tester)?;
+    let pilot = io.block_on(admin.explain(&app, TARGET, &tester))?;
     let bob = updates.check(&app_id, &other)?;
+    let bob_why = io.block_on(admin.explain(&app, TARGET, &other))?;
     ensure!(
-        pilot.rule == Rule::Pilot && bob.rule != Rule::Pilot,
+        pilot.rule == Rule::Pilot && bob_why.rule != Rule::Pilot,
         "the pilot reaches only its tester"
     );
     let up = wallet.launch(&app_id, &tester)?;
@@ -396,7 +400,7 @@ pub(crate) fn run(args: DemoArgs, o: &mut Output<'_>) -> Result<()> {
         "[7/8] 1.0.1 in pilot: {tester} gets it ({:?}) and it launched, {other} stays on {} ({:?}); last good {previous} kept",
         pilot.rule,
         bob.version.as_ref().map(|v| v.version.as_str()).unwrap_or("-"),
-        bob.rule,
+        bob_why.rule,
     ))?;
 
     // 8. A tampered package is refused; the current version keeps running.
@@ -498,7 +502,7 @@ pub(crate) fn run(args: DemoArgs, o: &mut Output<'_>) -> Result<()> {
             "hostEvents": events,
             "cohorts": cohorts.iter().map(|(label, c)| json!({"step": label, "versions": c})).collect::<Vec<_>>(),
             "pilotRule": pilot.rule,
-            "bobRule": bob.rule,
+            "bobRule": bob_why.rule,
             "tamperedUpdateRefused": err.to_string(),
             "seconds": elapsed,
         }),

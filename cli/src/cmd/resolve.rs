@@ -59,14 +59,11 @@ pub(crate) fn run(args: ResolveArgs, o: &mut Output<'_>) -> Result<()> {
         || {
             let mut s = match &a.version {
                 Some(v) => format!(
-                    "{user} gets {} {} ({} rule); package sha256 {} ({} bytes)",
-                    a.app_id, v.version, a.rule, v.sha256, v.length
+                    "{user} gets {} {}; package sha256 {} ({} bytes)",
+                    a.app_id, v.version, v.sha256, v.length
                 ),
                 None => format!("{user} gets no version of {} in {}", a.app_id, a.target_app),
             };
-            if let Some(b) = a.bucket {
-                s.push_str(&format!("\nbucket {b} of the active grayscale"));
-            }
             s.push_str(&format!(
                 "\npolicy seq {}, expires {}",
                 a.seq,

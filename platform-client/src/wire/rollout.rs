@@ -67,12 +67,9 @@ pub struct ResolveAnswer {
     pub target_app: String,
     /// The user it was decided for.
     pub user: String,
-    /// The version to run, if any.
+    /// The version to run, if any. The answer does not say why (anyone
+    /// may ask for any user id): a member asks `explain` for the rule.
     pub version: Option<PinnedVersion>,
-    /// The rule that decided.
-    pub rule: Rule,
-    /// The user's bucket in the active grayscale, if there is one.
-    pub bucket: Option<u16>,
     /// The policy's sequence number.
     pub seq: u64,
     /// The policy's expiry (unix seconds).
