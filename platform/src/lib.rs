@@ -271,6 +271,9 @@ impl Platform {
             }
         }
         let keys = PlatformKeys::load_or_create(&config.storage.join("keys"))?;
+        // Webhook secrets stored in plaintext (before they were encrypted) are
+        // encrypted now, before any delivery needs them.
+        webhooks::encrypt_plaintext(&db, &keys.webhook_secrets).await?;
         let postgres = config.db.starts_with("postgres:") || config.db.starts_with("postgresql:");
         let p = Arc::new(Platform {
             db,

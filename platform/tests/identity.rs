@@ -208,10 +208,11 @@ async fn hostile_issuers_are_refused_and_nothing_is_written() {
             (StatusCode::BAD_REQUEST, "bad_request".into()),
             "{db}: a body cannot choose the open id"
         );
-        // An unknown app, and an app with nothing released in the target.
+        // An unknown app, and an app with nothing released in the target:
+        // the same answer (whether an appId exists is not told).
         assert_eq!(
-            err(issue(&s, op, "2021999999999999", "alice", json!(["auth_base"])).await).0,
-            StatusCode::NOT_FOUND,
+            err(issue(&s, op, "2021999999999999", "alice", json!(["auth_base"])).await),
+            (StatusCode::CONFLICT, "conflict".into()),
             "{db}"
         );
         assert_eq!(

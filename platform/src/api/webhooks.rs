@@ -32,8 +32,16 @@ pub(super) async fn create_webhook(
     require_ws(&p.db, &c, &ws, Op::Webhooks).await?;
     let req: NewWebhook = body(&b)?;
     // The secret is shown once; it is kept to sign deliveries.
-    let hook: WebhookCreated =
-        webhooks::create(&p.db, &p.config, &c.account, &ws, &req.url, req.events).await?;
+    let hook: WebhookCreated = webhooks::create(
+        &p.db,
+        &p.config,
+        &p.keys.webhook_secrets,
+        &c.account,
+        &ws,
+        &req.url,
+        req.events,
+    )
+    .await?;
     created(hook)
 }
 

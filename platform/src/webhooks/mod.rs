@@ -1,18 +1,22 @@
 //! Webhooks: a workspace's Master registers URLs that receive its release
 //! results (the events that also go to the inbox), each with a signing
 //! secret shown once. What a webhook may connect to is in [`net`]; how events
-//! are queued and delivered, in [`outbox`].
+//! are queued and delivered, in [`outbox`]; how the secrets are encrypted at
+//! rest, in [`secrets`].
 
 mod net;
 mod outbox;
+mod secrets;
 
 pub(crate) use net::check_url;
 pub(crate) use outbox::{deliver, enqueue, Event};
+pub(crate) use secrets::encrypt_plaintext;
 
 use crate::audit::audit;
 use crate::db::Columns;
 use crate::error::Error;
 use crate::ids::ordered_id;
+use crate::keys::SecretsKey;
 use crate::{now, Config};
 use mpkit_platform_client::wire::{
     DeliveryStatus, Webhook, WebhookAttempt, WebhookCreated, WebhookDelivery, WebhookEvent,
@@ -93,10 +97,12 @@ pub(crate) fn events(requested: Option<Vec<WebhookEvent>>) -> Result<Vec<Webhook
 }
 
 /// Registers a webhook for `ws`'s release results (audited as `actor`); the
-/// answer carries the signing secret, shown once and kept to sign deliveries.
+/// answer carries the signing secret, shown once and kept, encrypted, to
+/// sign deliveries.
 pub(crate) async fn create(
     db: &AnyPool,
     config: &Config,
+    key: &SecretsKey,
     actor: &str,
     ws: &str,
     url: &str,
@@ -105,6 +111,8 @@ pub(crate) async fn create(
     let url = check_url(url, config.webhook_allow_loopback).map_err(Error::BadRequest)?;
     let events = self::events(events).map_err(Error::BadRequest)?;
     let (id, secret) = (ordered_id()?, new_secret()?);
+    // Sealed with the key the platform loaded at start, as deliveries open it.
+    let stored = secrets::seal(key, &id, &secret)?;
     let events_json = serde_json::to_string(&events).map_err(|e| Error::Internal(e.to_string()))?;
     let mut tx = db.begin().await?;
     // Serialised on the workspace row, so the limit holds under races.
@@ -125,7 +133,7 @@ pub(crate) async fn create(
         .bind(&id)
         .bind(ws)
         .bind(url.as_str())
-        .bind(&secret)
+        .bind(&stored)
         .bind(&events_json)
         .bind(actor)
         .bind(now())

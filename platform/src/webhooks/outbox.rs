@@ -4,7 +4,9 @@
 //! on `next_at_ms`, so two instances never send the same attempt), POSTs the
 //! signed JSON with a 5 s timeout, and records every attempt. A failure is
 //! retried with exponential backoff until `Config::webhook_max_attempts`,
-//! then the delivery is marked failed. Redirects are not followed.
+//! then the delivery is marked failed. Redirects are not followed. The
+//! webhook's secret is decrypted for each attempt; one that does not decrypt
+//! fails that attempt (recorded, nothing sent) and nothing else.
 
 use super::net::check_url;
 use crate::db::Columns;
@@ -158,8 +160,15 @@ struct Due {
     payload: String,
     attempts: i64,
     url: String,
-    secret: String,
+    /// The webhook's signing secret, or why it could not be decrypted (the
+    /// attempt's recorded error).
+    secret: Result<String, String>,
 }
+
+/// What an attempt whose secret does not decrypt records. The cause (which
+/// says nothing secret either) goes to the platform's own log.
+const SECRET_UNREADABLE: &str =
+    "internal: the webhook's signing secret could not be decrypted; nothing was sent";
 
 /// Sends every due delivery; returns when the next pending one is due.
 async fn run_due(p: &Platform) -> Result<Option<i64>, Error> {
@@ -167,7 +176,7 @@ async fn run_due(p: &Platform) -> Result<Option<i64>, Error> {
         let now = now_ms();
         let rows = sqlx::query(
             "SELECT d.id AS id, d.event AS event, d.payload AS payload, d.attempts AS attempts, \
-             d.next_at_ms AS next_at_ms, w.url AS url, w.secret AS secret \
+             d.next_at_ms AS next_at_ms, w.id AS webhook_id, w.url AS url, w.secret AS secret \
              FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
              WHERE d.status = 'pending' AND d.next_at_ms <= $1 ORDER BY d.next_at_ms LIMIT $2",
         )
@@ -191,13 +200,23 @@ async fn run_due(p: &Platform) -> Result<Option<i64>, Error> {
             .await?
             .rows_affected();
             if n == 1 {
+                let hook = r.text("webhook_id")?;
+                let secret = super::secrets::unseal(
+                    &p.keys.webhook_secrets,
+                    &hook,
+                    &r.text("secret")?,
+                )
+                .map_err(|e| {
+                    tracing::error!(webhook = %hook, error = %e, "webhook delivery not signed");
+                    SECRET_UNREADABLE.to_owned()
+                });
                 claimed.push(Due {
                     id: r.text("id")?,
                     event: r.text("event")?,
                     payload: r.text("payload")?,
                     attempts: r.int("attempts")?,
                     url: r.text("url")?,
-                    secret: r.text("secret")?,
+                    secret,
                 });
             }
         }
@@ -226,10 +245,12 @@ async fn run_due(p: &Platform) -> Result<Option<i64>, Error> {
     next.opt_int("n")
 }
 
-/// One attempt: the receiver's status, or why there was none.
+/// One attempt: the receiver's status, or why there was none. Nothing is
+/// sent without a signature.
 async fn send(http: &reqwest::Client, d: &Due, allow_loopback: bool) -> Result<u16, String> {
+    let secret = d.secret.as_deref().map_err(|e| e.to_owned())?;
     let url = check_url(&d.url, allow_loopback)?;
-    let sig = signature(&d.secret, d.payload.as_bytes()).map_err(|e| e.to_string())?;
+    let sig = signature(secret, d.payload.as_bytes()).map_err(|e| e.to_string())?;
     let resp = http
         .post(url)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
