@@ -31,13 +31,8 @@ pub(crate) async fn of_workspace(
     ws: &str,
     role: Role,
     account: &str,
+    page: &crate::page::Page,
 ) -> Result<Vec<App>, Error> {
-    let rows = sqlx::query(
-        "SELECT app_id, name, owner_ws, developer_ws FROM apps WHERE owner_ws = $1 OR developer_ws = $1 ORDER BY app_id",
-    )
-    .bind(ws)
-    .fetch_all(db)
-    .await?;
     let assigned: BTreeSet<String> = if role == Role::Developer {
         sqlx::query("SELECT app_id FROM assignments WHERE account_id = $1")
             .bind(account)
@@ -71,24 +66,43 @@ pub(crate) async fn of_workspace(
                 && actions.split(',').any(|a| a == IsvAction::Read.as_str())
         })
     };
+    // Pages of the workspace's apps, of which the caller sees those it may:
+    // read on while a page shows nothing but more may follow, so only the
+    // end is an empty answer.
     let mut apps = Vec::new();
-    for r in &rows {
-        let (app_id, owner) = (r.text("app_id")?, r.text("owner_ws")?);
-        let related = owner == ws || readable(&owner, &app_id);
-        let visible = role != Role::Developer || assigned.contains(&app_id);
-        if !(related && visible) {
-            continue;
+    let mut after = page.after_or("").to_owned();
+    loop {
+        let rows = sqlx::query(
+            "SELECT app_id, name, owner_ws, developer_ws FROM apps WHERE (owner_ws = $1 OR developer_ws = $1) \
+             AND app_id > $2 ORDER BY app_id LIMIT $3",
+        )
+        .bind(ws)
+        .bind(&after)
+        .bind(page.limit)
+        .fetch_all(db)
+        .await?;
+        let full = rows.len() as i64 == page.limit;
+        for r in &rows {
+            let (app_id, owner) = (r.text("app_id")?, r.text("owner_ws")?);
+            after.clone_from(&app_id);
+            let related = owner == ws || readable(&owner, &app_id);
+            let visible = role != Role::Developer || assigned.contains(&app_id);
+            if !(related && visible) {
+                continue;
+            }
+            let developer = r.opt_text("developer_ws")?;
+            apps.push(App {
+                name: r.text("name")?,
+                kind: kind(&developer),
+                app_id,
+                owner,
+                developer,
+            });
         }
-        let developer = r.opt_text("developer_ws")?;
-        apps.push(App {
-            name: r.text("name")?,
-            kind: kind(&developer),
-            app_id,
-            owner,
-            developer,
-        });
+        if !apps.is_empty() || !full {
+            return Ok(apps);
+        }
     }
-    Ok(apps)
 }
 
 /// Creates a mini program owned by merchant workspace `ws`, developed by
@@ -257,9 +271,15 @@ pub(crate) async fn assign(
 }
 
 /// The mini program's uploaded versions, by build.
-pub(crate) async fn versions(db: &AnyPool, app: &str) -> Result<Vec<VersionInfo>, Error> {
-    let rows = sqlx::query("SELECT version, build, sha256, length, created_at FROM versions WHERE app_id = $1 ORDER BY build")
+pub(crate) async fn versions(
+    db: &AnyPool,
+    app: &str,
+    page: &crate::page::Page,
+) -> Result<Vec<VersionInfo>, Error> {
+    let rows = sqlx::query("SELECT version, build, sha256, length, created_at FROM versions WHERE app_id = $1 AND build > $2 ORDER BY build LIMIT $3")
         .bind(app)
+        .bind(page.after_int(-1)?)
+        .bind(page.limit)
         .fetch_all(db)
         .await?;
     rows.iter()

@@ -56,10 +56,9 @@ pub(crate) async fn audit(
 pub(crate) async fn log(
     db: &AnyPool,
     object: Option<&str>,
-    after: Option<&str>,
-    limit: i64,
+    page: &crate::page::Page,
 ) -> Result<Vec<AuditEntry>, Error> {
-    let after = after.unwrap_or("");
+    let (after, limit) = (page.after_or(""), page.limit);
     let rows = match object {
         Some(o) => {
             sqlx::query("SELECT * FROM audit WHERE object = $1 AND id > $2 ORDER BY id LIMIT $3")
@@ -96,15 +95,14 @@ pub(crate) async fn log(
 pub(crate) async fn inbox(
     db: &AnyPool,
     account: &str,
-    after: Option<&str>,
-    limit: i64,
+    page: &crate::page::Page,
 ) -> Result<Vec<InboxMessage>, Error> {
     let rows = sqlx::query(
         "SELECT id, at, text, release_id FROM inbox WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3",
     )
     .bind(account)
-    .bind(after.unwrap_or(""))
-    .bind(limit)
+    .bind(page.after_or(""))
+    .bind(page.limit)
     .fetch_all(db)
     .await?;
     rows.iter()

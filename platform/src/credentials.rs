@@ -10,6 +10,7 @@ use crate::db::Columns;
 use crate::error::Error;
 use crate::ids::new_token;
 use crate::now;
+use crate::page::Page;
 use mpkit_platform_client::wire::{
     DevKey, OperatorAdded, ReviewerAdded, TokenCreated, TokenInfo, MAX_TOKEN_LIFETIME,
 };
@@ -33,12 +34,23 @@ pub(crate) async fn tokens(
     db: &AnyPool,
     account: &str,
     current: &str,
+    page: &Page,
 ) -> Result<Vec<TokenInfo>, Error> {
+    // By hash: a token's id is its hash's first 16 digits, so every hash
+    // with that prefix sorts below the id followed by `g`.
+    let after = page.after_or("").to_owned()
+        + if page.after_or("").is_empty() {
+            ""
+        } else {
+            "g"
+        };
     let rows = sqlx::query(
         "SELECT hash, created_at, expires_at, revoked_at FROM tokens WHERE account_id = $1 \
-         ORDER BY created_at, hash",
+         AND hash > $2 ORDER BY hash LIMIT $3",
     )
     .bind(account)
+    .bind(after)
+    .bind(page.limit)
     .fetch_all(db)
     .await?;
     rows.iter().map(|r| token_info(r, current)).collect()
@@ -208,11 +220,14 @@ fn dev_key(r: &sqlx::any::AnyRow) -> Result<DevKey, Error> {
 const KEY_COLUMNS: &str = "workspace_id, key_id, public_hex, added_by, created_at, revoked_at";
 
 /// The workspace's developer keys, revoked ones included.
-pub(crate) async fn keys(db: &AnyPool, ws: &str) -> Result<Vec<DevKey>, Error> {
+pub(crate) async fn keys(db: &AnyPool, ws: &str, page: &Page) -> Result<Vec<DevKey>, Error> {
     let rows = sqlx::query(&format!(
-        "SELECT {KEY_COLUMNS} FROM dev_keys WHERE workspace_id = $1 ORDER BY created_at, key_id"
+        "SELECT {KEY_COLUMNS} FROM dev_keys WHERE workspace_id = $1 AND key_id > $2 \
+         ORDER BY key_id LIMIT $3"
     ))
     .bind(ws)
+    .bind(page.after_or(""))
+    .bind(page.limit)
     .fetch_all(db)
     .await?;
     rows.iter().map(dev_key).collect()
@@ -284,12 +299,20 @@ impl People {
 }
 
 /// The accounts of target app `t` in `who`.
-pub(crate) async fn people(db: &AnyPool, t: &str, who: People) -> Result<Vec<String>, Error> {
+pub(crate) async fn people(
+    db: &AnyPool,
+    t: &str,
+    who: People,
+    page: &Page,
+) -> Result<Vec<String>, Error> {
     let rows = sqlx::query(&format!(
-        "SELECT account_id FROM {} WHERE target_app = $1 ORDER BY account_id",
+        "SELECT account_id FROM {} WHERE target_app = $1 AND account_id > $2 \
+         ORDER BY account_id LIMIT $3",
         who.table()
     ))
     .bind(t)
+    .bind(page.after_or(""))
+    .bind(page.limit)
     .fetch_all(db)
     .await?;
     rows.iter().map(|r| r.text("account_id")).collect()

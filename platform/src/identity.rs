@@ -159,11 +159,18 @@ pub(crate) async fn create_secret(
 }
 
 /// The app's secrets, oldest first, never the secrets themselves.
-pub(crate) async fn secrets(db: &AnyPool, app: &str) -> Result<Vec<AppSecret>, Error> {
+pub(crate) async fn secrets(
+    db: &AnyPool,
+    app: &str,
+    page: &crate::page::Page,
+) -> Result<Vec<AppSecret>, Error> {
     let rows = sqlx::query(
-        "SELECT id, app_id, name, created_by, created_at, revoked_at FROM app_secrets WHERE app_id = $1 ORDER BY created_at, id",
+        "SELECT id, app_id, name, created_by, created_at, revoked_at FROM app_secrets \
+         WHERE app_id = $1 AND id > $2 ORDER BY id LIMIT $3",
     )
     .bind(app)
+    .bind(page.after_or(""))
+    .bind(page.limit)
     .fetch_all(db)
     .await?;
     rows.iter().map(secret_row).collect()

@@ -23,6 +23,7 @@ mod ids;
 mod keys;
 mod limits;
 mod packages;
+mod page;
 mod policy;
 mod qr;
 mod release;

@@ -10,10 +10,13 @@ use sqlx::AnyPool;
 use std::collections::BTreeSet;
 
 /// Every target app, by id.
-pub(crate) async fn list(db: &AnyPool) -> Result<Vec<TargetApp>, Error> {
-    let rows = sqlx::query("SELECT id, name, allowed FROM target_apps ORDER BY id")
-        .fetch_all(db)
-        .await?;
+pub(crate) async fn list(db: &AnyPool, page: &crate::page::Page) -> Result<Vec<TargetApp>, Error> {
+    let rows =
+        sqlx::query("SELECT id, name, allowed FROM target_apps WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(page.after_or(""))
+            .bind(page.limit)
+            .fetch_all(db)
+            .await?;
     rows.iter()
         .map(|r| {
             Ok(TargetApp {

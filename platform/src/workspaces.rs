@@ -58,11 +58,18 @@ pub(crate) async fn kind(db: &AnyPool, ws: &str) -> Result<Option<WorkspaceKind>
 }
 
 /// The workspace's members, by account id.
-pub(crate) async fn members(db: &AnyPool, ws: &str) -> Result<Vec<Member>, Error> {
+pub(crate) async fn members(
+    db: &AnyPool,
+    ws: &str,
+    page: &crate::page::Page,
+) -> Result<Vec<Member>, Error> {
     let rows = sqlx::query(
-        "SELECT account_id, role FROM members WHERE workspace_id = $1 ORDER BY account_id",
+        "SELECT account_id, role FROM members WHERE workspace_id = $1 AND account_id > $2 \
+         ORDER BY account_id LIMIT $3",
     )
     .bind(ws)
+    .bind(page.after_or(""))
+    .bind(page.limit)
     .fetch_all(db)
     .await?;
     rows.iter()

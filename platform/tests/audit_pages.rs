@@ -1,5 +1,6 @@
-//! The audit log and the inbox are read a page at a time with a cursor
-//! (issue 22, item 10): the server never loads a whole log at once.
+//! Lists are read a page at a time with a cursor (issue 22, item 10): the
+//! audit log, the inbox and every other list endpoint; the server never
+//! loads a whole list at once.
 
 mod common;
 
@@ -99,5 +100,159 @@ async fn the_audit_log_and_the_inbox_come_in_pages() {
         assert!(third.is_empty(), "{db}: {third:?}");
         let all = s.client(Some(&w.owner.1)).inbox().await.expect("inbox");
         assert_eq!(all.len(), 2, "{db}");
+    }
+}
+
+/// Every list endpoint pages the same way: `limit=1` pages, each after the
+/// key of the item before, give the whole list in order, and an empty
+/// page ends it; a limit out of bounds is a 400.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_list_endpoint_pages_with_a_cursor() {
+    for db in Db::all() {
+        let s = start(db).await;
+        let w = world(&s).await;
+        for (v, b) in [("1.0.0", 1), ("1.0.1", 2), ("1.0.2", 3)] {
+            let (st, r) = upload_version(&s, &w.dev.1, APP, v, b, &w.key).await;
+            assert_eq!(st, StatusCode::CREATED, "{r}");
+        }
+        let (st, _) = s
+            .post(
+                "/v1/target-apps",
+                &s.admin,
+                json!({"id": "wallet.my", "name": "Wallet MY", "allowedPermissions": []}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED);
+        for name in ["a", "b"] {
+            let (st, _) = s
+                .post(
+                    &format!("/v1/apps/{APP}/secrets"),
+                    &w.owner.1,
+                    json!({"name": name}),
+                )
+                .await;
+            assert_eq!(st, StatusCode::CREATED, "{db}");
+            let (st, _) = s.post("/v1/me/tokens", &w.owner.1, json!({})).await;
+            assert_eq!(st, StatusCode::CREATED, "{db}");
+        }
+        let extra = mpkit_bundle::SecretKey::from_seed(&[9; 32]).expect("key");
+        let (st, _) = s
+            .post(
+                &format!("/v1/workspaces/{}/keys", w.merchant),
+                &w.owner.1,
+                json!({"publicKeyHex": extra.public().to_hex()}),
+            )
+            .await;
+        assert_eq!(st, StatusCode::CREATED);
+        let second = s.account("second reviewer").await;
+        for kind in ["reviewers", "operators"] {
+            let (st, _) = s
+                .post(
+                    &format!("/v1/target-apps/{TARGET}/{kind}"),
+                    &s.admin,
+                    json!({"accountId": second.0}),
+                )
+                .await;
+            assert_eq!(st, StatusCode::CREATED, "{db}: {kind}");
+        }
+        let (_, op) = s
+            .get(&format!("/v1/target-apps/{TARGET}/operators"), &s.admin)
+            .await;
+        let _ = op;
+        let lists: [(String, &str, &str, usize); 9] = [
+            (
+                format!("/v1/workspaces/{}/members", w.merchant),
+                "accountId",
+                w.master.1.as_str(),
+                4,
+            ),
+            (
+                format!("/v1/workspaces/{}/apps", w.merchant),
+                "appId",
+                w.master.1.as_str(),
+                2,
+            ),
+            (
+                format!("/v1/apps/{APP}/versions"),
+                "build",
+                w.owner.1.as_str(),
+                3,
+            ),
+            ("/v1/me/tokens".into(), "id", w.owner.1.as_str(), 3),
+            (
+                format!("/v1/workspaces/{}/keys", w.merchant),
+                "keyId",
+                w.owner.1.as_str(),
+                2,
+            ),
+            (
+                format!("/v1/target-apps/{TARGET}/reviewers"),
+                "accountId",
+                s.admin.as_str(),
+                2,
+            ),
+            (
+                format!("/v1/target-apps/{TARGET}/operators"),
+                "accountId",
+                s.admin.as_str(),
+                1,
+            ),
+            (
+                format!("/v1/apps/{APP}/secrets"),
+                "id",
+                w.owner.1.as_str(),
+                2,
+            ),
+            ("/v1/target-apps".into(), "id", s.admin.as_str(), 2),
+        ];
+        for (path, key, token, at_least) in lists {
+            let all = page(&s, &format!("{path}?limit=1000"), token).await;
+            assert!(all.len() >= at_least, "{db}: {path}: {all:?}");
+            let mut seen = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let q = match &after {
+                    None => format!("{path}?limit=1"),
+                    Some(a) => format!("{path}?limit=1&after={a}"),
+                };
+                let p = page(&s, &q, token).await;
+                let Some(last) = p.last() else { break };
+                assert_eq!(p.len(), 1, "{db}: {q}");
+                after = Some(match &last[key] {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                });
+                seen.extend(p);
+                assert!(seen.len() <= all.len(), "{db}: {path} pages past its end");
+            }
+            assert_eq!(seen, all, "{db}: {path}");
+            for bad in ["limit=0", "limit=1001"] {
+                let (st, v) = s
+                    .call(Method::GET, &format!("{path}?{bad}"), Some(token), None)
+                    .await;
+                assert_eq!(st, StatusCode::BAD_REQUEST, "{db}: {path}?{bad}: {v}");
+            }
+        }
+        // A Developer's app list skips what is not theirs, page by page, and
+        // still ends only on an empty page.
+        let p = page(
+            &s,
+            &format!("/v1/workspaces/{}/apps?limit=1", w.merchant),
+            &w.dev.1,
+        )
+        .await;
+        assert_eq!(p.len(), 1, "{db}: {p:?}");
+        assert_eq!(p[0]["appId"], APP, "{db}");
+        let rest = page(
+            &s,
+            &format!("/v1/workspaces/{}/apps?limit=1&after={APP}", w.merchant),
+            &w.dev.1,
+        )
+        .await;
+        assert!(rest.is_empty(), "{db}: {rest:?}");
+        // The typed client reads whole lists.
+        let c = s.client(Some(&w.owner.1));
+        assert_eq!(c.versions(APP).await.expect("versions").len(), 3, "{db}");
+        assert_eq!(c.tokens().await.expect("tokens").len(), 3, "{db}");
     }
 }

@@ -33,7 +33,10 @@ impl Client {
 
     /// [`VERSIONS`](paths::VERSIONS).
     pub async fn versions(&self, app: &str) -> Result<Vec<wire::VersionInfo>> {
-        self.call(paths::VERSIONS, &[app], &[], Payload::None).await
+        self.all_pages(paths::VERSIONS, &[app], |v: &wire::VersionInfo| {
+            v.build.to_string()
+        })
+        .await
     }
 
     /// [`UPLOAD_VERSION`](paths::UPLOAD_VERSION): uploads a developer-signed bundle,
@@ -89,7 +92,8 @@ impl Client {
 
     /// [`TARGETS`](paths::TARGETS).
     pub async fn targets(&self) -> Result<Vec<wire::TargetApp>> {
-        self.call(paths::TARGETS, &[], &[], Payload::None).await
+        self.all_pages(paths::TARGETS, &[], |t: &wire::TargetApp| t.id.clone())
+            .await
     }
 
     /// [`ADD_REVIEWER`](paths::ADD_REVIEWER) (admins).

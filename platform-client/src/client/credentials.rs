@@ -7,7 +7,8 @@ use crate::{paths, wire};
 impl Client {
     /// [`TOKENS`](paths::TOKENS): the caller's tokens.
     pub async fn tokens(&self) -> Result<Vec<wire::TokenInfo>> {
-        self.call(paths::TOKENS, &[], &[], Payload::None).await
+        self.all_pages(paths::TOKENS, &[], |t: &wire::TokenInfo| t.id.clone())
+            .await
     }
 
     /// [`CREATE_TOKEN`](paths::CREATE_TOKEN): a new token for the caller,
@@ -39,7 +40,8 @@ impl Client {
 
     /// [`KEYS`](paths::KEYS): a workspace's developer keys.
     pub async fn keys(&self, ws: &str) -> Result<Vec<wire::DevKey>> {
-        self.call(paths::KEYS, &[ws], &[], Payload::None).await
+        self.all_pages(paths::KEYS, &[ws], |k: &wire::DevKey| k.key_id.clone())
+            .await
     }
 
     /// [`REVOKE_KEY`](paths::REVOKE_KEY): revokes a developer key.
@@ -50,8 +52,10 @@ impl Client {
 
     /// [`REVIEWERS`](paths::REVIEWERS) (admins).
     pub async fn reviewers(&self, target: &str) -> Result<Vec<wire::ReviewerAdded>> {
-        self.call(paths::REVIEWERS, &[target], &[], Payload::None)
-            .await
+        self.all_pages(paths::REVIEWERS, &[target], |r: &wire::ReviewerAdded| {
+            r.account_id.clone()
+        })
+        .await
     }
 
     /// [`REMOVE_REVIEWER`](paths::REMOVE_REVIEWER) (admins).
@@ -71,8 +75,10 @@ impl Client {
 
     /// [`OPERATORS`](paths::OPERATORS) (admins).
     pub async fn operators(&self, target: &str) -> Result<Vec<wire::OperatorAdded>> {
-        self.call(paths::OPERATORS, &[target], &[], Payload::None)
-            .await
+        self.all_pages(paths::OPERATORS, &[target], |r: &wire::OperatorAdded| {
+            r.account_id.clone()
+        })
+        .await
     }
 
     /// [`REMOVE_OPERATOR`](paths::REMOVE_OPERATOR) (admins).

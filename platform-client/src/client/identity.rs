@@ -34,8 +34,10 @@ impl Client {
 
     /// [`APP_SECRETS`](paths::APP_SECRETS) (Master or Owner): without the secrets.
     pub async fn app_secrets(&self, app: &str) -> Result<Vec<wire::AppSecret>> {
-        self.call(paths::APP_SECRETS, &[app], &[], Payload::None)
-            .await
+        self.all_pages(paths::APP_SECRETS, &[app], |s: &wire::AppSecret| {
+            s.id.clone()
+        })
+        .await
     }
 
     /// [`REVOKE_APP_SECRET`](paths::REVOKE_APP_SECRET) (Master or Owner): from now on

@@ -318,6 +318,28 @@ impl Client {
         }
     }
 
+    /// Every item of a paged list (`?limit=&after=`): pages of 500, each
+    /// after the `key` of the last item before, until an empty page.
+    pub(crate) async fn all_pages<T: DeserializeOwned>(
+        &self,
+        route: Route,
+        args: &[&str],
+        key: impl Fn(&T) -> String,
+    ) -> Result<Vec<T>> {
+        let mut all: Vec<T> = Vec::new();
+        let limit = accounts::PAGE.to_string();
+        loop {
+            let after = all.last().map(&key);
+            let mut query = vec![("limit", limit.as_str())];
+            query.extend(after.as_deref().map(|a| ("after", a)));
+            let page: Vec<T> = self.call(route, args, &query, Payload::None).await?;
+            if page.is_empty() {
+                return Ok(all);
+            }
+            all.extend(page);
+        }
+    }
+
     /// Calls `route` with its path parameters `args` and `query`, and reads
     /// the JSON answer. The method is the route's: GET, PUT and DELETE are
     /// retried on transient failures, POST and PATCH never.

@@ -25,7 +25,10 @@ impl Client {
 
     /// [`MEMBERS`](paths::MEMBERS).
     pub async fn members(&self, ws: &str) -> Result<Vec<wire::Member>> {
-        self.call(paths::MEMBERS, &[ws], &[], Payload::None).await
+        self.all_pages(paths::MEMBERS, &[ws], |m: &wire::Member| {
+            m.account_id.clone()
+        })
+        .await
     }
 
     /// [`ADD_MEMBER`](paths::ADD_MEMBER) (Master).
@@ -93,7 +96,8 @@ impl Client {
 
     /// [`APPS`](paths::APPS): the apps the caller sees there.
     pub async fn apps(&self, ws: &str) -> Result<Vec<wire::App>> {
-        self.call(paths::APPS, &[ws], &[], Payload::None).await
+        self.all_pages(paths::APPS, &[ws], |a: &wire::App| a.app_id.clone())
+            .await
     }
 
     /// [`AUTHORIZE_ISV`](paths::AUTHORIZE_ISV) (merchant Master).

@@ -3,8 +3,9 @@
 use super::extract::{body, created, ok, ApiResult, AppState, Body};
 use crate::authz::{app_access, Caller, Op};
 use crate::error::Error;
+use crate::page::PageQ;
 use crate::{apps, packages};
-use axum::extract::{Path, State as AxState};
+use axum::extract::{Path, Query, State as AxState};
 use mpkit_platform_client::paths;
 use mpkit_platform_client::wire::{
     AppDetail, Assignment, NewAssignment, VersionInfo, VersionUploaded,
@@ -60,13 +61,14 @@ pub(super) async fn upload(
     created(v)
 }
 
-#[utoipa::path(get, path = paths::VERSIONS.template, tag = "apps", summary = "Versions of a mini program", params(("app" = String, Path)), responses((status = 200, description = "Success", body = [VersionInfo])), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::VERSIONS.template, tag = "apps", summary = "Versions of a mini program", params(("after" = Option<String>, Query, description = "the cursor: the key of the last item of the previous page"), ("limit" = Option<u32>, Query, description = "items in this page, 1 to 1000 (500); an empty page is the end"), ("app" = String, Path)), responses((status = 200, description = "Success", body = [VersionInfo])), security(("bearer" = [])))]
 pub(super) async fn list_versions(
     AxState(p): AppState,
     c: Caller,
     Path(app): Path<String>,
+    Query(page): Query<PageQ>,
 ) -> ApiResult {
     app_access(&p.db, &c, &app, Op::ReadApp).await?;
-    let versions: Vec<VersionInfo> = apps::versions(&p.db, &app).await?;
+    let versions: Vec<VersionInfo> = apps::versions(&p.db, &app, &page.page()?).await?;
     ok(versions)
 }

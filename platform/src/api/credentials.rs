@@ -6,16 +6,21 @@ use super::extract::{body, created, no_body, ok, ApiResult, AppState, Body};
 use crate::authz::{require_ws, Caller, Op};
 use crate::credentials::{self, People};
 use crate::error::Error;
+use crate::page::PageQ;
 use crate::{accounts, target_apps};
-use axum::extract::{Path, State as AxState};
+use axum::extract::{Path, Query, State as AxState};
 use mpkit_platform_client::paths;
 use mpkit_platform_client::wire::{
     DevKey, NewToken, OperatorAdded, ReviewerAdded, TokenCreated, TokenInfo, TokensRevoked,
 };
 
-#[utoipa::path(get, path = paths::TOKENS.template, tag = "me", summary = "The caller's tokens (ids, never the tokens)", responses((status = 200, description = "Success", body = [TokenInfo])), security(("bearer" = [])))]
-pub(super) async fn list_tokens(AxState(p): AppState, c: Caller) -> ApiResult {
-    ok(credentials::tokens(&p.db, &c.account, &c.token).await?)
+#[utoipa::path(get, path = paths::TOKENS.template, tag = "me", summary = "The caller's tokens (ids, never the tokens)", params(("after" = Option<String>, Query, description = "the cursor: the key of the last item of the previous page"), ("limit" = Option<u32>, Query, description = "items in this page, 1 to 1000 (500); an empty page is the end")), responses((status = 200, description = "Success", body = [TokenInfo])), security(("bearer" = [])))]
+pub(super) async fn list_tokens(
+    AxState(p): AppState,
+    c: Caller,
+    Query(page): Query<PageQ>,
+) -> ApiResult {
+    ok(credentials::tokens(&p.db, &c.account, &c.token, &page.page()?).await?)
 }
 
 #[utoipa::path(post, path = paths::CREATE_TOKEN.template, tag = "me", summary = "A new token for the caller, shown once; optionally expiring", request_body = NewToken, responses((status = 201, description = "Success", body = TokenCreated)), security(("bearer" = [])))]
@@ -62,14 +67,15 @@ pub(super) async fn revoke_account_tokens(
     })
 }
 
-#[utoipa::path(get, path = paths::KEYS.template, tag = "workspaces", summary = "The workspace's developer keys, revoked ones included (Owner)", params(("ws" = String, Path)), responses((status = 200, description = "Success", body = [DevKey])), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::KEYS.template, tag = "workspaces", summary = "The workspace's developer keys, revoked ones included (Owner)", params(("after" = Option<String>, Query, description = "the cursor: the key of the last item of the previous page"), ("limit" = Option<u32>, Query, description = "items in this page, 1 to 1000 (500); an empty page is the end"), ("ws" = String, Path)), responses((status = 200, description = "Success", body = [DevKey])), security(("bearer" = [])))]
 pub(super) async fn list_keys(
     AxState(p): AppState,
     c: Caller,
     Path(ws): Path<String>,
+    Query(page): Query<PageQ>,
 ) -> ApiResult {
     require_ws(&p.db, &c, &ws, Op::DevKeys).await?;
-    ok(credentials::keys(&p.db, &ws).await?)
+    ok(credentials::keys(&p.db, &ws, &page.page()?).await?)
 }
 
 #[utoipa::path(delete, path = paths::REVOKE_KEY.template, tag = "workspaces", summary = "Revoke a developer key (Owner): uploads and approvals signed with it are refused", params(("ws" = String, Path), ("key" = String, Path)), responses((status = 200, description = "The key, revoked", body = DevKey)), security(("bearer" = [])))]
@@ -97,14 +103,15 @@ async fn admin_target(p: &crate::Platform, c: &Caller, t: &str, what: &str) -> R
     Ok(())
 }
 
-#[utoipa::path(get, path = paths::REVIEWERS.template, tag = "target-apps", summary = "A target app's reviewers (admin)", params(("t" = String, Path)), responses((status = 200, description = "Success", body = [ReviewerAdded])), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::REVIEWERS.template, tag = "target-apps", summary = "A target app's reviewers (admin)", params(("after" = Option<String>, Query, description = "the cursor: the key of the last item of the previous page"), ("limit" = Option<u32>, Query, description = "items in this page, 1 to 1000 (500); an empty page is the end"), ("t" = String, Path)), responses((status = 200, description = "Success", body = [ReviewerAdded])), security(("bearer" = [])))]
 pub(super) async fn list_reviewers(
     AxState(p): AppState,
     c: Caller,
     Path(t): Path<String>,
+    Query(page): Query<PageQ>,
 ) -> ApiResult {
     admin_target(&p, &c, &t, "reviewers").await?;
-    let list: Vec<ReviewerAdded> = credentials::people(&p.db, &t, People::Reviewers)
+    let list: Vec<ReviewerAdded> = credentials::people(&p.db, &t, People::Reviewers, &page.page()?)
         .await?
         .into_iter()
         .map(|a| credentials::reviewer(&t, a))
@@ -125,14 +132,15 @@ pub(super) async fn remove_reviewer(
     ok(credentials::reviewer(&t, account))
 }
 
-#[utoipa::path(get, path = paths::OPERATORS.template, tag = "target-apps", summary = "A target app's operators (admin)", params(("t" = String, Path)), responses((status = 200, description = "Success", body = [OperatorAdded])), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::OPERATORS.template, tag = "target-apps", summary = "A target app's operators (admin)", params(("after" = Option<String>, Query, description = "the cursor: the key of the last item of the previous page"), ("limit" = Option<u32>, Query, description = "items in this page, 1 to 1000 (500); an empty page is the end"), ("t" = String, Path)), responses((status = 200, description = "Success", body = [OperatorAdded])), security(("bearer" = [])))]
 pub(super) async fn list_operators(
     AxState(p): AppState,
     c: Caller,
     Path(t): Path<String>,
+    Query(page): Query<PageQ>,
 ) -> ApiResult {
     admin_target(&p, &c, &t, "operators").await?;
-    let list: Vec<OperatorAdded> = credentials::people(&p.db, &t, People::Operators)
+    let list: Vec<OperatorAdded> = credentials::people(&p.db, &t, People::Operators, &page.page()?)
         .await?
         .into_iter()
         .map(|a| credentials::operator(&t, a))

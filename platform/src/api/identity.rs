@@ -5,8 +5,9 @@ use super::extract::{body, created, display_name, ok, ApiResult, AppClient, AppS
 use crate::authz::{app_access, role_in, AppRow, Caller, Op, Role};
 use crate::error::Error;
 use crate::identity::{self, check_scopes, check_user, is_operator};
+use crate::page::PageQ;
 use crate::{accounts, target_apps, Platform};
-use axum::extract::{Path, State as AxState};
+use axum::extract::{Path, Query, State as AxState};
 use mpkit_platform_client::paths;
 use mpkit_platform_client::wire::{
     AccountRef, AppSecret, AppSecretCreated, AuthCodeIssued, CodeExchange, CodeExchanged,
@@ -84,14 +85,15 @@ pub(super) async fn create_secret(
     created(made)
 }
 
-#[utoipa::path(get, path = paths::APP_SECRETS.template, tag = "identity", summary = "The mini program's server credentials, without the secrets (Master or Owner)", params(("app" = String, Path)), responses((status = 200, description = "Success", body = [AppSecret])), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::APP_SECRETS.template, tag = "identity", summary = "The mini program's server credentials, without the secrets (Master or Owner)", params(("after" = Option<String>, Query, description = "the cursor: the key of the last item of the previous page"), ("limit" = Option<u32>, Query, description = "items in this page, 1 to 1000 (500); an empty page is the end"), ("app" = String, Path)), responses((status = 200, description = "Success", body = [AppSecret])), security(("bearer" = [])))]
 pub(super) async fn list_secrets(
     AxState(p): AppState,
     c: Caller,
     Path(app): Path<String>,
+    Query(page): Query<PageQ>,
 ) -> ApiResult {
     secrets_manager(&p, &c, &app).await?;
-    let list: Vec<AppSecret> = identity::secrets(&p.db, &app).await?;
+    let list: Vec<AppSecret> = identity::secrets(&p.db, &app, &page.page()?).await?;
     ok(list)
 }
 

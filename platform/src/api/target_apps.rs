@@ -3,14 +3,19 @@
 use super::extract::{body, created, display_name, ok, ApiResult, AppState, Body};
 use crate::authz::{is_reviewer, Caller};
 use crate::error::Error;
+use crate::page::PageQ;
 use crate::{accounts, target_apps};
-use axum::extract::{Path, State as AxState};
+use axum::extract::{Path, Query, State as AxState};
 use mpkit_platform_client::paths;
 use mpkit_platform_client::wire::{AccountRef, NewTarget, ReviewerAdded, TargetApp};
 
-#[utoipa::path(get, path = paths::TARGETS.template, tag = "target-apps", summary = "The target apps and the JSAPI permissions each allows (any account)", responses((status = 200, description = "Success", body = [TargetApp])), security(("bearer" = [])))]
-pub(super) async fn list_target_apps(AxState(p): AppState, _c: Caller) -> ApiResult {
-    ok(target_apps::list(&p.db).await?)
+#[utoipa::path(get, path = paths::TARGETS.template, tag = "target-apps", summary = "The target apps and the JSAPI permissions each allows (any account)", params(("after" = Option<String>, Query, description = "the cursor: the key of the last item of the previous page"), ("limit" = Option<u32>, Query, description = "items in this page, 1 to 1000 (500); an empty page is the end")), responses((status = 200, description = "Success", body = [TargetApp])), security(("bearer" = [])))]
+pub(super) async fn list_target_apps(
+    AxState(p): AppState,
+    _c: Caller,
+    Query(page): Query<PageQ>,
+) -> ApiResult {
+    ok(target_apps::list(&p.db, &page.page()?).await?)
 }
 
 #[utoipa::path(post, path = paths::CREATE_TARGET.template, tag = "target-apps", summary = "Add a target app with the JSAPI permissions it allows (admin)", request_body = NewTarget, responses((status = 201, description = "Success", body = TargetApp)), security(("bearer" = [])))]

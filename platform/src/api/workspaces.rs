@@ -4,8 +4,9 @@
 use super::extract::{body, created, display_name, ok, ApiResult, AppState, Body};
 use crate::authz::{require_ws, role_in, Caller, Op, Role};
 use crate::error::Error;
+use crate::page::PageQ;
 use crate::{accounts, apps, workspaces};
-use axum::extract::{Path, State as AxState};
+use axum::extract::{Path, Query, State as AxState};
 use mpkit_bundle::{AppId, PublicKey};
 use mpkit_platform_client::paths;
 use mpkit_platform_client::wire::{
@@ -26,14 +27,15 @@ pub(super) async fn create_workspace(AxState(p): AppState, c: Caller, Body(b): B
     })
 }
 
-#[utoipa::path(get, path = paths::MEMBERS.template, tag = "workspaces", summary = "The workspace's members and their roles (members)", params(("ws" = String, Path)), responses((status = 200, description = "Success", body = [Member])), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::MEMBERS.template, tag = "workspaces", summary = "The workspace's members and their roles (members)", params(("after" = Option<String>, Query, description = "the cursor: the key of the last item of the previous page"), ("limit" = Option<u32>, Query, description = "items in this page, 1 to 1000 (500); an empty page is the end"), ("ws" = String, Path)), responses((status = 200, description = "Success", body = [Member])), security(("bearer" = [])))]
 pub(super) async fn list_members(
     AxState(p): AppState,
     c: Caller,
     Path(ws): Path<String>,
+    Query(page): Query<PageQ>,
 ) -> ApiResult {
     require_ws(&p.db, &c, &ws, Op::ListMembers).await?;
-    ok(workspaces::members(&p.db, &ws).await?)
+    ok(workspaces::members(&p.db, &ws, &page.page()?).await?)
 }
 
 #[utoipa::path(post, path = paths::ADD_MEMBER.template, tag = "workspaces", summary = "Add a member with a role (Master)", request_body = NewMember, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = Member)), security(("bearer" = [])))]
@@ -124,14 +126,15 @@ pub(super) async fn add_key(
     })
 }
 
-#[utoipa::path(get, path = paths::APPS.template, tag = "workspaces", summary = "The workspace's mini programs (members; a Developer sees those assigned to them)", params(("ws" = String, Path)), responses((status = 200, description = "Success", body = [App])), security(("bearer" = [])))]
+#[utoipa::path(get, path = paths::APPS.template, tag = "workspaces", summary = "The workspace's mini programs (members; a Developer sees those assigned to them)", params(("after" = Option<String>, Query, description = "the cursor: the key of the last item of the previous page"), ("limit" = Option<u32>, Query, description = "items in this page, 1 to 1000 (500); an empty page is the end"), ("ws" = String, Path)), responses((status = 200, description = "Success", body = [App])), security(("bearer" = [])))]
 pub(super) async fn list_apps(
     AxState(p): AppState,
     c: Caller,
     Path(ws): Path<String>,
+    Query(page): Query<PageQ>,
 ) -> ApiResult {
     let role = require_ws(&p.db, &c, &ws, Op::ListApps).await?;
-    ok(apps::of_workspace(&p.db, &ws, role, &c.account).await?)
+    ok(apps::of_workspace(&p.db, &ws, role, &c.account, &page.page()?).await?)
 }
 
 #[utoipa::path(post, path = paths::CREATE_APP.template, tag = "workspaces", summary = "Create a mini program (self-developed, or third-party with an ISV)", request_body = NewApp, params(("ws" = String, Path)), responses((status = 201, description = "Success", body = App)), security(("bearer" = [])))]
