@@ -156,6 +156,7 @@ impl Runner<'_> {
             screen_width: screen.width,
             screen_height: screen.height,
             network_type: network.network_type().into(),
+            ..SystemInfo::default()
         };
         let mut b = Host::builder()
             .trust(self.shared.trust.clone())

@@ -427,7 +427,13 @@ impl Host {
         let mut warnings = Vec::new();
         let open_network = self.dev_network
             && matches!(source, LaunchSource::DevDir(_) | LaunchSource::DevDirAs(..));
-        let (app, dir, mut permissions) = match source {
+        // Which build runs, for `getAccountInfoSync` and `getRunScene`: a
+        // development directory, or a released (verified, installed) bundle.
+        let env_version = match source {
+            LaunchSource::DevDir(_) | LaunchSource::DevDirAs(..) => "develop",
+            _ => "release",
+        };
+        let (app, dir, mut permissions, version) = match source {
             LaunchSource::Installed(_) | LaunchSource::InstalledVersion(..) => {
                 let (app, version) = match source {
                     LaunchSource::InstalledVersion(app, v) => (app, v),
@@ -446,7 +452,7 @@ impl Host {
                 // Re-verified at every launch: a tree changed on disk never runs.
                 let manifest = self.store.check_installed(&app, &version, &self.trust)?;
                 let dir = self.store.path_of(&app, &version);
-                (app, dir, manifest.permissions)
+                (app, dir, manifest.permissions, version.to_string())
             }
             LaunchSource::Bundle(path) => {
                 let done = self.install(&path, &Expected::any())?;
@@ -454,6 +460,7 @@ impl Host {
                     done.manifest.app_id.clone(),
                     done.path,
                     done.manifest.permissions,
+                    done.manifest.version.to_string(),
                 )
             }
             LaunchSource::DevDir(_) | LaunchSource::DevDirAs(..) if !self.dev_mode => {
@@ -472,6 +479,8 @@ impl Host {
         }
         let session = crate::apis::setup(&ApiEnv {
             app: app.clone(),
+            version,
+            env_version: env_version.to_owned(),
             user: user.to_owned(),
             permissions,
             open_network,
@@ -515,7 +524,7 @@ impl Host {
         path: &std::path::Path,
         flags: mpkit_bundle::IdentityFlags,
         warnings: &mut Vec<String>,
-    ) -> Result<(AppId, PathBuf, mpkit_bundle::Permissions), HostError> {
+    ) -> Result<(AppId, PathBuf, mpkit_bundle::Permissions, String), HostError> {
         let key = SecretKey::generate()?;
         let packed = mpkit_bundle::pack_project(
             path,
@@ -552,6 +561,7 @@ impl Host {
             done.manifest.app_id.clone(),
             done.path,
             done.manifest.permissions,
+            done.manifest.version.to_string(),
         ))
     }
 }

@@ -1223,3 +1223,54 @@ fn the_open_development_network_passes_any_public_host_and_nothing_else() {
         assert!(lookups.lock().expect("lock").is_empty());
     });
 }
+
+/// The system family as the typings shape it (issue 25, item 3): window,
+/// app base info, settings, the account (identity from the host: the
+/// bundle it launched, never JS) and the run scene of a development
+/// directory.
+#[test]
+fn the_system_family_answers_as_the_typings_shape_it() {
+    big(|| {
+        let e = env(Answers::default());
+        let host = host_with(&e, |b| b);
+        let out = run(
+            &host,
+            &e,
+            APP,
+            "alice",
+            json!({}),
+            r#"
+            log(my.getWindowInfo());
+            log(my.getAppBaseInfo());
+            log(my.getSystemSetting());
+            log(my.getAccountInfoSync());
+            log(my.getAppIdSync());
+            log(await my.getRunScene());
+            const s = my.getSystemInfoSync();
+            log([s.statusBarHeight, s.safeArea.top, s.safeArea.height, typeof s.titleBarHeight]);
+            log([my.canIUse('getWindowInfo'), my.canIUse('getRunScene.success'), my.canIUse('getDeviceBaseInfo')]);
+            "#,
+        );
+        assert_eq!(
+            out[0],
+            json!({"pixelRatio": 2, "screenWidth": 375, "screenHeight": 812,
+                   "windowWidth": 375, "windowHeight": 812, "statusBarHeight": 44,
+                   "safeArea": {"left": 0, "right": 375, "top": 44, "bottom": 778,
+                                "width": 375, "height": 734},
+                   "screenTop": 0})
+        );
+        assert_eq!(out[1]["language"], "en-US");
+        assert!(out[1]["SDKVersion"].is_string() && out[1]["version"].is_string());
+        assert_eq!(
+            out[2],
+            json!({"bluetoothEnabled": false, "locationEnabled": true, "wifiEnabled": true})
+        );
+        assert_eq!(out[3]["miniProgram"]["appId"], APP);
+        assert_eq!(out[3]["miniProgram"]["envVersion"], "develop");
+        assert!(out[3]["miniProgram"]["version"].is_string(), "{}", out[3]);
+        assert_eq!(out[4], json!({"appId": APP}));
+        assert_eq!(out[5], json!({"envVersion": "develop"}));
+        assert_eq!(out[6], json!([44, 44, 734, "number"]));
+        assert_eq!(out[7], json!([true, true, false]));
+    });
+}

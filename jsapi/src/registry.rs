@@ -42,6 +42,11 @@ pub enum Nav {
     SwitchTab,
 }
 
+/// The APIs Alipay's typings declare synchronous (they return their result)
+/// whose names do not end in `Sync`; every other `*Sync` name is
+/// synchronous too, and the rest take callbacks or return a Promise.
+pub const SYNC_WITHOUT_SUFFIX: &[&str] = &["getWindowInfo", "getAppBaseInfo", "getSystemSetting"];
+
 impl Nav {
     /// Every navigation, in the order the reference lists them.
     pub const ALL: [Nav; 5] = [
@@ -566,6 +571,33 @@ pub fn builtin_decls() -> Vec<ApiDecl> {
             "Device, screen and host information.",
         ),
         ApiDecl::new("getNetworkType", Async, "The network type."),
+        // Sync in Alipay without the `Sync` suffix: see `SYNC_WITHOUT_SUFFIX`.
+        ApiDecl::new(
+            "getWindowInfo",
+            Sync,
+            "The window: size, pixel ratio, status bar height and safe area.",
+        ),
+        ApiDecl::new(
+            "getAppBaseInfo",
+            Sync,
+            "The host app: its version, base library version and language.",
+        ),
+        ApiDecl::new(
+            "getSystemSetting",
+            Sync,
+            "Whether Bluetooth, location and Wi-Fi are on.",
+        ),
+        ApiDecl::new(
+            "getAccountInfoSync",
+            Sync,
+            "The mini program's appId, version and build (release or develop).",
+        ),
+        ApiDecl::new("getAppIdSync", Sync, "The mini program's appId."),
+        ApiDecl::new(
+            "getRunScene",
+            Async,
+            "Which build runs: release, develop, trial or gray.",
+        ),
         ApiDecl::new(
             "canIUse",
             Sync,

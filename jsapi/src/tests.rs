@@ -639,3 +639,25 @@ fn view_apis_are_gated_then_handed_to_the_page() {
         .expect_err("no page here");
     assert_eq!(e.code(), ApiError::INTERNAL);
 }
+
+/// The runtime tells a synchronous API by its `Sync` suffix or by
+/// `SYNC_WITHOUT_SUFFIX`; the declarations agree with that list both ways.
+#[test]
+fn synchronous_apis_are_named_or_listed() {
+    use crate::registry::{builtin_decls, Kind, SYNC_WITHOUT_SUFFIX};
+    for d in builtin_decls() {
+        let named = d.name.ends_with("Sync") || SYNC_WITHOUT_SUFFIX.contains(&d.name.as_str());
+        if d.name == "canIUse" {
+            continue;
+        }
+        assert_eq!(d.kind == Kind::Sync, named, "{}", d.name);
+    }
+    for n in SYNC_WITHOUT_SUFFIX {
+        assert!(
+            builtin_decls()
+                .iter()
+                .any(|d| d.name == *n && d.kind == Kind::Sync),
+            "{n}"
+        );
+    }
+}

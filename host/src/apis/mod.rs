@@ -41,6 +41,12 @@ pub type CustomApi = (ApiDecl, Rc<dyn Handler>);
 pub struct ApiEnv {
     /// The mini program.
     pub app: AppId,
+    /// The version that runs.
+    pub version: String,
+    /// Which build: `release` (a verified, installed bundle) or `develop`
+    /// (a development directory); `trial` and `gray` are Alipay's names
+    /// for a pilot's and a grayscale's.
+    pub env_version: String,
     /// The host user.
     pub user: String,
     /// Approved permissions, from the verified manifest.

@@ -1,4 +1,6 @@
-//! What the host tells about itself: `my.getSystemInfo`, `my.getNetworkType`
+//! What the host tells about itself: `my.getSystemInfo`, `my.getWindowInfo`,
+//! `my.getAppBaseInfo`, `my.getSystemSetting`, the account and run scene,
+//! `my.getNetworkType`
 //! and `my.canIUse`.
 
 use super::common::reg;
@@ -35,6 +37,11 @@ pub struct SystemInfo {
     pub screen_height: f64,
     /// `WIFI`, `4G`, `NOTREACHABLE`, ...
     pub network_type: String,
+    /// The status bar's height in px (the top of the safe area).
+    pub status_bar_height: f64,
+    /// What the device keeps at the bottom of the screen in px (a home
+    /// indicator), under the safe area.
+    pub bottom_inset: f64,
 }
 
 impl Default for SystemInfo {
@@ -51,7 +58,27 @@ impl Default for SystemInfo {
             screen_width: 375.0,
             screen_height: 812.0,
             network_type: "WIFI".into(),
+            status_bar_height: 44.0,
+            bottom_inset: 34.0,
         }
+    }
+}
+
+impl SystemInfo {
+    /// The safe area as the typings shape it (`IMyGetWindowInfoSafeArea`).
+    fn safe_area(&self) -> Value {
+        let (top, bottom) = (
+            self.status_bar_height,
+            self.screen_height - self.bottom_inset,
+        );
+        json!({
+            "left": 0.0,
+            "right": self.screen_width,
+            "top": top,
+            "bottom": bottom,
+            "width": self.screen_width,
+            "height": bottom - top,
+        })
     }
 }
 
@@ -71,11 +98,49 @@ pub(super) fn register_system(d: &mut Dispatcher, decls: &BTreeMap<String, ApiDe
         "screenHeight": info.screen_height,
         "windowWidth": info.screen_width,
         "windowHeight": info.screen_height,
+        "statusBarHeight": info.status_bar_height,
+        "titleBarHeight": 44.0,
+        "fontSizeSetting": 16,
+        "safeArea": info.safe_area(),
     });
     for name in ["getSystemInfo", "getSystemInfoSync"] {
         let v = value.clone();
         reg(d, decls, name, move |_| Ok(v.clone()));
     }
+    let window = json!({
+        "pixelRatio": info.pixel_ratio,
+        "screenWidth": info.screen_width,
+        "screenHeight": info.screen_height,
+        "windowWidth": info.screen_width,
+        "windowHeight": info.screen_height,
+        "statusBarHeight": info.status_bar_height,
+        "safeArea": info.safe_area(),
+        "screenTop": 0.0,
+    });
+    reg(d, decls, "getWindowInfo", move |_| Ok(window.clone()));
+    let base = json!({
+        "SDKVersion": env!("CARGO_PKG_VERSION"),
+        "language": info.language,
+        "version": info.version,
+    });
+    reg(d, decls, "getAppBaseInfo", move |_| Ok(base.clone()));
+    let setting = json!({
+        "bluetoothEnabled": false,
+        "locationEnabled": true,
+        "wifiEnabled": info.network_type == "WIFI",
+    });
+    reg(d, decls, "getSystemSetting", move |_| Ok(setting.clone()));
+    // Identity from the host: the verified bundle it launched, never JS.
+    let account = json!({"miniProgram": {
+        "appId": env.app.as_str(),
+        "envVersion": env.env_version,
+        "version": env.version,
+    }});
+    reg(d, decls, "getAccountInfoSync", move |_| Ok(account.clone()));
+    let app_id = json!({"appId": env.app.as_str()});
+    reg(d, decls, "getAppIdSync", move |_| Ok(app_id.clone()));
+    let scene = json!({"envVersion": env.env_version});
+    reg(d, decls, "getRunScene", move |_| Ok(scene.clone()));
     let network = info.network_type.clone();
     reg(d, decls, "getNetworkType", move |_| {
         Ok(json!({"networkType": network, "networkAvailable": network != "NOTREACHABLE"}))

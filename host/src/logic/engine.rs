@@ -495,6 +495,14 @@ impl LogicLayer {
             init.context(),
         );
         init.property(js_string!("views"), views, Attribute::empty());
+        // Synchronous APIs whose names do not say so, from the registry.
+        let syncs = boa_engine::object::builtins::JsArray::from_iter(
+            mpkit_jsapi::registry::SYNC_WITHOUT_SUFFIX
+                .iter()
+                .map(|n| JsValue::from(js_string!(*n))),
+            init.context(),
+        );
+        init.property(js_string!("syncs"), syncs, Attribute::empty());
         init.property(js_string!("apis"), offered, Attribute::empty());
         init.property(
             js_string!("sdkVersion"),

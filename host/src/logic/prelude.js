@@ -386,7 +386,7 @@
       })(api);
       continue;
     }
-    my[api] = /Sync$/.test(api) ? native.syncFn(api) : (function (name) { return function (opts) { return hostCall(name, opts); }; })(api);
+    my[api] = /Sync$/.test(api) || native.syncs.indexOf(api) >= 0 ? native.syncFn(api) : (function (name) { return function (opts) { return hostCall(name, opts); }; })(api);
   }
   for (var n = 0; n < native.navigation.length; n++) my[native.navigation[n]] = nav(native.navigation[n]);
   // Features of the runtime itself, beside the APIs the host offers.

@@ -49,6 +49,8 @@ pub(crate) fn run(args: JsapiArgs, o: &mut Output) -> Result<()> {
     let app = AppId::new("2021000000000001")?;
     let js = setup(&ApiEnv {
         app: app.clone(),
+        version: "1.0.0".into(),
+        env_version: "release".into(),
         user: "bench-user".into(),
         permissions: Permissions::default(),
         data: data.clone(),
