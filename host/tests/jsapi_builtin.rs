@@ -1274,3 +1274,79 @@ fn the_system_family_answers_as_the_typings_shape_it() {
         assert_eq!(out[7], json!([true, true, false]));
     });
 }
+
+/// App events through `my.on*` (issue 25, item 3): listeners hear the app
+/// come to the front and go to the back, uncaught errors (message and
+/// stack) and unhandled rejections, each once and in order; `my.off*`
+/// removes one, or all without a callback; a throwing listener is reported
+/// and the others still run.
+#[test]
+fn app_events_reach_their_listeners_until_removed() {
+    big(|| {
+        let e = env(Answers::default());
+        let host = host_with(&e, |b| b);
+        let dir = miniprogram(
+            &e.root,
+            APP,
+            json!({}),
+            r#"
+            const removed = () => log('removed listener ran');
+            my.onAppShow(removed);
+            const shown = (o) => log('show:' + typeof o);
+            my.onAppShow(shown);
+            my.onAppShow(shown);
+            my.onAppShow(() => { throw new Error('listener fails'); });
+            my.onAppShow(() => log('show2'));
+            my.onAppHide(() => log('hide'));
+            my.onError((m, st) => log('error:' + m + ':' + typeof st));
+            my.onUnhandledRejection((r) => log('rejection:' + r.reason));
+            log([my.canIUse('onAppShow'), my.canIUse('offUnhandledRejection')]);
+            my.offAppShow(removed);
+            setTimeout(() => { throw new Error('boom'); }, 0);
+            Promise.reject('nope');
+            await new Promise((r) => setTimeout(r, 20));
+            "#,
+        );
+        let mut h = host
+            .launch(
+                LaunchSource::DevDir(dir),
+                "alice",
+                Default::default(),
+                HeadlessSurface::new(),
+            )
+            .expect("launch");
+        h.wait_for("#done", Duration::from_secs(20)).expect("done");
+        h.hide();
+        h.show();
+        let logged: Vec<Value> = h
+            .console()
+            .iter()
+            .filter_map(|(_, t)| t.strip_prefix("R "))
+            .map(|t| serde_json::from_str(t).expect("json"))
+            .collect();
+        assert_eq!(logged[0], json!([true, true]), "{logged:?}");
+        let mut during: Vec<&Value> = logged[1..logged.len() - 3].iter().collect();
+        during.sort_by_key(|v| v.to_string());
+        assert_eq!(
+            during,
+            [&json!("error:Error: boom:string"), &json!("rejection:nope")],
+            "{logged:?}"
+        );
+        // After the launch: hidden, then shown: each listener once (the
+        // same function added twice counts once), in order; the removed one
+        // never runs.
+        assert_eq!(
+            logged[logged.len() - 3..],
+            [json!("hide"), json!("show:object"), json!("show2")],
+            "{logged:?}"
+        );
+        // The listener that threw is reported; the one after it still ran.
+        assert!(
+            h.errors()
+                .iter()
+                .any(|e| e.message.contains("listener fails")),
+            "{:?}",
+            h.errors()
+        );
+    });
+}

@@ -35,6 +35,30 @@
     error: function () { native.log('error', fmt(arguments)); }
   };
 
+  // App events the program listens to through `my.on*` (Alipay's
+  // onAppShow/onAppHide/onError/onUnhandledRejection): each listener once,
+  // in the order added, each guarded; `my.off*` without a callback removes all.
+  var appListeners = { show: [], hide: [], error: [], rejection: [] };
+  function listenApp(kind) {
+    return function (cb) {
+      if (typeof cb === 'function' && appListeners[kind].indexOf(cb) < 0) appListeners[kind].push(cb);
+    };
+  }
+  function unlistenApp(kind) {
+    return function (cb) {
+      if (cb === undefined) { appListeners[kind] = []; return; }
+      var i = appListeners[kind].indexOf(cb);
+      if (i >= 0) appListeners[kind].splice(i, 1);
+    };
+  }
+  function emitApp(kind, args) {
+    var l = appListeners[kind].slice();
+    for (var i = 0; i < l.length; i++) {
+      try { l[i].apply(undefined, args); }
+      catch (e) { native.error('uncaught', 'in a my.on' + kind + ' listener: ' + String(e), ''); }
+    }
+  }
+
   // `site`, when given, says where the error is better than the stack does.
   function report(kind, err, site) {
     var message = (err && err.message !== undefined) ? String(err.name ? err.name + ': ' + err.message : err.message)
@@ -43,6 +67,8 @@
       : String(err);
     var stack = (err && typeof err.stack === 'string') ? err.stack : '';
     native.error(kind, message, site || stack);
+    if (kind === 'rejection') emitApp('rejection', [{ reason: err, promise: undefined }]);
+    else emitApp('error', [message, stack]);
     var hook = kind === 'rejection' ? 'onUnhandledRejection' : 'onError';
     if (appInstance && typeof appInstance[hook] === 'function') {
       try {
@@ -241,9 +267,16 @@
         if (!appInstance) { appOptions = {}; appInstance = { globalData: {} }; }
         callHook(appInstance, 'onLaunch', [msg.options]);
         callHook(appInstance, 'onShow', [msg.options]);
+        emitApp('show', [msg.options || {}]);
         return;
-      case 'appShow': callHook(appInstance, 'onShow', [msg.options || {}]); return;
-      case 'appHide': callHook(appInstance, 'onHide', []); return;
+      case 'appShow':
+        callHook(appInstance, 'onShow', [msg.options || {}]);
+        emitApp('show', [msg.options || {}]);
+        return;
+      case 'appHide':
+        callHook(appInstance, 'onHide', []);
+        emitApp('hide', []);
+        return;
       case 'appError': callHook(appInstance, 'onError', [msg.message]); return;
       case 'pageCreate': {
         var page;
@@ -390,9 +423,15 @@
   }
   for (var n = 0; n < native.navigation.length; n++) my[native.navigation[n]] = nav(native.navigation[n]);
   // Features of the runtime itself, beside the APIs the host offers.
-  var FEATURES = { 'component2': true, 'page.$spliceData': true, 'component.$spliceData': true, 'component.observers': true };
+  var FEATURES = { 'component2': true, 'page.$spliceData': true, 'component.$spliceData': true, 'component.observers': true,
+    'onAppShow': true, 'offAppShow': true, 'onAppHide': true, 'offAppHide': true, 'onError': true, 'offError': true,
+    'onUnhandledRejection': true, 'offUnhandledRejection': true };
   my.canIUse = function canIUse(name) { name = String(name); return FEATURES[name] === true || native.canIUse(name); };
   my.SDKVersion = native.sdkVersion;
+  my.onAppShow = listenApp('show'); my.offAppShow = unlistenApp('show');
+  my.onAppHide = listenApp('hide'); my.offAppHide = unlistenApp('hide');
+  my.onError = listenApp('error'); my.offError = unlistenApp('error');
+  my.onUnhandledRejection = listenApp('rejection'); my.offUnhandledRejection = unlistenApp('rejection');
   my.isIDE = false;
   my.env = { USER_DATA_PATH: 'mpkitfile://usr', clientName: 'mpkit', clientVersion: native.sdkVersion, platform: 'mpkit' };
   global.my = my;
