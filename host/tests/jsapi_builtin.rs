@@ -755,25 +755,30 @@ fn files_stay_in_the_apps_space_and_download_and_upload_use_it() {
             net_perms(),
             &format!(
                 r#"
-            log(await my.writeFile({{filePath: 'mpkitfile://usr/notes/a.txt', data: 'hello'}}));
-            log(await my.readFile({{filePath: 'mpkitfile://usr/notes/a.txt'}}));
-            log(await my.readFile({{filePath: 'usr/notes/./a.txt', encoding: 'base64'}}));
-            log(await my.readdir({{dirPath: 'mpkitfile://usr/notes'}}));
+            const fs = my.getFileSystemManager();
+            log([typeof my.writeFile, typeof my.readFile, my.canIUse('readFile'), my.canIUse('getFileSystemManager'), fs === my.getFileSystemManager()]);
+            log(await fs.writeFile({{filePath: 'mpkitfile://usr/notes/a.txt', data: 'hello'}}));
+            log(await fs.readFile({{filePath: 'mpkitfile://usr/notes/a.txt'}}));
+            log(await fs.readFile({{filePath: 'usr/notes/./a.txt', encoding: 'base64'}}));
+            log(await fs.readdir({{dirPath: 'mpkitfile://usr/notes'}}));
             var bad = ['mpkitfile://usr/../../../etc/passwd', '/etc/passwd', 'mpkitfile://usr/a\u0000b',
                        'mpkitfile://tmp/x', 'mpkitfile://usr/a\\..\\b', 'C:/x'];
             for (var i = 0; i < bad.length; i++) {{
-                try {{ await my.writeFile({{filePath: bad[i], data: 'x'}}); log('written'); }} catch (e) {{ log(err(e)); }}
+                try {{ await fs.writeFile({{filePath: bad[i], data: 'x'}}); log('written'); }} catch (e) {{ log(err(e)); }}
             }}
-            try {{ await my.writeFile({{filePath: 'mpkitfile://usr/huge', data: new Array(70 * 1024).join('x')}}); }} catch (e) {{ log(err(e)); }}
+            try {{ await fs.writeFile({{filePath: 'mpkitfile://usr/huge', data: new Array(70 * 1024).join('x')}}); }} catch (e) {{ log(err(e)); }}
             var d = await my.downloadFile({{url: '{base}/file.txt'}});
-            log((await my.readFile({{filePath: d.apFilePath}})).data);
+            log((await fs.readFile({{filePath: d.apFilePath}})).data);
             var u = await my.uploadFile({{url: '{base}/upload', filePath: 'mpkitfile://usr/notes/a.txt', fileName: 'doc', formData: {{k: 'v'}}}});
             log([u.statusCode, u.data]);
-            await my.unlink({{filePath: 'mpkitfile://usr/notes/a.txt'}});
-            try {{ await my.readFile({{filePath: 'mpkitfile://usr/notes/a.txt'}}); }} catch (e) {{ log(err(e)); }}
+            await fs.unlink({{filePath: 'mpkitfile://usr/notes/a.txt'}});
+            try {{ await fs.readFile({{filePath: 'mpkitfile://usr/notes/a.txt'}}); }} catch (e) {{ log(err(e)); }}
         "#
             ),
         );
+        // Alipay keeps the file methods on the FileSystemManager, not on `my`.
+        assert_eq!(out[0], json!(["undefined", "undefined", false, true, true]));
+        let out = &out[1..];
         assert_eq!(out[0], json!({"filePath": "mpkitfile://usr/notes/a.txt"}));
         assert_eq!(out[1], json!({"data": "hello"}));
         assert_eq!(out[2], json!({"data": "aGVsbG8="}));

@@ -497,7 +497,7 @@ pub fn builtin_decls() -> Vec<ApiDecl> {
         ApiDecl::new(
             "writeFile",
             Async,
-            "Writes a file in the app's file space (utf8 or base64).",
+            "Writes a file in the app's file space (utf8 or base64); on my.getFileSystemManager(), not on my.",
         )
         .param("filePath", T::String, true)
         .param("data", T::String, true)
@@ -505,25 +505,26 @@ pub fn builtin_decls() -> Vec<ApiDecl> {
         ApiDecl::new(
             "readFile",
             Async,
-            "Reads a file from the app's file space (utf8 or base64).",
+            "Reads a file from the app's file space (utf8 or base64); on my.getFileSystemManager(), not on my.",
         )
         .param("filePath", T::String, true)
         .param("encoding", T::String, false),
-        ApiDecl::new("unlink", Async, "Removes a file from the app's file space.").param(
-            "filePath",
-            T::String,
-            true,
-        ),
+        ApiDecl::new(
+            "unlink",
+            Async,
+            "Removes a file from the app's file space; on my.getFileSystemManager(), not on my.",
+        )
+        .param("filePath", T::String, true),
         ApiDecl::new(
             "readdir",
             Async,
-            "Lists a directory of the app's file space.",
+            "Lists a directory of the app's file space; on my.getFileSystemManager(), not on my.",
         )
         .param("dirPath", T::String, true),
         ApiDecl::new(
             "getFileInfo",
             Async,
-            "The size of a file in the app's file space.",
+            "The size of a file in the app's file space (also on my.getFileSystemManager()).",
         )
         .param("filePath", T::String, true),
         ApiDecl::new("showToast", Async, "Shows a toast.")

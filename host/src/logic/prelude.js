@@ -405,9 +405,15 @@
   var my = {};
   // Plain assignments: own, enumerable, writable, configurable, as on Alipay.
   var offered = native.apis;
+  // Alipay keeps these on the FileSystemManager, not on `my`: the host's
+  // file APIs of those names are reached through my.getFileSystemManager().
+  var FS_ONLY = ['readFile', 'writeFile', 'unlink', 'readdir'];
+  var fsMethods = [];
   for (var a = 0; a < offered.length; a++) {
     var api = offered[a];
     if (api === 'canIUse') continue;
+    if (FS_ONLY.indexOf(api) >= 0 || api === 'getFileInfo') fsMethods.push(api);
+    if (FS_ONLY.indexOf(api) >= 0) continue;
     if (native.views.indexOf(api) >= 0) {
       // A factory whose object the view runtime builds (contexts.js).
       my[api] = (function (name) {
@@ -426,7 +432,23 @@
   var FEATURES = { 'component2': true, 'page.$spliceData': true, 'component.$spliceData': true, 'component.observers': true,
     'onAppShow': true, 'offAppShow': true, 'onAppHide': true, 'offAppHide': true, 'onError': true, 'offError': true,
     'onUnhandledRejection': true, 'offUnhandledRejection': true };
-  my.canIUse = function canIUse(name) { name = String(name); return FEATURES[name] === true || native.canIUse(name); };
+  if (fsMethods.length > 0) {
+    var fsManager = null;
+    my.getFileSystemManager = function getFileSystemManager() {
+      if (fsManager) return fsManager;
+      fsManager = {};
+      for (var f = 0; f < fsMethods.length; f++) {
+        fsManager[fsMethods[f]] = (function (name) { return function (opts) { return hostCall(name, opts); }; })(fsMethods[f]);
+      }
+      return fsManager;
+    };
+    FEATURES.getFileSystemManager = true;
+  }
+  my.canIUse = function canIUse(name) {
+    name = String(name);
+    if (FS_ONLY.indexOf(name.split('.')[0]) >= 0) return false;
+    return FEATURES[name] === true || native.canIUse(name);
+  };
   my.SDKVersion = native.sdkVersion;
   my.onAppShow = listenApp('show'); my.offAppShow = unlistenApp('show');
   my.onAppHide = listenApp('hide'); my.offAppHide = unlistenApp('hide');
