@@ -346,12 +346,20 @@ fn root_init_refuses_to_overwrite_a_root() {
 fn demo_runs_end_to_end() {
     // In-process, the logic layer runs on a thread (the real binary uses worker
     // processes); boa's parser needs more than the harness's 2 MiB stack in debug.
-    let r = std::thread::Builder::new()
+    // The result comes back over a channel rather than through `join`:
+    // WebKitGTK (initialised in this process by the webview-backed parts)
+    // can hang in its thread-exit hook (`WTF::RunLoop::threadWillExit`)
+    // after the demo has returned, and that wait is no part of the demo.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
         .stack_size(64 * 1024 * 1024)
-        .spawn(|| mpkit(["demo", "--json", "--isolation", "thread"]))
-        .expect("spawn")
-        .join()
-        .expect("demo thread");
+        .spawn(move || {
+            let _ = tx.send(mpkit(["demo", "--json", "--isolation", "thread"]));
+        })
+        .expect("spawn");
+    let r = rx
+        .recv_timeout(std::time::Duration::from_secs(600))
+        .expect("the demo finished");
     assert_eq!(r.code, 0, "{}", r.stderr);
     let v = r.json();
     assert_eq!(v["ok"], true);
