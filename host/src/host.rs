@@ -477,8 +477,10 @@ impl Host {
                 permissions.jsapi.insert(key.to_owned());
             }
         }
+        let ext = ext_config(&dir, &mut warnings);
         let session = crate::apis::setup(&ApiEnv {
             app: app.clone(),
+            ext,
             version,
             env_version: env_version.to_owned(),
             user: user.to_owned(),
@@ -649,4 +651,27 @@ pub fn parse_dev_origin(s: &str) -> Result<DevOrigin, String> {
         ip,
         port,
     })
+}
+
+/// The `ext` field of the verified tree's `ext.json` (a template's custom
+/// data, `my.getExtConfig`): `{}` without the file, when `extEnable` is
+/// false, or when it is not a JSON object (with a warning).
+fn ext_config(dir: &std::path::Path, warnings: &mut Vec<String>) -> serde_json::Value {
+    let empty = || serde_json::Value::Object(serde_json::Map::new());
+    let Ok(text) = std::fs::read_to_string(dir.join("ext.json")) else {
+        return empty();
+    };
+    match serde_json::from_str::<serde_json::Value>(&text) {
+        Ok(v) if v.get("extEnable") == Some(&serde_json::Value::Bool(false)) => empty(),
+        Ok(v) => match v.get("ext") {
+            Some(ext @ serde_json::Value::Object(_)) => ext.clone(),
+            _ => empty(),
+        },
+        Err(e) => {
+            warnings.push(format!(
+                "ext.json is not JSON ({e}); my.getExtConfig answers {{}}"
+            ));
+            empty()
+        }
+    }
 }

@@ -1355,3 +1355,57 @@ fn app_events_reach_their_listeners_until_removed() {
         );
     });
 }
+
+/// `my.getExtConfig(Sync)` answers the `ext` field of the bundle's
+/// ext.json (a template's custom data), `{}` without one (issue 25).
+#[test]
+fn ext_config_is_the_ext_field_of_ext_json() {
+    big(|| {
+        let e = env(Answers::default());
+        let host = host_with(&e, |b| b);
+        let script = r#"
+            log(my.getExtConfigSync());
+            log(await my.getExtConfig());
+        "#;
+        let launch = |ext: Option<&str>| {
+            let dir = miniprogram(&e.root, APP, json!({}), script);
+            if let Some(text) = ext {
+                std::fs::write(dir.join("ext.json"), text).expect("ext.json");
+            }
+            let mut h = host
+                .launch(
+                    LaunchSource::DevDir(dir),
+                    "alice",
+                    Default::default(),
+                    HeadlessSurface::new(),
+                )
+                .expect("launch");
+            h.wait_for("#done", Duration::from_secs(20)).expect("done");
+            let out: Vec<Value> = h
+                .console()
+                .iter()
+                .filter_map(|(_, t)| t.strip_prefix("R "))
+                .map(|t| serde_json::from_str(t).expect("json"))
+                .collect();
+            out
+        };
+        let out = launch(Some(
+            r##"{"extEnable": true, "extAppid": "2021000000000777", "ext": {"shop": "Bean Bar", "theme": {"color": "#c60"}}}"##,
+        ));
+        let ext = json!({"shop": "Bean Bar", "theme": {"color": "#c60"}});
+        assert_eq!(out[0], ext);
+        assert_eq!(out[1], json!({"data": ext, "extConfig": ext}));
+        for (text, why) in [
+            (None, "no ext.json"),
+            (
+                Some(r#"{"extEnable": false, "ext": {"shop": "x"}}"#),
+                "disabled",
+            ),
+            (Some("{not json"), "malformed"),
+        ] {
+            let out = launch(text);
+            assert_eq!(out[0], json!({}), "{why}");
+            assert_eq!(out[1], json!({"data": {}, "extConfig": {}}), "{why}");
+        }
+    });
+}

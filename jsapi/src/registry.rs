@@ -595,6 +595,16 @@ pub fn builtin_decls() -> Vec<ApiDecl> {
         ),
         ApiDecl::new("getAppIdSync", Sync, "The mini program's appId."),
         ApiDecl::new(
+            "getExtConfig",
+            Async,
+            "The `ext` field of the bundle's ext.json (a template's custom data), as {data, extConfig}.",
+        ),
+        ApiDecl::new(
+            "getExtConfigSync",
+            Sync,
+            "The `ext` field of the bundle's ext.json (a template's custom data).",
+        ),
+        ApiDecl::new(
             "getRunScene",
             Async,
             "Which build runs: release, develop, trial or gray.",

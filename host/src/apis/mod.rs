@@ -47,6 +47,9 @@ pub struct ApiEnv {
     /// (a development directory); `trial` and `gray` are Alipay's names
     /// for a pilot's and a grayscale's.
     pub env_version: String,
+    /// The `ext` field of the bundle's `ext.json` (a template's custom
+    /// data; `{}` without one), for `my.getExtConfig`.
+    pub ext: serde_json::Value,
     /// The host user.
     pub user: String,
     /// Approved permissions, from the verified manifest.

@@ -139,6 +139,10 @@ pub(super) fn register_system(d: &mut Dispatcher, decls: &BTreeMap<String, ApiDe
     reg(d, decls, "getAccountInfoSync", move |_| Ok(account.clone()));
     let app_id = json!({"appId": env.app.as_str()});
     reg(d, decls, "getAppIdSync", move |_| Ok(app_id.clone()));
+    let ext = env.ext.clone();
+    reg(d, decls, "getExtConfigSync", move |_| Ok(ext.clone()));
+    let ext = json!({"data": env.ext, "extConfig": env.ext});
+    reg(d, decls, "getExtConfig", move |_| Ok(ext.clone()));
     let scene = json!({"envVersion": env.env_version});
     reg(d, decls, "getRunScene", move |_| Ok(scene.clone()));
     let network = info.network_type.clone();

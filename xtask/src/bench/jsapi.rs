@@ -51,6 +51,7 @@ pub(crate) fn run(args: JsapiArgs, o: &mut Output) -> Result<()> {
         app: app.clone(),
         version: "1.0.0".into(),
         env_version: "release".into(),
+        ext: serde_json::json!({}),
         user: "bench-user".into(),
         permissions: Permissions::default(),
         data: data.clone(),
