@@ -111,6 +111,13 @@ fn run(
     script: &str,
 ) -> Vec<Value> {
     let dir = miniprogram(&e.root, app_id, permissions, script);
+    let h = launch_dir(host, dir, user);
+    assert!(h.errors().is_empty(), "{:?}", h.errors());
+    logged(&h)
+}
+
+/// Launches a written mini program as `user` and waits until its script ran.
+fn launch_dir(host: &Host, dir: PathBuf, user: &str) -> mpkit_host::AppHandle<HeadlessSurface> {
     let mut h = host
         .launch(
             LaunchSource::DevDir(dir),
@@ -127,7 +134,11 @@ fn run(
                 h.errors()
             )
         });
-    assert!(h.errors().is_empty(), "{:?}", h.errors());
+    h
+}
+
+/// What the script logged so far.
+fn logged(h: &mpkit_host::AppHandle<HeadlessSurface>) -> Vec<Value> {
     h.console()
         .iter()
         .filter_map(|(_, t)| t.strip_prefix("R "))
@@ -1312,23 +1323,10 @@ fn app_events_reach_their_listeners_until_removed() {
             await new Promise((r) => setTimeout(r, 20));
             "#,
         );
-        let mut h = host
-            .launch(
-                LaunchSource::DevDir(dir),
-                "alice",
-                Default::default(),
-                HeadlessSurface::new(),
-            )
-            .expect("launch");
-        h.wait_for("#done", Duration::from_secs(20)).expect("done");
+        let mut h = launch_dir(&host, dir, "alice");
         h.hide();
         h.show();
-        let logged: Vec<Value> = h
-            .console()
-            .iter()
-            .filter_map(|(_, t)| t.strip_prefix("R "))
-            .map(|t| serde_json::from_str(t).expect("json"))
-            .collect();
+        let logged: Vec<Value> = logged(&h);
         assert_eq!(logged[0], json!([true, true]), "{logged:?}");
         let mut during: Vec<&Value> = logged[1..logged.len() - 3].iter().collect();
         during.sort_by_key(|v| v.to_string());
@@ -1372,22 +1370,7 @@ fn ext_config_is_the_ext_field_of_ext_json() {
             if let Some(text) = ext {
                 std::fs::write(dir.join("ext.json"), text).expect("ext.json");
             }
-            let mut h = host
-                .launch(
-                    LaunchSource::DevDir(dir),
-                    "alice",
-                    Default::default(),
-                    HeadlessSurface::new(),
-                )
-                .expect("launch");
-            h.wait_for("#done", Duration::from_secs(20)).expect("done");
-            let out: Vec<Value> = h
-                .console()
-                .iter()
-                .filter_map(|(_, t)| t.strip_prefix("R "))
-                .map(|t| serde_json::from_str(t).expect("json"))
-                .collect();
-            out
+            logged(&launch_dir(&host, dir, "alice"))
         };
         let out = launch(Some(
             r##"{"extEnable": true, "extAppid": "2021000000000777", "ext": {"shop": "Bean Bar", "theme": {"color": "#c60"}}}"##,

@@ -290,6 +290,12 @@ impl People {
             People::Operators => "target_operators",
         }
     }
+    pub(crate) fn plural(self) -> &'static str {
+        match self {
+            People::Reviewers => "reviewers",
+            People::Operators => "operators",
+        }
+    }
     fn noun(self) -> &'static str {
         match self {
             People::Reviewers => "reviewer",

@@ -103,6 +103,38 @@ async fn admin_target(p: &crate::Platform, c: &Caller, t: &str, what: &str) -> R
     Ok(())
 }
 
+/// A page of target app `t`'s reviewers or operators (admins), each made
+/// into its wire shape by `make`.
+async fn list_people<T: serde::Serialize>(
+    p: &crate::Platform,
+    c: &Caller,
+    t: &str,
+    who: People,
+    page: PageQ,
+    make: fn(&str, String) -> T,
+) -> ApiResult {
+    admin_target(p, c, t, who.plural()).await?;
+    let list: Vec<T> = credentials::people(&p.db, t, who, &page.page()?)
+        .await?
+        .into_iter()
+        .map(|a| make(t, a))
+        .collect();
+    ok(list)
+}
+
+/// Removes `account` from target app `t`'s reviewers or operators (admins).
+async fn remove_one<T: serde::Serialize>(
+    p: &crate::Platform,
+    c: &Caller,
+    (t, account): (String, String),
+    who: People,
+    make: fn(&str, String) -> T,
+) -> ApiResult {
+    admin_target(p, c, &t, who.plural()).await?;
+    credentials::remove_person(&p.db, &c.account, &t, &account, who).await?;
+    ok(make(&t, account))
+}
+
 #[utoipa::path(get, path = paths::REVIEWERS.template, tag = "target-apps", summary = "A target app's reviewers (admin)", params(("after" = Option<String>, Query, description = "the cursor: the key of the last item of the previous page"), ("limit" = Option<u32>, Query, description = "items in this page, 1 to 1000 (500); an empty page is the end"), ("t" = String, Path)), responses((status = 200, description = "Success", body = [ReviewerAdded])), security(("bearer" = [])))]
 pub(super) async fn list_reviewers(
     AxState(p): AppState,
@@ -110,26 +142,18 @@ pub(super) async fn list_reviewers(
     Path(t): Path<String>,
     Query(page): Query<PageQ>,
 ) -> ApiResult {
-    admin_target(&p, &c, &t, "reviewers").await?;
-    let list: Vec<ReviewerAdded> = credentials::people(&p.db, &t, People::Reviewers, &page.page()?)
-        .await?
-        .into_iter()
-        .map(|a| credentials::reviewer(&t, a))
-        .collect();
-    ok(list)
+    list_people(&p, &c, &t, People::Reviewers, page, credentials::reviewer).await
 }
 
 #[utoipa::path(delete, path = paths::REMOVE_REVIEWER.template, tag = "target-apps", summary = "Remove a reviewer (admin); applies on their next call", params(("t" = String, Path), ("account" = String, Path)), responses((status = 200, description = "The reviewer removed", body = ReviewerAdded)), security(("bearer" = [])))]
 pub(super) async fn remove_reviewer(
     AxState(p): AppState,
     c: Caller,
-    Path((t, account)): Path<(String, String)>,
+    Path(ta): Path<(String, String)>,
     Body(b): Body,
 ) -> ApiResult {
     no_body(&b)?;
-    admin_target(&p, &c, &t, "reviewers").await?;
-    credentials::remove_person(&p.db, &c.account, &t, &account, People::Reviewers).await?;
-    ok(credentials::reviewer(&t, account))
+    remove_one(&p, &c, ta, People::Reviewers, credentials::reviewer).await
 }
 
 #[utoipa::path(get, path = paths::OPERATORS.template, tag = "target-apps", summary = "A target app's operators (admin)", params(("after" = Option<String>, Query, description = "the cursor: the key of the last item of the previous page"), ("limit" = Option<u32>, Query, description = "items in this page, 1 to 1000 (500); an empty page is the end"), ("t" = String, Path)), responses((status = 200, description = "Success", body = [OperatorAdded])), security(("bearer" = [])))]
@@ -139,24 +163,16 @@ pub(super) async fn list_operators(
     Path(t): Path<String>,
     Query(page): Query<PageQ>,
 ) -> ApiResult {
-    admin_target(&p, &c, &t, "operators").await?;
-    let list: Vec<OperatorAdded> = credentials::people(&p.db, &t, People::Operators, &page.page()?)
-        .await?
-        .into_iter()
-        .map(|a| credentials::operator(&t, a))
-        .collect();
-    ok(list)
+    list_people(&p, &c, &t, People::Operators, page, credentials::operator).await
 }
 
 #[utoipa::path(delete, path = paths::REMOVE_OPERATOR.template, tag = "target-apps", summary = "Remove an operator (admin); it issues no auth code from its next call", params(("t" = String, Path), ("account" = String, Path)), responses((status = 200, description = "The operator removed", body = OperatorAdded)), security(("bearer" = [])))]
 pub(super) async fn remove_operator(
     AxState(p): AppState,
     c: Caller,
-    Path((t, account)): Path<(String, String)>,
+    Path(ta): Path<(String, String)>,
     Body(b): Body,
 ) -> ApiResult {
     no_body(&b)?;
-    admin_target(&p, &c, &t, "operators").await?;
-    credentials::remove_person(&p.db, &c.account, &t, &account, People::Operators).await?;
-    ok(credentials::operator(&t, account))
+    remove_one(&p, &c, ta, People::Operators, credentials::operator).await
 }
